@@ -1,0 +1,38 @@
+//! What a VM must provide for Lichen to run HPy extensions on it.
+//!
+//! The trait is split by area so that each part of the ABI can grow on its
+//! own; [`Host`] ties them together. Methods use the C calling conventions
+//! of the ABI (a NULL handle or -1 means "exception set"), because that is
+//! what the context functions hand back to the extension anyway.
+//!
+//! Handles are the host's business: `HPy._i` may be a pointer, an index or
+//! anything else, as long as the host can map it back to its object.
+
+mod container;
+mod error;
+mod number;
+mod object;
+mod text;
+mod types;
+
+pub use container::*;
+pub use error::*;
+pub use number::*;
+pub use object::*;
+pub use text::*;
+pub use types::*;
+
+use lichen_abi::HPy;
+
+/// A Python VM that runs HPy extensions.
+pub trait Host:
+    ObjectHost + NumberHost + TextHost + ContainerHost + ErrorHost + TypeHost + Sized + 'static
+{
+    /// Shown in messages, e.g. "CPython".
+    const NAME: &'static str;
+
+    /// The object behind a context constant, by its name in the ABI
+    /// declaration (`None`, `TypeError`, `ListType`, `Builtins`, ...).
+    /// Called only while a context is built.
+    fn handle_constant(name: &str) -> HPy;
+}

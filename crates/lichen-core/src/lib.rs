@@ -1,0 +1,26 @@
+//! The host-neutral core of Lichen.
+//!
+//! The semantics of every HPy context function live here, written once over
+//! the [`Host`] trait, which a VM embedding (CPython, RustPython, ...)
+//! implements with its own object model. The per-member tables come from the
+//! single ABI declaration in `lichen-abi` (see [`context::universal_context`]).
+#![allow(non_snake_case, clippy::missing_safety_doc)]
+
+pub mod api;
+pub mod context;
+pub mod host;
+pub mod loader;
+pub mod retval;
+pub mod spec;
+
+pub use host::Host;
+pub use lichen_abi as abi;
+
+pub(crate) mod prelude {
+    pub use crate::api::unsupported;
+    pub use crate::host::*;
+    #[allow(unused_imports)]
+    pub use crate::retval::ErrorValue;
+    pub use core::ffi::{c_char, c_int, c_void};
+    pub use lichen_abi::*;
+}

@@ -1,0 +1,26 @@
+//! The process-wide universal context for CPython.
+
+use crate::host::CPython;
+use lichen_abi::HPyContext;
+use std::sync::OnceLock;
+
+struct ContextPtr(*mut HPyContext);
+// SAFETY: the context is built once and never mutated afterwards; the pointer
+// is only handed to extensions.
+unsafe impl Send for ContextPtr {}
+unsafe impl Sync for ContextPtr {}
+
+static UNIVERSAL: OnceLock<ContextPtr> = OnceLock::new();
+
+/// The universal context; built on first use, with the GIL held.
+pub fn universal() -> *mut HPyContext {
+    UNIVERSAL
+        .get_or_init(|| {
+            let ctx = lichen_core::context::universal_context::<CPython>(
+                c"HPy Universal ABI (Lichen, CPython backend)",
+            );
+            // Leaked on purpose: extensions keep the pointer for the life of the process.
+            ContextPtr(Box::into_raw(Box::new(ctx)))
+        })
+        .0
+}

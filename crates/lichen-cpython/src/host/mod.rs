@@ -1,0 +1,110 @@
+//! `CPython` implements the core's `Host` trait. A handle is the address of
+//! the `PyObject` it owns a reference to, so conversions are free.
+
+mod container;
+pub mod error;
+mod number;
+mod object;
+mod text;
+mod types;
+
+use lichen_abi::{HPy, HPyField, HPyGlobal};
+use lichen_core::Host;
+use pyo3::ffi;
+
+/// The CPython VM, as a Lichen host. All of its operations run with the GIL
+/// held: extensions are only ever called by CPython with the GIL.
+pub struct CPython;
+
+/// The object a handle stands for (NULL for `HPy_NULL`). Borrowed.
+#[inline(always)]
+pub fn h2py(h: HPy) -> *mut ffi::PyObject {
+    h._i as *mut ffi::PyObject
+}
+
+/// A handle for `obj`, taking over the reference the caller owns.
+#[inline(always)]
+pub fn py2h(obj: *mut ffi::PyObject) -> HPy {
+    HPy { _i: obj as isize }
+}
+
+#[inline(always)]
+pub fn hf2py(f: HPyField) -> *mut ffi::PyObject {
+    f._i as *mut ffi::PyObject
+}
+
+#[inline(always)]
+pub fn py2hf(obj: *mut ffi::PyObject) -> HPyField {
+    HPyField { _i: obj as isize }
+}
+
+#[inline(always)]
+pub fn hg2py(g: HPyGlobal) -> *mut ffi::PyObject {
+    g._i as *mut ffi::PyObject
+}
+
+#[inline(always)]
+pub fn py2hg(obj: *mut ffi::PyObject) -> HPyGlobal {
+    HPyGlobal { _i: obj as isize }
+}
+
+/// A new handle to a borrowed object.
+#[inline(always)]
+pub unsafe fn new_ref(obj: *mut ffi::PyObject) -> HPy {
+    ffi::Py_XINCREF(obj);
+    py2h(obj)
+}
+
+impl Host for CPython {
+    const NAME: &'static str = "CPython";
+
+    fn handle_constant(name: &str) -> HPy {
+        // SAFETY: called with the GIL held while the context is built; the
+        // constants are immortal or kept alive by the interpreter, and the
+        // context never closes them.
+        unsafe { py2h(constant(name)) }
+    }
+}
+
+unsafe fn constant(name: &str) -> *mut ffi::PyObject {
+    use ffi::*;
+    let obj: *mut PyObject = match name {
+        "None" => Py_None(),
+        "True" => Py_True(),
+        "False" => Py_False(),
+        "NotImplemented" => Py_NotImplemented(),
+        "Ellipsis" => Py_Ellipsis(),
+        "BaseObjectType" => &raw mut PyBaseObject_Type as *mut PyObject,
+        "TypeType" => &raw mut PyType_Type as *mut PyObject,
+        "BoolType" => &raw mut PyBool_Type as *mut PyObject,
+        "LongType" => &raw mut PyLong_Type as *mut PyObject,
+        "FloatType" => &raw mut PyFloat_Type as *mut PyObject,
+        "UnicodeType" => &raw mut PyUnicode_Type as *mut PyObject,
+        "TupleType" => &raw mut PyTuple_Type as *mut PyObject,
+        "ListType" => &raw mut PyList_Type as *mut PyObject,
+        "ComplexType" => &raw mut PyComplex_Type as *mut PyObject,
+        "BytesType" => &raw mut PyBytes_Type as *mut PyObject,
+        "MemoryViewType" => &raw mut PyMemoryView_Type as *mut PyObject,
+        "CapsuleType" => &raw mut PyCapsule_Type as *mut PyObject,
+        "SliceType" => &raw mut PySlice_Type as *mut PyObject,
+        "Builtins" => PyEval_GetBuiltins(),
+        _ => core::ptr::null_mut(),
+    };
+    if obj.is_null() {
+        exc_object(name)
+    } else {
+        obj
+    }
+}
+
+/// Exceptions and warnings are looked up in `builtins` by name, which keeps
+/// this table free of 70 per-version `PyExc_*` statics.
+unsafe fn exc_object(name: &str) -> *mut ffi::PyObject {
+    let builtins = ffi::PyEval_GetBuiltins();
+    let key = std::ffi::CString::new(name).unwrap();
+    let obj = ffi::PyDict_GetItemString(builtins, key.as_ptr());
+    if obj.is_null() {
+        panic!("lichen: the ABI declaration names a constant '{name}' that CPython lacks");
+    }
+    obj
+}

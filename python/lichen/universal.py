@@ -1,0 +1,11 @@
+"""The ``hpy.universal`` interface of HPy 0.9.0, served by Lichen."""
+
+from lichen._lichen import (  # noqa: F401
+    MODE_DEBUG,
+    MODE_TRACE,
+    MODE_UNIVERSAL,
+    _load_bootstrap,
+    get_version,
+    load,
+)
+from lichen import _debug, _trace  # noqa: E402,F401
