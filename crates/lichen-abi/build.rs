@@ -116,6 +116,12 @@ fn main() {
     }
     out.push_str("        }\n    };\n}\n\n");
 
+    out.push_str("/// Index of each context function in [`FUNCTION_NAMES`].\n#[allow(non_upper_case_globals)]\npub mod func_id {\n");
+    for (i, f) in funcs.iter().enumerate() {
+        writeln!(out, "    pub const {}: usize = {i};", f.name).unwrap();
+    }
+    out.push_str("}\n\n");
+
     writeln!(out, "/// Names of the context functions, in ABI order.").unwrap();
     writeln!(out, "pub const FUNCTION_NAMES: [&str; {}] = [", funcs.len()).unwrap();
     for f in &funcs {

@@ -12,6 +12,7 @@ pub mod host;
 pub mod loader;
 pub mod retval;
 pub mod spec;
+pub mod trace;
 
 pub use host::Host;
 pub use lichen_abi as abi;

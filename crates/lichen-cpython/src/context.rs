@@ -24,3 +24,11 @@ pub fn universal() -> *mut HPyContext {
         })
         .0
 }
+
+static TRACE: OnceLock<ContextPtr> = OnceLock::new();
+
+/// The trace-mode context, wrapping the universal one; built on first use.
+pub fn trace() -> *mut HPyContext {
+    // SAFETY: the universal context lives for the rest of the process.
+    TRACE.get_or_init(|| ContextPtr(unsafe { lichen_core::trace::trace_context(universal()) })).0
+}

@@ -7,6 +7,7 @@ mod context;
 mod host;
 mod loader;
 mod module;
+mod trace_module;
 
 pub use host::CPython;
 

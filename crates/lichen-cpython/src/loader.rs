@@ -15,7 +15,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     for (name, mode) in Mode::ALL {
         m.add(name, mode as i32)?;
     }
-    Ok(())
+    crate::trace_module::register(m)
 }
 
 fn load_error(e: LoadError) -> PyErr {
@@ -29,6 +29,7 @@ fn load_error(e: LoadError) -> PyErr {
 fn context_for(mode: Mode) -> PyResult<*mut lichen_abi::HPyContext> {
     match mode {
         Mode::Universal => Ok(context::universal()),
+        Mode::Trace => Ok(context::trace()),
         other => Err(PyNotImplementedError::new_err(format!(
             "HPy {other:?} mode is not available in this build of Lichen yet"
         ))),

@@ -1,0 +1,173 @@
+//! Trace mode: a context that wraps a universal context and counts the calls
+//! and the time spent in each context function, optionally calling Python
+//! functions on entry and exit. Host-neutral: it only talks to the wrapped
+//! context, so every host gets it. The wrappers are generated from the ABI
+//! declaration.
+
+use core::ffi::c_int;
+use lichen_abi::*;
+use std::ffi::CString;
+use std::sync::atomic::{AtomicIsize, AtomicU64, Ordering::Relaxed};
+use std::time::Instant;
+
+const N: usize = FUNCTION_NAMES.len();
+
+/// What a trace context keeps; its `_private` points here.
+pub struct TraceInfo {
+    uctx: *mut HPyContext,
+    calls: [AtomicU64; N],
+    nanos: [AtomicU64; N],
+    /// Owned universal handles (`HPy._i`), 0 when unset.
+    on_enter: AtomicIsize,
+    on_exit: AtomicIsize,
+    names: Vec<CString>,
+}
+
+/// Functions the trace context hands through unwrapped, as HPy does: the
+/// trampoline entry must reach the host with the trace context as its
+/// argument, and a fatal error has nothing left to count.
+const UNTRACED: [usize; 2] = [func_id::CallRealFunctionFromTrampoline, func_id::FatalError];
+
+impl TraceInfo {
+    /// `(name, calls)` for every traced function, names as in HPy (`ctx_Add`).
+    pub fn call_counts(&self) -> Vec<(String, u64)> {
+        self.per_function(&self.calls)
+    }
+
+    /// `(name, nanoseconds)` for every traced function.
+    pub fn durations_ns(&self) -> Vec<(String, u64)> {
+        self.per_function(&self.nanos)
+    }
+
+    fn per_function(&self, values: &[AtomicU64; N]) -> Vec<(String, u64)> {
+        (0..N)
+            .filter(|i| !UNTRACED.contains(i))
+            .map(|i| (format!("ctx_{}", FUNCTION_NAMES[i]), values[i].load(Relaxed)))
+            .collect()
+    }
+
+    /// Replaces the entry hook. `func` is a universal handle the trace info
+    /// takes ownership of (NULL clears the hook).
+    pub fn set_on_enter(&self, func: HPy) {
+        self.replace(&self.on_enter, func);
+    }
+
+    pub fn set_on_exit(&self, func: HPy) {
+        self.replace(&self.on_exit, func);
+    }
+
+    fn replace(&self, slot: &AtomicIsize, func: HPy) {
+        let old = HPy { _i: slot.swap(func._i, Relaxed) };
+        if !old.is_null() {
+            // SAFETY: `uctx` is the live universal context this trace wraps,
+            // and `old` is a handle this info owned.
+            unsafe { ((*self.uctx).ctx_Close)(self.uctx, old) }
+        }
+    }
+
+    /// Calls the hook in `slot` (if set) with the function's name.
+    unsafe fn call_hook(&self, slot: &AtomicIsize, id: usize) {
+        let func = HPy { _i: slot.load(Relaxed) };
+        if func.is_null() {
+            return;
+        }
+        let u = &*self.uctx;
+        let name = (u.ctx_Unicode_FromString)(self.uctx, self.names[id].as_ptr());
+        let args = (u.ctx_Tuple_FromArray)(self.uctx, &name, 1);
+        let result = (u.ctx_CallTupleDict)(self.uctx, func, args, HPy::NULL);
+        (u.ctx_Close)(self.uctx, name);
+        (u.ctx_Close)(self.uctx, args);
+        if result.is_null() {
+            (u.ctx_FatalError)(self.uctx, c"error in an HPy trace function".as_ptr());
+        }
+        (u.ctx_Close)(self.uctx, result);
+    }
+
+    #[inline]
+    unsafe fn enter(&self, id: usize) -> Instant {
+        self.calls[id].fetch_add(1, Relaxed);
+        self.call_hook(&self.on_enter, id);
+        Instant::now()
+    }
+
+    #[inline]
+    unsafe fn exit(&self, id: usize, start: Instant) {
+        let spent = start.elapsed().as_nanos() as u64;
+        self.nanos[id].fetch_add(spent, Relaxed);
+        self.call_hook(&self.on_exit, id);
+    }
+}
+
+/// The trace info of a trace context.
+///
+/// # Safety
+/// `tctx` must be a context made by [`trace_context`].
+pub unsafe fn info<'a>(tctx: *mut HPyContext) -> &'a TraceInfo {
+    &*((*tctx)._private as *const TraceInfo)
+}
+
+macro_rules! trace_wrappers {
+    (; $($field:ident $name:ident ($($arg:ident : $ty:ty),*) -> $ret:ty,)*) => {
+        $(
+            pub unsafe extern "C" fn $name(tctx: *mut HPyContext $(, $arg: $ty)*) -> $ret {
+                let info = info(tctx);
+                let start = info.enter(func_id::$name);
+                let result = ((*info.uctx).$field)(info.uctx $(, $arg)*);
+                info.exit(func_id::$name, start);
+                result
+            }
+        )*
+    };
+}
+
+mod wrappers {
+    #![allow(clippy::too_many_arguments)]
+    use super::*;
+    use core::ffi::{c_char, c_void};
+    lichen_abi::context_functions!(trace_wrappers);
+}
+
+macro_rules! member_value {
+    ($uctx:ident, handle $field:ident $name:ident) => {
+        (*$uctx).$field
+    };
+    ($uctx:ident, fn $field:ident $name:ident) => {
+        wrappers::$name
+    };
+}
+
+macro_rules! build_trace_context {
+    ($uctx:ident ; $($kind:ident $field:ident $member:ident,)*) => {
+        HPyContext {
+            name: c"HPy Trace Mode ABI (Lichen)".as_ptr(),
+            _private: core::ptr::null_mut(),
+            abi_version: (*$uctx).abi_version as c_int,
+            $($field: member_value!($uctx, $kind $field $member),)*
+        }
+    };
+}
+
+/// A new trace context over `uctx`, leaked: extensions keep the pointer for
+/// the life of the process.
+///
+/// # Safety
+/// `uctx` must be a universal context that lives for the rest of the process.
+pub unsafe fn trace_context(uctx: *mut HPyContext) -> *mut HPyContext {
+    let info = Box::new(TraceInfo {
+        uctx,
+        calls: [const { AtomicU64::new(0) }; N],
+        nanos: [const { AtomicU64::new(0) }; N],
+        on_enter: AtomicIsize::new(0),
+        on_exit: AtomicIsize::new(0),
+        names: FUNCTION_NAMES.iter().map(|n| CString::new(format!("ctx_{n}")).unwrap()).collect(),
+    });
+    let mut tctx = lichen_abi::context_members!(build_trace_context, uctx);
+    tctx.ctx_CallRealFunctionFromTrampoline = (*uctx).ctx_CallRealFunctionFromTrampoline;
+    tctx.ctx_FatalError = (*uctx).ctx_FatalError;
+    tctx._private = Box::into_raw(info).cast();
+    Box::into_raw(Box::new(tctx))
+}
+
+/// The clock resolution trace durations are measured in, in Hertz.
+pub const FREQUENCY_HZ: u64 = 1_000_000_000;
+

@@ -1,0 +1,107 @@
+//! `hpy.universal._trace`: reads and steers the trace-mode context.
+
+use crate::context;
+use crate::host::new_ref;
+use lichen_core::trace::{info, TraceInfo, FREQUENCY_HZ};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+
+fn trace_info() -> &'static TraceInfo {
+    // SAFETY: `context::trace()` is made by `trace_context` and never freed.
+    unsafe { info(context::trace()) }
+}
+
+pub fn register(parent: &Bound<'_, PyModule>) -> PyResult<()> {
+    let m = PyModule::new(parent.py(), "_trace")?;
+    m.add_function(wrap_pyfunction!(get_call_counts, &m)?)?;
+    m.add_function(wrap_pyfunction!(get_durations, &m)?)?;
+    m.add_function(wrap_pyfunction!(set_trace_functions, &m)?)?;
+    m.add_function(wrap_pyfunction!(get_frequency, &m)?)?;
+    parent.add_submodule(&m)
+}
+
+fn to_dict<'py>(py: Python<'py>, items: Vec<(String, u64)>) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    for (name, value) in items {
+        d.set_item(name, value)?;
+    }
+    Ok(d)
+}
+
+/// How many times each context function was called in trace mode.
+#[pyfunction]
+fn get_call_counts(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    to_dict(py, trace_info().call_counts())
+}
+
+/// Nanoseconds spent in each context function in trace mode.
+#[pyfunction]
+fn get_durations(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    to_dict(py, trace_info().durations_ns())
+}
+
+/// Resolution of the clock behind `get_durations`, in Hertz.
+#[pyfunction]
+fn get_frequency() -> u64 {
+    FREQUENCY_HZ
+}
+
+/// What one argument of `set_trace_functions` asks for.
+enum Hook<'py> {
+    Keep,
+    Clear,
+    Set(Bound<'py, PyAny>),
+}
+
+fn hook<'py>(arg: Option<Bound<'py, PyAny>>) -> PyResult<Hook<'py>> {
+    match arg {
+        None => Ok(Hook::Keep),
+        Some(a) if a.is_none() => Ok(Hook::Clear),
+        Some(a) if a.is_callable() => Ok(Hook::Set(a)),
+        Some(_) => Err(PyTypeError::new_err("Expected a callable object or None")),
+    }
+}
+
+fn apply(h: Hook<'_>, set: impl Fn(lichen_abi::HPy)) {
+    match h {
+        Hook::Keep => {}
+        Hook::Clear => set(lichen_abi::HPy::NULL),
+        // SAFETY: the GIL is held; the new reference becomes the trace info's handle.
+        Hook::Set(f) => set(unsafe { new_ref(f.as_ptr()) }),
+    }
+}
+
+/// Set the functions to call when a context function is entered/exited:
+/// a callable sets, None clears, an omitted argument leaves it unchanged.
+#[pyfunction]
+#[pyo3(signature = (*args, **kwargs))]
+fn set_trace_functions(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+    if args.len() > 2 {
+        return Err(PyTypeError::new_err("set_trace_functions takes at most 2 arguments"));
+    }
+    let mut slots: [Option<Bound<'_, PyAny>>; 2] = [args.get_item(0).ok(), args.get_item(1).ok()];
+    if let Some(kw) = kwargs {
+        for (key, value) in kw.iter() {
+            let i = match key.extract::<String>()?.as_str() {
+                "on_enter" => 0,
+                "on_exit" => 1,
+                other => {
+                    return Err(PyTypeError::new_err(format!(
+                        "set_trace_functions got an unexpected keyword argument '{other}'"
+                    )))
+                }
+            };
+            if slots[i].is_some() {
+                return Err(PyTypeError::new_err("set_trace_functions got multiple values for an argument"));
+            }
+            slots[i] = Some(value);
+        }
+    }
+    let [on_enter, on_exit] = slots;
+    let (on_enter, on_exit) = (hook(on_enter)?, hook(on_exit)?);
+    let info = trace_info();
+    apply(on_enter, |h| info.set_on_enter(h));
+    apply(on_exit, |h| info.set_on_exit(h));
+    Ok(())
+}
