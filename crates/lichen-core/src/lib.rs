@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod context;
+pub mod debug;
 pub mod host;
 pub mod loader;
 pub mod retval;
