@@ -1,51 +1,56 @@
 //! Context functions: error.
+//!
+//! The C strings handed on to the host come from the extension, which the
+//! ABI obliges to pass valid ones.
 
 use crate::prelude::*;
 
-pub unsafe extern "C" fn Err_SetString<H: Host>(ctx: *mut HPyContext, _h_type: HPy, _utf8_message: *const c_char) -> () {
-    unsupported::<H, _>(ctx, "Err_SetString")
+pub unsafe extern "C" fn Err_SetString<H: Host>(_ctx: *mut HPyContext, h_type: HPy, utf8_message: *const c_char) {
+    H::err_set_string(h_type, utf8_message)
 }
 
-pub unsafe extern "C" fn Err_SetObject<H: Host>(ctx: *mut HPyContext, _h_type: HPy, _h_value: HPy) -> () {
-    unsupported::<H, _>(ctx, "Err_SetObject")
+pub unsafe extern "C" fn Err_SetObject<H: Host>(_ctx: *mut HPyContext, h_type: HPy, h_value: HPy) {
+    H::err_set_object(h_type, h_value)
 }
 
-pub unsafe extern "C" fn Err_SetFromErrnoWithFilename<H: Host>(ctx: *mut HPyContext, _h_type: HPy, _filename_fsencoded: *const c_char) -> HPy {
-    unsupported::<H, _>(ctx, "Err_SetFromErrnoWithFilename")
+/// Always returns NULL, so that callers can `return HPyErr_SetFrom...(...)`.
+pub unsafe extern "C" fn Err_SetFromErrnoWithFilename<H: Host>(_ctx: *mut HPyContext, h_type: HPy, filename_fsencoded: *const c_char) -> HPy {
+    H::err_set_from_errno(h_type, filename_fsencoded);
+    HPy::NULL
 }
 
-pub unsafe extern "C" fn Err_SetFromErrnoWithFilenameObjects<H: Host>(ctx: *mut HPyContext, _h_type: HPy, _filename1: HPy, _filename2: HPy) -> () {
-    unsupported::<H, _>(ctx, "Err_SetFromErrnoWithFilenameObjects")
+pub unsafe extern "C" fn Err_SetFromErrnoWithFilenameObjects<H: Host>(_ctx: *mut HPyContext, h_type: HPy, filename1: HPy, filename2: HPy) {
+    H::err_set_from_errno_objects(h_type, filename1, filename2)
 }
 
-pub unsafe extern "C" fn Err_Occurred<H: Host>(ctx: *mut HPyContext) -> c_int {
-    unsupported::<H, _>(ctx, "Err_Occurred")
+pub unsafe extern "C" fn Err_Occurred<H: Host>(_ctx: *mut HPyContext) -> c_int {
+    H::err_occurred() as c_int
 }
 
-pub unsafe extern "C" fn Err_ExceptionMatches<H: Host>(ctx: *mut HPyContext, _exc: HPy) -> c_int {
-    unsupported::<H, _>(ctx, "Err_ExceptionMatches")
+pub unsafe extern "C" fn Err_ExceptionMatches<H: Host>(_ctx: *mut HPyContext, exc: HPy) -> c_int {
+    H::err_exception_matches(exc) as c_int
 }
 
-pub unsafe extern "C" fn Err_NoMemory<H: Host>(ctx: *mut HPyContext) -> () {
-    unsupported::<H, _>(ctx, "Err_NoMemory")
+pub unsafe extern "C" fn Err_NoMemory<H: Host>(_ctx: *mut HPyContext) {
+    H::err_no_memory()
 }
 
-pub unsafe extern "C" fn Err_Clear<H: Host>(ctx: *mut HPyContext) -> () {
-    unsupported::<H, _>(ctx, "Err_Clear")
+pub unsafe extern "C" fn Err_Clear<H: Host>(_ctx: *mut HPyContext) {
+    H::err_clear()
 }
 
-pub unsafe extern "C" fn Err_NewException<H: Host>(ctx: *mut HPyContext, _utf8_name: *const c_char, _base: HPy, _dict: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Err_NewException")
+pub unsafe extern "C" fn Err_NewException<H: Host>(_ctx: *mut HPyContext, utf8_name: *const c_char, base: HPy, dict: HPy) -> HPy {
+    H::new_exception(utf8_name, core::ptr::null(), base, dict)
 }
 
-pub unsafe extern "C" fn Err_NewExceptionWithDoc<H: Host>(ctx: *mut HPyContext, _utf8_name: *const c_char, _utf8_doc: *const c_char, _base: HPy, _dict: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Err_NewExceptionWithDoc")
+pub unsafe extern "C" fn Err_NewExceptionWithDoc<H: Host>(_ctx: *mut HPyContext, utf8_name: *const c_char, utf8_doc: *const c_char, base: HPy, dict: HPy) -> HPy {
+    H::new_exception(utf8_name, utf8_doc, base, dict)
 }
 
-pub unsafe extern "C" fn Err_WarnEx<H: Host>(ctx: *mut HPyContext, _category: HPy, _utf8_message: *const c_char, _stack_level: HPy_ssize_t) -> c_int {
-    unsupported::<H, _>(ctx, "Err_WarnEx")
+pub unsafe extern "C" fn Err_WarnEx<H: Host>(_ctx: *mut HPyContext, category: HPy, utf8_message: *const c_char, stack_level: HPy_ssize_t) -> c_int {
+    H::warn(category, utf8_message, stack_level)
 }
 
-pub unsafe extern "C" fn Err_WriteUnraisable<H: Host>(ctx: *mut HPyContext, _obj: HPy) -> () {
-    unsupported::<H, _>(ctx, "Err_WriteUnraisable")
+pub unsafe extern "C" fn Err_WriteUnraisable<H: Host>(_ctx: *mut HPyContext, obj: HPy) {
+    H::write_unraisable(obj)
 }

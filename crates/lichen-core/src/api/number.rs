@@ -2,218 +2,243 @@
 
 use crate::prelude::*;
 
-pub unsafe extern "C" fn Long_FromInt32_t<H: Host>(ctx: *mut HPyContext, _value: i32) -> HPy {
-    unsupported::<H, _>(ctx, "Long_FromInt32_t")
+pub unsafe extern "C" fn Long_FromInt32_t<H: Host>(_ctx: *mut HPyContext, value: i32) -> HPy {
+    H::long_from_i64(value.into())
 }
 
-pub unsafe extern "C" fn Long_FromUInt32_t<H: Host>(ctx: *mut HPyContext, _value: u32) -> HPy {
-    unsupported::<H, _>(ctx, "Long_FromUInt32_t")
+pub unsafe extern "C" fn Long_FromUInt32_t<H: Host>(_ctx: *mut HPyContext, value: u32) -> HPy {
+    H::long_from_u64(value.into())
 }
 
-pub unsafe extern "C" fn Long_FromInt64_t<H: Host>(ctx: *mut HPyContext, _v: i64) -> HPy {
-    unsupported::<H, _>(ctx, "Long_FromInt64_t")
+pub unsafe extern "C" fn Long_FromInt64_t<H: Host>(_ctx: *mut HPyContext, v: i64) -> HPy {
+    H::long_from_i64(v)
 }
 
-pub unsafe extern "C" fn Long_FromUInt64_t<H: Host>(ctx: *mut HPyContext, _v: u64) -> HPy {
-    unsupported::<H, _>(ctx, "Long_FromUInt64_t")
+pub unsafe extern "C" fn Long_FromUInt64_t<H: Host>(_ctx: *mut HPyContext, v: u64) -> HPy {
+    H::long_from_u64(v)
 }
 
-pub unsafe extern "C" fn Long_FromSize_t<H: Host>(ctx: *mut HPyContext, _value: usize) -> HPy {
-    unsupported::<H, _>(ctx, "Long_FromSize_t")
+pub unsafe extern "C" fn Long_FromSize_t<H: Host>(_ctx: *mut HPyContext, value: usize) -> HPy {
+    H::long_from_usize(value)
 }
 
-pub unsafe extern "C" fn Long_FromSsize_t<H: Host>(ctx: *mut HPyContext, _value: HPy_ssize_t) -> HPy {
-    unsupported::<H, _>(ctx, "Long_FromSsize_t")
+pub unsafe extern "C" fn Long_FromSsize_t<H: Host>(_ctx: *mut HPyContext, value: HPy_ssize_t) -> HPy {
+    H::long_from_isize(value)
 }
 
-pub unsafe extern "C" fn Long_AsInt32_t<H: Host>(ctx: *mut HPyContext, _h: HPy) -> i32 {
-    unsupported::<H, _>(ctx, "Long_AsInt32_t")
+pub unsafe extern "C" fn Long_AsInt32_t<H: Host>(_ctx: *mut HPyContext, h: HPy) -> i32 {
+    narrow::<H, _, _>(H::long_as_i64(h), "int32_t")
 }
 
-pub unsafe extern "C" fn Long_AsUInt32_t<H: Host>(ctx: *mut HPyContext, _h: HPy) -> u32 {
-    unsupported::<H, _>(ctx, "Long_AsUInt32_t")
+pub unsafe extern "C" fn Long_AsUInt32_t<H: Host>(_ctx: *mut HPyContext, h: HPy) -> u32 {
+    narrow::<H, _, _>(H::long_as_u64(h), "uint32_t")
 }
 
-pub unsafe extern "C" fn Long_AsUInt32_tMask<H: Host>(ctx: *mut HPyContext, _h: HPy) -> u32 {
-    unsupported::<H, _>(ctx, "Long_AsUInt32_tMask")
+/// Wraps modulo 2**32, as C's conversion to `uint32_t` does.
+pub unsafe extern "C" fn Long_AsUInt32_tMask<H: Host>(_ctx: *mut HPyContext, h: HPy) -> u32 {
+    H::long_as_u64_mask(h) as u32
 }
 
-pub unsafe extern "C" fn Long_AsInt64_t<H: Host>(ctx: *mut HPyContext, _h: HPy) -> i64 {
-    unsupported::<H, _>(ctx, "Long_AsInt64_t")
+pub unsafe extern "C" fn Long_AsInt64_t<H: Host>(_ctx: *mut HPyContext, h: HPy) -> i64 {
+    H::long_as_i64(h)
 }
 
-pub unsafe extern "C" fn Long_AsUInt64_t<H: Host>(ctx: *mut HPyContext, _h: HPy) -> u64 {
-    unsupported::<H, _>(ctx, "Long_AsUInt64_t")
+pub unsafe extern "C" fn Long_AsUInt64_t<H: Host>(_ctx: *mut HPyContext, h: HPy) -> u64 {
+    H::long_as_u64(h)
 }
 
-pub unsafe extern "C" fn Long_AsUInt64_tMask<H: Host>(ctx: *mut HPyContext, _h: HPy) -> u64 {
-    unsupported::<H, _>(ctx, "Long_AsUInt64_tMask")
+pub unsafe extern "C" fn Long_AsUInt64_tMask<H: Host>(_ctx: *mut HPyContext, h: HPy) -> u64 {
+    H::long_as_u64_mask(h)
 }
 
-pub unsafe extern "C" fn Long_AsSize_t<H: Host>(ctx: *mut HPyContext, _h: HPy) -> usize {
-    unsupported::<H, _>(ctx, "Long_AsSize_t")
+pub unsafe extern "C" fn Long_AsSize_t<H: Host>(_ctx: *mut HPyContext, h: HPy) -> usize {
+    H::long_as_usize(h)
 }
 
-pub unsafe extern "C" fn Long_AsSsize_t<H: Host>(ctx: *mut HPyContext, _h: HPy) -> HPy_ssize_t {
-    unsupported::<H, _>(ctx, "Long_AsSsize_t")
+pub unsafe extern "C" fn Long_AsSsize_t<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy_ssize_t {
+    H::long_as_isize(h)
 }
 
-pub unsafe extern "C" fn Long_AsVoidPtr<H: Host>(ctx: *mut HPyContext, _h: HPy) -> *mut c_void {
-    unsupported::<H, _>(ctx, "Long_AsVoidPtr")
+pub unsafe extern "C" fn Long_AsVoidPtr<H: Host>(_ctx: *mut HPyContext, h: HPy) -> *mut c_void {
+    H::long_as_ptr(h)
 }
 
-pub unsafe extern "C" fn Long_AsDouble<H: Host>(ctx: *mut HPyContext, _h: HPy) -> f64 {
-    unsupported::<H, _>(ctx, "Long_AsDouble")
+pub unsafe extern "C" fn Long_AsDouble<H: Host>(_ctx: *mut HPyContext, h: HPy) -> f64 {
+    H::long_as_f64(h)
 }
 
-pub unsafe extern "C" fn Float_FromDouble<H: Host>(ctx: *mut HPyContext, _v: f64) -> HPy {
-    unsupported::<H, _>(ctx, "Float_FromDouble")
+pub unsafe extern "C" fn Float_FromDouble<H: Host>(_ctx: *mut HPyContext, v: f64) -> HPy {
+    H::float_from_f64(v)
 }
 
-pub unsafe extern "C" fn Float_AsDouble<H: Host>(ctx: *mut HPyContext, _h: HPy) -> f64 {
-    unsupported::<H, _>(ctx, "Float_AsDouble")
+pub unsafe extern "C" fn Float_AsDouble<H: Host>(_ctx: *mut HPyContext, h: HPy) -> f64 {
+    H::float_as_f64(h)
 }
 
-pub unsafe extern "C" fn Bool_FromBool<H: Host>(ctx: *mut HPyContext, _v: bool) -> HPy {
-    unsupported::<H, _>(ctx, "Bool_FromBool")
+pub unsafe extern "C" fn Bool_FromBool<H: Host>(_ctx: *mut HPyContext, v: bool) -> HPy {
+    H::bool_from_bool(v)
 }
 
-pub unsafe extern "C" fn Number_Check<H: Host>(ctx: *mut HPyContext, _h: HPy) -> c_int {
-    unsupported::<H, _>(ctx, "Number_Check")
+pub unsafe extern "C" fn Number_Check<H: Host>(_ctx: *mut HPyContext, h: HPy) -> c_int {
+    H::number_check(h) as c_int
 }
 
-pub unsafe extern "C" fn Add<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Add")
+pub unsafe extern "C" fn Power<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy, h3: HPy) -> HPy {
+    H::power(h1, h2, h3, false)
 }
 
-pub unsafe extern "C" fn Subtract<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Subtract")
+pub unsafe extern "C" fn InPlacePower<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy, h3: HPy) -> HPy {
+    H::power(h1, h2, h3, true)
 }
 
-pub unsafe extern "C" fn Multiply<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Multiply")
+pub unsafe extern "C" fn Add<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+    H::binary_op(BinaryOp::Add, h1, h2)
 }
 
-pub unsafe extern "C" fn MatrixMultiply<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "MatrixMultiply")
+pub unsafe extern "C" fn Subtract<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+    H::binary_op(BinaryOp::Subtract, h1, h2)
 }
 
-pub unsafe extern "C" fn FloorDivide<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "FloorDivide")
+pub unsafe extern "C" fn Multiply<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+    H::binary_op(BinaryOp::Multiply, h1, h2)
 }
 
-pub unsafe extern "C" fn TrueDivide<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "TrueDivide")
+pub unsafe extern "C" fn MatrixMultiply<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+    H::binary_op(BinaryOp::MatrixMultiply, h1, h2)
 }
 
-pub unsafe extern "C" fn Remainder<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Remainder")
+pub unsafe extern "C" fn FloorDivide<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+    H::binary_op(BinaryOp::FloorDivide, h1, h2)
 }
 
-pub unsafe extern "C" fn Divmod<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Divmod")
+pub unsafe extern "C" fn TrueDivide<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+    H::binary_op(BinaryOp::TrueDivide, h1, h2)
 }
 
-pub unsafe extern "C" fn Power<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy, _h3: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Power")
+pub unsafe extern "C" fn Remainder<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+    H::binary_op(BinaryOp::Remainder, h1, h2)
 }
 
-pub unsafe extern "C" fn Negative<H: Host>(ctx: *mut HPyContext, _h1: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Negative")
+pub unsafe extern "C" fn Divmod<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+    H::binary_op(BinaryOp::Divmod, h1, h2)
 }
 
-pub unsafe extern "C" fn Positive<H: Host>(ctx: *mut HPyContext, _h1: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Positive")
+pub unsafe extern "C" fn Lshift<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+    H::binary_op(BinaryOp::Lshift, h1, h2)
 }
 
-pub unsafe extern "C" fn Absolute<H: Host>(ctx: *mut HPyContext, _h1: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Absolute")
+pub unsafe extern "C" fn Rshift<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+    H::binary_op(BinaryOp::Rshift, h1, h2)
 }
 
-pub unsafe extern "C" fn Invert<H: Host>(ctx: *mut HPyContext, _h1: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Invert")
+pub unsafe extern "C" fn And<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+    H::binary_op(BinaryOp::And, h1, h2)
 }
 
-pub unsafe extern "C" fn Lshift<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Lshift")
+pub unsafe extern "C" fn Xor<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+    H::binary_op(BinaryOp::Xor, h1, h2)
 }
 
-pub unsafe extern "C" fn Rshift<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Rshift")
+pub unsafe extern "C" fn Or<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+    H::binary_op(BinaryOp::Or, h1, h2)
 }
 
-pub unsafe extern "C" fn And<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "And")
+pub unsafe extern "C" fn InPlaceAdd<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+    H::binary_op(BinaryOp::InPlaceAdd, h1, h2)
 }
 
-pub unsafe extern "C" fn Xor<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Xor")
+pub unsafe extern "C" fn InPlaceSubtract<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+    H::binary_op(BinaryOp::InPlaceSubtract, h1, h2)
 }
 
-pub unsafe extern "C" fn Or<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Or")
+pub unsafe extern "C" fn InPlaceMultiply<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+    H::binary_op(BinaryOp::InPlaceMultiply, h1, h2)
 }
 
-pub unsafe extern "C" fn Index<H: Host>(ctx: *mut HPyContext, _h1: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Index")
+pub unsafe extern "C" fn InPlaceMatrixMultiply<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+    H::binary_op(BinaryOp::InPlaceMatrixMultiply, h1, h2)
 }
 
-pub unsafe extern "C" fn Long<H: Host>(ctx: *mut HPyContext, _h1: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Long")
+pub unsafe extern "C" fn InPlaceFloorDivide<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+    H::binary_op(BinaryOp::InPlaceFloorDivide, h1, h2)
 }
 
-pub unsafe extern "C" fn Float<H: Host>(ctx: *mut HPyContext, _h1: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Float")
+pub unsafe extern "C" fn InPlaceTrueDivide<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+    H::binary_op(BinaryOp::InPlaceTrueDivide, h1, h2)
 }
 
-pub unsafe extern "C" fn InPlaceAdd<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "InPlaceAdd")
+pub unsafe extern "C" fn InPlaceRemainder<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+    H::binary_op(BinaryOp::InPlaceRemainder, h1, h2)
 }
 
-pub unsafe extern "C" fn InPlaceSubtract<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "InPlaceSubtract")
+pub unsafe extern "C" fn InPlaceLshift<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+    H::binary_op(BinaryOp::InPlaceLshift, h1, h2)
 }
 
-pub unsafe extern "C" fn InPlaceMultiply<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "InPlaceMultiply")
+pub unsafe extern "C" fn InPlaceRshift<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+    H::binary_op(BinaryOp::InPlaceRshift, h1, h2)
 }
 
-pub unsafe extern "C" fn InPlaceMatrixMultiply<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "InPlaceMatrixMultiply")
+pub unsafe extern "C" fn InPlaceAnd<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+    H::binary_op(BinaryOp::InPlaceAnd, h1, h2)
 }
 
-pub unsafe extern "C" fn InPlaceFloorDivide<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "InPlaceFloorDivide")
+pub unsafe extern "C" fn InPlaceXor<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+    H::binary_op(BinaryOp::InPlaceXor, h1, h2)
 }
 
-pub unsafe extern "C" fn InPlaceTrueDivide<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "InPlaceTrueDivide")
+pub unsafe extern "C" fn InPlaceOr<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+    H::binary_op(BinaryOp::InPlaceOr, h1, h2)
 }
 
-pub unsafe extern "C" fn InPlaceRemainder<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "InPlaceRemainder")
+pub unsafe extern "C" fn Negative<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
+    H::unary_op(UnaryOp::Negative, h1)
 }
 
-pub unsafe extern "C" fn InPlacePower<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy, _h3: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "InPlacePower")
+pub unsafe extern "C" fn Positive<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
+    H::unary_op(UnaryOp::Positive, h1)
 }
 
-pub unsafe extern "C" fn InPlaceLshift<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "InPlaceLshift")
+pub unsafe extern "C" fn Absolute<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
+    H::unary_op(UnaryOp::Absolute, h1)
 }
 
-pub unsafe extern "C" fn InPlaceRshift<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "InPlaceRshift")
+pub unsafe extern "C" fn Invert<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
+    H::unary_op(UnaryOp::Invert, h1)
 }
 
-pub unsafe extern "C" fn InPlaceAnd<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "InPlaceAnd")
+pub unsafe extern "C" fn Index<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
+    H::unary_op(UnaryOp::Index, h1)
 }
 
-pub unsafe extern "C" fn InPlaceXor<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "InPlaceXor")
+pub unsafe extern "C" fn Long<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
+    H::unary_op(UnaryOp::Long, h1)
 }
 
-pub unsafe extern "C" fn InPlaceOr<H: Host>(ctx: *mut HPyContext, _h1: HPy, _h2: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "InPlaceOr")
+pub unsafe extern "C" fn Float<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
+    H::unary_op(UnaryOp::Float, h1)
+}
+
+/// Narrows what the host converted to a wider integer type. A failed
+/// conversion stays failed; a value that does not fit raises OverflowError
+/// like HPy's own fixed-width conversions do.
+#[inline]
+fn narrow<H: Host, W, N>(wide: W, c_type: &str) -> N
+where
+    W: ErrorValue + PartialEq,
+    N: ErrorValue + TryFrom<W>,
+{
+    if wide == W::error_value() && H::err_occurred() {
+        return N::error_value();
+    }
+    match N::try_from(wide) {
+        Ok(n) => n,
+        Err(_) => overflow::<H, N>(c_type),
+    }
+}
+
+#[cold]
+fn overflow<H: Host, N: ErrorValue>(c_type: &str) -> N {
+    H::raise(ExcKind::OverflowError, &format!("Python int too large to convert to C {c_type}"));
+    N::error_value()
 }

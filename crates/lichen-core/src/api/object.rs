@@ -1,223 +1,423 @@
 //! Context functions: object.
+//!
+//! The pointers these functions pass on to the host come from the extension,
+//! which the ABI obliges to pass valid ones; that is the safety argument for
+//! every `unsafe` host call below that carries no comment of its own.
 
 use crate::prelude::*;
 
-pub unsafe extern "C" fn Dup<H: Host>(ctx: *mut HPyContext, _h: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Dup")
+pub unsafe extern "C" fn Dup<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy {
+    H::dup(h)
 }
 
-pub unsafe extern "C" fn Close<H: Host>(ctx: *mut HPyContext, _h: HPy) -> () {
-    unsupported::<H, _>(ctx, "Close")
+pub unsafe extern "C" fn Close<H: Host>(_ctx: *mut HPyContext, h: HPy) {
+    H::close(h)
 }
 
-pub unsafe extern "C" fn Is<H: Host>(ctx: *mut HPyContext, _obj: HPy, _other: HPy) -> c_int {
-    unsupported::<H, _>(ctx, "Is")
+pub unsafe extern "C" fn Is<H: Host>(_ctx: *mut HPyContext, obj: HPy, other: HPy) -> c_int {
+    H::is(obj, other) as c_int
 }
 
-pub unsafe extern "C" fn Type<H: Host>(ctx: *mut HPyContext, _obj: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Type")
+pub unsafe extern "C" fn Type<H: Host>(_ctx: *mut HPyContext, obj: HPy) -> HPy {
+    H::type_of(obj)
 }
 
-pub unsafe extern "C" fn TypeCheck<H: Host>(ctx: *mut HPyContext, _obj: HPy, _type_: HPy) -> c_int {
-    unsupported::<H, _>(ctx, "TypeCheck")
+pub unsafe extern "C" fn TypeCheck<H: Host>(_ctx: *mut HPyContext, obj: HPy, type_: HPy) -> c_int {
+    H::type_check(obj, type_) as c_int
 }
 
-pub unsafe extern "C" fn IsTrue<H: Host>(ctx: *mut HPyContext, _h: HPy) -> c_int {
-    unsupported::<H, _>(ctx, "IsTrue")
+pub unsafe extern "C" fn IsTrue<H: Host>(_ctx: *mut HPyContext, h: HPy) -> c_int {
+    H::is_true(h)
 }
 
-pub unsafe extern "C" fn Repr<H: Host>(ctx: *mut HPyContext, _obj: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Repr")
+pub unsafe extern "C" fn Repr<H: Host>(_ctx: *mut HPyContext, obj: HPy) -> HPy {
+    H::convert(obj, Conversion::Repr)
 }
 
-pub unsafe extern "C" fn Str<H: Host>(ctx: *mut HPyContext, _obj: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Str")
+pub unsafe extern "C" fn Str<H: Host>(_ctx: *mut HPyContext, obj: HPy) -> HPy {
+    H::convert(obj, Conversion::Str)
 }
 
-pub unsafe extern "C" fn ASCII<H: Host>(ctx: *mut HPyContext, _obj: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "ASCII")
+pub unsafe extern "C" fn ASCII<H: Host>(_ctx: *mut HPyContext, obj: HPy) -> HPy {
+    H::convert(obj, Conversion::Ascii)
 }
 
-pub unsafe extern "C" fn Bytes<H: Host>(ctx: *mut HPyContext, _obj: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Bytes")
+pub unsafe extern "C" fn Bytes<H: Host>(_ctx: *mut HPyContext, obj: HPy) -> HPy {
+    H::convert(obj, Conversion::Bytes)
 }
 
-pub unsafe extern "C" fn RichCompare<H: Host>(ctx: *mut HPyContext, _v: HPy, _w: HPy, _op: c_int) -> HPy {
-    unsupported::<H, _>(ctx, "RichCompare")
+pub unsafe extern "C" fn RichCompare<H: Host>(_ctx: *mut HPyContext, v: HPy, w: HPy, op: c_int) -> HPy {
+    match cmp_op(op) {
+        Some(op) => H::rich_compare(v, w, op),
+        None => bad_cmp_op::<H, _>(op),
+    }
 }
 
-pub unsafe extern "C" fn RichCompareBool<H: Host>(ctx: *mut HPyContext, _v: HPy, _w: HPy, _op: c_int) -> c_int {
-    unsupported::<H, _>(ctx, "RichCompareBool")
+pub unsafe extern "C" fn RichCompareBool<H: Host>(_ctx: *mut HPyContext, v: HPy, w: HPy, op: c_int) -> c_int {
+    match cmp_op(op) {
+        Some(op) => H::rich_compare_bool(v, w, op),
+        None => bad_cmp_op::<H, _>(op),
+    }
 }
 
-pub unsafe extern "C" fn Hash<H: Host>(ctx: *mut HPyContext, _obj: HPy) -> HPy_hash_t {
-    unsupported::<H, _>(ctx, "Hash")
+pub unsafe extern "C" fn Hash<H: Host>(_ctx: *mut HPyContext, obj: HPy) -> HPy_hash_t {
+    H::hash(obj)
 }
 
-pub unsafe extern "C" fn GetAttr<H: Host>(ctx: *mut HPyContext, _obj: HPy, _name: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "GetAttr")
+pub unsafe extern "C" fn GetAttr<H: Host>(_ctx: *mut HPyContext, obj: HPy, name: HPy) -> HPy {
+    H::get_attr(obj, name)
 }
 
-pub unsafe extern "C" fn GetAttr_s<H: Host>(ctx: *mut HPyContext, _obj: HPy, _utf8_name: *const c_char) -> HPy {
-    unsupported::<H, _>(ctx, "GetAttr_s")
+pub unsafe extern "C" fn GetAttr_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_name: *const c_char) -> HPy {
+    with_key::<H, _>(utf8_name, |name| H::get_attr(obj, name))
 }
 
-pub unsafe extern "C" fn HasAttr<H: Host>(ctx: *mut HPyContext, _obj: HPy, _name: HPy) -> c_int {
-    unsupported::<H, _>(ctx, "HasAttr")
+pub unsafe extern "C" fn HasAttr<H: Host>(_ctx: *mut HPyContext, obj: HPy, name: HPy) -> c_int {
+    has_attr::<H>(obj, name)
 }
 
-pub unsafe extern "C" fn HasAttr_s<H: Host>(ctx: *mut HPyContext, _obj: HPy, _utf8_name: *const c_char) -> c_int {
-    unsupported::<H, _>(ctx, "HasAttr_s")
+pub unsafe extern "C" fn HasAttr_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_name: *const c_char) -> c_int {
+    let name = H::key_from_utf8(utf8_name);
+    if name.is_null() {
+        // Like Python's hasattr(), HasAttr cannot fail: a name that cannot
+        // be decoded is simply not there.
+        H::err_clear();
+        return 0;
+    }
+    let found = has_attr::<H>(obj, name);
+    H::close(name);
+    found
 }
 
-pub unsafe extern "C" fn SetAttr<H: Host>(ctx: *mut HPyContext, _obj: HPy, _name: HPy, _value: HPy) -> c_int {
-    unsupported::<H, _>(ctx, "SetAttr")
+pub unsafe extern "C" fn SetAttr<H: Host>(_ctx: *mut HPyContext, obj: HPy, name: HPy, value: HPy) -> c_int {
+    H::set_attr(obj, name, value)
 }
 
-pub unsafe extern "C" fn SetAttr_s<H: Host>(ctx: *mut HPyContext, _obj: HPy, _utf8_name: *const c_char, _value: HPy) -> c_int {
-    unsupported::<H, _>(ctx, "SetAttr_s")
+pub unsafe extern "C" fn SetAttr_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_name: *const c_char, value: HPy) -> c_int {
+    with_key::<H, _>(utf8_name, |name| H::set_attr(obj, name, value))
 }
 
-pub unsafe extern "C" fn GetItem<H: Host>(ctx: *mut HPyContext, _obj: HPy, _key: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "GetItem")
+pub unsafe extern "C" fn GetItem<H: Host>(_ctx: *mut HPyContext, obj: HPy, key: HPy) -> HPy {
+    H::get_item(obj, key)
 }
 
-pub unsafe extern "C" fn GetItem_i<H: Host>(ctx: *mut HPyContext, _obj: HPy, _idx: HPy_ssize_t) -> HPy {
-    unsupported::<H, _>(ctx, "GetItem_i")
+pub unsafe extern "C" fn GetItem_i<H: Host>(_ctx: *mut HPyContext, obj: HPy, idx: HPy_ssize_t) -> HPy {
+    with_index::<H, _>(idx, |key| H::get_item(obj, key))
 }
 
-pub unsafe extern "C" fn GetItem_s<H: Host>(ctx: *mut HPyContext, _obj: HPy, _utf8_key: *const c_char) -> HPy {
-    unsupported::<H, _>(ctx, "GetItem_s")
+pub unsafe extern "C" fn GetItem_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_key: *const c_char) -> HPy {
+    with_key::<H, _>(utf8_key, |key| H::get_item(obj, key))
 }
 
-pub unsafe extern "C" fn Contains<H: Host>(ctx: *mut HPyContext, _container: HPy, _key: HPy) -> c_int {
-    unsupported::<H, _>(ctx, "Contains")
+pub unsafe extern "C" fn Contains<H: Host>(_ctx: *mut HPyContext, container: HPy, key: HPy) -> c_int {
+    H::contains(container, key)
 }
 
-pub unsafe extern "C" fn SetItem<H: Host>(ctx: *mut HPyContext, _obj: HPy, _key: HPy, _value: HPy) -> c_int {
-    unsupported::<H, _>(ctx, "SetItem")
+pub unsafe extern "C" fn SetItem<H: Host>(_ctx: *mut HPyContext, obj: HPy, key: HPy, value: HPy) -> c_int {
+    H::set_item(obj, key, value)
 }
 
-pub unsafe extern "C" fn SetItem_i<H: Host>(ctx: *mut HPyContext, _obj: HPy, _idx: HPy_ssize_t, _value: HPy) -> c_int {
-    unsupported::<H, _>(ctx, "SetItem_i")
+pub unsafe extern "C" fn SetItem_i<H: Host>(_ctx: *mut HPyContext, obj: HPy, idx: HPy_ssize_t, value: HPy) -> c_int {
+    with_index::<H, _>(idx, |key| H::set_item(obj, key, value))
 }
 
-pub unsafe extern "C" fn SetItem_s<H: Host>(ctx: *mut HPyContext, _obj: HPy, _utf8_key: *const c_char, _value: HPy) -> c_int {
-    unsupported::<H, _>(ctx, "SetItem_s")
+pub unsafe extern "C" fn SetItem_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_key: *const c_char, value: HPy) -> c_int {
+    with_key::<H, _>(utf8_key, |key| H::set_item(obj, key, value))
 }
 
-pub unsafe extern "C" fn DelItem<H: Host>(ctx: *mut HPyContext, _obj: HPy, _key: HPy) -> c_int {
-    unsupported::<H, _>(ctx, "DelItem")
+pub unsafe extern "C" fn DelItem<H: Host>(_ctx: *mut HPyContext, obj: HPy, key: HPy) -> c_int {
+    H::del_item(obj, key)
 }
 
-pub unsafe extern "C" fn DelItem_i<H: Host>(ctx: *mut HPyContext, _obj: HPy, _idx: HPy_ssize_t) -> c_int {
-    unsupported::<H, _>(ctx, "DelItem_i")
+pub unsafe extern "C" fn DelItem_i<H: Host>(_ctx: *mut HPyContext, obj: HPy, idx: HPy_ssize_t) -> c_int {
+    with_index::<H, _>(idx, |key| H::del_item(obj, key))
 }
 
-pub unsafe extern "C" fn DelItem_s<H: Host>(ctx: *mut HPyContext, _obj: HPy, _utf8_key: *const c_char) -> c_int {
-    unsupported::<H, _>(ctx, "DelItem_s")
+pub unsafe extern "C" fn DelItem_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_key: *const c_char) -> c_int {
+    with_key::<H, _>(utf8_key, |key| H::del_item(obj, key))
 }
 
-pub unsafe extern "C" fn Length<H: Host>(ctx: *mut HPyContext, _h: HPy) -> HPy_ssize_t {
-    unsupported::<H, _>(ctx, "Length")
+pub unsafe extern "C" fn Length<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy_ssize_t {
+    H::length(h)
 }
 
-pub unsafe extern "C" fn Callable_Check<H: Host>(ctx: *mut HPyContext, _h: HPy) -> c_int {
-    unsupported::<H, _>(ctx, "Callable_Check")
+pub unsafe extern "C" fn Callable_Check<H: Host>(_ctx: *mut HPyContext, h: HPy) -> c_int {
+    H::is_kind(h, ObjectKind::Callable) as c_int
 }
 
-pub unsafe extern "C" fn CallTupleDict<H: Host>(ctx: *mut HPyContext, _callable: HPy, _args: HPy, _kw: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "CallTupleDict")
+pub unsafe extern "C" fn CallTupleDict<H: Host>(_ctx: *mut HPyContext, callable: HPy, args: HPy, kw: HPy) -> HPy {
+    if !args.is_null() && !H::is_kind(args, ObjectKind::Tuple) {
+        return type_error::<H, _>("HPy_CallTupleDict requires args to be a tuple or null handle");
+    }
+    if !kw.is_null() && !H::is_kind(kw, ObjectKind::Dict) {
+        return type_error::<H, _>("HPy_CallTupleDict requires kw to be a dict or null handle");
+    }
+    H::call_tuple_dict(callable, args, kw)
 }
 
-pub unsafe extern "C" fn Call<H: Host>(ctx: *mut HPyContext, _callable: HPy, _args: *const HPy, _nargs: usize, _kwnames: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Call")
+pub unsafe extern "C" fn Call<H: Host>(_ctx: *mut HPyContext, callable: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
+    if !kwnames_ok::<H>(kwnames) {
+        return type_error::<H, _>("HPy_Call requires kwnames to be a tuple or null handle");
+    }
+    H::vectorcall(callable, args, nargs, kwnames)
 }
 
-pub unsafe extern "C" fn CallMethod<H: Host>(ctx: *mut HPyContext, _name: HPy, _args: *const HPy, _nargs: usize, _kwnames: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "CallMethod")
+pub unsafe extern "C" fn CallMethod<H: Host>(_ctx: *mut HPyContext, name: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
+    if nargs == 0 {
+        return type_error::<H, _>("HPy_CallMethod requires a receiver (args[0])");
+    }
+    if !kwnames_ok::<H>(kwnames) {
+        return type_error::<H, _>("HPy_CallMethod requires kwnames to be a tuple or null handle");
+    }
+    H::vectorcall_method(name, args, nargs, kwnames)
 }
 
-pub unsafe extern "C" fn Dump<H: Host>(ctx: *mut HPyContext, _h: HPy) -> () {
-    unsupported::<H, _>(ctx, "Dump")
+pub unsafe extern "C" fn Dump<H: Host>(_ctx: *mut HPyContext, h: HPy) {
+    H::dump(h)
 }
 
-pub unsafe extern "C" fn FatalError<H: Host>(ctx: *mut HPyContext, _message: *const c_char) -> () {
-    unsupported::<H, _>(ctx, "FatalError")
+pub unsafe extern "C" fn FatalError<H: Host>(_ctx: *mut HPyContext, message: *const c_char) {
+    H::fatal_error(message)
 }
 
-pub unsafe extern "C" fn Field_Store<H: Host>(ctx: *mut HPyContext, _target_object: HPy, _target_field: *mut HPyField, _h: HPy) -> () {
-    unsupported::<H, _>(ctx, "Field_Store")
+pub unsafe extern "C" fn Field_Store<H: Host>(_ctx: *mut HPyContext, target_object: HPy, target_field: *mut HPyField, h: HPy) {
+    // SAFETY: the ABI requires `target_field` to point into the native
+    // storage of `target_object`, valid for the duration of the call.
+    H::field_store(target_object, unsafe { &mut *target_field }, h)
 }
 
-pub unsafe extern "C" fn Field_Load<H: Host>(ctx: *mut HPyContext, _source_object: HPy, _source_field: HPyField) -> HPy {
-    unsupported::<H, _>(ctx, "Field_Load")
+pub unsafe extern "C" fn Field_Load<H: Host>(_ctx: *mut HPyContext, source_object: HPy, source_field: HPyField) -> HPy {
+    H::field_load(source_object, source_field)
 }
 
-pub unsafe extern "C" fn Global_Store<H: Host>(ctx: *mut HPyContext, _global: *mut HPyGlobal, _h: HPy) -> () {
-    unsupported::<H, _>(ctx, "Global_Store")
+pub unsafe extern "C" fn Global_Store<H: Host>(_ctx: *mut HPyContext, global: *mut HPyGlobal, h: HPy) {
+    // SAFETY: the ABI requires `global` to point to a C global of the extension.
+    H::global_store(unsafe { &mut *global }, h)
 }
 
-pub unsafe extern "C" fn Global_Load<H: Host>(ctx: *mut HPyContext, _global: HPyGlobal) -> HPy {
-    unsupported::<H, _>(ctx, "Global_Load")
+pub unsafe extern "C" fn Global_Load<H: Host>(_ctx: *mut HPyContext, global: HPyGlobal) -> HPy {
+    H::global_load(global)
 }
 
-pub unsafe extern "C" fn LeavePythonExecution<H: Host>(ctx: *mut HPyContext) -> HPyThreadState {
-    unsupported::<H, _>(ctx, "LeavePythonExecution")
+pub unsafe extern "C" fn LeavePythonExecution<H: Host>(_ctx: *mut HPyContext) -> HPyThreadState {
+    H::leave()
 }
 
-pub unsafe extern "C" fn ReenterPythonExecution<H: Host>(ctx: *mut HPyContext, _state: HPyThreadState) -> () {
-    unsupported::<H, _>(ctx, "ReenterPythonExecution")
+pub unsafe extern "C" fn ReenterPythonExecution<H: Host>(_ctx: *mut HPyContext, state: HPyThreadState) {
+    H::reenter(state)
 }
 
-pub unsafe extern "C" fn Import_ImportModule<H: Host>(ctx: *mut HPyContext, _utf8_name: *const c_char) -> HPy {
-    unsupported::<H, _>(ctx, "Import_ImportModule")
+pub unsafe extern "C" fn Import_ImportModule<H: Host>(_ctx: *mut HPyContext, utf8_name: *const c_char) -> HPy {
+    with_key::<H, _>(utf8_name, |name| H::import_module(name))
 }
 
-pub unsafe extern "C" fn Compile_s<H: Host>(ctx: *mut HPyContext, _utf8_source: *const c_char, _utf8_filename: *const c_char, _kind: HPy_SourceKind) -> HPy {
-    unsupported::<H, _>(ctx, "Compile_s")
+pub unsafe extern "C" fn Compile_s<H: Host>(_ctx: *mut HPyContext, utf8_source: *const c_char, utf8_filename: *const c_char, kind: HPy_SourceKind) -> HPy {
+    if kind.name().is_none() {
+        H::raise(ExcKind::SystemError, "invalid source kind");
+        return HPy::NULL;
+    }
+    H::compile(utf8_source, utf8_filename, kind)
 }
 
-pub unsafe extern "C" fn EvalCode<H: Host>(ctx: *mut HPyContext, _code: HPy, _globals: HPy, _locals: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "EvalCode")
+pub unsafe extern "C" fn EvalCode<H: Host>(_ctx: *mut HPyContext, code: HPy, globals: HPy, locals: HPy) -> HPy {
+    H::eval_code(code, globals, locals)
 }
 
-pub unsafe extern "C" fn ContextVar_New<H: Host>(ctx: *mut HPyContext, _name: *const c_char, _default_value: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "ContextVar_New")
+pub unsafe extern "C" fn ContextVar_New<H: Host>(_ctx: *mut HPyContext, name: *const c_char, default_value: HPy) -> HPy {
+    H::context_var_new(name, default_value)
 }
 
-pub unsafe extern "C" fn ContextVar_Get<H: Host>(ctx: *mut HPyContext, _context_var: HPy, _default_value: HPy, _result: *mut HPy) -> i32 {
-    unsupported::<H, _>(ctx, "ContextVar_Get")
+pub unsafe extern "C" fn ContextVar_Get<H: Host>(_ctx: *mut HPyContext, context_var: HPy, default_value: HPy, result: *mut HPy) -> i32 {
+    // SAFETY: the ABI requires `result` to point to writable storage for a handle.
+    H::context_var_get(context_var, default_value, unsafe { &mut *result })
 }
 
-pub unsafe extern "C" fn ContextVar_Set<H: Host>(ctx: *mut HPyContext, _context_var: HPy, _value: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "ContextVar_Set")
+pub unsafe extern "C" fn ContextVar_Set<H: Host>(_ctx: *mut HPyContext, context_var: HPy, value: HPy) -> HPy {
+    H::context_var_set(context_var, value)
 }
 
-pub unsafe extern "C" fn Capsule_New<H: Host>(ctx: *mut HPyContext, _pointer: *mut c_void, _utf8_name: *const c_char, _destructor: *mut HPyCapsule_Destructor) -> HPy {
-    unsupported::<H, _>(ctx, "Capsule_New")
+pub unsafe extern "C" fn Capsule_New<H: Host>(_ctx: *mut HPyContext, pointer: *mut c_void, utf8_name: *const c_char, destructor: *mut HPyCapsule_Destructor) -> HPy {
+    // SAFETY: the ABI passes NULL or a pointer to a destructor definition
+    // that lives as long as the extension.
+    match unsafe { destructor_arg(destructor) } {
+        Ok(d) => H::capsule_new(pointer, utf8_name, d),
+        Err(msg) => value_error::<H, _>(msg),
+    }
 }
 
-pub unsafe extern "C" fn Capsule_Get<H: Host>(ctx: *mut HPyContext, _capsule: HPy, _key: _HPyCapsule_key, _utf8_name: *const c_char) -> *mut c_void {
-    unsupported::<H, _>(ctx, "Capsule_Get")
+pub unsafe extern "C" fn Capsule_Get<H: Host>(_ctx: *mut HPyContext, capsule: HPy, key: _HPyCapsule_key, utf8_name: *const c_char) -> *mut c_void {
+    match capsule_field(key) {
+        Ok(field) => H::capsule_get(capsule, field, utf8_name),
+        Err(CapsuleKey::Destructor) => value_error::<H, _>("Invalid operation: get HPyCapsule_key_Destructor"),
+        Err(CapsuleKey::Invalid) => bad_capsule_key::<H, _>(key),
+    }
 }
 
-pub unsafe extern "C" fn Capsule_IsValid<H: Host>(ctx: *mut HPyContext, _capsule: HPy, _utf8_name: *const c_char) -> c_int {
-    unsupported::<H, _>(ctx, "Capsule_IsValid")
+pub unsafe extern "C" fn Capsule_IsValid<H: Host>(_ctx: *mut HPyContext, capsule: HPy, utf8_name: *const c_char) -> c_int {
+    H::capsule_is_valid(capsule, utf8_name)
 }
 
-pub unsafe extern "C" fn Capsule_Set<H: Host>(ctx: *mut HPyContext, _capsule: HPy, _key: _HPyCapsule_key, _value: *mut c_void) -> c_int {
-    unsupported::<H, _>(ctx, "Capsule_Set")
+pub unsafe extern "C" fn Capsule_Set<H: Host>(_ctx: *mut HPyContext, capsule: HPy, key: _HPyCapsule_key, value: *mut c_void) -> c_int {
+    match capsule_field(key) {
+        Ok(field) => H::capsule_set(capsule, field, value),
+        // SAFETY: for this key the ABI passes NULL or a destructor
+        // definition, as for Capsule_New.
+        Err(CapsuleKey::Destructor) => match unsafe { destructor_arg(value.cast()) } {
+            Ok(d) => H::capsule_set_destructor(capsule, d),
+            Err(msg) => value_error::<H, _>(msg),
+        },
+        Err(CapsuleKey::Invalid) => bad_capsule_key::<H, _>(key),
+    }
 }
 
-pub unsafe extern "C" fn Slice_Unpack<H: Host>(ctx: *mut HPyContext, _slice: HPy, _start: *mut HPy_ssize_t, _stop: *mut HPy_ssize_t, _step: *mut HPy_ssize_t) -> c_int {
-    unsupported::<H, _>(ctx, "Slice_Unpack")
+pub unsafe extern "C" fn Slice_Unpack<H: Host>(_ctx: *mut HPyContext, slice: HPy, start: *mut HPy_ssize_t, stop: *mut HPy_ssize_t, step: *mut HPy_ssize_t) -> c_int {
+    // SAFETY: the ABI requires three pointers to writable `HPy_ssize_t`s.
+    let (start, stop, step) = unsafe { (&mut *start, &mut *stop, &mut *step) };
+    H::slice_unpack(slice, start, stop, step)
 }
 
-pub unsafe extern "C" fn FromPyObject<H: Host>(ctx: *mut HPyContext, _obj: *mut cpy_PyObject) -> HPy {
-    unsupported::<H, _>(ctx, "FromPyObject")
+pub unsafe extern "C" fn FromPyObject<H: Host>(_ctx: *mut HPyContext, obj: *mut cpy_PyObject) -> HPy {
+    H::from_pyobject(obj)
 }
 
-pub unsafe extern "C" fn AsPyObject<H: Host>(ctx: *mut HPyContext, _h: HPy) -> *mut cpy_PyObject {
-    unsupported::<H, _>(ctx, "AsPyObject")
+pub unsafe extern "C" fn AsPyObject<H: Host>(_ctx: *mut HPyContext, h: HPy) -> *mut cpy_PyObject {
+    H::as_pyobject(h)
+}
+
+/// hasattr(): any error while looking the attribute up means "no".
+#[inline]
+fn has_attr<H: Host>(obj: HPy, name: HPy) -> c_int {
+    let value = H::get_attr(obj, name);
+    if value.is_null() {
+        H::err_clear();
+        return 0;
+    }
+    H::close(value);
+    1
+}
+
+/// Runs `f` with a temporary str made from a C string, as HPy's `_s`
+/// variants do. `utf8` must be NUL-terminated.
+#[inline]
+unsafe fn with_key<H: Host, R: ErrorValue>(utf8: *const c_char, f: impl FnOnce(HPy) -> R) -> R {
+    // SAFETY: the caller passes a NUL-terminated string.
+    let key = unsafe { H::key_from_utf8(utf8) };
+    if key.is_null() {
+        return R::error_value();
+    }
+    let result = f(key);
+    H::close(key);
+    result
+}
+
+/// Runs `f` with a temporary int key, as HPy's `_i` variants do.
+#[inline]
+fn with_index<H: Host, R: ErrorValue>(idx: HPy_ssize_t, f: impl FnOnce(HPy) -> R) -> R {
+    let key = H::long_from_isize(idx);
+    if key.is_null() {
+        return R::error_value();
+    }
+    let result = f(key);
+    H::close(key);
+    result
+}
+
+#[inline]
+fn kwnames_ok<H: Host>(kwnames: HPy) -> bool {
+    kwnames.is_null() || H::is_kind(kwnames, ObjectKind::Tuple)
+}
+
+/// The comparison an ABI operator number stands for, if any.
+fn cmp_op(op: c_int) -> Option<HPy_RichCmpOp> {
+    let op = HPy_RichCmpOp(op);
+    op.name().map(|_| op)
+}
+
+/// What a capsule key addresses, when it is not plain data.
+#[derive(Debug, PartialEq, Eq)]
+enum CapsuleKey {
+    Destructor,
+    Invalid,
+}
+
+fn capsule_field(key: _HPyCapsule_key) -> Result<CapsuleField, CapsuleKey> {
+    match key {
+        _HPyCapsule_key::Pointer => Ok(CapsuleField::Pointer),
+        _HPyCapsule_key::Name => Ok(CapsuleField::Name),
+        _HPyCapsule_key::Context => Ok(CapsuleField::Context),
+        _HPyCapsule_key::Destructor => Err(CapsuleKey::Destructor),
+        _ => Err(CapsuleKey::Invalid),
+    }
+}
+
+/// A destructor argument: NULL for none, or a definition with both of its
+/// functions (HPy rejects half-filled ones).
+unsafe fn destructor_arg<'a>(d: *const HPyCapsule_Destructor) -> Result<Option<&'a HPyCapsule_Destructor>, &'static str> {
+    // SAFETY: the caller passes NULL or a valid pointer.
+    match unsafe { d.as_ref() } {
+        None => Ok(None),
+        Some(d) if d.cpy_trampoline.is_some() && d.impl_.is_some() => Ok(Some(d)),
+        Some(_) => Err("Invalid HPyCapsule destructor"),
+    }
+}
+
+#[cold]
+fn type_error<H: Host, R: ErrorValue>(msg: &str) -> R {
+    H::raise(ExcKind::TypeError, msg);
+    R::error_value()
+}
+
+#[cold]
+fn value_error<H: Host, R: ErrorValue>(msg: &str) -> R {
+    H::raise(ExcKind::ValueError, msg);
+    R::error_value()
+}
+
+#[cold]
+fn bad_cmp_op<H: Host, R: ErrorValue>(op: c_int) -> R {
+    H::raise(ExcKind::SystemError, &format!("invalid rich comparison operator {op}"));
+    R::error_value()
+}
+
+#[cold]
+fn bad_capsule_key<H: Host, R: ErrorValue>(key: _HPyCapsule_key) -> R {
+    H::raise(ExcKind::SystemError, &format!("invalid capsule key {}", key.0));
+    R::error_value()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comparison_operators() {
+        assert_eq!(cmp_op(0), Some(HPy_RichCmpOp::LT));
+        assert_eq!(cmp_op(5), Some(HPy_RichCmpOp::GE));
+        assert_eq!(cmp_op(6), None);
+        assert_eq!(cmp_op(-1), None);
+    }
+
+    #[test]
+    fn capsule_keys() {
+        assert_eq!(capsule_field(_HPyCapsule_key::Pointer), Ok(CapsuleField::Pointer));
+        assert_eq!(capsule_field(_HPyCapsule_key::Name), Ok(CapsuleField::Name));
+        assert_eq!(capsule_field(_HPyCapsule_key::Context), Ok(CapsuleField::Context));
+        assert_eq!(capsule_field(_HPyCapsule_key::Destructor), Err(CapsuleKey::Destructor));
+        assert_eq!(capsule_field(_HPyCapsule_key(4)), Err(CapsuleKey::Invalid));
+    }
+
+    unsafe extern "C" fn trampoline() {}
+    unsafe extern "C" fn destroy(_: *const c_char, _: *mut c_void, _: *mut c_void) {}
+
+    #[test]
+    fn capsule_destructors() {
+        let full = HPyCapsule_Destructor { cpy_trampoline: Some(trampoline), impl_: Some(destroy) };
+        let half = HPyCapsule_Destructor { cpy_trampoline: Some(trampoline), impl_: None };
+        // SAFETY: NULL or pointers to live locals.
+        unsafe {
+            assert!(matches!(destructor_arg(core::ptr::null()), Ok(None)));
+            assert!(matches!(destructor_arg(&full), Ok(Some(_))));
+            assert!(destructor_arg(&half).is_err());
+        }
+    }
 }

@@ -1,7 +1,80 @@
 //! Host operations behind the number context functions.
+//!
+//! The integer conversions mirror what Python itself accepts: the `*_mask`
+//! and signed conversions call `__index__` on non-ints, the others want an
+//! int and raise `TypeError` otherwise, and all but the masks raise
+//! `OverflowError` when the value does not fit.
 
-#[allow(unused_imports)]
+use core::ffi::c_void;
 use lichen_abi::*;
 
+/// The binary operators of the number protocol, plain and in-place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryOp {
+    Add,
+    Subtract,
+    Multiply,
+    MatrixMultiply,
+    FloorDivide,
+    TrueDivide,
+    Remainder,
+    Divmod,
+    Lshift,
+    Rshift,
+    And,
+    Xor,
+    Or,
+    InPlaceAdd,
+    InPlaceSubtract,
+    InPlaceMultiply,
+    InPlaceMatrixMultiply,
+    InPlaceFloorDivide,
+    InPlaceTrueDivide,
+    InPlaceRemainder,
+    InPlaceLshift,
+    InPlaceRshift,
+    InPlaceAnd,
+    InPlaceXor,
+    InPlaceOr,
+}
+
+/// The unary operators and conversions of the number protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnaryOp {
+    Negative,
+    Positive,
+    Absolute,
+    Invert,
+    Index,
+    Long,
+    Float,
+}
+
 /// VM operations for the number area of the ABI.
-pub trait NumberHost {}
+pub trait NumberHost {
+    fn long_from_i64(v: i64) -> HPy;
+    fn long_from_u64(v: u64) -> HPy;
+    fn long_from_isize(v: isize) -> HPy;
+    fn long_from_usize(v: usize) -> HPy;
+
+    fn long_as_i64(h: HPy) -> i64;
+    fn long_as_u64(h: HPy) -> u64;
+    fn long_as_u64_mask(h: HPy) -> u64;
+    fn long_as_isize(h: HPy) -> isize;
+    fn long_as_usize(h: HPy) -> usize;
+    /// The address an int holds; negative values are taken modulo 2**bits.
+    fn long_as_ptr(h: HPy) -> *mut c_void;
+    fn long_as_f64(h: HPy) -> f64;
+
+    fn float_from_f64(v: f64) -> HPy;
+    /// Accepts anything with `__float__` or `__index__`.
+    fn float_as_f64(h: HPy) -> f64;
+    fn bool_from_bool(v: bool) -> HPy;
+    /// Whether the object supports the number protocol; never fails.
+    fn number_check(h: HPy) -> bool;
+
+    fn binary_op(op: BinaryOp, a: HPy, b: HPy) -> HPy;
+    fn unary_op(op: UnaryOp, a: HPy) -> HPy;
+    /// `pow(a, b, c)`, with `c` None for the two-argument form.
+    fn power(a: HPy, b: HPy, c: HPy, in_place: bool) -> HPy;
+}

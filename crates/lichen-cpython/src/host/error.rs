@@ -1,7 +1,8 @@
 //! CPython operations behind the error context functions.
 
-#[allow(unused_imports)]
 use super::*;
+use core::ffi::{c_char, c_int};
+use lichen_abi::HPy_ssize_t;
 use lichen_core::host::{ErrorHost, ExcKind};
 use std::ffi::CString;
 
@@ -30,5 +31,66 @@ impl ErrorHost for CPython {
         let msg = CString::new(message.replace('\0', "\\0")).expect("no NUL left");
         // SAFETY: the GIL is held whenever the core calls into the host.
         unsafe { ffi::PyErr_SetString(exc_class(kind), msg.as_ptr()) }
+    }
+
+    #[inline]
+    unsafe fn err_set_string(ty: HPy, utf8_message: *const c_char) {
+        // SAFETY: the GIL is held; the message is NUL-terminated UTF-8.
+        unsafe { ffi::PyErr_SetString(h2py(ty), utf8_message) }
+    }
+
+    #[inline]
+    fn err_set_object(ty: HPy, value: HPy) {
+        // SAFETY: the GIL is held; CPython checks that `ty` is an exception class.
+        unsafe { ffi::PyErr_SetObject(h2py(ty), h2py(value)) }
+    }
+
+    unsafe fn err_set_from_errno(ty: HPy, filename: *const c_char) {
+        // SAFETY: the GIL is held; CPython saves errno before decoding the
+        // file name.
+        unsafe { ffi::PyErr_SetFromErrnoWithFilename(h2py(ty), filename) };
+    }
+
+    fn err_set_from_errno_objects(ty: HPy, filename1: HPy, filename2: HPy) {
+        // SAFETY: the GIL is held; the file names are NULL or live handles.
+        unsafe { ffi::PyErr_SetFromErrnoWithFilenameObjects(h2py(ty), h2py(filename1), h2py(filename2)) };
+    }
+
+    fn err_no_memory() {
+        // SAFETY: the GIL is held.
+        unsafe { ffi::PyErr_NoMemory() };
+    }
+
+    #[inline]
+    fn err_occurred() -> bool {
+        // SAFETY: the GIL is held.
+        unsafe { !ffi::PyErr_Occurred().is_null() }
+    }
+
+    #[inline]
+    fn err_exception_matches(exc: HPy) -> bool {
+        // SAFETY: the GIL is held; `exc` is a live handle.
+        unsafe { ffi::PyErr_ExceptionMatches(h2py(exc)) != 0 }
+    }
+
+    #[inline]
+    fn err_clear() {
+        // SAFETY: the GIL is held.
+        unsafe { ffi::PyErr_Clear() }
+    }
+
+    unsafe fn new_exception(utf8_name: *const c_char, utf8_doc: *const c_char, base: HPy, dict: HPy) -> HPy {
+        // SAFETY: the GIL is held; the strings are NUL-terminated or NULL (doc).
+        unsafe { py2h(ffi::PyErr_NewExceptionWithDoc(utf8_name, utf8_doc, h2py(base), h2py(dict))) }
+    }
+
+    unsafe fn warn(category: HPy, utf8_message: *const c_char, stack_level: HPy_ssize_t) -> c_int {
+        // SAFETY: the GIL is held; the message is NUL-terminated.
+        unsafe { ffi::PyErr_WarnEx(h2py(category), utf8_message, stack_level) }
+    }
+
+    fn write_unraisable(obj: HPy) {
+        // SAFETY: the GIL is held; `obj` is NULL or a live handle.
+        unsafe { ffi::PyErr_WriteUnraisable(h2py(obj)) }
     }
 }

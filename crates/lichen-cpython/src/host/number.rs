@@ -1,7 +1,155 @@
 //! CPython operations behind the number context functions.
 
-#[allow(unused_imports)]
 use super::*;
-use lichen_core::host::NumberHost;
+use core::ffi::c_void;
+use lichen_core::host::{BinaryOp, NumberHost, UnaryOp};
 
-impl NumberHost for CPython {}
+impl NumberHost for CPython {
+    #[inline]
+    fn long_from_i64(v: i64) -> HPy {
+        // SAFETY: the GIL is held.
+        unsafe { py2h(ffi::PyLong_FromLongLong(v)) }
+    }
+
+    #[inline]
+    fn long_from_u64(v: u64) -> HPy {
+        // SAFETY: the GIL is held.
+        unsafe { py2h(ffi::PyLong_FromUnsignedLongLong(v)) }
+    }
+
+    #[inline]
+    fn long_from_isize(v: isize) -> HPy {
+        // SAFETY: the GIL is held.
+        unsafe { py2h(ffi::PyLong_FromSsize_t(v)) }
+    }
+
+    #[inline]
+    fn long_from_usize(v: usize) -> HPy {
+        // SAFETY: the GIL is held.
+        unsafe { py2h(ffi::PyLong_FromSize_t(v)) }
+    }
+
+    #[inline]
+    fn long_as_i64(h: HPy) -> i64 {
+        // SAFETY: the GIL is held; `h` is a live handle.
+        unsafe { ffi::PyLong_AsLongLong(h2py(h)) }
+    }
+
+    #[inline]
+    fn long_as_u64(h: HPy) -> u64 {
+        // SAFETY: the GIL is held; `h` is a live handle.
+        unsafe { ffi::PyLong_AsUnsignedLongLong(h2py(h)) }
+    }
+
+    #[inline]
+    fn long_as_u64_mask(h: HPy) -> u64 {
+        // SAFETY: the GIL is held; `h` is a live handle.
+        unsafe { ffi::PyLong_AsUnsignedLongLongMask(h2py(h)) }
+    }
+
+    #[inline]
+    fn long_as_isize(h: HPy) -> isize {
+        // SAFETY: the GIL is held; `h` is a live handle.
+        unsafe { ffi::PyLong_AsSsize_t(h2py(h)) }
+    }
+
+    #[inline]
+    fn long_as_usize(h: HPy) -> usize {
+        // SAFETY: the GIL is held; `h` is a live handle.
+        unsafe { ffi::PyLong_AsSize_t(h2py(h)) }
+    }
+
+    #[inline]
+    fn long_as_ptr(h: HPy) -> *mut c_void {
+        // SAFETY: the GIL is held; `h` is a live handle.
+        unsafe { ffi::PyLong_AsVoidPtr(h2py(h)) }
+    }
+
+    #[inline]
+    fn long_as_f64(h: HPy) -> f64 {
+        // SAFETY: the GIL is held; `h` is a live handle.
+        unsafe { ffi::PyLong_AsDouble(h2py(h)) }
+    }
+
+    #[inline]
+    fn float_from_f64(v: f64) -> HPy {
+        // SAFETY: the GIL is held.
+        unsafe { py2h(ffi::PyFloat_FromDouble(v)) }
+    }
+
+    #[inline]
+    fn float_as_f64(h: HPy) -> f64 {
+        // SAFETY: the GIL is held; `h` is a live handle.
+        unsafe { ffi::PyFloat_AsDouble(h2py(h)) }
+    }
+
+    #[inline]
+    fn bool_from_bool(v: bool) -> HPy {
+        // SAFETY: the GIL is held; True and False live forever.
+        unsafe { new_ref(if v { ffi::Py_True() } else { ffi::Py_False() }) }
+    }
+
+    #[inline]
+    fn number_check(h: HPy) -> bool {
+        // SAFETY: the GIL is held; `h` is a live handle.
+        unsafe { ffi::PyNumber_Check(h2py(h)) != 0 }
+    }
+
+    #[inline]
+    fn binary_op(op: BinaryOp, a: HPy, b: HPy) -> HPy {
+        use ffi::*;
+        let f = match op {
+            BinaryOp::Add => PyNumber_Add,
+            BinaryOp::Subtract => PyNumber_Subtract,
+            BinaryOp::Multiply => PyNumber_Multiply,
+            BinaryOp::MatrixMultiply => PyNumber_MatrixMultiply,
+            BinaryOp::FloorDivide => PyNumber_FloorDivide,
+            BinaryOp::TrueDivide => PyNumber_TrueDivide,
+            BinaryOp::Remainder => PyNumber_Remainder,
+            BinaryOp::Divmod => PyNumber_Divmod,
+            BinaryOp::Lshift => PyNumber_Lshift,
+            BinaryOp::Rshift => PyNumber_Rshift,
+            BinaryOp::And => PyNumber_And,
+            BinaryOp::Xor => PyNumber_Xor,
+            BinaryOp::Or => PyNumber_Or,
+            BinaryOp::InPlaceAdd => PyNumber_InPlaceAdd,
+            BinaryOp::InPlaceSubtract => PyNumber_InPlaceSubtract,
+            BinaryOp::InPlaceMultiply => PyNumber_InPlaceMultiply,
+            BinaryOp::InPlaceMatrixMultiply => PyNumber_InPlaceMatrixMultiply,
+            BinaryOp::InPlaceFloorDivide => PyNumber_InPlaceFloorDivide,
+            BinaryOp::InPlaceTrueDivide => PyNumber_InPlaceTrueDivide,
+            BinaryOp::InPlaceRemainder => PyNumber_InPlaceRemainder,
+            BinaryOp::InPlaceLshift => PyNumber_InPlaceLshift,
+            BinaryOp::InPlaceRshift => PyNumber_InPlaceRshift,
+            BinaryOp::InPlaceAnd => PyNumber_InPlaceAnd,
+            BinaryOp::InPlaceXor => PyNumber_InPlaceXor,
+            BinaryOp::InPlaceOr => PyNumber_InPlaceOr,
+        };
+        // SAFETY: the GIL is held; both handles are live.
+        unsafe { py2h(f(h2py(a), h2py(b))) }
+    }
+
+    #[inline]
+    fn unary_op(op: UnaryOp, a: HPy) -> HPy {
+        use ffi::*;
+        let f = match op {
+            UnaryOp::Negative => PyNumber_Negative,
+            UnaryOp::Positive => PyNumber_Positive,
+            UnaryOp::Absolute => PyNumber_Absolute,
+            UnaryOp::Invert => PyNumber_Invert,
+            UnaryOp::Index => PyNumber_Index,
+            UnaryOp::Long => PyNumber_Long,
+            UnaryOp::Float => PyNumber_Float,
+        };
+        // SAFETY: the GIL is held; `a` is a live handle.
+        unsafe { py2h(f(h2py(a))) }
+    }
+
+    #[inline]
+    fn power(a: HPy, b: HPy, c: HPy, in_place: bool) -> HPy {
+        let f = if in_place { ffi::PyNumber_InPlacePower } else { ffi::PyNumber_Power };
+        // SAFETY: the GIL is held; the handles are live (`c` is None for
+        // two-argument pow, as in CPython).
+        unsafe { py2h(f(h2py(a), h2py(b), h2py(c))) }
+    }
+}

@@ -1,7 +1,373 @@
 //! CPython operations behind the object context functions.
 
-#[allow(unused_imports)]
 use super::*;
-use lichen_core::host::ObjectHost;
+use core::ffi::{c_char, c_int, c_void};
+use lichen_abi::{cpy_PyObject, HPyCapsule_Destructor, HPyThreadState, HPy_RichCmpOp, HPy_SourceKind, HPy_hash_t, HPy_ssize_t};
+use lichen_core::host::{CapsuleField, Conversion, ErrorHost, ExcKind, ObjectHost, ObjectKind};
 
-impl ObjectHost for CPython {}
+extern "C" {
+    // Exported by every CPython 3.x, but not declared by pyo3-ffi.
+    fn _PyObject_Dump(op: *mut ffi::PyObject);
+}
+
+/// The positional and keyword arguments of a vectorcall whose arguments are
+/// handles: since a handle is its object's address, the handle array is
+/// already the `PyObject *` array CPython wants.
+#[inline(always)]
+fn vector(args: *const HPy) -> *const *mut ffi::PyObject {
+    args.cast()
+}
+
+impl ObjectHost for CPython {
+    #[inline]
+    fn dup(h: HPy) -> HPy {
+        // SAFETY: the GIL is held; `h` is NULL or a live handle.
+        unsafe { new_ref(h2py(h)) }
+    }
+
+    #[inline]
+    fn close(h: HPy) {
+        // SAFETY: the GIL is held; the caller gives up the reference `h` owns.
+        unsafe { ffi::Py_XDECREF(h2py(h)) }
+    }
+
+    #[inline]
+    fn is(a: HPy, b: HPy) -> bool {
+        h2py(a) == h2py(b)
+    }
+
+    #[inline]
+    fn is_kind(h: HPy, kind: ObjectKind) -> bool {
+        let obj = h2py(h);
+        // SAFETY: the GIL is held; `obj` is a live object.
+        unsafe {
+            match kind {
+                ObjectKind::Callable => ffi::PyCallable_Check(obj) != 0,
+                ObjectKind::Tuple => ffi::PyTuple_Check(obj) != 0,
+                ObjectKind::Dict => ffi::PyDict_Check(obj) != 0,
+            }
+        }
+    }
+
+    #[inline]
+    fn type_of(h: HPy) -> HPy {
+        // SAFETY: the GIL is held; `h` is a live handle.
+        unsafe { py2h(ffi::PyObject_Type(h2py(h))) }
+    }
+
+    #[inline]
+    fn type_check(obj: HPy, ty: HPy) -> bool {
+        // SAFETY: the GIL is held; the ABI requires `ty` to be a type.
+        unsafe { ffi::PyObject_TypeCheck(h2py(obj), h2py(ty).cast()) != 0 }
+    }
+
+    #[inline]
+    fn is_true(h: HPy) -> c_int {
+        // SAFETY: the GIL is held; `h` is a live handle.
+        unsafe { ffi::PyObject_IsTrue(h2py(h)) }
+    }
+
+    #[inline]
+    fn convert(h: HPy, conversion: Conversion) -> HPy {
+        let obj = h2py(h);
+        // SAFETY: the GIL is held; `obj` is a live object.
+        unsafe {
+            py2h(match conversion {
+                Conversion::Repr => ffi::PyObject_Repr(obj),
+                Conversion::Str => ffi::PyObject_Str(obj),
+                Conversion::Ascii => ffi::PyObject_ASCII(obj),
+                Conversion::Bytes => ffi::PyObject_Bytes(obj),
+            })
+        }
+    }
+
+    #[inline]
+    fn rich_compare(v: HPy, w: HPy, op: HPy_RichCmpOp) -> HPy {
+        // SAFETY: the GIL is held; HPy's operator numbers are CPython's Py_LT..Py_GE.
+        unsafe { py2h(ffi::PyObject_RichCompare(h2py(v), h2py(w), op.0)) }
+    }
+
+    #[inline]
+    fn rich_compare_bool(v: HPy, w: HPy, op: HPy_RichCmpOp) -> c_int {
+        // SAFETY: as for `rich_compare`.
+        unsafe { ffi::PyObject_RichCompareBool(h2py(v), h2py(w), op.0) }
+    }
+
+    #[inline]
+    fn hash(h: HPy) -> HPy_hash_t {
+        // SAFETY: the GIL is held; `h` is a live handle.
+        unsafe { ffi::PyObject_Hash(h2py(h)) }
+    }
+
+    #[inline]
+    fn length(h: HPy) -> HPy_ssize_t {
+        // SAFETY: the GIL is held; `h` is a live handle.
+        unsafe { ffi::PyObject_Size(h2py(h)) }
+    }
+
+    #[inline]
+    unsafe fn key_from_utf8(utf8: *const c_char) -> HPy {
+        // SAFETY: the GIL is held; the ABI requires a NUL-terminated string.
+        unsafe { py2h(ffi::PyUnicode_FromString(utf8)) }
+    }
+
+    #[inline]
+    fn get_attr(obj: HPy, name: HPy) -> HPy {
+        // SAFETY: the GIL is held; both handles are live.
+        unsafe { py2h(ffi::PyObject_GetAttr(h2py(obj), h2py(name))) }
+    }
+
+    #[inline]
+    fn set_attr(obj: HPy, name: HPy, value: HPy) -> c_int {
+        // SAFETY: the GIL is held; a NULL value asks CPython to delete.
+        unsafe { ffi::PyObject_SetAttr(h2py(obj), h2py(name), h2py(value)) }
+    }
+
+    #[inline]
+    fn get_item(obj: HPy, key: HPy) -> HPy {
+        // SAFETY: the GIL is held; both handles are live.
+        unsafe { py2h(ffi::PyObject_GetItem(h2py(obj), h2py(key))) }
+    }
+
+    #[inline]
+    fn set_item(obj: HPy, key: HPy, value: HPy) -> c_int {
+        // SAFETY: the GIL is held; the handles are live.
+        unsafe { ffi::PyObject_SetItem(h2py(obj), h2py(key), h2py(value)) }
+    }
+
+    #[inline]
+    fn del_item(obj: HPy, key: HPy) -> c_int {
+        // SAFETY: the GIL is held; both handles are live.
+        unsafe { ffi::PyObject_DelItem(h2py(obj), h2py(key)) }
+    }
+
+    #[inline]
+    fn contains(container: HPy, key: HPy) -> c_int {
+        // SAFETY: the GIL is held; both handles are live.
+        unsafe { ffi::PySequence_Contains(h2py(container), h2py(key)) }
+    }
+
+    #[inline]
+    fn call_tuple_dict(callable: HPy, args: HPy, kw: HPy) -> HPy {
+        // SAFETY: the GIL is held; the core checked that `args` is NULL or a
+        // tuple and `kw` NULL or a dict.
+        unsafe {
+            if kw.is_null() {
+                return py2h(ffi::PyObject_CallObject(h2py(callable), h2py(args)));
+            }
+            if !args.is_null() {
+                return py2h(ffi::PyObject_Call(h2py(callable), h2py(args), h2py(kw)));
+            }
+            // PyObject_Call wants a tuple even when there is nothing in it.
+            let empty = ffi::PyTuple_New(0);
+            if empty.is_null() {
+                return HPy::NULL;
+            }
+            let result = ffi::PyObject_Call(h2py(callable), empty, h2py(kw));
+            ffi::Py_DECREF(empty);
+            py2h(result)
+        }
+    }
+
+    #[inline]
+    unsafe fn vectorcall(callable: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
+        // SAFETY: the GIL is held; `args` holds `nargs` + len(kwnames) live
+        // handles. Without PY_VECTORCALL_ARGUMENTS_OFFSET CPython never
+        // writes to the array, which belongs to the caller.
+        unsafe { py2h(ffi::PyObject_Vectorcall(h2py(callable), vector(args), nargs, h2py(kwnames))) }
+    }
+
+    #[inline]
+    unsafe fn vectorcall_method(name: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
+        // SAFETY: as for `vectorcall`; the core made sure there is a receiver.
+        unsafe { py2h(ffi::PyObject_VectorcallMethod(h2py(name), vector(args), nargs, h2py(kwnames))) }
+    }
+
+    fn dump(h: HPy) {
+        // SAFETY: the GIL is held; _PyObject_Dump copes with any pointer
+        // that is NULL or a live object.
+        unsafe { _PyObject_Dump(h2py(h)) }
+    }
+
+    unsafe fn fatal_error(message: *const c_char) -> ! {
+        // SAFETY: the ABI requires a NUL-terminated message.
+        unsafe { ffi::Py_FatalError(message) }
+    }
+
+    #[inline]
+    fn field_store(_owner: HPy, field: &mut HPyField, h: HPy) {
+        let old = hf2py(*field);
+        // SAFETY: the GIL is held. The new reference is in place before the
+        // old one is released, as releasing may run arbitrary code that
+        // reads the field.
+        unsafe {
+            let obj = h2py(h);
+            ffi::Py_XINCREF(obj);
+            *field = py2hf(obj);
+            ffi::Py_XDECREF(old);
+        }
+    }
+
+    #[inline]
+    fn field_load(_owner: HPy, field: HPyField) -> HPy {
+        // SAFETY: the GIL is held; a field keeps its object alive.
+        unsafe { new_ref(hf2py(field)) }
+    }
+
+    #[inline]
+    fn global_store(global: &mut HPyGlobal, h: HPy) {
+        let old = hg2py(*global);
+        // SAFETY: as for `field_store`.
+        unsafe {
+            let obj = h2py(h);
+            ffi::Py_XINCREF(obj);
+            *global = py2hg(obj);
+            ffi::Py_XDECREF(old);
+        }
+    }
+
+    #[inline]
+    fn global_load(global: HPyGlobal) -> HPy {
+        // SAFETY: the GIL is held; a global keeps its object alive.
+        unsafe { new_ref(hg2py(global)) }
+    }
+
+    #[inline]
+    fn leave() -> HPyThreadState {
+        // SAFETY: called with the GIL held, which this releases.
+        HPyThreadState { _i: unsafe { ffi::PyEval_SaveThread() } as isize }
+    }
+
+    #[inline]
+    fn reenter(state: HPyThreadState) {
+        // SAFETY: `state` came from `leave` on this thread.
+        unsafe { ffi::PyEval_RestoreThread(state._i as *mut ffi::PyThreadState) }
+    }
+
+    fn import_module(name: HPy) -> HPy {
+        // SAFETY: the GIL is held; `name` is a live str.
+        unsafe { py2h(ffi::PyImport_Import(h2py(name))) }
+    }
+
+    unsafe fn compile(source: *const c_char, filename: *const c_char, kind: HPy_SourceKind) -> HPy {
+        let start = match kind {
+            HPy_SourceKind::Expr => ffi::Py_eval_input,
+            HPy_SourceKind::File => ffi::Py_file_input,
+            _ => ffi::Py_single_input,
+        };
+        // SAFETY: the GIL is held; both strings are NUL-terminated.
+        unsafe { py2h(ffi::Py_CompileString(source, filename, start)) }
+    }
+
+    fn eval_code(code: HPy, globals: HPy, locals: HPy) -> HPy {
+        // SAFETY: the GIL is held. PyEval_EvalCode trusts its arguments'
+        // types, so they are checked first.
+        unsafe {
+            if ffi::PyCode_Check(h2py(code)) == 0 {
+                CPython::raise(ExcKind::TypeError, "HPy_EvalCode requires a code object");
+                return HPy::NULL;
+            }
+            if globals.is_null() || ffi::PyDict_Check(h2py(globals)) == 0 {
+                CPython::raise(ExcKind::TypeError, "HPy_EvalCode requires globals to be a dict");
+                return HPy::NULL;
+            }
+            if !locals.is_null() && ffi::PyMapping_Check(h2py(locals)) == 0 {
+                CPython::raise(ExcKind::TypeError, "HPy_EvalCode requires locals to be a mapping");
+                return HPy::NULL;
+            }
+            py2h(ffi::PyEval_EvalCode(h2py(code), h2py(globals), h2py(locals)))
+        }
+    }
+
+    unsafe fn context_var_new(name: *const c_char, default: HPy) -> HPy {
+        // SAFETY: the GIL is held; `name` is NUL-terminated.
+        unsafe { py2h(ffi::PyContextVar_New(name, h2py(default))) }
+    }
+
+    fn context_var_get(var: HPy, default: HPy, result: &mut HPy) -> c_int {
+        let mut value = core::ptr::null_mut();
+        // SAFETY: the GIL is held; PyContextVar_Get type-checks `var`.
+        let status = unsafe { ffi::PyContextVar_Get(h2py(var), h2py(default), &mut value) };
+        *result = py2h(value);
+        status
+    }
+
+    fn context_var_set(var: HPy, value: HPy) -> HPy {
+        // SAFETY: the GIL is held; PyContextVar_Set type-checks `var`.
+        unsafe { py2h(ffi::PyContextVar_Set(h2py(var), h2py(value))) }
+    }
+
+    unsafe fn capsule_new(pointer: *mut c_void, name: *const c_char, destructor: Option<&HPyCapsule_Destructor>) -> HPy {
+        // SAFETY: the GIL is held; the extension compiled the trampoline as
+        // a CPython capsule destructor, which calls its HPy implementation.
+        unsafe { py2h(ffi::PyCapsule_New(pointer, name, capsule_destructor(destructor))) }
+    }
+
+    unsafe fn capsule_get(capsule: HPy, field: CapsuleField, name: *const c_char) -> *mut c_void {
+        let obj = h2py(capsule);
+        // SAFETY: the GIL is held; the PyCapsule functions check their argument.
+        unsafe {
+            match field {
+                CapsuleField::Pointer => ffi::PyCapsule_GetPointer(obj, name),
+                CapsuleField::Name => ffi::PyCapsule_GetName(obj) as *mut c_void,
+                CapsuleField::Context => ffi::PyCapsule_GetContext(obj),
+            }
+        }
+    }
+
+    unsafe fn capsule_set(capsule: HPy, field: CapsuleField, value: *mut c_void) -> c_int {
+        let obj = h2py(capsule);
+        // SAFETY: the GIL is held; the PyCapsule functions check their argument.
+        unsafe {
+            match field {
+                CapsuleField::Pointer => ffi::PyCapsule_SetPointer(obj, value),
+                CapsuleField::Name => ffi::PyCapsule_SetName(obj, value as *const c_char),
+                CapsuleField::Context => ffi::PyCapsule_SetContext(obj, value),
+            }
+        }
+    }
+
+    fn capsule_set_destructor(capsule: HPy, destructor: Option<&HPyCapsule_Destructor>) -> c_int {
+        // SAFETY: as for `capsule_new`.
+        unsafe { ffi::PyCapsule_SetDestructor(h2py(capsule), capsule_destructor(destructor)) }
+    }
+
+    unsafe fn capsule_is_valid(capsule: HPy, name: *const c_char) -> c_int {
+        // SAFETY: the GIL is held; PyCapsule_IsValid accepts any object.
+        unsafe { ffi::PyCapsule_IsValid(h2py(capsule), name) }
+    }
+
+    fn slice_unpack(slice: HPy, start: &mut HPy_ssize_t, stop: &mut HPy_ssize_t, step: &mut HPy_ssize_t) -> c_int {
+        let obj = h2py(slice);
+        // SAFETY: the GIL is held; PySlice_Unpack reads the slice's fields
+        // without checking, so its type is checked first.
+        unsafe {
+            if obj.is_null() || ffi::PySlice_Check(obj) == 0 {
+                CPython::raise(ExcKind::TypeError, "HPySlice_Unpack requires a slice");
+                return -1;
+            }
+            ffi::PySlice_Unpack(obj, start, stop, step)
+        }
+    }
+
+    #[inline]
+    unsafe fn from_pyobject(obj: *mut cpy_PyObject) -> HPy {
+        // SAFETY: the GIL is held; `obj` is NULL or a live object.
+        unsafe { new_ref(obj.cast()) }
+    }
+
+    #[inline]
+    fn as_pyobject(h: HPy) -> *mut cpy_PyObject {
+        // SAFETY: the GIL is held; `h` is NULL or a live handle.
+        unsafe { new_ref(h2py(h))._i as *mut cpy_PyObject }
+    }
+}
+
+/// The CPython destructor of a capsule: the extension's trampoline, which
+/// has exactly the type of a `PyCapsule_Destructor`.
+fn capsule_destructor(destructor: Option<&HPyCapsule_Destructor>) -> Option<ffi::PyCapsule_Destructor> {
+    let trampoline = destructor?.cpy_trampoline?;
+    // SAFETY: HPyCapsule_Destructor's trampoline is declared as
+    // `void (*)(PyObject *)` by HPy's headers; the ABI type erases it.
+    Some(unsafe { core::mem::transmute::<unsafe extern "C" fn(), unsafe extern "C" fn(*mut ffi::PyObject)>(trampoline) })
+}

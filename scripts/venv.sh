@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# scripts/venv.sh X.Y [lichen|hpy]
+#
+#   lichen (default): .venv/X.Y with the test tools, hpy==0.9.0 and Lichen
+#                     installed from this tree, providing hpy.universal.
+#   hpy:              .venv/hpy-X.Y with hpy==0.9.0 only (HPy's own
+#                     hpy.universal), for benchmarks that compare against it.
+#
+# The dependency install is done once (stamp file); `pip install .` is redone
+# whenever the caller (the Makefile) decides the sources changed.
+set -euo pipefail
+v="$1"
+kind="${2:-lichen}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+if [ "$kind" = hpy ]; then venv="$root/.venv/hpy-$v"; else venv="$root/.venv/$v"; fi
+py="$venv/bin/python"
+export PATH="$venv/bin:$PATH"
+stamp="$venv/.deps-installed"
+
+if [ ! -f "$stamp" ]; then
+    base="$("$root/scripts/find-python.sh" "$v")"
+    echo "== creating $venv from $base"
+    rm -rf "$venv"
+    "$base" -m venv "$venv"
+    "$py" -m pip install -q --upgrade pip
+    # setuptools<70: HPy's test support uses distutils, and the stub loaders
+    # that hpy.devel writes use pkg_resources.
+    "$py" -m pip install -q "setuptools<70" wheel
+    # hpy 0.9.0 has wheels for 3.9-3.11 only; elsewhere pip builds it from
+    # the sdist (isolated build first; else against this venv's setuptools).
+    if ! "$py" -m pip install -q "hpy==0.9.0"; then
+        echo "== isolated build of hpy failed; retrying without build isolation"
+        "$py" -m pip install -q "setuptools_scm[toml]>=6,<9"
+        "$py" -m pip install -q --no-build-isolation "hpy==0.9.0"
+    fi
+    if [ "$kind" = hpy ]; then
+        "$py" -m pip install -q pytest
+    else
+        "$py" -m pip install -q pytest pytest-xdist pytest-timeout filelock "maturin>=1.5,<2"
+    fi
+    touch "$stamp"
+fi
+
+if [ "$kind" = lichen ]; then
+    echo "== building Lichen for $v (release, CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
+    # No build isolation: maturin is in the venv, and the build must see
+    # CARGO_TARGET_DIR so that the five interpreters share one cargo cache.
+    "$py" -m pip install -q --no-build-isolation --force-reinstall --no-deps "$root"
+    "$py" -m lichen provide
+    "$py" -c 'import hpy.universal as u, lichen; assert u.__name__ == "lichen.universal", u; print("hpy.universal is", u.__name__, "on", __import__("sys").version.split()[0])'
+fi
