@@ -14,6 +14,7 @@ pub mod loader;
 pub mod retval;
 pub mod spec;
 pub mod trace;
+pub mod type_spec;
 
 pub use host::Host;
 pub use lichen_abi as abi;

@@ -7,6 +7,8 @@ mod context;
 mod host;
 mod loader;
 mod module;
+mod typeobj;
+mod typeobj_meta;
 mod trace_module;
 
 pub use host::CPython;
