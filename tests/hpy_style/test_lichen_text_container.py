@@ -158,7 +158,7 @@ class TestLichenTextContainer(HPyTest):
             mod.f(0)
         with pytest.raises(TypeError):
             mod.f(1, 42)
-        with pytest.raises(TypeError):
+        with pytest.raises(TypeError, match="HPyUnicode_Substring arg 1 must be a Unicode object"):
             mod.f(2, b"bytes")
         with pytest.raises(TypeError):
             mod.f(3, 42)
