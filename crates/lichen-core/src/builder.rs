@@ -51,7 +51,11 @@ impl Fault {
 
 pub struct Builder {
     kind: BuilderKind,
-    /// One owned handle per slot; NULL for a slot not set yet.
+    /// The number of slots.
+    size: usize,
+    /// One owned handle per slot up to the highest slot set so far (the
+    /// memory for all `size` slots is reserved up front, but only filled in
+    /// as it is used); NULL for a slot not set yet.
     items: Vec<HPy>,
     /// The first misuse, reported by `Build`.
     fault: Option<Fault>,
@@ -68,11 +72,11 @@ pub enum Outcome {
 impl Builder {
     /// A builder with `size` empty slots; `None` when memory ran out.
     pub fn new(kind: BuilderKind, size: isize) -> Option<Builder> {
-        let mut builder = Builder { kind, items: Vec::new(), fault: None };
+        let mut builder = Builder { kind, size: 0, items: Vec::new(), fault: None };
         match usize::try_from(size) {
             Ok(size) => {
                 builder.items.try_reserve_exact(size).ok()?;
-                builder.items.resize(size, HPy::NULL);
+                builder.size = size;
             }
             Err(_) => builder.fault = Some(Fault::NegativeSize(size)),
         }
@@ -90,7 +94,7 @@ impl Builder {
         if self.fault.is_some() {
             return item;
         }
-        let size = self.items.len();
+        let size = self.size;
         let Some(slot) = usize::try_from(index).ok().filter(|&i| i < size) else {
             self.fault = Some(Fault::IndexOutOfRange { index, size });
             return item;
@@ -98,12 +102,17 @@ impl Builder {
         if item.is_null() {
             self.fault = Some(Fault::NullItem { index: slot });
         }
+        if slot >= self.items.len() {
+            // Within the reserved capacity, so this never reallocates.
+            self.items.resize(slot + 1, HPy::NULL);
+        }
         core::mem::replace(&mut self.items[slot], item)
     }
 
     /// Ends the builder.
     pub fn finish(self) -> Outcome {
-        let fault = self.fault.or_else(|| self.items.iter().position(|h| h.is_null()).map(|index| Fault::Unset { index }));
+        let unset = self.items.iter().position(|h| h.is_null()).or((self.items.len() < self.size).then_some(self.items.len()));
+        let fault = self.fault.or(unset.map(|index| Fault::Unset { index }));
         match fault {
             None => Outcome::Items(self.items),
             Some(fault) => {

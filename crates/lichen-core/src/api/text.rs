@@ -35,7 +35,8 @@ fn check_unicode<H: Host>(h: HPy, api: &str) -> bool {
         return null_handle::<H, bool>(api);
     }
     if !H::unicode_check(h) {
-        H::raise(ExcKind::TypeError, &format!("{api}: expected a str object"));
+        // The words of HPy's debug mode, which aborts on this misuse.
+        H::raise(ExcKind::TypeError, &format!("{api} arg 1 must be a Unicode object"));
         return false;
     }
     true
@@ -108,7 +109,7 @@ pub unsafe extern "C" fn Unicode_Check<H: Host>(_ctx: *mut HPyContext, h: HPy) -
     (!h.is_null() && H::unicode_check(h)) as c_int
 }
 
-unsafe fn encode<H: Host>(h: HPy, codec: Codec, api: &str) -> HPy {
+fn encode<H: Host>(h: HPy, codec: Codec, api: &str) -> HPy {
     if !check_unicode::<H>(h, api) {
         return HPy::NULL;
     }
