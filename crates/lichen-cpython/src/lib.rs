@@ -8,6 +8,8 @@ mod debug_module;
 mod host;
 mod loader;
 mod module;
+mod typeobj;
+mod typeobj_meta;
 mod trace_module;
 
 pub use host::CPython;

@@ -1,67 +1,355 @@
-//! Context functions: types.
+//! Context functions: types, and the entry point of the trampolines.
 
 use crate::prelude::*;
+use crate::type_spec::type_spec;
+use core::mem::transmute;
+use lichen_abi::trampoline as blocks;
 
-pub unsafe extern "C" fn Type_FromSpec<H: Host>(ctx: *mut HPyContext, _spec: *mut HPyType_Spec, _params: *mut HPyType_SpecParam) -> HPy {
-    unsupported::<H, _>(ctx, "Type_FromSpec")
+pub unsafe extern "C" fn Type_FromSpec<H: Host>(_ctx: *mut HPyContext, spec: *mut HPyType_Spec, params: *mut HPyType_SpecParam) -> HPy {
+    if spec.is_null() {
+        H::raise(ExcKind::SystemError, "HPyType_FromSpec: spec must not be NULL");
+        return HPy::NULL;
+    }
+    match type_spec(spec, params) {
+        Ok(spec) => H::type_from_spec(&spec),
+        Err(e) => {
+            H::raise(e.kind, &e.message);
+            HPy::NULL
+        }
+    }
 }
 
-pub unsafe extern "C" fn Type_GenericNew<H: Host>(ctx: *mut HPyContext, _type_: HPy, _args: *const HPy, _nargs: HPy_ssize_t, _kw: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Type_GenericNew")
+pub unsafe extern "C" fn Type_GenericNew<H: Host>(_ctx: *mut HPyContext, type_: HPy, _args: *const HPy, _nargs: HPy_ssize_t, _kw: HPy) -> HPy {
+    H::type_generic_new(type_)
 }
 
-pub unsafe extern "C" fn New<H: Host>(ctx: *mut HPyContext, _h_type: HPy, _data: *mut *mut c_void) -> HPy {
-    unsupported::<H, _>(ctx, "New")
+pub unsafe extern "C" fn New<H: Host>(_ctx: *mut HPyContext, h_type: HPy, data: *mut *mut c_void) -> HPy {
+    let mut storage = core::ptr::null_mut();
+    let result = H::new_instance(h_type, &mut storage);
+    if !result.is_null() && !data.is_null() {
+        *data = storage;
+    }
+    result
 }
 
-pub unsafe extern "C" fn AsStruct_Object<H: Host>(ctx: *mut HPyContext, _h: HPy) -> *mut c_void {
-    unsupported::<H, _>(ctx, "AsStruct_Object")
+macro_rules! as_struct {
+    ($($name:ident => $shape:ident),* $(,)?) => {$(
+        pub unsafe extern "C" fn $name<H: Host>(_ctx: *mut HPyContext, h: HPy) -> *mut c_void {
+            H::as_struct(h, HPyType_BuiltinShape::$shape)
+        }
+    )*};
 }
 
-pub unsafe extern "C" fn AsStruct_Legacy<H: Host>(ctx: *mut HPyContext, _h: HPy) -> *mut c_void {
-    unsupported::<H, _>(ctx, "AsStruct_Legacy")
+as_struct! {
+    AsStruct_Object => Object,
+    AsStruct_Legacy => Legacy,
+    AsStruct_Type => Type,
+    AsStruct_Long => Long,
+    AsStruct_Float => Float,
+    AsStruct_Unicode => Unicode,
+    AsStruct_Tuple => Tuple,
+    AsStruct_List => List,
 }
 
-pub unsafe extern "C" fn AsStruct_Type<H: Host>(ctx: *mut HPyContext, _h: HPy) -> *mut c_void {
-    unsupported::<H, _>(ctx, "AsStruct_Type")
+pub unsafe extern "C" fn Type_GetBuiltinShape<H: Host>(_ctx: *mut HPyContext, h_type: HPy) -> HPyType_BuiltinShape {
+    H::type_builtin_shape(h_type)
 }
 
-pub unsafe extern "C" fn AsStruct_Long<H: Host>(ctx: *mut HPyContext, _h: HPy) -> *mut c_void {
-    unsupported::<H, _>(ctx, "AsStruct_Long")
+pub unsafe extern "C" fn Type_GetName<H: Host>(_ctx: *mut HPyContext, type_: HPy) -> *const c_char {
+    H::type_name(type_)
 }
 
-pub unsafe extern "C" fn AsStruct_Float<H: Host>(ctx: *mut HPyContext, _h: HPy) -> *mut c_void {
-    unsupported::<H, _>(ctx, "AsStruct_Float")
+pub unsafe extern "C" fn Type_IsSubtype<H: Host>(_ctx: *mut HPyContext, sub: HPy, type_: HPy) -> c_int {
+    H::type_is_subtype(sub, type_)
 }
 
-pub unsafe extern "C" fn AsStruct_Unicode<H: Host>(ctx: *mut HPyContext, _h: HPy) -> *mut c_void {
-    unsupported::<H, _>(ctx, "AsStruct_Unicode")
+pub unsafe extern "C" fn SetCallFunction<H: Host>(_ctx: *mut HPyContext, h: HPy, func: *mut HPyCallFunction) -> c_int {
+    if func.is_null() {
+        H::raise(ExcKind::SystemError, "HPy_SetCallFunction: func must not be NULL");
+        return -1;
+    }
+    H::set_call_function(h, &*func)
 }
 
-pub unsafe extern "C" fn AsStruct_Tuple<H: Host>(ctx: *mut HPyContext, _h: HPy) -> *mut c_void {
-    unsupported::<H, _>(ctx, "AsStruct_Tuple")
+// ---------------------------------------------------------------------------
+// CallRealFunctionFromTrampoline
+//
+// Every argument block is converted the same way: objects become handles
+// lent for the call, plain values pass through, and a returned handle is
+// handed over to the trampoline. The implementation always gets the `ctx`
+// the trampoline was given, so trace and debug contexts see the call.
+
+/// How a field of an argument block is passed: `obj` for an object, `[T]`
+/// for a plain value of type `T`.
+macro_rules! arg_ty {
+    (obj) => { HPy };
+    ([$t:ty]) => { $t };
 }
 
-pub unsafe extern "C" fn AsStruct_List<H: Host>(ctx: *mut HPyContext, _h: HPy) -> *mut c_void {
-    unsupported::<H, _>(ctx, "AsStruct_List")
+macro_rules! arg_in {
+    ($H:ident, obj, $e:expr) => { <$H as TypeHost>::trampoline_arg($e) };
+    ($H:ident, [$t:ty], $e:expr) => { $e };
 }
 
-pub unsafe extern "C" fn Type_GetBuiltinShape<H: Host>(ctx: *mut HPyContext, _h_type: HPy) -> HPyType_BuiltinShape {
-    unsupported::<H, _>(ctx, "Type_GetBuiltinShape")
+macro_rules! arg_done {
+    ($H:ident, obj, $h:expr) => { <$H as TypeHost>::trampoline_arg_done($h) };
+    ($H:ident, [$t:ty], $h:expr) => { let _ = $h; };
 }
 
-pub unsafe extern "C" fn Type_GetName<H: Host>(ctx: *mut HPyContext, _type_: HPy) -> *const c_char {
-    unsupported::<H, _>(ctx, "Type_GetName")
+/// The result kinds: `obj` (a new handle), `[T]` (a plain value), `none`.
+macro_rules! res_ty {
+    (obj) => { HPy };
+    ([$t:ty]) => { $t };
+    (none) => { () };
 }
 
-pub unsafe extern "C" fn Type_IsSubtype<H: Host>(ctx: *mut HPyContext, _sub: HPy, _type_: HPy) -> c_int {
-    unsupported::<H, _>(ctx, "Type_IsSubtype")
+macro_rules! res_out {
+    ($H:ident, $a:ident, obj, $r:expr) => { $a.result = <$H as TypeHost>::trampoline_result($r) };
+    ($H:ident, $a:ident, [$t:ty], $r:expr) => { $a.result = $r };
+    ($H:ident, $a:ident, none, $r:expr) => { $r };
 }
 
-pub unsafe extern "C" fn SetCallFunction<H: Host>(ctx: *mut HPyContext, _h: HPy, _func: *mut HPyCallFunction) -> c_int {
-    unsupported::<H, _>(ctx, "SetCallFunction")
+macro_rules! simple_signatures {
+    ($H:ident, $ctx:ident, $sig:ident, $func:ident, $args:ident, $other:expr;
+     $($name:ident ($($field:ident : $kind:tt),*) -> $res:tt;)*) => {
+        match $sig {
+            $(HPyFunc_Signature::$name => {
+                // SAFETY: a trampoline for signature `$name` passes the
+                // argument block of that signature and an implementation
+                // of the matching HPy function type (HPy's headers pair them).
+                let a = unsafe { &mut *($args as *mut blocks::$name) };
+                let f: unsafe extern "C" fn(*mut HPyContext $(, arg_ty!($kind))*) -> res_ty!($res) =
+                    unsafe { transmute($func) };
+                $(let $field = arg_in!($H, $kind, a.$field);)*
+                res_out!($H, a, $res, unsafe { f($ctx $(, $field)*) });
+                $(arg_done!($H, $kind, $field);)*
+            })*
+            _ => $other,
+        }
+    };
 }
 
-pub unsafe extern "C" fn CallRealFunctionFromTrampoline<H: Host>(ctx: *mut HPyContext, _sig: HPyFunc_Signature, _func: HPyCFunction, _args: *mut c_void) -> () {
-    unsupported::<H, _>(ctx, "CallRealFunctionFromTrampoline")
+/// Handles for `objs`, in a stack buffer when they are few.
+struct ArgHandles<H: Host> {
+    small: [HPy; 8],
+    large: Vec<HPy>,
+    len: usize,
+    _host: core::marker::PhantomData<H>,
+}
+
+impl<H: Host> ArgHandles<H> {
+    unsafe fn new(objs: &[blocks_obj::Obj]) -> Self {
+        let mut this = ArgHandles {
+            small: [HPy::NULL; 8],
+            large: Vec::new(),
+            len: objs.len(),
+            _host: core::marker::PhantomData,
+        };
+        if objs.len() <= this.small.len() {
+            for (slot, &o) in this.small.iter_mut().zip(objs) {
+                *slot = H::trampoline_arg(o);
+            }
+        } else {
+            this.large = objs.iter().map(|&o| H::trampoline_arg(o)).collect();
+        }
+        this
+    }
+
+    fn as_ptr(&self) -> *const HPy {
+        if self.len <= self.small.len() {
+            self.small.as_ptr()
+        } else {
+            self.large.as_ptr()
+        }
+    }
+}
+
+impl<H: Host> Drop for ArgHandles<H> {
+    fn drop(&mut self) {
+        let handles = if self.len <= self.small.len() { &self.small[..self.len] } else { &self.large[..] };
+        for &h in handles {
+            H::trampoline_arg_done(h);
+        }
+    }
+}
+
+mod blocks_obj {
+    pub type Obj = *mut lichen_abi::cpy_PyObject;
+}
+
+/// A slice over a trampoline's argument array (empty for NULL).
+unsafe fn obj_slice<'a>(ptr: *const blocks_obj::Obj, len: usize) -> &'a [blocks_obj::Obj] {
+    if ptr.is_null() || len == 0 {
+        &[]
+    } else {
+        core::slice::from_raw_parts(ptr, len)
+    }
+}
+
+type VarargsFn = unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, HPy_ssize_t) -> HPy;
+type KeywordsFn = unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, usize, HPy) -> HPy;
+type InitFn = unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, HPy_ssize_t, HPy) -> c_int;
+type NewFn = unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, HPy_ssize_t, HPy) -> HPy;
+type GetBufferFn = unsafe extern "C" fn(*mut HPyContext, HPy, *mut HPy_buffer, c_int) -> c_int;
+type ReleaseBufferFn = unsafe extern "C" fn(*mut HPyContext, HPy, *mut HPy_buffer);
+type DestroyFn = unsafe extern "C" fn(*mut c_void);
+
+unsafe fn call_varargs<H: Host>(ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::VARARGS) {
+    // SAFETY (all the `transmute`s of `func` below): the trampoline's
+    // signature says which HPy function type the implementation has.
+    let f: VarargsFn = transmute(func);
+    let nargs = a.nargs.max(0) as usize;
+    let args = ArgHandles::<H>::new(obj_slice(a.args, nargs));
+    let self_ = H::trampoline_arg(a.self_);
+    a.result = H::trampoline_result(f(ctx, self_, args.as_ptr(), nargs as HPy_ssize_t));
+    H::trampoline_arg_done(self_);
+}
+
+unsafe fn call_keywords<H: Host>(ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::KEYWORDS) {
+    let f: KeywordsFn = transmute(func);
+    let nargs = H::vectorcall_nargs(a.nargsf);
+    let nkw = H::kwnames_len(a.kwnames);
+    let args = ArgHandles::<H>::new(obj_slice(a.args, nargs + nkw));
+    let self_ = H::trampoline_arg(a.self_);
+    let kwnames = H::trampoline_arg(a.kwnames);
+    a.result = H::trampoline_result(f(ctx, self_, args.as_ptr(), nargs, kwnames));
+    H::trampoline_arg_done(kwnames);
+    H::trampoline_arg_done(self_);
+}
+
+/// Runs `call` with the handles of a `(self, args tuple, kw dict)` triple.
+unsafe fn with_tuple_args<H: Host, R>(
+    self_: blocks_obj::Obj,
+    args: blocks_obj::Obj,
+    kw: blocks_obj::Obj,
+    call: impl FnOnce(HPy, *const HPy, HPy_ssize_t, HPy) -> R,
+) -> R {
+    let items = H::tuple_items(args);
+    let handles = ArgHandles::<H>::new(items);
+    let self_ = H::trampoline_arg(self_);
+    let kw = H::trampoline_arg(kw);
+    let r = call(self_, handles.as_ptr(), items.len() as HPy_ssize_t, kw);
+    H::trampoline_arg_done(kw);
+    H::trampoline_arg_done(self_);
+    r
+}
+
+unsafe fn call_getbuffer<H: Host>(ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::GETBUFFERPROC) {
+    let f: GetBufferFn = transmute(func);
+    let mut hbuf: HPy_buffer = core::mem::zeroed();
+    let self_ = H::trampoline_arg(a.self_);
+    a.result = f(ctx, self_, &mut hbuf, a.flags);
+    H::trampoline_arg_done(self_);
+    if a.result < 0 {
+        H::buffer_export_failed(a.view);
+        return;
+    }
+    H::buffer_export(&hbuf, a.view);
+    H::close(hbuf.obj);
+}
+
+unsafe fn call_releasebuffer<H: Host>(ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::RELEASEBUFFERPROC) {
+    let f: ReleaseBufferFn = transmute(func);
+    let mut hbuf = H::buffer_import(a.view);
+    let self_ = H::trampoline_arg(a.self_);
+    f(ctx, self_, &mut hbuf);
+    H::trampoline_arg_done(self_);
+    H::close(hbuf.obj);
+}
+
+unsafe fn call_capsule_destructor<H: Host>(func: HPyCFunction, capsule: *mut c_void) {
+    let f: HPyFunc_Capsule_Destructor = transmute(func);
+    let parts = H::capsule_parts(capsule.cast());
+    if let Some(f) = f {
+        f(parts.name, parts.pointer, parts.context);
+    }
+}
+
+unsafe fn call_special<H: Host>(ctx: *mut HPyContext, sig: HPyFunc_Signature, func: HPyCFunction, args: *mut c_void) {
+    // SAFETY (the block casts): the trampoline of `sig` passes that
+    // signature's argument block, as HPy's headers define it.
+    match sig {
+        HPyFunc_Signature::VARARGS => call_varargs::<H>(ctx, func, &mut *(args as *mut blocks::VARARGS)),
+        HPyFunc_Signature::KEYWORDS => call_keywords::<H>(ctx, func, &mut *(args as *mut blocks::KEYWORDS)),
+        HPyFunc_Signature::INITPROC => {
+            let a = &mut *(args as *mut blocks::INITPROC);
+            let f: InitFn = transmute(func);
+            a.result = with_tuple_args::<H, _>(a.self_, a.args, a.kw, |s, p, n, kw| f(ctx, s, p, n, kw));
+        }
+        HPyFunc_Signature::NEWFUNC => {
+            let a = &mut *(args as *mut blocks::NEWFUNC);
+            let f: NewFn = transmute(func);
+            let r = with_tuple_args::<H, _>(a.self_, a.args, a.kw, |s, p, n, kw| f(ctx, s, p, n, kw));
+            a.result = H::trampoline_result(r);
+        }
+        HPyFunc_Signature::GETBUFFERPROC => call_getbuffer::<H>(ctx, func, &mut *(args as *mut blocks::GETBUFFERPROC)),
+        HPyFunc_Signature::RELEASEBUFFERPROC => {
+            call_releasebuffer::<H>(ctx, func, &mut *(args as *mut blocks::RELEASEBUFFERPROC))
+        }
+        HPyFunc_Signature::TRAVERSEPROC => {
+            let a = &mut *(args as *mut blocks::TRAVERSEPROC);
+            let f: Option<HPyFunc_traverseproc> = transmute(func);
+            a.result = match f {
+                Some(f) => H::traverse(f, a.self_, a.visit, a.arg),
+                None => 0,
+            };
+        }
+        HPyFunc_Signature::CAPSULE_DESTRUCTOR => call_capsule_destructor::<H>(func, args),
+        HPyFunc_Signature::MOD_CREATE => {
+            let a = &mut *(args as *mut blocks::MOD_CREATE);
+            let f: unsafe extern "C" fn(*mut HPyContext, HPy) -> HPy = transmute(func);
+            let spec = H::trampoline_arg(a.spec);
+            a.result = H::trampoline_result(f(ctx, spec));
+            H::trampoline_arg_done(spec);
+            H::check_mod_create_result(&mut a.result);
+        }
+        HPyFunc_Signature::DESTROYFUNC => {
+            // Not reached through HPy's trampolines (tp_destroy is called by
+            // the runtime's deallocator), but valid: the block is the object.
+            let f: Option<DestroyFn> = transmute(func);
+            if let Some(f) = f {
+                f(args);
+            }
+        }
+        other => {
+            let msg = format!(
+                "HPy: CallRealFunctionFromTrampoline called with unsupported signature {}\0",
+                other.0
+            );
+            H::fatal_error(msg.as_ptr().cast())
+        }
+    }
+}
+
+pub unsafe extern "C" fn CallRealFunctionFromTrampoline<H: Host>(ctx: *mut HPyContext, sig: HPyFunc_Signature, func: HPyCFunction, args: *mut c_void) {
+    simple_signatures! { H, ctx, sig, func, args, call_special::<H>(ctx, sig, func, args);
+        NOARGS(self_: obj) -> obj;
+        O(self_: obj, arg: obj) -> obj;
+        UNARYFUNC(arg0: obj) -> obj;
+        BINARYFUNC(arg0: obj, arg1: obj) -> obj;
+        TERNARYFUNC(arg0: obj, arg1: obj, arg2: obj) -> obj;
+        INQUIRY(arg0: obj) -> [c_int];
+        LENFUNC(arg0: obj) -> [HPy_ssize_t];
+        SSIZEARGFUNC(arg0: obj, arg1: [HPy_ssize_t]) -> obj;
+        SSIZESSIZEARGFUNC(arg0: obj, arg1: [HPy_ssize_t], arg2: [HPy_ssize_t]) -> obj;
+        SSIZEOBJARGPROC(arg0: obj, arg1: [HPy_ssize_t], arg2: obj) -> [c_int];
+        SSIZESSIZEOBJARGPROC(arg0: obj, arg1: [HPy_ssize_t], arg2: [HPy_ssize_t], arg3: obj) -> [c_int];
+        OBJOBJARGPROC(arg0: obj, arg1: obj, arg2: obj) -> [c_int];
+        FREEFUNC(arg0: [*mut c_void]) -> none;
+        GETATTRFUNC(arg0: obj, arg1: [*mut c_char]) -> obj;
+        GETATTROFUNC(arg0: obj, arg1: obj) -> obj;
+        SETATTRFUNC(arg0: obj, arg1: [*mut c_char], arg2: obj) -> [c_int];
+        SETATTROFUNC(arg0: obj, arg1: obj, arg2: obj) -> [c_int];
+        REPRFUNC(arg0: obj) -> obj;
+        HASHFUNC(arg0: obj) -> [HPy_hash_t];
+        RICHCMPFUNC(arg0: obj, arg1: obj, arg2: [HPy_RichCmpOp]) -> obj;
+        GETITERFUNC(arg0: obj) -> obj;
+        ITERNEXTFUNC(arg0: obj) -> obj;
+        DESCRGETFUNC(arg0: obj, arg1: obj, arg2: obj) -> obj;
+        DESCRSETFUNC(arg0: obj, arg1: obj, arg2: obj) -> [c_int];
+        GETTER(arg0: obj, arg1: [*mut c_void]) -> obj;
+        SETTER(arg0: obj, arg1: obj, arg2: [*mut c_void]) -> [c_int];
+        OBJOBJPROC(arg0: obj, arg1: obj) -> [c_int];
+        DESTRUCTOR(arg0: obj) -> none;
+    }
 }

@@ -1,7 +1,84 @@
-//! Host operations behind the types context functions.
+//! Host operations behind the types context functions, and the conversions
+//! that `CallRealFunctionFromTrampoline` needs.
+//!
+//! Trampolines are compiled into the extension against the CPython ABI, so
+//! their argument blocks carry `cpy_PyObject *`. Which handle stands for such
+//! an object, and how a returned handle becomes one again, is the host's
+//! business; the core only decides which conversions a signature needs.
 
-#[allow(unused_imports)]
+use crate::type_spec::TypeSpec;
+use core::ffi::{c_char, c_int, c_void};
 use lichen_abi::*;
 
+pub type Obj = *mut cpy_PyObject;
+
+/// The pieces of a capsule its destructor receives.
+pub struct CapsuleParts {
+    pub name: *const c_char,
+    pub pointer: *mut c_void,
+    pub context: *mut c_void,
+}
+
 /// VM operations for the types area of the ABI.
-pub trait TypeHost {}
+pub trait TypeHost {
+    /// A handle for an object a trampoline lends to the implementation for
+    /// the duration of one call (NULL stays NULL).
+    unsafe fn trampoline_arg(obj: Obj) -> HPy;
+    /// The end of the call that [`TypeHost::trampoline_arg`] lent `h` for.
+    fn trampoline_arg_done(h: HPy);
+    /// The object a trampoline returns for a handle an implementation
+    /// returned, taking the handle over (NULL stays NULL).
+    fn trampoline_result(h: HPy) -> Obj;
+    /// The items of a tuple of positional arguments (NULL for none).
+    unsafe fn tuple_items<'a>(tuple: Obj) -> &'a [Obj];
+    /// How many names the `kwnames` tuple of a vectorcall holds (NULL: 0).
+    unsafe fn kwnames_len(kwnames: Obj) -> usize;
+    /// The positional count of a vectorcall `nargsf` (flag bits removed).
+    fn vectorcall_nargs(nargsf: usize) -> usize;
+
+    /// Fills the VM's buffer `view` from what a getbuffer implementation
+    /// wrote; the view takes its own reference to `src.obj`.
+    unsafe fn buffer_export(src: &HPy_buffer, view: *mut c_void);
+    /// Marks the VM's buffer `view` as not filled, after a failed getbuffer.
+    unsafe fn buffer_export_failed(view: *mut c_void);
+    /// An `HPy_buffer` describing the VM's buffer `view`; its `obj` is a new
+    /// handle the caller closes.
+    unsafe fn buffer_import(view: *const c_void) -> HPy_buffer;
+
+    /// Runs an HPy traverse implementation for `self_` with the VM's GC
+    /// visitor `visit`/`arg`.
+    unsafe fn traverse(
+        f: HPyFunc_traverseproc,
+        self_: Obj,
+        visit: *mut c_void,
+        arg: *mut c_void,
+    ) -> c_int;
+    /// What the destructor of `capsule` receives.
+    unsafe fn capsule_parts(capsule: Obj) -> CapsuleParts;
+    /// Checks what an `HPy_mod_create` implementation returned, replacing
+    /// it by NULL with an exception set if the VM cannot accept it.
+    unsafe fn check_mod_create_result(result: &mut Obj);
+
+    /// A new type from a checked spec.
+    unsafe fn type_from_spec(spec: &TypeSpec) -> HPy;
+    /// `type.tp_alloc(type, 0)`: a new zeroed instance.
+    fn type_generic_new(ty: HPy) -> HPy;
+    /// A new zeroed instance of `ty`, with `*data` pointing at its native
+    /// storage.
+    fn new_instance(ty: HPy, data: &mut *mut c_void) -> HPy;
+    /// The native storage of `h`, seen as an object of `shape`.
+    fn as_struct(h: HPy, shape: HPyType_BuiltinShape) -> *mut c_void;
+    /// The builtin shape of a type, -2 with an exception set if not a type.
+    fn type_builtin_shape(ty: HPy) -> HPyType_BuiltinShape;
+    /// The name of a type, valid as long as the type lives.
+    fn type_name(ty: HPy) -> *const c_char;
+    fn type_is_subtype(sub: HPy, ty: HPy) -> c_int;
+    /// Sets the call implementation of one object of a type that has
+    /// `HPy_tp_call`.
+    fn set_call_function(h: HPy, func: &HPyCallFunction) -> c_int;
+}
+
+/// The `HPyFunc_traverseproc` type (`int (*)(void *, HPyFunc_visitproc, void *)`).
+#[allow(non_camel_case_types)]
+pub type HPyFunc_traverseproc =
+    unsafe extern "C" fn(object: *mut c_void, visit: HPyFunc_visitproc, arg: *mut c_void) -> c_int;

@@ -1,7 +1,257 @@
-//! CPython operations behind the types context functions.
+//! CPython operations behind the types context functions, and the
+//! conversions of `CallRealFunctionFromTrampoline`.
+//!
+//! An object a trampoline lends becomes a handle without a new reference:
+//! the implementation must not close its arguments, and CPython keeps them
+//! alive for the call. A returned handle owns a reference, which is exactly
+//! what the trampoline must return.
 
-#[allow(unused_imports)]
 use super::*;
-use lichen_core::host::TypeHost;
+use crate::typeobj::{self, head_size, init_vectorcall, shape_of};
+use core::ffi::{c_char, c_int, c_void};
+use lichen_abi::*;
+use lichen_core::host::{CapsuleParts, ErrorHost, ExcKind, HPyFunc_traverseproc, Obj, ObjectHost, TypeHost};
+use lichen_core::type_spec::TypeSpec;
+use std::ptr::null_mut;
 
-impl TypeHost for CPython {}
+/// What the visitor adapter passes on to CPython's visitor.
+struct VisitArgs {
+    visit: ffi::visitproc,
+    arg: *mut c_void,
+}
+
+unsafe extern "C" fn visit_field(field: *mut HPyField, args: *mut c_void) -> c_int {
+    let args = &*(args as *const VisitArgs);
+    let obj = hf2py(*field);
+    if obj.is_null() {
+        return 0;
+    }
+    (args.visit)(obj, args.arg)
+}
+
+/// The type object behind `h`, or NULL after raising TypeError(`message`).
+unsafe fn as_type(h: HPy, message: &str) -> *mut ffi::PyTypeObject {
+    let obj = h2py(h);
+    if obj.is_null() || ffi::PyType_Check(obj) == 0 {
+        CPython::raise(ExcKind::TypeError, message);
+        return null_mut();
+    }
+    obj.cast()
+}
+
+impl TypeHost for CPython {
+    #[inline(always)]
+    unsafe fn trampoline_arg(obj: Obj) -> HPy {
+        py2h(obj.cast())
+    }
+
+    #[inline(always)]
+    fn trampoline_arg_done(_h: HPy) {}
+
+    #[inline(always)]
+    fn trampoline_result(h: HPy) -> Obj {
+        h2py(h).cast()
+    }
+
+    unsafe fn tuple_items<'a>(tuple: Obj) -> &'a [Obj] {
+        let t = tuple as *mut ffi::PyObject;
+        if t.is_null() {
+            return &[];
+        }
+        let n = ffi::PyTuple_GET_SIZE(t);
+        if n <= 0 {
+            return &[];
+        }
+        let items = (*(t as *mut ffi::PyTupleObject)).ob_item.as_ptr();
+        core::slice::from_raw_parts(items as *const Obj, n as usize)
+    }
+
+    unsafe fn kwnames_len(kwnames: Obj) -> usize {
+        let k = kwnames as *mut ffi::PyObject;
+        if k.is_null() {
+            0
+        } else {
+            ffi::PyTuple_GET_SIZE(k) as usize
+        }
+    }
+
+    #[inline(always)]
+    fn vectorcall_nargs(nargsf: usize) -> usize {
+        nargsf & !ffi::PY_VECTORCALL_ARGUMENTS_OFFSET
+    }
+
+    unsafe fn buffer_export(src: &HPy_buffer, view: *mut c_void) {
+        let view = &mut *(view as *mut ffi::Py_buffer);
+        view.buf = src.buf;
+        view.obj = CPython::as_pyobject(src.obj).cast();
+        view.len = src.len;
+        view.itemsize = src.itemsize;
+        view.readonly = src.readonly;
+        view.ndim = src.ndim;
+        view.format = src.format;
+        view.shape = src.shape;
+        view.strides = src.strides;
+        view.suboffsets = src.suboffsets;
+        view.internal = src.internal;
+    }
+
+    unsafe fn buffer_export_failed(view: *mut c_void) {
+        (*(view as *mut ffi::Py_buffer)).obj = null_mut();
+    }
+
+    unsafe fn buffer_import(view: *const c_void) -> HPy_buffer {
+        let view = &*(view as *const ffi::Py_buffer);
+        HPy_buffer {
+            buf: view.buf,
+            obj: new_ref(view.obj),
+            len: view.len,
+            itemsize: view.itemsize,
+            readonly: view.readonly,
+            ndim: view.ndim,
+            format: view.format,
+            shape: view.shape,
+            strides: view.strides,
+            suboffsets: view.suboffsets,
+            internal: view.internal,
+        }
+    }
+
+    unsafe fn traverse(f: HPyFunc_traverseproc, self_: Obj, visit: *mut c_void, arg: *mut c_void) -> c_int {
+        if visit.is_null() {
+            return 0;
+        }
+        // SAFETY: the trampoline passes CPython's visitproc as `visit`.
+        let visit: ffi::visitproc = core::mem::transmute(visit);
+        let mut args = VisitArgs { visit, arg };
+        f(typeobj::payload(self_.cast()), Some(visit_field), (&mut args as *mut VisitArgs).cast())
+    }
+
+    unsafe fn capsule_parts(capsule: Obj) -> CapsuleParts {
+        let c = capsule as *mut ffi::PyObject;
+        let name = ffi::PyCapsule_GetName(c);
+        CapsuleParts { name, pointer: ffi::PyCapsule_GetPointer(c, name), context: ffi::PyCapsule_GetContext(c) }
+    }
+
+    unsafe fn check_mod_create_result(result: &mut Obj) {
+        let r = *result as *mut ffi::PyObject;
+        if !r.is_null() && ffi::PyModule_Check(r) != 0 {
+            ffi::Py_DECREF(r);
+            *result = null_mut();
+            CPython::raise(
+                ExcKind::SystemError,
+                "HPy_mod_create slot returned a builtin module object. This is currently not supported.",
+            );
+        }
+    }
+
+    unsafe fn type_from_spec(spec: &TypeSpec) -> HPy {
+        py2h(typeobj::type_from_spec(spec))
+    }
+
+    fn type_generic_new(ty: HPy) -> HPy {
+        // SAFETY: the GIL is held; the type is checked before use.
+        unsafe {
+            let tp = as_type(ty, "HPy_Type_GenericNew arg 1 must be a type");
+            if tp.is_null() {
+                return HPy::NULL;
+            }
+            let alloc = (*tp).tp_alloc.unwrap_or(ffi::PyType_GenericAlloc);
+            py2h(alloc(tp, 0))
+        }
+    }
+
+    fn new_instance(ty: HPy, data: &mut *mut c_void) -> HPy {
+        // SAFETY: the GIL is held; the type is checked before use. The
+        // allocation is zeroed and GC-tracked by PyType_GenericAlloc, so the
+        // collector only ever sees NULL fields until the caller fills them.
+        unsafe {
+            let tp = as_type(ty, "HPy_New arg 1 must be a type");
+            if tp.is_null() {
+                return HPy::NULL;
+            }
+            let obj = ffi::PyType_GenericAlloc(tp, 0);
+            if obj.is_null() {
+                return HPy::NULL;
+            }
+            init_vectorcall(tp, obj);
+            *data = match shape_of(tp) {
+                HPyType_BuiltinShape::Legacy => obj.cast(),
+                shape => (obj as *mut u8).offset(head_size(shape)).cast(),
+            };
+            py2h(obj)
+        }
+    }
+
+    fn as_struct(h: HPy, shape: HPyType_BuiltinShape) -> *mut c_void {
+        let obj = h2py(h) as *mut u8;
+        // SAFETY: the ABI requires `h` to be an instance of a type of
+        // `shape`, whose storage starts at this offset.
+        unsafe { obj.offset(head_size(shape).max(0)).cast() }
+    }
+
+    fn type_builtin_shape(ty: HPy) -> HPyType_BuiltinShape {
+        // SAFETY: the GIL is held; the type is checked before use.
+        unsafe {
+            let tp = as_type(ty, "arg must be a type");
+            if tp.is_null() {
+                return HPyType_BuiltinShape(-2);
+            }
+            shape_of(tp)
+        }
+    }
+
+    fn type_name(ty: HPy) -> *const c_char {
+        // SAFETY: the GIL is held; the type is checked before use; the
+        // returned buffer belongs to the type's name object.
+        unsafe {
+            let tp = as_type(ty, "HPyType_GetName arg must be a type");
+            if tp.is_null() {
+                return core::ptr::null();
+            }
+            if (*tp).tp_flags & ffi::Py_TPFLAGS_HEAPTYPE != 0 {
+                return ffi::PyUnicode_AsUTF8((*(tp as *mut ffi::PyHeapTypeObject)).ht_name);
+            }
+            let full = core::ffi::CStr::from_ptr((*tp).tp_name).to_bytes();
+            match full.iter().rposition(|&b| b == b'.') {
+                Some(i) => (*tp).tp_name.add(i + 1),
+                None => (*tp).tp_name,
+            }
+        }
+    }
+
+    fn type_is_subtype(sub: HPy, ty: HPy) -> c_int {
+        // SAFETY: the GIL is held; both types are checked before use.
+        unsafe {
+            let a = as_type(sub, "HPyType_IsSubtype arguments must be types");
+            if a.is_null() {
+                return -1;
+            }
+            let b = as_type(ty, "HPyType_IsSubtype arguments must be types");
+            if b.is_null() {
+                return -1;
+            }
+            ffi::PyType_IsSubtype(a, b)
+        }
+    }
+
+    fn set_call_function(h: HPy, func: &HPyCallFunction) -> c_int {
+        // SAFETY: the GIL is held; the offset is the type's vectorcall slot,
+        // inside every instance of a type with HAVE_VECTORCALL.
+        unsafe {
+            let obj = h2py(h);
+            let tp = ffi::Py_TYPE(obj);
+            if ffi::PyType_HasFeature(tp, ffi::Py_TPFLAGS_HAVE_VECTORCALL) == 0 || (*tp).tp_vectorcall_offset <= 0 {
+                ffi::PyErr_Format(
+                    ffi::PyExc_TypeError,
+                    c"type '%.50s does not implement the HPy call protocol".as_ptr(),
+                    (*tp).tp_name,
+                );
+                return -1;
+            }
+            let f = core::mem::transmute::<CpyFunction, Option<ffi::vectorcallfunc>>(func.cpy_trampoline);
+            let slot = (obj as *mut u8).offset((*tp).tp_vectorcall_offset) as *mut Option<ffi::vectorcallfunc>;
+            slot.write_unaligned(f);
+            0
+        }
+    }
+}

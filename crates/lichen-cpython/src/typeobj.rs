@@ -1,0 +1,594 @@
+//! CPython heap types from checked HPy type specs.
+//!
+//! Pure HPy types (every builtin shape but `Legacy`) do not include the
+//! CPython object header in the extension's struct: the runtime places the
+//! struct after the header of the builtin base, aligned like `max_align_t`.
+//! What the runtime must remember about a type it built (the shape, the
+//! traverse/destroy implementations, the default call trampoline) lives in a
+//! [`TypeExtra`] block that also holds the type's name, so that `tp_name`
+//! leads to it. The blocks are registered by address and never freed, which
+//! keeps "is this an HPy type" exact even after types die.
+
+use crate::host::error::exc_class;
+use crate::module::method_defs;
+use core::ffi::{c_char, c_int, c_uint, c_void};
+use core::mem::{offset_of, size_of, transmute};
+use core::ptr::null_mut;
+use lichen_abi::*;
+use lichen_core::host::{ExcKind, HPyFunc_traverseproc};
+use lichen_core::type_spec::{align_storage, Bases, TypeSpec};
+use pyo3::ffi;
+use std::collections::BTreeSet;
+use std::ffi::CString;
+use std::sync::Mutex;
+
+type DestroyFn = unsafe extern "C" fn(*mut c_void);
+
+/// What the runtime keeps about a type it built; the NUL-terminated name
+/// follows the struct in the same allocation.
+#[repr(C)]
+pub struct TypeExtra {
+    pub traverse: Option<HPyFunc_traverseproc>,
+    pub destroy: Option<DestroyFn>,
+    pub vectorcall: Option<ffi::vectorcallfunc>,
+    pub shape: HPyType_BuiltinShape,
+    name: [c_char; 0],
+}
+
+/// Addresses of the names inside every `TypeExtra` ever made.
+static REGISTRY: Mutex<BTreeSet<usize>> = Mutex::new(BTreeSet::new());
+
+fn registered(name: *const c_char) -> bool {
+    REGISTRY.lock().unwrap_or_else(|e| e.into_inner()).contains(&(name as usize))
+}
+
+/// A new, registered, leaked extra block named `name`.
+fn new_extra(name: &[u8], shape: HPyType_BuiltinShape) -> &'static mut TypeExtra {
+    let size = size_of::<TypeExtra>() + name.len() + 1;
+    let layout = std::alloc::Layout::from_size_align(size, core::mem::align_of::<TypeExtra>())
+        .expect("type name too long");
+    // SAFETY: the layout has a non-zero size; the allocation is fully
+    // initialised below (the header by `write`, the name by the copy and the
+    // terminating NUL) before a reference to it is made.
+    unsafe {
+        let p = std::alloc::alloc(layout) as *mut TypeExtra;
+        if p.is_null() {
+            std::alloc::handle_alloc_error(layout);
+        }
+        p.write(TypeExtra { traverse: None, destroy: None, vectorcall: None, shape, name: [] });
+        let dst = (p as *mut u8).add(offset_of!(TypeExtra, name));
+        core::ptr::copy_nonoverlapping(name.as_ptr(), dst, name.len());
+        *dst.add(name.len()) = 0;
+        REGISTRY.lock().unwrap_or_else(|e| e.into_inner()).insert(dst as usize);
+        &mut *p
+    }
+}
+
+impl TypeExtra {
+    fn name_ptr(&self) -> *const c_char {
+        self.name.as_ptr()
+    }
+}
+
+/// The extra block of a type built by [`type_from_spec`], if it is one.
+///
+/// # Safety
+/// `tp` must be a live type object.
+pub unsafe fn extra_of(tp: *mut ffi::PyTypeObject) -> Option<&'static TypeExtra> {
+    let name = (*tp).tp_name;
+    if name.is_null() || !registered(name) {
+        return None;
+    }
+    // SAFETY: registered names sit at this offset inside a leaked TypeExtra.
+    Some(&*(name.sub(offset_of!(TypeExtra, name)) as *const TypeExtra))
+}
+
+/// The builtin shape of a type; `Legacy` for any type HPy did not build.
+pub unsafe fn shape_of(tp: *mut ffi::PyTypeObject) -> HPyType_BuiltinShape {
+    extra_of(tp).map_or(HPyType_BuiltinShape::Legacy, |e| e.shape)
+}
+
+unsafe fn struct_size(tp: *mut ffi::PyTypeObject, with_item: bool) -> isize {
+    (*tp).tp_basicsize + if with_item { (*tp).tp_itemsize } else { 0 }
+}
+
+/// Where the extension's struct starts in an object of a pure type of
+/// `shape`: after the builtin base's C struct (which for int and tuple
+/// includes its one-element array), aligned. -1 for an invalid shape.
+pub fn head_size(shape: HPyType_BuiltinShape) -> isize {
+    use HPyType_BuiltinShape as S;
+    // SAFETY: the builtin type objects are static and initialised.
+    let base = unsafe {
+        match shape {
+            S::Legacy => return 0,
+            S::Object => struct_size(&raw mut ffi::PyBaseObject_Type, false),
+            S::Type => struct_size(&raw mut ffi::PyType_Type, false),
+            S::Long => struct_size(&raw mut ffi::PyLong_Type, true),
+            S::Float => struct_size(&raw mut ffi::PyFloat_Type, false),
+            S::Unicode => struct_size(&raw mut ffi::PyUnicode_Type, false),
+            S::Tuple => struct_size(&raw mut ffi::PyTuple_Type, true),
+            S::List => struct_size(&raw mut ffi::PyList_Type, false),
+            _ => return -1,
+        }
+    };
+    align_storage(base)
+}
+
+/// The extension's struct inside `obj`, by the shape of its type.
+pub unsafe fn payload(obj: *mut ffi::PyObject) -> *mut c_void {
+    let shape = shape_of(ffi::Py_TYPE(obj));
+    (obj as *mut u8).offset(head_size(shape)) as *mut c_void
+}
+
+/// Raises `kind(message)`.
+pub unsafe fn raise(kind: ExcKind, message: &str) {
+    let msg = CString::new(message.replace('\0', "")).unwrap();
+    ffi::PyErr_SetString(exc_class(kind), msg.as_ptr());
+}
+
+// ---------------------------------------------------------------------------
+// Functions installed in the types.
+
+unsafe extern "C" fn clear_field(field: *mut HPyField, _arg: *mut c_void) -> c_int {
+    let old = (*field)._i as *mut ffi::PyObject;
+    *field = HPyField::NULL;
+    ffi::Py_XDECREF(old);
+    0
+}
+
+/// Releases every `HPyField` the traverse implementations of the type's HPy
+/// bases report.
+unsafe fn clear_fields(obj: *mut ffi::PyObject) {
+    let data = payload(obj);
+    let mut tp = ffi::Py_TYPE(obj);
+    while !tp.is_null() {
+        if let Some(traverse) = extra_of(tp).and_then(|e| e.traverse) {
+            traverse(data, Some(clear_field), null_mut());
+        }
+        tp = (*tp).tp_base;
+    }
+}
+
+unsafe extern "C" fn hpy_clear(obj: *mut ffi::PyObject) -> c_int {
+    clear_fields(obj);
+    0
+}
+
+/// The deallocator of types with `HPy_tp_traverse` or `HPy_tp_destroy`.
+unsafe extern "C" fn hpy_dealloc(obj: *mut ffi::PyObject) {
+    let tp = ffi::Py_TYPE(obj);
+    if (*tp).tp_finalize.is_some() && ffi::PyObject_CallFinalizerFromDealloc(obj) < 0 {
+        return; // resurrected
+    }
+    if ffi::PyType_IS_GC(tp) != 0 {
+        ffi::PyObject_GC_UnTrack(obj.cast());
+    }
+    clear_fields(obj);
+    let data = payload(obj);
+    let mut base = tp;
+    while !base.is_null() {
+        if let Some(destroy) = extra_of(base).and_then(|e| e.destroy) {
+            destroy(data);
+        }
+        base = (*base).tp_base;
+    }
+    match (*tp).tp_free {
+        Some(free) => free(obj.cast()),
+        None => ffi::PyObject_Free(obj.cast()),
+    }
+    ffi::Py_DECREF(tp.cast());
+}
+
+/// The default call implementation of `tp` (from its nearest HPy base).
+unsafe fn default_vectorcall(mut tp: *mut ffi::PyTypeObject) -> Option<ffi::vectorcallfunc> {
+    while !tp.is_null() {
+        if let Some(f) = extra_of(tp).and_then(|e| e.vectorcall) {
+            return Some(f);
+        }
+        tp = (*tp).tp_base;
+    }
+    None
+}
+
+/// Stores `f` as the call implementation of `obj`.
+unsafe fn set_vectorcall(tp: *mut ffi::PyTypeObject, obj: *mut ffi::PyObject, f: Option<ffi::vectorcallfunc>) {
+    let offset = (*tp).tp_vectorcall_offset;
+    if offset > 0 {
+        let slot = (obj as *mut u8).offset(offset) as *mut Option<ffi::vectorcallfunc>;
+        slot.write_unaligned(f);
+    }
+}
+
+/// Gives a new object of `tp` its type's default call implementation.
+pub unsafe fn init_vectorcall(tp: *mut ffi::PyTypeObject, obj: *mut ffi::PyObject) {
+    if ffi::PyType_HasFeature(tp, ffi::Py_TPFLAGS_HAVE_VECTORCALL) != 0 {
+        set_vectorcall(tp, obj, default_vectorcall(tp));
+    }
+}
+
+/// `tp_new` of types with `HPy_tp_call` but no `HPy_tp_new`: the inherited
+/// one, plus the default call implementation.
+unsafe extern "C" fn hpy_object_new(
+    tp: *mut ffi::PyTypeObject,
+    args: *mut ffi::PyObject,
+    kw: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    let mut base = (*tp).tp_base;
+    // Python subclasses inherit this function: skip to the first base whose
+    // tp_new is something else.
+    while !base.is_null() && (*base).tp_new.map(|f| f as usize) == Some(hpy_object_new as usize) {
+        base = (*base).tp_base;
+    }
+    let new = match base.as_ref().and_then(|b| b.tp_new) {
+        Some(new) => new,
+        None => {
+            raise(ExcKind::TypeError, "cannot create instances of this type");
+            return null_mut();
+        }
+    };
+    let obj = new(tp, args, kw);
+    if !obj.is_null() {
+        init_vectorcall(tp, obj);
+    }
+    obj
+}
+
+/// An `HPyMember_OBJECT`/`_OBJECT_EX` member, which holds an `HPyField`
+/// and is served by a getset.
+struct ObjectMember {
+    name: *const c_char,
+    offset: isize,
+    ex: bool,
+}
+
+unsafe fn member_field(obj: *mut ffi::PyObject, closure: *mut c_void) -> (*mut HPyField, &'static ObjectMember) {
+    let m = &*(closure as *const ObjectMember);
+    ((obj as *mut u8).offset(m.offset) as *mut HPyField, m)
+}
+
+unsafe extern "C" fn member_object_get(obj: *mut ffi::PyObject, closure: *mut c_void) -> *mut ffi::PyObject {
+    let (field, m) = member_field(obj, closure);
+    let value = (*field)._i as *mut ffi::PyObject;
+    if !value.is_null() {
+        ffi::Py_INCREF(value);
+        return value;
+    }
+    if m.ex {
+        ffi::PyErr_Format(
+            ffi::PyExc_AttributeError,
+            c"'%.50s' object has no attribute '%s'".as_ptr(),
+            (*ffi::Py_TYPE(obj)).tp_name,
+            m.name,
+        );
+        return null_mut();
+    }
+    let none = ffi::Py_None();
+    ffi::Py_INCREF(none);
+    none
+}
+
+unsafe extern "C" fn member_object_set(obj: *mut ffi::PyObject, value: *mut ffi::PyObject, closure: *mut c_void) -> c_int {
+    let (field, _) = member_field(obj, closure);
+    let old = (*field)._i as *mut ffi::PyObject;
+    ffi::Py_XINCREF(value);
+    *field = HPyField { _i: value as isize };
+    ffi::Py_XDECREF(old);
+    0
+}
+
+// ---------------------------------------------------------------------------
+// Building the type.
+
+/// The parts of a hybrid extension's `PyType_Slot[]`.
+struct LegacySlots {
+    slots: Vec<ffi::PyType_Slot>,
+    methods: *mut c_void,
+    members: *mut ffi::PyMemberDef,
+    getsets: *mut ffi::PyGetSetDef,
+}
+
+unsafe fn legacy_slots(p: *mut c_void) -> LegacySlots {
+    let mut out = LegacySlots { slots: Vec::new(), methods: null_mut(), members: null_mut(), getsets: null_mut() };
+    let mut s = p as *const ffi::PyType_Slot;
+    while !s.is_null() && (*s).slot != 0 {
+        match (*s).slot {
+            ffi::Py_tp_methods => out.methods = (*s).pfunc,
+            ffi::Py_tp_members => out.members = (*s).pfunc.cast(),
+            ffi::Py_tp_getset => out.getsets = (*s).pfunc.cast(),
+            _ => out.slots.push(ffi::PyType_Slot { slot: (*s).slot, pfunc: (*s).pfunc }),
+        }
+        s = s.add(1);
+    }
+    out
+}
+
+/// Entries of a `{NULL}`-terminated C array, by a "name is NULL" test.
+unsafe fn c_entries<T: Copy>(p: *const T, is_end: impl Fn(&T) -> bool) -> Vec<T> {
+    let mut out = Vec::new();
+    let mut q = p;
+    while !q.is_null() && !is_end(&*q) {
+        out.push(*q);
+        q = q.add(1);
+    }
+    out
+}
+
+fn leak<T>(v: Vec<T>) -> *mut T {
+    Box::leak(v.into_boxed_slice()).as_mut_ptr()
+}
+
+fn is_vectorcalloffset(name: *const c_char) -> bool {
+    // SAFETY: member names are NUL-terminated C strings.
+    !name.is_null() && unsafe { core::ffi::CStr::from_ptr(name) }.to_bytes() == b"__vectorcalloffset__"
+}
+
+type Fail = (ExcKind, &'static str);
+
+/// The members and getsets of the type. `vectorcall_offset` is the implicit
+/// offset of `HPy_tp_call` (0 for none) on entry and the effective one on
+/// exit.
+unsafe fn members_and_getsets(
+    spec: &TypeSpec,
+    legacy: &LegacySlots,
+    member_offset: isize,
+    basicsize: isize,
+    vectorcall_offset: &mut isize,
+) -> Result<(*mut ffi::PyMemberDef, *mut ffi::PyGetSetDef), Fail> {
+    let implicit = *vectorcall_offset > 0;
+    let legacy_members = c_entries(legacy.members, |m| m.name.is_null());
+    let total = spec.members.len() + legacy_members.len() + implicit as usize;
+    if basicsize == 0 && total > 0 {
+        return Err((ExcKind::TypeError, "Type claims to have basicsize==0 but defines members"));
+    }
+    let mut members = Vec::with_capacity(total + 1);
+    let mut getsets: Vec<ffi::PyGetSetDef> = Vec::new();
+    for g in &spec.getsets {
+        getsets.push(ffi::PyGetSetDef {
+            name: g.name,
+            // SAFETY: HPy's getset trampolines have CPython's getter/setter types.
+            get: transmute::<CpyFunction, Option<ffi::getter>>(g.getter_cpy_trampoline),
+            set: transmute::<CpyFunction, Option<ffi::setter>>(g.setter_cpy_trampoline),
+            doc: g.doc,
+            closure: g.closure,
+        });
+    }
+    getsets.extend(c_entries(legacy.getsets, |g| g.name.is_null()));
+    if implicit {
+        members.push(ffi::PyMemberDef {
+            name: c"__vectorcalloffset__".as_ptr(),
+            type_code: ffi::Py_T_PYSSIZET,
+            offset: *vectorcall_offset,
+            flags: ffi::Py_READONLY,
+            doc: core::ptr::null(),
+        });
+    }
+    let mut explicit = false;
+    for m in &spec.members {
+        let offset = m.offset + member_offset;
+        if matches!(m.type_, HPyMember_FieldType::OBJECT | HPyMember_FieldType::OBJECT_EX) {
+            let closure = Box::into_raw(Box::new(ObjectMember {
+                name: m.name,
+                offset,
+                ex: m.type_ == HPyMember_FieldType::OBJECT_EX,
+            }));
+            getsets.push(ffi::PyGetSetDef {
+                name: m.name,
+                get: Some(member_object_get),
+                set: if m.readonly != 0 { None } else { Some(member_object_set) },
+                doc: m.doc,
+                closure: closure.cast(),
+            });
+            continue;
+        }
+        members.push(ffi::PyMemberDef {
+            name: m.name,
+            type_code: m.type_.0,
+            offset,
+            flags: if m.readonly != 0 { ffi::Py_READONLY } else { 0 },
+            doc: m.doc,
+        });
+        if is_vectorcalloffset(m.name) {
+            explicit = true;
+            *vectorcall_offset = offset;
+        }
+    }
+    for m in legacy_members {
+        if is_vectorcalloffset(m.name) {
+            explicit = true;
+            *vectorcall_offset = m.offset;
+        }
+        members.push(m);
+    }
+    if implicit && explicit {
+        return Err((
+            ExcKind::TypeError,
+            "Cannot have HPy_tp_call and explicit member '__vectorcalloffset__'. \
+             Specify just one of them.",
+        ));
+    }
+    members.push(core::mem::zeroed());
+    getsets.push(core::mem::zeroed());
+    Ok((leak(members), leak(getsets)))
+}
+
+fn slot(slot: c_int, pfunc: *mut c_void) -> ffi::PyType_Slot {
+    ffi::PyType_Slot { slot, pfunc }
+}
+
+fn trampoline_ptr(f: CpyFunction) -> *mut c_void {
+    f.map_or(null_mut(), |f| f as *mut c_void)
+}
+
+/// The CPython spec for `spec`; fills `extra` on the way.
+unsafe fn cpython_spec(spec: &TypeSpec, extra: &mut TypeExtra) -> Result<(ffi::PyType_Spec, Vec<ffi::PyType_Slot>), Fail> {
+    let legacy = legacy_slots(spec.legacy_slots);
+    if spec.needs_dealloc() && legacy.slots.iter().any(|s| s.slot == ffi::Py_tp_dealloc) {
+        return Err((
+            ExcKind::TypeError,
+            "legacy tp_dealloc is incompatible with HPy_tp_traverse or HPy_tp_destroy.",
+        ));
+    }
+    let head = head_size(spec.shape);
+    let mut basicsize = if spec.basicsize != 0 { spec.basicsize as isize + head } else { 0 };
+    let mut flags = spec.flags;
+    let mut slots = Vec::new();
+    for s in &spec.slots {
+        if s.slot == HPySlot_Slot::tp_traverse {
+            // SAFETY: the tp_traverse implementation is an HPyFunc_traverseproc.
+            extra.traverse = transmute::<HPyCFunction, Option<HPyFunc_traverseproc>>(s.impl_);
+        }
+        slots.push(slot(s.slot.0, trampoline_ptr(s.cpy_trampoline)));
+    }
+    for s in [spec.getbuffer, spec.releasebuffer].into_iter().flatten() {
+        slots.push(slot(s.slot.0, trampoline_ptr(s.cpy_trampoline)));
+    }
+    if let Some(d) = spec.destroy {
+        // SAFETY: the tp_destroy implementation is an HPyFunc_destroyfunc.
+        extra.destroy = transmute::<HPyCFunction, Option<DestroyFn>>(d.impl_);
+    }
+    let mut vectorcall_offset = 0;
+    if let Some(call) = spec.call {
+        // SAFETY: the tp_call trampoline of HPy has CPython's vectorcallfunc type.
+        extra.vectorcall = transmute::<CpyFunction, Option<ffi::vectorcallfunc>>(call.cpy_trampoline);
+        vectorcall_offset = align_storage(if basicsize == 0 { head } else { basicsize });
+        if vectorcall_offset == 0 {
+            return Err((
+                ExcKind::TypeError,
+                "Cannot use HPy call protocol with legacy types that inherit the struct. \
+                 Either set the basicsize to a non-zero value or use legacy slot 'Py_tp_call'.",
+            ));
+        }
+        basicsize = vectorcall_offset + size_of::<ffi::vectorcallfunc>() as isize;
+    }
+    let member_offset = if basicsize != 0 { head } else { 0 };
+    if !spec.doc.is_null() {
+        slots.push(slot(ffi::Py_tp_doc, spec.doc as *mut c_void));
+    }
+    slots.extend(legacy.slots.iter().map(|s| slot(s.slot, s.pfunc)));
+    let methods = method_defs(&spec.methods, legacy.methods);
+    slots.push(slot(ffi::Py_tp_methods, methods.cast()));
+    let (members, getsets) =
+        members_and_getsets(spec, &legacy, member_offset, basicsize, &mut vectorcall_offset)?;
+    if vectorcall_offset > 0 {
+        slots.push(slot(ffi::Py_tp_call, ffi::PyVectorcall_Call as *mut c_void));
+        if !spec.has_new {
+            slots.push(slot(ffi::Py_tp_new, hpy_object_new as *mut c_void));
+        }
+        flags |= ffi::Py_TPFLAGS_HAVE_VECTORCALL;
+    }
+    slots.push(slot(ffi::Py_tp_members, members.cast()));
+    slots.push(slot(ffi::Py_tp_getset, getsets.cast()));
+    if spec.needs_dealloc() {
+        slots.push(slot(ffi::Py_tp_dealloc, hpy_dealloc as *mut c_void));
+    }
+    if spec.traverse.is_some() {
+        slots.push(slot(ffi::Py_tp_clear, hpy_clear as *mut c_void));
+    }
+    slots.push(slot(0, null_mut()));
+    let pyspec = ffi::PyType_Spec {
+        name: extra.name_ptr(),
+        basicsize: basicsize as c_int,
+        itemsize: spec.itemsize,
+        flags: flags as c_uint,
+        slots: slots.as_mut_ptr(),
+    };
+    Ok((pyspec, slots))
+}
+
+/// A new reference to the bases tuple, or NULL for "default".
+unsafe fn bases_tuple(bases: &Bases) -> Result<*mut ffi::PyObject, ()> {
+    match bases {
+        Bases::Default => Ok(null_mut()),
+        Bases::Tuple(t) => {
+            let t = t._i as *mut ffi::PyObject;
+            ffi::Py_XINCREF(t);
+            Ok(t)
+        }
+        Bases::List(list) => {
+            let t = ffi::PyTuple_New(list.len() as isize);
+            if t.is_null() {
+                return Err(());
+            }
+            for (i, b) in list.iter().enumerate() {
+                let b = b._i as *mut ffi::PyObject;
+                ffi::Py_XINCREF(b);
+                ffi::PyTuple_SetItem(t, i as isize, b);
+            }
+            Ok(t)
+        }
+    }
+}
+
+/// The metaclass, NULL for "default"; Err with an exception set.
+unsafe fn metaclass(meta: Option<HPy>) -> Result<*mut ffi::PyTypeObject, ()> {
+    let Some(meta) = meta else { return Ok(null_mut()) };
+    let meta = meta._i as *mut ffi::PyObject;
+    if meta.is_null() || ffi::PyType_Check(meta) == 0 {
+        ffi::PyErr_Format(
+            ffi::PyExc_TypeError,
+            c"Metaclass '%R' is not a subclass of 'type'.".as_ptr(),
+            if meta.is_null() { ffi::Py_None() } else { meta },
+        );
+        return Err(());
+    }
+    Ok(meta.cast())
+}
+
+#[cfg(Py_3_12)]
+unsafe fn create(spec: &mut ffi::PyType_Spec, bases: *mut ffi::PyObject, meta: *mut ffi::PyTypeObject) -> *mut ffi::PyObject {
+    ffi::PyType_FromMetaclass(meta, null_mut(), spec, bases)
+}
+
+#[cfg(not(Py_3_12))]
+unsafe fn create(spec: &mut ffi::PyType_Spec, bases: *mut ffi::PyObject, meta: *mut ffi::PyTypeObject) -> *mut ffi::PyObject {
+    let tp = ffi::PyType_FromSpecWithBases(spec, bases);
+    if tp.is_null() || meta.is_null() {
+        return tp;
+    }
+    let result = crate::typeobj_meta::retype(tp.cast(), meta, spec);
+    if result.is_null() {
+        ffi::Py_DECREF(tp);
+    }
+    // Otherwise the temporary type is leaked on purpose: the new one shares
+    // its members array and name buffer.
+    result
+}
+
+/// A new CPython type for a checked HPy type spec; NULL with an error set.
+pub unsafe fn type_from_spec(spec: &TypeSpec) -> *mut ffi::PyObject {
+    let extra = new_extra(spec.name.to_bytes(), spec.shape);
+    let (mut pyspec, _slots) = match cpython_spec(spec, extra) {
+        Ok(x) => x,
+        Err((kind, msg)) => {
+            raise(kind, msg);
+            return null_mut();
+        }
+    };
+    let Ok(bases) = bases_tuple(&spec.bases) else { return null_mut() };
+    let meta = match metaclass(spec.metaclass) {
+        Ok(m) => m,
+        Err(()) => {
+            ffi::Py_XDECREF(bases);
+            return null_mut();
+        }
+    };
+    let result = create(&mut pyspec, bases, meta);
+    ffi::Py_XDECREF(bases);
+    if result.is_null() {
+        return null_mut();
+    }
+    let tp = result as *mut ffi::PyTypeObject;
+    // CPython 3.11+ copies the name; point back at ours so that the type
+    // can be recognised (CPython still frees its own copy).
+    (*tp).tp_name = extra.name_ptr();
+    let base = (*tp).tp_base;
+    if spec.shape == HPyType_BuiltinShape::Legacy
+        && !base.is_null()
+        && shape_of(base) != HPyType_BuiltinShape::Legacy
+    {
+        ffi::Py_DECREF(result);
+        raise(ExcKind::TypeError, "A legacy type should not inherit its memory layout from a pure type");
+        return null_mut();
+    }
+    result
+}
