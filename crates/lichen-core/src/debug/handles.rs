@@ -250,8 +250,11 @@ impl HandleTable {
         e.raw_counted = false;
     }
 
+    /// Forgets the oldest closed entry if the queue is over its limit. One
+    /// at a time, as HPy: after the limit was lowered the queue shrinks by
+    /// one entry per open (which reuses one) until it fits.
     fn trim_queue(&mut self) {
-        while self.closed.len() > self.queue_max {
+        if self.closed.len() > self.queue_max {
             let addr = self.closed.pop_front().expect("non-empty");
             self.closed_set.remove(&addr);
             // SAFETY: the entry has left both `open` and `closed`; nothing
@@ -325,8 +328,8 @@ impl HandleTable {
     }
 
     /// Changes how many closed handles are remembered. As in HPy the queue
-    /// shrinks lazily: the next open reuses, and the next close frees, the
-    /// oldest entries.
+    /// shrinks lazily: each open reuses, and each close frees, at most one
+    /// of the oldest entries.
     pub fn set_queue_max_size(&mut self, size: usize) {
         self.queue_max = size;
     }
@@ -435,8 +438,12 @@ mod tests {
         assert_eq!(n, hs[0], "the oldest closed entry is reused");
         assert_eq!(t.unwrap(n), Ok(uh(9)));
         assert_eq!(t.info(hs[0]._i).unwrap().closed, false);
+        assert_eq!(t.closed_handles(0).len(), 2);
         t.close(n).unwrap();
-        assert_eq!(t.closed_handles(0).len(), 1, "closing trims to the limit");
+        assert_eq!(t.closed_handles(0).len(), 2, "closing frees one entry over the limit");
+        let m = open(&mut t, 10);
+        t.close(m).unwrap();
+        assert_eq!(t.closed_handles(0).len(), 1, "until the queue fits");
     }
 
     #[test]
