@@ -49,6 +49,10 @@ pub(crate) fn install(ctx: &mut HPyContext) {
     ctx.ctx_LeavePythonExecution = super::context::LeavePythonExecution;
     ctx.ctx_ReenterPythonExecution = super::context::ReenterPythonExecution;
     ctx.ctx_FatalError = super::context::FatalError;
+    ctx.ctx_Field_Store = Field_Store;
+    ctx.ctx_Field_Load = Field_Load;
+    ctx.ctx_Global_Store = Global_Store;
+    ctx.ctx_Global_Load = Global_Load;
 }
 
 unsafe extern "C" fn Close(dctx: *mut HPyContext, h: HPy) {
@@ -501,3 +505,55 @@ unsafe extern "C" fn TupleBuilder_Cancel(dctx: *mut HPyContext, b: HPyTupleBuild
     }
 }
 
+
+// Fields and globals hold universal references (the VM traverses them), so
+// their values pass through; what the debug mode adds is refusing to load an
+// empty one or to store through a NULL pointer, which the universal context
+// would turn into a NULL dereference.
+
+unsafe extern "C" fn Field_Store(dctx: *mut HPyContext, target: HPy, field: *mut HPyField, h: HPy) {
+    let c = enter(dctx, "Field_Store");
+    let info = c.info();
+    let (Ok(ut), Ok(uh)) = (info.unwrap(target, "Field_Store"), info.unwrap(h, "Field_Store")) else { return };
+    if field.is_null() {
+        info.fatal("HPyField_Store: the HPyField pointer is NULL (in ctx_Field_Store)");
+        return;
+    }
+    let u = info.uctx();
+    c.call_universal(|| ((*u).ctx_Field_Store)(u, ut, field, uh))
+}
+
+unsafe extern "C" fn Field_Load(dctx: *mut HPyContext, source: HPy, field: HPyField) -> HPy {
+    let c = enter(dctx, "Field_Load");
+    let info = c.info();
+    let Ok(us) = info.unwrap(source, "Field_Load") else { return HPy::NULL };
+    if field._i == 0 {
+        info.set_error("ctx_Field_Load: the HPyField is empty (HPyField_NULL), there is nothing to load");
+        return HPy::NULL;
+    }
+    let u = info.uctx();
+    info.open(c.call_universal(|| ((*u).ctx_Field_Load)(u, us, field)))
+}
+
+unsafe extern "C" fn Global_Store(dctx: *mut HPyContext, global: *mut HPyGlobal, h: HPy) {
+    let c = enter(dctx, "Global_Store");
+    let info = c.info();
+    let Ok(uh) = info.unwrap(h, "Global_Store") else { return };
+    if global.is_null() {
+        info.fatal("HPyGlobal_Store: the HPyGlobal pointer is NULL (in ctx_Global_Store)");
+        return;
+    }
+    let u = info.uctx();
+    c.call_universal(|| ((*u).ctx_Global_Store)(u, global, uh))
+}
+
+unsafe extern "C" fn Global_Load(dctx: *mut HPyContext, global: HPyGlobal) -> HPy {
+    let c = enter(dctx, "Global_Load");
+    let info = c.info();
+    if global._i == 0 {
+        info.set_error("ctx_Global_Load: the HPyGlobal is empty (never stored, or the module is not initialized)");
+        return HPy::NULL;
+    }
+    let u = info.uctx();
+    info.open(c.call_universal(|| ((*u).ctx_Global_Load)(u, global)))
+}

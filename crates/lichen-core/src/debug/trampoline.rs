@@ -115,6 +115,8 @@ trait Give: Sized {
 
 impl Give for HPy {
     fn give(self, info: &DebugInfo) -> HPy {
+        // SAFETY: shims run inside a call from the VM, so the universal
+        // context `give_result` uses is live and may be called.
         unsafe { give_result(info, self) }
     }
 }
@@ -228,6 +230,10 @@ mod shims {
             give_back(info, h);
         }
     }
+
+    // SAFETY (the `transmute`s of `call.func` below): the universal context
+    // calls each shim only for the signature it was registered for, which is
+    // the signature of the extension's function.
 
     pub(super) unsafe extern "C" fn VARARGS(_u: *mut HPyContext, s: HPy, args: *const HPy, nargs: usize) -> HPy {
         let call = Call::take();
