@@ -8,5 +8,5 @@ from lichen._lichen import (  # noqa: F401
     get_version,
     load,
 )
-from lichen import _debug  # noqa: E402,F401
+from lichen._lichen import _debug  # noqa: E402,F401
 from lichen._lichen import _trace  # noqa: E402,F401

@@ -32,3 +32,12 @@ pub fn trace() -> *mut HPyContext {
     // SAFETY: the universal context lives for the rest of the process.
     TRACE.get_or_init(|| ContextPtr(unsafe { lichen_core::trace::trace_context(universal()) })).0
 }
+
+static DEBUG: OnceLock<ContextPtr> = OnceLock::new();
+
+/// The debug-mode context, wrapping the universal one; built on first use.
+/// Extensions loaded in debug mode all share it (and its handle table).
+pub fn debug() -> *mut HPyContext {
+    // SAFETY: the universal context lives for the rest of the process.
+    DEBUG.get_or_init(|| ContextPtr(unsafe { lichen_core::debug::debug_context(universal()) })).0
+}

@@ -4,6 +4,7 @@
 #![allow(non_snake_case, clippy::missing_safety_doc)]
 
 mod context;
+mod debug_module;
 mod host;
 mod loader;
 mod module;

@@ -3,7 +3,7 @@
 
 use crate::{context, module};
 use lichen_core::loader::{load_extension, LoadError, LoadErrorKind, Mode};
-use pyo3::exceptions::{PyImportError, PyNotImplementedError, PyRuntimeError, PySystemError, PyValueError};
+use pyo3::exceptions::{PyImportError, PyRuntimeError, PySystemError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use std::path::PathBuf;
@@ -15,7 +15,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     for (name, mode) in Mode::ALL {
         m.add(name, mode as i32)?;
     }
-    crate::trace_module::register(m)
+    crate::trace_module::register(m)?;
+    crate::debug_module::register(m)
 }
 
 fn load_error(e: LoadError) -> PyErr {
@@ -30,9 +31,7 @@ fn context_for(mode: Mode) -> PyResult<*mut lichen_abi::HPyContext> {
     match mode {
         Mode::Universal => Ok(context::universal()),
         Mode::Trace => Ok(context::trace()),
-        other => Err(PyNotImplementedError::new_err(format!(
-            "HPy {other:?} mode is not available in this build of Lichen yet"
-        ))),
+        Mode::Debug => Ok(context::debug()),
     }
 }
 

@@ -3,26 +3,48 @@
 //! A debug handle is the address of a heap-allocated [`Entry`] that wraps one
 //! universal handle. Open entries are kept in a set; closing one moves it to
 //! a bounded queue instead of freeing it, so that a later use of the stale
-//! handle still finds an entry marked closed and can be reported. Only when
-//! the queue overflows is the oldest entry freed.
+//! handle still finds an entry marked closed and can be reported. When the
+//! queue is full, the oldest closed entry is reused for the next open handle
+//! (so handle addresses recycle as in HPy), and when it overflows the oldest
+//! entry is freed.
 
+use super::rawdata::RawData;
 use lichen_abi::HPy;
 use std::collections::{HashSet, VecDeque};
 
 /// How many closed handles are remembered by default (as in HPy).
 pub const DEFAULT_QUEUE_MAX_SIZE: usize = 1024;
+/// How many bytes of protected raw data closed handles may keep by default.
+pub const DEFAULT_PROTECTED_RAW_DATA_MAX_SIZE: usize = 10 * 1024 * 1024;
+
+/// Who owns the universal handle behind a debug handle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// The extension owns it: closing the debug handle closes it.
+    Owned,
+    /// Lent to the extension for one call (an argument): closing the debug
+    /// handle must not close it, its lender does.
+    Borrowed,
+    /// A context constant (`h_None`, ...): never closed.
+    Immortal,
+}
 
 struct Entry {
     uh: HPy,
     id: u64,
     generation: u64,
     closed: bool,
+    kind: Kind,
+    raw: Option<RawData>,
+    /// Whether `raw` counts against the protected raw data limit.
+    raw_counted: bool,
+    stack: Option<String>,
 }
 
 /// A snapshot of one debug handle, for `get_open_handles` and reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HandleInfo {
-    /// The debug handle itself (`HPy._i`).
+    /// The debug handle itself (`HPy._i`); stable while the entry lives.
     pub handle: isize,
     /// The universal handle it wraps.
     pub uh: HPy,
@@ -30,22 +52,50 @@ pub struct HandleInfo {
     pub id: u64,
     pub generation: u64,
     pub closed: bool,
+    /// Size of the raw data attached to it, if any.
+    pub raw_data_size: Option<usize>,
+    /// Where it was opened, if stack traces were on.
+    pub stack: Option<String>,
 }
 
 /// A misuse of a debug handle, found before it reached the universal context.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Misuse {
-    /// The handle was closed before this use (or is not a handle at all).
-    Closed { id: u64 },
+    /// The handle was closed before this use; `uh` is what it wrapped and
+    /// `kind` who owned it.
+    Closed { uh: HPy, kind: Kind },
+    /// A context constant was closed; `uh` is the constant.
+    Immortal { uh: HPy },
     /// The value was never a handle of this table, or was forgotten long ago.
     Unknown,
+}
+
+impl Misuse {
+    /// The universal handle a reported misuse may continue with, as HPy does
+    /// when an `on_invalid_handle` hook lets execution go on.
+    pub fn stale(self) -> HPy {
+        match self {
+            Misuse::Closed { uh, .. } | Misuse::Immortal { uh } => uh,
+            Misuse::Unknown => HPy::NULL,
+        }
+    }
+}
+
+/// What closing an open debug handle leaves to the caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Closed {
+    pub uh: HPy,
+    pub kind: Kind,
 }
 
 /// All debug handles of one debug context.
 pub struct HandleTable {
     open: HashSet<usize>,
+    closed_set: HashSet<usize>,
     closed: VecDeque<usize>,
     queue_max: usize,
+    raw_max: usize,
+    raw_size: usize,
     generation: u64,
     next_id: u64,
 }
@@ -60,31 +110,67 @@ impl HandleTable {
     pub fn new() -> Self {
         HandleTable {
             open: HashSet::new(),
+            closed_set: HashSet::new(),
             closed: VecDeque::new(),
             queue_max: DEFAULT_QUEUE_MAX_SIZE,
+            raw_max: DEFAULT_PROTECTED_RAW_DATA_MAX_SIZE,
+            raw_size: 0,
             generation: 0,
             next_id: 0,
         }
     }
 
-    /// A new debug handle for the universal handle `uh` (owned by the table
-    /// from now on). `HPy_NULL` stays `HPy_NULL`.
-    pub fn open(&mut self, uh: HPy) -> HPy {
+    /// A new debug handle for the universal handle `uh`. `HPy_NULL` stays
+    /// `HPy_NULL`. `stack` is where it was opened, if traced.
+    pub fn open(&mut self, uh: HPy, kind: Kind, stack: Option<String>) -> HPy {
         if uh.is_null() {
             return HPy::NULL;
         }
         self.next_id += 1;
-        let entry = Box::new(Entry { uh, id: self.next_id, generation: self.generation, closed: false });
-        let addr = Box::into_raw(entry) as usize;
+        let fresh = Entry {
+            uh,
+            id: self.next_id,
+            generation: self.generation,
+            closed: false,
+            kind,
+            raw: None,
+            raw_counted: false,
+            stack,
+        };
+        let addr = match self.reusable() {
+            Some(addr) => {
+                // SAFETY: `addr` just left the closed queue; it is a live
+                // entry from `Box::into_raw` that nothing else refers to.
+                let e = unsafe { &mut *(addr as *mut Entry) };
+                self.release_raw(e);
+                *e = fresh;
+                addr
+            }
+            None => Box::into_raw(Box::new(fresh)) as usize,
+        };
         self.open.insert(addr);
         HPy { _i: addr as isize }
+    }
+
+    /// The oldest closed entry, taken out of the queue, when the queue is full.
+    fn reusable(&mut self) -> Option<usize> {
+        if self.closed.len() < self.queue_max.max(1) {
+            return None;
+        }
+        let addr = self.closed.pop_front()?;
+        self.closed_set.remove(&addr);
+        Some(addr)
+    }
+
+    fn knows(&self, addr: usize) -> bool {
+        self.open.contains(&addr) || self.closed_set.contains(&addr)
     }
 
     /// The entry behind `dh` if the table knows it (open or remembered closed).
     fn entry(&self, dh: HPy) -> Option<&Entry> {
         let addr = dh._i as usize;
-        if self.open.contains(&addr) || self.closed.contains(&addr) {
-            // SAFETY: every address in `open` or `closed` came from
+        if self.knows(addr) {
+            // SAFETY: every address in `open` or `closed_set` came from
             // `Box::into_raw` in `open` and is freed only after leaving both.
             Some(unsafe { &*(addr as *const Entry) })
         } else {
@@ -92,36 +178,100 @@ impl HandleTable {
         }
     }
 
-    /// The universal handle behind an open debug handle.
+    fn entry_mut(&mut self, dh: HPy) -> Option<&mut Entry> {
+        let addr = dh._i as usize;
+        if self.knows(addr) {
+            // SAFETY: as in `entry`; `&mut self` makes the access exclusive.
+            Some(unsafe { &mut *(addr as *mut Entry) })
+        } else {
+            None
+        }
+    }
+
+    /// The universal handle behind an open debug handle (NULL for NULL).
     pub fn unwrap(&self, dh: HPy) -> Result<HPy, Misuse> {
+        if dh.is_null() {
+            return Ok(HPy::NULL);
+        }
         match self.entry(dh) {
             Some(e) if !e.closed => Ok(e.uh),
-            Some(e) => Err(Misuse::Closed { id: e.id }),
+            Some(e) => Err(Misuse::Closed { uh: e.uh, kind: e.kind }),
             None => Err(Misuse::Unknown),
         }
     }
 
-    /// Closes `dh`, returning the universal handle the caller must now close.
-    pub fn close(&mut self, dh: HPy) -> Result<HPy, Misuse> {
-        let addr = dh._i as usize;
-        if !self.open.remove(&addr) {
-            return Err(self.unwrap(dh).err().unwrap_or(Misuse::Unknown));
-        }
-        // SAFETY: `addr` was in `open`, so it is a live entry from `open()`.
-        let entry = unsafe { &mut *(addr as *mut Entry) };
-        entry.closed = true;
-        self.closed.push_back(addr);
-        self.trim_queue();
-        Ok(entry.uh)
+    /// Whether `dh` is a context constant.
+    pub fn is_immortal(&self, dh: HPy) -> bool {
+        self.entry(dh).is_some_and(|e| e.kind == Kind::Immortal)
     }
 
+    /// Closes `dh`, returning the universal handle and who owns it. Constants
+    /// are never closed.
+    pub fn close(&mut self, dh: HPy) -> Result<Closed, Misuse> {
+        let addr = dh._i as usize;
+        if !self.open.contains(&addr) {
+            return Err(self.unwrap(dh).err().unwrap_or(Misuse::Unknown));
+        }
+        // SAFETY: `addr` is in `open`, so it is a live entry from `open()`.
+        let e = unsafe { &mut *(addr as *mut Entry) };
+        if e.kind == Kind::Immortal {
+            return Err(Misuse::Immortal { uh: e.uh });
+        }
+        self.open.remove(&addr);
+        e.closed = true;
+        let result = Closed { uh: e.uh, kind: e.kind };
+        self.retire_raw(e);
+        self.closed.push_back(addr);
+        self.closed_set.insert(addr);
+        self.trim_queue();
+        Ok(result)
+    }
+
+    /// Keeps the raw data of a closed handle (protected) while the limit
+    /// allows, else frees it now.
+    fn retire_raw(&mut self, e: &mut Entry) {
+        let Some(raw) = e.raw.as_mut() else { return };
+        let size = raw.len();
+        if self.raw_size + size > self.raw_max {
+            e.raw = None;
+        } else {
+            self.raw_size += size;
+            e.raw_counted = true;
+            raw.protect();
+        }
+    }
+
+    fn release_raw(&mut self, e: &mut Entry) {
+        if let Some(raw) = e.raw.take() {
+            if e.raw_counted {
+                self.raw_size -= raw.len();
+            }
+        }
+        e.raw_counted = false;
+    }
+
+    /// Forgets the oldest closed entry if the queue is over its limit. One
+    /// at a time, as HPy: after the limit was lowered the queue shrinks by
+    /// one entry per open (which reuses one) until it fits.
     fn trim_queue(&mut self) {
-        while self.closed.len() > self.queue_max {
+        if self.closed.len() > self.queue_max {
             let addr = self.closed.pop_front().expect("non-empty");
+            self.closed_set.remove(&addr);
             // SAFETY: the entry has left both `open` and `closed`; nothing
             // else refers to it.
-            drop(unsafe { Box::from_raw(addr as *mut Entry) });
+            let mut e = unsafe { Box::from_raw(addr as *mut Entry) };
+            self.release_raw(&mut e);
         }
+    }
+
+    /// Attaches a copy of data read through the open handle `dh` (whose
+    /// pointer the extension gets instead of the original) and returns it.
+    /// Replaces (and frees) data attached earlier.
+    pub fn attach_raw(&mut self, dh: HPy, data: RawData) -> *const u8 {
+        let Some(e) = self.entry_mut(dh) else { return core::ptr::null() };
+        let ptr = data.as_ptr();
+        e.raw = Some(data);
+        ptr
     }
 
     /// Starts a new generation and returns its number; handles opened from
@@ -131,38 +281,65 @@ impl HandleTable {
         self.generation
     }
 
-    fn info(addr: usize) -> HandleInfo {
-        // SAFETY: called only on addresses held in `open` or `closed`.
+    fn snapshot(addr: usize) -> HandleInfo {
+        // SAFETY: called only on addresses held in `open` or `closed_set`.
         let e = unsafe { &*(addr as *const Entry) };
-        HandleInfo { handle: addr as isize, uh: e.uh, id: e.id, generation: e.generation, closed: e.closed }
+        HandleInfo {
+            handle: addr as isize,
+            uh: e.uh,
+            id: e.id,
+            generation: e.generation,
+            closed: e.closed,
+            raw_data_size: e.raw.as_ref().map(|r| r.len()),
+            stack: e.stack.clone(),
+        }
     }
 
-    /// The open handles of generation `generation` or later, oldest first.
+    /// The current state of the handle at `addr`, if the table still knows it.
+    pub fn info(&self, addr: isize) -> Option<HandleInfo> {
+        self.knows(addr as usize).then(|| Self::snapshot(addr as usize))
+    }
+
+    /// The open, non-constant handles of generation `generation` or later,
+    /// oldest first.
     pub fn open_handles(&self, generation: u64) -> Vec<HandleInfo> {
         let mut v: Vec<HandleInfo> = self
             .open
             .iter()
-            .map(|&a| Self::info(a))
+            .filter(|&&a| {
+                // SAFETY: `a` is in `open`.
+                unsafe { (*(a as *const Entry)).kind != Kind::Immortal }
+            })
+            .map(|&a| Self::snapshot(a))
             .filter(|i| i.generation >= generation)
             .collect();
         v.sort_by_key(|i| i.id);
         v
     }
 
-    /// The closed handles still remembered, oldest first.
-    pub fn closed_handles(&self) -> Vec<HandleInfo> {
-        self.closed.iter().map(|&a| Self::info(a)).collect()
+    /// The closed handles still remembered, of generation `generation` or
+    /// later, in closing order.
+    pub fn closed_handles(&self, generation: u64) -> Vec<HandleInfo> {
+        self.closed.iter().map(|&a| Self::snapshot(a)).filter(|i| i.generation >= generation).collect()
     }
 
     pub fn queue_max_size(&self) -> usize {
         self.queue_max
     }
 
-    /// Changes how many closed handles are remembered, forgetting the oldest
-    /// ones at once if there are more.
+    /// Changes how many closed handles are remembered. As in HPy the queue
+    /// shrinks lazily: each open reuses, and each close frees, at most one
+    /// of the oldest entries.
     pub fn set_queue_max_size(&mut self, size: usize) {
         self.queue_max = size;
-        self.trim_queue();
+    }
+
+    pub fn protected_raw_data_max_size(&self) -> usize {
+        self.raw_max
+    }
+
+    pub fn set_protected_raw_data_max_size(&mut self, size: usize) {
+        self.raw_max = size;
     }
 }
 
@@ -187,33 +364,50 @@ mod tests {
         HPy { _i: i }
     }
 
+    fn open(t: &mut HandleTable, i: isize) -> HPy {
+        t.open(uh(i), Kind::Owned, None)
+    }
+
     #[test]
     fn open_unwrap_close() {
         let mut t = HandleTable::new();
-        let a = t.open(uh(8));
-        let b = t.open(uh(8));
+        let a = open(&mut t, 8);
+        let b = open(&mut t, 8);
         assert_ne!(a, b, "two opens of one object are two handles");
         assert_eq!(t.unwrap(a), Ok(uh(8)));
-        assert_eq!(t.close(a), Ok(uh(8)));
-        assert!(matches!(t.unwrap(a), Err(Misuse::Closed { .. })));
-        assert!(matches!(t.close(a), Err(Misuse::Closed { .. })), "double close");
+        assert_eq!(t.close(a), Ok(Closed { uh: uh(8), kind: Kind::Owned }));
+        assert_eq!(t.unwrap(a), Err(Misuse::Closed { uh: uh(8), kind: Kind::Owned }));
+        assert_eq!(t.close(a), Err(Misuse::Closed { uh: uh(8), kind: Kind::Owned }), "double close");
         assert_eq!(t.unwrap(b), Ok(uh(8)));
-        assert_eq!(t.open(HPy::NULL), HPy::NULL);
+        assert_eq!(open(&mut t, 0), HPy::NULL);
+        assert_eq!(t.unwrap(HPy::NULL), Ok(HPy::NULL));
         assert_eq!(t.unwrap(uh(12345)), Err(Misuse::Unknown));
+    }
+
+    #[test]
+    fn constants_and_borrowed() {
+        let mut t = HandleTable::new();
+        let none = t.open(uh(3), Kind::Immortal, None);
+        assert_eq!(t.close(none), Err(Misuse::Immortal { uh: uh(3) }));
+        assert_eq!(t.unwrap(none), Ok(uh(3)), "a constant stays usable");
+        assert!(t.open_handles(0).is_empty(), "constants are not leaks");
+        let arg = t.open(uh(5), Kind::Borrowed, None);
+        assert_eq!(t.close(arg), Ok(Closed { uh: uh(5), kind: Kind::Borrowed }));
     }
 
     #[test]
     fn generations_and_leaks() {
         let mut t = HandleTable::new();
-        let _old = t.open(uh(1));
+        let _old = open(&mut t, 1);
         let g = t.new_generation();
-        let a = t.open(uh(2));
-        let b = t.open(uh(3));
+        let a = open(&mut t, 2);
+        let b = open(&mut t, 3);
         t.close(a).unwrap();
-        let open: Vec<HPy> = t.open_handles(g).iter().map(|i| i.uh).collect();
-        assert_eq!(open, vec![uh(3)]);
+        let open_now: Vec<HPy> = t.open_handles(g).iter().map(|i| i.uh).collect();
+        assert_eq!(open_now, vec![uh(3)]);
         assert_eq!(t.open_handles(0).len(), 2);
-        assert_eq!(t.closed_handles().len(), 1);
+        assert_eq!(t.closed_handles(0).len(), 1);
+        assert_eq!(t.closed_handles(g + 1).len(), 0);
         t.close(b).unwrap();
         assert!(t.open_handles(g).is_empty());
     }
@@ -222,14 +416,51 @@ mod tests {
     fn bounded_closed_queue() {
         let mut t = HandleTable::new();
         t.set_queue_max_size(2);
-        let hs: Vec<HPy> = (1..=4).map(|i| t.open(uh(i))).collect();
+        let hs: Vec<HPy> = (1..=4).map(|i| open(&mut t, i)).collect();
         for &h in &hs {
             t.close(h).unwrap();
         }
-        assert_eq!(t.closed_handles().iter().map(|i| i.uh).collect::<Vec<_>>(), vec![uh(3), uh(4)]);
+        assert_eq!(t.closed_handles(0).iter().map(|i| i.uh).collect::<Vec<_>>(), vec![uh(3), uh(4)]);
         assert_eq!(t.unwrap(hs[0]), Err(Misuse::Unknown), "forgotten once out of the queue");
         assert!(matches!(t.unwrap(hs[3]), Err(Misuse::Closed { .. })));
-        t.set_queue_max_size(0);
-        assert!(t.closed_handles().is_empty());
+    }
+
+    #[test]
+    fn full_queue_recycles_the_oldest_entry() {
+        let mut t = HandleTable::new();
+        let hs: Vec<HPy> = (1..=3).map(|i| open(&mut t, i)).collect();
+        for &h in &hs {
+            t.close(h).unwrap();
+        }
+        t.set_queue_max_size(1);
+        assert_eq!(t.closed_handles(0).len(), 3, "shrinking is lazy");
+        let n = open(&mut t, 9);
+        assert_eq!(n, hs[0], "the oldest closed entry is reused");
+        assert_eq!(t.unwrap(n), Ok(uh(9)));
+        assert_eq!(t.info(hs[0]._i).unwrap().closed, false);
+        assert_eq!(t.closed_handles(0).len(), 2);
+        t.close(n).unwrap();
+        assert_eq!(t.closed_handles(0).len(), 2, "closing frees one entry over the limit");
+        let m = open(&mut t, 10);
+        t.close(m).unwrap();
+        assert_eq!(t.closed_handles(0).len(), 1, "until the queue fits");
+    }
+
+    #[test]
+    fn raw_data_limit() {
+        let mut t = HandleTable::new();
+        t.set_protected_raw_data_max_size(10);
+        let a = open(&mut t, 1);
+        let b = open(&mut t, 2);
+        let c = open(&mut t, 3);
+        t.attach_raw(a, RawData::copy_of(b"0123456"));
+        t.attach_raw(b, RawData::copy_of(b"0123"));
+        t.attach_raw(c, RawData::copy_of(b"012"));
+        assert_eq!(t.info(a._i).unwrap().raw_data_size, Some(7));
+        for h in [a, b, c] {
+            t.close(h).unwrap();
+        }
+        let sizes: Vec<_> = t.closed_handles(0).iter().map(|i| i.raw_data_size).collect();
+        assert_eq!(sizes, vec![Some(7), None, Some(3)], "kept while the limit allows");
     }
 }

@@ -1,10 +1,23 @@
 //! Debug mode: a context whose handles are checked wrappers around the
 //! handles of a universal context, so that misuse (leaks, use after close,
-//! double close, ...) becomes a report instead of a crash. Host-neutral.
+//! double close, closing a constant, a kept context, consumed builders, use
+//! of raw data after its handle closed, ...) becomes a report instead of a
+//! crash. Host-neutral: it only talks to the wrapped universal context.
 //!
-//! This module holds the handle table; the generated context wrappers build
-//! on it.
+//! `handles` is the handle table, `context` the context with its generated
+//! wrappers, `overrides` the functions with special semantics and
+//! `trampoline` the entry from the VM into the extension.
 
+mod builders;
+mod context;
 mod handles;
+mod overrides;
+mod rawdata;
+mod trampoline;
 
-pub use handles::{HandleInfo, HandleTable, Misuse, DEFAULT_QUEUE_MAX_SIZE};
+pub use builders::{BuilderMisuse, BuilderTable};
+pub use context::{debug_context, info, DebugInfo, CTX_CACHE_SIZE};
+pub use handles::{
+    Closed, HandleInfo, HandleTable, Kind, Misuse, DEFAULT_PROTECTED_RAW_DATA_MAX_SIZE, DEFAULT_QUEUE_MAX_SIZE,
+};
+pub use rawdata::RawData;

@@ -1,0 +1,499 @@
+//! The debug context: every handle the extension sees is a debug handle
+//! wrapping a universal one. Arguments are unwrapped (reporting closed or
+//! unknown handles), results wrapped. Host-neutral: it only talks to the
+//! wrapped universal context.
+//!
+//! As in HPy, several copies of the context exist: each call from the VM into
+//! the extension runs with the next copy of a small ring and only that copy
+//! is valid meanwhile, so an extension that keeps a context beyond the call
+//! it got it for is caught ("Wrong HPy Context").
+
+use super::handles::{HandleInfo, HandleTable, Kind, Misuse};
+use crate::retval::ErrorValue;
+use core::ffi::{c_char, c_int};
+use lichen_abi::*;
+use std::cell::Cell;
+use std::collections::HashSet;
+use std::ffi::CString;
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering::Relaxed};
+use std::sync::{Mutex, MutexGuard};
+
+/// How many copies of the debug context rotate (HPy's tests know this number).
+pub const CTX_CACHE_SIZE: usize = 16;
+
+const CTX_MAGIC: u64 = 0x4C49_4348_4442_4731;
+
+/// State shared by all copies of one debug context.
+pub struct DebugInfo {
+    pub(crate) uctx: *mut HPyContext,
+    table: Mutex<HandleTable>,
+    pub(crate) builders: Mutex<super::builders::BuilderTable>,
+    pub(crate) trackers: Mutex<HashSet<usize>>,
+    /// Universal handles (`_i`) of the hooks, 0 when unset.
+    on_invalid_handle: AtomicIsize,
+    on_invalid_builder_handle: AtomicIsize,
+    stack_limit: AtomicUsize,
+    /// The context handed to the extension at load time (what its
+    /// trampolines pass back), and the ring of copies calls run with.
+    original: AtomicIsize,
+    ring: Mutex<Vec<usize>>,
+    ring_next: AtomicUsize,
+}
+
+// SAFETY: the raw context pointers are to leaked, immutable-after-build
+// contexts; all mutable state is behind mutexes or atomics.
+unsafe impl Send for DebugInfo {}
+unsafe impl Sync for DebugInfo {}
+
+/// What each copy of the debug context keeps; its `_private` points here.
+pub struct CtxInfo {
+    magic: u64,
+    pub(crate) valid: AtomicBool,
+    pub(crate) info: *const DebugInfo,
+}
+
+thread_local! {
+    /// Set between `LeavePythonExecution` and `ReenterPythonExecution`.
+    static LEFT_PYTHON: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The per-copy info of a debug context, checking that it is one.
+///
+/// # Safety
+/// `dctx` must be a context pointer the extension got from Lichen.
+#[inline]
+pub unsafe fn ctx_info<'a>(dctx: *mut HPyContext) -> &'a CtxInfo {
+    let p = (*dctx)._private as *const CtxInfo;
+    if p.is_null() || (*p).magic != CTX_MAGIC {
+        report_wrong_context("a context that is not Lichen's debug context");
+    }
+    &*p
+}
+
+impl CtxInfo {
+    #[inline]
+    pub fn info(&self) -> &DebugInfo {
+        // SAFETY: `info` points to the leaked DebugInfo shared by all copies.
+        unsafe { &*self.info }
+    }
+
+    /// Runs `f` (a call into the universal context) with this copy marked
+    /// invalid, as HPy does: an extension called back meanwhile gets another
+    /// copy, and must not use this one.
+    #[inline]
+    pub(crate) fn call_universal<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.valid.store(false, Relaxed);
+        let r = f();
+        self.valid.store(true, Relaxed);
+        r
+    }
+}
+
+/// Checks that `dctx` may be used now and returns its info.
+///
+/// # Safety
+/// As [`ctx_info`].
+#[inline]
+pub(crate) unsafe fn enter<'a>(dctx: *mut HPyContext, func: &str) -> &'a CtxInfo {
+    let c = ctx_info(dctx);
+    if !c.valid.load(Relaxed) {
+        report_wrong_context(func);
+    }
+    if LEFT_PYTHON.with(Cell::get) {
+        c.info().fatal(&format!(
+            "HPy context function ctx_{func} called between HPy_LeavePythonExecution and HPy_ReenterPythonExecution"
+        ));
+    }
+    c
+}
+
+/// HPy's report for a context used outside the call it was given for.
+fn report_wrong_context(func: &str) -> ! {
+    eprintln!("Error: Wrong HPy Context!");
+    eprintln!("(the extension called ctx_{func} with a context it kept from an earlier call)");
+    eprintln!("{}", stack_trace(16));
+    std::process::abort()
+}
+
+/// The current native stack, one frame a line, at most `limit` frames.
+pub(crate) fn stack_trace(limit: usize) -> String {
+    let bt = std::backtrace::Backtrace::force_capture().to_string();
+    let mut out = String::new();
+    let mut frames = 0;
+    for line in bt.lines() {
+        let is_frame = line.trim_start().split(':').next().is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()));
+        if is_frame {
+            frames += 1;
+            if frames > limit {
+                break;
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+impl DebugInfo {
+    pub fn table(&self) -> MutexGuard<'_, HandleTable> {
+        self.table.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn uctx(&self) -> *mut HPyContext {
+        self.uctx
+    }
+
+    /// The context the extension was loaded with.
+    pub fn original(&self) -> *mut HPyContext {
+        self.original.load(Relaxed) as *mut HPyContext
+    }
+
+    fn stack(&self) -> Option<String> {
+        match self.stack_limit.load(Relaxed) {
+            0 => None,
+            n => Some(stack_trace(n)),
+        }
+    }
+
+    /// A new debug handle owning the universal handle `uh`.
+    pub fn open(&self, uh: HPy) -> HPy {
+        self.open_kind(uh, Kind::Owned)
+    }
+
+    pub(crate) fn open_kind(&self, uh: HPy, kind: Kind) -> HPy {
+        if uh.is_null() {
+            return HPy::NULL;
+        }
+        let stack = self.stack();
+        self.table().open(uh, kind, stack)
+    }
+
+    /// The universal handle behind `dh`, reporting misuse. `Err` when there
+    /// is nothing to continue with; an exception is then set.
+    pub(crate) fn unwrap(&self, dh: HPy, func: &str) -> Result<HPy, ()> {
+        let r = self.table().unwrap(dh);
+        match r {
+            Ok(uh) => Ok(uh),
+            Err(m) => self.misuse(m, func),
+        }
+    }
+
+    /// Reports `m`; HPy's hook may let execution go on with the stale
+    /// universal handle of a closed one. An unknown value has none: the call
+    /// fails with SystemError.
+    pub(crate) fn misuse(&self, m: Misuse, func: &str) -> Result<HPy, ()> {
+        self.invalid_handle(m, func);
+        match m {
+            Misuse::Unknown => {
+                self.set_error(&format!("ctx_{func}: invalid handle (not an open handle of the debug context)"));
+                Err(())
+            }
+            other => Ok(other.stale()),
+        }
+    }
+
+    /// Calls the `on_invalid_handle` hook, or aborts with HPy's message.
+    pub fn invalid_handle(&self, m: Misuse, func: &str) {
+        let what = match m {
+            Misuse::Closed { .. } => "Invalid usage of already closed handle",
+            Misuse::Immortal { .. } => "Invalid usage of already closed handle (a context constant was closed)",
+            Misuse::Unknown => "Invalid usage of a value that is not a debug handle",
+        };
+        let hook = self.on_invalid_handle.load(Relaxed);
+        if hook == 0 {
+            self.fatal(&format!("{what} (in ctx_{func})"));
+        }
+        self.call_hook(hook, "on_invalid_handle");
+    }
+
+    /// Calls the `on_invalid_builder_handle` hook, or aborts.
+    pub fn invalid_builder(&self, func: &str) {
+        let hook = self.on_invalid_builder_handle.load(Relaxed);
+        if hook == 0 {
+            self.fatal(&format!("Invalid usage of already closed builder (in ctx_{func})"));
+        }
+        self.call_hook(hook, "on_invalid_builder_handle");
+    }
+
+    fn call_hook(&self, hook: isize, which: &str) {
+        let u = self.uctx;
+        // SAFETY: `u` is the live universal context; `hook` is a universal
+        // handle this info owns.
+        unsafe {
+            let r = ((*u).ctx_CallTupleDict)(u, HPy { _i: hook }, HPy::NULL, HPy::NULL);
+            if r.is_null() {
+                eprintln!("Error when executing the {which} callback");
+                ((*u).ctx_Err_Clear)(u);
+            } else {
+                ((*u).ctx_Close)(u, r);
+            }
+        }
+    }
+
+    /// Aborts the process through the VM with `message`.
+    pub fn fatal(&self, message: &str) {
+        let msg = CString::new(message.replace('\0', " ")).unwrap_or_default();
+        // SAFETY: the universal context is live; FatalError does not return
+        // on any host, and if one did we simply go on.
+        unsafe { ((*self.uctx).ctx_FatalError)(self.uctx, msg.as_ptr()) }
+    }
+
+    /// Sets a SystemError in the VM.
+    pub(crate) fn set_error(&self, message: &str) {
+        let msg = CString::new(message.replace('\0', " ")).unwrap_or_default();
+        // SAFETY: the universal context is live.
+        unsafe { ((*self.uctx).ctx_Err_SetString)(self.uctx, (*self.uctx).h_SystemError, msg.as_ptr()) }
+    }
+
+    fn replace_hook(&self, slot: &AtomicIsize, func: HPy) {
+        let old = slot.swap(func._i, Relaxed);
+        if old != 0 {
+            // SAFETY: `old` is a universal handle this info owned.
+            unsafe { ((*self.uctx).ctx_Close)(self.uctx, HPy { _i: old }) }
+        }
+    }
+
+    /// Replaces the invalid-handle hook by the universal handle `func`
+    /// (owned from now on; NULL removes the hook).
+    pub fn set_on_invalid_handle(&self, func: HPy) {
+        self.replace_hook(&self.on_invalid_handle, func);
+    }
+
+    pub fn set_on_invalid_builder_handle(&self, func: HPy) {
+        self.replace_hook(&self.on_invalid_builder_handle, func);
+    }
+
+    /// How many frames of the opening stack each handle records (0: none).
+    pub fn set_handle_stack_trace_limit(&self, limit: usize) {
+        self.stack_limit.store(limit, Relaxed);
+    }
+
+    pub fn new_generation(&self) -> u64 {
+        self.table().new_generation()
+    }
+
+    pub fn open_handles(&self, generation: u64) -> Vec<HandleInfo> {
+        self.table().open_handles(generation)
+    }
+
+    pub fn closed_handles(&self, generation: u64) -> Vec<HandleInfo> {
+        self.table().closed_handles(generation)
+    }
+
+    /// Closes the debug handle `dh` as the extension's `HPy_Close` would.
+    pub fn force_close(&self, dh: HPy) {
+        // SAFETY: the original context is a live debug context; closing goes
+        // through the same path as the extension's HPy_Close.
+        unsafe { close_handle(self, dh, "Close") }
+    }
+
+    /// The next copy of the ring for a call from the VM into the extension.
+    pub(crate) fn next_ctx(&self) -> *mut HPyContext {
+        let ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
+        let i = self.ring_next.fetch_add(1, Relaxed) % ring.len();
+        ring[i] as *mut HPyContext
+    }
+}
+
+/// Closes `dh` and, when the extension owned it, its universal handle.
+pub(crate) unsafe fn close_handle(info: &DebugInfo, dh: HPy, func: &str) {
+    if dh.is_null() {
+        return;
+    }
+    let r = info.table().close(dh);
+    match r {
+        Ok(c) if c.kind == Kind::Owned => ((*info.uctx).ctx_Close)(info.uctx, c.uh),
+        // An argument closed by the extension: its lender still owns the
+        // universal handle; the end of the call reports the misuse.
+        Ok(_) => {}
+        Err(m) => info.invalid_handle(m, func),
+    }
+}
+
+/// Conversion of one argument of a context function from debug to universal.
+pub trait Unwrap: Sized {
+    unsafe fn unwrap(self, info: &DebugInfo, func: &str) -> Result<Self, ()>;
+}
+
+/// Conversion of a context function's result from universal to debug.
+pub trait Wrap: Sized {
+    fn wrap(self, info: &DebugInfo) -> Self;
+}
+
+impl Unwrap for HPy {
+    #[inline]
+    unsafe fn unwrap(self, info: &DebugInfo, func: &str) -> Result<HPy, ()> {
+        info.unwrap(self, func)
+    }
+}
+
+impl Wrap for HPy {
+    #[inline]
+    fn wrap(self, info: &DebugInfo) -> HPy {
+        info.open(self)
+    }
+}
+
+macro_rules! passthrough {
+    ($($ty:ty),* $(,)?) => {$(
+        impl Unwrap for $ty {
+            #[inline(always)]
+            unsafe fn unwrap(self, _: &DebugInfo, _: &str) -> Result<Self, ()> { Ok(self) }
+        }
+        impl Wrap for $ty {
+            #[inline(always)]
+            fn wrap(self, _: &DebugInfo) -> Self { self }
+        }
+    )*};
+}
+
+passthrough! {
+    (), i32, u32, i64, u64, isize, usize, f64, bool,
+    HPyField, HPyGlobal, HPyListBuilder, HPyTupleBuilder, HPyTracker, HPyThreadState,
+    HPyCFunction, HPyFunc_Signature, HPyType_BuiltinShape, _HPyCapsule_key, HPy_SourceKind,
+}
+
+// Pointers pass through; the functions whose pointers hold handles
+// (`*const HPy` arrays, `HPyType_SpecParam`, `*mut HPy` results) are
+// overridden in `overrides`.
+impl<T> Unwrap for *const T {
+    #[inline(always)]
+    unsafe fn unwrap(self, _: &DebugInfo, _: &str) -> Result<Self, ()> {
+        Ok(self)
+    }
+}
+impl<T> Wrap for *const T {
+    #[inline(always)]
+    fn wrap(self, _: &DebugInfo) -> Self {
+        self
+    }
+}
+impl<T> Unwrap for *mut T {
+    #[inline(always)]
+    unsafe fn unwrap(self, _: &DebugInfo, _: &str) -> Result<Self, ()> {
+        Ok(self)
+    }
+}
+impl<T> Wrap for *mut T {
+    #[inline(always)]
+    fn wrap(self, _: &DebugInfo) -> Self {
+        self
+    }
+}
+
+macro_rules! debug_wrappers {
+    (; $($field:ident $name:ident ($($arg:ident : $ty:ty),*) -> $ret:ty,)*) => {
+        $(
+            pub unsafe extern "C" fn $name(dctx: *mut HPyContext $(, $arg: $ty)*) -> $ret {
+                let c = enter(dctx, stringify!($name));
+                let info = c.info();
+                $(
+                    let Ok($arg) = <$ty as Unwrap>::unwrap($arg, info, stringify!($name)) else {
+                        return <$ret as ErrorValue>::error_value();
+                    };
+                )*
+                let u = info.uctx;
+                let r = c.call_universal(|| ((*u).$field)(u $(, $arg)*));
+                <$ret as Wrap>::wrap(r, info)
+            }
+        )*
+    };
+}
+
+/// The default wrapper of every context function.
+pub(crate) mod generated {
+    #![allow(clippy::too_many_arguments, clippy::unused_unit)]
+    use super::*;
+    use core::ffi::c_void;
+    lichen_abi::context_functions!(debug_wrappers);
+}
+
+macro_rules! member_value {
+    ($uctx:ident, $info:ident, handle $field:ident $name:ident) => {
+        $info.open_kind((*$uctx).$field, Kind::Immortal)
+    };
+    ($uctx:ident, $info:ident, fn $field:ident $name:ident) => {
+        generated::$name
+    };
+}
+
+macro_rules! build_debug_context {
+    ($uctx:ident, $info:ident ; $($kind:ident $field:ident $member:ident,)*) => {
+        HPyContext {
+            name: c"HPy Debug Mode ABI (Lichen)".as_ptr(),
+            _private: core::ptr::null_mut(),
+            abi_version: (*$uctx).abi_version as c_int,
+            $($field: member_value!($uctx, $info, $kind $field $member),)*
+        }
+    };
+}
+
+fn copy_with_info(template: &HPyContext, info: *const DebugInfo, valid: bool) -> *mut HPyContext {
+    let ci = Box::new(CtxInfo { magic: CTX_MAGIC, valid: AtomicBool::new(valid), info });
+    let mut ctx = HPyContext { ..*template };
+    ctx._private = Box::into_raw(ci).cast();
+    Box::into_raw(Box::new(ctx))
+}
+
+/// A new debug context over `uctx`, leaked with its ring of copies:
+/// extensions keep the pointer for the life of the process.
+///
+/// # Safety
+/// `uctx` must be a universal context that lives for the rest of the process.
+pub unsafe fn debug_context(uctx: *mut HPyContext) -> *mut HPyContext {
+    let info: &'static DebugInfo = Box::leak(Box::new(DebugInfo {
+        uctx,
+        table: Mutex::new(HandleTable::new()),
+        builders: Mutex::new(super::builders::BuilderTable::default()),
+        trackers: Mutex::new(HashSet::new()),
+        on_invalid_handle: AtomicIsize::new(0),
+        on_invalid_builder_handle: AtomicIsize::new(0),
+        stack_limit: AtomicUsize::new(0),
+        original: AtomicIsize::new(0),
+        ring: Mutex::new(Vec::new()),
+        ring_next: AtomicUsize::new(0),
+    }));
+    let mut template = lichen_abi::context_members!(build_debug_context, uctx, info);
+    super::overrides::install(&mut template);
+    let original = copy_with_info(&template, info, true);
+    info.original.store(original as isize, Relaxed);
+    let ring = (0..CTX_CACHE_SIZE).map(|_| copy_with_info(&template, info, false) as usize).collect();
+    *info.ring.lock().unwrap() = ring;
+    original
+}
+
+/// The shared info behind any copy of a debug context.
+///
+/// # Safety
+/// `dctx` must be a context made by [`debug_context`].
+pub unsafe fn info<'a>(dctx: *mut HPyContext) -> &'a DebugInfo {
+    &*ctx_info(dctx).info
+}
+
+/// `LeavePythonExecution`: later calls on this thread are reported until
+/// `ReenterPythonExecution`.
+pub(crate) unsafe extern "C" fn LeavePythonExecution(dctx: *mut HPyContext) -> HPyThreadState {
+    let c = enter(dctx, "LeavePythonExecution");
+    let u = c.info().uctx;
+    let state = c.call_universal(|| ((*u).ctx_LeavePythonExecution)(u));
+    LEFT_PYTHON.with(|l| l.set(true));
+    state
+}
+
+pub(crate) unsafe extern "C" fn ReenterPythonExecution(dctx: *mut HPyContext, state: HPyThreadState) {
+    let c = ctx_info(dctx);
+    if !c.valid.load(Relaxed) {
+        report_wrong_context("ReenterPythonExecution");
+    }
+    if !LEFT_PYTHON.with(|l| l.replace(false)) {
+        c.info().fatal("HPy_ReenterPythonExecution called without a matching HPy_LeavePythonExecution");
+    }
+    let u = c.info().uctx;
+    c.call_universal(|| ((*u).ctx_ReenterPythonExecution)(u, state))
+}
+
+/// `FatalError` goes straight to the VM: there is nothing left to check.
+pub(crate) unsafe extern "C" fn FatalError(dctx: *mut HPyContext, message: *const c_char) {
+    let u = ctx_info(dctx).info().uctx;
+    ((*u).ctx_FatalError)(u, message)
+}

@@ -1,0 +1,559 @@
+//! The context functions whose debug wrapper is not the generated default:
+//! handle lifetime (Close), arrays and out-parameters holding handles, raw
+//! data tied to a handle's life, trackers and builders, and the fatal checks
+//! HPy's debug mode makes on type arguments.
+
+use super::context::{close_handle, enter, info as debug_info, CtxInfo, DebugInfo};
+use super::builders::BuilderMisuse;
+use super::rawdata::RawData;
+use core::ffi::{c_char, c_int, c_void, CStr};
+use lichen_abi::*;
+
+/// Replaces the generated defaults in `ctx` by the wrappers of this module.
+pub(crate) fn install(ctx: &mut HPyContext) {
+    ctx.ctx_Close = Close;
+    ctx.ctx_Tuple_FromArray = Tuple_FromArray;
+    ctx.ctx_Type_GenericNew = Type_GenericNew;
+    ctx.ctx_Call = Call;
+    ctx.ctx_CallMethod = CallMethod;
+    ctx.ctx_Type_FromSpec = Type_FromSpec;
+    ctx.ctx_ContextVar_Get = ContextVar_Get;
+    ctx.ctx_Unicode_AsUTF8AndSize = Unicode_AsUTF8AndSize;
+    ctx.ctx_Bytes_AsString = Bytes_AsString;
+    ctx.ctx_Bytes_AS_STRING = Bytes_AS_STRING;
+    ctx.ctx_Type_GetName = Type_GetName;
+    ctx.ctx_TypeCheck = TypeCheck;
+    ctx.ctx_Type_IsSubtype = Type_IsSubtype;
+    ctx.ctx_Unicode_Substring = Unicode_Substring;
+    ctx.ctx_AsStruct_Object = AsStruct_Object;
+    ctx.ctx_AsStruct_Legacy = AsStruct_Legacy;
+    ctx.ctx_AsStruct_Type = AsStruct_Type;
+    ctx.ctx_AsStruct_Long = AsStruct_Long;
+    ctx.ctx_AsStruct_Float = AsStruct_Float;
+    ctx.ctx_AsStruct_Unicode = AsStruct_Unicode;
+    ctx.ctx_AsStruct_Tuple = AsStruct_Tuple;
+    ctx.ctx_AsStruct_List = AsStruct_List;
+    ctx.ctx_Tracker_New = Tracker_New;
+    ctx.ctx_Tracker_Add = Tracker_Add;
+    ctx.ctx_Tracker_ForgetAll = Tracker_ForgetAll;
+    ctx.ctx_Tracker_Close = Tracker_Close;
+    ctx.ctx_ListBuilder_New = ListBuilder_New;
+    ctx.ctx_ListBuilder_Set = ListBuilder_Set;
+    ctx.ctx_ListBuilder_Build = ListBuilder_Build;
+    ctx.ctx_ListBuilder_Cancel = ListBuilder_Cancel;
+    ctx.ctx_TupleBuilder_New = TupleBuilder_New;
+    ctx.ctx_TupleBuilder_Set = TupleBuilder_Set;
+    ctx.ctx_TupleBuilder_Build = TupleBuilder_Build;
+    ctx.ctx_TupleBuilder_Cancel = TupleBuilder_Cancel;
+    ctx.ctx_CallRealFunctionFromTrampoline = super::trampoline::CallRealFunctionFromTrampoline;
+    ctx.ctx_LeavePythonExecution = super::context::LeavePythonExecution;
+    ctx.ctx_ReenterPythonExecution = super::context::ReenterPythonExecution;
+    ctx.ctx_FatalError = super::context::FatalError;
+    ctx.ctx_Field_Store = Field_Store;
+    ctx.ctx_Field_Load = Field_Load;
+    ctx.ctx_Global_Store = Global_Store;
+    ctx.ctx_Global_Load = Global_Load;
+}
+
+unsafe extern "C" fn Close(dctx: *mut HPyContext, h: HPy) {
+    let c = enter(dctx, "Close");
+    // Closing may run a finalizer that calls back into the extension.
+    c.call_universal(|| close_handle(c.info(), h, "Close"))
+}
+
+/// The universal handles behind `n` debug handles at `items`.
+unsafe fn unwrap_array(info: &DebugInfo, items: *const HPy, n: usize, func: &str) -> Result<Vec<HPy>, ()> {
+    if n == 0 || items.is_null() {
+        return Ok(Vec::new());
+    }
+    core::slice::from_raw_parts(items, n).iter().map(|&h| info.unwrap(h, func)).collect()
+}
+
+fn len(n: HPy_ssize_t) -> usize {
+    usize::try_from(n).unwrap_or(0)
+}
+
+unsafe extern "C" fn Tuple_FromArray(dctx: *mut HPyContext, items: *const HPy, n: HPy_ssize_t) -> HPy {
+    let c = enter(dctx, "Tuple_FromArray");
+    let info = c.info();
+    let Ok(uitems) = unwrap_array(info, items, len(n), "Tuple_FromArray") else { return HPy::NULL };
+    let u = info.uctx();
+    info.open(c.call_universal(|| ((*u).ctx_Tuple_FromArray)(u, uitems.as_ptr(), n)))
+}
+
+unsafe extern "C" fn Type_GenericNew(
+    dctx: *mut HPyContext,
+    ty: HPy,
+    args: *const HPy,
+    nargs: HPy_ssize_t,
+    kw: HPy,
+) -> HPy {
+    let c = enter(dctx, "Type_GenericNew");
+    let info = c.info();
+    let f = "Type_GenericNew";
+    let (Ok(uty), Ok(ukw), Ok(uargs)) = (info.unwrap(ty, f), info.unwrap(kw, f), unwrap_array(info, args, len(nargs), f))
+    else {
+        return HPy::NULL;
+    };
+    let u = info.uctx();
+    info.open(c.call_universal(|| ((*u).ctx_Type_GenericNew)(u, uty, uargs.as_ptr(), nargs, ukw)))
+}
+
+/// How many keyword names `kwnames` (universal, maybe NULL) holds, after
+/// HPy's check that it is a tuple.
+unsafe fn kwnames_len(info: &DebugInfo, ukw: HPy, func: &str) -> Result<usize, ()> {
+    if ukw.is_null() {
+        return Ok(0);
+    }
+    let u = info.uctx();
+    if ((*u).ctx_Tuple_Check)(u, ukw) == 0 {
+        info.fatal(&format!("HPy_{func} arg 'kwnames' must be a tuple object or HPy_NULL"));
+        return Err(());
+    }
+    let n = ((*u).ctx_Length)(u, ukw);
+    usize::try_from(n).map_err(|_| ())
+}
+
+unsafe fn call_like(
+    dctx: *mut HPyContext,
+    func: &str,
+    target: HPy,
+    args: *const HPy,
+    nargs: usize,
+    kwnames: HPy,
+    call: unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, usize, HPy) -> HPy,
+) -> HPy {
+    let c = enter(dctx, func);
+    let info = c.info();
+    let (Ok(ut), Ok(ukw)) = (info.unwrap(target, func), info.unwrap(kwnames, func)) else { return HPy::NULL };
+    let Ok(nkw) = kwnames_len(info, ukw, func) else { return HPy::NULL };
+    let Ok(uargs) = unwrap_array(info, args, nargs + nkw, func) else { return HPy::NULL };
+    let u = info.uctx();
+    info.open(c.call_universal(|| call(u, ut, uargs.as_ptr(), nargs, ukw)))
+}
+
+unsafe extern "C" fn Call(dctx: *mut HPyContext, callable: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
+    let u = debug_info(dctx).uctx();
+    call_like(dctx, "Call", callable, args, nargs, kwnames, (*u).ctx_Call)
+}
+
+unsafe extern "C" fn CallMethod(dctx: *mut HPyContext, name: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
+    let u = debug_info(dctx).uctx();
+    call_like(dctx, "CallMethod", name, args, nargs, kwnames, (*u).ctx_CallMethod)
+}
+
+unsafe extern "C" fn Type_FromSpec(dctx: *mut HPyContext, spec: *mut HPyType_Spec, params: *mut HPyType_SpecParam) -> HPy {
+    let c = enter(dctx, "Type_FromSpec");
+    let info = c.info();
+    let u = info.uctx();
+    if params.is_null() {
+        return info.open(c.call_universal(|| ((*u).ctx_Type_FromSpec)(u, spec, params)));
+    }
+    // The params hold debug handles: pass a universal copy, terminator included.
+    let mut uparams = Vec::new();
+    let mut p = params;
+    loop {
+        let Ok(object) = info.unwrap((*p).object, "Type_FromSpec") else { return HPy::NULL };
+        uparams.push(HPyType_SpecParam { kind: (*p).kind, object });
+        if (*p).kind.0 == 0 {
+            break;
+        }
+        p = p.add(1);
+    }
+    info.open(c.call_universal(|| ((*u).ctx_Type_FromSpec)(u, spec, uparams.as_mut_ptr())))
+}
+
+unsafe extern "C" fn ContextVar_Get(dctx: *mut HPyContext, var: HPy, default: HPy, result: *mut HPy) -> i32 {
+    let c = enter(dctx, "ContextVar_Get");
+    let info = c.info();
+    let (Ok(uvar), Ok(udef)) = (info.unwrap(var, "ContextVar_Get"), info.unwrap(default, "ContextVar_Get")) else {
+        return -1;
+    };
+    let u = info.uctx();
+    let mut ures = HPy::NULL;
+    let r = c.call_universal(|| ((*u).ctx_ContextVar_Get)(u, uvar, udef, &mut ures));
+    if !result.is_null() {
+        *result = if r < 0 { HPy::NULL } else { info.open(ures) };
+    }
+    r
+}
+
+/// Gives the extension a read-only copy of `len` bytes at `ptr`, valid as
+/// long as the debug handle `dh` is open.
+unsafe fn protect_for(info: &DebugInfo, dh: HPy, ptr: *const c_char, len: usize) -> *const c_char {
+    if ptr.is_null() {
+        return ptr;
+    }
+    let data = RawData::copy_of(core::slice::from_raw_parts(ptr.cast::<u8>(), len));
+    info.table().attach_raw(dh, data).cast()
+}
+
+unsafe extern "C" fn Unicode_AsUTF8AndSize(dctx: *mut HPyContext, h: HPy, size: *mut HPy_ssize_t) -> *const c_char {
+    let c = enter(dctx, "Unicode_AsUTF8AndSize");
+    let info = c.info();
+    let Ok(uh) = info.unwrap(h, "Unicode_AsUTF8AndSize") else { return core::ptr::null() };
+    let u = info.uctx();
+    let mut n: HPy_ssize_t = 0;
+    let p = c.call_universal(|| ((*u).ctx_Unicode_AsUTF8AndSize)(u, uh, &mut n));
+    if p.is_null() {
+        return p;
+    }
+    if !size.is_null() {
+        *size = n;
+    }
+    protect_for(info, h, p, len(n) + 1)
+}
+
+unsafe fn bytes_data(
+    dctx: *mut HPyContext,
+    h: HPy,
+    func: &str,
+    get: unsafe extern "C" fn(*mut HPyContext, HPy) -> *const c_char,
+    size: unsafe extern "C" fn(*mut HPyContext, HPy) -> HPy_ssize_t,
+) -> *const c_char {
+    let c = enter(dctx, func);
+    let info = c.info();
+    let Ok(uh) = info.unwrap(h, func) else { return core::ptr::null() };
+    let u = info.uctx();
+    let p = c.call_universal(|| get(u, uh));
+    if p.is_null() {
+        return p;
+    }
+    // The terminating NUL byte is part of what the extension may read.
+    let n = size(u, uh);
+    protect_for(info, h, p, len(n) + 1)
+}
+
+unsafe extern "C" fn Bytes_AsString(dctx: *mut HPyContext, h: HPy) -> *const c_char {
+    let u = debug_info(dctx).uctx();
+    bytes_data(dctx, h, "Bytes_AsString", (*u).ctx_Bytes_AsString, (*u).ctx_Bytes_Size)
+}
+
+unsafe extern "C" fn Bytes_AS_STRING(dctx: *mut HPyContext, h: HPy) -> *const c_char {
+    let u = debug_info(dctx).uctx();
+    bytes_data(dctx, h, "Bytes_AS_STRING", (*u).ctx_Bytes_AS_STRING, (*u).ctx_Bytes_GET_SIZE)
+}
+
+/// HPy's debug mode makes passing a non-type where a type is required a
+/// fatal error: the non-debug functions cannot report it.
+unsafe fn require(info: &DebugInfo, uh: HPy, ty: HPy, message: &str) {
+    let u = info.uctx();
+    if ((*u).ctx_TypeCheck)(u, uh, ty) == 0 {
+        info.fatal(message);
+    }
+}
+
+unsafe extern "C" fn Type_GetName(dctx: *mut HPyContext, ty: HPy) -> *const c_char {
+    let c = enter(dctx, "Type_GetName");
+    let info = c.info();
+    let Ok(uty) = info.unwrap(ty, "Type_GetName") else { return core::ptr::null() };
+    let u = info.uctx();
+    require(info, uty, (*u).h_TypeType, "HPyType_GetName arg must be a type");
+    let name = c.call_universal(|| ((*u).ctx_Type_GetName)(u, uty));
+    if name.is_null() {
+        return name;
+    }
+    protect_for(info, ty, name, CStr::from_ptr(name).to_bytes().len() + 1)
+}
+
+unsafe extern "C" fn TypeCheck(dctx: *mut HPyContext, obj: HPy, ty: HPy) -> c_int {
+    let c = enter(dctx, "TypeCheck");
+    let info = c.info();
+    let (Ok(uobj), Ok(uty)) = (info.unwrap(obj, "TypeCheck"), info.unwrap(ty, "TypeCheck")) else { return 0 };
+    let u = info.uctx();
+    require(info, uty, (*u).h_TypeType, "HPy_TypeCheck arg 2 must be a type");
+    c.call_universal(|| ((*u).ctx_TypeCheck)(u, uobj, uty))
+}
+
+unsafe extern "C" fn Type_IsSubtype(dctx: *mut HPyContext, sub: HPy, ty: HPy) -> c_int {
+    let c = enter(dctx, "Type_IsSubtype");
+    let info = c.info();
+    let u = info.uctx();
+    let Ok(usub) = info.unwrap(sub, "Type_IsSubtype") else { return 0 };
+    require(info, usub, (*u).h_TypeType, "HPyType_IsSubtype arg 1 must be a type");
+    let Ok(uty) = info.unwrap(ty, "Type_IsSubtype") else { return 0 };
+    require(info, uty, (*u).h_TypeType, "HPyType_IsSubtype arg 2 must be a type");
+    c.call_universal(|| ((*u).ctx_Type_IsSubtype)(u, usub, uty))
+}
+
+unsafe extern "C" fn Unicode_Substring(dctx: *mut HPyContext, s: HPy, start: HPy_ssize_t, end: HPy_ssize_t) -> HPy {
+    let c = enter(dctx, "Unicode_Substring");
+    let info = c.info();
+    let Ok(us) = info.unwrap(s, "Unicode_Substring") else { return HPy::NULL };
+    let u = info.uctx();
+    require(info, us, (*u).h_UnicodeType, "HPyUnicode_Substring arg 1 must be a Unicode object");
+    info.open(c.call_universal(|| ((*u).ctx_Unicode_Substring)(u, us, start, end)))
+}
+
+fn shape_name(shape: HPyType_BuiltinShape) -> &'static str {
+    match shape.0 {
+        -1 => "HPyType_BuiltinShape_Legacy",
+        0 => "HPyType_BuiltinShape_Object",
+        1 => "HPyType_BuiltinShape_Type",
+        2 => "HPyType_BuiltinShape_Long",
+        3 => "HPyType_BuiltinShape_Float",
+        4 => "HPyType_BuiltinShape_Unicode",
+        5 => "HPyType_BuiltinShape_Tuple",
+        6 => "HPyType_BuiltinShape_List",
+        _ => "<unknown shape>",
+    }
+}
+
+/// `AsStruct_<shape>`: the object's type must have that builtin shape.
+unsafe fn as_struct(
+    dctx: *mut HPyContext,
+    h: HPy,
+    shape: HPyType_BuiltinShape,
+    func: &str,
+    get: unsafe extern "C" fn(*mut HPyContext, HPy) -> *mut c_void,
+) -> *mut c_void {
+    let c: &CtxInfo = enter(dctx, func);
+    let info = c.info();
+    let Ok(uh) = info.unwrap(h, func) else { return core::ptr::null_mut() };
+    let u = info.uctx();
+    let ty = ((*u).ctx_Type)(u, uh);
+    let actual = ((*u).ctx_Type_GetBuiltinShape)(u, ty);
+    ((*u).ctx_Close)(u, ty);
+    if actual != shape {
+        let short = &shape_name(shape)["HPyType_BuiltinShape_".len()..];
+        info.fatal(&format!(
+            "Invalid usage of _HPy_AsStruct_{short}. Expected shape {} but got {}",
+            shape_name(shape),
+            shape_name(actual)
+        ));
+    }
+    c.call_universal(|| get(u, uh))
+}
+
+macro_rules! as_struct_wrappers {
+    ($($name:ident $field:ident $shape:expr;)*) => {$(
+        unsafe extern "C" fn $name(dctx: *mut HPyContext, h: HPy) -> *mut c_void {
+            let u = debug_info(dctx).uctx();
+            as_struct(dctx, h, HPyType_BuiltinShape($shape), stringify!($name), (*u).$field)
+        }
+    )*};
+}
+
+as_struct_wrappers! {
+    AsStruct_Legacy ctx_AsStruct_Legacy -1;
+    AsStruct_Object ctx_AsStruct_Object 0;
+    AsStruct_Type ctx_AsStruct_Type 1;
+    AsStruct_Long ctx_AsStruct_Long 2;
+    AsStruct_Float ctx_AsStruct_Float 3;
+    AsStruct_Unicode ctx_AsStruct_Unicode 4;
+    AsStruct_Tuple ctx_AsStruct_Tuple 5;
+    AsStruct_List ctx_AsStruct_List 6;
+}
+
+// Trackers hold debug handles and close them through the debug Close, so
+// the table sees every close. They are the debug context's own, never the
+// universal context's.
+
+unsafe extern "C" fn Tracker_New(dctx: *mut HPyContext, size: HPy_ssize_t) -> HPyTracker {
+    let c = enter(dctx, "Tracker_New");
+    let v: Box<Vec<HPy>> = Box::new(Vec::with_capacity(len(size).min(1 << 16)));
+    let addr = Box::into_raw(v) as usize;
+    c.info().trackers.lock().unwrap_or_else(|e| e.into_inner()).insert(addr);
+    HPyTracker { _i: addr as isize }
+}
+
+/// The tracker behind `ht`, reporting a tracker that is not (or no longer) one.
+unsafe fn tracker<'a>(info: &DebugInfo, ht: HPyTracker, func: &str) -> Option<&'a mut Vec<HPy>> {
+    let known = info.trackers.lock().unwrap_or_else(|e| e.into_inner()).contains(&(ht._i as usize));
+    if !known {
+        info.fatal(&format!("ctx_{func}: invalid HPyTracker (already closed, or never created)"));
+        return None;
+    }
+    // SAFETY (caller): addresses in `trackers` are live boxes from Tracker_New.
+    Some(&mut *(ht._i as *mut Vec<HPy>))
+}
+
+unsafe extern "C" fn Tracker_Add(dctx: *mut HPyContext, ht: HPyTracker, h: HPy) -> c_int {
+    let c = enter(dctx, "Tracker_Add");
+    let info = c.info();
+    if info.unwrap(h, "Tracker_Add").is_err() {
+        return -1;
+    }
+    let Some(v) = tracker(info, ht, "Tracker_Add") else { return -1 };
+    v.push(h);
+    0
+}
+
+unsafe extern "C" fn Tracker_ForgetAll(dctx: *mut HPyContext, ht: HPyTracker) {
+    let c = enter(dctx, "Tracker_ForgetAll");
+    if let Some(v) = tracker(c.info(), ht, "Tracker_ForgetAll") {
+        v.clear();
+    }
+}
+
+unsafe extern "C" fn Tracker_Close(dctx: *mut HPyContext, ht: HPyTracker) {
+    let c = enter(dctx, "Tracker_Close");
+    let info = c.info();
+    if tracker(info, ht, "Tracker_Close").is_none() {
+        return;
+    }
+    info.trackers.lock().unwrap_or_else(|e| e.into_inner()).remove(&(ht._i as usize));
+    // SAFETY: it was a live tracker box and has just left the set.
+    let v = Box::from_raw(ht._i as *mut Vec<HPy>);
+    for h in v.iter() {
+        c.call_universal(|| close_handle(info, *h, "Tracker_Close"));
+    }
+}
+
+/// The universal builder behind `db`; `None` after reporting a consumed or
+/// unknown builder.
+fn builder(info: &DebugInfo, db: isize, func: &str) -> Option<isize> {
+    if db == 0 {
+        return Some(0);
+    }
+    let r = info.builders.lock().unwrap_or_else(|e| e.into_inner()).unwrap(db);
+    match r {
+        Ok(ub) => Some(ub),
+        Err(BuilderMisuse::Consumed) | Err(BuilderMisuse::Unknown) => {
+            info.invalid_builder(func);
+            None
+        }
+    }
+}
+
+/// Marks `db` consumed, or reports it; the universal builder to consume.
+fn consume(info: &DebugInfo, db: isize, func: &str) -> Option<isize> {
+    if db == 0 {
+        return Some(0);
+    }
+    let r = info.builders.lock().unwrap_or_else(|e| e.into_inner()).close(db);
+    match r {
+        Ok(ub) => Some(ub),
+        Err(_) => {
+            info.invalid_builder(func);
+            None
+        }
+    }
+}
+
+unsafe extern "C" fn ListBuilder_New(dctx: *mut HPyContext, size: HPy_ssize_t) -> HPyListBuilder {
+    let c = enter(dctx, "ListBuilder_New");
+    let info = c.info();
+    let u = info.uctx();
+    let ub = c.call_universal(|| ((*u).ctx_ListBuilder_New)(u, size));
+    HPyListBuilder { _lst: info.builders.lock().unwrap_or_else(|e| e.into_inner()).open(ub._lst) }
+}
+
+unsafe extern "C" fn ListBuilder_Set(dctx: *mut HPyContext, b: HPyListBuilder, index: HPy_ssize_t, item: HPy) {
+    let c = enter(dctx, "ListBuilder_Set");
+    let info = c.info();
+    let Some(ub) = builder(info, b._lst, "ListBuilder_Set") else { return };
+    let Ok(uitem) = info.unwrap(item, "ListBuilder_Set") else { return };
+    let u = info.uctx();
+    c.call_universal(|| ((*u).ctx_ListBuilder_Set)(u, HPyListBuilder { _lst: ub }, index, uitem))
+}
+
+unsafe extern "C" fn ListBuilder_Build(dctx: *mut HPyContext, b: HPyListBuilder) -> HPy {
+    let c = enter(dctx, "ListBuilder_Build");
+    let info = c.info();
+    let u = info.uctx();
+    let Some(ub) = consume(info, b._lst, "ListBuilder_Build") else {
+        ((*u).ctx_Err_NoMemory)(u);
+        return HPy::NULL;
+    };
+    info.open(c.call_universal(|| ((*u).ctx_ListBuilder_Build)(u, HPyListBuilder { _lst: ub })))
+}
+
+unsafe extern "C" fn ListBuilder_Cancel(dctx: *mut HPyContext, b: HPyListBuilder) {
+    let c = enter(dctx, "ListBuilder_Cancel");
+    let info = c.info();
+    let u = info.uctx();
+    if let Some(ub) = consume(info, b._lst, "ListBuilder_Cancel") {
+        c.call_universal(|| ((*u).ctx_ListBuilder_Cancel)(u, HPyListBuilder { _lst: ub }))
+    }
+}
+
+unsafe extern "C" fn TupleBuilder_New(dctx: *mut HPyContext, size: HPy_ssize_t) -> HPyTupleBuilder {
+    let c = enter(dctx, "TupleBuilder_New");
+    let info = c.info();
+    let u = info.uctx();
+    let ub = c.call_universal(|| ((*u).ctx_TupleBuilder_New)(u, size));
+    HPyTupleBuilder { _tup: info.builders.lock().unwrap_or_else(|e| e.into_inner()).open(ub._tup) }
+}
+
+unsafe extern "C" fn TupleBuilder_Set(dctx: *mut HPyContext, b: HPyTupleBuilder, index: HPy_ssize_t, item: HPy) {
+    let c = enter(dctx, "TupleBuilder_Set");
+    let info = c.info();
+    let Some(ub) = builder(info, b._tup, "TupleBuilder_Set") else { return };
+    let Ok(uitem) = info.unwrap(item, "TupleBuilder_Set") else { return };
+    let u = info.uctx();
+    c.call_universal(|| ((*u).ctx_TupleBuilder_Set)(u, HPyTupleBuilder { _tup: ub }, index, uitem))
+}
+
+unsafe extern "C" fn TupleBuilder_Build(dctx: *mut HPyContext, b: HPyTupleBuilder) -> HPy {
+    let c = enter(dctx, "TupleBuilder_Build");
+    let info = c.info();
+    let u = info.uctx();
+    let Some(ub) = consume(info, b._tup, "TupleBuilder_Build") else {
+        ((*u).ctx_Err_NoMemory)(u);
+        return HPy::NULL;
+    };
+    info.open(c.call_universal(|| ((*u).ctx_TupleBuilder_Build)(u, HPyTupleBuilder { _tup: ub })))
+}
+
+unsafe extern "C" fn TupleBuilder_Cancel(dctx: *mut HPyContext, b: HPyTupleBuilder) {
+    let c = enter(dctx, "TupleBuilder_Cancel");
+    let info = c.info();
+    let u = info.uctx();
+    if let Some(ub) = consume(info, b._tup, "TupleBuilder_Cancel") {
+        c.call_universal(|| ((*u).ctx_TupleBuilder_Cancel)(u, HPyTupleBuilder { _tup: ub }))
+    }
+}
+
+
+// Fields and globals hold universal references (the VM traverses them), so
+// their values pass through; what the debug mode adds is refusing to load an
+// empty one or to store through a NULL pointer, which the universal context
+// would turn into a NULL dereference.
+
+unsafe extern "C" fn Field_Store(dctx: *mut HPyContext, target: HPy, field: *mut HPyField, h: HPy) {
+    let c = enter(dctx, "Field_Store");
+    let info = c.info();
+    let (Ok(ut), Ok(uh)) = (info.unwrap(target, "Field_Store"), info.unwrap(h, "Field_Store")) else { return };
+    if field.is_null() {
+        info.fatal("HPyField_Store: the HPyField pointer is NULL (in ctx_Field_Store)");
+        return;
+    }
+    let u = info.uctx();
+    c.call_universal(|| ((*u).ctx_Field_Store)(u, ut, field, uh))
+}
+
+unsafe extern "C" fn Field_Load(dctx: *mut HPyContext, source: HPy, field: HPyField) -> HPy {
+    let c = enter(dctx, "Field_Load");
+    let info = c.info();
+    let Ok(us) = info.unwrap(source, "Field_Load") else { return HPy::NULL };
+    if field._i == 0 {
+        info.set_error("ctx_Field_Load: the HPyField is empty (HPyField_NULL), there is nothing to load");
+        return HPy::NULL;
+    }
+    let u = info.uctx();
+    info.open(c.call_universal(|| ((*u).ctx_Field_Load)(u, us, field)))
+}
+
+unsafe extern "C" fn Global_Store(dctx: *mut HPyContext, global: *mut HPyGlobal, h: HPy) {
+    let c = enter(dctx, "Global_Store");
+    let info = c.info();
+    let Ok(uh) = info.unwrap(h, "Global_Store") else { return };
+    if global.is_null() {
+        info.fatal("HPyGlobal_Store: the HPyGlobal pointer is NULL (in ctx_Global_Store)");
+        return;
+    }
+    let u = info.uctx();
+    c.call_universal(|| ((*u).ctx_Global_Store)(u, global, uh))
+}
+
+unsafe extern "C" fn Global_Load(dctx: *mut HPyContext, global: HPyGlobal) -> HPy {
+    let c = enter(dctx, "Global_Load");
+    let info = c.info();
+    if global._i == 0 {
+        info.set_error("ctx_Global_Load: the HPyGlobal is empty (never stored, or the module is not initialized)");
+        return HPy::NULL;
+    }
+    let u = info.uctx();
+    info.open(c.call_universal(|| ((*u).ctx_Global_Load)(u, global)))
+}

@@ -1,0 +1,217 @@
+//! `hpy.universal._debug`: reads and steers the debug-mode context, with the
+//! interface of HPy 0.9.0's `_debug` module (what `hpy.debug` and HPy's tests
+//! call).
+
+use crate::context;
+use crate::host::{h2py, new_ref};
+use lichen_abi::HPy;
+use lichen_core::debug::{info, DebugInfo, HandleInfo};
+use pyo3::basic::CompareOp;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyTuple};
+
+fn debug_info() -> &'static DebugInfo {
+    // SAFETY: `context::debug()` is made by `debug_context` and never freed.
+    unsafe { info(context::debug()) }
+}
+
+pub fn register(parent: &Bound<'_, PyModule>) -> PyResult<()> {
+    let m = PyModule::new(parent.py(), "_debug")?;
+    m.add("__doc__", "HPy debug mode")?;
+    m.add_class::<DebugHandle>()?;
+    m.add_function(wrap_pyfunction!(new_generation, &m)?)?;
+    m.add_function(wrap_pyfunction!(get_open_handles, &m)?)?;
+    m.add_function(wrap_pyfunction!(get_closed_handles, &m)?)?;
+    m.add_function(wrap_pyfunction!(get_closed_handles_queue_max_size, &m)?)?;
+    m.add_function(wrap_pyfunction!(set_closed_handles_queue_max_size, &m)?)?;
+    m.add_function(wrap_pyfunction!(get_protected_raw_data_max_size, &m)?)?;
+    m.add_function(wrap_pyfunction!(set_protected_raw_data_max_size, &m)?)?;
+    m.add_function(wrap_pyfunction!(set_on_invalid_handle, &m)?)?;
+    m.add_function(wrap_pyfunction!(set_on_invalid_builder_handle, &m)?)?;
+    m.add_function(wrap_pyfunction!(set_handle_stack_trace_limit, &m)?)?;
+    parent.add_submodule(&m)
+}
+
+/// The application-level view of one debug handle. Several objects may view
+/// the same handle; they compare equal (same `id`, the handle's address).
+#[pyclass(name = "DebugHandle", module = "hpy.debug._debug", frozen)]
+struct DebugHandle {
+    handle: isize,
+}
+
+impl DebugHandle {
+    /// The handle's current state; `None` once the table forgot it (it left
+    /// the closed queue).
+    fn state(&self) -> Option<HandleInfo> {
+        debug_info().table().info(self.handle)
+    }
+}
+
+#[pymethods]
+impl DebugHandle {
+    /// The object which the handle points to.
+    #[getter]
+    fn obj(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        match self.state() {
+            Some(s) if !s.closed => {
+                // SAFETY: an open handle owns a reference to its object; the
+                // GIL is held.
+                Ok(unsafe { Bound::from_borrowed_ptr(py, h2py(s.uh)) }.unbind())
+            }
+            _ => Err(PyValueError::new_err("the handle is closed: the object it pointed to may be gone")),
+        }
+    }
+
+    /// A numeric identifier of the handle (its address).
+    #[getter]
+    fn id(&self) -> isize {
+        self.handle
+    }
+
+    #[getter]
+    fn is_closed(&self) -> bool {
+        self.state().is_none_or(|s| s.closed)
+    }
+
+    /// Size of the raw data kept for the handle, -1 if none.
+    #[getter]
+    fn raw_data_size(&self) -> isize {
+        self.state().and_then(|s| s.raw_data_size).map_or(-1, |n| n as isize)
+    }
+
+    fn __richcmp__(&self, other: &Bound<'_, PyAny>, op: CompareOp) -> PyResult<Py<PyAny>> {
+        let py = other.py();
+        let Ok(other) = other.cast::<DebugHandle>() else {
+            return Ok(py.NotImplemented());
+        };
+        let same = other.get().handle == self.handle;
+        Ok(match op {
+            CompareOp::Eq => same.into_pyobject(py)?.to_owned().into_any().unbind(),
+            CompareOp::Ne => (!same).into_pyobject(py)?.to_owned().into_any().unbind(),
+            _ => py.NotImplemented(),
+        })
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let state = self.state();
+        let head = match &state {
+            Some(s) if !s.closed => {
+                // SAFETY: an open handle owns a reference to its object.
+                let obj = unsafe { Bound::from_borrowed_ptr(py, h2py(s.uh)) };
+                format!("<DebugHandle 0x{:x} for {}>", self.handle, obj.repr()?)
+            }
+            _ => format!("<DebugHandle 0x{:x} CLOSED>", self.handle),
+        };
+        let trace = match state.and_then(|s| s.stack) {
+            Some(stack) => format!("Allocation stacktrace:\n{stack}"),
+            None => "To get the stack trace of where it was allocated use:\nhpy.debug.set_handle_stack_trace_limit"
+                .to_string(),
+        };
+        Ok(format!("{head}\n{trace}"))
+    }
+
+    /// Close the underlying handle. FOR TESTS ONLY.
+    fn _force_close(&self) {
+        debug_info().force_close(HPy { _i: self.handle })
+    }
+}
+
+fn handle_list<'py>(py: Python<'py>, handles: Vec<HandleInfo>) -> PyResult<Bound<'py, PyList>> {
+    let items: Vec<DebugHandle> = handles.into_iter().map(|h| DebugHandle { handle: h.handle }).collect();
+    PyList::new(py, items)
+}
+
+fn generation(arg: &Bound<'_, PyAny>) -> PyResult<u64> {
+    // Generations start at 0; anything lower selects them all.
+    let g: i64 = arg.extract()?;
+    Ok(g.max(0) as u64)
+}
+
+/// Start a new generation of handles and return its number.
+#[pyfunction]
+fn new_generation() -> u64 {
+    debug_info().new_generation()
+}
+
+/// Return a list containing all the open handles whose generation is >= of
+/// the given arg.
+#[pyfunction]
+fn get_open_handles<'py>(gen: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+    let g = generation(gen)?;
+    handle_list(gen.py(), debug_info().open_handles(g))
+}
+
+/// Return a list of all the closed handle in the cache.
+#[pyfunction]
+#[pyo3(signature = (*args))]
+fn get_closed_handles<'py>(args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyList>> {
+    let g = match args.len() {
+        0 => 0,
+        1 => generation(&args.get_item(0)?)?,
+        _ => return Err(PyTypeError::new_err("get_closed_handles expects no arguments or exactly one argument")),
+    };
+    handle_list(args.py(), debug_info().closed_handles(g))
+}
+
+/// Return the maximum size of the closed handles queue.
+#[pyfunction]
+fn get_closed_handles_queue_max_size() -> usize {
+    debug_info().table().queue_max_size()
+}
+
+/// Set the maximum size of the closed handles queue.
+#[pyfunction]
+fn set_closed_handles_queue_max_size(size: usize) {
+    debug_info().table().set_queue_max_size(size)
+}
+
+/// Return the maximum size of the retained raw memory associated with closed
+/// handles.
+#[pyfunction]
+fn get_protected_raw_data_max_size() -> usize {
+    debug_info().table().protected_raw_data_max_size()
+}
+
+/// Set the maximum size of the retained raw memory associated with closed
+/// handles.
+#[pyfunction]
+fn set_protected_raw_data_max_size(size: usize) {
+    debug_info().table().set_protected_raw_data_max_size(size)
+}
+
+/// `None` → NULL, a callable → a new universal handle to it.
+fn hook(arg: &Bound<'_, PyAny>) -> PyResult<HPy> {
+    if arg.is_none() {
+        Ok(HPy::NULL)
+    } else if arg.is_callable() {
+        // SAFETY: the GIL is held; the new reference becomes the debug info's.
+        Ok(unsafe { new_ref(arg.as_ptr()) })
+    } else {
+        Err(PyTypeError::new_err("Expected a callable object"))
+    }
+}
+
+/// Set the function to call when we detect the usage of an invalid handle.
+#[pyfunction]
+fn set_on_invalid_handle(func: &Bound<'_, PyAny>) -> PyResult<()> {
+    debug_info().set_on_invalid_handle(hook(func)?);
+    Ok(())
+}
+
+/// Set the function to call when we detect the usage of an invalid builder
+/// handle.
+#[pyfunction]
+fn set_on_invalid_builder_handle(func: &Bound<'_, PyAny>) -> PyResult<()> {
+    debug_info().set_on_invalid_builder_handle(hook(func)?);
+    Ok(())
+}
+
+/// Set the limit to captured HPy handles allocations stack traces. None
+/// means do not capture the stack traces.
+#[pyfunction]
+fn set_handle_stack_trace_limit(limit: &Bound<'_, PyAny>) -> PyResult<()> {
+    let n = if limit.is_none() { 0 } else { limit.extract::<isize>()?.max(0) as usize };
+    debug_info().set_handle_stack_trace_limit(n);
+    Ok(())
+}
