@@ -103,7 +103,7 @@ pub unsafe fn module_spec<'a>(def: *const HPyModuleDef) -> Result<ModuleSpec<'a>
                 ) {
                     return Err(SpecError::new(
                         ExcKind::ValueError,
-                        format!("Unsupported HPyMeth signature for method '{}'", show(m.name)),
+                        "Unsupported HPyMeth signature".to_string(),
                     ));
                 }
                 spec.methods.push(m);

@@ -216,7 +216,7 @@ unsafe extern "C" fn hpy_object_new(
     let mut base = (*tp).tp_base;
     // Python subclasses inherit this function: skip to the first base whose
     // tp_new is something else.
-    while !base.is_null() && (*base).tp_new.map(|f| f as usize) == Some(hpy_object_new as usize) {
+    while !base.is_null() && (*base).tp_new.map(|f| f as usize) == Some(hpy_object_new as *const () as usize) {
         base = (*base).tp_base;
     }
     let new = match base.as_ref().and_then(|b| b.tp_new) {
