@@ -7,14 +7,17 @@
 #![allow(non_snake_case, clippy::missing_safety_doc)]
 
 pub mod api;
+pub mod builder;
 pub mod context;
 pub mod debug;
 pub mod host;
 pub mod loader;
+pub mod registry;
 pub mod retval;
 pub mod spec;
 pub mod trace;
 pub mod type_spec;
+pub mod tracker;
 
 pub use host::Host;
 pub use lichen_abi as abi;

@@ -140,27 +140,32 @@ fn libc_rtld_now() -> core::ffi::c_int {
     2 // RTLD_NOW on Linux and macOS
 }
 
-/// Checks the `.hpyN` tag of the file name against the extension's major version.
+/// Checks the `.hpyN` tag of the file name against the extension's major
+/// version. The messages are HPy's own, word for word: its test suite
+/// compares them.
 fn check_abi_tag(short: &str, path: &str, major: u32, minor: u32) -> Result<(), LoadError> {
     let err = |message| Err(LoadError { kind: LoadErrorKind::AbiMismatch, message });
-    let Some(pos) = path.rfind(".hpy") else {
-        return err(format!(
-            "HPy extension module '{short}' at path '{path}': could not find the HPy ABI tag \
-             in the file name; the extension claims HPy ABI version {major}.{minor}"
-        ));
-    };
-    let digits: String = path[pos + 4..].chars().take_while(char::is_ascii_digit).collect();
-    match digits.parse::<u32>() {
-        Ok(tag) if tag == major => Ok(()),
-        Ok(tag) => err(format!(
-            "HPy extension module '{short}' at path '{path}': the ABI tag in the file name \
-             (hpy{tag}) does not match the major version the extension requests ({major}.{minor})"
+    let prefix = format!("HPy extension module '{short}' at path '{path}'");
+    match file_abi_tag(path) {
+        Some(tag) if tag == major => Ok(()),
+        Some(tag) => err(format!(
+            "{prefix}: mismatch between the HPy ABI tag encoded in the filename and the major \
+             version requested by the HPy extension itself. Major version tag parsed from \
+             filename: {tag}. Requested version: {major}.{minor}."
         )),
-        Err(_) => err(format!(
-            "HPy extension module '{short}' at path '{path}': could not find the HPy ABI tag \
-             in the file name; the extension claims HPy ABI version {major}.{minor}"
+        None => err(format!(
+            "{prefix}: could not find HPy ABI tag encoded in the filename. The extension claims \
+             to be compiled with HPy ABI version: {major}.{minor}."
         )),
     }
+}
+
+/// The N of the last `.hpyN` in the file name, if it has one.
+fn file_abi_tag(path: &str) -> Option<u32> {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    let pos = name.rfind(".hpy")?;
+    let digits: String = name[pos + 4..].chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 /// Opens `path`, checks the ABI versions the extension requires, hands it

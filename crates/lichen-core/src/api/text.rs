@@ -1,91 +1,209 @@
-//! Context functions: text.
+//! Context functions: text (`bytes` and `str`).
+//!
+//! The host receives only arguments it can take without crashing: handles
+//! that are not NULL and buffers that are not NULL, with sizes that are not
+//! negative. Pointers the extension passes are otherwise trusted, as the
+//! ABI obliges it to pass valid ones; that is the safety argument for the
+//! `unsafe` host calls below that carry no comment of their own.
 
 use crate::prelude::*;
 
-pub unsafe extern "C" fn Bytes_Check<H: Host>(ctx: *mut HPyContext, _h: HPy) -> c_int {
-    unsupported::<H, _>(ctx, "Bytes_Check")
+/// Raises `SystemError` for a NULL handle where an object is required.
+#[cold]
+fn null_handle<H: Host, R: ErrorValue>(api: &str) -> R {
+    H::raise(ExcKind::SystemError, &format!("HPy_NULL passed to {api}"));
+    R::error_value()
 }
 
-pub unsafe extern "C" fn Bytes_Size<H: Host>(ctx: *mut HPyContext, _h: HPy) -> HPy_ssize_t {
-    unsupported::<H, _>(ctx, "Bytes_Size")
+/// Raises `ValueError` for a NULL buffer, in the words HPy uses for
+/// `HPyBytes_FromStringAndSize`.
+#[cold]
+fn null_buffer<H: Host, R: ErrorValue>(api: &str) -> R {
+    H::raise(ExcKind::ValueError, &format!("NULL char * passed to {api}"));
+    R::error_value()
 }
 
-pub unsafe extern "C" fn Bytes_GET_SIZE<H: Host>(ctx: *mut HPyContext, _h: HPy) -> HPy_ssize_t {
-    unsupported::<H, _>(ctx, "Bytes_GET_SIZE")
+#[cold]
+fn negative_size<H: Host, R: ErrorValue>(api: &str) -> R {
+    H::raise(ExcKind::SystemError, &format!("Negative size passed to {api}"));
+    R::error_value()
 }
 
-pub unsafe extern "C" fn Bytes_AsString<H: Host>(ctx: *mut HPyContext, _h: HPy) -> *const c_char {
-    unsupported::<H, _>(ctx, "Bytes_AsString")
+/// Raises `TypeError` unless `h` is a str; CPython's str primitives assume one.
+fn check_unicode<H: Host>(h: HPy, api: &str) -> bool {
+    if h.is_null() {
+        return null_handle::<H, bool>(api);
+    }
+    if !H::unicode_check(h) {
+        H::raise(ExcKind::TypeError, &format!("{api}: expected a str object"));
+        return false;
+    }
+    true
 }
 
-pub unsafe extern "C" fn Bytes_AS_STRING<H: Host>(ctx: *mut HPyContext, _h: HPy) -> *const c_char {
-    unsupported::<H, _>(ctx, "Bytes_AS_STRING")
+pub unsafe extern "C" fn Bytes_Check<H: Host>(_ctx: *mut HPyContext, h: HPy) -> c_int {
+    (!h.is_null() && H::bytes_check(h)) as c_int
 }
 
-pub unsafe extern "C" fn Bytes_FromString<H: Host>(ctx: *mut HPyContext, _bytes: *const c_char) -> HPy {
-    unsupported::<H, _>(ctx, "Bytes_FromString")
+pub unsafe extern "C" fn Bytes_Size<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy_ssize_t {
+    if h.is_null() {
+        return null_handle::<H, _>("HPyBytes_Size");
+    }
+    H::bytes_size(h)
 }
 
-pub unsafe extern "C" fn Bytes_FromStringAndSize<H: Host>(ctx: *mut HPyContext, _bytes: *const c_char, _len: HPy_ssize_t) -> HPy {
-    unsupported::<H, _>(ctx, "Bytes_FromStringAndSize")
+/// Checked like `HPyBytes_Size`: in C the macro form skips the type check
+/// for speed, which a wrong argument would turn into a crash here.
+pub unsafe extern "C" fn Bytes_GET_SIZE<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy_ssize_t {
+    if h.is_null() {
+        return null_handle::<H, _>("HPyBytes_GET_SIZE");
+    }
+    H::bytes_size(h)
 }
 
-pub unsafe extern "C" fn Unicode_FromString<H: Host>(ctx: *mut HPyContext, _utf8: *const c_char) -> HPy {
-    unsupported::<H, _>(ctx, "Unicode_FromString")
+pub unsafe extern "C" fn Bytes_AsString<H: Host>(_ctx: *mut HPyContext, h: HPy) -> *const c_char {
+    if h.is_null() {
+        return null_handle::<H, _>("HPyBytes_AsString");
+    }
+    H::bytes_data(h)
 }
 
-pub unsafe extern "C" fn Unicode_Check<H: Host>(ctx: *mut HPyContext, _h: HPy) -> c_int {
-    unsupported::<H, _>(ctx, "Unicode_Check")
+/// Checked like `HPyBytes_AsString`, for the reason given at `Bytes_GET_SIZE`.
+pub unsafe extern "C" fn Bytes_AS_STRING<H: Host>(_ctx: *mut HPyContext, h: HPy) -> *const c_char {
+    if h.is_null() {
+        return null_handle::<H, _>("HPyBytes_AS_STRING");
+    }
+    H::bytes_data(h)
 }
 
-pub unsafe extern "C" fn Unicode_AsASCIIString<H: Host>(ctx: *mut HPyContext, _h: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Unicode_AsASCIIString")
+pub unsafe extern "C" fn Bytes_FromString<H: Host>(_ctx: *mut HPyContext, bytes: *const c_char) -> HPy {
+    if bytes.is_null() {
+        return null_buffer::<H, _>("HPyBytes_FromString");
+    }
+    // SAFETY: a NUL-terminated string, as the ABI requires.
+    let len = unsafe { core::ffi::CStr::from_ptr(bytes) }.count_bytes();
+    H::bytes_from_buffer(bytes, len as HPy_ssize_t)
 }
 
-pub unsafe extern "C" fn Unicode_AsLatin1String<H: Host>(ctx: *mut HPyContext, _h: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Unicode_AsLatin1String")
+pub unsafe extern "C" fn Bytes_FromStringAndSize<H: Host>(_ctx: *mut HPyContext, bytes: *const c_char, len: HPy_ssize_t) -> HPy {
+    // C lets a NULL buffer mean "fill it in later", which an opaque object
+    // does not allow.
+    if bytes.is_null() {
+        return null_buffer::<H, _>("HPyBytes_FromStringAndSize");
+    }
+    if len < 0 {
+        return negative_size::<H, _>("HPyBytes_FromStringAndSize");
+    }
+    H::bytes_from_buffer(bytes, len)
 }
 
-pub unsafe extern "C" fn Unicode_AsUTF8String<H: Host>(ctx: *mut HPyContext, _h: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Unicode_AsUTF8String")
+pub unsafe extern "C" fn Unicode_FromString<H: Host>(_ctx: *mut HPyContext, utf8: *const c_char) -> HPy {
+    if utf8.is_null() {
+        return null_buffer::<H, _>("HPyUnicode_FromString");
+    }
+    H::key_from_utf8(utf8)
 }
 
-pub unsafe extern "C" fn Unicode_AsUTF8AndSize<H: Host>(ctx: *mut HPyContext, _h: HPy, _size: *mut HPy_ssize_t) -> *const c_char {
-    unsupported::<H, _>(ctx, "Unicode_AsUTF8AndSize")
+pub unsafe extern "C" fn Unicode_Check<H: Host>(_ctx: *mut HPyContext, h: HPy) -> c_int {
+    (!h.is_null() && H::unicode_check(h)) as c_int
 }
 
-pub unsafe extern "C" fn Unicode_FromWideChar<H: Host>(ctx: *mut HPyContext, _w: *const wchar_t, _size: HPy_ssize_t) -> HPy {
-    unsupported::<H, _>(ctx, "Unicode_FromWideChar")
+unsafe fn encode<H: Host>(h: HPy, codec: Codec, api: &str) -> HPy {
+    if !check_unicode::<H>(h, api) {
+        return HPy::NULL;
+    }
+    H::unicode_encode(h, codec)
 }
 
-pub unsafe extern "C" fn Unicode_DecodeFSDefault<H: Host>(ctx: *mut HPyContext, _v: *const c_char) -> HPy {
-    unsupported::<H, _>(ctx, "Unicode_DecodeFSDefault")
+pub unsafe extern "C" fn Unicode_AsASCIIString<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy {
+    encode::<H>(h, Codec::Ascii, "HPyUnicode_AsASCIIString")
 }
 
-pub unsafe extern "C" fn Unicode_DecodeFSDefaultAndSize<H: Host>(ctx: *mut HPyContext, _v: *const c_char, _size: HPy_ssize_t) -> HPy {
-    unsupported::<H, _>(ctx, "Unicode_DecodeFSDefaultAndSize")
+pub unsafe extern "C" fn Unicode_AsLatin1String<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy {
+    encode::<H>(h, Codec::Latin1, "HPyUnicode_AsLatin1String")
 }
 
-pub unsafe extern "C" fn Unicode_EncodeFSDefault<H: Host>(ctx: *mut HPyContext, _h: HPy) -> HPy {
-    unsupported::<H, _>(ctx, "Unicode_EncodeFSDefault")
+pub unsafe extern "C" fn Unicode_AsUTF8String<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy {
+    encode::<H>(h, Codec::Utf8, "HPyUnicode_AsUTF8String")
 }
 
-pub unsafe extern "C" fn Unicode_ReadChar<H: Host>(ctx: *mut HPyContext, _h: HPy, _index: HPy_ssize_t) -> HPy_UCS4 {
-    unsupported::<H, _>(ctx, "Unicode_ReadChar")
+pub unsafe extern "C" fn Unicode_EncodeFSDefault<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy {
+    encode::<H>(h, Codec::FsDefault, "HPyUnicode_EncodeFSDefault")
 }
 
-pub unsafe extern "C" fn Unicode_DecodeASCII<H: Host>(ctx: *mut HPyContext, _ascii: *const c_char, _size: HPy_ssize_t, _errors: *const c_char) -> HPy {
-    unsupported::<H, _>(ctx, "Unicode_DecodeASCII")
+pub unsafe extern "C" fn Unicode_AsUTF8AndSize<H: Host>(_ctx: *mut HPyContext, h: HPy, size: *mut HPy_ssize_t) -> *const c_char {
+    if !check_unicode::<H>(h, "HPyUnicode_AsUTF8AndSize") {
+        return core::ptr::null();
+    }
+    H::unicode_as_utf8(h, size)
 }
 
-pub unsafe extern "C" fn Unicode_DecodeLatin1<H: Host>(ctx: *mut HPyContext, _latin1: *const c_char, _size: HPy_ssize_t, _errors: *const c_char) -> HPy {
-    unsupported::<H, _>(ctx, "Unicode_DecodeLatin1")
+pub unsafe extern "C" fn Unicode_FromWideChar<H: Host>(_ctx: *mut HPyContext, w: *const wchar_t, size: HPy_ssize_t) -> HPy {
+    if w.is_null() {
+        if size == 0 {
+            return H::unicode_from_wide(w, 0);
+        }
+        return null_buffer::<H, _>("HPyUnicode_FromWideChar");
+    }
+    if size < -1 {
+        return negative_size::<H, _>("HPyUnicode_FromWideChar");
+    }
+    H::unicode_from_wide(w, size)
 }
 
-pub unsafe extern "C" fn Unicode_FromEncodedObject<H: Host>(ctx: *mut HPyContext, _obj: HPy, _encoding: *const c_char, _errors: *const c_char) -> HPy {
-    unsupported::<H, _>(ctx, "Unicode_FromEncodedObject")
+/// Decodes after the checks every sized decoder needs.
+unsafe fn decode<H: Host>(data: *const c_char, size: HPy_ssize_t, codec: Codec, errors: *const c_char, api: &str) -> HPy {
+    if data.is_null() {
+        return null_buffer::<H, _>(api);
+    }
+    if size < 0 {
+        return negative_size::<H, _>(api);
+    }
+    H::unicode_decode(data, size, codec, errors)
 }
 
-pub unsafe extern "C" fn Unicode_Substring<H: Host>(ctx: *mut HPyContext, _str: HPy, _start: HPy_ssize_t, _end: HPy_ssize_t) -> HPy {
-    unsupported::<H, _>(ctx, "Unicode_Substring")
+pub unsafe extern "C" fn Unicode_DecodeFSDefault<H: Host>(_ctx: *mut HPyContext, v: *const c_char) -> HPy {
+    if v.is_null() {
+        return null_buffer::<H, _>("HPyUnicode_DecodeFSDefault");
+    }
+    // SAFETY: a NUL-terminated string, as the ABI requires.
+    let len = unsafe { core::ffi::CStr::from_ptr(v) }.count_bytes();
+    H::unicode_decode(v, len as HPy_ssize_t, Codec::FsDefault, core::ptr::null())
+}
+
+pub unsafe extern "C" fn Unicode_DecodeFSDefaultAndSize<H: Host>(_ctx: *mut HPyContext, v: *const c_char, size: HPy_ssize_t) -> HPy {
+    decode::<H>(v, size, Codec::FsDefault, core::ptr::null(), "HPyUnicode_DecodeFSDefaultAndSize")
+}
+
+pub unsafe extern "C" fn Unicode_DecodeASCII<H: Host>(_ctx: *mut HPyContext, ascii: *const c_char, size: HPy_ssize_t, errors: *const c_char) -> HPy {
+    decode::<H>(ascii, size, Codec::Ascii, errors, "HPyUnicode_DecodeASCII")
+}
+
+pub unsafe extern "C" fn Unicode_DecodeLatin1<H: Host>(_ctx: *mut HPyContext, latin1: *const c_char, size: HPy_ssize_t, errors: *const c_char) -> HPy {
+    decode::<H>(latin1, size, Codec::Latin1, errors, "HPyUnicode_DecodeLatin1")
+}
+
+pub unsafe extern "C" fn Unicode_ReadChar<H: Host>(_ctx: *mut HPyContext, h: HPy, index: HPy_ssize_t) -> HPy_UCS4 {
+    if !check_unicode::<H>(h, "HPyUnicode_ReadChar") {
+        return HPy_UCS4::MAX;
+    }
+    H::unicode_read_char(h, index)
+}
+
+pub unsafe extern "C" fn Unicode_FromEncodedObject<H: Host>(_ctx: *mut HPyContext, obj: HPy, encoding: *const c_char, errors: *const c_char) -> HPy {
+    if obj.is_null() {
+        return null_handle::<H, _>("HPyUnicode_FromEncodedObject");
+    }
+    H::unicode_from_encoded(obj, encoding, errors)
+}
+
+pub unsafe extern "C" fn Unicode_Substring<H: Host>(_ctx: *mut HPyContext, str: HPy, start: HPy_ssize_t, end: HPy_ssize_t) -> HPy {
+    if !check_unicode::<H>(str, "HPyUnicode_Substring") {
+        return HPy::NULL;
+    }
+    if start < 0 || end < 0 {
+        H::raise(ExcKind::IndexError, "string index out of range");
+        return HPy::NULL;
+    }
+    H::unicode_substring(str, start, end)
 }

@@ -1,7 +1,107 @@
 //! CPython operations behind the text context functions.
+//!
+//! The core only passes arguments CPython's functions accept without
+//! crashing (see `lichen_core::api::text`); CPython raises for the rest.
 
-#[allow(unused_imports)]
 use super::*;
-use lichen_core::host::TextHost;
+use core::ffi::c_char;
+use lichen_abi::{wchar_t, HPy_UCS4, HPy_ssize_t};
+use lichen_core::host::{Codec, TextHost};
 
-impl TextHost for CPython {}
+impl TextHost for CPython {
+    #[inline]
+    fn bytes_check(h: HPy) -> bool {
+        // SAFETY: the GIL is held; the core passes a live, non-NULL handle.
+        unsafe { ffi::PyBytes_Check(h2py(h)) != 0 }
+    }
+
+    #[inline]
+    fn unicode_check(h: HPy) -> bool {
+        // SAFETY: as for `bytes_check`.
+        unsafe { ffi::PyUnicode_Check(h2py(h)) != 0 }
+    }
+
+    #[inline]
+    fn bytes_size(h: HPy) -> HPy_ssize_t {
+        // SAFETY: the GIL is held; PyBytes_Size raises TypeError for a non-bytes.
+        unsafe { ffi::PyBytes_Size(h2py(h)) }
+    }
+
+    #[inline]
+    fn bytes_data(h: HPy) -> *const c_char {
+        // SAFETY: the GIL is held; PyBytes_AsString raises TypeError for a
+        // non-bytes. The buffer is part of the immutable bytes object, so it
+        // stays put while the caller's handle keeps the object alive.
+        unsafe { ffi::PyBytes_AsString(h2py(h)) }
+    }
+
+    #[inline]
+    unsafe fn bytes_from_buffer(data: *const c_char, size: HPy_ssize_t) -> HPy {
+        // SAFETY: the GIL is held; `data` holds `size` bytes and is not NULL,
+        // so CPython copies it rather than handing out uninitialised memory.
+        unsafe { py2h(ffi::PyBytes_FromStringAndSize(data, size)) }
+    }
+
+    fn unicode_encode(h: HPy, codec: Codec) -> HPy {
+        let obj = h2py(h);
+        // SAFETY: the GIL is held; the core checked that `obj` is a str.
+        unsafe {
+            py2h(match codec {
+                Codec::Ascii => ffi::PyUnicode_AsASCIIString(obj),
+                Codec::Latin1 => ffi::PyUnicode_AsLatin1String(obj),
+                Codec::Utf8 => ffi::PyUnicode_AsUTF8String(obj),
+                Codec::FsDefault => ffi::PyUnicode_EncodeFSDefault(obj),
+            })
+        }
+    }
+
+    unsafe fn unicode_decode(data: *const c_char, size: HPy_ssize_t, codec: Codec, errors: *const c_char) -> HPy {
+        // SAFETY: the GIL is held; `data` holds `size` (>= 0) bytes and
+        // `errors` is NULL or NUL-terminated, as the core and ABI require.
+        unsafe {
+            py2h(match codec {
+                Codec::Ascii => ffi::PyUnicode_DecodeASCII(data, size, errors),
+                Codec::Latin1 => ffi::PyUnicode_DecodeLatin1(data, size, errors),
+                Codec::Utf8 => ffi::PyUnicode_DecodeUTF8(data, size, errors),
+                Codec::FsDefault => ffi::PyUnicode_DecodeFSDefaultAndSize(data, size),
+            })
+        }
+    }
+
+    #[inline]
+    unsafe fn unicode_as_utf8(h: HPy, size: *mut HPy_ssize_t) -> *const c_char {
+        // SAFETY: the GIL is held; `size` is NULL or writable. CPython caches
+        // the UTF-8 form in the str object, so the buffer lives as long as
+        // the object does.
+        unsafe { ffi::PyUnicode_AsUTF8AndSize(h2py(h), size) }
+    }
+
+    #[inline]
+    unsafe fn unicode_from_wide(w: *const wchar_t, size: HPy_ssize_t) -> HPy {
+        // SAFETY: the GIL is held; `w` holds `size` wide characters, or is
+        // NUL-terminated when `size` is -1, or is NULL with `size` 0.
+        unsafe { py2h(ffi::PyUnicode_FromWideChar(w.cast(), size)) }
+    }
+
+    #[inline]
+    fn unicode_read_char(h: HPy, index: HPy_ssize_t) -> HPy_UCS4 {
+        // SAFETY: the GIL is held; the core checked that `h` is a str, and
+        // CPython checks the index (IndexError).
+        unsafe { ffi::PyUnicode_ReadChar(h2py(h), index) }
+    }
+
+    #[inline]
+    unsafe fn unicode_from_encoded(obj: HPy, encoding: *const c_char, errors: *const c_char) -> HPy {
+        // SAFETY: the GIL is held; `obj` is a live handle and the strings are
+        // NULL or NUL-terminated. CPython raises TypeError for a str or for
+        // an object without the buffer protocol.
+        unsafe { py2h(ffi::PyUnicode_FromEncodedObject(h2py(obj), encoding, errors)) }
+    }
+
+    #[inline]
+    fn unicode_substring(h: HPy, start: HPy_ssize_t, end: HPy_ssize_t) -> HPy {
+        // SAFETY: the GIL is held; the core checked that `h` is a str and
+        // that both bounds are >= 0; CPython clips them to the length.
+        unsafe { py2h(ffi::PyUnicode_Substring(h2py(h), start, end)) }
+    }
+}
