@@ -23,6 +23,7 @@ pub use host::Host;
 pub use lichen_abi as abi;
 
 pub(crate) mod prelude {
+    #[allow(unused_imports)]
     pub use crate::api::unsupported;
     pub use crate::host::*;
     #[allow(unused_imports)]

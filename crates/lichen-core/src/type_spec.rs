@@ -2,7 +2,7 @@
 //! a host-neutral description, with the errors HPy raises for bad specs.
 
 use crate::host::ExcKind;
-use crate::spec::{defines, show, SpecError};
+use crate::spec::{defines, SpecError};
 use core::ffi::{c_char, c_int, c_ulong, c_void, CStr};
 use lichen_abi::*;
 
@@ -162,7 +162,7 @@ pub unsafe fn type_spec<'a>(
                 ) {
                     return err(
                         ExcKind::ValueError,
-                        format!("Unsupported HPyMeth signature for method '{}'", show(m.name)),
+                        "Unsupported HPyMeth signature",
                     );
                 }
                 out.methods.push(m);

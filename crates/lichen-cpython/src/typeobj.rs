@@ -75,6 +75,10 @@ impl TypeExtra {
 /// # Safety
 /// `tp` must be a live type object.
 pub unsafe fn extra_of(tp: *mut ffi::PyTypeObject) -> Option<&'static TypeExtra> {
+    // Static types are never HPy types; this skips the registry for them.
+    if (*tp).tp_flags & ffi::Py_TPFLAGS_HEAPTYPE == 0 {
+        return None;
+    }
     let name = (*tp).tp_name;
     if name.is_null() || !registered(name) {
         return None;
@@ -216,7 +220,7 @@ unsafe extern "C" fn hpy_object_new(
     let mut base = (*tp).tp_base;
     // Python subclasses inherit this function: skip to the first base whose
     // tp_new is something else.
-    while !base.is_null() && (*base).tp_new.map(|f| f as usize) == Some(hpy_object_new as usize) {
+    while !base.is_null() && (*base).tp_new.map(|f| f as usize) == Some(hpy_object_new as *const () as usize) {
         base = (*base).tp_base;
     }
     let new = match base.as_ref().and_then(|b| b.tp_new) {

@@ -138,7 +138,7 @@ struct ArgHandles<H: Host> {
 }
 
 impl<H: Host> ArgHandles<H> {
-    unsafe fn new(objs: &[blocks_obj::Obj]) -> Self {
+    unsafe fn new(objs: &[Obj]) -> Self {
         let mut this = ArgHandles {
             small: [HPy::NULL; 8],
             large: Vec::new(),
@@ -173,12 +173,8 @@ impl<H: Host> Drop for ArgHandles<H> {
     }
 }
 
-mod blocks_obj {
-    pub type Obj = *mut lichen_abi::cpy_PyObject;
-}
-
 /// A slice over a trampoline's argument array (empty for NULL).
-unsafe fn obj_slice<'a>(ptr: *const blocks_obj::Obj, len: usize) -> &'a [blocks_obj::Obj] {
+unsafe fn obj_slice<'a>(ptr: *const Obj, len: usize) -> &'a [Obj] {
     if ptr.is_null() || len == 0 {
         &[]
     } else {
@@ -219,9 +215,9 @@ unsafe fn call_keywords<H: Host>(ctx: *mut HPyContext, func: HPyCFunction, a: &m
 
 /// Runs `call` with the handles of a `(self, args tuple, kw dict)` triple.
 unsafe fn with_tuple_args<H: Host, R>(
-    self_: blocks_obj::Obj,
-    args: blocks_obj::Obj,
-    kw: blocks_obj::Obj,
+    self_: Obj,
+    args: Obj,
+    kw: Obj,
     call: impl FnOnce(HPy, *const HPy, HPy_ssize_t, HPy) -> R,
 ) -> R {
     let items = H::tuple_items(args);
