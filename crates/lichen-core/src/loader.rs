@@ -140,25 +140,27 @@ fn libc_rtld_now() -> core::ffi::c_int {
     2 // RTLD_NOW on Linux and macOS
 }
 
-/// Checks the `.hpyN` tag of the file name against the extension's major version.
+/// Checks the `.hpyN` tag of the file name against the extension's major
+/// version. The messages are HPy's own, word for word: its test suite
+/// compares them.
 fn check_abi_tag(short: &str, path: &str, major: u32, minor: u32) -> Result<(), LoadError> {
     let err = |message| Err(LoadError { kind: LoadErrorKind::AbiMismatch, message });
-    let Some(pos) = path.rfind(".hpy") else {
-        return err(format!(
-            "HPy extension module '{short}' at path '{path}': could not find the HPy ABI tag \
-             in the file name; the extension claims HPy ABI version {major}.{minor}"
-        ));
-    };
-    let digits: String = path[pos + 4..].chars().take_while(char::is_ascii_digit).collect();
+    let digits = path
+        .rfind(".hpy")
+        .map(|pos| path[pos + 4..].chars().take_while(char::is_ascii_digit).collect::<String>())
+        .unwrap_or_default();
     match digits.parse::<u32>() {
         Ok(tag) if tag == major => Ok(()),
         Ok(tag) => err(format!(
-            "HPy extension module '{short}' at path '{path}': the ABI tag in the file name \
-             (hpy{tag}) does not match the major version the extension requests ({major}.{minor})"
+            "HPy extension module '{short}' at path '{path}': mismatch between the HPy ABI tag \
+             encoded in the filename and the major version requested by the HPy extension \
+             itself. Major version tag parsed from filename: {tag}. Requested version: \
+             {major}.{minor}."
         )),
         Err(_) => err(format!(
-            "HPy extension module '{short}' at path '{path}': could not find the HPy ABI tag \
-             in the file name; the extension claims HPy ABI version {major}.{minor}"
+            "HPy extension module '{short}' at path '{path}': could not find HPy ABI tag \
+             encoded in the filename. The extension claims to be compiled with HPy ABI \
+             version: {major}.{minor}."
         )),
     }
 }
@@ -235,6 +237,19 @@ mod tests {
         assert!(check_abi_tag("m", "/x/m.hpy0.so", 0, 0).is_ok());
         assert!(check_abi_tag("m", "/x/m.hpy1.so", 0, 0).is_err());
         assert!(check_abi_tag("m", "/x/m.so", 0, 0).is_err());
+        let e = check_abi_tag("mytest", "/t/mytest.hpy999.so", 0, 0).err().unwrap();
+        assert_eq!(
+            e.message,
+            "HPy extension module 'mytest' at path '/t/mytest.hpy999.so': mismatch between the \
+             HPy ABI tag encoded in the filename and the major version requested by the HPy \
+             extension itself. Major version tag parsed from filename: 999. Requested version: 0.0."
+        );
+        let e = check_abi_tag("mytest", "/t/mytest.so", 0, 0).err().unwrap();
+        assert_eq!(
+            e.message,
+            "HPy extension module 'mytest' at path '/t/mytest.so': could not find HPy ABI tag \
+             encoded in the filename. The extension claims to be compiled with HPy ABI version: 0.0."
+        );
     }
 
     #[test]
