@@ -37,10 +37,11 @@ if [ ! -f "$stamp" ]; then
         "$py" -m pip install -q "setuptools_scm[toml]>=6,<9"
         "$py" -m pip install -q --no-build-isolation "hpy==0.9.0"
     fi
-    if [ "$kind" = hpy ]; then
-        "$py" -m pip install -q pytest
-    else
-        "$py" -m pip install -q pytest pytest-xdist pytest-timeout filelock "maturin>=1.5,<2"
+    # the test tools in both kinds: `run.py --runtime hpy` runs HPy's suite
+    # on HPy's own runtime for comparison
+    "$py" -m pip install -q pytest pytest-xdist pytest-timeout filelock
+    if [ "$kind" = lichen ]; then
+        "$py" -m pip install -q "maturin>=1.5,<2"
     fi
     touch "$stamp"
 fi
