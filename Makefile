@@ -57,7 +57,9 @@ test: venvs
 	echo "== make test: $$(( $$(date +%s) - start ))s, $$( [ $$status = 0 ] && echo OK || echo FAILED)"; \
 	exit $$status
 
-test-rust: tools
+# The layout test (crates/lichen-abi/tests/layout.rs) reads the hpy headers
+# through the main venv's hpy.devel.
+test-rust: tools .venv/$(MAIN_PYTHON)/.lichen-installed
 	@echo "== Rust tests (cargo test --workspace)"
 	LICHEN_PYTHON=$(CURDIR)/.venv/$(MAIN_PYTHON)/bin/python cargo test --workspace --quiet
 
