@@ -32,15 +32,21 @@ if [ ! -f "$stamp" ]; then
     "$py" -m pip install -q "setuptools<70" wheel
     # hpy 0.9.0 has wheels for 3.9-3.11 only; elsewhere pip builds it from
     # the sdist (isolated build first; else against this venv's setuptools).
-    if ! "$py" -m pip install -q "hpy==0.9.0"; then
+    # The setuptools bound is repeated: hpy needs setuptools>=64, and where
+    # the venv ships an older one pip would otherwise pick the newest (no
+    # pkg_resources any more).
+    if ! "$py" -m pip install -q "hpy==0.9.0" "setuptools<70"; then
         echo "== isolated build of hpy failed; retrying without build isolation"
-        "$py" -m pip install -q "setuptools_scm[toml]>=6,<9"
-        "$py" -m pip install -q --no-build-isolation "hpy==0.9.0"
+        "$py" -m pip install -q "setuptools_scm[toml]>=6,<9" "setuptools<70"
+        "$py" -m pip install -q --no-build-isolation "hpy==0.9.0" "setuptools<70"
     fi
-    if [ "$kind" = hpy ]; then
-        "$py" -m pip install -q pytest
-    else
-        "$py" -m pip install -q pytest pytest-xdist pytest-timeout filelock "maturin>=1.5,<2"
+    "$py" -c "import pkg_resources" 2>/dev/null || {
+        echo "venv.sh: $venv has no pkg_resources (needed by hpy.devel's stub loaders)" >&2; exit 1; }
+    # the test tools in both kinds: `run.py --runtime hpy` runs HPy's suite
+    # on HPy's own runtime for comparison
+    "$py" -m pip install -q pytest pytest-xdist pytest-timeout filelock
+    if [ "$kind" = lichen ]; then
+        "$py" -m pip install -q "maturin>=1.5,<2"
     fi
     touch "$stamp"
 fi

@@ -34,14 +34,20 @@ def mode_of(nodeid):
 def pytest_configure(config):
     import pytest
 
-    if os.environ.get("LICHEN_EXPECT_PROVIDER", "lichen") == "lichen":
-        import hpy.universal
+    expected = os.environ.get("LICHEN_EXPECT_PROVIDER", "lichen")
+    import hpy.universal
 
-        if hpy.universal.__name__ != "lichen.universal":
-            raise pytest.UsageError(
-                "hpy.universal is not served by Lichen here (got %r); run "
-                "`python -m lichen provide` in this environment" % hpy.universal
-            )
+    name = hpy.universal.__name__
+    if expected == "lichen" and name != "lichen.universal":
+        raise pytest.UsageError(
+            "hpy.universal is not served by Lichen here (got %r); run "
+            "`python -m lichen provide` in this environment" % hpy.universal
+        )
+    if expected == "hpy" and name != "hpy.universal":
+        raise pytest.UsageError(
+            "hpy.universal should be HPy's own here (got %r); run "
+            "`python -m lichen unprovide` in this environment" % hpy.universal
+        )
 
 
 def pytest_collection_modifyitems(session, config, items):

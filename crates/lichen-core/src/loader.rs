@@ -240,6 +240,19 @@ mod tests {
         assert!(check_abi_tag("m", "/x/m.hpy0.so", 0, 0).is_ok());
         assert!(check_abi_tag("m", "/x/m.hpy1.so", 0, 0).is_err());
         assert!(check_abi_tag("m", "/x/m.so", 0, 0).is_err());
+        let e = check_abi_tag("mytest", "/t/mytest.hpy999.so", 0, 0).err().unwrap();
+        assert_eq!(
+            e.message,
+            "HPy extension module 'mytest' at path '/t/mytest.hpy999.so': mismatch between the \
+             HPy ABI tag encoded in the filename and the major version requested by the HPy \
+             extension itself. Major version tag parsed from filename: 999. Requested version: 0.0."
+        );
+        let e = check_abi_tag("mytest", "/t/mytest.so", 0, 0).err().unwrap();
+        assert_eq!(
+            e.message,
+            "HPy extension module 'mytest' at path '/t/mytest.so': could not find HPy ABI tag \
+             encoded in the filename. The extension claims to be compiled with HPy ABI version: 0.0."
+        );
     }
 
     #[test]

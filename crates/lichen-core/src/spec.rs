@@ -94,6 +94,17 @@ pub unsafe fn module_spec<'a>(def: *const HPyModuleDef) -> Result<ModuleSpec<'a>
         match d.kind {
             HPyDef_Kind::Meth => {
                 let m = &d.u.meth;
+                // CPython ends a method table at the first NULL name and
+                // calls the trampoline blindly: refuse both instead.
+                if m.name.is_null() {
+                    return sys("HPyDef_METH in HPyModuleDef.defines has a NULL name".into());
+                }
+                if m.cpy_trampoline.is_none() {
+                    return sys(format!(
+                        "HPyDef_METH '{}' in HPyModuleDef.defines has a NULL cpy_trampoline",
+                        show(m.name)
+                    ));
+                }
                 if !matches!(
                     m.signature,
                     HPyFunc_Signature::VARARGS

@@ -1,0 +1,80 @@
+# Lichen: `make demo`, `make test`, `make bench` (see README.md).
+#
+# Every target installs what it is missing: toolchains (scripts/ensure-tools.sh),
+# the per-interpreter venvs .venv/X.Y with Lichen providing hpy.universal
+# (scripts/venv.sh), HPy's sdist (fetched with pip into .cache/).
+
+PYTHONS ?= 3.9 3.10 3.11 3.12 3.13
+# The interpreter that builds the demo and runs the benchmarks.
+MAIN_PYTHON ?= 3.11
+export CARGO_TARGET_DIR ?= $(CURDIR)/target
+JOBS ?= 2
+
+# Everything that goes into the installed Lichen: a venv is reinstalled when
+# one of these is newer than its stamp.
+LICHEN_SOURCES := Cargo.toml Cargo.lock pyproject.toml \
+	$(shell find crates python -type f \( -name '*.rs' -o -name '*.py' -o -name '*.toml' -o -name '*.abi' \) 2>/dev/null)
+
+STAMPS := $(foreach v,$(PYTHONS),.venv/$(v)/.lichen-installed)
+comma := ,
+space := $(eval) $(eval)
+PYTHONS_CSV = $(subst $(space),$(comma),$(strip $(PYTHONS)))
+
+.PHONY: all demo test test-rust test-python test-hpy bench venvs tools clean-venvs help
+
+all: test
+
+help:
+	@echo "make demo    build examples/ once (universal ABI), run the same .so on CPython $(PYTHONS)"
+	@echo "make test    Rust tests + Lichen's Python tests + HPy 0.9.0's suite (universal, hybrid)"
+	@echo "make bench   HPy's microbenchmarks on CPython $(MAIN_PYTHON): C API vs HPy runtime vs Lichen"
+	@echo "make venvs   create/update .venv/X.Y for X.Y in $(PYTHONS)"
+
+tools:
+	@bash scripts/ensure-tools.sh $(PYTHONS)
+
+venvs: tools $(STAMPS)
+
+# One venv per interpreter; Lichen is rebuilt and reinstalled when its
+# sources changed since the last install.
+.venv/%/.lichen-installed: $(LICHEN_SOURCES)
+	bash scripts/venv.sh $*
+	@touch $@
+
+# HPy's own runtime (no Lichen), for the benchmark comparison.
+.venv/hpy-%/.deps-installed:
+	bash scripts/venv.sh $* hpy
+
+demo: venvs
+	bash scripts/demo.sh $(MAIN_PYTHON) $(PYTHONS)
+
+# Runs the three parts even if one fails, then fails if any did.
+test: venvs
+	@status=0; start=$$(date +%s); \
+	$(MAKE) --no-print-directory test-rust || status=1; \
+	$(MAKE) --no-print-directory test-python || status=1; \
+	$(MAKE) --no-print-directory test-hpy || status=1; \
+	echo "== make test: $$(( $$(date +%s) - start ))s, $$( [ $$status = 0 ] && echo OK || echo FAILED)"; \
+	exit $$status
+
+# The layout test (crates/lichen-abi/tests/layout.rs) reads the hpy headers
+# through the main venv's hpy.devel.
+test-rust: tools .venv/$(MAIN_PYTHON)/.lichen-installed
+	@echo "== Rust tests (cargo test --workspace)"
+	LICHEN_PYTHON=$(CURDIR)/.venv/$(MAIN_PYTHON)/bin/python cargo test --workspace --quiet
+
+test-python: venvs
+	@status=0; for v in $(PYTHONS); do \
+		echo "== Lichen's Python tests on $$v"; \
+		.venv/$$v/bin/python -m pytest tests/python -q -p no:cacheprovider -n $(JOBS) || status=1; \
+	done; exit $$status
+
+test-hpy: venvs
+	.venv/$(MAIN_PYTHON)/bin/python tests/hpy_suite/run.py --python $(PYTHONS_CSV) -n $(JOBS) \
+		--baseline tests/hpy_suite/known-failures.txt
+
+bench: tools .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_PYTHON)/.deps-installed
+	.venv/$(MAIN_PYTHON)/bin/python bench/run.py --python $(MAIN_PYTHON)
+
+clean-venvs:
+	rm -rf .venv
