@@ -45,7 +45,7 @@ venvs: tools $(STAMPS)
 .venv/hpy-%/.deps-installed:
 	bash scripts/venv.sh $* hpy
 
-demo: venvs
+demo: venvs .venv/$(MAIN_PYTHON)/.lichen-installed
 	bash scripts/demo.sh $(MAIN_PYTHON) $(PYTHONS)
 
 # Runs the three parts even if one fails, then fails if any did.
