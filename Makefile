@@ -19,6 +19,8 @@ STAMPS := $(foreach v,$(PYTHONS),.venv/$(v)/.lichen-installed)
 comma := ,
 space := $(eval) $(eval)
 PYTHONS_CSV = $(subst $(space),$(comma),$(strip $(PYTHONS)))
+DEBUG_PYTHONS ?= 3.11 3.12 3.13
+DEBUG_PYTHONS_CSV = $(subst $(space),$(comma),$(strip $(filter $(DEBUG_PYTHONS),$(PYTHONS))))
 
 .PHONY: all demo test test-rust test-python test-hpy bench venvs tools clean-venvs help
 
@@ -69,9 +71,16 @@ test-python: venvs
 		.venv/$$v/bin/python -m pytest tests/python -q -p no:cacheprovider -n $(JOBS) || status=1; \
 	done; exit $$status
 
+# universal and hybrid modes on every interpreter; the debug and trace modes
+# (issue 3) on the interpreters in DEBUG_PYTHONS that are also in PYTHONS.
 test-hpy: venvs
+	@status=0; \
 	.venv/$(MAIN_PYTHON)/bin/python tests/hpy_suite/run.py --python $(PYTHONS_CSV) -n $(JOBS) \
-		--baseline tests/hpy_suite/known-failures.txt
+		--modes universal,hybrid --baseline tests/hpy_suite/known-failures.txt || status=1; \
+	if [ -n "$(DEBUG_PYTHONS_CSV)" ]; then \
+	.venv/$(MAIN_PYTHON)/bin/python tests/hpy_suite/run.py --python $(DEBUG_PYTHONS_CSV) -n $(JOBS) \
+		--modes debug,hybrid+debug,trace --baseline tests/hpy_suite/known-failures.txt || status=1; \
+	fi; exit $$status
 
 bench: tools .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_PYTHON)/.deps-installed
 	.venv/$(MAIN_PYTHON)/bin/python bench/run.py --python $(MAIN_PYTHON)

@@ -140,7 +140,7 @@ BAD_DEFS = [
     (1, SystemError, "HPy does not permit HPyModuleDef.size < 0"),
     (2, SystemError, "Module state is not supported yet in HPy"),
     (3, SystemError, "Invalid HPyDef kind 99 in HPyModuleDef.defines"),
-    (4, ValueError, "Unsupported HPyMeth signature for method 'f'"),
+    (4, ValueError, "Unsupported HPyMeth signature"),
     (5, SystemError, "Unsupported slot in HPyModuleDef.defines"),
     (6, SystemError, "HPyModuleDef defines a HPy_mod_create slot and some other slots or methods"),
     (7, SystemError, "Multiple definitions of the HPy_mod_create slot"),

@@ -99,12 +99,6 @@ pub unsafe fn module_spec<'a>(def: *const HPyModuleDef) -> Result<ModuleSpec<'a>
                 if m.name.is_null() {
                     return sys("HPyDef_METH in HPyModuleDef.defines has a NULL name".into());
                 }
-                if m.cpy_trampoline.is_none() {
-                    return sys(format!(
-                        "HPyDef_METH '{}' in HPyModuleDef.defines has a NULL cpy_trampoline",
-                        show(m.name)
-                    ));
-                }
                 if !matches!(
                     m.signature,
                     HPyFunc_Signature::VARARGS
@@ -115,6 +109,12 @@ pub unsafe fn module_spec<'a>(def: *const HPyModuleDef) -> Result<ModuleSpec<'a>
                     return Err(SpecError::new(
                         ExcKind::ValueError,
                         "Unsupported HPyMeth signature".to_string(),
+                    ));
+                }
+                if m.cpy_trampoline.is_none() {
+                    return sys(format!(
+                        "HPyDef_METH '{}' in HPyModuleDef.defines has a NULL cpy_trampoline",
+                        show(m.name)
                     ));
                 }
                 spec.methods.push(m);
