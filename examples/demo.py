@@ -32,6 +32,9 @@ CHECKS = [
     ("fib(-1)", fib_of_negative, "ValueError: fib() needs a non-negative number"),
     ("scale(21)", lambda: lichen_demo.scale(21), 42),
     ("scale([1], factor=3)", lambda: lichen_demo.scale([1], factor=3), [1, 1, 1]),
+    ("Point(3, 4).norm2()", lambda: lichen_demo.Point(3, 4).norm2(), 25.0),
+    ("repr(Point(1.5, -2))", lambda: repr(lichen_demo.Point(1.5, -2)), "Point(1.5, -2)"),
+    ("Point(3, 4).y", lambda: lichen_demo.Point(3, 4).y, 4.0),
     ("runtime()", lambda: lichen_demo.runtime().split(" (")[0], "HPy Universal ABI"),
 ]
 

@@ -4,6 +4,7 @@
  * Built once with `--hpy-abi=universal`, the same lichen_demo.hpy0.so then
  * runs on every CPython that has a universal HPy runtime (here: Lichen).
  */
+#include <stdio.h>
 #include "hpy.h"
 
 /* add(a, b): whatever `a + b` means for the two objects. */
@@ -68,11 +69,74 @@ static HPy runtime_impl(HPyContext *ctx, HPy self)
     return HPyUnicode_FromString(ctx, ctx->name);
 }
 
+/* Point: a type from an HPyType_Spec, with native storage, members, a
+ * constructor, a method and a repr slot. */
+typedef struct {
+    double x;
+    double y;
+} PointObject;
+
+HPyType_HELPERS(PointObject)
+
+HPyDef_SLOT(Point_new, HPy_tp_new)
+static HPy Point_new_impl(HPyContext *ctx, HPy cls, const HPy *args,
+                          HPy_ssize_t nargs, HPy kw)
+{
+    double x, y;
+    if (!HPyArg_Parse(ctx, NULL, args, nargs, "dd", &x, &y))
+        return HPy_NULL;
+    PointObject *point;
+    HPy h = HPy_New(ctx, cls, &point);
+    if (HPy_IsNull(h))
+        return HPy_NULL;
+    point->x = x;
+    point->y = y;
+    return h;
+}
+
+HPyDef_MEMBER(Point_x, "x", HPyMember_DOUBLE, offsetof(PointObject, x))
+HPyDef_MEMBER(Point_y, "y", HPyMember_DOUBLE, offsetof(PointObject, y))
+
+HPyDef_METH(Point_norm2, "norm2", HPyFunc_NOARGS, .doc = "x*x + y*y")
+static HPy Point_norm2_impl(HPyContext *ctx, HPy self)
+{
+    PointObject *p = PointObject_AsStruct(ctx, self);
+    return HPyFloat_FromDouble(ctx, p->x * p->x + p->y * p->y);
+}
+
+HPyDef_SLOT(Point_repr, HPy_tp_repr)
+static HPy Point_repr_impl(HPyContext *ctx, HPy self)
+{
+    PointObject *p = PointObject_AsStruct(ctx, self);
+    char buf[64];
+    snprintf(buf, sizeof(buf), "Point(%g, %g)", p->x, p->y);
+    return HPyUnicode_FromString(ctx, buf);
+}
+
+static HPyDef *Point_defines[] = {
+    &Point_new, &Point_x, &Point_y, &Point_norm2, &Point_repr, NULL
+};
+
+static HPyType_Spec Point_spec = {
+    .name = "lichen_demo.Point",
+    .basicsize = sizeof(PointObject),
+    .builtin_shape = HPyType_BuiltinShape_Object,
+    .flags = HPy_TPFLAGS_DEFAULT,
+    .defines = Point_defines,
+};
+
+HPyDef_SLOT(demo_exec, HPy_mod_exec)
+static int demo_exec_impl(HPyContext *ctx, HPy module)
+{
+    return HPyHelpers_AddType(ctx, module, "Point", &Point_spec, NULL) ? 0 : -1;
+}
+
 static HPyDef *module_defines[] = {
     &add,
     &fib,
     &scale,
     &runtime,
+    &demo_exec,
     NULL
 };
 
