@@ -1,5 +1,5 @@
 /*
- * A small HPy extension for `make demo`: module functions only.
+ * A small HPy extension for `make demo`: module functions and one type.
  *
  * Built once with `--hpy-abi=universal`, the same lichen_demo.hpy0.so then
  * runs on every CPython that has a universal HPy runtime (here: Lichen).
