@@ -30,6 +30,7 @@ pub fn register(parent: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(set_on_invalid_handle, &m)?)?;
     m.add_function(wrap_pyfunction!(set_on_invalid_builder_handle, &m)?)?;
     m.add_function(wrap_pyfunction!(set_handle_stack_trace_limit, &m)?)?;
+    m.add_function(wrap_pyfunction!(take_last_report, &m)?)?;
     parent.add_submodule(&m)
 }
 
@@ -214,4 +215,13 @@ fn set_handle_stack_trace_limit(limit: &Bound<'_, PyAny>) -> PyResult<()> {
     let n = if limit.is_none() { 0 } else { limit.extract::<isize>()?.max(0) as usize };
     debug_info().set_handle_stack_trace_limit(n);
     Ok(())
+}
+
+/// Lichen's addition: the text of the latest invalid handle or builder
+/// report (which context function, and where the handle was allocated when
+/// stack traces are on), or None; reading it forgets it. HPy's hooks are
+/// called without arguments, so a hook reads the details here.
+#[pyfunction]
+fn take_last_report() -> Option<String> {
+    debug_info().take_last_report()
 }

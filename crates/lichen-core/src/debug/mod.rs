@@ -13,6 +13,8 @@ mod context;
 mod handles;
 mod overrides;
 mod rawdata;
+mod released;
+mod stack;
 mod trampoline;
 
 pub use builders::{BuilderMisuse, BuilderTable};
@@ -21,3 +23,4 @@ pub use handles::{
     Closed, HandleInfo, HandleTable, Kind, Misuse, DEFAULT_PROTECTED_RAW_DATA_MAX_SIZE, DEFAULT_QUEUE_MAX_SIZE,
 };
 pub use rawdata::RawData;
+pub use stack::Stack;
