@@ -9,8 +9,10 @@ names the context function and, with stack traces on, the C frame that
 opened the handle. The process lives on, except in the cases where HPy's own
 test suite requires the debug mode to abort (a kept context, a non-type where
 a type is required) or where the misuse is a plain memory access the runtime
-never sees (raw data after its handle closed, a write to read-only raw data);
-those run in a subprocess and assert its exit status and stderr.
+never sees (raw data after its handle closed, a write to read-only raw data:
+the protected memory faults, and Lichen's opt-in fault report names the
+context function that returned the data); those run in a subprocess and
+assert its exit status and stderr.
 
 Written for HPy's test infrastructure: copy this folder into HPy's ``test/``
 (``tests/hpy_suite/run.py`` does, as ``test/lichen_misuse``).
@@ -686,24 +688,35 @@ RAW_DATA_SOURCE = """
 """
 
 
+# Lichen's fault report is opt-in: HPy's test/debug/test_charptr.py requires
+# these faults to end the process with nothing on stderr by default.
+# faulthandler first, so that Lichen's handler runs first and then hands the
+# fault on to it (which adds the Python frame).
+ENABLE_FAULT_REPORT = (
+    "import faulthandler; faulthandler.enable(); "
+    "from hpy.universal import _debug; assert _debug.set_raw_data_fault_report(True); "
+)
+
+
 @needs_subprocess
+@pytest.mark.skipif(not SUPPORTS_MEM_PROTECTION, reason="needs memory protection")
 @pytest.mark.parametrize("kind", [0, 1], ids=["unicode", "bytes"])
 def test_raw_data_read_after_its_handle_closed(compiler, python_subprocess, kind):
-    # A plain memory read that no context function sees: the debug mode
-    # makes the copy it handed out inaccessible when the handle closes, so
-    # the read faults at once instead of returning stale data.
+    # A plain memory read no context function sees: the debug mode makes the
+    # copy it handed out inaccessible when the handle closes, so the read
+    # faults at once instead of returning stale data.
     mod = compiler.compile_module(RAW_DATA_SOURCE % "return HPyUnicode_FromString(ctx, data);")
     arg = "'use after close'" if kind == 0 else "b'use after close'"
-    result = python_subprocess.run(
-        mod, "import faulthandler; faulthandler.enable(); mod.f(%s, %d)" % (arg, kind))
+    func = b"ctx_Unicode_AsUTF8AndSize" if kind == 0 else b"ctx_Bytes_AsString"
+    result = python_subprocess.run(mod, ENABLE_FAULT_REPORT + "mod.f(%s, %d)" % (arg, kind))
     assert result.stdout == b""
-    if SUPPORTS_MEM_PROTECTION:
-        assert result.returncode == -signal.SIGSEGV
-        assert b"Fatal Python error: Segmentation fault" in result.stderr
-        assert b'File "<string>", line 1 in <module>' in result.stderr
-    else:
-        assert result.returncode != 0
-        assert b"UnicodeDecodeError" in result.stderr
+    assert result.returncode == -signal.SIGSEGV
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(b"Lichen debug mode: invalid access at 0x"), result.stderr
+    assert first.endswith(b" to the raw data returned by " + func +
+                          b": its handle was closed, the data is gone"), result.stderr
+    assert b"Fatal Python error: Segmentation fault" in result.stderr
+    assert b'File "<string>", line 1 in <module>' in result.stderr
 
 
 @needs_subprocess
@@ -720,8 +733,10 @@ def test_write_to_read_only_raw_data(compiler, python_subprocess):
         @EXPORT(f)
         @INIT
     """)
-    result = python_subprocess.run(
-        mod, "import faulthandler; faulthandler.enable(); b = b'abc'; mod.f(b); print(b)")
+    result = python_subprocess.run(mod, ENABLE_FAULT_REPORT + "b = b'abc'; mod.f(b); print(b)")
     assert result.stdout == b""
     assert result.returncode == -signal.SIGSEGV
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(b"Lichen debug mode: invalid access at 0x"), result.stderr
+    assert first.endswith(b" to the raw data returned by ctx_Bytes_AsString: the data is read-only"), result.stderr
     assert b"Fatal Python error: Segmentation fault" in result.stderr

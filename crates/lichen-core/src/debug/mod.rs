@@ -10,6 +10,8 @@
 
 mod builders;
 mod context;
+#[cfg(target_os = "linux")]
+pub mod fault;
 mod handles;
 mod overrides;
 mod rawdata;

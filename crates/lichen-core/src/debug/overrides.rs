@@ -180,11 +180,11 @@ unsafe extern "C" fn ContextVar_Get(dctx: *mut HPyContext, var: HPy, default: HP
 
 /// Gives the extension a read-only copy of `len` bytes at `ptr`, valid as
 /// long as the debug handle `dh` is open.
-unsafe fn protect_for(info: &DebugInfo, dh: HPy, ptr: *const c_char, len: usize) -> *const c_char {
+unsafe fn protect_for(info: &DebugInfo, dh: HPy, ptr: *const c_char, len: usize, func: &'static str) -> *const c_char {
     if ptr.is_null() {
         return ptr;
     }
-    let data = RawData::copy_of(core::slice::from_raw_parts(ptr.cast::<u8>(), len));
+    let data = RawData::copy_from(core::slice::from_raw_parts(ptr.cast::<u8>(), len), func);
     info.table().attach_raw(dh, data).cast()
 }
 
@@ -201,13 +201,13 @@ unsafe extern "C" fn Unicode_AsUTF8AndSize(dctx: *mut HPyContext, h: HPy, size: 
     if !size.is_null() {
         *size = n;
     }
-    protect_for(info, h, p, len(n) + 1)
+    protect_for(info, h, p, len(n) + 1, "Unicode_AsUTF8AndSize")
 }
 
 unsafe fn bytes_data(
     dctx: *mut HPyContext,
     h: HPy,
-    func: &str,
+    func: &'static str,
     get: unsafe extern "C" fn(*mut HPyContext, HPy) -> *const c_char,
     size: unsafe extern "C" fn(*mut HPyContext, HPy) -> HPy_ssize_t,
 ) -> *const c_char {
@@ -221,7 +221,7 @@ unsafe fn bytes_data(
     }
     // The terminating NUL byte is part of what the extension may read.
     let n = size(u, uh);
-    protect_for(info, h, p, len(n) + 1)
+    protect_for(info, h, p, len(n) + 1, func)
 }
 
 unsafe extern "C" fn Bytes_AsString(dctx: *mut HPyContext, h: HPy) -> *const c_char {
@@ -253,7 +253,7 @@ unsafe extern "C" fn Type_GetName(dctx: *mut HPyContext, ty: HPy) -> *const c_ch
     if name.is_null() {
         return name;
     }
-    protect_for(info, ty, name, CStr::from_ptr(name).to_bytes().len() + 1)
+    protect_for(info, ty, name, CStr::from_ptr(name).to_bytes().len() + 1, "Type_GetName")
 }
 
 unsafe extern "C" fn TypeCheck(dctx: *mut HPyContext, obj: HPy, ty: HPy) -> c_int {
