@@ -199,8 +199,8 @@ impl DebugInfo {
     /// `on_invalid_builder_handle` hook when set (HPy's behaviour), else
     /// raises a SystemError. HPy aborts there, but the GIL is held and the
     /// extension is told through the call's error value, so the process can
-    /// live on. Returns whether an exception was set.
-    pub fn invalid_builder(&self, func: &str) -> bool {
+    /// live on.
+    pub fn invalid_builder(&self, func: &str) {
         let report = format!("Invalid usage of already closed builder (in ctx_{func})");
         self.note_report(&report);
         let hook = self.on_invalid_builder_handle.load(Relaxed);
@@ -208,10 +208,9 @@ impl DebugInfo {
             self.set_error_once(&format!(
                 "ctx_{func}: the builder was already built or cancelled (or was never created)"
             ));
-            return true;
+            return;
         }
         self.call_hook(hook, "on_invalid_builder_handle");
-        false
     }
 
     /// Sets a SystemError unless one is pending already: a void function
