@@ -55,6 +55,10 @@ OUTCOMES = ["passed", "failed", "error", "skipped"]
 # HPy itself (with its own hpy.universal) into fresh venvs from the network.
 ALWAYS_IGNORED = ["test/hpy_devel/test_distutils.py"]
 
+# (folder under tests/, name under the scratch test/): Lichen's tests that use
+# HPy's fixtures; their ids carry the mode ([debug], [universal], ...).
+LICHEN_TEST_DIRS = [("misuse", "lichen_misuse"), ("hpy_style", "lichen_hpy_style")]
+
 
 def log(msg):
     print(msg, flush=True)
@@ -141,6 +145,9 @@ def run_one(version, args, sdist, cache):
     shutil.rmtree(scratch, ignore_errors=True)
     os.makedirs(scratch)
     shutil.copytree(os.path.join(sdist, "test"), os.path.join(scratch, "test"))
+    # Lichen's own tests written for HPy's test infrastructure run with it.
+    for ours, name in LICHEN_TEST_DIRS:
+        shutil.copytree(os.path.join(ROOT, "tests", ours), os.path.join(scratch, "test", name))
     junit = os.path.join(scratch, "junit.xml")
     cmd = [
         python, "-m", "pytest", "test",

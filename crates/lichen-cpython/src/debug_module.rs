@@ -30,6 +30,8 @@ pub fn register(parent: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(set_on_invalid_handle, &m)?)?;
     m.add_function(wrap_pyfunction!(set_on_invalid_builder_handle, &m)?)?;
     m.add_function(wrap_pyfunction!(set_handle_stack_trace_limit, &m)?)?;
+    m.add_function(wrap_pyfunction!(take_last_report, &m)?)?;
+    m.add_function(wrap_pyfunction!(set_raw_data_fault_report, &m)?)?;
     parent.add_submodule(&m)
 }
 
@@ -214,4 +216,32 @@ fn set_handle_stack_trace_limit(limit: &Bound<'_, PyAny>) -> PyResult<()> {
     let n = if limit.is_none() { 0 } else { limit.extract::<isize>()?.max(0) as usize };
     debug_info().set_handle_stack_trace_limit(n);
     Ok(())
+}
+
+/// Lichen's addition: the text of the latest invalid handle or builder
+/// report (which context function, and where the handle was allocated when
+/// stack traces are on), or None; reading it forgets it. HPy's hooks are
+/// called without arguments, so a hook reads the details here.
+#[pyfunction]
+fn take_last_report() -> Option<String> {
+    debug_info().take_last_report()
+}
+
+/// Lichen's addition: when enabled, a fault on the protected copy of raw
+/// data (`HPyUnicode_AsUTF8AndSize`, `HPyBytes_AsString`, ...) first prints
+/// which context function returned it and whether its handle was closed or
+/// the data was written to; the process then ends as without it. Off by
+/// default: HPy's tests expect those faults to end the process silently.
+/// Returns whether the report is available on this system.
+#[pyfunction]
+fn set_raw_data_fault_report(enabled: bool) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        lichen_core::debug::fault::set_enabled(enabled);
+        lichen_core::debug::fault::enabled() == enabled
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        !enabled
+    }
 }

@@ -12,7 +12,6 @@ use super::handles::{HandleInfo, HandleTable, Kind, Misuse};
 use crate::retval::ErrorValue;
 use core::ffi::{c_char, c_int};
 use lichen_abi::*;
-use std::cell::Cell;
 use std::collections::HashSet;
 use std::ffi::CString;
 use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering::Relaxed};
@@ -38,6 +37,8 @@ pub struct DebugInfo {
     original: AtomicIsize,
     ring: Mutex<Vec<usize>>,
     ring_next: AtomicUsize,
+    /// The text of the latest misuse report, for `_debug`.
+    last_report: Mutex<Option<String>>,
 }
 
 // SAFETY: the raw context pointers are to leaked, immutable-after-build
@@ -50,11 +51,6 @@ pub struct CtxInfo {
     magic: u64,
     pub(crate) valid: AtomicBool,
     pub(crate) info: *const DebugInfo,
-}
-
-thread_local! {
-    /// Set between `LeavePythonExecution` and `ReenterPythonExecution`.
-    static LEFT_PYTHON: Cell<bool> = const { Cell::new(false) };
 }
 
 /// The per-copy info of a debug context, checking that it is one.
@@ -99,7 +95,9 @@ pub(crate) unsafe fn enter<'a>(dctx: *mut HPyContext, func: &str) -> &'a CtxInfo
     if !c.valid.load(Relaxed) {
         report_wrong_context(func);
     }
-    if LEFT_PYTHON.with(Cell::get) {
+    // The copy that left Python refuses calls by itself (see `released`);
+    // another copy used meanwhile cannot be refused from here.
+    if super::released::is_left() {
         c.info().fatal(&format!(
             "HPy context function ctx_{func} called between HPy_LeavePythonExecution and HPy_ReenterPythonExecution"
         ));
@@ -111,27 +109,8 @@ pub(crate) unsafe fn enter<'a>(dctx: *mut HPyContext, func: &str) -> &'a CtxInfo
 fn report_wrong_context(func: &str) -> ! {
     eprintln!("Error: Wrong HPy Context!");
     eprintln!("(the extension called ctx_{func} with a context it kept from an earlier call)");
-    eprintln!("{}", stack_trace(16));
+    eprint!("{}", super::stack::Stack::capture(16));
     std::process::abort()
-}
-
-/// The current native stack, one frame a line, at most `limit` frames.
-pub(crate) fn stack_trace(limit: usize) -> String {
-    let bt = std::backtrace::Backtrace::force_capture().to_string();
-    let mut out = String::new();
-    let mut frames = 0;
-    for line in bt.lines() {
-        let is_frame = line.trim_start().split(':').next().is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()));
-        if is_frame {
-            frames += 1;
-            if frames > limit {
-                break;
-            }
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    out
 }
 
 impl DebugInfo {
@@ -148,10 +127,10 @@ impl DebugInfo {
         self.original.load(Relaxed) as *mut HPyContext
     }
 
-    fn stack(&self) -> Option<String> {
+    fn stack(&self) -> Option<super::stack::Stack> {
         match self.stack_limit.load(Relaxed) {
             0 => None,
-            n => Some(stack_trace(n)),
+            n => Some(super::stack::Stack::capture(n)),
         }
     }
 
@@ -174,15 +153,15 @@ impl DebugInfo {
         let r = self.table().unwrap(dh);
         match r {
             Ok(uh) => Ok(uh),
-            Err(m) => self.misuse(m, func),
+            Err(m) => self.misuse(dh, m, func),
         }
     }
 
     /// Reports `m`; HPy's hook may let execution go on with the stale
     /// universal handle of a closed one. An unknown value has none: the call
     /// fails with SystemError.
-    pub(crate) fn misuse(&self, m: Misuse, func: &str) -> Result<HPy, ()> {
-        self.invalid_handle(m, func);
+    pub(crate) fn misuse(&self, dh: HPy, m: Misuse, func: &str) -> Result<HPy, ()> {
+        self.invalid_handle(dh, m, func);
         match m {
             Misuse::Unknown => {
                 self.set_error(&format!("ctx_{func}: invalid handle (not an open handle of the debug context)"));
@@ -192,27 +171,68 @@ impl DebugInfo {
         }
     }
 
-    /// Calls the `on_invalid_handle` hook, or aborts with HPy's message.
-    pub fn invalid_handle(&self, m: Misuse, func: &str) {
+    /// Reports the misuse `m` of the debug handle `dh` in `func`: calls the
+    /// `on_invalid_handle` hook, or aborts with HPy's message. The report
+    /// names the context function and, when stack traces are on, where the
+    /// handle was opened.
+    pub fn invalid_handle(&self, dh: HPy, m: Misuse, func: &str) {
         let what = match m {
             Misuse::Closed { .. } => "Invalid usage of already closed handle",
             Misuse::Immortal { .. } => "Invalid usage of already closed handle (a context constant was closed)",
             Misuse::Unknown => "Invalid usage of a value that is not a debug handle",
         };
+        let mut report = format!("{what} (in ctx_{func})");
+        let stack = self.table().info(dh._i).and_then(|i| i.stack);
+        if let Some(stack) = stack {
+            report.push_str("\nAllocation stacktrace:\n");
+            report.push_str(&stack.to_string());
+        }
+        self.note_report(&report);
         let hook = self.on_invalid_handle.load(Relaxed);
         if hook == 0 {
-            self.fatal(&format!("{what} (in ctx_{func})"));
+            self.fatal(&report);
         }
         self.call_hook(hook, "on_invalid_handle");
     }
 
-    /// Calls the `on_invalid_builder_handle` hook, or aborts.
+    /// Reports a consumed or unknown builder used in `func`: calls the
+    /// `on_invalid_builder_handle` hook when set (HPy's behaviour), else
+    /// raises a SystemError. HPy aborts there, but the GIL is held and the
+    /// extension is told through the call's error value, so the process can
+    /// live on.
     pub fn invalid_builder(&self, func: &str) {
+        let report = format!("Invalid usage of already closed builder (in ctx_{func})");
+        self.note_report(&report);
         let hook = self.on_invalid_builder_handle.load(Relaxed);
         if hook == 0 {
-            self.fatal(&format!("Invalid usage of already closed builder (in ctx_{func})"));
+            self.set_error_once(&format!(
+                "ctx_{func}: the builder was already built or cancelled (or was never created)"
+            ));
+            return;
         }
         self.call_hook(hook, "on_invalid_builder_handle");
+    }
+
+    /// Sets a SystemError unless one is pending already: a void function
+    /// that misuses something may be followed by more calls before the
+    /// extension returns, and the first report is the telling one.
+    pub(crate) fn set_error_once(&self, message: &str) {
+        let u = self.uctx;
+        // SAFETY: the universal context is live and the GIL is held.
+        if unsafe { ((*u).ctx_Err_Occurred)(u) } == 0 {
+            self.set_error(message);
+        }
+    }
+
+    /// Remembers `report` as the latest one: HPy's hooks take no argument,
+    /// so this is where a hook (or a test) reads which function misused what.
+    pub(crate) fn note_report(&self, report: &str) {
+        *self.last_report.lock().unwrap_or_else(|e| e.into_inner()) = Some(report.to_string());
+    }
+
+    /// The latest misuse report, forgotten once read.
+    pub fn take_last_report(&self) -> Option<String> {
+        self.last_report.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 
     fn call_hook(&self, hook: isize, which: &str) {
@@ -306,7 +326,7 @@ pub(crate) unsafe fn close_handle(info: &DebugInfo, dh: HPy, func: &str) {
         // An argument closed by the extension: its lender still owns the
         // universal handle; the end of the call reports the misuse.
         Ok(_) => {}
-        Err(m) => info.invalid_handle(m, func),
+        Err(m) => info.invalid_handle(dh, m, func),
     }
 }
 
@@ -452,6 +472,7 @@ pub unsafe fn debug_context(uctx: *mut HPyContext) -> *mut HPyContext {
         original: AtomicIsize::new(0),
         ring: Mutex::new(Vec::new()),
         ring_next: AtomicUsize::new(0),
+        last_report: Mutex::new(None),
     }));
     let mut template = lichen_abi::context_members!(build_debug_context, uctx, info);
     super::overrides::install(&mut template);
@@ -470,13 +491,14 @@ pub unsafe fn info<'a>(dctx: *mut HPyContext) -> &'a DebugInfo {
     &*ctx_info(dctx).info
 }
 
-/// `LeavePythonExecution`: later calls on this thread are reported until
-/// `ReenterPythonExecution`.
+/// `LeavePythonExecution`: until `ReenterPythonExecution`, calls through
+/// this context copy are refused and reported on reentry (see `released`).
 pub(crate) unsafe extern "C" fn LeavePythonExecution(dctx: *mut HPyContext) -> HPyThreadState {
     let c = enter(dctx, "LeavePythonExecution");
     let u = c.info().uctx;
     let state = c.call_universal(|| ((*u).ctx_LeavePythonExecution)(u));
-    LEFT_PYTHON.with(|l| l.set(true));
+    // SAFETY: `dctx` is the live copy this thread's call runs with.
+    super::released::leave(dctx);
     state
 }
 
@@ -485,11 +507,22 @@ pub(crate) unsafe extern "C" fn ReenterPythonExecution(dctx: *mut HPyContext, st
     if !c.valid.load(Relaxed) {
         report_wrong_context("ReenterPythonExecution");
     }
-    if !LEFT_PYTHON.with(|l| l.replace(false)) {
-        c.info().fatal("HPy_ReenterPythonExecution called without a matching HPy_LeavePythonExecution");
+    let info = c.info();
+    // SAFETY: the table swapped by `leave` on this thread is put back.
+    let Some((refused, count)) = super::released::reenter() else {
+        // Not left, so the GIL is held: a plain exception will do, and the
+        // universal context must not see a thread state it never gave.
+        info.set_error("ctx_ReenterPythonExecution: HPy_ReenterPythonExecution called without a matching HPy_LeavePythonExecution");
+        return;
+    };
+    let u = info.uctx;
+    c.call_universal(|| ((*u).ctx_ReenterPythonExecution)(u, state));
+    if let Some(name) = refused {
+        info.set_error(&format!(
+            "ctx_{name} called between HPy_LeavePythonExecution and HPy_ReenterPythonExecution \
+             ({count} call(s) refused: the thread did not hold the GIL)"
+        ));
     }
-    let u = c.info().uctx;
-    c.call_universal(|| ((*u).ctx_ReenterPythonExecution)(u, state))
 }
 
 /// `FatalError` goes straight to the VM: there is nothing left to check.

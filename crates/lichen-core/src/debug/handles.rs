@@ -9,6 +9,7 @@
 //! entry is freed.
 
 use super::rawdata::RawData;
+use super::stack::Stack;
 use lichen_abi::HPy;
 use std::collections::{HashSet, VecDeque};
 
@@ -38,7 +39,7 @@ struct Entry {
     raw: Option<RawData>,
     /// Whether `raw` counts against the protected raw data limit.
     raw_counted: bool,
-    stack: Option<String>,
+    stack: Option<Stack>,
 }
 
 /// A snapshot of one debug handle, for `get_open_handles` and reports.
@@ -55,7 +56,7 @@ pub struct HandleInfo {
     /// Size of the raw data attached to it, if any.
     pub raw_data_size: Option<usize>,
     /// Where it was opened, if stack traces were on.
-    pub stack: Option<String>,
+    pub stack: Option<Stack>,
 }
 
 /// A misuse of a debug handle, found before it reached the universal context.
@@ -122,7 +123,7 @@ impl HandleTable {
 
     /// A new debug handle for the universal handle `uh`. `HPy_NULL` stays
     /// `HPy_NULL`. `stack` is where it was opened, if traced.
-    pub fn open(&mut self, uh: HPy, kind: Kind, stack: Option<String>) -> HPy {
+    pub fn open(&mut self, uh: HPy, kind: Kind, stack: Option<Stack>) -> HPy {
         if uh.is_null() {
             return HPy::NULL;
         }

@@ -10,9 +10,13 @@
 
 mod builders;
 mod context;
+#[cfg(target_os = "linux")]
+pub mod fault;
 mod handles;
 mod overrides;
 mod rawdata;
+mod released;
+mod stack;
 mod trampoline;
 
 pub use builders::{BuilderMisuse, BuilderTable};
@@ -21,3 +25,4 @@ pub use handles::{
     Closed, HandleInfo, HandleTable, Kind, Misuse, DEFAULT_PROTECTED_RAW_DATA_MAX_SIZE, DEFAULT_QUEUE_MAX_SIZE,
 };
 pub use rawdata::RawData;
+pub use stack::Stack;

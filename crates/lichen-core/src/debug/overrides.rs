@@ -180,11 +180,11 @@ unsafe extern "C" fn ContextVar_Get(dctx: *mut HPyContext, var: HPy, default: HP
 
 /// Gives the extension a read-only copy of `len` bytes at `ptr`, valid as
 /// long as the debug handle `dh` is open.
-unsafe fn protect_for(info: &DebugInfo, dh: HPy, ptr: *const c_char, len: usize) -> *const c_char {
+unsafe fn protect_for(info: &DebugInfo, dh: HPy, ptr: *const c_char, len: usize, func: &'static str) -> *const c_char {
     if ptr.is_null() {
         return ptr;
     }
-    let data = RawData::copy_of(core::slice::from_raw_parts(ptr.cast::<u8>(), len));
+    let data = RawData::copy_from(core::slice::from_raw_parts(ptr.cast::<u8>(), len), func);
     info.table().attach_raw(dh, data).cast()
 }
 
@@ -201,13 +201,13 @@ unsafe extern "C" fn Unicode_AsUTF8AndSize(dctx: *mut HPyContext, h: HPy, size: 
     if !size.is_null() {
         *size = n;
     }
-    protect_for(info, h, p, len(n) + 1)
+    protect_for(info, h, p, len(n) + 1, "Unicode_AsUTF8AndSize")
 }
 
 unsafe fn bytes_data(
     dctx: *mut HPyContext,
     h: HPy,
-    func: &str,
+    func: &'static str,
     get: unsafe extern "C" fn(*mut HPyContext, HPy) -> *const c_char,
     size: unsafe extern "C" fn(*mut HPyContext, HPy) -> HPy_ssize_t,
 ) -> *const c_char {
@@ -221,7 +221,7 @@ unsafe fn bytes_data(
     }
     // The terminating NUL byte is part of what the extension may read.
     let n = size(u, uh);
-    protect_for(info, h, p, len(n) + 1)
+    protect_for(info, h, p, len(n) + 1, func)
 }
 
 unsafe extern "C" fn Bytes_AsString(dctx: *mut HPyContext, h: HPy) -> *const c_char {
@@ -253,7 +253,7 @@ unsafe extern "C" fn Type_GetName(dctx: *mut HPyContext, ty: HPy) -> *const c_ch
     if name.is_null() {
         return name;
     }
-    protect_for(info, ty, name, CStr::from_ptr(name).to_bytes().len() + 1)
+    protect_for(info, ty, name, CStr::from_ptr(name).to_bytes().len() + 1, "Type_GetName")
 }
 
 unsafe extern "C" fn TypeCheck(dctx: *mut HPyContext, obj: HPy, ty: HPy) -> c_int {
@@ -351,6 +351,13 @@ as_struct_wrappers! {
 
 unsafe extern "C" fn Tracker_New(dctx: *mut HPyContext, size: HPy_ssize_t) -> HPyTracker {
     let c = enter(dctx, "Tracker_New");
+    if size < 0 {
+        // As the universal context: the size is checked even though the
+        // debug tracker grows as needed.
+        let u = c.info().uctx();
+        ((*u).ctx_Err_SetString)(u, (*u).h_ValueError, c"HPyTracker_New: negative size".as_ptr());
+        return HPyTracker::NULL;
+    }
     let v: Box<Vec<HPy>> = Box::new(Vec::with_capacity(len(size).min(1 << 16)));
     let addr = Box::into_raw(v) as usize;
     c.info().trackers.lock().unwrap_or_else(|e| e.into_inner()).insert(addr);
@@ -361,7 +368,11 @@ unsafe extern "C" fn Tracker_New(dctx: *mut HPyContext, size: HPy_ssize_t) -> HP
 unsafe fn tracker<'a>(info: &DebugInfo, ht: HPyTracker, func: &str) -> Option<&'a mut Vec<HPy>> {
     let known = info.trackers.lock().unwrap_or_else(|e| e.into_inner()).contains(&(ht._i as usize));
     if !known {
-        info.fatal(&format!("ctx_{func}: invalid HPyTracker (already closed, or never created)"));
+        // The universal context treats closing or emptying a closed tracker
+        // as harmless and adding to one as an error; the debug mode raises
+        // for all three, unless an exception is already pending.
+        info.note_report(&format!("Invalid usage of already closed tracker (in ctx_{func})"));
+        info.set_error_once(&format!("ctx_{func}: the tracker is closed or invalid (already closed, or never created)"));
         return None;
     }
     // SAFETY (caller): addresses in `trackers` are live boxes from Tracker_New.
@@ -431,6 +442,14 @@ fn consume(info: &DebugInfo, db: isize, func: &str) -> Option<isize> {
     }
 }
 
+/// After a hook reported a consumed builder, `Build` fails with MemoryError
+/// as in HPy; without a hook the report already set a SystemError.
+unsafe fn no_memory_unless_raised(u: *mut HPyContext) {
+    if ((*u).ctx_Err_Occurred)(u) == 0 {
+        ((*u).ctx_Err_NoMemory)(u);
+    }
+}
+
 unsafe extern "C" fn ListBuilder_New(dctx: *mut HPyContext, size: HPy_ssize_t) -> HPyListBuilder {
     let c = enter(dctx, "ListBuilder_New");
     let info = c.info();
@@ -453,7 +472,7 @@ unsafe extern "C" fn ListBuilder_Build(dctx: *mut HPyContext, b: HPyListBuilder)
     let info = c.info();
     let u = info.uctx();
     let Some(ub) = consume(info, b._lst, "ListBuilder_Build") else {
-        ((*u).ctx_Err_NoMemory)(u);
+        no_memory_unless_raised(u);
         return HPy::NULL;
     };
     info.open(c.call_universal(|| ((*u).ctx_ListBuilder_Build)(u, HPyListBuilder { _lst: ub })))
@@ -490,7 +509,7 @@ unsafe extern "C" fn TupleBuilder_Build(dctx: *mut HPyContext, b: HPyTupleBuilde
     let info = c.info();
     let u = info.uctx();
     let Some(ub) = consume(info, b._tup, "TupleBuilder_Build") else {
-        ((*u).ctx_Err_NoMemory)(u);
+        no_memory_unless_raised(u);
         return HPy::NULL;
     };
     info.open(c.call_universal(|| ((*u).ctx_TupleBuilder_Build)(u, HPyTupleBuilder { _tup: ub })))
@@ -507,16 +526,16 @@ unsafe extern "C" fn TupleBuilder_Cancel(dctx: *mut HPyContext, b: HPyTupleBuild
 
 
 // Fields and globals hold universal references (the VM traverses them), so
-// their values pass through; what the debug mode adds is refusing to load an
-// empty one or to store through a NULL pointer, which the universal context
-// would turn into a NULL dereference.
+// their values pass through; what the debug mode adds is refusing, with a
+// SystemError, to load an empty one or to store through a NULL pointer,
+// which the universal context would turn into a NULL dereference.
 
 unsafe extern "C" fn Field_Store(dctx: *mut HPyContext, target: HPy, field: *mut HPyField, h: HPy) {
     let c = enter(dctx, "Field_Store");
     let info = c.info();
     let (Ok(ut), Ok(uh)) = (info.unwrap(target, "Field_Store"), info.unwrap(h, "Field_Store")) else { return };
     if field.is_null() {
-        info.fatal("HPyField_Store: the HPyField pointer is NULL (in ctx_Field_Store)");
+        info.set_error_once("ctx_Field_Store: the HPyField pointer is NULL");
         return;
     }
     let u = info.uctx();
@@ -540,7 +559,7 @@ unsafe extern "C" fn Global_Store(dctx: *mut HPyContext, global: *mut HPyGlobal,
     let info = c.info();
     let Ok(uh) = info.unwrap(h, "Global_Store") else { return };
     if global.is_null() {
-        info.fatal("HPyGlobal_Store: the HPyGlobal pointer is NULL (in ctx_Global_Store)");
+        info.set_error_once("ctx_Global_Store: the HPyGlobal pointer is NULL");
         return;
     }
     let u = info.uctx();

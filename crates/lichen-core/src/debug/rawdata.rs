@@ -15,6 +15,9 @@ pub struct RawData {
     len: usize,
     #[cfg(target_os = "linux")]
     mapped: usize,
+    /// Its entry in the fault report's registry, if any.
+    #[cfg(target_os = "linux")]
+    fault_slot: Option<usize>,
 }
 
 // SAFETY: the copy is owned exclusively by one handle table entry.
@@ -40,11 +43,17 @@ mod sys {
 impl RawData {
     /// A read-only copy of `data`.
     pub fn copy_of(data: &[u8]) -> RawData {
-        Self::copy_impl(data)
+        Self::copy_impl(data, "")
+    }
+
+    /// A read-only copy of `data`, returned by the context function `func`
+    /// (which a fault report names).
+    pub fn copy_from(data: &[u8], func: &'static str) -> RawData {
+        Self::copy_impl(data, func)
     }
 
     #[cfg(target_os = "linux")]
-    fn copy_impl(data: &[u8]) -> RawData {
+    fn copy_impl(data: &[u8], func: &'static str) -> RawData {
         // SAFETY: plain POSIX calls; the mapping is fresh, `mapped` bytes
         // long (>= data.len()), and written before it is made read-only.
         unsafe {
@@ -63,12 +72,13 @@ impl RawData {
             }
             core::ptr::copy_nonoverlapping(data.as_ptr(), p as *mut u8, data.len());
             sys::mprotect(p, mapped, sys::PROT_READ);
-            RawData { ptr: p as *mut u8, len: data.len(), mapped }
+            let fault_slot = super::fault::register(p as usize, mapped, func);
+            RawData { ptr: p as *mut u8, len: data.len(), mapped, fault_slot }
         }
     }
 
     #[cfg(not(target_os = "linux"))]
-    fn copy_impl(data: &[u8]) -> RawData {
+    fn copy_impl(data: &[u8], _func: &'static str) -> RawData {
         Self::heap_copy(data)
     }
 
@@ -79,6 +89,8 @@ impl RawData {
             ptr: Box::into_raw(b) as *mut u8,
             #[cfg(target_os = "linux")]
             mapped: 0,
+            #[cfg(target_os = "linux")]
+            fault_slot: None,
         }
     }
 
@@ -98,6 +110,9 @@ impl RawData {
     pub fn protect(&mut self) {
         #[cfg(target_os = "linux")]
         if self.mapped != 0 {
+            if let Some(i) = self.fault_slot {
+                super::fault::mark_closed(i);
+            }
             // SAFETY: `ptr`/`mapped` describe our own live mapping.
             unsafe { sys::mprotect(self.ptr.cast(), self.mapped, sys::PROT_NONE) };
             return;
@@ -111,6 +126,9 @@ impl Drop for RawData {
     fn drop(&mut self) {
         #[cfg(target_os = "linux")]
         if self.mapped != 0 {
+            if let Some(i) = self.fault_slot.take() {
+                super::fault::unregister(i);
+            }
             // SAFETY: our own mapping, unmapped once.
             unsafe { sys::munmap(self.ptr.cast(), self.mapped) };
             return;

@@ -104,7 +104,7 @@ fn give_back(info: &DebugInfo, dh: HPy) {
     }
     let r = info.table().close(dh);
     if let Err(m) = r {
-        info.invalid_handle(m, "CallRealFunctionFromTrampoline (an argument handle was closed by the extension)");
+        info.invalid_handle(dh, m, "CallRealFunctionFromTrampoline (an argument handle was closed by the extension)");
     }
 }
 
@@ -146,7 +146,7 @@ unsafe fn give_result(info: &DebugInfo, dh: HPy) -> HPy {
         // An argument returned as is: the VM still needs its own reference.
         Ok(c) => ((*u).ctx_Dup)(u, c.uh),
         Err(m) => {
-            info.invalid_handle(m, FUNC);
+            info.invalid_handle(dh, m, FUNC);
             match m {
                 Misuse::Immortal { uh } | Misuse::Closed { uh, kind: Kind::Borrowed } => ((*u).ctx_Dup)(u, uh),
                 Misuse::Closed { .. } | Misuse::Unknown => {
