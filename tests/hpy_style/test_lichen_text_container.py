@@ -10,26 +10,10 @@ class TestLichenTextContainer(HPyTest):
     hpy_abi = make_hpy_abi_fixture(['universal', 'debug', 'hybrid', 'hybrid+debug'], class_fixture=True)
 
     def test_builder_misuse(self):
+        # Misuses that every mode reports at Build. (A builder used after
+        # Build, or an index out of range, is undefined in universal mode,
+        # as in HPy: see TestLichenDebugBuilders.)
         mod = self.make_module("""
-            HPyDef_METH(twice, "twice", HPyFunc_O)
-            static HPy twice_impl(HPyContext *ctx, HPy self, HPy arg)
-            {
-                HPyTupleBuilder b = HPyTupleBuilder_New(ctx, 1);
-                HPyTupleBuilder_Set(ctx, b, 0, arg);
-                HPy t = HPyTupleBuilder_Build(ctx, b);
-                HPy_Close(ctx, t);
-                HPyTupleBuilder_Set(ctx, b, 0, arg);   /* ignored */
-                HPyTupleBuilder_Cancel(ctx, b);        /* ignored */
-                return HPyTupleBuilder_Build(ctx, b);
-            }
-            HPyDef_METH(bad_index, "bad_index", HPyFunc_O)
-            static HPy bad_index_impl(HPyContext *ctx, HPy self, HPy arg)
-            {
-                HPyListBuilder b = HPyListBuilder_New(ctx, 2);
-                HPyListBuilder_Set(ctx, b, 0, arg);
-                HPyListBuilder_Set(ctx, b, 2, arg);
-                return HPyListBuilder_Build(ctx, b);
-            }
             HPyDef_METH(null_item, "null_item", HPyFunc_NOARGS)
             static HPy null_item_impl(HPyContext *ctx, HPy self)
             {
@@ -43,6 +27,22 @@ class TestLichenTextContainer(HPyTest):
                 HPyTupleBuilder b = HPyTupleBuilder_New(ctx, 2);
                 HPyTupleBuilder_Set(ctx, b, 1, ctx->h_None);
                 return HPyTupleBuilder_Build(ctx, b);
+            }
+            HPyDef_METH(reset, "reset", HPyFunc_O)
+            static HPy reset_impl(HPyContext *ctx, HPy self, HPy arg)
+            {
+                HPyTupleBuilder b = HPyTupleBuilder_New(ctx, 1);
+                HPyTupleBuilder_Set(ctx, b, 0, ctx->h_None);
+                HPyTupleBuilder_Set(ctx, b, 0, arg);
+                return HPyTupleBuilder_Build(ctx, b);
+            }
+            HPyDef_METH(cancel, "cancel", HPyFunc_O)
+            static HPy cancel_impl(HPyContext *ctx, HPy self, HPy arg)
+            {
+                HPyListBuilder b = HPyListBuilder_New(ctx, 2);
+                HPyListBuilder_Set(ctx, b, 1, arg);
+                HPyListBuilder_Cancel(ctx, b);
+                return HPy_Dup(ctx, ctx->h_None);
             }
             HPyDef_METH(negative, "negative", HPyFunc_NOARGS)
             static HPy negative_impl(HPyContext *ctx, HPy self)
@@ -64,23 +64,25 @@ class TestLichenTextContainer(HPyTest):
                 HPyListBuilder b = HPyListBuilder_New(ctx, 0);
                 return HPyListBuilder_Build(ctx, b);
             }
-            @EXPORT(twice)
-            @EXPORT(bad_index)
             @EXPORT(null_item)
             @EXPORT(unset)
+            @EXPORT(reset)
+            @EXPORT(cancel)
             @EXPORT(negative)
             @EXPORT(huge)
             @EXPORT(empty)
             @INIT
         """)
-        with pytest.raises(SystemError, match="already built or cancelled"):
-            mod.twice(42)
-        with pytest.raises(SystemError, match="index 2 out of range"):
-            mod.bad_index(42)
+        import sys
         with pytest.raises(SystemError, match="item 0 is HPy_NULL"):
             mod.null_item()
-        with pytest.raises(SystemError, match="item 0 was never set"):
+        with pytest.raises(SystemError, match="item 0 is HPy_NULL .never set"):
             mod.unset()
+        x = object()
+        before = sys.getrefcount(x)
+        assert mod.reset(x) == (x,)
+        assert mod.cancel(x) is None
+        assert sys.getrefcount(x) == before
         with pytest.raises(SystemError, match="negative size"):
             mod.negative()
         with pytest.raises(MemoryError):
@@ -88,23 +90,9 @@ class TestLichenTextContainer(HPyTest):
         assert mod.empty() == []
 
     def test_tracker_misuse(self):
+        # Tracker misuse that every mode reports; a tracker used after
+        # Close is undefined in universal mode (see TestLichenDebugBuilders).
         mod = self.make_module("""
-            HPyDef_METH(f, "f", HPyFunc_O)
-            static HPy f_impl(HPyContext *ctx, HPy self, HPy arg)
-            {
-                HPyTracker ht = HPyTracker_New(ctx, 1);
-                if (HPy_IsNull(ht))
-                    return HPy_NULL;
-                for (int i = 0; i < 50; i++)
-                    if (HPyTracker_Add(ctx, ht, HPy_Dup(ctx, arg)) < 0)
-                        return HPy_NULL;
-                HPyTracker_Close(ctx, ht);
-                HPyTracker_Close(ctx, ht);        /* harmless */
-                HPyTracker_ForgetAll(ctx, ht);    /* harmless */
-                if (HPyTracker_Add(ctx, ht, arg) < 0)
-                    return HPy_NULL;
-                return HPy_Dup(ctx, ctx->h_None);
-            }
             HPyDef_METH(neg, "neg", HPyFunc_NOARGS)
             static HPy neg_impl(HPyContext *ctx, HPy self)
             {
@@ -114,15 +102,26 @@ class TestLichenTextContainer(HPyTest):
                 HPyTracker_Close(ctx, ht);
                 return HPy_Dup(ctx, ctx->h_None);
             }
-            @EXPORT(f)
+            HPyDef_METH(many, "many", HPyFunc_O)
+            static HPy many_impl(HPyContext *ctx, HPy self, HPy arg)
+            {
+                HPyTracker ht = HPyTracker_New(ctx, 1);
+                if (HPy_IsNull(ht))
+                    return HPy_NULL;
+                for (int i = 0; i < 50; i++)
+                    if (HPyTracker_Add(ctx, ht, HPy_Dup(ctx, arg)) < 0)
+                        return HPy_NULL;
+                HPyTracker_Close(ctx, ht);
+                return HPy_Dup(ctx, ctx->h_None);
+            }
             @EXPORT(neg)
+            @EXPORT(many)
             @INIT
         """)
         import sys
         x = object()
         before = sys.getrefcount(x)
-        with pytest.raises(SystemError, match="tracker is closed"):
-            mod.f(x)
+        assert mod.many(x) is None
         assert sys.getrefcount(x) == before
         with pytest.raises(ValueError):
             mod.neg()
@@ -189,3 +188,73 @@ class TestLichenTextContainer(HPyTest):
             mod.f(10, ())
         with pytest.raises(TypeError):
             mod.f(11, b"x")
+
+
+class TestLichenDebugBuilders(HPyTest):
+    # Builders and trackers used after they ended, and builder indices out
+    # of range: undefined in universal mode (as in HPy), reported by the
+    # debug mode.
+    hpy_abi = make_hpy_abi_fixture(['debug', 'hybrid+debug'], class_fixture=True)
+
+    def test_builder_misuse(self):
+        mod = self.make_module("""
+            HPyDef_METH(twice, "twice", HPyFunc_O)
+            static HPy twice_impl(HPyContext *ctx, HPy self, HPy arg)
+            {
+                HPyTupleBuilder b = HPyTupleBuilder_New(ctx, 1);
+                HPyTupleBuilder_Set(ctx, b, 0, arg);
+                HPy t = HPyTupleBuilder_Build(ctx, b);
+                HPy_Close(ctx, t);
+                HPyTupleBuilder_Set(ctx, b, 0, arg);   /* reported */
+                HPyTupleBuilder_Cancel(ctx, b);        /* reported */
+                return HPyTupleBuilder_Build(ctx, b);
+            }
+            HPyDef_METH(bad_index, "bad_index", HPyFunc_O)
+            static HPy bad_index_impl(HPyContext *ctx, HPy self, HPy arg)
+            {
+                HPyListBuilder b = HPyListBuilder_New(ctx, 2);
+                HPyListBuilder_Set(ctx, b, 0, arg);
+                HPyListBuilder_Set(ctx, b, 1, arg);
+                HPyListBuilder_Set(ctx, b, 2, arg);
+                return HPyListBuilder_Build(ctx, b);
+            }
+            @EXPORT(twice)
+            @EXPORT(bad_index)
+            @INIT
+        """)
+        import sys
+        x = object()
+        before = sys.getrefcount(x)
+        with pytest.raises(SystemError, match="already built or cancelled"):
+            mod.twice(x)
+        with pytest.raises(SystemError, match="index 2 out of range for a builder of size 2"):
+            mod.bad_index(x)
+        assert sys.getrefcount(x) == before
+
+    def test_tracker_misuse(self):
+        mod = self.make_module("""
+            HPyDef_METH(f, "f", HPyFunc_O)
+            static HPy f_impl(HPyContext *ctx, HPy self, HPy arg)
+            {
+                HPyTracker ht = HPyTracker_New(ctx, 1);
+                if (HPy_IsNull(ht))
+                    return HPy_NULL;
+                for (int i = 0; i < 50; i++)
+                    if (HPyTracker_Add(ctx, ht, HPy_Dup(ctx, arg)) < 0)
+                        return HPy_NULL;
+                HPyTracker_Close(ctx, ht);
+                HPyTracker_Close(ctx, ht);        /* reported */
+                HPyTracker_ForgetAll(ctx, ht);    /* reported */
+                if (HPyTracker_Add(ctx, ht, arg) < 0)
+                    return HPy_NULL;
+                return HPy_Dup(ctx, ctx->h_None);
+            }
+            @EXPORT(f)
+            @INIT
+        """)
+        import sys
+        x = object()
+        before = sys.getrefcount(x)
+        with pytest.raises(SystemError, match="tracker is closed"):
+            mod.f(x)
+        assert sys.getrefcount(x) == before

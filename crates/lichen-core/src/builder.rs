@@ -1,13 +1,21 @@
 //! `HPyListBuilder` and `HPyTupleBuilder`: a list or tuple filled slot by
 //! slot, then built at once.
 //!
-//! As in HPy, `New` and `Set` never raise: whatever went wrong (no memory, a
-//! bad size or index, a NULL item) is remembered and reported by `Build`, so
-//! that an extension only needs to check the result of `Build`. A builder
-//! holds its own handle to every item it was given; `Build` and `Cancel` end
-//! the builder and release them.
+//! As in HPy, `New` and `Set` never raise: a failure (no memory, a negative
+//! size) is remembered in the builder value and reported by `Build`, so that
+//! an extension only needs to check the result of `Build`. A builder holds
+//! its own reference to every item it was given; `Build` and `Cancel` end it.
+//!
+//! In universal mode a builder value is whatever the host made up, usually
+//! the address of the list or tuple being filled (see
+//! [`crate::host::BuilderHost`]); like HPy, the universal mode does not
+//! recognise a builder used after `Build` or `Cancel` (that is a
+//! use-after-free). The debug mode wraps every builder and reports such
+//! misuse (`crate::debug::builders`).
+//!
+//! [`Builder`] is the host-neutral builder that a host gets by default: the
+//! items wait in a boxed array until `Build` makes the list or tuple.
 
-use crate::registry::Registry;
 use lichen_abi::HPy;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,111 +34,61 @@ impl BuilderKind {
     }
 }
 
-/// A misuse `Build` reports, with what it needs for the message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fault {
-    NegativeSize(isize),
-    IndexOutOfRange { index: isize, size: usize },
-    NullItem { index: usize },
-    Unset { index: usize },
+/// The builder value of a `New` that ran out of memory: `Build` raises
+/// `MemoryError`, as in HPy.
+pub const NO_MEMORY: isize = 0;
+
+/// The builder value of a `New` given a negative size: `Build` raises
+/// `SystemError`. An odd address, so no host's object pointer is ever -1.
+pub const NEGATIVE_SIZE: isize = -1;
+
+/// Whether `b` is a builder the host made (not one of the failure values).
+#[inline]
+pub fn is_live(b: isize) -> bool {
+    b != NO_MEMORY && b != NEGATIVE_SIZE
 }
 
-impl Fault {
-    pub fn message(self, kind: BuilderKind) -> String {
-        let api = kind.api_name();
-        match self {
-            Fault::NegativeSize(size) => format!("{api}_New: negative size {size}"),
-            Fault::IndexOutOfRange { index, size } => {
-                format!("{api}_Set: index {index} out of range for a builder of size {size}")
-            }
-            Fault::NullItem { index } => format!("{api}_Set: item {index} is HPy_NULL"),
-            Fault::Unset { index } => format!("{api}_Build: item {index} was never set"),
-        }
-    }
+/// The message `Build` raises for a slot that holds no item.
+pub fn empty_slot_message(kind: BuilderKind, index: usize) -> String {
+    let api = kind.api_name();
+    format!("{api}_Build: item {index} is HPy_NULL (never set, or set to HPy_NULL)")
 }
 
+/// The host-neutral builder: one owned handle (or NULL) per slot.
 pub struct Builder {
-    kind: BuilderKind,
-    /// The number of slots.
-    size: usize,
-    /// One owned handle per slot up to the highest slot set so far (the
-    /// memory for all `size` slots is reserved up front, but only filled in
-    /// as it is used); NULL for a slot not set yet.
     items: Vec<HPy>,
-    /// The first misuse, reported by `Build`.
-    fault: Option<Fault>,
-}
-
-/// What an ended builder leaves to its caller.
-pub enum Outcome {
-    /// Every slot was set: the owned items, in order.
-    Items(Vec<HPy>),
-    /// The builder was misused; the owned handles it held must be closed.
-    Failed(Fault, Vec<HPy>),
 }
 
 impl Builder {
     /// A builder with `size` empty slots; `None` when memory ran out.
-    pub fn new(kind: BuilderKind, size: isize) -> Option<Builder> {
-        let mut builder = Builder { kind, size: 0, items: Vec::new(), fault: None };
-        match usize::try_from(size) {
-            Ok(size) => {
-                builder.items.try_reserve_exact(size).ok()?;
-                builder.size = size;
-            }
-            Err(_) => builder.fault = Some(Fault::NegativeSize(size)),
-        }
-        Some(builder)
+    pub fn new(size: usize) -> Option<Builder> {
+        let mut items = Vec::new();
+        items.try_reserve_exact(size).ok()?;
+        items.resize(size, HPy::NULL);
+        Some(Builder { items })
     }
 
-    pub fn kind(&self) -> BuilderKind {
-        self.kind
-    }
-
-    /// Puts `item` (which the builder now owns) into slot `index`. Returns
-    /// the handle the builder gives up instead (the one the slot held, or
-    /// `item` itself when it cannot be stored), for the caller to close.
+    /// Puts `item` (owned by the builder from now on, maybe NULL) into slot
+    /// `index`. Returns the handle the builder gives up instead (the one the
+    /// slot held, or `item` itself for an index out of range), for the
+    /// caller to close.
     pub fn set(&mut self, index: isize, item: HPy) -> HPy {
-        if self.fault.is_some() {
-            return item;
-        }
-        let size = self.size;
-        let Some(slot) = usize::try_from(index).ok().filter(|&i| i < size) else {
-            self.fault = Some(Fault::IndexOutOfRange { index, size });
-            return item;
-        };
-        if item.is_null() {
-            self.fault = Some(Fault::NullItem { index: slot });
-        }
-        if slot >= self.items.len() {
-            // Within the reserved capacity, so this never reallocates.
-            self.items.resize(slot + 1, HPy::NULL);
-        }
-        core::mem::replace(&mut self.items[slot], item)
-    }
-
-    /// Ends the builder.
-    pub fn finish(self) -> Outcome {
-        let unset = self.items.iter().position(|h| h.is_null()).or((self.items.len() < self.size).then_some(self.items.len()));
-        let fault = self.fault.or(unset.map(|index| Fault::Unset { index }));
-        match fault {
-            None => Outcome::Items(self.items),
-            Some(fault) => {
-                let owned = self.items.into_iter().filter(|h| !h.is_null()).collect();
-                Outcome::Failed(fault, owned)
-            }
+        match usize::try_from(index).ok().and_then(|i| self.items.get_mut(i)) {
+            Some(slot) => core::mem::replace(slot, item),
+            None => item,
         }
     }
 
-    /// The handles the builder owns, for `Cancel` to close.
-    pub fn into_owned(self) -> Vec<HPy> {
-        self.items.into_iter().filter(|h| !h.is_null()).collect()
+    /// The first slot that holds no item.
+    pub fn first_empty(&self) -> Option<usize> {
+        self.items.iter().position(|h| h.is_null())
+    }
+
+    /// The owned handles, in slot order (NULL for empty slots).
+    pub fn into_items(self) -> Vec<HPy> {
+        self.items
     }
 }
-
-/// The live builders of the process, of both kinds; `HPyListBuilder` and
-/// `HPyTupleBuilder` are ids in this table.
-pub static BUILDERS: Registry<Builder> = Registry::new();
 
 #[cfg(test)]
 mod tests {
@@ -142,74 +100,48 @@ mod tests {
 
     #[test]
     fn builds_the_items_in_order() {
-        let mut b = Builder::new(BuilderKind::Tuple, 3).unwrap();
+        let mut b = Builder::new(3).unwrap();
         assert!(b.set(2, h(30)).is_null());
         assert!(b.set(0, h(10)).is_null());
         assert!(b.set(1, h(20)).is_null());
-        match b.finish() {
-            Outcome::Items(items) => assert_eq!(items, vec![h(10), h(20), h(30)]),
-            Outcome::Failed(f, _) => panic!("unexpected {f:?}"),
-        }
+        assert_eq!(b.first_empty(), None);
+        assert_eq!(b.into_items(), vec![h(10), h(20), h(30)]);
     }
 
     #[test]
     fn setting_a_slot_twice_gives_back_the_old_item() {
-        let mut b = Builder::new(BuilderKind::List, 1).unwrap();
+        let mut b = Builder::new(1).unwrap();
         assert!(b.set(0, h(1)).is_null());
         assert_eq!(b.set(0, h(2)), h(1));
-        assert!(matches!(b.finish(), Outcome::Items(items) if items == vec![h(2)]));
+        assert_eq!(b.into_items(), vec![h(2)]);
     }
 
     #[test]
-    fn a_bad_index_is_reported_by_build_and_the_item_given_back() {
-        let mut b = Builder::new(BuilderKind::List, 2).unwrap();
-        assert!(b.set(0, h(1)).is_null());
+    fn a_bad_index_gives_the_item_back() {
+        let mut b = Builder::new(2).unwrap();
         assert_eq!(b.set(2, h(2)), h(2));
         assert_eq!(b.set(-1, h(3)), h(3));
-        assert!(b.set(1, h(4)) == h(4), "a failed builder takes nothing more");
-        match b.finish() {
-            Outcome::Failed(fault, owned) => {
-                assert_eq!(fault, Fault::IndexOutOfRange { index: 2, size: 2 });
-                assert_eq!(owned, vec![h(1)]);
-            }
-            Outcome::Items(_) => panic!("a bad index must fail the build"),
-        }
+        assert_eq!(b.first_empty(), Some(0));
     }
 
     #[test]
-    fn null_and_unset_items_fail_the_build() {
-        let mut b = Builder::new(BuilderKind::Tuple, 2).unwrap();
+    fn null_and_unset_items_are_empty_slots() {
+        let mut b = Builder::new(2).unwrap();
+        b.set(1, h(5));
         b.set(0, HPy::NULL);
-        assert!(matches!(b.finish(), Outcome::Failed(Fault::NullItem { index: 0 }, owned) if owned.is_empty()));
-
-        let mut b = Builder::new(BuilderKind::Tuple, 3).unwrap();
-        b.set(0, h(5));
-        match b.finish() {
-            Outcome::Failed(fault, owned) => {
-                assert_eq!(fault, Fault::Unset { index: 1 });
-                assert_eq!(owned, vec![h(5)]);
-            }
-            Outcome::Items(_) => panic!("unset items must fail the build"),
-        }
+        assert_eq!(b.first_empty(), Some(0));
     }
 
     #[test]
-    fn negative_and_impossible_sizes() {
-        let b = Builder::new(BuilderKind::List, -1).unwrap();
-        assert!(matches!(b.finish(), Outcome::Failed(Fault::NegativeSize(-1), _)));
-        assert!(Builder::new(BuilderKind::List, isize::MAX).is_none());
-    }
-
-    #[test]
-    fn cancel_releases_what_was_set() {
-        let mut b = Builder::new(BuilderKind::List, 3).unwrap();
-        b.set(1, h(7));
-        assert_eq!(b.into_owned(), vec![h(7)]);
+    fn impossible_sizes_and_failure_values() {
+        assert!(Builder::new(usize::MAX / 2).is_none());
+        assert!(!is_live(NO_MEMORY) && !is_live(NEGATIVE_SIZE) && is_live(0x1000));
     }
 
     #[test]
     fn empty_builders_build() {
-        let b = Builder::new(BuilderKind::Tuple, 0).unwrap();
-        assert!(matches!(b.finish(), Outcome::Items(items) if items.is_empty()));
+        let b = Builder::new(0).unwrap();
+        assert_eq!(b.first_empty(), None);
+        assert!(b.into_items().is_empty());
     }
 }

@@ -26,7 +26,7 @@ use lichen_abi::HPy;
 
 /// A Python VM that runs HPy extensions.
 pub trait Host:
-    ObjectHost + NumberHost + TextHost + ContainerHost + ErrorHost + TypeHost + Sized + 'static
+    ObjectHost + NumberHost + TextHost + ContainerHost + BuilderHost + ErrorHost + TypeHost + Sized + 'static
 {
     /// Shown in messages, e.g. "CPython".
     const NAME: &'static str;

@@ -12,7 +12,6 @@ pub mod context;
 pub mod debug;
 pub mod host;
 pub mod loader;
-pub mod registry;
 pub mod retval;
 pub mod spec;
 pub mod trace;

@@ -6,8 +6,11 @@
 //! close the tracker). Both hold because the tracker always keeps room for
 //! one more handle than it holds: `add` stores into that room, then tries to
 //! make new room.
+//!
+//! In universal mode an `HPyTracker` is the address of a boxed [`Tracker`];
+//! as in HPy, a tracker used after `Close` is not recognised there (the
+//! debug mode keeps its own trackers and reports that misuse).
 
-use crate::registry::Registry;
 use lichen_abi::HPy;
 
 /// The room a tracker gets when the extension gives no size hint.
@@ -62,8 +65,6 @@ impl Tracker {
     }
 }
 
-/// The live trackers of the process; an `HPyTracker` is an id in this table.
-pub static TRACKERS: Registry<Tracker> = Registry::new();
 
 #[cfg(test)]
 mod tests {

@@ -1,14 +1,14 @@
 //! Context functions: containers (list, dict, tuple), list and tuple
 //! builders, trackers.
 //!
-//! Builders and trackers are the core's own objects (`crate::builder`,
-//! `crate::tracker`): the extension holds an id into a table, so a builder
-//! used after `Build` or a tracker used after `Close` is recognised instead
-//! of touching freed memory.
+//! A builder is the host's (`crate::host::BuilderHost`), a tracker the
+//! address of the core's boxed `crate::tracker::Tracker`. As in HPy, the
+//! universal mode does not recognise a builder used after `Build` or a
+//! tracker used after `Close`; the debug mode does.
 
-use crate::builder::{Builder, BuilderKind, Outcome, BUILDERS};
+use crate::builder::{empty_slot_message, is_live, BuilderKind, NEGATIVE_SIZE, NO_MEMORY};
 use crate::prelude::*;
-use crate::tracker::{Tracker, TRACKERS};
+use crate::tracker::Tracker;
 
 /// Raises `SystemError` for a NULL handle where an object is required.
 #[cold]
@@ -103,72 +103,57 @@ pub unsafe extern "C" fn Tuple_FromArray<H: Host>(_ctx: *mut HPyContext, items: 
 
 // Builders ---------------------------------------------------------------
 
-/// A new builder's id; 0 (the NULL builder) when memory ran out, which
-/// `Build` reports as `MemoryError`, as HPy does.
-fn builder_new(kind: BuilderKind, size: HPy_ssize_t) -> isize {
-    match Builder::new(kind, size) {
-        Some(builder) => BUILDERS.insert(builder).unwrap_or(0),
-        None => 0,
+/// A new builder: the host's value, or one of the failure values that
+/// `Build` reports.
+fn builder_new<H: Host>(kind: BuilderKind, size: HPy_ssize_t) -> isize {
+    match usize::try_from(size) {
+        Ok(size) => H::builder_new(kind, size),
+        Err(_) => NEGATIVE_SIZE,
     }
 }
 
-/// Stores a new handle to `item` in the builder `id`. A NULL builder (whose
-/// `New` failed) ignores items; so does a stale one, which has nobody left
-/// to report to.
-fn builder_set<H: Host>(kind: BuilderKind, id: isize, index: HPy_ssize_t, item: HPy) {
-    let owned = H::dup(item);
-    let rejected = BUILDERS.with(id, |b| if b.kind() == kind { b.set(index, owned) } else { owned });
-    // Closing may run arbitrary code, so never under the table's lock.
-    H::close(rejected.unwrap_or(owned));
+/// A failed builder ignores items: `Build` reports its failure.
+fn builder_set<H: Host>(kind: BuilderKind, b: isize, index: HPy_ssize_t, item: HPy) {
+    if is_live(b) {
+        // SAFETY: a live builder value came from `H::builder_new`; using
+        // one after Build/Cancel is the extension's error (debug mode
+        // reports it), as in HPy.
+        unsafe { H::builder_set(kind, b, index, item) }
+    }
 }
 
-fn builder_build<H: Host>(kind: BuilderKind, id: isize) -> HPy {
-    if id == 0 {
-        H::err_no_memory();
-        return HPy::NULL;
-    }
-    let Some(builder) = take_builder(kind, id) else {
-        let api = kind.api_name();
-        H::raise(ExcKind::SystemError, &format!("{api}_Build: the builder was already built or cancelled"));
-        return HPy::NULL;
-    };
-    match builder.finish() {
-        Outcome::Items(items) => {
-            let result = match kind {
-                BuilderKind::List => H::list_from_array(&items),
-                BuilderKind::Tuple => H::tuple_from_array(&items),
-            };
-            close_all::<H>(items);
-            result
-        }
-        Outcome::Failed(fault, owned) => {
-            close_all::<H>(owned);
-            H::raise(ExcKind::SystemError, &fault.message(kind));
+fn builder_build<H: Host>(kind: BuilderKind, b: isize) -> HPy {
+    match b {
+        NO_MEMORY => {
+            H::err_no_memory();
             HPy::NULL
         }
+        NEGATIVE_SIZE => builder_error::<H>(format!("{}_New: negative size", kind.api_name())),
+        // SAFETY: as in `builder_set`.
+        _ => match unsafe { H::builder_build(kind, b) } {
+            Ok(h) => h,
+            Err(index) => builder_error::<H>(empty_slot_message(kind, index)),
+        },
     }
+}
+
+#[cold]
+fn builder_error<H: Host>(message: String) -> HPy {
+    H::raise(ExcKind::SystemError, &message);
+    HPy::NULL
 }
 
 /// Ends a builder without building; HPy reports nothing here, since a
 /// builder is usually cancelled while another error is being handled.
-fn builder_cancel<H: Host>(kind: BuilderKind, id: isize) {
-    if let Some(builder) = take_builder(kind, id) {
-        close_all::<H>(builder.into_owned());
-    }
-}
-
-/// Removes the builder `id` if it is a live builder of `kind`.
-fn take_builder(kind: BuilderKind, id: isize) -> Option<Builder> {
-    let matches = BUILDERS.with(id, |b| b.kind() == kind)?;
-    if matches {
-        BUILDERS.remove(id)
-    } else {
-        None
+fn builder_cancel<H: Host>(kind: BuilderKind, b: isize) {
+    if is_live(b) {
+        // SAFETY: as in `builder_set`.
+        unsafe { H::builder_cancel(kind, b) }
     }
 }
 
 pub unsafe extern "C" fn ListBuilder_New<H: Host>(_ctx: *mut HPyContext, size: HPy_ssize_t) -> HPyListBuilder {
-    HPyListBuilder { _lst: builder_new(BuilderKind::List, size) }
+    HPyListBuilder { _lst: builder_new::<H>(BuilderKind::List, size) }
 }
 
 pub unsafe extern "C" fn ListBuilder_Set<H: Host>(_ctx: *mut HPyContext, builder: HPyListBuilder, index: HPy_ssize_t, h_item: HPy) {
@@ -184,7 +169,7 @@ pub unsafe extern "C" fn ListBuilder_Cancel<H: Host>(_ctx: *mut HPyContext, buil
 }
 
 pub unsafe extern "C" fn TupleBuilder_New<H: Host>(_ctx: *mut HPyContext, size: HPy_ssize_t) -> HPyTupleBuilder {
-    HPyTupleBuilder { _tup: builder_new(BuilderKind::Tuple, size) }
+    HPyTupleBuilder { _tup: builder_new::<H>(BuilderKind::Tuple, size) }
 }
 
 pub unsafe extern "C" fn TupleBuilder_Set<H: Host>(_ctx: *mut HPyContext, builder: HPyTupleBuilder, index: HPy_ssize_t, h_item: HPy) {
@@ -201,17 +186,24 @@ pub unsafe extern "C" fn TupleBuilder_Cancel<H: Host>(_ctx: *mut HPyContext, bui
 
 // Trackers ---------------------------------------------------------------
 
+/// The boxed tracker behind `ht`.
+///
+/// # Safety
+/// `ht` is a live tracker from `Tracker_New` (not NULL, not closed): using
+/// one after `Close` is the extension's error, reported by debug mode only,
+/// as in HPy.
+unsafe fn tracker<'a>(ht: HPyTracker) -> &'a mut Tracker {
+    // SAFETY (caller): the address of a live box from `Tracker_New`.
+    unsafe { &mut *(ht._i as *mut Tracker) }
+}
+
 pub unsafe extern "C" fn Tracker_New<H: Host>(_ctx: *mut HPyContext, size: HPy_ssize_t) -> HPyTracker {
     let Ok(size) = usize::try_from(size) else {
         H::raise(ExcKind::ValueError, "HPyTracker_New: negative size");
         return HPyTracker::NULL;
     };
-    let Ok(tracker) = Tracker::new(size) else {
-        H::err_no_memory();
-        return HPyTracker::NULL;
-    };
-    match TRACKERS.insert(tracker) {
-        Ok(id) => HPyTracker { _i: id },
+    match Tracker::new(size) {
+        Ok(tracker) => HPyTracker { _i: Box::into_raw(Box::new(tracker)) as isize },
         Err(_) => {
             H::err_no_memory();
             HPyTracker::NULL
@@ -220,27 +212,32 @@ pub unsafe extern "C" fn Tracker_New<H: Host>(_ctx: *mut HPyContext, size: HPy_s
 }
 
 pub unsafe extern "C" fn Tracker_Add<H: Host>(_ctx: *mut HPyContext, ht: HPyTracker, h: HPy) -> c_int {
-    match TRACKERS.with(ht._i, |t| t.add(h)) {
-        Some(Ok(())) => 0,
-        Some(Err(_)) => {
+    if ht._i == 0 {
+        H::raise(ExcKind::SystemError, "HPyTracker_Add: the tracker is NULL");
+        return -1;
+    }
+    // SAFETY: not NULL, so (see `tracker`) a live tracker.
+    match unsafe { tracker(ht) }.add(h) {
+        Ok(()) => 0,
+        Err(_) => {
             H::err_no_memory();
-            -1
-        }
-        None => {
-            H::raise(ExcKind::SystemError, "HPyTracker_Add: the tracker is closed or invalid");
             -1
         }
     }
 }
 
 pub unsafe extern "C" fn Tracker_ForgetAll<H: Host>(_ctx: *mut HPyContext, ht: HPyTracker) {
-    // A closed tracker tracks nothing, so there is nothing to forget.
-    TRACKERS.with(ht._i, |t| t.forget_all());
+    if ht._i != 0 {
+        // SAFETY: not NULL, so (see `tracker`) a live tracker.
+        unsafe { tracker(ht) }.forget_all();
+    }
 }
 
 pub unsafe extern "C" fn Tracker_Close<H: Host>(_ctx: *mut HPyContext, ht: HPyTracker) {
-    // Closing twice is harmless: the second call finds no tracker.
-    if let Some(tracker) = TRACKERS.remove(ht._i) {
-        close_all::<H>(tracker.into_handles());
+    if ht._i == 0 {
+        return;
     }
+    // SAFETY: not NULL, so (see `tracker`) a live box, which ends here.
+    let tracker = unsafe { Box::from_raw(ht._i as *mut Tracker) };
+    close_all::<H>(tracker.into_handles());
 }

@@ -1,6 +1,8 @@
 //! Debug handles for tuple and list builders: a builder is consumed by
 //! `Build` or `Cancel`, and any later use of it is reported. Closed builders
-//! are remembered in a bounded queue, like closed handles.
+//! are remembered in a bounded queue, like closed handles. The universal
+//! builder ignores an index out of range (HPy leaves it undefined); the
+//! debug builder remembers the first one and its `Build` fails with it.
 
 use std::collections::{HashSet, VecDeque};
 
@@ -9,7 +11,20 @@ pub const BUILDER_QUEUE_MAX_SIZE: usize = 1024;
 
 struct Entry {
     ub: isize,
+    /// The size given to `New`.
+    size: isize,
+    /// The first index out of range given to `Set`.
+    bad_index: Option<isize>,
     closed: bool,
+}
+
+/// What `close` hands back: the universal builder to end, and the first
+/// index out of range it was given, if any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Closed {
+    pub ub: isize,
+    pub size: isize,
+    pub bad_index: Option<isize>,
 }
 
 /// A misuse of a builder handle.
@@ -29,12 +44,13 @@ pub struct BuilderTable {
 }
 
 impl BuilderTable {
-    /// A debug builder for the universal builder `ub` (0 stays 0).
-    pub fn open(&mut self, ub: isize) -> isize {
+    /// A debug builder for the universal builder `ub` of `size` slots (0,
+    /// the builder of a `New` that ran out of memory, stays 0).
+    pub fn open(&mut self, ub: isize, size: isize) -> isize {
         if ub == 0 {
             return 0;
         }
-        let addr = Box::into_raw(Box::new(Entry { ub, closed: false })) as usize;
+        let addr = Box::into_raw(Box::new(Entry { ub, size, bad_index: None, closed: false })) as usize;
         self.open.insert(addr);
         addr as isize
     }
@@ -58,10 +74,24 @@ impl BuilderTable {
         }
     }
 
+    /// The universal builder behind an unconsumed debug builder that is
+    /// given `index`; an index out of range is remembered for `Build`.
+    pub fn unwrap_for_set(&mut self, db: isize, index: isize) -> Result<isize, BuilderMisuse> {
+        let ub = self.unwrap(db)?;
+        // SAFETY: `unwrap` found `db` open, so it is a live entry we own.
+        let entry = unsafe { &mut *(db as *mut Entry) };
+        if (index < 0 || index >= entry.size) && entry.size >= 0 && entry.bad_index.is_none() {
+            entry.bad_index = Some(index);
+        }
+        Ok(ub)
+    }
+
     /// Marks `db` consumed, returning the universal builder to consume.
-    pub fn close(&mut self, db: isize) -> Result<isize, BuilderMisuse> {
+    pub fn close(&mut self, db: isize) -> Result<Closed, BuilderMisuse> {
         let ub = self.unwrap(db)?;
         let addr = db as usize;
+        // SAFETY: `addr` is open, so it is a live entry.
+        let (size, bad_index) = unsafe { ((*(addr as *const Entry)).size, (*(addr as *const Entry)).bad_index) };
         self.open.remove(&addr);
         // SAFETY: `addr` was open, so it is a live entry.
         unsafe { (*(addr as *mut Entry)).closed = true };
@@ -73,7 +103,7 @@ impl BuilderTable {
             // SAFETY: it left both sets; nothing else refers to it.
             drop(unsafe { Box::from_raw(old as *mut Entry) });
         }
-        Ok(ub)
+        Ok(Closed { ub, size, bad_index })
     }
 }
 
@@ -96,12 +126,22 @@ mod tests {
     #[test]
     fn consume_once() {
         let mut t = BuilderTable::default();
-        let b = t.open(77);
+        let b = t.open(77, 1);
         assert_eq!(t.unwrap(b), Ok(77));
-        assert_eq!(t.close(b), Ok(77));
+        assert_eq!(t.close(b), Ok(Closed { ub: 77, size: 1, bad_index: None }));
         assert_eq!(t.unwrap(b), Err(BuilderMisuse::Consumed));
         assert_eq!(t.close(b), Err(BuilderMisuse::Consumed));
         assert_eq!(t.unwrap(12345), Err(BuilderMisuse::Unknown));
-        assert_eq!(t.open(0), 0);
+        assert_eq!(t.open(0, 3), 0);
+    }
+
+    #[test]
+    fn the_first_bad_index_is_kept() {
+        let mut t = BuilderTable::default();
+        let b = t.open(5, 2);
+        assert_eq!(t.unwrap_for_set(b, 1), Ok(5));
+        assert_eq!(t.unwrap_for_set(b, 2), Ok(5));
+        assert_eq!(t.unwrap_for_set(b, -1), Ok(5));
+        assert_eq!(t.close(b), Ok(Closed { ub: 5, size: 2, bad_index: Some(2) }));
     }
 }

@@ -4,7 +4,7 @@
 //! HPy's debug mode makes on type arguments.
 
 use super::context::{close_handle, enter, info as debug_info, CtxInfo, DebugInfo};
-use super::builders::BuilderMisuse;
+use super::builders::{BuilderMisuse, Closed};
 use super::rawdata::RawData;
 use core::ffi::{c_char, c_int, c_void, CStr};
 use lichen_abi::*;
@@ -413,11 +413,11 @@ unsafe extern "C" fn Tracker_Close(dctx: *mut HPyContext, ht: HPyTracker) {
 
 /// The universal builder behind `db`; `None` after reporting a consumed or
 /// unknown builder.
-fn builder(info: &DebugInfo, db: isize, func: &str) -> Option<isize> {
+fn builder(info: &DebugInfo, db: isize, index: HPy_ssize_t, func: &str) -> Option<isize> {
     if db == 0 {
         return Some(0);
     }
-    let r = info.builders.lock().unwrap_or_else(|e| e.into_inner()).unwrap(db);
+    let r = info.builders.lock().unwrap_or_else(|e| e.into_inner()).unwrap_for_set(db, index);
     match r {
         Ok(ub) => Some(ub),
         Err(BuilderMisuse::Consumed) | Err(BuilderMisuse::Unknown) => {
@@ -428,18 +428,24 @@ fn builder(info: &DebugInfo, db: isize, func: &str) -> Option<isize> {
 }
 
 /// Marks `db` consumed, or reports it; the universal builder to consume.
-fn consume(info: &DebugInfo, db: isize, func: &str) -> Option<isize> {
+fn consume(info: &DebugInfo, db: isize, func: &str) -> Option<Closed> {
     if db == 0 {
-        return Some(0);
+        return Some(Closed { ub: 0, size: 0, bad_index: None });
     }
     let r = info.builders.lock().unwrap_or_else(|e| e.into_inner()).close(db);
     match r {
-        Ok(ub) => Some(ub),
+        Ok(closed) => Some(closed),
         Err(_) => {
             info.invalid_builder(func);
             None
         }
     }
+}
+
+/// `Build` of a builder that was given an index out of range.
+#[cold]
+fn bad_index(info: &DebugInfo, api: &str, index: isize, size: isize) {
+    info.set_error(&format!("{api}_Set: index {index} out of range for a builder of size {size}"));
 }
 
 /// After a hook reported a consumed builder, `Build` fails with MemoryError
@@ -455,13 +461,13 @@ unsafe extern "C" fn ListBuilder_New(dctx: *mut HPyContext, size: HPy_ssize_t) -
     let info = c.info();
     let u = info.uctx();
     let ub = c.call_universal(|| ((*u).ctx_ListBuilder_New)(u, size));
-    HPyListBuilder { _lst: info.builders.lock().unwrap_or_else(|e| e.into_inner()).open(ub._lst) }
+    HPyListBuilder { _lst: info.builders.lock().unwrap_or_else(|e| e.into_inner()).open(ub._lst, size) }
 }
 
 unsafe extern "C" fn ListBuilder_Set(dctx: *mut HPyContext, b: HPyListBuilder, index: HPy_ssize_t, item: HPy) {
     let c = enter(dctx, "ListBuilder_Set");
     let info = c.info();
-    let Some(ub) = builder(info, b._lst, "ListBuilder_Set") else { return };
+    let Some(ub) = builder(info, b._lst, index, "ListBuilder_Set") else { return };
     let Ok(uitem) = info.unwrap(item, "ListBuilder_Set") else { return };
     let u = info.uctx();
     c.call_universal(|| ((*u).ctx_ListBuilder_Set)(u, HPyListBuilder { _lst: ub }, index, uitem))
@@ -471,19 +477,25 @@ unsafe extern "C" fn ListBuilder_Build(dctx: *mut HPyContext, b: HPyListBuilder)
     let c = enter(dctx, "ListBuilder_Build");
     let info = c.info();
     let u = info.uctx();
-    let Some(ub) = consume(info, b._lst, "ListBuilder_Build") else {
+    let Some(closed) = consume(info, b._lst, "ListBuilder_Build") else {
         no_memory_unless_raised(u);
         return HPy::NULL;
     };
-    info.open(c.call_universal(|| ((*u).ctx_ListBuilder_Build)(u, HPyListBuilder { _lst: ub })))
+    let ub = HPyListBuilder { _lst: closed.ub };
+    if let Some(index) = closed.bad_index {
+        c.call_universal(|| ((*u).ctx_ListBuilder_Cancel)(u, ub));
+        bad_index(info, "HPyListBuilder", index, closed.size);
+        return HPy::NULL;
+    }
+    info.open(c.call_universal(|| ((*u).ctx_ListBuilder_Build)(u, ub)))
 }
 
 unsafe extern "C" fn ListBuilder_Cancel(dctx: *mut HPyContext, b: HPyListBuilder) {
     let c = enter(dctx, "ListBuilder_Cancel");
     let info = c.info();
     let u = info.uctx();
-    if let Some(ub) = consume(info, b._lst, "ListBuilder_Cancel") {
-        c.call_universal(|| ((*u).ctx_ListBuilder_Cancel)(u, HPyListBuilder { _lst: ub }))
+    if let Some(closed) = consume(info, b._lst, "ListBuilder_Cancel") {
+        c.call_universal(|| ((*u).ctx_ListBuilder_Cancel)(u, HPyListBuilder { _lst: closed.ub }))
     }
 }
 
@@ -492,13 +504,13 @@ unsafe extern "C" fn TupleBuilder_New(dctx: *mut HPyContext, size: HPy_ssize_t) 
     let info = c.info();
     let u = info.uctx();
     let ub = c.call_universal(|| ((*u).ctx_TupleBuilder_New)(u, size));
-    HPyTupleBuilder { _tup: info.builders.lock().unwrap_or_else(|e| e.into_inner()).open(ub._tup) }
+    HPyTupleBuilder { _tup: info.builders.lock().unwrap_or_else(|e| e.into_inner()).open(ub._tup, size) }
 }
 
 unsafe extern "C" fn TupleBuilder_Set(dctx: *mut HPyContext, b: HPyTupleBuilder, index: HPy_ssize_t, item: HPy) {
     let c = enter(dctx, "TupleBuilder_Set");
     let info = c.info();
-    let Some(ub) = builder(info, b._tup, "TupleBuilder_Set") else { return };
+    let Some(ub) = builder(info, b._tup, index, "TupleBuilder_Set") else { return };
     let Ok(uitem) = info.unwrap(item, "TupleBuilder_Set") else { return };
     let u = info.uctx();
     c.call_universal(|| ((*u).ctx_TupleBuilder_Set)(u, HPyTupleBuilder { _tup: ub }, index, uitem))
@@ -508,19 +520,25 @@ unsafe extern "C" fn TupleBuilder_Build(dctx: *mut HPyContext, b: HPyTupleBuilde
     let c = enter(dctx, "TupleBuilder_Build");
     let info = c.info();
     let u = info.uctx();
-    let Some(ub) = consume(info, b._tup, "TupleBuilder_Build") else {
+    let Some(closed) = consume(info, b._tup, "TupleBuilder_Build") else {
         no_memory_unless_raised(u);
         return HPy::NULL;
     };
-    info.open(c.call_universal(|| ((*u).ctx_TupleBuilder_Build)(u, HPyTupleBuilder { _tup: ub })))
+    let ub = HPyTupleBuilder { _tup: closed.ub };
+    if let Some(index) = closed.bad_index {
+        c.call_universal(|| ((*u).ctx_TupleBuilder_Cancel)(u, ub));
+        bad_index(info, "HPyTupleBuilder", index, closed.size);
+        return HPy::NULL;
+    }
+    info.open(c.call_universal(|| ((*u).ctx_TupleBuilder_Build)(u, ub)))
 }
 
 unsafe extern "C" fn TupleBuilder_Cancel(dctx: *mut HPyContext, b: HPyTupleBuilder) {
     let c = enter(dctx, "TupleBuilder_Cancel");
     let info = c.info();
     let u = info.uctx();
-    if let Some(ub) = consume(info, b._tup, "TupleBuilder_Cancel") {
-        c.call_universal(|| ((*u).ctx_TupleBuilder_Cancel)(u, HPyTupleBuilder { _tup: ub }))
+    if let Some(closed) = consume(info, b._tup, "TupleBuilder_Cancel") {
+        c.call_universal(|| ((*u).ctx_TupleBuilder_Cancel)(u, HPyTupleBuilder { _tup: closed.ub }))
     }
 }
 

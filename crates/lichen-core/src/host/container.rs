@@ -1,8 +1,9 @@
 //! Host operations behind the container context functions (list, dict,
-//! tuple). Builders and trackers are the core's own (see
-//! `crate::builder`, `crate::tracker`); they only need `list_from_array`
-//! and `tuple_from_array` from the VM.
+//! tuple) and behind list and tuple builders. Trackers are the core's own
+//! (see `crate::tracker`).
 
+use super::ObjectHost;
+use crate::builder::{Builder, BuilderKind};
 use core::ffi::c_int;
 use lichen_abi::*;
 
@@ -25,4 +26,73 @@ pub trait ContainerHost {
     fn dict_keys(dict: HPy) -> HPy;
     /// A shallow copy of a dict (checked by the core), as a plain dict.
     fn dict_copy(dict: HPy) -> HPy;
+}
+
+/// List and tuple builders. A builder value is a nonzero `isize` that the
+/// host makes up and the core only passes back (never 0 or -1, the core's
+/// failure values, see `crate::builder`).
+///
+/// The default keeps the items in a boxed host-neutral [`Builder`] and makes
+/// the list or tuple at `Build`; a host that can fill its own list or tuple
+/// in place (as CPython can) overrides all four methods together.
+pub trait BuilderHost: ObjectHost + ContainerHost {
+    /// A builder with `size` empty slots; `NO_MEMORY` (0) when memory ran
+    /// out, with no exception set.
+    fn builder_new(_kind: BuilderKind, size: usize) -> isize {
+        match Builder::new(size) {
+            Some(builder) => Box::into_raw(Box::new(builder)) as isize,
+            None => crate::builder::NO_MEMORY,
+        }
+    }
+
+    /// Stores a new reference to `item` (which may be NULL: the slot is
+    /// then empty) in slot `index`, releasing what the slot held. An index
+    /// out of range is ignored (HPy leaves it undefined; debug mode reports
+    /// it).
+    ///
+    /// # Safety
+    /// `b` is a live builder of `kind` made by `builder_new`.
+    unsafe fn builder_set(_kind: BuilderKind, b: isize, index: HPy_ssize_t, item: HPy) {
+        // SAFETY (caller): `b` is a live boxed builder from `builder_new`.
+        let builder = unsafe { &mut *(b as *mut Builder) };
+        let owned = if item.is_null() { item } else { Self::dup(item) };
+        let given_back = builder.set(index, owned);
+        if !given_back.is_null() {
+            Self::close(given_back);
+        }
+    }
+
+    /// Ends the builder: the list or tuple (or NULL with an exception when
+    /// the host could not make it), or `Err(index)` of the first slot that
+    /// holds no item, with no exception set.
+    ///
+    /// # Safety
+    /// As for `builder_set`; `b` is dead afterwards.
+    unsafe fn builder_build(kind: BuilderKind, b: isize) -> Result<HPy, usize> {
+        // SAFETY (caller): a live boxed builder, ended here.
+        let builder = unsafe { Box::from_raw(b as *mut Builder) };
+        let empty = builder.first_empty();
+        let items = builder.into_items();
+        let result = match (empty, kind) {
+            (Some(index), _) => Err(index),
+            (None, BuilderKind::List) => Ok(Self::list_from_array(&items)),
+            (None, BuilderKind::Tuple) => Ok(Self::tuple_from_array(&items)),
+        };
+        for h in items.into_iter().filter(|h| !h.is_null()) {
+            Self::close(h);
+        }
+        result
+    }
+
+    /// Ends the builder without building, releasing its items.
+    ///
+    /// # Safety
+    /// As for `builder_build`.
+    unsafe fn builder_cancel(_kind: BuilderKind, b: isize) {
+        // SAFETY (caller): a live boxed builder, ended here.
+        let builder = unsafe { Box::from_raw(b as *mut Builder) };
+        for h in builder.into_items().into_iter().filter(|h| !h.is_null()) {
+            Self::close(h);
+        }
+    }
 }

@@ -3,7 +3,8 @@
 use super::*;
 use core::ffi::c_int;
 use lichen_abi::HPy_ssize_t;
-use lichen_core::host::ContainerHost;
+use lichen_core::builder::{BuilderKind, NO_MEMORY};
+use lichen_core::host::{BuilderHost, ContainerHost};
 
 impl ContainerHost for CPython {
     #[inline]
@@ -77,5 +78,81 @@ impl ContainerHost for CPython {
     fn dict_copy(dict: HPy) -> HPy {
         // SAFETY: as for `dict_keys`.
         unsafe { py2h(ffi::PyDict_Copy(h2py(dict))) }
+    }
+}
+
+/// A builder is the list or tuple being filled, owned by the builder: its
+/// slots start NULL (CPython allows that while an object is being built;
+/// list and tuple deallocation skip NULL slots), `Set` stores into them and
+/// `Build` hands the object out once no slot is NULL.
+impl BuilderHost for CPython {
+    fn builder_new(kind: BuilderKind, size: usize) -> isize {
+        let Ok(size) = ffi::Py_ssize_t::try_from(size) else { return NO_MEMORY };
+        // SAFETY: the GIL is held.
+        let obj = unsafe {
+            match kind {
+                BuilderKind::List => ffi::PyList_New(size),
+                BuilderKind::Tuple => ffi::PyTuple_New(size),
+            }
+        };
+        if obj.is_null() {
+            // `New` never raises: `Build` reports the MemoryError.
+            // SAFETY: the GIL is held.
+            unsafe { ffi::PyErr_Clear() };
+            return NO_MEMORY;
+        }
+        obj as isize
+    }
+
+    unsafe fn builder_set(kind: BuilderKind, b: isize, index: HPy_ssize_t, item: HPy) {
+        let obj = b as *mut ffi::PyObject;
+        // SAFETY (caller): `obj` is the live list or tuple from
+        // `builder_new`, owned by the builder; the GIL is held.
+        unsafe {
+            if index < 0 || index >= ffi::Py_SIZE(obj) {
+                return;
+            }
+            let new = h2py(item);
+            ffi::Py_XINCREF(new);
+            let place = slot(kind, obj, index);
+            let old = core::mem::replace(&mut *place, new);
+            // Last: dropping the old item may run arbitrary code.
+            ffi::Py_XDECREF(old);
+        }
+    }
+
+    unsafe fn builder_build(kind: BuilderKind, b: isize) -> Result<HPy, usize> {
+        let obj = b as *mut ffi::PyObject;
+        // SAFETY (caller): as in `builder_set`; the builder's reference
+        // becomes the result's, or is dropped.
+        unsafe {
+            let len = ffi::Py_SIZE(obj);
+            match (0..len).find(|&i| (*slot(kind, obj, i)).is_null()) {
+                None => Ok(py2h(obj)),
+                Some(index) => {
+                    ffi::Py_DECREF(obj);
+                    Err(index as usize)
+                }
+            }
+        }
+    }
+
+    unsafe fn builder_cancel(_kind: BuilderKind, b: isize) {
+        // SAFETY (caller): the builder's own reference, dropped once.
+        unsafe { ffi::Py_DECREF(b as *mut ffi::PyObject) }
+    }
+}
+
+/// The address of item `index` (in range) of a list or tuple.
+///
+/// # Safety
+/// `obj` is a live list (for `List`) or tuple (for `Tuple`); the GIL is held.
+unsafe fn slot(kind: BuilderKind, obj: *mut ffi::PyObject, index: ffi::Py_ssize_t) -> *mut *mut ffi::PyObject {
+    // SAFETY (caller): the item arrays of lists and tuples hold Py_SIZE slots.
+    unsafe {
+        match kind {
+            BuilderKind::List => (*(obj as *mut ffi::PyListObject)).ob_item.offset(index),
+            BuilderKind::Tuple => (*(obj as *mut ffi::PyTupleObject)).ob_item.as_mut_ptr().offset(index),
+        }
     }
 }
