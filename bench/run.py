@@ -101,8 +101,12 @@ def worker(args):
     cls_name, meth_name = args.bench.split("::")
     method = getattr(getattr(test_microbench, cls_name)(), meth_name)
 
+    timer_class = Timer
+    if args.callgrind_module:
+        timer_class = callgrind_timer(args.callgrind_module)
+
     def run_once(n):
-        timer = Timer()
+        timer = timer_class()
         fixtures = {"simple": simple, "timer": timer, "N": n, "api": api}
         params = inspect.signature(method).parameters
         method(**{name: fixtures[name] for name in params})
@@ -111,6 +115,25 @@ def worker(args):
     run_once(max(1, args.N // 10))  # warm-up
     times = [run_once(args.N) for _ in range(args.reps)]
     print(json.dumps({"times": times}))
+
+
+def callgrind_timer(module_dir):
+    """A Timer that also has callgrind count exactly its ``with`` block (for
+    bench/callgrind.py): instrumentation is on and the counters are zeroed
+    on entry; on exit the counts are dumped and instrumentation goes off."""
+    sys.path.insert(0, module_dir)
+    import _lichen_callgrind as requests
+
+    class CallgrindTimer(Timer):
+        def __enter__(self):
+            super().__enter__()
+            requests.start()
+
+        def __exit__(self, *exc):
+            requests.stop()
+            super().__exit__(*exc)
+
+    return CallgrindTimer
 
 
 # --- driver ----------------------------------------------------------------
@@ -211,6 +234,7 @@ def main(argv=None):
     parser.add_argument("--bench", help=argparse.SUPPRESS)
     parser.add_argument("--build-dir", help=argparse.SUPPRESS)
     parser.add_argument("--microbench-dir", help=argparse.SUPPRESS)
+    parser.add_argument("--callgrind-module", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         return worker(args)
