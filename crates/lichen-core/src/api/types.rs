@@ -129,45 +129,49 @@ macro_rules! simple_signatures {
     };
 }
 
-/// Handles for `objs`, in a stack buffer when they are few.
-struct ArgHandles<H: Host> {
-    small: [HPy; 8],
-    large: Vec<HPy>,
-    len: usize,
-    _host: core::marker::PhantomData<H>,
+/// Handles for `objs`: the array itself when the host's handles are its
+/// objects, else converted ones, in a stack buffer when they are few.
+enum ArgHandles<'a, H: Host> {
+    InPlace(&'a [HPy]),
+    Small([HPy; 8], usize, core::marker::PhantomData<H>),
+    Large(Vec<HPy>),
 }
 
-impl<H: Host> ArgHandles<H> {
-    unsafe fn new(objs: &[Obj]) -> Self {
-        let mut this = ArgHandles {
-            small: [HPy::NULL; 8],
-            large: Vec::new(),
-            len: objs.len(),
-            _host: core::marker::PhantomData,
-        };
-        if objs.len() <= this.small.len() {
-            for (slot, &o) in this.small.iter_mut().zip(objs) {
+impl<'a, H: Host> ArgHandles<'a, H> {
+    unsafe fn new(objs: &'a [Obj]) -> Self {
+        if let Some(handles) = H::trampoline_args_in_place(objs) {
+            return ArgHandles::InPlace(handles);
+        }
+        if objs.len() <= 8 {
+            let mut small = [HPy::NULL; 8];
+            for (slot, &o) in small.iter_mut().zip(objs) {
                 *slot = H::trampoline_arg(o);
             }
+            ArgHandles::Small(small, objs.len(), core::marker::PhantomData)
         } else {
-            this.large = objs.iter().map(|&o| H::trampoline_arg(o)).collect();
+            ArgHandles::Large(objs.iter().map(|&o| H::trampoline_arg(o)).collect())
         }
-        this
+    }
+
+    fn as_slice(&self) -> &[HPy] {
+        match self {
+            ArgHandles::InPlace(handles) => handles,
+            ArgHandles::Small(small, len, _) => &small[..*len],
+            ArgHandles::Large(large) => large,
+        }
     }
 
     fn as_ptr(&self) -> *const HPy {
-        if self.len <= self.small.len() {
-            self.small.as_ptr()
-        } else {
-            self.large.as_ptr()
-        }
+        self.as_slice().as_ptr()
     }
 }
 
-impl<H: Host> Drop for ArgHandles<H> {
+impl<H: Host> Drop for ArgHandles<'_, H> {
     fn drop(&mut self) {
-        let handles = if self.len <= self.small.len() { &self.small[..self.len] } else { &self.large[..] };
-        for &h in handles {
+        if let ArgHandles::InPlace(_) = self {
+            return;
+        }
+        for &h in self.as_slice() {
             H::trampoline_arg_done(h);
         }
     }

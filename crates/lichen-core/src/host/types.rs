@@ -26,6 +26,13 @@ pub trait TypeHost {
     unsafe fn trampoline_arg(obj: Obj) -> HPy;
     /// The end of the call that [`TypeHost::trampoline_arg`] lent `h` for.
     fn trampoline_arg_done(h: HPy);
+    /// The objects of a trampoline's argument array as handles in place,
+    /// when [`TypeHost::trampoline_arg`] of every object is its own bits
+    /// and needs no `trampoline_arg_done`: then the array is passed on
+    /// without a copy. `None` (the default): the core converts each one.
+    fn trampoline_args_in_place(_objs: &[Obj]) -> Option<&[HPy]> {
+        None
+    }
     /// The object a trampoline returns for a handle an implementation
     /// returned, taking the handle over (NULL stays NULL).
     fn trampoline_result(h: HPy) -> Obj;

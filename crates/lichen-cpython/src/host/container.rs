@@ -105,34 +105,32 @@ impl BuilderHost for CPython {
     }
 
     unsafe fn builder_set(kind: BuilderKind, b: isize, index: HPy_ssize_t, item: HPy) {
-        let obj = b as *mut ffi::PyObject;
-        // SAFETY (caller): `obj` is the live list or tuple from
-        // `builder_new`, owned by the builder; the GIL is held.
+        // SAFETY (caller): `b` is the live list or tuple from `builder_new`,
+        // owned by the builder; the GIL is held.
+        let items = unsafe { items_mut(kind, b as *mut ffi::PyObject) };
+        let Some(place) = usize::try_from(index).ok().and_then(|i| items.get_mut(i)) else { return };
+        let new = h2py(item);
+        // SAFETY: `new` is NULL or a live object the caller lends us; the
+        // slot's old item (NULL or owned by the builder) is dropped last,
+        // since that may run arbitrary code.
         unsafe {
-            if index < 0 || index >= ffi::Py_SIZE(obj) {
-                return;
-            }
-            let new = h2py(item);
             ffi::Py_XINCREF(new);
-            let place = slot(kind, obj, index);
-            let old = core::mem::replace(&mut *place, new);
-            // Last: dropping the old item may run arbitrary code.
+            let old = core::mem::replace(place, new);
             ffi::Py_XDECREF(old);
         }
     }
 
     unsafe fn builder_build(kind: BuilderKind, b: isize) -> Result<HPy, usize> {
         let obj = b as *mut ffi::PyObject;
-        // SAFETY (caller): as in `builder_set`; the builder's reference
-        // becomes the result's, or is dropped.
-        unsafe {
-            let len = ffi::Py_SIZE(obj);
-            match (0..len).find(|&i| (*slot(kind, obj, i)).is_null()) {
-                None => Ok(py2h(obj)),
-                Some(index) => {
-                    ffi::Py_DECREF(obj);
-                    Err(index as usize)
-                }
+        // SAFETY (caller): as in `builder_set`.
+        let items = unsafe { items_mut(kind, obj) };
+        match items.iter().position(|item| item.is_null()) {
+            // The builder's reference becomes the result's.
+            None => Ok(py2h(obj)),
+            Some(index) => {
+                // SAFETY: the builder's own reference, dropped once.
+                unsafe { ffi::Py_DECREF(obj) };
+                Err(index)
             }
         }
     }
@@ -143,16 +141,23 @@ impl BuilderHost for CPython {
     }
 }
 
-/// The address of item `index` (in range) of a list or tuple.
+/// The item array of a list or tuple (NULL slots included).
 ///
 /// # Safety
-/// `obj` is a live list (for `List`) or tuple (for `Tuple`); the GIL is held.
-unsafe fn slot(kind: BuilderKind, obj: *mut ffi::PyObject, index: ffi::Py_ssize_t) -> *mut *mut ffi::PyObject {
-    // SAFETY (caller): the item arrays of lists and tuples hold Py_SIZE slots.
+/// `obj` is a live list (for `List`) or tuple (for `Tuple`) that nothing
+/// else uses while the slice lives; the GIL is held.
+unsafe fn items_mut<'a>(kind: BuilderKind, obj: *mut ffi::PyObject) -> &'a mut [*mut ffi::PyObject] {
+    // SAFETY (caller): lists and tuples hold Py_SIZE item slots, at
+    // `ob_item` (a pointer for lists, NULL when empty; inline for tuples).
     unsafe {
-        match kind {
-            BuilderKind::List => (*(obj as *mut ffi::PyListObject)).ob_item.offset(index),
-            BuilderKind::Tuple => (*(obj as *mut ffi::PyTupleObject)).ob_item.as_mut_ptr().offset(index),
+        let len = ffi::Py_SIZE(obj) as usize;
+        let items = match kind {
+            BuilderKind::List => (*(obj as *mut ffi::PyListObject)).ob_item,
+            BuilderKind::Tuple => (*(obj as *mut ffi::PyTupleObject)).ob_item.as_mut_ptr(),
+        };
+        if len == 0 {
+            return &mut [];
         }
+        core::slice::from_raw_parts_mut(items, len)
     }
 }

@@ -49,6 +49,13 @@ impl TypeHost for CPython {
     fn trampoline_arg_done(_h: HPy) {}
 
     #[inline(always)]
+    fn trampoline_args_in_place(objs: &[Obj]) -> Option<&[HPy]> {
+        // SAFETY: a handle is the object's address (`py2h`), and `HPy` is a
+        // repr(C) struct of one pointer-sized integer, laid out as `Obj`.
+        Some(unsafe { core::slice::from_raw_parts(objs.as_ptr().cast::<HPy>(), objs.len()) })
+    }
+
+    #[inline(always)]
     fn trampoline_result(h: HPy) -> Obj {
         h2py(h).cast()
     }
