@@ -22,7 +22,7 @@ PYTHONS_CSV = $(subst $(space),$(comma),$(strip $(PYTHONS)))
 DEBUG_PYTHONS ?= 3.11 3.12 3.13
 DEBUG_PYTHONS_CSV = $(subst $(space),$(comma),$(strip $(filter $(DEBUG_PYTHONS),$(PYTHONS))))
 
-.PHONY: all demo test test-rust test-python test-hpy bench venvs tools clean-venvs help
+.PHONY: all demo test test-rust test-python test-hpy bench bench-callgrind venvs tools clean-venvs help
 
 all: test
 
@@ -30,6 +30,7 @@ help:
 	@echo "make demo    build examples/ once (universal ABI), run the same .so on CPython $(PYTHONS)"
 	@echo "make test    Rust tests + Lichen's Python tests + HPy 0.9.0's suite (universal, hybrid)"
 	@echo "make bench   HPy's microbenchmarks on CPython $(MAIN_PYTHON): C API vs HPy runtime vs Lichen"
+	@echo "make bench-callgrind   the same, in instructions per iteration under valgrind"
 	@echo "make venvs   create/update .venv/X.Y for X.Y in $(PYTHONS)"
 
 tools:
@@ -84,6 +85,10 @@ test-hpy: venvs
 
 bench: tools .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_PYTHON)/.deps-installed
 	.venv/$(MAIN_PYTHON)/bin/python bench/run.py --python $(MAIN_PYTHON)
+
+# The same benchmarks counted in instructions under valgrind (deterministic).
+bench-callgrind: tools .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_PYTHON)/.deps-installed
+	.venv/$(MAIN_PYTHON)/bin/python bench/callgrind.py --python $(MAIN_PYTHON)
 
 clean-venvs:
 	rm -rf .venv

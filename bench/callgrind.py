@@ -170,14 +170,17 @@ def main(argv=None):
     return 0
 
 
-def ir(value):
+def ir(row, runtime):
+    if runtime not in row:
+        return "%9s" % "-"
+    value = row[runtime][0]
     return "%9.0f" % value if value is not None else "%9s" % "failed"
 
 
 def format_row(bench, row):
-    get = lambda r: row.get(r, (None, None))[0]
-    cpy, hpy, lichen = get("cpy"), get("hpy"), get("lichen")
-    line = "%-42s %s %s %s %s %s %s" % (bench, ir(cpy), ir(hpy), ir(lichen), run.ratio(hpy, cpy),
+    cpy, hpy, lichen = (row.get(r, (None, None))[0] for r in RUNTIMES)
+    line = "%-42s %s %s %s %s %s %s" % (bench, ir(row, "cpy"), ir(row, "hpy"), ir(row, "lichen"),
+                                         run.ratio(hpy, cpy),
                                          run.ratio(lichen, cpy), run.ratio(lichen, hpy, 8))
     for runtime, (_, failure) in row.items():
         if failure:
