@@ -105,6 +105,7 @@ pub unsafe extern "C" fn Tuple_FromArray<H: Host>(_ctx: *mut HPyContext, items: 
 
 /// A new builder: the host's value, or one of the failure values that
 /// `Build` reports.
+#[inline]
 fn builder_new<H: Host>(kind: BuilderKind, size: HPy_ssize_t) -> isize {
     match usize::try_from(size) {
         Ok(size) => H::builder_new(kind, size),
@@ -113,6 +114,7 @@ fn builder_new<H: Host>(kind: BuilderKind, size: HPy_ssize_t) -> isize {
 }
 
 /// A failed builder ignores items: `Build` reports its failure.
+#[inline]
 fn builder_set<H: Host>(kind: BuilderKind, b: isize, index: HPy_ssize_t, item: HPy) {
     if is_live(b) {
         // SAFETY: a live builder value came from `H::builder_new`; using
@@ -122,6 +124,7 @@ fn builder_set<H: Host>(kind: BuilderKind, b: isize, index: HPy_ssize_t, item: H
     }
 }
 
+#[inline]
 fn builder_build<H: Host>(kind: BuilderKind, b: isize) -> HPy {
     match b {
         NO_MEMORY => {
@@ -145,6 +148,7 @@ fn builder_error<H: Host>(message: String) -> HPy {
 
 /// Ends a builder without building; HPy reports nothing here, since a
 /// builder is usually cancelled while another error is being handled.
+#[inline]
 fn builder_cancel<H: Host>(kind: BuilderKind, b: isize) {
     if is_live(b) {
         // SAFETY: as in `builder_set`.

@@ -86,6 +86,7 @@ impl ContainerHost for CPython {
 /// list and tuple deallocation skip NULL slots), `Set` stores into them and
 /// `Build` hands the object out once no slot is NULL.
 impl BuilderHost for CPython {
+    #[inline]
     fn builder_new(kind: BuilderKind, size: usize) -> isize {
         let Ok(size) = ffi::Py_ssize_t::try_from(size) else { return NO_MEMORY };
         // SAFETY: the GIL is held.
@@ -104,6 +105,7 @@ impl BuilderHost for CPython {
         obj as isize
     }
 
+    #[inline]
     unsafe fn builder_set(kind: BuilderKind, b: isize, index: HPy_ssize_t, item: HPy) {
         // SAFETY (caller): `b` is the live list or tuple from `builder_new`,
         // owned by the builder; the GIL is held.
@@ -120,6 +122,7 @@ impl BuilderHost for CPython {
         }
     }
 
+    #[inline]
     unsafe fn builder_build(kind: BuilderKind, b: isize) -> Result<HPy, usize> {
         let obj = b as *mut ffi::PyObject;
         // SAFETY (caller): as in `builder_set`.
@@ -146,6 +149,7 @@ impl BuilderHost for CPython {
 /// # Safety
 /// `obj` is a live list (for `List`) or tuple (for `Tuple`) that nothing
 /// else uses while the slice lives; the GIL is held.
+#[inline]
 unsafe fn items_mut<'a>(kind: BuilderKind, obj: *mut ffi::PyObject) -> &'a mut [*mut ffi::PyObject] {
     // SAFETY (caller): lists and tuples hold Py_SIZE item slots, at
     // `ob_item` (a pointer for lists, NULL when empty; inline for tuples).
