@@ -6,7 +6,7 @@
 //! universal mode does not recognise a builder used after `Build` or a
 //! tracker used after `Close`; the debug mode does.
 
-use crate::builder::{empty_slot_message, is_live, BuilderKind, NEGATIVE_SIZE, NO_MEMORY};
+use crate::builder::{empty_slot_message, is_live, BuilderKind, NEGATIVE_SIZE};
 use crate::prelude::*;
 use crate::tracker::Tracker;
 
@@ -126,18 +126,24 @@ fn builder_set<H: Host>(kind: BuilderKind, b: isize, index: HPy_ssize_t, item: H
 
 #[inline]
 fn builder_build<H: Host>(kind: BuilderKind, b: isize) -> HPy {
-    match b {
-        NO_MEMORY => {
-            H::err_no_memory();
-            HPy::NULL
-        }
-        NEGATIVE_SIZE => builder_error::<H>(format!("{}_New: negative size", kind.api_name())),
-        // SAFETY: as in `builder_set`.
-        _ => match unsafe { H::builder_build(kind, b) } {
-            Ok(h) => h,
-            Err(index) => builder_error::<H>(empty_slot_message(kind, index)),
-        },
+    if !is_live(b) {
+        return failed_builder::<H>(kind, b);
     }
+    // SAFETY: as in `builder_set`.
+    match unsafe { H::builder_build(kind, b) } {
+        Ok(h) => h,
+        Err(index) => builder_error::<H>(empty_slot_message(kind, index)),
+    }
+}
+
+/// `Build` of a builder whose `New` failed.
+#[cold]
+fn failed_builder<H: Host>(kind: BuilderKind, b: isize) -> HPy {
+    if b == NEGATIVE_SIZE {
+        return builder_error::<H>(format!("{}_New: negative size", kind.api_name()));
+    }
+    H::err_no_memory();
+    HPy::NULL
 }
 
 #[cold]
