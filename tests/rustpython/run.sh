@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# tests/rustpython/run.sh [PYTHON_VERSION]
+#
+# Builds HPy universal extensions once with hpy.devel (from .venv/hpy-X.Y,
+# made by `scripts/venv.sh X.Y hpy`) and runs them under lichen-rustpython:
+#   - tests/rustpython/rphost.c with smoke.py, whose output must equal
+#     expected.txt;
+#   - HPy 0.9.0's docs/examples simple-example and quickstart, with the
+#     assertions of their docs/examples/tests.py.
+# Prints "N passed, N failed" and exits non-zero on any failure.
+set -uo pipefail
+v="${1:-3.11}"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+hpy_ref="${HPY_REF:-/work/hpy-ref/hpy-0.9.0}"
+work="$root/.cache/rustpython-tests"
+py="$root/.venv/hpy-$v/bin/python"
+[ -x "$py" ] || bash "$root/scripts/venv.sh" "$v" hpy >/dev/null || exit 1
+cargo build -q -p lichen-rustpython --ignore-rust-version || exit 1
+bin="$CARGO_TARGET_DIR/debug/lichen-rustpython"
+
+rm -rf "$work" && mkdir -p "$work"
+build() {  # build NAME SRC_DIR: a universal build of the setup.py in SRC_DIR
+    mkdir -p "$work/$1" && cp -r "$2"/. "$work/$1/" &&
+        (cd "$work/$1" && "$py" setup.py -q --hpy-abi=universal build_ext --inplace >build.log 2>&1) ||
+        { echo "build of $1 failed:"; cat "$work/$1/build.log"; return 1; }
+}
+
+passed=0 failed=0
+check() {  # check NAME COMMAND...: counts a pass when COMMAND succeeds
+    local name="$1"; shift
+    if "$@"; then passed=$((passed + 1)); echo "PASS $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
+}
+
+smoke() {
+    build rphost "$root/tests/rustpython" || return 1
+    (cd "$work/rphost" && "$bin" smoke.py >out.txt 2>err.txt)
+    diff -u "$root/tests/rustpython/expected.txt" "$work/rphost/out.txt" || { cat "$work/rphost/err.txt"; return 1; }
+}
+
+examples() {
+    build simple "$hpy_ref/docs/examples/simple-example" && build quickstart "$hpy_ref/docs/examples/quickstart" || return 1
+    local script='
+import simple, quickstart
+assert simple.myabs(-42) == 42
+assert simple.myabs(42) == 42
+assert simple.double(21) == 42
+assert quickstart.say_hello() == "Hello world"
+print("examples ok")
+'
+    (cd "$work" && PYTHONPATH="$work/simple:$work/quickstart" "$bin" -c "$script")
+}
+
+check smoke smoke
+check docs-examples examples
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
