@@ -2,6 +2,7 @@
  * function per method signature, plus calls into the object, number, text,
  * container and error areas of the context. */
 #include "hpy.h"
+#include <stdlib.h>
 
 HPyDef_METH(hello, "hello", HPyFunc_NOARGS)
 static HPy hello_impl(HPyContext *ctx, HPy self)
@@ -154,18 +155,97 @@ static HPy bytes_len_impl(HPyContext *ctx, HPy self, HPy arg)
     return HPyLong_FromSsize_t(ctx, c);
 }
 
-/* make_type(): a type from a spec, which the RustPython host cannot make yet. */
-typedef struct { long x; } PointObject;
+/* Point: a type from a spec, with native storage, a member, a getset, a
+ * method and slots. */
+typedef struct { long x; long y; HPyField tag; } PointObject;
+HPyType_HELPERS(PointObject)
+
+HPyDef_MEMBER(Point_x, "x", HPyMember_LONG, offsetof(PointObject, x))
+HPyDef_MEMBER(Point_y, "y", HPyMember_LONG, offsetof(PointObject, y), .readonly=1)
+
+HPyDef_SLOT(Point_new, HPy_tp_new)
+static HPy Point_new_impl(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs, HPy kw)
+{
+    long x = 0, y = 0;
+    if (!HPyArg_Parse(ctx, NULL, args, nargs, "|ll", &x, &y))
+        return HPy_NULL;
+    PointObject *p;
+    HPy h = HPy_New(ctx, cls, &p);
+    if (HPy_IsNull(h))
+        return HPy_NULL;
+    p->x = x;
+    p->y = y;
+    return h;
+}
+
+HPyDef_SLOT(Point_repr, HPy_tp_repr)
+static HPy Point_repr_impl(HPyContext *ctx, HPy self)
+{
+    PointObject *p = PointObject_AsStruct(ctx, self);
+    return HPyUnicode_FromFormat(ctx, "Point(%ld, %ld)", p->x, p->y);
+}
+
+HPyDef_SLOT(Point_add, HPy_nb_add)
+static HPy Point_add_impl(HPyContext *ctx, HPy a, HPy b)
+{
+    HPy type = HPy_Type(ctx, a);
+    if (!HPy_TypeCheck(ctx, b, type)) {
+        HPy_Close(ctx, type);
+        return HPy_Dup(ctx, ctx->h_NotImplemented);
+    }
+    PointObject *pa = PointObject_AsStruct(ctx, a), *pb = PointObject_AsStruct(ctx, b), *r;
+    HPy h = HPy_New(ctx, type, &r);
+    HPy_Close(ctx, type);
+    if (HPy_IsNull(h))
+        return HPy_NULL;
+    r->x = pa->x + pb->x;
+    r->y = pa->y + pb->y;
+    return h;
+}
+
+HPyDef_METH(Point_norm1, "norm1", HPyFunc_NOARGS)
+static HPy Point_norm1_impl(HPyContext *ctx, HPy self)
+{
+    PointObject *p = PointObject_AsStruct(ctx, self);
+    return HPyLong_FromLong(ctx, labs(p->x) + labs(p->y));
+}
+
+HPyDef_GETSET(Point_tag, "tag")
+static HPy Point_tag_get(HPyContext *ctx, HPy self, void *closure)
+{
+    PointObject *p = PointObject_AsStruct(ctx, self);
+    if (HPyField_IsNull(p->tag))
+        return HPy_Dup(ctx, ctx->h_None);
+    return HPyField_Load(ctx, self, p->tag);
+}
+
+static int Point_tag_set(HPyContext *ctx, HPy self, HPy value, void *closure)
+{
+    PointObject *p = PointObject_AsStruct(ctx, self);
+    HPyField_Store(ctx, self, &p->tag, value);
+    return 0;
+}
+
+HPyDef_SLOT(Point_traverse, HPy_tp_traverse)
+static int Point_traverse_impl(void *self, HPyFunc_visitproc visit, void *arg)
+{
+    PointObject *p = (PointObject *)self;
+    HPy_VISIT(&p->tag);
+    return 0;
+}
+
+static HPyDef *Point_defines[] = {
+    &Point_x, &Point_y, &Point_new, &Point_repr, &Point_add, &Point_norm1, &Point_tag,
+    &Point_traverse, NULL
+};
+
 static HPyType_Spec Point_spec = {
     .name = "rphost.Point",
     .basicsize = sizeof(PointObject),
+    .builtin_shape = PointObject_SHAPE,
+    .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE | HPy_TPFLAGS_HAVE_GC,
+    .defines = Point_defines,
 };
-
-HPyDef_METH(make_type, "make_type", HPyFunc_NOARGS)
-static HPy make_type_impl(HPyContext *ctx, HPy self)
-{
-    return HPyType_FromSpec(ctx, &Point_spec, NULL);
-}
 
 static HPyGlobal counter_name;
 
@@ -178,7 +258,9 @@ static int exec_mod_impl(HPyContext *ctx, HPy module)
     HPy name = HPyUnicode_FromString(ctx, "counter");
     HPyGlobal_Store(ctx, &counter_name, name);
     HPy_Close(ctx, name);
-    return r;
+    if (r < 0 || !HPyHelpers_AddType(ctx, module, "Point", &Point_spec, NULL))
+        return -1;
+    return 0;
 }
 
 HPyDef_METH(global_name, "global_name", HPyFunc_NOARGS)
@@ -189,7 +271,7 @@ static HPy global_name_impl(HPyContext *ctx, HPy self)
 
 static HPyDef *module_defines[] = {
     &hello, &twice, &sum_ints, &describe, &fail, &call, &build, &info, &attr,
-    &bytes_len, &make_type, &global_name, &exec_mod, NULL
+    &bytes_len, &global_name, &exec_mod, NULL
 };
 
 static HPyGlobal *module_globals[] = { &counter_name, NULL };

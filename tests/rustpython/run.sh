@@ -5,8 +5,9 @@
 # made by `scripts/venv.sh X.Y hpy`) and runs them under lichen-rustpython:
 #   - tests/rustpython/rphost.c with smoke.py, whose output must equal
 #     expected.txt;
-#   - HPy 0.9.0's docs/examples simple-example and quickstart, with the
-#     assertions of their docs/examples/tests.py.
+#   - HPy 0.9.0's docs/examples simple-example, quickstart and
+#     hpytype-example (simple_type), with the assertions of
+#     docs/examples/tests.py.
 # Prints "N passed, N failed" and exits non-zero on any failure.
 set -uo pipefail
 v="${1:-3.11}"
@@ -39,16 +40,25 @@ smoke() {
 }
 
 examples() {
-    build simple "$hpy_ref/docs/examples/simple-example" && build quickstart "$hpy_ref/docs/examples/quickstart" || return 1
+    build simple "$hpy_ref/docs/examples/simple-example" && build quickstart "$hpy_ref/docs/examples/quickstart" &&
+        build hpytype "$hpy_ref/docs/examples/hpytype-example" || return 1
     local script='
-import simple, quickstart
+import simple, quickstart, simple_type
 assert simple.myabs(-42) == 42
 assert simple.myabs(42) == 42
 assert simple.double(21) == 42
 assert quickstart.say_hello() == "Hello world"
+p = simple_type.Point(4, 5)
+assert p.x == 4
+assert p.y == 5
+assert p.foo() == 45
+assert p.z == 1045
+p.z = 2000
+assert p.y == 960
+assert p.z == 2000
 print("examples ok")
 '
-    (cd "$work" && PYTHONPATH="$work/simple:$work/quickstart" "$bin" -c "$script")
+    (cd "$work" && PYTHONPATH="$work/simple:$work/quickstart:$work/hpytype" "$bin" -c "$script")
 }
 
 check smoke smoke

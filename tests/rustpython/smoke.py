@@ -34,6 +34,20 @@ print(error(rphost.describe, 1, 2, 3))
 print(error(rphost.call, rphost.fail, "from a nested call"))
 print(error(rphost.attr, object(), "missing"))
 print(error(rphost.bytes_len, "str"))
-# Types from specs are not built on RustPython yet: a clear error, no crash.
-print(error(rphost.make_type))
+P = rphost.Point
+p = P(3, -4)
+print(p, p.x, p.y, p.norm1(), P() + p, P.__name__, P.__module__)
+p.x = 10
+p.tag = ["t"]
+print(p, p.tag, P(1).tag, error(setattr, p, "y", 1), error(P, "a"))
+print(p + 1 if False else error(lambda: p + 1))
+
+
+class Sub(P):
+    def norm1(self):
+        return -super().norm1()
+
+
+s = Sub(1, 2)
+print(s, s.norm1(), isinstance(s, P), type(s + s).__name__)
 print("done")

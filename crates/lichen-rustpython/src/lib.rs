@@ -9,3 +9,4 @@ pub mod context;
 pub mod host;
 pub mod loader;
 pub mod module;
+pub mod typeobj;

@@ -1,7 +1,6 @@
 //! RustPython operations behind the types context functions.
 //!
-//! Types from `HPyType_Spec` are not built on this host yet: those context
-//! functions raise `NotImplementedError` naming themselves.
+//! Types from `HPyType_Spec` are made by [`crate::typeobj`].
 //!
 //! The trampoline conversions serve `CallRealFunctionFromTrampoline`, which
 //! only CPython calls (through the CPython-ABI trampolines compiled into an
@@ -11,6 +10,7 @@
 //! with a message saying why.
 
 use super::text::pinned_copy;
+use crate::typeobj;
 use super::*;
 use core::ffi::{c_char, c_int, c_void};
 use lichen_abi::*;
@@ -86,37 +86,54 @@ impl TypeHost for RustPython {
         no_trampolines()
     }
 
-    unsafe fn type_from_spec(_spec: &TypeSpec) -> HPy {
-        object::not_supported("HPyType_FromSpec", HPy::NULL)
+    unsafe fn type_from_spec(spec: &TypeSpec) -> HPy {
+        // The core does not pass the caller's context here; implementations
+        // of the type's slots and methods get the universal one.
+        // SAFETY: the spec was checked by the core for a loaded extension.
+        with_vm(|vm| result_handle(unsafe { typeobj::type_from_spec(vm, spec, crate::context::universal()) }))
     }
 
-    fn type_generic_new(_ty: HPy) -> HPy {
-        object::not_supported("HPyType_GenericNew", HPy::NULL)
+    fn type_generic_new(ty: HPy) -> HPy {
+        let mut data = core::ptr::null_mut();
+        Self::new_instance(ty, &mut data)
     }
 
-    fn new_instance(_ty: HPy, _data: &mut *mut c_void) -> HPy {
-        object::not_supported("HPy_New", HPy::NULL)
-    }
-
-    fn as_struct(_h: HPy, shape: HPyType_BuiltinShape) -> *mut c_void {
-        let name = match shape {
-            HPyType_BuiltinShape::Legacy => "HPy_AsStruct_Legacy",
-            HPyType_BuiltinShape::Type => "HPy_AsStruct_Type",
-            HPyType_BuiltinShape::Long => "HPy_AsStruct_Long",
-            HPyType_BuiltinShape::Float => "HPy_AsStruct_Float",
-            HPyType_BuiltinShape::Unicode => "HPy_AsStruct_Unicode",
-            HPyType_BuiltinShape::Tuple => "HPy_AsStruct_Tuple",
-            HPyType_BuiltinShape::List => "HPy_AsStruct_List",
-            _ => "HPy_AsStruct_Object",
+    fn new_instance(ty: HPy, data: &mut *mut c_void) -> HPy {
+        let Some(t) = as_type(ty, "HPy_New arg 1 must be a type") else {
+            return HPy::NULL;
         };
-        object::not_supported(name, core::ptr::null_mut())
+        let Some(info) = typeobj::info_of(t) else {
+            let message = format!("HPy_New: '{}' is not a type made by HPyType_FromSpec", t.name());
+            return fail(ExcKind::TypeError, &message, HPy::NULL);
+        };
+        with_vm(|vm| match typeobj::alloc(vm, t.to_owned(), info) {
+            Ok((obj, storage)) => {
+                *data = storage;
+                o2h(obj)
+            }
+            Err(e) => {
+                super::error::set_pending(e);
+                HPy::NULL
+            }
+        })
+    }
+
+    fn as_struct(h: HPy, _shape: HPyType_BuiltinShape) -> *mut c_void {
+        // SAFETY: the ABI requires a live handle.
+        let obj = unsafe { h2o(h) };
+        match obj.downcast_ref::<typeobj::HPyObject>() {
+            Some(o) => o.data(),
+            None => {
+                let message = format!("HPy_AsStruct: '{}' object is not an instance of an HPy type", obj.class().name());
+                fail(ExcKind::TypeError, &message, core::ptr::null_mut())
+            }
+        }
     }
 
     fn type_builtin_shape(ty: HPy) -> HPyType_BuiltinShape {
-        // Every type on this host is a RustPython type, none made from an
-        // HPy spec, which HPy calls the legacy shape.
+        // Types not made from an HPy spec have what HPy calls the legacy shape.
         match as_type(ty, "arg must be a type") {
-            Some(_) => HPyType_BuiltinShape::Legacy,
+            Some(t) => typeobj::info_of(t).map_or(HPyType_BuiltinShape::Legacy, |i| i.shape),
             None => HPyType_BuiltinShape(-2),
         }
     }
