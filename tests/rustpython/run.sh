@@ -7,7 +7,10 @@
 #     expected.txt;
 #   - HPy 0.9.0's docs/examples simple-example, quickstart and
 #     hpytype-example (simple_type), with the assertions of
-#     docs/examples/tests.py.
+#     docs/examples/tests.py;
+#   - HPy 0.9.0's proof-of-concept (pof, pofcpp, pofpackage) with test_pof.py
+#     and docs/porting-example step_03_hpy_final with its test's assertions
+#     (run by run_tests.py, which stands in for pytest).
 # Prints "N passed, N failed" and exits non-zero on any failure.
 set -uo pipefail
 v="${1:-3.11}"
@@ -61,7 +64,24 @@ print("examples ok")
     (cd "$work" && PYTHONPATH="$work/simple:$work/quickstart:$work/hpytype" "$bin" -c "$script")
 }
 
+proof_of_concept() {
+    build pof "$hpy_ref/proof-of-concept" || return 1
+    (cd "$work/pof" && "$bin" "$root/tests/rustpython/run_tests.py" test_pof)
+}
+
+porting_example() {
+    local steps="$hpy_ref/docs/porting-example/steps"
+    mkdir -p "$work/porting" &&
+        cp "$steps/setup03.py" "$steps/step_03_hpy_final.c" "$steps/test_porting_example.py" "$work/porting/" &&
+        (cd "$work/porting" && "$py" setup03.py -q --hpy-abi=universal build_ext --inplace >build.log 2>&1) ||
+        { echo "build of the porting example failed"; cat "$work/porting/build.log"; return 1; }
+    # test_leak_checker needs hpy.debug, which only exists on CPython.
+    (cd "$work/porting" && "$bin" "$root/tests/rustpython/run_tests.py" test_porting_example TestPorting test_leak_checker)
+}
+
 check smoke smoke
 check docs-examples examples
+check proof-of-concept proof_of_concept
+check porting-example porting_example
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -15,7 +15,7 @@ use lichen_core::host::ExcKind;
 use lichen_core::spec::{module_spec, ModuleSpec, SpecError};
 use rustpython_vm::builtins::PyBaseExceptionRef;
 use rustpython_vm::function::FuncArgs;
-use rustpython_vm::{AsObject, PyObject, PyObjectRef, PyResult, VirtualMachine};
+use rustpython_vm::{PyObject, PyObjectRef, PyResult, VirtualMachine};
 
 /// The exception for a refused definition.
 pub fn spec_error(vm: &VirtualMachine, e: &SpecError) -> PyBaseExceptionRef {
@@ -178,12 +178,15 @@ fn add_methods(vm: &VirtualMachine, module: &PyObjectRef, spec: &ModuleSpec, ctx
         let name = unsafe { static_text(m.name) };
         let method = Method { name, signature: m.signature, impl_, ctx };
         let owner = module.clone();
-        let func = vm.new_function(name, move |args: FuncArgs, vm: &VirtualMachine| method.call(vm, &owner, args));
-        if !m.doc.is_null() {
-            // SAFETY: the doc is a static string of the extension.
-            let doc = unsafe { static_text(m.doc) };
-            func.as_object().set_attr("__doc__", vm.ctx.new_str(doc), vm).ok();
-        }
+        // SAFETY: the doc is NULL or a static string of the extension.
+        let doc = (!m.doc.is_null()).then(|| unsafe { static_text(m.doc) });
+        let def = vm.ctx.new_method_def(
+            name,
+            move |args: FuncArgs, vm: &VirtualMachine| method.call(vm, &owner, args),
+            rustpython_vm::function::PyMethodFlags::empty(),
+            doc,
+        );
+        let func = def.build_function(vm);
         module.set_attr(name, func, vm)?;
     }
     Ok(())
