@@ -247,6 +247,65 @@ static HPyType_Spec Point_spec = {
     .defines = Point_defines,
 };
 
+/* spin(n): a CPU-bound loop that touches no Python object, for the thread
+ * scaling check: two threads calling it run in parallel on RustPython. */
+HPyDef_METH(spin, "spin", HPyFunc_O)
+static HPy spin_impl(HPyContext *ctx, HPy self, HPy arg)
+{
+    long long n = HPyLong_AsLongLong(ctx, arg);
+    if (n == -1 && HPyErr_Occurred(ctx))
+        return HPy_NULL;
+    unsigned long long x = 88172645463325252ULL;
+    for (long long i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+    }
+    return HPyLong_FromUnsignedLongLong(ctx, x & 0xffff);
+}
+
+/* Capsules: make_capsule(n) wraps a static int set to n; capsule_value(c)
+ * reads it back by name; capsules_destroyed() counts destructor calls. */
+static int capsule_ints[8];
+static long destroyed;
+static const char capsule_name[] = "rphost.int";
+
+HPyCapsule_DESTRUCTOR(count_destroyed)
+static void count_destroyed_impl(const char *name, void *pointer, void *context)
+{
+    destroyed++;
+}
+
+HPyDef_METH(make_capsule, "make_capsule", HPyFunc_O)
+static HPy make_capsule_impl(HPyContext *ctx, HPy self, HPy arg)
+{
+    long n = HPyLong_AsLong(ctx, arg);
+    if (n == -1 && HPyErr_Occurred(ctx))
+        return HPy_NULL;
+    int *slot = &capsule_ints[n & 7];
+    *slot = (int)n;
+    return HPyCapsule_New(ctx, slot, capsule_name, &count_destroyed);
+}
+
+HPyDef_METH(capsule_value, "capsule_value", HPyFunc_O)
+static HPy capsule_value_impl(HPyContext *ctx, HPy self, HPy arg)
+{
+    if (!HPyCapsule_IsValid(ctx, arg, capsule_name)) {
+        HPyErr_SetString(ctx, ctx->h_TypeError, "not an rphost.int capsule");
+        return HPy_NULL;
+    }
+    int *p = HPyCapsule_GetPointer(ctx, arg, capsule_name);
+    if (p == NULL)
+        return HPy_NULL;
+    return HPyLong_FromLong(ctx, *p);
+}
+
+HPyDef_METH(capsules_destroyed, "capsules_destroyed", HPyFunc_NOARGS)
+static HPy capsules_destroyed_impl(HPyContext *ctx, HPy self)
+{
+    return HPyLong_FromLong(ctx, destroyed);
+}
+
 static HPyGlobal counter_name;
 
 HPyDef_SLOT(exec_mod, HPy_mod_exec)
@@ -271,7 +330,7 @@ static HPy global_name_impl(HPyContext *ctx, HPy self)
 
 static HPyDef *module_defines[] = {
     &hello, &twice, &sum_ints, &describe, &fail, &call, &build, &info, &attr,
-    &bytes_len, &global_name, &exec_mod, NULL
+    &bytes_len, &spin, &make_capsule, &capsule_value, &capsules_destroyed, &global_name, &exec_mod, NULL
 };
 
 static HPyGlobal *module_globals[] = { &counter_name, NULL };

@@ -50,4 +50,8 @@ class Sub(P):
 
 s = Sub(1, 2)
 print(s, s.norm1(), isinstance(s, P), type(s + s).__name__)
+c = rphost.make_capsule(5)
+print(c, rphost.capsule_value(c), error(rphost.capsule_value, 5), type(c).__name__)
+del c
+print(rphost.capsules_destroyed())
 print("done")

@@ -5,6 +5,7 @@
 //! RustPython module whose functions call the HPy implementations directly;
 //! [`loader`] finds extension files on `sys.path` and imports them.
 
+pub mod capsule;
 pub mod context;
 pub mod host;
 pub mod loader;

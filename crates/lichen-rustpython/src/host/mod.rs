@@ -160,7 +160,7 @@ fn constant(vm: &VirtualMachine, name: &str) -> PyObjectRef {
         "ComplexType" => ty(t.complex_type),
         "BytesType" => ty(t.bytes_type),
         "MemoryViewType" => ty(t.memoryview_type),
-        "CapsuleType" => ty(t.capsule_type),
+        "CapsuleType" => crate::capsule::class().to_owned().into(),
         "SliceType" => ty(t.slice_type),
         "Builtins" => vm.builtins.dict().into(),
         // Exceptions and warnings, by their builtin names.

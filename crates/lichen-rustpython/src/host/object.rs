@@ -10,7 +10,9 @@ use lichen_abi::{
 };
 use lichen_core::host::{CapsuleField, Conversion, ExcKind, ObjectHost, ObjectKind};
 use rustpython_vm::builtins::{PyDict, PySlice, PyTuple, PyType};
+use crate::capsule::{same_name, Capsule};
 use rustpython_vm::types::PyComparisonOp;
+use rustpython_vm::PyPayload;
 
 /// Raises `NotImplementedError` for an operation this host lacks, naming
 /// the context function, and returns `err`.
@@ -33,6 +35,27 @@ fn no_c_api<T>(function: &str, err: T) -> T {
         ),
         err,
     )
+}
+
+/// The capsule behind a handle, or `ValueError` as CPython words it.
+fn capsule_of<'a>(h: HPy, function: &str) -> Option<&'a rustpython_vm::Py<Capsule>> {
+    // SAFETY: `h` is NULL or a live handle.
+    let c = unsafe { h2o_opt(h) }.and_then(|o| o.downcast_ref::<Capsule>());
+    if c.is_none() {
+        fail(ExcKind::ValueError, &format!("{function} called with invalid PyCapsule object"), ());
+    }
+    c
+}
+
+fn capsule_function(field: CapsuleField, set: bool) -> &'static str {
+    match (field, set) {
+        (CapsuleField::Pointer, false) => "HPyCapsule_GetPointer",
+        (CapsuleField::Name, false) => "HPyCapsule_GetName",
+        (CapsuleField::Context, false) => "HPyCapsule_GetContext",
+        (CapsuleField::Pointer, true) => "HPyCapsule_SetPointer",
+        (CapsuleField::Name, true) => "HPyCapsule_SetName",
+        (CapsuleField::Context, true) => "HPyCapsule_SetContext",
+    }
 }
 
 /// The comparison HPy numbers `op` (CPython's `Py_LT`..`Py_GE`).
@@ -486,35 +509,58 @@ impl ObjectHost for RustPython {
         with_vm(|vm| result_handle(vm.call_method(var, "set", (value,))))
     }
 
-    unsafe fn capsule_new(_pointer: *mut c_void, _name: *const c_char, _destructor: Option<&HPyCapsule_Destructor>) -> HPy {
-        not_supported("HPyCapsule_New", HPy::NULL)
+    unsafe fn capsule_new(pointer: *mut c_void, name: *const c_char, destructor: Option<&HPyCapsule_Destructor>) -> HPy {
+        if pointer.is_null() {
+            return fail(ExcKind::ValueError, "HPyCapsule_New called with null pointer", HPy::NULL);
+        }
+        with_vm(|vm| {
+            let cls = crate::capsule::class().to_owned();
+            result_handle(Capsule::new(pointer, name, destructor).into_ref_with_type(vm, cls))
+        })
     }
 
-    unsafe fn capsule_get(_capsule: HPy, field: CapsuleField, _name: *const c_char) -> *mut c_void {
-        let name = match field {
-            CapsuleField::Pointer => "HPyCapsule_GetPointer",
-            CapsuleField::Name => "HPyCapsule_GetName",
-            CapsuleField::Context => "HPyCapsule_GetContext",
-        };
-        not_supported(name, core::ptr::null_mut())
+    unsafe fn capsule_get(capsule: HPy, field: CapsuleField, name: *const c_char) -> *mut c_void {
+        let null = core::ptr::null_mut();
+        let Some(c) = capsule_of(capsule, capsule_function(field, false)) else { return null };
+        let p = c.parts();
+        match field {
+            CapsuleField::Pointer => {
+                // SAFETY: both names are NULL or NUL-terminated.
+                if !unsafe { same_name(p.name, name) } {
+                    return fail(ExcKind::ValueError, "HPyCapsule_GetPointer called with incorrect name", null);
+                }
+                p.pointer
+            }
+            CapsuleField::Name => p.name as *mut c_void,
+            CapsuleField::Context => p.context,
+        }
     }
 
-    unsafe fn capsule_set(_capsule: HPy, field: CapsuleField, _value: *mut c_void) -> c_int {
-        let name = match field {
-            CapsuleField::Pointer => "HPyCapsule_SetPointer",
-            CapsuleField::Name => "HPyCapsule_SetName",
-            CapsuleField::Context => "HPyCapsule_SetContext",
-        };
-        not_supported(name, -1)
-    }
-
-    fn capsule_set_destructor(_capsule: HPy, _destructor: Option<&HPyCapsule_Destructor>) -> c_int {
-        not_supported("HPyCapsule_SetDestructor", -1)
-    }
-
-    unsafe fn capsule_is_valid(_capsule: HPy, _name: *const c_char) -> c_int {
-        // No capsule can be made on this host, so none is valid.
+    unsafe fn capsule_set(capsule: HPy, field: CapsuleField, value: *mut c_void) -> c_int {
+        let Some(c) = capsule_of(capsule, capsule_function(field, true)) else { return -1 };
+        match field {
+            CapsuleField::Pointer if value.is_null() => {
+                return fail(ExcKind::ValueError, "HPyCapsule_SetPointer called with null pointer", -1);
+            }
+            CapsuleField::Pointer => c.update(|p| p.pointer = value),
+            CapsuleField::Name => c.update(|p| p.name = value as *const c_char),
+            CapsuleField::Context => c.update(|p| p.context = value),
+        }
         0
+    }
+
+    fn capsule_set_destructor(capsule: HPy, destructor: Option<&HPyCapsule_Destructor>) -> c_int {
+        let Some(c) = capsule_of(capsule, "HPyCapsule_SetDestructor") else { return -1 };
+        c.update(|p| p.destructor = destructor.and_then(|d| d.impl_));
+        0
+    }
+
+    unsafe fn capsule_is_valid(capsule: HPy, name: *const c_char) -> c_int {
+        // SAFETY: `capsule` is NULL or a live handle.
+        let Some(c) = unsafe { h2o_opt(capsule) }.and_then(|o| o.downcast_ref::<Capsule>()) else { return 0 };
+        let p = c.parts();
+        // SAFETY: both names are NULL or NUL-terminated.
+        c_int::from(!p.pointer.is_null() && unsafe { same_name(p.name, name) })
     }
 
     fn slice_unpack(slice: HPy, start: &mut HPy_ssize_t, stop: &mut HPy_ssize_t, step: &mut HPy_ssize_t) -> c_int {
