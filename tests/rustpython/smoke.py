@@ -40,7 +40,9 @@ print(p, p.x, p.y, p.norm1(), P() + p, P.__name__, P.__module__)
 p.x = 10
 p.tag = ["t"]
 print(p, p.tag, P(1).tag, error(setattr, p, "y", 1), error(P, "a"))
-print(p + 1 if False else error(lambda: p + 1))
+# RustPython names heap types by __name__ in this message, CPython by the
+# spec's dotted name: only the exception class is compared.
+print(error(lambda: p + 1).split(":")[0])
 
 
 class Sub(P):
@@ -51,7 +53,7 @@ class Sub(P):
 s = Sub(1, 2)
 print(s, s.norm1(), isinstance(s, P), type(s + s).__name__)
 c = rphost.make_capsule(5)
-print(c, rphost.capsule_value(c), error(rphost.capsule_value, 5), type(c).__name__)
+print(repr(c).startswith('<capsule object "rphost.int" at 0x'), rphost.capsule_value(c), error(rphost.capsule_value, 5), type(c).__name__)
 del c
 print(rphost.capsules_destroyed())
 print("done")

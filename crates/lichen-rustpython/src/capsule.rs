@@ -44,11 +44,13 @@ impl Capsule {}
 impl Representable for Capsule {
     fn repr_str(zelf: &Py<Self>, _vm: &VirtualMachine) -> PyResult<String> {
         let name = zelf.parts().name;
+        let address = zelf as *const Py<Self> as usize;
         Ok(if name.is_null() {
-            "<capsule object NULL>".to_owned()
+            format!("<capsule object NULL at {address:#x}>")
         } else {
             // SAFETY: a capsule's name is NUL-terminated and outlives it.
-            format!("<capsule object \"{}\">", unsafe { CStr::from_ptr(name) }.to_string_lossy())
+            let name = unsafe { CStr::from_ptr(name) }.to_string_lossy();
+            format!("<capsule object \"{name}\" at {address:#x}>")
         })
     }
 }

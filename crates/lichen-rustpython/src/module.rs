@@ -85,6 +85,9 @@ type CreateFn = unsafe extern "C" fn(*mut HPyContext, HPy) -> HPy;
 #[derive(Clone, Copy)]
 pub struct Method {
     pub name: &'static str,
+    /// How CPython names the function in its messages: `module.name` for a
+    /// module function, `Type.name` for a method.
+    pub qualname: &'static str,
     pub signature: HPyFunc_Signature,
     pub impl_: unsafe extern "C" fn() -> *mut core::ffi::c_void,
     pub ctx: Ctx,
@@ -99,13 +102,13 @@ impl Method {
     /// Calls the implementation with `self_` and the arguments of one call,
     /// per its signature.
     pub fn call(&self, vm: &VirtualMachine, self_: &PyObject, args: FuncArgs) -> PyResult {
-        let (ctx, name) = (self.ctx.0, self.name);
+        let (ctx, name, shown) = (self.ctx.0, self.name, self.qualname);
         let nargs = args.args.len();
         let no_keywords = || -> PyResult<()> {
             if args.kwargs.is_empty() {
                 Ok(())
             } else {
-                Err(vm.new_type_error(format!("{name}() takes no keyword arguments")))
+                Err(vm.new_type_error(format!("{shown}() takes no keyword arguments")))
             }
         };
         // SAFETY (the transmutes): the spec reader accepted only these four
@@ -114,7 +117,7 @@ impl Method {
             HPyFunc_Signature::NOARGS => {
                 no_keywords()?;
                 if nargs != 0 {
-                    return Err(vm.new_type_error(format!("{name}() takes no arguments ({nargs} given)")));
+                    return Err(vm.new_type_error(format!("{shown}() takes no arguments ({nargs} given)")));
                 }
                 let f: NoArgsFn = unsafe { core::mem::transmute(self.impl_) };
                 // SAFETY: `self_` outlives the call.
@@ -123,7 +126,7 @@ impl Method {
             HPyFunc_Signature::O => {
                 no_keywords()?;
                 if nargs != 1 {
-                    return Err(vm.new_type_error(format!("{name}() takes exactly one argument ({nargs} given)")));
+                    return Err(vm.new_type_error(format!("{shown}() takes exactly one argument ({nargs} given)")));
                 }
                 let f: OFn = unsafe { core::mem::transmute(self.impl_) };
                 // SAFETY: `self_` and `args` outlive the call.
@@ -169,14 +172,21 @@ unsafe fn static_text(s: *const core::ffi::c_char) -> &'static str {
     c.to_str().unwrap_or("<non-UTF-8 name>")
 }
 
-fn add_methods(vm: &VirtualMachine, module: &PyObjectRef, spec: &ModuleSpec, ctx: Ctx) -> PyResult<()> {
+/// A string that lives as long as the process, for names that RustPython
+/// keeps as `&'static str`; made once per method definition.
+pub fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+fn add_methods(vm: &VirtualMachine, module: &PyObjectRef, module_name: &str, spec: &ModuleSpec, ctx: Ctx) -> PyResult<()> {
     for m in &spec.methods {
         let Some(impl_) = m.impl_ else {
             return Err(vm.new_system_error("HPyMeth without an implementation"));
         };
         // SAFETY: the method name is a static string of the extension.
         let name = unsafe { static_text(m.name) };
-        let method = Method { name, signature: m.signature, impl_, ctx };
+        let qualname = leak(format!("{module_name}.{name}"));
+        let method = Method { name, qualname, signature: m.signature, impl_, ctx };
         let owner = module.clone();
         // SAFETY: the doc is NULL or a static string of the extension.
         let doc = (!m.doc.is_null()).then(|| unsafe { static_text(m.doc) });
@@ -253,7 +263,7 @@ pub unsafe fn create_module(
         vm.ctx.new_str(unsafe { static_text(spec.doc) })
     });
     let module: PyObjectRef = vm.new_module(name, vm.ctx.new_dict(), doc).into();
-    add_methods(vm, &module, &spec, ctx)?;
+    add_methods(vm, &module, name, &spec, ctx)?;
     run_execs(vm, &module, &spec, ctx)?;
     Ok(module)
 }

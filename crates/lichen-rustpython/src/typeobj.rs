@@ -374,7 +374,8 @@ fn add_method(vm: &VirtualMachine, class: &'static Py<PyType>, m: &HPyMeth, ctx:
     let Some(impl_) = m.impl_ else { return Err(vm.new_system_error("HPyMeth without an implementation")) };
     // SAFETY: names and docs are static strings of the extension.
     let (name, doc) = unsafe { (static_text(m.name), (!m.doc.is_null()).then(|| static_text(m.doc))) };
-    let method = Method { name, signature: m.signature, impl_, ctx };
+    let qualname = crate::module::leak(format!("{}.{name}", class.name()));
+    let method = Method { name, qualname, signature: m.signature, impl_, ctx };
     let d = native_method(vm, class, name, doc, move |vm, recv, args| method.call(vm, recv, args));
     set_class_attr(vm, class, name, d)
 }
