@@ -6,7 +6,7 @@
 #   - tests/rustpython/rphost.c with smoke.py, whose output must equal
 #     expected.txt;
 #   - HPy 0.9.0's docs/examples simple-example, quickstart and
-#     hpytype-example (simple_type), with the assertions of
+#     hpytype-example (simple_type, builtin_type), with the assertions of
 #     docs/examples/tests.py;
 #   - HPy 0.9.0's proof-of-concept (pof, pofcpp, pofpackage) with test_pof.py
 #     and docs/porting-example step_03_hpy_final with its test's assertions
@@ -46,7 +46,7 @@ examples() {
     build simple "$hpy_ref/docs/examples/simple-example" && build quickstart "$hpy_ref/docs/examples/quickstart" &&
         build hpytype "$hpy_ref/docs/examples/hpytype-example" || return 1
     local script='
-import simple, quickstart, simple_type
+import simple, quickstart, simple_type, builtin_type
 assert simple.myabs(-42) == 42
 assert simple.myabs(42) == 42
 assert simple.double(21) == 42
@@ -59,6 +59,12 @@ assert p.z == 1045
 p.z = 2000
 assert p.y == 960
 assert p.z == 2000
+obj = builtin_type.Dummy("hello")
+assert obj == "hello"
+obj = builtin_type.Language("hello")
+obj.lang = "en"
+assert obj == "hello"
+assert obj.lang == "en"
 print("examples ok")
 '
     (cd "$work" && PYTHONPATH="$work/simple:$work/quickstart:$work/hpytype" "$bin" -c "$script")

@@ -142,6 +142,50 @@ impl Drop for HPyObject {
     }
 }
 
+/// The extension's struct for an instance of an HPy type whose base is a
+/// builtin type other than `object` (a `str` subclass, say): RustPython
+/// gives such instances the builtin's payload, so the struct lives in this
+/// object, kept in the instance's dict under [`STORAGE_KEY`] and made
+/// (zeroed) the first time it is asked for. It dies with the instance's dict,
+/// which runs `HPy_tp_destroy` and releases the fields.
+#[rustpython_vm::pyclass(module = "_lichen", name = "HPyStorage")]
+#[derive(Debug, rustpython_vm::PyPayload)]
+pub struct DictStorage {
+    inner: HPyObject,
+}
+
+#[rustpython_vm::pyclass]
+impl DictStorage {}
+
+pub const STORAGE_KEY: &str = "__lichen_hpy_struct__";
+
+/// The struct of `obj`: its payload for `HPyObject` instances, its dict's
+/// storage object for HPy types with a builtin base; `None` for objects of
+/// other types.
+pub fn struct_of(vm: &VirtualMachine, obj: &PyObject) -> PyResult<Option<*mut c_void>> {
+    if let Some(o) = obj.downcast_ref::<HPyObject>() {
+        return Ok(Some(o.data()));
+    }
+    let Some(info) = info_of(obj.class()) else { return Ok(None) };
+    let Some(dict) = obj.dict() else { return Ok(None) };
+    if let Some(existing) = dict.get_item_opt(STORAGE_KEY, vm)? {
+        if let Some(s) = existing.downcast_ref::<DictStorage>() {
+            return Ok(Some(s.inner.data()));
+        }
+    }
+    let storage = DictStorage { inner: HPyObject { storage: zeroed(info.basicsize), info } };
+    DictStorage::make_static_type();
+    let storage = storage.into_ref(&vm.ctx);
+    let data = storage.inner.data();
+    dict.set_item(STORAGE_KEY, storage.into(), vm)?;
+    Ok(Some(data))
+}
+
+fn zeroed(basicsize: usize) -> Storage {
+    let words = basicsize.div_ceil(8).max(1);
+    Storage((0..words).map(|_| UnsafeCell::new(0)).collect())
+}
+
 /// The class `HPyObject`, made on first use.
 fn base_class(_vm: &VirtualMachine) -> &'static Py<PyType> {
     HPyObject::make_static_type();
@@ -150,9 +194,13 @@ fn base_class(_vm: &VirtualMachine) -> &'static Py<PyType> {
 
 /// A new zeroed instance of `cls` and its storage.
 pub fn alloc(vm: &VirtualMachine, cls: PyTypeRef, info: Arc<TypeInfo>) -> PyResult<(PyObjectRef, *mut c_void)> {
-    let words = info.basicsize.div_ceil(8).max(1);
-    let storage = Storage((0..words).map(|_| UnsafeCell::new(0)).collect());
-    let obj = HPyObject { storage, info }.into_ref_with_type(vm, cls)?;
+    if !cls.fast_issubclass(base_class(vm)) {
+        // A builtin base makes the object; the struct comes with it.
+        let obj = cls.as_object().get_attr("__new__", vm)?.call((cls.clone(),), vm)?;
+        let data = struct_of(vm, &obj)?.ok_or_else(|| vm.new_type_error("HPy_New: no native storage"))?;
+        return Ok((obj, data));
+    }
+    let obj = HPyObject { storage: zeroed(info.basicsize), info }.into_ref_with_type(vm, cls)?;
     let data = obj.data();
     Ok((obj.into(), data))
 }
@@ -237,18 +285,11 @@ fn bases(vm: &VirtualMachine, spec: &TypeSpec) -> PyResult<Vec<PyTypeRef>> {
         };
         if t.is(vm.ctx.types.object_type) {
             out.push(base.to_owned());
-        } else if t.fast_issubclass(base) {
-            out.push(t);
         } else {
-            return Err(vm.new_exception_msg(
-                vm.ctx.exceptions.not_implemented_error.to_owned(),
-                format!(
-                    "HPyType_FromSpec: base '{}' is not an HPy type; the RustPython host can only \
-                     derive HPy types from object or from other HPy types",
-                    t.name()
-                )
-                .into(),
-            ));
+            // An HPy type, or a builtin one (str, int, ...): instances of the
+            // latter keep the extension's struct in their dict (see
+            // `DictStorage`).
+            out.push(t);
         }
     }
     if out.is_empty() {
@@ -286,6 +327,15 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
     slots.flags |= PyTypeFlags::HAS_DICT;
     if spec.flags & (1 << 10) != 0 {
         slots.flags |= PyTypeFlags::BASETYPE;
+    }
+    let builtin_base = !bases.iter().all(|b| b.fast_issubclass(base_class(vm)));
+    if builtin_base && spec.has_new {
+        return Err(vm.new_exception_msg(
+            vm.ctx.exceptions.not_implemented_error.to_owned(),
+            "HPyType_FromSpec: HPy_tp_new on a type with a builtin base other than object is not \
+             supported by the RustPython host yet"
+                .into(),
+        ));
     }
     let inherited = bases.iter().filter_map(|b| info_of(b)).map(|i| i.basicsize).max().unwrap_or(0);
     let ty = PyType::new_heap(name, bases, Default::default(), slots, metaclass, &vm.ctx)
@@ -382,8 +432,8 @@ fn add_method(vm: &VirtualMachine, class: &'static Py<PyType>, m: &HPyMeth, ctx:
 
 /// The struct of an instance, or `TypeError` for anything else.
 fn storage_of(vm: &VirtualMachine, obj: &PyObject) -> PyResult<*mut u8> {
-    match obj.downcast_ref::<HPyObject>() {
-        Some(o) => Ok(o.data().cast()),
+    match struct_of(vm, obj)? {
+        Some(p) => Ok(p.cast()),
         None => Err(vm.new_type_error(format!("'{}' object is not an HPy object", obj.class().name()))),
     }
 }

@@ -121,13 +121,17 @@ impl TypeHost for RustPython {
     fn as_struct(h: HPy, _shape: HPyType_BuiltinShape) -> *mut c_void {
         // SAFETY: the ABI requires a live handle.
         let obj = unsafe { h2o(h) };
-        match obj.downcast_ref::<typeobj::HPyObject>() {
-            Some(o) => o.data(),
-            None => {
+        with_vm(|vm| match typeobj::struct_of(vm, obj) {
+            Ok(Some(p)) => p,
+            Ok(None) => {
                 let message = format!("HPy_AsStruct: '{}' object is not an instance of an HPy type", obj.class().name());
                 fail(ExcKind::TypeError, &message, core::ptr::null_mut())
             }
-        }
+            Err(e) => {
+                super::error::set_pending(e);
+                core::ptr::null_mut()
+            }
+        })
     }
 
     fn type_builtin_shape(ty: HPy) -> HPyType_BuiltinShape {
