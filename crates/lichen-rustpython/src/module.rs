@@ -119,6 +119,7 @@ impl Method {
                 if nargs != 0 {
                     return Err(vm.new_type_error(format!("{shown}() takes no arguments ({nargs} given)")));
                 }
+                // SAFETY: the spec reader accepted this signature, which fixes the HPy function type of `impl_`.
                 let f: NoArgsFn = unsafe { core::mem::transmute(self.impl_) };
                 // SAFETY: `self_` outlives the call.
                 unsafe { f(ctx, lend(self_)) }
@@ -128,6 +129,7 @@ impl Method {
                 if nargs != 1 {
                     return Err(vm.new_type_error(format!("{shown}() takes exactly one argument ({nargs} given)")));
                 }
+                // SAFETY: the spec reader accepted this signature, which fixes the HPy function type of `impl_`.
                 let f: OFn = unsafe { core::mem::transmute(self.impl_) };
                 // SAFETY: `self_` and `args` outlive the call.
                 unsafe { f(ctx, lend(self_), lend(&args.args[0])) }
@@ -135,6 +137,7 @@ impl Method {
             HPyFunc_Signature::VARARGS => {
                 no_keywords()?;
                 let handles: Vec<HPy> = args.args.iter().map(|a| lend(a)).collect();
+                // SAFETY: the spec reader accepted this signature, which fixes the HPy function type of `impl_`.
                 let f: VarargsFn = unsafe { core::mem::transmute(self.impl_) };
                 // SAFETY: the handles' objects are owned by `args` for the call.
                 unsafe { f(ctx, lend(self_), handles.as_ptr(), nargs as HPy_ssize_t) }
@@ -147,6 +150,7 @@ impl Method {
                     handles.push(lend(v));
                 }
                 let kwnames: Option<PyObjectRef> = (!names.is_empty()).then(|| vm.ctx.new_tuple(names).into());
+                // SAFETY: the spec reader accepted this signature, which fixes the HPy function type of `impl_`.
                 let f: KeywordsFn = unsafe { core::mem::transmute(self.impl_) };
                 let kw = kwnames.as_deref().map_or(HPy::NULL, lend);
                 // SAFETY: the handles' objects are owned by `args` and

@@ -557,6 +557,7 @@ fn add_member(vm: &VirtualMachine, class: &'static Py<PyType>, m: &HPyMember) ->
                     let field = unsafe { &mut *base.add(offset).cast::<HPyField>() };
                     let old = core::mem::replace(field, HPyField::NULL);
                     if !old.is_null() {
+                        // SAFETY: a non-empty field owns one reference, released once here.
                         drop(unsafe { take_handle(HPy { _i: old._i }) });
                     }
                     Ok(())
@@ -597,6 +598,7 @@ fn add_getset(vm: &VirtualMachine, class: &'static Py<PyType>, g: &HPyGetSet, ct
             PySetterValue::Assign(v) => lend(v),
             PySetterValue::Delete => HPy::NULL,
         };
+        // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
         let r = unsafe { f(c as *mut HPyContext, lend(&obj), v, closure as *mut c_void) };
         finish_status(vm, r, name)
     };
@@ -685,77 +687,94 @@ fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
         let f: BinaryFn = unsafe { core::mem::transmute(imp) };
         add(name, Box::new(move |vm, me, args| {
             let a = exact(vm, name, &args, 1)?;
+            // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
             finish(vm, unsafe { f(ctx_of(), lend(me), lend(&a[0])) }, name)
         }))?;
         if let Some(rname) = reflected {
             add(rname, Box::new(move |vm, me, args| {
                 let a = exact(vm, rname, &args, 1)?;
+                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
                 finish(vm, unsafe { f(ctx_of(), lend(&a[0]), lend(me)) }, rname)
             }))?;
         }
         return Ok(());
     }
     if let Some(&(_, name)) = UNARY.iter().find(|(s, _)| *s == slot) {
+        // SAFETY: the slot number fixes the HPy function type of the implementation.
         let f: UnaryFn = unsafe { core::mem::transmute(imp) };
         return add(name, Box::new(move |vm, me, args| {
             exact(vm, name, &args, 0)?;
+            // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
             finish(vm, unsafe { f(ctx_of(), lend(me)) }, name)
         }));
     }
     match slot {
         HPySlot_Slot::tp_new | HPySlot_Slot::tp_traverse => Ok(()),
         HPySlot_Slot::tp_init => {
+            // SAFETY: the slot number fixes the HPy function type of the implementation.
             let f: InitFn = unsafe { core::mem::transmute(imp) };
             add("__init__", Box::new(move |vm, me, args| {
                 let kw = kw_dict(vm, &args)?;
                 let handles: Vec<HPy> = args.args.iter().map(|a| lend(a)).collect();
                 let kw_h = kw.as_deref().map_or(HPy::NULL, lend);
+                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
                 let r = unsafe { f(ctx_of(), lend(me), handles.as_ptr(), handles.len() as HPy_ssize_t, kw_h) };
                 finish_status(vm, r, "__init__").map(|()| vm.ctx.none())
             }))
         }
         HPySlot_Slot::tp_hash => {
+            // SAFETY: the slot number fixes the HPy function type of the implementation.
             let f: HashFn = unsafe { core::mem::transmute(imp) };
             add("__hash__", Box::new(move |vm, me, args| {
                 exact(vm, "__hash__", &args, 0)?;
+                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
                 let h = unsafe { f(ctx_of(), lend(me)) };
                 check_value(vm, h == -1, "__hash__").map(|()| vm.ctx.new_int(h).into())
             }))
         }
         HPySlot_Slot::tp_richcompare => {
+            // SAFETY: the slot number fixes the HPy function type of the implementation.
             let f: RichCmpFn = unsafe { core::mem::transmute(imp) };
             for &(name, op) in RICHCMP {
                 add(name, Box::new(move |vm, me, args| {
                     let a = exact(vm, name, &args, 1)?;
+                    // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
                     finish(vm, unsafe { f(ctx_of(), lend(me), lend(&a[0]), op) }, name)
                 }))?;
             }
             Ok(())
         }
         HPySlot_Slot::nb_bool => {
+            // SAFETY: the slot number fixes the HPy function type of the implementation.
             let f: InquiryFn = unsafe { core::mem::transmute(imp) };
             add("__bool__", Box::new(move |vm, me, args| {
                 exact(vm, "__bool__", &args, 0)?;
+                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
                 let r = unsafe { f(ctx_of(), lend(me)) };
                 check_value(vm, r < 0, "__bool__").map(|()| vm.ctx.new_bool(r != 0).into())
             }))
         }
         HPySlot_Slot::sq_length | HPySlot_Slot::mp_length => {
+            // SAFETY: the slot number fixes the HPy function type of the implementation.
             let f: LenFn = unsafe { core::mem::transmute(imp) };
             add("__len__", Box::new(move |vm, me, args| {
                 exact(vm, "__len__", &args, 0)?;
+                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
                 let r = unsafe { f(ctx_of(), lend(me)) };
                 check_value(vm, r < 0, "__len__").map(|()| vm.ctx.new_int(r).into())
             }))
         }
         HPySlot_Slot::mp_subscript => {
+            // SAFETY: the slot number fixes the HPy function type of the implementation.
             let f: BinaryFn = unsafe { core::mem::transmute(imp) };
             add("__getitem__", Box::new(move |vm, me, args| {
                 let a = exact(vm, "__getitem__", &args, 1)?;
+                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
                 finish(vm, unsafe { f(ctx_of(), lend(me), lend(&a[0])) }, "__getitem__")
             }))
         }
         HPySlot_Slot::sq_item => {
+            // SAFETY: the slot number fixes the HPy function type of the implementation.
             let f: SsizeArgFn = unsafe { core::mem::transmute(imp) };
             add("__getitem__", Box::new(move |vm, me, args| {
                 let a = exact(vm, "__getitem__", &args, 1)?;
@@ -767,36 +786,44 @@ fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
                         i += n as isize;
                     }
                 }
+                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
                 finish(vm, unsafe { f(ctx_of(), lend(me), i) }, "__getitem__")
             }))
         }
         HPySlot_Slot::sq_contains => {
+            // SAFETY: the slot number fixes the HPy function type of the implementation.
             let f: ObjObjFn = unsafe { core::mem::transmute(imp) };
             add("__contains__", Box::new(move |vm, me, args| {
                 let a = exact(vm, "__contains__", &args, 1)?;
+                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
                 let r = unsafe { f(ctx_of(), lend(me), lend(&a[0])) };
                 check_value(vm, r < 0, "__contains__").map(|()| vm.ctx.new_bool(r != 0).into())
             }))
         }
         HPySlot_Slot::mp_ass_subscript => {
+            // SAFETY: the slot number fixes the HPy function type of the implementation.
             let f: ObjObjArgFn = unsafe { core::mem::transmute(imp) };
             add("__setitem__", Box::new(move |vm, me, args| {
                 let a = exact(vm, "__setitem__", &args, 2)?;
+                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
                 let r = unsafe { f(ctx_of(), lend(me), lend(&a[0]), lend(&a[1])) };
                 finish_status(vm, r, "__setitem__").map(|()| vm.ctx.none())
             }))?;
             add("__delitem__", Box::new(move |vm, me, args| {
                 let a = exact(vm, "__delitem__", &args, 1)?;
+                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
                 let r = unsafe { f(ctx_of(), lend(me), lend(&a[0]), HPy::NULL) };
                 finish_status(vm, r, "__delitem__").map(|()| vm.ctx.none())
             }))
         }
         HPySlot_Slot::nb_power | HPySlot_Slot::nb_inplace_power => {
+            // SAFETY: the slot number fixes the HPy function type of the implementation.
             let f: TernaryFn = unsafe { core::mem::transmute(imp) };
             let name = if slot == HPySlot_Slot::nb_power { "__pow__" } else { "__ipow__" };
             add(name, Box::new(move |vm, me, args| {
                 let b = args.args.first().cloned().ok_or_else(|| vm.new_type_error("pow() needs an exponent"))?;
                 let m = args.args.get(1).cloned().unwrap_or_else(|| vm.ctx.none());
+                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
                 finish(vm, unsafe { f(ctx_of(), lend(me), lend(&b), lend(&m)) }, name)
             }))
         }
@@ -829,6 +856,7 @@ fn add_call(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
         }
         let kwnames: Option<PyObjectRef> = (!names.is_empty()).then(|| vm.ctx.new_tuple(names).into());
         let kw = kwnames.as_deref().map_or(HPy::NULL, lend);
+        // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
         let r = unsafe { f(c as *mut HPyContext, lend(me), handles.as_ptr(), args.args.len(), kw) };
         finish(vm, r, "__call__")
     });
