@@ -52,6 +52,10 @@ class Sub(P):
 
 s = Sub(1, 2)
 print(s, s.norm1(), isinstance(s, P), type(s + s).__name__)
+# Descriptors check their receiver before the implementation sees its struct.
+print([error(f, *a).split(":")[0] for f, a in [
+    (P.norm1, (5,)), (P.__repr__, (5,)), (P.__add__, (5, 6)),
+    (P.__dict__["x"].__get__, (5,)), (P.__dict__["tag"].__set__, (5, 1))]])
 c = rphost.make_capsule(5)
 print(repr(c).startswith('<capsule object "rphost.int" at 0x'), rphost.capsule_value(c), error(rphost.capsule_value, 5), type(c).__name__)
 del c

@@ -396,6 +396,20 @@ fn set_class_attr(vm: &VirtualMachine, class: &'static Py<PyType>, name: &str, v
     class.as_object().set_attr(&vm.ctx.new_str(name), value, vm)
 }
 
+/// `TypeError` unless `obj` is an instance of `class`: the implementations
+/// behind a descriptor trust their receiver's struct, as under CPython,
+/// where the descriptor makes the same check.
+fn check_receiver(vm: &VirtualMachine, class: &'static Py<PyType>, name: &str, obj: &PyObject) -> PyResult<()> {
+    if obj.fast_isinstance(class) {
+        return Ok(());
+    }
+    Err(vm.new_type_error(format!(
+        "descriptor '{name}' for '{}' objects doesn't apply to a '{}' object",
+        class.name(),
+        obj.class().name()
+    )))
+}
+
 /// A method descriptor named `name` that calls `f` with the receiver and
 /// the rest of the arguments.
 fn native_method(
@@ -412,6 +426,7 @@ fn native_method(
                 return Err(vm.new_type_error(format!("descriptor '{name}' needs an argument")));
             }
             let receiver = args.args.remove(0);
+            check_receiver(vm, class, name, &receiver)?;
             f(vm, &receiver, args)
         },
         PyMethodFlags::METHOD,
@@ -539,11 +554,13 @@ fn add_member(vm: &VirtualMachine, class: &'static Py<PyType>, m: &HPyMember) ->
     let name = unsafe { static_text(m.name) };
     let (kind, offset, readonly) = (m.type_, m.offset as usize, m.readonly != 0);
     let getter = move |obj: PyObjectRef, vm: &VirtualMachine| -> PyResult {
+        check_receiver(vm, class, name, &obj)?;
         let base = storage_of(vm, &obj)?;
         // SAFETY: the spec declares a field of `kind` at `offset` of the struct.
         unsafe { read_member(vm, kind, base.add(offset)) }
     };
     let setter = move |obj: PyObjectRef, value: PySetterValue, vm: &VirtualMachine| -> PyResult<()> {
+        check_receiver(vm, class, name, &obj)?;
         if readonly {
             return Err(vm.new_attribute_error("readonly attribute"));
         }
@@ -580,6 +597,7 @@ fn add_getset(vm: &VirtualMachine, class: &'static Py<PyType>, g: &HPyGetSet, ct
     let c = ctx.0 as usize;
     let (get, set) = (g.getter_impl, g.setter_impl);
     let getter = move |obj: PyObjectRef, vm: &VirtualMachine| -> PyResult {
+        check_receiver(vm, class, name, &obj)?;
         let Some(get) = get else {
             return Err(vm.new_attribute_error(format!("attribute '{name}' is not readable")));
         };
@@ -589,6 +607,7 @@ fn add_getset(vm: &VirtualMachine, class: &'static Py<PyType>, g: &HPyGetSet, ct
         finish(vm, r, name)
     };
     let setter = move |obj: PyObjectRef, value: PySetterValue, vm: &VirtualMachine| -> PyResult<()> {
+        check_receiver(vm, class, name, &obj)?;
         let Some(set) = set else {
             return Err(vm.new_attribute_error(format!("attribute '{name}' is not writable")));
         };
