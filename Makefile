@@ -22,7 +22,7 @@ PYTHONS_CSV = $(subst $(space),$(comma),$(strip $(PYTHONS)))
 DEBUG_PYTHONS ?= 3.11 3.12 3.13
 DEBUG_PYTHONS_CSV = $(subst $(space),$(comma),$(strip $(filter $(DEBUG_PYTHONS),$(PYTHONS))))
 
-.PHONY: all demo test test-rust test-python test-hpy bench bench-callgrind venvs tools clean-venvs help
+.PHONY: test-rustpython all demo test test-rust test-python test-hpy bench bench-callgrind venvs tools clean-venvs help
 
 all: test
 
@@ -63,8 +63,8 @@ test: venvs
 # The layout test (crates/lichen-abi/tests/layout.rs) reads the hpy headers
 # through the main venv's hpy.devel.
 test-rust: tools .venv/$(MAIN_PYTHON)/.lichen-installed
-	@echo "== Rust tests (cargo test --workspace)"
-	LICHEN_PYTHON=$(CURDIR)/.venv/$(MAIN_PYTHON)/bin/python cargo test --workspace --quiet
+	@echo "== Rust tests (cargo test: the default members, without RustPython)"
+	LICHEN_PYTHON=$(CURDIR)/.venv/$(MAIN_PYTHON)/bin/python cargo test --quiet
 
 test-python: venvs
 	@status=0; for v in $(PYTHONS); do \
@@ -89,6 +89,12 @@ bench: tools .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_PYTHON)/.de
 # The same benchmarks counted in instructions under valgrind (deterministic).
 bench-callgrind: tools .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_PYTHON)/.deps-installed
 	.venv/$(MAIN_PYTHON)/bin/python bench/callgrind.py --python $(MAIN_PYTHON)
+
+# The RustPython host (issue 4): builds lichen-rustpython (~11 min from
+# clean) and runs the same universal binaries on it. Not part of `make test`
+# yet.
+test-rustpython: tools
+	bash tests/rustpython/run.sh $(MAIN_PYTHON)
 
 clean-venvs:
 	rm -rf .venv

@@ -1,0 +1,164 @@
+//! RustPython operations behind the types context functions.
+//!
+//! Types from `HPyType_Spec` are made by [`crate::typeobj`].
+//!
+//! The trampoline conversions serve `CallRealFunctionFromTrampoline`, which
+//! only CPython calls (through the CPython-ABI trampolines compiled into an
+//! extension). This host calls implementations directly, so reaching them
+//! means foreign code called a trampoline with objects that are not
+//! CPython's: nothing sound can be done with those, so the process stops
+//! with a message saying why.
+
+use super::text::pinned_copy;
+use crate::typeobj;
+use super::*;
+use core::ffi::{c_char, c_int, c_void};
+use lichen_abi::*;
+use lichen_core::host::{CapsuleParts, ExcKind, HPyFunc_traverseproc, Obj, TypeHost};
+use lichen_core::type_spec::TypeSpec;
+use rustpython_vm::builtins::PyType;
+use rustpython_vm::Py;
+
+fn no_trampolines() -> ! {
+    eprintln!(
+        "Fatal Python error: HPy CallRealFunctionFromTrampoline: the RustPython host calls \
+         HPy implementations directly; a CPython trampoline cannot run on it"
+    );
+    std::process::abort()
+}
+
+fn as_type<'a>(h: HPy, message: &str) -> Option<&'a Py<PyType>> {
+    // SAFETY: the ABI requires a live handle.
+    let obj = unsafe { h2o(h) };
+    let ty = obj.downcast_ref::<PyType>();
+    if ty.is_none() {
+        fail(ExcKind::TypeError, message, ());
+    }
+    ty
+}
+
+impl TypeHost for RustPython {
+    unsafe fn trampoline_arg(_obj: Obj) -> HPy {
+        no_trampolines()
+    }
+
+    fn trampoline_arg_done(_h: HPy) {
+        no_trampolines()
+    }
+
+    fn trampoline_result(_h: HPy) -> Obj {
+        no_trampolines()
+    }
+
+    unsafe fn tuple_items<'a>(_tuple: Obj) -> &'a [Obj] {
+        no_trampolines()
+    }
+
+    unsafe fn kwnames_len(_kwnames: Obj) -> usize {
+        no_trampolines()
+    }
+
+    fn vectorcall_nargs(_nargsf: usize) -> usize {
+        no_trampolines()
+    }
+
+    unsafe fn buffer_export(_src: &HPy_buffer, _view: *mut c_void) {
+        no_trampolines()
+    }
+
+    unsafe fn buffer_export_failed(_view: *mut c_void) {
+        no_trampolines()
+    }
+
+    unsafe fn buffer_import(_view: *const c_void) -> HPy_buffer {
+        no_trampolines()
+    }
+
+    unsafe fn traverse(_f: HPyFunc_traverseproc, _self: Obj, _visit: *mut c_void, _arg: *mut c_void) -> c_int {
+        no_trampolines()
+    }
+
+    unsafe fn capsule_parts(_capsule: Obj) -> CapsuleParts {
+        no_trampolines()
+    }
+
+    unsafe fn check_mod_create_result(_result: &mut Obj) {
+        no_trampolines()
+    }
+
+    unsafe fn type_from_spec(spec: &TypeSpec) -> HPy {
+        // The core does not pass the caller's context here; implementations
+        // of the type's slots and methods get the universal one.
+        // SAFETY: the spec was checked by the core for a loaded extension.
+        with_vm(|vm| result_handle(unsafe { typeobj::type_from_spec(vm, spec, crate::context::universal()) }))
+    }
+
+    fn type_generic_new(ty: HPy) -> HPy {
+        let mut data = core::ptr::null_mut();
+        Self::new_instance(ty, &mut data)
+    }
+
+    fn new_instance(ty: HPy, data: &mut *mut c_void) -> HPy {
+        let Some(t) = as_type(ty, "HPy_New arg 1 must be a type") else {
+            return HPy::NULL;
+        };
+        let Some(info) = typeobj::info_of(t) else {
+            let message = format!("HPy_New: '{}' is not a type made by HPyType_FromSpec", t.name());
+            return fail(ExcKind::TypeError, &message, HPy::NULL);
+        };
+        with_vm(|vm| match typeobj::alloc(vm, t.to_owned(), info) {
+            Ok((obj, storage)) => {
+                *data = storage;
+                o2h(obj)
+            }
+            Err(e) => {
+                super::error::set_pending(e);
+                HPy::NULL
+            }
+        })
+    }
+
+    fn as_struct(h: HPy, _shape: HPyType_BuiltinShape) -> *mut c_void {
+        // SAFETY: the ABI requires a live handle.
+        let obj = unsafe { h2o(h) };
+        with_vm(|vm| match typeobj::struct_of(vm, obj) {
+            Ok(Some(p)) => p,
+            Ok(None) => {
+                let message = format!("HPy_AsStruct: '{}' object is not an instance of an HPy type", obj.class().name());
+                fail(ExcKind::TypeError, &message, core::ptr::null_mut())
+            }
+            Err(e) => {
+                super::error::set_pending(e);
+                core::ptr::null_mut()
+            }
+        })
+    }
+
+    fn type_builtin_shape(ty: HPy) -> HPyType_BuiltinShape {
+        // Types not made from an HPy spec have what HPy calls the legacy shape.
+        match as_type(ty, "arg must be a type") {
+            Some(t) => typeobj::info_of(t).map_or(HPyType_BuiltinShape::Legacy, |i| i.shape),
+            None => HPyType_BuiltinShape(-2),
+        }
+    }
+
+    fn type_name(ty: HPy) -> *const c_char {
+        let Some(t) = as_type(ty, "HPyType_GetName arg must be a type") else {
+            return core::ptr::null();
+        };
+        // SAFETY: `ty` is a live handle (checked to be a type above).
+        pinned_copy(unsafe { h2o(ty) }, t.name().as_bytes())
+    }
+
+    fn type_is_subtype(sub: HPy, ty: HPy) -> c_int {
+        const MESSAGE: &str = "HPyType_IsSubtype arguments must be types";
+        let (Some(a), Some(b)) = (as_type(sub, MESSAGE), as_type(ty, MESSAGE)) else {
+            return -1;
+        };
+        c_int::from(a.fast_issubclass(b))
+    }
+
+    fn set_call_function(_h: HPy, _func: &HPyCallFunction) -> c_int {
+        object::not_supported("HPy_SetCallFunction", -1)
+    }
+}

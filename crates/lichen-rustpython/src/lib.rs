@@ -1,0 +1,13 @@
+//! Lichen's RustPython host: runs HPy universal extensions on RustPython.
+//!
+//! [`host::RustPython`] implements the core's `Host` trait over RustPython
+//! objects; [`module`] turns an extension's module definition into a
+//! RustPython module whose functions call the HPy implementations directly;
+//! [`loader`] finds extension files on `sys.path` and imports them.
+
+pub mod capsule;
+pub mod context;
+pub mod host;
+pub mod loader;
+pub mod module;
+pub mod typeobj;

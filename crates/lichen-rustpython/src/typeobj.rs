@@ -1,0 +1,884 @@
+//! Types from `HPyType_Spec`.
+//!
+//! Every HPy type derives from `_lichen.HPyObject`, a native RustPython
+//! class whose payload holds the extension's struct: `basicsize` zeroed
+//! bytes, 8-byte aligned, that `HPy_AsStruct_*` hands out. What the spec
+//! defines becomes attributes of the new heap type: methods become method
+//! descriptors, members and getsets become getset descriptors, and slots
+//! become the matching special methods (`__repr__`, `__add__`, ...), from
+//! which RustPython fills its own type slots. `HPy_tp_new` is dispatched by
+//! `HPyObject`'s constructor, `HPy_tp_destroy` and `HPyField` release by
+//! the payload's `Drop`.
+
+use crate::host::error::take_pending;
+use crate::host::{h2o, o2h, take_handle};
+use crate::module::{finish, finish_status, Ctx, Method};
+use core::cell::UnsafeCell;
+use core::ffi::{c_char, c_int, c_long, c_void, CStr};
+use lichen_abi::*;
+use lichen_core::type_spec::{Bases, TypeSpec};
+use rustpython_vm::builtins::{PyType, PyTypeRef};
+use rustpython_vm::class::{PyClassImpl, StaticType};
+use rustpython_vm::function::{FuncArgs, PyMethodFlags, PySetterValue};
+use rustpython_vm::types::{Constructor, PyTypeFlags, PyTypeSlots};
+use rustpython_vm::{AsObject, Py, PyObject, PyObjectRef, PyPayload, PyResult, VirtualMachine};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+/// What instances of an HPy type need from their type.
+#[derive(Debug)]
+pub struct TypeInfo {
+    /// The size of the extension's struct, the largest along the bases.
+    pub basicsize: usize,
+    pub shape: HPyType_BuiltinShape,
+    pub new: Option<unsafe extern "C" fn() -> *mut c_void>,
+    pub destroy: Option<unsafe extern "C" fn() -> *mut c_void>,
+    pub traverse: Option<unsafe extern "C" fn() -> *mut c_void>,
+    pub ctx: usize,
+}
+
+/// The HPy types made so far, by the address of their type object (types
+/// from specs are never freed, so addresses are never reused).
+static TYPES: RwLock<Option<HashMap<usize, Arc<TypeInfo>>>> = RwLock::new(None);
+
+fn register(ty: &Py<PyType>, info: TypeInfo) -> Arc<TypeInfo> {
+    let info = Arc::new(info);
+    let mut table = TYPES.write().unwrap_or_else(|p| p.into_inner());
+    table.get_or_insert_with(HashMap::new).insert(ty as *const Py<PyType> as usize, info.clone());
+    info
+}
+
+/// The info of the nearest HPy type in the MRO of `ty`.
+pub fn info_of(ty: &Py<PyType>) -> Option<Arc<TypeInfo>> {
+    let table = TYPES.read().unwrap_or_else(|p| p.into_inner());
+    let table = table.as_ref()?;
+    let key = |t: &Py<PyType>| t as *const Py<PyType> as usize;
+    if let Some(i) = table.get(&key(ty)) {
+        return Some(i.clone());
+    }
+    ty.mro.read().iter().find_map(|t| table.get(&key(t)).cloned())
+}
+
+/// The native storage of one instance. The extension writes to it through
+/// the pointer `HPy_AsStruct` returns, hence the cells; like CPython, Lichen
+/// leaves synchronising those writes to the extension.
+struct Storage(Box<[UnsafeCell<u64>]>);
+// SAFETY: the storage is plain bytes; access is the extension's business,
+// exactly as for the struct of a CPython object.
+unsafe impl Send for Storage {}
+unsafe impl Sync for Storage {}
+
+impl core::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Storage({} bytes)", self.0.len() * 8)
+    }
+}
+
+/// The base class of every HPy type; its payload is the extension's struct.
+#[rustpython_vm::pyclass(module = "_lichen", name = "HPyObject")]
+#[derive(Debug, rustpython_vm::PyPayload)]
+pub struct HPyObject {
+    storage: Storage,
+    info: Arc<TypeInfo>,
+}
+
+#[rustpython_vm::pyclass(flags(BASETYPE, HAS_DICT), with(Constructor))]
+impl HPyObject {}
+
+impl Constructor for HPyObject {
+    type Args = FuncArgs;
+
+    fn slot_new(cls: PyTypeRef, args: FuncArgs, vm: &VirtualMachine) -> PyResult {
+        let Some(info) = info_of(&cls) else {
+            return Err(vm.new_type_error("cannot create '_lichen.HPyObject' instances"));
+        };
+        match info.new {
+            Some(new) => call_new(vm, new, &info, &cls, args),
+            None => Ok(alloc(vm, cls, info)?.0),
+        }
+    }
+
+    fn py_new(_cls: &Py<PyType>, _args: FuncArgs, vm: &VirtualMachine) -> PyResult<Self> {
+        Err(vm.new_type_error("cannot create '_lichen.HPyObject' instances"))
+    }
+}
+
+impl HPyObject {
+    pub fn data(&self) -> *mut c_void {
+        self.storage.0.as_ptr() as *mut c_void
+    }
+}
+
+type VisitFn = unsafe extern "C" fn(*mut HPyField, *mut c_void) -> c_int;
+type TraverseFn = unsafe extern "C" fn(*mut c_void, VisitFn, *mut c_void) -> c_int;
+
+/// Releases the object a field holds, for the traverse run at deallocation.
+unsafe extern "C" fn clear_field(field: *mut HPyField, _arg: *mut c_void) -> c_int {
+    // SAFETY: traverse passes the address of a field of the dying object.
+    let f = unsafe { &mut *field };
+    let old = core::mem::replace(f, HPyField::NULL);
+    if !old.is_null() {
+        // SAFETY: a non-empty field owns one reference (see `field_store`).
+        drop(unsafe { take_handle(HPy { _i: old._i }) });
+    }
+    0
+}
+
+impl Drop for HPyObject {
+    fn drop(&mut self) {
+        let data = self.data();
+        if let Some(destroy) = self.info.destroy {
+            // SAFETY: HPy_tp_destroy is `void (*)(void *)` and gets the
+            // struct of the object being freed.
+            let f: unsafe extern "C" fn(*mut c_void) = unsafe { core::mem::transmute(destroy) };
+            unsafe { f(data) };
+        }
+        if let Some(traverse) = self.info.traverse {
+            // SAFETY: HPy_tp_traverse has the traverseproc type; it visits
+            // the fields of the struct, each of which is released once.
+            let f: TraverseFn = unsafe { core::mem::transmute(traverse) };
+            unsafe { f(data, clear_field, core::ptr::null_mut()) };
+        }
+    }
+}
+
+/// The extension's struct for an instance of an HPy type whose base is a
+/// builtin type other than `object` (a `str` subclass, say): RustPython
+/// gives such instances the builtin's payload, so the struct lives in this
+/// object, kept in the instance's dict under [`STORAGE_KEY`] and made
+/// (zeroed) the first time it is asked for. It dies with the instance's dict,
+/// which runs `HPy_tp_destroy` and releases the fields.
+#[rustpython_vm::pyclass(module = "_lichen", name = "HPyStorage")]
+#[derive(Debug, rustpython_vm::PyPayload)]
+pub struct DictStorage {
+    inner: HPyObject,
+}
+
+#[rustpython_vm::pyclass]
+impl DictStorage {}
+
+pub const STORAGE_KEY: &str = "__lichen_hpy_struct__";
+
+/// The struct of `obj`: its payload for `HPyObject` instances, its dict's
+/// storage object for HPy types with a builtin base; `None` for objects of
+/// other types.
+pub fn struct_of(vm: &VirtualMachine, obj: &PyObject) -> PyResult<Option<*mut c_void>> {
+    if let Some(o) = obj.downcast_ref::<HPyObject>() {
+        return Ok(Some(o.data()));
+    }
+    let Some(info) = info_of(obj.class()) else { return Ok(None) };
+    let Some(dict) = obj.dict() else { return Ok(None) };
+    if let Some(existing) = dict.get_item_opt(STORAGE_KEY, vm)? {
+        if let Some(s) = existing.downcast_ref::<DictStorage>() {
+            return Ok(Some(s.inner.data()));
+        }
+    }
+    let storage = DictStorage { inner: HPyObject { storage: zeroed(info.basicsize), info } };
+    DictStorage::make_static_type();
+    let storage = storage.into_ref(&vm.ctx);
+    let data = storage.inner.data();
+    dict.set_item(STORAGE_KEY, storage.into(), vm)?;
+    Ok(Some(data))
+}
+
+fn zeroed(basicsize: usize) -> Storage {
+    let words = basicsize.div_ceil(8).max(1);
+    Storage((0..words).map(|_| UnsafeCell::new(0)).collect())
+}
+
+/// The class `HPyObject`, made on first use.
+fn base_class(_vm: &VirtualMachine) -> &'static Py<PyType> {
+    HPyObject::make_static_type();
+    HPyObject::static_type()
+}
+
+/// A new zeroed instance of `cls` and its storage.
+pub fn alloc(vm: &VirtualMachine, cls: PyTypeRef, info: Arc<TypeInfo>) -> PyResult<(PyObjectRef, *mut c_void)> {
+    if !cls.fast_issubclass(base_class(vm)) {
+        // A builtin base makes the object; the struct comes with it.
+        let obj = cls.as_object().get_attr("__new__", vm)?.call((cls.clone(),), vm)?;
+        let data = struct_of(vm, &obj)?.ok_or_else(|| vm.new_type_error("HPy_New: no native storage"))?;
+        return Ok((obj, data));
+    }
+    let obj = HPyObject { storage: zeroed(info.basicsize), info }.into_ref_with_type(vm, cls)?;
+    let data = obj.data();
+    Ok((obj.into(), data))
+}
+
+type NewFn = unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, HPy_ssize_t, HPy) -> HPy;
+type InitFn = unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, HPy_ssize_t, HPy) -> c_int;
+
+/// A borrowed handle for an object the caller keeps alive.
+fn lend(obj: &PyObject) -> HPy {
+    HPy { _i: obj as *const PyObject as isize }
+}
+
+/// The keywords of a call as a dict, or `None` when there are none.
+fn kw_dict(vm: &VirtualMachine, args: &FuncArgs) -> PyResult<Option<PyObjectRef>> {
+    if args.kwargs.is_empty() {
+        return Ok(None);
+    }
+    let d = vm.ctx.new_dict();
+    for (k, v) in args.kwargs.iter() {
+        d.set_item(k.as_str(), v.clone(), vm)?;
+    }
+    Ok(Some(d.into()))
+}
+
+fn call_new(
+    vm: &VirtualMachine,
+    new: unsafe extern "C" fn() -> *mut c_void,
+    info: &TypeInfo,
+    cls: &Py<PyType>,
+    args: FuncArgs,
+) -> PyResult {
+    // SAFETY: HPy_tp_new has the newfunc type.
+    let f: NewFn = unsafe { core::mem::transmute(new) };
+    let kw = kw_dict(vm, &args)?;
+    let handles: Vec<HPy> = args.args.iter().map(|a| lend(a)).collect();
+    let kw_h = kw.as_deref().map_or(HPy::NULL, lend);
+    // SAFETY: the arguments, `cls` and `kw` outlive the call.
+    let r = unsafe { f(info.ctx as *mut HPyContext, lend(cls.as_object()), handles.as_ptr(), handles.len() as HPy_ssize_t, kw_h) };
+    finish(vm, r, "HPy_tp_new")
+}
+
+/// The dotted name split into `__module__` and the type's own name.
+fn split_name(name: &str) -> (Option<&str>, &str) {
+    match name.rsplit_once('.') {
+        Some((m, n)) => (Some(m), n),
+        None => (None, name),
+    }
+}
+
+fn unsupported_slot(vm: &VirtualMachine, slot: HPySlot_Slot) -> rustpython_vm::builtins::PyBaseExceptionRef {
+    vm.new_exception_msg(
+        vm.ctx.exceptions.not_implemented_error.to_owned(),
+        format!(
+            "HPyType_FromSpec: slot {} is not supported by the RustPython host yet",
+            slot.name().unwrap_or("?")
+        )
+        .into(),
+    )
+}
+
+/// The bases of the new type: HPy types as they are; `object` (or none)
+/// becomes `HPyObject`, which every HPy type needs for its storage.
+fn bases(vm: &VirtualMachine, spec: &TypeSpec) -> PyResult<Vec<PyTypeRef>> {
+    let objs: Vec<PyObjectRef> = match &spec.bases {
+        Bases::Default => Vec::new(),
+        // SAFETY: the handles of a spec's params are live during the call.
+        Bases::List(hs) => hs.iter().map(|&h| unsafe { h2o(h) }.to_owned()).collect(),
+        Bases::Tuple(h) => {
+            // SAFETY: as above.
+            let t = unsafe { h2o(*h) };
+            match t.downcast_ref::<rustpython_vm::builtins::PyTuple>() {
+                Some(t) => t.as_slice().to_vec(),
+                None => return Err(vm.new_type_error("HPyType_SpecParam_BasesTuple must be a tuple")),
+            }
+        }
+    };
+    let base = base_class(vm);
+    let mut out = Vec::new();
+    for o in objs {
+        let Ok(t) = o.downcast::<PyType>() else {
+            return Err(vm.new_type_error("bases must be types"));
+        };
+        if t.is(vm.ctx.types.object_type) {
+            out.push(base.to_owned());
+        } else {
+            // An HPy type, or a builtin one (str, int, ...): instances of the
+            // latter keep the extension's struct in their dict (see
+            // `DictStorage`).
+            out.push(t);
+        }
+    }
+    if out.is_empty() {
+        out.push(base.to_owned());
+    }
+    Ok(out)
+}
+
+/// Creates the type of a checked spec.
+///
+/// # Safety
+/// `spec` must come from `type_spec` for a spec of an extension loaded
+/// with `ctx`.
+pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPyContext) -> PyResult {
+    if !spec.legacy_slots.is_null() {
+        return Err(vm.new_system_error(
+            "HPyType_FromSpec: legacy slots (CPython C API) cannot be used on the RustPython host",
+        ));
+    }
+    if spec.getbuffer.is_some() || spec.releasebuffer.is_some() {
+        return Err(unsupported_slot(vm, HPySlot_Slot::bf_getbuffer));
+    }
+    let full = spec.name.to_str().map_err(|_| vm.new_value_error("type name must be UTF-8"))?;
+    let (module, name) = split_name(full);
+    let bases = bases(vm, spec)?;
+    let metaclass = match spec.metaclass {
+        // SAFETY: the handle is live during the call.
+        Some(h) => unsafe { h2o(h) }
+            .to_owned()
+            .downcast::<PyType>()
+            .map_err(|_| vm.new_type_error("metaclass must be a type"))?,
+        None => vm.ctx.types.type_type.to_owned(),
+    };
+    let mut slots = PyTypeSlots::heap_default();
+    slots.flags |= PyTypeFlags::HAS_DICT;
+    if spec.flags & (1 << 10) != 0 {
+        slots.flags |= PyTypeFlags::BASETYPE;
+    }
+    let builtin_base = !bases.iter().all(|b| b.fast_issubclass(base_class(vm)));
+    if builtin_base && spec.has_new {
+        return Err(vm.new_exception_msg(
+            vm.ctx.exceptions.not_implemented_error.to_owned(),
+            "HPyType_FromSpec: HPy_tp_new on a type with a builtin base other than object is not \
+             supported by the RustPython host yet"
+                .into(),
+        ));
+    }
+    let inherited = bases.iter().filter_map(|b| info_of(b)).map(|i| i.basicsize).max().unwrap_or(0);
+    let ty = PyType::new_heap(name, bases, Default::default(), slots, metaclass, &vm.ctx)
+        .map_err(|e| vm.new_type_error(e))?;
+    if let Some(m) = module {
+        ty.as_object().set_attr("__module__", vm.ctx.new_str(m), vm)?;
+    }
+    if !spec.doc.is_null() {
+        // SAFETY: the doc is a static string of the extension.
+        let doc = unsafe { CStr::from_ptr(spec.doc) }.to_string_lossy().into_owned();
+        ty.as_object().set_attr("__doc__", vm.ctx.new_str(doc), vm)?;
+    }
+    let find = |s: HPySlot_Slot| spec.slots.iter().find(|x| x.slot == s).and_then(|x| x.impl_);
+    register(
+        &ty,
+        TypeInfo {
+            basicsize: (spec.basicsize.max(0) as usize).max(inherited),
+            shape: spec.shape,
+            new: find(HPySlot_Slot::tp_new),
+            destroy: spec.destroy.and_then(|s| s.impl_),
+            traverse: spec.traverse.and_then(|s| s.impl_),
+            ctx: ctx as usize,
+        },
+    );
+    // Leaked on purpose: types from specs live as long as the process, and
+    // method descriptors want a `'static` class.
+    let class: &'static Py<PyType> = Box::leak(Box::new(ty.clone()));
+    let ctx = Ctx(ctx);
+    for m in &spec.methods {
+        add_method(vm, class, m, ctx)?;
+    }
+    for m in &spec.members {
+        add_member(vm, class, m)?;
+    }
+    for g in &spec.getsets {
+        add_getset(vm, class, g, ctx)?;
+    }
+    for s in &spec.slots {
+        add_slot(vm, class, s, ctx)?;
+    }
+    if let Some(call) = spec.call {
+        add_call(vm, class, call, ctx)?;
+    }
+    Ok(ty.into())
+}
+
+/// A C string of the extension that lives as long as the process.
+///
+/// # Safety
+/// `s` must be NUL-terminated and never freed.
+unsafe fn static_text(s: *const c_char) -> &'static str {
+    // SAFETY: delegated to the caller.
+    let c: &'static CStr = unsafe { CStr::from_ptr(s) };
+    c.to_str().unwrap_or("<non-UTF-8 name>")
+}
+
+fn set_class_attr(vm: &VirtualMachine, class: &'static Py<PyType>, name: &str, value: PyObjectRef) -> PyResult<()> {
+    class.as_object().set_attr(&vm.ctx.new_str(name), value, vm)
+}
+
+/// `TypeError` unless `obj` is an instance of `class`: the implementations
+/// behind a descriptor trust their receiver's struct, as under CPython,
+/// where the descriptor makes the same check.
+fn check_receiver(vm: &VirtualMachine, class: &'static Py<PyType>, name: &str, obj: &PyObject) -> PyResult<()> {
+    if obj.fast_isinstance(class) {
+        return Ok(());
+    }
+    Err(vm.new_type_error(format!(
+        "descriptor '{name}' for '{}' objects doesn't apply to a '{}' object",
+        class.name(),
+        obj.class().name()
+    )))
+}
+
+/// A method descriptor named `name` that calls `f` with the receiver and
+/// the rest of the arguments.
+fn native_method(
+    vm: &VirtualMachine,
+    class: &'static Py<PyType>,
+    name: &'static str,
+    doc: Option<&'static str>,
+    f: impl Fn(&VirtualMachine, &PyObject, FuncArgs) -> PyResult + Send + Sync + 'static,
+) -> PyObjectRef {
+    let def = vm.ctx.new_method_def(
+        name,
+        move |mut args: FuncArgs, vm: &VirtualMachine| -> PyResult {
+            if args.args.is_empty() {
+                return Err(vm.new_type_error(format!("descriptor '{name}' needs an argument")));
+            }
+            let receiver = args.args.remove(0);
+            check_receiver(vm, class, name, &receiver)?;
+            f(vm, &receiver, args)
+        },
+        PyMethodFlags::METHOD,
+        doc,
+    );
+    def.build_method(class, vm).into()
+}
+
+fn add_method(vm: &VirtualMachine, class: &'static Py<PyType>, m: &HPyMeth, ctx: Ctx) -> PyResult<()> {
+    let Some(impl_) = m.impl_ else { return Err(vm.new_system_error("HPyMeth without an implementation")) };
+    // SAFETY: names and docs are static strings of the extension.
+    let (name, doc) = unsafe { (static_text(m.name), (!m.doc.is_null()).then(|| static_text(m.doc))) };
+    let qualname = crate::module::leak(format!("{}.{name}", class.name()));
+    let method = Method { name, qualname, signature: m.signature, impl_, ctx };
+    let d = native_method(vm, class, name, doc, move |vm, recv, args| method.call(vm, recv, args));
+    set_class_attr(vm, class, name, d)
+}
+
+/// The struct of an instance, or `TypeError` for anything else.
+fn storage_of(vm: &VirtualMachine, obj: &PyObject) -> PyResult<*mut u8> {
+    match struct_of(vm, obj)? {
+        Some(p) => Ok(p.cast()),
+        None => Err(vm.new_type_error(format!("'{}' object is not an HPy object", obj.class().name()))),
+    }
+}
+
+/// Reads a member of type `kind` at `p`.
+///
+/// # Safety
+/// `p` must point into a struct, at a field of that type.
+unsafe fn read_member(vm: &VirtualMachine, kind: HPyMember_FieldType, p: *mut u8) -> PyResult {
+    use HPyMember_FieldType as T;
+    // SAFETY: delegated to the caller; unaligned reads cope with any offset.
+    unsafe {
+        let int = |v: i128| vm.ctx.new_int(v).into();
+        Ok(match kind {
+            T::SHORT => int(p.cast::<i16>().read_unaligned().into()),
+            T::INT => int(p.cast::<i32>().read_unaligned().into()),
+            T::LONG => int(p.cast::<c_long>().read_unaligned().into()),
+            T::LONGLONG => int(p.cast::<i64>().read_unaligned().into()),
+            T::HPYSSIZET => int(p.cast::<isize>().read_unaligned() as i128),
+            T::BYTE => int(p.cast::<i8>().read_unaligned().into()),
+            T::UBYTE => int(p.cast::<u8>().read_unaligned().into()),
+            T::USHORT => int(p.cast::<u16>().read_unaligned().into()),
+            T::UINT => int(p.cast::<u32>().read_unaligned().into()),
+            T::ULONG => int(p.cast::<core::ffi::c_ulong>().read_unaligned().into()),
+            T::ULONGLONG => int(p.cast::<u64>().read_unaligned().into()),
+            T::FLOAT => vm.ctx.new_float(p.cast::<f32>().read_unaligned().into()).into(),
+            T::DOUBLE => vm.ctx.new_float(p.cast::<f64>().read_unaligned()).into(),
+            T::BOOL => vm.ctx.new_bool(p.read() != 0).into(),
+            T::CHAR => vm.ctx.new_str(char::from(p.read())).into(),
+            T::NONE => vm.ctx.none(),
+            T::STRING => {
+                let s = p.cast::<*const c_char>().read_unaligned();
+                if s.is_null() {
+                    vm.ctx.none()
+                } else {
+                    vm.ctx.new_str(CStr::from_ptr(s).to_string_lossy().into_owned()).into()
+                }
+            }
+            T::STRING_INPLACE => vm.ctx.new_str(CStr::from_ptr(p.cast()).to_string_lossy().into_owned()).into(),
+            T::OBJECT | T::OBJECT_EX => {
+                let h = p.cast::<HPyField>().read_unaligned();
+                if h.is_null() {
+                    if kind == T::OBJECT_EX {
+                        return Err(vm.new_attribute_error("member is not set"));
+                    }
+                    vm.ctx.none()
+                } else {
+                    h2o(HPy { _i: h._i }).to_owned()
+                }
+            }
+            _ => return Err(vm.new_system_error("bad memberdescr type")),
+        })
+    }
+}
+
+/// Writes a member of type `kind` at `p`.
+///
+/// # Safety
+/// As for [`read_member`].
+unsafe fn write_member(vm: &VirtualMachine, kind: HPyMember_FieldType, p: *mut u8, value: PyObjectRef) -> PyResult<()> {
+    use HPyMember_FieldType as T;
+    let int = |v: &PyObjectRef| -> PyResult<i128> {
+        let i = v.try_index(vm)?;
+        i128::try_from(i.as_bigint()).map_err(|_| vm.new_overflow_error("Python int too large to convert to C long"))
+    };
+    // SAFETY: delegated to the caller.
+    unsafe {
+        match kind {
+            T::SHORT => p.cast::<i16>().write_unaligned(int(&value)? as i16),
+            T::INT => p.cast::<i32>().write_unaligned(int(&value)? as i32),
+            T::LONG => p.cast::<c_long>().write_unaligned(int(&value)? as c_long),
+            T::LONGLONG => p.cast::<i64>().write_unaligned(int(&value)? as i64),
+            T::HPYSSIZET => p.cast::<isize>().write_unaligned(int(&value)? as isize),
+            T::BYTE => p.cast::<i8>().write_unaligned(int(&value)? as i8),
+            T::UBYTE => p.write(int(&value)? as u8),
+            T::USHORT => p.cast::<u16>().write_unaligned(int(&value)? as u16),
+            T::UINT => p.cast::<u32>().write_unaligned(int(&value)? as u32),
+            T::ULONG => p.cast::<core::ffi::c_ulong>().write_unaligned(int(&value)? as core::ffi::c_ulong),
+            T::ULONGLONG => p.cast::<u64>().write_unaligned(int(&value)? as u64),
+            T::FLOAT => p.cast::<f32>().write_unaligned(value.try_float(vm)?.to_f64() as f32),
+            T::DOUBLE => p.cast::<f64>().write_unaligned(value.try_float(vm)?.to_f64()),
+            T::BOOL => {
+                let Some(b) = value.downcast_ref::<rustpython_vm::builtins::PyBool>().map(|_| value.is(&vm.ctx.true_value)) else {
+                    return Err(vm.new_type_error("attribute value type must be bool"));
+                };
+                p.write(u8::from(b))
+            }
+            T::OBJECT | T::OBJECT_EX => {
+                let field = &mut *p.cast::<HPyField>();
+                let old = core::mem::replace(field, HPyField { _i: o2h(value)._i });
+                if !old.is_null() {
+                    drop(take_handle(HPy { _i: old._i }));
+                }
+            }
+            _ => return Err(vm.new_type_error("readonly attribute")),
+        }
+    }
+    Ok(())
+}
+
+fn add_member(vm: &VirtualMachine, class: &'static Py<PyType>, m: &HPyMember) -> PyResult<()> {
+    // SAFETY: the name is a static string of the extension.
+    let name = unsafe { static_text(m.name) };
+    let (kind, offset, readonly) = (m.type_, m.offset as usize, m.readonly != 0);
+    let getter = move |obj: PyObjectRef, vm: &VirtualMachine| -> PyResult {
+        check_receiver(vm, class, name, &obj)?;
+        let base = storage_of(vm, &obj)?;
+        // SAFETY: the spec declares a field of `kind` at `offset` of the struct.
+        unsafe { read_member(vm, kind, base.add(offset)) }
+    };
+    let setter = move |obj: PyObjectRef, value: PySetterValue, vm: &VirtualMachine| -> PyResult<()> {
+        check_receiver(vm, class, name, &obj)?;
+        if readonly {
+            return Err(vm.new_attribute_error("readonly attribute"));
+        }
+        let base = storage_of(vm, &obj)?;
+        match value {
+            // SAFETY: as for the getter.
+            PySetterValue::Assign(v) => unsafe { write_member(vm, kind, base.add(offset), v) },
+            PySetterValue::Delete => match kind {
+                HPyMember_FieldType::OBJECT | HPyMember_FieldType::OBJECT_EX => {
+                    // SAFETY: as for the getter; the field owns its reference.
+                    let field = unsafe { &mut *base.add(offset).cast::<HPyField>() };
+                    let old = core::mem::replace(field, HPyField::NULL);
+                    if !old.is_null() {
+                        // SAFETY: a non-empty field owns one reference, released once here.
+                        drop(unsafe { take_handle(HPy { _i: old._i }) });
+                    }
+                    Ok(())
+                }
+                _ => Err(vm.new_type_error("can't delete numeric/char attribute")),
+            },
+        }
+    };
+    let d = vm.ctx.new_static_getset(name, class, getter, setter);
+    set_class_attr(vm, class, name, d.into())
+}
+
+type GetterFn = unsafe extern "C" fn(*mut HPyContext, HPy, *mut c_void) -> HPy;
+type SetterFn = unsafe extern "C" fn(*mut HPyContext, HPy, HPy, *mut c_void) -> c_int;
+
+fn add_getset(vm: &VirtualMachine, class: &'static Py<PyType>, g: &HPyGetSet, ctx: Ctx) -> PyResult<()> {
+    // SAFETY: the name is a static string of the extension.
+    let name = unsafe { static_text(g.name) };
+    let closure = g.closure as usize;
+    let c = ctx.0 as usize;
+    let (get, set) = (g.getter_impl, g.setter_impl);
+    let getter = move |obj: PyObjectRef, vm: &VirtualMachine| -> PyResult {
+        check_receiver(vm, class, name, &obj)?;
+        let Some(get) = get else {
+            return Err(vm.new_attribute_error(format!("attribute '{name}' is not readable")));
+        };
+        // SAFETY: a getter implementation has the getter type.
+        let f: GetterFn = unsafe { core::mem::transmute(get) };
+        let r = unsafe { f(c as *mut HPyContext, lend(&obj), closure as *mut c_void) };
+        finish(vm, r, name)
+    };
+    let setter = move |obj: PyObjectRef, value: PySetterValue, vm: &VirtualMachine| -> PyResult<()> {
+        check_receiver(vm, class, name, &obj)?;
+        let Some(set) = set else {
+            return Err(vm.new_attribute_error(format!("attribute '{name}' is not writable")));
+        };
+        // SAFETY: a setter implementation has the setter type.
+        let f: SetterFn = unsafe { core::mem::transmute(set) };
+        let v = match &value {
+            PySetterValue::Assign(v) => lend(v),
+            PySetterValue::Delete => HPy::NULL,
+        };
+        // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
+        let r = unsafe { f(c as *mut HPyContext, lend(&obj), v, closure as *mut c_void) };
+        finish_status(vm, r, name)
+    };
+    let d = vm.ctx.new_static_getset(name, class, getter, setter);
+    set_class_attr(vm, class, name, d.into())
+}
+
+type UnaryFn = unsafe extern "C" fn(*mut HPyContext, HPy) -> HPy;
+type BinaryFn = unsafe extern "C" fn(*mut HPyContext, HPy, HPy) -> HPy;
+type TernaryFn = unsafe extern "C" fn(*mut HPyContext, HPy, HPy, HPy) -> HPy;
+type LenFn = unsafe extern "C" fn(*mut HPyContext, HPy) -> HPy_ssize_t;
+type InquiryFn = unsafe extern "C" fn(*mut HPyContext, HPy) -> c_int;
+type HashFn = unsafe extern "C" fn(*mut HPyContext, HPy) -> HPy_hash_t;
+type RichCmpFn = unsafe extern "C" fn(*mut HPyContext, HPy, HPy, c_int) -> HPy;
+type SsizeArgFn = unsafe extern "C" fn(*mut HPyContext, HPy, HPy_ssize_t) -> HPy;
+type ObjObjFn = unsafe extern "C" fn(*mut HPyContext, HPy, HPy) -> c_int;
+type ObjObjArgFn = unsafe extern "C" fn(*mut HPyContext, HPy, HPy, HPy) -> c_int;
+type CallFn = unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, usize, HPy) -> HPy;
+
+/// The binary special methods of the number protocol: (slot, name, reflected name).
+const BINARY: &[(HPySlot_Slot, &str, Option<&str>)] = &[
+    (HPySlot_Slot::nb_add, "__add__", Some("__radd__")),
+    (HPySlot_Slot::nb_subtract, "__sub__", Some("__rsub__")),
+    (HPySlot_Slot::nb_multiply, "__mul__", Some("__rmul__")),
+    (HPySlot_Slot::nb_matrix_multiply, "__matmul__", Some("__rmatmul__")),
+    (HPySlot_Slot::nb_floor_divide, "__floordiv__", Some("__rfloordiv__")),
+    (HPySlot_Slot::nb_true_divide, "__truediv__", Some("__rtruediv__")),
+    (HPySlot_Slot::nb_remainder, "__mod__", Some("__rmod__")),
+    (HPySlot_Slot::nb_divmod, "__divmod__", Some("__rdivmod__")),
+    (HPySlot_Slot::nb_lshift, "__lshift__", Some("__rlshift__")),
+    (HPySlot_Slot::nb_rshift, "__rshift__", Some("__rrshift__")),
+    (HPySlot_Slot::nb_and, "__and__", Some("__rand__")),
+    (HPySlot_Slot::nb_xor, "__xor__", Some("__rxor__")),
+    (HPySlot_Slot::nb_or, "__or__", Some("__ror__")),
+    (HPySlot_Slot::nb_inplace_add, "__iadd__", None),
+    (HPySlot_Slot::nb_inplace_subtract, "__isub__", None),
+    (HPySlot_Slot::nb_inplace_multiply, "__imul__", None),
+    (HPySlot_Slot::nb_inplace_matrix_multiply, "__imatmul__", None),
+    (HPySlot_Slot::nb_inplace_floor_divide, "__ifloordiv__", None),
+    (HPySlot_Slot::nb_inplace_true_divide, "__itruediv__", None),
+    (HPySlot_Slot::nb_inplace_remainder, "__imod__", None),
+    (HPySlot_Slot::nb_inplace_lshift, "__ilshift__", None),
+    (HPySlot_Slot::nb_inplace_rshift, "__irshift__", None),
+    (HPySlot_Slot::nb_inplace_and, "__iand__", None),
+    (HPySlot_Slot::nb_inplace_xor, "__ixor__", None),
+    (HPySlot_Slot::nb_inplace_or, "__ior__", None),
+    (HPySlot_Slot::sq_concat, "__add__", None),
+    (HPySlot_Slot::sq_inplace_concat, "__iadd__", None),
+];
+
+const UNARY: &[(HPySlot_Slot, &str)] = &[
+    (HPySlot_Slot::tp_repr, "__repr__"),
+    (HPySlot_Slot::tp_str, "__str__"),
+    (HPySlot_Slot::nb_negative, "__neg__"),
+    (HPySlot_Slot::nb_positive, "__pos__"),
+    (HPySlot_Slot::nb_absolute, "__abs__"),
+    (HPySlot_Slot::nb_invert, "__invert__"),
+    (HPySlot_Slot::nb_int, "__int__"),
+    (HPySlot_Slot::nb_float, "__float__"),
+    (HPySlot_Slot::nb_index, "__index__"),
+];
+
+const RICHCMP: &[(&str, c_int)] =
+    &[("__lt__", 0), ("__le__", 1), ("__eq__", 2), ("__ne__", 3), ("__gt__", 4), ("__ge__", 5)];
+
+/// The positional arguments of a special method, checked for their number.
+fn exact<'a>(vm: &VirtualMachine, name: &str, args: &'a FuncArgs, n: usize) -> PyResult<&'a [PyObjectRef]> {
+    if args.args.len() != n || !args.kwargs.is_empty() {
+        return Err(vm.new_type_error(format!("{name}() takes exactly {n} argument(s) ({} given)", args.args.len())));
+    }
+    Ok(&args.args)
+}
+
+fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: Ctx) -> PyResult<()> {
+    let slot = s.slot;
+    let Some(imp) = s.impl_ else { return Ok(()) };
+    let c = ctx.0 as usize;
+    let ctx_of = move || c as *mut HPyContext;
+    let add = |name: &'static str, f: Box<dyn Fn(&VirtualMachine, &PyObject, FuncArgs) -> PyResult + Send + Sync>| {
+        let d = native_method(vm, class, name, None, f);
+        set_class_attr(vm, class, name, d)
+    };
+    // SAFETY (every transmute below): the slot number fixes the HPy
+    // function type of the implementation.
+    if let Some(&(_, name, reflected)) = BINARY.iter().find(|(s, _, _)| *s == slot) {
+        let f: BinaryFn = unsafe { core::mem::transmute(imp) };
+        add(name, Box::new(move |vm, me, args| {
+            let a = exact(vm, name, &args, 1)?;
+            // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
+            finish(vm, unsafe { f(ctx_of(), lend(me), lend(&a[0])) }, name)
+        }))?;
+        if let Some(rname) = reflected {
+            add(rname, Box::new(move |vm, me, args| {
+                let a = exact(vm, rname, &args, 1)?;
+                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
+                finish(vm, unsafe { f(ctx_of(), lend(&a[0]), lend(me)) }, rname)
+            }))?;
+        }
+        return Ok(());
+    }
+    if let Some(&(_, name)) = UNARY.iter().find(|(s, _)| *s == slot) {
+        // SAFETY: the slot number fixes the HPy function type of the implementation.
+        let f: UnaryFn = unsafe { core::mem::transmute(imp) };
+        return add(name, Box::new(move |vm, me, args| {
+            exact(vm, name, &args, 0)?;
+            // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
+            finish(vm, unsafe { f(ctx_of(), lend(me)) }, name)
+        }));
+    }
+    match slot {
+        HPySlot_Slot::tp_new | HPySlot_Slot::tp_traverse => Ok(()),
+        HPySlot_Slot::tp_init => {
+            // SAFETY: the slot number fixes the HPy function type of the implementation.
+            let f: InitFn = unsafe { core::mem::transmute(imp) };
+            add("__init__", Box::new(move |vm, me, args| {
+                let kw = kw_dict(vm, &args)?;
+                let handles: Vec<HPy> = args.args.iter().map(|a| lend(a)).collect();
+                let kw_h = kw.as_deref().map_or(HPy::NULL, lend);
+                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
+                let r = unsafe { f(ctx_of(), lend(me), handles.as_ptr(), handles.len() as HPy_ssize_t, kw_h) };
+                finish_status(vm, r, "__init__").map(|()| vm.ctx.none())
+            }))
+        }
+        HPySlot_Slot::tp_hash => {
+            // SAFETY: the slot number fixes the HPy function type of the implementation.
+            let f: HashFn = unsafe { core::mem::transmute(imp) };
+            add("__hash__", Box::new(move |vm, me, args| {
+                exact(vm, "__hash__", &args, 0)?;
+                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
+                let h = unsafe { f(ctx_of(), lend(me)) };
+                check_value(vm, h == -1, "__hash__").map(|()| vm.ctx.new_int(h).into())
+            }))
+        }
+        HPySlot_Slot::tp_richcompare => {
+            // SAFETY: the slot number fixes the HPy function type of the implementation.
+            let f: RichCmpFn = unsafe { core::mem::transmute(imp) };
+            for &(name, op) in RICHCMP {
+                add(name, Box::new(move |vm, me, args| {
+                    let a = exact(vm, name, &args, 1)?;
+                    // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
+                    finish(vm, unsafe { f(ctx_of(), lend(me), lend(&a[0]), op) }, name)
+                }))?;
+            }
+            Ok(())
+        }
+        HPySlot_Slot::nb_bool => {
+            // SAFETY: the slot number fixes the HPy function type of the implementation.
+            let f: InquiryFn = unsafe { core::mem::transmute(imp) };
+            add("__bool__", Box::new(move |vm, me, args| {
+                exact(vm, "__bool__", &args, 0)?;
+                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
+                let r = unsafe { f(ctx_of(), lend(me)) };
+                check_value(vm, r < 0, "__bool__").map(|()| vm.ctx.new_bool(r != 0).into())
+            }))
+        }
+        HPySlot_Slot::sq_length | HPySlot_Slot::mp_length => {
+            // SAFETY: the slot number fixes the HPy function type of the implementation.
+            let f: LenFn = unsafe { core::mem::transmute(imp) };
+            add("__len__", Box::new(move |vm, me, args| {
+                exact(vm, "__len__", &args, 0)?;
+                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
+                let r = unsafe { f(ctx_of(), lend(me)) };
+                check_value(vm, r < 0, "__len__").map(|()| vm.ctx.new_int(r).into())
+            }))
+        }
+        HPySlot_Slot::mp_subscript => {
+            // SAFETY: the slot number fixes the HPy function type of the implementation.
+            let f: BinaryFn = unsafe { core::mem::transmute(imp) };
+            add("__getitem__", Box::new(move |vm, me, args| {
+                let a = exact(vm, "__getitem__", &args, 1)?;
+                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
+                finish(vm, unsafe { f(ctx_of(), lend(me), lend(&a[0])) }, "__getitem__")
+            }))
+        }
+        HPySlot_Slot::sq_item => {
+            // SAFETY: the slot number fixes the HPy function type of the implementation.
+            let f: SsizeArgFn = unsafe { core::mem::transmute(imp) };
+            add("__getitem__", Box::new(move |vm, me, args| {
+                let a = exact(vm, "__getitem__", &args, 1)?;
+                let mut i = a[0].try_index(vm)?.try_to_primitive::<isize>(vm)?;
+                if i < 0 {
+                    // Negative indexes count from the end, as CPython's
+                    // sq_item wrapper does.
+                    if let Ok(n) = me.length(vm) {
+                        i += n as isize;
+                    }
+                }
+                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
+                finish(vm, unsafe { f(ctx_of(), lend(me), i) }, "__getitem__")
+            }))
+        }
+        HPySlot_Slot::sq_contains => {
+            // SAFETY: the slot number fixes the HPy function type of the implementation.
+            let f: ObjObjFn = unsafe { core::mem::transmute(imp) };
+            add("__contains__", Box::new(move |vm, me, args| {
+                let a = exact(vm, "__contains__", &args, 1)?;
+                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
+                let r = unsafe { f(ctx_of(), lend(me), lend(&a[0])) };
+                check_value(vm, r < 0, "__contains__").map(|()| vm.ctx.new_bool(r != 0).into())
+            }))
+        }
+        HPySlot_Slot::mp_ass_subscript => {
+            // SAFETY: the slot number fixes the HPy function type of the implementation.
+            let f: ObjObjArgFn = unsafe { core::mem::transmute(imp) };
+            add("__setitem__", Box::new(move |vm, me, args| {
+                let a = exact(vm, "__setitem__", &args, 2)?;
+                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
+                let r = unsafe { f(ctx_of(), lend(me), lend(&a[0]), lend(&a[1])) };
+                finish_status(vm, r, "__setitem__").map(|()| vm.ctx.none())
+            }))?;
+            add("__delitem__", Box::new(move |vm, me, args| {
+                let a = exact(vm, "__delitem__", &args, 1)?;
+                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
+                let r = unsafe { f(ctx_of(), lend(me), lend(&a[0]), HPy::NULL) };
+                finish_status(vm, r, "__delitem__").map(|()| vm.ctx.none())
+            }))
+        }
+        HPySlot_Slot::nb_power | HPySlot_Slot::nb_inplace_power => {
+            // SAFETY: the slot number fixes the HPy function type of the implementation.
+            let f: TernaryFn = unsafe { core::mem::transmute(imp) };
+            let name = if slot == HPySlot_Slot::nb_power { "__pow__" } else { "__ipow__" };
+            add(name, Box::new(move |vm, me, args| {
+                let b = args.args.first().cloned().ok_or_else(|| vm.new_type_error("pow() needs an exponent"))?;
+                let m = args.args.get(1).cloned().unwrap_or_else(|| vm.ctx.none());
+                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
+                finish(vm, unsafe { f(ctx_of(), lend(me), lend(&b), lend(&m)) }, name)
+            }))
+        }
+        other => Err(unsupported_slot(vm, other)),
+    }
+}
+
+/// The exception an implementation reported with its error value, or
+/// `SystemError` when it set none.
+fn check_value(vm: &VirtualMachine, failed: bool, name: &str) -> PyResult<()> {
+    let pending = take_pending();
+    match (failed, pending) {
+        (false, None) => Ok(()),
+        (_, Some(e)) => Err(e),
+        (true, None) => Err(vm.new_system_error(format!("{name} returned an error without setting an exception"))),
+    }
+}
+
+fn add_call(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: Ctx) -> PyResult<()> {
+    let Some(imp) = s.impl_ else { return Ok(()) };
+    // SAFETY: HPy_tp_call implementations have the HPyCallFunction type.
+    let f: CallFn = unsafe { core::mem::transmute(imp) };
+    let c = ctx.0 as usize;
+    let d = native_method(vm, class, "__call__", None, move |vm, me, args| {
+        let mut handles: Vec<HPy> = args.args.iter().map(|a| lend(a)).collect();
+        let mut names = Vec::new();
+        for (k, v) in args.kwargs.iter() {
+            names.push(vm.ctx.new_str(k.as_str()).into());
+            handles.push(lend(v));
+        }
+        let kwnames: Option<PyObjectRef> = (!names.is_empty()).then(|| vm.ctx.new_tuple(names).into());
+        let kw = kwnames.as_deref().map_or(HPy::NULL, lend);
+        // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
+        let r = unsafe { f(c as *mut HPyContext, lend(me), handles.as_ptr(), args.args.len(), kw) };
+        finish(vm, r, "__call__")
+    });
+    set_class_attr(vm, class, "__call__", d)
+}
+

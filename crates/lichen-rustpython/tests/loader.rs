@@ -1,0 +1,72 @@
+//! The import machinery of lichen-rustpython, in an interpreter made the
+//! way the binary makes it (without needing a compiled extension).
+
+use lichen_rustpython::loader;
+use rustpython::{InterpreterBuilder, InterpreterBuilderExt};
+
+/// Runs `source` in a fresh interpreter with Lichen's finder installed and
+/// returns `result`, a global the source sets, as text. The interpreter runs
+/// on a thread with a main-thread-sized stack: an unoptimised RustPython
+/// needs more than the 2 MiB of a test thread to import its stdlib.
+fn run(source: &str) -> String {
+    let source = source.to_owned();
+    std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(move || run_here(&source))
+        .expect("spawn")
+        .join()
+        .expect("the interpreter thread panicked")
+}
+
+fn run_here(source: &str) -> String {
+    let builder = InterpreterBuilder::new().init_stdlib();
+    let def = loader::module_def(&builder.ctx);
+    let interp = builder.add_native_module(def).interpreter();
+    interp.enter(|vm| {
+        loader::install(vm).expect("the finder installs");
+        let scope = vm.new_scope_with_builtins();
+        if let Err(e) = vm.run_string(scope.clone(), source, "<test>".to_owned()) {
+            vm.print_exception(e);
+            panic!("the test source raised");
+        }
+        let result = scope.globals.get_item("result", vm).expect("the source sets `result`");
+        result.str(vm).expect("str()").to_string()
+    })
+}
+
+#[test]
+fn the_finder_comes_before_the_path_finder() {
+    let out = run("import sys\n\
+                   names = [getattr(f, '__name__', '') for f in sys.meta_path]\n\
+                   result = names.index('LichenFinder') < names.index('PathFinder')\n");
+    assert_eq!(out, "True");
+}
+
+#[test]
+fn a_missing_extension_is_not_found() {
+    let out = run("try:\n    import no_such_hpy_extension\n    result = 'imported'\n\
+                   except ModuleNotFoundError as e:\n    result = e.name\n");
+    assert_eq!(out, "no_such_hpy_extension");
+}
+
+#[test]
+fn loading_a_file_that_is_no_library_raises_import_error() {
+    let out = run("import _lichen, tempfile, os\n\
+                   d = tempfile.mkdtemp()\n\
+                   p = os.path.join(d, 'fake.hpy0.so')\n\
+                   open(p, 'w').write('not a library')\n\
+                   try:\n    _lichen.load('fake', p, None)\n    result = 'loaded'\n\
+                   except ImportError as e:\n    result = type(e).__name__ + ': ' + str('fake.hpy0.so' in str(e))\n");
+    assert_eq!(out, "ImportError: True");
+}
+
+#[test]
+fn the_finder_finds_extension_files_on_sys_path() {
+    let out = run("import sys, tempfile, os, importlib.util\n\
+                   d = tempfile.mkdtemp()\n\
+                   open(os.path.join(d, 'found.hpy0.so'), 'w').close()\n\
+                   sys.path.insert(0, d)\n\
+                   spec = importlib.util.find_spec('found')\n\
+                   result = (type(spec.loader).__name__, os.path.basename(spec.origin))\n");
+    assert_eq!(out, "('LichenLoader', 'found.hpy0.so')");
+}

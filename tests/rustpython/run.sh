@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# tests/rustpython/run.sh [PYTHON_VERSION]
+#
+# Builds HPy universal extensions once with hpy.devel (from .venv/hpy-X.Y,
+# made by `scripts/venv.sh X.Y hpy`) and runs them under lichen-rustpython:
+#   - tests/rustpython/rphost.c with smoke.py, whose output must equal
+#     expected.txt;
+#   - HPy 0.9.0's docs/examples simple-example, quickstart and
+#     hpytype-example (simple_type, builtin_type), with the assertions of
+#     docs/examples/tests.py;
+#   - HPy 0.9.0's proof-of-concept (pof, pofcpp, pofpackage) with test_pof.py
+#     and docs/porting-example step_03_hpy_final with its test's assertions
+#     (run by run_tests.py, which stands in for pytest).
+# Prints "N passed, N failed" and exits non-zero on any failure.
+set -uo pipefail
+v="${1:-3.11}"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+hpy_ref="${HPY_REF:-$root/.cache/hpy-sdist/hpy-0.9.0}"
+work="$root/.cache/rustpython-tests"
+py="$root/.venv/hpy-$v/bin/python"
+[ -x "$py" ] || bash "$root/scripts/venv.sh" "$v" hpy >/dev/null || exit 1
+# the hpy sdist (examples, proof-of-concept), fetched as the suite runner does
+[ -d "$hpy_ref" ] || (cd "$root/tests/hpy_suite" && "$py" -c \
+    "import run, sys; run.fetch_sdist('$root/.cache', sys.executable)") || exit 1
+cargo build -q -p lichen-rustpython --ignore-rust-version || exit 1
+bin="$CARGO_TARGET_DIR/debug/lichen-rustpython"
+
+rm -rf "$work" && mkdir -p "$work"
+build() {  # build NAME SRC_DIR: a universal build of the setup.py in SRC_DIR
+    mkdir -p "$work/$1" && cp -r "$2"/. "$work/$1/" &&
+        (cd "$work/$1" && "$py" setup.py -q --hpy-abi=universal build_ext --inplace >build.log 2>&1) ||
+        { echo "build of $1 failed:"; cat "$work/$1/build.log"; return 1; }
+}
+
+passed=0 failed=0
+check() {  # check NAME COMMAND...: counts a pass when COMMAND succeeds
+    local name="$1"; shift
+    if "$@"; then passed=$((passed + 1)); echo "PASS $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
+}
+
+smoke() {
+    build rphost "$root/tests/rustpython" || return 1
+    (cd "$work/rphost" && "$bin" smoke.py >out.txt 2>err.txt)
+    diff -u "$root/tests/rustpython/expected.txt" "$work/rphost/out.txt" || { cat "$work/rphost/err.txt"; return 1; }
+}
+
+examples() {
+    build simple "$hpy_ref/docs/examples/simple-example" && build quickstart "$hpy_ref/docs/examples/quickstart" &&
+        build hpytype "$hpy_ref/docs/examples/hpytype-example" || return 1
+    local script='
+import simple, quickstart, simple_type, builtin_type
+assert simple.myabs(-42) == 42
+assert simple.myabs(42) == 42
+assert simple.double(21) == 42
+assert quickstart.say_hello() == "Hello world"
+p = simple_type.Point(4, 5)
+assert p.x == 4
+assert p.y == 5
+assert p.foo() == 45
+assert p.z == 1045
+p.z = 2000
+assert p.y == 960
+assert p.z == 2000
+obj = builtin_type.Dummy("hello")
+assert obj == "hello"
+obj = builtin_type.Language("hello")
+obj.lang = "en"
+assert obj == "hello"
+assert obj.lang == "en"
+print("examples ok")
+'
+    (cd "$work" && PYTHONPATH="$work/simple:$work/quickstart:$work/hpytype" "$bin" -c "$script")
+}
+
+proof_of_concept() {
+    build pof "$hpy_ref/proof-of-concept" || return 1
+    (cd "$work/pof" && "$bin" "$root/tests/rustpython/run_tests.py" test_pof)
+}
+
+porting_example() {
+    local steps="$hpy_ref/docs/porting-example/steps"
+    mkdir -p "$work/porting" &&
+        cp "$steps/setup03.py" "$steps/step_03_hpy_final.c" "$steps/test_porting_example.py" "$work/porting/" &&
+        (cd "$work/porting" && "$py" setup03.py -q --hpy-abi=universal build_ext --inplace >build.log 2>&1) ||
+        { echo "build of the porting example failed"; cat "$work/porting/build.log"; return 1; }
+    # test_leak_checker needs hpy.debug, which only exists on CPython.
+    (cd "$work/porting" && "$bin" "$root/tests/rustpython/run_tests.py" test_porting_example TestPorting test_leak_checker)
+}
+
+check smoke smoke
+check docs-examples examples
+check proof-of-concept proof_of_concept
+check porting-example porting_example
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
