@@ -87,9 +87,17 @@ pub unsafe fn extra_of(tp: *mut ffi::PyTypeObject) -> Option<&'static TypeExtra>
     Some(&*(name.sub(offset_of!(TypeExtra, name)) as *const TypeExtra))
 }
 
-/// The builtin shape of a type; `Legacy` for any type HPy did not build.
-pub unsafe fn shape_of(tp: *mut ffi::PyTypeObject) -> HPyType_BuiltinShape {
-    extra_of(tp).map_or(HPyType_BuiltinShape::Legacy, |e| e.shape)
+/// The builtin shape of a type: that of its nearest HPy base, since a Python
+/// subclass of an HPy type keeps the base's layout; `Legacy` for a type with
+/// no HPy base.
+pub unsafe fn shape_of(mut tp: *mut ffi::PyTypeObject) -> HPyType_BuiltinShape {
+    while !tp.is_null() {
+        if let Some(extra) = extra_of(tp) {
+            return extra.shape;
+        }
+        tp = (*tp).tp_base;
+    }
+    HPyType_BuiltinShape::Legacy
 }
 
 unsafe fn struct_size(tp: *mut ffi::PyTypeObject, with_item: bool) -> isize {
