@@ -99,18 +99,7 @@ pub unsafe fn module_spec<'a>(def: *const HPyModuleDef) -> Result<ModuleSpec<'a>
                 if m.name.is_null() {
                     return sys("HPyDef_METH in HPyModuleDef.defines has a NULL name".into());
                 }
-                if !matches!(
-                    m.signature,
-                    HPyFunc_Signature::VARARGS
-                        | HPyFunc_Signature::KEYWORDS
-                        | HPyFunc_Signature::NOARGS
-                        | HPyFunc_Signature::O
-                ) {
-                    return Err(SpecError::new(
-                        ExcKind::ValueError,
-                        "Unsupported HPyMeth signature".to_string(),
-                    ));
-                }
+                check_meth_signature(m)?;
                 if m.cpy_trampoline.is_none() {
                     return sys(format!(
                         "HPyDef_METH '{}' in HPyModuleDef.defines has a NULL cpy_trampoline",
@@ -168,4 +157,16 @@ pub unsafe fn module_spec<'a>(def: *const HPyModuleDef) -> Result<ModuleSpec<'a>
         }
     }
     Ok(spec)
+}
+
+/// Methods take one of the four calling conventions CPython has a
+/// `PyMethodDef` flag for; the message is HPy's, which its tests compare.
+pub fn check_meth_signature(m: &HPyMeth) -> Result<(), SpecError> {
+    match m.signature {
+        HPyFunc_Signature::VARARGS
+        | HPyFunc_Signature::KEYWORDS
+        | HPyFunc_Signature::NOARGS
+        | HPyFunc_Signature::O => Ok(()),
+        _ => Err(SpecError::new(ExcKind::ValueError, "Unsupported HPyMeth signature".to_string())),
+    }
 }

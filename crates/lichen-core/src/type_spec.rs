@@ -153,18 +153,7 @@ pub unsafe fn type_spec<'a>(
             HPyDef_Kind::Slot => out.add_slot(&d.u.slot)?,
             HPyDef_Kind::Meth => {
                 let m = &d.u.meth;
-                if !matches!(
-                    m.signature,
-                    HPyFunc_Signature::VARARGS
-                        | HPyFunc_Signature::KEYWORDS
-                        | HPyFunc_Signature::NOARGS
-                        | HPyFunc_Signature::O
-                ) {
-                    return err(
-                        ExcKind::ValueError,
-                        "Unsupported HPyMeth signature",
-                    );
-                }
+                crate::spec::check_meth_signature(m)?;
                 out.methods.push(m);
             }
             HPyDef_Kind::Member => out.members.push(&d.u.member),
