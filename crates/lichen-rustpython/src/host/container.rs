@@ -69,3 +69,7 @@ impl ContainerHost for RustPython {
         })
     }
 }
+
+/// RustPython's tuples are immutable vectors: builders use the core's
+/// host-neutral boxed builder, then one list or tuple from the array.
+impl lichen_core::host::BuilderHost for RustPython {}
