@@ -29,3 +29,31 @@ macro_rules! build_context {
 pub fn universal_context<H: Host>(name: &'static CStr) -> HPyContext {
     lichen_abi::context_members!(build_context, H, (name.as_ptr()))
 }
+
+/// A context built once and kept for the rest of the process: extensions
+/// keep its pointer for as long as they are loaded, which is forever.
+pub struct ProcessContext(std::sync::OnceLock<ContextPtr>);
+
+struct ContextPtr(*mut HPyContext);
+// SAFETY: the context is built once and never mutated afterwards; the pointer
+// is only handed to extensions.
+unsafe impl Send for ContextPtr {}
+unsafe impl Sync for ContextPtr {}
+
+impl ProcessContext {
+    pub const fn new() -> Self {
+        ProcessContext(std::sync::OnceLock::new())
+    }
+
+    /// The context, built by `build` on first use; `build` returns a
+    /// pointer that stays valid for the rest of the process.
+    pub fn get_or_init(&self, build: impl FnOnce() -> *mut HPyContext) -> *mut HPyContext {
+        self.0.get_or_init(|| ContextPtr(build())).0
+    }
+
+    /// Like [`ProcessContext::get_or_init`], for a context built by value
+    /// (leaked on purpose).
+    pub fn get_or_leak(&self, build: impl FnOnce() -> HPyContext) -> *mut HPyContext {
+        self.get_or_init(|| Box::into_raw(Box::new(build())))
+    }
+}
