@@ -8,19 +8,22 @@ builds its ``microbench/src`` once, with CPython X.Y (3.11 by default):
 - ``hpy_simple``: the HPy version, in universal mode (``hpy_simple.hpy0.so``
   plus the stub loader that hpy.devel writes).
 
-and runs every benchmark of ``microbench/test_microbench.py`` on three
+and runs every benchmark of ``microbench/test_microbench.py`` on five
 runtimes, on the same interpreter build:
 
 - ``cpy``:    ``cpy_simple`` in ``.venv/X.Y``;
 - ``hpy``:    ``hpy_simple.hpy0.so`` in ``.venv/hpy-X.Y`` (HPy's own hpy.universal);
-- ``lichen``: the same ``hpy_simple.hpy0.so`` in ``.venv/X.Y`` (Lichen's hpy.universal).
+- ``lichen``: the same ``hpy_simple.hpy0.so`` in ``.venv/X.Y`` (Lichen's hpy.universal);
+- ``hpy-debug``, ``lichen-debug``: the same two with ``HPY=debug``, so the
+  same binary runs in each runtime's debug mode.
 
 Each (benchmark, runtime) pair runs in a fresh process: a warm-up pass, then
 ``--reps`` timed passes of ``-N`` iterations of HPy's own benchmark body; the
 median counts. A benchmark that raises or crashes its process is reported as
 ``failed`` with the reason, and the run goes on. Prints per benchmark the
-medians and the ratios against the C API, then the geometric means over the
-benchmarks that all three runtimes ran. Results go to ``bench/results/``.
+medians and the ratios against the C API, and each debug mode against its
+universal mode, then the geometric means over the benchmarks that all
+runtimes ran. Results go to ``bench/results/``.
 
     python bench/run.py                 # all benchmarks, 3.11
     python bench/run.py -k TestModule -N 200000 --reps 3
@@ -43,6 +46,9 @@ import types
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 RUNTIMES = ["cpy", "hpy", "lichen"]
+# The same binary in debug mode (HPY=debug), compared with its universal run.
+DEBUG_RUNTIMES = {"hpy-debug": "hpy", "lichen-debug": "lichen"}
+ALL_RUNTIMES = RUNTIMES + list(DEBUG_RUNTIMES)
 BENCH_CLASSES = ["TestModule", "TestType", "TestHeapType"]
 
 
@@ -85,7 +91,8 @@ def install_valgrind_module():
 
 
 def worker(args):
-    expected = {"hpy": "hpy.universal", "lichen": "lichen.universal"}.get(args.runtime)
+    base = DEBUG_RUNTIMES.get(args.runtime, args.runtime)
+    expected = {"hpy": "hpy.universal", "lichen": "lichen.universal"}.get(base)
     if expected:
         import hpy.universal
 
@@ -199,6 +206,8 @@ def run_pair(python, runtime, bench, args, build_dir, microbench):
            "--build-dir", build_dir, "--microbench-dir", microbench]
     env = dict(os.environ)
     env.pop("HPY", None)
+    if runtime in DEBUG_RUNTIMES:
+        env["HPY"] = "debug"
     try:
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               timeout=args.timeout, env=env)
@@ -230,7 +239,7 @@ def main(argv=None):
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
     # worker mode (internal)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--runtime", choices=RUNTIMES, help=argparse.SUPPRESS)
+    parser.add_argument("--runtime", choices=ALL_RUNTIMES, help=argparse.SUPPRESS)
     parser.add_argument("--bench", help=argparse.SUPPRESS)
     parser.add_argument("--build-dir", help=argparse.SUPPRESS)
     parser.add_argument("--microbench-dir", help=argparse.SUPPRESS)
@@ -244,6 +253,8 @@ def main(argv=None):
         "hpy": os.path.join(ROOT, ".venv", "hpy-" + args.python, "bin", "python"),
         "lichen": os.path.join(ROOT, ".venv", args.python, "bin", "python"),
     }
+    for debug, universal in DEBUG_RUNTIMES.items():
+        pythons[debug] = pythons[universal]
     for runtime, python in pythons.items():
         if not os.path.exists(python):
             sys.exit("bench: %s is missing (make venvs; scripts/venv.sh %s hpy)" % (python, args.python))
@@ -255,9 +266,10 @@ def main(argv=None):
 
     benches = [b for b in benchmark_ids(microbench) if args.k in b]
     log("== %d benchmarks x %s, N=%d, median of %d passes, CPython %s"
-        % (len(benches), "/".join(RUNTIMES), args.N, args.reps, args.python))
-    header = "%-42s %10s %10s %7s %10s %7s %8s" % (
-        "benchmark", "cpy ms", "hpy ms", "hpy/C", "lichen ms", "lich/C", "lich/hpy")
+        % (len(benches), "/".join(ALL_RUNTIMES), args.N, args.reps, args.python))
+    header = "%-42s %10s %10s %7s %10s %7s %8s %8s %8s" % (
+        "benchmark", "cpy ms", "hpy ms", "hpy/C", "lichen ms", "lich/C", "lich/hpy",
+        "hdbg/hpy", "ldbg/lich")
     log(header)
     log("-" * len(header))
     results = {}
@@ -265,7 +277,8 @@ def main(argv=None):
     for i, bench in enumerate(benches):
         row = {}
         # rotate the order so that no runtime always runs first
-        order = RUNTIMES[i % 3:] + RUNTIMES[:i % 3]
+        k = i % len(ALL_RUNTIMES)
+        order = ALL_RUNTIMES[k:] + ALL_RUNTIMES[:k]
         for runtime in order:
             row[runtime] = run_pair(pythons[runtime], runtime, bench, args, build_dir, microbench)
         results[bench] = row
@@ -288,10 +301,11 @@ def ratio(a, b, width=7):
 
 
 def format_row(bench, row):
-    cpy, hpy, lichen = (row[r][0] for r in RUNTIMES)
-    line = "%-42s %s %s %s %s %s %s" % (bench, ms(cpy), ms(hpy), ratio(hpy, cpy), ms(lichen),
-                                         ratio(lichen, cpy), ratio(lichen, hpy, 8))
-    for runtime in RUNTIMES:
+    cpy, hpy, lichen, hpy_debug, lichen_debug = (row[r][0] for r in ALL_RUNTIMES)
+    line = "%-42s %s %s %s %s %s %s %s %s" % (
+        bench, ms(cpy), ms(hpy), ratio(hpy, cpy), ms(lichen), ratio(lichen, cpy),
+        ratio(lichen, hpy, 8), ratio(hpy_debug, hpy, 8), ratio(lichen_debug, lichen, 8))
+    for runtime in ALL_RUNTIMES:
         if row[runtime][1]:
             line += "\n    %s failed: %s" % (runtime, row[runtime][1][:200])
     return line
@@ -302,7 +316,8 @@ def summarize(results):
     hpy_ratios = [row["hpy"][0] / row["cpy"][0] for row in complete]
     lichen_ratios = [row["lichen"][0] / row["cpy"][0] for row in complete]
     lichen_vs_hpy = [row["lichen"][0] / row["hpy"][0] for row in complete]
-    failed = {r: sum(1 for row in results.values() if row[r][0] is None) for r in RUNTIMES}
+    failed = {r: sum(1 for row in results.values() if row[r][0] is None) for r in ALL_RUNTIMES}
+    debug_lines, debug_means = debug_summary(results)
     lines = [
         "geometric mean over the %d of %d benchmarks that all runtimes ran:"
         % (len(complete), len(results)),
@@ -310,12 +325,29 @@ def summarize(results):
         "    Lichen / C API:      %.3f" % geomean(lichen_ratios) if complete else "    Lichen / C API:      -",
         "    Lichen / HPy:        %.3f (worst benchmark %.3f)"
         % (geomean(lichen_vs_hpy), max(lichen_vs_hpy)) if complete else "    Lichen / HPy:        -",
-        "failed: " + ", ".join("%s %d" % (r, failed[r]) for r in RUNTIMES),
+    ] + debug_lines + [
+        "failed: " + ", ".join("%s %d" % (r, failed[r]) for r in ALL_RUNTIMES),
     ]
     return {"lines": lines, "complete": len(complete), "failed": failed,
             "geomean_hpy_vs_cpy": geomean(hpy_ratios) if complete else None,
             "geomean_lichen_vs_cpy": geomean(lichen_ratios) if complete else None,
-            "geomean_lichen_vs_hpy": geomean(lichen_vs_hpy) if complete else None}
+            "geomean_lichen_vs_hpy": geomean(lichen_vs_hpy) if complete else None,
+            **debug_means}
+
+
+def debug_summary(results):
+    """Each debug mode against its own universal mode, over the benchmarks
+    both ran (HPy's debug mode may fail where Lichen's does not)."""
+    lines, means = [], {}
+    for debug, universal in DEBUG_RUNTIMES.items():
+        ratios = [row[debug][0] / row[universal][0] for row in results.values()
+                  if row[debug][0] is not None and row[universal][0]]
+        key = "geomean_%s_vs_%s" % (debug.replace("-", "_"), universal)
+        means[key] = geomean(ratios) if ratios else None
+        lines.append("    %-20s %s over %d benchmarks" % (
+            "%s / %s:" % (debug, universal),
+            "%.3f" % means[key] if ratios else "-", len(ratios)))
+    return lines, means
 
 
 def save(args, results, summary):
@@ -325,7 +357,7 @@ def save(args, results, summary):
     with open(path, "w") as f:
         json.dump({
             "python": args.python, "N": args.N, "reps": args.reps,
-            "results": {b: {r: {"median_s": row[r][0], "failure": row[r][1]} for r in RUNTIMES}
+            "results": {b: {r: {"median_s": row[r][0], "failure": row[r][1]} for r in ALL_RUNTIMES}
                         for b, row in results.items()},
             "summary": {k: v for k, v in summary.items() if k != "lines"},
         }, f, indent=1)

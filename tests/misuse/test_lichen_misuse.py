@@ -8,7 +8,9 @@ text that ``_debug.take_last_report()`` (Lichen's addition) returns, which
 names the context function and, with stack traces on, the C frame that
 opened the handle. The process lives on, except in the cases where HPy's own
 test suite requires the debug mode to abort (a kept context, a non-type where
-a type is required) or where the misuse is a plain memory access the runtime
+a type is required: those also run in-process with Lichen's
+``_debug.set_abort_on_misuse(False)``, where they raise a SystemError with the
+same report) or where the misuse is a plain memory access the runtime
 never sees (raw data after its handle closed, a write to read-only raw data:
 the protected memory faults, and Lichen's opt-in fault report names the
 context function that returned the data); those run in a subprocess and
@@ -36,7 +38,22 @@ def clean_debug_state():
     _debug.take_last_report()
     yield
     _debug.set_handle_stack_trace_limit(None)
+    _debug.set_abort_on_misuse(True)
     _debug.take_last_report()
+
+
+@pytest.fixture
+def no_abort():
+    """Lichen's switch: what HPy's debug mode aborts for raises instead."""
+    from hpy.universal import _debug
+    assert _debug.get_abort_on_misuse() is True
+    assert _debug.set_abort_on_misuse(False) is True
+    yield
+    assert _debug.set_abort_on_misuse(True) is False
+
+
+# The note debug mode adds to an exception a context function raised.
+RAISED_IN = "raised in the HPy context function ctx_%s (Lichen debug mode)"
 
 
 def last_report():
@@ -70,6 +87,25 @@ def test_use_after_close(compiler, hpy_debug_capture):
     assert mod.f("spam") == "'spam'"
     assert hpy_debug_capture.invalid_handles_count == 1
     assert last_report() == "Invalid usage of already closed handle (in ctx_Repr)"
+
+
+def test_use_after_close_without_hook_raises(compiler, no_abort):
+    mod = compiler.make_module("""
+        HPyDef_METH(f, "f", HPyFunc_O)
+        static HPy f_impl(HPyContext *ctx, HPy self, HPy arg)
+        {
+            HPy h = HPy_Dup(ctx, arg);
+            HPy_Close(ctx, h);
+            return HPy_Repr(ctx, h);
+        }
+        @EXPORT(f)
+        @INIT
+    """)
+    with pytest.raises(SystemError) as e:
+        mod.f("spam")
+    assert str(e.value) == "Invalid usage of already closed handle (in ctx_Repr)"
+    assert last_report() == "Invalid usage of already closed handle (in ctx_Repr)"
+    assert mod.f  # the module, and the process, live on
 
 
 def test_double_close(compiler, hpy_debug_capture):
@@ -285,10 +321,7 @@ def test_closed_handle_in_call_arguments(compiler):
     assert reports == ["Invalid usage of already closed handle (in ctx_Call)"]
 
 
-@needs_subprocess
-def test_context_kept_for_a_later_call(compiler, python_subprocess, fatal_exit_code):
-    # HPy's own test/debug/test_context_reuse.py requires an abort here.
-    mod = compiler.compile_module("""
+KEPT_CONTEXT_SOURCE = """
         static HPyContext *kept;
         HPyDef_METH(f, "f", HPyFunc_NOARGS)
         static HPy f_impl(HPyContext *ctx, HPy self)
@@ -304,17 +337,20 @@ def test_context_kept_for_a_later_call(compiler, python_subprocess, fatal_exit_c
         @EXPORT(f)
         @EXPORT(g)
         @INIT
-    """)
+"""
+
+
+@needs_subprocess
+def test_context_kept_for_a_later_call(compiler, python_subprocess, fatal_exit_code):
+    # HPy's own test/debug/test_context_reuse.py requires an abort here.
+    mod = compiler.compile_module(KEPT_CONTEXT_SOURCE)
     result = python_subprocess.run(mod, "mod.f(); mod.g()")
     assert result.returncode == fatal_exit_code
     assert b"Error: Wrong HPy Context!" in result.stderr
     assert b"(the extension called ctx_Dup with a context it kept from an earlier call)" in result.stderr
 
 
-@needs_subprocess
-def test_non_type_where_a_type_is_required(compiler, python_subprocess, fatal_exit_code):
-    # HPy's own test/debug/test_misc.py requires an abort here.
-    mod = compiler.compile_module("""
+TYPECHECK_SOURCE = """
         HPyDef_METH(f, "f", HPyFunc_VARARGS)
         static HPy f_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
         {
@@ -322,11 +358,43 @@ def test_non_type_where_a_type_is_required(compiler, python_subprocess, fatal_ex
         }
         @EXPORT(f)
         @INIT
-    """)
+"""
+
+
+@needs_subprocess
+def test_non_type_where_a_type_is_required(compiler, python_subprocess, fatal_exit_code):
+    # HPy's own test/debug/test_misc.py requires an abort here.
+    mod = compiler.compile_module(TYPECHECK_SOURCE)
     result = python_subprocess.run(mod, "print(mod.f('a', str), flush=True); mod.f('a', 'b')")
     assert result.returncode == fatal_exit_code
     assert result.stdout == b"1\n"
     assert b"HPy_TypeCheck arg 2 must be a type" in result.stderr
+
+
+def test_context_kept_for_a_later_call_raises(compiler, no_abort):
+    mod = compiler.make_module(KEPT_CONTEXT_SOURCE)
+    assert mod.f() is None
+    with pytest.raises(SystemError) as e:
+        mod.g()
+    report = ("Wrong HPy Context: ctx_Dup was called with a context kept from an earlier call "
+              "(a context is valid only during the call it was passed to)")
+    assert str(e.value) == report
+    assert last_report() == report
+    assert mod.f() is None
+
+
+def test_non_type_where_a_type_is_required_raises(compiler, no_abort):
+    mod = compiler.make_module(TYPECHECK_SOURCE)
+    assert mod.f("a", str) == 1
+    # HPy_TypeCheck cannot fail, so the extension returns a result with the
+    # report pending: CPython's SystemError has it as its cause.
+    with pytest.raises(SystemError) as e:
+        mod.f("a", "b")
+    assert "returned a result with an exception set" in str(e.value)
+    assert isinstance(e.value.__cause__, SystemError)
+    assert str(e.value.__cause__) == "HPy_TypeCheck arg 2 must be a type"
+    assert last_report() == "HPy_TypeCheck arg 2 must be a type"
+    assert mod.f(1, int) == 1
 
 
 # ------------------------------------------------------------- leaks, stacks
@@ -649,6 +717,7 @@ def test_long_as_long_on_a_str(compiler):
     with pytest.raises(TypeError) as e:
         mod.f("41")
     assert str(e.value) == "'str' object cannot be interpreted as an integer"
+    assert e.value.__notes__ == [RAISED_IN % "Long_AsInt64_t"]
 
 
 def test_setitem_s_on_a_non_mapping(compiler):
@@ -668,6 +737,7 @@ def test_setitem_s_on_a_non_mapping(compiler):
     with pytest.raises(TypeError) as e:
         mod.f(42)
     assert str(e.value) == "'int' object does not support item assignment"
+    assert e.value.__notes__ == [RAISED_IN % "SetItem_s"]
 
 
 # ---------------------------------------------------------------- raw data

@@ -6,6 +6,10 @@ use lichen_abi::*;
 /// call failed and an exception is pending.
 pub trait ErrorValue: Copy {
     fn error_value() -> Self;
+    /// Whether a returned value may mean "failed": then the caller asks the
+    /// VM whether an exception is pending. Never for `()` and `bool`, whose
+    /// "error value" is only what a refused call returns.
+    fn may_be_error(&self) -> bool;
 }
 
 macro_rules! error_values {
@@ -13,12 +17,13 @@ macro_rules! error_values {
         impl ErrorValue for $ty {
             #[inline(always)]
             fn error_value() -> Self { $v }
+            #[inline(always)]
+            fn may_be_error(&self) -> bool { *self == $v }
         }
     )*};
 }
 
 error_values! {
-    () => (),
     HPy => HPy::NULL,
     HPyListBuilder => HPyListBuilder::NULL,
     HPyTupleBuilder => HPyTupleBuilder::NULL,
@@ -32,17 +37,38 @@ error_values! {
     isize => -1,
     usize => usize::MAX,
     f64 => -1.0,
-    bool => false,
+}
+
+impl ErrorValue for () {
+    fn error_value() -> Self {}
+    fn may_be_error(&self) -> bool {
+        false
+    }
+}
+
+impl ErrorValue for bool {
+    fn error_value() -> Self {
+        false
+    }
+    fn may_be_error(&self) -> bool {
+        false
+    }
 }
 
 impl<T> ErrorValue for *mut T {
     fn error_value() -> Self {
         core::ptr::null_mut()
     }
+    fn may_be_error(&self) -> bool {
+        self.is_null()
+    }
 }
 
 impl<T> ErrorValue for *const T {
     fn error_value() -> Self {
         core::ptr::null()
+    }
+    fn may_be_error(&self) -> bool {
+        self.is_null()
     }
 }

@@ -23,5 +23,5 @@ pub fn trace() -> *mut HPyContext {
 /// Extensions loaded in debug mode all share it (and its handle table).
 pub fn debug() -> *mut HPyContext {
     // SAFETY: the universal context lives for the rest of the process.
-    DEBUG.get_or_init(|| unsafe { lichen_core::debug::debug_context(universal()) })
+    DEBUG.get_or_init(|| unsafe { lichen_core::debug::debug_context::<CPython>(universal()) })
 }

@@ -32,6 +32,8 @@ pub fn register(parent: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(set_handle_stack_trace_limit, &m)?)?;
     m.add_function(wrap_pyfunction!(take_last_report, &m)?)?;
     m.add_function(wrap_pyfunction!(set_raw_data_fault_report, &m)?)?;
+    m.add_function(wrap_pyfunction!(set_abort_on_misuse, &m)?)?;
+    m.add_function(wrap_pyfunction!(get_abort_on_misuse, &m)?)?;
     parent.add_submodule(&m)
 }
 
@@ -244,4 +246,21 @@ fn set_raw_data_fault_report(enabled: bool) -> bool {
     {
         !enabled
     }
+}
+
+/// Lichen's addition: with False, the misuse HPy's debug mode reports by
+/// aborting the process (a context kept from an earlier call, a non-type
+/// where a type is required, an invalid handle with no `on_invalid_handle`
+/// hook set, a wrong `_HPy_AsStruct_*` shape, a `kwnames` that is not a
+/// tuple) raises a SystemError with the same report from the context call
+/// instead, and the call fails. True (the default) keeps HPy's abort, which
+/// HPy's tests expect. Returns the previous setting.
+#[pyfunction]
+fn set_abort_on_misuse(abort: bool) -> bool {
+    debug_info().set_abort_on_misuse(abort)
+}
+
+#[pyfunction]
+fn get_abort_on_misuse() -> bool {
+    debug_info().aborts_on_misuse()
 }

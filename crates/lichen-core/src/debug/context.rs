@@ -39,6 +39,12 @@ pub struct DebugInfo {
     ring_next: AtomicUsize,
     /// The text of the latest misuse report, for `_debug`.
     last_report: Mutex<Option<String>>,
+    /// Whether the misuse HPy's debug mode reports by aborting does so (the
+    /// default, which HPy's tests expect) or raises a SystemError from the
+    /// context call instead.
+    abort_on_misuse: AtomicBool,
+    /// The host's way to add a note to the pending exception.
+    note_pending: fn(&str),
 }
 
 // SAFETY: the raw context pointers are to leaked, immutable-after-build
@@ -85,24 +91,58 @@ impl CtxInfo {
     }
 }
 
-/// Checks that `dctx` may be used now and returns its info.
+/// Checks that `dctx` may be used now and returns its info; `None` when the
+/// call must fail (a SystemError is then set, or the call refused).
 ///
 /// # Safety
 /// As [`ctx_info`].
 #[inline]
-pub(crate) unsafe fn enter<'a>(dctx: *mut HPyContext, func: &str) -> &'a CtxInfo {
+pub(crate) unsafe fn try_enter<'a>(dctx: *mut HPyContext, func: &'static str) -> Option<&'a CtxInfo> {
     let c = ctx_info(dctx);
     if !c.valid.load(Relaxed) {
-        report_wrong_context(func);
+        wrong_context(c.info(), func);
+        return None;
     }
     // The copy that left Python refuses calls by itself (see `released`);
-    // another copy used meanwhile cannot be refused from here.
+    // another copy used meanwhile is refused here.
     if super::released::is_left() {
-        c.info().fatal(&format!(
+        let message = format!(
             "HPy context function ctx_{func} called between HPy_LeavePythonExecution and HPy_ReenterPythonExecution"
-        ));
+        );
+        if c.info().aborts_on_misuse() {
+            c.info().fatal(&message);
+        }
+        // Without the GIL nothing can be raised now: reentering raises it.
+        super::released::refuse(func);
+        return None;
     }
-    c
+    Some(c)
+}
+
+/// [`try_enter`], returning the function's error value from the caller when the
+/// call must fail.
+macro_rules! enter {
+    ($dctx:expr, $func:expr) => {
+        match $crate::debug::context::try_enter($dctx, $func) {
+            Some(c) => c,
+            None => return $crate::retval::ErrorValue::error_value(),
+        }
+    };
+}
+pub(crate) use enter;
+
+/// A context copy used outside the call it was given for: HPy's report and
+/// abort, or a SystemError when aborting is off.
+fn wrong_context(info: &DebugInfo, func: &str) {
+    if info.aborts_on_misuse() {
+        report_wrong_context(func);
+    }
+    let report = format!(
+        "Wrong HPy Context: ctx_{func} was called with a context kept from an earlier call \
+         (a context is valid only during the call it was passed to)"
+    );
+    info.note_report(&report);
+    info.set_error_once(&report);
 }
 
 /// HPy's report for a context used outside the call it was given for.
@@ -161,7 +201,9 @@ impl DebugInfo {
     /// universal handle of a closed one. An unknown value has none: the call
     /// fails with SystemError.
     pub(crate) fn misuse(&self, dh: HPy, m: Misuse, func: &str) -> Result<HPy, ()> {
-        self.invalid_handle(dh, m, func);
+        if !self.invalid_handle(dh, m, func) {
+            return Err(());
+        }
         match m {
             Misuse::Unknown => {
                 self.set_error(&format!("ctx_{func}: invalid handle (not an open handle of the debug context)"));
@@ -172,10 +214,11 @@ impl DebugInfo {
     }
 
     /// Reports the misuse `m` of the debug handle `dh` in `func`: calls the
-    /// `on_invalid_handle` hook, or aborts with HPy's message. The report
-    /// names the context function and, when stack traces are on, where the
-    /// handle was opened.
-    pub fn invalid_handle(&self, dh: HPy, m: Misuse, func: &str) {
+    /// `on_invalid_handle` hook, or aborts with HPy's message (or, when
+    /// aborting is off, sets a SystemError with it). The report names the
+    /// context function and, when stack traces are on, where the handle was
+    /// opened. True when a hook ran and execution may go on.
+    pub fn invalid_handle(&self, dh: HPy, m: Misuse, func: &str) -> bool {
         let what = match m {
             Misuse::Closed { .. } => "Invalid usage of already closed handle",
             Misuse::Immortal { .. } => "Invalid usage of already closed handle (a context constant was closed)",
@@ -191,8 +234,10 @@ impl DebugInfo {
         let hook = self.on_invalid_handle.load(Relaxed);
         if hook == 0 {
             self.fatal(&report);
+            return false;
         }
         self.call_hook(hook, "on_invalid_handle");
+        true
     }
 
     /// Reports a consumed or unknown builder used in `func`: calls the
@@ -224,6 +269,19 @@ impl DebugInfo {
         }
     }
 
+    /// Names `func` in the notes of the exception it raised, if it did:
+    /// the VM's own message (say, an int required) does not tell which call
+    /// of the extension failed. The `Err_` functions raise on the
+    /// extension's behalf and are not named.
+    pub(crate) fn note_raised(&self, func: &str) {
+        let u = self.uctx;
+        // SAFETY: the universal context is live and the GIL is held.
+        if func.starts_with("Err_") || unsafe { ((*u).ctx_Err_Occurred)(u) } == 0 {
+            return;
+        }
+        (self.note_pending)(&format!("raised in the HPy context function ctx_{func} (Lichen debug mode)"));
+    }
+
     /// Remembers `report` as the latest one: HPy's hooks take no argument,
     /// so this is where a hook (or a test) reads which function misused what.
     pub(crate) fn note_report(&self, report: &str) {
@@ -250,12 +308,29 @@ impl DebugInfo {
         }
     }
 
-    /// Aborts the process through the VM with `message`.
+    /// Aborts the process through the VM with `message`; when aborting is
+    /// off, notes the report and sets a SystemError with it instead, and the
+    /// caller fails the context call.
     pub fn fatal(&self, message: &str) {
+        if !self.aborts_on_misuse() {
+            self.note_report(message);
+            self.set_error_once(message);
+            return;
+        }
         let msg = CString::new(message.replace('\0', " ")).unwrap_or_default();
         // SAFETY: the universal context is live; FatalError does not return
         // on any host, and if one did we simply go on.
         unsafe { ((*self.uctx).ctx_FatalError)(self.uctx, msg.as_ptr()) }
+    }
+
+    pub fn aborts_on_misuse(&self) -> bool {
+        self.abort_on_misuse.load(Relaxed)
+    }
+
+    /// Chooses between HPy's abort and a SystemError for the misuse HPy's
+    /// debug mode treats as fatal; returns the previous choice.
+    pub fn set_abort_on_misuse(&self, abort: bool) -> bool {
+        self.abort_on_misuse.swap(abort, Relaxed)
     }
 
     /// Sets a SystemError in the VM.
@@ -326,7 +401,9 @@ pub(crate) unsafe fn close_handle(info: &DebugInfo, dh: HPy, func: &str) {
         // An argument closed by the extension: its lender still owns the
         // universal handle; the end of the call reports the misuse.
         Ok(_) => {}
-        Err(m) => info.invalid_handle(dh, m, func),
+        Err(m) => {
+            info.invalid_handle(dh, m, func);
+        }
     }
 }
 
@@ -405,7 +482,7 @@ macro_rules! debug_wrappers {
     (; $($field:ident $name:ident ($($arg:ident : $ty:ty),*) -> $ret:ty,)*) => {
         $(
             pub unsafe extern "C" fn $name(dctx: *mut HPyContext $(, $arg: $ty)*) -> $ret {
-                let c = enter(dctx, stringify!($name));
+                let c = enter!(dctx, stringify!($name));
                 let info = c.info();
                 $(
                     let Ok($arg) = <$ty as Unwrap>::unwrap($arg, info, stringify!($name)) else {
@@ -414,6 +491,9 @@ macro_rules! debug_wrappers {
                 )*
                 let u = info.uctx;
                 let r = c.call_universal(|| ((*u).$field)(u $(, $arg)*));
+                if <$ret as ErrorValue>::may_be_error(&r) {
+                    info.note_raised(stringify!($name));
+                }
                 <$ret as Wrap>::wrap(r, info)
             }
         )*
@@ -460,7 +540,7 @@ fn copy_with_info(template: &HPyContext, info: *const DebugInfo, valid: bool) ->
 ///
 /// # Safety
 /// `uctx` must be a universal context that lives for the rest of the process.
-pub unsafe fn debug_context(uctx: *mut HPyContext) -> *mut HPyContext {
+pub unsafe fn debug_context<H: crate::host::ErrorHost>(uctx: *mut HPyContext) -> *mut HPyContext {
     let info: &'static DebugInfo = Box::leak(Box::new(DebugInfo {
         uctx,
         table: Mutex::new(HandleTable::new()),
@@ -473,6 +553,8 @@ pub unsafe fn debug_context(uctx: *mut HPyContext) -> *mut HPyContext {
         ring: Mutex::new(Vec::new()),
         ring_next: AtomicUsize::new(0),
         last_report: Mutex::new(None),
+        abort_on_misuse: AtomicBool::new(true),
+        note_pending: H::note_pending_error,
     }));
     let mut template = lichen_abi::context_members!(build_debug_context, uctx, info);
     super::overrides::install(&mut template);
@@ -494,7 +576,7 @@ pub unsafe fn info<'a>(dctx: *mut HPyContext) -> &'a DebugInfo {
 /// `LeavePythonExecution`: until `ReenterPythonExecution`, calls through
 /// this context copy are refused and reported on reentry (see `released`).
 pub(crate) unsafe extern "C" fn LeavePythonExecution(dctx: *mut HPyContext) -> HPyThreadState {
-    let c = enter(dctx, "LeavePythonExecution");
+    let c = enter!(dctx, "LeavePythonExecution");
     let u = c.info().uctx;
     let state = c.call_universal(|| ((*u).ctx_LeavePythonExecution)(u));
     // SAFETY: `dctx` is the live copy this thread's call runs with.
@@ -504,10 +586,11 @@ pub(crate) unsafe extern "C" fn LeavePythonExecution(dctx: *mut HPyContext) -> H
 
 pub(crate) unsafe extern "C" fn ReenterPythonExecution(dctx: *mut HPyContext, state: HPyThreadState) {
     let c = ctx_info(dctx);
-    if !c.valid.load(Relaxed) {
-        report_wrong_context("ReenterPythonExecution");
-    }
     let info = c.info();
+    if !c.valid.load(Relaxed) {
+        wrong_context(info, "ReenterPythonExecution");
+        return;
+    }
     // SAFETY: the table swapped by `leave` on this thread is put back.
     let Some((refused, count)) = super::released::reenter() else {
         // Not left, so the GIL is held: a plain exception will do, and the

@@ -56,7 +56,7 @@ pub(crate) fn install(ctx: &mut HPyContext) {
 }
 
 unsafe extern "C" fn Close(dctx: *mut HPyContext, h: HPy) {
-    let c = enter(dctx, "Close");
+    let c = enter!(dctx, "Close");
     // Closing may run a finalizer that calls back into the extension.
     c.call_universal(|| close_handle(c.info(), h, "Close"))
 }
@@ -74,7 +74,7 @@ fn len(n: HPy_ssize_t) -> usize {
 }
 
 unsafe extern "C" fn Tuple_FromArray(dctx: *mut HPyContext, items: *const HPy, n: HPy_ssize_t) -> HPy {
-    let c = enter(dctx, "Tuple_FromArray");
+    let c = enter!(dctx, "Tuple_FromArray");
     let info = c.info();
     let Ok(uitems) = unwrap_array(info, items, len(n), "Tuple_FromArray") else { return HPy::NULL };
     let u = info.uctx();
@@ -88,7 +88,7 @@ unsafe extern "C" fn Type_GenericNew(
     nargs: HPy_ssize_t,
     kw: HPy,
 ) -> HPy {
-    let c = enter(dctx, "Type_GenericNew");
+    let c = enter!(dctx, "Type_GenericNew");
     let info = c.info();
     let f = "Type_GenericNew";
     let (Ok(uty), Ok(ukw), Ok(uargs)) = (info.unwrap(ty, f), info.unwrap(kw, f), unwrap_array(info, args, len(nargs), f))
@@ -116,14 +116,14 @@ unsafe fn kwnames_len(info: &DebugInfo, ukw: HPy, func: &str) -> Result<usize, (
 
 unsafe fn call_like(
     dctx: *mut HPyContext,
-    func: &str,
+    func: &'static str,
     target: HPy,
     args: *const HPy,
     nargs: usize,
     kwnames: HPy,
     call: unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, usize, HPy) -> HPy,
 ) -> HPy {
-    let c = enter(dctx, func);
+    let c = enter!(dctx, func);
     let info = c.info();
     let (Ok(ut), Ok(ukw)) = (info.unwrap(target, func), info.unwrap(kwnames, func)) else { return HPy::NULL };
     let Ok(nkw) = kwnames_len(info, ukw, func) else { return HPy::NULL };
@@ -143,7 +143,7 @@ unsafe extern "C" fn CallMethod(dctx: *mut HPyContext, name: HPy, args: *const H
 }
 
 unsafe extern "C" fn Type_FromSpec(dctx: *mut HPyContext, spec: *mut HPyType_Spec, params: *mut HPyType_SpecParam) -> HPy {
-    let c = enter(dctx, "Type_FromSpec");
+    let c = enter!(dctx, "Type_FromSpec");
     let info = c.info();
     let u = info.uctx();
     if params.is_null() {
@@ -164,7 +164,7 @@ unsafe extern "C" fn Type_FromSpec(dctx: *mut HPyContext, spec: *mut HPyType_Spe
 }
 
 unsafe extern "C" fn ContextVar_Get(dctx: *mut HPyContext, var: HPy, default: HPy, result: *mut HPy) -> i32 {
-    let c = enter(dctx, "ContextVar_Get");
+    let c = enter!(dctx, "ContextVar_Get");
     let info = c.info();
     let (Ok(uvar), Ok(udef)) = (info.unwrap(var, "ContextVar_Get"), info.unwrap(default, "ContextVar_Get")) else {
         return -1;
@@ -189,7 +189,7 @@ unsafe fn protect_for(info: &DebugInfo, dh: HPy, ptr: *const c_char, len: usize,
 }
 
 unsafe extern "C" fn Unicode_AsUTF8AndSize(dctx: *mut HPyContext, h: HPy, size: *mut HPy_ssize_t) -> *const c_char {
-    let c = enter(dctx, "Unicode_AsUTF8AndSize");
+    let c = enter!(dctx, "Unicode_AsUTF8AndSize");
     let info = c.info();
     let Ok(uh) = info.unwrap(h, "Unicode_AsUTF8AndSize") else { return core::ptr::null() };
     let u = info.uctx();
@@ -211,7 +211,7 @@ unsafe fn bytes_data(
     get: unsafe extern "C" fn(*mut HPyContext, HPy) -> *const c_char,
     size: unsafe extern "C" fn(*mut HPyContext, HPy) -> HPy_ssize_t,
 ) -> *const c_char {
-    let c = enter(dctx, func);
+    let c = enter!(dctx, func);
     let info = c.info();
     let Ok(uh) = info.unwrap(h, func) else { return core::ptr::null() };
     let u = info.uctx();
@@ -235,20 +235,23 @@ unsafe extern "C" fn Bytes_AS_STRING(dctx: *mut HPyContext, h: HPy) -> *const c_
 }
 
 /// HPy's debug mode makes passing a non-type where a type is required a
-/// fatal error: the non-debug functions cannot report it.
-unsafe fn require(info: &DebugInfo, uh: HPy, ty: HPy, message: &str) {
+/// fatal error: the non-debug functions cannot report it. `Err` when the
+/// call must fail (aborting is off and a SystemError is set).
+unsafe fn require(info: &DebugInfo, uh: HPy, ty: HPy, message: &str) -> Result<(), ()> {
     let u = info.uctx();
     if ((*u).ctx_TypeCheck)(u, uh, ty) == 0 {
         info.fatal(message);
+        return Err(());
     }
+    Ok(())
 }
 
 unsafe extern "C" fn Type_GetName(dctx: *mut HPyContext, ty: HPy) -> *const c_char {
-    let c = enter(dctx, "Type_GetName");
+    let c = enter!(dctx, "Type_GetName");
     let info = c.info();
     let Ok(uty) = info.unwrap(ty, "Type_GetName") else { return core::ptr::null() };
     let u = info.uctx();
-    require(info, uty, (*u).h_TypeType, "HPyType_GetName arg must be a type");
+    let Ok(()) = require(info, uty, (*u).h_TypeType, "HPyType_GetName arg must be a type") else { return core::ptr::null() };
     let name = c.call_universal(|| ((*u).ctx_Type_GetName)(u, uty));
     if name.is_null() {
         return name;
@@ -257,31 +260,31 @@ unsafe extern "C" fn Type_GetName(dctx: *mut HPyContext, ty: HPy) -> *const c_ch
 }
 
 unsafe extern "C" fn TypeCheck(dctx: *mut HPyContext, obj: HPy, ty: HPy) -> c_int {
-    let c = enter(dctx, "TypeCheck");
+    let c = enter!(dctx, "TypeCheck");
     let info = c.info();
     let (Ok(uobj), Ok(uty)) = (info.unwrap(obj, "TypeCheck"), info.unwrap(ty, "TypeCheck")) else { return 0 };
     let u = info.uctx();
-    require(info, uty, (*u).h_TypeType, "HPy_TypeCheck arg 2 must be a type");
+    let Ok(()) = require(info, uty, (*u).h_TypeType, "HPy_TypeCheck arg 2 must be a type") else { return 0 };
     c.call_universal(|| ((*u).ctx_TypeCheck)(u, uobj, uty))
 }
 
 unsafe extern "C" fn Type_IsSubtype(dctx: *mut HPyContext, sub: HPy, ty: HPy) -> c_int {
-    let c = enter(dctx, "Type_IsSubtype");
+    let c = enter!(dctx, "Type_IsSubtype");
     let info = c.info();
     let u = info.uctx();
     let Ok(usub) = info.unwrap(sub, "Type_IsSubtype") else { return 0 };
-    require(info, usub, (*u).h_TypeType, "HPyType_IsSubtype arg 1 must be a type");
+    let Ok(()) = require(info, usub, (*u).h_TypeType, "HPyType_IsSubtype arg 1 must be a type") else { return 0 };
     let Ok(uty) = info.unwrap(ty, "Type_IsSubtype") else { return 0 };
-    require(info, uty, (*u).h_TypeType, "HPyType_IsSubtype arg 2 must be a type");
+    let Ok(()) = require(info, uty, (*u).h_TypeType, "HPyType_IsSubtype arg 2 must be a type") else { return 0 };
     c.call_universal(|| ((*u).ctx_Type_IsSubtype)(u, usub, uty))
 }
 
 unsafe extern "C" fn Unicode_Substring(dctx: *mut HPyContext, s: HPy, start: HPy_ssize_t, end: HPy_ssize_t) -> HPy {
-    let c = enter(dctx, "Unicode_Substring");
+    let c = enter!(dctx, "Unicode_Substring");
     let info = c.info();
     let Ok(us) = info.unwrap(s, "Unicode_Substring") else { return HPy::NULL };
     let u = info.uctx();
-    require(info, us, (*u).h_UnicodeType, "HPyUnicode_Substring arg 1 must be a Unicode object");
+    let Ok(()) = require(info, us, (*u).h_UnicodeType, "HPyUnicode_Substring arg 1 must be a Unicode object") else { return HPy::NULL };
     info.open(c.call_universal(|| ((*u).ctx_Unicode_Substring)(u, us, start, end)))
 }
 
@@ -304,10 +307,10 @@ unsafe fn as_struct(
     dctx: *mut HPyContext,
     h: HPy,
     shape: HPyType_BuiltinShape,
-    func: &str,
+    func: &'static str,
     get: unsafe extern "C" fn(*mut HPyContext, HPy) -> *mut c_void,
 ) -> *mut c_void {
-    let c: &CtxInfo = enter(dctx, func);
+    let c: &CtxInfo = enter!(dctx, func);
     let info = c.info();
     let Ok(uh) = info.unwrap(h, func) else { return core::ptr::null_mut() };
     let u = info.uctx();
@@ -321,6 +324,7 @@ unsafe fn as_struct(
             shape_name(shape),
             shape_name(actual)
         ));
+        return core::ptr::null_mut();
     }
     c.call_universal(|| get(u, uh))
 }
@@ -350,7 +354,7 @@ as_struct_wrappers! {
 // universal context's.
 
 unsafe extern "C" fn Tracker_New(dctx: *mut HPyContext, size: HPy_ssize_t) -> HPyTracker {
-    let c = enter(dctx, "Tracker_New");
+    let c = enter!(dctx, "Tracker_New");
     if size < 0 {
         // As the universal context: the size is checked even though the
         // debug tracker grows as needed.
@@ -380,7 +384,7 @@ unsafe fn tracker<'a>(info: &DebugInfo, ht: HPyTracker, func: &str) -> Option<&'
 }
 
 unsafe extern "C" fn Tracker_Add(dctx: *mut HPyContext, ht: HPyTracker, h: HPy) -> c_int {
-    let c = enter(dctx, "Tracker_Add");
+    let c = enter!(dctx, "Tracker_Add");
     let info = c.info();
     if info.unwrap(h, "Tracker_Add").is_err() {
         return -1;
@@ -391,14 +395,14 @@ unsafe extern "C" fn Tracker_Add(dctx: *mut HPyContext, ht: HPyTracker, h: HPy) 
 }
 
 unsafe extern "C" fn Tracker_ForgetAll(dctx: *mut HPyContext, ht: HPyTracker) {
-    let c = enter(dctx, "Tracker_ForgetAll");
+    let c = enter!(dctx, "Tracker_ForgetAll");
     if let Some(v) = tracker(c.info(), ht, "Tracker_ForgetAll") {
         v.clear();
     }
 }
 
 unsafe extern "C" fn Tracker_Close(dctx: *mut HPyContext, ht: HPyTracker) {
-    let c = enter(dctx, "Tracker_Close");
+    let c = enter!(dctx, "Tracker_Close");
     let info = c.info();
     if tracker(info, ht, "Tracker_Close").is_none() {
         return;
@@ -457,7 +461,7 @@ unsafe fn no_memory_unless_raised(u: *mut HPyContext) {
 }
 
 unsafe extern "C" fn ListBuilder_New(dctx: *mut HPyContext, size: HPy_ssize_t) -> HPyListBuilder {
-    let c = enter(dctx, "ListBuilder_New");
+    let c = enter!(dctx, "ListBuilder_New");
     let info = c.info();
     let u = info.uctx();
     let ub = c.call_universal(|| ((*u).ctx_ListBuilder_New)(u, size));
@@ -465,7 +469,7 @@ unsafe extern "C" fn ListBuilder_New(dctx: *mut HPyContext, size: HPy_ssize_t) -
 }
 
 unsafe extern "C" fn ListBuilder_Set(dctx: *mut HPyContext, b: HPyListBuilder, index: HPy_ssize_t, item: HPy) {
-    let c = enter(dctx, "ListBuilder_Set");
+    let c = enter!(dctx, "ListBuilder_Set");
     let info = c.info();
     let Some(ub) = builder(info, b._lst, index, "ListBuilder_Set") else { return };
     let Ok(uitem) = info.unwrap(item, "ListBuilder_Set") else { return };
@@ -474,7 +478,7 @@ unsafe extern "C" fn ListBuilder_Set(dctx: *mut HPyContext, b: HPyListBuilder, i
 }
 
 unsafe extern "C" fn ListBuilder_Build(dctx: *mut HPyContext, b: HPyListBuilder) -> HPy {
-    let c = enter(dctx, "ListBuilder_Build");
+    let c = enter!(dctx, "ListBuilder_Build");
     let info = c.info();
     let u = info.uctx();
     let Some(closed) = consume(info, b._lst, "ListBuilder_Build") else {
@@ -491,7 +495,7 @@ unsafe extern "C" fn ListBuilder_Build(dctx: *mut HPyContext, b: HPyListBuilder)
 }
 
 unsafe extern "C" fn ListBuilder_Cancel(dctx: *mut HPyContext, b: HPyListBuilder) {
-    let c = enter(dctx, "ListBuilder_Cancel");
+    let c = enter!(dctx, "ListBuilder_Cancel");
     let info = c.info();
     let u = info.uctx();
     if let Some(closed) = consume(info, b._lst, "ListBuilder_Cancel") {
@@ -500,7 +504,7 @@ unsafe extern "C" fn ListBuilder_Cancel(dctx: *mut HPyContext, b: HPyListBuilder
 }
 
 unsafe extern "C" fn TupleBuilder_New(dctx: *mut HPyContext, size: HPy_ssize_t) -> HPyTupleBuilder {
-    let c = enter(dctx, "TupleBuilder_New");
+    let c = enter!(dctx, "TupleBuilder_New");
     let info = c.info();
     let u = info.uctx();
     let ub = c.call_universal(|| ((*u).ctx_TupleBuilder_New)(u, size));
@@ -508,7 +512,7 @@ unsafe extern "C" fn TupleBuilder_New(dctx: *mut HPyContext, size: HPy_ssize_t) 
 }
 
 unsafe extern "C" fn TupleBuilder_Set(dctx: *mut HPyContext, b: HPyTupleBuilder, index: HPy_ssize_t, item: HPy) {
-    let c = enter(dctx, "TupleBuilder_Set");
+    let c = enter!(dctx, "TupleBuilder_Set");
     let info = c.info();
     let Some(ub) = builder(info, b._tup, index, "TupleBuilder_Set") else { return };
     let Ok(uitem) = info.unwrap(item, "TupleBuilder_Set") else { return };
@@ -517,7 +521,7 @@ unsafe extern "C" fn TupleBuilder_Set(dctx: *mut HPyContext, b: HPyTupleBuilder,
 }
 
 unsafe extern "C" fn TupleBuilder_Build(dctx: *mut HPyContext, b: HPyTupleBuilder) -> HPy {
-    let c = enter(dctx, "TupleBuilder_Build");
+    let c = enter!(dctx, "TupleBuilder_Build");
     let info = c.info();
     let u = info.uctx();
     let Some(closed) = consume(info, b._tup, "TupleBuilder_Build") else {
@@ -534,7 +538,7 @@ unsafe extern "C" fn TupleBuilder_Build(dctx: *mut HPyContext, b: HPyTupleBuilde
 }
 
 unsafe extern "C" fn TupleBuilder_Cancel(dctx: *mut HPyContext, b: HPyTupleBuilder) {
-    let c = enter(dctx, "TupleBuilder_Cancel");
+    let c = enter!(dctx, "TupleBuilder_Cancel");
     let info = c.info();
     let u = info.uctx();
     if let Some(closed) = consume(info, b._tup, "TupleBuilder_Cancel") {
@@ -549,7 +553,7 @@ unsafe extern "C" fn TupleBuilder_Cancel(dctx: *mut HPyContext, b: HPyTupleBuild
 // which the universal context would turn into a NULL dereference.
 
 unsafe extern "C" fn Field_Store(dctx: *mut HPyContext, target: HPy, field: *mut HPyField, h: HPy) {
-    let c = enter(dctx, "Field_Store");
+    let c = enter!(dctx, "Field_Store");
     let info = c.info();
     let (Ok(ut), Ok(uh)) = (info.unwrap(target, "Field_Store"), info.unwrap(h, "Field_Store")) else { return };
     if field.is_null() {
@@ -561,7 +565,7 @@ unsafe extern "C" fn Field_Store(dctx: *mut HPyContext, target: HPy, field: *mut
 }
 
 unsafe extern "C" fn Field_Load(dctx: *mut HPyContext, source: HPy, field: HPyField) -> HPy {
-    let c = enter(dctx, "Field_Load");
+    let c = enter!(dctx, "Field_Load");
     let info = c.info();
     let Ok(us) = info.unwrap(source, "Field_Load") else { return HPy::NULL };
     if field._i == 0 {
@@ -573,7 +577,7 @@ unsafe extern "C" fn Field_Load(dctx: *mut HPyContext, source: HPy, field: HPyFi
 }
 
 unsafe extern "C" fn Global_Store(dctx: *mut HPyContext, global: *mut HPyGlobal, h: HPy) {
-    let c = enter(dctx, "Global_Store");
+    let c = enter!(dctx, "Global_Store");
     let info = c.info();
     let Ok(uh) = info.unwrap(h, "Global_Store") else { return };
     if global.is_null() {
@@ -585,7 +589,7 @@ unsafe extern "C" fn Global_Store(dctx: *mut HPyContext, global: *mut HPyGlobal,
 }
 
 unsafe extern "C" fn Global_Load(dctx: *mut HPyContext, global: HPyGlobal) -> HPy {
-    let c = enter(dctx, "Global_Load");
+    let c = enter!(dctx, "Global_Load");
     let info = c.info();
     if global._i == 0 {
         info.set_error("ctx_Global_Load: the HPyGlobal is empty (never stored, or the module is not initialized)");

@@ -35,7 +35,7 @@ pub(crate) fn is_left() -> bool {
     LEFT.with(|l| l.borrow().is_some())
 }
 
-fn refuse(name: &'static str) {
+pub(crate) fn refuse(name: &'static str) {
     LEFT.with(|l| {
         if let Some(left) = l.borrow_mut().as_mut() {
             left.refused.get_or_insert(name);

@@ -146,7 +146,9 @@ unsafe fn give_result(info: &DebugInfo, dh: HPy) -> HPy {
         // An argument returned as is: the VM still needs its own reference.
         Ok(c) => ((*u).ctx_Dup)(u, c.uh),
         Err(m) => {
-            info.invalid_handle(dh, m, FUNC);
+            if !info.invalid_handle(dh, m, FUNC) {
+                return HPy::NULL;
+            }
             match m {
                 Misuse::Immortal { uh } | Misuse::Closed { uh, kind: Kind::Borrowed } => ((*u).ctx_Dup)(u, uh),
                 Misuse::Closed { .. } | Misuse::Unknown => {

@@ -48,4 +48,8 @@ pub trait ErrorHost {
     /// Reports the pending exception as unraisable in the context of `obj`
     /// (NULL for none) and clears it.
     fn write_unraisable(obj: HPy);
+    /// Appends `note` to the `__notes__` (PEP 678) of the pending exception,
+    /// unless it is there already; nothing when none is pending. The
+    /// exception stays pending and its message unchanged.
+    fn note_pending_error(note: &str);
 }

@@ -4,6 +4,7 @@ use super::*;
 use core::ffi::{c_char, c_int};
 use lichen_abi::HPy_ssize_t;
 use lichen_core::host::{ErrorHost, ExcKind};
+use core::ptr::null_mut;
 use std::ffi::CString;
 
 /// The CPython exception class for a core error kind.
@@ -92,5 +93,58 @@ impl ErrorHost for CPython {
     fn write_unraisable(obj: HPy) {
         // SAFETY: the GIL is held; `obj` is NULL or a live handle.
         unsafe { ffi::PyErr_WriteUnraisable(h2py(obj)) }
+    }
+
+    #[allow(deprecated)] // PyErr_Fetch/Restore: the one pair that exists on 3.9-3.13
+    fn note_pending_error(note: &str) {
+        let (mut ty, mut value, mut tb) = (null_mut(), null_mut(), null_mut());
+        // SAFETY: the GIL is held; the fetched references are given back by
+        // PyErr_Restore, so the pending exception is the same afterwards.
+        unsafe {
+            ffi::PyErr_Fetch(&mut ty, &mut value, &mut tb);
+            if ty.is_null() {
+                return;
+            }
+            ffi::PyErr_NormalizeException(&mut ty, &mut value, &mut tb);
+            if !value.is_null() {
+                append_note(value, note);
+            }
+            ffi::PyErr_Restore(ty, value, tb);
+        }
+    }
+}
+
+/// `exc.__notes__.append(note)` (creating the list) unless the note is in it
+/// already; a failure on the way is dropped, since the note is only a hint.
+///
+/// # Safety
+/// The GIL is held, no exception is pending and `exc` is a live object.
+unsafe fn append_note(exc: *mut ffi::PyObject, note: &str) {
+    let Ok(text) = CString::new(note.replace('\0', " ")) else { return };
+    // SAFETY: as the caller promises; every new reference is released.
+    unsafe {
+        let note = ffi::PyUnicode_FromString(text.as_ptr());
+        if note.is_null() {
+            ffi::PyErr_Clear();
+            return;
+        }
+        let mut notes = ffi::PyObject_GetAttrString(exc, c"__notes__".as_ptr());
+        if notes.is_null() {
+            ffi::PyErr_Clear();
+            notes = ffi::PyList_New(0);
+            if notes.is_null() || ffi::PyObject_SetAttrString(exc, c"__notes__".as_ptr(), notes) < 0 {
+                ffi::Py_XDECREF(notes);
+                ffi::Py_DECREF(note);
+                ffi::PyErr_Clear();
+                return;
+            }
+        }
+        let fresh = ffi::PyList_Check(notes) != 0 && ffi::PySequence_Contains(notes, note) == 0;
+        if fresh && ffi::PyList_Append(notes, note) < 0 {
+            ffi::PyErr_Clear();
+        }
+        ffi::PyErr_Clear();
+        ffi::Py_DECREF(notes);
+        ffi::Py_DECREF(note);
     }
 }

@@ -5,7 +5,7 @@ use core::cell::RefCell;
 use core::ffi::{c_char, c_int, CStr};
 use lichen_abi::HPy_ssize_t;
 use lichen_core::host::{ErrorHost, ExcKind};
-use rustpython_vm::builtins::{PyBaseExceptionRef, PyType, PyTypeRef};
+use rustpython_vm::builtins::{PyBaseExceptionRef, PyList, PyStr, PyType, PyTypeRef};
 use rustpython_vm::Py;
 
 thread_local! {
@@ -175,6 +175,31 @@ impl ErrorHost for RustPython {
         if let Some(e) = take_pending() {
             with_vm(|vm| vm.run_unraisable(e, None, obj.map_or_else(|| vm.ctx.none(), |o| o.to_owned())));
         }
+    }
+
+    fn note_pending_error(note: &str) {
+        let Some(exc) = PENDING.with(|p| p.borrow().clone()) else { return };
+        with_vm(|vm| append_note(vm, exc.as_object(), note))
+    }
+}
+
+/// `exc.__notes__.append(note)` (creating the list) unless the note is in it
+/// already; a failure is dropped, since the note is only a hint.
+fn append_note(vm: &VirtualMachine, exc: &PyObject, note: &str) {
+    let notes = match exc.get_attr("__notes__", vm) {
+        Ok(notes) => notes,
+        Err(_) => {
+            let notes: PyObjectRef = vm.ctx.new_list(Vec::new()).into();
+            if exc.set_attr("__notes__", notes.clone(), vm).is_err() {
+                return;
+            }
+            notes
+        }
+    };
+    let Some(list) = notes.downcast_ref::<PyList>() else { return };
+    let present = list.borrow_vec().iter().any(|n| n.downcast_ref::<PyStr>().and_then(|s| s.to_str()) == Some(note));
+    if !present {
+        list.borrow_vec_mut().push(vm.ctx.new_str(note).into());
     }
 }
 
