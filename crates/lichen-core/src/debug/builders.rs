@@ -4,7 +4,8 @@
 //! builder ignores an index out of range (HPy leaves it undefined); the
 //! debug builder remembers the first one and its `Build` fails with it.
 
-use std::collections::{HashSet, VecDeque};
+use super::handles::AddrSet;
+use std::collections::VecDeque;
 
 /// How many consumed builders are remembered.
 pub const BUILDER_QUEUE_MAX_SIZE: usize = 1024;
@@ -38,8 +39,8 @@ pub enum BuilderMisuse {
 
 #[derive(Default)]
 pub struct BuilderTable {
-    open: HashSet<usize>,
-    closed_set: HashSet<usize>,
+    open: AddrSet,
+    closed_set: AddrSet,
     closed: VecDeque<usize>,
 }
 

@@ -12,7 +12,6 @@ use super::handles::{HandleInfo, HandleTable, Kind, Misuse};
 use crate::retval::ErrorValue;
 use core::ffi::{c_char, c_int};
 use lichen_abi::*;
-use std::collections::HashSet;
 use std::ffi::CString;
 use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Mutex, MutexGuard};
@@ -27,7 +26,7 @@ pub struct DebugInfo {
     pub(crate) uctx: *mut HPyContext,
     table: Mutex<HandleTable>,
     pub(crate) builders: Mutex<super::builders::BuilderTable>,
-    pub(crate) trackers: Mutex<HashSet<usize>>,
+    pub(crate) trackers: Mutex<super::handles::AddrSet>,
     /// Universal handles (`_i`) of the hooks, 0 when unset.
     on_invalid_handle: AtomicIsize,
     on_invalid_builder_handle: AtomicIsize,
@@ -35,7 +34,7 @@ pub struct DebugInfo {
     /// The context handed to the extension at load time (what its
     /// trampolines pass back), and the ring of copies calls run with.
     original: AtomicIsize,
-    ring: Mutex<Vec<usize>>,
+    ring: std::sync::OnceLock<Box<[usize]>>,
     ring_next: AtomicUsize,
     /// The text of the latest misuse report, for `_debug`.
     last_report: Mutex<Option<String>>,
@@ -384,7 +383,7 @@ impl DebugInfo {
 
     /// The next copy of the ring for a call from the VM into the extension.
     pub(crate) fn next_ctx(&self) -> *mut HPyContext {
-        let ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
+        let ring = self.ring.get().expect("the ring is made with the context");
         let i = self.ring_next.fetch_add(1, Relaxed) % ring.len();
         ring[i] as *mut HPyContext
     }
@@ -545,12 +544,12 @@ pub unsafe fn debug_context<H: crate::host::ErrorHost>(uctx: *mut HPyContext) ->
         uctx,
         table: Mutex::new(HandleTable::new()),
         builders: Mutex::new(super::builders::BuilderTable::default()),
-        trackers: Mutex::new(HashSet::new()),
+        trackers: Mutex::new(Default::default()),
         on_invalid_handle: AtomicIsize::new(0),
         on_invalid_builder_handle: AtomicIsize::new(0),
         stack_limit: AtomicUsize::new(0),
         original: AtomicIsize::new(0),
-        ring: Mutex::new(Vec::new()),
+        ring: std::sync::OnceLock::new(),
         ring_next: AtomicUsize::new(0),
         last_report: Mutex::new(None),
         abort_on_misuse: AtomicBool::new(true),
@@ -561,7 +560,7 @@ pub unsafe fn debug_context<H: crate::host::ErrorHost>(uctx: *mut HPyContext) ->
     let original = copy_with_info(&template, info, true);
     info.original.store(original as isize, Relaxed);
     let ring = (0..CTX_CACHE_SIZE).map(|_| copy_with_info(&template, info, false) as usize).collect();
-    *info.ring.lock().unwrap() = ring;
+    let _ = info.ring.set(ring);
     original
 }
 

@@ -12,6 +12,32 @@ use super::rawdata::RawData;
 use super::stack::Stack;
 use lichen_abi::HPy;
 use std::collections::{HashSet, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Hashes entry addresses with one multiplication: they are unique and
+/// not chosen by an adversary, and SipHash was most of debug mode's cost.
+#[derive(Default)]
+pub struct AddrHasher(u64);
+
+impl Hasher for AddrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_usize(&mut self, addr: usize) {
+        // Fibonacci hashing: the product's high bits, which hashbrown uses
+        // for its control bytes, depend on every bit of the address.
+        self.0 = (addr as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+pub(crate) type AddrSet = HashSet<usize, BuildHasherDefault<AddrHasher>>;
 
 /// How many closed handles are remembered by default (as in HPy).
 pub const DEFAULT_QUEUE_MAX_SIZE: usize = 1024;
@@ -91,8 +117,8 @@ pub struct Closed {
 
 /// All debug handles of one debug context.
 pub struct HandleTable {
-    open: HashSet<usize>,
-    closed_set: HashSet<usize>,
+    open: AddrSet,
+    closed_set: AddrSet,
     closed: VecDeque<usize>,
     queue_max: usize,
     raw_max: usize,
@@ -110,8 +136,8 @@ impl Default for HandleTable {
 impl HandleTable {
     pub fn new() -> Self {
         HandleTable {
-            open: HashSet::new(),
-            closed_set: HashSet::new(),
+            open: AddrSet::default(),
+            closed_set: AddrSet::default(),
             closed: VecDeque::new(),
             queue_max: DEFAULT_QUEUE_MAX_SIZE,
             raw_max: DEFAULT_PROTECTED_RAW_DATA_MAX_SIZE,
