@@ -166,7 +166,7 @@ impl DebugInfo {
         self.original.load(Relaxed) as *mut HPyContext
     }
 
-    fn stack(&self) -> Option<super::stack::Stack> {
+    pub(crate) fn stack(&self) -> Option<super::stack::Stack> {
         match self.stack_limit.load(Relaxed) {
             0 => None,
             n => Some(super::stack::Stack::capture(n)),

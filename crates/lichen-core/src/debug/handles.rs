@@ -1,12 +1,15 @@
 //! The debug handle table.
 //!
-//! A debug handle is the address of a heap-allocated [`Entry`] that wraps one
-//! universal handle. Open entries are kept in a set; closing one moves it to
-//! a bounded queue instead of freeing it, so that a later use of the stale
-//! handle still finds an entry marked closed and can be reported. When the
-//! queue is full, the oldest closed entry is reused for the next open handle
-//! (so handle addresses recycle as in HPy), and when it overflows the oldest
-//! entry is freed.
+//! A debug handle names an [`Entry`] that wraps one universal handle: its
+//! bits are the entry's index with a tag in the low bits, so any value can
+//! be checked without touching memory it might not point to, and a
+//! universal handle (an aligned address) passed by mistake is never taken
+//! for a debug one. Closing an entry moves it to a bounded queue instead of
+//! freeing it, so that a later use of the stale handle still finds it marked
+//! closed and can be reported. When the queue is full, the oldest closed
+//! entry is reused for the next open handle (so handle values recycle as in
+//! HPy), and when it overflows the oldest entry becomes free, and unknown to
+//! later uses.
 
 use super::rawdata::RawData;
 use super::stack::Stack;
@@ -14,8 +17,16 @@ use lichen_abi::HPy;
 use std::collections::{HashSet, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// Hashes entry addresses with one multiplication: they are unique and
-/// not chosen by an adversary, and SipHash was most of debug mode's cost.
+/// How many closed handles are remembered by default (as in HPy).
+pub const DEFAULT_QUEUE_MAX_SIZE: usize = 1024;
+/// How many bytes of protected raw data closed handles may keep by default.
+pub const DEFAULT_PROTECTED_RAW_DATA_MAX_SIZE: usize = 10 * 1024 * 1024;
+/// The low bits of every debug handle: odd, so never an object's address.
+const TAG_BITS: u32 = 4;
+const TAG: isize = 0b0101;
+
+/// Hashes addresses with one multiplication: they are unique and not
+/// chosen by an adversary, and SipHash was most of a debug call's cost.
 #[derive(Default)]
 pub struct AddrHasher(u64);
 
@@ -37,12 +48,8 @@ impl Hasher for AddrHasher {
     }
 }
 
+/// A set of addresses (builders, trackers).
 pub(crate) type AddrSet = HashSet<usize, BuildHasherDefault<AddrHasher>>;
-
-/// How many closed handles are remembered by default (as in HPy).
-pub const DEFAULT_QUEUE_MAX_SIZE: usize = 1024;
-/// How many bytes of protected raw data closed handles may keep by default.
-pub const DEFAULT_PROTECTED_RAW_DATA_MAX_SIZE: usize = 10 * 1024 * 1024;
 
 /// Who owns the universal handle behind a debug handle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,11 +63,18 @@ pub enum Kind {
     Immortal,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Free,
+    Open,
+    Closed,
+}
+
 struct Entry {
     uh: HPy,
     id: u64,
     generation: u64,
-    closed: bool,
+    state: State,
     kind: Kind,
     raw: Option<RawData>,
     /// Whether `raw` counts against the protected raw data limit.
@@ -68,10 +82,37 @@ struct Entry {
     stack: Option<Stack>,
 }
 
+impl Entry {
+    fn free() -> Entry {
+        Entry {
+            uh: HPy::NULL,
+            id: 0,
+            generation: 0,
+            state: State::Free,
+            kind: Kind::Owned,
+            raw: None,
+            raw_counted: false,
+            stack: None,
+        }
+    }
+
+    fn info(&self, index: usize) -> HandleInfo {
+        HandleInfo {
+            handle: handle_of(index)._i,
+            uh: self.uh,
+            id: self.id,
+            generation: self.generation,
+            closed: self.state == State::Closed,
+            raw_data_size: self.raw.as_ref().map(|r| r.len()),
+            stack: self.stack.clone(),
+        }
+    }
+}
+
 /// A snapshot of one debug handle, for `get_open_handles` and reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HandleInfo {
-    /// The debug handle itself (`HPy._i`); stable while the entry lives.
+    /// The debug handle itself (`HPy._i`).
     pub handle: isize,
     /// The universal handle it wraps.
     pub uh: HPy,
@@ -115,10 +156,24 @@ pub struct Closed {
     pub kind: Kind,
 }
 
+/// The debug handle of the entry at `index`.
+#[inline]
+fn handle_of(index: usize) -> HPy {
+    HPy { _i: ((index as isize) << TAG_BITS) | TAG }
+}
+
+/// The entry index a debug handle names, if it has the shape of one.
+#[inline]
+fn index_of(h: HPy) -> Option<usize> {
+    (h._i > 0 && h._i & ((1 << TAG_BITS) - 1) == TAG).then(|| (h._i >> TAG_BITS) as usize)
+}
+
 /// All debug handles of one debug context.
 pub struct HandleTable {
-    open: AddrSet,
-    closed_set: AddrSet,
+    entries: Vec<Entry>,
+    /// Indices of free entries.
+    free: Vec<usize>,
+    /// Indices of closed entries, oldest first.
     closed: VecDeque<usize>,
     queue_max: usize,
     raw_max: usize,
@@ -136,8 +191,8 @@ impl Default for HandleTable {
 impl HandleTable {
     pub fn new() -> Self {
         HandleTable {
-            open: AddrSet::default(),
-            closed_set: AddrSet::default(),
+            entries: Vec::new(),
+            free: Vec::new(),
             closed: VecDeque::new(),
             queue_max: DEFAULT_QUEUE_MAX_SIZE,
             raw_max: DEFAULT_PROTECTED_RAW_DATA_MAX_SIZE,
@@ -147,6 +202,13 @@ impl HandleTable {
         }
     }
 
+    /// The entry `h` names when it is open or remembered closed.
+    #[inline]
+    fn known(&self, h: HPy) -> Option<(usize, &Entry)> {
+        let i = index_of(h)?;
+        self.entries.get(i).filter(|e| e.state != State::Free).map(|e| (i, e))
+    }
+
     /// A new debug handle for the universal handle `uh`. `HPy_NULL` stays
     /// `HPy_NULL`. `stack` is where it was opened, if traced.
     pub fn open(&mut self, uh: HPy, kind: Kind, stack: Option<Stack>) -> HPy {
@@ -154,109 +216,75 @@ impl HandleTable {
             return HPy::NULL;
         }
         self.next_id += 1;
-        let fresh = Entry {
-            uh,
-            id: self.next_id,
-            generation: self.generation,
-            closed: false,
-            kind,
-            raw: None,
-            raw_counted: false,
-            stack,
-        };
-        let addr = match self.reusable() {
-            Some(addr) => {
-                // SAFETY: `addr` just left the closed queue; it is a live
-                // entry from `Box::into_raw` that nothing else refers to.
-                let e = unsafe { &mut *(addr as *mut Entry) };
-                self.release_raw(e);
-                *e = fresh;
-                addr
+        let i = match self.reusable().or_else(|| self.free.pop()) {
+            Some(i) => i,
+            None => {
+                self.entries.push(Entry::free());
+                self.entries.len() - 1
             }
-            None => Box::into_raw(Box::new(fresh)) as usize,
         };
-        self.open.insert(addr);
-        HPy { _i: addr as isize }
+        self.release_raw(i);
+        let (id, generation) = (self.next_id, self.generation);
+        let e = &mut self.entries[i];
+        e.uh = uh;
+        e.id = id;
+        e.generation = generation;
+        e.state = State::Open;
+        e.kind = kind;
+        e.stack = stack;
+        handle_of(i)
     }
 
     /// The oldest closed entry, taken out of the queue, when the queue is full.
+    #[inline]
     fn reusable(&mut self) -> Option<usize> {
         if self.closed.len() < self.queue_max.max(1) {
             return None;
         }
-        let addr = self.closed.pop_front()?;
-        self.closed_set.remove(&addr);
-        Some(addr)
-    }
-
-    fn knows(&self, addr: usize) -> bool {
-        self.open.contains(&addr) || self.closed_set.contains(&addr)
-    }
-
-    /// The entry behind `dh` if the table knows it (open or remembered closed).
-    fn entry(&self, dh: HPy) -> Option<&Entry> {
-        let addr = dh._i as usize;
-        if self.knows(addr) {
-            // SAFETY: every address in `open` or `closed_set` came from
-            // `Box::into_raw` in `open` and is freed only after leaving both.
-            Some(unsafe { &*(addr as *const Entry) })
-        } else {
-            None
-        }
-    }
-
-    fn entry_mut(&mut self, dh: HPy) -> Option<&mut Entry> {
-        let addr = dh._i as usize;
-        if self.knows(addr) {
-            // SAFETY: as in `entry`; `&mut self` makes the access exclusive.
-            Some(unsafe { &mut *(addr as *mut Entry) })
-        } else {
-            None
-        }
+        self.closed.pop_front()
     }
 
     /// The universal handle behind an open debug handle (NULL for NULL).
+    #[inline]
     pub fn unwrap(&self, dh: HPy) -> Result<HPy, Misuse> {
         if dh.is_null() {
             return Ok(HPy::NULL);
         }
-        match self.entry(dh) {
-            Some(e) if !e.closed => Ok(e.uh),
-            Some(e) => Err(Misuse::Closed { uh: e.uh, kind: e.kind }),
+        match self.known(dh) {
+            Some((_, e)) if e.state == State::Open => Ok(e.uh),
+            Some((_, e)) => Err(Misuse::Closed { uh: e.uh, kind: e.kind }),
             None => Err(Misuse::Unknown),
         }
     }
 
     /// Whether `dh` is a context constant.
     pub fn is_immortal(&self, dh: HPy) -> bool {
-        self.entry(dh).is_some_and(|e| e.kind == Kind::Immortal)
+        self.known(dh).is_some_and(|(_, e)| e.kind == Kind::Immortal)
     }
 
     /// Closes `dh`, returning the universal handle and who owns it. Constants
     /// are never closed.
     pub fn close(&mut self, dh: HPy) -> Result<Closed, Misuse> {
-        let addr = dh._i as usize;
-        if !self.open.contains(&addr) {
-            return Err(self.unwrap(dh).err().unwrap_or(Misuse::Unknown));
-        }
-        // SAFETY: `addr` is in `open`, so it is a live entry from `open()`.
-        let e = unsafe { &mut *(addr as *mut Entry) };
-        if e.kind == Kind::Immortal {
-            return Err(Misuse::Immortal { uh: e.uh });
-        }
-        self.open.remove(&addr);
-        e.closed = true;
+        let i = match self.known(dh) {
+            Some((i, e)) if e.state == State::Open && e.kind != Kind::Immortal => i,
+            Some((_, e)) if e.state == State::Open => return Err(Misuse::Immortal { uh: e.uh }),
+            _ => return Err(self.unwrap(dh).err().unwrap_or(Misuse::Unknown)),
+        };
+        let e = &mut self.entries[i];
+        e.state = State::Closed;
         let result = Closed { uh: e.uh, kind: e.kind };
-        self.retire_raw(e);
-        self.closed.push_back(addr);
-        self.closed_set.insert(addr);
+        if e.raw.is_some() {
+            self.retire_raw(i);
+        }
+        self.closed.push_back(i);
         self.trim_queue();
         Ok(result)
     }
 
-    /// Keeps the raw data of a closed handle (protected) while the limit
-    /// allows, else frees it now.
-    fn retire_raw(&mut self, e: &mut Entry) {
+    /// Keeps the raw data of the entry closed at `i` (protected) while the
+    /// limit allows, else frees it now.
+    fn retire_raw(&mut self, i: usize) {
+        let e = &mut self.entries[i];
         let Some(raw) = e.raw.as_mut() else { return };
         let size = raw.len();
         if self.raw_size + size > self.raw_max {
@@ -268,26 +296,30 @@ impl HandleTable {
         }
     }
 
-    fn release_raw(&mut self, e: &mut Entry) {
+    /// Frees the raw data of the entry at `i`, if any.
+    #[inline]
+    fn release_raw(&mut self, i: usize) {
+        let e = &mut self.entries[i];
         if let Some(raw) = e.raw.take() {
             if e.raw_counted {
                 self.raw_size -= raw.len();
             }
+            e.raw_counted = false;
         }
-        e.raw_counted = false;
     }
 
     /// Forgets the oldest closed entry if the queue is over its limit. One
     /// at a time, as HPy: after the limit was lowered the queue shrinks by
     /// one entry per open (which reuses one) until it fits.
+    #[inline]
     fn trim_queue(&mut self) {
         if self.closed.len() > self.queue_max {
-            let addr = self.closed.pop_front().expect("non-empty");
-            self.closed_set.remove(&addr);
-            // SAFETY: the entry has left both `open` and `closed`; nothing
-            // else refers to it.
-            let mut e = unsafe { Box::from_raw(addr as *mut Entry) };
-            self.release_raw(&mut e);
+            let i = self.closed.pop_front().expect("non-empty");
+            self.release_raw(i);
+            let e = &mut self.entries[i];
+            e.state = State::Free;
+            e.stack = None;
+            self.free.push(i);
         }
     }
 
@@ -295,9 +327,10 @@ impl HandleTable {
     /// pointer the extension gets instead of the original) and returns it.
     /// Replaces (and frees) data attached earlier.
     pub fn attach_raw(&mut self, dh: HPy, data: RawData) -> *const u8 {
-        let Some(e) = self.entry_mut(dh) else { return core::ptr::null() };
+        let Some((i, _)) = self.known(dh) else { return core::ptr::null() };
+        self.release_raw(i);
         let ptr = data.as_ptr();
-        e.raw = Some(data);
+        self.entries[i].raw = Some(data);
         ptr
     }
 
@@ -308,37 +341,21 @@ impl HandleTable {
         self.generation
     }
 
-    fn snapshot(addr: usize) -> HandleInfo {
-        // SAFETY: called only on addresses held in `open` or `closed_set`.
-        let e = unsafe { &*(addr as *const Entry) };
-        HandleInfo {
-            handle: addr as isize,
-            uh: e.uh,
-            id: e.id,
-            generation: e.generation,
-            closed: e.closed,
-            raw_data_size: e.raw.as_ref().map(|r| r.len()),
-            stack: e.stack.clone(),
-        }
-    }
-
-    /// The current state of the handle at `addr`, if the table still knows it.
-    pub fn info(&self, addr: isize) -> Option<HandleInfo> {
-        self.knows(addr as usize).then(|| Self::snapshot(addr as usize))
+    /// The current state of the debug handle `handle` (its bits), if the
+    /// table still knows it.
+    pub fn info(&self, handle: isize) -> Option<HandleInfo> {
+        self.known(HPy { _i: handle }).map(|(i, e)| e.info(i))
     }
 
     /// The open, non-constant handles of generation `generation` or later,
     /// oldest first.
     pub fn open_handles(&self, generation: u64) -> Vec<HandleInfo> {
         let mut v: Vec<HandleInfo> = self
-            .open
+            .entries
             .iter()
-            .filter(|&&a| {
-                // SAFETY: `a` is in `open`.
-                unsafe { (*(a as *const Entry)).kind != Kind::Immortal }
-            })
-            .map(|&a| Self::snapshot(a))
-            .filter(|i| i.generation >= generation)
+            .enumerate()
+            .filter(|(_, e)| e.state == State::Open && e.kind != Kind::Immortal && e.generation >= generation)
+            .map(|(i, e)| e.info(i))
             .collect();
         v.sort_by_key(|i| i.id);
         v
@@ -347,7 +364,11 @@ impl HandleTable {
     /// The closed handles still remembered, of generation `generation` or
     /// later, in closing order.
     pub fn closed_handles(&self, generation: u64) -> Vec<HandleInfo> {
-        self.closed.iter().map(|&a| Self::snapshot(a)).filter(|i| i.generation >= generation).collect()
+        self.closed
+            .iter()
+            .map(|&i| self.entries[i].info(i))
+            .filter(|i| i.generation >= generation)
+            .collect()
     }
 
     pub fn queue_max_size(&self) -> usize {
@@ -370,17 +391,8 @@ impl HandleTable {
     }
 }
 
-impl Drop for HandleTable {
-    fn drop(&mut self) {
-        for addr in self.open.drain().chain(self.closed.drain(..)) {
-            // SAFETY: each address is a live entry owned by the table.
-            drop(unsafe { Box::from_raw(addr as *mut Entry) });
-        }
-    }
-}
-
-// SAFETY: entries are reached only through the table, which callers guard
-// (a debug context keeps its table behind a mutex).
+// SAFETY: the raw data and stacks the entries own are plain memory; callers
+// guard the table (a debug context keeps it behind a mutex).
 unsafe impl Send for HandleTable {}
 
 #[cfg(test)]
@@ -409,6 +421,18 @@ mod tests {
         assert_eq!(open(&mut t, 0), HPy::NULL);
         assert_eq!(t.unwrap(HPy::NULL), Ok(HPy::NULL));
         assert_eq!(t.unwrap(uh(12345)), Err(Misuse::Unknown));
+    }
+
+    #[test]
+    fn foreign_values_are_unknown() {
+        let mut t = HandleTable::new();
+        let _first = open(&mut t, 7);
+        let a = open(&mut t, 8);
+        for bits in [a._i + 16, a._i & !0xF, 0x7f00_0000_1000, -a._i, 1] {
+            assert_eq!(t.unwrap(uh(bits)), Err(Misuse::Unknown), "{bits:#x}");
+            assert_eq!(t.close(uh(bits)), Err(Misuse::Unknown), "{bits:#x}");
+        }
+        assert_eq!(t.unwrap(a), Ok(uh(8)));
     }
 
     #[test]

@@ -14,7 +14,8 @@
 //! before any nested call from the VM can happen).
 
 use super::context::{ctx_info, DebugInfo};
-use super::handles::{Kind, Misuse};
+use super::handles::{Closed, HandleTable, Kind, Misuse};
+use super::stack::Stack;
 use core::ffi::{c_char, c_int, c_void};
 use lichen_abi::*;
 use std::cell::Cell;
@@ -68,21 +69,33 @@ impl Call {
     }
 }
 
-/// How one parameter of an extension function crosses the shim.
-trait Lend: Sized {
+/// Misused argument handles found when a call's loans end: reported once
+/// the table is unlocked, since a report may call Python.
+type Misused = Vec<(HPy, Misuse)>;
+
+/// How one parameter of an extension function crosses the shim. The
+/// bookkeeping of one call is done under one lock of the handle table.
+trait Lend: Copy {
     /// Universal value in, value for the extension out.
-    fn lend(self, info: &DebugInfo) -> Self;
-    /// After the call: take the lent value back, reporting misuse.
-    fn give_back(self, _info: &DebugInfo) {}
+    fn lend(self, t: &mut HandleTable, stack: &Option<Stack>) -> Self;
+    /// After the call: take the lent value back, noting misuse.
+    fn give_back(self, _t: &mut HandleTable, _bad: &mut Misused) {}
 }
 
 impl Lend for HPy {
-    fn lend(self, info: &DebugInfo) -> HPy {
-        info.open_kind(self, Kind::Borrowed)
+    #[inline]
+    fn lend(self, t: &mut HandleTable, stack: &Option<Stack>) -> HPy {
+        t.open(self, Kind::Borrowed, stack.clone())
     }
 
-    fn give_back(self, info: &DebugInfo) {
-        give_back(info, self)
+    #[inline]
+    fn give_back(self, t: &mut HandleTable, bad: &mut Misused) {
+        if self.is_null() {
+            return;
+        }
+        if let Err(m) = t.close(self) {
+            bad.push((self, m));
+        }
     }
 }
 
@@ -90,55 +103,62 @@ macro_rules! lend_as_is {
     ($($ty:ty),*) => {$(
         impl Lend for $ty {
             #[inline(always)]
-            fn lend(self, _: &DebugInfo) -> Self { self }
+            fn lend(self, _: &mut HandleTable, _: &Option<Stack>) -> Self { self }
         }
     )*};
 }
 
 lend_as_is!(isize, c_int, HPy_RichCmpOp, *mut c_void, *mut c_char);
 
-/// Ends the loan of an argument handle; the extension must not have closed it.
-fn give_back(info: &DebugInfo, dh: HPy) {
-    if dh.is_null() {
-        return;
-    }
-    let r = info.table().close(dh);
-    if let Err(m) = r {
+/// Reports the argument handles the extension closed although they were lent.
+fn report_closed_args(info: &DebugInfo, bad: &Misused) {
+    for &(dh, m) in bad {
         info.invalid_handle(dh, m, "CallRealFunctionFromTrampoline (an argument handle was closed by the extension)");
     }
 }
 
-/// How a result crosses the shim back to the universal context.
+/// How a result crosses the shim back to the universal context: taken out
+/// of the table under the call's lock, then finished without it.
 trait Give: Sized {
-    fn give(self, info: &DebugInfo) -> Self;
+    type Taken;
+    fn take(self, t: &mut HandleTable) -> Self::Taken;
+    fn finish(taken: Self::Taken, info: &DebugInfo) -> Self;
 }
 
 impl Give for HPy {
-    fn give(self, info: &DebugInfo) -> HPy {
+    type Taken = (HPy, Result<Closed, Misuse>);
+
+    #[inline]
+    fn take(self, t: &mut HandleTable) -> Self::Taken {
+        let r = if self.is_null() { Ok(Closed { uh: HPy::NULL, kind: Kind::Owned }) } else { t.close(self) };
+        (self, r)
+    }
+
+    fn finish((dh, r): Self::Taken, info: &DebugInfo) -> HPy {
         // SAFETY: shims run inside a call from the VM, so the universal
         // context `give_result` uses is live and may be called.
-        unsafe { give_result(info, self) }
+        unsafe { give_result(info, dh, r) }
     }
 }
 
 macro_rules! give_as_is {
     ($($ty:ty),*) => {$(
         impl Give for $ty {
+            type Taken = $ty;
             #[inline(always)]
-            fn give(self, _: &DebugInfo) -> Self { self }
+            fn take(self, _: &mut HandleTable) -> Self { self }
+            #[inline(always)]
+            fn finish(taken: Self, _: &DebugInfo) -> Self { taken }
         }
     )*};
 }
 
 give_as_is!((), c_int, isize);
 
-/// The universal handle for a debug handle the extension returned: the
-/// extension gives up its debug handle, the VM gets the universal one.
-unsafe fn give_result(info: &DebugInfo, dh: HPy) -> HPy {
-    if dh.is_null() {
-        return HPy::NULL;
-    }
-    let r = info.table().close(dh);
+/// The universal handle for a debug handle `dh` the extension returned,
+/// closed with outcome `r`: the extension gives up its debug handle, the VM
+/// gets the universal one.
+unsafe fn give_result(info: &DebugInfo, dh: HPy, r: Result<Closed, Misuse>) -> HPy {
     let u = info.uctx();
     const FUNC: &str = "CallRealFunctionFromTrampoline (the result)";
     match r {
@@ -161,6 +181,21 @@ unsafe fn give_result(info: &DebugInfo, dh: HPy) -> HPy {
     }
 }
 
+/// Ends the loans of a call: gives back every lent handle and takes the
+/// result, under one lock; then reports and finishes the result.
+macro_rules! settle {
+    ($info:ident, $r:ident : $rt:ty; $($lent:expr),*; $($array:expr),*) => {{
+        let mut bad = Misused::new();
+        let mut t = $info.table();
+        $(Lend::give_back($lent, &mut t, &mut bad);)*
+        $(for &h in $array.iter() { Lend::give_back(h, &mut t, &mut bad); })*
+        let taken = <$rt as Give>::take($r, &mut t);
+        drop(t);
+        report_closed_args($info, &bad);
+        <$rt as Give>::finish(taken, $info)
+    }};
+}
+
 macro_rules! simple_shims {
     ($($sig:ident ($($a:ident : $t:ty),*) -> $r:ty;)*) => {
         $(
@@ -170,10 +205,12 @@ macro_rules! simple_shims {
                 // declared with this signature.
                 let f: unsafe extern "C" fn(*mut HPyContext $(, $t)*) -> $r = core::mem::transmute(call.func);
                 let info = call.info();
-                $(let $a = <$t as Lend>::lend($a, info);)*
+                let stack = info.stack();
+                let mut t = info.table();
+                $(let $a = <$t as Lend>::lend($a, &mut t, &stack);)*
+                drop(t);
                 let r = call.run(|ctx| f(ctx $(, $a)*));
-                $(<$t as Lend>::give_back($a, info);)*
-                <$r as Give>::give(r, info)
+                settle!(info, r: $r; $($a),*;)
             }
         )*
 
@@ -220,17 +257,19 @@ mod shims {
     }
 
     /// Debug handles lent for `n` universal handles at `items`.
-    unsafe fn lend_array(info: &DebugInfo, items: *const HPy, n: usize) -> Vec<HPy> {
+    unsafe fn lend_array(t: &mut HandleTable, stack: &Option<Stack>, items: *const HPy, n: usize) -> Vec<HPy> {
         if n == 0 || items.is_null() {
             return Vec::new();
         }
-        core::slice::from_raw_parts(items, n).iter().map(|&h| h.lend(info)).collect()
+        core::slice::from_raw_parts(items, n).iter().map(|&h| h.lend(t, stack)).collect()
     }
 
-    fn give_back_all(info: &DebugInfo, hs: &[HPy]) {
-        for &h in hs {
-            give_back(info, h);
-        }
+    /// The self, positional and keyword parts of a call with an argument
+    /// array, lent under one lock.
+    unsafe fn lend_call(info: &DebugInfo, s: HPy, args: *const HPy, n: usize, kw: HPy) -> (HPy, Vec<HPy>, HPy) {
+        let stack = info.stack();
+        let mut t = info.table();
+        (s.lend(&mut t, &stack), lend_array(&mut t, &stack, args, n), kw.lend(&mut t, &stack))
     }
 
     // SAFETY (the `transmute`s of `call.func` below): the universal context
@@ -241,12 +280,9 @@ mod shims {
         let call = Call::take();
         let f: unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, usize) -> HPy = core::mem::transmute(call.func);
         let info = call.info();
-        let ds = s.lend(info);
-        let dargs = lend_array(info, args, nargs);
+        let (ds, dargs, _) = lend_call(info, s, args, nargs, HPy::NULL);
         let r = call.run(|ctx| f(ctx, ds, dargs.as_ptr(), nargs));
-        give_back(info, ds);
-        give_back_all(info, &dargs);
-        r.give(info)
+        settle!(info, r: HPy; ds; dargs)
     }
 
     pub(super) unsafe extern "C" fn KEYWORDS(u: *mut HPyContext, s: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
@@ -255,55 +291,42 @@ mod shims {
         let info = call.info();
         // Keyword values follow the positional ones, one per name.
         let nkw = if kwnames.is_null() { 0 } else { usize::try_from(((*u).ctx_Length)(u, kwnames)).unwrap_or(0) };
-        let ds = s.lend(info);
-        let dargs = lend_array(info, args, nargs + nkw);
-        let dkw = kwnames.lend(info);
+        let (ds, dargs, dkw) = lend_call(info, s, args, nargs + nkw, kwnames);
         let r = call.run(|ctx| f(ctx, ds, dargs.as_ptr(), nargs, dkw));
-        give_back(info, ds);
-        give_back_all(info, &dargs);
-        give_back(info, dkw);
-        r.give(info)
+        settle!(info, r: HPy; ds, dkw; dargs)
     }
 
     pub(super) unsafe extern "C" fn INITPROC(_u: *mut HPyContext, s: HPy, args: *const HPy, nargs: isize, kw: HPy) -> c_int {
         let call = Call::take();
         let f: unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, isize, HPy) -> c_int = core::mem::transmute(call.func);
         let info = call.info();
-        let ds = s.lend(info);
-        let dargs = lend_array(info, args, usize::try_from(nargs).unwrap_or(0));
-        let dkw = kw.lend(info);
+        let (ds, dargs, dkw) = lend_call(info, s, args, usize::try_from(nargs).unwrap_or(0), kw);
         let r = call.run(|ctx| f(ctx, ds, dargs.as_ptr(), nargs, dkw));
-        give_back(info, ds);
-        give_back_all(info, &dargs);
-        give_back(info, dkw);
-        r
+        settle!(info, r: c_int; ds, dkw; dargs)
     }
 
     pub(super) unsafe extern "C" fn NEWFUNC(_u: *mut HPyContext, s: HPy, args: *const HPy, nargs: isize, kw: HPy) -> HPy {
         let call = Call::take();
         let f: unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, isize, HPy) -> HPy = core::mem::transmute(call.func);
         let info = call.info();
-        let ds = s.lend(info);
-        let dargs = lend_array(info, args, usize::try_from(nargs).unwrap_or(0));
-        let dkw = kw.lend(info);
+        let (ds, dargs, dkw) = lend_call(info, s, args, usize::try_from(nargs).unwrap_or(0), kw);
         let r = call.run(|ctx| f(ctx, ds, dargs.as_ptr(), nargs, dkw));
-        give_back(info, ds);
-        give_back_all(info, &dargs);
-        give_back(info, dkw);
-        r.give(info)
+        settle!(info, r: HPy; ds, dkw; dargs)
     }
 
     pub(super) unsafe extern "C" fn GETBUFFERPROC(_u: *mut HPyContext, s: HPy, view: *mut HPy_buffer, flags: c_int) -> c_int {
         let call = Call::take();
         let f: unsafe extern "C" fn(*mut HPyContext, HPy, *mut HPy_buffer, c_int) -> c_int = core::mem::transmute(call.func);
         let info = call.info();
-        let ds = s.lend(info);
+        let (ds, _, _) = lend_call(info, s, core::ptr::null(), 0, HPy::NULL);
         let r = call.run(|ctx| f(ctx, ds, view, flags));
-        give_back(info, ds);
         // On success the view owns a handle to its exporter: a universal one
         // from now on.
         if r >= 0 && !view.is_null() {
-            (*view).obj = (*view).obj.give(info);
+            let obj = (*view).obj;
+            (*view).obj = settle!(info, obj: HPy; ds;);
+        } else {
+            settle!(info, r: c_int; ds;);
         }
         r
     }
@@ -312,15 +335,14 @@ mod shims {
         let call = Call::take();
         let f: unsafe extern "C" fn(*mut HPyContext, HPy, *mut HPy_buffer) = core::mem::transmute(call.func);
         let info = call.info();
-        let ds = s.lend(info);
         let uobj = if view.is_null() { HPy::NULL } else { (*view).obj };
-        let dobj = uobj.lend(info);
+        let (ds, _, dobj) = lend_call(info, s, core::ptr::null(), 0, uobj);
         if !view.is_null() {
             (*view).obj = dobj;
         }
         call.run(|ctx| f(ctx, ds, view));
-        give_back(info, ds);
-        give_back(info, dobj);
+        let done = ();
+        settle!(info, done: (); ds, dobj;);
         if !view.is_null() {
             (*view).obj = uobj;
         }
