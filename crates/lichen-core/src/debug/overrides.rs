@@ -12,6 +12,7 @@ use lichen_abi::*;
 /// Replaces the generated defaults in `ctx` by the wrappers of this module.
 pub(crate) fn install(ctx: &mut HPyContext) {
     ctx.ctx_Close = Close;
+    ctx.ctx_Dup = Dup;
     ctx.ctx_Tuple_FromArray = Tuple_FromArray;
     ctx.ctx_Type_GenericNew = Type_GenericNew;
     ctx.ctx_Call = Call;
@@ -59,6 +60,27 @@ unsafe extern "C" fn Close(dctx: *mut HPyContext, h: HPy) {
     let c = enter!(dctx, "Close");
     // Closing may run a finalizer that calls back into the extension.
     c.call_universal(|| close_handle(c.info(), h, "Close"))
+}
+
+/// `Dup`, the most frequent call, under one lock of the table: the
+/// universal `Dup` only takes a reference and cannot call back into the
+/// extension, so it may run while the table is locked.
+unsafe extern "C" fn Dup(dctx: *mut HPyContext, h: HPy) -> HPy {
+    let c = enter!(dctx, "Dup");
+    let info = c.info();
+    let stack = info.stack();
+    let u = info.uctx();
+    let mut t = info.table();
+    let uh = match t.unwrap(h) {
+        Ok(uh) => uh,
+        Err(m) => {
+            drop(t);
+            let Ok(stale) = info.misuse(h, m, "Dup") else { return HPy::NULL };
+            return info.open(c.call_universal(|| ((*u).ctx_Dup)(u, stale)));
+        }
+    };
+    let dup = c.call_universal(|| ((*u).ctx_Dup)(u, uh));
+    t.open(dup, super::handles::Kind::Owned, stack)
 }
 
 /// The universal handles behind `n` debug handles at `items`.
