@@ -91,6 +91,8 @@ def count(python, runtime, bench, n, build_dir, microbench, out_dir):
            "--callgrind-module", out_dir]
     env = dict(os.environ, PYTHONHASHSEED="0")
     env.pop("HPY", None)
+    if runtime in run.DEBUG_RUNTIMES:
+        env["HPY"] = "debug"
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     if proc.returncode != 0:
         lines = [l for l in proc.stderr.strip().splitlines() if l.strip() and not l.startswith("==")]
@@ -113,7 +115,7 @@ def main(argv=None):
     parser.add_argument("-k", default="", help="only benchmarks whose Class::name contains this")
     parser.add_argument("-N", type=int, default=20000, help="iterations of the counted pass")
     parser.add_argument("-j", "--jobs", type=int, default=2, help="valgrind processes at once")
-    parser.add_argument("--runtimes", default=",".join(RUNTIMES))
+    parser.add_argument("--runtimes", default=",".join(run.ALL_RUNTIMES))
     parser.add_argument("--cache", default=os.path.join(ROOT, ".cache"))
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
     args = parser.parse_args(argv)
@@ -124,6 +126,8 @@ def main(argv=None):
         "hpy": os.path.join(ROOT, ".venv", "hpy-" + args.python, "bin", "python"),
         "lichen": os.path.join(ROOT, ".venv", args.python, "bin", "python"),
     }
+    for debug, universal in run.DEBUG_RUNTIMES.items():
+        pythons[debug] = pythons[universal]
     sdist = run.load_suite_runner().fetch_sdist(args.cache, pythons["cpy"])
     microbench = os.path.join(sdist, "microbench")
     build_dir = os.path.join(args.cache, "bench", args.python)
@@ -142,8 +146,9 @@ def main(argv=None):
             for runtime in runtimes:
                 jobs[bench, runtime] = pool.submit(count, pythons[runtime], runtime, bench,
                                                    args.N, build_dir, microbench, out_dir)
-        header = "%-42s %9s %9s %9s %7s %7s %8s" % (
-            "benchmark", "cpy Ir", "hpy Ir", "lich Ir", "hpy/C", "lich/C", "lich/hpy")
+        header = "%-42s %9s %9s %9s %7s %7s %8s %9s %9s %8s %8s" % (
+            "benchmark", "cpy Ir", "hpy Ir", "lich Ir", "hpy/C", "lich/C", "lich/hpy",
+            "hdbg Ir", "ldbg Ir", "hdbg/hpy", "ldbg/lich")
         run.log(header)
         run.log("-" * len(header))
         results = {}
@@ -159,6 +164,12 @@ def main(argv=None):
                            ("Lichen / HPy", "lichen", "hpy")):
             ratios = [row[a][0] / row[b][0] for row in complete]
             run.log("    %-20s %.3f (max %.3f)" % (name + ":", run.geomean(ratios), max(ratios)))
+    for debug, universal in run.DEBUG_RUNTIMES.items():
+        ratios = [row[debug][0] / row[universal][0] for row in results.values()
+                  if row.get(debug, (None,))[0] and row.get(universal, (None,))[0]]
+        if ratios:
+            run.log("    %-20s %.3f (max %.3f) over %d benchmarks" % (
+                "%s / %s:" % (debug, universal), run.geomean(ratios), max(ratios), len(ratios)))
     os.makedirs(args.out, exist_ok=True)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     path = os.path.join(args.out, "callgrind-%s-%s.json" % (args.python, stamp))
@@ -179,9 +190,11 @@ def ir(row, runtime):
 
 def format_row(bench, row):
     cpy, hpy, lichen = (row.get(r, (None, None))[0] for r in RUNTIMES)
-    line = "%-42s %s %s %s %s %s %s" % (bench, ir(row, "cpy"), ir(row, "hpy"), ir(row, "lichen"),
-                                         run.ratio(hpy, cpy),
-                                         run.ratio(lichen, cpy), run.ratio(lichen, hpy, 8))
+    hdbg, ldbg = (row.get(r, (None, None))[0] for r in run.DEBUG_RUNTIMES)
+    line = "%-42s %s %s %s %s %s %s %s %s %s %s" % (
+        bench, ir(row, "cpy"), ir(row, "hpy"), ir(row, "lichen"), run.ratio(hpy, cpy),
+        run.ratio(lichen, cpy), run.ratio(lichen, hpy, 8), ir(row, "hpy-debug"),
+        ir(row, "lichen-debug"), run.ratio(hdbg, hpy, 8), run.ratio(ldbg, lichen, 8))
     for runtime, (_, failure) in row.items():
         if failure:
             line += "\n    %s failed: %s" % (runtime, failure[:200])

@@ -71,8 +71,7 @@ needs_subprocess = pytest.mark.skipif(not SUPPORTS_SYS_EXECUTABLE, reason="needs
 
 # ---------------------------------------------------------------- handles
 
-def test_use_after_close(compiler, hpy_debug_capture):
-    mod = compiler.make_module("""
+USE_AFTER_CLOSE_SOURCE = """
         HPyDef_METH(f, "f", HPyFunc_O)
         static HPy f_impl(HPyContext *ctx, HPy self, HPy arg)
         {
@@ -82,7 +81,11 @@ def test_use_after_close(compiler, hpy_debug_capture):
         }
         @EXPORT(f)
         @INIT
-    """)
+"""
+
+
+def test_use_after_close(compiler, hpy_debug_capture):
+    mod = compiler.make_module(USE_AFTER_CLOSE_SOURCE)
     # HPy's hook lets the call go on with the stale handle (arg is alive)
     assert mod.f("spam") == "'spam'"
     assert hpy_debug_capture.invalid_handles_count == 1
@@ -90,17 +93,7 @@ def test_use_after_close(compiler, hpy_debug_capture):
 
 
 def test_use_after_close_without_hook_raises(compiler, no_abort):
-    mod = compiler.make_module("""
-        HPyDef_METH(f, "f", HPyFunc_O)
-        static HPy f_impl(HPyContext *ctx, HPy self, HPy arg)
-        {
-            HPy h = HPy_Dup(ctx, arg);
-            HPy_Close(ctx, h);
-            return HPy_Repr(ctx, h);
-        }
-        @EXPORT(f)
-        @INIT
-    """)
+    mod = compiler.make_module(USE_AFTER_CLOSE_SOURCE)
     with pytest.raises(SystemError) as e:
         mod.f("spam")
     assert str(e.value) == "Invalid usage of already closed handle (in ctx_Repr)"
