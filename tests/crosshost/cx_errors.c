@@ -119,10 +119,11 @@ static HPy new_exception_doc_impl(HPyContext *ctx, HPy self, const HPy *args, si
     return HPyErr_NewExceptionWithDoc(ctx, name, doc, none_to_null(ctx, base), none_to_null(ctx, dict));
 }
 
-/* warn(category, message, stacklevel): HPyErr_WarnEx; returns its result
+/* warn(category, message, stacklevel): HPyErr_WarnEx (the C name warn_ex:
+ * an HPyDef is a global symbol, and "warn" would be libc's); returns its result
  * (0) or raises when the warning was turned into an exception */
-HPyDef_METH(warn, "warn", HPyFunc_VARARGS)
-static HPy warn_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+HPyDef_METH(warn_ex, "warn", HPyFunc_VARARGS)
+static HPy warn_ex_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
 {
     HPy category;
     const char *message;
@@ -152,7 +153,7 @@ static HPy unraisable_impl(HPyContext *ctx, HPy self, const HPy *args, size_t na
 
 static HPyDef *module_defines[] = {
     &raise_string, &raise_object, &raise_errno, &raise_errno2, &no_memory, &catch,
-    &new_exception, &new_exception_doc, &warn, &unraisable,
+    &new_exception, &new_exception_doc, &warn_ex, &unraisable,
     NULL
 };
 

@@ -1,0 +1,141 @@
+# cx_types: types from specs, builtin bases, a metaclass, call functions,
+# globals and capsules.
+import gc
+import cx_types as m
+
+
+def raises(exc, f, *args):
+    try:
+        f(*args)
+    except exc:
+        return True
+    raise AssertionError(f"{f.__name__}{args!r} did not raise {exc.__name__}")
+
+
+P = m.Point
+assert P.__name__ == "Point" and P.__module__ == "cx_types"
+assert P.__doc__ == "A point with a long x, a double y and a tag"
+p = P(3, -4.0)
+assert (p.x, p.y, repr(p), p.norm1) == (3, -4.0, "Point(3, -4)", 7.0)
+assert P().x == 0 and P(5).y == 0.0
+p.x = 10
+assert p.x == 10 and m.point_x(p) == 10
+raises(TypeError, setattr, P(), "x", "no")  # CPython 3.11 stores -1 first
+raises(AttributeError, setattr, p, "y", 1.0)
+raises(AttributeError, setattr, p, "norm1", 1.0)
+raises(TypeError, P, "a")
+print("Point", p, p.x, p.y, p.norm1)
+
+assert p.tag is None
+p.tag = ["t"]
+assert p.tag == ["t"]
+p.tag = p
+assert p.tag is p
+del p.tag
+assert p.tag is None
+print("tag", P(1).tag, type(P.tag).__name__ in ("getset_descriptor", "attribute"))
+
+q = p.scaled(3)
+assert type(q) is P and (q.x, q.y) == (30, -12.0)
+assert p + q == P(40, -16.0) and p != q and p == P(10, -4.0)
+assert (p == 1) is False and (p != "x") is True
+raises(TypeError, lambda: p + 1)
+raises(TypeError, lambda: p < q)
+assert hash(P(1, 2.0)) == hash(P(1, 2.0)) == 1 * 1000003 + 2
+assert len({P(1, 2.0), P(1, 2.0), P(2, 1.0)}) == 2
+assert bool(P()) is False and bool(P(0, 0.5)) is True
+print("slots", p + q, hash(P(0, 7.0)), bool(P(1)))
+
+
+class Sub(P):
+    def norm1(self):
+        return "overridden"
+
+
+s = Sub(1, 2.0)
+assert isinstance(s, P) and s.x == 1 and s.norm1() == "overridden" and repr(s) == "Point(1, 2)"
+assert m.point_x(s) == 1 and P(1) + s == P(2, 2.0)
+raises(TypeError, lambda: s + P(1))  # Point_add wants b to be of a's type
+print("subclass", s, Sub.__mro__[1].__name__)
+
+del p, q, s
+gc.collect()
+before = m.destroyed()[0]
+made = [P(i) for i in range(5)]
+made[0].tag = made[1]
+del made
+gc.collect()
+assert m.destroyed()[0] - before == 5, m.destroyed()[0] - before
+print("destroyed", m.destroyed()[0] - before)
+
+seq = m.Seq(5, offset=1)
+assert len(seq) == 5 and seq[0] == 1 and seq[4] == 17 and seq[-1] == 17
+assert list(seq) == [1, 2, 5, 10, 17] and 10 in seq and 3 not in seq and "x" not in seq
+raises(IndexError, lambda: seq[5])
+raises(ValueError, m.Seq, -1)
+raises(TypeError, m.Seq)
+assert list(m.Seq(n=3)) == [0, 1, 4]
+print("Seq", list(seq), len(m.Seq(0)))
+
+pl = m.Plain()
+assert (pl.count, pl.flag) == (0, False)
+pl.count, pl.flag = 41, True
+assert (pl.count, pl.flag) == (41, True)
+raises(TypeError, setattr, pl, "flag", 1)
+g = m.generic_new(m.Plain)
+assert type(g) is m.Plain and g.count == 0
+raises(TypeError, m.generic_new, 5)
+print("Plain", pl.count, pl.flag, g.count)
+
+for cls, base, value in ((m.MarkedInt, int, 42), (m.MarkedFloat, float, 2.5), (m.MarkedStr, str, "s"),
+                         # HPy puts a tuple's struct where its items start: no items
+                         (m.MarkedTuple, tuple, ()), (m.MarkedList, list, [3])):
+    x = cls(value)
+    assert isinstance(x, base) and x == value and x.get_mark() == 0
+    x.set_mark(len(cls.__name__))
+    assert x.get_mark() == len(cls.__name__) and x == value
+    print(cls.__name__, x.get_mark(), x, m.shape(cls))
+assert m.MarkedInt(5) + 1 == 6 and m.MarkedList([1]) + [2] == [1, 2]
+assert [m.shape(t) for t in (m.Point, m.Meta, m.Plain)] == [0, 1, 0]
+assert m.shape(int) == -1 and m.shape(m.WithMeta) == 0
+raises(TypeError, m.shape, 5)
+
+W = m.WithMeta
+assert type(W) is m.Meta and issubclass(m.Meta, type)
+assert W.bump() == 1 and W.bump() == 2 and type(W()) is W
+print("Meta", type(W).__name__, W.bump())
+
+c = m.Caller(2)
+assert c(1, 2, 3) == 12 and c() == 0 and c(5, offset=1) == 11
+n = m.Caller(-3)
+assert n(1, 2) == -9 and n(1, offset=100) == 97
+m.negate_calls(c)
+assert c(1, 2, 3) == -12
+raises(TypeError, m.negate_calls, object())
+raises(TypeError, c, "x")
+print("Caller", m.Caller(10)(1, 1), m.Caller(-10)(1, 1), c(1))
+
+assert m.recall() is None
+marker = ["remembered"]
+assert m.remember(marker) is None
+assert m.recall() is marker and m.remember(5) is marker and m.recall() == 5
+print("globals", m.recall(), m.remember(None))
+
+_, caps_before = m.destroyed()
+cap = m.capsule(1234, "cx_types.first")
+assert type(cap) is not int and m.capsule_value(cap, "cx_types.first") == 1234
+assert m.capsule_valid(cap, "cx_types.first") and not m.capsule_valid(cap, "cx_types.second")
+assert not m.capsule_valid(5, "cx_types.first")
+raises(ValueError, m.capsule_value, cap, "cx_types.second")
+raises(ValueError, m.capsule_value, "no capsule", "cx_types.first")
+assert m.capsule_rename(cap, "cx_types.second") == "cx_types.second"
+assert m.capsule_valid(cap, "cx_types.second") and m.capsule_value(cap, "cx_types.second") == 1234
+assert m.capsule_context(cap, 77) == 77 and m.capsule_context(cap, 0) == 0
+m.capsule_replace(cap, -5)
+assert m.capsule_value(cap, "cx_types.second") == -5
+kept = m.capsule(9, "cx_types.first")
+m.capsule_keep(kept)
+del cap, kept
+gc.collect()
+assert m.destroyed()[1] - caps_before == 1
+print("capsules", m.destroyed()[1] - caps_before, m.capsule_value(m.capsule(8, "cx_types.first"), "cx_types.first"))
