@@ -34,6 +34,10 @@ pub struct TypeInfo {
     pub new: Option<unsafe extern "C" fn() -> *mut c_void>,
     pub destroy: Option<unsafe extern "C" fn() -> *mut c_void>,
     pub traverse: Option<unsafe extern "C" fn() -> *mut c_void>,
+    /// Where in the struct the object's own `HPyCallFunction` is: the
+    /// explicit `__vectorcalloffset__` member, or a slot Lichen adds after
+    /// the struct for `HPy_tp_call`; inherited from the bases otherwise.
+    pub call_offset: Option<usize>,
     pub ctx: usize,
 }
 
@@ -167,18 +171,41 @@ pub fn struct_of(vm: &VirtualMachine, obj: &PyObject) -> PyResult<Option<*mut c_
         return Ok(Some(o.data()));
     }
     let Some(info) = info_of(obj.class()) else { return Ok(None) };
+    if let Some(ty) = obj.downcast_ref::<PyType>() {
+        return Ok(Some(type_storage(vm, ty, info)));
+    }
     let Some(dict) = obj.dict() else { return Ok(None) };
     if let Some(existing) = dict.get_item_opt(STORAGE_KEY, vm)? {
         if let Some(s) = existing.downcast_ref::<DictStorage>() {
             return Ok(Some(s.inner.data()));
         }
     }
-    let storage = DictStorage { inner: HPyObject { storage: zeroed(info.basicsize), info } };
-    DictStorage::make_static_type();
-    let storage = storage.into_ref(&vm.ctx);
+    let storage = new_storage(vm, info);
     let data = storage.inner.data();
     dict.set_item(STORAGE_KEY, storage.into(), vm)?;
     Ok(Some(data))
+}
+
+fn new_storage(vm: &VirtualMachine, info: Arc<TypeInfo>) -> rustpython_vm::PyRef<DictStorage> {
+    DictStorage::make_static_type();
+    DictStorage { inner: HPyObject { storage: zeroed(info.basicsize), info } }.into_ref(&vm.ctx)
+}
+
+/// The struct of a class whose metaclass is an HPy type (shape `Type`).
+/// A type keeps no instance dict, so the storage object is one of the
+/// class's own attributes; looked up without the MRO, as every subclass
+/// (an instance of the metaclass too) has a struct of its own.
+fn type_storage(vm: &VirtualMachine, ty: &Py<PyType>, info: Arc<TypeInfo>) -> *mut c_void {
+    let key = vm.ctx.intern_str(STORAGE_KEY);
+    if let Some(existing) = ty.get_direct_attr(key) {
+        if let Some(s) = existing.downcast_ref::<DictStorage>() {
+            return s.inner.data();
+        }
+    }
+    let storage = new_storage(vm, info);
+    let data = storage.inner.data();
+    ty.set_attr(key, storage.into());
+    data
 }
 
 fn zeroed(basicsize: usize) -> Storage {
@@ -338,6 +365,9 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
         ));
     }
     let inherited = bases.iter().filter_map(|b| info_of(b)).map(|i| i.basicsize).max().unwrap_or(0);
+    let inherited_call = bases.iter().filter_map(|b| info_of(b)).find_map(|i| i.call_offset);
+    let own_size = (spec.basicsize.max(0) as usize).max(inherited);
+    let (basicsize, own_call) = call_layout(vm, spec, own_size)?;
     let ty = PyType::new_heap(name, bases, Default::default(), slots, metaclass, &vm.ctx)
         .map_err(|e| vm.new_type_error(e))?;
     if let Some(m) = module {
@@ -352,11 +382,12 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
     register(
         &ty,
         TypeInfo {
-            basicsize: (spec.basicsize.max(0) as usize).max(inherited),
+            basicsize,
             shape: spec.shape,
             new: find(HPySlot_Slot::tp_new),
             destroy: spec.destroy.and_then(|s| s.impl_),
             traverse: spec.traverse.and_then(|s| s.impl_),
+            call_offset: own_call.or(inherited_call),
             ctx: ctx as usize,
         },
     );
@@ -376,8 +407,8 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
     for s in &spec.slots {
         add_slot(vm, class, s, ctx)?;
     }
-    if let Some(call) = spec.call {
-        add_call(vm, class, call, ctx)?;
+    if let Some(offset) = own_call {
+        add_call(vm, class, offset, spec.call, ctx)?;
     }
     Ok(ty.into())
 }
@@ -861,12 +892,46 @@ fn check_value(vm: &VirtualMachine, failed: bool, name: &str) -> PyResult<()> {
     }
 }
 
-fn add_call(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: Ctx) -> PyResult<()> {
-    let Some(imp) = s.impl_ else { return Ok(()) };
+fn is_vectorcalloffset(name: *const c_char) -> bool {
+    // SAFETY: member names are NUL-terminated C strings of the extension.
+    !name.is_null() && unsafe { CStr::from_ptr(name) }.to_bytes() == b"__vectorcalloffset__"
+}
+
+/// The struct size and the offset of the object's own call function, for a
+/// type that defines one: an explicit `__vectorcalloffset__` member names
+/// it, `HPy_tp_call` gets an aligned slot after the struct (as HPy does on
+/// CPython), and the two together are refused as HPy refuses them.
+fn call_layout(vm: &VirtualMachine, spec: &TypeSpec, size: usize) -> PyResult<(usize, Option<usize>)> {
+    let explicit = spec.members.iter().find(|m| is_vectorcalloffset(m.name)).map(|m| m.offset.max(0) as usize);
+    match (explicit, spec.call.is_some()) {
+        (Some(_), true) => Err(vm.new_type_error(
+            "Cannot have HPy_tp_call and explicit member '__vectorcalloffset__'. Specify just one of them.",
+        )),
+        (Some(offset), false) => Ok((size, Some(offset))),
+        (None, true) => {
+            let offset = size.next_multiple_of(core::mem::align_of::<HPyCallFunction>());
+            Ok((offset + core::mem::size_of::<HPyCallFunction>(), Some(offset)))
+        }
+        (None, false) => Ok((size, None)),
+    }
+}
+
+/// `__call__`: the call function stored in the object (by
+/// `HPy_SetCallFunction`, or by the extension at an explicit offset), else
+/// the type's `HPy_tp_call`.
+fn add_call(vm: &VirtualMachine, class: &'static Py<PyType>, offset: usize, default: Option<&HPySlot>, ctx: Ctx) -> PyResult<()> {
     // SAFETY: HPy_tp_call implementations have the HPyCallFunction type.
-    let f: CallFn = unsafe { core::mem::transmute(imp) };
+    let default: Option<CallFn> = default.and_then(|s| s.impl_).map(|f| unsafe { core::mem::transmute(f) });
     let c = ctx.0 as usize;
     let d = native_method(vm, class, "__call__", None, move |vm, me, args| {
+        let data = struct_of(vm, me)?.ok_or_else(|| vm.new_type_error("__call__: no native storage"))?;
+        // SAFETY: the type's layout puts an HPyCallFunction at `offset` of
+        // the struct, which is at least that large; it is zeroed until set.
+        let own = unsafe { (*data.cast::<u8>().add(offset).cast::<HPyCallFunction>()).impl_ };
+        let f: CallFn = match own {
+            Some(f) => f,
+            None => default.ok_or_else(|| vm.new_type_error(format!("'{}' object is not callable", me.class().name())))?,
+        };
         let mut handles: Vec<HPy> = args.args.iter().map(|a| lend(a)).collect();
         let mut names = Vec::new();
         for (k, v) in args.kwargs.iter() {
@@ -880,5 +945,19 @@ fn add_call(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
         finish(vm, r, "__call__")
     });
     set_class_attr(vm, class, "__call__", d)
+}
+
+/// Stores `func` as the call function of `obj`, for `HPy_SetCallFunction`.
+pub fn set_call_function(vm: &VirtualMachine, obj: &PyObject, func: &HPyCallFunction) -> PyResult<()> {
+    let offset = info_of(obj.class()).and_then(|i| i.call_offset).ok_or_else(|| {
+        vm.new_type_error(format!(
+            "type '{}' does not implement the HPy call protocol",
+            obj.class().name()
+        ))
+    })?;
+    let data = struct_of(vm, obj)?.ok_or_else(|| vm.new_type_error("HPy_SetCallFunction: no native storage"))?;
+    // SAFETY: as in `add_call`: the struct holds an HPyCallFunction at `offset`.
+    unsafe { data.cast::<u8>().add(offset).cast::<HPyCallFunction>().write(*func) };
+    Ok(())
 }
 
