@@ -38,6 +38,8 @@ pub struct TypeInfo {
     /// explicit `__vectorcalloffset__` member, or a slot Lichen adds after
     /// the struct for `HPy_tp_call`; inherited from the bases otherwise.
     pub call_offset: Option<usize>,
+    /// `HPy_bf_getbuffer`/`bf_releasebuffer`, own or inherited.
+    pub buffer: Option<crate::buffer::BufferSlots>,
     pub ctx: usize,
 }
 
@@ -336,9 +338,6 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
             "HPyType_FromSpec: legacy slots (CPython C API) cannot be used on the RustPython host",
         ));
     }
-    if spec.getbuffer.is_some() || spec.releasebuffer.is_some() {
-        return Err(unsupported_slot(vm, HPySlot_Slot::bf_getbuffer));
-    }
     let full = spec.name.to_str().map_err(|_| vm.new_value_error("type name must be UTF-8"))?;
     let (module, name) = split_name(full);
     let bases = bases(vm, spec)?;
@@ -368,6 +367,10 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
     let inherited_call = bases.iter().filter_map(|b| info_of(b)).find_map(|i| i.call_offset);
     let own_size = (spec.basicsize.max(0) as usize).max(inherited);
     let (basicsize, own_call) = call_layout(vm, spec, own_size)?;
+    let buffer = buffer_slots(spec, ctx).or_else(|| bases.iter().filter_map(|b| info_of(b)).find_map(|i| i.buffer));
+    if buffer.is_some() {
+        slots.as_buffer = Some(crate::buffer::as_buffer);
+    }
     let ty = PyType::new_heap(name, bases, Default::default(), slots, metaclass, &vm.ctx)
         .map_err(|e| vm.new_type_error(e))?;
     if let Some(m) = module {
@@ -388,6 +391,7 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
             destroy: spec.destroy.and_then(|s| s.impl_),
             traverse: spec.traverse.and_then(|s| s.impl_),
             call_offset: own_call.or(inherited_call),
+            buffer,
             ctx: ctx as usize,
         },
     );
@@ -404,7 +408,7 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
     for g in &spec.getsets {
         add_getset(vm, class, g, ctx)?;
     }
-    for s in &spec.slots {
+    for s in spec.slots.iter().filter(|s| !shadowed(spec, s.slot)) {
         add_slot(vm, class, s, ctx)?;
     }
     if let Some(offset) = own_call {
@@ -666,6 +670,8 @@ type RichCmpFn = unsafe extern "C" fn(*mut HPyContext, HPy, HPy, c_int) -> HPy;
 type SsizeArgFn = unsafe extern "C" fn(*mut HPyContext, HPy, HPy_ssize_t) -> HPy;
 type ObjObjFn = unsafe extern "C" fn(*mut HPyContext, HPy, HPy) -> c_int;
 type ObjObjArgFn = unsafe extern "C" fn(*mut HPyContext, HPy, HPy, HPy) -> c_int;
+type SsizeObjArgFn = unsafe extern "C" fn(*mut HPyContext, HPy, HPy_ssize_t, HPy) -> c_int;
+type FinalizeFn = unsafe extern "C" fn(*mut HPyContext, HPy);
 type CallFn = unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, usize, HPy) -> HPy;
 
 /// The binary special methods of the number protocol: (slot, name, reflected name).
@@ -713,6 +719,20 @@ const UNARY: &[(HPySlot_Slot, &str)] = &[
 
 const RICHCMP: &[(&str, c_int)] =
     &[("__lt__", 0), ("__le__", 1), ("__eq__", 2), ("__ne__", 3), ("__gt__", 4), ("__ge__", 5)];
+
+/// The index argument of a sequence slot, negative ones counted from the
+/// end, as CPython's sq_item/sq_ass_item wrappers count them.
+fn sequence_index(vm: &VirtualMachine, me: &PyObject, index: &PyObject) -> PyResult<isize> {
+    let i = index.try_index(vm)?.try_to_primitive::<isize>(vm)?;
+    if i >= 0 {
+        return Ok(i);
+    }
+    // Without a length, CPython leaves the index alone too.
+    match me.length_opt(vm) {
+        Some(n) => Ok(i + n? as isize),
+        None => Ok(i),
+    }
+}
 
 /// The positional arguments of a special method, checked for their number.
 fn exact<'a>(vm: &VirtualMachine, name: &str, args: &'a FuncArgs, n: usize) -> PyResult<&'a [PyObjectRef]> {
@@ -828,16 +848,57 @@ fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
             let f: SsizeArgFn = unsafe { core::mem::transmute(imp) };
             add("__getitem__", Box::new(move |vm, me, args| {
                 let a = exact(vm, "__getitem__", &args, 1)?;
-                let mut i = a[0].try_index(vm)?.try_to_primitive::<isize>(vm)?;
-                if i < 0 {
-                    // Negative indexes count from the end, as CPython's
-                    // sq_item wrapper does.
-                    if let Ok(n) = me.length(vm) {
-                        i += n as isize;
-                    }
-                }
+                let i = sequence_index(vm, me, &a[0])?;
                 // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
                 finish(vm, unsafe { f(ctx_of(), lend(me), i) }, "__getitem__")
+            }))
+        }
+        HPySlot_Slot::sq_ass_item => {
+            // SAFETY: the slot number fixes the HPy function type of the implementation.
+            let f: SsizeObjArgFn = unsafe { core::mem::transmute(imp) };
+            add("__setitem__", Box::new(move |vm, me, args| {
+                let a = exact(vm, "__setitem__", &args, 2)?;
+                let i = sequence_index(vm, me, &a[0])?;
+                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
+                let r = unsafe { f(ctx_of(), lend(me), i, lend(&a[1])) };
+                finish_status(vm, r, "__setitem__").map(|()| vm.ctx.none())
+            }))?;
+            add("__delitem__", Box::new(move |vm, me, args| {
+                let a = exact(vm, "__delitem__", &args, 1)?;
+                let i = sequence_index(vm, me, &a[0])?;
+                // SAFETY: the receiver outlives the call; a NULL value asks for deletion.
+                let r = unsafe { f(ctx_of(), lend(me), i, HPy::NULL) };
+                finish_status(vm, r, "__delitem__").map(|()| vm.ctx.none())
+            }))
+        }
+        HPySlot_Slot::sq_repeat | HPySlot_Slot::sq_inplace_repeat => {
+            // SAFETY: the slot number fixes the HPy function type of the implementation.
+            let f: SsizeArgFn = unsafe { core::mem::transmute(imp) };
+            let names: &[&'static str] =
+                if slot == HPySlot_Slot::sq_repeat { &["__mul__", "__rmul__"] } else { &["__imul__"] };
+            for &name in names {
+                add(name, Box::new(move |vm, me, args| {
+                    let a = exact(vm, name, &args, 1)?;
+                    // Not an index: the other operand may know better, and
+                    // Python raises TypeError if it does not.
+                    let Some(n) = a[0].try_index_opt(vm) else { return Ok(vm.ctx.not_implemented()) };
+                    let n = n?.try_to_primitive::<isize>(vm)?;
+                    // SAFETY: the receiver outlives the call; the context lives for the process.
+                    finish(vm, unsafe { f(ctx_of(), lend(me), n) }, name)
+                }))?;
+            }
+            Ok(())
+        }
+        HPySlot_Slot::tp_finalize => {
+            // SAFETY: the slot number fixes the HPy function type of the implementation.
+            let f: FinalizeFn = unsafe { core::mem::transmute(imp) };
+            add("__del__", Box::new(move |vm, me, args| {
+                exact(vm, "__del__", &args, 0)?;
+                // SAFETY: the receiver outlives the call; the context lives for the process.
+                unsafe { f(ctx_of(), lend(me)) };
+                // An exception left by the finalizer is unraisable; RustPython
+                // reports one that `__del__` raises as such.
+                check_value(vm, false, "__del__").map(|()| vm.ctx.none())
             }))
         }
         HPySlot_Slot::sq_contains => {
@@ -889,6 +950,31 @@ fn check_value(vm: &VirtualMachine, failed: bool, name: &str) -> PyResult<()> {
         (false, None) => Ok(()),
         (_, Some(e)) => Err(e),
         (true, None) => Err(vm.new_system_error(format!("{name} returned an error without setting an exception"))),
+    }
+}
+
+/// The buffer slots a spec defines itself.
+fn buffer_slots(spec: &TypeSpec, ctx: *mut HPyContext) -> Option<crate::buffer::BufferSlots> {
+    let get = spec.getbuffer.and_then(|s| s.impl_)?;
+    // SAFETY (both transmutes): the slot numbers fix the HPy function types
+    // of the implementations.
+    let get = unsafe { core::mem::transmute::<unsafe extern "C" fn() -> *mut c_void, crate::buffer::GetBufferFn>(get) };
+    let release = spec.releasebuffer.and_then(|s| s.impl_).map(|f| unsafe {
+        core::mem::transmute::<unsafe extern "C" fn() -> *mut c_void, crate::buffer::ReleaseBufferFn>(f)
+    });
+    Some(crate::buffer::BufferSlots { get, release, ctx: ctx as usize })
+}
+
+/// Whether a sequence slot gives way to the mapping slot for the same
+/// special method, as CPython's `__getitem__`/`__setitem__` wrappers prefer
+/// the mapping one when a type has both.
+fn shadowed(spec: &TypeSpec, slot: HPySlot_Slot) -> bool {
+    let has = |s: HPySlot_Slot| spec.slots.iter().any(|x| x.slot == s);
+    match slot {
+        HPySlot_Slot::sq_item => has(HPySlot_Slot::mp_subscript),
+        HPySlot_Slot::sq_ass_item => has(HPySlot_Slot::mp_ass_subscript),
+        HPySlot_Slot::sq_length => has(HPySlot_Slot::mp_length),
+        _ => false,
     }
 }
 
