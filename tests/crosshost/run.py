@@ -7,7 +7,9 @@ build_ext`` with the hpy.devel of ``.venv/hpy-3.11``) into
 ``.cache/crosshost/build``, then runs every ``test_*.py`` script
 
   - under CPython (this interpreter: ``.venv/3.11``, where Lichen provides
-    ``hpy.universal``) in the universal, debug and trace modes (``HPY=...``),
+    ``hpy.universal``) in the universal, debug and trace modes (``HPY=...``;
+    the debug run inside ``hpy.debug.LeakDetector``, so that a handle left
+    open fails it),
   - under ``lichen-rustpython``,
 
 and compares their standard output with that of the universal CPython run
@@ -52,6 +54,18 @@ finally:
     from hpy.universal import _trace
     with open(out, "w") as f:
         json.dump(_trace.get_call_counts(), f)
+"""
+
+
+# Runs a script under hpy.debug's LeakDetector: a handle the corpus opened
+# and never closed fails the run (after the script's own output).
+DEBUG_DRIVER = """
+import runpy, sys
+from hpy.debug import LeakDetector
+script = sys.argv[1]
+sys.argv = sys.argv[1:]
+with LeakDetector():
+    runpy.run_path(script, run_name="__main__")
 """
 
 
@@ -114,7 +128,7 @@ def runs_for(script, build_dir, rustpython, counts_dir):
     cpy = sys.executable
     return [
         Run(script, "cpython-universal", [cpy, script], environment(build_dir, None)),
-        Run(script, "cpython-debug", [cpy, script], environment(build_dir, "debug")),
+        Run(script, "cpython-debug", [cpy, "-c", DEBUG_DRIVER, script], environment(build_dir, "debug")),
         Run(script, "cpython-trace", [cpy, "-c", TRACE_DRIVER, counts, script], environment(build_dir, "trace")),
         Run(script, "rustpython", [rustpython, script], environment(build_dir, None)),
     ], counts
@@ -180,6 +194,7 @@ def main():
     ap.add_argument("-k", default="", help="only the scripts whose name contains this")
     ap.add_argument("-j", type=int, default=2, help="runs in parallel")
     args = ap.parse_args()
+    args.rustpython, args.hpy_python = os.path.abspath(args.rustpython), os.path.abspath(args.hpy_python)
 
     import hpy.universal
     if hpy.universal.__name__ != "lichen.universal":

@@ -4,7 +4,8 @@ from os import path
 from setuptools import setup, Extension
 
 here = path.dirname(path.abspath(__file__))
-names = ["cx_objects", "cx_numbers", "cx_text", "cx_containers", "cx_errors", "cx_types", "cx_calls"]
+names = ["cx_objects", "cx_numbers", "cx_text", "cx_containers", "cx_errors", "cx_types", "cx_calls",
+         "cx_protocols"]
 
 setup(
     name="lichen-crosshost",

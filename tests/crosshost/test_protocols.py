@@ -1,0 +1,83 @@
+# cx_protocols: buffers, repetition and item assignment slots, finalizers.
+import gc
+import cx_protocols as m
+
+
+def raises(exc, f, *args):
+    try:
+        f(*args)
+    except exc:
+        return True
+    raise AssertionError(f"{f.__name__}{args!r} did not raise {exc.__name__}")
+
+
+b = m.Buf(1)
+assert b.exports == 0 and b.sum() == 8
+v = memoryview(b)
+assert b.exports == 1 and v.nbytes == 8 and v.itemsize == 1 and v.format == "B"
+assert v.ndim == 1 and v.shape == (8,) and v.strides == (1,) and not v.readonly
+assert v.tobytes() == b"\x01" * 8 and bytes(v[2:4]) == b"\x01\x01"
+v[0] = 200
+v[7:8] = b"\x09"
+assert b.sum() == 200 + 6 + 9 and v[0] == 200 and v.tolist()[-1] == 9
+v.release()
+assert b.exports == 0
+raises(ValueError, lambda: v[0])
+with memoryview(b) as v2:
+    assert b.exports == 1 and bytes(v2) == bytes([200, 1, 1, 1, 1, 1, 1, 9])
+assert b.exports == 0
+assert bytes(b) == bytes([200, 1, 1, 1, 1, 1, 1, 9]) and b.exports == 0
+assert bytearray(b)[0] == 200 and b.exports == 0
+assert b"\x01\x01" in bytes(b) and b"%s" % b"x" == b"x"
+print("Buf", bytes(b), b.exports, b.sum())
+
+
+class SubBuf(m.Buf):
+    pass
+
+
+s = SubBuf(2)
+with memoryview(s) as sv:
+    assert sv.tobytes() == b"\x02" * 8 and s.exports == 1
+assert s.exports == 0
+print("SubBuf", memoryview(s).tolist()[:3])
+
+g = m.Grid()
+with memoryview(g) as gv:
+    assert gv.readonly and gv.format == "i" and gv.itemsize == 4 and gv.ndim == 2
+    assert gv.shape == (2, 3) and gv.strides == (12, 4) and gv.nbytes == 24
+    assert gv.tolist() == [[-3, -2, -1], [7, 8, 9]]
+    raises(TypeError, gv.__setitem__, (0, 0), 1)
+    flat = gv.cast("B").cast("i")
+    assert flat.tolist() == [-3, -2, -1, 7, 8, 9]
+    flat.release()
+raises(TypeError, memoryview, m.Row())
+print("Grid", memoryview(g).tolist())
+
+r = m.Row(1, 2, 3)
+assert len(r) == 3 and list(r) == [1, 2, 3] and r[-1] == 3
+r[0] = 10
+r[-1] = 30
+assert list(r) == [10, 2, 30]
+del r[1]
+assert list(r) == [10, 30]
+raises(IndexError, r.__setitem__, 5, 1)
+raises(IndexError, r.__delitem__, -3)
+raises(TypeError, r.__setitem__, 0, "x")
+r2 = r * 3
+assert type(r2) is m.Row and list(r2) == [10, 30] * 3 and list(r) == [10, 30]
+assert list(2 * r) == [10, 30, 10, 30] and list(r * 0) == [] and list(r * -1) == []
+raises(OverflowError, lambda: r * 5)
+raises(TypeError, lambda: r * "x")
+same = r
+r *= 2
+assert r is same and list(r) == [10, 30, 10, 30]
+print("Row", list(r), list(m.Row(7) * 4))
+
+seen = []
+f = m.Finalized(lambda obj: seen.append(type(obj).__name__))
+before = m.finalized()
+del f
+gc.collect()
+assert m.finalized() - before == 1 and seen == ["Finalized"]
+print("Finalized", seen, m.finalized() - before)
