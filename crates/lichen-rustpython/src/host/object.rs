@@ -96,7 +96,11 @@ unsafe fn kw_names(kwnames: HPy) -> Result<Vec<PyObjectRef>, &'static str> {
     match unsafe { h2o_opt(kwnames) } {
         None => Ok(Vec::new()),
         Some(k) => match k.downcast_ref::<PyTuple>() {
-            Some(t) => Ok(t.as_slice().to_vec()),
+            // RustPython's vectorcall panics on a name that is not a str.
+            Some(t) if t.iter().all(|n| n.downcast_ref::<rustpython_vm::builtins::PyStr>().is_some()) => {
+                Ok(t.as_slice().to_vec())
+            }
+            Some(_) => Err("keywords must be strings"),
             None => Err("HPy_Call: kwnames must be a tuple"),
         },
     }
