@@ -50,6 +50,9 @@ assert type(e) is NotADirectoryError and (e.filename, e.filename2) == ("only", N
 print("errno", type(caught(m.raise_errno, errno.EISDIR, "d")).__name__, e.errno == errno.ENOTDIR)
 
 assert type(caught(m.no_memory)) is MemoryError
+# Raising something that is not an exception class is a bad internal call.
+assert type(caught(m.raise_string, int, "not an exception")) is SystemError
+assert type(caught(m.raise_object, "not a class", 1)) is SystemError
 
 
 def fails():
@@ -72,6 +75,8 @@ assert issubclass(F, E) and F.extra == 7
 G = m.new_exception("pkg.mod.Multi", (KeyError, E), None)
 assert issubclass(G, KeyError) and issubclass(G, E) and G.__module__ == "pkg.mod"
 assert type(caught(m.new_exception, "NoDot", None, None)) is SystemError
+assert type(caught(m.new_exception, "cx_errors.BadDict", None, ["not", "a", "dict"])) is TypeError
+assert type(caught(m.new_exception_doc, "cx_errors.BadDict", "doc", None, 5)) is TypeError
 D = m.new_exception_doc("cx_errors.Documented", "It has a doc.", ValueError, None)
 assert issubclass(D, ValueError) and D.__doc__ == "It has a doc."
 print("new_exception", E.__name__, F.__mro__[1].__name__, G.__module__, D.__doc__)
