@@ -11,5 +11,6 @@ pub mod capsule;
 pub mod context;
 pub mod host;
 pub mod loader;
+pub mod member;
 pub mod module;
 pub mod typeobj;

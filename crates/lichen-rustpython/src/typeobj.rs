@@ -11,10 +11,10 @@
 //! the payload's `Drop`.
 
 use crate::host::error::take_pending;
-use crate::host::{h2o, o2h, take_handle};
+use crate::host::{h2o, take_handle};
 use crate::module::{finish, finish_status, Ctx, Method};
 use core::cell::UnsafeCell;
-use core::ffi::{c_char, c_int, c_long, c_void, CStr};
+use core::ffi::{c_char, c_int, c_void, CStr};
 use lichen_abi::*;
 use lichen_core::type_spec::{Bases, TypeSpec};
 use rustpython_vm::builtins::{PyType, PyTypeRef};
@@ -488,102 +488,6 @@ fn storage_of(vm: &VirtualMachine, obj: &PyObject) -> PyResult<*mut u8> {
     }
 }
 
-/// Reads a member of type `kind` at `p`.
-///
-/// # Safety
-/// `p` must point into a struct, at a field of that type.
-unsafe fn read_member(vm: &VirtualMachine, kind: HPyMember_FieldType, p: *mut u8) -> PyResult {
-    use HPyMember_FieldType as T;
-    // SAFETY: delegated to the caller; unaligned reads cope with any offset.
-    unsafe {
-        let int = |v: i128| vm.ctx.new_int(v).into();
-        Ok(match kind {
-            T::SHORT => int(p.cast::<i16>().read_unaligned().into()),
-            T::INT => int(p.cast::<i32>().read_unaligned().into()),
-            T::LONG => int(p.cast::<c_long>().read_unaligned().into()),
-            T::LONGLONG => int(p.cast::<i64>().read_unaligned().into()),
-            T::HPYSSIZET => int(p.cast::<isize>().read_unaligned() as i128),
-            T::BYTE => int(p.cast::<i8>().read_unaligned().into()),
-            T::UBYTE => int(p.cast::<u8>().read_unaligned().into()),
-            T::USHORT => int(p.cast::<u16>().read_unaligned().into()),
-            T::UINT => int(p.cast::<u32>().read_unaligned().into()),
-            T::ULONG => int(p.cast::<core::ffi::c_ulong>().read_unaligned().into()),
-            T::ULONGLONG => int(p.cast::<u64>().read_unaligned().into()),
-            T::FLOAT => vm.ctx.new_float(p.cast::<f32>().read_unaligned().into()).into(),
-            T::DOUBLE => vm.ctx.new_float(p.cast::<f64>().read_unaligned()).into(),
-            T::BOOL => vm.ctx.new_bool(p.read() != 0).into(),
-            T::CHAR => vm.ctx.new_str(char::from(p.read())).into(),
-            T::NONE => vm.ctx.none(),
-            T::STRING => {
-                let s = p.cast::<*const c_char>().read_unaligned();
-                if s.is_null() {
-                    vm.ctx.none()
-                } else {
-                    vm.ctx.new_str(CStr::from_ptr(s).to_string_lossy().into_owned()).into()
-                }
-            }
-            T::STRING_INPLACE => vm.ctx.new_str(CStr::from_ptr(p.cast()).to_string_lossy().into_owned()).into(),
-            T::OBJECT | T::OBJECT_EX => {
-                let h = p.cast::<HPyField>().read_unaligned();
-                if h.is_null() {
-                    if kind == T::OBJECT_EX {
-                        return Err(vm.new_attribute_error("member is not set"));
-                    }
-                    vm.ctx.none()
-                } else {
-                    h2o(HPy { _i: h._i }).to_owned()
-                }
-            }
-            _ => return Err(vm.new_system_error("bad memberdescr type")),
-        })
-    }
-}
-
-/// Writes a member of type `kind` at `p`.
-///
-/// # Safety
-/// As for [`read_member`].
-unsafe fn write_member(vm: &VirtualMachine, kind: HPyMember_FieldType, p: *mut u8, value: PyObjectRef) -> PyResult<()> {
-    use HPyMember_FieldType as T;
-    let int = |v: &PyObjectRef| -> PyResult<i128> {
-        let i = v.try_index(vm)?;
-        i128::try_from(i.as_bigint()).map_err(|_| vm.new_overflow_error("Python int too large to convert to C long"))
-    };
-    // SAFETY: delegated to the caller.
-    unsafe {
-        match kind {
-            T::SHORT => p.cast::<i16>().write_unaligned(int(&value)? as i16),
-            T::INT => p.cast::<i32>().write_unaligned(int(&value)? as i32),
-            T::LONG => p.cast::<c_long>().write_unaligned(int(&value)? as c_long),
-            T::LONGLONG => p.cast::<i64>().write_unaligned(int(&value)? as i64),
-            T::HPYSSIZET => p.cast::<isize>().write_unaligned(int(&value)? as isize),
-            T::BYTE => p.cast::<i8>().write_unaligned(int(&value)? as i8),
-            T::UBYTE => p.write(int(&value)? as u8),
-            T::USHORT => p.cast::<u16>().write_unaligned(int(&value)? as u16),
-            T::UINT => p.cast::<u32>().write_unaligned(int(&value)? as u32),
-            T::ULONG => p.cast::<core::ffi::c_ulong>().write_unaligned(int(&value)? as core::ffi::c_ulong),
-            T::ULONGLONG => p.cast::<u64>().write_unaligned(int(&value)? as u64),
-            T::FLOAT => p.cast::<f32>().write_unaligned(value.try_float(vm)?.to_f64() as f32),
-            T::DOUBLE => p.cast::<f64>().write_unaligned(value.try_float(vm)?.to_f64()),
-            T::BOOL => {
-                let Some(b) = value.downcast_ref::<rustpython_vm::builtins::PyBool>().map(|_| value.is(&vm.ctx.true_value)) else {
-                    return Err(vm.new_type_error("attribute value type must be bool"));
-                };
-                p.write(u8::from(b))
-            }
-            T::OBJECT | T::OBJECT_EX => {
-                let field = &mut *p.cast::<HPyField>();
-                let old = core::mem::replace(field, HPyField { _i: o2h(value)._i });
-                if !old.is_null() {
-                    drop(take_handle(HPy { _i: old._i }));
-                }
-            }
-            _ => return Err(vm.new_type_error("readonly attribute")),
-        }
-    }
-    Ok(())
-}
-
 fn add_member(vm: &VirtualMachine, class: &'static Py<PyType>, m: &HPyMember) -> PyResult<()> {
     // SAFETY: the name is a static string of the extension.
     let name = unsafe { static_text(m.name) };
@@ -592,7 +496,7 @@ fn add_member(vm: &VirtualMachine, class: &'static Py<PyType>, m: &HPyMember) ->
         check_receiver(vm, class, name, &obj)?;
         let base = storage_of(vm, &obj)?;
         // SAFETY: the spec declares a field of `kind` at `offset` of the struct.
-        unsafe { read_member(vm, kind, base.add(offset)) }
+        unsafe { crate::member::read(vm, kind, base.add(offset), &obj, name) }
     };
     let setter = move |obj: PyObjectRef, value: PySetterValue, vm: &VirtualMachine| -> PyResult<()> {
         check_receiver(vm, class, name, &obj)?;
@@ -601,21 +505,9 @@ fn add_member(vm: &VirtualMachine, class: &'static Py<PyType>, m: &HPyMember) ->
         }
         let base = storage_of(vm, &obj)?;
         match value {
-            // SAFETY: as for the getter.
-            PySetterValue::Assign(v) => unsafe { write_member(vm, kind, base.add(offset), v) },
-            PySetterValue::Delete => match kind {
-                HPyMember_FieldType::OBJECT | HPyMember_FieldType::OBJECT_EX => {
-                    // SAFETY: as for the getter; the field owns its reference.
-                    let field = unsafe { &mut *base.add(offset).cast::<HPyField>() };
-                    let old = core::mem::replace(field, HPyField::NULL);
-                    if !old.is_null() {
-                        // SAFETY: a non-empty field owns one reference, released once here.
-                        drop(unsafe { take_handle(HPy { _i: old._i }) });
-                    }
-                    Ok(())
-                }
-                _ => Err(vm.new_type_error("can't delete numeric/char attribute")),
-            },
+            // SAFETY (both): as for the getter.
+            PySetterValue::Assign(v) => unsafe { crate::member::write(vm, kind, base.add(offset), v, name) },
+            PySetterValue::Delete => unsafe { crate::member::delete(vm, kind, base.add(offset), name) },
         }
     };
     let d = vm.ctx.new_static_getset(name, class, getter, setter);
