@@ -5,6 +5,7 @@
  * per-object call functions; module globals (HPyGlobal) and capsules. */
 #include "hpy.h"
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 /* How many Points and capsules were destroyed, read by the script. */
@@ -249,6 +250,61 @@ static HPyType_Spec Plain_spec = {
     .basicsize = sizeof(PlainObject),
     .flags = HPy_TPFLAGS_DEFAULT,
     .defines = Plain_defines,
+};
+
+/* ---- Members: one writable member of every field type ---- */
+
+typedef struct {
+    short s; int i; long l; float f; double d; const char *str; HPyField obj; char c;
+    signed char b; unsigned char ub; unsigned int ui; unsigned short us; unsigned long ul;
+    char inplace[8]; bool flag; HPyField obj_ex; long long ll; unsigned long long ull; HPy_ssize_t n;
+} MembersObject;
+HPyType_HELPERS(MembersObject)
+
+#define MEMBER(field, kind) \
+    HPyDef_MEMBER(Members_##field, #field, HPyMember_##kind, offsetof(MembersObject, field))
+MEMBER(s, SHORT) MEMBER(i, INT) MEMBER(l, LONG) MEMBER(f, FLOAT) MEMBER(d, DOUBLE)
+MEMBER(str, STRING) MEMBER(obj, OBJECT) MEMBER(c, CHAR) MEMBER(b, BYTE) MEMBER(ub, UBYTE)
+MEMBER(ui, UINT) MEMBER(us, USHORT) MEMBER(ul, ULONG) MEMBER(inplace, STRING_INPLACE)
+MEMBER(flag, BOOL) MEMBER(obj_ex, OBJECT_EX) MEMBER(ll, LONGLONG) MEMBER(ull, ULONGLONG)
+MEMBER(n, HPYSSIZET)
+HPyDef_MEMBER(Members_nothing, "nothing", HPyMember_NONE, offsetof(MembersObject, i))
+HPyDef_MEMBER(Members_frozen, "frozen", HPyMember_INT, offsetof(MembersObject, i), .readonly = 1,
+              .doc = "i, read-only")
+
+HPyDef_SLOT(Members_new, HPy_tp_new)
+static HPy Members_new_impl(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs, HPy kw)
+{
+    MembersObject *m;
+    HPy h = HPy_New(ctx, cls, &m);
+    if (HPy_IsNull(h))
+        return HPy_NULL;
+    m->str = "static text";
+    m->c = 'A';
+    memcpy(m->inplace, "inline", 7);
+    return h;
+}
+
+HPyDef_SLOT(Members_traverse, HPy_tp_traverse)
+static int Members_traverse_impl(void *self, HPyFunc_visitproc visit, void *arg)
+{
+    HPy_VISIT(&((MembersObject *)self)->obj);
+    HPy_VISIT(&((MembersObject *)self)->obj_ex);
+    return 0;
+}
+
+static HPyDef *Members_defines[] = {
+    &Members_s, &Members_i, &Members_l, &Members_f, &Members_d, &Members_str, &Members_obj,
+    &Members_c, &Members_b, &Members_ub, &Members_ui, &Members_us, &Members_ul, &Members_inplace,
+    &Members_flag, &Members_obj_ex, &Members_ll, &Members_ull, &Members_n, &Members_nothing,
+    &Members_frozen, &Members_new, &Members_traverse, NULL
+};
+
+static HPyType_Spec Members_spec = {
+    .name = "cx_types.Members",
+    .basicsize = sizeof(MembersObject),
+    .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_HAVE_GC,
+    .defines = Members_defines,
 };
 
 /* ---- builtin bases: a C long "mark" next to an int/float/str/tuple/list ---- */
@@ -600,6 +656,7 @@ static int exec_impl(HPyContext *ctx, HPy module)
     if (!HPyHelpers_AddType(ctx, module, "Point", &Point_spec, NULL) ||
         !HPyHelpers_AddType(ctx, module, "Seq", &Seq_spec, NULL) ||
         !HPyHelpers_AddType(ctx, module, "Plain", &Plain_spec, NULL) ||
+        !HPyHelpers_AddType(ctx, module, "Members", &Members_spec, NULL) ||
         !HPyHelpers_AddType(ctx, module, "Caller", &Caller_spec, NULL))
         return -1;
     struct { const char *name; HPyType_Spec *spec; HPy base; } marked[] = {

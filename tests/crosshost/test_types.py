@@ -1,6 +1,7 @@
 # cx_types: types from specs, builtin bases, a metaclass, call functions,
 # globals and capsules.
 import gc
+import warnings
 import cx_types as m
 
 
@@ -86,6 +87,43 @@ g = m.generic_new(m.Plain)
 assert type(g) is m.Plain and g.count == 0
 raises(TypeError, m.generic_new, 5)
 print("Plain", pl.count, pl.flag, g.count)
+
+mb = m.Members()
+assert (mb.s, mb.i, mb.l, mb.ll, mb.n, mb.b, mb.ub, mb.us, mb.ui, mb.ul, mb.ull) == (0,) * 11
+assert (mb.f, mb.d, mb.flag, mb.obj, mb.nothing, mb.frozen) == (0.0, 0.0, False, None, None, 0)
+assert (mb.str, mb.c, mb.inplace) == ("static text", "A", "inline")
+raises(AttributeError, getattr, mb, "obj_ex")
+for name, value in (("s", -32768), ("i", 2**31 - 1), ("l", -2**63), ("ll", 2**63 - 1), ("n", -7), ("b", -128),
+                    ("ub", 255), ("us", 65535), ("ui", 2**32 - 1), ("ul", 2**64 - 1), ("ull", 2**64 - 1),
+                    ("f", 0.5), ("d", 1e300), ("flag", True), ("c", "z"), ("obj", [1]), ("obj_ex", "set")):
+    setattr(mb, name, value)
+    assert getattr(mb, name) == value, (name, getattr(mb, name))
+for name, value, exc in (("i", 2**63, OverflowError), ("l", 2**63, OverflowError), ("ll", -2**63 - 1, OverflowError),
+                         ("ull", -1, OverflowError), ("ull", 2**64, OverflowError), ("n", 2**63, OverflowError),
+                         ("ul", 2**64, OverflowError), ("s", "1", TypeError), ("i", 1.0, TypeError),
+                         ("d", "x", TypeError), ("flag", 1, TypeError), ("c", "ab", TypeError), ("c", "é", TypeError),
+                         ("c", 1, TypeError), ("str", "x", TypeError), ("inplace", "x", TypeError),
+                         ("nothing", None, SystemError), ("frozen", 1, AttributeError)):
+    raises(exc, setattr, mb, name, value)
+with warnings.catch_warnings(record=True) as log:
+    warnings.simplefilter("always")
+    mb.ub = 256
+    mb.s = 40000
+    mb.ui = -1
+with warnings.catch_warnings():
+    warnings.simplefilter("error")
+    raises(RuntimeWarning, setattr, mb, "b", 200)
+assert (mb.ub, mb.s, mb.ui, mb.b) == (0, 40000 - 65536, 2**32 - 1, 200 - 256)
+assert [str(w.message) for w in log] == ["Truncation of value to unsigned char", "Truncation of value to short",
+                                        "Writing negative value into unsigned field", "Truncation of value to unsigned int"]
+del mb.obj, mb.obj_ex
+assert mb.obj is None
+raises(AttributeError, getattr, mb, "obj_ex")
+raises(AttributeError, delattr, mb, "obj_ex")
+for name in ("i", "d", "c", "str", "flag", "nothing"):
+    raises(TypeError, delattr, mb, name)
+raises(AttributeError, delattr, mb, "frozen")
+print("Members", mb.ub, mb.s, mb.ui, mb.c, mb.ull, len(log))
 
 for cls, base, value in ((m.MarkedInt, int, 42), (m.MarkedFloat, float, 2.5), (m.MarkedStr, str, "s"),
                          # HPy puts a tuple's struct where its items start: no items
