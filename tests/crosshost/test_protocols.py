@@ -3,9 +3,9 @@ import gc
 import cx_protocols as m
 
 
-def raises(exc, f, *args):
+def raises(exc, f, *args, **kw):
     try:
-        f(*args)
+        f(*args, **kw)
     except exc:
         return True
     raise AssertionError(f"{f.__name__}{args!r} did not raise {exc.__name__}")
@@ -81,3 +81,47 @@ del f
 gc.collect()
 assert m.finalized() - before == 1 and seen == ["Finalized"]
 print("Finalized", seen, m.finalized() - before)
+
+V = m.Vec
+a, b = V(3, 4), V(y=1.5, x=-1)
+assert str(a) == "<3, 4>" and str(b) == "<-1, 1>" and abs(a) == 25.0
+assert a - b == V(4, 2.5) and a * b == 3.0 and str(-a) == "<-3, -4>"
+assert int(V(7.9, 0)) == 7 and float(V(0, 2.5)) == 2.5 and a ** 2 == V(9, 16)
+assert b < a and a > b and a >= a and a <= a and a != b and not (a == b)
+raises(TypeError, lambda: a * 2)
+raises(TypeError, lambda: 2 * a)
+raises(TypeError, lambda: a - 1)
+raises(TypeError, lambda: a < 1)
+c = V(1, 1)
+same = c
+c += a
+assert c is same and c == V(4, 5)
+raises(TypeError, V, "x")
+assert a.scaled(2) == V(6, 8) and a.scaled(0.5, around=V(1, 2)) == V(2, 3)
+assert a.scaled(k=3) == V(9, 12) and a.scaled(1, around=None) == a
+raises(TypeError, a.scaled)
+raises(TypeError, a.scaled, 1, V())
+raises(TypeError, a.scaled, 1, around=5)
+assert a.sum() == a and a.sum(b, b) == V(1, 7) and type(a.sum()) is V
+raises(TypeError, a.sum, 1)
+
+
+class V3(V):
+    pass
+
+
+v3 = V3(1, 2)
+assert type(-v3) is V3 and type(v3 - V3()) is V3 and str(v3.scaled(2)) == "<2, 4>"
+print("Vec", str(a - b), a * b, str(a ** 3), str(c), str(a.scaled(0.5, around=V(1, 2))))
+
+t = m.Table()
+t["a"] = 1
+t["B"] = [2]
+assert len(t) == 2 and t["A"] == 1 and t["b"] == [2] and t.reads == 2 and t.keys == ["A", "B"]
+del t["a"]
+assert len(t) == 1 and t.keys == ["B"]
+raises(KeyError, lambda: t["a"])
+raises(AttributeError, lambda: t[1])
+raises(KeyError, t.__delitem__, "zz")
+assert t.reads == 2
+print("Table", len(t), t.keys, t.reads)
