@@ -95,9 +95,7 @@ fn raise_errno(vm: &VirtualMachine, ty: &PyObject, errno: i32, filename1: Option
     if !check_exception_class(vm, ty) {
         return;
     }
-    let message = std::io::Error::from_raw_os_error(errno).to_string();
-    // std appends " (os error N)"; strerror has no such suffix.
-    let message = message.split(" (os error").next().unwrap_or(&message).to_owned();
+    let message = errno_message(errno);
     let mut args = vec![vm.ctx.new_int(errno).into(), vm.ctx.new_str(message).into()];
     if let Some(f1) = filename1 {
         args.push(f1);
@@ -111,6 +109,17 @@ fn raise_errno(vm: &VirtualMachine, ty: &PyObject, errno: i32, filename1: Option
         Ok(exc) => raise_class(vm, ty, Some(exc)),
         Err(e) => set_pending(e),
     }
+}
+
+/// `strerror(errno)`, except that errno 0 reads "Error", as in CPython's
+/// `PyErr_SetFromErrnoWithFilenameObjects` (strerror would say "Success").
+fn errno_message(errno: i32) -> String {
+    if errno == 0 {
+        return "Error".to_owned();
+    }
+    let message = std::io::Error::from_raw_os_error(errno).to_string();
+    // std appends " (os error N)"; strerror has no such suffix.
+    message.split(" (os error").next().unwrap_or(&message).to_owned()
 }
 
 fn errno() -> i32 {
