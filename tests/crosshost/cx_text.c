@@ -132,6 +132,32 @@ static HPy via_wchar_impl(HPyContext *ctx, HPy self, HPy s)
     return result;
 }
 
+/* from_code_points(ints): HPyUnicode_FromWideChar over the given values,
+ * which need not be valid code points */
+HPyDef_METH(from_code_points, "from_code_points", HPyFunc_O)
+static HPy from_code_points_impl(HPyContext *ctx, HPy self, HPy ints)
+{
+    HPy_ssize_t n = HPy_Length(ctx, ints);
+    if (n < 0)
+        return HPy_NULL;
+    if (n > 16) {
+        HPyErr_SetString(ctx, ctx->h_ValueError, "at most 16 code points");
+        return HPy_NULL;
+    }
+    wchar_t w[16];
+    for (HPy_ssize_t i = 0; i < n; i++) {
+        HPy item = HPy_GetItem_i(ctx, ints, i);
+        if (HPy_IsNull(item))
+            return HPy_NULL;
+        long v = HPyLong_AsLong(ctx, item);
+        HPy_Close(ctx, item);
+        if (v == -1 && HPyErr_Occurred(ctx))
+            return HPy_NULL;
+        w[i] = (wchar_t)v;
+    }
+    return HPyUnicode_FromWideChar(ctx, w, n);
+}
+
 /* read_char(s, i): the code point at i */
 HPyDef_METH(read_char, "read_char", HPyFunc_VARARGS)
 static HPy read_char_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
@@ -219,7 +245,7 @@ static HPy substring_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nar
 
 static HPyDef *module_defines[] = {
     &bytes_info, &c_string, &is_bytes, &is_str, &from_utf8, &encode, &utf8_and_size,
-    &via_wchar, &read_char, &fs_decode, &fs_encode, &decode, &from_encoded, &substring,
+    &via_wchar, &from_code_points, &read_char, &fs_decode, &fs_encode, &decode, &from_encoded, &substring,
     NULL
 };
 

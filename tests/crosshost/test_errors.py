@@ -47,6 +47,8 @@ e = caught(m.raise_errno2, errno.EEXIST, "src", "dst")
 assert type(e) is FileExistsError and (e.filename, e.filename2) == ("src", "dst")
 e = caught(m.raise_errno2, errno.ENOTDIR, "only", None)
 assert type(e) is NotADirectoryError and (e.filename, e.filename2) == ("only", None)
+e = caught(m.raise_errno, 0, "zero")
+assert type(e) is OSError and e.errno == 0 and e.strerror == "Error" and e.filename == "zero"
 print("errno", type(caught(m.raise_errno, errno.EISDIR, "d")).__name__, e.errno == errno.ENOTDIR)
 
 assert type(caught(m.no_memory)) is MemoryError

@@ -44,6 +44,9 @@ print("utf8_and_size", m.utf8_and_size("ñ"), m.via_wchar("wide ✓"))
 
 s = "aé€\U0001f600"
 assert [m.read_char(s, i) for i in range(4)] == [ord(c) for c in s]
+assert m.from_code_points([104, 0x1F600, 0xE9, 0xD800]) == "h\U0001f600\xe9\ud800"
+raises(ValueError, m.from_code_points, [0x110000])
+raises(ValueError, m.from_code_points, [-1])
 raises(IndexError, m.read_char, s, 4)
 raises(TypeError, m.read_char, b"ab", 0)
 print("read_char", [hex(m.read_char(s, i)) for i in range(4)])
