@@ -133,7 +133,10 @@ pub unsafe fn write(vm: &VirtualMachine, kind: T, p: *mut u8, value: PyObjectRef
                 }
                 Ok(())
             }
-            T::LONG => Ok(p.cast::<c_long>().write_unaligned(as_long(vm, v)? as c_long)),
+            T::LONG => {
+                p.cast::<c_long>().write_unaligned(as_long(vm, v)? as c_long);
+                Ok(())
+            }
             T::ULONG => {
                 let (u, negative) = as_unsigned_long(vm, v)?;
                 p.cast::<c_ulong>().write_unaligned(u as c_ulong);
@@ -145,9 +148,13 @@ pub unsafe fn write(vm: &VirtualMachine, kind: T, p: *mut u8, value: PyObjectRef
             T::LONGLONG => {
                 let i = v.try_index(vm)?;
                 let l = i.try_to_primitive::<i64>(vm).map_err(|_| vm.new_overflow_error("int too big to convert"))?;
-                Ok(p.cast::<i64>().write_unaligned(l))
+                p.cast::<i64>().write_unaligned(l);
+                Ok(())
             }
-            T::ULONGLONG => Ok(p.cast::<u64>().write_unaligned(unsigned_long_long(vm, v)?)),
+            T::ULONGLONG => {
+                p.cast::<u64>().write_unaligned(unsigned_long_long(vm, v)?);
+                Ok(())
+            }
             T::HPYSSIZET => {
                 let Some(i) = v.downcast_ref::<PyInt>() else {
                     return Err(vm.new_type_error("an integer is required"));
@@ -155,16 +162,29 @@ pub unsafe fn write(vm: &VirtualMachine, kind: T, p: *mut u8, value: PyObjectRef
                 let n = i
                     .try_to_primitive::<isize>(vm)
                     .map_err(|_| vm.new_overflow_error("Python int too large to convert to C ssize_t"))?;
-                Ok(p.cast::<isize>().write_unaligned(n))
+                p.cast::<isize>().write_unaligned(n);
+                Ok(())
             }
-            T::FLOAT => Ok(p.cast::<f32>().write_unaligned(v.try_float(vm)?.to_f64() as f32)),
-            T::DOUBLE => Ok(p.cast::<f64>().write_unaligned(v.try_float(vm)?.to_f64())),
+            T::FLOAT => {
+                p.cast::<f32>().write_unaligned(v.try_float(vm)?.to_f64() as f32);
+                Ok(())
+            }
+            T::DOUBLE => {
+                p.cast::<f64>().write_unaligned(v.try_float(vm)?.to_f64());
+                Ok(())
+            }
             T::BOOL => match v.downcast_ref::<PyBool>() {
-                Some(_) => Ok(p.write(u8::from(v.is(&vm.ctx.true_value)))),
+                Some(_) => {
+                    p.write(u8::from(v.is(&vm.ctx.true_value)));
+                    Ok(())
+                }
                 None => Err(vm.new_type_error("attribute value type must be bool")),
             },
             T::CHAR => match v.downcast_ref::<PyStr>().map(|s| s.as_bytes()) {
-                Some([c]) => Ok(p.write(*c)),
+                Some([c]) => {
+                    p.write(*c);
+                    Ok(())
+                }
                 _ => Err(vm.new_type_error("bad argument type for built-in operation")),
             },
             T::OBJECT | T::OBJECT_EX => {
