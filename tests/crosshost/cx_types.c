@@ -341,6 +341,45 @@ MARKED_TYPE(MarkedStr, HPyType_BuiltinShape_Unicode, _HPy_AsStruct_Unicode)
 MARKED_TYPE(MarkedTuple, HPyType_BuiltinShape_Tuple, _HPy_AsStruct_Tuple)
 MARKED_TYPE(MarkedList, HPyType_BuiltinShape_List, _HPy_AsStruct_List)
 
+/* ---- Tagged: an int (always 0: HPy_New makes the builtin part empty) with
+ * a tag, made by its own tp_new ---- */
+
+typedef struct { long tag; } TaggedObject;
+HPyType_HELPERS(TaggedObject, HPyType_BuiltinShape_Long)
+
+/* Tagged(tag=0). HPy 0.9 has no way to pass a value on to int's own
+ * tp_new (CPython refuses int.__new__(cls) from a C tp_new as unsafe). */
+HPyDef_SLOT(Tagged_new, HPy_tp_new)
+static HPy Tagged_new_impl(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs, HPy kw)
+{
+    static const char *kwlist[] = { "tag", NULL };
+    long tag = 0;
+    if (!HPyArg_ParseKeywordsDict(ctx, NULL, args, nargs, kw, "|l:Tagged", kwlist, &tag))
+        return HPy_NULL;
+    TaggedObject *t;
+    HPy h = HPy_New(ctx, cls, &t);
+    if (HPy_IsNull(h))
+        return HPy_NULL;
+    t->tag = tag;
+    return h;
+}
+
+HPyDef_GET(Tagged_tag, "tag")
+static HPy Tagged_tag_get(HPyContext *ctx, HPy self, void *closure)
+{
+    return HPyLong_FromLong(ctx, TaggedObject_AsStruct(ctx, self)->tag);
+}
+
+static HPyDef *Tagged_defines[] = { &Tagged_new, &Tagged_tag, NULL };
+
+static HPyType_Spec Tagged_spec = {
+    .name = "cx_types.Tagged",
+    .basicsize = sizeof(TaggedObject),
+    .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE,
+    .builtin_shape = HPyType_BuiltinShape_Long,
+    .defines = Tagged_defines,
+};
+
 /* ---- Meta: a metaclass whose instances (classes) carry a counter ---- */
 
 typedef struct { long made; } MetaObject;
@@ -666,6 +705,7 @@ static int exec_impl(HPyContext *ctx, HPy module)
         { "MarkedTuple", &MarkedTuple_spec, ctx->h_TupleType },
         { "MarkedList", &MarkedList_spec, ctx->h_ListType },
         { "Meta", &Meta_spec, ctx->h_TypeType },
+        { "Tagged", &Tagged_spec, ctx->h_LongType },
     };
     for (size_t i = 0; i < sizeof(marked) / sizeof(marked[0]); i++) {
         HPyType_SpecParam params[] = { { HPyType_SpecParam_Base, marked[i].base }, { 0 } };

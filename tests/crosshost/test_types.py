@@ -138,6 +138,21 @@ assert [m.shape(t) for t in (m.Point, m.Meta, m.Plain)] == [0, 1, 0]
 assert m.shape(int) == -1 and m.shape(m.WithMeta) == 0
 raises(TypeError, m.shape, 5)
 
+T = m.Tagged
+t7 = T(tag=7)
+assert isinstance(t7, int) and t7 == 0 and t7 + 2 == 2 and t7.tag == 7 and T().tag == 0
+assert T(9).tag == 9 and type(T(1)) is T and m.shape(T) == 2
+raises(TypeError, T, "x")
+
+
+class SubTagged(T):
+    pass
+
+
+st = SubTagged(tag=1)
+assert type(st) is SubTagged and st == 0 and st.tag == 1
+print("Tagged", t7, t7.tag, st + 1, st.tag)
+
 W = m.WithMeta
 assert type(W) is m.Meta and issubclass(m.Meta, type)
 assert W.bump() == 1 and W.bump() == 2 and type(W()) is W

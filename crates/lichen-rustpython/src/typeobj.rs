@@ -224,8 +224,10 @@ fn base_class(_vm: &VirtualMachine) -> &'static Py<PyType> {
 /// A new zeroed instance of `cls` and its storage.
 pub fn alloc(vm: &VirtualMachine, cls: PyTypeRef, info: Arc<TypeInfo>) -> PyResult<(PyObjectRef, *mut c_void)> {
     if !cls.fast_issubclass(base_class(vm)) {
-        // A builtin base makes the object; the struct comes with it.
-        let obj = cls.as_object().get_attr("__new__", vm)?.call((cls.clone(),), vm)?;
+        // A builtin base makes the object; the struct comes with it. Not
+        // `cls.__new__`: for a type with tp_new that would call it again.
+        let base = builtin_base_of(&cls).ok_or_else(|| vm.new_type_error("HPy_New: no builtin base"))?;
+        let obj = base.as_object().get_attr("__new__", vm)?.call((cls.clone(),), vm)?;
         let data = struct_of(vm, &obj)?.ok_or_else(|| vm.new_type_error("HPy_New: no native storage"))?;
         return Ok((obj, data));
     }
@@ -269,6 +271,45 @@ fn call_new(
     // SAFETY: the arguments, `cls` and `kw` outlive the call.
     let r = unsafe { f(info.ctx as *mut HPyContext, lend(cls.as_object()), handles.as_ptr(), handles.len() as HPy_ssize_t, kw_h) };
     finish(vm, r, "HPy_tp_new")
+}
+
+/// `__new__` for an HPy type with a builtin base and `HPy_tp_new`: its
+/// instances do not derive from `HPyObject`, whose constructor runs tp_new
+/// for the others. As a class attribute it also serves Python subclasses
+/// (RustPython's new slot looks `__new__` up along the MRO).
+fn add_builtin_base_new(vm: &VirtualMachine, class: &'static Py<PyType>) -> PyResult<()> {
+    let def = vm.ctx.new_method_def(
+        "__new__",
+        move |mut args: FuncArgs, vm: &VirtualMachine| -> PyResult {
+            if args.args.is_empty() {
+                return Err(vm.new_type_error(format!("{}.__new__(): not enough arguments", class.name())));
+            }
+            let cls = args.args.remove(0).downcast::<PyType>().map_err(|o| {
+                vm.new_type_error(format!("{}.__new__(X): X is not a type object ({})", class.name(), o.class().name()))
+            })?;
+            if !cls.fast_issubclass(class) {
+                return Err(vm.new_type_error(format!(
+                    "{0}.__new__({1}): {1} is not a subtype of {0}",
+                    class.name(),
+                    cls.name()
+                )));
+            }
+            let info = info_of(&cls).ok_or_else(|| vm.new_type_error("not an HPy type"))?;
+            let new = info.new.ok_or_else(|| vm.new_type_error(format!("cannot create '{}' instances", cls.name())))?;
+            call_new(vm, new, &info, &cls, args)
+        },
+        PyMethodFlags::empty(),
+        None,
+    );
+    let f = def.build_function(vm);
+    let new = vm.ctx.types.staticmethod_type.as_object().call((f,), vm)?;
+    set_class_attr(vm, class, "__new__", new)
+}
+
+/// The first builtin (non-heap) type along the MRO of `cls`: the one whose
+/// `__new__` makes the payload of an HPy type with a builtin base.
+fn builtin_base_of(cls: &Py<PyType>) -> Option<PyTypeRef> {
+    cls.mro.read().iter().find(|t| !t.slots.flags.has_feature(PyTypeFlags::HEAPTYPE)).cloned()
 }
 
 /// The dotted name split into `__module__` and the type's own name.
@@ -355,14 +396,6 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
         slots.flags |= PyTypeFlags::BASETYPE;
     }
     let builtin_base = !bases.iter().all(|b| b.fast_issubclass(base_class(vm)));
-    if builtin_base && spec.has_new {
-        return Err(vm.new_exception_msg(
-            vm.ctx.exceptions.not_implemented_error.to_owned(),
-            "HPyType_FromSpec: HPy_tp_new on a type with a builtin base other than object is not \
-             supported by the RustPython host yet"
-                .into(),
-        ));
-    }
     let inherited = bases.iter().filter_map(|b| info_of(b)).map(|i| i.basicsize).max().unwrap_or(0);
     let inherited_call = bases.iter().filter_map(|b| info_of(b)).find_map(|i| i.call_offset);
     let own_size = (spec.basicsize.max(0) as usize).max(inherited);
@@ -399,6 +432,9 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
     // method descriptors want a `'static` class.
     let class: &'static Py<PyType> = Box::leak(Box::new(ty.clone()));
     let ctx = Ctx(ctx);
+    if builtin_base && spec.has_new {
+        add_builtin_base_new(vm, class)?;
+    }
     for m in &spec.methods {
         add_method(vm, class, m, ctx)?;
     }
