@@ -67,6 +67,14 @@ made[0].tag = made[1]
 del made
 gc.collect()
 assert m.destroyed()[0] - before == 5, m.destroyed()[0] - before
+before = m.destroyed()[0]
+a, b = P(1), P(2)
+a.tag, b.tag = b, a  # a cycle through HPyFields, visible to the collector through tp_traverse
+s = P(3)
+s.tag = [s]
+del a, b, s
+gc.collect()
+assert m.destroyed()[0] - before == 3, m.destroyed()[0] - before
 print("destroyed", m.destroyed()[0] - before)
 
 seq = m.Seq(5, offset=1)

@@ -19,6 +19,7 @@ use lichen_abi::*;
 use lichen_core::type_spec::{Bases, TypeSpec};
 use rustpython_vm::builtins::{PyType, PyTypeRef};
 use rustpython_vm::class::{PyClassImpl, StaticType};
+use rustpython_vm::object::Traverse;
 use rustpython_vm::function::{FuncArgs, PyMethodFlags, PySetterValue};
 use rustpython_vm::types::{Constructor, PyTypeFlags, PyTypeSlots};
 use rustpython_vm::{AsObject, Py, PyObject, PyObjectRef, PyPayload, PyResult, VirtualMachine};
@@ -81,7 +82,7 @@ impl core::fmt::Debug for Storage {
 }
 
 /// The base class of every HPy type; its payload is the extension's struct.
-#[rustpython_vm::pyclass(module = "_lichen", name = "HPyObject")]
+#[rustpython_vm::pyclass(module = "_lichen", name = "HPyObject", traverse = "manual")]
 #[derive(Debug, rustpython_vm::PyPayload)]
 pub struct HPyObject {
     storage: Storage,
@@ -148,16 +149,77 @@ impl Drop for HPyObject {
     }
 }
 
+/// The visitor `HPy_tp_traverse` gets while RustPython's cycle collector
+/// traverses an object: each non-empty field's object is reported.
+unsafe extern "C" fn report_field(field: *mut HPyField, arg: *mut c_void) -> c_int {
+    // SAFETY: `arg` is the tracer `Traverse::traverse` passes for the
+    // duration of the call, and `field` a field of the object's struct.
+    let (f, tracer) = unsafe { (*field, &mut *arg.cast::<&mut rustpython_vm::object::TraverseFn<'_>>()) };
+    if !f.is_null() {
+        // SAFETY: a non-empty field holds a reference, so the object is alive.
+        tracer(unsafe { h2o(HPy { _i: f._i }) });
+    }
+    0
+}
+
+/// The visitor for the collector's clear: each field gives up its
+/// reference to `arg`'s vector, which breaks the cycle.
+unsafe extern "C" fn take_field(field: *mut HPyField, arg: *mut c_void) -> c_int {
+    // SAFETY: `arg` is the vector `Traverse::clear` passes for the duration
+    // of the call, and `field` a field of the object's struct.
+    let (f, out) = unsafe { (&mut *field, &mut *arg.cast::<Vec<PyObjectRef>>()) };
+    let old = core::mem::replace(f, HPyField::NULL);
+    if !old.is_null() {
+        // SAFETY: a non-empty field owns one reference, handed over once.
+        out.push(unsafe { take_handle(HPy { _i: old._i }) });
+    }
+    0
+}
+
+// SAFETY: the objects reported are those the fields own, once each, as the
+// extension's tp_traverse visits each field once (HPy requires it).
+unsafe impl Traverse for HPyObject {
+    fn traverse(&self, tracer: &mut rustpython_vm::object::TraverseFn<'_>) {
+        let Some(traverse) = self.info.traverse else { return };
+        // SAFETY: HPy_tp_traverse has the traverseproc type.
+        let f: TraverseFn = unsafe { core::mem::transmute(traverse) };
+        let mut tracer = tracer;
+        // SAFETY: the visitor reads the fields of this struct and calls the
+        // tracer, which outlives the call.
+        unsafe { f(self.data(), report_field, (&mut tracer as *mut &mut rustpython_vm::object::TraverseFn<'_>).cast()) };
+    }
+
+    fn clear(&mut self, out: &mut Vec<PyObjectRef>) {
+        let Some(traverse) = self.info.traverse else { return };
+        // SAFETY: HPy_tp_traverse has the traverseproc type.
+        let f: TraverseFn = unsafe { core::mem::transmute(traverse) };
+        // SAFETY: the visitor empties the fields of this struct into `out`,
+        // which outlives the call.
+        unsafe { f(self.data(), take_field, (out as *mut Vec<PyObjectRef>).cast()) };
+    }
+}
+
 /// The extension's struct for an instance of an HPy type whose base is a
 /// builtin type other than `object` (a `str` subclass, say): RustPython
 /// gives such instances the builtin's payload, so the struct lives in this
 /// object, kept in the instance's dict under [`STORAGE_KEY`] and made
 /// (zeroed) the first time it is asked for. It dies with the instance's dict,
 /// which runs `HPy_tp_destroy` and releases the fields.
-#[rustpython_vm::pyclass(module = "_lichen", name = "HPyStorage")]
+#[rustpython_vm::pyclass(module = "_lichen", name = "HPyStorage", traverse = "manual")]
 #[derive(Debug, rustpython_vm::PyPayload)]
 pub struct DictStorage {
     inner: HPyObject,
+}
+
+// SAFETY: delegates to the struct it holds, which reports each field once.
+unsafe impl Traverse for DictStorage {
+    fn traverse(&self, tracer: &mut rustpython_vm::object::TraverseFn<'_>) {
+        self.inner.traverse(tracer)
+    }
+
+    fn clear(&mut self, out: &mut Vec<PyObjectRef>) {
+        self.inner.clear(out)
+    }
 }
 
 #[rustpython_vm::pyclass]
