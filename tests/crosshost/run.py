@@ -116,7 +116,10 @@ def environment(build_dir, hpy_mode):
     env.pop("HPY", None)
     if hpy_mode:
         env["HPY"] = hpy_mode
+    # CPython finds the stub loaders hpy.devel writes next to the binaries,
+    # lichen-rustpython the binaries themselves (its finder).
     env["PYTHONPATH"] = build_dir
+    # Output is compared byte for byte: one hash seed, one encoding.
     env["PYTHONHASHSEED"] = "0"
     env["PYTHONIOENCODING"] = "utf-8"
     return env
