@@ -83,6 +83,31 @@ static HPy setattr_s_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nar
     return HPy_Dup(ctx, ctx->h_None);
 }
 
+/* delattr(obj, name) and delattr_s(obj, name): HPy_SetAttr and
+ * HPy_SetAttr_s with a NULL value delete the attribute */
+HPyDef_METH(delattr, "delattr", HPyFunc_VARARGS)
+static HPy delattr_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+{
+    HPy obj, name;
+    if (!HPyArg_Parse(ctx, NULL, args, nargs, "OO:delattr", &obj, &name))
+        return HPy_NULL;
+    if (HPy_SetAttr(ctx, obj, name, HPy_NULL) < 0)
+        return HPy_NULL;
+    return HPy_Dup(ctx, ctx->h_None);
+}
+
+HPyDef_METH(delattr_s, "delattr_s", HPyFunc_VARARGS)
+static HPy delattr_s_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+{
+    HPy obj;
+    const char *name;
+    if (!HPyArg_Parse(ctx, NULL, args, nargs, "Os:delattr_s", &obj, &name))
+        return HPy_NULL;
+    if (HPy_SetAttr_s(ctx, obj, name, HPy_NULL) < 0)
+        return HPy_NULL;
+    return HPy_Dup(ctx, ctx->h_None);
+}
+
 /* getitem(obj, key), getitem_i(obj, i), getitem_s(obj, key) */
 HPyDef_METH(getitem, "getitem", HPyFunc_VARARGS)
 static HPy getitem_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
@@ -364,7 +389,7 @@ static HPy builtin_impl(HPyContext *ctx, HPy self, HPy name)
 }
 
 static HPyDef *module_defines[] = {
-    &getattr2, &hasattr2, &setattr, &setattr_s,
+    &getattr2, &hasattr2, &setattr, &setattr_s, &delattr, &delattr_s,
     &getitem, &getitem_i, &getitem_s, &setitem, &setitem_i, &setitem_s,
     &delitem, &delitem_i, &delitem_s, &contains,
     &type_of, &isinstance, &issubtype, &type_name, &same,

@@ -29,6 +29,12 @@ m.setattr_s(t, "weight", 2.5)
 assert (t.size, t.weight) == (10, 2.5)
 raises(AttributeError, m.setattr, object(), "x", 1)
 raises(TypeError, m.setattr, t, 5, 1)
+m.delattr(t, "size")
+m.delattr_s(t, "weight")
+assert not hasattr(t, "size") and not hasattr(t, "weight")
+raises(AttributeError, m.delattr, t, "size")
+raises(AttributeError, m.delattr_s, t, "weight")
+t.size, t.weight = 10, 2.5
 print("attributes", m.getattr2(t, "size"), m.getattr2(t, "weight"))
 
 d = {"a": 1}
