@@ -112,6 +112,7 @@ class V3(V):
 
 v3 = V3(1, 2)
 assert type(-v3) is V3 and type(v3 - V3()) is V3 and str(v3.scaled(2)) == "<2, 4>"
+raises(TypeError, hash, a)  # tp_richcompare without tp_hash: unhashable
 print("Vec", str(a - b), a * b, str(a ** 3), str(c), str(a.scaled(0.5, around=V(1, 2))))
 
 t = m.Table()

@@ -25,6 +25,7 @@ raises(TypeError, setattr, P(), "x", "no")  # CPython 3.11 stores -1 first
 raises(AttributeError, setattr, p, "y", 1.0)
 raises(AttributeError, setattr, p, "norm1", 1.0)
 raises(TypeError, P, "a")
+raises(AttributeError, setattr, p, "undeclared", 1)  # no __dict__, as on CPython
 print("Point", p, p.x, p.y, p.norm1)
 
 assert p.tag is None
@@ -57,6 +58,9 @@ s = Sub(1, 2.0)
 assert isinstance(s, P) and s.x == 1 and s.norm1() == "overridden" and repr(s) == "Point(1, 2)"
 assert m.point_x(s) == 1 and P(1) + s == P(2, 2.0)
 raises(TypeError, lambda: s + P(1))  # Point_add wants b to be of a's type
+s.undeclared = "fine"  # a Python subclass has a __dict__
+assert s.undeclared == "fine"
+raises(TypeError, type, "SubSeq", (m.Seq,), {})  # Seq is not a base type
 print("subclass", s, Sub.__mro__[1].__name__)
 
 del p, q, s

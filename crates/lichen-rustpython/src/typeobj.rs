@@ -89,7 +89,7 @@ pub struct HPyObject {
     info: Arc<TypeInfo>,
 }
 
-#[rustpython_vm::pyclass(flags(BASETYPE, HAS_DICT), with(Constructor))]
+#[rustpython_vm::pyclass(flags(BASETYPE), with(Constructor))]
 impl HPyObject {}
 
 impl Constructor for HPyObject {
@@ -453,11 +453,16 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
         None => vm.ctx.types.type_type.to_owned(),
     };
     let mut slots = PyTypeSlots::heap_default();
-    slots.flags |= PyTypeFlags::HAS_DICT;
     if spec.flags & (1 << 10) != 0 {
         slots.flags |= PyTypeFlags::BASETYPE;
     }
     let builtin_base = !bases.iter().all(|b| b.fast_issubclass(base_class(vm)));
+    // Like on CPython, instances of HPy types have no __dict__ of their own,
+    // except where a base gives them one; with a builtin base the struct
+    // lives in the dict (see `DictStorage`).
+    if builtin_base || bases.iter().any(|b| b.slots.flags.has_feature(PyTypeFlags::HAS_DICT)) {
+        slots.flags |= PyTypeFlags::HAS_DICT;
+    }
     let inherited = bases.iter().filter_map(|b| info_of(b)).map(|i| i.basicsize).max().unwrap_or(0);
     let inherited_call = bases.iter().filter_map(|b| info_of(b)).find_map(|i| i.call_offset);
     let own_size = (spec.basicsize.max(0) as usize).max(inherited);
@@ -508,6 +513,12 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
     }
     for s in spec.slots.iter().filter(|s| !shadowed(spec, s.slot)) {
         add_slot(vm, class, s, ctx)?;
+    }
+    let has = |slot: HPySlot_Slot| spec.slots.iter().any(|s| s.slot == slot);
+    if has(HPySlot_Slot::tp_richcompare) && !has(HPySlot_Slot::tp_hash) {
+        // CPython does not inherit tp_hash into a type that defines its own
+        // comparison: such a type is unhashable.
+        set_class_attr(vm, class, "__hash__", vm.ctx.none())?;
     }
     if let Some(offset) = own_call {
         add_call(vm, class, offset, spec.call, ctx)?;
