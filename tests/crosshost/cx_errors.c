@@ -151,9 +151,20 @@ static HPy unraisable_impl(HPyContext *ctx, HPy self, const HPy *args, size_t na
     return HPyBool_FromLong(ctx, HPyErr_Occurred(ctx));
 }
 
+/* fatal(message): HPy_FatalError, which ends the process */
+HPyDef_METH(fatal, "fatal", HPyFunc_O)
+static HPy fatal_impl(HPyContext *ctx, HPy self, HPy message)
+{
+    const char *text = HPyUnicode_AsUTF8AndSize(ctx, message, NULL);
+    if (text == NULL)
+        return HPy_NULL;
+    HPy_FatalError(ctx, text);
+    return HPy_NULL; /* not reached */
+}
+
 static HPyDef *module_defines[] = {
     &raise_string, &raise_object, &raise_errno, &raise_errno2, &no_memory, &catch,
-    &new_exception, &new_exception_doc, &warn_ex, &unraisable,
+    &new_exception, &new_exception_doc, &warn_ex, &unraisable, &fatal,
     NULL
 };
 

@@ -1,6 +1,8 @@
 # cx_errors: raising, matching, clearing; new exception classes; warnings;
 # unraisable exceptions.
 import errno
+import signal
+import subprocess
 import sys
 import warnings
 import cx_errors as m
@@ -104,3 +106,10 @@ finally:
     sys.unraisablehook = old_hook
 assert seen == [(ValueError, "lost", "the context"), (KeyError, "'also lost'", None)], seen
 print("unraisable", [s[0].__name__ for s in seen])
+
+# HPy_FatalError ends the process with SIGABRT after printing the message.
+child = subprocess.run([sys.executable, "-c", "import cx_errors; cx_errors.fatal('the end of cx_errors')"],
+                       capture_output=True, text=True)
+assert child.returncode == -signal.SIGABRT, child.returncode
+assert "the end of cx_errors" in child.stderr, child.stderr
+print("fatal", child.returncode == -signal.SIGABRT)
