@@ -41,7 +41,12 @@ assert m.uint64_mask(Idx()) == 41
 raises(TypeError, m.uint32_mask, "x")
 print("masks", m.uint32_mask(-2), m.uint64_mask(2**70 + 3))
 
-assert m.pointer(0) == 0 and m.pointer(0xDEAD0) == 0xDEAD0
+assert m.pointer(0) == 0 and m.pointer(0xDEAD0) == 0xDEAD0 and m.pointer(-1) == 2**64 - 1
+# HPyLong_AsSsize_t, AsSize_t, AsVoidPtr and the unsigned ones take ints only, no __index__
+for f in (m.ssize, m.size, m.pointer, m.uint32, m.uint64):
+    raises(TypeError, f, Idx())
+raises(OverflowError, m.pointer, 2**64)
+raises(OverflowError, m.pointer, -2**63 - 1)
 assert m.long_double(2**53) == float(2**53) and m.long_double(-7) == -7.0
 raises(OverflowError, m.long_double, 2**1100)
 raises(TypeError, m.long_double, 1.0)
