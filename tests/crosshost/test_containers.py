@@ -38,6 +38,10 @@ c = m.copy_with(d, "three", 3)
 assert c == {"one": 1, "two": 2, "three": 3} and d == {"one": 1, "two": 2} and c is not d
 raises(SystemError, m.copy_with, [], 0, 0)
 raises(TypeError, m.copy_with, d, [], 0)
+D = type("D", (dict,), {})
+assert type(m.copy_with(D(a=1), "b", 2)) is dict and m.keys(D(a=1)) == ["a"]
+assert m.keys({"z": 1, "a": 2, "m": 3}) == ["z", "a", "m"]  # insertion order
+raises(TypeError, m.inverted, {"a": []})
 print("dicts", sorted(m.inverted({"a": "x", "b": "y"}).items()), sorted(c))
 
 assert m.tuple_of() == () and m.tuple_of(1, "a", None) == (1, "a", None)

@@ -82,4 +82,14 @@ assert m.substring("héllo", 1, 3) == "él" and m.substring(t, 5, 2) == ""
 raises(IndexError, m.substring, t, -1, 2)
 if not DEBUG_MODE:  # debug mode aborts on a non-type/non-str argument, as HPy's does
     raises(TypeError, m.substring, b"abc", 0, 1)
+# subclasses of str and bytes, and other buffers
+S = type("S", (str,), {})
+B = type("B", (bytes,), {})
+assert m.bytes_info(B(b"ab")) == (2, 2, b"ab", b"ab") and m.is_bytes(B())
+raises(TypeError, m.bytes_info, bytearray(b"ab"))
+assert m.encode(S("x"), "utf8") == b"x" and m.utf8_and_size(S("é")) == (2, b"\xc3\xa9")
+assert m.read_char(S("ab"), 1) == 98 and type(m.substring(S("abc"), 0, 2)) is str
+assert m.from_encoded(memoryview(b"ab"), None, None) == "ab"
+assert m.from_encoded(bytearray(b"\xc3\xa9"), "utf-8", None) == "é"
+assert m.decode(b"a\x80b", "ascii", "backslashreplace") == "a\\x80b"
 print("substring", m.substring("abcdef", 1, 4))
