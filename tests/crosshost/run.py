@@ -75,6 +75,7 @@ def log(msg=""):
 
 def build(hpy_python, dest):
     """Builds the extensions into dest, once, in universal mode."""
+    start = time.monotonic()
     shutil.rmtree(dest, ignore_errors=True)
     os.makedirs(dest)
     for f in glob.glob(os.path.join(HERE, "*.c")) + [os.path.join(HERE, "setup.py")]:
@@ -87,7 +88,7 @@ def build(hpy_python, dest):
         log(r.stdout + r.stderr)
         sys.exit("run.py: building the extensions failed")
     built = sorted(os.path.basename(p) for p in glob.glob(os.path.join(dest, "*.hpy0.so")))
-    log("== built once (universal ABI): " + " ".join(built))
+    log("== built once (universal ABI, %.0fs): %s" % (time.monotonic() - start, " ".join(built)))
 
 
 class Run:
