@@ -69,6 +69,7 @@ assert m.issubtype(bool, int) and not m.issubtype(int, bool)
 if not DEBUG_MODE:  # debug mode aborts on a non-type/non-str argument, as HPy's does
     raises(TypeError, m.issubtype, 1, int)
 assert m.type_name(int) == "int" and m.type_name(Thing) == "Thing"
+assert m.type_name(__import__("collections").OrderedDict) == "OrderedDict"  # __name__, not the dotted name
 if not DEBUG_MODE:
     raises(TypeError, m.type_name, 3)
 assert m.same(t, t) == (True, True) and m.same(t, Thing()) == (False, True)

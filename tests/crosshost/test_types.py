@@ -15,7 +15,7 @@ def raises(exc, f, *args):
 
 P = m.Point
 assert P.__name__ == "Point" and P.__module__ == "cx_types"
-assert P.__doc__ == "A point with a long x, a double y and a tag"
+assert P.__doc__ == "A point with a long x, a double y and a tag" and P.__qualname__ == "Point"
 p = P(3, -4.0)
 assert (p.x, p.y, repr(p), p.norm1) == (3, -4.0, "Point(3, -4)", 7.0)
 assert P().x == 0 and P(5).y == 0.0
