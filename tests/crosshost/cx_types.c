@@ -475,6 +475,54 @@ static HPyType_Spec Caller_spec = {
     .defines = Caller_defines,
 };
 
+/* ---- Greeter: the call function at an explicit __vectorcalloffset__ ---- */
+
+typedef struct {
+    long count;
+    HPyCallFunction call_func;
+} GreeterObject;
+HPyType_HELPERS(GreeterObject)
+
+HPyDef_MEMBER(Greeter_vcall_offset, "__vectorcalloffset__", HPyMember_HPYSSIZET,
+              offsetof(GreeterObject, call_func), .readonly = 1)
+
+/* greeter(name): "hello <name> #<n>", n counting the calls */
+HPyDef_CALL_FUNCTION(Greeter_greet)
+static HPy Greeter_greet_impl(HPyContext *ctx, HPy callable, const HPy *args, size_t nargs, HPy kwnames)
+{
+    if (nargs != 1 || !HPy_IsNull(kwnames)) {
+        HPyErr_SetString(ctx, ctx->h_TypeError, "a Greeter takes one name");
+        return HPy_NULL;
+    }
+    GreeterObject *g = GreeterObject_AsStruct(ctx, callable);
+    HPy s = HPy_Str(ctx, args[0]);
+    if (HPy_IsNull(s))
+        return HPy_NULL;
+    HPy r = HPyUnicode_FromFormat(ctx, "hello %S #%ld", s, ++g->count);
+    HPy_Close(ctx, s);
+    return r;
+}
+
+HPyDef_SLOT(Greeter_new, HPy_tp_new)
+static HPy Greeter_new_impl(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs, HPy kw)
+{
+    GreeterObject *g;
+    HPy h = HPy_New(ctx, cls, &g);
+    if (HPy_IsNull(h))
+        return HPy_NULL;
+    g->call_func = Greeter_greet;
+    return h;
+}
+
+static HPyDef *Greeter_defines[] = { &Greeter_vcall_offset, &Greeter_new, NULL };
+
+static HPyType_Spec Greeter_spec = {
+    .name = "cx_types.Greeter",
+    .basicsize = sizeof(GreeterObject),
+    .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_HAVE_VECTORCALL,
+    .defines = Greeter_defines,
+};
+
 /* negate_calls(obj): HPy_SetCallFunction on an existing object */
 HPyDef_METH(negate_calls, "negate_calls", HPyFunc_O)
 static HPy negate_calls_impl(HPyContext *ctx, HPy self, HPy obj)
@@ -696,7 +744,8 @@ static int exec_impl(HPyContext *ctx, HPy module)
         !HPyHelpers_AddType(ctx, module, "Seq", &Seq_spec, NULL) ||
         !HPyHelpers_AddType(ctx, module, "Plain", &Plain_spec, NULL) ||
         !HPyHelpers_AddType(ctx, module, "Members", &Members_spec, NULL) ||
-        !HPyHelpers_AddType(ctx, module, "Caller", &Caller_spec, NULL))
+        !HPyHelpers_AddType(ctx, module, "Caller", &Caller_spec, NULL) ||
+        !HPyHelpers_AddType(ctx, module, "Greeter", &Greeter_spec, NULL))
         return -1;
     struct { const char *name; HPyType_Spec *spec; HPy base; } marked[] = {
         { "MarkedInt", &MarkedInt_spec, ctx->h_LongType },

@@ -178,6 +178,11 @@ m.negate_calls(c)
 assert c(1, 2, 3) == -12
 raises(TypeError, m.negate_calls, object())
 raises(TypeError, c, "x")
+raises(TypeError, m.negate_calls, P())  # Point has no HPy call protocol
+g = m.Greeter()
+assert g("ana") == "hello ana #1" and g(5) == "hello 5 #2" and m.Greeter()("x") == "hello x #1"
+raises(TypeError, g)
+raises(TypeError, g, "a", "b")
 print("Caller", m.Caller(10)(1, 1), m.Caller(-10)(1, 1), c(1))
 
 assert m.recall() is None
