@@ -7,7 +7,9 @@
 //! the filled `HPy_buffer` lives in an [`Export`] object that the `PyBuffer`
 //! points to, and when its last user releases it the extension's
 //! `releasebuffer` runs and the view's `obj` handle is closed, as CPython's
-//! `PyBuffer_Release` does.
+//! `PyBuffer_Release` does. (So `memoryview(x).obj` is the export, not `x`:
+//! RustPython's buffer functions get nothing but the `PyBuffer`, whose
+//! object is the only place to keep the view of one particular export.)
 
 use crate::host::error::take_pending;
 use crate::host::take_handle;

@@ -228,8 +228,8 @@ impl DictStorage {}
 pub const STORAGE_KEY: &str = "__lichen_hpy_struct__";
 
 /// The struct of `obj`: its payload for `HPyObject` instances, its dict's
-/// storage object for HPy types with a builtin base; `None` for objects of
-/// other types.
+/// storage object for HPy types with a builtin base (for a class of an HPy
+/// metaclass, a class attribute); `None` for objects of other types.
 pub fn struct_of(vm: &VirtualMachine, obj: &PyObject) -> PyResult<Option<*mut c_void>> {
     if let Some(o) = obj.downcast_ref::<HPyObject>() {
         return Ok(Some(o.data()));
