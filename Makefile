@@ -22,7 +22,7 @@ PYTHONS_CSV = $(subst $(space),$(comma),$(strip $(PYTHONS)))
 DEBUG_PYTHONS ?= 3.11 3.12 3.13
 DEBUG_PYTHONS_CSV = $(subst $(space),$(comma),$(strip $(filter $(DEBUG_PYTHONS),$(PYTHONS))))
 
-.PHONY: test-rustpython all demo test test-rust test-python test-hpy bench bench-callgrind venvs tools clean-venvs help
+.PHONY: test-crosshost tools-main test-rustpython all demo test test-rust test-python test-hpy bench bench-callgrind venvs tools clean-venvs help
 
 all: test
 
@@ -95,6 +95,20 @@ bench-callgrind: tools .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_P
 # yet.
 test-rustpython: tools
 	bash tests/rustpython/run.sh $(MAIN_PYTHON)
+
+# The cross-host corpus (issue 4): tests/crosshost's extensions built once
+# (universal ABI, .venv/hpy-X.Y's hpy.devel), each script run on CPython
+# through Lichen (universal, debug, trace) and on lichen-rustpython, outputs
+# compared, exercised context functions counted from the trace. Only
+# $(MAIN_PYTHON) is needed (tools-main: ensure-tools.sh for it alone).
+test-crosshost: tools-main .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_PYTHON)/.deps-installed
+	cargo build -q -p lichen-rustpython --ignore-rust-version
+	.venv/$(MAIN_PYTHON)/bin/python tests/crosshost/run.py \
+		--hpy-python .venv/hpy-$(MAIN_PYTHON)/bin/python \
+		--rustpython $(CARGO_TARGET_DIR)/debug/lichen-rustpython -j $(JOBS)
+
+tools-main:
+	@bash scripts/ensure-tools.sh $(MAIN_PYTHON)
 
 clean-venvs:
 	rm -rf .venv

@@ -280,8 +280,13 @@ unsafe extern "C" fn member_object_get(obj: *mut ffi::PyObject, closure: *mut c_
 }
 
 unsafe extern "C" fn member_object_set(obj: *mut ffi::PyObject, value: *mut ffi::PyObject, closure: *mut c_void) -> c_int {
-    let (field, _) = member_field(obj, closure);
+    let (field, m) = member_field(obj, closure);
     let old = (*field)._i as *mut ffi::PyObject;
+    // Deleting an unset OBJECT_EX member fails, as CPython's T_OBJECT_EX does.
+    if value.is_null() && old.is_null() && m.ex {
+        ffi::PyErr_SetString(ffi::PyExc_AttributeError, m.name);
+        return -1;
+    }
     ffi::Py_XINCREF(value);
     *field = HPyField { _i: value as isize };
     ffi::Py_XDECREF(old);

@@ -3,11 +3,14 @@
 //! [`host::RustPython`] implements the core's `Host` trait over RustPython
 //! objects; [`module`] turns an extension's module definition into a
 //! RustPython module whose functions call the HPy implementations directly;
-//! [`loader`] finds extension files on `sys.path` and imports them.
+//! [`loader`] finds extension files on `sys.path` and imports them;
+//! [`buffer`] serves the buffer protocol of HPy types.
 
+pub mod buffer;
 pub mod capsule;
 pub mod context;
 pub mod host;
 pub mod loader;
+pub mod member;
 pub mod module;
 pub mod typeobj;

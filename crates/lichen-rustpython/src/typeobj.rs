@@ -11,14 +11,15 @@
 //! the payload's `Drop`.
 
 use crate::host::error::take_pending;
-use crate::host::{h2o, o2h, take_handle};
+use crate::host::{h2o, take_handle};
 use crate::module::{finish, finish_status, Ctx, Method};
 use core::cell::UnsafeCell;
-use core::ffi::{c_char, c_int, c_long, c_void, CStr};
+use core::ffi::{c_char, c_int, c_void, CStr};
 use lichen_abi::*;
 use lichen_core::type_spec::{Bases, TypeSpec};
 use rustpython_vm::builtins::{PyType, PyTypeRef};
 use rustpython_vm::class::{PyClassImpl, StaticType};
+use rustpython_vm::object::Traverse;
 use rustpython_vm::function::{FuncArgs, PyMethodFlags, PySetterValue};
 use rustpython_vm::types::{Constructor, PyTypeFlags, PyTypeSlots};
 use rustpython_vm::{AsObject, Py, PyObject, PyObjectRef, PyPayload, PyResult, VirtualMachine};
@@ -34,6 +35,12 @@ pub struct TypeInfo {
     pub new: Option<unsafe extern "C" fn() -> *mut c_void>,
     pub destroy: Option<unsafe extern "C" fn() -> *mut c_void>,
     pub traverse: Option<unsafe extern "C" fn() -> *mut c_void>,
+    /// Where in the struct the object's own `HPyCallFunction` is: the
+    /// explicit `__vectorcalloffset__` member, or a slot Lichen adds after
+    /// the struct for `HPy_tp_call`; inherited from the bases otherwise.
+    pub call_offset: Option<usize>,
+    /// `HPy_bf_getbuffer`/`bf_releasebuffer`, own or inherited.
+    pub buffer: Option<crate::buffer::BufferSlots>,
     pub ctx: usize,
 }
 
@@ -75,14 +82,14 @@ impl core::fmt::Debug for Storage {
 }
 
 /// The base class of every HPy type; its payload is the extension's struct.
-#[rustpython_vm::pyclass(module = "_lichen", name = "HPyObject")]
+#[rustpython_vm::pyclass(module = "_lichen", name = "HPyObject", traverse = "manual")]
 #[derive(Debug, rustpython_vm::PyPayload)]
 pub struct HPyObject {
     storage: Storage,
     info: Arc<TypeInfo>,
 }
 
-#[rustpython_vm::pyclass(flags(BASETYPE, HAS_DICT), with(Constructor))]
+#[rustpython_vm::pyclass(flags(BASETYPE), with(Constructor))]
 impl HPyObject {}
 
 impl Constructor for HPyObject {
@@ -142,16 +149,77 @@ impl Drop for HPyObject {
     }
 }
 
+/// The visitor `HPy_tp_traverse` gets while RustPython's cycle collector
+/// traverses an object: each non-empty field's object is reported.
+unsafe extern "C" fn report_field(field: *mut HPyField, arg: *mut c_void) -> c_int {
+    // SAFETY: `arg` is the tracer `Traverse::traverse` passes for the
+    // duration of the call, and `field` a field of the object's struct.
+    let (f, tracer) = unsafe { (*field, &mut *arg.cast::<&mut rustpython_vm::object::TraverseFn<'_>>()) };
+    if !f.is_null() {
+        // SAFETY: a non-empty field holds a reference, so the object is alive.
+        tracer(unsafe { h2o(HPy { _i: f._i }) });
+    }
+    0
+}
+
+/// The visitor for the collector's clear: each field gives up its
+/// reference to `arg`'s vector, which breaks the cycle.
+unsafe extern "C" fn take_field(field: *mut HPyField, arg: *mut c_void) -> c_int {
+    // SAFETY: `arg` is the vector `Traverse::clear` passes for the duration
+    // of the call, and `field` a field of the object's struct.
+    let (f, out) = unsafe { (&mut *field, &mut *arg.cast::<Vec<PyObjectRef>>()) };
+    let old = core::mem::replace(f, HPyField::NULL);
+    if !old.is_null() {
+        // SAFETY: a non-empty field owns one reference, handed over once.
+        out.push(unsafe { take_handle(HPy { _i: old._i }) });
+    }
+    0
+}
+
+// SAFETY: the objects reported are those the fields own, once each, as the
+// extension's tp_traverse visits each field once (HPy requires it).
+unsafe impl Traverse for HPyObject {
+    fn traverse(&self, tracer: &mut rustpython_vm::object::TraverseFn<'_>) {
+        let Some(traverse) = self.info.traverse else { return };
+        // SAFETY: HPy_tp_traverse has the traverseproc type.
+        let f: TraverseFn = unsafe { core::mem::transmute(traverse) };
+        let mut tracer = tracer;
+        // SAFETY: the visitor reads the fields of this struct and calls the
+        // tracer, which outlives the call.
+        unsafe { f(self.data(), report_field, (&mut tracer as *mut &mut rustpython_vm::object::TraverseFn<'_>).cast()) };
+    }
+
+    fn clear(&mut self, out: &mut Vec<PyObjectRef>) {
+        let Some(traverse) = self.info.traverse else { return };
+        // SAFETY: HPy_tp_traverse has the traverseproc type.
+        let f: TraverseFn = unsafe { core::mem::transmute(traverse) };
+        // SAFETY: the visitor empties the fields of this struct into `out`,
+        // which outlives the call.
+        unsafe { f(self.data(), take_field, (out as *mut Vec<PyObjectRef>).cast()) };
+    }
+}
+
 /// The extension's struct for an instance of an HPy type whose base is a
 /// builtin type other than `object` (a `str` subclass, say): RustPython
 /// gives such instances the builtin's payload, so the struct lives in this
 /// object, kept in the instance's dict under [`STORAGE_KEY`] and made
 /// (zeroed) the first time it is asked for. It dies with the instance's dict,
 /// which runs `HPy_tp_destroy` and releases the fields.
-#[rustpython_vm::pyclass(module = "_lichen", name = "HPyStorage")]
+#[rustpython_vm::pyclass(module = "_lichen", name = "HPyStorage", traverse = "manual")]
 #[derive(Debug, rustpython_vm::PyPayload)]
 pub struct DictStorage {
     inner: HPyObject,
+}
+
+// SAFETY: delegates to the struct it holds, which reports each field once.
+unsafe impl Traverse for DictStorage {
+    fn traverse(&self, tracer: &mut rustpython_vm::object::TraverseFn<'_>) {
+        self.inner.traverse(tracer)
+    }
+
+    fn clear(&mut self, out: &mut Vec<PyObjectRef>) {
+        self.inner.clear(out)
+    }
 }
 
 #[rustpython_vm::pyclass]
@@ -160,25 +228,48 @@ impl DictStorage {}
 pub const STORAGE_KEY: &str = "__lichen_hpy_struct__";
 
 /// The struct of `obj`: its payload for `HPyObject` instances, its dict's
-/// storage object for HPy types with a builtin base; `None` for objects of
-/// other types.
+/// storage object for HPy types with a builtin base (for a class of an HPy
+/// metaclass, a class attribute); `None` for objects of other types.
 pub fn struct_of(vm: &VirtualMachine, obj: &PyObject) -> PyResult<Option<*mut c_void>> {
     if let Some(o) = obj.downcast_ref::<HPyObject>() {
         return Ok(Some(o.data()));
     }
     let Some(info) = info_of(obj.class()) else { return Ok(None) };
+    if let Some(ty) = obj.downcast_ref::<PyType>() {
+        return Ok(Some(type_storage(vm, ty, info)));
+    }
     let Some(dict) = obj.dict() else { return Ok(None) };
     if let Some(existing) = dict.get_item_opt(STORAGE_KEY, vm)? {
         if let Some(s) = existing.downcast_ref::<DictStorage>() {
             return Ok(Some(s.inner.data()));
         }
     }
-    let storage = DictStorage { inner: HPyObject { storage: zeroed(info.basicsize), info } };
-    DictStorage::make_static_type();
-    let storage = storage.into_ref(&vm.ctx);
+    let storage = new_storage(vm, info);
     let data = storage.inner.data();
     dict.set_item(STORAGE_KEY, storage.into(), vm)?;
     Ok(Some(data))
+}
+
+fn new_storage(vm: &VirtualMachine, info: Arc<TypeInfo>) -> rustpython_vm::PyRef<DictStorage> {
+    DictStorage::make_static_type();
+    DictStorage { inner: HPyObject { storage: zeroed(info.basicsize), info } }.into_ref(&vm.ctx)
+}
+
+/// The struct of a class whose metaclass is an HPy type (shape `Type`).
+/// A type keeps no instance dict, so the storage object is one of the
+/// class's own attributes; looked up without the MRO, as every subclass
+/// (an instance of the metaclass too) has a struct of its own.
+fn type_storage(vm: &VirtualMachine, ty: &Py<PyType>, info: Arc<TypeInfo>) -> *mut c_void {
+    let key = vm.ctx.intern_str(STORAGE_KEY);
+    if let Some(existing) = ty.get_direct_attr(key) {
+        if let Some(s) = existing.downcast_ref::<DictStorage>() {
+            return s.inner.data();
+        }
+    }
+    let storage = new_storage(vm, info);
+    let data = storage.inner.data();
+    ty.set_attr(key, storage.into());
+    data
 }
 
 fn zeroed(basicsize: usize) -> Storage {
@@ -195,8 +286,10 @@ fn base_class(_vm: &VirtualMachine) -> &'static Py<PyType> {
 /// A new zeroed instance of `cls` and its storage.
 pub fn alloc(vm: &VirtualMachine, cls: PyTypeRef, info: Arc<TypeInfo>) -> PyResult<(PyObjectRef, *mut c_void)> {
     if !cls.fast_issubclass(base_class(vm)) {
-        // A builtin base makes the object; the struct comes with it.
-        let obj = cls.as_object().get_attr("__new__", vm)?.call((cls.clone(),), vm)?;
+        // A builtin base makes the object; the struct comes with it. Not
+        // `cls.__new__`: for a type with tp_new that would call it again.
+        let base = builtin_base_of(&cls).ok_or_else(|| vm.new_type_error("HPy_New: no builtin base"))?;
+        let obj = base.as_object().get_attr("__new__", vm)?.call((cls.clone(),), vm)?;
         let data = struct_of(vm, &obj)?.ok_or_else(|| vm.new_type_error("HPy_New: no native storage"))?;
         return Ok((obj, data));
     }
@@ -240,6 +333,45 @@ fn call_new(
     // SAFETY: the arguments, `cls` and `kw` outlive the call.
     let r = unsafe { f(info.ctx as *mut HPyContext, lend(cls.as_object()), handles.as_ptr(), handles.len() as HPy_ssize_t, kw_h) };
     finish(vm, r, "HPy_tp_new")
+}
+
+/// `__new__` for an HPy type with a builtin base and `HPy_tp_new`: its
+/// instances do not derive from `HPyObject`, whose constructor runs tp_new
+/// for the others. As a class attribute it also serves Python subclasses
+/// (RustPython's new slot looks `__new__` up along the MRO).
+fn add_builtin_base_new(vm: &VirtualMachine, class: &'static Py<PyType>) -> PyResult<()> {
+    let def = vm.ctx.new_method_def(
+        "__new__",
+        move |mut args: FuncArgs, vm: &VirtualMachine| -> PyResult {
+            if args.args.is_empty() {
+                return Err(vm.new_type_error(format!("{}.__new__(): not enough arguments", class.name())));
+            }
+            let cls = args.args.remove(0).downcast::<PyType>().map_err(|o| {
+                vm.new_type_error(format!("{}.__new__(X): X is not a type object ({})", class.name(), o.class().name()))
+            })?;
+            if !cls.fast_issubclass(class) {
+                return Err(vm.new_type_error(format!(
+                    "{0}.__new__({1}): {1} is not a subtype of {0}",
+                    class.name(),
+                    cls.name()
+                )));
+            }
+            let info = info_of(&cls).ok_or_else(|| vm.new_type_error("not an HPy type"))?;
+            let new = info.new.ok_or_else(|| vm.new_type_error(format!("cannot create '{}' instances", cls.name())))?;
+            call_new(vm, new, &info, &cls, args)
+        },
+        PyMethodFlags::empty(),
+        None,
+    );
+    let f = def.build_function(vm);
+    let new = vm.ctx.types.staticmethod_type.as_object().call((f,), vm)?;
+    set_class_attr(vm, class, "__new__", new)
+}
+
+/// The first builtin (non-heap) type along the MRO of `cls`: the one whose
+/// `__new__` makes the payload of an HPy type with a builtin base.
+fn builtin_base_of(cls: &Py<PyType>) -> Option<PyTypeRef> {
+    cls.mro.read().iter().find(|t| !t.slots.flags.has_feature(PyTypeFlags::HEAPTYPE)).cloned()
 }
 
 /// The dotted name split into `__module__` and the type's own name.
@@ -309,9 +441,6 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
             "HPyType_FromSpec: legacy slots (CPython C API) cannot be used on the RustPython host",
         ));
     }
-    if spec.getbuffer.is_some() || spec.releasebuffer.is_some() {
-        return Err(unsupported_slot(vm, HPySlot_Slot::bf_getbuffer));
-    }
     let full = spec.name.to_str().map_err(|_| vm.new_value_error("type name must be UTF-8"))?;
     let (module, name) = split_name(full);
     let bases = bases(vm, spec)?;
@@ -324,20 +453,24 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
         None => vm.ctx.types.type_type.to_owned(),
     };
     let mut slots = PyTypeSlots::heap_default();
-    slots.flags |= PyTypeFlags::HAS_DICT;
     if spec.flags & (1 << 10) != 0 {
         slots.flags |= PyTypeFlags::BASETYPE;
     }
     let builtin_base = !bases.iter().all(|b| b.fast_issubclass(base_class(vm)));
-    if builtin_base && spec.has_new {
-        return Err(vm.new_exception_msg(
-            vm.ctx.exceptions.not_implemented_error.to_owned(),
-            "HPyType_FromSpec: HPy_tp_new on a type with a builtin base other than object is not \
-             supported by the RustPython host yet"
-                .into(),
-        ));
+    // Like on CPython, instances of HPy types have no __dict__ of their own,
+    // except where a base gives them one; with a builtin base the struct
+    // lives in the dict (see `DictStorage`).
+    if builtin_base || bases.iter().any(|b| b.slots.flags.has_feature(PyTypeFlags::HAS_DICT)) {
+        slots.flags |= PyTypeFlags::HAS_DICT;
     }
     let inherited = bases.iter().filter_map(|b| info_of(b)).map(|i| i.basicsize).max().unwrap_or(0);
+    let inherited_call = bases.iter().filter_map(|b| info_of(b)).find_map(|i| i.call_offset);
+    let own_size = (spec.basicsize.max(0) as usize).max(inherited);
+    let (basicsize, own_call) = call_layout(vm, spec, own_size)?;
+    let buffer = buffer_slots(spec, ctx).or_else(|| bases.iter().filter_map(|b| info_of(b)).find_map(|i| i.buffer));
+    if buffer.is_some() {
+        slots.as_buffer = Some(crate::buffer::as_buffer);
+    }
     let ty = PyType::new_heap(name, bases, Default::default(), slots, metaclass, &vm.ctx)
         .map_err(|e| vm.new_type_error(e))?;
     if let Some(m) = module {
@@ -352,11 +485,13 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
     register(
         &ty,
         TypeInfo {
-            basicsize: (spec.basicsize.max(0) as usize).max(inherited),
+            basicsize,
             shape: spec.shape,
             new: find(HPySlot_Slot::tp_new),
             destroy: spec.destroy.and_then(|s| s.impl_),
             traverse: spec.traverse.and_then(|s| s.impl_),
+            call_offset: own_call.or(inherited_call),
+            buffer,
             ctx: ctx as usize,
         },
     );
@@ -364,6 +499,9 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
     // method descriptors want a `'static` class.
     let class: &'static Py<PyType> = Box::leak(Box::new(ty.clone()));
     let ctx = Ctx(ctx);
+    if builtin_base && spec.has_new {
+        add_builtin_base_new(vm, class)?;
+    }
     for m in &spec.methods {
         add_method(vm, class, m, ctx)?;
     }
@@ -373,11 +511,17 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
     for g in &spec.getsets {
         add_getset(vm, class, g, ctx)?;
     }
-    for s in &spec.slots {
+    for s in spec.slots.iter().filter(|s| !shadowed(spec, s.slot)) {
         add_slot(vm, class, s, ctx)?;
     }
-    if let Some(call) = spec.call {
-        add_call(vm, class, call, ctx)?;
+    let has = |slot: HPySlot_Slot| spec.slots.iter().any(|s| s.slot == slot);
+    if has(HPySlot_Slot::tp_richcompare) && !has(HPySlot_Slot::tp_hash) {
+        // CPython does not inherit tp_hash into a type that defines its own
+        // comparison: such a type is unhashable.
+        set_class_attr(vm, class, "__hash__", vm.ctx.none())?;
+    }
+    if let Some(offset) = own_call {
+        add_call(vm, class, offset, spec.call, ctx)?;
     }
     Ok(ty.into())
 }
@@ -453,102 +597,6 @@ fn storage_of(vm: &VirtualMachine, obj: &PyObject) -> PyResult<*mut u8> {
     }
 }
 
-/// Reads a member of type `kind` at `p`.
-///
-/// # Safety
-/// `p` must point into a struct, at a field of that type.
-unsafe fn read_member(vm: &VirtualMachine, kind: HPyMember_FieldType, p: *mut u8) -> PyResult {
-    use HPyMember_FieldType as T;
-    // SAFETY: delegated to the caller; unaligned reads cope with any offset.
-    unsafe {
-        let int = |v: i128| vm.ctx.new_int(v).into();
-        Ok(match kind {
-            T::SHORT => int(p.cast::<i16>().read_unaligned().into()),
-            T::INT => int(p.cast::<i32>().read_unaligned().into()),
-            T::LONG => int(p.cast::<c_long>().read_unaligned().into()),
-            T::LONGLONG => int(p.cast::<i64>().read_unaligned().into()),
-            T::HPYSSIZET => int(p.cast::<isize>().read_unaligned() as i128),
-            T::BYTE => int(p.cast::<i8>().read_unaligned().into()),
-            T::UBYTE => int(p.cast::<u8>().read_unaligned().into()),
-            T::USHORT => int(p.cast::<u16>().read_unaligned().into()),
-            T::UINT => int(p.cast::<u32>().read_unaligned().into()),
-            T::ULONG => int(p.cast::<core::ffi::c_ulong>().read_unaligned().into()),
-            T::ULONGLONG => int(p.cast::<u64>().read_unaligned().into()),
-            T::FLOAT => vm.ctx.new_float(p.cast::<f32>().read_unaligned().into()).into(),
-            T::DOUBLE => vm.ctx.new_float(p.cast::<f64>().read_unaligned()).into(),
-            T::BOOL => vm.ctx.new_bool(p.read() != 0).into(),
-            T::CHAR => vm.ctx.new_str(char::from(p.read())).into(),
-            T::NONE => vm.ctx.none(),
-            T::STRING => {
-                let s = p.cast::<*const c_char>().read_unaligned();
-                if s.is_null() {
-                    vm.ctx.none()
-                } else {
-                    vm.ctx.new_str(CStr::from_ptr(s).to_string_lossy().into_owned()).into()
-                }
-            }
-            T::STRING_INPLACE => vm.ctx.new_str(CStr::from_ptr(p.cast()).to_string_lossy().into_owned()).into(),
-            T::OBJECT | T::OBJECT_EX => {
-                let h = p.cast::<HPyField>().read_unaligned();
-                if h.is_null() {
-                    if kind == T::OBJECT_EX {
-                        return Err(vm.new_attribute_error("member is not set"));
-                    }
-                    vm.ctx.none()
-                } else {
-                    h2o(HPy { _i: h._i }).to_owned()
-                }
-            }
-            _ => return Err(vm.new_system_error("bad memberdescr type")),
-        })
-    }
-}
-
-/// Writes a member of type `kind` at `p`.
-///
-/// # Safety
-/// As for [`read_member`].
-unsafe fn write_member(vm: &VirtualMachine, kind: HPyMember_FieldType, p: *mut u8, value: PyObjectRef) -> PyResult<()> {
-    use HPyMember_FieldType as T;
-    let int = |v: &PyObjectRef| -> PyResult<i128> {
-        let i = v.try_index(vm)?;
-        i128::try_from(i.as_bigint()).map_err(|_| vm.new_overflow_error("Python int too large to convert to C long"))
-    };
-    // SAFETY: delegated to the caller.
-    unsafe {
-        match kind {
-            T::SHORT => p.cast::<i16>().write_unaligned(int(&value)? as i16),
-            T::INT => p.cast::<i32>().write_unaligned(int(&value)? as i32),
-            T::LONG => p.cast::<c_long>().write_unaligned(int(&value)? as c_long),
-            T::LONGLONG => p.cast::<i64>().write_unaligned(int(&value)? as i64),
-            T::HPYSSIZET => p.cast::<isize>().write_unaligned(int(&value)? as isize),
-            T::BYTE => p.cast::<i8>().write_unaligned(int(&value)? as i8),
-            T::UBYTE => p.write(int(&value)? as u8),
-            T::USHORT => p.cast::<u16>().write_unaligned(int(&value)? as u16),
-            T::UINT => p.cast::<u32>().write_unaligned(int(&value)? as u32),
-            T::ULONG => p.cast::<core::ffi::c_ulong>().write_unaligned(int(&value)? as core::ffi::c_ulong),
-            T::ULONGLONG => p.cast::<u64>().write_unaligned(int(&value)? as u64),
-            T::FLOAT => p.cast::<f32>().write_unaligned(value.try_float(vm)?.to_f64() as f32),
-            T::DOUBLE => p.cast::<f64>().write_unaligned(value.try_float(vm)?.to_f64()),
-            T::BOOL => {
-                let Some(b) = value.downcast_ref::<rustpython_vm::builtins::PyBool>().map(|_| value.is(&vm.ctx.true_value)) else {
-                    return Err(vm.new_type_error("attribute value type must be bool"));
-                };
-                p.write(u8::from(b))
-            }
-            T::OBJECT | T::OBJECT_EX => {
-                let field = &mut *p.cast::<HPyField>();
-                let old = core::mem::replace(field, HPyField { _i: o2h(value)._i });
-                if !old.is_null() {
-                    drop(take_handle(HPy { _i: old._i }));
-                }
-            }
-            _ => return Err(vm.new_type_error("readonly attribute")),
-        }
-    }
-    Ok(())
-}
-
 fn add_member(vm: &VirtualMachine, class: &'static Py<PyType>, m: &HPyMember) -> PyResult<()> {
     // SAFETY: the name is a static string of the extension.
     let name = unsafe { static_text(m.name) };
@@ -557,7 +605,7 @@ fn add_member(vm: &VirtualMachine, class: &'static Py<PyType>, m: &HPyMember) ->
         check_receiver(vm, class, name, &obj)?;
         let base = storage_of(vm, &obj)?;
         // SAFETY: the spec declares a field of `kind` at `offset` of the struct.
-        unsafe { read_member(vm, kind, base.add(offset)) }
+        unsafe { crate::member::read(vm, kind, base.add(offset), &obj, name) }
     };
     let setter = move |obj: PyObjectRef, value: PySetterValue, vm: &VirtualMachine| -> PyResult<()> {
         check_receiver(vm, class, name, &obj)?;
@@ -566,21 +614,9 @@ fn add_member(vm: &VirtualMachine, class: &'static Py<PyType>, m: &HPyMember) ->
         }
         let base = storage_of(vm, &obj)?;
         match value {
-            // SAFETY: as for the getter.
-            PySetterValue::Assign(v) => unsafe { write_member(vm, kind, base.add(offset), v) },
-            PySetterValue::Delete => match kind {
-                HPyMember_FieldType::OBJECT | HPyMember_FieldType::OBJECT_EX => {
-                    // SAFETY: as for the getter; the field owns its reference.
-                    let field = unsafe { &mut *base.add(offset).cast::<HPyField>() };
-                    let old = core::mem::replace(field, HPyField::NULL);
-                    if !old.is_null() {
-                        // SAFETY: a non-empty field owns one reference, released once here.
-                        drop(unsafe { take_handle(HPy { _i: old._i }) });
-                    }
-                    Ok(())
-                }
-                _ => Err(vm.new_type_error("can't delete numeric/char attribute")),
-            },
+            // SAFETY (both): as for the getter.
+            PySetterValue::Assign(v) => unsafe { crate::member::write(vm, kind, base.add(offset), v, name) },
+            PySetterValue::Delete => unsafe { crate::member::delete(vm, kind, base.add(offset), name) },
         }
     };
     let d = vm.ctx.new_static_getset(name, class, getter, setter);
@@ -635,6 +671,8 @@ type RichCmpFn = unsafe extern "C" fn(*mut HPyContext, HPy, HPy, c_int) -> HPy;
 type SsizeArgFn = unsafe extern "C" fn(*mut HPyContext, HPy, HPy_ssize_t) -> HPy;
 type ObjObjFn = unsafe extern "C" fn(*mut HPyContext, HPy, HPy) -> c_int;
 type ObjObjArgFn = unsafe extern "C" fn(*mut HPyContext, HPy, HPy, HPy) -> c_int;
+type SsizeObjArgFn = unsafe extern "C" fn(*mut HPyContext, HPy, HPy_ssize_t, HPy) -> c_int;
+type FinalizeFn = unsafe extern "C" fn(*mut HPyContext, HPy);
 type CallFn = unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, usize, HPy) -> HPy;
 
 /// The binary special methods of the number protocol: (slot, name, reflected name).
@@ -682,6 +720,20 @@ const UNARY: &[(HPySlot_Slot, &str)] = &[
 
 const RICHCMP: &[(&str, c_int)] =
     &[("__lt__", 0), ("__le__", 1), ("__eq__", 2), ("__ne__", 3), ("__gt__", 4), ("__ge__", 5)];
+
+/// The index argument of a sequence slot, negative ones counted from the
+/// end, as CPython's sq_item/sq_ass_item wrappers count them.
+fn sequence_index(vm: &VirtualMachine, me: &PyObject, index: &PyObject) -> PyResult<isize> {
+    let i = index.try_index(vm)?.try_to_primitive::<isize>(vm)?;
+    if i >= 0 {
+        return Ok(i);
+    }
+    // Without a length, CPython leaves the index alone too.
+    match me.length_opt(vm) {
+        Some(n) => Ok(i + n? as isize),
+        None => Ok(i),
+    }
+}
 
 /// The positional arguments of a special method, checked for their number.
 fn exact<'a>(vm: &VirtualMachine, name: &str, args: &'a FuncArgs, n: usize) -> PyResult<&'a [PyObjectRef]> {
@@ -797,16 +849,57 @@ fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
             let f: SsizeArgFn = unsafe { core::mem::transmute(imp) };
             add("__getitem__", Box::new(move |vm, me, args| {
                 let a = exact(vm, "__getitem__", &args, 1)?;
-                let mut i = a[0].try_index(vm)?.try_to_primitive::<isize>(vm)?;
-                if i < 0 {
-                    // Negative indexes count from the end, as CPython's
-                    // sq_item wrapper does.
-                    if let Ok(n) = me.length(vm) {
-                        i += n as isize;
-                    }
-                }
+                let i = sequence_index(vm, me, &a[0])?;
                 // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
                 finish(vm, unsafe { f(ctx_of(), lend(me), i) }, "__getitem__")
+            }))
+        }
+        HPySlot_Slot::sq_ass_item => {
+            // SAFETY: the slot number fixes the HPy function type of the implementation.
+            let f: SsizeObjArgFn = unsafe { core::mem::transmute(imp) };
+            add("__setitem__", Box::new(move |vm, me, args| {
+                let a = exact(vm, "__setitem__", &args, 2)?;
+                let i = sequence_index(vm, me, &a[0])?;
+                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
+                let r = unsafe { f(ctx_of(), lend(me), i, lend(&a[1])) };
+                finish_status(vm, r, "__setitem__").map(|()| vm.ctx.none())
+            }))?;
+            add("__delitem__", Box::new(move |vm, me, args| {
+                let a = exact(vm, "__delitem__", &args, 1)?;
+                let i = sequence_index(vm, me, &a[0])?;
+                // SAFETY: the receiver outlives the call; a NULL value asks for deletion.
+                let r = unsafe { f(ctx_of(), lend(me), i, HPy::NULL) };
+                finish_status(vm, r, "__delitem__").map(|()| vm.ctx.none())
+            }))
+        }
+        HPySlot_Slot::sq_repeat | HPySlot_Slot::sq_inplace_repeat => {
+            // SAFETY: the slot number fixes the HPy function type of the implementation.
+            let f: SsizeArgFn = unsafe { core::mem::transmute(imp) };
+            let names: &[&'static str] =
+                if slot == HPySlot_Slot::sq_repeat { &["__mul__", "__rmul__"] } else { &["__imul__"] };
+            for &name in names {
+                add(name, Box::new(move |vm, me, args| {
+                    let a = exact(vm, name, &args, 1)?;
+                    // Not an index: the other operand may know better, and
+                    // Python raises TypeError if it does not.
+                    let Some(n) = a[0].try_index_opt(vm) else { return Ok(vm.ctx.not_implemented()) };
+                    let n = n?.try_to_primitive::<isize>(vm)?;
+                    // SAFETY: the receiver outlives the call; the context lives for the process.
+                    finish(vm, unsafe { f(ctx_of(), lend(me), n) }, name)
+                }))?;
+            }
+            Ok(())
+        }
+        HPySlot_Slot::tp_finalize => {
+            // SAFETY: the slot number fixes the HPy function type of the implementation.
+            let f: FinalizeFn = unsafe { core::mem::transmute(imp) };
+            add("__del__", Box::new(move |vm, me, args| {
+                exact(vm, "__del__", &args, 0)?;
+                // SAFETY: the receiver outlives the call; the context lives for the process.
+                unsafe { f(ctx_of(), lend(me)) };
+                // An exception left by the finalizer is unraisable; RustPython
+                // reports one that `__del__` raises as such.
+                check_value(vm, false, "__del__").map(|()| vm.ctx.none())
             }))
         }
         HPySlot_Slot::sq_contains => {
@@ -861,12 +954,71 @@ fn check_value(vm: &VirtualMachine, failed: bool, name: &str) -> PyResult<()> {
     }
 }
 
-fn add_call(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: Ctx) -> PyResult<()> {
-    let Some(imp) = s.impl_ else { return Ok(()) };
+/// The buffer slots a spec defines itself.
+fn buffer_slots(spec: &TypeSpec, ctx: *mut HPyContext) -> Option<crate::buffer::BufferSlots> {
+    let get = spec.getbuffer.and_then(|s| s.impl_)?;
+    // SAFETY (both transmutes): the slot numbers fix the HPy function types
+    // of the implementations.
+    let get = unsafe { core::mem::transmute::<unsafe extern "C" fn() -> *mut c_void, crate::buffer::GetBufferFn>(get) };
+    let release = spec.releasebuffer.and_then(|s| s.impl_).map(|f| unsafe {
+        core::mem::transmute::<unsafe extern "C" fn() -> *mut c_void, crate::buffer::ReleaseBufferFn>(f)
+    });
+    Some(crate::buffer::BufferSlots { get, release, ctx: ctx as usize })
+}
+
+/// Whether a sequence slot gives way to the mapping slot for the same
+/// special method, as CPython's `__getitem__`/`__setitem__` wrappers prefer
+/// the mapping one when a type has both.
+fn shadowed(spec: &TypeSpec, slot: HPySlot_Slot) -> bool {
+    let has = |s: HPySlot_Slot| spec.slots.iter().any(|x| x.slot == s);
+    match slot {
+        HPySlot_Slot::sq_item => has(HPySlot_Slot::mp_subscript),
+        HPySlot_Slot::sq_ass_item => has(HPySlot_Slot::mp_ass_subscript),
+        HPySlot_Slot::sq_length => has(HPySlot_Slot::mp_length),
+        _ => false,
+    }
+}
+
+fn is_vectorcalloffset(name: *const c_char) -> bool {
+    // SAFETY: member names are NUL-terminated C strings of the extension.
+    !name.is_null() && unsafe { CStr::from_ptr(name) }.to_bytes() == b"__vectorcalloffset__"
+}
+
+/// The struct size and the offset of the object's own call function, for a
+/// type that defines one: an explicit `__vectorcalloffset__` member names
+/// it, `HPy_tp_call` gets an aligned slot after the struct (as HPy does on
+/// CPython), and the two together are refused as HPy refuses them.
+fn call_layout(vm: &VirtualMachine, spec: &TypeSpec, size: usize) -> PyResult<(usize, Option<usize>)> {
+    let explicit = spec.members.iter().find(|m| is_vectorcalloffset(m.name)).map(|m| m.offset.max(0) as usize);
+    match (explicit, spec.call.is_some()) {
+        (Some(_), true) => Err(vm.new_type_error(
+            "Cannot have HPy_tp_call and explicit member '__vectorcalloffset__'. Specify just one of them.",
+        )),
+        (Some(offset), false) => Ok((size, Some(offset))),
+        (None, true) => {
+            let offset = size.next_multiple_of(core::mem::align_of::<HPyCallFunction>());
+            Ok((offset + core::mem::size_of::<HPyCallFunction>(), Some(offset)))
+        }
+        (None, false) => Ok((size, None)),
+    }
+}
+
+/// `__call__`: the call function stored in the object (by
+/// `HPy_SetCallFunction`, or by the extension at an explicit offset), else
+/// the type's `HPy_tp_call`.
+fn add_call(vm: &VirtualMachine, class: &'static Py<PyType>, offset: usize, default: Option<&HPySlot>, ctx: Ctx) -> PyResult<()> {
     // SAFETY: HPy_tp_call implementations have the HPyCallFunction type.
-    let f: CallFn = unsafe { core::mem::transmute(imp) };
+    let default: Option<CallFn> = default.and_then(|s| s.impl_).map(|f| unsafe { core::mem::transmute(f) });
     let c = ctx.0 as usize;
     let d = native_method(vm, class, "__call__", None, move |vm, me, args| {
+        let data = struct_of(vm, me)?.ok_or_else(|| vm.new_type_error("__call__: no native storage"))?;
+        // SAFETY: the type's layout puts an HPyCallFunction at `offset` of
+        // the struct, which is at least that large; it is zeroed until set.
+        let own = unsafe { (*data.cast::<u8>().add(offset).cast::<HPyCallFunction>()).impl_ };
+        let f: CallFn = match own {
+            Some(f) => f,
+            None => default.ok_or_else(|| vm.new_type_error(format!("'{}' object is not callable", me.class().name())))?,
+        };
         let mut handles: Vec<HPy> = args.args.iter().map(|a| lend(a)).collect();
         let mut names = Vec::new();
         for (k, v) in args.kwargs.iter() {
@@ -880,5 +1032,19 @@ fn add_call(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
         finish(vm, r, "__call__")
     });
     set_class_attr(vm, class, "__call__", d)
+}
+
+/// Stores `func` as the call function of `obj`, for `HPy_SetCallFunction`.
+pub fn set_call_function(vm: &VirtualMachine, obj: &PyObject, func: &HPyCallFunction) -> PyResult<()> {
+    let offset = info_of(obj.class()).and_then(|i| i.call_offset).ok_or_else(|| {
+        vm.new_type_error(format!(
+            "type '{}' does not implement the HPy call protocol",
+            obj.class().name()
+        ))
+    })?;
+    let data = struct_of(vm, obj)?.ok_or_else(|| vm.new_type_error("HPy_SetCallFunction: no native storage"))?;
+    // SAFETY: as in `add_call`: the struct holds an HPyCallFunction at `offset`.
+    unsafe { data.cast::<u8>().add(offset).cast::<HPyCallFunction>().write(*func) };
+    Ok(())
 }
 

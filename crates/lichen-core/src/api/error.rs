@@ -40,11 +40,29 @@ pub unsafe extern "C" fn Err_Clear<H: Host>(_ctx: *mut HPyContext) {
 }
 
 pub unsafe extern "C" fn Err_NewException<H: Host>(_ctx: *mut HPyContext, utf8_name: *const c_char, base: HPy, dict: HPy) -> HPy {
+    if !dict_or_null::<H>(dict) {
+        return dict_required::<H>("HPyErr_NewException");
+    }
     H::new_exception(utf8_name, core::ptr::null(), base, dict)
 }
 
 pub unsafe extern "C" fn Err_NewExceptionWithDoc<H: Host>(_ctx: *mut HPyContext, utf8_name: *const c_char, utf8_doc: *const c_char, base: HPy, dict: HPy) -> HPy {
+    if !dict_or_null::<H>(dict) {
+        return dict_required::<H>("HPyErr_NewExceptionWithDoc");
+    }
     H::new_exception(utf8_name, utf8_doc, base, dict)
+}
+
+/// CPython's `PyErr_NewException` reads `dict` as a dict without checking
+/// (another object crashes it), so the check is made here for every host.
+fn dict_or_null<H: Host>(dict: HPy) -> bool {
+    dict.is_null() || H::is_kind(dict, ObjectKind::Dict)
+}
+
+#[cold]
+fn dict_required<H: Host>(function: &str) -> HPy {
+    H::raise(ExcKind::TypeError, &format!("{function} requires dict to be a dict or null handle"));
+    HPy::NULL
 }
 
 pub unsafe extern "C" fn Err_WarnEx<H: Host>(_ctx: *mut HPyContext, category: HPy, utf8_message: *const c_char, stack_level: HPy_ssize_t) -> c_int {

@@ -64,7 +64,24 @@ pub unsafe fn c_text(s: *const c_char) -> String {
 }
 
 /// Raises `ty(*args)` the way `raise` would, normalising the value.
+/// `SystemError` unless `ty` is an exception class, as CPython's
+/// `_PyErr_SetObject` reports a bad class (RustPython's own check raises
+/// the `TypeError` of a `raise` statement instead).
+fn check_exception_class(vm: &VirtualMachine, ty: &PyObject) -> bool {
+    let ok = ty
+        .downcast_ref::<rustpython_vm::builtins::PyType>()
+        .is_some_and(|t| t.fast_issubclass(vm.ctx.exceptions.base_exception_type));
+    if !ok {
+        let repr = ty.repr(vm).map(|r| r.to_string()).unwrap_or_else(|_| "?".into());
+        set_pending(vm.new_system_error(format!("_PyErr_SetObject: exception {repr} is not a BaseException subclass")));
+    }
+    ok
+}
+
 fn raise_class(vm: &VirtualMachine, ty: &PyObject, value: Option<PyObjectRef>) {
+    if !check_exception_class(vm, ty) {
+        return;
+    }
     let value = value.unwrap_or_else(|| vm.ctx.none());
     let e = vm
         .normalize_exception(ty.to_owned(), value, vm.ctx.none())
@@ -75,9 +92,10 @@ fn raise_class(vm: &VirtualMachine, ty: &PyObject, value: Option<PyObjectRef>) {
 /// `ty(errno, strerror(errno)[, filename1[, None, filename2]])`, as
 /// CPython's `PyErr_SetFromErrnoWithFilenameObjects` builds it.
 fn raise_errno(vm: &VirtualMachine, ty: &PyObject, errno: i32, filename1: Option<PyObjectRef>, filename2: Option<PyObjectRef>) {
-    let message = std::io::Error::from_raw_os_error(errno).to_string();
-    // std appends " (os error N)"; strerror has no such suffix.
-    let message = message.split(" (os error").next().unwrap_or(&message).to_owned();
+    if !check_exception_class(vm, ty) {
+        return;
+    }
+    let message = errno_message(errno);
     let mut args = vec![vm.ctx.new_int(errno).into(), vm.ctx.new_str(message).into()];
     if let Some(f1) = filename1 {
         args.push(f1);
@@ -91,6 +109,17 @@ fn raise_errno(vm: &VirtualMachine, ty: &PyObject, errno: i32, filename1: Option
         Ok(exc) => raise_class(vm, ty, Some(exc)),
         Err(e) => set_pending(e),
     }
+}
+
+/// `strerror(errno)`, except that errno 0 reads "Error", as in CPython's
+/// `PyErr_SetFromErrnoWithFilenameObjects` (strerror would say "Success").
+fn errno_message(errno: i32) -> String {
+    if errno == 0 {
+        return "Error".to_owned();
+    }
+    let message = std::io::Error::from_raw_os_error(errno).to_string();
+    // std appends " (os error N)"; strerror has no such suffix.
+    message.split(" (os error").next().unwrap_or(&message).to_owned()
 }
 
 fn errno() -> i32 {

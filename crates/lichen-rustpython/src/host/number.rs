@@ -152,7 +152,8 @@ impl NumberHost for RustPython {
     }
 
     fn long_as_isize(h: HPy) -> isize {
-        convert(h, -1, |vm, o| fit(vm, index_value(vm, o)?.as_bigint(), "ssize_t"))
+        // PyLong_AsSsize_t takes ints only, without __index__.
+        convert(h, -1, |vm, o| fit(vm, int_value(vm, o)?.as_bigint(), "ssize_t"))
     }
 
     fn long_as_usize(h: HPy) -> usize {
@@ -160,13 +161,15 @@ impl NumberHost for RustPython {
     }
 
     fn long_as_ptr(h: HPy) -> *mut c_void {
+        // As PyLong_AsVoidPtr: ints only, negative ones read as a C long,
+        // others as an unsigned long.
         convert(h, core::ptr::null_mut(), |vm, o| {
-            let v = index_value(vm, o)?;
+            let v = int_value(vm, o)?;
             let v = v.as_bigint();
             let address = if v.sign() == Sign::Minus {
-                fit::<isize>(vm, v, "pointer")? as usize
+                fit::<isize>(vm, v, "long")? as usize
             } else {
-                fit::<usize>(vm, v, "pointer")?
+                fit::<usize>(vm, v, "unsigned long")?
             };
             Ok(address as *mut c_void)
         })

@@ -96,7 +96,11 @@ unsafe fn kw_names(kwnames: HPy) -> Result<Vec<PyObjectRef>, &'static str> {
     match unsafe { h2o_opt(kwnames) } {
         None => Ok(Vec::new()),
         Some(k) => match k.downcast_ref::<PyTuple>() {
-            Some(t) => Ok(t.as_slice().to_vec()),
+            // RustPython's vectorcall panics on a name that is not a str.
+            Some(t) if t.iter().all(|n| n.downcast_ref::<rustpython_vm::builtins::PyStr>().is_some()) => {
+                Ok(t.as_slice().to_vec())
+            }
+            Some(_) => Err("keywords must be strings"),
             None => Err("HPy_Call: kwnames must be a tuple"),
         },
     }
@@ -119,6 +123,19 @@ fn source_mode(kind: HPy_SourceKind) -> &'static str {
 fn call_builtin(vm: &VirtualMachine, name: &str, args: Vec<PyObjectRef>) -> PyResult {
     let name = vm.ctx.new_str(name);
     vm.builtins.as_object().get_attr(&name, vm)?.call(args, vm)
+}
+
+/// `TypeError` unless `var` is a `contextvars.ContextVar`: the methods are
+/// looked up by name, so without this check any object with a `get` or
+/// `set` would pass, where CPython's C API refuses it.
+fn check_context_var(vm: &VirtualMachine, var: &PyObject) -> PyResult<()> {
+    let class = vm.import("contextvars", 0)?.get_attr("ContextVar", vm)?;
+    let class = class.downcast::<PyType>().map_err(|_| vm.new_type_error("contextvars.ContextVar is not a type"))?;
+    if var.fast_isinstance(&class) {
+        Ok(())
+    } else {
+        Err(vm.new_type_error("an instance of ContextVar was expected"))
+    }
 }
 
 /// The object a field or global slot holds (NULL for an empty one).
@@ -480,6 +497,10 @@ impl ObjectHost for RustPython {
         // SAFETY: `var` is live, `default` NULL or live.
         let (var, default) = unsafe { (h2o(var), h2o_opt(default)) };
         with_vm(|vm| {
+            if let Err(e) = check_context_var(vm, var) {
+                set_pending(e);
+                return -1;
+            }
             // `ContextVar.get` raises LookupError when there is no value and
             // no default; the C API reports that as a NULL result instead.
             let r = var.get_attr("get", vm).and_then(|get| match default {
@@ -506,7 +527,7 @@ impl ObjectHost for RustPython {
     fn context_var_set(var: HPy, value: HPy) -> HPy {
         // SAFETY: both handles are live.
         let (var, value) = unsafe { (h2o(var), h2ref(value)) };
-        with_vm(|vm| result_handle(vm.call_method(var, "set", (value,))))
+        with_vm(|vm| result_handle(check_context_var(vm, var).and_then(|()| vm.call_method(var, "set", (value,)))))
     }
 
     unsafe fn capsule_new(pointer: *mut c_void, name: *const c_char, destructor: Option<&HPyCapsule_Destructor>) -> HPy {

@@ -158,7 +158,9 @@ impl TypeHost for RustPython {
         c_int::from(a.fast_issubclass(b))
     }
 
-    fn set_call_function(_h: HPy, _func: &HPyCallFunction) -> c_int {
-        object::not_supported("HPy_SetCallFunction", -1)
+    fn set_call_function(h: HPy, func: &HPyCallFunction) -> c_int {
+        // SAFETY: the ABI requires a live handle.
+        let obj = unsafe { h2o(h) };
+        with_vm(|vm| super::status(typeobj::set_call_function(vm, obj, func)))
     }
 }
