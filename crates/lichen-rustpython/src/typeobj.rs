@@ -34,7 +34,9 @@ pub struct TypeInfo {
     pub new: Option<unsafe extern "C" fn() -> *mut c_void>,
     pub destroy: Option<unsafe extern "C" fn() -> *mut c_void>,
     pub traverse: Option<unsafe extern "C" fn() -> *mut c_void>,
-    pub ctx: usize,
+    /// The context the type's implementations run under: the one its
+    /// extension called `HPyType_FromSpec` through.
+    pub ctx: Ctx,
 }
 
 /// The HPy types made so far, by the address of their type object (types
@@ -232,13 +234,15 @@ fn call_new(
     cls: &Py<PyType>,
     args: FuncArgs,
 ) -> PyResult {
-    // SAFETY: HPy_tp_new has the newfunc type.
-    let f: NewFn = unsafe { core::mem::transmute(new) };
     let kw = kw_dict(vm, &args)?;
     let handles: Vec<HPy> = args.args.iter().map(|a| lend(a)).collect();
     let kw_h = kw.as_deref().map_or(HPy::NULL, lend);
-    // SAFETY: the arguments, `cls` and `kw` outlive the call.
-    let r = unsafe { f(info.ctx as *mut HPyContext, lend(cls.as_object()), handles.as_ptr(), handles.len() as HPy_ssize_t, kw_h) };
+    let n = handles.len() as HPy_ssize_t;
+    // SAFETY: the arguments, `cls` and `kw` outlive the call; HPy_tp_new
+    // has the newfunc type.
+    let r = unsafe {
+        info.ctx.call(HPyFunc_Signature::NEWFUNC, new, |c, f: NewFn| f(c, lend(cls.as_object()), handles.as_ptr(), n, kw_h))
+    };
     finish(vm, r, "HPy_tp_new")
 }
 
@@ -357,7 +361,7 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
             new: find(HPySlot_Slot::tp_new),
             destroy: spec.destroy.and_then(|s| s.impl_),
             traverse: spec.traverse.and_then(|s| s.impl_),
-            ctx: ctx as usize,
+            ctx: Ctx(ctx),
         },
     );
     // Leaked on purpose: types from specs live as long as the process, and
@@ -594,16 +598,15 @@ fn add_getset(vm: &VirtualMachine, class: &'static Py<PyType>, g: &HPyGetSet, ct
     // SAFETY: the name is a static string of the extension.
     let name = unsafe { static_text(g.name) };
     let closure = g.closure as usize;
-    let c = ctx.0 as usize;
     let (get, set) = (g.getter_impl, g.setter_impl);
     let getter = move |obj: PyObjectRef, vm: &VirtualMachine| -> PyResult {
         check_receiver(vm, class, name, &obj)?;
         let Some(get) = get else {
             return Err(vm.new_attribute_error(format!("attribute '{name}' is not readable")));
         };
-        // SAFETY: a getter implementation has the getter type.
-        let f: GetterFn = unsafe { core::mem::transmute(get) };
-        let r = unsafe { f(c as *mut HPyContext, lend(&obj), closure as *mut c_void) };
+        // SAFETY: the receiver outlives the call; a getter implementation
+        // has the getter type.
+        let r = unsafe { ctx.call(HPyFunc_Signature::GETTER, get, |c, f: GetterFn| f(c, lend(&obj), closure as *mut c_void)) };
         finish(vm, r, name)
     };
     let setter = move |obj: PyObjectRef, value: PySetterValue, vm: &VirtualMachine| -> PyResult<()> {
@@ -611,14 +614,13 @@ fn add_getset(vm: &VirtualMachine, class: &'static Py<PyType>, g: &HPyGetSet, ct
         let Some(set) = set else {
             return Err(vm.new_attribute_error(format!("attribute '{name}' is not writable")));
         };
-        // SAFETY: a setter implementation has the setter type.
-        let f: SetterFn = unsafe { core::mem::transmute(set) };
         let v = match &value {
             PySetterValue::Assign(v) => lend(v),
             PySetterValue::Delete => HPy::NULL,
         };
-        // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-        let r = unsafe { f(c as *mut HPyContext, lend(&obj), v, closure as *mut c_void) };
+        // SAFETY: the receiver and arguments outlive the call; a setter
+        // implementation has the setter type.
+        let r = unsafe { ctx.call(HPyFunc_Signature::SETTER, set, |c, f: SetterFn| f(c, lend(&obj), v, closure as *mut c_void)) };
         finish_status(vm, r, name)
     };
     let d = vm.ctx.new_static_getset(name, class, getter, setter);
@@ -694,107 +696,88 @@ fn exact<'a>(vm: &VirtualMachine, name: &str, args: &'a FuncArgs, n: usize) -> P
 fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: Ctx) -> PyResult<()> {
     let slot = s.slot;
     let Some(imp) = s.impl_ else { return Ok(()) };
-    let c = ctx.0 as usize;
-    let ctx_of = move || c as *mut HPyContext;
     let add = |name: &'static str, f: Box<dyn Fn(&VirtualMachine, &PyObject, FuncArgs) -> PyResult + Send + Sync>| {
         let d = native_method(vm, class, name, None, f);
         set_class_attr(vm, class, name, d)
     };
-    // SAFETY (every transmute below): the slot number fixes the HPy
-    // function type of the implementation.
+    // SAFETY (every `ctx.call` below): the slot number fixes the HPy
+    // function type of the implementation, and the signature with it.
     if let Some(&(_, name, reflected)) = BINARY.iter().find(|(s, _, _)| *s == slot) {
-        let f: BinaryFn = unsafe { core::mem::transmute(imp) };
         add(name, Box::new(move |vm, me, args| {
             let a = exact(vm, name, &args, 1)?;
-            // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-            finish(vm, unsafe { f(ctx_of(), lend(me), lend(&a[0])) }, name)
+            // SAFETY: the receiver and arguments outlive the call.
+            finish(vm, unsafe { ctx.call(HPyFunc_Signature::BINARYFUNC, imp, |c, f: BinaryFn| f(c, lend(me), lend(&a[0]))) }, name)
         }))?;
         if let Some(rname) = reflected {
             add(rname, Box::new(move |vm, me, args| {
                 let a = exact(vm, rname, &args, 1)?;
-                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-                finish(vm, unsafe { f(ctx_of(), lend(&a[0]), lend(me)) }, rname)
+                // SAFETY: the receiver and arguments outlive the call.
+                finish(vm, unsafe { ctx.call(HPyFunc_Signature::BINARYFUNC, imp, |c, f: BinaryFn| f(c, lend(&a[0]), lend(me))) }, rname)
             }))?;
         }
         return Ok(());
     }
     if let Some(&(_, name)) = UNARY.iter().find(|(s, _)| *s == slot) {
-        // SAFETY: the slot number fixes the HPy function type of the implementation.
-        let f: UnaryFn = unsafe { core::mem::transmute(imp) };
         return add(name, Box::new(move |vm, me, args| {
             exact(vm, name, &args, 0)?;
-            // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-            finish(vm, unsafe { f(ctx_of(), lend(me)) }, name)
+            // SAFETY: the receiver and arguments outlive the call.
+            finish(vm, unsafe { ctx.call(HPyFunc_Signature::UNARYFUNC, imp, |c, f: UnaryFn| f(c, lend(me))) }, name)
         }));
     }
     match slot {
         HPySlot_Slot::tp_new | HPySlot_Slot::tp_traverse => Ok(()),
         HPySlot_Slot::tp_init => {
-            // SAFETY: the slot number fixes the HPy function type of the implementation.
-            let f: InitFn = unsafe { core::mem::transmute(imp) };
             add("__init__", Box::new(move |vm, me, args| {
                 let kw = kw_dict(vm, &args)?;
                 let handles: Vec<HPy> = args.args.iter().map(|a| lend(a)).collect();
                 let kw_h = kw.as_deref().map_or(HPy::NULL, lend);
-                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-                let r = unsafe { f(ctx_of(), lend(me), handles.as_ptr(), handles.len() as HPy_ssize_t, kw_h) };
+                // SAFETY: the receiver and arguments outlive the call.
+                let r = unsafe { ctx.call(HPyFunc_Signature::INITPROC, imp, |c, f: InitFn| f(c, lend(me), handles.as_ptr(), handles.len() as HPy_ssize_t, kw_h)) };
                 finish_status(vm, r, "__init__").map(|()| vm.ctx.none())
             }))
         }
         HPySlot_Slot::tp_hash => {
-            // SAFETY: the slot number fixes the HPy function type of the implementation.
-            let f: HashFn = unsafe { core::mem::transmute(imp) };
             add("__hash__", Box::new(move |vm, me, args| {
                 exact(vm, "__hash__", &args, 0)?;
-                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-                let h = unsafe { f(ctx_of(), lend(me)) };
+                // SAFETY: the receiver and arguments outlive the call.
+                let h = unsafe { ctx.call(HPyFunc_Signature::HASHFUNC, imp, |c, f: HashFn| f(c, lend(me))) };
                 check_value(vm, h == -1, "__hash__").map(|()| vm.ctx.new_int(h).into())
             }))
         }
         HPySlot_Slot::tp_richcompare => {
-            // SAFETY: the slot number fixes the HPy function type of the implementation.
-            let f: RichCmpFn = unsafe { core::mem::transmute(imp) };
             for &(name, op) in RICHCMP {
                 add(name, Box::new(move |vm, me, args| {
                     let a = exact(vm, name, &args, 1)?;
-                    // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-                    finish(vm, unsafe { f(ctx_of(), lend(me), lend(&a[0]), op) }, name)
+                    // SAFETY: the receiver and arguments outlive the call.
+                    finish(vm, unsafe { ctx.call(HPyFunc_Signature::RICHCMPFUNC, imp, |c, f: RichCmpFn| f(c, lend(me), lend(&a[0]), op)) }, name)
                 }))?;
             }
             Ok(())
         }
         HPySlot_Slot::nb_bool => {
-            // SAFETY: the slot number fixes the HPy function type of the implementation.
-            let f: InquiryFn = unsafe { core::mem::transmute(imp) };
             add("__bool__", Box::new(move |vm, me, args| {
                 exact(vm, "__bool__", &args, 0)?;
-                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-                let r = unsafe { f(ctx_of(), lend(me)) };
+                // SAFETY: the receiver and arguments outlive the call.
+                let r = unsafe { ctx.call(HPyFunc_Signature::INQUIRY, imp, |c, f: InquiryFn| f(c, lend(me))) };
                 check_value(vm, r < 0, "__bool__").map(|()| vm.ctx.new_bool(r != 0).into())
             }))
         }
         HPySlot_Slot::sq_length | HPySlot_Slot::mp_length => {
-            // SAFETY: the slot number fixes the HPy function type of the implementation.
-            let f: LenFn = unsafe { core::mem::transmute(imp) };
             add("__len__", Box::new(move |vm, me, args| {
                 exact(vm, "__len__", &args, 0)?;
-                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-                let r = unsafe { f(ctx_of(), lend(me)) };
+                // SAFETY: the receiver and arguments outlive the call.
+                let r = unsafe { ctx.call(HPyFunc_Signature::LENFUNC, imp, |c, f: LenFn| f(c, lend(me))) };
                 check_value(vm, r < 0, "__len__").map(|()| vm.ctx.new_int(r).into())
             }))
         }
         HPySlot_Slot::mp_subscript => {
-            // SAFETY: the slot number fixes the HPy function type of the implementation.
-            let f: BinaryFn = unsafe { core::mem::transmute(imp) };
             add("__getitem__", Box::new(move |vm, me, args| {
                 let a = exact(vm, "__getitem__", &args, 1)?;
-                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-                finish(vm, unsafe { f(ctx_of(), lend(me), lend(&a[0])) }, "__getitem__")
+                // SAFETY: the receiver and arguments outlive the call.
+                finish(vm, unsafe { ctx.call(HPyFunc_Signature::BINARYFUNC, imp, |c, f: BinaryFn| f(c, lend(me), lend(&a[0]))) }, "__getitem__")
             }))
         }
         HPySlot_Slot::sq_item => {
-            // SAFETY: the slot number fixes the HPy function type of the implementation.
-            let f: SsizeArgFn = unsafe { core::mem::transmute(imp) };
             add("__getitem__", Box::new(move |vm, me, args| {
                 let a = exact(vm, "__getitem__", &args, 1)?;
                 let mut i = a[0].try_index(vm)?.try_to_primitive::<isize>(vm)?;
@@ -805,45 +788,39 @@ fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
                         i += n as isize;
                     }
                 }
-                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-                finish(vm, unsafe { f(ctx_of(), lend(me), i) }, "__getitem__")
+                // SAFETY: the receiver and arguments outlive the call.
+                finish(vm, unsafe { ctx.call(HPyFunc_Signature::SSIZEARGFUNC, imp, |c, f: SsizeArgFn| f(c, lend(me), i)) }, "__getitem__")
             }))
         }
         HPySlot_Slot::sq_contains => {
-            // SAFETY: the slot number fixes the HPy function type of the implementation.
-            let f: ObjObjFn = unsafe { core::mem::transmute(imp) };
             add("__contains__", Box::new(move |vm, me, args| {
                 let a = exact(vm, "__contains__", &args, 1)?;
-                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-                let r = unsafe { f(ctx_of(), lend(me), lend(&a[0])) };
+                // SAFETY: the receiver and arguments outlive the call.
+                let r = unsafe { ctx.call(HPyFunc_Signature::OBJOBJPROC, imp, |c, f: ObjObjFn| f(c, lend(me), lend(&a[0]))) };
                 check_value(vm, r < 0, "__contains__").map(|()| vm.ctx.new_bool(r != 0).into())
             }))
         }
         HPySlot_Slot::mp_ass_subscript => {
-            // SAFETY: the slot number fixes the HPy function type of the implementation.
-            let f: ObjObjArgFn = unsafe { core::mem::transmute(imp) };
             add("__setitem__", Box::new(move |vm, me, args| {
                 let a = exact(vm, "__setitem__", &args, 2)?;
-                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-                let r = unsafe { f(ctx_of(), lend(me), lend(&a[0]), lend(&a[1])) };
+                // SAFETY: the receiver and arguments outlive the call.
+                let r = unsafe { ctx.call(HPyFunc_Signature::OBJOBJARGPROC, imp, |c, f: ObjObjArgFn| f(c, lend(me), lend(&a[0]), lend(&a[1]))) };
                 finish_status(vm, r, "__setitem__").map(|()| vm.ctx.none())
             }))?;
             add("__delitem__", Box::new(move |vm, me, args| {
                 let a = exact(vm, "__delitem__", &args, 1)?;
-                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-                let r = unsafe { f(ctx_of(), lend(me), lend(&a[0]), HPy::NULL) };
+                // SAFETY: the receiver and arguments outlive the call.
+                let r = unsafe { ctx.call(HPyFunc_Signature::OBJOBJARGPROC, imp, |c, f: ObjObjArgFn| f(c, lend(me), lend(&a[0]), HPy::NULL)) };
                 finish_status(vm, r, "__delitem__").map(|()| vm.ctx.none())
             }))
         }
         HPySlot_Slot::nb_power | HPySlot_Slot::nb_inplace_power => {
-            // SAFETY: the slot number fixes the HPy function type of the implementation.
-            let f: TernaryFn = unsafe { core::mem::transmute(imp) };
             let name = if slot == HPySlot_Slot::nb_power { "__pow__" } else { "__ipow__" };
             add(name, Box::new(move |vm, me, args| {
                 let b = args.args.first().cloned().ok_or_else(|| vm.new_type_error("pow() needs an exponent"))?;
                 let m = args.args.get(1).cloned().unwrap_or_else(|| vm.ctx.none());
-                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-                finish(vm, unsafe { f(ctx_of(), lend(me), lend(&b), lend(&m)) }, name)
+                // SAFETY: the receiver and arguments outlive the call.
+                finish(vm, unsafe { ctx.call(HPyFunc_Signature::TERNARYFUNC, imp, |c, f: TernaryFn| f(c, lend(me), lend(&b), lend(&m))) }, name)
             }))
         }
         other => Err(unsupported_slot(vm, other)),
@@ -863,9 +840,6 @@ fn check_value(vm: &VirtualMachine, failed: bool, name: &str) -> PyResult<()> {
 
 fn add_call(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: Ctx) -> PyResult<()> {
     let Some(imp) = s.impl_ else { return Ok(()) };
-    // SAFETY: HPy_tp_call implementations have the HPyCallFunction type.
-    let f: CallFn = unsafe { core::mem::transmute(imp) };
-    let c = ctx.0 as usize;
     let d = native_method(vm, class, "__call__", None, move |vm, me, args| {
         let mut handles: Vec<HPy> = args.args.iter().map(|a| lend(a)).collect();
         let mut names = Vec::new();
@@ -875,8 +849,10 @@ fn add_call(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
         }
         let kwnames: Option<PyObjectRef> = (!names.is_empty()).then(|| vm.ctx.new_tuple(names).into());
         let kw = kwnames.as_deref().map_or(HPy::NULL, lend);
-        // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-        let r = unsafe { f(c as *mut HPyContext, lend(me), handles.as_ptr(), args.args.len(), kw) };
+        let nargs = args.args.len();
+        // SAFETY: the receiver and arguments outlive the call; HPy_tp_call
+        // implementations have the HPyCallFunction type, a keywords method's.
+        let r = unsafe { ctx.call(HPyFunc_Signature::KEYWORDS, imp, |c, f: CallFn| f(c, lend(me), handles.as_ptr(), nargs, kw)) };
         finish(vm, r, "__call__")
     });
     set_class_attr(vm, class, "__call__", d)
