@@ -7,7 +7,9 @@
 
 pub mod capsule;
 pub mod context;
+pub mod debug_module;
 pub mod host;
 pub mod loader;
 pub mod module;
+pub mod trace_module;
 pub mod typeobj;
