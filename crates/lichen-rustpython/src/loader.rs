@@ -120,6 +120,14 @@ mod _lichen {
         vm.ctx.new_list(items).into()
     }
 
+    /// `x + x`: the work of the benchmarks' extension function
+    /// `rphost.twice` (one `HPy_Add`), as a builtin written in Rust, so that
+    /// `make bench` can compare the cost of calling each.
+    #[pyfunction]
+    fn twice(x: PyObjectRef, vm: &VirtualMachine) -> PyResult {
+        vm._add(&x, &x)
+    }
+
     /// `(version, git revision)` of the HPy ABI this runtime implements.
     #[pyfunction]
     fn get_version() -> (&'static str, &'static str) {
