@@ -403,6 +403,20 @@ static HPy unsupported_impl(HPyContext *ctx, HPy self, HPy arg)
         if (HPy_IsNull(ctx->ctx_FromPyObject(ctx, NULL)))
             return HPy_NULL;
         break;
+    case 2: {
+        /* legacy slots are CPython C API: never read on RustPython */
+        static int no_legacy_slots[4];
+        HPyType_Spec spec = {
+            .name = "rphost.Legacy",
+            .builtin_shape = HPyType_BuiltinShape_Legacy,
+            .legacy_slots = no_legacy_slots,
+        };
+        HPy t = HPyType_FromSpec(ctx, &spec, NULL);
+        if (HPy_IsNull(t))
+            return HPy_NULL;
+        HPy_Close(ctx, t);
+        break;
+    }
     }
     return HPy_Dup(ctx, ctx->h_None);
 }

@@ -108,6 +108,7 @@ check debug-mode rphost_script debug debug_mode.py
 check trace-mode rphost_script trace trace_mode.py
 check threads rphost_script universal threads_check.py
 check threads-debug rphost_script debug threads_check.py
+check unsupported rphost_script universal unsupported.py
 check docs-examples examples
 check proof-of-concept proof_of_concept
 check porting-example porting_example
