@@ -311,6 +311,40 @@ static HPy capsules_destroyed_impl(HPyContext *ctx, HPy self)
     return HPyLong_FromLong(ctx, destroyed);
 }
 
+/* Ranked: an int subclass with an HPy_tp_new, Ranked(rank) -> an int equal
+ * to 0 (what the base's allocation gives) whose struct holds the rank. */
+typedef struct {
+    long rank;
+} RankedObject;
+
+HPyType_HELPERS(RankedObject, HPyType_BuiltinShape_Long)
+
+HPyDef_SLOT(Ranked_new, HPy_tp_new)
+static HPy Ranked_new_impl(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs, HPy kw)
+{
+    long rank;
+    if (!HPyArg_Parse(ctx, NULL, args, nargs, "l", &rank))
+        return HPy_NULL;
+    RankedObject *r;
+    HPy h = HPy_New(ctx, cls, &r);
+    if (HPy_IsNull(h))
+        return HPy_NULL;
+    r->rank = rank;
+    return h;
+}
+
+HPyDef_MEMBER(Ranked_rank, "rank", HPyMember_LONG, offsetof(RankedObject, rank), .readonly=1)
+
+static HPyDef *Ranked_defines[] = { &Ranked_new, &Ranked_rank, NULL };
+
+static HPyType_Spec Ranked_spec = {
+    .name = "rphost.Ranked",
+    .basicsize = sizeof(RankedObject),
+    .builtin_shape = SHAPE(RankedObject),
+    .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE,
+    .defines = Ranked_defines,
+};
+
 static HPyGlobal counter_name;
 
 HPyDef_SLOT(exec_mod, HPy_mod_exec)
@@ -322,7 +356,12 @@ static int exec_mod_impl(HPyContext *ctx, HPy module)
     HPy name = HPyUnicode_FromString(ctx, "counter");
     HPyGlobal_Store(ctx, &counter_name, name);
     HPy_Close(ctx, name);
-    if (r < 0 || !HPyHelpers_AddType(ctx, module, "Point", &Point_spec, NULL))
+    HPyType_SpecParam int_base[] = {
+        { HPyType_SpecParam_Base, ctx->h_LongType },
+        { (HPyType_SpecParam_Kind)0 }
+    };
+    if (r < 0 || !HPyHelpers_AddType(ctx, module, "Point", &Point_spec, NULL) ||
+            !HPyHelpers_AddType(ctx, module, "Ranked", &Ranked_spec, int_base))
         return -1;
     return 0;
 }

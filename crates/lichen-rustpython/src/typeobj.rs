@@ -197,14 +197,24 @@ fn base_class(_vm: &VirtualMachine) -> &'static Py<PyType> {
 /// A new zeroed instance of `cls` and its storage.
 pub fn alloc(vm: &VirtualMachine, cls: PyTypeRef, info: Arc<TypeInfo>) -> PyResult<(PyObjectRef, *mut c_void)> {
     if !cls.fast_issubclass(base_class(vm)) {
-        // A builtin base makes the object; the struct comes with it.
-        let obj = cls.as_object().get_attr("__new__", vm)?.call((cls.clone(),), vm)?;
+        // The builtin base makes the object, as its tp_alloc would on
+        // CPython; the struct comes with it. Its own `__new__`, not the
+        // class's: that may be the HPy_tp_new now calling HPy_New.
+        let builtin = builtin_base(&cls).ok_or_else(|| vm.new_type_error("HPy_New: no builtin base"))?;
+        let obj = builtin.as_object().get_attr("__new__", vm)?.call((cls.clone(),), vm)?;
         let data = struct_of(vm, &obj)?.ok_or_else(|| vm.new_type_error("HPy_New: no native storage"))?;
         return Ok((obj, data));
     }
     let obj = HPyObject { storage: zeroed(info.basicsize), info }.into_ref_with_type(vm, cls)?;
     let data = obj.data();
     Ok((obj.into(), data))
+}
+
+/// The builtin (static) type nearest to `cls` in its MRO: `str` for an HPy
+/// type deriving from `str` and for Python subclasses of that type.
+fn builtin_base(cls: &Py<PyType>) -> Option<PyTypeRef> {
+    let is_builtin = |t: &Py<PyType>| !t.slots.flags.has_feature(PyTypeFlags::HEAPTYPE);
+    cls.mro.read().iter().find(|t| is_builtin(t)).cloned()
 }
 
 type NewFn = unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, HPy_ssize_t, HPy) -> HPy;
@@ -333,15 +343,11 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
         slots.flags |= PyTypeFlags::BASETYPE;
     }
     let builtin_base = !bases.iter().all(|b| b.fast_issubclass(base_class(vm)));
-    if builtin_base && spec.has_new {
-        return Err(vm.new_exception_msg(
-            vm.ctx.exceptions.not_implemented_error.to_owned(),
-            "HPyType_FromSpec: HPy_tp_new on a type with a builtin base other than object is not \
-             supported by the RustPython host yet"
-                .into(),
-        ));
-    }
-    let inherited = bases.iter().filter_map(|b| info_of(b)).map(|i| i.basicsize).max().unwrap_or(0);
+    let base_infos: Vec<Arc<TypeInfo>> = bases.iter().filter_map(|b| info_of(b)).collect();
+    let inherited = base_infos.iter().map(|i| i.basicsize).max().unwrap_or(0);
+    // A type without its own HPy_tp_new inherits its HPy base's, as CPython's
+    // tp_new is inherited.
+    let inherited_new = base_infos.iter().find_map(|i| i.new);
     let ty = PyType::new_heap(name, bases, Default::default(), slots, metaclass, &vm.ctx)
         .map_err(|e| vm.new_type_error(e))?;
     if let Some(m) = module {
@@ -353,12 +359,13 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
         ty.as_object().set_attr("__doc__", vm.ctx.new_str(doc), vm)?;
     }
     let find = |s: HPySlot_Slot| spec.slots.iter().find(|x| x.slot == s).and_then(|x| x.impl_);
+    let own_new = find(HPySlot_Slot::tp_new);
     register(
         &ty,
         TypeInfo {
             basicsize: (spec.basicsize.max(0) as usize).max(inherited),
             shape: spec.shape,
-            new: find(HPySlot_Slot::tp_new),
+            new: own_new.or(inherited_new),
             destroy: spec.destroy.and_then(|s| s.impl_),
             traverse: spec.traverse.and_then(|s| s.impl_),
             ctx: Ctx(ctx),
@@ -367,6 +374,9 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
     // Leaked on purpose: types from specs live as long as the process, and
     // method descriptors want a `'static` class.
     let class: &'static Py<PyType> = Box::leak(Box::new(ty.clone()));
+    if builtin_base && own_new.is_some() {
+        add_builtin_base_new(vm, class)?;
+    }
     let ctx = Ctx(ctx);
     for m in &spec.methods {
         add_method(vm, class, m, ctx)?;
@@ -384,6 +394,39 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
         add_call(vm, class, call, ctx)?;
     }
     Ok(ty.into())
+}
+
+/// `__new__` for an HPy type with `HPy_tp_new` whose base is a builtin other
+/// than `object`: `HPyObject`'s constructor, which dispatches `HPy_tp_new`
+/// for the other HPy types, is not in its MRO. Setting it makes RustPython
+/// route the type's construction (and its subclasses') here.
+fn add_builtin_base_new(vm: &VirtualMachine, class: &'static Py<PyType>) -> PyResult<()> {
+    let def = vm.ctx.new_method_def(
+        "__new__",
+        move |mut args: FuncArgs, vm: &VirtualMachine| -> PyResult {
+            if args.args.is_empty() {
+                return Err(vm.new_type_error(format!("{}.__new__(): not enough arguments", class.name())));
+            }
+            let cls = args.args.remove(0).downcast::<PyType>().map_err(|o| {
+                vm.new_type_error(format!("{}.__new__(X): X is not a type object ({})", class.name(), o.class().name()))
+            })?;
+            if !cls.fast_issubclass(class) {
+                return Err(vm.new_type_error(format!(
+                    "{}.__new__({}): {} is not a subtype of {}",
+                    class.name(),
+                    cls.name(),
+                    cls.name(),
+                    class.name()
+                )));
+            }
+            let info = info_of(&cls).ok_or_else(|| vm.new_system_error("HPy_tp_new: the type lost its HPy info"))?;
+            let new = info.new.ok_or_else(|| vm.new_system_error("HPy_tp_new: the type has no HPy_tp_new"))?;
+            call_new(vm, new, &info, &cls, args)
+        },
+        PyMethodFlags::STATIC,
+        None,
+    );
+    set_class_attr(vm, class, "__new__", def.build_function(vm).into())
 }
 
 /// A C string of the extension that lives as long as the process.
