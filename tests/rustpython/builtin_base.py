@@ -22,7 +22,7 @@ else:
 try:
     rphost.Ranked.__new__(int, 1)
 except TypeError as e:
-    assert "is not a subtype of Ranked" in str(e), str(e)
+    assert str(e) == "rphost.Ranked.__new__(int): int is not a subtype of rphost.Ranked", str(e)
 else:
     raise AssertionError("Ranked.__new__(int) did not raise")
 print("builtin base ok")

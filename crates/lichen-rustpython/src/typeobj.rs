@@ -375,7 +375,7 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
     // method descriptors want a `'static` class.
     let class: &'static Py<PyType> = Box::leak(Box::new(ty.clone()));
     if builtin_base && own_new.is_some() {
-        add_builtin_base_new(vm, class)?;
+        add_builtin_base_new(vm, class, crate::module::leak(full.to_owned()))?;
     }
     let ctx = Ctx(ctx);
     for m in &spec.methods {
@@ -400,24 +400,20 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
 /// than `object`: `HPyObject`'s constructor, which dispatches `HPy_tp_new`
 /// for the other HPy types, is not in its MRO. Setting it makes RustPython
 /// route the type's construction (and its subclasses') here.
-fn add_builtin_base_new(vm: &VirtualMachine, class: &'static Py<PyType>) -> PyResult<()> {
+/// `full` is the spec's dotted name, which CPython's messages show.
+fn add_builtin_base_new(vm: &VirtualMachine, class: &'static Py<PyType>, full: &'static str) -> PyResult<()> {
     let def = vm.ctx.new_method_def(
         "__new__",
         move |mut args: FuncArgs, vm: &VirtualMachine| -> PyResult {
             if args.args.is_empty() {
-                return Err(vm.new_type_error(format!("{}.__new__(): not enough arguments", class.name())));
+                return Err(vm.new_type_error(format!("{full}.__new__(): not enough arguments")));
             }
             let cls = args.args.remove(0).downcast::<PyType>().map_err(|o| {
-                vm.new_type_error(format!("{}.__new__(X): X is not a type object ({})", class.name(), o.class().name()))
+                vm.new_type_error(format!("{full}.__new__(X): X is not a type object ({})", o.class().name()))
             })?;
             if !cls.fast_issubclass(class) {
-                return Err(vm.new_type_error(format!(
-                    "{}.__new__({}): {} is not a subtype of {}",
-                    class.name(),
-                    cls.name(),
-                    cls.name(),
-                    class.name()
-                )));
+                let sub = cls.name();
+                return Err(vm.new_type_error(format!("{full}.__new__({sub}): {sub} is not a subtype of {full}")));
             }
             let info = info_of(&cls).ok_or_else(|| vm.new_system_error("HPy_tp_new: the type lost its HPy info"))?;
             let new = info.new.ok_or_else(|| vm.new_system_error("HPy_tp_new: the type has no HPy_tp_new"))?;
