@@ -61,10 +61,16 @@ pub type Impl = unsafe extern "C" fn() -> *mut core::ffi::c_void;
 /// call `f` at most once, with arguments of that signature.
 #[inline]
 pub unsafe fn call_under<R>(ctx: *mut HPyContext, sig: HPyFunc_Signature, func: Impl, call: impl FnOnce(*mut HPyContext, Impl) -> R) -> R {
-    if crate::debug::is_debug_context(ctx) {
-        // SAFETY: delegated to the caller.
-        unsafe { crate::debug::call_under(ctx, sig, func, call) }
-    } else {
-        call(ctx, func)
-    }
+    // The extension called now is not the one whose context function may be
+    // running further up this thread (one in debug mode calling, through
+    // Python, one in universal mode): until it calls through a wrapping
+    // context itself, its caller is its own context.
+    with_caller(core::ptr::null_mut(), || {
+        if crate::debug::is_debug_context(ctx) {
+            // SAFETY: delegated to the caller.
+            unsafe { crate::debug::call_under(ctx, sig, func, call) }
+        } else {
+            call(ctx, func)
+        }
+    })
 }
