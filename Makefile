@@ -98,8 +98,8 @@ bench-rustpython: tools .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_
 bench-callgrind: tools .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_PYTHON)/.deps-installed
 	.venv/$(MAIN_PYTHON)/bin/python bench/callgrind.py --python $(MAIN_PYTHON)
 
-# The RustPython host (issue 4): builds lichen-rustpython (debug, ~11 min
-# from clean on 2 cores), runs its unit tests and the same universal
+# The RustPython host (issue 4): builds lichen-rustpython (debug, 3 to 11
+# min from clean on 2 cores, depending on what else runs), runs its unit tests and the same universal
 # binaries on it, in universal, debug and trace mode (tests/rustpython/run.sh
 # fetches the hpy sdist if needed). The extensions are built with HPy's
 # hpy.devel from .venv/hpy-$(MAIN_PYTHON).
