@@ -8,7 +8,7 @@
 #     mode; debug_mode.py (a leak and a use after close reported, with their
 #     text) and trace_mode.py (call counts of what the functions and the
 #     type's slots use); threads_check.py (threads calling the extension at
-#     once, in universal and debug mode); unsupported.py (the errors for
+#     once, in universal, debug and trace mode); unsupported.py (the errors for
 #     what RustPython cannot do); builtin_base.py (HPy_tp_new on an int
 #     subclass);
 #   - HPy 0.9.0's docs/examples simple-example, quickstart and
@@ -109,6 +109,7 @@ check debug-mode rphost_script debug debug_mode.py
 check trace-mode rphost_script trace trace_mode.py
 check threads rphost_script universal threads_check.py
 check threads-debug rphost_script debug threads_check.py
+check threads-trace rphost_script trace threads_check.py
 check unsupported rphost_script universal unsupported.py
 check builtin-base rphost_script universal builtin_base.py
 check builtin-base-debug rphost_script debug builtin_base.py

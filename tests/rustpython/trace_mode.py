@@ -24,4 +24,18 @@ for name, n in used.items():
 assert sum(after.values()) > sum(before.values())
 durations = _trace.get_durations()
 assert durations["ctx_New"] > 0, durations["ctx_New"]
+entered, exited = [], []
+_trace.set_trace_functions(on_enter=entered.append, on_exit=exited.append)
+assert rphost.hello() == "hello from HPy"
+_trace.set_trace_functions(on_enter=None)
+rphost.hello()
+_trace.set_trace_functions(None, None)
+assert entered == ["ctx_Unicode_FromString"], entered
+assert exited == ["ctx_Unicode_FromString"] * 2, exited
+try:
+    _trace.set_trace_functions(on_enter=1)
+except TypeError as e:
+    assert str(e) == "Expected a callable object or None", str(e)
+else:
+    raise AssertionError("a non-callable hook was accepted")
 print("trace mode ok")
