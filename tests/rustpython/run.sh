@@ -102,6 +102,13 @@ porting_example() {
         (cd "$work/porting" && HPY=debug "$bin" "$root/tests/rustpython/run_tests.py" test_porting_example TestPorting)
 }
 
+hpy_log() {  # HPY_LOG prints the mode of each import that HPY steers
+    local out
+    out="$(cd "$work/rphost" && HPY=debug HPY_LOG=1 "$bin" -c "import rphost")" &&
+        [ "$out" = "Loading 'rphost' in HPy universal mode with a debug context" ] ||
+        { echo "HPY_LOG printed: $out"; return 1; }
+}
+
 check smoke smoke universal
 check smoke-debug smoke debug
 check smoke-trace smoke trace
@@ -110,6 +117,7 @@ check trace-mode rphost_script trace trace_mode.py
 check threads rphost_script universal threads_check.py
 check threads-debug rphost_script debug threads_check.py
 check threads-trace rphost_script trace threads_check.py
+check hpy-log hpy_log
 check unsupported rphost_script universal unsupported.py
 check builtin-base rphost_script universal builtin_base.py
 check builtin-base-debug rphost_script debug builtin_base.py

@@ -109,7 +109,14 @@ mod _lichen {
         let (Some(name), Some(path)) = (name.to_str(), path.to_str()) else {
             return Err(vm.new_value_error("lichen: module name and path must be valid UTF-8"));
         };
-        let mode = super::mode_for(vm, name, mode.into_option())?;
+        let explicit = mode.into_option();
+        let mode = super::mode_for(vm, name, explicit)?;
+        if explicit.is_none() && std::env::var_os("HPY_LOG").is_some() {
+            // As HPy's stub loaders do for an import that HPY may steer.
+            let line = lichen_core::loader::log_line(name, mode);
+            let stdout = vm.sys_module.get_attr("stdout", vm)?;
+            vm.call_method(&stdout, "write", (line,))?;
+        }
         super::load(vm, name, std::path::Path::new(path), &spec, mode)
     }
 
