@@ -8,7 +8,8 @@
 #     mode; debug_mode.py (a leak and a use after close reported, with their
 #     text) and trace_mode.py (call counts of what the functions and the
 #     type's slots use); threads_check.py (threads calling the extension at
-#     once, in universal, debug and trace mode); unsupported.py (the errors for
+#     once, in universal, debug and trace mode); HPY_LOG's line;
+#     unsupported.py (the errors for
 #     what RustPython cannot do); builtin_base.py (HPy_tp_new on an int
 #     subclass);
 #   - HPy 0.9.0's docs/examples simple-example, quickstart and
