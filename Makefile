@@ -22,14 +22,14 @@ PYTHONS_CSV = $(subst $(space),$(comma),$(strip $(PYTHONS)))
 DEBUG_PYTHONS ?= 3.11 3.12 3.13
 DEBUG_PYTHONS_CSV = $(subst $(space),$(comma),$(strip $(filter $(DEBUG_PYTHONS),$(PYTHONS))))
 
-.PHONY: test-crosshost tools-main test-rustpython all demo test test-rust test-python test-hpy bench bench-callgrind venvs tools clean-venvs help
+.PHONY: test-crosshost tools-main test-rustpython bench-rustpython all demo test test-rust test-python test-hpy bench bench-callgrind venvs tools clean-venvs help
 
 all: test
 
 help:
 	@echo "make demo    build examples/ once (universal ABI), run the same .so on CPython $(PYTHONS)"
-	@echo "make test    Rust tests + Lichen's Python tests + HPy 0.9.0's suite (universal, hybrid)"
-	@echo "make bench   HPy's microbenchmarks on CPython $(MAIN_PYTHON): C API vs HPy runtime vs Lichen"
+	@echo "make test    Rust tests + Lichen's Python tests + HPy 0.9.0's suite + the RustPython host's tests"
+	@echo "make bench   HPy's microbenchmarks on CPython $(MAIN_PYTHON): C API vs HPy runtime vs Lichen; RustPython calls and threads"
 	@echo "make bench-callgrind   the same, in instructions per iteration under valgrind"
 	@echo "make venvs   create/update .venv/X.Y for X.Y in $(PYTHONS)"
 
@@ -51,12 +51,14 @@ venvs: tools $(STAMPS)
 demo: venvs .venv/$(MAIN_PYTHON)/.lichen-installed
 	bash scripts/demo.sh $(MAIN_PYTHON) $(PYTHONS)
 
-# Runs the three parts even if one fails, then fails if any did.
+# Runs the five parts even if one fails, then fails if any did.
 test: venvs
 	@status=0; start=$$(date +%s); \
 	$(MAKE) --no-print-directory test-rust || status=1; \
 	$(MAKE) --no-print-directory test-python || status=1; \
 	$(MAKE) --no-print-directory test-hpy || status=1; \
+	$(MAKE) --no-print-directory test-rustpython || status=1; \
+	$(MAKE) --no-print-directory test-crosshost || status=1; \
 	echo "== make test: $$(( $$(date +%s) - start ))s, $$( [ $$status = 0 ] && echo OK || echo FAILED)"; \
 	exit $$status
 
@@ -85,15 +87,26 @@ test-hpy: venvs
 
 bench: tools .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_PYTHON)/.deps-installed
 	.venv/$(MAIN_PYTHON)/bin/python bench/run.py --python $(MAIN_PYTHON)
+	$(MAKE) --no-print-directory bench-rustpython
+
+# Call overhead and thread scaling on RustPython (bench/rustpython.py), with
+# a release build of lichen-rustpython (made here if needed: long from clean,
+# see bench/README.md).
+bench-rustpython: tools .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_PYTHON)/.deps-installed
+	.venv/$(MAIN_PYTHON)/bin/python bench/rustpython.py --python $(MAIN_PYTHON)
 
 # The same benchmarks counted in instructions under valgrind (deterministic).
 bench-callgrind: tools .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_PYTHON)/.deps-installed
 	.venv/$(MAIN_PYTHON)/bin/python bench/callgrind.py --python $(MAIN_PYTHON)
 
-# The RustPython host (issue 4): builds lichen-rustpython (~11 min from
-# clean) and runs the same universal binaries on it. Not part of `make test`
-# yet.
-test-rustpython: tools
+# The RustPython host (issue 4): builds lichen-rustpython (debug, 3 to 11
+# min from clean on 2 cores, depending on what else runs), runs its unit tests and the same universal
+# binaries on it, in universal, debug and trace mode (tests/rustpython/run.sh
+# fetches the hpy sdist if needed). The extensions are built with HPy's
+# hpy.devel from .venv/hpy-$(MAIN_PYTHON).
+test-rustpython: tools .venv/hpy-$(MAIN_PYTHON)/.deps-installed
+	@echo "== RustPython tests (lichen-rustpython)"
+	cargo test --quiet -p lichen-rustpython --ignore-rust-version
 	bash tests/rustpython/run.sh $(MAIN_PYTHON)
 
 # The cross-host corpus (issue 4): tests/crosshost's extensions built once
@@ -102,6 +115,7 @@ test-rustpython: tools
 # compared, exercised context functions counted from the trace. Only
 # $(MAIN_PYTHON) is needed (tools-main: ensure-tools.sh for it alone).
 test-crosshost: tools-main .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_PYTHON)/.deps-installed
+	@echo "== Cross-host corpus (CPython through Lichen vs lichen-rustpython)"
 	cargo build -q -p lichen-rustpython --ignore-rust-version
 	.venv/$(MAIN_PYTHON)/bin/python tests/crosshost/run.py \
 		--hpy-python .venv/hpy-$(MAIN_PYTHON)/bin/python \

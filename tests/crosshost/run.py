@@ -10,7 +10,8 @@ build_ext`` with the hpy.devel of ``.venv/hpy-3.11``) into
     ``hpy.universal``) in the universal, debug and trace modes (``HPY=...``;
     the debug run inside ``hpy.debug.LeakDetector``, so that a handle left
     open fails it),
-  - under ``lichen-rustpython``,
+  - under ``lichen-rustpython``, in universal and debug mode (the debug run
+    inside the ``hpy.debug.LeakDetector`` Lichen freezes into it),
 
 and compares their standard output with that of the universal CPython run
 (standard error is not compared: ``HPy_Dump`` and warnings write there).
@@ -135,6 +136,7 @@ def runs_for(script, build_dir, rustpython, counts_dir):
         Run(script, "cpython-debug", [cpy, "-c", DEBUG_DRIVER, script], environment(build_dir, "debug")),
         Run(script, "cpython-trace", [cpy, "-c", TRACE_DRIVER, counts, script], environment(build_dir, "trace")),
         Run(script, "rustpython", [rustpython, script], environment(build_dir, None)),
+        Run(script, "rustpython-debug", [rustpython, "-c", DEBUG_DRIVER, script], environment(build_dir, "debug")),
     ], counts
 
 

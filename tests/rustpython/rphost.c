@@ -106,19 +106,24 @@ static HPy build_impl(HPyContext *ctx, HPy self, HPy arg)
 HPyDef_METH(info, "info", HPyFunc_O)
 static HPy info_impl(HPyContext *ctx, HPy self, HPy arg)
 {
+    /* The name lives as long as its type's handle: debug mode checks it. */
     HPy type = HPy_Type(ctx, arg);
     const char *name = HPyType_GetName(ctx, type);
-    HPy_Close(ctx, type);
-    if (name == NULL)
+    if (name == NULL) {
+        HPy_Close(ctx, type);
         return HPy_NULL;
+    }
     HPy_ssize_t len = HPy_Length(ctx, arg);
     if (len == -1)
         HPyErr_Clear(ctx);
     int truth = HPy_IsTrue(ctx, arg);
-    if (truth < 0)
+    if (truth < 0) {
+        HPy_Close(ctx, type);
         return HPy_NULL;
+    }
     HPy items[4];
     items[0] = HPyUnicode_FromString(ctx, name);
+    HPy_Close(ctx, type);
     items[1] = HPyLong_FromSsize_t(ctx, len);
     items[2] = HPyBool_FromLong(ctx, truth);
     items[3] = HPy_Repr(ctx, arg);
@@ -306,6 +311,40 @@ static HPy capsules_destroyed_impl(HPyContext *ctx, HPy self)
     return HPyLong_FromLong(ctx, destroyed);
 }
 
+/* Ranked: an int subclass with an HPy_tp_new, Ranked(rank) -> an int equal
+ * to 0 (what the base's allocation gives) whose struct holds the rank. */
+typedef struct {
+    long rank;
+} RankedObject;
+
+HPyType_HELPERS(RankedObject, HPyType_BuiltinShape_Long)
+
+HPyDef_SLOT(Ranked_new, HPy_tp_new)
+static HPy Ranked_new_impl(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs, HPy kw)
+{
+    long rank;
+    if (!HPyArg_Parse(ctx, NULL, args, nargs, "l", &rank))
+        return HPy_NULL;
+    RankedObject *r;
+    HPy h = HPy_New(ctx, cls, &r);
+    if (HPy_IsNull(h))
+        return HPy_NULL;
+    r->rank = rank;
+    return h;
+}
+
+HPyDef_MEMBER(Ranked_rank, "rank", HPyMember_LONG, offsetof(RankedObject, rank), .readonly=1)
+
+static HPyDef *Ranked_defines[] = { &Ranked_new, &Ranked_rank, NULL };
+
+static HPyType_Spec Ranked_spec = {
+    .name = "rphost.Ranked",
+    .basicsize = sizeof(RankedObject),
+    .builtin_shape = SHAPE(RankedObject),
+    .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE,
+    .defines = Ranked_defines,
+};
+
 static HPyGlobal counter_name;
 
 HPyDef_SLOT(exec_mod, HPy_mod_exec)
@@ -317,7 +356,12 @@ static int exec_mod_impl(HPyContext *ctx, HPy module)
     HPy name = HPyUnicode_FromString(ctx, "counter");
     HPyGlobal_Store(ctx, &counter_name, name);
     HPy_Close(ctx, name);
-    if (r < 0 || !HPyHelpers_AddType(ctx, module, "Point", &Point_spec, NULL))
+    HPyType_SpecParam int_base[] = {
+        { HPyType_SpecParam_Base, ctx->h_LongType },
+        { (HPyType_SpecParam_Kind)0 }
+    };
+    if (r < 0 || !HPyHelpers_AddType(ctx, module, "Point", &Point_spec, NULL) ||
+            !HPyHelpers_AddType(ctx, module, "Ranked", &Ranked_spec, int_base))
         return -1;
     return 0;
 }
@@ -328,9 +372,98 @@ static HPy global_name_impl(HPyContext *ctx, HPy self)
     return HPyGlobal_Load(ctx, counter_name);
 }
 
+
+/* leak(obj): returns obj and leaves one more handle to it open, which debug
+ * mode reports (LeakDetector, get_open_handles). */
+HPyDef_METH(leak, "leak", HPyFunc_O)
+static HPy leak_impl(HPyContext *ctx, HPy self, HPy arg)
+{
+    HPy_Dup(ctx, arg); /* never closed, on purpose */
+    return HPy_Dup(ctx, arg);
+}
+
+/* use_after_close(obj): repr(obj) through a handle already closed, which
+ * debug mode reports (on_invalid_handle, take_last_report); the caller still
+ * holds obj, so going on with the stale handle is safe. */
+HPyDef_METH(use_after_close, "use_after_close", HPyFunc_O)
+static HPy use_after_close_impl(HPyContext *ctx, HPy self, HPy arg)
+{
+    HPy h = HPy_Dup(ctx, arg);
+    HPy_Close(ctx, h);
+    return HPy_Repr(ctx, h);
+}
+
+/* work(n): for the thread test, n rounds of opening and closing handles,
+ * building a tuple, and raising and catching an error; returns the sum of
+ * the tuples' items, n * (n - 1) / 2 * 2. */
+HPyDef_METH(work, "work", HPyFunc_O)
+static HPy work_impl(HPyContext *ctx, HPy self, HPy arg)
+{
+    long n = HPyLong_AsLong(ctx, arg);
+    if (n == -1 && HPyErr_Occurred(ctx))
+        return HPy_NULL;
+    long total = 0;
+    for (long i = 0; i < n; i++) {
+        HPyTupleBuilder b = HPyTupleBuilder_New(ctx, 2);
+        HPy a = HPyLong_FromLong(ctx, i);
+        HPyTupleBuilder_Set(ctx, b, 0, a);
+        HPyTupleBuilder_Set(ctx, b, 1, a);
+        HPy_Close(ctx, a);
+        HPy t = HPyTupleBuilder_Build(ctx, b);
+        if (HPy_IsNull(t))
+            return HPy_NULL;
+        for (int k = 0; k < 2; k++) {
+            HPy item = HPy_GetItem_i(ctx, t, k);
+            total += HPyLong_AsLong(ctx, item);
+            HPy_Close(ctx, item);
+        }
+        HPy_Close(ctx, t);
+        HPyErr_SetString(ctx, ctx->h_ValueError, "caught inside work");
+        if (!HPyErr_ExceptionMatches(ctx, ctx->h_ValueError))
+            return HPy_NULL;
+        HPyErr_Clear(ctx);
+    }
+    return HPyLong_FromLong(ctx, total);
+}
+
+/* unsupported(i): calls the i-th of a few context functions that RustPython
+ * cannot serve, for the test of their messages. */
+HPyDef_METH(unsupported, "unsupported", HPyFunc_O)
+static HPy unsupported_impl(HPyContext *ctx, HPy self, HPy arg)
+{
+    long which = HPyLong_AsLong(ctx, arg);
+    switch (which) {
+    case 0:
+        /* the context member itself: HPy_AsPyObject is hybrid-only API */
+        if (ctx->ctx_AsPyObject(ctx, arg) == NULL)
+            return HPy_NULL;
+        break;
+    case 1:
+        if (HPy_IsNull(ctx->ctx_FromPyObject(ctx, NULL)))
+            return HPy_NULL;
+        break;
+    case 2: {
+        /* legacy slots are CPython C API: never read on RustPython */
+        static int no_legacy_slots[4];
+        HPyType_Spec spec = {
+            .name = "rphost.Legacy",
+            .builtin_shape = HPyType_BuiltinShape_Legacy,
+            .legacy_slots = no_legacy_slots,
+        };
+        HPy t = HPyType_FromSpec(ctx, &spec, NULL);
+        if (HPy_IsNull(t))
+            return HPy_NULL;
+        HPy_Close(ctx, t);
+        break;
+    }
+    }
+    return HPy_Dup(ctx, ctx->h_None);
+}
+
 static HPyDef *module_defines[] = {
     &hello, &twice, &sum_ints, &describe, &fail, &call, &build, &info, &attr,
-    &bytes_len, &spin, &make_capsule, &capsule_value, &capsules_destroyed, &global_name, &exec_mod, NULL
+    &bytes_len, &spin, &make_capsule, &capsule_value, &capsules_destroyed, &global_name, &exec_mod,
+    &leak, &use_after_close, &work, &unsupported, NULL
 };
 
 static HPyGlobal *module_globals[] = { &counter_name, NULL };

@@ -4,13 +4,21 @@
 # Builds HPy universal extensions once with hpy.devel (from .venv/hpy-X.Y,
 # made by `scripts/venv.sh X.Y hpy`) and runs them under lichen-rustpython:
 #   - tests/rustpython/rphost.c with smoke.py, whose output must equal
-#     expected.txt;
+#     expected.txt in universal, debug (HPY=debug) and trace (HPY=trace)
+#     mode; debug_mode.py (a leak and a use after close reported, with their
+#     text) and trace_mode.py (call counts of what the functions and the
+#     type's slots use); threads_check.py (threads calling the extension at
+#     once, in universal, debug and trace mode); HPY_LOG's line;
+#     unsupported.py (the errors for
+#     what RustPython cannot do); builtin_base.py (HPy_tp_new on an int
+#     subclass);
 #   - HPy 0.9.0's docs/examples simple-example, quickstart and
 #     hpytype-example (simple_type, builtin_type), with the assertions of
 #     docs/examples/tests.py;
 #   - HPy 0.9.0's proof-of-concept (pof, pofcpp, pofpackage) with test_pof.py
 #     and docs/porting-example step_03_hpy_final with its test's assertions
-#     (run by run_tests.py, which stands in for pytest).
+#     (run by run_tests.py, which stands in for pytest), the latter also in
+#     debug mode, where test_leak_checker uses Lichen's frozen hpy.debug.
 # Prints "N passed, N failed" and exits non-zero on any failure.
 set -uo pipefail
 v="${1:-3.11}"
@@ -39,10 +47,15 @@ check() {  # check NAME COMMAND...: counts a pass when COMMAND succeeds
     if "$@"; then passed=$((passed + 1)); echo "PASS $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
 }
 
-smoke() {
-    build rphost "$root/tests/rustpython" || return 1
-    (cd "$work/rphost" && "$bin" smoke.py >out.txt 2>err.txt)
-    diff -u "$root/tests/rustpython/expected.txt" "$work/rphost/out.txt" || { cat "$work/rphost/err.txt"; return 1; }
+smoke() {  # smoke MODE
+    [ -f "$work/rphost/rphost.hpy0.so" ] || build rphost "$root/tests/rustpython" || return 1
+    (cd "$work/rphost" && HPY="$1" "$bin" smoke.py >"out-$1.txt" 2>"err-$1.txt")
+    diff -u "$root/tests/rustpython/expected.txt" "$work/rphost/out-$1.txt" || { cat "$work/rphost/err-$1.txt"; return 1; }
+}
+
+rphost_script() {  # rphost_script MODE SCRIPT: runs SCRIPT next to rphost
+    [ -f "$work/rphost/rphost.hpy0.so" ] || build rphost "$root/tests/rustpython" || return 1
+    (cd "$work/rphost" && HPY="$1" PYTHONPATH="$work/rphost" "$bin" "$root/tests/rustpython/$2")
 }
 
 examples() {
@@ -84,11 +97,31 @@ porting_example() {
         cp "$steps/setup03.py" "$steps/step_03_hpy_final.c" "$steps/test_porting_example.py" "$work/porting/" &&
         (cd "$work/porting" && "$py" setup03.py -q --hpy-abi=universal build_ext --inplace >build.log 2>&1) ||
         { echo "build of the porting example failed"; cat "$work/porting/build.log"; return 1; }
-    # test_leak_checker needs hpy.debug, which only exists on CPython.
-    (cd "$work/porting" && "$bin" "$root/tests/rustpython/run_tests.py" test_porting_example TestPorting test_leak_checker)
+    # In universal mode test_leak_checker would find no debug handle to
+    # check; in debug mode it checks the handles of the whole test.
+    (cd "$work/porting" && "$bin" "$root/tests/rustpython/run_tests.py" test_porting_example TestPorting test_leak_checker) &&
+        (cd "$work/porting" && HPY=debug "$bin" "$root/tests/rustpython/run_tests.py" test_porting_example TestPorting)
 }
 
-check smoke smoke
+hpy_log() {  # HPY_LOG prints the mode of each import that HPY steers
+    local out
+    out="$(cd "$work/rphost" && HPY=debug HPY_LOG=1 "$bin" -c "import rphost")" &&
+        [ "$out" = "Loading 'rphost' in HPy universal mode with a debug context" ] ||
+        { echo "HPY_LOG printed: $out"; return 1; }
+}
+
+check smoke smoke universal
+check smoke-debug smoke debug
+check smoke-trace smoke trace
+check debug-mode rphost_script debug debug_mode.py
+check trace-mode rphost_script trace trace_mode.py
+check threads rphost_script universal threads_check.py
+check threads-debug rphost_script debug threads_check.py
+check threads-trace rphost_script trace threads_check.py
+check hpy-log hpy_log
+check unsupported rphost_script universal unsupported.py
+check builtin-base rphost_script universal builtin_base.py
+check builtin-base-debug rphost_script debug builtin_base.py
 check docs-examples examples
 check proof-of-concept proof_of_concept
 check porting-example porting_example

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod builder;
+pub mod call;
 pub mod context;
 pub mod debug;
 pub mod host;

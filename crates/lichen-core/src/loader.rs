@@ -53,6 +53,16 @@ impl Mode {
     }
 }
 
+/// The line printed for an import when `HPY_LOG` is set, as HPy prints it.
+pub fn log_line(name: &str, mode: Mode) -> String {
+    let how = match mode {
+        Mode::Universal => "",
+        Mode::Debug => " with a debug context",
+        Mode::Trace => " with a trace context",
+    };
+    format!("Loading '{name}' in HPy universal mode{how}\n")
+}
+
 /// Why an extension could not be loaded; `kind` picks the Python exception.
 #[derive(Debug)]
 pub struct LoadError {

@@ -112,7 +112,9 @@ macro_rules! trace_wrappers {
             pub unsafe extern "C" fn $name(tctx: *mut HPyContext $(, $arg: $ty)*) -> $ret {
                 let info = info(tctx);
                 let start = info.enter(func_id::$name);
-                let result = ((*info.uctx).$field)(info.uctx $(, $arg)*);
+                // The caller is recorded for what the host makes meanwhile:
+                // a type from a spec runs its slots under the trace context.
+                let result = crate::call::with_caller(tctx, || ((*info.uctx).$field)(info.uctx $(, $arg)*));
                 info.exit(func_id::$name, start);
                 result
             }
@@ -168,6 +170,54 @@ pub unsafe fn trace_context(uctx: *mut HPyContext) -> *mut HPyContext {
     Box::into_raw(Box::new(tctx))
 }
 
+/// What one argument of `set_trace_functions` asks for.
+pub enum Hook<T> {
+    /// Omitted: leave the hook as it is.
+    Keep,
+    /// `None`: remove it.
+    Clear,
+    /// A callable: call it from now on.
+    Set(T),
+}
+
+/// The `(on_enter, on_exit)` of a call `set_trace_functions(*positional,
+/// **keywords)`, each `None` when omitted; `Err` with the TypeError's text.
+pub fn trace_function_args<T>(positional: Vec<T>, keywords: Vec<(String, T)>) -> Result<[Option<T>; 2], String> {
+    if positional.len() > 2 {
+        return Err("set_trace_functions takes at most 2 arguments".into());
+    }
+    let mut slots: [Option<T>; 2] = [None, None];
+    for (slot, value) in slots.iter_mut().zip(positional) {
+        *slot = Some(value);
+    }
+    for (key, value) in keywords {
+        let i = match key.as_str() {
+            "on_enter" => 0,
+            "on_exit" => 1,
+            other => return Err(format!("set_trace_functions got an unexpected keyword argument '{other}'")),
+        };
+        if slots[i].is_some() {
+            return Err("set_trace_functions got multiple values for an argument".into());
+        }
+        slots[i] = Some(value);
+    }
+    Ok(slots)
+}
+
 /// The clock resolution trace durations are measured in, in Hertz.
 pub const FREQUENCY_HZ: u64 = 1_000_000_000;
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_trace_functions_arguments() {
+        assert!(matches!(trace_function_args(vec![1], vec![]), Ok([Some(1), None])));
+        assert!(matches!(trace_function_args(vec![], vec![("on_exit".into(), 2)]), Ok([None, Some(2)])));
+        assert!(trace_function_args(vec![1, 2, 3], vec![]).is_err());
+        assert!(trace_function_args(vec![1], vec![("on_enter".into(), 2)]).is_err());
+        assert!(trace_function_args::<i32>(vec![], vec![("other".into(), 2)]).unwrap_err().contains("'other'"));
+    }
+}

@@ -5,7 +5,7 @@
 use crate::context;
 use crate::host::{h2py, new_ref};
 use lichen_abi::HPy;
-use lichen_core::debug::{info, DebugInfo, HandleInfo};
+use lichen_core::debug::{info, view, DebugInfo, HandleInfo};
 use pyo3::basic::CompareOp;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -75,13 +75,13 @@ impl DebugHandle {
 
     #[getter]
     fn is_closed(&self) -> bool {
-        self.state().is_none_or(|s| s.closed)
+        view::is_closed(self.state().as_ref())
     }
 
     /// Size of the raw data kept for the handle, -1 if none.
     #[getter]
     fn raw_data_size(&self) -> isize {
-        self.state().and_then(|s| s.raw_data_size).map_or(-1, |n| n as isize)
+        view::raw_data_size(self.state().as_ref())
     }
 
     fn __richcmp__(&self, other: &Bound<'_, PyAny>, op: CompareOp) -> PyResult<Py<PyAny>> {
@@ -98,21 +98,11 @@ impl DebugHandle {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let state = self.state();
-        let head = match &state {
-            Some(s) if !s.closed => {
-                // SAFETY: an open handle owns a reference to its object.
-                let obj = unsafe { Bound::from_borrowed_ptr(py, h2py(s.uh)) };
-                format!("<DebugHandle 0x{:x} for {}>", self.handle, obj.repr()?)
-            }
-            _ => format!("<DebugHandle 0x{:x} CLOSED>", self.handle),
-        };
-        let trace = match state.and_then(|s| s.stack) {
-            Some(stack) => format!("Allocation stacktrace:\n{stack}"),
-            None => "To get the stack trace of where it was allocated use:\nhpy.debug.set_handle_stack_trace_limit"
-                .to_string(),
-        };
-        Ok(format!("{head}\n{trace}"))
+        view::handle_repr(self.handle, self.state(), |uh| {
+            // SAFETY: an open handle owns a reference to its object.
+            let obj = unsafe { Bound::from_borrowed_ptr(py, h2py(uh)) };
+            Ok(obj.repr()?.to_string())
+        })
     }
 
     /// Close the underlying handle. FOR TESTS ONLY.
@@ -127,9 +117,7 @@ fn handle_list<'py>(py: Python<'py>, handles: Vec<HandleInfo>) -> PyResult<Bound
 }
 
 fn generation(arg: &Bound<'_, PyAny>) -> PyResult<u64> {
-    // Generations start at 0; anything lower selects them all.
-    let g: i64 = arg.extract()?;
-    Ok(g.max(0) as u64)
+    Ok(view::generation_arg(arg.extract()?))
 }
 
 /// Start a new generation of handles and return its number.
@@ -215,8 +203,8 @@ fn set_on_invalid_builder_handle(func: &Bound<'_, PyAny>) -> PyResult<()> {
 /// means do not capture the stack traces.
 #[pyfunction]
 fn set_handle_stack_trace_limit(limit: &Bound<'_, PyAny>) -> PyResult<()> {
-    let n = if limit.is_none() { 0 } else { limit.extract::<isize>()?.max(0) as usize };
-    debug_info().set_handle_stack_trace_limit(n);
+    let n = if limit.is_none() { None } else { Some(limit.extract::<i64>()?) };
+    debug_info().set_handle_stack_trace_limit(view::stack_limit_arg(n));
     Ok(())
 }
 

@@ -96,12 +96,7 @@ fn _load_bootstrap(
         }
     };
     if env_get(env, "HPY_LOG")?.is_some() {
-        let how = match mode {
-            Mode::Universal => "",
-            Mode::Debug => " with a debug context",
-            Mode::Trace => " with a trace context",
-        };
-        let msg = format!("Loading '{name}' in HPy universal mode{how}\n");
+        let msg = lichen_core::loader::log_line(name, mode);
         py.import("sys")?.getattr("stdout")?.call_method1("write", (msg,))?;
     }
     let path: PathBuf = file.extract()?;

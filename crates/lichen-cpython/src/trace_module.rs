@@ -2,7 +2,7 @@
 
 use crate::context;
 use crate::host::new_ref;
-use lichen_core::trace::{info, TraceInfo, FREQUENCY_HZ};
+use lichen_core::trace::{info, trace_function_args, Hook, TraceInfo, FREQUENCY_HZ};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
@@ -47,14 +47,7 @@ fn get_frequency() -> u64 {
     FREQUENCY_HZ
 }
 
-/// What one argument of `set_trace_functions` asks for.
-enum Hook<'py> {
-    Keep,
-    Clear,
-    Set(Bound<'py, PyAny>),
-}
-
-fn hook<'py>(arg: Option<Bound<'py, PyAny>>) -> PyResult<Hook<'py>> {
+fn hook<'py>(arg: Option<Bound<'py, PyAny>>) -> PyResult<Hook<Bound<'py, PyAny>>> {
     match arg {
         None => Ok(Hook::Keep),
         Some(a) if a.is_none() => Ok(Hook::Clear),
@@ -63,7 +56,7 @@ fn hook<'py>(arg: Option<Bound<'py, PyAny>>) -> PyResult<Hook<'py>> {
     }
 }
 
-fn apply(h: Hook<'_>, set: impl Fn(lichen_abi::HPy)) {
+fn apply(h: Hook<Bound<'_, PyAny>>, set: impl Fn(lichen_abi::HPy)) {
     match h {
         Hook::Keep => {}
         Hook::Clear => set(lichen_abi::HPy::NULL),
@@ -77,28 +70,12 @@ fn apply(h: Hook<'_>, set: impl Fn(lichen_abi::HPy)) {
 #[pyfunction]
 #[pyo3(signature = (*args, **kwargs))]
 fn set_trace_functions(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
-    if args.len() > 2 {
-        return Err(PyTypeError::new_err("set_trace_functions takes at most 2 arguments"));
+    let positional: Vec<Bound<'_, PyAny>> = args.iter().collect();
+    let mut keywords = Vec::new();
+    for (key, value) in kwargs.into_iter().flat_map(|kw| kw.iter()) {
+        keywords.push((key.extract::<String>()?, value));
     }
-    let mut slots: [Option<Bound<'_, PyAny>>; 2] = [args.get_item(0).ok(), args.get_item(1).ok()];
-    if let Some(kw) = kwargs {
-        for (key, value) in kw.iter() {
-            let i = match key.extract::<String>()?.as_str() {
-                "on_enter" => 0,
-                "on_exit" => 1,
-                other => {
-                    return Err(PyTypeError::new_err(format!(
-                        "set_trace_functions got an unexpected keyword argument '{other}'"
-                    )))
-                }
-            };
-            if slots[i].is_some() {
-                return Err(PyTypeError::new_err("set_trace_functions got multiple values for an argument"));
-            }
-            slots[i] = Some(value);
-        }
-    }
-    let [on_enter, on_exit] = slots;
+    let [on_enter, on_exit] = trace_function_args(positional, keywords).map_err(PyTypeError::new_err)?;
     let (on_enter, on_exit) = (hook(on_enter)?, hook(on_exit)?);
     let info = trace_info();
     apply(on_enter, |h| info.set_on_enter(h));

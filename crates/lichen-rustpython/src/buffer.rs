@@ -16,7 +16,8 @@ use crate::host::take_handle;
 use crate::typeobj::info_of;
 use core::ffi::{c_int, CStr};
 use core::sync::atomic::{AtomicUsize, Ordering};
-use lichen_abi::{HPyContext, HPy_buffer, HPy_ssize_t, HPy};
+use crate::module::{Ctx, Impl};
+use lichen_abi::{HPyContext, HPyFunc_Signature, HPy_buffer, HPy_ssize_t, HPy};
 use rustpython_vm::common::borrow::{BorrowedValue, BorrowedValueMut};
 use rustpython_vm::protocol::{BufferDescriptor, BufferMethods, PyBuffer};
 use rustpython_vm::class::PyClassImpl;
@@ -26,12 +27,13 @@ use std::borrow::Cow;
 pub type GetBufferFn = unsafe extern "C" fn(*mut HPyContext, HPy, *mut HPy_buffer, c_int) -> c_int;
 pub type ReleaseBufferFn = unsafe extern "C" fn(*mut HPyContext, HPy, *mut HPy_buffer);
 
-/// A type's buffer slots and the context they are called with.
+/// A type's buffer slots (`HPy_bf_getbuffer`, `HPy_bf_releasebuffer`) and
+/// the context they run under.
 #[derive(Debug, Clone, Copy)]
 pub struct BufferSlots {
-    pub get: GetBufferFn,
-    pub release: Option<ReleaseBufferFn>,
-    pub ctx: usize,
+    pub get: Impl,
+    pub release: Option<Impl>,
+    pub ctx: Ctx,
 }
 
 /// CPython's `PyBUF_FULL_RO`: RustPython's consumers never say what they
@@ -112,9 +114,14 @@ unsafe fn span_of(e: &Export) -> &[u8] {
 unsafe fn release_view(e: &Export) {
     let view = &e.view.0 as *const HPy_buffer as *mut HPy_buffer;
     if let Some(release) = e.slots.release {
-        // SAFETY: the releasebuffer implementation gets the exporter and the
-        // view its getbuffer filled; the context lives for the process.
-        unsafe { release(e.slots.ctx as *mut HPyContext, lend(&e.exporter), view) };
+        // SAFETY: the releasebuffer implementation (of that signature, by
+        // its slot number) gets the exporter and the view its getbuffer
+        // filled.
+        unsafe {
+            e.slots.ctx.call(HPyFunc_Signature::RELEASEBUFFERPROC, release, |c, f: ReleaseBufferFn| {
+                f(c, lend(&e.exporter), view)
+            })
+        };
         // Nothing can catch an error of a release: like CPython, drop it.
         drop(take_pending());
     }
@@ -139,9 +146,13 @@ pub fn as_buffer(obj: &PyObject, vm: &VirtualMachine) -> PyResult<PyBuffer> {
     // SAFETY: HPy_buffer is plain data: integers, pointers and a handle,
     // for which all zero bits mean 0/NULL.
     let mut view: HPy_buffer = unsafe { core::mem::zeroed() };
-    // SAFETY: the getbuffer implementation gets a live receiver and a view
-    // to fill; the context lives for the process.
-    let status = unsafe { (slots.get)(slots.ctx as *mut HPyContext, lend(obj), &mut view, REQUEST_FLAGS) };
+    // SAFETY: the getbuffer implementation (of that signature, by its slot
+    // number) gets a live receiver and a view to fill.
+    let status = unsafe {
+        slots.ctx.call(HPyFunc_Signature::GETBUFFERPROC, slots.get, |c, f: GetBufferFn| {
+            f(c, lend(obj), &mut view, REQUEST_FLAGS)
+        })
+    };
     if let Some(e) = take_pending() {
         if status == 0 {
             release_failed(&slots, obj, view);

@@ -9,8 +9,10 @@
 pub mod buffer;
 pub mod capsule;
 pub mod context;
+pub mod debug_module;
 pub mod host;
 pub mod loader;
 pub mod member;
 pub mod module;
+pub mod trace_module;
 pub mod typeobj;

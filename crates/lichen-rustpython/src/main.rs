@@ -4,17 +4,22 @@
 //!
 //! The command line is RustPython's own (`-c`, a script, `-m module`, ...).
 //! The finder is installed by a frozen `sitecustomize` module, which `site`
-//! imports at start-up, before the main module runs.
+//! imports at start-up, before the main module runs. Lichen's `hpy` package
+//! (`hpy.universal`, `hpy.debug`; `python/hpy` in this crate) is frozen in
+//! too, since RustPython cannot install HPy's.
 
 use lichen_rustpython::loader;
 use rustpython::{InterpreterBuilder, InterpreterBuilderExt};
 
 fn main() -> std::process::ExitCode {
     let builder = InterpreterBuilder::new().init_stdlib();
-    let def = loader::module_def(&builder.ctx);
-    let builder = builder.add_native_module(def).add_frozen_modules(rustpython_vm::py_freeze!(
-        source = "import _lichen\n_lichen.install()\n",
-        module_name = "sitecustomize"
-    ));
+    let defs = loader::module_defs(&builder.ctx);
+    let builder = builder
+        .add_native_modules(&defs)
+        .add_frozen_modules(rustpython_vm::py_freeze!(
+            source = "import _lichen\n_lichen.install()\n",
+            module_name = "sitecustomize"
+        ))
+        .add_frozen_modules(rustpython_vm::py_freeze!(dir = "../python"));
     rustpython::run(builder)
 }

@@ -5,7 +5,9 @@
 //! CPython-ABI trampolines compiled into the extension: the arguments are
 //! lent to the implementation as borrowed handles (the address of each
 //! argument object, kept alive by the caller for the duration of the call)
-//! and the returned handle is taken over.
+//! and the returned handle is taken over. Every call goes through
+//! [`Ctx::call`], which runs the implementation under the context its
+//! extension was loaded with (debug mode wraps the handles on the way).
 
 use crate::host::error::{new_error, take_pending};
 use crate::host::take_handle;
@@ -23,12 +25,37 @@ pub fn spec_error(vm: &VirtualMachine, e: &SpecError) -> PyBaseExceptionRef {
 }
 
 /// The context an extension was loaded with, shareable across threads.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub struct Ctx(pub *mut HPyContext);
 // SAFETY: a context is immutable once built and lives for the rest of the
 // process; extensions may use it from any thread.
 unsafe impl Send for Ctx {}
 unsafe impl Sync for Ctx {}
+
+/// An implementation as the definitions hold it (`HPyMeth.impl`, ...).
+pub type Impl = lichen_core::call::Impl;
+
+impl Ctx {
+    /// Runs `call(c, f)`, where `f` is what to call for the implementation
+    /// `impl_` of signature `sig`, as its C type `F`, and `c` the context to
+    /// pass it: `impl_` and this context in universal and trace mode, the
+    /// core's debug shim and the universal context in debug mode (see
+    /// `lichen_core::call::call_under`). The handles passed are universal.
+    ///
+    /// # Safety
+    /// `F` must be the C type HPy's headers give implementations of `sig`,
+    /// `impl_` one of an extension loaded with this context, and `call` must
+    /// call `f` at most once.
+    #[inline]
+    pub unsafe fn call<F: Copy, R>(self, sig: HPyFunc_Signature, impl_: Impl, call: impl FnOnce(*mut HPyContext, F) -> R) -> R {
+        const { assert!(core::mem::size_of::<F>() == core::mem::size_of::<Impl>()) };
+        // SAFETY: delegated to the caller; `F` is a function pointer type of
+        // the size of `Impl` (checked above), and `f` has the type `F` names.
+        unsafe {
+            lichen_core::call::call_under(self.0, sig, impl_, |c, f| call(c, core::mem::transmute_copy::<Impl, F>(&f)))
+        }
+    }
+}
 
 /// A borrowed handle for an object the caller keeps alive.
 #[inline(always)]
@@ -89,7 +116,7 @@ pub struct Method {
     /// module function, `Type.name` for a method.
     pub qualname: &'static str,
     pub signature: HPyFunc_Signature,
-    pub impl_: unsafe extern "C" fn() -> *mut core::ffi::c_void,
+    pub impl_: Impl,
     pub ctx: Ctx,
 }
 
@@ -102,7 +129,7 @@ impl Method {
     /// Calls the implementation with `self_` and the arguments of one call,
     /// per its signature.
     pub fn call(&self, vm: &VirtualMachine, self_: &PyObject, args: FuncArgs) -> PyResult {
-        let (ctx, name, shown) = (self.ctx.0, self.name, self.qualname);
+        let (ctx, name, shown, sig, imp) = (self.ctx, self.name, self.qualname, self.signature, self.impl_);
         let nargs = args.args.len();
         let no_keywords = || -> PyResult<()> {
             if args.kwargs.is_empty() {
@@ -111,36 +138,31 @@ impl Method {
                 Err(vm.new_type_error(format!("{shown}() takes no keyword arguments")))
             }
         };
-        // SAFETY (the transmutes): the spec reader accepted only these four
+        // SAFETY (the `ctx.call`s): the spec reader accepted only these four
         // signatures, and HPy's headers declare `impl` with the matching type.
-        let result = match self.signature {
+        let result = match sig {
             HPyFunc_Signature::NOARGS => {
                 no_keywords()?;
                 if nargs != 0 {
                     return Err(vm.new_type_error(format!("{shown}() takes no arguments ({nargs} given)")));
                 }
-                // SAFETY: the spec reader accepted this signature, which fixes the HPy function type of `impl_`.
-                let f: NoArgsFn = unsafe { core::mem::transmute(self.impl_) };
-                // SAFETY: `self_` outlives the call.
-                unsafe { f(ctx, lend(self_)) }
+                // SAFETY: `self_` outlives the call; the signature fixes the type.
+                unsafe { ctx.call(sig, imp, |c, f: NoArgsFn| f(c, lend(self_))) }
             }
             HPyFunc_Signature::O => {
                 no_keywords()?;
                 if nargs != 1 {
                     return Err(vm.new_type_error(format!("{shown}() takes exactly one argument ({nargs} given)")));
                 }
-                // SAFETY: the spec reader accepted this signature, which fixes the HPy function type of `impl_`.
-                let f: OFn = unsafe { core::mem::transmute(self.impl_) };
-                // SAFETY: `self_` and `args` outlive the call.
-                unsafe { f(ctx, lend(self_), lend(&args.args[0])) }
+                // SAFETY: `self_` and `args` outlive the call; the signature fixes the type.
+                unsafe { ctx.call(sig, imp, |c, f: OFn| f(c, lend(self_), lend(&args.args[0]))) }
             }
             HPyFunc_Signature::VARARGS => {
                 no_keywords()?;
                 let handles: Vec<HPy> = args.args.iter().map(|a| lend(a)).collect();
-                // SAFETY: the spec reader accepted this signature, which fixes the HPy function type of `impl_`.
-                let f: VarargsFn = unsafe { core::mem::transmute(self.impl_) };
-                // SAFETY: the handles' objects are owned by `args` for the call.
-                unsafe { f(ctx, lend(self_), handles.as_ptr(), nargs as HPy_ssize_t) }
+                // SAFETY: the handles' objects are owned by `args` for the
+                // call; the signature fixes the type.
+                unsafe { ctx.call(sig, imp, |c, f: VarargsFn| f(c, lend(self_), handles.as_ptr(), nargs as HPy_ssize_t)) }
             }
             HPyFunc_Signature::KEYWORDS => {
                 let mut handles: Vec<HPy> = args.args.iter().map(|a| lend(a)).collect();
@@ -150,12 +172,10 @@ impl Method {
                     handles.push(lend(v));
                 }
                 let kwnames: Option<PyObjectRef> = (!names.is_empty()).then(|| vm.ctx.new_tuple(names).into());
-                // SAFETY: the spec reader accepted this signature, which fixes the HPy function type of `impl_`.
-                let f: KeywordsFn = unsafe { core::mem::transmute(self.impl_) };
                 let kw = kwnames.as_deref().map_or(HPy::NULL, lend);
                 // SAFETY: the handles' objects are owned by `args` and
-                // `kwnames` for the call.
-                unsafe { f(ctx, lend(self_), handles.as_ptr(), nargs, kw) }
+                // `kwnames` for the call; the signature fixes the type.
+                unsafe { ctx.call(sig, imp, |c, f: KeywordsFn| f(c, lend(self_), handles.as_ptr(), nargs, kw)) }
             }
             other => {
                 return Err(vm.new_system_error(format!("unsupported HPy method signature {}", other.0)));
@@ -209,10 +229,9 @@ fn add_methods(vm: &VirtualMachine, module: &PyObjectRef, module_name: &str, spe
 fn run_execs(vm: &VirtualMachine, module: &PyObject, spec: &ModuleSpec, ctx: Ctx) -> PyResult<()> {
     for slot in &spec.execs {
         let Some(impl_) = slot.impl_ else { continue };
-        // SAFETY: an HPy_mod_exec implementation is `int (*)(HPyContext *, HPy)`.
-        let f: ExecFn = unsafe { core::mem::transmute(impl_) };
-        // SAFETY: `module` outlives the call.
-        let status = unsafe { f(ctx.0, lend(module)) };
+        // SAFETY: `module` outlives the call; an HPy_mod_exec implementation
+        // is `int (*)(HPyContext *, HPy)`, an inquiry.
+        let status = unsafe { ctx.call(HPyFunc_Signature::INQUIRY, impl_, |c, f: ExecFn| f(c, lend(module))) };
         finish_status(vm, status, "HPy_mod_exec")?;
     }
     Ok(())
@@ -222,10 +241,10 @@ fn run_create(vm: &VirtualMachine, create: &HPySlot, module_spec: &PyObject, ctx
     let Some(impl_) = create.impl_ else {
         return Err(vm.new_system_error("HPy_mod_create slot without an implementation"));
     };
-    // SAFETY: an HPy_mod_create implementation is `HPy (*)(HPyContext *, HPy)`.
-    let f: CreateFn = unsafe { core::mem::transmute(impl_) };
-    // SAFETY: `module_spec` outlives the call.
-    let result = finish(vm, unsafe { f(ctx.0, lend(module_spec)) }, "HPy_mod_create")?;
+    // SAFETY: `module_spec` outlives the call; an HPy_mod_create
+    // implementation is `HPy (*)(HPyContext *, HPy)`.
+    let created = unsafe { ctx.call(HPyFunc_Signature::MOD_CREATE, impl_, |c, f: CreateFn| f(c, lend(module_spec))) };
+    let result = finish(vm, created, "HPy_mod_create")?;
     if result.downcast_ref::<rustpython_vm::builtins::PyModule>().is_some() {
         return Err(vm.new_system_error(
             "HPy_mod_create slot returned a builtin module object. This is currently not supported.",

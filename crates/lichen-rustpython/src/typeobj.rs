@@ -12,7 +12,7 @@
 
 use crate::host::error::take_pending;
 use crate::host::{h2o, take_handle};
-use crate::module::{finish, finish_status, Ctx, Method};
+use crate::module::{finish, finish_status, Ctx, Impl, Method};
 use core::cell::UnsafeCell;
 use core::ffi::{c_char, c_int, c_void, CStr};
 use lichen_abi::*;
@@ -41,7 +41,9 @@ pub struct TypeInfo {
     pub call_offset: Option<usize>,
     /// `HPy_bf_getbuffer`/`bf_releasebuffer`, own or inherited.
     pub buffer: Option<crate::buffer::BufferSlots>,
-    pub ctx: usize,
+    /// The context the type's implementations run under: the one its
+    /// extension called `HPyType_FromSpec` through.
+    pub ctx: Ctx,
 }
 
 /// The HPy types made so far, by the address of their type object (types
@@ -325,47 +327,45 @@ fn call_new(
     cls: &Py<PyType>,
     args: FuncArgs,
 ) -> PyResult {
-    // SAFETY: HPy_tp_new has the newfunc type.
-    let f: NewFn = unsafe { core::mem::transmute(new) };
     let kw = kw_dict(vm, &args)?;
     let handles: Vec<HPy> = args.args.iter().map(|a| lend(a)).collect();
     let kw_h = kw.as_deref().map_or(HPy::NULL, lend);
-    // SAFETY: the arguments, `cls` and `kw` outlive the call.
-    let r = unsafe { f(info.ctx as *mut HPyContext, lend(cls.as_object()), handles.as_ptr(), handles.len() as HPy_ssize_t, kw_h) };
+    let n = handles.len() as HPy_ssize_t;
+    // SAFETY: the arguments, `cls` and `kw` outlive the call; HPy_tp_new
+    // has the newfunc type.
+    let r = unsafe {
+        info.ctx.call(HPyFunc_Signature::NEWFUNC, new, |c, f: NewFn| f(c, lend(cls.as_object()), handles.as_ptr(), n, kw_h))
+    };
     finish(vm, r, "HPy_tp_new")
 }
 
-/// `__new__` for an HPy type with a builtin base and `HPy_tp_new`: its
-/// instances do not derive from `HPyObject`, whose constructor runs tp_new
-/// for the others. As a class attribute it also serves Python subclasses
-/// (RustPython's new slot looks `__new__` up along the MRO).
-fn add_builtin_base_new(vm: &VirtualMachine, class: &'static Py<PyType>) -> PyResult<()> {
+/// `__new__` for an HPy type with `HPy_tp_new` whose base is a builtin other
+/// than `object`: `HPyObject`'s constructor, which dispatches `HPy_tp_new`
+/// for the other HPy types, is not in its MRO. Setting it makes RustPython
+/// route the type's construction (and its subclasses') here.
+/// `full` is the spec's dotted name, which CPython's messages show.
+fn add_builtin_base_new(vm: &VirtualMachine, class: &'static Py<PyType>, full: &'static str) -> PyResult<()> {
     let def = vm.ctx.new_method_def(
         "__new__",
         move |mut args: FuncArgs, vm: &VirtualMachine| -> PyResult {
             if args.args.is_empty() {
-                return Err(vm.new_type_error(format!("{}.__new__(): not enough arguments", class.name())));
+                return Err(vm.new_type_error(format!("{full}.__new__(): not enough arguments")));
             }
             let cls = args.args.remove(0).downcast::<PyType>().map_err(|o| {
-                vm.new_type_error(format!("{}.__new__(X): X is not a type object ({})", class.name(), o.class().name()))
+                vm.new_type_error(format!("{full}.__new__(X): X is not a type object ({})", o.class().name()))
             })?;
             if !cls.fast_issubclass(class) {
-                return Err(vm.new_type_error(format!(
-                    "{0}.__new__({1}): {1} is not a subtype of {0}",
-                    class.name(),
-                    cls.name()
-                )));
+                let sub = cls.name();
+                return Err(vm.new_type_error(format!("{full}.__new__({sub}): {sub} is not a subtype of {full}")));
             }
-            let info = info_of(&cls).ok_or_else(|| vm.new_type_error("not an HPy type"))?;
-            let new = info.new.ok_or_else(|| vm.new_type_error(format!("cannot create '{}' instances", cls.name())))?;
+            let info = info_of(&cls).ok_or_else(|| vm.new_system_error("HPy_tp_new: the type lost its HPy info"))?;
+            let new = info.new.ok_or_else(|| vm.new_system_error("HPy_tp_new: the type has no HPy_tp_new"))?;
             call_new(vm, new, &info, &cls, args)
         },
-        PyMethodFlags::empty(),
+        PyMethodFlags::STATIC,
         None,
     );
-    let f = def.build_function(vm);
-    let new = vm.ctx.types.staticmethod_type.as_object().call((f,), vm)?;
-    set_class_attr(vm, class, "__new__", new)
+    set_class_attr(vm, class, "__new__", def.build_function(vm).into())
 }
 
 /// The first builtin (non-heap) type along the MRO of `cls`: the one whose
@@ -463,11 +463,15 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
     if builtin_base || bases.iter().any(|b| b.slots.flags.has_feature(PyTypeFlags::HAS_DICT)) {
         slots.flags |= PyTypeFlags::HAS_DICT;
     }
-    let inherited = bases.iter().filter_map(|b| info_of(b)).map(|i| i.basicsize).max().unwrap_or(0);
-    let inherited_call = bases.iter().filter_map(|b| info_of(b)).find_map(|i| i.call_offset);
+    let base_infos: Vec<Arc<TypeInfo>> = bases.iter().filter_map(|b| info_of(b)).collect();
+    let inherited = base_infos.iter().map(|i| i.basicsize).max().unwrap_or(0);
+    let inherited_call = base_infos.iter().find_map(|i| i.call_offset);
+    // A type without its own HPy_tp_new inherits its HPy base's, as CPython's
+    // tp_new is inherited.
+    let inherited_new = base_infos.iter().find_map(|i| i.new);
     let own_size = (spec.basicsize.max(0) as usize).max(inherited);
     let (basicsize, own_call) = call_layout(vm, spec, own_size)?;
-    let buffer = buffer_slots(spec, ctx).or_else(|| bases.iter().filter_map(|b| info_of(b)).find_map(|i| i.buffer));
+    let buffer = buffer_slots(spec, Ctx(ctx)).or_else(|| base_infos.iter().find_map(|i| i.buffer));
     if buffer.is_some() {
         slots.as_buffer = Some(crate::buffer::as_buffer);
     }
@@ -482,26 +486,27 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
         ty.as_object().set_attr("__doc__", vm.ctx.new_str(doc), vm)?;
     }
     let find = |s: HPySlot_Slot| spec.slots.iter().find(|x| x.slot == s).and_then(|x| x.impl_);
+    let own_new = find(HPySlot_Slot::tp_new);
     register(
         &ty,
         TypeInfo {
             basicsize,
             shape: spec.shape,
-            new: find(HPySlot_Slot::tp_new),
+            new: own_new.or(inherited_new),
             destroy: spec.destroy.and_then(|s| s.impl_),
             traverse: spec.traverse.and_then(|s| s.impl_),
             call_offset: own_call.or(inherited_call),
             buffer,
-            ctx: ctx as usize,
+            ctx: Ctx(ctx),
         },
     );
     // Leaked on purpose: types from specs live as long as the process, and
     // method descriptors want a `'static` class.
     let class: &'static Py<PyType> = Box::leak(Box::new(ty.clone()));
-    let ctx = Ctx(ctx);
-    if builtin_base && spec.has_new {
-        add_builtin_base_new(vm, class)?;
+    if builtin_base && own_new.is_some() {
+        add_builtin_base_new(vm, class, crate::module::leak(full.to_owned()))?;
     }
+    let ctx = Ctx(ctx);
     for m in &spec.methods {
         add_method(vm, class, m, ctx)?;
     }
@@ -630,16 +635,15 @@ fn add_getset(vm: &VirtualMachine, class: &'static Py<PyType>, g: &HPyGetSet, ct
     // SAFETY: the name is a static string of the extension.
     let name = unsafe { static_text(g.name) };
     let closure = g.closure as usize;
-    let c = ctx.0 as usize;
     let (get, set) = (g.getter_impl, g.setter_impl);
     let getter = move |obj: PyObjectRef, vm: &VirtualMachine| -> PyResult {
         check_receiver(vm, class, name, &obj)?;
         let Some(get) = get else {
             return Err(vm.new_attribute_error(format!("attribute '{name}' is not readable")));
         };
-        // SAFETY: a getter implementation has the getter type.
-        let f: GetterFn = unsafe { core::mem::transmute(get) };
-        let r = unsafe { f(c as *mut HPyContext, lend(&obj), closure as *mut c_void) };
+        // SAFETY: the receiver outlives the call; a getter implementation
+        // has the getter type.
+        let r = unsafe { ctx.call(HPyFunc_Signature::GETTER, get, |c, f: GetterFn| f(c, lend(&obj), closure as *mut c_void)) };
         finish(vm, r, name)
     };
     let setter = move |obj: PyObjectRef, value: PySetterValue, vm: &VirtualMachine| -> PyResult<()> {
@@ -647,14 +651,13 @@ fn add_getset(vm: &VirtualMachine, class: &'static Py<PyType>, g: &HPyGetSet, ct
         let Some(set) = set else {
             return Err(vm.new_attribute_error(format!("attribute '{name}' is not writable")));
         };
-        // SAFETY: a setter implementation has the setter type.
-        let f: SetterFn = unsafe { core::mem::transmute(set) };
         let v = match &value {
             PySetterValue::Assign(v) => lend(v),
             PySetterValue::Delete => HPy::NULL,
         };
-        // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-        let r = unsafe { f(c as *mut HPyContext, lend(&obj), v, closure as *mut c_void) };
+        // SAFETY: the receiver and arguments outlive the call; a setter
+        // implementation has the setter type.
+        let r = unsafe { ctx.call(HPyFunc_Signature::SETTER, set, |c, f: SetterFn| f(c, lend(&obj), v, closure as *mut c_void)) };
         finish_status(vm, r, name)
     };
     let d = vm.ctx.new_static_getset(name, class, getter, setter);
@@ -746,135 +749,112 @@ fn exact<'a>(vm: &VirtualMachine, name: &str, args: &'a FuncArgs, n: usize) -> P
 fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: Ctx) -> PyResult<()> {
     let slot = s.slot;
     let Some(imp) = s.impl_ else { return Ok(()) };
-    let c = ctx.0 as usize;
-    let ctx_of = move || c as *mut HPyContext;
     let add = |name: &'static str, f: Box<dyn Fn(&VirtualMachine, &PyObject, FuncArgs) -> PyResult + Send + Sync>| {
         let d = native_method(vm, class, name, None, f);
         set_class_attr(vm, class, name, d)
     };
-    // SAFETY (every transmute below): the slot number fixes the HPy
-    // function type of the implementation.
+    // SAFETY (every `ctx.call` below): the slot number fixes the HPy
+    // function type of the implementation, and the signature with it.
     if let Some(&(_, name, reflected)) = BINARY.iter().find(|(s, _, _)| *s == slot) {
-        let f: BinaryFn = unsafe { core::mem::transmute(imp) };
         add(name, Box::new(move |vm, me, args| {
             let a = exact(vm, name, &args, 1)?;
-            // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-            finish(vm, unsafe { f(ctx_of(), lend(me), lend(&a[0])) }, name)
+            // SAFETY: the receiver and arguments outlive the call.
+            finish(vm, unsafe { ctx.call(HPyFunc_Signature::BINARYFUNC, imp, |c, f: BinaryFn| f(c, lend(me), lend(&a[0]))) }, name)
         }))?;
         if let Some(rname) = reflected {
             add(rname, Box::new(move |vm, me, args| {
                 let a = exact(vm, rname, &args, 1)?;
-                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-                finish(vm, unsafe { f(ctx_of(), lend(&a[0]), lend(me)) }, rname)
+                // SAFETY: the receiver and arguments outlive the call.
+                finish(vm, unsafe { ctx.call(HPyFunc_Signature::BINARYFUNC, imp, |c, f: BinaryFn| f(c, lend(&a[0]), lend(me))) }, rname)
             }))?;
         }
         return Ok(());
     }
     if let Some(&(_, name)) = UNARY.iter().find(|(s, _)| *s == slot) {
-        // SAFETY: the slot number fixes the HPy function type of the implementation.
-        let f: UnaryFn = unsafe { core::mem::transmute(imp) };
         return add(name, Box::new(move |vm, me, args| {
             exact(vm, name, &args, 0)?;
-            // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-            finish(vm, unsafe { f(ctx_of(), lend(me)) }, name)
+            // SAFETY: the receiver and arguments outlive the call.
+            finish(vm, unsafe { ctx.call(HPyFunc_Signature::UNARYFUNC, imp, |c, f: UnaryFn| f(c, lend(me))) }, name)
         }));
     }
     match slot {
         HPySlot_Slot::tp_new | HPySlot_Slot::tp_traverse => Ok(()),
         HPySlot_Slot::tp_init => {
-            // SAFETY: the slot number fixes the HPy function type of the implementation.
-            let f: InitFn = unsafe { core::mem::transmute(imp) };
             add("__init__", Box::new(move |vm, me, args| {
                 let kw = kw_dict(vm, &args)?;
                 let handles: Vec<HPy> = args.args.iter().map(|a| lend(a)).collect();
                 let kw_h = kw.as_deref().map_or(HPy::NULL, lend);
-                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-                let r = unsafe { f(ctx_of(), lend(me), handles.as_ptr(), handles.len() as HPy_ssize_t, kw_h) };
+                // SAFETY: the receiver and arguments outlive the call.
+                let r = unsafe { ctx.call(HPyFunc_Signature::INITPROC, imp, |c, f: InitFn| f(c, lend(me), handles.as_ptr(), handles.len() as HPy_ssize_t, kw_h)) };
                 finish_status(vm, r, "__init__").map(|()| vm.ctx.none())
             }))
         }
         HPySlot_Slot::tp_hash => {
-            // SAFETY: the slot number fixes the HPy function type of the implementation.
-            let f: HashFn = unsafe { core::mem::transmute(imp) };
             add("__hash__", Box::new(move |vm, me, args| {
                 exact(vm, "__hash__", &args, 0)?;
-                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-                let h = unsafe { f(ctx_of(), lend(me)) };
+                // SAFETY: the receiver and arguments outlive the call.
+                let h = unsafe { ctx.call(HPyFunc_Signature::HASHFUNC, imp, |c, f: HashFn| f(c, lend(me))) };
                 check_value(vm, h == -1, "__hash__").map(|()| vm.ctx.new_int(h).into())
             }))
         }
         HPySlot_Slot::tp_richcompare => {
-            // SAFETY: the slot number fixes the HPy function type of the implementation.
-            let f: RichCmpFn = unsafe { core::mem::transmute(imp) };
             for &(name, op) in RICHCMP {
                 add(name, Box::new(move |vm, me, args| {
                     let a = exact(vm, name, &args, 1)?;
-                    // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-                    finish(vm, unsafe { f(ctx_of(), lend(me), lend(&a[0]), op) }, name)
+                    // SAFETY: the receiver and arguments outlive the call.
+                    finish(vm, unsafe { ctx.call(HPyFunc_Signature::RICHCMPFUNC, imp, |c, f: RichCmpFn| f(c, lend(me), lend(&a[0]), op)) }, name)
                 }))?;
             }
             Ok(())
         }
         HPySlot_Slot::nb_bool => {
-            // SAFETY: the slot number fixes the HPy function type of the implementation.
-            let f: InquiryFn = unsafe { core::mem::transmute(imp) };
             add("__bool__", Box::new(move |vm, me, args| {
                 exact(vm, "__bool__", &args, 0)?;
-                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-                let r = unsafe { f(ctx_of(), lend(me)) };
+                // SAFETY: the receiver and arguments outlive the call.
+                let r = unsafe { ctx.call(HPyFunc_Signature::INQUIRY, imp, |c, f: InquiryFn| f(c, lend(me))) };
                 check_value(vm, r < 0, "__bool__").map(|()| vm.ctx.new_bool(r != 0).into())
             }))
         }
         HPySlot_Slot::sq_length | HPySlot_Slot::mp_length => {
-            // SAFETY: the slot number fixes the HPy function type of the implementation.
-            let f: LenFn = unsafe { core::mem::transmute(imp) };
             add("__len__", Box::new(move |vm, me, args| {
                 exact(vm, "__len__", &args, 0)?;
-                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-                let r = unsafe { f(ctx_of(), lend(me)) };
+                // SAFETY: the receiver and arguments outlive the call.
+                let r = unsafe { ctx.call(HPyFunc_Signature::LENFUNC, imp, |c, f: LenFn| f(c, lend(me))) };
                 check_value(vm, r < 0, "__len__").map(|()| vm.ctx.new_int(r).into())
             }))
         }
         HPySlot_Slot::mp_subscript => {
-            // SAFETY: the slot number fixes the HPy function type of the implementation.
-            let f: BinaryFn = unsafe { core::mem::transmute(imp) };
             add("__getitem__", Box::new(move |vm, me, args| {
                 let a = exact(vm, "__getitem__", &args, 1)?;
-                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-                finish(vm, unsafe { f(ctx_of(), lend(me), lend(&a[0])) }, "__getitem__")
+                // SAFETY: the receiver and arguments outlive the call.
+                finish(vm, unsafe { ctx.call(HPyFunc_Signature::BINARYFUNC, imp, |c, f: BinaryFn| f(c, lend(me), lend(&a[0]))) }, "__getitem__")
             }))
         }
         HPySlot_Slot::sq_item => {
-            // SAFETY: the slot number fixes the HPy function type of the implementation.
-            let f: SsizeArgFn = unsafe { core::mem::transmute(imp) };
             add("__getitem__", Box::new(move |vm, me, args| {
                 let a = exact(vm, "__getitem__", &args, 1)?;
                 let i = sequence_index(vm, me, &a[0])?;
-                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-                finish(vm, unsafe { f(ctx_of(), lend(me), i) }, "__getitem__")
+                // SAFETY: the receiver and arguments outlive the call.
+                finish(vm, unsafe { ctx.call(HPyFunc_Signature::SSIZEARGFUNC, imp, |c, f: SsizeArgFn| f(c, lend(me), i)) }, "__getitem__")
             }))
         }
         HPySlot_Slot::sq_ass_item => {
-            // SAFETY: the slot number fixes the HPy function type of the implementation.
-            let f: SsizeObjArgFn = unsafe { core::mem::transmute(imp) };
             add("__setitem__", Box::new(move |vm, me, args| {
                 let a = exact(vm, "__setitem__", &args, 2)?;
                 let i = sequence_index(vm, me, &a[0])?;
-                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-                let r = unsafe { f(ctx_of(), lend(me), i, lend(&a[1])) };
+                // SAFETY: the receiver and arguments outlive the call.
+                let r = unsafe { ctx.call(HPyFunc_Signature::SSIZEOBJARGPROC, imp, |c, f: SsizeObjArgFn| f(c, lend(me), i, lend(&a[1]))) };
                 finish_status(vm, r, "__setitem__").map(|()| vm.ctx.none())
             }))?;
             add("__delitem__", Box::new(move |vm, me, args| {
                 let a = exact(vm, "__delitem__", &args, 1)?;
                 let i = sequence_index(vm, me, &a[0])?;
                 // SAFETY: the receiver outlives the call; a NULL value asks for deletion.
-                let r = unsafe { f(ctx_of(), lend(me), i, HPy::NULL) };
+                let r = unsafe { ctx.call(HPyFunc_Signature::SSIZEOBJARGPROC, imp, |c, f: SsizeObjArgFn| f(c, lend(me), i, HPy::NULL)) };
                 finish_status(vm, r, "__delitem__").map(|()| vm.ctx.none())
             }))
         }
         HPySlot_Slot::sq_repeat | HPySlot_Slot::sq_inplace_repeat => {
-            // SAFETY: the slot number fixes the HPy function type of the implementation.
-            let f: SsizeArgFn = unsafe { core::mem::transmute(imp) };
             let names: &[&'static str] =
                 if slot == HPySlot_Slot::sq_repeat { &["__mul__", "__rmul__"] } else { &["__imul__"] };
             for &name in names {
@@ -884,59 +864,51 @@ fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
                     // Python raises TypeError if it does not.
                     let Some(n) = a[0].try_index_opt(vm) else { return Ok(vm.ctx.not_implemented()) };
                     let n = n?.try_to_primitive::<isize>(vm)?;
-                    // SAFETY: the receiver outlives the call; the context lives for the process.
-                    finish(vm, unsafe { f(ctx_of(), lend(me), n) }, name)
+                    // SAFETY: the receiver outlives the call.
+                    finish(vm, unsafe { ctx.call(HPyFunc_Signature::SSIZEARGFUNC, imp, |c, f: SsizeArgFn| f(c, lend(me), n)) }, name)
                 }))?;
             }
             Ok(())
         }
         HPySlot_Slot::tp_finalize => {
-            // SAFETY: the slot number fixes the HPy function type of the implementation.
-            let f: FinalizeFn = unsafe { core::mem::transmute(imp) };
             add("__del__", Box::new(move |vm, me, args| {
                 exact(vm, "__del__", &args, 0)?;
-                // SAFETY: the receiver outlives the call; the context lives for the process.
-                unsafe { f(ctx_of(), lend(me)) };
+                // SAFETY: the receiver outlives the call.
+                unsafe { ctx.call(HPyFunc_Signature::DESTRUCTOR, imp, |c, f: FinalizeFn| f(c, lend(me))) };
                 // An exception left by the finalizer is unraisable; RustPython
                 // reports one that `__del__` raises as such.
                 check_value(vm, false, "__del__").map(|()| vm.ctx.none())
             }))
         }
         HPySlot_Slot::sq_contains => {
-            // SAFETY: the slot number fixes the HPy function type of the implementation.
-            let f: ObjObjFn = unsafe { core::mem::transmute(imp) };
             add("__contains__", Box::new(move |vm, me, args| {
                 let a = exact(vm, "__contains__", &args, 1)?;
-                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-                let r = unsafe { f(ctx_of(), lend(me), lend(&a[0])) };
+                // SAFETY: the receiver and arguments outlive the call.
+                let r = unsafe { ctx.call(HPyFunc_Signature::OBJOBJPROC, imp, |c, f: ObjObjFn| f(c, lend(me), lend(&a[0]))) };
                 check_value(vm, r < 0, "__contains__").map(|()| vm.ctx.new_bool(r != 0).into())
             }))
         }
         HPySlot_Slot::mp_ass_subscript => {
-            // SAFETY: the slot number fixes the HPy function type of the implementation.
-            let f: ObjObjArgFn = unsafe { core::mem::transmute(imp) };
             add("__setitem__", Box::new(move |vm, me, args| {
                 let a = exact(vm, "__setitem__", &args, 2)?;
-                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-                let r = unsafe { f(ctx_of(), lend(me), lend(&a[0]), lend(&a[1])) };
+                // SAFETY: the receiver and arguments outlive the call.
+                let r = unsafe { ctx.call(HPyFunc_Signature::OBJOBJARGPROC, imp, |c, f: ObjObjArgFn| f(c, lend(me), lend(&a[0]), lend(&a[1]))) };
                 finish_status(vm, r, "__setitem__").map(|()| vm.ctx.none())
             }))?;
             add("__delitem__", Box::new(move |vm, me, args| {
                 let a = exact(vm, "__delitem__", &args, 1)?;
-                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-                let r = unsafe { f(ctx_of(), lend(me), lend(&a[0]), HPy::NULL) };
+                // SAFETY: the receiver and arguments outlive the call.
+                let r = unsafe { ctx.call(HPyFunc_Signature::OBJOBJARGPROC, imp, |c, f: ObjObjArgFn| f(c, lend(me), lend(&a[0]), HPy::NULL)) };
                 finish_status(vm, r, "__delitem__").map(|()| vm.ctx.none())
             }))
         }
         HPySlot_Slot::nb_power | HPySlot_Slot::nb_inplace_power => {
-            // SAFETY: the slot number fixes the HPy function type of the implementation.
-            let f: TernaryFn = unsafe { core::mem::transmute(imp) };
             let name = if slot == HPySlot_Slot::nb_power { "__pow__" } else { "__ipow__" };
             add(name, Box::new(move |vm, me, args| {
                 let b = args.args.first().cloned().ok_or_else(|| vm.new_type_error("pow() needs an exponent"))?;
                 let m = args.args.get(1).cloned().unwrap_or_else(|| vm.ctx.none());
-                // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-                finish(vm, unsafe { f(ctx_of(), lend(me), lend(&b), lend(&m)) }, name)
+                // SAFETY: the receiver and arguments outlive the call.
+                finish(vm, unsafe { ctx.call(HPyFunc_Signature::TERNARYFUNC, imp, |c, f: TernaryFn| f(c, lend(me), lend(&b), lend(&m))) }, name)
             }))
         }
         other => Err(unsupported_slot(vm, other)),
@@ -955,15 +927,10 @@ fn check_value(vm: &VirtualMachine, failed: bool, name: &str) -> PyResult<()> {
 }
 
 /// The buffer slots a spec defines itself.
-fn buffer_slots(spec: &TypeSpec, ctx: *mut HPyContext) -> Option<crate::buffer::BufferSlots> {
+fn buffer_slots(spec: &TypeSpec, ctx: Ctx) -> Option<crate::buffer::BufferSlots> {
     let get = spec.getbuffer.and_then(|s| s.impl_)?;
-    // SAFETY (both transmutes): the slot numbers fix the HPy function types
-    // of the implementations.
-    let get = unsafe { core::mem::transmute::<unsafe extern "C" fn() -> *mut c_void, crate::buffer::GetBufferFn>(get) };
-    let release = spec.releasebuffer.and_then(|s| s.impl_).map(|f| unsafe {
-        core::mem::transmute::<unsafe extern "C" fn() -> *mut c_void, crate::buffer::ReleaseBufferFn>(f)
-    });
-    Some(crate::buffer::BufferSlots { get, release, ctx: ctx as usize })
+    let release = spec.releasebuffer.and_then(|s| s.impl_);
+    Some(crate::buffer::BufferSlots { get, release, ctx })
 }
 
 /// Whether a sequence slot gives way to the mapping slot for the same
@@ -1007,18 +974,16 @@ fn call_layout(vm: &VirtualMachine, spec: &TypeSpec, size: usize) -> PyResult<(u
 /// `HPy_SetCallFunction`, or by the extension at an explicit offset), else
 /// the type's `HPy_tp_call`.
 fn add_call(vm: &VirtualMachine, class: &'static Py<PyType>, offset: usize, default: Option<&HPySlot>, ctx: Ctx) -> PyResult<()> {
-    // SAFETY: HPy_tp_call implementations have the HPyCallFunction type.
-    let default: Option<CallFn> = default.and_then(|s| s.impl_).map(|f| unsafe { core::mem::transmute(f) });
-    let c = ctx.0 as usize;
+    let default: Option<Impl> = default.and_then(|s| s.impl_);
     let d = native_method(vm, class, "__call__", None, move |vm, me, args| {
         let data = struct_of(vm, me)?.ok_or_else(|| vm.new_type_error("__call__: no native storage"))?;
         // SAFETY: the type's layout puts an HPyCallFunction at `offset` of
         // the struct, which is at least that large; it is zeroed until set.
         let own = unsafe { (*data.cast::<u8>().add(offset).cast::<HPyCallFunction>()).impl_ };
-        let f: CallFn = match own {
-            Some(f) => f,
-            None => default.ok_or_else(|| vm.new_type_error(format!("'{}' object is not callable", me.class().name())))?,
-        };
+        // SAFETY: a call function has the type of an HPy_tp_call
+        // implementation, which `Impl` only erases.
+        let own: Option<Impl> = own.map(|f| unsafe { core::mem::transmute::<CallFn, Impl>(f) });
+        let imp = own.or(default).ok_or_else(|| vm.new_type_error(format!("'{}' object is not callable", me.class().name())))?;
         let mut handles: Vec<HPy> = args.args.iter().map(|a| lend(a)).collect();
         let mut names = Vec::new();
         for (k, v) in args.kwargs.iter() {
@@ -1027,8 +992,12 @@ fn add_call(vm: &VirtualMachine, class: &'static Py<PyType>, offset: usize, defa
         }
         let kwnames: Option<PyObjectRef> = (!names.is_empty()).then(|| vm.ctx.new_tuple(names).into());
         let kw = kwnames.as_deref().map_or(HPy::NULL, lend);
-        // SAFETY: the receiver and arguments outlive the call; the context lives for the process.
-        let r = unsafe { f(c as *mut HPyContext, lend(me), handles.as_ptr(), args.args.len(), kw) };
+        let nargs = args.args.len();
+        // SAFETY: the receiver and arguments outlive the call; call
+        // functions have the HPyCallFunction type, a keywords method's. They
+        // run under the type's context (the one its extension was loaded
+        // with), as HPy_tp_call does.
+        let r = unsafe { ctx.call(HPyFunc_Signature::KEYWORDS, imp, |c, f: CallFn| f(c, lend(me), handles.as_ptr(), nargs, kw)) };
         finish(vm, r, "__call__")
     });
     set_class_attr(vm, class, "__call__", d)

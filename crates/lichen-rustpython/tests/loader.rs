@@ -20,8 +20,8 @@ fn run(source: &str) -> String {
 
 fn run_here(source: &str) -> String {
     let builder = InterpreterBuilder::new().init_stdlib();
-    let def = loader::module_def(&builder.ctx);
-    let interp = builder.add_native_module(def).interpreter();
+    let defs = loader::module_defs(&builder.ctx);
+    let interp = builder.add_native_modules(&defs).interpreter();
     interp.enter(|vm| {
         loader::install(vm).expect("the finder installs");
         let scope = vm.new_scope_with_builtins();
@@ -69,4 +69,21 @@ fn the_finder_finds_extension_files_on_sys_path() {
                    spec = importlib.util.find_spec('found')\n\
                    result = (type(spec.loader).__name__, os.path.basename(spec.origin))\n");
     assert_eq!(out, "('LichenLoader', 'found.hpy0.so')");
+}
+
+#[test]
+fn an_unknown_mode_raises_value_error() {
+    let out = run("import _lichen\n\
+                   try:\n    _lichen.load('fake', '/nonexistent/fake.hpy0.so', None, 7)\n    result = 'loaded'\n\
+                   except ValueError as e:\n    result = str(e)\n");
+    assert_eq!(out, "invalid HPy mode: 7");
+}
+
+#[test]
+fn the_debug_and_trace_modules_answer_before_any_extension_is_loaded() {
+    let out = run("import _lichen_debug, _lichen_trace\n\
+                   g = _lichen_debug.new_generation()\n\
+                   counts = _lichen_trace.get_call_counts()\n\
+                   result = (_lichen_debug.get_open_handles(g), len(counts) > 170, counts['ctx_Add'])\n");
+    assert_eq!(out, "([], True, 0)");
 }

@@ -5,13 +5,13 @@ use crate::type_spec::type_spec;
 use core::mem::transmute;
 use lichen_abi::trampoline as blocks;
 
-pub unsafe extern "C" fn Type_FromSpec<H: Host>(_ctx: *mut HPyContext, spec: *mut HPyType_Spec, params: *mut HPyType_SpecParam) -> HPy {
+pub unsafe extern "C" fn Type_FromSpec<H: Host>(ctx: *mut HPyContext, spec: *mut HPyType_Spec, params: *mut HPyType_SpecParam) -> HPy {
     if spec.is_null() {
         H::raise(ExcKind::SystemError, "HPyType_FromSpec: spec must not be NULL");
         return HPy::NULL;
     }
     match type_spec(spec, params) {
-        Ok(spec) => H::type_from_spec(&spec),
+        Ok(spec) => H::type_from_spec(&spec, crate::call::caller_or(ctx)),
         Err(e) => {
             H::raise(e.kind, &e.message);
             HPy::NULL

@@ -6,15 +6,19 @@
 //! As in HPy, several copies of the context exist: each call from the VM into
 //! the extension runs with the next copy of a small ring and only that copy
 //! is valid meanwhile, so an extension that keeps a context beyond the call
-//! it got it for is caught ("Wrong HPy Context").
+//! it got it for is caught ("Wrong HPy Context"). Which copy is valid is a
+//! property of the thread (its innermost call from the VM), not of the copy:
+//! on a VM without a GIL (RustPython) several threads run extension code at
+//! once, each with its own valid copy.
 
 use super::handles::{HandleInfo, HandleTable, Kind, Misuse};
 use crate::retval::ErrorValue;
 use core::ffi::{c_char, c_int};
 use lichen_abi::*;
+use std::cell::Cell;
 use std::ffi::CString;
 use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering::Relaxed};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 /// How many copies of the debug context rotate (HPy's tests know this number).
 pub const CTX_CACHE_SIZE: usize = 16;
@@ -34,7 +38,7 @@ pub struct DebugInfo {
     /// The context handed to the extension at load time (what its
     /// trampolines pass back), and the ring of copies calls run with.
     original: AtomicIsize,
-    ring: std::sync::OnceLock<Box<[usize]>>,
+    ring: OnceLock<Box<[usize]>>,
     ring_next: AtomicUsize,
     /// The text of the latest misuse report, for `_debug`.
     last_report: Mutex<Option<String>>,
@@ -54,8 +58,29 @@ unsafe impl Sync for DebugInfo {}
 /// What each copy of the debug context keeps; its `_private` points here.
 pub struct CtxInfo {
     magic: u64,
-    pub(crate) valid: AtomicBool,
+    /// How many calls from the VM run with this copy now (on any thread):
+    /// a new call takes a copy no other call uses when there is one, so that
+    /// `LeavePythonExecution`, which swaps the table of its copy, affects
+    /// only its own thread.
+    pub(crate) in_use: AtomicUsize,
     pub(crate) info: *const DebugInfo,
+}
+
+thread_local! {
+    /// The copy this thread's innermost call from the VM runs with; NULL
+    /// outside such calls, where the context the extension was loaded with
+    /// is the valid one.
+    static ACTIVE: Cell<*mut HPyContext> = const { Cell::new(core::ptr::null_mut()) };
+}
+
+/// Makes `dctx` the valid copy of this thread until the returned previous
+/// one is put back with [`restore_active`].
+pub(crate) fn activate(dctx: *mut HPyContext) -> *mut HPyContext {
+    ACTIVE.with(|a| a.replace(dctx))
+}
+
+pub(crate) fn restore_active(prev: *mut HPyContext) {
+    ACTIVE.with(|a| a.set(prev))
 }
 
 /// The per-copy info of a debug context, checking that it is one.
@@ -78,15 +103,25 @@ impl CtxInfo {
         unsafe { &*self.info }
     }
 
-    /// Runs `f` (a call into the universal context) with this copy marked
-    /// invalid, as HPy does: an extension called back meanwhile gets another
-    /// copy, and must not use this one.
+    /// Runs `f` (a call into the universal context) with the debug context
+    /// recorded as the caller's, so that what the host makes meanwhile (a
+    /// type from a spec) calls the extension back in debug mode. An
+    /// extension called back meanwhile runs with another copy (see
+    /// [`activate`]) and must not use this one.
     #[inline]
     pub(crate) fn call_universal<R>(&self, f: impl FnOnce() -> R) -> R {
-        self.valid.store(false, Relaxed);
-        let r = f();
-        self.valid.store(true, Relaxed);
-        r
+        crate::call::with_caller(self.info().original(), f)
+    }
+
+    /// Whether `dctx`, whose info this is, may be used on this thread now.
+    #[inline]
+    fn is_valid(&self, dctx: *mut HPyContext) -> bool {
+        let active = ACTIVE.with(Cell::get);
+        if active.is_null() {
+            dctx == self.info().original()
+        } else {
+            dctx == active
+        }
     }
 }
 
@@ -98,7 +133,7 @@ impl CtxInfo {
 #[inline]
 pub(crate) unsafe fn try_enter<'a>(dctx: *mut HPyContext, func: &'static str) -> Option<&'a CtxInfo> {
     let c = ctx_info(dctx);
-    if !c.valid.load(Relaxed) {
+    if !c.is_valid(dctx) {
         wrong_context(c.info(), func);
         return None;
     }
@@ -381,11 +416,30 @@ impl DebugInfo {
         unsafe { close_handle(self, dh, "Close") }
     }
 
-    /// The next copy of the ring for a call from the VM into the extension.
+    /// The next copy of the ring for a call from the VM into the extension,
+    /// marked in use (see [`CtxInfo::in_use`]) until [`DebugInfo::release_ctx`]:
+    /// the first one from the rotating start that no call uses, else (every
+    /// copy busy: deep nesting, or many threads) the one at the start.
     pub(crate) fn next_ctx(&self) -> *mut HPyContext {
-        let ring = self.ring.get().expect("the ring is made with the context");
-        let i = self.ring_next.fetch_add(1, Relaxed) % ring.len();
-        ring[i] as *mut HPyContext
+        let ring = self.ring.get().expect("the ring is made with the debug context");
+        let start = self.ring_next.fetch_add(1, Relaxed);
+        let at = |k: usize| ring[(start + k) % ring.len()] as *mut HPyContext;
+        for k in 0..ring.len() {
+            // SAFETY: the ring holds copies made by `copy_with_info`.
+            let c = unsafe { ctx_info(at(k)) };
+            if c.in_use.compare_exchange(0, 1, Relaxed, Relaxed).is_ok() {
+                return at(k);
+            }
+        }
+        // SAFETY: as above.
+        unsafe { ctx_info(at(0)) }.in_use.fetch_add(1, Relaxed);
+        at(0)
+    }
+
+    /// The end of the call [`DebugInfo::next_ctx`] gave `dctx` for.
+    pub(crate) fn release_ctx(&self, dctx: *mut HPyContext) {
+        // SAFETY: `dctx` came from `next_ctx`.
+        unsafe { ctx_info(dctx) }.in_use.fetch_sub(1, Relaxed);
     }
 }
 
@@ -527,8 +581,8 @@ macro_rules! build_debug_context {
     };
 }
 
-fn copy_with_info(template: &HPyContext, info: *const DebugInfo, valid: bool) -> *mut HPyContext {
-    let ci = Box::new(CtxInfo { magic: CTX_MAGIC, valid: AtomicBool::new(valid), info });
+fn copy_with_info(template: &HPyContext, info: *const DebugInfo) -> *mut HPyContext {
+    let ci = Box::new(CtxInfo { magic: CTX_MAGIC, in_use: AtomicUsize::new(0), info });
     let mut ctx = HPyContext { ..*template };
     ctx._private = Box::into_raw(ci).cast();
     Box::into_raw(Box::new(ctx))
@@ -549,7 +603,7 @@ pub unsafe fn debug_context<H: crate::host::ErrorHost>(uctx: *mut HPyContext) ->
         on_invalid_builder_handle: AtomicIsize::new(0),
         stack_limit: AtomicUsize::new(0),
         original: AtomicIsize::new(0),
-        ring: std::sync::OnceLock::new(),
+        ring: OnceLock::new(),
         ring_next: AtomicUsize::new(0),
         last_report: Mutex::new(None),
         abort_on_misuse: AtomicBool::new(true),
@@ -557,9 +611,9 @@ pub unsafe fn debug_context<H: crate::host::ErrorHost>(uctx: *mut HPyContext) ->
     }));
     let mut template = lichen_abi::context_members!(build_debug_context, uctx, info);
     super::overrides::install(&mut template);
-    let original = copy_with_info(&template, info, true);
+    let original = copy_with_info(&template, info);
     info.original.store(original as isize, Relaxed);
-    let ring = (0..CTX_CACHE_SIZE).map(|_| copy_with_info(&template, info, false) as usize).collect();
+    let ring = (0..CTX_CACHE_SIZE).map(|_| copy_with_info(&template, info) as usize).collect();
     let _ = info.ring.set(ring);
     original
 }
@@ -586,7 +640,7 @@ pub(crate) unsafe extern "C" fn LeavePythonExecution(dctx: *mut HPyContext) -> H
 pub(crate) unsafe extern "C" fn ReenterPythonExecution(dctx: *mut HPyContext, state: HPyThreadState) {
     let c = ctx_info(dctx);
     let info = c.info();
-    if !c.valid.load(Relaxed) {
+    if !c.is_valid(dctx) {
         wrong_context(info, "ReenterPythonExecution");
         return;
     }

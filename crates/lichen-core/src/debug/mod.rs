@@ -18,6 +18,7 @@ mod rawdata;
 mod released;
 mod stack;
 mod trampoline;
+pub mod view;
 
 pub use builders::{BuilderMisuse, BuilderTable};
 pub use context::{debug_context, info, DebugInfo, CTX_CACHE_SIZE};
@@ -26,3 +27,4 @@ pub use handles::{
 };
 pub use rawdata::RawData;
 pub use stack::Stack;
+pub use trampoline::{call_under, is_debug_context};

@@ -13,13 +13,12 @@
 //! before the universal call (the universal context calls the shim once,
 //! before any nested call from the VM can happen).
 
-use super::context::{ctx_info, DebugInfo};
+use super::context::{activate, ctx_info, restore_active, DebugInfo};
 use super::handles::{Closed, HandleTable, Kind, Misuse};
 use super::stack::Stack;
 use core::ffi::{c_char, c_int, c_void};
 use lichen_abi::*;
 use std::cell::Cell;
-use std::sync::atomic::Ordering::Relaxed;
 
 #[derive(Clone, Copy)]
 struct Pending {
@@ -54,17 +53,15 @@ impl Call {
         ctx_info(self.dctx).info()
     }
 
-    /// Runs `f` with the next debug context of the ring as the only valid
-    /// one among it and the context the trampoline came with.
+    /// Runs `f` with the next debug context of the ring as this thread's
+    /// only valid one (the context the trampoline came with is not, meanwhile).
     unsafe fn run<R>(&self, f: impl FnOnce(*mut HPyContext) -> R) -> R {
-        let next = self.info().next_ctx();
-        let this = ctx_info(self.dctx);
-        let ring = ctx_info(next);
-        let this_was = this.valid.swap(false, Relaxed);
-        let next_was = ring.valid.swap(true, Relaxed);
+        let info = self.info();
+        let next = info.next_ctx();
+        let prev = activate(next);
         let r = f(next);
-        ring.valid.store(next_was, Relaxed);
-        this.valid.store(this_was, Relaxed);
+        restore_active(prev);
+        info.release_ctx(next);
         r
     }
 }
@@ -361,6 +358,39 @@ mod shims {
         };
         special.or_else(|| simple_shim(sig))
     }
+}
+
+/// Whether `ctx` is a copy of a debug context (its trampoline entry is this
+/// module's).
+pub fn is_debug_context(ctx: *mut HPyContext) -> bool {
+    // SAFETY: `ctx` is a context Lichen made, readable for the process's life.
+    let entry = unsafe { (*ctx).ctx_CallRealFunctionFromTrampoline };
+    entry as *const () == CallRealFunctionFromTrampoline as *const ()
+}
+
+/// [`crate::call::call_under`] for a debug context: `call` gets the
+/// universal context and the shim for `sig` in place of `func`.
+///
+/// # Safety
+/// As [`crate::call::call_under`].
+pub unsafe fn call_under<R>(
+    dctx: *mut HPyContext,
+    sig: HPyFunc_Signature,
+    func: crate::call::Impl,
+    call: impl FnOnce(*mut HPyContext, crate::call::Impl) -> R,
+) -> R {
+    let u = ctx_info(dctx).info().uctx();
+    let Some(shim) = shims::shim(sig) else {
+        // No context and no handles (destroy, traverse): nothing to lend.
+        return call(u, func);
+    };
+    let prev = PENDING.with(|p| p.replace(Some(Pending { dctx, func: func as *const () })));
+    // SAFETY: a shim is an `extern "C"` function of the signature `sig`; the
+    // caller calls it as such, through the untyped type implementations have.
+    let shim = core::mem::transmute::<*const (), crate::call::Impl>(shim);
+    let r = call(u, shim);
+    PENDING.with(|p| p.set(prev));
+    r
 }
 
 /// The debug context's `CallRealFunctionFromTrampoline`. Signatures without

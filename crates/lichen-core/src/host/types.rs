@@ -66,8 +66,11 @@ pub trait TypeHost {
     /// it by NULL with an exception set if the VM cannot accept it.
     unsafe fn check_mod_create_result(result: &mut Obj);
 
-    /// A new type from a checked spec.
-    unsafe fn type_from_spec(spec: &TypeSpec) -> HPy;
+    /// A new type from a checked spec. `ctx` is the context the extension
+    /// called `HPyType_FromSpec` through (debug, trace or universal), which
+    /// a host that calls implementations itself must call them with (see
+    /// [`crate::call`]); trampolines carry their own.
+    unsafe fn type_from_spec(spec: &TypeSpec, ctx: *mut HPyContext) -> HPy;
     /// `type.tp_alloc(type, 0)`: a new zeroed instance.
     fn type_generic_new(ty: HPy) -> HPy;
     /// A new zeroed instance of `ty`, with `*data` pointing at its native

@@ -151,7 +151,9 @@ impl TypeHost for CPython {
         }
     }
 
-    unsafe fn type_from_spec(spec: &TypeSpec) -> HPy {
+    unsafe fn type_from_spec(spec: &TypeSpec, _ctx: *mut HPyContext) -> HPy {
+        // The type's slots are the extension's trampolines, which pass the
+        // context the extension was loaded with themselves.
         py2h(typeobj::type_from_spec(spec))
     }
 

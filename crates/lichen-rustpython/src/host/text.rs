@@ -17,16 +17,24 @@ use rustpython_wtf8::{CodePoint, Wtf8Buf};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+type Pinned = Mutex<Option<HashMap<usize, (PyObjectRef, Box<[u8]>)>>>;
+
+/// How many independently locked parts the table of copies has: threads
+/// asking for the buffers of different objects rarely wait for each other.
+const SHARDS: usize = 64;
+
 /// The NUL-terminated copies handed out, by object address; each entry
 /// keeps its object alive so that the address is never reused.
-static PINNED: Mutex<Option<HashMap<usize, (PyObjectRef, Box<[u8]>)>>> = Mutex::new(None);
+static PINNED: [Pinned; SHARDS] = [const { Mutex::new(None) }; SHARDS];
 
 /// A NUL-terminated copy of `data`, the contents of `obj`, valid for the
 /// rest of the process.
 pub(crate) fn pinned_copy(obj: &PyObject, data: &[u8]) -> *const c_char {
-    let mut table = PINNED.lock().unwrap_or_else(|p| p.into_inner());
-    let table = table.get_or_insert_with(HashMap::new);
     let key = obj as *const PyObject as usize;
+    // Objects are at least 16-byte aligned: the low bits say nothing.
+    let shard = &PINNED[(key >> 4) % SHARDS];
+    let mut table = shard.lock().unwrap_or_else(|p| p.into_inner());
+    let table = table.get_or_insert_with(HashMap::new);
     let entry = table.entry(key).or_insert_with(|| {
         let mut copy = Vec::with_capacity(data.len() + 1);
         copy.extend_from_slice(data);

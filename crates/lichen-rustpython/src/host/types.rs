@@ -86,11 +86,10 @@ impl TypeHost for RustPython {
         no_trampolines()
     }
 
-    unsafe fn type_from_spec(spec: &TypeSpec) -> HPy {
-        // The core does not pass the caller's context here; implementations
-        // of the type's slots and methods get the universal one.
-        // SAFETY: the spec was checked by the core for a loaded extension.
-        with_vm(|vm| result_handle(unsafe { typeobj::type_from_spec(vm, spec, crate::context::universal()) }))
+    unsafe fn type_from_spec(spec: &TypeSpec, ctx: *mut HPyContext) -> HPy {
+        // SAFETY: the spec was checked by the core for an extension that
+        // called HPyType_FromSpec through `ctx`.
+        with_vm(|vm| result_handle(unsafe { typeobj::type_from_spec(vm, spec, ctx) }))
     }
 
     fn type_generic_new(ty: HPy) -> HPy {
