@@ -25,6 +25,26 @@ assert reports == ["Invalid usage of already closed handle (in ctx_Repr)"], repo
 _debug.set_on_invalid_handle(None)
 reports.clear()
 
+# An exception a context function raised names it in its notes.
+try:
+    rphost.sum_ints(1, "x")
+except TypeError as e:
+    assert e.__notes__ == ["raised in the HPy context function ctx_Long_AsInt64_t (Lichen debug mode)"], e.__notes__
+else:
+    raise AssertionError("sum_ints(1, 'x') did not raise")
+
+# Lichen's switch: without a hook, the misuse raises instead of aborting.
+assert _debug.get_abort_on_misuse() is True
+assert _debug.set_abort_on_misuse(False) is True
+try:
+    rphost.use_after_close("obj")
+except SystemError as e:
+    assert str(e) == "Invalid usage of already closed handle (in ctx_Repr)", e
+else:
+    raise AssertionError("no SystemError with aborting off")
+assert _debug.set_abort_on_misuse(True) is False
+assert _debug.take_last_report() == "Invalid usage of already closed handle (in ctx_Repr)"
+
 with hpy.debug.LeakDetector():
     p = rphost.Point(3, -4)
     q = p + p

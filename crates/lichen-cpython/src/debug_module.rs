@@ -225,15 +225,7 @@ fn take_last_report() -> Option<String> {
 /// Returns whether the report is available on this system.
 #[pyfunction]
 fn set_raw_data_fault_report(enabled: bool) -> bool {
-    #[cfg(target_os = "linux")]
-    {
-        lichen_core::debug::fault::set_enabled(enabled);
-        lichen_core::debug::fault::enabled() == enabled
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        !enabled
-    }
+    lichen_core::debug::set_raw_data_fault_report(enabled)
 }
 
 /// Lichen's addition: with False, the misuse HPy's debug mode reports by

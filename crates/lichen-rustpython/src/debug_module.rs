@@ -176,6 +176,20 @@ pub mod _lichen_debug {
         debug_info().set_handle_stack_trace_limit(view::stack_limit_arg(limit));
     }
 
+    /// Lichen's addition: with False, the misuse HPy's debug mode reports by
+    /// aborting (a kept context, a non-type where a type is required, an
+    /// invalid handle with no hook, ...) raises a SystemError with the same
+    /// report from the context call instead. Returns the previous setting.
+    #[pyfunction]
+    fn set_abort_on_misuse(abort: bool) -> bool {
+        debug_info().set_abort_on_misuse(abort)
+    }
+
+    #[pyfunction]
+    fn get_abort_on_misuse() -> bool {
+        debug_info().aborts_on_misuse()
+    }
+
     /// Lichen's addition: the text of the latest invalid handle or builder
     /// report, or None; reading it forgets it (HPy's hooks get no argument).
     #[pyfunction]
@@ -188,14 +202,6 @@ pub mod _lichen_debug {
     /// the report is available on this system.
     #[pyfunction]
     fn set_raw_data_fault_report(enabled: bool) -> bool {
-        #[cfg(target_os = "linux")]
-        {
-            lichen_core::debug::fault::set_enabled(enabled);
-            lichen_core::debug::fault::enabled() == enabled
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            !enabled
-        }
+        lichen_core::debug::set_raw_data_fault_report(enabled)
     }
 }

@@ -28,3 +28,18 @@ pub use handles::{
 pub use rawdata::RawData;
 pub use stack::Stack;
 pub use trampoline::{call_under, is_debug_context};
+
+/// Turns the report of faults on protected raw data on or off (`_debug`'s
+/// `set_raw_data_fault_report`); whether the setting took: the report
+/// exists on Linux only.
+pub fn set_raw_data_fault_report(enabled: bool) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        fault::set_enabled(enabled);
+        fault::enabled() == enabled
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        !enabled
+    }
+}
