@@ -27,7 +27,7 @@ DEBUG_PYTHONS_CSV = $(subst $(space),$(comma),$(strip $(filter $(DEBUG_PYTHONS),
 all: test
 
 help:
-	@echo "make demo    build examples/ once (universal ABI), run the same .so on CPython $(PYTHONS)"
+	@echo "make demo    build examples/ once (universal ABI), run the same .so on CPython $(PYTHONS) and RustPython"
 	@echo "make test    Rust tests + Lichen's Python tests + HPy 0.9.0's suite + the RustPython host's tests"
 	@echo "make bench   HPy's microbenchmarks on CPython $(MAIN_PYTHON): C API vs HPy runtime vs Lichen; RustPython calls and threads"
 	@echo "make bench-callgrind   the same, in instructions per iteration under valgrind"
@@ -48,7 +48,7 @@ venvs: tools $(STAMPS)
 .venv/hpy-%/.deps-installed:
 	bash scripts/venv.sh $* hpy
 
-demo: venvs .venv/$(MAIN_PYTHON)/.lichen-installed
+demo: venvs tools .venv/$(MAIN_PYTHON)/.lichen-installed
 	bash scripts/demo.sh $(MAIN_PYTHON) $(PYTHONS)
 
 # Runs the five parts even if one fails, then fails if any did.

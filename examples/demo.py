@@ -1,8 +1,10 @@
 """Runs the demo extension on the current interpreter and prints what it did.
 
-``lichen_demo`` is imported through the stub loader that hpy.devel wrote next
-to the .so, so it goes through ``hpy.universal._load_bootstrap`` like any
-universal HPy extension. Exits non-zero if any call gives a wrong result.
+On CPython, ``lichen_demo`` is imported through the stub loader that
+hpy.devel wrote next to the .so, so it goes through
+``hpy.universal._load_bootstrap`` like any universal HPy extension; on
+lichen-rustpython, Lichen's finder loads the .so itself. Exits non-zero if
+any call gives a wrong result.
 """
 import hashlib
 import platform
@@ -41,7 +43,12 @@ CHECKS = [
 
 def main():
     so = lichen_demo.__file__
-    print("CPython %s, hpy.universal = %s" % (platform.python_version(), hpy.universal.__name__))
+    vm = platform.python_implementation()
+    if vm == "RustPython":
+        vm += " " + sys.version.split("RustPython ")[-1].split()[0]
+    else:
+        vm += " " + platform.python_version()
+    print("%s, hpy.universal = %s" % (vm, hpy.universal.__name__))
     print("    %s  sha256 %s" % (so, sha256(so)))
     wrong = 0
     for what, call, want in CHECKS:

@@ -4,7 +4,8 @@
 # Builds examples/lichen_demo.c ONCE, with hpy.devel in universal mode under
 # CPython BUILD_X.Y, into .cache/demo (the .hpy0.so and hpy.devel's stub
 # loader lichen_demo.py), then runs examples/demo.py with that same file on
-# every X.Y given, each through its .venv/X.Y where Lichen serves hpy.universal.
+# every X.Y given, each through its .venv/X.Y where Lichen serves hpy.universal,
+# and on RustPython (lichen-rustpython, built here if needed).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 builder="$1"; shift
@@ -28,8 +29,15 @@ for v in "$@"; do
     fi
     echo
 done
+echo "== building lichen-rustpython (RustPython 0.5 + Lichen; minutes the first time)"
+(cd "$root" && cargo build -q -p lichen-rustpython --ignore-rust-version)
+rustpython="${CARGO_TARGET_DIR:-$root/target}/debug/lichen-rustpython"
+if ! (cd "$root" && PYTHONPATH="$build" "$rustpython" examples/demo.py); then
+    failed+=("RustPython")
+fi
+echo
 if [ "${#failed[@]}" -gt 0 ]; then
     echo "demo FAILED on: ${failed[*]}"
     exit 1
 fi
-echo "demo OK: one universal binary ran on CPython $*"
+echo "demo OK: one universal binary ran on CPython $* and on RustPython"
