@@ -213,8 +213,8 @@ def main():
     build(args.hpy_python, build_dir)
     scripts = sorted(p for p in glob.glob(os.path.join(HERE, "test_*.py")) if args.k in os.path.basename(p))
     # The scripts run from a copy next to the binaries, so that a traceback
-    # names the same file on every host.
-    for s in scripts:
+    # names the same file on every host; check.py holds their helpers.
+    for s in scripts + [os.path.join(HERE, "check.py")]:
         shutil.copy(s, build_dir)
     scripts = [os.path.join(build_dir, os.path.basename(s)) for s in scripts]
     counts_dir = tempfile.mkdtemp(prefix="crosshost-trace-")

@@ -2,14 +2,7 @@
 # leaving Python execution.
 import contextvars
 import cx_calls as m
-
-
-def raises(exc, f, *args):
-    try:
-        f(*args)
-    except exc:
-        return True
-    raise AssertionError(f"{f.__name__}{args!r} did not raise {exc.__name__}")
+from check import raises
 
 
 def show(*args, **kw):

@@ -1,13 +1,6 @@
 # cx_containers: lists, dicts, tuples, builders and trackers.
 import cx_containers as m
-
-
-def raises(exc, f, *args):
-    try:
-        f(*args)
-    except exc:
-        return True
-    raise AssertionError(f"{f.__name__}{args!r} did not raise {exc.__name__}")
+from check import raises
 
 
 class MyList(list):

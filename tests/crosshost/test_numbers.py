@@ -1,14 +1,7 @@
 # cx_numbers: C integer and double conversions, the number protocol.
 import operator
 import cx_numbers as m
-
-
-def raises(exc, f, *args):
-    try:
-        f(*args)
-    except exc:
-        return True
-    raise AssertionError(f"{f.__name__}{args!r} did not raise {exc.__name__}")
+from check import raises
 
 
 class Idx:

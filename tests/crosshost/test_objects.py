@@ -1,17 +1,10 @@
 # cx_objects: attributes, items, identity, conversions, comparison, hashing.
 import cx_objects as m
+from check import raises
 
 # HPy's debug mode (HPY=debug) treats some wrong argument types as a fatal
 # misuse; the universal mode raises TypeError for them, checked elsewhere.
 DEBUG_MODE = __import__("os").environ.get("HPY") == "debug"
-
-
-def raises(exc, f, *args):
-    try:
-        f(*args)
-    except exc:
-        return True
-    raise AssertionError(f"{f.__name__}{args!r} did not raise {exc.__name__}")
 
 
 class Thing:

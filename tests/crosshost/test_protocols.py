@@ -1,14 +1,7 @@
 # cx_protocols: buffers, repetition and item assignment slots, finalizers.
 import gc
 import cx_protocols as m
-
-
-def raises(exc, f, *args, **kw):
-    try:
-        f(*args, **kw)
-    except exc:
-        return True
-    raise AssertionError(f"{f.__name__}{args!r} did not raise {exc.__name__}")
+from check import raises
 
 
 b = m.Buf(1)

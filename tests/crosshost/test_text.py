@@ -1,18 +1,11 @@
 # cx_text: bytes and str through the context.
 import sys
 import cx_text as m
+from check import raises
 
 # HPy's debug mode (HPY=debug) treats some wrong argument types as a fatal
 # misuse; the universal mode raises TypeError for them, checked elsewhere.
 DEBUG_MODE = __import__("os").environ.get("HPY") == "debug"
-
-
-def raises(exc, f, *args):
-    try:
-        f(*args)
-    except exc:
-        return True
-    raise AssertionError(f"{f.__name__}{args!r} did not raise {exc.__name__}")
 
 
 for b in (b"", b"abc", b"a\0b\xff", bytes(range(256))):

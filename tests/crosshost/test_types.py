@@ -3,14 +3,7 @@
 import gc
 import warnings
 import cx_types as m
-
-
-def raises(exc, f, *args):
-    try:
-        f(*args)
-    except exc:
-        return True
-    raise AssertionError(f"{f.__name__}{args!r} did not raise {exc.__name__}")
+from check import raises
 
 
 P = m.Point
