@@ -452,6 +452,17 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
             .map_err(|_| vm.new_type_error("metaclass must be a type"))?,
         None => vm.ctx.types.type_type.to_owned(),
     };
+    // As CPython's PyType_FromMetaclass: the type is made as `type` makes
+    // types, which a metaclass's own `__new__` would bypass (and a class that
+    // is no metaclass at all has one: object's).
+    let new_of = |t: &PyType| t.get_attr(rustpython_vm::identifier!(vm, __new__));
+    let custom = match (new_of(&metaclass), new_of(vm.ctx.types.type_type)) {
+        (Some(m), Some(t)) => !m.is(&t),
+        _ => true,
+    };
+    if custom {
+        return Err(vm.new_type_error("Metaclasses with custom tp_new are not supported."));
+    }
     let mut slots = PyTypeSlots::heap_default();
     if spec.flags & (1 << 10) != 0 {
         slots.flags |= PyTypeFlags::BASETYPE;
