@@ -22,7 +22,7 @@ PYTHONS_CSV = $(subst $(space),$(comma),$(strip $(PYTHONS)))
 DEBUG_PYTHONS ?= 3.11 3.12 3.13
 DEBUG_PYTHONS_CSV = $(subst $(space),$(comma),$(strip $(filter $(DEBUG_PYTHONS),$(PYTHONS))))
 
-.PHONY: test-crosshost tools-main test-rustpython bench-rustpython all demo test test-rust test-python test-hpy bench bench-callgrind venvs tools clean-venvs help
+.PHONY: test-crosshost test-rustpython-hpy tools-main test-rustpython bench-rustpython all demo test test-rust test-python test-hpy bench bench-callgrind venvs tools clean-venvs help
 
 all: test
 
@@ -108,6 +108,15 @@ test-rustpython: tools .venv/hpy-$(MAIN_PYTHON)/.deps-installed
 	@echo "== RustPython tests (lichen-rustpython)"
 	cargo test --quiet -p lichen-rustpython --ignore-rust-version
 	bash tests/rustpython/run.sh $(MAIN_PYTHON)
+
+# HPy 0.9.0's own suite on lichen-rustpython (issue 4), universal, debug
+# and trace mode: tests/rustpython/hpy_suite.py installs pytest 7.4.4,
+# setuptools and hpy.devel into .cache/rp-hpy-suite, runs `lichen-rustpython
+# -m pytest` on the sdist's test/ and fails only on failures that
+# tests/rustpython/hpy-suite-known-failures.txt does not list.
+test-rustpython-hpy: tools-main .venv/hpy-$(MAIN_PYTHON)/.deps-installed
+	@echo "== HPy's suite on RustPython (lichen-rustpython -m pytest)"
+	.venv/hpy-$(MAIN_PYTHON)/bin/python tests/rustpython/hpy_suite.py
 
 # The cross-host corpus (issue 4): tests/crosshost's extensions built once
 # (universal ABI, .venv/hpy-X.Y's hpy.devel), each script run on CPython

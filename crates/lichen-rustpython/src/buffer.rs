@@ -57,7 +57,11 @@ pub struct Export {
     view: View,
     /// The bytes from `buf` that the descriptor's offsets address.
     span: usize,
-    exporter: PyObjectRef,
+    /// The exporter, when the view's `obj` handle does not already keep it
+    /// alive (the usual `buf->obj = HPy_Dup(ctx, self)`): holding a second
+    /// reference would show in `sys.getrefcount`, which CPython's
+    /// `PyBuffer` does not add to.
+    exporter: Option<PyObjectRef>,
     slots: BufferSlots,
     users: AtomicUsize,
 }
@@ -119,7 +123,7 @@ unsafe fn release_view(e: &Export) {
         // filled.
         unsafe {
             e.slots.ctx.call(HPyFunc_Signature::RELEASEBUFFERPROC, release, |c, f: ReleaseBufferFn| {
-                f(c, lend(&e.exporter), view)
+                f(c, exporter_of(e), view)
             })
         };
         // Nothing can catch an error of a release: like CPython, drop it.
@@ -132,6 +136,20 @@ unsafe fn release_view(e: &Export) {
         // SAFETY: the view owned this handle.
         drop(unsafe { take_handle(obj) });
     }
+}
+
+/// The exporter, lent: kept alive by the export or by the view's `obj`
+/// handle, which is closed only after `releasebuffer` ran.
+fn exporter_of(e: &Export) -> HPy {
+    match &e.exporter {
+        Some(obj) => lend(obj),
+        None => e.view.0.obj,
+    }
+}
+
+/// `Some(obj)` unless the view's `obj` handle is `obj` itself.
+fn keep_exporter(obj: &PyObject, view: &HPy_buffer) -> Option<PyObjectRef> {
+    (view.obj._i != lend(obj)._i).then(|| obj.to_owned())
 }
 
 fn lend(obj: &PyObject) -> HPy {
@@ -169,14 +187,16 @@ pub fn as_buffer(obj: &PyObject, vm: &VirtualMachine) -> PyResult<PyBuffer> {
             return Err(e);
         }
     };
-    let export = Export { view: View(view), span, exporter: obj.to_owned(), slots, users: AtomicUsize::new(0) };
+    let exporter = keep_exporter(obj, &view);
+    let export = Export { view: View(view), span, exporter, slots, users: AtomicUsize::new(0) };
     Export::make_static_type();
     Ok(PyBuffer::new(export.into_pyobject(vm), desc, &METHODS))
 }
 
 /// Gives back a view that was filled but cannot be used.
 fn release_failed(slots: &BufferSlots, obj: &PyObject, view: HPy_buffer) {
-    let export = Export { view: View(view), span: 0, exporter: obj.to_owned(), slots: *slots, users: AtomicUsize::new(0) };
+    let exporter = keep_exporter(obj, &view);
+    let export = Export { view: View(view), span: 0, exporter, slots: *slots, users: AtomicUsize::new(0) };
     // SAFETY: the view was never handed out; this is its only release.
     unsafe { release_view(&export) };
 }

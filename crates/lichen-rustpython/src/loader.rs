@@ -35,14 +35,21 @@ class LichenFinder:
                 candidate = os.path.join(entry or '.', short + suffix)
                 if os.path.isfile(candidate):
                     origin = os.path.abspath(candidate)
-                    spec = ModuleSpec(fullname, LichenLoader(origin), origin=origin)
+                    spec = ModuleSpec(fullname, LichenLoader(fullname, origin), origin=origin)
                     spec.has_location = True
                     return spec
         return None
 
 class LichenLoader:
-    def __init__(self, path):
+    # `name` and `path` as on importlib's file loaders (CPython's
+    # ExtensionFileLoader), which code and HPy's tests read from
+    # `module.__loader__`.
+    def __init__(self, name, path):
+        self.name = name
         self.path = path
+
+    def get_filename(self, fullname=None):
+        return self.path
 
     def create_module(self, spec):
         return _lichen.load(spec.name, self.path, spec)
@@ -50,8 +57,22 @@ class LichenLoader:
     def exec_module(self, module):
         pass
 
+def _file_loaders_with_lichen(original):
+    # importlib.util.spec_from_file_location picks a file's loader by its
+    # suffix from this list. CPython's lists ExtensionFileLoader for `.so`,
+    # so a spec for `name.hpy0.so` (what HPy's test support passes to
+    # hpy.universal.load) has a loader; RustPython has no extension
+    # suffixes at all and would give no spec.
+    def _get_supported_file_loaders():
+        return [(LichenLoader, list(LichenFinder.suffixes))] + original()
+    _get_supported_file_loaders._lichen_original = original
+    return _get_supported_file_loaders
+
 def install():
     from importlib.machinery import PathFinder
+    import importlib._bootstrap_external as external
+    if not hasattr(external._get_supported_file_loaders, '_lichen_original'):
+        external._get_supported_file_loaders = _file_loaders_with_lichen(external._get_supported_file_loaders)
     if any(f is LichenFinder for f in _sys.meta_path):
         return
     try:

@@ -452,6 +452,17 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
             .map_err(|_| vm.new_type_error("metaclass must be a type"))?,
         None => vm.ctx.types.type_type.to_owned(),
     };
+    // As CPython's PyType_FromMetaclass: the type is made as `type` makes
+    // types, which a metaclass's own `__new__` would bypass (and a class that
+    // is no metaclass at all has one: object's).
+    let new_of = |t: &PyType| t.get_attr(rustpython_vm::identifier!(vm, __new__));
+    let custom = match (new_of(&metaclass), new_of(vm.ctx.types.type_type)) {
+        (Some(m), Some(t)) => !m.is(&t),
+        _ => true,
+    };
+    if custom {
+        return Err(vm.new_type_error("Metaclasses with custom tp_new are not supported."));
+    }
     let mut slots = PyTypeSlots::heap_default();
     if spec.flags & (1 << 10) != 0 {
         slots.flags |= PyTypeFlags::BASETYPE;
@@ -794,7 +805,9 @@ fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
                 exact(vm, "__hash__", &args, 0)?;
                 // SAFETY: the receiver and arguments outlive the call.
                 let h = unsafe { ctx.call(HPyFunc_Signature::HASHFUNC, imp, |c, f: HashFn| f(c, lend(me))) };
-                check_value(vm, h == -1, "__hash__").map(|()| vm.ctx.new_int(h).into())
+                // -1 is an error only with an exception set: CPython's
+                // `__hash__` wrapper returns a -1 hash that comes without one.
+                check_value(vm, false, "__hash__").map(|()| vm.ctx.new_int(h).into())
             }))
         }
         HPySlot_Slot::tp_richcompare => {

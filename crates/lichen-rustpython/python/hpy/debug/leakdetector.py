@@ -1,4 +1,4 @@
-"""Leak detection for HPy extensions loaded in debug mode (`HPY=debug`),
+"""`hpy.debug.leakdetector`: leak detection for HPy extensions loaded in debug mode (`HPY=debug`),
 written for Lichen on RustPython over `hpy.universal._debug`, with the
 interface of HPy's `hpy.debug`: a `LeakDetector` notes the debug context's
 handle generation when it starts and, when it stops, raises `HPyLeakError`
@@ -54,11 +54,3 @@ class LeakDetector:
             # The block's own exception tells more than a leak report.
             self.generation = None
 
-
-def set_handle_stack_trace_limit(limit):
-    """Record this many frames of where each handle is opened (None: off)."""
-    _debug.set_handle_stack_trace_limit(limit)
-
-
-def disable_handle_stack_traces():
-    _debug.set_handle_stack_trace_limit(None)
