@@ -51,7 +51,7 @@ venvs: tools $(STAMPS)
 demo: venvs tools .venv/$(MAIN_PYTHON)/.lichen-installed
 	bash scripts/demo.sh $(MAIN_PYTHON) $(PYTHONS)
 
-# Runs the five parts even if one fails, then fails if any did.
+# Runs the six parts even if one fails, then fails if any did.
 test: venvs
 	@status=0; start=$$(date +%s); \
 	$(MAKE) --no-print-directory test-rust || status=1; \
@@ -59,6 +59,7 @@ test: venvs
 	$(MAKE) --no-print-directory test-hpy || status=1; \
 	$(MAKE) --no-print-directory test-rustpython || status=1; \
 	$(MAKE) --no-print-directory test-crosshost || status=1; \
+	$(MAKE) --no-print-directory test-rustpython-hpy RP_HPY_MODES=universal || status=1; \
 	echo "== make test: $$(( $$(date +%s) - start ))s, $$( [ $$status = 0 ] && echo OK || echo FAILED)"; \
 	exit $$status
 
@@ -114,9 +115,11 @@ test-rustpython: tools .venv/hpy-$(MAIN_PYTHON)/.deps-installed
 # setuptools and hpy.devel into .cache/rp-hpy-suite, runs `lichen-rustpython
 # -m pytest` on the sdist's test/ and fails only on failures that
 # tests/rustpython/hpy-suite-known-failures.txt does not list.
+# `make test` runs the universal mode only (about 10 of the 20 minutes).
+RP_HPY_MODES ?= universal,debug,trace
 test-rustpython-hpy: tools-main .venv/hpy-$(MAIN_PYTHON)/.deps-installed
-	@echo "== HPy's suite on RustPython (lichen-rustpython -m pytest)"
-	.venv/hpy-$(MAIN_PYTHON)/bin/python tests/rustpython/hpy_suite.py
+	@echo "== HPy's suite on RustPython (lichen-rustpython -m pytest), modes $(RP_HPY_MODES)"
+	.venv/hpy-$(MAIN_PYTHON)/bin/python tests/rustpython/hpy_suite.py --modes $(RP_HPY_MODES)
 
 # The cross-host corpus (issue 4): tests/crosshost's extensions built once
 # (universal ABI, .venv/hpy-X.Y's hpy.devel), each script run on CPython
