@@ -171,12 +171,11 @@ fn wrong_context(info: &DebugInfo, func: &str) {
     if info.aborts_on_misuse() {
         report_wrong_context(func);
     }
-    let report = format!(
+    // With aborting off, `fatal` notes the report and raises it.
+    info.fatal(&format!(
         "Wrong HPy Context: ctx_{func} was called with a context kept from an earlier call \
          (a context is valid only during the call it was passed to)"
-    );
-    info.note_report(&report);
-    info.set_error_once(&report);
+    ));
 }
 
 /// HPy's report for a context used outside the call it was given for.
