@@ -91,11 +91,13 @@ apt_setup() {
 
 papt() { APT_CONFIG="$aptdir/etc/apt.conf" "$@"; }
 
-# Once per suite and run: several names from one suite share the lists.
-updated=" "
+# Lists fetched within the hour are used as they are: ensure-tools.sh
+# asks for one root at a time, and sid's lists take seconds to fetch.
 apt_update() {
-    case "$updated" in *" $suite "*) return ;; esac
-    updated="$updated$suite "
+    if [ -n "$(find "$aptdir/state/lists" -maxdepth 1 -name '*InRelease' -mmin -60 2>/dev/null)" ]; then
+        say "apt lists of $suite fetched less than an hour ago: not updating"
+        return
+    fi
     say "apt-get update ($suite, private lists in $aptdir)"
     papt apt-get -q update >"$aptdir/update.log" 2>&1 \
         || { cat "$aptdir/update.log" >&2; die "apt-get update for $suite failed"; }
@@ -238,11 +240,15 @@ fix_pypy() {
 
 # --- main -----------------------------------------------------------------------
 
-stamp_ok() { [ -f "$1/$stamp_name" ] && [ "$(head -1 "$1/$stamp_name")" = "recipe=$recipe" ]; }
+# The stamp's first line names the recipe and the root's own path: the
+# patched loader path, rpaths and sysconfig data are absolute, so a moved
+# cache folder is rebuilt.
+stamp_line() { echo "recipe=$recipe $1"; }
+stamp_ok() { [ -f "$1/$stamp_name" ] && [ "$(head -1 "$1/$stamp_name")" = "$(stamp_line "$1")" ]; }
 
 need_tools() {
     local t
-    for t in apt-get dpkg-deb patchelf readelf; do
+    for t in apt-get dpkg-deb patchelf readelf flock; do
         command -v "$t" >/dev/null || die "$t is missing (scripts/ensure-tools.sh installs patchelf)"
     done
 }
@@ -252,6 +258,13 @@ build() {
     root="$cache/roots/$name"; aptdir="$cache/apt/$suite"
     if stamp_ok "$root" && [ -x "$root/$bin" ]; then echo "$root/$bin"; return; fi
     need_tools
+    # One build at a time (make -j may ask for two roots at once; they share
+    # the apt lists, which apt does not lock here); the one that waited finds
+    # the root done.
+    mkdir -p "$cache/roots"
+    exec 9>"$cache/roots/.lock"
+    flock 9
+    if stamp_ok "$root" && [ -x "$root/$bin" ]; then flock -u 9; echo "$root/$bin"; return; fi
     local t0=$SECONDS closure ver
     say "building $root"
     apt_setup "$aptdir" "$suite"
@@ -274,10 +287,11 @@ build() {
     "fix_$kind"
     "$root/$bin" -c 'import sys; print(sys.version.replace(chr(10), " "))' >&2 \
         || die "$root/$bin does not start"
-    { echo "recipe=$recipe"; echo "$closure"; } > "$root/$stamp_name"
+    { stamp_line "$root"; echo "$closure"; } > "$root/$stamp_name"
+    flock -u 9
     say "done in $((SECONDS - t0)) s: $(du -sh "$root" | cut -f1)"
     echo "$root/$bin"
 }
 
-[ $# -gt 0 ] || { sed -n '2,16s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+[ $# -gt 0 ] || { sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 for n in "$@"; do build "$n"; done
