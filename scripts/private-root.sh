@@ -18,7 +18,6 @@
 set -euo pipefail
 
 cache="${LICHEN_CACHE:-$HOME/.cache/lichen}"
-here="$(cd "$(dirname "$0")" && pwd)"
 # Bump when the steps below change, so that existing roots are rebuilt.
 recipe=2
 stamp_name=.lichen-root
@@ -192,6 +191,8 @@ patch_elves() {
                  -type f \( -perm -u+x -o -name '*.so*' \) -print0)
     while IFS= read -r -d '' f; do
         is_elf "$f" && { patch_lib "$f"; n=$((n + 1)); }
+    # The interpreter's own library (libpython3.X.so, libpypy3.11-c.so, which
+    # the small pypy3 binary loads) sits among the plain libraries.
     done < <(find "$root/usr/lib/x86_64-linux-gnu" -maxdepth 1 -type f \
                  \( -name 'libpython*' -o -name 'libpypy*' \) -print0)
     say "patchelf: rpath of $n shared objects"
@@ -214,8 +215,8 @@ root_paths() {
 fix_cpython() {
     local v="${name#cpython}"
     # Debian's pyconfig.h is a wrapper that includes
-    # <x86_64-linux-gnu/python3.X/pyconfig.h>, found on the host only under
-    # /usr/include; put the real file in its place.
+    # <x86_64-linux-gnu/python3.X/pyconfig.h>, which gcc would look for in
+    # the host's /usr/include (no 3.X there); put the real file in its place.
     if [ -f "$root/usr/include/x86_64-linux-gnu/python$v/pyconfig.h" ]; then
         cp "$root/usr/include/x86_64-linux-gnu/python$v/pyconfig.h" "$root/usr/include/python$v/pyconfig.h"
         say "pyconfig.h: replaced Debian's multiarch wrapper by the real file"
@@ -249,6 +250,8 @@ stamp_ok() { [ -f "$1/$stamp_name" ] && [ "$(head -1 "$1/$stamp_name")" = "$(sta
 
 need_tools() {
     local t
+    # The loader and library folder names below are amd64's.
+    [ "$(dpkg --print-architecture)" = amd64 ] || die "only amd64 is supported"
     for t in apt-get dpkg-deb patchelf readelf flock; do
         command -v "$t" >/dev/null || die "$t is missing (scripts/ensure-tools.sh installs patchelf)"
     done
