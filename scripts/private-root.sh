@@ -80,6 +80,7 @@ apt_setup() {
         echo "Dir::State \"$d/state\";"
         echo "Dir::State::status \"$d/state/status\";"
         echo "Dir::Cache \"$d/cache\";"
+        echo "Dir::Cache::pkgcache \"\"; Dir::Cache::srcpkgcache \"\";  // built in memory: 2 s, not 180 MB"
         echo "Debug::NoLocking \"true\";"
         echo "APT::Sandbox::User \"$(id -un)\";"
         echo "APT::Install-Recommends \"false\";"
