@@ -108,3 +108,69 @@ impl HPySlot_Slot {
         Some(s)
     }
 }
+
+impl HPySlot_Slot {
+    /// The Python special methods a slot stands for, on a VM that gives
+    /// types their slots as methods. For the binary number slots and
+    /// `sq_repeat` the second is the reflected form (the operands swapped);
+    /// for `sq_ass_item`/`mp_ass_subscript`, set then delete (a NULL value);
+    /// for `tp_richcompare`, the six comparisons in `HPy_RichCmpOp` order.
+    /// Empty for slots that are no method (`tp_traverse`, `tp_destroy`,
+    /// buffers, module slots).
+    pub fn special_methods(self) -> &'static [&'static str] {
+        match self {
+            Self::nb_add => &["__add__", "__radd__"],
+            Self::nb_subtract => &["__sub__", "__rsub__"],
+            Self::nb_multiply => &["__mul__", "__rmul__"],
+            Self::nb_matrix_multiply => &["__matmul__", "__rmatmul__"],
+            Self::nb_floor_divide => &["__floordiv__", "__rfloordiv__"],
+            Self::nb_true_divide => &["__truediv__", "__rtruediv__"],
+            Self::nb_remainder => &["__mod__", "__rmod__"],
+            Self::nb_divmod => &["__divmod__", "__rdivmod__"],
+            Self::nb_lshift => &["__lshift__", "__rlshift__"],
+            Self::nb_rshift => &["__rshift__", "__rrshift__"],
+            Self::nb_and => &["__and__", "__rand__"],
+            Self::nb_xor => &["__xor__", "__rxor__"],
+            Self::nb_or => &["__or__", "__ror__"],
+            Self::nb_power => &["__pow__", "__rpow__"],
+            Self::nb_inplace_add => &["__iadd__"],
+            Self::nb_inplace_subtract => &["__isub__"],
+            Self::nb_inplace_multiply => &["__imul__"],
+            Self::nb_inplace_matrix_multiply => &["__imatmul__"],
+            Self::nb_inplace_floor_divide => &["__ifloordiv__"],
+            Self::nb_inplace_true_divide => &["__itruediv__"],
+            Self::nb_inplace_remainder => &["__imod__"],
+            Self::nb_inplace_lshift => &["__ilshift__"],
+            Self::nb_inplace_rshift => &["__irshift__"],
+            Self::nb_inplace_and => &["__iand__"],
+            Self::nb_inplace_xor => &["__ixor__"],
+            Self::nb_inplace_or => &["__ior__"],
+            Self::nb_inplace_power => &["__ipow__"],
+            Self::nb_negative => &["__neg__"],
+            Self::nb_positive => &["__pos__"],
+            Self::nb_absolute => &["__abs__"],
+            Self::nb_invert => &["__invert__"],
+            Self::nb_int => &["__int__"],
+            Self::nb_float => &["__float__"],
+            Self::nb_index => &["__index__"],
+            Self::nb_bool => &["__bool__"],
+            Self::sq_concat => &["__add__"],
+            Self::sq_inplace_concat => &["__iadd__"],
+            Self::sq_repeat => &["__mul__", "__rmul__"],
+            Self::sq_inplace_repeat => &["__imul__"],
+            Self::sq_item | Self::mp_subscript => &["__getitem__"],
+            Self::sq_ass_item | Self::mp_ass_subscript => &["__setitem__", "__delitem__"],
+            Self::sq_length | Self::mp_length => &["__len__"],
+            Self::sq_contains => &["__contains__"],
+            Self::tp_repr => &["__repr__"],
+            Self::tp_str => &["__str__"],
+            Self::tp_hash => &["__hash__"],
+            Self::tp_call => &["__call__"],
+            Self::tp_init => &["__init__"],
+            Self::tp_new => &["__new__"],
+            Self::tp_finalize => &["__del__"],
+            Self::tp_richcompare => &["__lt__", "__le__", "__eq__", "__ne__", "__gt__", "__ge__"],
+            _ => &[],
+        }
+    }
+}

@@ -5,6 +5,9 @@ use core::ffi::{c_int, CStr};
 use lichen_abi::HPyContext;
 
 macro_rules! member_value {
+    ($host:ty, fn CallRealFunctionFromTrampoline) => {
+        <$host as Host>::CALL_REAL_FUNCTION
+    };
     ($host:ty, handle $name:ident) => {
         <$host as Host>::handle_constant(stringify!($name))
     };

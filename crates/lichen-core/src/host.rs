@@ -35,4 +35,15 @@ pub trait Host:
     /// declaration (`None`, `TypeError`, `ListType`, `Builtins`, ...).
     /// Called only while a context is built.
     fn handle_constant(name: &str) -> HPy;
+
+    /// The context's `CallRealFunctionFromTrampoline`:
+    /// [`crate::api::CallRealFunctionFromTrampoline`] for a host that runs
+    /// CPython's trampolines (and implements [`TrampolineHost`]); by default
+    /// [`crate::api::NoTrampolines`], for hosts that call implementations
+    /// directly.
+    const CALL_REAL_FUNCTION: CallRealFunction = crate::api::NoTrampolines::<Self>;
 }
+
+/// The C type of `ctx_CallRealFunctionFromTrampoline`.
+pub type CallRealFunction =
+    unsafe extern "C" fn(*mut lichen_abi::HPyContext, lichen_abi::HPyFunc_Signature, lichen_abi::HPyCFunction, *mut core::ffi::c_void);

@@ -87,12 +87,12 @@ macro_rules! arg_ty {
 }
 
 macro_rules! arg_in {
-    ($H:ident, obj, $e:expr) => { <$H as TypeHost>::trampoline_arg($e) };
+    ($H:ident, obj, $e:expr) => { <$H as TrampolineHost>::trampoline_arg($e) };
     ($H:ident, [$t:ty], $e:expr) => { $e };
 }
 
 macro_rules! arg_done {
-    ($H:ident, obj, $h:expr) => { <$H as TypeHost>::trampoline_arg_done($h) };
+    ($H:ident, obj, $h:expr) => { <$H as TrampolineHost>::trampoline_arg_done($h) };
     ($H:ident, [$t:ty], $h:expr) => { let _ = $h; };
 }
 
@@ -104,7 +104,7 @@ macro_rules! res_ty {
 }
 
 macro_rules! res_out {
-    ($H:ident, $a:ident, obj, $r:expr) => { $a.result = <$H as TypeHost>::trampoline_result($r) };
+    ($H:ident, $a:ident, obj, $r:expr) => { $a.result = <$H as TrampolineHost>::trampoline_result($r) };
     ($H:ident, $a:ident, [$t:ty], $r:expr) => { $a.result = $r };
     ($H:ident, $a:ident, none, $r:expr) => { $r };
 }
@@ -131,13 +131,13 @@ macro_rules! simple_signatures {
 
 /// Handles for `objs`: the array itself when the host's handles are its
 /// objects, else converted ones, in a stack buffer when they are few.
-enum ArgHandles<'a, H: Host> {
+enum ArgHandles<'a, H: TrampolineHost> {
     InPlace(&'a [HPy]),
     Small([HPy; 8], usize, core::marker::PhantomData<H>),
     Large(Vec<HPy>),
 }
 
-impl<'a, H: Host> ArgHandles<'a, H> {
+impl<'a, H: TrampolineHost> ArgHandles<'a, H> {
     unsafe fn new(objs: &'a [Obj]) -> Self {
         if let Some(handles) = H::trampoline_args_in_place(objs) {
             return ArgHandles::InPlace(handles);
@@ -166,7 +166,7 @@ impl<'a, H: Host> ArgHandles<'a, H> {
     }
 }
 
-impl<H: Host> Drop for ArgHandles<'_, H> {
+impl<H: TrampolineHost> Drop for ArgHandles<'_, H> {
     fn drop(&mut self) {
         if let ArgHandles::InPlace(_) = self {
             return;
@@ -194,7 +194,7 @@ type GetBufferFn = unsafe extern "C" fn(*mut HPyContext, HPy, *mut HPy_buffer, c
 type ReleaseBufferFn = unsafe extern "C" fn(*mut HPyContext, HPy, *mut HPy_buffer);
 type DestroyFn = unsafe extern "C" fn(*mut c_void);
 
-unsafe fn call_varargs<H: Host>(ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::VARARGS) {
+unsafe fn call_varargs<H: TrampolineHost>(ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::VARARGS) {
     // SAFETY (all the `transmute`s of `func` below): the trampoline's
     // signature says which HPy function type the implementation has.
     let f: VarargsFn = transmute(func);
@@ -205,7 +205,7 @@ unsafe fn call_varargs<H: Host>(ctx: *mut HPyContext, func: HPyCFunction, a: &mu
     H::trampoline_arg_done(self_);
 }
 
-unsafe fn call_keywords<H: Host>(ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::KEYWORDS) {
+unsafe fn call_keywords<H: TrampolineHost>(ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::KEYWORDS) {
     let f: KeywordsFn = transmute(func);
     let nargs = H::vectorcall_nargs(a.nargsf);
     let nkw = H::kwnames_len(a.kwnames);
@@ -218,7 +218,7 @@ unsafe fn call_keywords<H: Host>(ctx: *mut HPyContext, func: HPyCFunction, a: &m
 }
 
 /// Runs `call` with the handles of a `(self, args tuple, kw dict)` triple.
-unsafe fn with_tuple_args<H: Host, R>(
+unsafe fn with_tuple_args<H: TrampolineHost, R>(
     self_: Obj,
     args: Obj,
     kw: Obj,
@@ -234,7 +234,7 @@ unsafe fn with_tuple_args<H: Host, R>(
     r
 }
 
-unsafe fn call_getbuffer<H: Host>(ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::GETBUFFERPROC) {
+unsafe fn call_getbuffer<H: TrampolineHost>(ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::GETBUFFERPROC) {
     let f: GetBufferFn = transmute(func);
     let mut hbuf: HPy_buffer = core::mem::zeroed();
     let self_ = H::trampoline_arg(a.self_);
@@ -248,7 +248,7 @@ unsafe fn call_getbuffer<H: Host>(ctx: *mut HPyContext, func: HPyCFunction, a: &
     H::close(hbuf.obj);
 }
 
-unsafe fn call_releasebuffer<H: Host>(ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::RELEASEBUFFERPROC) {
+unsafe fn call_releasebuffer<H: TrampolineHost>(ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::RELEASEBUFFERPROC) {
     let f: ReleaseBufferFn = transmute(func);
     let mut hbuf = H::buffer_import(a.view);
     let self_ = H::trampoline_arg(a.self_);
@@ -257,7 +257,7 @@ unsafe fn call_releasebuffer<H: Host>(ctx: *mut HPyContext, func: HPyCFunction, 
     H::close(hbuf.obj);
 }
 
-unsafe fn call_capsule_destructor<H: Host>(func: HPyCFunction, capsule: *mut c_void) {
+unsafe fn call_capsule_destructor<H: TrampolineHost>(func: HPyCFunction, capsule: *mut c_void) {
     let f: HPyFunc_Capsule_Destructor = transmute(func);
     let parts = H::capsule_parts(capsule.cast());
     if let Some(f) = f {
@@ -265,7 +265,7 @@ unsafe fn call_capsule_destructor<H: Host>(func: HPyCFunction, capsule: *mut c_v
     }
 }
 
-unsafe fn call_special<H: Host>(ctx: *mut HPyContext, sig: HPyFunc_Signature, func: HPyCFunction, args: *mut c_void) {
+unsafe fn call_special<H: TrampolineHost>(ctx: *mut HPyContext, sig: HPyFunc_Signature, func: HPyCFunction, args: *mut c_void) {
     // SAFETY (the block casts): the trampoline of `sig` passes that
     // signature's argument block, as HPy's headers define it.
     match sig {
@@ -321,7 +321,7 @@ unsafe fn call_special<H: Host>(ctx: *mut HPyContext, sig: HPyFunc_Signature, fu
     }
 }
 
-pub unsafe extern "C" fn CallRealFunctionFromTrampoline<H: Host>(ctx: *mut HPyContext, sig: HPyFunc_Signature, func: HPyCFunction, args: *mut c_void) {
+pub unsafe extern "C" fn CallRealFunctionFromTrampoline<H: TrampolineHost>(ctx: *mut HPyContext, sig: HPyFunc_Signature, func: HPyCFunction, args: *mut c_void) {
     simple_signatures! { H, ctx, sig, func, args, call_special::<H>(ctx, sig, func, args);
         NOARGS(self_: obj) -> obj;
         O(self_: obj, arg: obj) -> obj;
@@ -352,4 +352,20 @@ pub unsafe extern "C" fn CallRealFunctionFromTrampoline<H: Host>(ctx: *mut HPyCo
         OBJOBJPROC(arg0: obj, arg1: obj) -> [c_int];
         DESTRUCTOR(arg0: obj) -> none;
     }
+}
+
+/// `CallRealFunctionFromTrampoline` for a host that calls implementations
+/// directly and runs no CPython trampoline (the default of
+/// [`Host::CALL_REAL_FUNCTION`]). Only a CPython-ABI trampoline compiled into
+/// an extension calls this member, and only CPython calls trampolines: being
+/// here means foreign code passed `cpy_PyObject` blocks that are not this
+/// VM's objects, so nothing sound can be done with them and the process
+/// stops through HPy's fatal-error path, saying why.
+pub unsafe extern "C" fn NoTrampolines<H: Host>(_ctx: *mut HPyContext, _sig: HPyFunc_Signature, _func: HPyCFunction, _args: *mut c_void) {
+    let msg = format!(
+        "HPy CallRealFunctionFromTrampoline: the {} host calls HPy implementations \
+         directly; a CPython trampoline cannot run on it\0",
+        H::NAME
+    );
+    H::fatal_error(msg.as_ptr().cast())
 }

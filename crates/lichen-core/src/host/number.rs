@@ -38,6 +38,11 @@ pub enum BinaryOp {
     InPlaceOr,
 }
 
+impl BinaryOp {
+    /// Every value, in declaration order (`value as i32` is its index).
+    pub const ALL: [BinaryOp; 25] = [BinaryOp::Add, BinaryOp::Subtract, BinaryOp::Multiply, BinaryOp::MatrixMultiply, BinaryOp::FloorDivide, BinaryOp::TrueDivide, BinaryOp::Remainder, BinaryOp::Divmod, BinaryOp::Lshift, BinaryOp::Rshift, BinaryOp::And, BinaryOp::Xor, BinaryOp::Or, BinaryOp::InPlaceAdd, BinaryOp::InPlaceSubtract, BinaryOp::InPlaceMultiply, BinaryOp::InPlaceMatrixMultiply, BinaryOp::InPlaceFloorDivide, BinaryOp::InPlaceTrueDivide, BinaryOp::InPlaceRemainder, BinaryOp::InPlaceLshift, BinaryOp::InPlaceRshift, BinaryOp::InPlaceAnd, BinaryOp::InPlaceXor, BinaryOp::InPlaceOr];
+}
+
 /// The unary operators and conversions of the number protocol.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UnaryOp {
@@ -48,6 +53,11 @@ pub enum UnaryOp {
     Index,
     Long,
     Float,
+}
+
+impl UnaryOp {
+    /// Every value, in declaration order (`value as i32` is its index).
+    pub const ALL: [UnaryOp; 7] = [UnaryOp::Negative, UnaryOp::Positive, UnaryOp::Absolute, UnaryOp::Invert, UnaryOp::Index, UnaryOp::Long, UnaryOp::Float];
 }
 
 /// VM operations for the number area of the ABI.

@@ -16,6 +16,11 @@ pub enum Conversion {
     Bytes,
 }
 
+impl Conversion {
+    /// Every value, in declaration order (`value as i32` is its index).
+    pub const ALL: [Conversion; 4] = [Conversion::Repr, Conversion::Str, Conversion::Ascii, Conversion::Bytes];
+}
+
 /// Kinds of object the core tests for before it hands an object on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ObjectKind {

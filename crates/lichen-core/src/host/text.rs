@@ -17,6 +17,11 @@ pub enum Codec {
     FsDefault,
 }
 
+impl Codec {
+    /// Every value, in declaration order (`value as i32` is its index).
+    pub const ALL: [Codec; 4] = [Codec::Ascii, Codec::Latin1, Codec::Utf8, Codec::FsDefault];
+}
+
 /// VM operations for the text area of the ABI.
 pub trait TextHost {
     /// Whether `h` is a bytes object (or of a subtype); never fails.

@@ -1,10 +1,13 @@
 //! Host operations behind the types context functions, and the conversions
-//! that `CallRealFunctionFromTrampoline` needs.
+//! that `CallRealFunctionFromTrampoline` needs on hosts that run CPython's
+//! trampolines ([`TrampolineHost`]).
 //!
 //! Trampolines are compiled into the extension against the CPython ABI, so
 //! their argument blocks carry `cpy_PyObject *`. Which handle stands for such
 //! an object, and how a returned handle becomes one again, is the host's
 //! business; the core only decides which conversions a signature needs.
+//! Hosts that call implementations directly (see [`crate::call`]) never see
+//! a trampoline and implement no such conversions.
 
 use crate::type_spec::TypeSpec;
 use core::ffi::{c_char, c_int, c_void};
@@ -21,6 +24,38 @@ pub struct CapsuleParts {
 
 /// VM operations for the types area of the ABI.
 pub trait TypeHost {
+    /// A new type from a checked spec. `ctx` is the context the extension
+    /// called `HPyType_FromSpec` through (debug, trace or universal), which
+    /// a host that calls implementations itself must call them with (see
+    /// [`crate::call`]); trampolines carry their own.
+    unsafe fn type_from_spec(spec: &TypeSpec, ctx: *mut HPyContext) -> HPy;
+    /// `type.tp_alloc(type, 0)`: a new zeroed instance.
+    fn type_generic_new(ty: HPy) -> HPy;
+    /// A new zeroed instance of `ty`, with `*data` pointing at its native
+    /// storage.
+    fn new_instance(ty: HPy, data: &mut *mut c_void) -> HPy;
+    /// The native storage of `h`, seen as an object of `shape`.
+    fn as_struct(h: HPy, shape: HPyType_BuiltinShape) -> *mut c_void;
+    /// The builtin shape of a type, -2 with an exception set if not a type.
+    fn type_builtin_shape(ty: HPy) -> HPyType_BuiltinShape;
+    /// The name of a type, valid as long as the type lives.
+    fn type_name(ty: HPy) -> *const c_char;
+    fn type_is_subtype(sub: HPy, ty: HPy) -> c_int;
+    /// Sets the call implementation of one object of a type that has
+    /// `HPy_tp_call`.
+    fn set_call_function(h: HPy, func: &HPyCallFunction) -> c_int;
+}
+
+/// The `HPyFunc_traverseproc` type (`int (*)(void *, HPyFunc_visitproc, void *)`).
+#[allow(non_camel_case_types)]
+pub type HPyFunc_traverseproc =
+    unsafe extern "C" fn(object: *mut c_void, visit: HPyFunc_visitproc, arg: *mut c_void) -> c_int;
+
+/// The conversions `CallRealFunctionFromTrampoline` needs, for a host whose
+/// VM calls an extension through the CPython-ABI trampolines compiled into
+/// it (CPython). Such a host sets [`crate::Host::CALL_REAL_FUNCTION`] to
+/// [`crate::api::CallRealFunctionFromTrampoline`].
+pub trait TrampolineHost: crate::Host {
     /// A handle for an object a trampoline lends to the implementation for
     /// the duration of one call (NULL stays NULL).
     unsafe fn trampoline_arg(obj: Obj) -> HPy;
@@ -65,30 +100,4 @@ pub trait TypeHost {
     /// Checks what an `HPy_mod_create` implementation returned, replacing
     /// it by NULL with an exception set if the VM cannot accept it.
     unsafe fn check_mod_create_result(result: &mut Obj);
-
-    /// A new type from a checked spec. `ctx` is the context the extension
-    /// called `HPyType_FromSpec` through (debug, trace or universal), which
-    /// a host that calls implementations itself must call them with (see
-    /// [`crate::call`]); trampolines carry their own.
-    unsafe fn type_from_spec(spec: &TypeSpec, ctx: *mut HPyContext) -> HPy;
-    /// `type.tp_alloc(type, 0)`: a new zeroed instance.
-    fn type_generic_new(ty: HPy) -> HPy;
-    /// A new zeroed instance of `ty`, with `*data` pointing at its native
-    /// storage.
-    fn new_instance(ty: HPy, data: &mut *mut c_void) -> HPy;
-    /// The native storage of `h`, seen as an object of `shape`.
-    fn as_struct(h: HPy, shape: HPyType_BuiltinShape) -> *mut c_void;
-    /// The builtin shape of a type, -2 with an exception set if not a type.
-    fn type_builtin_shape(ty: HPy) -> HPyType_BuiltinShape;
-    /// The name of a type, valid as long as the type lives.
-    fn type_name(ty: HPy) -> *const c_char;
-    fn type_is_subtype(sub: HPy, ty: HPy) -> c_int;
-    /// Sets the call implementation of one object of a type that has
-    /// `HPy_tp_call`.
-    fn set_call_function(h: HPy, func: &HPyCallFunction) -> c_int;
 }
-
-/// The `HPyFunc_traverseproc` type (`int (*)(void *, HPyFunc_visitproc, void *)`).
-#[allow(non_camel_case_types)]
-pub type HPyFunc_traverseproc =
-    unsafe extern "C" fn(object: *mut c_void, visit: HPyFunc_visitproc, arg: *mut c_void) -> c_int;

@@ -57,6 +57,8 @@ pub unsafe fn new_ref(obj: *mut ffi::PyObject) -> HPy {
 
 impl Host for CPython {
     const NAME: &'static str = "CPython";
+    const CALL_REAL_FUNCTION: lichen_core::host::CallRealFunction =
+        lichen_core::api::CallRealFunctionFromTrampoline::<CPython>;
 
     fn handle_constant(name: &str) -> HPy {
         // SAFETY: called with the GIL held while the context is built; the

@@ -10,7 +10,7 @@ use super::*;
 use crate::typeobj::{self, head_size, init_vectorcall, shape_of};
 use core::ffi::{c_char, c_int, c_void};
 use lichen_abi::*;
-use lichen_core::host::{CapsuleParts, ErrorHost, ExcKind, HPyFunc_traverseproc, Obj, ObjectHost, TypeHost};
+use lichen_core::host::{CapsuleParts, ErrorHost, ExcKind, HPyFunc_traverseproc, Obj, ObjectHost, TrampolineHost, TypeHost};
 use lichen_core::type_spec::TypeSpec;
 use std::ptr::null_mut;
 
@@ -39,7 +39,7 @@ unsafe fn as_type(h: HPy, message: &str) -> *mut ffi::PyTypeObject {
     obj.cast()
 }
 
-impl TypeHost for CPython {
+impl TrampolineHost for CPython {
     #[inline(always)]
     unsafe fn trampoline_arg(obj: Obj) -> HPy {
         py2h(obj.cast())
@@ -151,6 +151,9 @@ impl TypeHost for CPython {
         }
     }
 
+}
+
+impl TypeHost for CPython {
     unsafe fn type_from_spec(spec: &TypeSpec, _ctx: *mut HPyContext) -> HPy {
         // The type's slots are the extension's trampolines, which pass the
         // context the extension was loaded with themselves.

@@ -2,30 +2,19 @@
 //!
 //! Types from `HPyType_Spec` are made by [`crate::typeobj`].
 //!
-//! The trampoline conversions serve `CallRealFunctionFromTrampoline`, which
-//! only CPython calls (through the CPython-ABI trampolines compiled into an
-//! extension). This host calls implementations directly, so reaching them
-//! means foreign code called a trampoline with objects that are not
-//! CPython's: nothing sound can be done with those, so the process stops
-//! with a message saying why.
+//! This host calls implementations directly and runs no CPython trampoline,
+//! so it implements no trampoline conversions (the core's `NoTrampolines`
+//! serves `CallRealFunctionFromTrampoline`).
 
 use super::text::pinned_copy;
 use crate::typeobj;
 use super::*;
 use core::ffi::{c_char, c_int, c_void};
 use lichen_abi::*;
-use lichen_core::host::{CapsuleParts, ExcKind, HPyFunc_traverseproc, Obj, TypeHost};
+use lichen_core::host::{ExcKind, TypeHost};
 use lichen_core::type_spec::TypeSpec;
 use rustpython_vm::builtins::PyType;
 use rustpython_vm::Py;
-
-fn no_trampolines() -> ! {
-    eprintln!(
-        "Fatal Python error: HPy CallRealFunctionFromTrampoline: the RustPython host calls \
-         HPy implementations directly; a CPython trampoline cannot run on it"
-    );
-    std::process::abort()
-}
 
 fn as_type<'a>(h: HPy, message: &str) -> Option<&'a Py<PyType>> {
     // SAFETY: the ABI requires a live handle.
@@ -38,54 +27,6 @@ fn as_type<'a>(h: HPy, message: &str) -> Option<&'a Py<PyType>> {
 }
 
 impl TypeHost for RustPython {
-    unsafe fn trampoline_arg(_obj: Obj) -> HPy {
-        no_trampolines()
-    }
-
-    fn trampoline_arg_done(_h: HPy) {
-        no_trampolines()
-    }
-
-    fn trampoline_result(_h: HPy) -> Obj {
-        no_trampolines()
-    }
-
-    unsafe fn tuple_items<'a>(_tuple: Obj) -> &'a [Obj] {
-        no_trampolines()
-    }
-
-    unsafe fn kwnames_len(_kwnames: Obj) -> usize {
-        no_trampolines()
-    }
-
-    fn vectorcall_nargs(_nargsf: usize) -> usize {
-        no_trampolines()
-    }
-
-    unsafe fn buffer_export(_src: &HPy_buffer, _view: *mut c_void) {
-        no_trampolines()
-    }
-
-    unsafe fn buffer_export_failed(_view: *mut c_void) {
-        no_trampolines()
-    }
-
-    unsafe fn buffer_import(_view: *const c_void) -> HPy_buffer {
-        no_trampolines()
-    }
-
-    unsafe fn traverse(_f: HPyFunc_traverseproc, _self: Obj, _visit: *mut c_void, _arg: *mut c_void) -> c_int {
-        no_trampolines()
-    }
-
-    unsafe fn capsule_parts(_capsule: Obj) -> CapsuleParts {
-        no_trampolines()
-    }
-
-    unsafe fn check_mod_create_result(_result: &mut Obj) {
-        no_trampolines()
-    }
-
     unsafe fn type_from_spec(spec: &TypeSpec, ctx: *mut HPyContext) -> HPy {
         // SAFETY: the spec was checked by the core for an extension that
         // called HPyType_FromSpec through `ctx`.
