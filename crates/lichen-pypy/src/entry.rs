@@ -1,0 +1,680 @@
+//! The entries Python calls (`lichen_pypy.h`). Each takes the extension lock
+//! for its duration and turns a panic into a pending `SystemError`, so that
+//! a bug in Lichen raises in Python instead of ending the process.
+
+use crate::callbacks::{self, Callbacks, CALLBACK_COUNT};
+use crate::context;
+use crate::host::error::{self, Pending};
+use crate::host::PyPy;
+use crate::lock;
+use crate::table::{self, DataKind};
+use crate::typedef::{self, ModuleDef, TypeInfo};
+use core::ffi::{c_char, c_int, c_void, CStr};
+use lichen_abi::*;
+use lichen_core::host::{ErrorHost, ExcKind};
+use lichen_core::loader::{load_extension, LoadErrorKind, Mode};
+use lichen_core::retval::ErrorValue;
+use lichen_core::spec::module_spec;
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Mutex, OnceLock};
+
+/// Runs `f` under the extension lock; a panic becomes a pending
+/// SystemError naming `what`, and the error value.
+#[inline]
+fn guarded<R: ErrorValue>(what: &str, f: impl FnOnce() -> R) -> R {
+    let _held = lock::enter();
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => {
+            let detail = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            PyPy::raise(ExcKind::SystemError, &format!("internal error in Lichen ({what}): {detail}"));
+            R::error_value()
+        }
+    }
+}
+
+/// The bit Python sets in a handle it lends for one call without giving it
+/// over (a module's own handle, passed to every module function).
+const LENT: isize = 4;
+
+/// The handle of bits Python passed (lent or not).
+fn hh(bits: isize) -> HPy {
+    HPy { _i: bits & !LENT }
+}
+
+/// Closes the handles Python gave over for a call (not the lent ones).
+fn close_given(owned: &[isize]) {
+    owned.iter().filter(|&&h| h & LENT == 0).for_each(|&h| table::close(HPy { _i: h }));
+}
+
+// ---------------------------------------------------------------------------
+// Start-up
+
+fn interned(cache: &'static OnceLock<Vec<CString>>, make: impl FnOnce() -> Vec<String>) -> &'static [CString] {
+    cache.get_or_init(|| make().into_iter().map(|s| CString::new(s).unwrap_or_default()).collect())
+}
+
+#[no_mangle]
+pub extern "C" fn lichen_handle_count() -> c_int {
+    HANDLE_NAMES.len() as c_int
+}
+
+/// The name of constant `index` (0-based, ABI order), or NULL.
+#[no_mangle]
+pub extern "C" fn lichen_handle_name(index: c_int) -> *const c_char {
+    static NAMES: OnceLock<Vec<CString>> = OnceLock::new();
+    let names = interned(&NAMES, || HANDLE_NAMES.iter().map(|s| s.to_string()).collect());
+    usize::try_from(index).ok().and_then(|i| names.get(i)).map_or(core::ptr::null(), |s| s.as_ptr())
+}
+
+fn pairs(items: impl IntoIterator<Item = (String, i32)>) -> String {
+    items.into_iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join(" ")
+}
+
+fn ordered<T: core::fmt::Debug>(all: &[T]) -> String {
+    pairs(all.iter().enumerate().map(|(i, v)| (format!("{v:?}"), i as i32)))
+}
+
+/// The C enums of the ABI, by trying the values they may have.
+fn c_enum_values(name: impl Fn(i32) -> Option<&'static str>, range: core::ops::RangeInclusive<i32>) -> String {
+    pairs(range.filter_map(|v| name(v).map(|n| (n.to_string(), v))))
+}
+
+fn enum_text(name: &str) -> Option<String> {
+    use lichen_core::host::{BinaryOp, Codec, Conversion, UnaryOp};
+    let codes = |names: &[(&str, i32)]| pairs(names.iter().map(|&(n, v)| (n.to_string(), v)));
+    Some(match name {
+        "BinaryOp" => ordered(&BinaryOp::ALL),
+        "UnaryOp" => ordered(&UnaryOp::ALL),
+        "Conversion" => ordered(&Conversion::ALL),
+        "Codec" => ordered(&Codec::ALL),
+        "Check" => codes(crate::host::object::Check::NAMES),
+        "Signed" => codes(crate::host::number::Signed::NAMES),
+        "Unsigned" => codes(crate::host::number::Unsigned::NAMES),
+        "Sequence" => codes(crate::host::container::Sequence::NAMES),
+        "DataKind" => codes(DataKind::NAMES),
+        "Mode" => pairs(Mode::ALL.iter().map(|&(n, m)| (n.to_string(), m as i32))),
+        "Signature" => c_enum_values(|v| HPyFunc_Signature(v).name(), 0..=100),
+        "MemberType" => c_enum_values(|v| HPyMember_FieldType(v).name(), 0..=100),
+        "Shape" => c_enum_values(|v| HPyType_BuiltinShape(v).name(), -2..=20),
+        "SourceKind" => c_enum_values(|v| HPy_SourceKind(v).name(), 0..=10),
+        _ => return None,
+    })
+}
+
+/// `"Name=value Name=value ..."` for an enum Python shares with this host
+/// (the ABI's and the host's own), or NULL for an unknown name.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_enum(name: *const c_char) -> *const c_char {
+    static TEXTS: Mutex<Vec<CString>> = Mutex::new(Vec::new());
+    if name.is_null() {
+        return core::ptr::null();
+    }
+    // SAFETY: Python passes a NUL-terminated name.
+    let name = unsafe { CStr::from_ptr(name) }.to_string_lossy();
+    let Some(text) = enum_text(&name) else { return core::ptr::null() };
+    let text = CString::new(text).unwrap_or_default();
+    let ptr = text.as_ptr();
+    TEXTS.lock().unwrap_or_else(|e| e.into_inner()).push(text);
+    ptr
+}
+
+/// `"c_name signature method..."` for an `HPySlot_Slot` value (the slot's C
+/// name, its `HPyFunc_Signature`, the special methods it stands for), or
+/// NULL for an unknown slot.
+#[no_mangle]
+pub extern "C" fn lichen_slot_info(slot: c_int) -> *const c_char {
+    static INFO: Mutex<Option<HashMap<c_int, CString>>> = Mutex::new(None);
+    let s = HPySlot_Slot(slot);
+    let (Some(name), Some(sig)) = (s.name(), s.signature()) else { return core::ptr::null() };
+    let mut cache = INFO.lock().unwrap_or_else(|e| e.into_inner());
+    let text = cache.get_or_insert_with(HashMap::new).entry(slot).or_insert_with(|| {
+        let mut words = vec![name.to_string(), sig.0.to_string()];
+        words.extend(s.special_methods().iter().map(|m| m.to_string()));
+        CString::new(words.join(" ")).unwrap_or_default()
+    });
+    text.as_ptr()
+}
+
+/// Installs the callbacks (a `struct` of `ncallbacks` function pointers in
+/// the order of callbacks.def) and the constants' slots. 0, or -1 when the
+/// table does not match this library or one is installed already.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_init(callbacks: *const c_void, ncallbacks: isize) -> c_int {
+    if callbacks.is_null() || ncallbacks != CALLBACK_COUNT as isize {
+        return -1;
+    }
+    // SAFETY: the cffi module passes its table, of CALLBACK_COUNT pointers
+    // in the order of callbacks.def, which `Callbacks` has too.
+    let table = unsafe { *callbacks.cast::<Callbacks>() };
+    if !callbacks::install(table) {
+        return -1;
+    }
+    let _held = lock::enter();
+    table::init(HANDLE_NAMES.len() as u32);
+    0
+}
+
+/// The context for a mode (`Mode` values), NULL for an unknown one.
+#[no_mangle]
+pub extern "C" fn lichen_context(mode: c_int) -> *mut c_void {
+    match Mode::from_i32(mode) {
+        Some(m) => guarded("lichen_context", || context::for_mode(m).cast()),
+        None => core::ptr::null_mut(),
+    }
+}
+
+/// The count Python reads to know whether slots wait to be drained.
+#[no_mangle]
+pub extern "C" fn lichen_drain_hint() -> *mut isize {
+    table::DRAIN_HINT.as_ptr()
+}
+
+// ---------------------------------------------------------------------------
+// The object table
+
+#[no_mangle]
+pub extern "C" fn lichen_new_slot() -> isize {
+    guarded("lichen_new_slot", || table::new_object(core::ptr::null_mut(), DataKind::Unknown) as isize)
+}
+
+/// A new slot for an object whose native storage Python knows (`kind` a
+/// `DataKind`).
+#[no_mangle]
+pub extern "C" fn lichen_new_slot_data(data: *mut c_void, kind: c_int) -> isize {
+    let kind = DataKind::NAMES.iter().find(|&&(_, v)| v == kind).map_or(DataKind::Unknown, |&(n, _)| match n {
+        "None" => DataKind::None,
+        "Payload" => DataKind::Payload,
+        "Capsule" => DataKind::Capsule,
+        _ => DataKind::Unknown,
+    });
+    guarded("lichen_new_slot_data", || table::new_object(data, kind) as isize)
+}
+
+/// A second handle for `h` (borrowed).
+#[no_mangle]
+pub extern "C" fn lichen_dup(h: isize) -> isize {
+    guarded("lichen_dup", || table::dup(hh(h))._i)
+}
+
+#[no_mangle]
+pub extern "C" fn lichen_close(h: isize) {
+    guarded("lichen_close", || table::close(hh(h)))
+}
+
+/// The value of a float slot Python is about to store (see
+/// `table::take_float`).
+#[no_mangle]
+pub extern "C" fn lichen_take_float(h: isize) -> f64 {
+    guarded("lichen_take_float", || table::take_float(hh(h)))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lichen_drain_begin(slots: *mut *const isize) -> isize {
+    guarded("lichen_drain_begin", || {
+        let (ptr, n) = table::drain_begin();
+        if !slots.is_null() {
+            // SAFETY: Python passes a pointer to a writable `intptr_t *`.
+            unsafe { *slots = ptr };
+        }
+        n as isize
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn lichen_drain_end() {
+    guarded("lichen_drain_end", table::drain_end)
+}
+
+/// How many slots are in use (for tests and the soak test).
+#[no_mangle]
+pub extern "C" fn lichen_slots_in_use() -> isize {
+    guarded("lichen_slots_in_use", || table::in_use() as isize)
+}
+
+// ---------------------------------------------------------------------------
+// Native storage
+
+/// Records the nearest base made from a spec of the type `type_id`.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_type_set_base(type_id: isize, base_type_id: isize) {
+    guarded("lichen_type_set_base", || {
+        if type_id != 0 {
+            // SAFETY: Python passes the `type_id`s of lichen_type_def.
+            unsafe { typedef::set_base(type_id as *mut TypeInfo, base_type_id as *const TypeInfo) }
+        }
+    })
+}
+
+/// Releases the fields and runs the destroy functions of a dying object's
+/// struct.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_destroy_payload(type_id: isize, payload: *mut c_void) {
+    guarded("lichen_destroy_payload", || {
+        if type_id != 0 && !payload.is_null() {
+            // SAFETY: Python passes the object's type's `type_id` and its
+            // struct, once, from its finalizer.
+            unsafe { typedef::destroy_payload(&*(type_id as *const TypeInfo), payload) }
+        }
+    })
+}
+
+/// Runs a dying capsule's destructor and frees its state.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_capsule_free(data: *mut c_void) {
+    guarded("lichen_capsule_free", || {
+        if !data.is_null() {
+            // SAFETY: Python passes a capsule's data once, from its finalizer.
+            unsafe { crate::capsule::free(data) }
+        }
+    })
+}
+
+/// A new handle for what an `HPyField` holds (0 for an empty one).
+#[no_mangle]
+pub unsafe extern "C" fn lichen_field_read(field: *mut c_void) -> isize {
+    guarded("lichen_field_read", || {
+        // SAFETY: Python passes the address of a member of type OBJECT
+        // inside a live object's struct.
+        let f = unsafe { field.cast::<HPyField>().read_unaligned() };
+        table::dup(hh(f._i))._i
+    })
+}
+
+/// Stores `value` (taken over; 0 empties) in an `HPyField`.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_field_write(field: *mut c_void, value: isize) {
+    guarded("lichen_field_write", || {
+        // SAFETY: as for `lichen_field_read`.
+        let old = unsafe { field.cast::<HPyField>().replace(HPyField { _i: value }) };
+        table::close(hh(old._i));
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+
+#[repr(C)]
+pub struct ErrorOut {
+    kind: c_int,
+    stray: c_int,
+    ty: isize,
+    value: isize,
+    message: *const c_char,
+    message_len: isize,
+}
+
+/// Moves the pending exception of this thread to `out` (see lichen_pypy.h).
+#[no_mangle]
+pub unsafe extern "C" fn lichen_err_take(out: *mut ErrorOut) -> c_int {
+    guarded("lichen_err_take", || {
+        let taken = error::take();
+        // SAFETY: Python passes a writable `struct lichen_error`.
+        let out = unsafe { &mut *out };
+        let stray = error::take_stray() as c_int;
+        *out = ErrorOut { kind: 0, stray, ty: 0, value: 0, message: core::ptr::null(), message_len: 0 };
+        match taken {
+            None => {}
+            Some(Pending::Message { ty, message }) => {
+                let (ptr, len) = error::keep_message(message);
+                *out = ErrorOut { kind: 1, ty: ty._i, message: ptr, message_len: len as isize, ..*out };
+            }
+            Some(Pending::Value { ty, value }) => *out = ErrorOut { kind: 2, ty: ty._i, value: value._i, ..*out },
+            Some(Pending::Raised(e)) => *out = ErrorOut { kind: 3, value: e._i, ..*out },
+        }
+        out.kind
+    })
+}
+
+/// Makes the exception object `exc` (taken over) pending.
+#[no_mangle]
+pub extern "C" fn lichen_err_set(exc: isize) {
+    guarded("lichen_err_set", || error::set(Pending::Raised(hh(exc))))
+}
+
+#[no_mangle]
+pub extern "C" fn lichen_err_occurred() -> c_int {
+    guarded("lichen_err_occurred", || error::occurred() as c_int)
+}
+
+/// Keeps a copy of `size` bytes with the slot of `h` (see `table::attach`).
+#[no_mangle]
+pub unsafe extern "C" fn lichen_attach_bytes(h: isize, data: *const c_char, size: isize) -> *const c_char {
+    guarded("lichen_attach_bytes", || {
+        let bytes = if data.is_null() || size <= 0 {
+            &[][..]
+        } else {
+            // SAFETY: Python passes `size` readable bytes.
+            unsafe { core::slice::from_raw_parts(data.cast::<u8>(), size as usize) }
+        };
+        table::attach(hh(h), bytes)
+    })
+}
+
+/// A copy of a C string kept for the rest of the process, the same copy for
+/// the same text (type names, which the ABI hands out for as long as their
+/// type lives).
+#[no_mangle]
+pub unsafe extern "C" fn lichen_keep_cstring(data: *const c_char) -> *const c_char {
+    static KEPT: Mutex<Option<HashMap<Vec<u8>, CString>>> = Mutex::new(None);
+    if data.is_null() {
+        return core::ptr::null();
+    }
+    // SAFETY: Python passes a NUL-terminated string.
+    let text = unsafe { CStr::from_ptr(data) };
+    let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+    let map = kept.get_or_insert_with(HashMap::new);
+    map.entry(text.to_bytes().to_vec()).or_insert_with(|| text.to_owned()).as_ptr()
+}
+
+// ---------------------------------------------------------------------------
+// Loading
+
+/// Module definitions handed to Python; kept, as their extensions are.
+struct Kept(Vec<typedef::ModuleDefParts>);
+// SAFETY: the definitions are only read (by Python, once); the pointers in
+// them point into the kept arrays and the extensions' static data.
+unsafe impl Send for Kept {}
+static MODULE_DEFS: Mutex<Kept> = Mutex::new(Kept(Vec::new()));
+
+fn load_error_kind(kind: LoadErrorKind) -> ExcKind {
+    match kind {
+        LoadErrorKind::NotALibrary | LoadErrorKind::MissingSymbol => ExcKind::ImportError,
+        LoadErrorKind::AbiMismatch => ExcKind::RuntimeError,
+        LoadErrorKind::BadDefinition => ExcKind::SystemError,
+    }
+}
+
+/// Loads the extension `name` from `path` in `mode` and describes its
+/// module definition in `out`. 0, or -1 with the error pending.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_load(name: *const c_char, path: *const c_char, mode: c_int, out: *mut ModuleDef) -> c_int {
+    guarded("lichen_load", || {
+        let Some(mode) = Mode::from_i32(mode) else {
+            return error::fail(ExcKind::ValueError, &format!("invalid HPy mode: {mode}"), -1);
+        };
+        // SAFETY: Python passes NUL-terminated name and path.
+        let (name_c, path_c) = unsafe { (CStr::from_ptr(name), CStr::from_ptr(path)) };
+        let full = name_c.to_string_lossy();
+        let path = std::path::PathBuf::from(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(path_c.to_bytes()));
+        let ctx = context::for_mode(mode);
+        // SAFETY: the context lives for the rest of the process.
+        let ext = match unsafe { load_extension(&full, &path, ctx) } {
+            Ok(ext) => ext,
+            Err(e) => return error::fail(load_error_kind(e.kind), &e.message, -1),
+        };
+        // SAFETY: the definition came from the extension's init function.
+        let spec = match unsafe { module_spec(ext.def) } {
+            Ok(spec) => spec,
+            Err(e) => return error::fail(e.kind, &e.message, -1),
+        };
+        if !spec.legacy_methods.is_null() {
+            return error::fail(ExcKind::SystemError, LEGACY_METHODS, -1);
+        }
+        // The name the module functions' qualified names use.
+        let kept_name = CString::new(full.as_bytes()).unwrap_or_default();
+        let parts = typedef::module_def(&spec, kept_name.as_ptr(), ctx);
+        // SAFETY: Python passes a writable `struct lichen_module_def`; the
+        // arrays it points into are kept in MODULE_DEFS.
+        unsafe { out.write(core::ptr::read(&parts.def)) };
+        let mut defs = MODULE_DEFS.lock().unwrap_or_else(|e| e.into_inner());
+        defs.0.push(parts);
+        core::mem::forget(kept_name);
+        0
+    })
+}
+
+const LEGACY_METHODS: &str = "HPyModuleDef.legacy_methods holds CPython C-API methods, which \
+    Lichen's PyPy host cannot call (it runs without cpyext): build the extension for the \
+    universal ABI only";
+
+// ---------------------------------------------------------------------------
+// Calls into extensions
+
+/// Calls `impl_` (an implementation of signature `sig`, of an extension
+/// loaded with `ctx`) through `call`, closes the handles in `owned` (the
+/// arguments Python made for the call) and hands the result to `finish`,
+/// all under one hold of the extension lock.
+///
+/// # Safety
+/// `ctx` must be a context of this host and `impl_` an implementation of
+/// signature `sig` whose C type is `F`; `call` must call it at most once.
+#[inline]
+unsafe fn call<F: Copy, R, T: ErrorValue>(
+    name: &str,
+    ctx: *mut c_void,
+    impl_: *mut c_void,
+    sig: HPyFunc_Signature,
+    owned: &[isize],
+    call: impl FnOnce(*mut HPyContext, F) -> R,
+    finish: impl FnOnce(R) -> T,
+) -> T {
+    const { assert!(core::mem::size_of::<F>() == core::mem::size_of::<*mut c_void>()) };
+    guarded(name, || {
+        // SAFETY: delegated to the caller; `F` is a function pointer of the
+        // size of `*mut c_void` (checked above).
+        let r = unsafe {
+            let imp: lichen_core::call::Impl = core::mem::transmute(impl_);
+            lichen_core::call::call_under(ctx.cast(), sig, imp, |c, f| call(c, core::mem::transmute_copy::<_, F>(&f)))
+        };
+        close_given(owned);
+        finish(r)
+    })
+}
+
+/// A result handle given up before Python reads it (see `table`): Python
+/// must read it before it next drains. A result that came with an exception
+/// set is dropped, and the call fails (see `error::mark_stray`).
+fn give_up(result: HPy) -> isize {
+    table::close(result);
+    if !result.is_null() && error::occurred() {
+        error::mark_stray();
+        return 0;
+    }
+    result._i
+}
+
+/// A status or value result: as for [`give_up`], one that is not the error
+/// value but came with an exception set fails the call.
+fn status<R: ErrorValue>(r: R) -> R {
+    if !r.may_be_error() && error::occurred() {
+        error::mark_stray();
+        return R::error_value();
+    }
+    r
+}
+
+fn nothing(_: ()) {}
+
+/// The handle array of a call.
+///
+/// # Safety
+/// `args` must hold `n` handles (or be NULL with `n` 0).
+unsafe fn handles<'a>(args: *const isize, n: isize) -> &'a [isize] {
+    if args.is_null() || n <= 0 {
+        &[]
+    } else {
+        // SAFETY: delegated to the caller.
+        unsafe { core::slice::from_raw_parts(args, n as usize) }
+    }
+}
+
+type H = HPy;
+type Ctx = *mut HPyContext;
+
+macro_rules! handle_entries {
+    ($($entry:ident = $sig:ident ($($arg:ident : $ty:tt),*) $(owning [$($own:ident),*])?;)*) => {$(
+        #[no_mangle]
+        pub unsafe extern "C" fn $entry(ctx: *mut c_void, impl_: *mut c_void $(, $arg: entry_ty!($ty))*) -> isize {
+            let owned: &[isize] = &[$($($own),*)?];
+            // SAFETY: Python passes the context and implementation of one
+            // definition, whose signature is `$sig`, and handles it made.
+            unsafe {
+                call(stringify!($entry), ctx, impl_, HPyFunc_Signature::$sig, owned,
+                    |c, f: unsafe extern "C" fn(Ctx $(, fn_ty!($ty))*) -> H| f(c $(, arg_val!($ty, $arg))*), give_up)
+            }
+        }
+    )*};
+}
+
+macro_rules! int_entries {
+    ($($entry:ident = $sig:ident ($($arg:ident : $ty:tt),*) -> [$ret:ty] $(owning [$($own:ident),*])?;)*) => {$(
+        #[no_mangle]
+        pub unsafe extern "C" fn $entry(ctx: *mut c_void, impl_: *mut c_void $(, $arg: entry_ty!($ty))*) -> $ret {
+            let owned: &[isize] = &[$($($own),*)?];
+            // SAFETY: as for the handle entries.
+            unsafe {
+                call(stringify!($entry), ctx, impl_, HPyFunc_Signature::$sig, owned,
+                    |c, f: unsafe extern "C" fn(Ctx $(, fn_ty!($ty))*) -> $ret| f(c $(, arg_val!($ty, $arg))*), status)
+            }
+        }
+    )*};
+}
+
+/// How an argument crosses: `h` a handle's bits, `[T]` a plain `T`.
+macro_rules! entry_ty {
+    (h) => { isize };
+    ([$t:ty]) => { $t };
+}
+macro_rules! fn_ty {
+    (h) => { HPy };
+    ([$t:ty]) => { $t };
+}
+macro_rules! arg_val {
+    (h, $a:ident) => { hh($a) };
+    ([$t:ty], $a:ident) => { $a };
+}
+
+handle_entries! {
+    lichen_call_noargs = NOARGS(self_: h) owning [self_];
+    lichen_call_o = O(self_: h, arg: h) owning [self_, arg];
+    lichen_call_unary = UNARYFUNC(a: h) owning [a];
+    lichen_call_binary = BINARYFUNC(a: h, b: h) owning [a, b];
+    lichen_call_ternary = TERNARYFUNC(a: h, b: h, c: h) owning [a, b, c];
+    lichen_call_ssizearg = SSIZEARGFUNC(a: h, i: [isize]) owning [a];
+    lichen_call_ssizessizearg = SSIZESSIZEARGFUNC(a: h, i: [isize], j: [isize]) owning [a];
+    lichen_call_richcmp = RICHCMPFUNC(a: h, b: h, op: [c_int]) owning [a, b];
+    lichen_call_getter = GETTER(self_: h, closure: [*mut c_void]) owning [self_];
+    lichen_call_mod_create = MOD_CREATE(spec: h) owning [spec];
+}
+
+int_entries! {
+    lichen_call_inquiry = INQUIRY(a: h) -> [c_int] owning [a];
+    lichen_call_lenfunc = LENFUNC(a: h) -> [isize] owning [a];
+    lichen_call_hash = HASHFUNC(a: h) -> [isize] owning [a];
+    lichen_call_ssizeobjarg = SSIZEOBJARGPROC(a: h, i: [isize], v: h) -> [c_int] owning [a, v];
+    lichen_call_ssizessizeobjarg = SSIZESSIZEOBJARGPROC(a: h, i: [isize], j: [isize], v: h) -> [c_int] owning [a, v];
+    lichen_call_objobjarg = OBJOBJARGPROC(a: h, b: h, c: h) -> [c_int] owning [a, b, c];
+    lichen_call_objobj = OBJOBJPROC(a: h, b: h) -> [c_int] owning [a, b];
+    lichen_call_setter = SETTER(self_: h, value: h, closure: [*mut c_void]) -> [c_int] owning [self_, value];
+}
+
+/// `HPy_tp_finalize`: runs with the object's handle, returns nothing.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_call_destructor(ctx: *mut c_void, impl_: *mut c_void, self_: isize) {
+    // SAFETY: as for the handle entries; the signature is DESTRUCTOR.
+    unsafe {
+        call("lichen_call_destructor", ctx, impl_, HPyFunc_Signature::DESTRUCTOR, &[self_], |c, f: unsafe extern "C" fn(Ctx, H)| {
+            f(c, hh(self_))
+        }, nothing)
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lichen_call_varargs(ctx: *mut c_void, impl_: *mut c_void, self_: isize, args: *const isize, nargs: isize) -> isize {
+    // SAFETY: Python passes `nargs` handles it made for the call.
+    let args = unsafe { handles(args, nargs) };
+    let owned: Vec<isize> = core::iter::once(self_).chain(args.iter().copied()).collect();
+    // SAFETY: as for the handle entries; the signature is VARARGS.
+    unsafe {
+        call("lichen_call_varargs", ctx, impl_, HPyFunc_Signature::VARARGS, &owned, |c, f: unsafe extern "C" fn(Ctx, H, *const H, HPy_ssize_t) -> H| {
+            f(c, hh(self_), args.as_ptr().cast(), nargs)
+        }, give_up)
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lichen_call_keywords(ctx: *mut c_void, impl_: *mut c_void, self_: isize, args: *const isize, nargs: isize, kwnames: isize, nkw: isize) -> isize {
+    // SAFETY: `args` holds the positional arguments and one value per name
+    // in the tuple `kwnames` (`nkw` of them), all made by Python for the call.
+    let all = unsafe { handles(args, nargs + nkw) };
+    let owned: Vec<isize> = [self_, kwnames].into_iter().chain(all.iter().copied()).collect();
+    // SAFETY: as for the handle entries; the signature is KEYWORDS.
+    unsafe {
+        call("lichen_call_keywords", ctx, impl_, HPyFunc_Signature::KEYWORDS, &owned, |c, f: unsafe extern "C" fn(Ctx, H, *const H, usize, H) -> H| {
+            f(c, hh(self_), all.as_ptr().cast(), nargs as usize, hh(kwnames))
+        }, give_up)
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lichen_call_newfunc(ctx: *mut c_void, impl_: *mut c_void, ty: isize, args: *const isize, nargs: isize, kw: isize) -> isize {
+    // SAFETY: Python passes `nargs` handles it made for the call.
+    let args = unsafe { handles(args, nargs) };
+    let owned: Vec<isize> = [ty, kw].into_iter().chain(args.iter().copied()).collect();
+    // SAFETY: as for the handle entries; the signature is NEWFUNC.
+    unsafe {
+        call("lichen_call_newfunc", ctx, impl_, HPyFunc_Signature::NEWFUNC, &owned, |c, f: unsafe extern "C" fn(Ctx, H, *const H, HPy_ssize_t, H) -> H| {
+            f(c, hh(ty), args.as_ptr().cast(), nargs, hh(kw))
+        }, give_up)
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lichen_call_initproc(ctx: *mut c_void, impl_: *mut c_void, self_: isize, args: *const isize, nargs: isize, kw: isize) -> c_int {
+    // SAFETY: Python passes `nargs` handles it made for the call.
+    let args = unsafe { handles(args, nargs) };
+    let owned: Vec<isize> = [self_, kw].into_iter().chain(args.iter().copied()).collect();
+    // SAFETY: as for the handle entries; the signature is INITPROC.
+    unsafe {
+        call("lichen_call_initproc", ctx, impl_, HPyFunc_Signature::INITPROC, &owned, |c, f: unsafe extern "C" fn(Ctx, H, *const H, HPy_ssize_t, H) -> c_int| {
+            f(c, hh(self_), args.as_ptr().cast(), nargs, hh(kw))
+        }, status)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// What hpy.universal reports and reads
+
+/// `"version git-revision"` of the HPy ABI this runtime implements.
+#[no_mangle]
+pub extern "C" fn lichen_hpy_version() -> *const c_char {
+    static TEXT: OnceLock<CString> = OnceLock::new();
+    TEXT.get_or_init(|| CString::new(format!("{HPY_VERSION} {HPY_GIT_REVISION}")).unwrap_or_default()).as_ptr()
+}
+
+/// The mode the `HPY` environment variable's `value` asks for `module`, or
+/// -1 with a ValueError pending.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_mode_from_env(module: *const c_char, value: *const c_char) -> c_int {
+    guarded("lichen_mode_from_env", || {
+        // SAFETY: Python passes NUL-terminated strings.
+        let (module, value) = unsafe { (CStr::from_ptr(module).to_string_lossy(), CStr::from_ptr(value).to_string_lossy()) };
+        match Mode::from_env_value(&module, &value) {
+            Ok(m) => m as c_int,
+            Err(message) => error::fail(ExcKind::ValueError, &message, -1),
+        }
+    })
+}
+
+/// The line printed for an import when `HPY_LOG` is set; valid until the
+/// thread's next call.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_log_line(name: *const c_char, mode: c_int) -> *const c_char {
+    thread_local! {
+        static LINE: core::cell::RefCell<CString> = core::cell::RefCell::new(CString::default());
+    }
+    // SAFETY: Python passes a NUL-terminated name.
+    let name = unsafe { CStr::from_ptr(name) }.to_string_lossy();
+    let line = lichen_core::loader::log_line(&name, Mode::from_i32(mode).unwrap_or(Mode::Universal));
+    LINE.with(|l| {
+        *l.borrow_mut() = CString::new(line).unwrap_or_default();
+        l.borrow().as_ptr()
+    })
+}
