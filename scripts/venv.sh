@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # scripts/venv.sh X.Y [lichen|hpy]
+# scripts/venv.sh pypy
 #
 #   lichen (default): .venv/X.Y with the test tools, hpy==0.9.0 and Lichen
 #                     installed from this tree, providing hpy.universal.
 #   hpy:              .venv/hpy-X.Y with hpy==0.9.0 only (HPy's own
 #                     hpy.universal), for benchmarks that compare against it.
+#   pypy:             .venv/pypy on PyPy ($PYPY_VERSION, default 7.3.11,
+#                     Debian 12's) with the test tools and Lichen's PyPy host,
+#                     which brings HPy 0.9.0's hpy.devel/debug/trace (HPy's
+#                     package refuses PyPy) and provides hpy.universal.
 #
 # The dependency install is done once (stamp file); `pip install .` is redone
 # whenever the caller (the Makefile) decides the sources changed.
@@ -16,10 +21,40 @@ cd "$root"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
+if [ "$v" = pypy ]; then kind=pypy; fi
 if [ "$kind" = hpy ]; then venv="$root/.venv/hpy-$v"; else venv="$root/.venv/$v"; fi
 py="$venv/bin/python"
 export PATH="$venv/bin:$PATH"
 stamp="$venv/.deps-installed"
+
+# HPy's sdist, which the PyPy host's wheel takes hpy.devel & co. from.
+# Fetched by a CPython's pip: pip on PyPy would run the sdist's setup.py to
+# read its metadata, and HPy's refuses PyPy.
+hpy_sdist() {
+    local dir="$root/.cache/hpy-sdist"
+    if [ ! -f "$dir/hpy-0.9.0.tar.gz" ]; then
+        mkdir -p "$dir"
+        "$("$root/scripts/find-python.sh" "${MAIN_PYTHON:-3.11}")" -m pip download -q --no-deps \
+            --no-binary :all: -d "$dir" "hpy==0.9.0" >&2
+    fi
+    echo "$dir/hpy-0.9.0.tar.gz"
+}
+
+if [ "$kind" = pypy ]; then
+    if [ ! -f "$stamp" ]; then
+        base="$("$root/scripts/find-pypy.sh" "${PYPY_VERSION:-7.3.11}")"
+        echo "== creating $venv from $base"
+        rm -rf "$venv"
+        "$base" -m venv "$venv"
+        "$py" -m pip install -q --upgrade pip
+        "$py" -m pip install -q "setuptools<70" wheel pytest pytest-xdist pytest-timeout filelock
+        touch "$stamp"
+    fi
+    echo "== building Lichen's PyPy host (release, CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
+    LICHEN_HPY_SDIST="$(hpy_sdist)" "$py" -m pip install -q --no-build-isolation --force-reinstall --no-deps "$root"
+    "$py" -c 'import hpy.universal as u, hpy.devel.version as d, sys; assert u.__name__ == "lichen.universal", u; assert d.__version__ == "0.9.0", d.__version__; print("hpy.universal is", u.__name__, "and hpy.devel", d.__version__, "on PyPy", "%d.%d.%d" % sys.pypy_version_info[:3])'
+    exit 0
+fi
 
 if [ ! -f "$stamp" ]; then
     base="$("$root/scripts/find-python.sh" "$v")"

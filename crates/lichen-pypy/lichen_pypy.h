@@ -165,3 +165,25 @@ lh lichen_call_getter(void *ctx, void *impl, lh self, void *closure);
 int lichen_call_setter(void *ctx, void *impl, lh self, lh value, void *closure);
 void lichen_call_destructor(void *ctx, void *impl, lh self);
 lh lichen_call_mod_create(void *ctx, void *impl, lh spec);
+
+/* hpy.universal._trace */
+int lichen_trace_count(void);
+const char *lichen_trace_name(int i);
+void lichen_trace_read(uint64_t *counts, uint64_t *durations, int n);
+int lichen_trace_args(int npositional, const char *keywords, int *out);
+void lichen_trace_set_hook(int which, lh func);
+uint64_t lichen_trace_frequency(void);
+
+/* hpy.universal._debug */
+uint64_t lichen_debug_new_generation(void);
+intptr_t lichen_debug_handles(int closed, int64_t generation, intptr_t *out, intptr_t cap);
+int lichen_debug_handle_state(intptr_t handle, intptr_t *raw_size);
+lh lichen_debug_handle_obj(intptr_t handle);
+const char *lichen_debug_handle_repr(intptr_t handle, const char *obj_repr);
+void lichen_debug_force_close(intptr_t handle);
+intptr_t lichen_debug_limit(int which, intptr_t set);
+void lichen_debug_set_hook(int which, lh func);
+void lichen_debug_set_stack_limit(int64_t limit);
+const char *lichen_debug_take_last_report(void);
+int lichen_debug_set_raw_data_fault_report(int enabled);
+int lichen_debug_abort_on_misuse(int abort);

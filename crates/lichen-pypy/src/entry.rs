@@ -678,3 +678,233 @@ pub unsafe extern "C" fn lichen_log_line(name: *const c_char, mode: c_int) -> *c
         l.borrow().as_ptr()
     })
 }
+
+// ---------------------------------------------------------------------------
+// hpy.universal._trace and ._debug: what they read and steer, for the
+// Python modules of lichen._pypy (the texts and rules are the core's).
+
+fn trace_info() -> &'static lichen_core::trace::TraceInfo {
+    // SAFETY: the trace context is made by `trace_context` and never freed.
+    unsafe { lichen_core::trace::info(context::trace()) }
+}
+
+fn debug_info() -> &'static lichen_core::debug::DebugInfo {
+    // SAFETY: the debug context is made by `debug_context` and never freed.
+    unsafe { lichen_core::debug::info(context::debug()) }
+}
+
+/// Text handed to Python, valid until the thread's next such call.
+fn thread_text(text: String) -> *const c_char {
+    thread_local! {
+        static TEXT: core::cell::RefCell<CString> = core::cell::RefCell::new(CString::default());
+    }
+    TEXT.with(|t| {
+        *t.borrow_mut() = CString::new(text.replace('\0', "?")).unwrap_or_default();
+        t.borrow().as_ptr()
+    })
+}
+
+/// How many functions `lichen_trace_read` reports.
+#[no_mangle]
+pub extern "C" fn lichen_trace_count() -> c_int {
+    guarded("lichen_trace_count", || trace_info().call_counts().len() as c_int)
+}
+
+/// The name of traced function `i` (`ctx_Add`, ...), as the counts name it.
+#[no_mangle]
+pub extern "C" fn lichen_trace_name(i: c_int) -> *const c_char {
+    guarded("lichen_trace_name", || {
+        let counts = trace_info().call_counts();
+        match usize::try_from(i).ok().and_then(|i| counts.into_iter().nth(i)) {
+            Some((name, _)) => thread_text(name),
+            None => core::ptr::null(),
+        }
+    })
+}
+
+/// Fills `counts` and `durations` (nanoseconds), `n` entries each.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_trace_read(counts: *mut u64, durations: *mut u64, n: c_int) {
+    guarded("lichen_trace_read", || {
+        let info = trace_info();
+        let pairs = info.call_counts().into_iter().zip(info.durations_ns());
+        for (i, ((_, c), (_, d))) in pairs.take(n.max(0) as usize).enumerate() {
+            // SAFETY: Python passes arrays of `n` entries.
+            unsafe {
+                *counts.add(i) = c;
+                *durations.add(i) = d;
+            }
+        }
+    })
+}
+
+/// Which of `npositional` positional arguments and the keywords named in
+/// `keywords` (space-separated) are `on_enter` and `on_exit`: their
+/// positions in that order of arguments, -1 for omitted; -1 returned with
+/// a TypeError pending for a bad call.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_trace_args(npositional: c_int, keywords: *const c_char, out: *mut c_int) -> c_int {
+    guarded("lichen_trace_args", || {
+        // SAFETY: Python passes a NUL-terminated string.
+        let names = unsafe { CStr::from_ptr(keywords) }.to_string_lossy().into_owned();
+        let positional: Vec<c_int> = (0..npositional).collect();
+        let kw: Vec<(String, c_int)> =
+            names.split_whitespace().enumerate().map(|(i, k)| (k.to_string(), npositional + i as c_int)).collect();
+        match lichen_core::trace::trace_function_args(positional, kw) {
+            Ok([enter, exit]) => {
+                // SAFETY: Python passes two writable ints.
+                unsafe {
+                    *out = enter.unwrap_or(-1);
+                    *out.add(1) = exit.unwrap_or(-1);
+                }
+                0
+            }
+            Err(message) => error::fail(ExcKind::TypeError, &message, -1),
+        }
+    })
+}
+
+/// Replaces a trace hook (0 on entry, 1 on exit) by `func` (taken over;
+/// 0 clears it).
+#[no_mangle]
+pub extern "C" fn lichen_trace_set_hook(which: c_int, func: isize) {
+    guarded("lichen_trace_set_hook", || match which {
+        0 => trace_info().set_on_enter(hh(func)),
+        _ => trace_info().set_on_exit(hh(func)),
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn lichen_trace_frequency() -> u64 {
+    lichen_core::trace::FREQUENCY_HZ
+}
+
+#[no_mangle]
+pub extern "C" fn lichen_debug_new_generation() -> u64 {
+    guarded("lichen_debug_new_generation", || debug_info().new_generation())
+}
+
+/// The debug handles open (`closed` 0) or in the closed queue (1) of
+/// generations >= `generation`: how many, the first `cap` written to `out`.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_debug_handles(closed: c_int, generation: i64, out: *mut isize, cap: isize) -> isize {
+    guarded("lichen_debug_handles", || {
+        let g = lichen_core::debug::view::generation_arg(generation);
+        let handles = if closed != 0 { debug_info().closed_handles(g) } else { debug_info().open_handles(g) };
+        for (i, h) in handles.iter().take(cap.max(0) as usize).enumerate() {
+            // SAFETY: Python passes room for `cap` entries.
+            unsafe { *out.add(i) = h.handle };
+        }
+        handles.len() as isize
+    })
+}
+
+/// A debug handle's state: -1 forgotten, 0 open, 1 closed; its raw data's
+/// size (-1 for none) in `raw_size`.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_debug_handle_state(handle: isize, raw_size: *mut isize) -> c_int {
+    guarded("lichen_debug_handle_state", || {
+        let state = debug_info().table().info(handle);
+        // SAFETY: Python passes a writable intptr_t.
+        unsafe { *raw_size = lichen_core::debug::view::raw_data_size(state.as_ref()) };
+        match state {
+            None => -1,
+            Some(s) => s.closed as c_int,
+        }
+    })
+}
+
+/// A new universal handle for the object of an open debug handle (0 for a
+/// closed or forgotten one).
+#[no_mangle]
+pub extern "C" fn lichen_debug_handle_obj(handle: isize) -> isize {
+    guarded("lichen_debug_handle_obj", || match debug_info().table().info(handle) {
+        Some(s) if !s.closed => table::dup(s.uh)._i,
+        _ => 0,
+    })
+}
+
+/// The repr of a `DebugHandle` (the core's text); `obj_repr` is the repr of
+/// the object of an open handle.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_debug_handle_repr(handle: isize, obj_repr: *const c_char) -> *const c_char {
+    guarded("lichen_debug_handle_repr", || {
+        let state = debug_info().table().info(handle);
+        let shown = if obj_repr.is_null() {
+            String::new()
+        } else {
+            // SAFETY: Python passes a NUL-terminated string.
+            unsafe { CStr::from_ptr(obj_repr) }.to_string_lossy().into_owned()
+        };
+        let text = lichen_core::debug::view::handle_repr::<()>(handle, state, |_| Ok(shown)).unwrap_or_default();
+        thread_text(text)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn lichen_debug_force_close(handle: isize) {
+    guarded("lichen_debug_force_close", || debug_info().force_close(HPy { _i: handle }))
+}
+
+/// The size limits of the debug table (`which`: 0 the closed-handles queue,
+/// 1 the protected raw data); `set` < 0 only reads. The value before.
+#[no_mangle]
+pub extern "C" fn lichen_debug_limit(which: c_int, set: isize) -> isize {
+    guarded("lichen_debug_limit", || {
+        let mut table = debug_info().table();
+        let old = if which == 0 { table.queue_max_size() } else { table.protected_raw_data_max_size() };
+        if set >= 0 {
+            if which == 0 {
+                table.set_queue_max_size(set as usize)
+            } else {
+                table.set_protected_raw_data_max_size(set as usize)
+            }
+        }
+        old as isize
+    })
+}
+
+/// Replaces a debug hook (0 `on_invalid_handle`, 1
+/// `on_invalid_builder_handle`) by `func` (taken over; 0 removes it).
+#[no_mangle]
+pub extern "C" fn lichen_debug_set_hook(which: c_int, func: isize) {
+    guarded("lichen_debug_set_hook", || match which {
+        0 => debug_info().set_on_invalid_handle(hh(func)),
+        _ => debug_info().set_on_invalid_builder_handle(hh(func)),
+    })
+}
+
+/// `set_handle_stack_trace_limit`: `limit` < 0 for None.
+#[no_mangle]
+pub extern "C" fn lichen_debug_set_stack_limit(limit: i64) {
+    guarded("lichen_debug_set_stack_limit", || {
+        let n = (limit >= 0).then_some(limit);
+        debug_info().set_handle_stack_trace_limit(lichen_core::debug::view::stack_limit_arg(n))
+    })
+}
+
+/// The latest misuse report (forgotten once read), or NULL.
+#[no_mangle]
+pub extern "C" fn lichen_debug_take_last_report() -> *const c_char {
+    guarded("lichen_debug_take_last_report", || match debug_info().take_last_report() {
+        Some(text) => thread_text(text),
+        None => core::ptr::null(),
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn lichen_debug_set_raw_data_fault_report(enabled: c_int) -> c_int {
+    guarded("lichen_debug_set_raw_data_fault_report", || lichen_core::debug::set_raw_data_fault_report(enabled != 0) as c_int)
+}
+
+/// Sets whether misuse aborts (`abort` < 0 only reads); the value before.
+#[no_mangle]
+pub extern "C" fn lichen_debug_abort_on_misuse(abort: c_int) -> c_int {
+    guarded("lichen_debug_abort_on_misuse", || {
+        if abort < 0 {
+            debug_info().aborts_on_misuse() as c_int
+        } else {
+            debug_info().set_abort_on_misuse(abort != 0) as c_int
+        }
+    })
+}

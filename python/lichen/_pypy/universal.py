@@ -11,6 +11,8 @@ if lib.lichen_install() != 0:
     raise ImportError("Lichen's PyPy host: the cffi module and the Rust library do not match (rebuild Lichen)")
 
 from lichen._pypy import callbacks  # noqa: E402,F401  (defines the extern "Python" functions)
+from lichen._pypy import debug_module as _debug  # noqa: E402
+from lichen._pypy import trace_module as _trace  # noqa: E402
 from lichen._pypy.calls import create_module  # noqa: E402
 from lichen._pypy.errors import take_error  # noqa: E402
 
