@@ -132,6 +132,33 @@ def _hpy_surface(sdist, target):
         f.write("# HPy %s's Python surface, installed with Lichen for PyPy.\n" % HPY_VERSION)
 
 
+# HPy's helpers (HPyArg_Parse, HPy_BuildValue, ...) that universal
+# extensions compile in; HPy's setup.py prebuilds them as this static library,
+# which HPy's test support links instead of compiling them again per test.
+HELPER_SOURCES = ["argparse.c", "buildvalue.c", "format.c", "helpers.c", "structseq.c"]
+
+
+def _hpy_static_lib(surface, tmp):
+    """Builds ``hpy/devel/lib/universal/libhpy-extra-universal.a`` from the
+    helper sources of the surface, as HPy's own build does."""
+    from distutils.ccompiler import new_compiler
+    from distutils.sysconfig import customize_compiler
+
+    devel = os.path.join(surface, "hpy", "devel")
+    compiler = new_compiler()
+    customize_compiler(compiler)
+    sources = [os.path.join(devel, "src", "runtime", name) for name in HELPER_SOURCES]
+    objects = compiler.compile(
+        sources,
+        output_dir=os.path.join(tmp, "helpers"),
+        macros=[("HPY", None), ("HPY_ABI_UNIVERSAL", None)],
+        include_dirs=[os.path.join(devel, "include")],
+    )
+    out_dir = os.path.join(devel, "lib", "universal")
+    os.makedirs(out_dir, exist_ok=True)
+    compiler.create_static_lib(objects, "hpy-extra-universal", output_dir=out_dir)
+
+
 def _package_files(tree):
     """Copies the ``lichen`` package into ``tree`` (no caches, no stray
     native modules from other interpreters)."""
@@ -175,7 +202,9 @@ def _build_pypy_wheel(wheel_directory):
         _package_files(tree)
         module = _cffi_module(_cargo_staticlib(), os.path.join(tmp, "cffi"))
         shutil.copy2(module, os.path.join(tree, "lichen", os.path.basename(module)))
-        _hpy_surface(_hpy_sdist(tmp), os.path.join(tree, "lichen", "_hpy"))
+        surface = os.path.join(tree, "lichen", "_hpy")
+        _hpy_surface(_hpy_sdist(tmp), surface)
+        _hpy_static_lib(surface, tmp)
         with open(os.path.join(tree, PTH_NAME), "w") as f:
             f.write(PTH_LINE)
         dist_info = _dist_info(tree)

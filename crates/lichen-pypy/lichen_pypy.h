@@ -70,7 +70,10 @@ struct lichen_type_def {
     lh bases_tuple;
     lh metaclass;
     void *call_impl;
-    intptr_t vectorcall_offset;
+    /* where objects keep their own call function: -1 nowhere (no call
+     * protocol), -2 in an HPyCallFunction after the struct, else this
+     * offset of the struct (its `__vectorcalloffset__` member) */
+    intptr_t call_offset;
     intptr_t type_id;
 };
 

@@ -53,6 +53,10 @@ def install():
     """Make ``import hpy.universal`` give ``lichen.universal`` in this process."""
     if not any(isinstance(f, _Finder) for f in sys.meta_path):
         sys.meta_path.insert(0, _Finder())
+    if sys.implementation.name == "pypy":
+        from lichen._pypy import importer
+
+        importer.install()
     if TARGET in sys.modules and not _is_lichen(sys.modules[TARGET]):
         raise ImportError(
             "hpy.universal was imported before Lichen could provide it; "

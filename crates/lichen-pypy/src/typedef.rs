@@ -6,7 +6,8 @@ use crate::table;
 use core::ffi::{c_char, c_int, c_void};
 use lichen_abi::*;
 use lichen_core::spec::ModuleSpec;
-use lichen_core::type_spec::{Bases, TypeSpec};
+use lichen_core::spec::SpecError;
+use lichen_core::type_spec::{is_vectorcalloffset, Bases, CallProtocol, TypeSpec};
 
 #[repr(C)]
 pub struct Meth {
@@ -66,7 +67,7 @@ pub struct TypeDef {
     pub bases_tuple: isize,
     pub metaclass: isize,
     pub call_impl: *mut c_void,
-    pub vectorcall_offset: isize,
+    pub call_offset: isize,
     pub type_id: isize,
 }
 
@@ -178,14 +179,18 @@ pub struct TypeDefParts {
     _bases: Vec<isize>,
 }
 
-/// Whether a member is the `__vectorcalloffset__` that tells where a type's
-/// objects keep their call function.
-fn is_vectorcalloffset(m: &HPyMember) -> bool {
-    // SAFETY: member names are NUL-terminated strings of the extension.
-    !m.name.is_null() && unsafe { core::ffi::CStr::from_ptr(m.name) }.to_bytes() == b"__vectorcalloffset__"
+/// `call_offset` of a type def for each call protocol: -1 none, -2 after the
+/// struct (Python adds the `HPyCallFunction` there), else the offset.
+fn call_offset(protocol: CallProtocol) -> isize {
+    match protocol {
+        CallProtocol::None => -1,
+        CallProtocol::AfterStruct => -2,
+        CallProtocol::Explicit(offset) => offset as isize,
+    }
 }
 
-pub fn type_def(spec: &TypeSpec, ctx: *mut HPyContext) -> TypeDefParts {
+pub fn type_def(spec: &TypeSpec, ctx: *mut HPyContext) -> Result<TypeDefParts, SpecError> {
+    let protocol = spec.call_protocol()?;
     let methods: Vec<Meth> = spec.methods.iter().map(|m| meth(m)).collect();
     let members: Vec<Member> = spec
         .members
@@ -193,7 +198,6 @@ pub fn type_def(spec: &TypeSpec, ctx: *mut HPyContext) -> TypeDefParts {
         .filter(|m| !is_vectorcalloffset(m))
         .map(|m| Member { name: m.name, doc: m.doc, offset: m.offset, type_: m.type_.0, readonly: m.readonly })
         .collect();
-    let vectorcall_offset = spec.members.iter().find(|m| is_vectorcalloffset(m)).map_or(-1, |m| m.offset);
     let getsets: Vec<GetSet> = spec
         .getsets
         .iter()
@@ -241,10 +245,10 @@ pub fn type_def(spec: &TypeSpec, ctx: *mut HPyContext) -> TypeDefParts {
         bases_tuple,
         metaclass: spec.metaclass.map_or(0, |h| h._i),
         call_impl: spec.call.map_or(core::ptr::null_mut(), |s| impl_ptr(s.impl_)),
-        vectorcall_offset,
+        call_offset: call_offset(protocol),
         type_id: info as isize,
     };
-    TypeDefParts { def, _methods: methods, _members: members, _getsets: getsets, _slots: slots, _bases: bases }
+    Ok(TypeDefParts { def, _methods: methods, _members: members, _getsets: getsets, _slots: slots, _bases: bases })
 }
 
 /// The `ModuleDef` of a checked module definition, with its arrays.

@@ -34,6 +34,7 @@ SHAPE_BASES = {
     SHAPES["List"]: list,
 }
 BASETYPE = 1 << 10
+CALL_AFTER_STRUCT = -2
 
 _slot_info = {}
 
@@ -273,18 +274,17 @@ def _store_int(t, p, value):
         if not lo <= n <= hi:
             _warn("Truncation of value to %s" % _SMALL[t])
     elif t in (MEMBER["UINT"], MEMBER["ULONG"]):
-        if isinstance(value, int) and value >= 0:
-            n, negative = value, False
+        # PyLong_AsUnsignedLong, falling back to PyLong_AsLong (then
+        # warning of a negative value), as CPython's unsigned members do
+        if isinstance(value, int) and 0 <= value < (1 << 64):
+            n, fallback = value, False
         else:
-            n = _as_long(value)
-            negative = n < 0
+            n, fallback = _as_long(value), True
         lo, hi = _bounds(ctype)
-        if t == MEMBER["ULONG"] and n > hi:
-            raise OverflowError("Python int too large to convert to C unsigned long")
         ffi.cast(ctype + " *", p)[0] = _wrap(n, lo, hi)
-        if negative:
+        if fallback:
             _warn("Writing negative value into unsigned field")
-        if t == MEMBER["UINT"] and n > hi:
+        if t == MEMBER["UINT"] and not fallback and n > hi:
             _warn("Truncation of value to unsigned int")
     elif t == MEMBER["LONG"]:
         ffi.cast(ctype + " *", p)[0] = _as_long(value)
@@ -551,18 +551,37 @@ def _ass_subscript(put, ctx, impl, receiver):
     put("__delitem__", delitem)
 
 
-def _call_method(ctx, default_impl, owner):
+def _call_method(ctx, default_impl, offset):
+    """``__call__``: the call function the object holds at ``offset`` of
+    its struct (``HPy_SetCallFunction``, or the extension's own at an
+    explicit ``__vectorcalloffset__``), else the type's ``HPy_tp_call``."""
     call = lib.lichen_call_keywords
 
     def __call__(self, *args, **kw):
-        impl = self._lichen_call
-        if impl is None:
+        buf = self._lichen_buf
+        impl = ffi.NULL if buf is None else own_call_function(buf, offset)
+        if impl == ffi.NULL:
             impl = default_impl
         if impl is None:
             raise TypeError("'%s' object is not callable" % type(self).__name__)
         return result(_keywords(call, ctx, impl, self_handle(self), args, kw), "__call__")
 
     return __call__
+
+
+def own_call_function(buf, offset):
+    """The ``impl`` of the ``HPyCallFunction`` at ``offset`` of a struct."""
+    return ffi.cast("void **", ffi.cast("char *", buf) + offset)[1]
+
+
+def set_call_function(o, impl):
+    """``HPy_SetCallFunction``: stores ``impl`` as ``o``'s call function."""
+    offset = getattr(type(o), "__lichen_call_offset__", -1)
+    if offset < 0 or o._lichen_buf is None:
+        raise TypeError("type '%s does not implement the HPy call protocol" % type(o).__name__)
+    slot = ffi.cast("void **", ffi.cast("char *", o._lichen_buf) + offset)
+    slot[0] = ffi.NULL
+    slot[1] = impl
 
 
 def _finalizer(ctx, finalize, needs_cleanup):
@@ -630,20 +649,29 @@ def make_type(d):
     }
     if d.doc != ffi.NULL:
         ns["__doc__"] = _text(d.doc)
-    slot_names = []
+    call_offset = d.call_offset
+    if call_offset == CALL_AFTER_STRUCT:
+        call_offset = (size + 7) & ~7
+        size = call_offset + 2 * ffi.sizeof("void *")
+    ns["__lichen_size__"] = size
     if spec_base is None:
-        slot_names.append("_lichen_buf")
         builtin = next((c for b in bases for c in b.__mro__ if c in SHAPE_BASES.values() and c is not object), object)
         ns["__lichen_builtin__"] = builtin
         if not d.has_new:
             ns["__new__"] = _generic_new if builtin is object else _builtin_new
-    if d.call_impl != ffi.NULL or d.vectorcall_offset >= 0:
-        if not hasattr(spec_base, "__lichen_call__"):
-            slot_names.append("_lichen_call")
+    # The struct's buffer lives in a slot of the first class that has one;
+    # classes without a struct answer None (no slot: a slot would make
+    # their layout clash with builtin bases in multiple inheritance).
+    if size and base_size == 0:
+        ns["__slots__"] = ("_lichen_buf",)
+    else:
+        ns["__slots__"] = ()
+        if spec_base is None:
+            ns["_lichen_buf"] = None
+    if call_offset >= 0:
+        ns["__lichen_call_offset__"] = call_offset
         default = None if d.call_impl == ffi.NULL else d.call_impl
-        ns["__lichen_call__"] = default or 0
-        ns["__call__"] = _call_method(ctx, default, owner)
-    ns["__slots__"] = tuple(slot_names)
+        ns["__call__"] = _call_method(ctx, default, call_offset)
     if not d.flags & BASETYPE:
         ns["__init_subclass__"] = _not_a_base(short)
     for i in range(d.nmethods):

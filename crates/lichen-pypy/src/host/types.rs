@@ -27,8 +27,10 @@ fn payload_of(h: HPy) -> *mut c_void {
 
 impl TypeHost for PyPy {
     unsafe fn type_from_spec(spec: &TypeSpec, ctx: *mut HPyContext) -> HPy {
-        let parts = typedef::type_def(spec, ctx);
-        h(py!(type_from_def(&parts.def)))
+        match typedef::type_def(spec, ctx) {
+            Ok(parts) => h(py!(type_from_def(&parts.def))),
+            Err(e) => super::error::fail(e.kind, &e.message, HPy::NULL),
+        }
     }
 
     fn type_generic_new(ty: HPy) -> HPy {
