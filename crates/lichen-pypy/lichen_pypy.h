@@ -70,11 +70,28 @@ struct lichen_type_def {
     lh bases_tuple;
     lh metaclass;
     void *call_impl;
+    void *getbuffer;
+    void *releasebuffer;
     /* where objects keep their own call function: -1 nowhere (no call
      * protocol), -2 in an HPyCallFunction after the struct, else this
      * offset of the struct (its `__vectorcalloffset__` member) */
     intptr_t call_offset;
     intptr_t type_id;
+};
+
+/* HPy_buffer, as a getbuffer implementation fills it. */
+struct lichen_buffer {
+    void *buf;
+    lh obj;
+    intptr_t len;
+    intptr_t itemsize;
+    int readonly;
+    int ndim;
+    char *format;
+    intptr_t *shape;
+    intptr_t *strides;
+    intptr_t *suboffsets;
+    void *internal;
 };
 
 /* A module definition, checked by the core. */
@@ -167,6 +184,8 @@ lh lichen_call_richcmp(void *ctx, void *impl, lh a, lh b, int op);
 lh lichen_call_getter(void *ctx, void *impl, lh self, void *closure);
 int lichen_call_setter(void *ctx, void *impl, lh self, lh value, void *closure);
 void lichen_call_destructor(void *ctx, void *impl, lh self);
+int lichen_call_getbuffer(void *ctx, void *impl, lh self, struct lichen_buffer *view, int flags);
+void lichen_call_releasebuffer(void *ctx, void *impl, lh self, struct lichen_buffer *view);
 lh lichen_call_mod_create(void *ctx, void *impl, lh spec);
 
 /* hpy.universal._trace */

@@ -3,19 +3,8 @@ each must raise a precise Python exception rather than crash. Written in the
 style of HPy's test suite; run from a copy of HPy's ``test/`` directory."""
 import pytest
 from test.support import HPyTest, make_hpy_abi_fixture
+from lichen_refs import held
 
-
-def held(x):
-    """What tells whether a call left a reference to ``x`` behind: its
-    reference count on CPython; on PyPy, which has none, how many handles
-    Lichen's object table holds."""
-    import sys
-
-    if hasattr(sys, "getrefcount"):
-        return sys.getrefcount(x)
-    from lichen._pypy.handles import slots_in_use
-
-    return slots_in_use()
 
 
 class TestLichenTextContainer(HPyTest):

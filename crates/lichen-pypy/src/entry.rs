@@ -586,6 +586,30 @@ pub unsafe extern "C" fn lichen_call_destructor(ctx: *mut c_void, impl_: *mut c_
     }
 }
 
+/// `HPy_bf_getbuffer`: fills `view` (an `HPy_buffer`; its `obj` is then a
+/// handle Python closes after the release).
+#[no_mangle]
+pub unsafe extern "C" fn lichen_call_getbuffer(ctx: *mut c_void, impl_: *mut c_void, self_: isize, view: *mut HPy_buffer, flags: c_int) -> c_int {
+    // SAFETY: as for the handle entries; the signature is GETBUFFERPROC and
+    // Python passes a zeroed, writable HPy_buffer.
+    unsafe {
+        call("lichen_call_getbuffer", ctx, impl_, HPyFunc_Signature::GETBUFFERPROC, &[self_], |c, f: unsafe extern "C" fn(Ctx, H, *mut HPy_buffer, c_int) -> c_int| {
+            f(c, hh(self_), view, flags)
+        }, status)
+    }
+}
+
+/// `HPy_bf_releasebuffer`, with the view its getbuffer filled.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_call_releasebuffer(ctx: *mut c_void, impl_: *mut c_void, self_: isize, view: *mut HPy_buffer) {
+    // SAFETY: as for the handle entries; the signature is RELEASEBUFFERPROC.
+    unsafe {
+        call("lichen_call_releasebuffer", ctx, impl_, HPyFunc_Signature::RELEASEBUFFERPROC, &[self_], |c, f: unsafe extern "C" fn(Ctx, H, *mut HPy_buffer)| {
+            f(c, hh(self_), view)
+        }, nothing)
+    }
+}
+
 #[no_mangle]
 pub unsafe extern "C" fn lichen_call_varargs(ctx: *mut c_void, impl_: *mut c_void, self_: isize, args: *const isize, nargs: isize) -> isize {
     // SAFETY: Python passes `nargs` handles it made for the call.

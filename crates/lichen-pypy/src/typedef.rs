@@ -67,6 +67,8 @@ pub struct TypeDef {
     pub bases_tuple: isize,
     pub metaclass: isize,
     pub call_impl: *mut c_void,
+    pub getbuffer: *mut c_void,
+    pub releasebuffer: *mut c_void,
     pub call_offset: isize,
     pub type_id: isize,
 }
@@ -245,6 +247,8 @@ pub fn type_def(spec: &TypeSpec, ctx: *mut HPyContext) -> Result<TypeDefParts, S
         bases_tuple,
         metaclass: spec.metaclass.map_or(0, |h| h._i),
         call_impl: spec.call.map_or(core::ptr::null_mut(), |s| impl_ptr(s.impl_)),
+        getbuffer: spec.getbuffer.map_or(core::ptr::null_mut(), |s| impl_ptr(s.impl_)),
+        releasebuffer: spec.releasebuffer.map_or(core::ptr::null_mut(), |s| impl_ptr(s.impl_)),
         call_offset: call_offset(protocol),
         type_id: info as isize,
     };

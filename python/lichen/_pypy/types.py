@@ -18,7 +18,7 @@ from lichen._lichen_pypy import ffi, lib
 from lichen._pypy import calls
 from lichen._pypy.calls import _decorate, _keywords, _text, check_receiver, result, self_handle, status
 from lichen._pypy.errors import failed, take_error
-from lichen._pypy.handles import DATA_PAYLOAD, close, get, new_h, new_h_data, new_h_or_null, read_enum
+from lichen._pypy.handles import DATA_PAYLOAD, LENT, close, get, new_h, new_h_data, new_h_or_null, read_enum
 
 SHAPES = read_enum("Shape")
 SIG = read_enum("Signature")
@@ -62,7 +62,11 @@ class TypeRef(object):
 
 
 def _root_new(cls):
-    return cls.__lichen_builtin__.__new__(cls)
+    builtin = cls.__lichen_builtin__
+    if builtin is type:
+        # an instance of a metaclass made from a spec is a class
+        return type.__new__(cls, cls.__name__, (), {})
+    return builtin.__new__(cls)
 
 
 def alloc(cls):
@@ -90,8 +94,16 @@ def _generic_new(cls, *args, **kw):
     return alloc(cls)
 
 
+def _type_init(self, *args, **kw):
+    """``__init__`` of a metaclass made from a spec: ``type.__init__``
+    wants a class's name, bases and namespace, which an instance made by
+    ``HPyType_GenericNew`` or ``HPy_New`` has no need of."""
+    if args or kw:
+        type.__init__(self, *args, **kw)
+
+
 def _builtin_new(cls, *args, **kw):
-    o = cls.__lichen_builtin__.__new__(cls, *args, **kw)
+    o = _root_new(cls) if not (args or kw) else cls.__lichen_builtin__.__new__(cls, *args, **kw)
     size = cls.__lichen_size__
     if size:
         o._lichen_buf = ffi.new("char[]", size)
@@ -584,6 +596,61 @@ def set_call_function(o, impl):
     slot[1] = impl
 
 
+def _release_buffer(ctx, releasebuffer, owner_h, view):
+    """Runs ``HPy_bf_releasebuffer`` (if any) for a view and lets go of the
+    view's object."""
+    if releasebuffer is not None:
+        lib.lichen_call_releasebuffer(ctx, releasebuffer, owner_h | LENT, view)
+        exc = take_error("releasebuffer")
+        if exc is not None:
+            from lichen._pypy.callbacks import write_unraisable_exception
+
+            write_unraisable_exception(exc, get(owner_h))
+    close(owner_h)
+    close(view.obj)
+
+
+def _memoryview(view, keep):
+    """A memoryview of what a getbuffer implementation described: the bytes
+    at ``view.buf`` (held through ``keep``, a cdata the view's release is
+    tied to), cast to its format and shape."""
+    mv = memoryview(ffi.buffer(keep, view.len))
+    fmt = ffi.string(view.format).decode("ascii") if view.format != ffi.NULL else "B"
+    if view.ndim > 1 or fmt != "B":
+        shape = [view.shape[i] for i in range(view.ndim)] if view.shape != ffi.NULL else None
+        if view.strides != ffi.NULL and shape is not None:
+            expected = view.itemsize
+            for i in reversed(range(view.ndim)):
+                if shape[i] > 1 and view.strides[i] != expected:
+                    raise BufferError("Lichen on PyPy exports C-contiguous HPy buffers only")
+                expected *= shape[i]
+        mv = mv.cast("B").cast(fmt, shape) if shape else mv.cast(fmt)
+    return mv.toreadonly() if view.readonly else mv
+
+
+def _buffer_method(ctx, getbuffer, releasebuffer):
+    """``__buffer__`` (PyPy's, and PEP 688's): a memoryview of the struct's
+    view. PyPy does not tell an exporter written in Python when such a view
+    is released, so ``HPy_bf_releasebuffer`` runs when the view's memory is
+    garbage collected."""
+
+    def __buffer__(self, flags):
+        view = ffi.new("struct lichen_buffer *")
+        owner_h = self_handle(self)
+        lib.lichen_dup(owner_h)
+        status(lib.lichen_call_getbuffer(ctx, getbuffer, owner_h, view, flags), "__buffer__")
+        release = lambda _: _release_buffer(ctx, releasebuffer, owner_h, view)  # noqa: E731
+        keep = ffi.gc(ffi.cast("char *", view.buf), release)
+        try:
+            return _memoryview(view, keep)
+        except BaseException:
+            ffi.gc(keep, None)  # release now, not when `keep` is collected
+            release(keep)
+            raise
+
+    return __buffer__
+
+
 def _finalizer(ctx, finalize, needs_cleanup):
     def __del__(self):
         if finalize is not None:
@@ -659,6 +726,8 @@ def make_type(d):
         ns["__lichen_builtin__"] = builtin
         if not d.has_new:
             ns["__new__"] = _generic_new if builtin is object else _builtin_new
+        if builtin is type:
+            ns["__init__"] = _type_init
     # The struct's buffer lives in a slot of the first class that has one;
     # classes without a struct answer None (no slot: a slot would make
     # their layout clash with builtin bases in multiple inheritance).
@@ -668,6 +737,9 @@ def make_type(d):
         ns["__slots__"] = ()
         if spec_base is None:
             ns["_lichen_buf"] = None
+    if d.getbuffer != ffi.NULL:
+        release = None if d.releasebuffer == ffi.NULL else d.releasebuffer
+        ns["__buffer__"] = _buffer_method(ctx, d.getbuffer, release)
     if call_offset >= 0:
         ns["__lichen_call_offset__"] = call_offset
         default = None if d.call_impl == ffi.NULL else d.call_impl
