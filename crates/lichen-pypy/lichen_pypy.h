@@ -144,7 +144,9 @@ void lichen_type_set_base(intptr_t type_id, intptr_t base_type_id);
 void lichen_destroy_payload(intptr_t type_id, void *payload);
 void lichen_capsule_free(void *data);
 lh lichen_field_read(void *field);
-void lichen_field_write(void *field, lh value);
+void lichen_field_write(lh owner, void *field, lh value);
+intptr_t lichen_new_field_slot(void);
+int lichen_slot_shared(lh h);
 
 /* errors */
 int lichen_err_take(struct lichen_error *out);

@@ -287,14 +287,28 @@ pub unsafe extern "C" fn lichen_field_read(field: *mut c_void) -> isize {
     })
 }
 
-/// Stores `value` (taken over; 0 empties) in an `HPyField`.
+/// `HPyField_Store(owner, field, value)` for a member of type OBJECT: the
+/// handles are taken over (`value` 0 empties the field).
 #[no_mangle]
-pub unsafe extern "C" fn lichen_field_write(field: *mut c_void, value: isize) {
+pub unsafe extern "C" fn lichen_field_write(owner: isize, field: *mut c_void, value: isize) {
     guarded("lichen_field_write", || {
         // SAFETY: as for `lichen_field_read`.
-        let old = unsafe { field.cast::<HPyField>().replace(HPyField { _i: value }) };
-        table::close(hh(old._i));
+        let field = unsafe { &mut *field.cast::<HPyField>() };
+        crate::host::object::store_field(hh(owner), field, hh(value));
+        close_given(&[owner, value]);
     })
+}
+
+/// A new slot for a field reference (see `host::object::store_field`).
+#[no_mangle]
+pub extern "C" fn lichen_new_field_slot() -> isize {
+    guarded("lichen_new_field_slot", || table::new_field_ref() as isize)
+}
+
+/// Whether more than one handle holds the slot of `h`.
+#[no_mangle]
+pub extern "C" fn lichen_slot_shared(h: isize) -> c_int {
+    guarded("lichen_slot_shared", || table::is_shared(hh(h)) as c_int)
 }
 
 // ---------------------------------------------------------------------------

@@ -56,6 +56,9 @@ struct Slot {
     /// A float made natively and not yet turned into an object by Python:
     /// `data` holds its bits and Python's list entry is empty.
     float: bool,
+    /// A field reference: Python's list entry names the object through its
+    /// owner (see `host::object`, fields), which alone holds it.
+    field: bool,
     kind: DataKind,
     /// The native storage (`kind`), or the bits of a float.
     data: usize,
@@ -65,7 +68,8 @@ struct Slot {
 }
 
 impl Slot {
-    const FREE: Slot = Slot { refs: 0, state: State::Free, float: false, kind: DataKind::Unknown, data: 0, attached: None };
+    const FREE: Slot =
+        Slot { refs: 0, state: State::Free, float: false, field: false, kind: DataKind::Unknown, data: 0, attached: None };
 }
 
 struct Table {
@@ -156,7 +160,7 @@ fn is_constant(t: &Table, index: u32) -> bool {
 }
 
 fn take_slot(t: &mut Table, float: bool, kind: DataKind, data: usize) -> u32 {
-    let slot = Slot { refs: 1, state: State::Live, float, kind, data, attached: None };
+    let slot = Slot { refs: 1, state: State::Live, float, field: false, kind, data, attached: None };
     match t.free.pop() {
         Some(i) => {
             t.slots[i as usize] = slot;
@@ -172,6 +176,36 @@ fn take_slot(t: &mut Table, float: bool, kind: DataKind, data: usize) -> u32 {
 /// A new slot for an object Python is about to store in its list.
 pub fn new_object(data: *mut c_void, kind: DataKind) -> u32 {
     with(|t| take_slot(t, false, kind, data as usize))
+}
+
+/// A new slot for a field reference Python is about to store.
+pub fn new_field_ref() -> u32 {
+    with(|t| {
+        let i = take_slot(t, false, DataKind::Unknown, 0);
+        t.slots[i as usize].field = true;
+        i
+    })
+}
+
+/// Whether `h` is a field reference (see [`new_field_ref`]).
+#[inline]
+pub fn is_field_ref(h: HPy) -> bool {
+    slot_of(h).is_some_and(|i| with(|t| t.slots.get(i as usize).is_some_and(|s| s.field && s.state == State::Live)))
+}
+
+/// Whether more than one handle holds the slot of `h`.
+#[inline]
+pub fn is_shared(h: HPy) -> bool {
+    slot_of(h).is_some_and(|i| with(|t| !is_constant(t, i) && t.slots.get(i as usize).is_some_and(|s| s.refs > 1)))
+}
+
+/// Whether `h` is a slot holding an object Python made (not a constant,
+/// not a float native code holds): one that may refer to other objects.
+#[inline]
+pub fn is_object(h: HPy) -> bool {
+    slot_of(h).is_some_and(|i| {
+        with(|t| !is_constant(t, i) && t.slots.get(i as usize).is_some_and(|s| s.state == State::Live && !s.float))
+    })
 }
 
 /// A handle for a float, made without PyPy.

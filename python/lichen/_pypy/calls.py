@@ -17,6 +17,7 @@ from lichen._pypy.handles import (
     DRAIN_AT,
     EMPTY,
     LENT,
+    FieldRef,
     _hint,
     _materialize,
     drain,
@@ -40,6 +41,8 @@ def result(r, name):
         o = objs[r >> 3]
         if o is EMPTY:
             o = _materialize(r)
+        elif o.__class__ is FieldRef:
+            o = o.deref()
     else:
         o = r >> 3
     if _hint[0] >= DRAIN_AT:

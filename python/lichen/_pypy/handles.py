@@ -12,6 +12,7 @@ Floats made natively have an empty entry until Python first sees them.
 """
 
 import builtins
+import weakref
 
 from lichen._lichen_pypy import ffi, lib
 
@@ -36,6 +37,26 @@ class _Empty(object):
 
 
 EMPTY = _Empty()
+
+
+class FieldRef(object):
+    """The list entry of a field reference (see ``store_field`` in
+    ``crates/lichen-pypy/src/host/object.rs``): the object stored in field
+    ``key`` of ``owner``, which alone holds it (``owner._lichen_refs``), so
+    that PyPy's GC sees objects referred to by fields only through their
+    owners and can collect cycles through fields."""
+
+    __slots__ = ("owner", "key")
+
+    def __init__(self, owner, key):
+        self.owner = weakref.ref(owner)
+        self.key = key
+
+    def deref(self):
+        owner = self.owner()
+        if owner is None:
+            raise SystemError("HPy handle of a field whose owner is gone")
+        return owner._lichen_refs[self.key][0]
 IMM_MIN = -(1 << 60)
 IMM_MAX = (1 << 60) - 1
 LENT = 4
@@ -112,6 +133,15 @@ def new_h_data(o, data, kind):
     return i << 3
 
 
+def new_field_h(owner, key):
+    """A new field reference (see ``FieldRef``)."""
+    i = lib.lichen_new_field_slot()
+    if i >= len(objs):
+        _grow(i)
+    objs[i] = FieldRef(owner, key)
+    return i << 3
+
+
 def new_h_or_null(o):
     return 0 if o is None else new_h(o)
 
@@ -123,6 +153,8 @@ def get(h):
         o = objs[h >> 3]
         if o is EMPTY:
             return _materialize(h)
+        if o.__class__ is FieldRef:
+            return o.deref()
         return o
     if tag == 1:
         return h >> 3

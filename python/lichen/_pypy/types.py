@@ -18,7 +18,7 @@ from lichen._lichen_pypy import ffi, lib
 from lichen._pypy import calls
 from lichen._pypy.calls import _decorate, _keywords, _text, check_receiver, result, self_handle, status
 from lichen._pypy.errors import failed, take_error
-from lichen._pypy.handles import DATA_PAYLOAD, LENT, close, get, new_h, new_h_data, new_h_or_null, read_enum
+from lichen._pypy.handles import DATA_PAYLOAD, LENT, close, get, new_h, new_h_data, new_h_or_null, objs, read_enum
 
 SHAPES = read_enum("Shape")
 SIG = read_enum("Signature")
@@ -75,6 +75,7 @@ def alloc(cls):
     size = cls.__lichen_size__
     if size:
         o._lichen_buf = ffi.new("char[]", size)
+        o._lichen_refs = None
     return o
 
 
@@ -107,6 +108,7 @@ def _builtin_new(cls, *args, **kw):
     size = cls.__lichen_size__
     if size:
         o._lichen_buf = ffi.new("char[]", size)
+        o._lichen_refs = None
     return o
 
 
@@ -211,7 +213,8 @@ class Member(object):
         if self.readonly:
             raise AttributeError("readonly attribute")
         if t in (MEMBER["OBJECT"], MEMBER["OBJECT_EX"]):
-            lib.lichen_field_write(p, new_h(value))
+            lib.lichen_field_write(self_handle(obj), p, new_h(value))
+            _raise_pending()
         elif t in (MEMBER["STRING"], MEMBER["STRING_INPLACE"]):
             raise TypeError("readonly attribute")
         elif t == MEMBER["BOOL"]:
@@ -237,9 +240,19 @@ class Member(object):
         if t == MEMBER["OBJECT_EX"] and lib.lichen_field_read(p) == 0:
             raise AttributeError(self.name)
         if t in (MEMBER["OBJECT"], MEMBER["OBJECT_EX"]):
-            lib.lichen_field_write(p, 0)
+            lib.lichen_field_write(self_handle(obj), p, 0)
+            _raise_pending()
         else:
             raise TypeError("can't delete numeric/char attribute")
+
+
+Member.__name__ = Member.__qualname__ = "member_descriptor"
+
+
+def _raise_pending():
+    exc = take_error()
+    if exc is not None:
+        raise exc
 
 
 def _as_double(v):
@@ -296,7 +309,7 @@ def _store_int(t, p, value):
         ffi.cast(ctype + " *", p)[0] = _wrap(n, lo, hi)
         if fallback:
             _warn("Writing negative value into unsigned field")
-        if t == MEMBER["UINT"] and not fallback and n > hi:
+        if t == MEMBER["UINT"] and n & ((1 << 64) - 1) > hi:  # as C's unsigned long compare
             _warn("Truncation of value to unsigned int")
     elif t == MEMBER["LONG"]:
         ffi.cast(ctype + " *", p)[0] = _as_long(value)
@@ -358,6 +371,9 @@ class GetSet(object):
 
     def __delete__(self, obj):
         self._set(obj, 0)
+
+
+GetSet.__name__ = GetSet.__qualname__ = "getset_descriptor"
 
 
 # --------------------------------------------------------------------------
@@ -651,8 +667,19 @@ def _buffer_method(ctx, getbuffer, releasebuffer):
     return __buffer__
 
 
+def _pin_fields(o):
+    """Before a dying object's finalizer and the release of its fields:
+    PyPy has cleared the weak references to it, through which field
+    references find their objects, so each field reference gets its object
+    directly (the object held it until now). A handle still open on one
+    (loaded and not closed yet) keeps it; the others go with the fields."""
+    for obj, h in (getattr(o, "_lichen_refs", None) or {}).values():
+        objs[h >> 3] = obj
+
+
 def _finalizer(ctx, finalize, needs_cleanup):
     def __del__(self):
+        _pin_fields(self)
         if finalize is not None:
             lib.lichen_call_destructor(ctx, finalize, self_handle(self))
             exc = take_error("__del__")
@@ -732,7 +759,7 @@ def make_type(d):
     # classes without a struct answer None (no slot: a slot would make
     # their layout clash with builtin bases in multiple inheritance).
     if size and base_size == 0:
-        ns["__slots__"] = ("_lichen_buf",)
+        ns["__slots__"] = ("_lichen_buf", "_lichen_refs")
     else:
         ns["__slots__"] = ()
         if spec_base is None:

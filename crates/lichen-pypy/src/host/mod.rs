@@ -9,7 +9,7 @@ pub mod error;
 pub mod number;
 pub mod object;
 mod text;
-mod types;
+pub mod types;
 
 use crate::table;
 use lichen_abi::HPy;

@@ -185,7 +185,10 @@ impl NumberHost for PyPy {
     }
 
     fn long_as_ptr(h: HPy) -> *mut c_void {
-        as_signed(h, Signed::Pointer) as usize as *mut c_void
+        match as_signed(h, Signed::Pointer) {
+            -1 if super::error::occurred() => core::ptr::null_mut(),
+            v => v as usize as *mut c_void,
+        }
     }
 
     fn long_as_f64(h: HPy) -> f64 {

@@ -213,10 +213,8 @@ impl ObjectHost for PyPy {
         std::process::abort()
     }
 
-    fn field_store(_owner: HPy, field: &mut HPyField, h: HPy) {
-        let new = PyPy::dup(h);
-        let old = core::mem::replace(field, HPyField { _i: new._i });
-        PyPy::close(HPy { _i: old._i });
+    fn field_store(owner: HPy, field: &mut HPyField, h: HPy) {
+        store_field(owner, field, h)
     }
 
     fn field_load(_owner: HPy, field: HPyField) -> HPy {
@@ -306,6 +304,45 @@ impl ObjectHost for PyPy {
 
     fn as_pyobject(_h: HPy) -> *mut cpy_PyObject {
         fail(ExcKind::SystemError, NO_C_API, core::ptr::null_mut())
+    }
+}
+
+/// `HPyField_Store`. A field must not keep its object alive from the object
+/// table (a root for PyPy's GC, which would then never collect a cycle
+/// through fields): an object the field refers to is held by its owner
+/// (`_lichen_refs` in python/lichen/_pypy/types.py), and the field holds a
+/// *field reference*, a slot whose list entry finds the object through the
+/// owner, weakly. `HPyField_Load` stays native (a second handle to that
+/// slot). Values no cycle can pass through (ints and floats held
+/// natively, the constants, NULL) are stored natively.
+pub fn store_field(owner: HPy, field: &mut HPyField, h: HPy) {
+    let old = HPy { _i: field._i };
+    let old_is_ref = table::is_field_ref(old);
+    let value_is_object = table::is_object(h);
+    if !old_is_ref && !value_is_object {
+        *field = HPyField { _i: PyPy::dup(h)._i };
+        PyPy::close(old);
+        return;
+    }
+    let shared = old_is_ref && table::is_shared(old);
+    let value = if value_is_object { h._i } else { 0 };
+    let new_ref = py!(field_store(owner._i, field_key(owner, field), value, old._i, shared as c_int));
+    if value_is_object && new_ref == 0 {
+        return; // failed: the exception is pending, the field unchanged
+    }
+    *field = HPyField { _i: if value_is_object { new_ref } else { PyPy::dup(h)._i } };
+    PyPy::close(old);
+}
+
+/// What names a field among its owner's: its offset in the owner's struct
+/// (its address, for a field outside it).
+fn field_key(owner: HPy, field: &HPyField) -> isize {
+    let at = field as *const HPyField as isize;
+    let base = super::types::payload_of(owner) as isize;
+    if base != 0 && (base..base + (1 << 30)).contains(&at) {
+        at - base
+    } else {
+        at
     }
 }
 

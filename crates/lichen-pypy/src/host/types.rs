@@ -13,7 +13,7 @@ use lichen_core::host::TypeHost;
 use lichen_core::type_spec::TypeSpec;
 
 /// The struct of the object of `h`, asking Python the first time.
-fn payload_of(h: HPy) -> *mut c_void {
+pub fn payload_of(h: HPy) -> *mut c_void {
     match table::data_of(h) {
         (DataKind::Payload, data) => data,
         (DataKind::Unknown, _) => {
@@ -50,7 +50,11 @@ impl TypeHost for PyPy {
     }
 
     fn type_builtin_shape(ty: HPy) -> HPyType_BuiltinShape {
-        HPyType_BuiltinShape(py!(type_builtin_shape(ty._i)))
+        match py!(type_builtin_shape(ty._i)) {
+            // the callback's error value; HPy's is -2
+            -1 if super::error::occurred() => HPyType_BuiltinShape(-2),
+            s => HPyType_BuiltinShape(s),
+        }
     }
 
     fn type_name(ty: HPy) -> *const c_char {
