@@ -44,7 +44,7 @@ def _log(msg):
 def _wheel_tag():
     """``pp39-pypy39_pp73-linux_x86_64`` for this interpreter."""
     suffix = sysconfig.get_config_var("EXT_SUFFIX")  # .pypy39-pp73-x86_64-linux-gnu.so
-    abi = suffix.split(".")[1].rsplit("-", 2)[0].replace("-", "_").replace(".", "_")
+    abi = "_".join(suffix.split(".")[1].split("-")[:2])
     impl = "pp%d%d" % sys.version_info[:2]
     plat = sysconfig.get_platform().replace("-", "_").replace(".", "_")
     return "%s-%s-%s" % (impl, abi, plat)
@@ -62,6 +62,8 @@ ENTRY_POINTS = "[distutils.setup_keywords]\nhpy_ext_modules = hpy.devel:handle_h
 
 
 def _dist_info(target):
+    """Lichen's metadata, with the setuptools keyword ``hpy_ext_modules``
+    of the HPy surface it installs (HPy's own distribution declares it)."""
     d = os.path.join(target, "%s-%s.dist-info" % (NAME, VERSION))
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, "METADATA"), "w") as f:

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # scripts/venv.sh X.Y [lichen|hpy]
-# scripts/venv.sh pypy
+# scripts/venv.sh pypy|pypy8.0
 #
 #   lichen (default): .venv/X.Y with the test tools, hpy==0.9.0 and Lichen
 #                     installed from this tree, providing hpy.universal.
 #   hpy:              .venv/hpy-X.Y with hpy==0.9.0 only (HPy's own
 #                     hpy.universal), for benchmarks that compare against it.
-#   pypy:             .venv/pypy on PyPy ($PYPY_VERSION, default 7.3.11,
-#                     Debian 12's) with the test tools and Lichen's PyPy host,
-#                     which brings HPy 0.9.0's hpy.devel/debug/trace (HPy's
-#                     package refuses PyPy) and provides hpy.universal.
+#   pypy[V]:          .venv/pypy[V] on PyPy V (pypy: Debian 12's 7.3.11;
+#                     pypy8.0: PyPy 8.0 from a private root, see
+#                     scripts/private-root.sh) with the test tools and
+#                     Lichen's PyPy host, which brings HPy 0.9.0's
+#                     hpy.devel/debug/trace (HPy's package refuses PyPy) and
+#                     provides hpy.universal.
 #
 # The dependency install is done once (stamp file); `pip install .` is redone
 # whenever the caller (the Makefile) decides the sources changed.
@@ -21,7 +23,7 @@ cd "$root"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-if [ "$v" = pypy ]; then kind=pypy; fi
+case "$v" in pypy*) kind=pypy ;; esac
 if [ "$kind" = hpy ]; then venv="$root/.venv/hpy-$v"; else venv="$root/.venv/$v"; fi
 py="$venv/bin/python"
 export PATH="$venv/bin:$PATH"
@@ -42,7 +44,10 @@ hpy_sdist() {
 
 if [ "$kind" = pypy ]; then
     if [ ! -f "$stamp" ]; then
-        base="$("$root/scripts/find-pypy.sh" "${PYPY_VERSION:-7.3.11}")"
+        pypy_version="${v#pypy}"
+        pypy_version="${pypy_version:-7.3.11}"
+        bash "$root/scripts/ensure-tools.sh" "pypy$pypy_version"
+        base="$("$root/scripts/find-pypy.sh" "$pypy_version")"
         echo "== creating $venv from $base"
         rm -rf "$venv"
         "$base" -m venv "$venv"

@@ -155,6 +155,9 @@ int lichen_err_occurred(void);
 const char *lichen_attach_bytes(lh h, const char *data, intptr_t size);
 const char *lichen_keep_cstring(const char *data);
 
+/* a panic inside an entry, which must become a SystemError (tests) */
+int lichen_selftest_panic(void);
+
 /* hpy.universal */
 const char *lichen_hpy_version(void);
 int lichen_mode_from_env(const char *module, const char *value);

@@ -946,3 +946,11 @@ pub extern "C" fn lichen_debug_abort_on_misuse(abort: c_int) -> c_int {
         }
     })
 }
+
+/// Panics inside an entry, for the test that a panic in Lichen becomes a
+/// SystemError and the process lives on (tests/pypy). -1, with the error
+/// pending.
+#[no_mangle]
+pub extern "C" fn lichen_selftest_panic() -> c_int {
+    guarded("lichen_selftest_panic", || -> c_int { panic!("the self-test panic") })
+}
