@@ -4,8 +4,10 @@
  *
  * Handles (`lh`) are intptr_t bits. Their low three bits say what they are:
  * 0 a slot of the object table (index = bits >> 3; slot 0 is HPy_NULL),
- * 1 a small int held in the handle itself (value = bits >> 3). Slots
- * 1..lichen_handle_count() are the context's constants, in ABI order.
+ * 1 a small int held in the handle itself (value = bits >> 3), 2 a fresh
+ * slot Python filled from its reserve (lichen_reserve), 4 a slot Python
+ * lends for one call. Slots 1..lichen_handle_count() are the context's
+ * constants, in ABI order. See crates/lichen-pypy/src/table.rs.
  *
  * Every function here takes the extension lock for its duration, so that
  * extension code and Lichen's tables are used by one thread at a time, as
@@ -127,7 +129,7 @@ const char *lichen_slot_info(int slot);
 const char *lichen_enum(const char *name);
 int lichen_init(const void *callbacks, intptr_t ncallbacks);
 void *lichen_context(int mode);
-intptr_t *lichen_drain_hint(void);
+intptr_t *lichen_stale_hint(void);
 
 /* the object table */
 intptr_t lichen_new_slot(void);
@@ -135,8 +137,9 @@ intptr_t lichen_new_slot_data(void *data, int kind);
 lh lichen_dup(lh h);
 void lichen_close(lh h);
 double lichen_take_float(lh h);
-intptr_t lichen_drain_begin(intptr_t **slots);
-void lichen_drain_end(void);
+intptr_t lichen_reserve(intptr_t *out, intptr_t n);
+intptr_t lichen_sweep_begin(intptr_t **slots);
+void lichen_sweep_end(void);
 intptr_t lichen_slots_in_use(void);
 
 /* native storage of instances and capsules */
@@ -166,32 +169,35 @@ const char *lichen_log_line(const char *name, int mode);
 /* loading */
 int lichen_load(const char *name, const char *path, int mode, struct lichen_module_def *out);
 
-/* calling an extension's implementation `impl` under `ctx`, by signature */
-lh lichen_call_noargs(void *ctx, void *impl, lh self);
-lh lichen_call_o(void *ctx, void *impl, lh self, lh arg);
-lh lichen_call_varargs(void *ctx, void *impl, lh self, const lh *args, intptr_t nargs);
-lh lichen_call_keywords(void *ctx, void *impl, lh self, const lh *args, intptr_t nargs, lh kwnames, intptr_t nkw);
+/* calling an extension's implementation `impl` under `ctx`, by signature.
+ * Handle arguments are taken over (lent ones, `..100`, are not closed);
+ * `self_data` is the receiver's struct when Python knows it (else NULL). A
+ * handle result stays valid until the thread's next call. */
+lh lichen_call_noargs(void *ctx, void *impl, lh self, void *self_data);
+lh lichen_call_o(void *ctx, void *impl, lh self, lh arg, void *self_data);
+lh lichen_call_varargs(void *ctx, void *impl, lh self, void *self_data, const lh *args, intptr_t nargs);
+lh lichen_call_keywords(void *ctx, void *impl, lh self, void *self_data, const lh *args, intptr_t nargs, lh kwnames, intptr_t nkw);
 lh lichen_call_newfunc(void *ctx, void *impl, lh type, const lh *args, intptr_t nargs, lh kw);
-int lichen_call_initproc(void *ctx, void *impl, lh self, const lh *args, intptr_t nargs, lh kw);
-lh lichen_call_unary(void *ctx, void *impl, lh a);
-lh lichen_call_binary(void *ctx, void *impl, lh a, lh b);
-lh lichen_call_ternary(void *ctx, void *impl, lh a, lh b, lh c);
-int lichen_call_inquiry(void *ctx, void *impl, lh a);
-intptr_t lichen_call_lenfunc(void *ctx, void *impl, lh a);
-lh lichen_call_ssizearg(void *ctx, void *impl, lh a, intptr_t i);
-lh lichen_call_ssizessizearg(void *ctx, void *impl, lh a, intptr_t i, intptr_t j);
-int lichen_call_ssizeobjarg(void *ctx, void *impl, lh a, intptr_t i, lh v);
-int lichen_call_ssizessizeobjarg(void *ctx, void *impl, lh a, intptr_t i, intptr_t j, lh v);
-int lichen_call_objobjarg(void *ctx, void *impl, lh a, lh b, lh c);
-int lichen_call_objobj(void *ctx, void *impl, lh a, lh b);
-intptr_t lichen_call_hash(void *ctx, void *impl, lh a);
-lh lichen_call_richcmp(void *ctx, void *impl, lh a, lh b, int op);
-lh lichen_call_getter(void *ctx, void *impl, lh self, void *closure);
-int lichen_call_setter(void *ctx, void *impl, lh self, lh value, void *closure);
-void lichen_call_destructor(void *ctx, void *impl, lh self);
-int lichen_call_getbuffer(void *ctx, void *impl, lh self, struct lichen_buffer *view, int flags);
-void lichen_call_releasebuffer(void *ctx, void *impl, lh self, struct lichen_buffer *view);
-lh lichen_call_mod_create(void *ctx, void *impl, lh spec);
+int lichen_call_initproc(void *ctx, void *impl, lh self, void *self_data, const lh *args, intptr_t nargs, lh kw);
+lh lichen_call_unary(void *ctx, void *impl, lh a, void *self_data);
+lh lichen_call_binary(void *ctx, void *impl, lh a, lh b, void *self_data);
+lh lichen_call_ternary(void *ctx, void *impl, lh a, lh b, lh c, void *self_data);
+int lichen_call_inquiry(void *ctx, void *impl, lh a, void *self_data);
+intptr_t lichen_call_lenfunc(void *ctx, void *impl, lh a, void *self_data);
+lh lichen_call_ssizearg(void *ctx, void *impl, lh a, void *self_data, intptr_t i);
+lh lichen_call_ssizessizearg(void *ctx, void *impl, lh a, void *self_data, intptr_t i, intptr_t j);
+int lichen_call_ssizeobjarg(void *ctx, void *impl, lh a, lh v, void *self_data, intptr_t i);
+int lichen_call_ssizessizeobjarg(void *ctx, void *impl, lh a, lh v, void *self_data, intptr_t i, intptr_t j);
+int lichen_call_objobjarg(void *ctx, void *impl, lh a, lh b, lh c, void *self_data);
+int lichen_call_objobj(void *ctx, void *impl, lh a, lh b, void *self_data);
+intptr_t lichen_call_hash(void *ctx, void *impl, lh a, void *self_data);
+lh lichen_call_richcmp(void *ctx, void *impl, lh a, lh b, void *self_data, int op);
+lh lichen_call_getter(void *ctx, void *impl, lh self, void *self_data, void *closure);
+int lichen_call_setter(void *ctx, void *impl, lh self, lh value, void *self_data, void *closure);
+void lichen_call_destructor(void *ctx, void *impl, lh self, void *self_data);
+lh lichen_call_mod_create(void *ctx, void *impl, lh spec, void *self_data);
+int lichen_call_getbuffer(void *ctx, void *impl, lh self, void *self_data, struct lichen_buffer *view, int flags);
+void lichen_call_releasebuffer(void *ctx, void *impl, lh self, void *self_data, struct lichen_buffer *view);
 
 /* hpy.universal._trace */
 int lichen_trace_count(void);

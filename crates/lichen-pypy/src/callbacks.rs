@@ -27,19 +27,54 @@ fn unreachable_without_init() -> ! {
     std::process::abort()
 }
 
-/// Calls into PyPy with the extension lock let go for the duration:
-/// `py!(get_attr(a, b))` calls the `get_attr` callback with handle bits or
-/// plain values.
-macro_rules! py {
-    ($name:ident($($arg:expr),* $(,)?)) => {
-        crate::lock::released(|| {
-            let f = crate::callbacks::get().$name;
-            // SAFETY: the cffi module filled the table with its `extern
-            // "Python"` functions of exactly these C types (both sides are
-            // generated from callbacks.def), and they may be called from any
-            // thread: cffi takes PyPy's GIL around each.
-            unsafe { f($($arg),*) }
-        })
+/// A callback's function pointer, called with its arguments as a tuple.
+pub trait Callback<Args> {
+    type Out;
+    /// # Safety
+    /// `self` must be a callback of the table (see `py!`).
+    unsafe fn invoke(self, args: Args) -> Self::Out;
+}
+
+macro_rules! callback_arity {
+    ($($t:ident $a:ident),*) => {
+        impl<R $(, $t)*> Callback<($($t,)*)> for unsafe extern "C" fn($($t),*) -> R {
+            type Out = R;
+            #[inline(always)]
+            unsafe fn invoke(self, ($($a,)*): ($($t,)*)) -> R {
+                // SAFETY: delegated to the caller.
+                unsafe { self($($a),*) }
+            }
+        }
     };
+}
+
+callback_arity!();
+callback_arity!(A a);
+callback_arity!(A a, B b);
+callback_arity!(A a, B b, C c);
+callback_arity!(A a, B b, C c, D d);
+callback_arity!(A a, B b, C c, D d, E e);
+
+/// Calls `f` with `args` with the extension lock let go.
+#[inline(always)]
+pub fn call_released<F: Callback<A>, A>(f: F, args: A) -> F::Out {
+    crate::lock::released(|| {
+        // SAFETY: the cffi module filled the table with its `extern
+        // "Python"` functions of exactly these C types (both sides are
+        // generated from callbacks.def), and they may be called from any
+        // thread: cffi takes PyPy's GIL around each.
+        unsafe { f.invoke(args) }
+    })
+}
+
+/// Calls into PyPy: `py!(get_attr(a, b))` calls the `get_attr` callback
+/// with handle bits or plain values. The arguments are evaluated first,
+/// with the extension lock held (they may use the table, or call into
+/// PyPy themselves); the lock is let go only for the call.
+macro_rules! py {
+    ($name:ident($($arg:expr),* $(,)?)) => {{
+        let args = ($($arg,)*);
+        crate::callbacks::call_released(crate::callbacks::get().$name, args)
+    }};
 }
 pub(crate) use py;

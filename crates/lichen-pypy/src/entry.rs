@@ -39,18 +39,10 @@ fn guarded<R: ErrorValue>(what: &str, f: impl FnOnce() -> R) -> R {
     }
 }
 
-/// The bit Python sets in a handle it lends for one call without giving it
-/// over (a module's own handle, passed to every module function).
-const LENT: isize = 4;
-
-/// The handle of bits Python passed (lent or not).
+/// The handle native code holds for bits Python passed (see
+/// `table::receive`); under the extension lock.
 fn hh(bits: isize) -> HPy {
-    HPy { _i: bits & !LENT }
-}
-
-/// Closes the handles Python gave over for a call (not the lent ones).
-fn close_given(owned: &[isize]) {
-    owned.iter().filter(|&&h| h & LENT == 0).for_each(|&h| table::close(HPy { _i: h }));
+    table::receive(bits, core::ptr::null_mut())
 }
 
 // ---------------------------------------------------------------------------
@@ -170,10 +162,11 @@ pub extern "C" fn lichen_context(mode: c_int) -> *mut c_void {
     }
 }
 
-/// The count Python reads to know whether slots wait to be drained.
+/// How many free slots hold stale entries (Python reads it to know when to
+/// sweep them).
 #[no_mangle]
-pub extern "C" fn lichen_drain_hint() -> *mut isize {
-    table::DRAIN_HINT.as_ptr()
+pub extern "C" fn lichen_stale_hint() -> *mut isize {
+    table::STALE.as_ptr()
 }
 
 // ---------------------------------------------------------------------------
@@ -215,10 +208,22 @@ pub extern "C" fn lichen_take_float(h: isize) -> f64 {
     guarded("lichen_take_float", || table::take_float(hh(h)))
 }
 
+/// Moves up to `n` free slots into Python's reserve (their indices in
+/// `out`); how many.
 #[no_mangle]
-pub unsafe extern "C" fn lichen_drain_begin(slots: *mut *const isize) -> isize {
-    guarded("lichen_drain_begin", || {
-        let (ptr, n) = table::drain_begin();
+pub unsafe extern "C" fn lichen_reserve(out: *mut isize, n: isize) -> isize {
+    guarded("lichen_reserve", || {
+        // SAFETY: Python passes room for `n` entries.
+        let out = unsafe { core::slice::from_raw_parts_mut(out, n.max(0) as usize) };
+        table::reserve(out) as isize
+    })
+}
+
+/// The stale free slots, for Python to clear (see `table::sweep_begin`).
+#[no_mangle]
+pub unsafe extern "C" fn lichen_sweep_begin(slots: *mut *const isize) -> isize {
+    guarded("lichen_sweep_begin", || {
+        let (ptr, n) = table::sweep_begin();
         if !slots.is_null() {
             // SAFETY: Python passes a pointer to a writable `intptr_t *`.
             unsafe { *slots = ptr };
@@ -228,8 +233,8 @@ pub unsafe extern "C" fn lichen_drain_begin(slots: *mut *const isize) -> isize {
 }
 
 #[no_mangle]
-pub extern "C" fn lichen_drain_end() {
-    guarded("lichen_drain_end", table::drain_end)
+pub extern "C" fn lichen_sweep_end() {
+    guarded("lichen_sweep_end", table::sweep_end)
 }
 
 /// How many slots are in use (for tests and the soak test).
@@ -294,8 +299,9 @@ pub unsafe extern "C" fn lichen_field_write(owner: isize, field: *mut c_void, va
     guarded("lichen_field_write", || {
         // SAFETY: as for `lichen_field_read`.
         let field = unsafe { &mut *field.cast::<HPyField>() };
-        crate::host::object::store_field(hh(owner), field, hh(value));
-        close_given(&[owner, value]);
+        let (o, v) = (hh(owner), hh(value));
+        crate::host::object::store_field(o, field, v);
+        close_received([owner, value], [o, v]);
     })
 }
 
@@ -450,47 +456,74 @@ const LEGACY_METHODS: &str = "HPyModuleDef.legacy_methods holds CPython C-API me
 
 // ---------------------------------------------------------------------------
 // Calls into extensions
+//
+// Every entry below calls one implementation. Handle arguments arrive as
+// Python made them (fresh from its reserve, lent, or live: see `table`)
+// and are received under the lock; the receiver's struct, when Python knows
+// it, comes along (`self_data`), so that `HPy_AsStruct` on it calls no one.
+// After the call the entry closes what it received (not the lent ones) and
+// holds a handle result for Python (`table::hold_result`).
 
-/// Calls `impl_` (an implementation of signature `sig`, of an extension
-/// loaded with `ctx`) through `call`, closes the handles in `owned` (the
-/// arguments Python made for the call) and hands the result to `finish`,
-/// all under one hold of the extension lock.
+/// Receives the handle arguments `bits` (the first with `first_data`),
+/// calls `impl_` (an implementation of signature `sig`, of an extension
+/// loaded with `ctx`) through `call`, closes the arguments and hands the
+/// result to `finish`, all under one hold of the extension lock.
 ///
 /// # Safety
 /// `ctx` must be a context of this host and `impl_` an implementation of
 /// signature `sig` whose C type is `F`; `call` must call it at most once.
 #[inline]
-unsafe fn call<F: Copy, R, T: ErrorValue>(
+unsafe fn call<F: Copy, R, T: ErrorValue, const N: usize>(
     name: &str,
     ctx: *mut c_void,
     impl_: *mut c_void,
     sig: HPyFunc_Signature,
-    owned: &[isize],
-    call: impl FnOnce(*mut HPyContext, F) -> R,
+    bits: [isize; N],
+    first_data: *mut c_void,
+    call: impl FnOnce(*mut HPyContext, F, [HPy; N]) -> R,
     finish: impl FnOnce(R) -> T,
 ) -> T {
     const { assert!(core::mem::size_of::<F>() == core::mem::size_of::<*mut c_void>()) };
     guarded(name, || {
+        let handles = receive_all(bits, first_data);
         // SAFETY: delegated to the caller; `F` is a function pointer of the
         // size of `*mut c_void` (checked above).
         let r = unsafe {
             let imp: lichen_core::call::Impl = core::mem::transmute(impl_);
-            lichen_core::call::call_under(ctx.cast(), sig, imp, |c, f| call(c, core::mem::transmute_copy::<_, F>(&f)))
+            lichen_core::call::call_under(ctx.cast(), sig, imp, |c, f| call(c, core::mem::transmute_copy::<_, F>(&f), handles))
         };
-        close_given(owned);
+        close_received(bits, handles);
         finish(r)
     })
 }
 
-/// A result handle given up before Python reads it (see `table`): Python
-/// must read it before it next drains. A result that came with an exception
-/// set is dropped, and the call fails (see `error::mark_stray`).
+fn receive_all<const N: usize>(bits: [isize; N], first_data: *mut c_void) -> [HPy; N] {
+    let mut k = 0;
+    bits.map(|b| {
+        let data = if k == 0 { first_data } else { core::ptr::null_mut() };
+        k += 1;
+        table::receive(b, data)
+    })
+}
+
+fn close_received<const N: usize>(bits: [isize; N], handles: [HPy; N]) {
+    for (b, h) in bits.into_iter().zip(handles) {
+        if b & table::TAG_LENT == 0 {
+            table::close(h);
+        }
+    }
+}
+
+/// A handle result for Python, held for it (see `table::hold_result`). A
+/// result that came with an exception set is dropped, and the call fails
+/// (see `error::mark_stray`).
 fn give_up(result: HPy) -> isize {
-    table::close(result);
     if !result.is_null() && error::occurred() {
+        table::close(result);
         error::mark_stray();
         return 0;
     }
+    table::hold_result(result);
     result._i
 }
 
@@ -519,162 +552,190 @@ unsafe fn handles<'a>(args: *const isize, n: isize) -> &'a [isize] {
     }
 }
 
+/// Receives an array of argument bits into `out` (a reused buffer).
+fn receive_array(bits: &[isize], out: &mut Vec<HPy>) {
+    out.clear();
+    out.extend(bits.iter().map(|&b| table::receive(b, core::ptr::null_mut())));
+}
+
+fn close_array(bits: &[isize], hs: &[HPy]) {
+    for (&b, &h) in bits.iter().zip(hs) {
+        if b & table::TAG_LENT == 0 {
+            table::close(h);
+        }
+    }
+}
+
 type H = HPy;
 type Ctx = *mut HPyContext;
+type Data = *mut c_void;
 
-macro_rules! handle_entries {
-    ($($entry:ident = $sig:ident ($($arg:ident : $ty:tt),*) $(owning [$($own:ident),*])?;)*) => {$(
+/// Entries of implementations whose handle arguments come first, then plain
+/// values: `name = SIGNATURE(handle args; plain args) -> result, finish`.
+macro_rules! entries {
+    ($($entry:ident = $sig:ident ($($h:ident),* ; $($p:ident : $pt:ty),*) -> $ret:tt, $finish:ident;)*) => {$(
         #[no_mangle]
-        pub unsafe extern "C" fn $entry(ctx: *mut c_void, impl_: *mut c_void $(, $arg: entry_ty!($ty))*) -> isize {
-            let owned: &[isize] = &[$($($own),*)?];
+        pub unsafe extern "C" fn $entry(ctx: *mut c_void, impl_: *mut c_void $(, $h: isize)* , self_data: Data $(, $p: $pt)*) -> $ret {
             // SAFETY: Python passes the context and implementation of one
             // definition, whose signature is `$sig`, and handles it made.
             unsafe {
-                call(stringify!($entry), ctx, impl_, HPyFunc_Signature::$sig, owned,
-                    |c, f: unsafe extern "C" fn(Ctx $(, fn_ty!($ty))*) -> H| f(c $(, arg_val!($ty, $arg))*), give_up)
+                call(stringify!($entry), ctx, impl_, HPyFunc_Signature::$sig, [$($h),*], self_data,
+                    |c, f: unsafe extern "C" fn(Ctx $(, entry_h!($h))* $(, $pt)*) -> entry_r!($ret), received: [HPy; count!($($h)*)]| {
+                        let [$($h),*] = received;
+                        f(c $(, $h)* $(, $p)*)
+                    },
+                    $finish)
             }
         }
     )*};
 }
 
-macro_rules! int_entries {
-    ($($entry:ident = $sig:ident ($($arg:ident : $ty:tt),*) -> [$ret:ty] $(owning [$($own:ident),*])?;)*) => {$(
+macro_rules! count {
+    () => { 0 };
+    ($x:ident $($rest:ident)*) => { 1 + count!($($rest)*) };
+}
+
+macro_rules! entry_h {
+    ($h:ident) => { H };
+}
+macro_rules! entry_r {
+    (isize) => { H };
+    ($t:ty) => { $t };
+}
+
+entries! {
+    lichen_call_noargs = NOARGS(self_; ) -> isize, give_up;
+    lichen_call_o = O(self_, arg; ) -> isize, give_up;
+    lichen_call_unary = UNARYFUNC(a; ) -> isize, give_up;
+    lichen_call_binary = BINARYFUNC(a, b; ) -> isize, give_up;
+    lichen_call_ternary = TERNARYFUNC(a, b, c; ) -> isize, give_up;
+    lichen_call_ssizearg = SSIZEARGFUNC(a; i: HPy_ssize_t) -> isize, give_up;
+    lichen_call_ssizessizearg = SSIZESSIZEARGFUNC(a; i: HPy_ssize_t, j: HPy_ssize_t) -> isize, give_up;
+    lichen_call_richcmp = RICHCMPFUNC(a, b; op: c_int) -> isize, give_up;
+    lichen_call_getter = GETTER(self_; closure: *mut c_void) -> isize, give_up;
+    lichen_call_mod_create = MOD_CREATE(spec; ) -> isize, give_up;
+    lichen_call_inquiry = INQUIRY(a; ) -> c_int, status;
+    lichen_call_objobjarg = OBJOBJARGPROC(a, b, c; ) -> c_int, status;
+    lichen_call_objobj = OBJOBJPROC(a, b; ) -> c_int, status;
+    lichen_call_setter = SETTER(self_, value; closure: *mut c_void) -> c_int, status;
+    lichen_call_destructor = DESTRUCTOR(self_; ) -> (), nothing;
+    lichen_call_getbuffer = GETBUFFERPROC(self_; view: *mut HPy_buffer, flags: c_int) -> c_int, status;
+    lichen_call_releasebuffer = RELEASEBUFFERPROC(self_; view: *mut HPy_buffer) -> (), nothing;
+}
+
+/// Value results (a length, a hash): the same, but the result is no handle.
+macro_rules! value_entries {
+    ($($entry:ident = $sig:ident ($($h:ident),* ; $($p:ident : $pt:ty),*) -> $ret:ty;)*) => {$(
         #[no_mangle]
-        pub unsafe extern "C" fn $entry(ctx: *mut c_void, impl_: *mut c_void $(, $arg: entry_ty!($ty))*) -> $ret {
-            let owned: &[isize] = &[$($($own),*)?];
-            // SAFETY: as for the handle entries.
+        pub unsafe extern "C" fn $entry(ctx: *mut c_void, impl_: *mut c_void $(, $h: isize)* , self_data: Data $(, $p: $pt)*) -> $ret {
+            // SAFETY: as for `entries!`.
             unsafe {
-                call(stringify!($entry), ctx, impl_, HPyFunc_Signature::$sig, owned,
-                    |c, f: unsafe extern "C" fn(Ctx $(, fn_ty!($ty))*) -> $ret| f(c $(, arg_val!($ty, $arg))*), status)
+                call(stringify!($entry), ctx, impl_, HPyFunc_Signature::$sig, [$($h),*], self_data,
+                    |c, f: unsafe extern "C" fn(Ctx $(, entry_h!($h))* $(, $pt)*) -> $ret, received: [HPy; count!($($h)*)]| {
+                        let [$($h),*] = received;
+                        f(c $(, $h)* $(, $p)*)
+                    },
+                    status)
             }
         }
     )*};
 }
 
-/// How an argument crosses: `h` a handle's bits, `[T]` a plain `T`.
-macro_rules! entry_ty {
-    (h) => { isize };
-    ([$t:ty]) => { $t };
-}
-macro_rules! fn_ty {
-    (h) => { HPy };
-    ([$t:ty]) => { $t };
-}
-macro_rules! arg_val {
-    (h, $a:ident) => { hh($a) };
-    ([$t:ty], $a:ident) => { $a };
+value_entries! {
+    lichen_call_lenfunc = LENFUNC(a; ) -> HPy_ssize_t;
+    lichen_call_hash = HASHFUNC(a; ) -> HPy_hash_t;
 }
 
-handle_entries! {
-    lichen_call_noargs = NOARGS(self_: h) owning [self_];
-    lichen_call_o = O(self_: h, arg: h) owning [self_, arg];
-    lichen_call_unary = UNARYFUNC(a: h) owning [a];
-    lichen_call_binary = BINARYFUNC(a: h, b: h) owning [a, b];
-    lichen_call_ternary = TERNARYFUNC(a: h, b: h, c: h) owning [a, b, c];
-    lichen_call_ssizearg = SSIZEARGFUNC(a: h, i: [isize]) owning [a];
-    lichen_call_ssizessizearg = SSIZESSIZEARGFUNC(a: h, i: [isize], j: [isize]) owning [a];
-    lichen_call_richcmp = RICHCMPFUNC(a: h, b: h, op: [c_int]) owning [a, b];
-    lichen_call_getter = GETTER(self_: h, closure: [*mut c_void]) owning [self_];
-    lichen_call_mod_create = MOD_CREATE(spec: h) owning [spec];
-}
-
-int_entries! {
-    lichen_call_inquiry = INQUIRY(a: h) -> [c_int] owning [a];
-    lichen_call_lenfunc = LENFUNC(a: h) -> [isize] owning [a];
-    lichen_call_hash = HASHFUNC(a: h) -> [isize] owning [a];
-    lichen_call_ssizeobjarg = SSIZEOBJARGPROC(a: h, i: [isize], v: h) -> [c_int] owning [a, v];
-    lichen_call_ssizessizeobjarg = SSIZESSIZEOBJARGPROC(a: h, i: [isize], j: [isize], v: h) -> [c_int] owning [a, v];
-    lichen_call_objobjarg = OBJOBJARGPROC(a: h, b: h, c: h) -> [c_int] owning [a, b, c];
-    lichen_call_objobj = OBJOBJPROC(a: h, b: h) -> [c_int] owning [a, b];
-    lichen_call_setter = SETTER(self_: h, value: h, closure: [*mut c_void]) -> [c_int] owning [self_, value];
-}
-
-/// `HPy_tp_finalize`: runs with the object's handle, returns nothing.
+/// `sq_ass_item`: the index comes between the receiver and the value (NULL
+/// to delete), which the macros above do not lay out.
 #[no_mangle]
-pub unsafe extern "C" fn lichen_call_destructor(ctx: *mut c_void, impl_: *mut c_void, self_: isize) {
-    // SAFETY: as for the handle entries; the signature is DESTRUCTOR.
+pub unsafe extern "C" fn lichen_call_ssizeobjarg(ctx: *mut c_void, impl_: *mut c_void, a: isize, v: isize, self_data: Data, i: HPy_ssize_t) -> c_int {
+    // SAFETY: Python passes an SSIZEOBJARGPROC implementation and handles.
     unsafe {
-        call("lichen_call_destructor", ctx, impl_, HPyFunc_Signature::DESTRUCTOR, &[self_], |c, f: unsafe extern "C" fn(Ctx, H)| {
-            f(c, hh(self_))
-        }, nothing)
-    }
-}
-
-/// `HPy_bf_getbuffer`: fills `view` (an `HPy_buffer`; its `obj` is then a
-/// handle Python closes after the release).
-#[no_mangle]
-pub unsafe extern "C" fn lichen_call_getbuffer(ctx: *mut c_void, impl_: *mut c_void, self_: isize, view: *mut HPy_buffer, flags: c_int) -> c_int {
-    // SAFETY: as for the handle entries; the signature is GETBUFFERPROC and
-    // Python passes a zeroed, writable HPy_buffer.
-    unsafe {
-        call("lichen_call_getbuffer", ctx, impl_, HPyFunc_Signature::GETBUFFERPROC, &[self_], |c, f: unsafe extern "C" fn(Ctx, H, *mut HPy_buffer, c_int) -> c_int| {
-            f(c, hh(self_), view, flags)
-        }, status)
-    }
-}
-
-/// `HPy_bf_releasebuffer`, with the view its getbuffer filled.
-#[no_mangle]
-pub unsafe extern "C" fn lichen_call_releasebuffer(ctx: *mut c_void, impl_: *mut c_void, self_: isize, view: *mut HPy_buffer) {
-    // SAFETY: as for the handle entries; the signature is RELEASEBUFFERPROC.
-    unsafe {
-        call("lichen_call_releasebuffer", ctx, impl_, HPyFunc_Signature::RELEASEBUFFERPROC, &[self_], |c, f: unsafe extern "C" fn(Ctx, H, *mut HPy_buffer)| {
-            f(c, hh(self_), view)
-        }, nothing)
+        call("lichen_call_ssizeobjarg", ctx, impl_, HPyFunc_Signature::SSIZEOBJARGPROC, [a, v], self_data,
+            |c, f: unsafe extern "C" fn(Ctx, H, HPy_ssize_t, H) -> c_int, [a, v]: [HPy; 2]| f(c, a, i, v), status)
     }
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn lichen_call_varargs(ctx: *mut c_void, impl_: *mut c_void, self_: isize, args: *const isize, nargs: isize) -> isize {
-    // SAFETY: Python passes `nargs` handles it made for the call.
-    let args = unsafe { handles(args, nargs) };
-    let owned: Vec<isize> = core::iter::once(self_).chain(args.iter().copied()).collect();
-    // SAFETY: as for the handle entries; the signature is VARARGS.
+pub unsafe extern "C" fn lichen_call_ssizessizeobjarg(ctx: *mut c_void, impl_: *mut c_void, a: isize, v: isize, self_data: Data, i: HPy_ssize_t, j: HPy_ssize_t) -> c_int {
+    // SAFETY: Python passes an SSIZESSIZEOBJARGPROC implementation and handles.
     unsafe {
-        call("lichen_call_varargs", ctx, impl_, HPyFunc_Signature::VARARGS, &owned, |c, f: unsafe extern "C" fn(Ctx, H, *const H, HPy_ssize_t) -> H| {
-            f(c, hh(self_), args.as_ptr().cast(), nargs)
-        }, give_up)
+        call("lichen_call_ssizessizeobjarg", ctx, impl_, HPyFunc_Signature::SSIZESSIZEOBJARGPROC, [a, v], self_data,
+            |c, f: unsafe extern "C" fn(Ctx, H, HPy_ssize_t, HPy_ssize_t, H) -> c_int, [a, v]: [HPy; 2]| f(c, a, i, j, v), status)
+    }
+}
+
+/// Implementations taking an argument array (`VARARGS`, `KEYWORDS`,
+/// `NEWFUNC`, `INITPROC`): the receiver (or type) and `kw` (a kwnames tuple
+/// or a dict, or 0) as for the others, the array received into a buffer.
+///
+/// # Safety
+/// As for [`call`]; `args` must hold `n` handles Python made for the call.
+unsafe fn call_array<F: Copy, T: ErrorValue>(
+    name: &str,
+    ctx: *mut c_void,
+    impl_: *mut c_void,
+    sig: HPyFunc_Signature,
+    (first, first_data, kw): (isize, Data, isize),
+    args: *const isize,
+    n: isize,
+    call: impl FnOnce(*mut HPyContext, F, HPy, *const HPy, HPy) -> T,
+) -> T {
+    // SAFETY: delegated to the caller.
+    let bits = unsafe { handles(args, n) };
+    // SAFETY: delegated to the caller, the array passed on received.
+    unsafe {
+        self::call(name, ctx, impl_, sig, [first, kw], first_data, |c, f: F, [h, k]: [HPy; 2]| {
+            let mut received = Vec::with_capacity(bits.len());
+            receive_array(bits, &mut received);
+            let r = call(c, f, h, received.as_ptr(), k);
+            close_array(bits, &received);
+            r
+        }, |r| r)
     }
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn lichen_call_keywords(ctx: *mut c_void, impl_: *mut c_void, self_: isize, args: *const isize, nargs: isize, kwnames: isize, nkw: isize) -> isize {
-    // SAFETY: `args` holds the positional arguments and one value per name
-    // in the tuple `kwnames` (`nkw` of them), all made by Python for the call.
-    let all = unsafe { handles(args, nargs + nkw) };
-    let owned: Vec<isize> = [self_, kwnames].into_iter().chain(all.iter().copied()).collect();
-    // SAFETY: as for the handle entries; the signature is KEYWORDS.
-    unsafe {
-        call("lichen_call_keywords", ctx, impl_, HPyFunc_Signature::KEYWORDS, &owned, |c, f: unsafe extern "C" fn(Ctx, H, *const H, usize, H) -> H| {
-            f(c, hh(self_), all.as_ptr().cast(), nargs as usize, hh(kwnames))
-        }, give_up)
-    }
+pub unsafe extern "C" fn lichen_call_varargs(ctx: *mut c_void, impl_: *mut c_void, self_: isize, self_data: Data, args: *const isize, nargs: isize) -> isize {
+    // SAFETY: Python passes a VARARGS implementation and `nargs` handles.
+    let r = unsafe {
+        call_array("lichen_call_varargs", ctx, impl_, HPyFunc_Signature::VARARGS, (self_, self_data, 0), args, nargs,
+            |c, f: unsafe extern "C" fn(Ctx, H, *const H, HPy_ssize_t) -> H, s, a, _| f(c, s, a, nargs))
+    };
+    guarded("lichen_call_varargs", || give_up(r))
+}
+
+/// `kwnames` is a tuple of the `nkw` keyword names whose values follow the
+/// `nargs` positional arguments in `args`.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_call_keywords(ctx: *mut c_void, impl_: *mut c_void, self_: isize, self_data: Data, args: *const isize, nargs: isize, kwnames: isize, nkw: isize) -> isize {
+    // SAFETY: Python passes a KEYWORDS implementation and nargs + nkw handles.
+    let r = unsafe {
+        call_array("lichen_call_keywords", ctx, impl_, HPyFunc_Signature::KEYWORDS, (self_, self_data, kwnames), args, nargs + nkw,
+            |c, f: unsafe extern "C" fn(Ctx, H, *const H, usize, H) -> H, s, a, k| f(c, s, a, nargs as usize, k))
+    };
+    guarded("lichen_call_keywords", || give_up(r))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lichen_call_newfunc(ctx: *mut c_void, impl_: *mut c_void, ty: isize, args: *const isize, nargs: isize, kw: isize) -> isize {
-    // SAFETY: Python passes `nargs` handles it made for the call.
-    let args = unsafe { handles(args, nargs) };
-    let owned: Vec<isize> = [ty, kw].into_iter().chain(args.iter().copied()).collect();
-    // SAFETY: as for the handle entries; the signature is NEWFUNC.
-    unsafe {
-        call("lichen_call_newfunc", ctx, impl_, HPyFunc_Signature::NEWFUNC, &owned, |c, f: unsafe extern "C" fn(Ctx, H, *const H, HPy_ssize_t, H) -> H| {
-            f(c, hh(ty), args.as_ptr().cast(), nargs, hh(kw))
-        }, give_up)
-    }
+    // SAFETY: Python passes a NEWFUNC implementation and `nargs` handles.
+    let r = unsafe {
+        call_array("lichen_call_newfunc", ctx, impl_, HPyFunc_Signature::NEWFUNC, (ty, core::ptr::null_mut(), kw), args, nargs,
+            |c, f: unsafe extern "C" fn(Ctx, H, *const H, HPy_ssize_t, H) -> H, t, a, k| f(c, t, a, nargs, k))
+    };
+    guarded("lichen_call_newfunc", || give_up(r))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn lichen_call_initproc(ctx: *mut c_void, impl_: *mut c_void, self_: isize, args: *const isize, nargs: isize, kw: isize) -> c_int {
-    // SAFETY: Python passes `nargs` handles it made for the call.
-    let args = unsafe { handles(args, nargs) };
-    let owned: Vec<isize> = [self_, kw].into_iter().chain(args.iter().copied()).collect();
-    // SAFETY: as for the handle entries; the signature is INITPROC.
-    unsafe {
-        call("lichen_call_initproc", ctx, impl_, HPyFunc_Signature::INITPROC, &owned, |c, f: unsafe extern "C" fn(Ctx, H, *const H, HPy_ssize_t, H) -> c_int| {
-            f(c, hh(self_), args.as_ptr().cast(), nargs, hh(kw))
-        }, status)
-    }
+pub unsafe extern "C" fn lichen_call_initproc(ctx: *mut c_void, impl_: *mut c_void, self_: isize, self_data: Data, args: *const isize, nargs: isize, kw: isize) -> c_int {
+    // SAFETY: Python passes an INITPROC implementation and `nargs` handles.
+    let r = unsafe {
+        call_array("lichen_call_initproc", ctx, impl_, HPyFunc_Signature::INITPROC, (self_, self_data, kw), args, nargs,
+            |c, f: unsafe extern "C" fn(Ctx, H, *const H, HPy_ssize_t, H) -> c_int, s, a, k| f(c, s, a, nargs, k))
+    };
+    guarded("lichen_call_initproc", || status(r))
 }
 
 // ---------------------------------------------------------------------------

@@ -11,82 +11,64 @@
 //! holds PyPy's GIL); `HPy_LeavePythonExecution` lets it go until
 //! `HPy_ReenterPythonExecution`, as CPython lets the GIL go.
 //!
+//! Since Python code never runs with the lock held, an entry (always called
+//! by Python code) never finds its own thread holding it: the lock needs no
+//! count of its holder, which keeps thread-local storage (a call into the C
+//! library for code in a shared object) off the path of every call.
+//!
 //! The lock protects the object table and everything else the host keeps
 //! between calls; code that touches them runs between `enter` and the drop
 //! of its [`Held`], or inside an extension call made under one.
 
-use core::cell::Cell;
 use parking_lot::lock_api::RawMutex as _;
 
 static LOCK: parking_lot::RawMutex = parking_lot::RawMutex::INIT;
-
-thread_local! {
-    /// How many entries of this thread are inside the lock: entries nest when
-    /// a callback's Python code calls back into Lichen on the same thread
-    /// (the callback released the lock first, so the count restarts at 0),
-    /// and never otherwise; tolerating it costs one compare.
-    static DEPTH: Cell<u32> = const { Cell::new(0) };
-}
 
 /// This thread's hold on the extension lock, for the duration of an entry.
 pub struct Held(());
 
 impl Drop for Held {
+    #[inline]
     fn drop(&mut self) {
-        let depth = DEPTH.get() - 1;
-        DEPTH.set(depth);
-        if depth == 0 {
-            // SAFETY: this thread took the lock in `enter` (depth went 0 -> 1).
-            unsafe { LOCK.unlock() };
-        }
+        // SAFETY: `enter` took the lock for this `Held`, on this thread.
+        unsafe { LOCK.unlock() };
     }
 }
 
-/// Takes the lock for an entry from Python (a no-op when this thread
-/// already holds it).
+/// Takes the lock for an entry from Python.
 #[inline]
 pub fn enter() -> Held {
-    let depth = DEPTH.get();
-    if depth == 0 {
-        LOCK.lock();
-    }
-    DEPTH.set(depth + 1);
+    LOCK.lock();
     Held(())
 }
 
 /// Runs `f` (a call into PyPy) with the lock let go, and takes it back.
 #[inline]
 pub fn released<R>(f: impl FnOnce() -> R) -> R {
-    let depth = leave();
+    leave();
     let r = f();
-    reenter(depth);
+    reenter();
     r
 }
 
-/// Lets the lock go entirely, returning the depth to give to [`reenter`].
+/// Lets the lock go (`HPy_LeavePythonExecution`).
 #[inline]
-pub fn leave() -> u32 {
-    let depth = DEPTH.replace(0);
-    if depth > 0 {
-        // SAFETY: a positive depth means this thread holds the lock.
-        unsafe { LOCK.unlock() };
-    }
-    depth
+pub fn leave() {
+    // SAFETY: only code running under an entry's hold calls this, and it
+    // takes the lock back (`reenter`) before that hold ends.
+    unsafe { LOCK.unlock() };
 }
 
 /// Takes the lock back after [`leave`].
 #[inline]
-pub fn reenter(depth: u32) {
-    if depth > 0 {
-        LOCK.lock();
-    }
-    DEPTH.set(depth);
+pub fn reenter() {
+    LOCK.lock();
 }
 
-/// Whether this thread holds the lock.
+/// Whether some thread holds the lock (for debug assertions).
 #[inline]
-pub fn is_held() -> bool {
-    DEPTH.get() > 0
+pub fn is_locked() -> bool {
+    LOCK.is_locked()
 }
 
 #[cfg(test)]
@@ -94,21 +76,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nests_and_releases() {
-        let outer = enter();
-        assert!(is_held());
-        {
-            let _inner = enter();
-            assert!(is_held());
-        }
-        assert!(is_held());
+    fn releases_for_callbacks() {
+        let held = enter();
+        assert!(is_locked());
         released(|| {
-            assert!(!is_held());
             // another thread can take it meanwhile
             std::thread::spawn(|| drop(enter())).join().unwrap();
         });
-        assert!(is_held());
-        drop(outer);
-        assert!(!is_held());
+        assert!(is_locked());
+        drop(held);
+        assert!(!is_locked());
     }
 }

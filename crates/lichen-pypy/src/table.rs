@@ -3,32 +3,48 @@
 //!
 //! PyPy's objects live in PyPy's moving heap, out of reach of native code, so
 //! a handle names a *slot*: an index into a Python list (`objs` in
-//! `python/lichen/_pypy/runtime.py`) that holds the object, paired with a
+//! `python/lichen/_pypy/handles.py`) that holds the object, paired with a
 //! native record here (a reference count, and what native storage the
-//! object has). `HPy_Dup` and `HPy_Close` only count: a slot whose count
-//! drops to 0 is *pending* until Python code of the same thread has cleared
-//! its list entry ([`drain_begin`]/[`drain_end`]); only then can the slot be
-//! reused. So the object a handle names stays in the list until this thread
-//! next runs Python code, and no other thread can clear it first: a result
-//! read right after its handle was given up is still there.
+//! object has). `HPy_Dup` and `HPy_Close` only count.
+//!
+//! Keeping a call cheap drives the rest:
+//! - Python makes handles without calling in: it takes slots from a
+//!   *reserve* it refills in batches ([`reserve`]), stores the object, and
+//!   passes the slot *fresh* (tag `..010`); the first native code to receive
+//!   it makes it live ([`receive`]).
+//! - A slot whose count drops to 0 is free at once, without telling Python:
+//!   its list entry still holds the old object (*stale*) until the slot is
+//!   used again, which for a recently freed one (the free list is LIFO) is
+//!   soon. Python sweeps stale entries when they pile up and before a
+//!   collection ([`sweep_begin`]/[`sweep_end`]), so they delay an object's
+//!   death but never keep it alive indefinitely.
+//! - A result an entry hands to Python is read by Python after the entry
+//!   returned, when another thread may already have run: it stays live until
+//!   the same thread's next entry ([`hold_result`]).
 //!
 //! Small ints (|v| < 2**60) are held in the handle itself and floats in the
 //! slot's record, so that making, reading and comparing them never calls
-//! into PyPy; Python turns them into objects only when it sees them.
+//! into PyPy; Python turns them into objects only when it sees them. Their
+//! slots are taken from the clean free slots (no stale entry), so that
+//! Python finds their entry empty.
 //!
 //! Bits: `..000` a slot (index = bits >> 3; 0 is `HPy_NULL`), `..001` a small
-//! int (value = bits >> 3, arithmetic). Slots 1..=N are the context's
-//! constants, in ABI order, never counted or freed.
+//! int (value = bits >> 3, arithmetic), `..010` a fresh slot from Python,
+//! `..100` a slot Python lends for one call (see `entry`). Slots 1..=N are
+//! the context's constants, in ABI order, never counted or freed.
 
 use crate::lock;
-use core::cell::{RefCell, UnsafeCell};
+use core::cell::{Cell, RefCell, UnsafeCell};
 use core::ffi::{c_char, c_void};
 use lichen_abi::HPy;
 use std::sync::atomic::{AtomicIsize, Ordering};
-use std::sync::Mutex;
 
 const TAG_MASK: isize = 7;
 const TAG_INT: isize = 1;
+/// A slot Python filled for the native code it passes it to.
+pub const TAG_FRESH: isize = 2;
+/// A slot Python lends for one call and keeps (not closed by the entry).
+pub const TAG_LENT: isize = 4;
 const SHIFT: u32 = 3;
 /// The range of ints held in a handle.
 pub const IMM_MIN: i64 = -(1 << 60);
@@ -44,10 +60,10 @@ crate::codes! {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
     Free,
+    /// In Python's reserve: Python may fill it and pass it fresh.
+    Reserved,
     /// In use: the count is above 0.
     Live,
-    /// Count 0; Python's list entry not yet cleared.
-    Pending,
 }
 
 struct Slot {
@@ -68,13 +84,17 @@ struct Slot {
 }
 
 impl Slot {
-    const FREE: Slot =
-        Slot { refs: 0, state: State::Free, float: false, field: false, kind: DataKind::Unknown, data: 0, attached: None };
+    const fn new(state: State) -> Slot {
+        Slot { refs: 0, state, float: false, field: false, kind: DataKind::Unknown, data: 0, attached: None }
+    }
 }
 
 struct Table {
     slots: Vec<Slot>,
-    free: Vec<u32>,
+    /// Free slots whose list entry still holds an old object.
+    stale: Vec<u32>,
+    /// Free slots whose list entry is empty.
+    clean: Vec<u32>,
     constants: u32,
 }
 
@@ -84,35 +104,23 @@ struct Shared(UnsafeCell<Table>);
 // lock (see `lock`), so one thread at a time uses the table.
 unsafe impl Sync for Shared {}
 
-static TABLE: Shared = Shared(UnsafeCell::new(Table { slots: Vec::new(), free: Vec::new(), constants: 0 }));
+static TABLE: Shared =
+    Shared(UnsafeCell::new(Table { slots: Vec::new(), stale: Vec::new(), clean: Vec::new(), constants: 0 }));
 
-/// Slots given up by threads that ended before draining them.
-static ORPHANS: Mutex<Vec<isize>> = Mutex::new(Vec::new());
-
-/// How many slots are pending in all threads (a hint Python reads to decide
-/// whether to drain; exactness is not needed).
-pub static DRAIN_HINT: AtomicIsize = AtomicIsize::new(0);
-
-struct ThreadSlots {
-    pending: Vec<isize>,
-    clearing: Vec<isize>,
-}
-
-impl Drop for ThreadSlots {
-    fn drop(&mut self) {
-        let mut orphans = ORPHANS.lock().unwrap_or_else(|e| e.into_inner());
-        orphans.append(&mut self.pending);
-        orphans.append(&mut self.clearing);
-    }
-}
+/// How many free slots hold a stale entry (Python reads it to know when to
+/// sweep; a hint, exactness is not needed).
+pub static STALE: AtomicIsize = AtomicIsize::new(0);
 
 thread_local! {
-    static THREAD: RefCell<ThreadSlots> = const { RefCell::new(ThreadSlots { pending: Vec::new(), clearing: Vec::new() }) };
+    /// The result this thread's last entry handed to Python (0 for none).
+    static HELD_RESULT: Cell<isize> = const { Cell::new(0) };
+    /// The stale slots this thread is sweeping.
+    static SWEEPING: RefCell<Vec<isize>> = const { RefCell::new(Vec::new()) };
 }
 
 #[inline]
 fn with<R>(f: impl FnOnce(&mut Table) -> R) -> R {
-    debug_assert!(lock::is_held(), "the object table used without the extension lock");
+    debug_assert!(lock::is_locked(), "the object table used without the extension lock");
     // SAFETY: the extension lock is held (every caller runs inside an entry
     // from Python or an extension call made under one), and `f` never calls
     // into Python or back into `with`, so this is the only reference.
@@ -124,7 +132,7 @@ pub fn init(count: u32) {
     with(|t| {
         if t.constants == 0 {
             t.constants = count;
-            t.slots.resize_with(count as usize + 1, || Slot { refs: 1, state: State::Live, ..Slot::FREE });
+            t.slots.resize_with(count as usize + 1, || Slot { refs: 1, ..Slot::new(State::Live) });
         }
     })
 }
@@ -159,31 +167,107 @@ fn is_constant(t: &Table, index: u32) -> bool {
     index <= t.constants
 }
 
-fn take_slot(t: &mut Table, float: bool, kind: DataKind, data: usize) -> u32 {
-    let slot = Slot { refs: 1, state: State::Live, float, field: false, kind, data, attached: None };
-    match t.free.pop() {
-        Some(i) => {
-            t.slots[i as usize] = slot;
-            i
-        }
-        None => {
-            t.slots.push(slot);
-            (t.slots.len() - 1) as u32
-        }
-    }
+fn pop_free(t: &mut Table, clean_only: bool) -> u32 {
+    let popped = if clean_only { t.clean.pop() } else { t.stale.pop().inspect(|_| stale_dec()).or_else(|| t.clean.pop()) };
+    popped.unwrap_or_else(|| {
+        t.slots.push(Slot::new(State::Free));
+        (t.slots.len() - 1) as u32
+    })
 }
 
-/// A new slot for an object Python is about to store in its list.
+fn stale_dec() {
+    STALE.fetch_sub(1, Ordering::Relaxed);
+}
+
+fn make_live(t: &mut Table, i: u32, kind: DataKind, data: usize) {
+    t.slots[i as usize] = Slot { refs: 1, kind, data, ..Slot::new(State::Live) };
+}
+
+/// A new live slot for an object Python is about to store in its list.
 pub fn new_object(data: *mut c_void, kind: DataKind) -> u32 {
-    with(|t| take_slot(t, false, kind, data as usize))
+    with(|t| {
+        let i = pop_free(t, false);
+        make_live(t, i, kind, data as usize);
+        i
+    })
+}
+
+/// Moves up to `out.len()` free slots into Python's reserve; how many.
+pub fn reserve(out: &mut [isize]) -> usize {
+    with(|t| {
+        for o in out.iter_mut() {
+            let i = pop_free(t, false);
+            t.slots[i as usize] = Slot::new(State::Reserved);
+            *o = i as isize;
+        }
+        out.len()
+    })
+}
+
+/// The handle native code holds for bits Python passed: a fresh slot from
+/// Python's reserve becomes live (its struct `data`, when Python knows it);
+/// anything else is taken as it is, the lent mark removed.
+#[inline]
+pub fn receive(bits: isize, data: *mut c_void) -> HPy {
+    if bits & TAG_FRESH == 0 {
+        return HPy { _i: bits & !TAG_LENT };
+    }
+    let h = HPy { _i: bits & !TAG_MASK };
+    if let Some(i) = slot_of(h) {
+        with(|t| {
+            if t.slots.get(i as usize).is_some_and(|s| s.state == State::Reserved) {
+                let kind = if data.is_null() { DataKind::Unknown } else { DataKind::Payload };
+                make_live(t, i, kind, data as usize);
+            }
+        })
+    }
+    h
 }
 
 /// A new slot for a field reference Python is about to store.
 pub fn new_field_ref() -> u32 {
     with(|t| {
-        let i = take_slot(t, false, DataKind::Unknown, 0);
+        let i = pop_free(t, false);
+        make_live(t, i, DataKind::Unknown, 0);
         t.slots[i as usize].field = true;
         i
+    })
+}
+
+/// A handle for a float, made without PyPy (a clean slot: Python finds its
+/// entry empty and asks for the value).
+pub fn new_float(v: f64) -> HPy {
+    slot_handle(with(|t| {
+        let i = pop_free(t, true);
+        make_live(t, i, DataKind::None, v.to_bits() as usize);
+        t.slots[i as usize].float = true;
+        i
+    }))
+}
+
+/// The value of a handle made by [`new_float`] that Python has not turned
+/// into an object yet.
+#[inline]
+pub fn float_of(h: HPy) -> Option<f64> {
+    let i = slot_of(h)?;
+    with(|t| match t.slots.get(i as usize) {
+        Some(s) if s.float && s.state == State::Live => Some(f64::from_bits(s.data as u64)),
+        _ => None,
+    })
+}
+
+/// Python is storing the object of a float slot in its list: from now on
+/// the slot is an ordinary one. The float's value (NaN for a slot that
+/// holds no such float).
+pub fn take_float(h: HPy) -> f64 {
+    let Some(i) = slot_of(h) else { return f64::NAN };
+    with(|t| match t.slots.get_mut(i as usize) {
+        Some(s) if s.float => {
+            s.float = false;
+            s.kind = DataKind::None;
+            f64::from_bits(s.data as u64)
+        }
+        _ => f64::NAN,
     })
 }
 
@@ -205,38 +289,6 @@ pub fn is_shared(h: HPy) -> bool {
 pub fn is_object(h: HPy) -> bool {
     slot_of(h).is_some_and(|i| {
         with(|t| !is_constant(t, i) && t.slots.get(i as usize).is_some_and(|s| s.state == State::Live && !s.float))
-    })
-}
-
-/// A handle for a float, made without PyPy.
-pub fn new_float(v: f64) -> HPy {
-    slot_handle(with(|t| take_slot(t, true, DataKind::None, v.to_bits() as usize)))
-}
-
-/// The value of a handle made by [`new_float`] that Python has not turned
-/// into an object yet.
-#[inline]
-pub fn float_of(h: HPy) -> Option<f64> {
-    let i = slot_of(h)?;
-    with(|t| match t.slots.get(i as usize) {
-        Some(s) if s.float && s.state == State::Live => Some(f64::from_bits(s.data as u64)),
-        _ => None,
-    })
-}
-
-/// Python is storing the object of a float slot in its list: from now on
-/// the slot is an ordinary one. The float's value (NaN for a slot that
-/// holds no such float). A result handle is given up before Python reads
-/// it, so this also serves pending slots.
-pub fn take_float(h: HPy) -> f64 {
-    let Some(i) = slot_of(h) else { return f64::NAN };
-    with(|t| match t.slots.get_mut(i as usize) {
-        Some(s) if s.float => {
-            s.float = false;
-            s.kind = DataKind::None;
-            f64::from_bits(s.data as u64)
-        }
-        _ => f64::NAN,
     })
 }
 
@@ -262,7 +314,7 @@ pub fn close(h: HPy) {
                 return;
             }
             let Some(s) = t.slots.get_mut(i as usize) else { return };
-            if s.refs == 0 {
+            if s.refs == 0 || s.state != State::Live {
                 return; // closed twice: HPy leaves it undefined; ignore
             }
             s.refs -= 1;
@@ -275,12 +327,23 @@ pub fn close(h: HPy) {
 
 fn release(t: &mut Table, i: u32) {
     let s = &mut t.slots[i as usize];
-    s.attached = None;
-    // Pending even for a float Python never saw: a result is given up
-    // before Python reads it, and must stay readable until it drains.
-    s.state = State::Pending;
-    THREAD.with(|th| th.borrow_mut().pending.push(i as isize));
-    DRAIN_HINT.fetch_add(1, Ordering::Relaxed);
+    let never_seen = s.float;
+    *s = Slot::new(State::Free);
+    if never_seen {
+        t.clean.push(i); // Python never stored anything for it
+    } else {
+        t.stale.push(i);
+        STALE.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Keeps the result an entry hands to Python live until this thread's next
+/// entry (Python reads it after the entry returned, possibly after other
+/// threads ran), and gives up the one kept before.
+#[inline]
+pub fn hold_result(result: HPy) {
+    let previous = HELD_RESULT.replace(result._i);
+    close(HPy { _i: previous });
 }
 
 /// The native storage of a slot's object, as far as known.
@@ -338,40 +401,35 @@ fn keep_forever(copy: Box<[u8]>) {
     Box::leak(copy);
 }
 
-/// Hands this thread's pending slots to Python for clearing: their indices
-/// (valid until [`drain_end`]) and how many there are. 0 while a drain of
-/// this thread is under way (a finalizer's Python code draining inside it).
-pub fn drain_begin() -> (*const isize, usize) {
-    THREAD.with(|th| {
-        let mut th = th.borrow_mut();
-        if !th.clearing.is_empty() {
-            return (core::ptr::null(), 0);
-        }
-        let ThreadSlots { pending, clearing } = &mut *th;
-        core::mem::swap(pending, clearing);
-        if let Ok(mut orphans) = ORPHANS.try_lock() {
-            clearing.append(&mut orphans);
-        }
-        DRAIN_HINT.fetch_sub(clearing.len() as isize, Ordering::Relaxed);
-        (clearing.as_ptr(), clearing.len())
+/// Hands the stale free slots to Python for clearing, and gives up this
+/// thread's held result first (a sweep ends what Python does with it):
+/// their indices (valid until [`sweep_end`]) and how many. 0 while a sweep
+/// of this thread is under way (a finalizer's Python code sweeping in it).
+pub fn sweep_begin() -> (*const isize, usize) {
+    if SWEEPING.with(|s| !s.borrow().is_empty()) {
+        return (core::ptr::null(), 0);
+    }
+    hold_result(HPy::NULL);
+    let stale = with(|t| {
+        STALE.fetch_sub(t.stale.len() as isize, Ordering::Relaxed);
+        core::mem::take(&mut t.stale)
+    });
+    SWEEPING.with(|s| {
+        let mut s = s.borrow_mut();
+        s.extend(stale.iter().map(|&i| i as isize));
+        (s.as_ptr(), s.len())
     })
 }
 
-/// Python has cleared the entries of the slots [`drain_begin`] gave it: they
-/// are free.
-pub fn drain_end() {
-    let cleared = THREAD.with(|th| core::mem::take(&mut th.borrow_mut().clearing));
-    with(|t| {
-        for &i in &cleared {
-            t.slots[i as usize] = Slot::FREE;
-            t.free.push(i as u32);
-        }
-    });
+/// Python has cleared the entries [`sweep_begin`] gave it: they are clean.
+pub fn sweep_end() {
+    let swept = SWEEPING.with(|s| core::mem::take(&mut *s.borrow_mut()));
+    with(|t| t.clean.extend(swept.iter().map(|&i| i as u32)));
 }
 
-/// How many slots are in use, constants included (for tests and the soak).
+/// How many slots are live, constants included (for tests and the soak).
 pub fn in_use() -> usize {
-    with(|t| t.slots.len() - t.free.len())
+    with(|t| t.slots.iter().filter(|s| s.state == State::Live).count())
 }
 
 #[cfg(test)]
@@ -392,34 +450,46 @@ mod tests {
     }
 
     #[test]
-    fn slots_are_counted_and_drained() {
+    fn slots_are_counted_reused_and_swept() {
         let _held = lock::enter();
         init(4);
+        let live = in_use();
         let a = slot_handle(new_object(core::ptr::null_mut(), DataKind::None));
         dup(a);
         close(a);
-        let (_, n) = drain_begin();
-        assert_eq!(n, 0, "still one reference");
-        drain_end();
+        assert_eq!(in_use(), live + 1, "still one reference");
         close(a);
-        let (p, n) = drain_begin();
-        assert_eq!(n, 1);
-        // SAFETY: drain_begin returned n valid entries.
-        assert_eq!(unsafe { *p }, a._i >> 3);
-        let reused_before_end = slot_handle(new_object(core::ptr::null_mut(), DataKind::None));
-        assert_ne!(reused_before_end, a, "a pending slot is not reused");
-        drain_end();
-        let reused = slot_handle(new_object(core::ptr::null_mut(), DataKind::None));
-        assert_eq!(reused, a, "a drained slot is");
+        assert_eq!(in_use(), live);
+        let b = slot_handle(new_object(core::ptr::null_mut(), DataKind::None));
+        assert_eq!(b, a, "a freed slot is reused first");
         let f = new_float(2.5);
+        assert_ne!(f, a);
         assert_eq!(float_of(f), Some(2.5));
+        close(b);
         close(f);
-        assert_eq!(float_of(f), None);
-        assert_eq!(take_float(f), 2.5, "a given-up result stays readable");
-        close(reused);
-        close(reused_before_end);
-        let (_, n) = drain_begin();
-        assert_eq!(n, 3);
-        drain_end();
+        assert_eq!(in_use(), live);
+        let (p, n) = sweep_begin();
+        assert_eq!(n, 1, "only the object's slot holds a stale entry");
+        // SAFETY: sweep_begin returned n valid entries.
+        assert_eq!(unsafe { *p }, a._i >> 3);
+        sweep_end();
+        let (_, n) = sweep_begin();
+        assert_eq!(n, 0);
+        sweep_end();
+    }
+
+    #[test]
+    fn fresh_slots_come_alive_when_received() {
+        let _held = lock::enter();
+        init(4);
+        let mut out = [0isize; 2];
+        assert_eq!(reserve(&mut out), 2);
+        let live = in_use();
+        let h = receive((out[0] << 3) | TAG_FRESH, 0x1000 as *mut c_void);
+        assert_eq!(in_use(), live + 1);
+        assert_eq!(data_of(h), (DataKind::Payload, 0x1000 as *mut c_void));
+        close(h);
+        assert_eq!(receive((out[1] << 3) | TAG_LENT, core::ptr::null_mut()), slot_handle(out[1] as u32));
+        assert_eq!(in_use(), live);
     }
 }

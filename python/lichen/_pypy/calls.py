@@ -13,21 +13,21 @@ import types as _types
 from lichen._lichen_pypy import ffi, lib
 from lichen._pypy.errors import failed
 from lichen._pypy.handles import (
-    DATA_PAYLOAD,
-    DRAIN_AT,
     EMPTY,
     LENT,
+    SWEEP_AT,
     FieldRef,
-    _hint,
     _materialize,
-    drain,
+    _stale,
+    fresh,
+    live_h,
     new_h,
-    new_h_data,
-    new_h_or_null,
     objs,
     read_enum,
+    sweep,
 )
 
+NULL = ffi.NULL
 SIG = read_enum("Signature")
 NOARGS, O, VARARGS, KEYWORDS = SIG["NOARGS"], SIG["O"], SIG["VARARGS"], SIG["KEYWORDS"]
 
@@ -38,15 +38,16 @@ def result(r, name):
     if r & 7 == 0:
         if r == 0:
             raise failed(name)
-        o = objs[r >> 3]
+        i = r >> 3
+        o = objs[i] if i < len(objs) else EMPTY
         if o is EMPTY:
             o = _materialize(r)
         elif o.__class__ is FieldRef:
             o = o.deref()
     else:
         o = r >> 3
-    if _hint[0] >= DRAIN_AT:
-        drain()
+    if _stale[0] >= SWEEP_AT:
+        sweep()
     return o
 
 
@@ -54,27 +55,16 @@ def status(r, name):
     """Raises for a failed status (-1) an entry returned."""
     if r < 0:
         raise failed(name)
-    if _hint[0] >= DRAIN_AT:
-        drain()
     return r
 
 
-def self_handle(o):
-    """A handle for an instance of a type made from a spec: its struct's
-    address goes to the object table with it, for ``HPy_AsStruct``."""
-    buf = o._lichen_buf
-    if buf is None:
-        return new_h(o)
-    return new_h_data(o, buf, DATA_PAYLOAD)
-
-
-def _keywords(call, ctx, impl, self_h, args, kw):
+def _keywords(call, ctx, impl, self_h, self_data, args, kw):
     hs = [new_h(a) for a in args]
     if not kw:
-        return call(ctx, impl, self_h, hs, len(args), 0, 0)
+        return call(ctx, impl, self_h, self_data, hs, len(args), 0, 0)
     names = tuple(kw)
     hs.extend(new_h(v) for v in kw.values())
-    return call(ctx, impl, self_h, hs, len(args), new_h(names), len(names))
+    return call(ctx, impl, self_h, self_data, hs, len(args), new_h(names), len(names))
 
 
 def _text(p):
@@ -107,25 +97,25 @@ def module_function(ctx, impl, sig, name, module_h, qualname):
         call = lib.lichen_call_noargs
 
         def f():
-            return result(call(ctx, impl, module_h), qualname)
+            return result(call(ctx, impl, module_h, NULL), qualname)
 
     elif sig == O:
         call = lib.lichen_call_o
 
         def f(arg):
-            return result(call(ctx, impl, module_h, new_h(arg)), qualname)
+            return result(call(ctx, impl, module_h, new_h(arg), NULL), qualname)
 
     elif sig == VARARGS:
         call = lib.lichen_call_varargs
 
         def f(*args):
-            return result(call(ctx, impl, module_h, [new_h(a) for a in args], len(args)), qualname)
+            return result(call(ctx, impl, module_h, NULL, [new_h(a) for a in args], len(args)), qualname)
 
     elif sig == KEYWORDS:
         call = lib.lichen_call_keywords
 
         def f(*args, **kw):
-            return result(_keywords(call, ctx, impl, module_h, args, kw), qualname)
+            return result(_keywords(call, ctx, impl, module_h, NULL, args, kw), qualname)
 
     else:
         raise SystemError("unsupported HPy method signature %d" % sig)
@@ -150,7 +140,7 @@ def method(ctx, impl, sig, name, owner, qualname):
         def f(self):
             if not isinstance(self, owner.cls):
                 check_receiver(owner.cls, name, self)
-            return result(call(ctx, impl, self_handle(self)), qualname)
+            return result(call(ctx, impl, fresh(self), self._lichen_buf), qualname)
 
     elif sig == O:
         call = lib.lichen_call_o
@@ -158,7 +148,7 @@ def method(ctx, impl, sig, name, owner, qualname):
         def f(self, arg):
             if not isinstance(self, owner.cls):
                 check_receiver(owner.cls, name, self)
-            return result(call(ctx, impl, self_handle(self), new_h(arg)), qualname)
+            return result(call(ctx, impl, fresh(self), new_h(arg), self._lichen_buf), qualname)
 
     elif sig == VARARGS:
         call = lib.lichen_call_varargs
@@ -166,7 +156,7 @@ def method(ctx, impl, sig, name, owner, qualname):
         def f(self, *args):
             if not isinstance(self, owner.cls):
                 check_receiver(owner.cls, name, self)
-            return result(call(ctx, impl, self_handle(self), [new_h(a) for a in args], len(args)), qualname)
+            return result(call(ctx, impl, fresh(self), self._lichen_buf, [new_h(a) for a in args], len(args)), qualname)
 
     elif sig == KEYWORDS:
         call = lib.lichen_call_keywords
@@ -174,7 +164,7 @@ def method(ctx, impl, sig, name, owner, qualname):
         def f(self, *args, **kw):
             if not isinstance(self, owner.cls):
                 check_receiver(owner.cls, name, self)
-            return result(_keywords(call, ctx, impl, self_handle(self), args, kw), qualname)
+            return result(_keywords(call, ctx, impl, fresh(self), self._lichen_buf, args, kw), qualname)
 
     else:
         raise SystemError("unsupported HPy method signature %d" % sig)
@@ -196,7 +186,7 @@ def create_module(d, name, spec):
     """The module of a loaded definition ``d`` (``struct lichen_module_def``)."""
     ctx = d.ctx
     if d.create != ffi.NULL:
-        r = lib.lichen_call_mod_create(ctx, d.create, new_h(spec))
+        r = lib.lichen_call_mod_create(ctx, d.create, new_h(spec), NULL)
         m = result(r, "HPy_mod_create of %s" % name)
         if isinstance(m, _types.ModuleType):
             raise SystemError(
@@ -206,9 +196,9 @@ def create_module(d, name, spec):
     m = _types.ModuleType(name, _text(d.doc))
     # The module's handle lives as long as the module's functions: they lend
     # it to every call (the LENT bit), so no call pays for a new one.
-    module_h = new_h(m) | LENT
+    module_h = live_h(m) | LENT
     for fname, f in module_functions(d, m, module_h, name).items():
         setattr(m, fname, f)
     for i in range(d.nexecs):
-        status(lib.lichen_call_inquiry(ctx, d.execs[i], module_h), "HPy_mod_exec of %s" % name)
+        status(lib.lichen_call_inquiry(ctx, d.execs[i], module_h, NULL), "HPy_mod_exec of %s" % name)
     return m

@@ -2,11 +2,12 @@
 
 A handle's bits (see ``crates/lichen-pypy/src/table.rs``): ``..000`` a slot
 of ``objs`` (index = bits >> 3), ``..001`` a small int held in the handle,
-``..100`` a slot lent for one call (the entry does not close it). Slots
-1..N are the context's constants. Native code counts references and frees
-slots; a freed slot stays *pending* until Python code of the same thread
-clears its entry here (``drain``), so a result handle the entry already gave
-up can still be read right after the call.
+``..010`` a fresh slot Python filled from its reserve, ``..100`` a slot lent
+for one call (the entry does not close it). Slots 1..N are the context's
+constants. Native code counts references and frees slots; the entry of a
+freed slot keeps its old object (*stale*) until the slot is used again or
+swept (``sweep``). Making a handle for an object costs no call into native
+code: the slot comes from a reserve refilled in batches.
 
 Floats made natively have an empty entry until Python first sees them.
 """
@@ -59,6 +60,7 @@ class FieldRef(object):
         return owner._lichen_refs[self.key][0]
 IMM_MIN = -(1 << 60)
 IMM_MAX = (1 << 60) - 1
+FRESH = 2
 LENT = 4
 
 objs = [EMPTY] * 4096
@@ -99,6 +101,29 @@ def _grow(index):
     objs.extend([EMPTY] * (index + 1 - len(objs) + len(objs) // 2))
 
 
+_reserve = []
+RESERVE_BATCH = 256
+
+
+def _refill():
+    out = ffi.new("intptr_t[]", RESERVE_BATCH)
+    got = ffi.unpack(out, lib.lichen_reserve(out, RESERVE_BATCH))
+    top = max(got)
+    if top >= len(objs):
+        _grow(top)
+    _reserve.extend(got)
+
+
+def fresh(o):
+    """A fresh handle for ``o``: a slot from the reserve, filled, which the
+    native code it is passed to makes live."""
+    if not _reserve:
+        _refill()
+    i = _reserve.pop()
+    objs[i] = o
+    return (i << 3) | FRESH
+
+
 def new_h(o):
     """A new handle for ``o``, owned by whoever receives it."""
     t = type(o)
@@ -117,6 +142,16 @@ def new_h(o):
         h = _TYPE_CONSTANTS.get(id(o), 0)
         if h:
             return h
+    if not _reserve:
+        _refill()
+    i = _reserve.pop()
+    objs[i] = o
+    return (i << 3) | FRESH
+
+
+def live_h(o):
+    """A live handle for ``o``, for a holder in Python (a module's functions,
+    a buffer view) that lends it to calls (``| LENT``) and closes it."""
     i = lib.lichen_new_slot()
     if i >= len(objs):
         _grow(i)
@@ -149,8 +184,11 @@ def new_h_or_null(o):
 def get(h):
     """The object of a handle (borrowed: the handle stays open)."""
     tag = h & 7
-    if tag == 0 or tag == LENT:
-        o = objs[h >> 3]
+    if tag != 1:
+        i = h >> 3
+        if i >= len(objs):  # a float native code made in a slot added since
+            return _materialize(h)
+        o = objs[i]
         if o is EMPTY:
             return _materialize(h)
         if o.__class__ is FieldRef:
@@ -172,7 +210,7 @@ def _materialize(h):
     i = h >> 3
     if i >= len(objs):
         _grow(i)
-    v = lib.lichen_take_float(h & ~LENT)
+    v = lib.lichen_take_float(h & ~7)
     objs[i] = v
     return v
 
@@ -182,29 +220,31 @@ def close(h):
         lib.lichen_close(h)
 
 
-_hint = lib.lichen_drain_hint()
-DRAIN_AT = 64
+_stale = lib.lichen_stale_hint()
+SWEEP_AT = 1024
 
 
-def drain():
-    """Clears the entries of the slots this thread gave up."""
+def sweep():
+    """Clears the entries of free slots that still hold old objects (and
+    lets go of this thread's last call result), so that a collection finds
+    those objects unreferenced."""
     out = ffi.new("intptr_t **")
-    n = lib.lichen_drain_begin(out)
+    n = lib.lichen_sweep_begin(out)
     if n:
         slots = out[0]
         for k in range(n):
             objs[slots[k]] = EMPTY
-        lib.lichen_drain_end()
+    lib.lichen_sweep_end()
 
 
-def maybe_drain():
-    if _hint[0] >= DRAIN_AT:
-        drain()
+def maybe_sweep():
+    if _stale[0] >= SWEEP_AT:
+        sweep()
 
 
 def slots_in_use():
-    """How many slots of the object table are in use (constants included),
-    after this thread's given-up ones are drained: what a test compares
+    """How many slots of the object table are live (constants included),
+    after this thread's last call result is let go: what a test compares
     before and after calls to see that no handle was left open."""
-    drain()
+    sweep()
     return lib.lichen_slots_in_use()

@@ -3,7 +3,7 @@
 
 An instance's struct is a zeroed cffi buffer held in the ``_lichen_buf``
 slot of the first class of its hierarchy made from a spec; its address goes
-to the object table with the instance's handle (``calls.self_handle``), so
+to the object table with the instance's handle (every call passes it), so
 ``HPy_AsStruct`` costs no call into PyPy. Slots become special methods
 (``HPySlot_Slot::special_methods`` in lichen-abi names them), members are
 descriptors reading the struct through cffi, getsets call the extension.
@@ -16,9 +16,9 @@ import sys
 
 from lichen._lichen_pypy import ffi, lib
 from lichen._pypy import calls
-from lichen._pypy.calls import _decorate, _keywords, _text, check_receiver, result, self_handle, status
+from lichen._pypy.calls import NULL, _decorate, _keywords, _text, check_receiver, result, status
 from lichen._pypy.errors import failed, take_error
-from lichen._pypy.handles import DATA_PAYLOAD, LENT, close, get, new_h, new_h_data, new_h_or_null, objs, read_enum
+from lichen._pypy.handles import DATA_PAYLOAD, LENT, close, fresh, get, live_h, new_h, new_h_data, new_h_or_null, objs, read_enum
 
 SHAPES = read_enum("Shape")
 SIG = read_enum("Signature")
@@ -213,7 +213,7 @@ class Member(object):
         if self.readonly:
             raise AttributeError("readonly attribute")
         if t in (MEMBER["OBJECT"], MEMBER["OBJECT_EX"]):
-            lib.lichen_field_write(self_handle(obj), p, new_h(value))
+            lib.lichen_field_write(fresh(obj), p, new_h(value))
             _raise_pending()
         elif t in (MEMBER["STRING"], MEMBER["STRING_INPLACE"]):
             raise TypeError("readonly attribute")
@@ -240,7 +240,7 @@ class Member(object):
         if t == MEMBER["OBJECT_EX"] and lib.lichen_field_read(p) == 0:
             raise AttributeError(self.name)
         if t in (MEMBER["OBJECT"], MEMBER["OBJECT_EX"]):
-            lib.lichen_field_write(self_handle(obj), p, 0)
+            lib.lichen_field_write(fresh(obj), p, 0)
             _raise_pending()
         else:
             raise TypeError("can't delete numeric/char attribute")
@@ -357,14 +357,14 @@ class GetSet(object):
             raise AttributeError("attribute '%s' of '%s' objects is not readable" % (self.name, type(obj).__name__))
         if not isinstance(obj, self.owner.cls):
             check_receiver(self.owner.cls, self.name, obj)
-        return result(lib.lichen_call_getter(self.ctx, self.getter, self_handle(obj), self.closure), self.name)
+        return result(lib.lichen_call_getter(self.ctx, self.getter, fresh(obj), obj._lichen_buf, self.closure), self.name)
 
     def _set(self, obj, h):
         if self.setter == ffi.NULL:
             raise AttributeError("attribute '%s' of '%s' objects is not writable" % (self.name, type(obj).__name__))
         if not isinstance(obj, self.owner.cls):
             check_receiver(self.owner.cls, self.name, obj)
-        status(lib.lichen_call_setter(self.ctx, self.setter, self_handle(obj), h, self.closure), self.name)
+        status(lib.lichen_call_setter(self.ctx, self.setter, fresh(obj), h, obj._lichen_buf, self.closure), self.name)
 
     def __set__(self, obj, value):
         self._set(obj, new_h(value))
@@ -396,14 +396,14 @@ def _special(ns, ctx, impl, c_name, sig, names, owner, qual):
 
         def unary(self):
             receiver(self, name)
-            return result(lib.lichen_call_unary(ctx, impl, self_handle(self)), name)
+            return result(lib.lichen_call_unary(ctx, impl, fresh(self), self._lichen_buf), name)
 
         put(name, unary)
     elif sig == S["BINARYFUNC"] and c_name == "mp_subscript":
 
         def getitem(self, key):
             receiver(self, "__getitem__")
-            return result(lib.lichen_call_binary(ctx, impl, self_handle(self), new_h(key)), "__getitem__")
+            return result(lib.lichen_call_binary(ctx, impl, fresh(self), new_h(key), self._lichen_buf), "__getitem__")
 
         put("__getitem__", getitem)
     elif sig == S["BINARYFUNC"]:
@@ -414,21 +414,21 @@ def _special(ns, ctx, impl, c_name, sig, names, owner, qual):
 
         def boolean(self):
             receiver(self, "__bool__")
-            return status(lib.lichen_call_inquiry(ctx, impl, self_handle(self)), "__bool__") != 0
+            return status(lib.lichen_call_inquiry(ctx, impl, fresh(self), self._lichen_buf), "__bool__") != 0
 
         put(names[0], boolean)
     elif sig == S["LENFUNC"]:
 
         def length(self):
             receiver(self, "__len__")
-            return status(lib.lichen_call_lenfunc(ctx, impl, self_handle(self)), "__len__")
+            return status(lib.lichen_call_lenfunc(ctx, impl, fresh(self), self._lichen_buf), "__len__")
 
         put("__len__", length)
     elif sig == S["HASHFUNC"]:
 
         def hash_(self):
             receiver(self, "__hash__")
-            r = lib.lichen_call_hash(ctx, impl, self_handle(self))
+            r = lib.lichen_call_hash(ctx, impl, fresh(self), self._lichen_buf)
             if r == -1:
                 exc = take_error("__hash__")
                 if exc is not None:
@@ -449,7 +449,7 @@ def _special(ns, ctx, impl, c_name, sig, names, owner, qual):
 
         def contains(self, item):
             receiver(self, "__contains__")
-            return status(lib.lichen_call_objobj(ctx, impl, self_handle(self), new_h(item)), "__contains__") != 0
+            return status(lib.lichen_call_objobj(ctx, impl, fresh(self), new_h(item), self._lichen_buf), "__contains__") != 0
 
         put("__contains__", contains)
     elif sig == S["INITPROC"]:
@@ -457,7 +457,7 @@ def _special(ns, ctx, impl, c_name, sig, names, owner, qual):
         def init(self, *args, **kw):
             receiver(self, "__init__")
             hs = [new_h(a) for a in args]
-            r = lib.lichen_call_initproc(ctx, impl, self_handle(self), hs, len(hs), new_h(kw) if kw else 0)
+            r = lib.lichen_call_initproc(ctx, impl, fresh(self), self._lichen_buf, hs, len(hs), new_h(kw) if kw else 0)
             status(r, "__init__")
 
         put("__init__", init)
@@ -482,7 +482,7 @@ def _binary(put, ctx, impl, names, receiver):
 
     def op(self, other):
         receiver(self, forward)
-        return result(lib.lichen_call_binary(ctx, impl, self_handle(self), new_h(other)), forward)
+        return result(lib.lichen_call_binary(ctx, impl, fresh(self), new_h(other), self._lichen_buf), forward)
 
     put(forward, op)
     if len(names) > 1:
@@ -490,7 +490,7 @@ def _binary(put, ctx, impl, names, receiver):
 
         def rop(self, other):
             receiver(self, reflected)
-            return result(lib.lichen_call_binary(ctx, impl, new_h(other), self_handle(self)), reflected)
+            return result(lib.lichen_call_binary(ctx, impl, new_h(other), fresh(self), NULL), reflected)
 
         put(reflected, rop)
 
@@ -500,7 +500,7 @@ def _power(put, ctx, impl, names, receiver):
 
     def op(self, other, mod=None):
         receiver(self, forward)
-        r = lib.lichen_call_ternary(ctx, impl, self_handle(self), new_h(other), new_h(mod))
+        r = lib.lichen_call_ternary(ctx, impl, fresh(self), new_h(other), new_h(mod), self._lichen_buf)
         return result(r, forward)
 
     put(forward, op)
@@ -509,7 +509,7 @@ def _power(put, ctx, impl, names, receiver):
 
         def rop(self, other, mod=None):
             receiver(self, reflected)
-            r = lib.lichen_call_ternary(ctx, impl, new_h(other), self_handle(self), new_h(mod))
+            r = lib.lichen_call_ternary(ctx, impl, new_h(other), fresh(self), new_h(mod), NULL)
             return result(r, reflected)
 
         put(reflected, rop)
@@ -518,7 +518,7 @@ def _power(put, ctx, impl, names, receiver):
 def _richcmp(ctx, impl, op, name, receiver):
     def compare(self, other):
         receiver(self, name)
-        return result(lib.lichen_call_richcmp(ctx, impl, self_handle(self), new_h(other), op), name)
+        return result(lib.lichen_call_richcmp(ctx, impl, fresh(self), new_h(other), self._lichen_buf, op), name)
 
     return compare
 
@@ -537,7 +537,7 @@ def _ssize_arg(put, ctx, impl, c_name, names, receiver, ns):
 
         def item(self, i):
             receiver(self, "__getitem__")
-            return result(lib.lichen_call_ssizearg(ctx, impl, self_handle(self), _index_of(self, i, ns)), "__getitem__")
+            return result(lib.lichen_call_ssizearg(ctx, impl, fresh(self), self._lichen_buf, _index_of(self, i, ns)), "__getitem__")
 
         put("__getitem__", item)
         return
@@ -547,7 +547,7 @@ def _ssize_arg(put, ctx, impl, c_name, names, receiver, ns):
             receiver(self, name)
             if not hasattr(type(n), "__index__"):
                 return NotImplemented
-            return result(lib.lichen_call_ssizearg(ctx, impl, self_handle(self), operator.index(n)), name)
+            return result(lib.lichen_call_ssizearg(ctx, impl, fresh(self), self._lichen_buf, operator.index(n)), name)
 
         put(name, repeat)
 
@@ -555,12 +555,12 @@ def _ssize_arg(put, ctx, impl, c_name, names, receiver, ns):
 def _ass_item(put, ctx, impl, receiver, ns):
     def setitem(self, i, v):
         receiver(self, "__setitem__")
-        r = lib.lichen_call_ssizeobjarg(ctx, impl, self_handle(self), _index_of(self, i, ns), new_h(v))
+        r = lib.lichen_call_ssizeobjarg(ctx, impl, fresh(self), new_h(v), self._lichen_buf, _index_of(self, i, ns))
         status(r, "__setitem__")
 
     def delitem(self, i):
         receiver(self, "__delitem__")
-        status(lib.lichen_call_ssizeobjarg(ctx, impl, self_handle(self), _index_of(self, i, ns), 0), "__delitem__")
+        status(lib.lichen_call_ssizeobjarg(ctx, impl, fresh(self), 0, self._lichen_buf, _index_of(self, i, ns)), "__delitem__")
 
     put("__setitem__", setitem)
     put("__delitem__", delitem)
@@ -569,11 +569,11 @@ def _ass_item(put, ctx, impl, receiver, ns):
 def _ass_subscript(put, ctx, impl, receiver):
     def setitem(self, k, v):
         receiver(self, "__setitem__")
-        status(lib.lichen_call_objobjarg(ctx, impl, self_handle(self), new_h(k), new_h(v)), "__setitem__")
+        status(lib.lichen_call_objobjarg(ctx, impl, fresh(self), new_h(k), new_h(v), self._lichen_buf), "__setitem__")
 
     def delitem(self, k):
         receiver(self, "__delitem__")
-        status(lib.lichen_call_objobjarg(ctx, impl, self_handle(self), new_h(k), 0), "__delitem__")
+        status(lib.lichen_call_objobjarg(ctx, impl, fresh(self), new_h(k), 0, self._lichen_buf), "__delitem__")
 
     put("__setitem__", setitem)
     put("__delitem__", delitem)
@@ -592,7 +592,7 @@ def _call_method(ctx, default_impl, offset):
             impl = default_impl
         if impl is None:
             raise TypeError("'%s' object is not callable" % type(self).__name__)
-        return result(_keywords(call, ctx, impl, self_handle(self), args, kw), "__call__")
+        return result(_keywords(call, ctx, impl, fresh(self), self._lichen_buf, args, kw), "__call__")
 
     return __call__
 
@@ -616,7 +616,7 @@ def _release_buffer(ctx, releasebuffer, owner_h, view):
     """Runs ``HPy_bf_releasebuffer`` (if any) for a view and lets go of the
     view's object."""
     if releasebuffer is not None:
-        lib.lichen_call_releasebuffer(ctx, releasebuffer, owner_h | LENT, view)
+        lib.lichen_call_releasebuffer(ctx, releasebuffer, owner_h | LENT, NULL, view)
         exc = take_error("releasebuffer")
         if exc is not None:
             from lichen._pypy.callbacks import write_unraisable_exception
@@ -652,9 +652,12 @@ def _buffer_method(ctx, getbuffer, releasebuffer):
 
     def __buffer__(self, flags):
         view = ffi.new("struct lichen_buffer *")
-        owner_h = self_handle(self)
-        lib.lichen_dup(owner_h)
-        status(lib.lichen_call_getbuffer(ctx, getbuffer, owner_h, view, flags), "__buffer__")
+        owner_h = live_h(self)
+        try:
+            status(lib.lichen_call_getbuffer(ctx, getbuffer, owner_h | LENT, self._lichen_buf, view, flags), "__buffer__")
+        except BaseException:
+            close(owner_h)
+            raise
         release = lambda _: _release_buffer(ctx, releasebuffer, owner_h, view)  # noqa: E731
         keep = ffi.gc(ffi.cast("char *", view.buf), release)
         try:
@@ -681,7 +684,7 @@ def _finalizer(ctx, finalize, needs_cleanup):
     def __del__(self):
         _pin_fields(self)
         if finalize is not None:
-            lib.lichen_call_destructor(ctx, finalize, self_handle(self))
+            lib.lichen_call_destructor(ctx, finalize, fresh(self), self._lichen_buf)
             exc = take_error("__del__")
             if exc is not None:
                 from lichen._pypy.callbacks import write_unraisable_exception

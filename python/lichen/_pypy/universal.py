@@ -17,18 +17,18 @@ from lichen._pypy import trace_module as _trace  # noqa: E402
 from lichen._pypy.calls import create_module  # noqa: E402
 from lichen._pypy.errors import take_error  # noqa: E402
 from lichen._pypy import importer  # noqa: E402
-from lichen._pypy.handles import drain  # noqa: E402
+from lichen._pypy.handles import sweep  # noqa: E402
 
 importer.install()
 
 
-def _collect_after_drain(collect):
-    """``gc.collect`` that first lets go of the objects whose handles this
-    thread gave up (their list entries are cleared lazily, see
-    ``lichen._pypy.handles``), so that a collection finds them."""
+def _collect_after_sweep(collect):
+    """``gc.collect`` that first lets go of the objects the entries of free
+    slots still hold (cleared lazily, see ``lichen._pypy.handles``), so that
+    a collection finds them."""
 
     def gc_collect(*args, **kwargs):
-        drain()
+        sweep()
         return collect(*args, **kwargs)
 
     gc_collect.__doc__ = collect.__doc__
@@ -37,7 +37,7 @@ def _collect_after_drain(collect):
 
 
 if not hasattr(gc.collect, "_lichen_original"):
-    gc.collect = _collect_after_drain(gc.collect)
+    gc.collect = _collect_after_sweep(gc.collect)
 
 _MODES = read_enum("Mode")
 MODE_UNIVERSAL = _MODES["MODE_UNIVERSAL"]

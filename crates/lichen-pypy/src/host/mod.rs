@@ -112,8 +112,9 @@ pub fn known(h: HPy) -> Known {
     }
 }
 
-/// An `HPy` from the bits a callback returned.
+/// An `HPy` from the bits a callback returned (a fresh slot from Python's
+/// reserve becomes live: see `table::receive`).
 #[inline(always)]
 pub fn h(bits: isize) -> HPy {
-    HPy { _i: bits }
+    table::receive(bits, core::ptr::null_mut())
 }

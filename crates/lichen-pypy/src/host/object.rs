@@ -232,12 +232,13 @@ impl ObjectHost for PyPy {
     }
 
     fn leave() -> HPyThreadState {
-        // Never NULL: the depth is kept above bit 32.
-        HPyThreadState { _i: ((crate::lock::leave() as isize) << 32) | 1 }
+        crate::lock::leave();
+        // never NULL, which would mean failure; nothing else to keep
+        HPyThreadState { _i: 1 }
     }
 
-    fn reenter(state: HPyThreadState) {
-        crate::lock::reenter((state._i >> 32) as u32)
+    fn reenter(_state: HPyThreadState) {
+        crate::lock::reenter()
     }
 
     fn import_module(name: HPy) -> HPy {
@@ -258,7 +259,7 @@ impl ObjectHost for PyPy {
 
     fn context_var_get(var: HPy, default: HPy, result: &mut HPy) -> c_int {
         let mut bits = 0isize;
-        let r = py!(context_var_get(var._i, default._i, &mut bits));
+        let r = py!(context_var_get(var._i, default._i, &raw mut bits));
         *result = super::h(bits);
         r
     }

@@ -40,7 +40,7 @@ impl TextHost for PyPy {
 
     unsafe fn unicode_as_utf8(h: HPy, size: *mut HPy_ssize_t) -> *const c_char {
         let mut n: isize = 0;
-        let data = py!(unicode_as_utf8(h._i, &mut n));
+        let data = py!(unicode_as_utf8(h._i, &raw mut n));
         if !data.is_null() && !size.is_null() {
             // SAFETY: the caller passes a writable size or NULL.
             unsafe { *size = n };

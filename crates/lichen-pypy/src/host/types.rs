@@ -28,7 +28,7 @@ pub fn payload_of(h: HPy) -> *mut c_void {
 impl TypeHost for PyPy {
     unsafe fn type_from_spec(spec: &TypeSpec, ctx: *mut HPyContext) -> HPy {
         match typedef::type_def(spec, ctx) {
-            Ok(parts) => h(py!(type_from_def(&parts.def))),
+            Ok(parts) => h(py!(type_from_def(&raw const parts.def))),
             Err(e) => super::error::fail(e.kind, &e.message, HPy::NULL),
         }
     }
