@@ -102,6 +102,9 @@ pub unsafe extern "C" fn GetItem<H: Host>(_ctx: *mut HPyContext, obj: HPy, key: 
 }
 
 pub unsafe extern "C" fn GetItem_i<H: Host>(_ctx: *mut HPyContext, obj: HPy, idx: HPy_ssize_t) -> HPy {
+    if let Some(item) = H::item_at(obj, idx) {
+        return item;
+    }
     with_index::<H, _>(idx, |key| H::get_item(obj, key))
 }
 
