@@ -21,6 +21,7 @@ use lichen_core::host::HPyFunc_traverseproc;
 use lichen_core::type_spec::align_storage;
 use pyo3::ffi;
 use std::ffi::CString;
+use std::sync::atomic::{AtomicPtr, Ordering};
 
 pub type DestroyFn = unsafe extern "C" fn(*mut core::ffi::c_void);
 
@@ -87,11 +88,25 @@ unsafe extern "C" fn call_type(
     nargsf: usize,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    let Some(call) = (*ffi::Py_TYPE(callable)).tp_call else {
-        ffi::PyErr_SetString(ffi::PyExc_TypeError, c"type object is not callable".as_ptr());
-        return null_mut();
-    };
     let nargs = ffi::PyVectorcall_NARGS(nargsf);
+    if nargs == 0 && kwnames.is_null() {
+        let empty = empty_tuple();
+        if empty.is_null() {
+            return null_mut();
+        }
+        return call_with(callable, empty, null_mut());
+    }
+    call_type_with_args(callable, args, nargs, kwnames)
+}
+
+/// [`call_type`] with arguments: they are put in a new tuple and dict.
+#[inline(never)]
+unsafe fn call_type_with_args(
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: isize,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     let tuple = args_tuple(args, nargs);
     if tuple.is_null() {
         return null_mut();
@@ -104,14 +119,50 @@ unsafe extern "C" fn call_type(
             return null_mut();
         }
     }
-    let mut result = null_mut();
-    if ffi::Py_EnterRecursiveCall(c" while calling a Python object".as_ptr()) == 0 {
-        result = call(callable, tuple, kwargs);
-        ffi::Py_LeaveRecursiveCall();
-    }
+    let result = call_with(callable, tuple, kwargs);
     ffi::Py_DECREF(tuple);
     ffi::Py_XDECREF(kwargs);
     result
+}
+
+/// `Py_TYPE(callable)->tp_call(callable, args, kwargs)`, with the recursion
+/// check CPython makes around a `tp_call`.
+#[inline(always)]
+unsafe fn call_with(
+    callable: *mut ffi::PyObject,
+    args: *mut ffi::PyObject,
+    kwargs: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    let Some(call) = (*ffi::Py_TYPE(callable)).tp_call else {
+        ffi::PyErr_SetString(ffi::PyExc_TypeError, c"type object is not callable".as_ptr());
+        return null_mut();
+    };
+    if ffi::Py_EnterRecursiveCall(c" while calling a Python object".as_ptr()) != 0 {
+        return null_mut();
+    }
+    let result = call(callable, args, kwargs);
+    ffi::Py_LeaveRecursiveCall();
+    result
+}
+
+/// An empty tuple, borrowed: one made on first use and kept for good, so
+/// that calling a type without arguments allocates nothing (CPython's
+/// empty tuple is a singleton anyway). NULL with an error set if it cannot
+/// be made.
+#[inline]
+unsafe fn empty_tuple() -> *mut ffi::PyObject {
+    static EMPTY: AtomicPtr<ffi::PyObject> = AtomicPtr::new(null_mut());
+    let empty = EMPTY.load(Ordering::Relaxed);
+    if !empty.is_null() {
+        return empty;
+    }
+    // With the GIL held no other thread gets here at the same time; were
+    // one to, the loser's reference is merely kept too.
+    let made = ffi::PyTuple_New(0);
+    if !made.is_null() {
+        EMPTY.store(made, Ordering::Relaxed);
+    }
+    made
 }
 
 /// A new tuple of the `n` objects at `args`.

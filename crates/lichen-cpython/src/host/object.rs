@@ -146,7 +146,12 @@ impl ObjectHost for CPython {
             };
             let i = if idx < 0 { idx + size } else { idx };
             // Out of range: the generic path raises the IndexError.
-            (0..size).contains(&i).then(|| new_ref(*items.offset(i)))
+            if !(0..size).contains(&i) {
+                return None;
+            }
+            let item = *items.offset(i);
+            ffi::Py_INCREF(item);
+            Some(py2h(item))
         }
     }
 
