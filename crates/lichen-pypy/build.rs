@@ -28,6 +28,21 @@ fn rust_type(c: &str) -> &'static str {
     }
 }
 
+/// The value a callback of C return type `c` returns when its Python code
+/// raised (the rule python/lichen/_pypy/build.py gives cffi), as Rust; None
+/// for `void`.
+fn error_value(c: &str) -> Option<&'static str> {
+    Some(match c.trim() {
+        "lh" => "0",
+        "int" | "intptr_t" | "int64_t" => "-1",
+        "uint64_t" => "u64::MAX",
+        "uint32_t" => "u32::MAX",
+        "double" => "-1.0",
+        "void" => return None,
+        _ => "core::ptr::null_mut()",
+    })
+}
+
 /// Splits `const char *name` into (`const char *`, `name`).
 fn split_decl(decl: &str) -> (String, String) {
     let decl = decl.trim();
@@ -45,7 +60,13 @@ fn main() {
          #[repr(C)]\n#[derive(Clone, Copy)]\npub struct Callbacks {\n",
     );
     let mut count = 0;
+    let mut errors = String::from(
+        "/// The value each callback returns when it failed (see callbacks.def).\n\
+         #[allow(non_upper_case_globals)]\npub mod error_values {\n",
+    );
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let (line, note) = line.split_once('#').map_or((line, ""), |(l, n)| (l.trim(), n.trim()));
+        let valued = note == "valued";
         let line = line.strip_suffix(';').unwrap_or_else(|| panic!("callbacks.def: no ';' in {line}"));
         let open = line.find('(').expect("(");
         let (ret, name) = split_decl(&line[..open]);
@@ -59,9 +80,18 @@ fn main() {
             })
             .collect();
         writeln!(out, "    pub {name}: unsafe extern \"C\" fn({}) -> {},", args.join(", "), rust_type(&ret)).unwrap();
+        if let Some(v) = error_value(&ret).filter(|_| !valued) {
+            let ty = rust_type(&ret).replace("*mut", "*mut").replace("core::ffi::", "core::ffi::");
+            let v = if ty.contains("*const") { "core::ptr::null()" } else { v };
+            writeln!(errors, "    pub const {name}: Option<{ty}> = Some({v});").unwrap();
+        } else {
+            writeln!(errors, "    pub const {name}: Option<{}> = None;", rust_type(&ret)).unwrap();
+        }
         count += 1;
     }
     out.push_str("}\n\n");
+    errors.push_str("}\n\n");
+    out.push_str(&errors);
     writeln!(out, "/// How many callbacks `Callbacks` holds.\npub const CALLBACK_COUNT: usize = {count};").unwrap();
     let dest = PathBuf::from(env::var("OUT_DIR").unwrap()).join("callbacks.rs");
     fs::write(dest, out).expect("write callbacks.rs");

@@ -110,7 +110,8 @@ struct lichen_module_def {
 
 /* The pending exception of the calling thread, taken by lichen_err_take:
  * kind 0 none; 1 `ty(message)`; 2 `ty` raised with `value` (value 0: none);
- * 3 the exception object `value`. `stray`: it was set by an implementation
+ * 3 the exception object `value`; 4 what a callback raised, which Python
+ * keeps (lichen_err_raised_in_python). `stray`: it was set by an implementation
  * that then returned a result anyway. The handles are the caller's to close;
  * `message` is UTF-8, valid until the thread's next lichen_err_take. */
 struct lichen_error {
@@ -154,6 +155,7 @@ int lichen_slot_shared(lh h);
 /* errors */
 int lichen_err_take(struct lichen_error *out);
 void lichen_err_set(lh exc);
+void lichen_err_raised_in_python(void);
 int lichen_err_occurred(void);
 const char *lichen_attach_bytes(lh h, const char *data, intptr_t size);
 const char *lichen_keep_cstring(const char *data);

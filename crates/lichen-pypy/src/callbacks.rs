@@ -67,6 +67,27 @@ pub fn call_released<F: Callback<A>, A>(f: F, args: A) -> F::Out {
     })
 }
 
+/// After a callback: its error value with no exception pending means PyPy
+/// could not run the callback's Python code at all (cffi then reports the
+/// exception on stderr and returns the error value, without `onerror`):
+/// its stack is exhausted. The failure must not pass for success, nor for
+/// an error without an exception.
+#[inline(always)]
+pub fn check_failed<T: PartialEq>(r: T, error: Option<T>) -> T {
+    if error.is_some_and(|e| e == r) && !crate::host::error::occurred() {
+        stack_exhausted();
+    }
+    r
+}
+
+#[cold]
+fn stack_exhausted() {
+    crate::host::error::set(crate::host::error::Pending::Message {
+        ty: crate::host::constant("RecursionError"),
+        message: c"maximum recursion depth exceeded (PyPy could not run a call back into Python)".into(),
+    });
+}
+
 /// Calls into PyPy: `py!(get_attr(a, b))` calls the `get_attr` callback
 /// with handle bits or plain values. The arguments are evaluated first,
 /// with the extension lock held (they may use the table, or call into
@@ -74,7 +95,8 @@ pub fn call_released<F: Callback<A>, A>(f: F, args: A) -> F::Out {
 macro_rules! py {
     ($name:ident($($arg:expr),* $(,)?)) => {{
         let args = ($($arg,)*);
-        crate::callbacks::call_released(crate::callbacks::get().$name, args)
+        let r = crate::callbacks::call_released(crate::callbacks::get().$name, args);
+        crate::callbacks::check_failed(r, crate::callbacks::error_values::$name)
     }};
 }
 pub(crate) use py;

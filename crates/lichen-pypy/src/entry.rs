@@ -347,6 +347,7 @@ pub unsafe extern "C" fn lichen_err_take(out: *mut ErrorOut) -> c_int {
             }
             Some(Pending::Value { ty, value }) => *out = ErrorOut { kind: 2, ty: ty._i, value: value._i, ..*out },
             Some(Pending::Raised(e)) => *out = ErrorOut { kind: 3, value: e._i, ..*out },
+            Some(Pending::RaisedInPython) => *out = ErrorOut { kind: 4, ..*out },
         }
         out.kind
     })
@@ -356,6 +357,12 @@ pub unsafe extern "C" fn lichen_err_take(out: *mut ErrorOut) -> c_int {
 #[no_mangle]
 pub extern "C" fn lichen_err_set(exc: isize) {
     guarded("lichen_err_set", || error::set(Pending::Raised(hh(exc))))
+}
+
+/// Records that a callback raised; Python keeps the exception.
+#[no_mangle]
+pub extern "C" fn lichen_err_raised_in_python() {
+    guarded("lichen_err_raised_in_python", || error::set(Pending::RaisedInPython))
 }
 
 #[no_mangle]

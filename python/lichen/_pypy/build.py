@@ -60,8 +60,9 @@ def read_callbacks_text(crate):
 
 
 def parse_callbacks(text):
-    lines = [l.strip() for l in text.splitlines()]
-    return [Callback(l) for l in lines if l and not l.startswith("#")]
+    """The callbacks of callbacks.def's text (a `# note` after one ignored)."""
+    lines = [l.split("#", 1)[0].strip() if not l.strip().startswith("#") else "" for l in text.splitlines()]
+    return [Callback(l) for l in lines if l]
 
 
 def read_callbacks(crate):

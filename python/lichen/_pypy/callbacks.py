@@ -19,7 +19,7 @@ import warnings
 from lichen._lichen_pypy import ffi, lib
 from lichen._pypy import build
 from lichen._pypy.constants import Capsule
-from lichen._pypy.errors import on_callback_error, set_error, take_error
+from lichen._pypy.errors import on_callback_error, raised_in_python, set_error, take_error
 from lichen._pypy.handles import (
     DATA_CAPSULE,
     DATA_PAYLOAD,
@@ -697,7 +697,8 @@ def _given_matches(given, exc):
 
 @callback
 def exception_matches(given, exc):
-    g = get(given)
+    # 0: the exception a callback raised, which Python keeps
+    g = get(given) if given else raised_in_python()
     if not isinstance(g, type):
         g = type(g)
     return 1 if _given_matches(g, get(exc)) else 0

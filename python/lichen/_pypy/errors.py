@@ -1,9 +1,15 @@
 """The pending exception: native (per thread) until Python needs it."""
 
+import threading
+
 from lichen._lichen_pypy import ffi, lib
 from lichen._pypy.handles import close, get, get_or_none, new_h
 
-NONE, MESSAGE, VALUE, RAISED = 0, 1, 2, 3
+NONE, MESSAGE, VALUE, RAISED, RAISED_IN_PYTHON = 0, 1, 2, 3, 4
+
+# What a callback raised, per thread, until it is taken (see
+# on_callback_error).
+_raised = threading.local()
 
 
 def _instantiate(ty, value):
@@ -21,6 +27,9 @@ def _instantiate(ty, value):
 def _build(kind, ty_h, value_h, message):
     if kind == RAISED:
         return get(value_h)
+    if kind == RAISED_IN_PYTHON:
+        exc, _raised.exc = getattr(_raised, "exc", None), None
+        return exc
     ty = get(ty_h)
     if not (isinstance(ty, type) and issubclass(ty, BaseException)):
         return SystemError("exception %r is not a BaseException subclass" % (ty,))
@@ -68,9 +77,16 @@ def failed(name):
     return exc
 
 
+def raised_in_python():
+    """The exception a callback raised that is pending (not taken)."""
+    return getattr(_raised, "exc", None)
+
+
 def on_callback_error(exc_type, exc_value, tb):
     """``onerror`` of every callback: what Python raised becomes pending in
-    Lichen, and the callback returns its error value."""
-    if exc_value is None:
-        exc_value = exc_type()
-    set_error(exc_value)
+    Lichen, and the callback returns its error value. It calls no Python
+    function: at the recursion limit (a callback that failed because the
+    stack is full) one more frame would fail in turn, and the exception
+    would be lost."""
+    _raised.exc = exc_value if exc_value is not None else exc_type
+    lib.lichen_err_raised_in_python()

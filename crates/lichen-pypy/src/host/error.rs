@@ -18,8 +18,12 @@ pub enum Pending {
     Message { ty: HPy, message: CString },
     /// `ty` raised with `value` (NULL: none), as `raise ty(value)` would.
     Value { ty: HPy, value: HPy },
-    /// An exception object (what a callback raised).
+    /// An exception object.
     Raised(HPy),
+    /// What a callback raised: Python keeps the exception, per thread (see
+    /// `on_callback_error` in python/lichen/_pypy/errors.py), so that
+    /// recording it makes no call a stack at its limit could not make.
+    RaisedInPython,
 }
 
 impl Pending {
@@ -31,6 +35,7 @@ impl Pending {
                 PyPy::close(value);
             }
             Pending::Raised(e) => PyPy::close(e),
+            Pending::RaisedInPython => {}
         }
     }
 }
@@ -155,9 +160,11 @@ impl ErrorHost for PyPy {
             None => None,
             Some(Pending::Message { ty, .. } | Pending::Value { ty, .. }) => Some(PyPy::dup(*ty)),
             Some(Pending::Raised(e)) => Some(PyPy::dup(*e)),
+            Some(Pending::RaisedInPython) => Some(HPy::NULL),
         });
         let Some(given) = given else { return false };
-        let matches = given == exc || py!(exception_matches(given._i, exc._i)) == 1;
+        // NULL `given`: the exception Python keeps
+        let matches = (!given.is_null() && given == exc) || py!(exception_matches(given._i, exc._i)) == 1;
         PyPy::close(given);
         matches
     }
