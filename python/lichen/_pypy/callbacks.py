@@ -342,8 +342,8 @@ def slice_unpack(h, bounds):
 def native_data(h, kind):
     o = get(h)
     if kind == DATA_PAYLOAD:
-        buf = getattr(o, "_lichen_buf", None)
-        return ffi.NULL if buf is None else ffi.cast("void *", buf)
+        buf = getattr(o, "_lichen_buf", ffi.NULL)
+        return ffi.NULL if buf is ffi.NULL else ffi.cast("void *", buf)
     if kind == DATA_CAPSULE and isinstance(o, Capsule) and o._lichen_data is not None:
         return o._lichen_data
     return ffi.NULL

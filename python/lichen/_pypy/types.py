@@ -2,7 +2,8 @@
 ``struct lichen_type_def``).
 
 An instance's struct is a zeroed cffi buffer held in the ``_lichen_buf``
-slot of the first class of its hierarchy made from a spec; its address goes
+slot of the first class of its hierarchy made from a spec (``ffi.NULL`` for
+classes without a struct); its address goes
 to the object table with the instance's handle (every call passes it), so
 ``HPy_AsStruct`` costs no call into PyPy. Slots become special methods
 (``HPySlot_Slot::special_methods`` in lichen-abi names them), members are
@@ -84,7 +85,7 @@ def new_instance_h(cls):
     if not isinstance(cls, type) or getattr(cls, "__lichen_tid__", None) is None:
         raise TypeError("HPy_New arg 1 must be a type made by HPyType_FromSpec, not %r" % (cls,))
     o = alloc(cls)
-    if o._lichen_buf is None:
+    if o._lichen_buf is NULL:
         return new_h(o)
     return new_h_data(o, o._lichen_buf, DATA_PAYLOAD)
 
@@ -587,7 +588,7 @@ def _call_method(ctx, default_impl, offset):
 
     def __call__(self, *args, **kw):
         buf = self._lichen_buf
-        impl = ffi.NULL if buf is None else own_call_function(buf, offset)
+        impl = NULL if buf is NULL else own_call_function(buf, offset)
         if impl == ffi.NULL:
             impl = default_impl
         if impl is None:
@@ -605,7 +606,7 @@ def own_call_function(buf, offset):
 def set_call_function(o, impl):
     """``HPy_SetCallFunction``: stores ``impl`` as ``o``'s call function."""
     offset = getattr(type(o), "__lichen_call_offset__", -1)
-    if offset < 0 or o._lichen_buf is None:
+    if offset < 0 or o._lichen_buf is NULL:
         raise TypeError("type '%s does not implement the HPy call protocol" % type(o).__name__)
     slot = ffi.cast("void **", ffi.cast("char *", o._lichen_buf) + offset)
     slot[0] = ffi.NULL
@@ -691,8 +692,8 @@ def _finalizer(ctx, finalize, needs_cleanup):
 
                 write_unraisable_exception(exc, self)
         buf = self._lichen_buf
-        if needs_cleanup and buf is not None:
-            self._lichen_buf = None
+        if needs_cleanup and buf is not NULL:
+            self._lichen_buf = NULL
             lib.lichen_destroy_payload(type(self).__lichen_tid__, buf)
 
     return __del__
@@ -766,7 +767,7 @@ def make_type(d):
     else:
         ns["__slots__"] = ()
         if spec_base is None:
-            ns["_lichen_buf"] = None
+            ns["_lichen_buf"] = NULL
     if d.getbuffer != ffi.NULL:
         release = None if d.releasebuffer == ffi.NULL else d.releasebuffer
         ns["__buffer__"] = _buffer_method(ctx, d.getbuffer, release)
