@@ -174,7 +174,8 @@ int lichen_load(const char *name, const char *path, int mode, struct lichen_modu
 /* calling an extension's implementation `impl` under `ctx`, by signature.
  * Handle arguments are taken over (lent ones, `..100`, are not closed);
  * `self_data` is the receiver's struct when Python knows it (else NULL). A
- * handle result stays valid until the thread's next call. */
+ * handle result tagged fresh (`..010`) is a slot only the result held: it is
+ * the caller's again (lichen._pypy reads it, then keeps it in its reserve). */
 lh lichen_call_noargs(void *ctx, void *impl, lh self, void *self_data);
 lh lichen_call_o(void *ctx, void *impl, lh self, lh arg, void *self_data);
 lh lichen_call_varargs(void *ctx, void *impl, lh self, void *self_data, const lh *args, intptr_t nargs);

@@ -469,7 +469,7 @@ const LEGACY_METHODS: &str = "HPyModuleDef.legacy_methods holds CPython C-API me
 // and are received under the lock; the receiver's struct, when Python knows
 // it, comes along (`self_data`), so that `HPy_AsStruct` on it calls no one.
 // After the call the entry closes what it received (not the lent ones) and
-// holds a handle result for Python (`table::hold_result`).
+// hands a handle result to Python (`table::give_to_python`).
 
 /// Receives the handle arguments `bits` (the first with `first_data`),
 /// calls `impl_` (an implementation of signature `sig`, of an extension
@@ -521,17 +521,16 @@ fn close_received<const N: usize>(bits: [isize; N], handles: [HPy; N]) {
     }
 }
 
-/// A handle result for Python, held for it (see `table::hold_result`). A
-/// result that came with an exception set is dropped, and the call fails
-/// (see `error::mark_stray`).
+/// A handle result for Python (see `table::give_to_python`). A result that
+/// came with an exception set is dropped, and the call fails (see
+/// `error::mark_stray`).
 fn give_up(result: HPy) -> isize {
     if !result.is_null() && error::occurred() {
         table::close(result);
         error::mark_stray();
         return 0;
     }
-    table::hold_result(result);
-    result._i
+    table::give_to_python(result)
 }
 
 /// A status or value result: as for [`give_up`], one that is not the error

@@ -19,8 +19,9 @@
 //!   collection ([`sweep_begin`]/[`sweep_end`]), so they delay an object's
 //!   death but never keep it alive indefinitely.
 //! - A result an entry hands to Python is read by Python after the entry
-//!   returned, when another thread may already have run: it stays live until
-//!   the same thread's next entry ([`hold_result`]).
+//!   returned, when another thread may already have run: a result slot only
+//!   the result holds goes into Python's reserve with its object
+//!   ([`give_to_python`]), where no other thread can take it.
 //!
 //! Small ints (|v| < 2**60) are held in the handle itself and floats in the
 //! slot's record, so that making, reading and comparing them never calls
@@ -34,7 +35,7 @@
 //! the context's constants, in ABI order, never counted or freed.
 
 use crate::lock;
-use core::cell::{Cell, RefCell, UnsafeCell};
+use core::cell::{RefCell, UnsafeCell};
 use core::ffi::{c_char, c_void};
 use lichen_abi::HPy;
 use std::sync::atomic::{AtomicIsize, Ordering};
@@ -112,8 +113,6 @@ static TABLE: Shared =
 pub static STALE: AtomicIsize = AtomicIsize::new(0);
 
 thread_local! {
-    /// The result this thread's last entry handed to Python (0 for none).
-    static HELD_RESULT: Cell<isize> = const { Cell::new(0) };
     /// The stale slots this thread is sweeping.
     static SWEEPING: RefCell<Vec<isize>> = const { RefCell::new(Vec::new()) };
 }
@@ -175,8 +174,15 @@ fn pop_free(t: &mut Table, clean_only: bool) -> u32 {
     })
 }
 
+/// `STALE` changes only under the extension lock: a plain read and write,
+/// not an atomic read-modify-write (which costs as much as the rest of a
+/// release).
+fn stale_add(n: isize) {
+    STALE.store(STALE.load(Ordering::Relaxed) + n, Ordering::Relaxed);
+}
+
 fn stale_dec() {
-    STALE.fetch_sub(1, Ordering::Relaxed);
+    stale_add(-1);
 }
 
 fn make_live(t: &mut Table, i: u32, kind: DataKind, data: usize) {
@@ -262,7 +268,7 @@ pub fn float_of(h: HPy) -> Option<f64> {
 pub fn take_float(h: HPy) -> f64 {
     let Some(i) = slot_of(h) else { return f64::NAN };
     with(|t| match t.slots.get_mut(i as usize) {
-        Some(s) if s.float => {
+        Some(s) if s.float && s.state != State::Free => {
             s.float = false;
             s.kind = DataKind::None;
             f64::from_bits(s.data as u64)
@@ -333,17 +339,36 @@ fn release(t: &mut Table, i: u32) {
         t.clean.push(i); // Python never stored anything for it
     } else {
         t.stale.push(i);
-        STALE.fetch_add(1, Ordering::Relaxed);
+        stale_add(1);
     }
 }
 
-/// Keeps the result an entry hands to Python live until this thread's next
-/// entry (Python reads it after the entry returned, possibly after other
-/// threads ran), and gives up the one kept before.
+/// Hands the result of an entry to Python, which reads it after the entry
+/// returned (possibly after other threads ran). A result whose slot only it
+/// holds goes into Python's reserve, with its object (or float) still in
+/// it: no other thread can take it, and Python reuses it for its next
+/// handle. The result's bits, tagged fresh in that case (Python then knows
+/// the slot is its own again).
 #[inline]
-pub fn hold_result(result: HPy) {
-    let previous = HELD_RESULT.replace(result._i);
-    close(HPy { _i: previous });
+pub fn give_to_python(result: HPy) -> isize {
+    let Some(i) = slot_of(result) else { return result._i };
+    with(|t| {
+        if is_constant(t, i) {
+            return result._i;
+        }
+        match t.slots.get_mut(i as usize) {
+            Some(s) if s.state == State::Live && s.refs == 1 => {
+                let (float, data) = (s.float, s.data);
+                *s = Slot { float, data, ..Slot::new(State::Reserved) };
+                result._i | TAG_FRESH
+            }
+            Some(s) if s.state == State::Live && s.refs > 1 => {
+                s.refs -= 1;
+                result._i
+            }
+            _ => result._i,
+        }
+    })
 }
 
 /// The native storage of a slot's object, as far as known.
@@ -401,17 +426,15 @@ fn keep_forever(copy: Box<[u8]>) {
     Box::leak(copy);
 }
 
-/// Hands the stale free slots to Python for clearing, and gives up this
-/// thread's held result first (a sweep ends what Python does with it):
-/// their indices (valid until [`sweep_end`]) and how many. 0 while a sweep
-/// of this thread is under way (a finalizer's Python code sweeping in it).
+/// Hands the stale free slots to Python for clearing: their indices (valid
+/// until [`sweep_end`]) and how many. 0 while a sweep of this thread is
+/// under way (a finalizer's Python code sweeping in it).
 pub fn sweep_begin() -> (*const isize, usize) {
     if SWEEPING.with(|s| !s.borrow().is_empty()) {
         return (core::ptr::null(), 0);
     }
-    hold_result(HPy::NULL);
     let stale = with(|t| {
-        STALE.fetch_sub(t.stale.len() as isize, Ordering::Relaxed);
+        stale_add(-(t.stale.len() as isize));
         core::mem::take(&mut t.stale)
     });
     SWEEPING.with(|s| {

@@ -14,10 +14,12 @@ from lichen._lichen_pypy import ffi, lib
 from lichen._pypy.errors import failed
 from lichen._pypy.handles import (
     EMPTY,
+    FRESH,
     LENT,
     SWEEP_AT,
     FieldRef,
     _materialize,
+    _reserve,
     _stale,
     fresh,
     live_h,
@@ -34,19 +36,22 @@ NOARGS, O, VARARGS, KEYWORDS = SIG["NOARGS"], SIG["O"], SIG["VARARGS"], SIG["KEY
 
 def result(r, name):
     """The object of the result handle ``r`` an entry returned (0: the call
-    failed, its exception is pending)."""
-    if r & 7 == 0:
-        if r == 0:
-            raise failed(name)
-        i = r >> 3
-        o = objs[i] if i < len(objs) else EMPTY
-        if o is EMPTY:
-            o = _materialize(r)
-        elif o.__class__ is FieldRef:
-            o = o.deref()
-    else:
-        o = r >> 3
-    if _stale[0] >= SWEEP_AT:
+    failed, its exception is pending). A fresh one (``..010``) is a slot
+    only the result held, now the reserve's again."""
+    tag = r & 7
+    if tag == 1:
+        return r >> 3
+    if r == 0:
+        raise failed(name)
+    i = r >> 3
+    o = objs[i] if i < len(objs) else EMPTY
+    if o is EMPTY:
+        o = _materialize(r)
+    elif o.__class__ is FieldRef:
+        o = o.deref()
+    if tag == FRESH:
+        _reserve.append(i)
+    elif _stale[0] >= SWEEP_AT:
         sweep()
     return o
 

@@ -114,12 +114,34 @@ def _refill():
     _reserve.extend(got)
 
 
+def _take_slot():
+    # pop() is one atomic step under the GIL: another thread may have
+    # emptied the reserve since any check, so try, refill, try again.
+    while True:
+        try:
+            return _reserve.pop()
+        except IndexError:
+            _refill()
+
+
+def _clear_reserve():
+    """Clears the entries of the reserve's slots, taking each out while it
+    is cleared so that no other thread fills it meanwhile."""
+    cleared = []
+    while True:
+        try:
+            i = _reserve.pop()
+        except IndexError:
+            break
+        objs[i] = EMPTY
+        cleared.append(i)
+    _reserve.extend(cleared)
+
+
 def fresh(o):
     """A fresh handle for ``o``: a slot from the reserve, filled, which the
     native code it is passed to makes live."""
-    if not _reserve:
-        _refill()
-    i = _reserve.pop()
+    i = _take_slot()
     objs[i] = o
     return (i << 3) | FRESH
 
@@ -142,9 +164,7 @@ def new_h(o):
         h = _TYPE_CONSTANTS.get(id(o), 0)
         if h:
             return h
-    if not _reserve:
-        _refill()
-    i = _reserve.pop()
+    i = _take_slot()
     objs[i] = o
     return (i << 3) | FRESH
 
@@ -225,9 +245,10 @@ SWEEP_AT = 1024
 
 
 def sweep():
-    """Clears the entries of free slots that still hold old objects (and
-    lets go of this thread's last call result), so that a collection finds
-    those objects unreferenced."""
+    """Clears the entries of free slots that still hold old objects, and of
+    the reserve's (results given back to Python keep theirs until reused),
+    so that a collection finds those objects unreferenced."""
+    _clear_reserve()
     out = ffi.new("intptr_t **")
     n = lib.lichen_sweep_begin(out)
     if n:
