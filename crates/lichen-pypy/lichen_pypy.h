@@ -178,6 +178,7 @@ int lichen_load(const char *name, const char *path, int mode, struct lichen_modu
  * the caller's again (lichen._pypy reads it, then keeps it in its reserve). */
 lh lichen_call_noargs(void *ctx, void *impl, lh self, void *self_data);
 lh lichen_call_o(void *ctx, void *impl, lh self, lh arg, void *self_data);
+lh lichen_call_few(void *ctx, void *impl, int sig, lh self, void *self_data, intptr_t n, lh a, lh b, lh c, lh d);
 lh lichen_call_varargs(void *ctx, void *impl, lh self, void *self_data, const lh *args, intptr_t nargs);
 lh lichen_call_keywords(void *ctx, void *impl, lh self, void *self_data, const lh *args, intptr_t nargs, lh kwnames, intptr_t nkw);
 lh lichen_call_newfunc(void *ctx, void *impl, lh type, const lh *args, intptr_t nargs, lh kw);

@@ -558,10 +558,11 @@ unsafe fn handles<'a>(args: *const isize, n: isize) -> &'a [isize] {
     }
 }
 
-/// Receives an array of argument bits into `out` (a reused buffer).
-fn receive_array(bits: &[isize], out: &mut Vec<HPy>) {
-    out.clear();
-    out.extend(bits.iter().map(|&b| table::receive(b, core::ptr::null_mut())));
+/// Receives an array of argument bits into `out` (as long as `bits`).
+fn receive_array(bits: &[isize], out: &mut [HPy]) {
+    for (o, &b) in out.iter_mut().zip(bits) {
+        *o = table::receive(b, core::ptr::null_mut());
+    }
 }
 
 fn close_array(bits: &[isize], hs: &[HPy]) {
@@ -693,13 +694,44 @@ unsafe fn call_array<F: Copy, T: ErrorValue>(
     // SAFETY: delegated to the caller, the array passed on received.
     unsafe {
         self::call(name, ctx, impl_, sig, [first, kw], first_data, |c, f: F, [h, k]: [HPy; 2]| {
-            let mut received = Vec::with_capacity(bits.len());
-            receive_array(bits, &mut received);
+            let mut small = [HPy::NULL; 8];
+            let mut large = Vec::new();
+            let received: &mut [HPy] = if bits.len() <= small.len() {
+                &mut small[..bits.len()]
+            } else {
+                large.resize(bits.len(), HPy::NULL);
+                &mut large
+            };
+            receive_array(bits, received);
             let r = call(c, f, h, received.as_ptr(), k);
-            close_array(bits, &received);
+            close_array(bits, received);
             r
         }, |r| r)
     }
+}
+
+/// Up to four positional arguments, passed as parameters rather than in an
+/// array Python would have to allocate: `n` of `a`, `b`, `c`, `d` are used.
+/// `sig` is VARARGS or KEYWORDS (then with no keywords).
+#[no_mangle]
+pub unsafe extern "C" fn lichen_call_few(ctx: *mut c_void, impl_: *mut c_void, sig: c_int, self_: isize, self_data: Data, n: isize, a: isize, b: isize, c: isize, d: isize) -> isize {
+    let n = n.clamp(0, 4);
+    let all = [a, b, c, d];
+    let args = &all[..n as usize];
+    let r = if HPyFunc_Signature(sig) == HPyFunc_Signature::KEYWORDS {
+        // SAFETY: Python passes a KEYWORDS implementation and `n` handles.
+        unsafe {
+            call_array("lichen_call_few", ctx, impl_, HPyFunc_Signature::KEYWORDS, (self_, self_data, 0), args.as_ptr(), n,
+                |c, f: unsafe extern "C" fn(Ctx, H, *const H, usize, H) -> H, s, p, k| f(c, s, p, n as usize, k))
+        }
+    } else {
+        // SAFETY: Python passes a VARARGS implementation and `n` handles.
+        unsafe {
+            call_array("lichen_call_few", ctx, impl_, HPyFunc_Signature::VARARGS, (self_, self_data, 0), args.as_ptr(), n,
+                |c, f: unsafe extern "C" fn(Ctx, H, *const H, HPy_ssize_t) -> H, s, p, _| f(c, s, p, n))
+        }
+    };
+    guarded("lichen_call_few", || give_up(r))
 }
 
 #[no_mangle]

@@ -53,6 +53,9 @@ struct Holder {
     /// returned a result anyway (a SystemError for Python, with it as the
     /// cause).
     stray: bool,
+    /// The pending exception is the RecursionError of a callback PyPy could
+    /// not run (see `set_exhausted`).
+    exhausted: bool,
     /// How many threads have a stashed exception.
     stashed: usize,
 }
@@ -61,7 +64,7 @@ struct Shared(core::cell::UnsafeCell<Holder>);
 // SAFETY: used only under the extension lock (see `with`).
 unsafe impl Sync for Shared {}
 
-static HOLDER: Shared = Shared(core::cell::UnsafeCell::new(Holder { pending: None, stray: false, stashed: 0 }));
+static HOLDER: Shared = Shared(core::cell::UnsafeCell::new(Holder { pending: None, stray: false, exhausted: false, stashed: 0 }));
 
 #[inline]
 fn with<R>(f: impl FnOnce(&mut Holder) -> R) -> R {
@@ -101,6 +104,7 @@ pub(crate) fn on_release() {
             return None;
         }
         h.stashed += 1;
+        h.exhausted = false;
         let stray = core::mem::take(&mut h.stray);
         h.pending.take().map(|p| (p, stray))
     });
@@ -125,16 +129,30 @@ pub(crate) fn on_acquire() {
     }
 }
 
-/// Makes `p` the pending exception, releasing the one it replaces.
+/// Makes `p` the pending exception, releasing the one it replaces; but
+/// while the RecursionError of an exhausted stack is pending, `p` is
+/// dropped: the extension most likely set it because a callback's
+/// failure looked like an answer (a type check that could not run reads
+/// as "no"), and the call must fail with the real cause.
 pub fn set(p: Pending) {
-    if let Some(old) = with(|h| h.pending.replace(p)) {
+    let old = with(|h| if h.exhausted { Some(p) } else { h.pending.replace(p) });
+    if let Some(old) = old {
         old.release();
     }
 }
 
+/// Makes `p`, a RecursionError, the pending exception until it is taken.
+pub fn set_exhausted(p: Pending) {
+    set(p);
+    with(|h| h.exhausted = true);
+}
+
 /// Takes the pending exception.
 pub fn take() -> Option<Pending> {
-    with(|h| h.pending.take())
+    with(|h| {
+        h.exhausted = false;
+        h.pending.take()
+    })
 }
 
 /// Takes whether the pending exception came with a result (and forgets it).
