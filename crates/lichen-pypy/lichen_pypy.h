@@ -134,7 +134,7 @@ intptr_t *lichen_stale_hint(void);
 
 /* the object table */
 intptr_t lichen_new_slot(void);
-intptr_t lichen_new_slot_data(void *data, int kind);
+intptr_t lichen_new_slot_data(void *data, int kind, intptr_t class_id);
 lh lichen_dup(lh h);
 void lichen_close(lh h);
 double lichen_take_float(lh h);
@@ -144,13 +144,14 @@ void lichen_sweep_end(void);
 intptr_t lichen_slots_in_use(void);
 
 /* native storage of instances and capsules */
-void lichen_type_set_base(intptr_t type_id, intptr_t base_type_id);
+void lichen_type_lineage(intptr_t type_id, intptr_t base_type_id, const intptr_t *ancestors, intptr_t n);
 void lichen_destroy_payload(intptr_t type_id, void *payload);
 void lichen_capsule_free(void *data);
 lh lichen_field_read(void *field);
 void lichen_field_write(lh owner, void *field, lh value);
-intptr_t lichen_new_field_slot(void);
-int lichen_slot_shared(lh h);
+int64_t lichen_loaded_key(lh h);
+lh lichen_loaded_owner(lh h);
+void lichen_reserve_emptied(const intptr_t *slots, intptr_t n);
 
 /* errors */
 int lichen_err_take(struct lichen_error *out);

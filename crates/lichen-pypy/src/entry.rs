@@ -174,20 +174,20 @@ pub extern "C" fn lichen_stale_hint() -> *mut isize {
 
 #[no_mangle]
 pub extern "C" fn lichen_new_slot() -> isize {
-    guarded("lichen_new_slot", || table::new_object(core::ptr::null_mut(), DataKind::Unknown) as isize)
+    guarded("lichen_new_slot", || table::new_object(core::ptr::null_mut(), DataKind::Unknown, 0) as isize)
 }
 
 /// A new slot for an object whose native storage Python knows (`kind` a
 /// `DataKind`).
 #[no_mangle]
-pub extern "C" fn lichen_new_slot_data(data: *mut c_void, kind: c_int) -> isize {
+pub extern "C" fn lichen_new_slot_data(data: *mut c_void, kind: c_int, class: isize) -> isize {
     let kind = DataKind::NAMES.iter().find(|&&(_, v)| v == kind).map_or(DataKind::Unknown, |&(n, _)| match n {
         "None" => DataKind::None,
         "Payload" => DataKind::Payload,
         "Capsule" => DataKind::Capsule,
         _ => DataKind::Unknown,
     });
-    guarded("lichen_new_slot_data", || table::new_object(data, kind) as isize)
+    guarded("lichen_new_slot_data", || table::new_object(data, kind, class as usize) as isize)
 }
 
 /// A second handle for `h` (borrowed).
@@ -246,13 +246,17 @@ pub extern "C" fn lichen_slots_in_use() -> isize {
 // ---------------------------------------------------------------------------
 // Native storage
 
-/// Records the nearest base made from a spec of the type `type_id`.
+/// Records, for the type `type_id` Python just made, its nearest base made
+/// from a spec and every type made from a spec in its MRO (`n` type ids).
 #[no_mangle]
-pub unsafe extern "C" fn lichen_type_set_base(type_id: isize, base_type_id: isize) {
-    guarded("lichen_type_set_base", || {
+pub unsafe extern "C" fn lichen_type_lineage(type_id: isize, base_type_id: isize, ancestors: *const isize, n: isize) {
+    // SAFETY: Python passes an array of `n` type ids.
+    let ancestors = unsafe { handles(ancestors, n) };
+    guarded("lichen_type_lineage", || {
         if type_id != 0 {
-            // SAFETY: Python passes the `type_id`s of lichen_type_def.
-            unsafe { typedef::set_base(type_id as *mut TypeInfo, base_type_id as *const TypeInfo) }
+            // SAFETY: Python passes the `type_id`s of lichen_type_def, right
+            // after making the class.
+            unsafe { typedef::set_lineage(type_id as *mut TypeInfo, base_type_id as *const TypeInfo, ancestors) }
         }
     })
 }
@@ -281,14 +285,20 @@ pub unsafe extern "C" fn lichen_capsule_free(data: *mut c_void) {
     })
 }
 
-/// A new handle for what an `HPyField` holds (0 for an empty one).
+/// What an `HPyField` holds: its bits as they are, 0 for an empty one;
+/// Python finds an object held by key (`..111`) in its owner's
+/// `_lichen_refs`, and anything else is a handle of its own.
 #[no_mangle]
 pub unsafe extern "C" fn lichen_field_read(field: *mut c_void) -> isize {
     guarded("lichen_field_read", || {
         // SAFETY: Python passes the address of a member of type OBJECT
         // inside a live object's struct.
         let f = unsafe { field.cast::<HPyField>().read_unaligned() };
-        table::dup(hh(f._i))._i
+        if table::field_key(f._i).is_some() {
+            f._i
+        } else {
+            table::dup(hh(f._i))._i
+        }
     })
 }
 
@@ -305,16 +315,26 @@ pub unsafe extern "C" fn lichen_field_write(owner: isize, field: *mut c_void, va
     })
 }
 
-/// A new slot for a field reference (see `host::object::store_field`).
+/// The key of the object a loaded field's slot stands for (0: not one).
 #[no_mangle]
-pub extern "C" fn lichen_new_field_slot() -> isize {
-    guarded("lichen_new_field_slot", || table::new_field_ref() as isize)
+pub extern "C" fn lichen_loaded_key(h: isize) -> i64 {
+    guarded("lichen_loaded_key", || table::loaded_field(hh(h)).1 as i64)
 }
 
-/// Whether more than one handle holds the slot of `h`.
+/// The owner's handle a loaded field's slot holds (0: not one): Python
+/// looks the object up there (see `table::new_loaded_field`).
 #[no_mangle]
-pub extern "C" fn lichen_slot_shared(h: isize) -> c_int {
-    guarded("lichen_slot_shared", || table::is_shared(hh(h)) as c_int)
+pub extern "C" fn lichen_loaded_owner(h: isize) -> isize {
+    guarded("lichen_loaded_owner", || table::loaded_field(hh(h)).0)
+}
+
+/// Python emptied the entries of these reserve slots (see `sweep`): holds
+/// they kept go.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_reserve_emptied(slots: *const isize, n: isize) {
+    // SAFETY: Python passes an array of `n` slot numbers.
+    let slots = unsafe { handles(slots, n) };
+    guarded("lichen_reserve_emptied", || table::reserve_emptied(slots))
 }
 
 // ---------------------------------------------------------------------------

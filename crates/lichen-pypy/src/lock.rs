@@ -110,6 +110,29 @@ pub fn is_locked() -> bool {
     LOCKED.load(Ordering::Relaxed)
 }
 
+/// State the extension lock protects: used only by the thread holding it.
+pub struct Locked<T>(core::cell::UnsafeCell<T>);
+
+// SAFETY: every access goes through `with`, which requires the extension
+// lock, so one thread at a time uses the value.
+unsafe impl<T: Send> Sync for Locked<T> {}
+
+impl<T> Locked<T> {
+    pub const fn new(value: T) -> Self {
+        Locked(core::cell::UnsafeCell::new(value))
+    }
+
+    /// Runs `f` on the value; the caller holds the extension lock, and `f`
+    /// neither calls into Python nor uses this value again.
+    #[inline]
+    pub fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        debug_assert!(is_locked(), "lock-protected state used without the extension lock");
+        // SAFETY: the lock is held, so this thread alone uses the value, and
+        // `f` does not reach it again: this is the only reference.
+        f(unsafe { &mut *self.0.get() })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

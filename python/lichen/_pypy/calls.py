@@ -17,7 +17,6 @@ from lichen._pypy.handles import (
     FRESH,
     LENT,
     SWEEP_AT,
-    FieldRef,
     _materialize,
     _reserve,
     _stale,
@@ -47,11 +46,9 @@ def result(r, name):
     o = objs[i] if i < len(objs) else EMPTY
     if o is EMPTY:
         o = _materialize(r)
-    elif o.__class__ is FieldRef:
-        o = o.deref()
     if tag == FRESH:
         _reserve.append(i)
-    elif _stale[0] >= SWEEP_AT:
+    if _stale[0] >= SWEEP_AT:
         sweep()
     return o
 
