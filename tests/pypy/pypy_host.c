@@ -237,10 +237,27 @@ static HPy boxes_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
     return HPyLong_FromLong(ctx, yes);
 }
 
+
+/* item_after_len(seq, i): HPy_Length(seq), then HPy_GetItem_i(seq, i). */
+HPyDef_METH(item_after_len, "item_after_len", HPyFunc_VARARGS)
+static HPy item_after_len_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+{
+    if (nargs != 2) {
+        HPyErr_SetString(ctx, ctx->h_TypeError, "item_after_len(seq, i)");
+        return HPy_NULL;
+    }
+    long i = HPyLong_AsLong(ctx, args[1]);
+    if (i == -1 && HPyErr_Occurred(ctx))
+        return HPy_NULL;
+    if (HPy_Length(ctx, args[0]) < 0)
+        return HPy_NULL;
+    return HPy_GetItem_i(ctx, args[0], i);
+}
+
 static HPyGlobal *module_globals[] = { &g_Box, NULL };
 
 static HPyDef *module_defines[] = {
-    &bump, &call, &sleep_outside, &capsule, &destroyed, &as_pyobject, &churn, &loads, &outlive, &boxes,
+    &bump, &call, &sleep_outside, &capsule, &destroyed, &as_pyobject, &churn, &loads, &outlive, &boxes, &item_after_len,
     &exec_types, NULL
 };
 

@@ -269,3 +269,31 @@ def test_type_checks_need_the_interpreter_once(built):
     # the exact class: once; a Python subclass: every time (its MRO may
     # have more); a class with no spec class in its MRO: once
     assert r.stdout.split() == ["1", "10", "1", "1"]
+
+
+def test_tuple_items_come_with_its_length(built):
+    """HPy_Length of a short tuple hands its items over to native code: the
+    items are then read without calling into PyPy, with Python's results
+    (negative and out-of-range indices still go to Python)."""
+    code = "\n".join([
+        "import sys",
+        "sys.path.insert(0, %r)" % str(built),
+        "import pypy_host as m",
+        "from lichen._pypy import callbacks",
+        "t = (1, 'a', None, 2.5, m.Box(3))",
+        "assert m.item_after_len(t, 1) == 'a'",
+        "callbacks.counts.clear()",
+        "assert [m.item_after_len(t, i) for i in range(4)] == [1, 'a', None, 2.5]",
+        "assert m.item_after_len(t, 4).get() == 3",
+        "print(callbacks.counts.get('length', 0), callbacks.counts.get('get_item', 0))",
+        "assert m.item_after_len(t, -1).get() == 3",
+        "assert m.item_after_len([7, 8], 1) == 8",
+        "try:",
+        "    m.item_after_len(t, 5)",
+        "except IndexError:",
+        "    print('IndexError')",
+    ])
+    env = dict(os.environ, LICHEN_PYPY_COUNT_CALLBACKS="1")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["5", "0", "IndexError"]

@@ -99,6 +99,9 @@ struct Slot {
     /// Copies of the object's text handed to the extension (UTF-8 of a str,
     /// contents of a bytes), valid while the slot is in use.
     attached: Option<Box<[u8]>>,
+    /// Handles of the items of a tuple (immutable), held while the slot is
+    /// in use, so that reading them needs no call into PyPy.
+    items: Option<Box<[HPy]>>,
 }
 
 impl Slot {
@@ -114,6 +117,7 @@ impl Slot {
             kind: DataKind::Unknown,
             data: 0,
             attached: None,
+            items: None,
         }
     }
 }
@@ -302,31 +306,51 @@ pub fn spec_type_check(obj: HPy, ty: HPy) -> Option<bool> {
     })
 }
 
-/// Records what Python said of the objects of `obj` and `ty` (the class
-/// of the one, the other as a class; 0: not made from a spec).
-pub fn learn_types(obj: HPy, class: usize, ty: HPy, type_info: usize) {
-    // a class without spec ancestors may still be one of a spec class's:
-    // as `type_info` it says nothing
-    let type_info = match checked_type(type_info) {
-        NO_SPEC_CLASS => 0,
-        t => t,
-    };
+/// Records what Python said of the object of `h`: its class (see
+/// `Slot::class`; 0: nothing known) and its struct (NULL: none known).
+pub fn learn(h: HPy, class: usize, data: *mut c_void) {
     let class = checked_type(class);
+    if class == 0 && data.is_null() {
+        return;
+    }
     with(|t| {
-        for (h, v, is_class) in [(obj, class, true), (ty, type_info, false)] {
-            let Some(i) = slot_of(h) else { continue };
-            if v == 0 || is_constant(t, i) {
-                continue;
+        if let Some(s) = live_mut(t, h) {
+            if class != 0 {
+                s.class = class;
             }
-            if let Some(s) = t.slots.get_mut(i as usize).filter(|s| s.state == State::Live) {
-                if is_class {
-                    s.class = v;
-                } else {
-                    s.type_info = v;
-                }
+            if !data.is_null() && s.kind == DataKind::Unknown {
+                s.kind = DataKind::Payload;
+                s.data = data as usize;
             }
         }
     })
+}
+
+/// Records that the object of `ty` is the class made from a spec whose
+/// `TypeInfo` is `info` (0: nothing known).
+pub fn learn_type(ty: HPy, info: usize) {
+    // a class without spec ancestors may still be one of a spec class's:
+    // here it says nothing
+    let info = match checked_type(info) {
+        NO_SPEC_CLASS => 0,
+        i => i,
+    };
+    if info != 0 {
+        with(|t| {
+            if let Some(s) = live_mut(t, ty) {
+                s.type_info = info;
+            }
+        })
+    }
+}
+
+/// The record of the live, counted slot of `h`.
+fn live_mut(t: &mut Table, h: HPy) -> Option<&mut Slot> {
+    let i = slot_of(h)?;
+    if is_constant(t, i) {
+        return None;
+    }
+    t.slots.get_mut(i as usize).filter(|s| s.state == State::Live && !s.float)
 }
 
 /// Moves up to `out.len()` free slots into Python's reserve; how many.
@@ -511,6 +535,40 @@ pub fn close(h: HPy) {
     }
 }
 
+/// The longest tuple whose items Python hands over with its length.
+pub const ITEMS_MAX: usize = 16;
+
+/// Keeps `items`, the handles of the items of the tuple of `h`, with its
+/// slot (or closes them, if the slot cannot keep them).
+pub fn set_items(h: HPy, items: Box<[HPy]>) {
+    let rejected = with(|t| match live_mut(t, h) {
+        Some(s) if s.items.is_none() => {
+            s.items = Some(items);
+            None
+        }
+        _ => Some(items),
+    });
+    for item in rejected.into_iter().flatten() {
+        close(item);
+    }
+}
+
+/// The length of a tuple whose items the slot of `h` keeps.
+#[inline]
+pub fn items_len(h: HPy) -> Option<usize> {
+    slot_of(h)?;
+    with(|t| live_mut(t, h)?.items.as_ref().map(|i| i.len()))
+}
+
+/// A new handle for item `i` of a tuple whose items the slot of `h` keeps
+/// (`None`: not kept, or out of range).
+#[inline]
+pub fn item(h: HPy, i: i64) -> Option<HPy> {
+    slot_of(h)?;
+    let item = with(|t| live_mut(t, h)?.items.as_ref()?.get(usize::try_from(i).ok()?).copied())?;
+    Some(dup(item))
+}
+
 /// Lets go of the owner a reserve slot Python emptied still held (a loaded
 /// field's result, see [`give_to_python`]).
 pub fn reserve_emptied(slots: &[isize]) {
@@ -546,7 +604,11 @@ fn release(t: &mut Table, mut i: u32) {
         let s = &mut t.slots[i as usize];
         let never_seen = s.float;
         let owner = s.owner;
+        let items = s.items.take();
         *s = Slot::new(State::Free);
+        for item in items.into_iter().flatten() {
+            drop_hold(t, item._i);
+        }
         if never_seen {
             t.clean.push(i); // Python never stored anything for it
         } else {
@@ -587,7 +649,11 @@ pub fn give_to_python(result: HPy) -> isize {
             Some(s) if s.state == State::Live && s.refs == 1 => {
                 // a loaded field keeps its owner until Python reuses the slot
                 let (float, data, owner, key) = (s.float, s.data, s.owner, s.key);
+                let items = s.items.take();
                 *s = Slot { float, data, owner, key, ..Slot::new(State::Reserved) };
+                for item in items.into_iter().flatten() {
+                    drop_hold(t, item._i);
+                }
                 result._i | TAG_FRESH
             }
             Some(s) if s.state == State::Live && s.refs > 1 => {

@@ -18,6 +18,7 @@ import warnings
 
 from lichen._lichen_pypy import ffi, lib
 from lichen._pypy import build
+from lichen._pypy import types as _types
 from lichen._pypy.constants import Capsule
 from lichen._pypy.errors import on_callback_error, raised_in_python, set_error, take_error
 from lichen._pypy.handles import (
@@ -26,6 +27,7 @@ from lichen._pypy.handles import (
     get,
     get_or_none,
     new_h,
+    NO_SPEC_CLASS,
     class_id,
     new_h_data,
     new_h_or_null,
@@ -137,15 +139,31 @@ def check(h, what):
         return 0
 
 
+def _tell(o, learnt):
+    """Tells native code the ``class_id`` of ``o``'s class and its struct,
+    which it would otherwise ask for when it checks its type or reads it."""
+    _tell_at(o, learnt, 0)
+
+
+def _tell_at(o, learnt, at):
+    cid = class_id(type(o))
+    learnt[at] = cid
+    if cid != NO_SPEC_CLASS:
+        buf = getattr(o, "_lichen_buf", ffi.NULL)
+        if buf is not ffi.NULL:
+            learnt[at + 1] = ffi.cast("intptr_t", buf)
+
+
 @callback
 def type_check(obj, ty, learnt):
     """``HPy_TypeCheck``, telling native code the classes made from specs
-    involved (``class_id``), so that it answers the next checks itself."""
-    cls, t = type(get(obj)), get(ty)
-    learnt[0] = class_id(cls)
+    involved (``class_id``) and the object's struct, so that it answers the
+    next checks, and reads the struct, itself."""
+    o, t = get(obj), get(ty)
+    _tell(o, learnt)
     if isinstance(t, type) and getattr(t, "__lichen_self__", None) is t:
-        learnt[1] = t.__lichen_tid__
-    return 1 if _is_subtype(cls, t) else 0
+        learnt[2] = t.__lichen_tid__
+    return 1 if _is_subtype(type(o), t) else 0
 
 
 @callback
@@ -182,8 +200,17 @@ def hash(h):
 
 
 @callback
-def length(h):
-    return len(get(h))
+def length(h, items, cap, learnt):
+    """``HPy_Length``; a short tuple's items come along (handles, and what
+    ``_tell`` says of each), so that native code reads them itself."""
+    o = get(h)
+    n = len(o)
+    if type(o) is tuple and 0 < n <= cap:
+        for k in range(n):
+            item = o[k]
+            _tell_at(item, learnt, 2 * k)
+            items[k] = new_h(item)
+    return n
 
 
 @callback
@@ -206,8 +233,10 @@ def set_attr(obj, name, value):
 
 
 @callback
-def get_item(obj, key):
-    return new_h(get(obj)[get(key)])
+def get_item(obj, key, learnt):
+    item = get(obj)[get(key)]
+    _tell(item, learnt)
+    return new_h(item)
 
 
 @callback
@@ -807,10 +836,10 @@ def type_from_def(d):
 
 
 @callback
-def new_instance(ty):
-    from lichen._pypy import types
-
-    return types.new_instance_h(get(ty))
+def new_instance(ty, learnt):
+    o = _types.new_instance(get(ty))
+    _tell(o, learnt)
+    return new_h(o)
 
 
 SHAPES = read_enum("Shape")

@@ -22,7 +22,7 @@ from lichen._lichen_pypy import ffi, lib
 from lichen._pypy import calls
 from lichen._pypy.calls import NULL, _decorate, _keywords, _text, check_receiver, result, status
 from lichen._pypy.errors import failed, take_error
-from lichen._pypy.handles import DATA_PAYLOAD, LENT, class_id, close, fresh, get, live_h, new_h, new_h_data, new_h_or_null, objs, read_enum
+from lichen._pypy.handles import LENT, close, fresh, get, live_h, new_h, new_h_or_null, objs, read_enum
 
 SHAPES = read_enum("Shape")
 SIG = read_enum("Signature")
@@ -85,14 +85,11 @@ def alloc(cls):
     return o
 
 
-def new_instance_h(cls):
-    """``HPy_New``: a handle for a new instance, with its struct."""
+def new_instance(cls):
+    """``HPy_New``: a new instance, with its struct."""
     if not isinstance(cls, type) or getattr(cls, "__lichen_tid__", None) is None:
         raise TypeError("HPy_New arg 1 must be a type made by HPyType_FromSpec, not %r" % (cls,))
-    o = alloc(cls)
-    if o._lichen_buf is NULL:
-        return new_h(o)
-    return new_h_data(o, o._lichen_buf, DATA_PAYLOAD, class_id(cls))
+    return alloc(cls)
 
 
 def _generic_new(cls, *args, **kw):

@@ -115,9 +115,10 @@ impl ObjectHost for PyPy {
                 None => {
                     // Python says what it knows of both, so that the next
                     // check of either is answered here
-                    let mut learnt = [0isize; 2];
+                    let mut learnt = [0isize; 3];
                     let r = py!(type_check(obj._i, ty._i, learnt.as_mut_ptr())) == 1;
-                    table::learn_types(obj, learnt[0] as usize, ty, learnt[1] as usize);
+                    table::learn(obj, learnt[0] as usize, learnt[1] as *mut c_void);
+                    table::learn_type(ty, learnt[2] as usize);
                     r
                 }
             },
@@ -165,7 +166,23 @@ impl ObjectHost for PyPy {
     }
 
     fn length(h: HPy) -> HPy_ssize_t {
-        py!(length(h._i))
+        if let Some(n) = table::items_len(h) {
+            return n as HPy_ssize_t;
+        }
+        // a tuple's items come along (see `table::set_items`)
+        let mut items = [0isize; table::ITEMS_MAX];
+        let mut learnt = [0isize; 2 * table::ITEMS_MAX];
+        let cap = items.len() as isize;
+        let n = py!(length(h._i, items.as_mut_ptr(), cap, learnt.as_mut_ptr()));
+        if n > 0 && n <= cap && items[0] != 0 {
+            let items = &items[..n as usize];
+            let got: Vec<HPy> = items.iter().map(|&b| table::receive(b, core::ptr::null_mut())).collect();
+            for (k, &item) in got.iter().enumerate() {
+                table::learn(item, learnt[2 * k] as usize, learnt[2 * k + 1] as *mut c_void);
+            }
+            table::set_items(h, got.into_boxed_slice());
+        }
+        n
     }
 
     unsafe fn key_from_utf8(utf8: *const c_char) -> HPy {
@@ -181,7 +198,14 @@ impl ObjectHost for PyPy {
     }
 
     fn get_item(obj: HPy, key: HPy) -> HPy {
-        super::h(py!(get_item(obj._i, key._i)))
+        if let Some(item) = table::int_of(key).and_then(|i| table::item(obj, i)) {
+            return item;
+        }
+        // Python says what it knows of the item (see `table::learn`)
+        let mut learnt = [0isize; 2];
+        let item = super::h(py!(get_item(obj._i, key._i, learnt.as_mut_ptr())));
+        table::learn(item, learnt[0] as usize, learnt[1] as *mut c_void);
+        item
     }
 
     fn set_item(obj: HPy, key: HPy, value: HPy) -> c_int {

@@ -12,6 +12,15 @@ use lichen_abi::*;
 use lichen_core::host::TypeHost;
 use lichen_core::type_spec::TypeSpec;
 
+/// A new instance of the class of `ty`, its class and struct known (see
+/// `table::learn`).
+fn new_instance(ty: HPy) -> HPy {
+    let mut learnt = [0isize; 2];
+    let obj = h(py!(new_instance(ty._i, learnt.as_mut_ptr())));
+    table::learn(obj, learnt[0] as usize, learnt[1] as *mut c_void);
+    obj
+}
+
 /// The struct of the object of `h`, asking Python the first time.
 pub fn payload_of(h: HPy) -> *mut c_void {
     match table::data_of(h) {
@@ -36,11 +45,11 @@ impl TypeHost for PyPy {
     }
 
     fn type_generic_new(ty: HPy) -> HPy {
-        h(py!(new_instance(ty._i)))
+        new_instance(ty)
     }
 
     fn new_instance(ty: HPy, data: &mut *mut c_void) -> HPy {
-        let obj = h(py!(new_instance(ty._i)));
+        let obj = new_instance(ty);
         if !obj.is_null() {
             *data = payload_of(obj);
         }
