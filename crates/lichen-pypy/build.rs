@@ -22,6 +22,7 @@ fn rust_type(c: &str) -> &'static str {
         "const lh *" => "*const isize",
         "lh *" => "*mut isize",
         "intptr_t *" => "*mut isize",
+        "const intptr_t *" => "*const isize",
         "const int32_t *" => "*const i32",
         "const struct lichen_type_def *" => "*const crate::typedef::TypeDef",
         other => panic!("callbacks.def: no Rust spelling for C type '{other}'"),

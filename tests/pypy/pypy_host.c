@@ -156,6 +156,19 @@ static HPy Box_clear_impl(HPyContext *ctx, HPy self)
     return HPy_Dup(ctx, ctx->h_None);
 }
 
+
+/* swap(item): stores item, returns what the box held (loaded before). */
+HPyDef_METH(Box_swap, "swap", HPyFunc_O)
+static HPy Box_swap_impl(HPyContext *ctx, HPy self, HPy item)
+{
+    BoxObject *b = BoxObject_AsStruct(ctx, self);
+    HPy old = HPyField_Load(ctx, self, b->item);
+    HPyField_Store(ctx, self, &b->item, item);
+    if (HPy_IsNull(old))
+        return HPy_Dup(ctx, ctx->h_None);
+    return old;
+}
+
 /* loads(box, n): loads the box's item n times, each handle closed. */
 HPyDef_METH(loads, "loads", HPyFunc_VARARGS)
 static HPy loads_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
@@ -196,7 +209,7 @@ static HPy outlive_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs
     return item;
 }
 
-static HPyDef *Box_defines[] = { &Box_new, &Box_traverse, &Box_get, &Box_set, &Box_clear, NULL };
+static HPyDef *Box_defines[] = { &Box_new, &Box_traverse, &Box_get, &Box_set, &Box_clear, &Box_swap, NULL };
 static HPyType_Spec Box_spec = {
     .name = "pypy_host.Box",
     .basicsize = sizeof(BoxObject),

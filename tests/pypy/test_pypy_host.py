@@ -297,3 +297,20 @@ def test_tuple_items_come_with_its_length(built):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["5", "0", "IndexError"]
+
+
+def test_loaded_field_keeps_its_object_when_the_field_changes(mod):
+    """A handle HPyField_Load gave stands for the object the field held
+    then, whatever is stored in the field afterwards (a swap)."""
+
+    class Item(object):
+        pass
+
+    first, second = Item(), Item()
+    box = mod.Box(first)
+    assert box.swap(second) is first
+    assert box.swap(None) is second
+    assert box.swap(3) is None
+    assert box.swap([]) == 3
+    box.set(first)
+    assert box.swap(second) is first

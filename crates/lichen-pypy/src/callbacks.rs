@@ -54,6 +54,7 @@ callback_arity!(A a, B b);
 callback_arity!(A a, B b, C c);
 callback_arity!(A a, B b, C c, D d);
 callback_arity!(A a, B b, C c, D d, E e);
+callback_arity!(A a, B b, C c, D d, E e, F f);
 
 /// Calls `f` with `args` with the extension lock let go.
 #[inline(always)]

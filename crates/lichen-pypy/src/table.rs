@@ -132,6 +132,10 @@ struct Table {
     /// The next field key (keys are never reused, so a key names one
     /// stored object for as long as any field holds it).
     next_key: u64,
+    /// The slots of loaded fields, by key, not yet settled: when a store
+    /// replaces a key, Python gives them the object first (see
+    /// [`loaded_slots`]).
+    loaded: HashMap<u64, Vec<u32>, BuildHasherDefault<KeyHasher>>,
     /// What is known of the object stored under a field key, so that
     /// loading a field does not ask Python again.
     field_data: HashMap<u64, Known, BuildHasherDefault<KeyHasher>>,
@@ -179,6 +183,7 @@ static TABLE: Shared = Shared(UnsafeCell::new(Table {
     clean: Vec::new(),
     constants: 0,
     next_key: 1,
+    loaded: HashMap::with_hasher(BuildHasherDefault::new()),
     field_data: HashMap::with_hasher(BuildHasherDefault::new()),
 }));
 
@@ -377,10 +382,11 @@ pub fn receive(bits: isize, data: *mut c_void) -> HPy {
     if let Some(i) = slot_of(h) {
         with(|t| {
             if let Some(s) = t.slots.get(i as usize).filter(|s| s.state == State::Reserved) {
-                let owner = s.owner;
+                let (owner, key) = (s.owner, s.key);
                 let kind = if data.is_null() { DataKind::Unknown } else { DataKind::Payload };
                 make_live(t, i, kind, data as usize);
                 if owner != 0 {
+                    forget_loaded(t, i, key);
                     drop_hold(t, owner);
                 }
             }
@@ -444,8 +450,41 @@ pub fn new_loaded_field(owner: HPy, key: u64) -> HPy {
         s.owner = owner._i;
         s.key = key;
         s.class = known.class;
+        t.loaded.entry(key).or_default().push(i);
         i
     }))
+}
+
+/// The slots standing for the object under `key` (see [`new_loaded_field`]):
+/// before the key's object goes from its owner, Python stores it in their
+/// entries, and then [`settle_loaded`] makes them ordinary slots.
+pub fn loaded_slots(key: u64) -> Vec<isize> {
+    with(|t| t.loaded.get(&key).map_or_else(Vec::new, |v| v.iter().map(|&i| i as isize).collect()))
+}
+
+/// The slots [`loaded_slots`] gave now hold their object in Python's list:
+/// they let go of their owners.
+pub fn settle_loaded(slots: &[isize]) {
+    with(|t| {
+        for &i in slots {
+            let Some(s) = t.slots.get_mut(i as usize) else { continue };
+            let (owner, key) = (core::mem::take(&mut s.owner), core::mem::take(&mut s.key));
+            if owner != 0 {
+                forget_loaded(t, i as u32, key);
+                drop_hold(t, owner);
+            }
+        }
+    })
+}
+
+/// Slot `i` no longer stands for the object under `key`.
+fn forget_loaded(t: &mut Table, i: u32, key: u64) {
+    if let Some(v) = t.loaded.get_mut(&key) {
+        v.retain(|&j| j != i);
+        if v.is_empty() {
+            t.loaded.remove(&key);
+        }
+    }
 }
 
 /// The owner and key of a loaded field's slot ((0, 0) for any other).
@@ -575,8 +614,9 @@ pub fn reserve_emptied(slots: &[isize]) {
     with(|t| {
         for &i in slots {
             let Some(s) = t.slots.get_mut(i as usize).filter(|s| s.state == State::Reserved) else { continue };
-            let owner = core::mem::take(&mut s.owner);
+            let (owner, key) = (core::mem::take(&mut s.owner), core::mem::take(&mut s.key));
             if owner != 0 {
+                forget_loaded(t, i as u32, key);
                 drop_hold(t, owner);
             }
         }
@@ -603,9 +643,12 @@ fn release(t: &mut Table, mut i: u32) {
     loop {
         let s = &mut t.slots[i as usize];
         let never_seen = s.float;
-        let owner = s.owner;
+        let (owner, key) = (s.owner, s.key);
         let items = s.items.take();
         *s = Slot::new(State::Free);
+        if owner != 0 {
+            forget_loaded(t, i, key);
+        }
         for item in items.into_iter().flatten() {
             drop_hold(t, item._i);
         }

@@ -24,11 +24,13 @@ from lichen._pypy.errors import on_callback_error, raised_in_python, set_error, 
 from lichen._pypy.handles import (
     DATA_CAPSULE,
     DATA_PAYLOAD,
+    EMPTY,
+    NO_SPEC_CLASS,
+    _grow,
+    class_id,
     get,
     get_or_none,
     new_h,
-    NO_SPEC_CLASS,
-    class_id,
     new_h_data,
     new_h_or_null,
     objs,
@@ -406,18 +408,27 @@ def native_data(h, kind, class_out):
 
 
 @callback
-def field_store(owner_h, key, value_h, old_key):
+def field_store(owner_h, key, value_h, old_key, loaded, nloaded):
     """``HPyField_Store``: the owner holds the object under the field's new
     key (see ``store_field`` in ``crates/lichen-pypy/src/host/object.rs``),
-    and lets go of the one under its old key."""
+    and lets go of the one under its old key, once the slots of handles
+    loaded from the field hold it."""
     owner = get(owner_h)
     refs = owner._lichen_refs
     if refs is None:
         refs = owner._lichen_refs = {}
-    if old_key:
-        refs.pop(old_key, None)
     if key:
-        refs[key] = get(value_h)
+        value = get(value_h)
+    if old_key:
+        old = refs.pop(old_key, None)
+        for k in range(nloaded):
+            i = loaded[k]
+            if i >= len(objs):
+                _grow(i)
+            if objs[i] is EMPTY:
+                objs[i] = old
+    if key:
+        refs[key] = value
     return 0
 
 

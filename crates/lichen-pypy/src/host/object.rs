@@ -352,19 +352,24 @@ impl ObjectHost for PyPy {
 /// and take part in no cycle, the field holds as they are.
 pub fn store_field(owner: HPy, field: &mut HPyField, h: HPy) {
     let old_key = table::field_key(field._i).unwrap_or(0);
-    if !table::needs_owner(h) {
-        if old_key != 0 && py!(field_store(owner._i, 0, 0, old_key as isize)) < 0 {
+    let key = if table::needs_owner(h) { table::new_field_key() } else { 0 };
+    if key != 0 || old_key != 0 {
+        // handles loaded from the field still stand for its old object:
+        // Python gives it to them before the owner lets it go
+        let loaded = if old_key != 0 { table::loaded_slots(old_key) } else { Vec::new() };
+        let value = if key != 0 { h._i } else { 0 };
+        let (at, n) = (loaded.as_ptr(), loaded.len() as isize);
+        if py!(field_store(owner._i, key as isize, value, old_key as isize, at, n)) < 0 {
             return; // failed: the exception is pending, the field unchanged
         }
+        table::settle_loaded(&loaded);
+    }
+    if key != 0 {
+        table::remember_field(key, h);
+        *field = HPyField { _i: table::field_bits(key) };
+    } else {
         *field = HPyField { _i: PyPy::dup(h)._i };
-        return;
     }
-    let key = table::new_field_key();
-    if py!(field_store(owner._i, key as isize, h._i, old_key as isize)) < 0 {
-        return;
-    }
-    table::remember_field(key, h);
-    *field = HPyField { _i: table::field_bits(key) };
 }
 
 /// `HPyField_Load`: what the field holds as it is, or a handle that finds
