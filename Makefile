@@ -4,7 +4,7 @@
 # the per-interpreter venvs .venv/X.Y with Lichen providing hpy.universal
 # (scripts/venv.sh), HPy's sdist (fetched with pip into .cache/).
 
-PYTHONS ?= 3.9 3.10 3.11 3.12 3.13
+PYTHONS ?= 3.9 3.10 3.11 3.12 3.13 3.14 3.15
 # The interpreter that builds the demo and runs the benchmarks.
 MAIN_PYTHON ?= 3.11
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
@@ -19,7 +19,7 @@ STAMPS := $(foreach v,$(PYTHONS),.venv/$(v)/.lichen-installed)
 comma := ,
 space := $(eval) $(eval)
 PYTHONS_CSV = $(subst $(space),$(comma),$(strip $(PYTHONS)))
-DEBUG_PYTHONS ?= 3.11 3.12 3.13
+DEBUG_PYTHONS ?= 3.11 3.12 3.13 3.14 3.15
 DEBUG_PYTHONS_CSV = $(subst $(space),$(comma),$(strip $(filter $(DEBUG_PYTHONS),$(PYTHONS))))
 
 .PHONY: test-crosshost test-rustpython-hpy tools-main test-rustpython bench-rustpython all demo test test-rust test-python test-hpy bench bench-callgrind venvs tools clean-venvs help

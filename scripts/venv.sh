@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/venv.sh X.Y [lichen|hpy]
 #
-#   lichen (default): .venv/X.Y with the test tools, hpy==0.9.0 and Lichen
+#   lichen (default): .venv/X.Y with the test tools, hpy==0.9.0 without its
+#                     runtime (see install_hpy_without_runtime) and Lichen
 #                     installed from this tree, providing hpy.universal.
 #   hpy:              .venv/hpy-X.Y with hpy==0.9.0 only (HPy's own
 #                     hpy.universal), for benchmarks that compare against it.
@@ -21,6 +22,41 @@ py="$venv/bin/python"
 export PATH="$venv/bin:$PATH"
 stamp="$venv/.deps-installed"
 
+# hpy==0.9.0 from PyPI, HPy's runtime included. hpy 0.9.0 has wheels for
+# 3.9-3.11 only; elsewhere pip builds it from the sdist (isolated build
+# first; else against this venv's setuptools). The setuptools bound is
+# repeated: hpy needs setuptools>=64, and where the venv ships an older one
+# pip would otherwise pick the newest (no pkg_resources any more).
+install_hpy() {
+    if ! "$py" -m pip install -q "hpy==0.9.0" "setuptools<70"; then
+        echo "== isolated build of hpy failed; retrying without build isolation"
+        "$py" -m pip install -q "setuptools_scm[toml]>=6,<9" "setuptools<70"
+        "$py" -m pip install -q --no-build-isolation "hpy==0.9.0" "setuptools<70"
+    fi
+}
+
+# hpy==0.9.0 built here from its sdist (fetched with pip into .cache/hpy-sdist,
+# where tests/hpy_suite/run.py finds it too) by scripts/hpy_without_runtime.py:
+# hpy.devel, hpy.debug, hpy.trace and the setuptools hook, without the
+# hpy.universal extension (HPy's runtime), which Lichen replaces.
+install_hpy_without_runtime() {
+    local sdists="$root/.cache/hpy-sdist" scratch
+    if [ ! -f "$sdists/hpy-0.9.0.tar.gz" ]; then
+        "$py" -m pip download -q --no-deps --no-binary :all: "hpy==0.9.0" -d "$sdists"
+    fi
+    "$py" -m pip install -q "setuptools_scm[toml]>=6,<9"
+    scratch="$(mktemp -d)"
+    tar xzf "$sdists/hpy-0.9.0.tar.gz" -C "$scratch"
+    # setuptools' deprecation notices go to the log, shown only on failure
+    "$py" "$root/scripts/hpy_without_runtime.py" "$scratch/hpy-0.9.0" "$scratch/dist" \
+        >"$scratch/build.log" 2>&1 || { cat "$scratch/build.log" >&2; exit 1; }
+    "$py" -m pip install -q --no-deps "$scratch"/dist/hpy-0.9.0-*.whl
+    rm -rf "$scratch"
+    if "$py" -c "import importlib.util as u; exit(u.find_spec('hpy.universal') is None)"; then
+        echo "venv.sh: $venv has HPy's hpy.universal, which Lichen should provide" >&2; exit 1
+    fi
+}
+
 if [ ! -f "$stamp" ]; then
     base="$("$root/scripts/find-python.sh" "$v")"
     echo "== creating $venv from $base"
@@ -30,15 +66,12 @@ if [ ! -f "$stamp" ]; then
     # setuptools<70: HPy's test support uses distutils, and the stub loaders
     # that hpy.devel writes use pkg_resources.
     "$py" -m pip install -q "setuptools<70" wheel
-    # hpy 0.9.0 has wheels for 3.9-3.11 only; elsewhere pip builds it from
-    # the sdist (isolated build first; else against this venv's setuptools).
-    # The setuptools bound is repeated: hpy needs setuptools>=64, and where
-    # the venv ships an older one pip would otherwise pick the newest (no
-    # pkg_resources any more).
-    if ! "$py" -m pip install -q "hpy==0.9.0" "setuptools<70"; then
-        echo "== isolated build of hpy failed; retrying without build isolation"
-        "$py" -m pip install -q "setuptools_scm[toml]>=6,<9" "setuptools<70"
-        "$py" -m pip install -q --no-build-isolation "hpy==0.9.0" "setuptools<70"
+    if [ "$kind" = lichen ]; then
+        # Lichen serves hpy.universal here: HPy without its runtime (one way
+        # on every version; HPy's runtime does not build on 3.15).
+        install_hpy_without_runtime
+    else
+        install_hpy
     fi
     "$py" -c "import pkg_resources" 2>/dev/null || {
         echo "venv.sh: $venv has no pkg_resources (needed by hpy.devel's stub loaders)" >&2; exit 1; }
