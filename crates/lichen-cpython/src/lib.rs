@@ -9,8 +9,8 @@ mod host;
 mod loader;
 mod module;
 mod typeobj;
-mod typeobj_meta;
 mod trace_module;
+mod version;
 
 pub use host::CPython;
 
