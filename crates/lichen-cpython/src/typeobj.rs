@@ -76,7 +76,7 @@ impl TypeExtra {
 /// `tp` must be a live type object.
 pub unsafe fn extra_of(tp: *mut ffi::PyTypeObject) -> Option<&'static TypeExtra> {
     // Static types are never HPy types; this skips the registry for them.
-    if (*tp).tp_flags & ffi::Py_TPFLAGS_HEAPTYPE == 0 {
+    if ffi::PyType_HasFeature(tp, ffi::Py_TPFLAGS_HEAPTYPE) == 0 {
         return None;
     }
     let name = (*tp).tp_name;
