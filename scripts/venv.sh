@@ -64,8 +64,10 @@ if [ ! -f "$stamp" ]; then
     "$base" -m venv "$venv"
     "$py" -m pip install -q --upgrade pip
     # setuptools<70: HPy's test support uses distutils, and the stub loaders
-    # that hpy.devel writes use pkg_resources.
-    "$py" -m pip install -q "setuptools<70" wheel
+    # that hpy.devel writes use pkg_resources; >=64: hpy's own requirement
+    # (older ones, as 3.9's and 3.10's venvs ship, do not make distutils
+    # setuptools' own, which hpy.devel checks).
+    "$py" -m pip install -q "setuptools>=64,<70" wheel
     if [ "$kind" = lichen ]; then
         # Lichen serves hpy.universal here: HPy without its runtime (one way
         # on every version; HPy's runtime does not build on 3.15).
