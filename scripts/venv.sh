@@ -89,7 +89,7 @@ fi
 if [ "$kind" = lichen ]; then
     echo "== building Lichen for $v (release, CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
     # No build isolation: maturin is in the venv, and the build must see
-    # CARGO_TARGET_DIR so that the five interpreters share one cargo cache.
+    # CARGO_TARGET_DIR so that the interpreters share one cargo cache.
     "$py" -m pip install -q --no-build-isolation --force-reinstall --no-deps "$root"
     "$py" -m lichen provide
     "$py" -c 'import hpy.universal as u, lichen; assert u.__name__ == "lichen.universal", u; print("hpy.universal is", u.__name__, "on", __import__("sys").version.split()[0])'
