@@ -5,6 +5,12 @@
 # (scripts/venv.sh), HPy's sdist (fetched with pip into .cache/).
 
 PYTHONS ?= 3.9 3.10 3.11 3.12 3.13 3.14 3.15
+# The PyPy venvs (Lichen's PyPy host): .venv/pypy on Debian 12's PyPy 7.3.11
+# (Python 3.9), .venv/pypy8.0 on PyPy 8.0.1 (Python 3.11, unpacked from
+# Debian's development suite into a private root by scripts/private-root.sh).
+PYPYS ?= pypy pypy8.0
+# The PyPy that runs the cross-host corpus and the PyPy benchmarks.
+MAIN_PYPY ?= pypy
 # The interpreter that builds the demo and runs the benchmarks.
 MAIN_PYTHON ?= 3.11
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
@@ -15,26 +21,29 @@ JOBS ?= 2
 LICHEN_SOURCES := Cargo.toml Cargo.lock pyproject.toml \
 	$(shell find crates python -type f \( -name '*.rs' -o -name '*.py' -o -name '*.toml' -o -name '*.abi' \) 2>/dev/null)
 
-STAMPS := $(foreach v,$(PYTHONS),.venv/$(v)/.lichen-installed)
+STAMPS := $(foreach v,$(PYTHONS) $(PYPYS),.venv/$(v)/.lichen-installed)
+# ensure-tools.sh names Debian 12's PyPy by its version
+PYPY_TOOLS := $(patsubst pypy,pypy7.3.11,$(PYPYS))
 comma := ,
 space := $(eval) $(eval)
 PYTHONS_CSV = $(subst $(space),$(comma),$(strip $(PYTHONS)))
+PYPYS_CSV = $(subst $(space),$(comma),$(strip $(PYPYS)))
 DEBUG_PYTHONS ?= 3.11 3.12 3.13 3.14 3.15
 DEBUG_PYTHONS_CSV = $(subst $(space),$(comma),$(strip $(filter $(DEBUG_PYTHONS),$(PYTHONS))))
 
-.PHONY: check-freethreaded test-crosshost test-rustpython-hpy tools-main test-rustpython bench-rustpython all demo test test-rust test-python test-hpy bench bench-callgrind venvs tools clean-venvs help
+.PHONY: check-freethreaded test-pypy test-crosshost test-rustpython-hpy tools-main test-rustpython bench-rustpython all demo test test-rust test-python test-hpy bench bench-callgrind venvs tools clean-venvs help
 
 all: test
 
 help:
-	@echo "make demo    build examples/ once (universal ABI), run the same .so on CPython $(PYTHONS) and RustPython"
+	@echo "make demo    build examples/ once (universal ABI), run the same .so on CPython $(PYTHONS), $(PYPYS) and RustPython"
 	@echo "make test    Rust tests + Lichen's Python tests + HPy 0.9.0's suite + the RustPython host's tests"
 	@echo "make bench   HPy's microbenchmarks on CPython $(MAIN_PYTHON): C API vs HPy runtime vs Lichen; RustPython calls and threads"
 	@echo "make bench-callgrind   the same, in instructions per iteration under valgrind"
 	@echo "make venvs   create/update .venv/X.Y for X.Y in $(PYTHONS)"
 
 tools:
-	@bash scripts/ensure-tools.sh $(PYTHONS)
+	@bash scripts/ensure-tools.sh $(PYTHONS) $(PYPY_TOOLS)
 
 venvs: tools $(STAMPS)
 
@@ -49,9 +58,9 @@ venvs: tools $(STAMPS)
 	bash scripts/venv.sh $* hpy
 
 demo: venvs tools .venv/$(MAIN_PYTHON)/.lichen-installed
-	bash scripts/demo.sh $(MAIN_PYTHON) $(PYTHONS)
+	bash scripts/demo.sh $(MAIN_PYTHON) $(PYTHONS) $(PYPYS)
 
-# Runs the seven parts even if one fails, then fails if any did.
+# Runs the eight parts even if one fails, then fails if any did.
 test: venvs
 	@status=0; start=$$(date +%s); \
 	$(MAKE) --no-print-directory test-rust || status=1; \
@@ -59,6 +68,7 @@ test: venvs
 	$(MAKE) --no-print-directory test-python || status=1; \
 	$(MAKE) --no-print-directory test-hpy || status=1; \
 	$(MAKE) --no-print-directory test-rustpython || status=1; \
+	$(MAKE) --no-print-directory test-pypy || status=1; \
 	$(MAKE) --no-print-directory test-crosshost || status=1; \
 	$(MAKE) --no-print-directory test-rustpython-hpy RP_HPY_MODES=universal || status=1; \
 	echo "== make test: $$(( $$(date +%s) - start ))s, $$( [ $$status = 0 ] && echo OK || echo FAILED)"; \
@@ -76,8 +86,16 @@ test-rust: tools .venv/$(MAIN_PYTHON)/.lichen-installed
 check-freethreaded:
 	@bash scripts/check-freethreaded.sh
 
+# The PyPy host's own tests (tests/pypy): threads and its extension lock,
+# its object table, what it refuses without a C API, its panic barrier.
+test-pypy: $(foreach v,$(PYPYS),.venv/$(v)/.lichen-installed)
+	@status=0; for v in $(PYPYS); do \
+		echo "== the PyPy host's tests on $$v"; \
+		.venv/$$v/bin/python -m pytest tests/pypy -q -p no:cacheprovider || status=1; \
+	done; exit $$status
+
 test-python: venvs
-	@status=0; for v in $(PYTHONS); do \
+	@status=0; for v in $(PYTHONS) $(PYPYS); do \
 		echo "== Lichen's Python tests on $$v"; \
 		.venv/$$v/bin/python -m pytest tests/python -q -p no:cacheprovider -n $(JOBS) || status=1; \
 	done; exit $$status
@@ -91,6 +109,10 @@ test-hpy: venvs
 	if [ -n "$(DEBUG_PYTHONS_CSV)" ]; then \
 	.venv/$(MAIN_PYTHON)/bin/python tests/hpy_suite/run.py --python $(DEBUG_PYTHONS_CSV) -n $(JOBS) \
 		--modes debug,hybrid+debug,trace --baseline tests/hpy_suite/known-failures.txt || status=1; \
+	fi; \
+	if [ -n "$(PYPYS_CSV)" ]; then \
+	.venv/$(MAIN_PYTHON)/bin/python tests/hpy_suite/run.py --python $(PYPYS_CSV) -n $(JOBS) \
+		--modes universal,debug,trace --baseline tests/hpy_suite/known-failures.txt || status=1; \
 	fi; exit $$status
 
 bench: tools .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_PYTHON)/.deps-installed
@@ -133,11 +155,12 @@ test-rustpython-hpy: tools-main .venv/hpy-$(MAIN_PYTHON)/.deps-installed
 # through Lichen (universal, debug, trace) and on lichen-rustpython, outputs
 # compared, exercised context functions counted from the trace. Only
 # $(MAIN_PYTHON) is needed (tools-main: ensure-tools.sh for it alone).
-test-crosshost: tools-main .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_PYTHON)/.deps-installed
-	@echo "== Cross-host corpus (CPython through Lichen vs lichen-rustpython)"
+test-crosshost: tools-main .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_PYTHON)/.deps-installed $(if $(MAIN_PYPY),.venv/$(MAIN_PYPY)/.lichen-installed)
+	@echo "== Cross-host corpus (CPython through Lichen vs lichen-rustpython vs PyPy through Lichen)"
 	cargo build -q -p lichen-rustpython --ignore-rust-version
 	.venv/$(MAIN_PYTHON)/bin/python tests/crosshost/run.py \
 		--hpy-python .venv/hpy-$(MAIN_PYTHON)/bin/python \
+		--pypy "$(if $(MAIN_PYPY),.venv/$(MAIN_PYPY)/bin/python)" \
 		--rustpython $(CARGO_TARGET_DIR)/debug/lichen-rustpython -j $(JOBS)
 
 tools-main:

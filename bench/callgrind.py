@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""HPy's microbenchmarks counted in instructions (valgrind's callgrind).
+"""The benchmarks of bench/run.py counted in instructions (valgrind's callgrind).
 
 Timings on a shared machine are noisy; instruction counts are not. For every
 benchmark and runtime (``cpy``, ``hpy``, ``lichen``, as in ``run.py``) this
@@ -15,8 +15,9 @@ Python loop around the call, the same for all runtimes).
 The callgrind output of each pair stays in ``.cache/bench/callgrind/`` for
 ``callgrind_annotate --inclusive=yes``.
 
-    python bench/callgrind.py                  # all benchmarks
+    python bench/callgrind.py                  # all benchmarks, both suites
     python bench/callgrind.py -k TestType -j 2
+    python bench/callgrind.py --suite objbench --runtimes cpy,hpy,lichen
 """
 
 import argparse
@@ -79,15 +80,15 @@ def build_requests_module(python, out_dir):
     subprocess.check_call(["cc", "-O2", "-shared", "-fPIC", "-I", info["inc"], src, "-o", so])
 
 
-def count(python, runtime, bench, n, build_dir, microbench, out_dir):
+def count(python, runtime, bench, n, suite, paths, out_dir):
     """Instructions per iteration of the last timed pass under callgrind."""
     out = os.path.join(out_dir, "%s-%s.out" % (runtime, bench.replace("::", ".")))
     for old in glob.glob(out + "*"):
         os.remove(old)
     cmd = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=" + out,
            python, os.path.join(HERE, "run.py"), "--worker", "--runtime", runtime,
-           "--bench", bench, "-N", str(n), "--reps", "1",
-           "--build-dir", build_dir, "--microbench-dir", microbench,
+           "--bench", bench, "-N", str(n), "--reps", "1", "--suite", suite.name,
+           "--build-dir", paths["build"], "--tests-dir", paths["sources"],
            "--callgrind-module", out_dir]
     env = dict(os.environ, PYTHONHASHSEED="0")
     env.pop("HPY", None)
@@ -113,39 +114,47 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--python", default="3.11")
     parser.add_argument("-k", default="", help="only benchmarks whose Class::name contains this")
-    parser.add_argument("-N", type=int, default=20000, help="iterations of the counted pass")
+    parser.add_argument("-N", type=int, default=20000,
+                        help="iterations of the counted pass (the object benchmarks run N/10)")
     parser.add_argument("-j", "--jobs", type=int, default=2, help="valgrind processes at once")
     parser.add_argument("--runtimes", default=",".join(run.ALL_RUNTIMES))
+    parser.add_argument("--suite", default="", help="microbench, objbench or both (default)")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the extensions first")
     parser.add_argument("--cache", default=os.path.join(ROOT, ".cache"))
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
     args = parser.parse_args(argv)
     runtimes = args.runtimes.split(",")
 
-    pythons = {
-        "cpy": os.path.join(ROOT, ".venv", args.python, "bin", "python"),
-        "hpy": os.path.join(ROOT, ".venv", "hpy-" + args.python, "bin", "python"),
-        "lichen": os.path.join(ROOT, ".venv", args.python, "bin", "python"),
-    }
-    for debug, universal in run.DEBUG_RUNTIMES.items():
-        pythons[debug] = pythons[universal]
-    sdist = run.load_suite_runner().fetch_sdist(args.cache, pythons["cpy"])
-    microbench = os.path.join(sdist, "microbench")
-    build_dir = os.path.join(args.cache, "bench", args.python)
-    if not os.path.isdir(build_dir):
-        run.build(pythons["cpy"], microbench, build_dir)
+    pythons = run.venv_pythons(args.python)
     out_dir = os.path.join(args.cache, "bench", "callgrind")
     os.makedirs(out_dir, exist_ok=True)
     build_requests_module(pythons["cpy"], out_dir)
+    report = {}
+    for suite in run.selected_suites(args):
+        paths = run.prepare(suite, args, pythons["cpy"], rebuild=args.rebuild)
+        benches = [b for b in run.benchmark_ids(suite, paths["sources"]) if args.k in b]
+        if benches:
+            report[suite.name] = count_suite(suite, benches, runtimes, args, pythons, paths, out_dir)
+    os.makedirs(args.out, exist_ok=True)
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    path = os.path.join(args.out, "callgrind-%s-%s.json" % (args.python, stamp))
+    with open(path, "w") as f:
+        json.dump({"python": args.python, "suites": report}, f, indent=1)
+    run.log("results written to %s" % os.path.relpath(path, ROOT))
+    return 0
 
-    benches = [b for b in run.benchmark_ids(microbench) if args.k in b]
-    run.log("== %d benchmarks x %s under callgrind: instructions per iteration "
-            "(N=%d)" % (len(benches), "/".join(runtimes), args.N))
+
+def count_suite(suite, benches, runtimes, args, pythons, paths, out_dir):
+    """Counts, prints and returns one suite's table."""
+    n = run.suite_n(suite, args.N)
+    run.log("== %s: %d benchmarks x %s under callgrind: instructions per iteration "
+            "(N=%d)" % (suite.title, len(benches), "/".join(runtimes), n))
     jobs = {}
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         for bench in benches:
             for runtime in runtimes:
                 jobs[bench, runtime] = pool.submit(count, pythons[runtime], runtime, bench,
-                                                   args.N, build_dir, microbench, out_dir)
+                                                   n, suite, paths, out_dir)
         header = "%-42s %9s %9s %9s %7s %7s %8s %9s %9s %8s %8s" % (
             "benchmark", "cpy Ir", "hpy Ir", "lich Ir", "hpy/C", "lich/C", "lich/hpy",
             "hdbg Ir", "ldbg Ir", "hdbg/hpy", "ldbg/lich")
@@ -170,15 +179,9 @@ def main(argv=None):
         if ratios:
             run.log("    %-20s %.3f (max %.3f) over %d benchmarks" % (
                 "%s / %s:" % (debug, universal), run.geomean(ratios), max(ratios), len(ratios)))
-    os.makedirs(args.out, exist_ok=True)
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    path = os.path.join(args.out, "callgrind-%s-%s.json" % (args.python, stamp))
-    with open(path, "w") as f:
-        json.dump({"python": args.python, "N": args.N,
-                   "results": {b: {r: {"ir_per_iteration": v, "failure": e} for r, (v, e) in row.items()}
-                               for b, row in results.items()}}, f, indent=1)
-    run.log("results written to %s" % os.path.relpath(path, ROOT))
-    return 0
+    run.log(suite.goal)
+    return {"N": n, "results": {b: {r: {"ir_per_iteration": v, "failure": e} for r, (v, e) in row.items()}
+                                for b, row in results.items()}}
 
 
 def ir(row, runtime):

@@ -1,19 +1,23 @@
 #!/usr/bin/env python3
-"""HPy 0.9.0's microbenchmarks: the C API vs HPy's runtime vs Lichen.
+"""HPy 0.9.0's microbenchmarks and Lichen's object benchmarks: the C API vs
+HPy's runtime vs Lichen.
 
-Fetches the hpy==0.9.0 sdist with pip into ``.cache/`` (never committed),
-builds its ``microbench/src`` once, with CPython X.Y (3.11 by default):
+Two suites, each a C-API extension and an HPy extension built once, with
+CPython X.Y (3.11 by default), the HPy one in universal mode (``.hpy0.so``
+plus the stub loader that hpy.devel writes):
 
-- ``cpy_simple``: the plain C API extension;
-- ``hpy_simple``: the HPy version, in universal mode (``hpy_simple.hpy0.so``
-  plus the stub loader that hpy.devel writes).
+- ``microbench``: HPy's own (``microbench/`` of the hpy==0.9.0 sdist,
+  fetched with pip into ``.cache/``, never committed): ``cpy_simple`` and
+  ``hpy_simple``, benchmarks in ``microbench/test_microbench.py``;
+- ``objbench``: Lichen's object-heavy extension (``bench/objbench``):
+  ``cpy_objbench`` and ``hpy_objbench``, benchmarks in
+  ``bench/objbench/test_objbench.py``.
 
-and runs every benchmark of ``microbench/test_microbench.py`` on five
-runtimes, on the same interpreter build:
+Every benchmark runs on five runtimes, on the same interpreter build:
 
-- ``cpy``:    ``cpy_simple`` in ``.venv/X.Y``;
-- ``hpy``:    ``hpy_simple.hpy0.so`` in ``.venv/hpy-X.Y`` (HPy's own hpy.universal);
-- ``lichen``: the same ``hpy_simple.hpy0.so`` in ``.venv/X.Y`` (Lichen's hpy.universal);
+- ``cpy``:    the C-API extension in ``.venv/X.Y``;
+- ``hpy``:    the ``.hpy0.so`` in ``.venv/hpy-X.Y`` (HPy's own hpy.universal);
+- ``lichen``: the same ``.hpy0.so`` in ``.venv/X.Y`` (Lichen's hpy.universal);
 - ``hpy-debug``, ``lichen-debug``: the same two with ``HPY=debug``, so the
   same binary runs in each runtime's debug mode.
 
@@ -25,8 +29,9 @@ medians and the ratios against the C API, and each debug mode against its
 universal mode, then the geometric means over the benchmarks that all
 runtimes ran. Results go to ``bench/results/``.
 
-    python bench/run.py                 # all benchmarks, 3.11
+    python bench/run.py                 # both suites, 3.11
     python bench/run.py -k TestModule -N 200000 --reps 3
+    python bench/run.py --suite objbench
 """
 
 import argparse
@@ -49,7 +54,36 @@ RUNTIMES = ["cpy", "hpy", "lichen"]
 # The same binary in debug mode (HPY=debug), compared with its universal run.
 DEBUG_RUNTIMES = {"hpy-debug": "hpy", "lichen-debug": "lichen"}
 ALL_RUNTIMES = RUNTIMES + list(DEBUG_RUNTIMES)
-BENCH_CLASSES = ["TestModule", "TestType", "TestHeapType"]
+
+
+class Suite:
+    """A C-API extension and an HPy extension with the same benchmarks."""
+
+    def __init__(self, name, title, classes, test_module, modules, goal):
+        self.name = name
+        self.title = title
+        self.classes = classes          # the benchmark classes of test_module
+        self.test_module = test_module  # the file of benchmark bodies
+        self.modules = modules          # {"cpy": C-API module, "hpy": HPy module}
+        self.goal = goal                # printed under the table
+
+    def sources(self, cache, python):
+        """The directory with ``src/`` or the C files, and the benchmark file."""
+        if self.name == "microbench":
+            return os.path.join(load_suite_runner().fetch_sdist(cache, python), "microbench")
+        return os.path.join(HERE, "objbench")
+
+
+SUITES = {
+    "microbench": Suite("microbench", "HPy 0.9.0's microbenchmarks",
+                        ["TestModule", "TestType", "TestHeapType"], "test_microbench",
+                        {"cpy": "cpy_simple", "hpy": "hpy_simple"},
+                        "goal (issue 2): Lichen not slower than HPy's runtime on any benchmark"),
+    "objbench": Suite("objbench", "Lichen's object benchmarks (bench/objbench)",
+                      ["TestObjects"], "test_objbench",
+                      {"cpy": "cpy_objbench", "hpy": "hpy_objbench"},
+                      "goal (issue 14): Lichen at or below HPy's runtime, and within 1.3x of the C API"),
+}
 
 
 def log(msg=""):
@@ -100,13 +134,14 @@ def worker(args):
             raise SystemExit("hpy.universal is %s here, expected %s"
                              % (hpy.universal.__name__, expected))
     install_valgrind_module()
-    sys.path[:0] = [args.build_dir, args.microbench_dir]
-    import test_microbench
+    suite = SUITES[args.suite]
+    sys.path[:0] = [args.build_dir, args.tests_dir]
+    tests = __import__(suite.test_module)
 
     api = "cpy" if args.runtime == "cpy" else "hpy"
-    simple = __import__("%s_simple" % api)
+    ext = __import__(suite.modules[api])
     cls_name, meth_name = args.bench.split("::")
-    method = getattr(getattr(test_microbench, cls_name)(), meth_name)
+    method = getattr(getattr(tests, cls_name)(), meth_name)
 
     timer_class = Timer
     if args.callgrind_module:
@@ -114,7 +149,7 @@ def worker(args):
 
     def run_once(n):
         timer = timer_class()
-        fixtures = {"simple": simple, "timer": timer, "N": n, "api": api}
+        fixtures = {"simple": ext, "ext": ext, "timer": timer, "N": n, "api": api}
         params = inspect.signature(method).parameters
         method(**{name: fixtures[name] for name in params})
         return timer.elapsed
@@ -154,56 +189,62 @@ def load_suite_runner():
     return module
 
 
+# HPy's microbench/setup.py without its cffi _valgrind module (see run.py);
+# the same flags for both extensions of a suite.
 SETUP = '''\
 from setuptools import setup, Extension
-# HPy's microbench/setup.py without its cffi _valgrind module (see run.py)
 setup(
-    name="lichen-microbench",
-    ext_modules=[Extension("cpy_simple", ["src/cpy_simple.c"], extra_compile_args=["-g"])],
-    hpy_ext_modules=[Extension("hpy_simple", ["src/hpy_simple.c"], extra_compile_args=["-g"])],
+    name="lichen-bench-%(suite)s",
+    ext_modules=[Extension("%(cpy)s", ["src/%(cpy)s.c"], extra_compile_args=["-g"])],
+    hpy_ext_modules=[Extension("%(hpy)s", ["src/%(hpy)s.c"], extra_compile_args=["-g"])],
 )
 '''
 
 
-def build(python, microbench, build_dir):
-    """Builds cpy_simple (C API) and hpy_simple (universal) once into build_dir."""
+def build(python, suite, sources, build_dir):
+    """Builds the suite's C-API and HPy (universal) extensions once into build_dir."""
     shutil.rmtree(build_dir, ignore_errors=True)
     os.makedirs(build_dir)
-    shutil.copytree(os.path.join(microbench, "src"), os.path.join(build_dir, "src"))
+    src = os.path.join(build_dir, "src")
+    os.makedirs(src)
+    for api in ("cpy", "hpy"):
+        name = suite.modules[api] + ".c"
+        found = os.path.join(sources, "src", name)
+        shutil.copy(found if os.path.exists(found) else os.path.join(sources, name), src)
     with open(os.path.join(build_dir, "setup.py"), "w") as f:
-        f.write(SETUP)
-    log("== building microbench/src (cpy_simple: C API; hpy_simple: universal) in %s"
-        % os.path.relpath(build_dir, ROOT))
+        f.write(SETUP % dict(suite=suite.name, **suite.modules))
+    log("== building %s (%s: C API; %s: universal) in %s"
+        % (suite.name, suite.modules["cpy"], suite.modules["hpy"], os.path.relpath(build_dir, ROOT)))
     proc = subprocess.run([python, "setup.py", "--hpy-abi=universal", "build_ext", "--inplace"],
                           cwd=build_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if proc.returncode != 0:
-        sys.exit("bench: building the microbenchmarks failed:\n" + proc.stdout)
+        sys.exit("bench: building %s failed:\n%s" % (suite.name, proc.stdout))
     built = sorted(f for f in os.listdir(build_dir) if f.endswith(".so"))
     log("   built: %s" % ", ".join(built))
-    if not any(f.startswith("hpy_simple") and ".hpy0." in f for f in built):
-        sys.exit("bench: no hpy_simple.hpy0.so was built")
+    if not any(f.startswith(suite.modules["hpy"]) and ".hpy0." in f for f in built):
+        sys.exit("bench: no %s.hpy0.so was built" % suite.modules["hpy"])
 
 
-def benchmark_ids(microbench):
+def benchmark_ids(suite, sources):
     """Class::method of every benchmark, in file order, read from the source."""
     import ast
 
-    with open(os.path.join(microbench, "test_microbench.py")) as f:
+    with open(os.path.join(sources, suite.test_module + ".py")) as f:
         tree = ast.parse(f.read())
     ids = []
     for node in tree.body:
-        if isinstance(node, ast.ClassDef) and node.name in BENCH_CLASSES:
+        if isinstance(node, ast.ClassDef) and node.name in suite.classes:
             for item in node.body:
                 if isinstance(item, ast.FunctionDef) and item.name.startswith("test_"):
                     ids.append("%s::%s" % (node.name, item.name))
     return ids
 
 
-def run_pair(python, runtime, bench, args, build_dir, microbench):
+def run_pair(python, runtime, bench, n, args, suite, paths):
     """Medians of one benchmark on one runtime: (seconds or None, failure reason)."""
     cmd = [python, os.path.abspath(__file__), "--worker", "--runtime", runtime, "--bench", bench,
-           "-N", str(args.N), "--reps", str(args.reps),
-           "--build-dir", build_dir, "--microbench-dir", microbench]
+           "-N", str(n), "--reps", str(args.reps), "--suite", suite.name,
+           "--build-dir", paths["build"], "--tests-dir", paths["sources"]]
     env = dict(os.environ)
     env.pop("HPY", None)
     if runtime in DEBUG_RUNTIMES:
@@ -227,13 +268,50 @@ def geomean(values):
     return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
 
 
+def venv_pythons(version):
+    """The interpreter of each runtime (the debug runtimes share theirs)."""
+    pythons = {
+        "cpy": os.path.join(ROOT, ".venv", version, "bin", "python"),
+        "hpy": os.path.join(ROOT, ".venv", "hpy-" + version, "bin", "python"),
+        "lichen": os.path.join(ROOT, ".venv", version, "bin", "python"),
+    }
+    for debug, universal in DEBUG_RUNTIMES.items():
+        pythons[debug] = pythons[universal]
+    return pythons
+
+
+def prepare(suite, args, python, rebuild=True):
+    """Sources and build directory of a suite, built (again) if asked, missing
+    or older than its sources."""
+    sources = suite.sources(args.cache, python)
+    build_dir = os.path.join(args.cache, "bench", args.python, suite.name)
+    stamp = os.path.join(build_dir, "setup.py")
+    stale = not os.path.exists(stamp) or any(
+        os.path.getmtime(os.path.join(d, f)) > os.path.getmtime(stamp)
+        for d in (sources, os.path.join(sources, "src")) if os.path.isdir(d)
+        for f in os.listdir(d) if f.endswith(".c"))
+    if rebuild or stale:
+        build(python, suite, sources, build_dir)
+    return {"sources": sources, "build": build_dir}
+
+
+def selected_suites(args):
+    names = args.suite.split(",") if args.suite else list(SUITES)
+    for name in names:
+        if name not in SUITES:
+            sys.exit("bench: unknown suite %r (have: %s)" % (name, ", ".join(SUITES)))
+    return [SUITES[name] for name in names]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--python", default="3.11", help="X.Y of the venvs to use (default 3.11)")
     parser.add_argument("-N", type=int, default=1_000_000,
-                        help="iterations per timed pass (HPy's default is 10,000,000)")
+                        help="iterations per timed pass of a microbenchmark (HPy's default is "
+                             "10,000,000); the object benchmarks, about 30x heavier, run N/10")
     parser.add_argument("--reps", type=int, default=5, help="timed passes per benchmark (median)")
     parser.add_argument("-k", default="", help="only benchmarks whose Class::name contains this")
+    parser.add_argument("--suite", default="", help="microbench, objbench or both (default)")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per benchmark process")
     parser.add_argument("--cache", default=os.path.join(ROOT, ".cache"))
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
@@ -242,31 +320,35 @@ def main(argv=None):
     parser.add_argument("--runtime", choices=ALL_RUNTIMES, help=argparse.SUPPRESS)
     parser.add_argument("--bench", help=argparse.SUPPRESS)
     parser.add_argument("--build-dir", help=argparse.SUPPRESS)
-    parser.add_argument("--microbench-dir", help=argparse.SUPPRESS)
+    parser.add_argument("--tests-dir", help=argparse.SUPPRESS)
     parser.add_argument("--callgrind-module", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         return worker(args)
 
-    pythons = {
-        "cpy": os.path.join(ROOT, ".venv", args.python, "bin", "python"),
-        "hpy": os.path.join(ROOT, ".venv", "hpy-" + args.python, "bin", "python"),
-        "lichen": os.path.join(ROOT, ".venv", args.python, "bin", "python"),
-    }
-    for debug, universal in DEBUG_RUNTIMES.items():
-        pythons[debug] = pythons[universal]
+    pythons = venv_pythons(args.python)
     for runtime, python in pythons.items():
         if not os.path.exists(python):
             sys.exit("bench: %s is missing (make venvs; scripts/venv.sh %s hpy)" % (python, args.python))
+    report = {}
+    for suite in selected_suites(args):
+        paths = prepare(suite, args, pythons["cpy"])
+        benches = [b for b in benchmark_ids(suite, paths["sources"]) if args.k in b]
+        if benches:
+            report[suite.name] = run_suite(suite, benches, args, pythons, paths)
+    save(args, report)
+    return 0
 
-    sdist = load_suite_runner().fetch_sdist(args.cache, pythons["cpy"])
-    microbench = os.path.join(sdist, "microbench")
-    build_dir = os.path.join(args.cache, "bench", args.python)
-    build(pythons["cpy"], microbench, build_dir)
 
-    benches = [b for b in benchmark_ids(microbench) if args.k in b]
-    log("== %d benchmarks x %s, N=%d, median of %d passes, CPython %s"
-        % (len(benches), "/".join(ALL_RUNTIMES), args.N, args.reps, args.python))
+def suite_n(suite, n):
+    """Iterations for a suite: the object benchmarks do ~30x more per iteration."""
+    return max(1, n // 10) if suite.name == "objbench" else n
+
+
+def run_suite(suite, benches, args, pythons, paths):
+    n = suite_n(suite, args.N)
+    log("== %s: %d benchmarks x %s, N=%d, median of %d passes, CPython %s"
+        % (suite.title, len(benches), "/".join(ALL_RUNTIMES), n, args.reps, args.python))
     header = "%-42s %10s %10s %7s %10s %7s %8s %8s %8s" % (
         "benchmark", "cpy ms", "hpy ms", "hpy/C", "lichen ms", "lich/C", "lich/hpy",
         "hdbg/hpy", "ldbg/lich")
@@ -280,16 +362,15 @@ def main(argv=None):
         k = i % len(ALL_RUNTIMES)
         order = ALL_RUNTIMES[k:] + ALL_RUNTIMES[:k]
         for runtime in order:
-            row[runtime] = run_pair(pythons[runtime], runtime, bench, args, build_dir, microbench)
+            row[runtime] = run_pair(pythons[runtime], runtime, bench, n, args, suite, paths)
         results[bench] = row
         log(format_row(bench, row))
     log("-" * len(header))
     summary = summarize(results)
-    for line in summary["lines"]:
+    for line in summary["lines"] + [suite.goal]:
         log(line)
     log("(%.0fs)" % (time.time() - t0))
-    save(args, results, summary)
-    return 0
+    return {"N": n, "results": results, "summary": summary}
 
 
 def ms(value):
@@ -322,7 +403,8 @@ def summarize(results):
         "geometric mean over the %d of %d benchmarks that all runtimes ran:"
         % (len(complete), len(results)),
         "    HPy runtime / C API: %.3f" % geomean(hpy_ratios) if complete else "    HPy runtime / C API: -",
-        "    Lichen / C API:      %.3f" % geomean(lichen_ratios) if complete else "    Lichen / C API:      -",
+        "    Lichen / C API:      %.3f (worst benchmark %.3f)"
+        % (geomean(lichen_ratios), max(lichen_ratios)) if complete else "    Lichen / C API:      -",
         "    Lichen / HPy:        %.3f (worst benchmark %.3f)"
         % (geomean(lichen_vs_hpy), max(lichen_vs_hpy)) if complete else "    Lichen / HPy:        -",
     ] + debug_lines + [
@@ -350,16 +432,19 @@ def debug_summary(results):
     return lines, means
 
 
-def save(args, results, summary):
+def save(args, report):
     os.makedirs(args.out, exist_ok=True)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    path = os.path.join(args.out, "microbench-%s-%s.json" % (args.python, stamp))
+    path = os.path.join(args.out, "bench-%s-%s.json" % (args.python, stamp))
     with open(path, "w") as f:
         json.dump({
-            "python": args.python, "N": args.N, "reps": args.reps,
-            "results": {b: {r: {"median_s": row[r][0], "failure": row[r][1]} for r in ALL_RUNTIMES}
-                        for b, row in results.items()},
-            "summary": {k: v for k, v in summary.items() if k != "lines"},
+            "python": args.python, "reps": args.reps,
+            "suites": {name: {
+                "N": part["N"],
+                "results": {b: {r: {"median_s": row[r][0], "failure": row[r][1]} for r in ALL_RUNTIMES}
+                            for b, row in part["results"].items()},
+                "summary": {k: v for k, v in part["summary"].items() if k != "lines"},
+            } for name, part in report.items()},
         }, f, indent=1)
     log("results written to %s" % os.path.relpath(path, ROOT))
 

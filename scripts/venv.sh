@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # scripts/venv.sh X.Y [lichen|hpy]
+# scripts/venv.sh pypy|pypy8.0
 #
 #   lichen (default): .venv/X.Y with the test tools, hpy==0.9.0 without its
 #                     runtime (see install_hpy_without_runtime) and Lichen
 #                     installed from this tree, providing hpy.universal.
 #   hpy:              .venv/hpy-X.Y with hpy==0.9.0 only (HPy's own
 #                     hpy.universal), for benchmarks that compare against it.
+#   pypy[V]:          .venv/pypy[V] on PyPy V (pypy: Debian 12's 7.3.11;
+#                     pypy8.0: PyPy 8.0 from a private root, see
+#                     scripts/private-root.sh) with the test tools and
+#                     Lichen's PyPy host, which brings HPy 0.9.0's
+#                     hpy.devel/debug/trace (HPy's package refuses PyPy) and
+#                     provides hpy.universal.
 #
 # The dependency install is done once (stamp file); `pip install .` is redone
 # whenever the caller (the Makefile) decides the sources changed.
@@ -17,6 +24,7 @@ cd "$root"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
+case "$v" in pypy*) kind=pypy ;; esac
 if [ "$kind" = hpy ]; then venv="$root/.venv/hpy-$v"; else venv="$root/.venv/$v"; fi
 py="$venv/bin/python"
 export PATH="$venv/bin:$PATH"
@@ -35,18 +43,16 @@ install_hpy() {
     fi
 }
 
-# hpy==0.9.0 built here from its sdist (fetched with pip into .cache/hpy-sdist,
-# where tests/hpy_suite/run.py finds it too) by scripts/hpy_without_runtime.py:
-# hpy.devel, hpy.debug, hpy.trace and the setuptools hook, without the
-# hpy.universal extension (HPy's runtime), which Lichen replaces.
+# hpy==0.9.0 built here from its sdist (hpy_sdist) by
+# scripts/hpy_without_runtime.py: hpy.devel, hpy.debug, hpy.trace and the
+# setuptools hook, without the hpy.universal extension (HPy's runtime), which
+# Lichen replaces.
 install_hpy_without_runtime() {
-    local sdists="$root/.cache/hpy-sdist" scratch
-    if [ ! -f "$sdists/hpy-0.9.0.tar.gz" ]; then
-        "$py" -m pip download -q --no-deps --no-binary :all: "hpy==0.9.0" -d "$sdists"
-    fi
+    local sdist scratch
+    sdist="$(hpy_sdist)"
     "$py" -m pip install -q "setuptools_scm[toml]>=6,<9"
     scratch="$(mktemp -d)"
-    tar xzf "$sdists/hpy-0.9.0.tar.gz" -C "$scratch"
+    tar xzf "$sdist" -C "$scratch"
     # setuptools' deprecation notices go to the log, shown only on failure
     "$py" "$root/scripts/hpy_without_runtime.py" "$scratch/hpy-0.9.0" "$scratch/dist" \
         >"$scratch/build.log" 2>&1 || { cat "$scratch/build.log" >&2; exit 1; }
@@ -56,6 +62,39 @@ install_hpy_without_runtime() {
         echo "venv.sh: $venv has HPy's hpy.universal, which Lichen should provide" >&2; exit 1
     fi
 }
+
+# HPy's sdist (.cache/hpy-sdist, where tests/hpy_suite/run.py finds it too),
+# which the PyPy host's wheel and the CPython venvs (install_hpy_without_runtime)
+# take hpy.devel & co. from. Fetched by a CPython's pip: pip on PyPy would
+# run the sdist's setup.py to read its metadata, and HPy's refuses PyPy.
+hpy_sdist() {
+    local dir="$root/.cache/hpy-sdist"
+    if [ ! -f "$dir/hpy-0.9.0.tar.gz" ]; then
+        mkdir -p "$dir"
+        "$("$root/scripts/find-python.sh" "${MAIN_PYTHON:-3.11}")" -m pip download -q --no-deps \
+            --no-binary :all: -d "$dir" "hpy==0.9.0" >&2
+    fi
+    echo "$dir/hpy-0.9.0.tar.gz"
+}
+
+if [ "$kind" = pypy ]; then
+    if [ ! -f "$stamp" ]; then
+        pypy_version="${v#pypy}"
+        pypy_version="${pypy_version:-7.3.11}"
+        bash "$root/scripts/ensure-tools.sh" "pypy$pypy_version"
+        base="$("$root/scripts/find-pypy.sh" "$pypy_version")"
+        echo "== creating $venv from $base"
+        rm -rf "$venv"
+        "$base" -m venv "$venv"
+        "$py" -m pip install -q --upgrade pip
+        "$py" -m pip install -q "setuptools<70" wheel pytest pytest-xdist pytest-timeout filelock
+        touch "$stamp"
+    fi
+    echo "== building Lichen's PyPy host (release, CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
+    LICHEN_HPY_SDIST="$(hpy_sdist)" "$py" -m pip install -q --no-build-isolation --force-reinstall --no-deps "$root"
+    "$py" -c 'import hpy.universal as u, hpy.devel.version as d, sys; assert u.__name__ == "lichen.universal", u; assert d.__version__ == "0.9.0", d.__version__; print("hpy.universal is", u.__name__, "and hpy.devel", d.__version__, "on PyPy", "%d.%d.%d" % sys.pypy_version_info[:3])'
+    exit 0
+fi
 
 if [ ! -f "$stamp" ]; then
     base="$("$root/scripts/find-python.sh" "$v")"

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Run the cross-host corpus: the same universal binaries on CPython (through
-Lichen) and on lichen-rustpython, with the same results.
+Lichen), on lichen-rustpython and on PyPy (Lichen's PyPy host), with the
+same results.
 
 Builds every extension of this folder ONCE (``setup.py --hpy-abi=universal
 build_ext`` with the hpy.devel of ``.venv/hpy-3.11``) into
@@ -12,13 +13,16 @@ build_ext`` with the hpy.devel of ``.venv/hpy-3.11``) into
     open fails it),
   - under ``lichen-rustpython``, in universal and debug mode (the debug run
     inside the ``hpy.debug.LeakDetector`` Lichen freezes into it),
+  - under PyPy (``.venv/pypy``, ``--pypy``; skipped with ``--pypy ''``) in
+    the universal, debug (inside ``hpy.debug.LeakDetector``) and trace modes,
 
 and compares their standard output with that of the universal CPython run
 (standard error is not compared: ``HPy_Dump`` and warnings write there).
 
 The trace runs count, through ``hpy.universal._trace.get_call_counts()``,
 how often each context function was called; a function counts as
-exercised when its count is non-zero in any script. Prints the count and
+exercised when its count is non-zero in any script, per host (CPython,
+PyPy) and over both. Prints the count and
 the functions not exercised, and ``N passed, N failed`` (scripts). Exits
 non-zero when a script fails on any host or mode, when outputs differ, or
 when fewer than ``--min-exercised`` (150) functions were exercised.
@@ -127,17 +131,27 @@ def environment(build_dir, hpy_mode):
     return env
 
 
-def runs_for(script, build_dir, rustpython, counts_dir):
+def runs_for(script, build_dir, rustpython, pypy, counts_dir):
+    """The runs of one script, and the trace counts files they write
+    (host label -> path)."""
     name = os.path.basename(script)
-    counts = os.path.join(counts_dir, name + ".json")
+    counts = {"cpython": os.path.join(counts_dir, name + ".json")}
     cpy = sys.executable
-    return [
+    runs = [
         Run(script, "cpython-universal", [cpy, script], environment(build_dir, None)),
         Run(script, "cpython-debug", [cpy, "-c", DEBUG_DRIVER, script], environment(build_dir, "debug")),
-        Run(script, "cpython-trace", [cpy, "-c", TRACE_DRIVER, counts, script], environment(build_dir, "trace")),
+        Run(script, "cpython-trace", [cpy, "-c", TRACE_DRIVER, counts["cpython"], script], environment(build_dir, "trace")),
         Run(script, "rustpython", [rustpython, script], environment(build_dir, None)),
         Run(script, "rustpython-debug", [rustpython, "-c", DEBUG_DRIVER, script], environment(build_dir, "debug")),
-    ], counts
+    ]
+    if pypy:
+        counts["pypy"] = os.path.join(counts_dir, name + ".pypy.json")
+        runs += [
+            Run(script, "pypy-universal", [pypy, script], environment(build_dir, None)),
+            Run(script, "pypy-debug", [pypy, "-c", DEBUG_DRIVER, script], environment(build_dir, "debug")),
+            Run(script, "pypy-trace", [pypy, "-c", TRACE_DRIVER, counts["pypy"], script], environment(build_dir, "trace")),
+        ]
+    return runs, counts
 
 
 def report_failure(run, reference):
@@ -193,6 +207,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rustpython", default=os.path.join(
         os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "debug", "lichen-rustpython"))
+    ap.add_argument("--pypy", default=os.path.join(ROOT, ".venv", "pypy", "bin", "python"),
+                    help="a PyPy where Lichen's PyPy host provides hpy.universal ('' to skip PyPy)")
     ap.add_argument("--hpy-python", default=os.path.join(ROOT, ".venv", "hpy-3.11", "bin", "python"),
                     help="the interpreter whose hpy.devel builds the extensions")
     ap.add_argument("--work", default=os.path.join(ROOT, ".cache", "crosshost"))
@@ -201,6 +217,10 @@ def main():
     ap.add_argument("-j", type=int, default=2, help="runs in parallel")
     args = ap.parse_args()
     args.rustpython, args.hpy_python = os.path.abspath(args.rustpython), os.path.abspath(args.hpy_python)
+    if args.pypy:
+        args.pypy = os.path.abspath(args.pypy)
+        if not os.access(args.pypy, os.X_OK):
+            sys.exit("run.py: no PyPy at %s (make venvs makes .venv/pypy; --pypy '' skips PyPy)" % args.pypy)
 
     import hpy.universal
     if hpy.universal.__name__ != "lichen.universal":
@@ -218,7 +238,7 @@ def main():
         shutil.copy(s, build_dir)
     scripts = [os.path.join(build_dir, os.path.basename(s)) for s in scripts]
     counts_dir = tempfile.mkdtemp(prefix="crosshost-trace-")
-    plans = [runs_for(s, build_dir, args.rustpython, counts_dir) for s in scripts]
+    plans = [runs_for(s, build_dir, args.rustpython, args.pypy, counts_dir) for s in scripts]
     with ThreadPoolExecutor(max_workers=args.j) as pool:
         done = {id(r): r for r in pool.map(lambda r: r(), [r for runs, _ in plans for r in runs])}
     passed = failed = 0
@@ -228,9 +248,12 @@ def main():
         else:
             failed += 1
 
-    used, traced = exercised([c for _, c in plans])
-    shutil.rmtree(counts_dir, ignore_errors=True)
     functions = abi_functions()
+    for host in sorted({h for _, c in plans for h in c}):
+        host_used, _ = exercised([c[host] for _, c in plans if host in c])
+        log("exercised on %s: %d of %d context functions" % (host, len(host_used & set(functions)), len(functions)))
+    used, traced = exercised([path for _, c in plans for path in c.values()])
+    shutil.rmtree(counts_dir, ignore_errors=True)
     log("exercised %d of %d context functions" % (len(used & set(functions)), len(functions)))
     missing = [n for n in functions if n not in used]
     log("not exercised: " + (", ".join(

@@ -1,7 +1,7 @@
 # cx_protocols: buffers, repetition and item assignment slots, finalizers.
 import gc
 import cx_protocols as m
-from check import raises
+from check import collect, raises, views_released
 
 
 b = m.Buf(1)
@@ -14,15 +14,23 @@ v[0] = 200
 v[7:8] = b"\x09"
 assert b.sum() == 200 + 6 + 9 and v[0] == 200 and v.tolist()[-1] == 9
 v.release()
+views_released()
 assert b.exports == 0
 raises(ValueError, lambda: v[0])
 with memoryview(b) as v2:
     assert b.exports == 1 and bytes(v2) == bytes([200, 1, 1, 1, 1, 1, 1, 9])
+views_released()
 assert b.exports == 0
-assert bytes(b) == bytes([200, 1, 1, 1, 1, 1, 1, 9]) and b.exports == 0
-assert bytearray(b)[0] == 200 and b.exports == 0
+data = bytes(b)
+views_released()
+assert data == bytes([200, 1, 1, 1, 1, 1, 1, 9]) and b.exports == 0
+first = bytearray(b)[0]
+views_released()
+assert first == 200 and b.exports == 0
 assert b"\x01\x01" in bytes(b) and b"%s" % b"x" == b"x"
-print("Buf", bytes(b), b.exports, b.sum())
+data = bytes(b)
+views_released()
+print("Buf", data, b.exports, b.sum())
 
 
 class SubBuf(m.Buf):
@@ -32,6 +40,7 @@ class SubBuf(m.Buf):
 s = SubBuf(2)
 with memoryview(s) as sv:
     assert sv.tobytes() == b"\x02" * 8 and s.exports == 1
+views_released()
 assert s.exports == 0
 print("SubBuf", memoryview(s).tolist()[:3])
 
@@ -71,7 +80,7 @@ seen = []
 f = m.Finalized(lambda obj: seen.append(type(obj).__name__))
 before = m.finalized()
 del f
-gc.collect()
+collect()
 assert m.finalized() - before == 1 and seen == ["Finalized"]
 print("Finalized", seen, m.finalized() - before)
 

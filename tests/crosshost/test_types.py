@@ -3,7 +3,7 @@
 import gc
 import warnings
 import cx_types as m
-from check import raises
+from check import collect, raises
 
 
 P = m.Point
@@ -57,12 +57,12 @@ raises(TypeError, type, "SubSeq", (m.Seq,), {})  # Seq is not a base type
 print("subclass", s, Sub.__mro__[1].__name__)
 
 del p, q, s
-gc.collect()
+collect()
 before = m.destroyed()[0]
 made = [P(i) for i in range(5)]
 made[0].tag = made[1]
 del made
-gc.collect()
+collect()
 assert m.destroyed()[0] - before == 5, m.destroyed()[0] - before
 before = m.destroyed()[0]
 a, b = P(1), P(2)
@@ -70,7 +70,7 @@ a.tag, b.tag = b, a  # a cycle through HPyFields, visible to the collector throu
 s = P(3)
 s.tag = [s]
 del a, b, s
-gc.collect()
+collect()
 assert m.destroyed()[0] - before == 3, m.destroyed()[0] - before
 print("destroyed", m.destroyed()[0] - before)
 
@@ -199,6 +199,6 @@ assert m.capsule_value(cap, "cx_types.second") == -5
 kept = m.capsule(9, "cx_types.first")
 m.capsule_keep(kept)
 del cap, kept
-gc.collect()
+collect()
 assert m.destroyed()[1] - caps_before == 1
 print("capsules", m.destroyed()[1] - caps_before, m.capsule_value(m.capsule(8, "cx_types.first"), "cx_types.first"))

@@ -3,6 +3,8 @@ each must raise a precise Python exception rather than crash. Written in the
 style of HPy's test suite; run from a copy of HPy's ``test/`` directory."""
 import pytest
 from test.support import HPyTest, make_hpy_abi_fixture
+from lichen_refs import held
+
 
 
 class TestLichenTextContainer(HPyTest):
@@ -79,10 +81,10 @@ class TestLichenTextContainer(HPyTest):
         with pytest.raises(SystemError, match="item 0 is HPy_NULL .never set"):
             mod.unset()
         x = object()
-        before = sys.getrefcount(x)
+        before = held(x)
         assert mod.reset(x) == (x,)
         assert mod.cancel(x) is None
-        assert sys.getrefcount(x) == before
+        assert held(x) == before
         with pytest.raises(SystemError, match="negative size"):
             mod.negative()
         with pytest.raises(MemoryError):
@@ -120,9 +122,9 @@ class TestLichenTextContainer(HPyTest):
         """)
         import sys
         x = object()
-        before = sys.getrefcount(x)
+        before = held(x)
         assert mod.many(x) is None
-        assert sys.getrefcount(x) == before
+        assert held(x) == before
         with pytest.raises(ValueError):
             mod.neg()
 
@@ -224,12 +226,12 @@ class TestLichenDebugBuilders(HPyTest):
         """)
         import sys
         x = object()
-        before = sys.getrefcount(x)
+        before = held(x)
         with pytest.raises(SystemError, match="already built or cancelled"):
             mod.twice(x)
         with pytest.raises(SystemError, match="index 2 out of range for a builder of size 2"):
             mod.bad_index(x)
-        assert sys.getrefcount(x) == before
+        assert held(x) == before
 
     def test_tracker_misuse(self):
         mod = self.make_module("""
@@ -254,7 +256,7 @@ class TestLichenDebugBuilders(HPyTest):
         """)
         import sys
         x = object()
-        before = sys.getrefcount(x)
+        before = held(x)
         with pytest.raises(SystemError, match="tracker is closed"):
             mod.f(x)
-        assert sys.getrefcount(x) == before
+        assert held(x) == before

@@ -303,8 +303,11 @@ def write_baseline(path, failures, runtime):
 
 
 def version_sort_key(line):
+    """CPython versions in order, then the other VMs (``pypy``) by name."""
     version, nodeid = line.split(" ", 1)
-    return tuple(int(x) for x in version.split(".")), nodeid
+    if version.replace(".", "").isdigit():
+        return (0, tuple(int(x) for x in version.split(".")), ""), nodeid
+    return (1, (), version), nodeid
 
 
 def write_failures(path, failures):

@@ -24,6 +24,7 @@ import sys
 
 import pytest
 from test.support import SUPPORTS_SYS_EXECUTABLE, SUPPORTS_MEM_PROTECTION
+from lichen_refs import held
 
 
 @pytest.fixture(params=["debug"])
@@ -115,11 +116,11 @@ def test_double_close(compiler, hpy_debug_capture):
         @INIT
     """)
     x = object()
-    before = sys.getrefcount(x)
+    before = held(x)
     assert mod.f(x) is None
     assert hpy_debug_capture.invalid_handles_count == 1
     assert last_report() == "Invalid usage of already closed handle (in ctx_Close)"
-    assert sys.getrefcount(x) == before  # the second close closed nothing
+    assert held(x) == before  # the second close closed nothing
 
 
 def test_close_context_constant(compiler, hpy_debug_capture):
@@ -189,9 +190,9 @@ def test_return_argument_without_dup(compiler, hpy_debug_capture):
         @INIT
     """)
     x = object()
-    before = sys.getrefcount(x)
+    before = held(x)
     assert mod.f(x, 2) is x
-    assert sys.getrefcount(x) == before  # the VM got a reference of its own
+    assert held(x) == before  # the VM got a reference of its own
     assert hpy_debug_capture.invalid_handles_count == 1
     assert last_report() == ("Invalid usage of already closed handle "
                              "(in ctx_CallRealFunctionFromTrampoline (the result))")
@@ -209,9 +210,9 @@ def test_close_argument(compiler, hpy_debug_capture):
         @INIT
     """)
     x = object()
-    before = sys.getrefcount(x)
+    before = held(x)
     assert mod.f(x) is None
-    assert sys.getrefcount(x) == before
+    assert held(x) == before
     assert hpy_debug_capture.invalid_handles_count == 1
     assert last_report() == (
         "Invalid usage of already closed handle (in ctx_CallRealFunctionFromTrampoline "
@@ -252,16 +253,16 @@ def test_closed_handle_given_to_a_tracker(compiler):
         @INIT
     """)
     reports = []
-    _debug.set_on_invalid_handle(lambda: reports.append(_debug.take_last_report()))
     x = object()
-    before = sys.getrefcount(x)
+    before = held(x)  # before the hook, which itself takes a handle
+    _debug.set_on_invalid_handle(lambda: reports.append(_debug.take_last_report()))
     try:
         assert mod.f(x) is None
     finally:
         _debug.set_on_invalid_handle(None)
     assert reports == ["Invalid usage of already closed handle (in ctx_Tracker_Add)",
                        "Invalid usage of already closed handle (in ctx_Tracker_Close)"]
-    assert sys.getrefcount(x) == before
+    assert held(x) == before
 
 
 def test_argument_kept_for_a_later_call(compiler, hpy_debug_capture):
@@ -565,13 +566,13 @@ def test_tracker_used_after_close(compiler):
         @INIT
     """)
     x = object()
-    before = sys.getrefcount(x)
+    before = held(x)
     with pytest.raises(SystemError) as e:
         mod.f(x)
     assert str(e.value) == ("ctx_Tracker_Add: the tracker is closed or invalid "
                             "(already closed, or never created)")
     assert last_report() == "Invalid usage of already closed tracker (in ctx_Tracker_Add)"
-    assert sys.getrefcount(x) == before
+    assert held(x) == before
 
 
 def test_tuple_builder_built_twice_with_hook(compiler, hpy_debug_capture):
@@ -632,13 +633,13 @@ def test_builder_set_after_cancel(compiler):
         @INIT
     """)
     x = object()
-    before = sys.getrefcount(x)
+    before = held(x)
     with pytest.raises(SystemError) as e:
         mod.f(x)
     assert str(e.value) == ("ctx_TupleBuilder_Set: the builder was already built "
                             "or cancelled (or was never created)")
     assert last_report() == "Invalid usage of already closed builder (in ctx_TupleBuilder_Set)"
-    assert sys.getrefcount(x) == before
+    assert held(x) == before
 
 
 # ------------------------------------------------------ leaving Python

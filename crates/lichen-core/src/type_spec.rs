@@ -227,6 +227,44 @@ impl<'a> TypeSpec<'a> {
     }
 }
 
+/// Where the objects of a type keep their own call function (what
+/// `HPy_SetCallFunction` stores, and `__call__` calls before the type's
+/// `HPy_tp_call`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallProtocol {
+    /// The type has no call protocol.
+    None,
+    /// At the offset of the struct its `__vectorcalloffset__` member names.
+    Explicit(usize),
+    /// In an `HPyCallFunction` the runtime adds after the struct, for a type
+    /// with `HPy_tp_call` (as HPy does on CPython).
+    AfterStruct,
+}
+
+impl TypeSpec<'_> {
+    /// The call protocol of the type; HPy refuses an `HPy_tp_call` together
+    /// with an explicit `__vectorcalloffset__`.
+    pub fn call_protocol(&self) -> Result<CallProtocol, SpecError> {
+        let explicit = self.members.iter().find(|m| is_vectorcalloffset(m)).map(|m| m.offset.max(0) as usize);
+        match (explicit, self.call.is_some()) {
+            (Some(_), true) => err(
+                ExcKind::TypeError,
+                "Cannot have HPy_tp_call and explicit member '__vectorcalloffset__'. Specify just one of them.",
+            ),
+            (Some(offset), false) => Ok(CallProtocol::Explicit(offset)),
+            (None, true) => Ok(CallProtocol::AfterStruct),
+            (None, false) => Ok(CallProtocol::None),
+        }
+    }
+}
+
+/// Whether a member is the `__vectorcalloffset__` that tells where a type's
+/// objects keep their call function (it is no attribute of theirs).
+pub fn is_vectorcalloffset(m: &HPyMember) -> bool {
+    // SAFETY: member names are NUL-terminated strings of the extension.
+    !m.name.is_null() && unsafe { CStr::from_ptr(m.name) }.to_bytes() == b"__vectorcalloffset__"
+}
+
 /// Rounds `size` up to the alignment the runtime gives native storage (the
 /// largest alignment of a C scalar, as `max_align_t`).
 pub fn align_storage(size: isize) -> isize {

@@ -6,6 +6,7 @@
 mod context;
 mod debug_module;
 mod host;
+mod hpytype;
 mod loader;
 mod module;
 mod typeobj;

@@ -24,11 +24,10 @@ pub fn meth_flags(sig: HPyFunc_Signature) -> Option<c_int> {
     })
 }
 
-/// A NULL-terminated `PyMethodDef[]`: the HPy methods, whose CPython
-/// entry points are the trampolines compiled into the extension, followed by
-/// the legacy methods of a hybrid extension. Leaked: the type or module
-/// keeps pointing at it.
-pub unsafe fn method_defs(methods: &[&HPyMeth], legacy: *mut core::ffi::c_void) -> *mut ffi::PyMethodDef {
+/// The `PyMethodDef`s of the HPy methods, whose CPython entry points are
+/// the trampolines compiled into the extension, followed by the legacy
+/// methods of a hybrid extension; no sentinel.
+pub unsafe fn method_def_list(methods: &[&HPyMeth], legacy: *mut core::ffi::c_void) -> Vec<ffi::PyMethodDef> {
     let mut out: Vec<ffi::PyMethodDef> = Vec::with_capacity(methods.len() + 1);
     for m in methods {
         let flags = meth_flags(m.signature).expect("checked by the spec reader");
@@ -45,6 +44,13 @@ pub unsafe fn method_defs(methods: &[&HPyMeth], legacy: *mut core::ffi::c_void) 
         out.push(std::ptr::read(legacy));
         legacy = legacy.add(1);
     }
+    out
+}
+
+/// [`method_def_list`] as a NULL-terminated `PyMethodDef[]`. Leaked: the
+/// module keeps pointing at it.
+pub unsafe fn method_defs(methods: &[&HPyMeth], legacy: *mut core::ffi::c_void) -> *mut ffi::PyMethodDef {
+    let mut out = method_def_list(methods, legacy);
     out.push(ffi::PyMethodDef::zeroed());
     Box::leak(out.into_boxed_slice()).as_mut_ptr()
 }

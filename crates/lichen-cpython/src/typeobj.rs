@@ -1,136 +1,22 @@
 //! CPython heap types from checked HPy type specs.
 //!
-//! Pure HPy types (every builtin shape but `Legacy`) do not include the
-//! CPython object header in the extension's struct: the runtime places the
-//! struct after the header of the builtin base, aligned like `max_align_t`.
 //! What the runtime must remember about a type it built (the shape, the
-//! traverse/destroy implementations, the default call trampoline) lives in a
-//! [`TypeExtra`] block that also holds the type's name, so that `tp_name`
-//! leads to it. The blocks are registered by address and never freed, which
-//! keeps "is this an HPy type" exact even after types die.
+//! traverse/destroy implementations, the default call trampoline) is a
+//! [`TypeExtra`] that the type itself leads to; see [`crate::hpytype`] for
+//! how Lichen's types are recognised without a registry.
 
 use crate::host::error::exc_class;
-use crate::module::method_defs;
+use crate::hpytype::{head_size, shape_of};
+use crate::hpytype::{extra_of, mark, methods_with_extra, nearest_extra, DestroyFn, TypeExtra};
+use crate::module::method_def_list;
 use core::ffi::{c_char, c_int, c_uint, c_void};
-use core::mem::{offset_of, size_of, transmute};
+use core::mem::{size_of, transmute, MaybeUninit};
 use core::ptr::null_mut;
 use lichen_abi::*;
 use lichen_core::host::{ExcKind, HPyFunc_traverseproc};
 use lichen_core::type_spec::{align_storage, Bases, TypeSpec};
 use pyo3::ffi;
-use std::collections::BTreeSet;
 use std::ffi::CString;
-use std::sync::Mutex;
-
-type DestroyFn = unsafe extern "C" fn(*mut c_void);
-
-/// What the runtime keeps about a type it built; the NUL-terminated name
-/// follows the struct in the same allocation.
-#[repr(C)]
-pub struct TypeExtra {
-    pub traverse: Option<HPyFunc_traverseproc>,
-    pub destroy: Option<DestroyFn>,
-    pub vectorcall: Option<ffi::vectorcallfunc>,
-    pub shape: HPyType_BuiltinShape,
-    name: [c_char; 0],
-}
-
-/// Addresses of the names inside every `TypeExtra` ever made.
-static REGISTRY: Mutex<BTreeSet<usize>> = Mutex::new(BTreeSet::new());
-
-fn registered(name: *const c_char) -> bool {
-    REGISTRY.lock().unwrap_or_else(|e| e.into_inner()).contains(&(name as usize))
-}
-
-/// A new, registered, leaked extra block named `name`.
-fn new_extra(name: &[u8], shape: HPyType_BuiltinShape) -> &'static mut TypeExtra {
-    let size = size_of::<TypeExtra>() + name.len() + 1;
-    let layout = std::alloc::Layout::from_size_align(size, core::mem::align_of::<TypeExtra>())
-        .expect("type name too long");
-    // SAFETY: the layout has a non-zero size; the allocation is fully
-    // initialised below (the header by `write`, the name by the copy and the
-    // terminating NUL) before a reference to it is made.
-    unsafe {
-        let p = std::alloc::alloc(layout) as *mut TypeExtra;
-        if p.is_null() {
-            std::alloc::handle_alloc_error(layout);
-        }
-        p.write(TypeExtra { traverse: None, destroy: None, vectorcall: None, shape, name: [] });
-        let dst = (p as *mut u8).add(offset_of!(TypeExtra, name));
-        core::ptr::copy_nonoverlapping(name.as_ptr(), dst, name.len());
-        *dst.add(name.len()) = 0;
-        REGISTRY.lock().unwrap_or_else(|e| e.into_inner()).insert(dst as usize);
-        &mut *p
-    }
-}
-
-impl TypeExtra {
-    fn name_ptr(&self) -> *const c_char {
-        self.name.as_ptr()
-    }
-}
-
-/// The extra block of a type built by [`type_from_spec`], if it is one.
-///
-/// # Safety
-/// `tp` must be a live type object.
-pub unsafe fn extra_of(tp: *mut ffi::PyTypeObject) -> Option<&'static TypeExtra> {
-    // Static types are never HPy types; this skips the registry for them.
-    if ffi::PyType_HasFeature(tp, ffi::Py_TPFLAGS_HEAPTYPE) == 0 {
-        return None;
-    }
-    let name = (*tp).tp_name;
-    if name.is_null() || !registered(name) {
-        return None;
-    }
-    // SAFETY: registered names sit at this offset inside a leaked TypeExtra.
-    Some(&*(name.sub(offset_of!(TypeExtra, name)) as *const TypeExtra))
-}
-
-/// The builtin shape of a type: that of its nearest HPy base, since a Python
-/// subclass of an HPy type keeps the base's layout; `Legacy` for a type with
-/// no HPy base.
-pub unsafe fn shape_of(mut tp: *mut ffi::PyTypeObject) -> HPyType_BuiltinShape {
-    while !tp.is_null() {
-        if let Some(extra) = extra_of(tp) {
-            return extra.shape;
-        }
-        tp = (*tp).tp_base;
-    }
-    HPyType_BuiltinShape::Legacy
-}
-
-unsafe fn struct_size(tp: *mut ffi::PyTypeObject, with_item: bool) -> isize {
-    (*tp).tp_basicsize + if with_item { (*tp).tp_itemsize } else { 0 }
-}
-
-/// Where the extension's struct starts in an object of a pure type of
-/// `shape`: after the builtin base's C struct (which for int and tuple
-/// includes its one-element array), aligned. -1 for an invalid shape.
-pub fn head_size(shape: HPyType_BuiltinShape) -> isize {
-    use HPyType_BuiltinShape as S;
-    // SAFETY: the builtin type objects are static and initialised.
-    let base = unsafe {
-        match shape {
-            S::Legacy => return 0,
-            S::Object => struct_size(&raw mut ffi::PyBaseObject_Type, false),
-            S::Type => struct_size(&raw mut ffi::PyType_Type, false),
-            S::Long => struct_size(&raw mut ffi::PyLong_Type, true),
-            S::Float => struct_size(&raw mut ffi::PyFloat_Type, false),
-            S::Unicode => struct_size(&raw mut ffi::PyUnicode_Type, false),
-            S::Tuple => struct_size(&raw mut ffi::PyTuple_Type, true),
-            S::List => struct_size(&raw mut ffi::PyList_Type, false),
-            _ => return -1,
-        }
-    };
-    align_storage(base)
-}
-
-/// The extension's struct inside `obj`, by the shape of its type.
-pub unsafe fn payload(obj: *mut ffi::PyObject) -> *mut c_void {
-    let shape = shape_of(ffi::Py_TYPE(obj));
-    (obj as *mut u8).offset(head_size(shape)) as *mut c_void
-}
 
 /// Raises `kind(message)`.
 pub unsafe fn raise(kind: ExcKind, message: &str) {
@@ -148,21 +34,65 @@ unsafe extern "C" fn clear_field(field: *mut HPyField, _arg: *mut c_void) -> c_i
     0
 }
 
-/// Releases every `HPyField` the traverse implementations of the type's HPy
-/// bases report.
-unsafe fn clear_fields(obj: *mut ffi::PyObject) {
-    let data = payload(obj);
+/// How many destroy functions [`release`] collects on its walk; a deeper
+/// chain of HPy types with `HPy_tp_destroy` needs a second walk.
+const DESTROYS: usize = 8;
+
+/// Releases what the HPy types in the base chain of `obj`'s type own, in
+/// HPy's order: first every `HPyField` their traverse implementations
+/// report, most derived first, then their destroy functions, in the same
+/// order. One walk of the chain does both.
+unsafe fn release(obj: *mut ffi::PyObject, destroy: bool) {
+    let mut data: *mut c_void = null_mut();
+    // Only the first `found` entries are ever written and read.
+    let mut destroys = [const { MaybeUninit::<DestroyFn>::uninit() }; DESTROYS];
+    let mut found = 0;
     let mut tp = ffi::Py_TYPE(obj);
     while !tp.is_null() {
-        if let Some(traverse) = extra_of(tp).and_then(|e| e.traverse) {
-            traverse(data, Some(clear_field), null_mut());
+        if let Some(extra) = extra_of(tp) {
+            if data.is_null() {
+                data = (obj as *mut u8).offset(extra.head).cast();
+            }
+            if let Some(traverse) = extra.traverse {
+                traverse(data, Some(clear_field), null_mut());
+            }
+            if let (true, Some(d)) = (destroy, extra.destroy) {
+                if found < DESTROYS {
+                    destroys[found].write(d);
+                }
+                found += 1;
+            }
+        }
+        tp = (*tp).tp_base;
+    }
+    for d in &destroys[..found.min(DESTROYS)] {
+        // SAFETY: the first `found` entries were written above.
+        (d.assume_init())(data);
+    }
+    if found > DESTROYS {
+        destroy_beyond(obj, data, DESTROYS);
+    }
+}
+
+/// The destroy functions of the HPy bases of `obj`'s type after the first
+/// `skip` ones (a second walk, for very deep hierarchies only).
+#[cold]
+unsafe fn destroy_beyond(obj: *mut ffi::PyObject, data: *mut c_void, mut skip: usize) {
+    let mut tp = ffi::Py_TYPE(obj);
+    while !tp.is_null() {
+        if let Some(d) = extra_of(tp).and_then(|e| e.destroy) {
+            if skip == 0 {
+                d(data);
+            } else {
+                skip -= 1;
+            }
         }
         tp = (*tp).tp_base;
     }
 }
 
 unsafe extern "C" fn hpy_clear(obj: *mut ffi::PyObject) -> c_int {
-    clear_fields(obj);
+    release(obj, false);
     0
 }
 
@@ -175,31 +105,12 @@ unsafe extern "C" fn hpy_dealloc(obj: *mut ffi::PyObject) {
     if ffi::PyType_IS_GC(tp) != 0 {
         ffi::PyObject_GC_UnTrack(obj.cast());
     }
-    clear_fields(obj);
-    let data = payload(obj);
-    let mut base = tp;
-    while !base.is_null() {
-        if let Some(destroy) = extra_of(base).and_then(|e| e.destroy) {
-            destroy(data);
-        }
-        base = (*base).tp_base;
-    }
+    release(obj, true);
     match (*tp).tp_free {
         Some(free) => free(obj.cast()),
         None => ffi::PyObject_Free(obj.cast()),
     }
     ffi::Py_DECREF(tp.cast());
-}
-
-/// The default call implementation of `tp` (from its nearest HPy base).
-unsafe fn default_vectorcall(mut tp: *mut ffi::PyTypeObject) -> Option<ffi::vectorcallfunc> {
-    while !tp.is_null() {
-        if let Some(f) = extra_of(tp).and_then(|e| e.vectorcall) {
-            return Some(f);
-        }
-        tp = (*tp).tp_base;
-    }
-    None
 }
 
 /// Stores `f` as the call implementation of `obj`.
@@ -211,10 +122,12 @@ unsafe fn set_vectorcall(tp: *mut ffi::PyTypeObject, obj: *mut ffi::PyObject, f:
     }
 }
 
-/// Gives a new object of `tp` its type's default call implementation.
-pub unsafe fn init_vectorcall(tp: *mut ffi::PyTypeObject, obj: *mut ffi::PyObject) {
+/// Gives a new object of `tp` the default call implementation of `extra`,
+/// the nearest HPy type of `tp`.
+#[inline]
+pub unsafe fn init_vectorcall(tp: *mut ffi::PyTypeObject, obj: *mut ffi::PyObject, extra: Option<&TypeExtra>) {
     if ffi::PyType_HasFeature(tp, ffi::Py_TPFLAGS_HAVE_VECTORCALL) != 0 {
-        set_vectorcall(tp, obj, default_vectorcall(tp));
+        set_vectorcall(tp, obj, extra.and_then(|e| e.vectorcall));
     }
 }
 
@@ -240,7 +153,7 @@ unsafe extern "C" fn hpy_object_new(
     };
     let obj = new(tp, args, kw);
     if !obj.is_null() {
-        init_vectorcall(tp, obj);
+        init_vectorcall(tp, obj, nearest_extra(tp));
     }
     obj
 }
@@ -436,8 +349,27 @@ fn trampoline_ptr(f: CpyFunction) -> *mut c_void {
     f.map_or(null_mut(), |f| f as *mut c_void)
 }
 
-/// The CPython spec for `spec`; fills `extra` on the way.
-unsafe fn cpython_spec(spec: &TypeSpec, extra: &mut TypeExtra) -> Result<(ffi::PyType_Spec, Vec<ffi::PyType_Slot>), Fail> {
+/// A new, leaked extra block for `spec`: the implementations the runtime
+/// calls itself.
+unsafe fn extra_for(spec: &TypeSpec) -> &'static TypeExtra {
+    let extra = TypeExtra::new(spec.name, spec.shape);
+    if let Some(s) = spec.traverse {
+        // SAFETY: the tp_traverse implementation is an HPyFunc_traverseproc.
+        extra.traverse = transmute::<HPyCFunction, Option<HPyFunc_traverseproc>>(s.impl_);
+    }
+    if let Some(d) = spec.destroy {
+        // SAFETY: the tp_destroy implementation is an HPyFunc_destroyfunc.
+        extra.destroy = transmute::<HPyCFunction, Option<DestroyFn>>(d.impl_);
+    }
+    if let Some(call) = spec.call {
+        // SAFETY: the tp_call trampoline of HPy has CPython's vectorcallfunc type.
+        extra.vectorcall = transmute::<CpyFunction, Option<ffi::vectorcallfunc>>(call.cpy_trampoline);
+    }
+    extra
+}
+
+/// The CPython spec for `spec`, whose type's extra block is `extra`.
+unsafe fn cpython_spec(spec: &TypeSpec, extra: &'static TypeExtra) -> Result<(ffi::PyType_Spec, Vec<ffi::PyType_Slot>), Fail> {
     let legacy = legacy_slots(spec.legacy_slots);
     if spec.needs_dealloc() && legacy.slots.iter().any(|s| s.slot == ffi::Py_tp_dealloc) {
         return Err((
@@ -449,24 +381,11 @@ unsafe fn cpython_spec(spec: &TypeSpec, extra: &mut TypeExtra) -> Result<(ffi::P
     let mut basicsize = if spec.basicsize != 0 { spec.basicsize as isize + head } else { 0 };
     let mut flags = spec.flags;
     let mut slots = Vec::new();
-    for s in &spec.slots {
-        if s.slot == HPySlot_Slot::tp_traverse {
-            // SAFETY: the tp_traverse implementation is an HPyFunc_traverseproc.
-            extra.traverse = transmute::<HPyCFunction, Option<HPyFunc_traverseproc>>(s.impl_);
-        }
+    for s in spec.slots.iter().chain(spec.getbuffer.iter()).chain(spec.releasebuffer.iter()) {
         slots.push(slot(s.slot.0, trampoline_ptr(s.cpy_trampoline)));
-    }
-    for s in [spec.getbuffer, spec.releasebuffer].into_iter().flatten() {
-        slots.push(slot(s.slot.0, trampoline_ptr(s.cpy_trampoline)));
-    }
-    if let Some(d) = spec.destroy {
-        // SAFETY: the tp_destroy implementation is an HPyFunc_destroyfunc.
-        extra.destroy = transmute::<HPyCFunction, Option<DestroyFn>>(d.impl_);
     }
     let mut vectorcall_offset = 0;
-    if let Some(call) = spec.call {
-        // SAFETY: the tp_call trampoline of HPy has CPython's vectorcallfunc type.
-        extra.vectorcall = transmute::<CpyFunction, Option<ffi::vectorcallfunc>>(call.cpy_trampoline);
+    if spec.call.is_some() {
         vectorcall_offset = align_storage(if basicsize == 0 { head } else { basicsize });
         if vectorcall_offset == 0 {
             return Err((
@@ -482,7 +401,7 @@ unsafe fn cpython_spec(spec: &TypeSpec, extra: &mut TypeExtra) -> Result<(ffi::P
         slots.push(slot(ffi::Py_tp_doc, spec.doc as *mut c_void));
     }
     slots.extend(legacy.slots.iter().map(|s| slot(s.slot, s.pfunc)));
-    let methods = method_defs(&spec.methods, legacy.methods);
+    let methods = methods_with_extra(extra, method_def_list(&spec.methods, legacy.methods));
     slots.push(slot(ffi::Py_tp_methods, methods.cast()));
     let (members, getsets) =
         members_and_getsets(spec, &legacy, member_offset, basicsize, &mut vectorcall_offset)?;
@@ -553,7 +472,7 @@ unsafe fn metaclass(meta: Option<HPy>) -> Result<*mut ffi::PyTypeObject, ()> {
 
 /// A new CPython type for a checked HPy type spec; NULL with an error set.
 pub unsafe fn type_from_spec(spec: &TypeSpec) -> *mut ffi::PyObject {
-    let extra = new_extra(spec.name.to_bytes(), spec.shape);
+    let extra = extra_for(spec);
     let (mut pyspec, _slots) = match cpython_spec(spec, extra) {
         Ok(x) => x,
         Err((kind, msg)) => {
@@ -575,9 +494,6 @@ pub unsafe fn type_from_spec(spec: &TypeSpec) -> *mut ffi::PyObject {
         return null_mut();
     }
     let tp = result as *mut ffi::PyTypeObject;
-    // CPython 3.11+ copies the name; point back at ours so that the type
-    // can be recognised (CPython still frees its own copy).
-    (*tp).tp_name = extra.name_ptr();
     let base = (*tp).tp_base;
     if spec.shape == HPyType_BuiltinShape::Legacy
         && !base.is_null()
@@ -587,5 +503,6 @@ pub unsafe fn type_from_spec(spec: &TypeSpec) -> *mut ffi::PyObject {
         raise(ExcKind::TypeError, "A legacy type should not inherit its memory layout from a pure type");
         return null_mut();
     }
+    mark(tp);
     result
 }

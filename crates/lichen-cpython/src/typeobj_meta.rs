@@ -72,7 +72,10 @@ pub unsafe fn retype(
     (*tp).tp_as_mapping = &mut (*ht).as_mapping;
     (*tp).tp_as_buffer = &mut (*ht).as_buffer;
     (*tp).tp_flags = spec.flags as _;
-    (*tp).tp_flags |= ffi::Py_TPFLAGS_HEAPTYPE;
+    // GC support the temporary type inherited from a GC base stays: its
+    // tp_traverse, tp_clear and tp_free were copied, and PyType_Ready only
+    // infers the flag for a type without them.
+    (*tp).tp_flags |= ffi::Py_TPFLAGS_HEAPTYPE | ((*temp).tp_flags & ffi::Py_TPFLAGS_HAVE_GC);
     (*tp).tp_dict = null_mut();
     (*tp).tp_bases = null_mut();
     (*tp).tp_mro = null_mut();

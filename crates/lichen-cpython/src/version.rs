@@ -22,10 +22,11 @@
 //!   3.14 (pyo3-ffi's struct, used by the trampolines' argument tuples and
 //!   the tuple builder); `PyLongObject` changed in 3.12, which is why the
 //!   offset of a pure type's struct after a builtin base is the base's
-//!   `tp_basicsize` (+ `tp_itemsize`) read at run time (`typeobj::head_size`).
-//! - type names: from 3.11 CPython copies the spec's name into its own
-//!   buffer; `type_from_spec` points `tp_name` back at Lichen's on every
-//!   version (CPython frees its buffer through `_ht_tpname`, not `tp_name`).
+//!   `tp_basicsize` (+ `tp_itemsize`) read at run time (`hpytype::head_size`).
+//! - recognising Lichen's types (`hpytype.rs`): `tp_vectorcall`, never
+//!   inherited nor set by CPython on a heap type, and `tp_methods` mean the
+//!   same from 3.9 to 3.15; no `tp_flags` bit is used, since versions claim
+//!   new ones.
 //! - functions that CPython deprecated but still exports on 3.15
 //!   (`PyErr_Fetch`/`PyErr_Restore`, `PyDict_GetItemString`,
 //!   `PyEval_GetBuiltins`) are used on every version, since their

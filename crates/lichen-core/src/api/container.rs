@@ -132,8 +132,16 @@ fn builder_build<H: Host>(kind: BuilderKind, b: isize) -> HPy {
     // SAFETY: as in `builder_set`.
     match unsafe { H::builder_build(kind, b) } {
         Ok(h) => h,
-        Err(index) => builder_error::<H>(empty_slot_message(kind, index)),
+        Err(index) => empty_slot_error::<H>(kind, index),
     }
+}
+
+/// `Build` of a builder with an empty slot; out of line, so that the
+/// usual path keeps no stack frame for the message.
+#[cold]
+#[inline(never)]
+fn empty_slot_error<H: Host>(kind: BuilderKind, index: usize) -> HPy {
+    builder_error::<H>(empty_slot_message(kind, index))
 }
 
 /// `Build` of a builder whose `New` failed.

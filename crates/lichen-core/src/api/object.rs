@@ -102,6 +102,16 @@ pub unsafe extern "C" fn GetItem<H: Host>(_ctx: *mut HPyContext, obj: HPy, key: 
 }
 
 pub unsafe extern "C" fn GetItem_i<H: Host>(_ctx: *mut HPyContext, obj: HPy, idx: HPy_ssize_t) -> HPy {
+    match H::item_at(obj, idx) {
+        Some(item) => item,
+        None => get_item_index::<H>(obj, idx),
+    }
+}
+
+/// `obj[idx]` through an int key; out of line, so that the direct path of
+/// `GetItem_i` saves no registers for it.
+#[inline(never)]
+unsafe fn get_item_index<H: Host>(obj: HPy, idx: HPy_ssize_t) -> HPy {
     with_index::<H, _>(idx, |key| H::get_item(obj, key))
 }
 

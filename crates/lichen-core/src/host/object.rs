@@ -70,6 +70,13 @@ pub trait ObjectHost {
     /// Sets, or deletes when `value` is NULL.
     fn set_attr(obj: HPy, name: HPy, value: HPy) -> c_int;
     fn get_item(obj: HPy, key: HPy) -> HPy;
+    /// `obj[idx]` when the host can answer it directly, with the result
+    /// `get_item` would give for the int `idx` (a tuple's or list's item in
+    /// range, typically); None to go through `get_item` with an int key.
+    #[inline]
+    fn item_at(_obj: HPy, _idx: HPy_ssize_t) -> Option<HPy> {
+        None
+    }
     fn set_item(obj: HPy, key: HPy, value: HPy) -> c_int;
     fn del_item(obj: HPy, key: HPy) -> c_int;
     fn contains(container: HPy, key: HPy) -> c_int;

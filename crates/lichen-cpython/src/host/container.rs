@@ -109,15 +109,19 @@ impl BuilderHost for CPython {
     unsafe fn builder_set(kind: BuilderKind, b: isize, index: HPy_ssize_t, item: HPy) {
         // SAFETY (caller): `b` is the live list or tuple from `builder_new`,
         // owned by the builder; the GIL is held.
-        let items = unsafe { items_mut(kind, b as *mut ffi::PyObject) };
-        let Some(place) = usize::try_from(index).ok().and_then(|i| items.get_mut(i)) else { return };
+        let (items, len) = unsafe { item_slots(kind, b as *mut ffi::PyObject) };
+        // A negative index becomes a huge one: out of range as well.
+        let i = index as usize;
+        if i >= len {
+            return;
+        }
         let new = h2py(item);
-        // SAFETY: `new` is NULL or a live object the caller lends us; the
-        // slot's old item (NULL or owned by the builder) is dropped last,
-        // since that may run arbitrary code.
+        // SAFETY: slot `i` is in range; `new` is NULL or a live object the
+        // caller lends us; the slot's old item (NULL or owned by the
+        // builder) is dropped last, since that may run arbitrary code.
         unsafe {
             ffi::Py_XINCREF(new);
-            let old = core::mem::replace(place, new);
+            let old = core::mem::replace(&mut *items.add(i), new);
             ffi::Py_XDECREF(old);
         }
     }
@@ -125,17 +129,17 @@ impl BuilderHost for CPython {
     #[inline]
     unsafe fn builder_build(kind: BuilderKind, b: isize) -> Result<HPy, usize> {
         let obj = b as *mut ffi::PyObject;
-        // SAFETY (caller): as in `builder_set`.
-        let items = unsafe { items_mut(kind, obj) };
-        match items.iter().position(|item| item.is_null()) {
-            // The builder's reference becomes the result's.
-            None => Ok(py2h(obj)),
-            Some(index) => {
-                // SAFETY: the builder's own reference, dropped once.
-                unsafe { ffi::Py_DECREF(obj) };
-                Err(index)
+        // SAFETY (caller): as in `builder_set`; the slots read are in range.
+        unsafe {
+            let (items, len) = item_slots(kind, obj);
+            for i in 0..len {
+                if (*items.add(i)).is_null() {
+                    return Err(drop_unfinished(obj, i));
+                }
             }
         }
+        // The builder's reference becomes the result's.
+        Ok(py2h(obj))
     }
 
     unsafe fn builder_cancel(_kind: BuilderKind, b: isize) {
@@ -144,24 +148,34 @@ impl BuilderHost for CPython {
     }
 }
 
-/// The item array of a list or tuple (NULL slots included).
+/// Drops a builder's list or tuple whose slot `index` is empty; returns
+/// `index`. Out of line: `Build` rarely fails.
+///
+/// # Safety
+/// `obj` is the builder's own reference.
+#[cold]
+#[inline(never)]
+unsafe fn drop_unfinished(obj: *mut ffi::PyObject, index: usize) -> usize {
+    // SAFETY (caller): the builder's own reference, dropped once.
+    unsafe { ffi::Py_DECREF(obj) };
+    index
+}
+
+/// Where the item slots of a list or tuple start, and how many there are
+/// (NULL slots included).
 ///
 /// # Safety
 /// `obj` is a live list (for `List`) or tuple (for `Tuple`) that nothing
-/// else uses while the slice lives; the GIL is held.
+/// else uses meanwhile; the GIL is held.
 #[inline]
-unsafe fn items_mut<'a>(kind: BuilderKind, obj: *mut ffi::PyObject) -> &'a mut [*mut ffi::PyObject] {
+unsafe fn item_slots(kind: BuilderKind, obj: *mut ffi::PyObject) -> (*mut *mut ffi::PyObject, usize) {
     // SAFETY (caller): lists and tuples hold Py_SIZE item slots, at
     // `ob_item` (a pointer for lists, NULL when empty; inline for tuples).
     unsafe {
-        let len = ffi::Py_SIZE(obj) as usize;
         let items = match kind {
             BuilderKind::List => (*(obj as *mut ffi::PyListObject)).ob_item,
             BuilderKind::Tuple => (*(obj as *mut ffi::PyTupleObject)).ob_item.as_mut_ptr(),
         };
-        if len == 0 {
-            return &mut [];
-        }
-        core::slice::from_raw_parts_mut(items, len)
+        (items, ffi::Py_SIZE(obj) as usize)
     }
 }

@@ -125,6 +125,32 @@ impl ObjectHost for CPython {
     }
 
     #[inline]
+    fn item_at(obj: HPy, idx: HPy_ssize_t) -> Option<HPy> {
+        let o = h2py(obj);
+        // SAFETY: the GIL is held; `obj` is a live handle; an exact tuple or
+        // list has `size` items at `ob_item`, and the index is checked.
+        // `o[idx]` of an exact tuple or list with an int in range is that
+        // item: no code of anyone else's can run in between.
+        unsafe {
+            let (items, size) = if ffi::PyTuple_CheckExact(o) != 0 {
+                ((*o.cast::<ffi::PyTupleObject>()).ob_item.as_ptr(), ffi::PyTuple_GET_SIZE(o))
+            } else if ffi::PyList_CheckExact(o) != 0 {
+                ((*o.cast::<ffi::PyListObject>()).ob_item.cast_const(), ffi::PyList_GET_SIZE(o))
+            } else {
+                return None;
+            };
+            let i = if idx < 0 { idx + size } else { idx };
+            // Out of range: the generic path raises the IndexError.
+            if !(0..size).contains(&i) {
+                return None;
+            }
+            let item = *items.offset(i);
+            ffi::Py_INCREF(item);
+            Some(py2h(item))
+        }
+    }
+
+    #[inline]
     fn set_item(obj: HPy, key: HPy, value: HPy) -> c_int {
         // SAFETY: the GIL is held; the handles are live.
         unsafe { ffi::PyObject_SetItem(h2py(obj), h2py(key), h2py(value)) }

@@ -7,7 +7,8 @@
 //! what the trampoline must return.
 
 use super::*;
-use crate::typeobj::{self, head_size, init_vectorcall, shape_of};
+use crate::hpytype::{head_size, nearest_extra, payload, shape_of};
+use crate::typeobj::{self, init_vectorcall};
 use core::ffi::{c_char, c_int, c_void};
 use lichen_abi::*;
 use lichen_core::host::{CapsuleParts, ErrorHost, ExcKind, HPyFunc_traverseproc, Obj, ObjectHost, TrampolineHost, TypeHost};
@@ -130,7 +131,7 @@ impl TrampolineHost for CPython {
         // SAFETY: the trampoline passes CPython's visitproc as `visit`.
         let visit: ffi::visitproc = core::mem::transmute(visit);
         let mut args = VisitArgs { visit, arg };
-        f(typeobj::payload(self_.cast()), Some(visit_field), (&mut args as *mut VisitArgs).cast())
+        f(payload(self_.cast()), Some(visit_field), (&mut args as *mut VisitArgs).cast())
     }
 
     unsafe fn capsule_parts(capsule: Obj) -> CapsuleParts {
@@ -185,11 +186,9 @@ impl TypeHost for CPython {
             if obj.is_null() {
                 return HPy::NULL;
             }
-            init_vectorcall(tp, obj);
-            *data = match shape_of(tp) {
-                HPyType_BuiltinShape::Legacy => obj.cast(),
-                shape => (obj as *mut u8).offset(head_size(shape)).cast(),
-            };
+            let extra = nearest_extra(tp);
+            init_vectorcall(tp, obj, extra);
+            *data = (obj as *mut u8).offset(extra.map_or(0, |e| e.head)).cast();
             py2h(obj)
         }
     }

@@ -1,0 +1,224 @@
+/* What Lichen's PyPy host (the Rust static library) offers the cffi module
+ * python/lichen/_pypy/build.py compiles it into. The same text is the cffi
+ * cdef, so it holds only what cffi's parser reads: no preprocessor lines.
+ *
+ * Handles (`lh`) are intptr_t bits. Their low three bits say what they are:
+ * 0 a slot of the object table (index = bits >> 3; slot 0 is HPy_NULL),
+ * 1 a small int held in the handle itself (value = bits >> 3), 2 a fresh
+ * slot Python filled from its reserve (lichen_reserve), 4 a slot Python
+ * lends for one call. Slots 1..lichen_handle_count() are the context's
+ * constants, in ABI order. See crates/lichen-pypy/src/table.rs.
+ *
+ * Every function here takes the extension lock for its duration, so that
+ * extension code and Lichen's tables are used by one thread at a time, as
+ * they would be under CPython's GIL (cffi calls run without PyPy's GIL).
+ * Functions taking handles take them over (they close them) unless noted;
+ * a handle with bit 2 set (`..100`) is lent for the call instead. */
+
+typedef intptr_t lh;
+
+/* One HPyDef_METH of a module or type, as Python builds a function from it. */
+struct lichen_meth {
+    const char *name;
+    const char *doc;
+    void *impl;
+    int sig;
+};
+
+struct lichen_member {
+    const char *name;
+    const char *doc;
+    intptr_t offset;
+    int type;
+    int readonly;
+};
+
+struct lichen_getset {
+    const char *name;
+    const char *doc;
+    void *getter;
+    void *setter;
+    void *closure;
+};
+
+/* One HPyDef_SLOT that becomes Python-level special methods. */
+struct lichen_slot {
+    int slot;
+    int sig;
+    void *impl;
+};
+
+/* An HPyType_Spec, checked by the core, for Python to make the class. */
+struct lichen_type_def {
+    const char *name;
+    const char *doc;
+    void *ctx;
+    intptr_t basicsize;
+    intptr_t itemsize;
+    uint64_t flags;
+    int shape;
+    int has_new;
+    int needs_finalizer;
+    const struct lichen_meth *methods;
+    intptr_t nmethods;
+    const struct lichen_member *members;
+    intptr_t nmembers;
+    const struct lichen_getset *getsets;
+    intptr_t ngetsets;
+    const struct lichen_slot *slots;
+    intptr_t nslots;
+    const lh *bases;
+    intptr_t nbases;
+    lh bases_tuple;
+    lh metaclass;
+    void *call_impl;
+    void *getbuffer;
+    void *releasebuffer;
+    /* where objects keep their own call function: -1 nowhere (no call
+     * protocol), -2 in an HPyCallFunction after the struct, else this
+     * offset of the struct (its `__vectorcalloffset__` member) */
+    intptr_t call_offset;
+    intptr_t type_id;
+};
+
+/* HPy_buffer, as a getbuffer implementation fills it. */
+struct lichen_buffer {
+    void *buf;
+    lh obj;
+    intptr_t len;
+    intptr_t itemsize;
+    int readonly;
+    int ndim;
+    char *format;
+    intptr_t *shape;
+    intptr_t *strides;
+    intptr_t *suboffsets;
+    void *internal;
+};
+
+/* A module definition, checked by the core. */
+struct lichen_module_def {
+    const char *name;
+    const char *doc;
+    void *ctx;
+    const struct lichen_meth *methods;
+    intptr_t nmethods;
+    void *create;
+    void *const *execs;
+    intptr_t nexecs;
+};
+
+/* The pending exception of the calling thread, taken by lichen_err_take:
+ * kind 0 none; 1 `ty(message)`; 2 `ty` raised with `value` (value 0: none);
+ * 3 the exception object `value`; 4 what a callback raised, which Python
+ * keeps (lichen_err_raised_in_python). `stray`: it was set by an implementation
+ * that then returned a result anyway. The handles are the caller's to close;
+ * `message` is UTF-8, valid until the thread's next lichen_err_take. */
+struct lichen_error {
+    int kind;
+    int stray;
+    lh ty;
+    lh value;
+    const char *message;
+    intptr_t message_len;
+};
+
+/* start-up */
+int lichen_handle_count(void);
+const char *lichen_handle_name(int index);
+const char *lichen_slot_info(int slot);
+const char *lichen_enum(const char *name);
+int lichen_init(const void *callbacks, intptr_t ncallbacks);
+void *lichen_context(int mode);
+intptr_t *lichen_stale_hint(void);
+
+/* the object table */
+intptr_t lichen_new_slot(void);
+intptr_t lichen_new_slot_data(void *data, int kind);
+lh lichen_dup(lh h);
+void lichen_close(lh h);
+double lichen_take_float(lh h);
+intptr_t lichen_reserve(intptr_t *out, intptr_t n);
+intptr_t lichen_sweep_begin(intptr_t **slots);
+void lichen_sweep_end(void);
+intptr_t lichen_slots_in_use(void);
+
+/* native storage of instances and capsules */
+void lichen_type_set_base(intptr_t type_id, intptr_t base_type_id);
+void lichen_destroy_payload(intptr_t type_id, void *payload);
+void lichen_capsule_free(void *data);
+lh lichen_field_read(void *field);
+void lichen_field_write(lh owner, void *field, lh value);
+intptr_t lichen_new_field_slot(void);
+int lichen_slot_shared(lh h);
+
+/* errors */
+int lichen_err_take(struct lichen_error *out);
+void lichen_err_set(lh exc);
+void lichen_err_raised_in_python(void);
+int lichen_err_occurred(void);
+const char *lichen_attach_bytes(lh h, const char *data, intptr_t size);
+const char *lichen_keep_cstring(const char *data);
+
+/* a panic inside an entry, which must become a SystemError (tests) */
+int lichen_selftest_panic(void);
+
+/* hpy.universal */
+const char *lichen_hpy_version(void);
+int lichen_mode_from_env(const char *module, const char *value);
+const char *lichen_log_line(const char *name, int mode);
+
+/* loading */
+int lichen_load(const char *name, const char *path, int mode, struct lichen_module_def *out);
+
+/* calling an extension's implementation `impl` under `ctx`, by signature.
+ * Handle arguments are taken over (lent ones, `..100`, are not closed);
+ * `self_data` is the receiver's struct when Python knows it (else NULL). A
+ * handle result stays valid until the thread's next call. */
+lh lichen_call_noargs(void *ctx, void *impl, lh self, void *self_data);
+lh lichen_call_o(void *ctx, void *impl, lh self, lh arg, void *self_data);
+lh lichen_call_varargs(void *ctx, void *impl, lh self, void *self_data, const lh *args, intptr_t nargs);
+lh lichen_call_keywords(void *ctx, void *impl, lh self, void *self_data, const lh *args, intptr_t nargs, lh kwnames, intptr_t nkw);
+lh lichen_call_newfunc(void *ctx, void *impl, lh type, const lh *args, intptr_t nargs, lh kw);
+int lichen_call_initproc(void *ctx, void *impl, lh self, void *self_data, const lh *args, intptr_t nargs, lh kw);
+lh lichen_call_unary(void *ctx, void *impl, lh a, void *self_data);
+lh lichen_call_binary(void *ctx, void *impl, lh a, lh b, void *self_data);
+lh lichen_call_ternary(void *ctx, void *impl, lh a, lh b, lh c, void *self_data);
+int lichen_call_inquiry(void *ctx, void *impl, lh a, void *self_data);
+intptr_t lichen_call_lenfunc(void *ctx, void *impl, lh a, void *self_data);
+lh lichen_call_ssizearg(void *ctx, void *impl, lh a, void *self_data, intptr_t i);
+lh lichen_call_ssizessizearg(void *ctx, void *impl, lh a, void *self_data, intptr_t i, intptr_t j);
+int lichen_call_ssizeobjarg(void *ctx, void *impl, lh a, lh v, void *self_data, intptr_t i);
+int lichen_call_ssizessizeobjarg(void *ctx, void *impl, lh a, lh v, void *self_data, intptr_t i, intptr_t j);
+int lichen_call_objobjarg(void *ctx, void *impl, lh a, lh b, lh c, void *self_data);
+int lichen_call_objobj(void *ctx, void *impl, lh a, lh b, void *self_data);
+intptr_t lichen_call_hash(void *ctx, void *impl, lh a, void *self_data);
+lh lichen_call_richcmp(void *ctx, void *impl, lh a, lh b, void *self_data, int op);
+lh lichen_call_getter(void *ctx, void *impl, lh self, void *self_data, void *closure);
+int lichen_call_setter(void *ctx, void *impl, lh self, lh value, void *self_data, void *closure);
+void lichen_call_destructor(void *ctx, void *impl, lh self, void *self_data);
+lh lichen_call_mod_create(void *ctx, void *impl, lh spec, void *self_data);
+int lichen_call_getbuffer(void *ctx, void *impl, lh self, void *self_data, struct lichen_buffer *view, int flags);
+void lichen_call_releasebuffer(void *ctx, void *impl, lh self, void *self_data, struct lichen_buffer *view);
+
+/* hpy.universal._trace */
+int lichen_trace_count(void);
+const char *lichen_trace_name(int i);
+void lichen_trace_read(uint64_t *counts, uint64_t *durations, int n);
+int lichen_trace_args(int npositional, const char *keywords, int *out);
+void lichen_trace_set_hook(int which, lh func);
+uint64_t lichen_trace_frequency(void);
+
+/* hpy.universal._debug */
+uint64_t lichen_debug_new_generation(void);
+intptr_t lichen_debug_handles(int closed, int64_t generation, intptr_t *out, intptr_t cap);
+int lichen_debug_handle_state(intptr_t handle, intptr_t *raw_size);
+lh lichen_debug_handle_obj(intptr_t handle);
+const char *lichen_debug_handle_repr(intptr_t handle, const char *obj_repr);
+void lichen_debug_force_close(intptr_t handle);
+intptr_t lichen_debug_limit(int which, intptr_t set);
+void lichen_debug_set_hook(int which, lh func);
+void lichen_debug_set_stack_limit(int64_t limit);
+const char *lichen_debug_take_last_report(void);
+int lichen_debug_set_raw_data_fault_report(int enabled);
+int lichen_debug_abort_on_misuse(int abort);

@@ -1,0 +1,1024 @@
+//! The entries Python calls (`lichen_pypy.h`). Each takes the extension lock
+//! for its duration and turns a panic into a pending `SystemError`, so that
+//! a bug in Lichen raises in Python instead of ending the process.
+
+use crate::callbacks::{self, Callbacks, CALLBACK_COUNT};
+use crate::context;
+use crate::host::error::{self, Pending};
+use crate::host::PyPy;
+use crate::lock;
+use crate::table::{self, DataKind};
+use crate::typedef::{self, ModuleDef, TypeInfo};
+use core::ffi::{c_char, c_int, c_void, CStr};
+use lichen_abi::*;
+use lichen_core::host::{ErrorHost, ExcKind};
+use lichen_core::loader::{load_extension, LoadErrorKind, Mode};
+use lichen_core::retval::ErrorValue;
+use lichen_core::spec::module_spec;
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Mutex, OnceLock};
+
+/// Runs `f` under the extension lock; a panic becomes a pending
+/// SystemError naming `what`, and the error value.
+#[inline]
+fn guarded<R: ErrorValue>(what: &str, f: impl FnOnce() -> R) -> R {
+    let _held = lock::enter();
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => {
+            let detail = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            PyPy::raise(ExcKind::SystemError, &format!("internal error in Lichen ({what}): {detail}"));
+            R::error_value()
+        }
+    }
+}
+
+/// The handle native code holds for bits Python passed (see
+/// `table::receive`); under the extension lock.
+fn hh(bits: isize) -> HPy {
+    table::receive(bits, core::ptr::null_mut())
+}
+
+// ---------------------------------------------------------------------------
+// Start-up
+
+fn interned(cache: &'static OnceLock<Vec<CString>>, make: impl FnOnce() -> Vec<String>) -> &'static [CString] {
+    cache.get_or_init(|| make().into_iter().map(|s| CString::new(s).unwrap_or_default()).collect())
+}
+
+#[no_mangle]
+pub extern "C" fn lichen_handle_count() -> c_int {
+    HANDLE_NAMES.len() as c_int
+}
+
+/// The name of constant `index` (0-based, ABI order), or NULL.
+#[no_mangle]
+pub extern "C" fn lichen_handle_name(index: c_int) -> *const c_char {
+    static NAMES: OnceLock<Vec<CString>> = OnceLock::new();
+    let names = interned(&NAMES, || HANDLE_NAMES.iter().map(|s| s.to_string()).collect());
+    usize::try_from(index).ok().and_then(|i| names.get(i)).map_or(core::ptr::null(), |s| s.as_ptr())
+}
+
+fn pairs(items: impl IntoIterator<Item = (String, i32)>) -> String {
+    items.into_iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join(" ")
+}
+
+fn ordered<T: core::fmt::Debug>(all: &[T]) -> String {
+    pairs(all.iter().enumerate().map(|(i, v)| (format!("{v:?}"), i as i32)))
+}
+
+/// The C enums of the ABI, by trying the values they may have.
+fn c_enum_values(name: impl Fn(i32) -> Option<&'static str>, range: core::ops::RangeInclusive<i32>) -> String {
+    pairs(range.filter_map(|v| name(v).map(|n| (n.to_string(), v))))
+}
+
+fn enum_text(name: &str) -> Option<String> {
+    use lichen_core::host::{BinaryOp, Codec, Conversion, UnaryOp};
+    let codes = |names: &[(&str, i32)]| pairs(names.iter().map(|&(n, v)| (n.to_string(), v)));
+    Some(match name {
+        "BinaryOp" => ordered(&BinaryOp::ALL),
+        "UnaryOp" => ordered(&UnaryOp::ALL),
+        "Conversion" => ordered(&Conversion::ALL),
+        "Codec" => ordered(&Codec::ALL),
+        "Check" => codes(crate::host::object::Check::NAMES),
+        "Signed" => codes(crate::host::number::Signed::NAMES),
+        "Unsigned" => codes(crate::host::number::Unsigned::NAMES),
+        "Sequence" => codes(crate::host::container::Sequence::NAMES),
+        "DataKind" => codes(DataKind::NAMES),
+        "Mode" => pairs(Mode::ALL.iter().map(|&(n, m)| (n.to_string(), m as i32))),
+        "Signature" => c_enum_values(|v| HPyFunc_Signature(v).name(), 0..=100),
+        "MemberType" => c_enum_values(|v| HPyMember_FieldType(v).name(), 0..=100),
+        "Shape" => c_enum_values(|v| HPyType_BuiltinShape(v).name(), -2..=20),
+        "SourceKind" => c_enum_values(|v| HPy_SourceKind(v).name(), 0..=10),
+        _ => return None,
+    })
+}
+
+/// `"Name=value Name=value ..."` for an enum Python shares with this host
+/// (the ABI's and the host's own), or NULL for an unknown name.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_enum(name: *const c_char) -> *const c_char {
+    static TEXTS: Mutex<Vec<CString>> = Mutex::new(Vec::new());
+    if name.is_null() {
+        return core::ptr::null();
+    }
+    // SAFETY: Python passes a NUL-terminated name.
+    let name = unsafe { CStr::from_ptr(name) }.to_string_lossy();
+    let Some(text) = enum_text(&name) else { return core::ptr::null() };
+    let text = CString::new(text).unwrap_or_default();
+    let ptr = text.as_ptr();
+    TEXTS.lock().unwrap_or_else(|e| e.into_inner()).push(text);
+    ptr
+}
+
+/// `"c_name signature method..."` for an `HPySlot_Slot` value (the slot's C
+/// name, its `HPyFunc_Signature`, the special methods it stands for), or
+/// NULL for an unknown slot.
+#[no_mangle]
+pub extern "C" fn lichen_slot_info(slot: c_int) -> *const c_char {
+    static INFO: Mutex<Option<HashMap<c_int, CString>>> = Mutex::new(None);
+    let s = HPySlot_Slot(slot);
+    let (Some(name), Some(sig)) = (s.name(), s.signature()) else { return core::ptr::null() };
+    let mut cache = INFO.lock().unwrap_or_else(|e| e.into_inner());
+    let text = cache.get_or_insert_with(HashMap::new).entry(slot).or_insert_with(|| {
+        let mut words = vec![name.to_string(), sig.0.to_string()];
+        words.extend(s.special_methods().iter().map(|m| m.to_string()));
+        CString::new(words.join(" ")).unwrap_or_default()
+    });
+    text.as_ptr()
+}
+
+/// Installs the callbacks (a `struct` of `ncallbacks` function pointers in
+/// the order of callbacks.def) and the constants' slots. 0, or -1 when the
+/// table does not match this library or one is installed already.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_init(callbacks: *const c_void, ncallbacks: isize) -> c_int {
+    if callbacks.is_null() || ncallbacks != CALLBACK_COUNT as isize {
+        return -1;
+    }
+    // SAFETY: the cffi module passes its table, of CALLBACK_COUNT pointers
+    // in the order of callbacks.def, which `Callbacks` has too.
+    let table = unsafe { *callbacks.cast::<Callbacks>() };
+    if !callbacks::install(table) {
+        return -1;
+    }
+    let _held = lock::enter();
+    table::init(HANDLE_NAMES.len() as u32);
+    0
+}
+
+/// The context for a mode (`Mode` values), NULL for an unknown one.
+#[no_mangle]
+pub extern "C" fn lichen_context(mode: c_int) -> *mut c_void {
+    match Mode::from_i32(mode) {
+        Some(m) => guarded("lichen_context", || context::for_mode(m).cast()),
+        None => core::ptr::null_mut(),
+    }
+}
+
+/// How many free slots hold stale entries (Python reads it to know when to
+/// sweep them).
+#[no_mangle]
+pub extern "C" fn lichen_stale_hint() -> *mut isize {
+    table::STALE.as_ptr()
+}
+
+// ---------------------------------------------------------------------------
+// The object table
+
+#[no_mangle]
+pub extern "C" fn lichen_new_slot() -> isize {
+    guarded("lichen_new_slot", || table::new_object(core::ptr::null_mut(), DataKind::Unknown) as isize)
+}
+
+/// A new slot for an object whose native storage Python knows (`kind` a
+/// `DataKind`).
+#[no_mangle]
+pub extern "C" fn lichen_new_slot_data(data: *mut c_void, kind: c_int) -> isize {
+    let kind = DataKind::NAMES.iter().find(|&&(_, v)| v == kind).map_or(DataKind::Unknown, |&(n, _)| match n {
+        "None" => DataKind::None,
+        "Payload" => DataKind::Payload,
+        "Capsule" => DataKind::Capsule,
+        _ => DataKind::Unknown,
+    });
+    guarded("lichen_new_slot_data", || table::new_object(data, kind) as isize)
+}
+
+/// A second handle for `h` (borrowed).
+#[no_mangle]
+pub extern "C" fn lichen_dup(h: isize) -> isize {
+    guarded("lichen_dup", || table::dup(hh(h))._i)
+}
+
+#[no_mangle]
+pub extern "C" fn lichen_close(h: isize) {
+    guarded("lichen_close", || table::close(hh(h)))
+}
+
+/// The value of a float slot Python is about to store (see
+/// `table::take_float`).
+#[no_mangle]
+pub extern "C" fn lichen_take_float(h: isize) -> f64 {
+    guarded("lichen_take_float", || table::take_float(hh(h)))
+}
+
+/// Moves up to `n` free slots into Python's reserve (their indices in
+/// `out`); how many.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_reserve(out: *mut isize, n: isize) -> isize {
+    guarded("lichen_reserve", || {
+        // SAFETY: Python passes room for `n` entries.
+        let out = unsafe { core::slice::from_raw_parts_mut(out, n.max(0) as usize) };
+        table::reserve(out) as isize
+    })
+}
+
+/// The stale free slots, for Python to clear (see `table::sweep_begin`).
+#[no_mangle]
+pub unsafe extern "C" fn lichen_sweep_begin(slots: *mut *const isize) -> isize {
+    guarded("lichen_sweep_begin", || {
+        let (ptr, n) = table::sweep_begin();
+        if !slots.is_null() {
+            // SAFETY: Python passes a pointer to a writable `intptr_t *`.
+            unsafe { *slots = ptr };
+        }
+        n as isize
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn lichen_sweep_end() {
+    guarded("lichen_sweep_end", table::sweep_end)
+}
+
+/// How many slots are in use (for tests and the soak test).
+#[no_mangle]
+pub extern "C" fn lichen_slots_in_use() -> isize {
+    guarded("lichen_slots_in_use", || table::in_use() as isize)
+}
+
+// ---------------------------------------------------------------------------
+// Native storage
+
+/// Records the nearest base made from a spec of the type `type_id`.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_type_set_base(type_id: isize, base_type_id: isize) {
+    guarded("lichen_type_set_base", || {
+        if type_id != 0 {
+            // SAFETY: Python passes the `type_id`s of lichen_type_def.
+            unsafe { typedef::set_base(type_id as *mut TypeInfo, base_type_id as *const TypeInfo) }
+        }
+    })
+}
+
+/// Releases the fields and runs the destroy functions of a dying object's
+/// struct.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_destroy_payload(type_id: isize, payload: *mut c_void) {
+    guarded("lichen_destroy_payload", || {
+        if type_id != 0 && !payload.is_null() {
+            // SAFETY: Python passes the object's type's `type_id` and its
+            // struct, once, from its finalizer.
+            unsafe { typedef::destroy_payload(&*(type_id as *const TypeInfo), payload) }
+        }
+    })
+}
+
+/// Runs a dying capsule's destructor and frees its state.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_capsule_free(data: *mut c_void) {
+    guarded("lichen_capsule_free", || {
+        if !data.is_null() {
+            // SAFETY: Python passes a capsule's data once, from its finalizer.
+            unsafe { crate::capsule::free(data) }
+        }
+    })
+}
+
+/// A new handle for what an `HPyField` holds (0 for an empty one).
+#[no_mangle]
+pub unsafe extern "C" fn lichen_field_read(field: *mut c_void) -> isize {
+    guarded("lichen_field_read", || {
+        // SAFETY: Python passes the address of a member of type OBJECT
+        // inside a live object's struct.
+        let f = unsafe { field.cast::<HPyField>().read_unaligned() };
+        table::dup(hh(f._i))._i
+    })
+}
+
+/// `HPyField_Store(owner, field, value)` for a member of type OBJECT: the
+/// handles are taken over (`value` 0 empties the field).
+#[no_mangle]
+pub unsafe extern "C" fn lichen_field_write(owner: isize, field: *mut c_void, value: isize) {
+    guarded("lichen_field_write", || {
+        // SAFETY: as for `lichen_field_read`.
+        let field = unsafe { &mut *field.cast::<HPyField>() };
+        let (o, v) = (hh(owner), hh(value));
+        crate::host::object::store_field(o, field, v);
+        close_received([owner, value], [o, v]);
+    })
+}
+
+/// A new slot for a field reference (see `host::object::store_field`).
+#[no_mangle]
+pub extern "C" fn lichen_new_field_slot() -> isize {
+    guarded("lichen_new_field_slot", || table::new_field_ref() as isize)
+}
+
+/// Whether more than one handle holds the slot of `h`.
+#[no_mangle]
+pub extern "C" fn lichen_slot_shared(h: isize) -> c_int {
+    guarded("lichen_slot_shared", || table::is_shared(hh(h)) as c_int)
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+
+#[repr(C)]
+pub struct ErrorOut {
+    kind: c_int,
+    stray: c_int,
+    ty: isize,
+    value: isize,
+    message: *const c_char,
+    message_len: isize,
+}
+
+/// Moves the pending exception of this thread to `out` (see lichen_pypy.h).
+#[no_mangle]
+pub unsafe extern "C" fn lichen_err_take(out: *mut ErrorOut) -> c_int {
+    guarded("lichen_err_take", || {
+        let taken = error::take();
+        // SAFETY: Python passes a writable `struct lichen_error`.
+        let out = unsafe { &mut *out };
+        let stray = error::take_stray() as c_int;
+        *out = ErrorOut { kind: 0, stray, ty: 0, value: 0, message: core::ptr::null(), message_len: 0 };
+        match taken {
+            None => {}
+            Some(Pending::Message { ty, message }) => {
+                let (ptr, len) = error::keep_message(message);
+                *out = ErrorOut { kind: 1, ty: ty._i, message: ptr, message_len: len as isize, ..*out };
+            }
+            Some(Pending::Value { ty, value }) => *out = ErrorOut { kind: 2, ty: ty._i, value: value._i, ..*out },
+            Some(Pending::Raised(e)) => *out = ErrorOut { kind: 3, value: e._i, ..*out },
+            Some(Pending::RaisedInPython) => *out = ErrorOut { kind: 4, ..*out },
+        }
+        out.kind
+    })
+}
+
+/// Makes the exception object `exc` (taken over) pending.
+#[no_mangle]
+pub extern "C" fn lichen_err_set(exc: isize) {
+    guarded("lichen_err_set", || error::set(Pending::Raised(hh(exc))))
+}
+
+/// Records that a callback raised; Python keeps the exception.
+#[no_mangle]
+pub extern "C" fn lichen_err_raised_in_python() {
+    guarded("lichen_err_raised_in_python", || error::set(Pending::RaisedInPython))
+}
+
+#[no_mangle]
+pub extern "C" fn lichen_err_occurred() -> c_int {
+    guarded("lichen_err_occurred", || error::occurred() as c_int)
+}
+
+/// Keeps a copy of `size` bytes with the slot of `h` (see `table::attach`).
+#[no_mangle]
+pub unsafe extern "C" fn lichen_attach_bytes(h: isize, data: *const c_char, size: isize) -> *const c_char {
+    guarded("lichen_attach_bytes", || {
+        let bytes = if data.is_null() || size <= 0 {
+            &[][..]
+        } else {
+            // SAFETY: Python passes `size` readable bytes.
+            unsafe { core::slice::from_raw_parts(data.cast::<u8>(), size as usize) }
+        };
+        table::attach(hh(h), bytes)
+    })
+}
+
+/// A copy of a C string kept for the rest of the process, the same copy for
+/// the same text (type names, which the ABI hands out for as long as their
+/// type lives).
+#[no_mangle]
+pub unsafe extern "C" fn lichen_keep_cstring(data: *const c_char) -> *const c_char {
+    static KEPT: Mutex<Option<HashMap<Vec<u8>, CString>>> = Mutex::new(None);
+    if data.is_null() {
+        return core::ptr::null();
+    }
+    // SAFETY: Python passes a NUL-terminated string.
+    let text = unsafe { CStr::from_ptr(data) };
+    let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+    let map = kept.get_or_insert_with(HashMap::new);
+    map.entry(text.to_bytes().to_vec()).or_insert_with(|| text.to_owned()).as_ptr()
+}
+
+// ---------------------------------------------------------------------------
+// Loading
+
+/// Module definitions handed to Python; kept, as their extensions are.
+struct Kept(Vec<typedef::ModuleDefParts>);
+// SAFETY: the definitions are only read (by Python, once); the pointers in
+// them point into the kept arrays and the extensions' static data.
+unsafe impl Send for Kept {}
+static MODULE_DEFS: Mutex<Kept> = Mutex::new(Kept(Vec::new()));
+
+fn load_error_kind(kind: LoadErrorKind) -> ExcKind {
+    match kind {
+        LoadErrorKind::NotALibrary | LoadErrorKind::MissingSymbol => ExcKind::ImportError,
+        LoadErrorKind::AbiMismatch => ExcKind::RuntimeError,
+        LoadErrorKind::BadDefinition => ExcKind::SystemError,
+    }
+}
+
+/// Loads the extension `name` from `path` in `mode` and describes its
+/// module definition in `out`. 0, or -1 with the error pending.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_load(name: *const c_char, path: *const c_char, mode: c_int, out: *mut ModuleDef) -> c_int {
+    guarded("lichen_load", || {
+        let Some(mode) = Mode::from_i32(mode) else {
+            return error::fail(ExcKind::ValueError, &format!("invalid HPy mode: {mode}"), -1);
+        };
+        // SAFETY: Python passes NUL-terminated name and path.
+        let (name_c, path_c) = unsafe { (CStr::from_ptr(name), CStr::from_ptr(path)) };
+        let full = name_c.to_string_lossy();
+        let path = std::path::PathBuf::from(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(path_c.to_bytes()));
+        let ctx = context::for_mode(mode);
+        // SAFETY: the context lives for the rest of the process.
+        let ext = match unsafe { load_extension(&full, &path, ctx) } {
+            Ok(ext) => ext,
+            Err(e) => return error::fail(load_error_kind(e.kind), &e.message, -1),
+        };
+        // SAFETY: the definition came from the extension's init function.
+        let spec = match unsafe { module_spec(ext.def) } {
+            Ok(spec) => spec,
+            Err(e) => return error::fail(e.kind, &e.message, -1),
+        };
+        if !spec.legacy_methods.is_null() {
+            return error::fail(ExcKind::SystemError, LEGACY_METHODS, -1);
+        }
+        // The name the module functions' qualified names use.
+        let kept_name = CString::new(full.as_bytes()).unwrap_or_default();
+        let parts = typedef::module_def(&spec, kept_name.as_ptr(), ctx);
+        // SAFETY: Python passes a writable `struct lichen_module_def`; the
+        // arrays it points into are kept in MODULE_DEFS.
+        unsafe { out.write(core::ptr::read(&parts.def)) };
+        let mut defs = MODULE_DEFS.lock().unwrap_or_else(|e| e.into_inner());
+        defs.0.push(parts);
+        core::mem::forget(kept_name);
+        0
+    })
+}
+
+const LEGACY_METHODS: &str = "HPyModuleDef.legacy_methods holds CPython C-API methods, which \
+    Lichen's PyPy host cannot call (it runs without cpyext): build the extension for the \
+    universal ABI only";
+
+// ---------------------------------------------------------------------------
+// Calls into extensions
+//
+// Every entry below calls one implementation. Handle arguments arrive as
+// Python made them (fresh from its reserve, lent, or live: see `table`)
+// and are received under the lock; the receiver's struct, when Python knows
+// it, comes along (`self_data`), so that `HPy_AsStruct` on it calls no one.
+// After the call the entry closes what it received (not the lent ones) and
+// holds a handle result for Python (`table::hold_result`).
+
+/// Receives the handle arguments `bits` (the first with `first_data`),
+/// calls `impl_` (an implementation of signature `sig`, of an extension
+/// loaded with `ctx`) through `call`, closes the arguments and hands the
+/// result to `finish`, all under one hold of the extension lock.
+///
+/// # Safety
+/// `ctx` must be a context of this host and `impl_` an implementation of
+/// signature `sig` whose C type is `F`; `call` must call it at most once.
+#[inline]
+unsafe fn call<F: Copy, R, T: ErrorValue, const N: usize>(
+    name: &str,
+    ctx: *mut c_void,
+    impl_: *mut c_void,
+    sig: HPyFunc_Signature,
+    bits: [isize; N],
+    first_data: *mut c_void,
+    call: impl FnOnce(*mut HPyContext, F, [HPy; N]) -> R,
+    finish: impl FnOnce(R) -> T,
+) -> T {
+    const { assert!(core::mem::size_of::<F>() == core::mem::size_of::<*mut c_void>()) };
+    guarded(name, || {
+        let handles = receive_all(bits, first_data);
+        // SAFETY: delegated to the caller; `F` is a function pointer of the
+        // size of `*mut c_void` (checked above).
+        let r = unsafe {
+            let imp: lichen_core::call::Impl = core::mem::transmute(impl_);
+            lichen_core::call::call_under(ctx.cast(), sig, imp, |c, f| call(c, core::mem::transmute_copy::<_, F>(&f), handles))
+        };
+        close_received(bits, handles);
+        finish(r)
+    })
+}
+
+fn receive_all<const N: usize>(bits: [isize; N], first_data: *mut c_void) -> [HPy; N] {
+    let mut k = 0;
+    bits.map(|b| {
+        let data = if k == 0 { first_data } else { core::ptr::null_mut() };
+        k += 1;
+        table::receive(b, data)
+    })
+}
+
+fn close_received<const N: usize>(bits: [isize; N], handles: [HPy; N]) {
+    for (b, h) in bits.into_iter().zip(handles) {
+        if b & table::TAG_LENT == 0 {
+            table::close(h);
+        }
+    }
+}
+
+/// A handle result for Python, held for it (see `table::hold_result`). A
+/// result that came with an exception set is dropped, and the call fails
+/// (see `error::mark_stray`).
+fn give_up(result: HPy) -> isize {
+    if !result.is_null() && error::occurred() {
+        table::close(result);
+        error::mark_stray();
+        return 0;
+    }
+    table::hold_result(result);
+    result._i
+}
+
+/// A status or value result: as for [`give_up`], one that is not the error
+/// value but came with an exception set fails the call.
+fn status<R: ErrorValue>(r: R) -> R {
+    if !r.may_be_error() && error::occurred() {
+        error::mark_stray();
+        return R::error_value();
+    }
+    r
+}
+
+fn nothing(_: ()) {}
+
+/// The handle array of a call.
+///
+/// # Safety
+/// `args` must hold `n` handles (or be NULL with `n` 0).
+unsafe fn handles<'a>(args: *const isize, n: isize) -> &'a [isize] {
+    if args.is_null() || n <= 0 {
+        &[]
+    } else {
+        // SAFETY: delegated to the caller.
+        unsafe { core::slice::from_raw_parts(args, n as usize) }
+    }
+}
+
+/// Receives an array of argument bits into `out` (a reused buffer).
+fn receive_array(bits: &[isize], out: &mut Vec<HPy>) {
+    out.clear();
+    out.extend(bits.iter().map(|&b| table::receive(b, core::ptr::null_mut())));
+}
+
+fn close_array(bits: &[isize], hs: &[HPy]) {
+    for (&b, &h) in bits.iter().zip(hs) {
+        if b & table::TAG_LENT == 0 {
+            table::close(h);
+        }
+    }
+}
+
+type H = HPy;
+type Ctx = *mut HPyContext;
+type Data = *mut c_void;
+
+/// Entries of implementations whose handle arguments come first, then plain
+/// values: `name = SIGNATURE(handle args; plain args) -> result, finish`.
+macro_rules! entries {
+    ($($entry:ident = $sig:ident ($($h:ident),* ; $($p:ident : $pt:ty),*) -> $ret:tt, $finish:ident;)*) => {$(
+        #[no_mangle]
+        pub unsafe extern "C" fn $entry(ctx: *mut c_void, impl_: *mut c_void $(, $h: isize)* , self_data: Data $(, $p: $pt)*) -> $ret {
+            // SAFETY: Python passes the context and implementation of one
+            // definition, whose signature is `$sig`, and handles it made.
+            unsafe {
+                call(stringify!($entry), ctx, impl_, HPyFunc_Signature::$sig, [$($h),*], self_data,
+                    |c, f: unsafe extern "C" fn(Ctx $(, entry_h!($h))* $(, $pt)*) -> entry_r!($ret), received: [HPy; count!($($h)*)]| {
+                        let [$($h),*] = received;
+                        f(c $(, $h)* $(, $p)*)
+                    },
+                    $finish)
+            }
+        }
+    )*};
+}
+
+macro_rules! count {
+    () => { 0 };
+    ($x:ident $($rest:ident)*) => { 1 + count!($($rest)*) };
+}
+
+macro_rules! entry_h {
+    ($h:ident) => { H };
+}
+macro_rules! entry_r {
+    (isize) => { H };
+    ($t:ty) => { $t };
+}
+
+entries! {
+    lichen_call_noargs = NOARGS(self_; ) -> isize, give_up;
+    lichen_call_o = O(self_, arg; ) -> isize, give_up;
+    lichen_call_unary = UNARYFUNC(a; ) -> isize, give_up;
+    lichen_call_binary = BINARYFUNC(a, b; ) -> isize, give_up;
+    lichen_call_ternary = TERNARYFUNC(a, b, c; ) -> isize, give_up;
+    lichen_call_ssizearg = SSIZEARGFUNC(a; i: HPy_ssize_t) -> isize, give_up;
+    lichen_call_ssizessizearg = SSIZESSIZEARGFUNC(a; i: HPy_ssize_t, j: HPy_ssize_t) -> isize, give_up;
+    lichen_call_richcmp = RICHCMPFUNC(a, b; op: c_int) -> isize, give_up;
+    lichen_call_getter = GETTER(self_; closure: *mut c_void) -> isize, give_up;
+    lichen_call_mod_create = MOD_CREATE(spec; ) -> isize, give_up;
+    lichen_call_inquiry = INQUIRY(a; ) -> c_int, status;
+    lichen_call_objobjarg = OBJOBJARGPROC(a, b, c; ) -> c_int, status;
+    lichen_call_objobj = OBJOBJPROC(a, b; ) -> c_int, status;
+    lichen_call_setter = SETTER(self_, value; closure: *mut c_void) -> c_int, status;
+    lichen_call_destructor = DESTRUCTOR(self_; ) -> (), nothing;
+    lichen_call_getbuffer = GETBUFFERPROC(self_; view: *mut HPy_buffer, flags: c_int) -> c_int, status;
+    lichen_call_releasebuffer = RELEASEBUFFERPROC(self_; view: *mut HPy_buffer) -> (), nothing;
+}
+
+/// Value results (a length, a hash): the same, but the result is no handle.
+macro_rules! value_entries {
+    ($($entry:ident = $sig:ident ($($h:ident),* ; $($p:ident : $pt:ty),*) -> $ret:ty;)*) => {$(
+        #[no_mangle]
+        pub unsafe extern "C" fn $entry(ctx: *mut c_void, impl_: *mut c_void $(, $h: isize)* , self_data: Data $(, $p: $pt)*) -> $ret {
+            // SAFETY: as for `entries!`.
+            unsafe {
+                call(stringify!($entry), ctx, impl_, HPyFunc_Signature::$sig, [$($h),*], self_data,
+                    |c, f: unsafe extern "C" fn(Ctx $(, entry_h!($h))* $(, $pt)*) -> $ret, received: [HPy; count!($($h)*)]| {
+                        let [$($h),*] = received;
+                        f(c $(, $h)* $(, $p)*)
+                    },
+                    status)
+            }
+        }
+    )*};
+}
+
+value_entries! {
+    lichen_call_lenfunc = LENFUNC(a; ) -> HPy_ssize_t;
+    lichen_call_hash = HASHFUNC(a; ) -> HPy_hash_t;
+}
+
+/// `sq_ass_item`: the index comes between the receiver and the value (NULL
+/// to delete), which the macros above do not lay out.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_call_ssizeobjarg(ctx: *mut c_void, impl_: *mut c_void, a: isize, v: isize, self_data: Data, i: HPy_ssize_t) -> c_int {
+    // SAFETY: Python passes an SSIZEOBJARGPROC implementation and handles.
+    unsafe {
+        call("lichen_call_ssizeobjarg", ctx, impl_, HPyFunc_Signature::SSIZEOBJARGPROC, [a, v], self_data,
+            |c, f: unsafe extern "C" fn(Ctx, H, HPy_ssize_t, H) -> c_int, [a, v]: [HPy; 2]| f(c, a, i, v), status)
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lichen_call_ssizessizeobjarg(ctx: *mut c_void, impl_: *mut c_void, a: isize, v: isize, self_data: Data, i: HPy_ssize_t, j: HPy_ssize_t) -> c_int {
+    // SAFETY: Python passes an SSIZESSIZEOBJARGPROC implementation and handles.
+    unsafe {
+        call("lichen_call_ssizessizeobjarg", ctx, impl_, HPyFunc_Signature::SSIZESSIZEOBJARGPROC, [a, v], self_data,
+            |c, f: unsafe extern "C" fn(Ctx, H, HPy_ssize_t, HPy_ssize_t, H) -> c_int, [a, v]: [HPy; 2]| f(c, a, i, j, v), status)
+    }
+}
+
+/// Implementations taking an argument array (`VARARGS`, `KEYWORDS`,
+/// `NEWFUNC`, `INITPROC`): the receiver (or type) and `kw` (a kwnames tuple
+/// or a dict, or 0) as for the others, the array received into a buffer.
+///
+/// # Safety
+/// As for [`call`]; `args` must hold `n` handles Python made for the call.
+unsafe fn call_array<F: Copy, T: ErrorValue>(
+    name: &str,
+    ctx: *mut c_void,
+    impl_: *mut c_void,
+    sig: HPyFunc_Signature,
+    (first, first_data, kw): (isize, Data, isize),
+    args: *const isize,
+    n: isize,
+    call: impl FnOnce(*mut HPyContext, F, HPy, *const HPy, HPy) -> T,
+) -> T {
+    // SAFETY: delegated to the caller.
+    let bits = unsafe { handles(args, n) };
+    // SAFETY: delegated to the caller, the array passed on received.
+    unsafe {
+        self::call(name, ctx, impl_, sig, [first, kw], first_data, |c, f: F, [h, k]: [HPy; 2]| {
+            let mut received = Vec::with_capacity(bits.len());
+            receive_array(bits, &mut received);
+            let r = call(c, f, h, received.as_ptr(), k);
+            close_array(bits, &received);
+            r
+        }, |r| r)
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lichen_call_varargs(ctx: *mut c_void, impl_: *mut c_void, self_: isize, self_data: Data, args: *const isize, nargs: isize) -> isize {
+    // SAFETY: Python passes a VARARGS implementation and `nargs` handles.
+    let r = unsafe {
+        call_array("lichen_call_varargs", ctx, impl_, HPyFunc_Signature::VARARGS, (self_, self_data, 0), args, nargs,
+            |c, f: unsafe extern "C" fn(Ctx, H, *const H, HPy_ssize_t) -> H, s, a, _| f(c, s, a, nargs))
+    };
+    guarded("lichen_call_varargs", || give_up(r))
+}
+
+/// `kwnames` is a tuple of the `nkw` keyword names whose values follow the
+/// `nargs` positional arguments in `args`.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_call_keywords(ctx: *mut c_void, impl_: *mut c_void, self_: isize, self_data: Data, args: *const isize, nargs: isize, kwnames: isize, nkw: isize) -> isize {
+    // SAFETY: Python passes a KEYWORDS implementation and nargs + nkw handles.
+    let r = unsafe {
+        call_array("lichen_call_keywords", ctx, impl_, HPyFunc_Signature::KEYWORDS, (self_, self_data, kwnames), args, nargs + nkw,
+            |c, f: unsafe extern "C" fn(Ctx, H, *const H, usize, H) -> H, s, a, k| f(c, s, a, nargs as usize, k))
+    };
+    guarded("lichen_call_keywords", || give_up(r))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lichen_call_newfunc(ctx: *mut c_void, impl_: *mut c_void, ty: isize, args: *const isize, nargs: isize, kw: isize) -> isize {
+    // SAFETY: Python passes a NEWFUNC implementation and `nargs` handles.
+    let r = unsafe {
+        call_array("lichen_call_newfunc", ctx, impl_, HPyFunc_Signature::NEWFUNC, (ty, core::ptr::null_mut(), kw), args, nargs,
+            |c, f: unsafe extern "C" fn(Ctx, H, *const H, HPy_ssize_t, H) -> H, t, a, k| f(c, t, a, nargs, k))
+    };
+    guarded("lichen_call_newfunc", || give_up(r))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lichen_call_initproc(ctx: *mut c_void, impl_: *mut c_void, self_: isize, self_data: Data, args: *const isize, nargs: isize, kw: isize) -> c_int {
+    // SAFETY: Python passes an INITPROC implementation and `nargs` handles.
+    let r = unsafe {
+        call_array("lichen_call_initproc", ctx, impl_, HPyFunc_Signature::INITPROC, (self_, self_data, kw), args, nargs,
+            |c, f: unsafe extern "C" fn(Ctx, H, *const H, HPy_ssize_t, H) -> c_int, s, a, k| f(c, s, a, nargs, k))
+    };
+    guarded("lichen_call_initproc", || status(r))
+}
+
+// ---------------------------------------------------------------------------
+// What hpy.universal reports and reads
+
+/// `"version git-revision"` of the HPy ABI this runtime implements.
+#[no_mangle]
+pub extern "C" fn lichen_hpy_version() -> *const c_char {
+    static TEXT: OnceLock<CString> = OnceLock::new();
+    TEXT.get_or_init(|| CString::new(format!("{HPY_VERSION} {HPY_GIT_REVISION}")).unwrap_or_default()).as_ptr()
+}
+
+/// The mode the `HPY` environment variable's `value` asks for `module`, or
+/// -1 with a ValueError pending.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_mode_from_env(module: *const c_char, value: *const c_char) -> c_int {
+    guarded("lichen_mode_from_env", || {
+        // SAFETY: Python passes NUL-terminated strings.
+        let (module, value) = unsafe { (CStr::from_ptr(module).to_string_lossy(), CStr::from_ptr(value).to_string_lossy()) };
+        match Mode::from_env_value(&module, &value) {
+            Ok(m) => m as c_int,
+            Err(message) => error::fail(ExcKind::ValueError, &message, -1),
+        }
+    })
+}
+
+/// The line printed for an import when `HPY_LOG` is set; valid until the
+/// thread's next call.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_log_line(name: *const c_char, mode: c_int) -> *const c_char {
+    thread_local! {
+        static LINE: core::cell::RefCell<CString> = core::cell::RefCell::new(CString::default());
+    }
+    // SAFETY: Python passes a NUL-terminated name.
+    let name = unsafe { CStr::from_ptr(name) }.to_string_lossy();
+    let line = lichen_core::loader::log_line(&name, Mode::from_i32(mode).unwrap_or(Mode::Universal));
+    LINE.with(|l| {
+        *l.borrow_mut() = CString::new(line).unwrap_or_default();
+        l.borrow().as_ptr()
+    })
+}
+
+// ---------------------------------------------------------------------------
+// hpy.universal._trace and ._debug: what they read and steer, for the
+// Python modules of lichen._pypy (the texts and rules are the core's).
+
+fn trace_info() -> &'static lichen_core::trace::TraceInfo {
+    // SAFETY: the trace context is made by `trace_context` and never freed.
+    unsafe { lichen_core::trace::info(context::trace()) }
+}
+
+fn debug_info() -> &'static lichen_core::debug::DebugInfo {
+    // SAFETY: the debug context is made by `debug_context` and never freed.
+    unsafe { lichen_core::debug::info(context::debug()) }
+}
+
+/// Text handed to Python, valid until the thread's next such call.
+fn thread_text(text: String) -> *const c_char {
+    thread_local! {
+        static TEXT: core::cell::RefCell<CString> = core::cell::RefCell::new(CString::default());
+    }
+    TEXT.with(|t| {
+        *t.borrow_mut() = CString::new(text.replace('\0', "?")).unwrap_or_default();
+        t.borrow().as_ptr()
+    })
+}
+
+/// How many functions `lichen_trace_read` reports.
+#[no_mangle]
+pub extern "C" fn lichen_trace_count() -> c_int {
+    guarded("lichen_trace_count", || trace_info().call_counts().len() as c_int)
+}
+
+/// The name of traced function `i` (`ctx_Add`, ...), as the counts name it.
+#[no_mangle]
+pub extern "C" fn lichen_trace_name(i: c_int) -> *const c_char {
+    guarded("lichen_trace_name", || {
+        let counts = trace_info().call_counts();
+        match usize::try_from(i).ok().and_then(|i| counts.into_iter().nth(i)) {
+            Some((name, _)) => thread_text(name),
+            None => core::ptr::null(),
+        }
+    })
+}
+
+/// Fills `counts` and `durations` (nanoseconds), `n` entries each.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_trace_read(counts: *mut u64, durations: *mut u64, n: c_int) {
+    guarded("lichen_trace_read", || {
+        let info = trace_info();
+        let pairs = info.call_counts().into_iter().zip(info.durations_ns());
+        for (i, ((_, c), (_, d))) in pairs.take(n.max(0) as usize).enumerate() {
+            // SAFETY: Python passes arrays of `n` entries.
+            unsafe {
+                *counts.add(i) = c;
+                *durations.add(i) = d;
+            }
+        }
+    })
+}
+
+/// Which of `npositional` positional arguments and the keywords named in
+/// `keywords` (space-separated) are `on_enter` and `on_exit`: their
+/// positions in that order of arguments, -1 for omitted; -1 returned with
+/// a TypeError pending for a bad call.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_trace_args(npositional: c_int, keywords: *const c_char, out: *mut c_int) -> c_int {
+    guarded("lichen_trace_args", || {
+        // SAFETY: Python passes a NUL-terminated string.
+        let names = unsafe { CStr::from_ptr(keywords) }.to_string_lossy().into_owned();
+        let positional: Vec<c_int> = (0..npositional).collect();
+        let kw: Vec<(String, c_int)> =
+            names.split_whitespace().enumerate().map(|(i, k)| (k.to_string(), npositional + i as c_int)).collect();
+        match lichen_core::trace::trace_function_args(positional, kw) {
+            Ok([enter, exit]) => {
+                // SAFETY: Python passes two writable ints.
+                unsafe {
+                    *out = enter.unwrap_or(-1);
+                    *out.add(1) = exit.unwrap_or(-1);
+                }
+                0
+            }
+            Err(message) => error::fail(ExcKind::TypeError, &message, -1),
+        }
+    })
+}
+
+/// Replaces a trace hook (0 on entry, 1 on exit) by `func` (taken over;
+/// 0 clears it).
+#[no_mangle]
+pub extern "C" fn lichen_trace_set_hook(which: c_int, func: isize) {
+    guarded("lichen_trace_set_hook", || match which {
+        0 => trace_info().set_on_enter(hh(func)),
+        _ => trace_info().set_on_exit(hh(func)),
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn lichen_trace_frequency() -> u64 {
+    lichen_core::trace::FREQUENCY_HZ
+}
+
+#[no_mangle]
+pub extern "C" fn lichen_debug_new_generation() -> u64 {
+    guarded("lichen_debug_new_generation", || debug_info().new_generation())
+}
+
+/// The debug handles open (`closed` 0) or in the closed queue (1) of
+/// generations >= `generation`: how many, the first `cap` written to `out`.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_debug_handles(closed: c_int, generation: i64, out: *mut isize, cap: isize) -> isize {
+    guarded("lichen_debug_handles", || {
+        let g = lichen_core::debug::view::generation_arg(generation);
+        let handles = if closed != 0 { debug_info().closed_handles(g) } else { debug_info().open_handles(g) };
+        for (i, h) in handles.iter().take(cap.max(0) as usize).enumerate() {
+            // SAFETY: Python passes room for `cap` entries.
+            unsafe { *out.add(i) = h.handle };
+        }
+        handles.len() as isize
+    })
+}
+
+/// A debug handle's state: -1 forgotten, 0 open, 1 closed; its raw data's
+/// size (-1 for none) in `raw_size`.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_debug_handle_state(handle: isize, raw_size: *mut isize) -> c_int {
+    guarded("lichen_debug_handle_state", || {
+        let state = debug_info().table().info(handle);
+        // SAFETY: Python passes a writable intptr_t.
+        unsafe { *raw_size = lichen_core::debug::view::raw_data_size(state.as_ref()) };
+        match state {
+            None => -1,
+            Some(s) => s.closed as c_int,
+        }
+    })
+}
+
+/// A new universal handle for the object of an open debug handle (0 for a
+/// closed or forgotten one).
+#[no_mangle]
+pub extern "C" fn lichen_debug_handle_obj(handle: isize) -> isize {
+    guarded("lichen_debug_handle_obj", || match debug_info().table().info(handle) {
+        Some(s) if !s.closed => table::dup(s.uh)._i,
+        _ => 0,
+    })
+}
+
+/// The repr of a `DebugHandle` (the core's text); `obj_repr` is the repr of
+/// the object of an open handle.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_debug_handle_repr(handle: isize, obj_repr: *const c_char) -> *const c_char {
+    guarded("lichen_debug_handle_repr", || {
+        let state = debug_info().table().info(handle);
+        let shown = if obj_repr.is_null() {
+            String::new()
+        } else {
+            // SAFETY: Python passes a NUL-terminated string.
+            unsafe { CStr::from_ptr(obj_repr) }.to_string_lossy().into_owned()
+        };
+        let text = lichen_core::debug::view::handle_repr::<()>(handle, state, |_| Ok(shown)).unwrap_or_default();
+        thread_text(text)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn lichen_debug_force_close(handle: isize) {
+    guarded("lichen_debug_force_close", || debug_info().force_close(HPy { _i: handle }))
+}
+
+/// The size limits of the debug table (`which`: 0 the closed-handles queue,
+/// 1 the protected raw data); `set` < 0 only reads. The value before.
+#[no_mangle]
+pub extern "C" fn lichen_debug_limit(which: c_int, set: isize) -> isize {
+    guarded("lichen_debug_limit", || {
+        let mut table = debug_info().table();
+        let old = if which == 0 { table.queue_max_size() } else { table.protected_raw_data_max_size() };
+        if set >= 0 {
+            if which == 0 {
+                table.set_queue_max_size(set as usize)
+            } else {
+                table.set_protected_raw_data_max_size(set as usize)
+            }
+        }
+        old as isize
+    })
+}
+
+/// Replaces a debug hook (0 `on_invalid_handle`, 1
+/// `on_invalid_builder_handle`) by `func` (taken over; 0 removes it).
+#[no_mangle]
+pub extern "C" fn lichen_debug_set_hook(which: c_int, func: isize) {
+    guarded("lichen_debug_set_hook", || match which {
+        0 => debug_info().set_on_invalid_handle(hh(func)),
+        _ => debug_info().set_on_invalid_builder_handle(hh(func)),
+    })
+}
+
+/// `set_handle_stack_trace_limit`: `limit` < 0 for None.
+#[no_mangle]
+pub extern "C" fn lichen_debug_set_stack_limit(limit: i64) {
+    guarded("lichen_debug_set_stack_limit", || {
+        let n = (limit >= 0).then_some(limit);
+        debug_info().set_handle_stack_trace_limit(lichen_core::debug::view::stack_limit_arg(n))
+    })
+}
+
+/// The latest misuse report (forgotten once read), or NULL.
+#[no_mangle]
+pub extern "C" fn lichen_debug_take_last_report() -> *const c_char {
+    guarded("lichen_debug_take_last_report", || match debug_info().take_last_report() {
+        Some(text) => thread_text(text),
+        None => core::ptr::null(),
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn lichen_debug_set_raw_data_fault_report(enabled: c_int) -> c_int {
+    guarded("lichen_debug_set_raw_data_fault_report", || lichen_core::debug::set_raw_data_fault_report(enabled != 0) as c_int)
+}
+
+/// Sets whether misuse aborts (`abort` < 0 only reads); the value before.
+#[no_mangle]
+pub extern "C" fn lichen_debug_abort_on_misuse(abort: c_int) -> c_int {
+    guarded("lichen_debug_abort_on_misuse", || {
+        if abort < 0 {
+            debug_info().aborts_on_misuse() as c_int
+        } else {
+            debug_info().set_abort_on_misuse(abort != 0) as c_int
+        }
+    })
+}
+
+/// Panics inside an entry, for the test that a panic in Lichen becomes a
+/// SystemError and the process lives on (tests/pypy). -1, with the error
+/// pending.
+#[no_mangle]
+pub extern "C" fn lichen_selftest_panic() -> c_int {
+    guarded("lichen_selftest_panic", || -> c_int { panic!("the self-test panic") })
+}

@@ -1,0 +1,352 @@
+//! PyPy operations behind the object context functions.
+
+use super::error::fail;
+use super::*;
+use crate::callbacks::py;
+use crate::capsule;
+use core::ffi::{c_char, c_int, c_void};
+use lichen_abi::*;
+use lichen_core::host::{CapsuleField, Conversion, ExcKind, ObjectHost, ObjectKind};
+
+crate::codes! {
+    /// What `check` asks PyPy (the `what` argument of the callback).
+    pub enum Check { Callable = 0, Tuple = 1, Dict = 2, List = 3, Bytes = 4, Unicode = 5, Number = 6 }
+}
+
+/// Whether `h` is of the kind `what`: natively for what native code knows
+/// (ints, floats, bools and None are none of the kinds but numbers).
+pub fn check(h: HPy, what: Check) -> bool {
+    match known(h) {
+        Known::Other => py!(check(h._i, what as c_int)) == 1,
+        Known::None => false,
+        Known::Int(_) | Known::Float(_) | Known::Bool(_) => matches!(what, Check::Number),
+    }
+}
+
+/// Python's int hash of a small int: itself, but -1 (C's error value) is -2.
+fn int_hash(v: i64) -> HPy_hash_t {
+    if v == -1 {
+        -2
+    } else {
+        v as HPy_hash_t
+    }
+}
+
+/// Compares two numbers natively when that gives Python's answer exactly:
+/// ints, and floats with ints that a double holds exactly.
+fn compare_known(v: HPy, w: HPy, op: HPy_RichCmpOp) -> Option<bool> {
+    use core::cmp::Ordering;
+    const EXACT: i64 = 1 << 53;
+    let as_f64 = |k: Known| match k {
+        Known::Float(f) => Some(f),
+        Known::Int(i) if (-EXACT..=EXACT).contains(&i) => Some(i as f64),
+        _ => None,
+    };
+    let ord = match (known(v), known(w)) {
+        (Known::Int(a), Known::Int(b)) => Some(a.cmp(&b)),
+        (a, b) => as_f64(a)?.partial_cmp(&as_f64(b)?),
+    };
+    Some(match (op, ord) {
+        (HPy_RichCmpOp::EQ, o) => o == Some(Ordering::Equal),
+        (HPy_RichCmpOp::NE, o) => o != Some(Ordering::Equal),
+        (_, None) => false, // NaN: every ordering is false
+        (HPy_RichCmpOp::LT, Some(o)) => o == Ordering::Less,
+        (HPy_RichCmpOp::LE, Some(o)) => o != Ordering::Greater,
+        (HPy_RichCmpOp::GT, Some(o)) => o == Ordering::Greater,
+        (HPy_RichCmpOp::GE, Some(o)) => o != Ordering::Less,
+        _ => return None,
+    })
+}
+
+impl ObjectHost for PyPy {
+    #[inline]
+    fn dup(h: HPy) -> HPy {
+        table::dup(h)
+    }
+
+    #[inline]
+    fn close(h: HPy) {
+        table::close(h)
+    }
+
+    fn is(a: HPy, b: HPy) -> bool {
+        if a == b {
+            return true;
+        }
+        // Python turns these into the one handle of each, and ints into
+        // handles that hold them; floats are compared by value in PyPy.
+        if is_canonical(a) || is_canonical(b) {
+            return false;
+        }
+        match (known(a), known(b)) {
+            (Known::Int(_), _) | (_, Known::Int(_)) => false,
+            (Known::Float(x), Known::Float(y)) => x.to_bits() == y.to_bits(),
+            _ => py!(same_object(a._i, b._i)) == 1,
+        }
+    }
+
+    fn is_kind(h: HPy, kind: ObjectKind) -> bool {
+        check(
+            h,
+            match kind {
+                ObjectKind::Callable => Check::Callable,
+                ObjectKind::Tuple => Check::Tuple,
+                ObjectKind::Dict => Check::Dict,
+            },
+        )
+    }
+
+    fn type_of(h: HPy) -> HPy {
+        match known(h) {
+            Known::Int(_) => LONG_TYPE,
+            Known::Float(_) => FLOAT_TYPE,
+            Known::Bool(_) => constant("BoolType"),
+            _ => super::h(py!(type_of(h._i))),
+        }
+    }
+
+    fn type_check(obj: HPy, ty: HPy) -> bool {
+        // int's and float's MROs are (int, object) and (float, object).
+        match known(obj) {
+            Known::Int(_) => ty == LONG_TYPE || ty == OBJECT_TYPE,
+            Known::Float(_) => ty == FLOAT_TYPE || ty == OBJECT_TYPE,
+            _ => py!(type_check(obj._i, ty._i)) == 1,
+        }
+    }
+
+    fn is_true(h: HPy) -> c_int {
+        match known(h) {
+            Known::Int(v) => (v != 0) as c_int,
+            Known::Float(v) => (v != 0.0) as c_int,
+            Known::Bool(v) => v as c_int,
+            Known::None => 0,
+            Known::Other => py!(is_true(h._i)),
+        }
+    }
+
+    fn convert(h: HPy, conversion: Conversion) -> HPy {
+        super::h(py!(convert(h._i, conversion as c_int)))
+    }
+
+    fn rich_compare(v: HPy, w: HPy, op: HPy_RichCmpOp) -> HPy {
+        match compare_known(v, w, op) {
+            Some(r) => bool_handle(r),
+            None => super::h(py!(rich_compare(v._i, w._i, op.0))),
+        }
+    }
+
+    fn rich_compare_bool(v: HPy, w: HPy, op: HPy_RichCmpOp) -> c_int {
+        // As PyObject_RichCompareBool: identity implies equality.
+        if v == w && matches!(op, HPy_RichCmpOp::EQ | HPy_RichCmpOp::NE) {
+            return (op == HPy_RichCmpOp::EQ) as c_int;
+        }
+        match compare_known(v, w, op) {
+            Some(r) => r as c_int,
+            None => py!(rich_compare_bool(v._i, w._i, op.0)),
+        }
+    }
+
+    fn hash(h: HPy) -> HPy_hash_t {
+        match known(h) {
+            Known::Int(v) => int_hash(v),
+            Known::Bool(v) => v as HPy_hash_t,
+            _ => py!(hash(h._i)),
+        }
+    }
+
+    fn length(h: HPy) -> HPy_ssize_t {
+        py!(length(h._i))
+    }
+
+    unsafe fn key_from_utf8(utf8: *const c_char) -> HPy {
+        super::h(py!(str_from_utf8(utf8)))
+    }
+
+    fn get_attr(obj: HPy, name: HPy) -> HPy {
+        super::h(py!(get_attr(obj._i, name._i)))
+    }
+
+    fn set_attr(obj: HPy, name: HPy, value: HPy) -> c_int {
+        py!(set_attr(obj._i, name._i, value._i))
+    }
+
+    fn get_item(obj: HPy, key: HPy) -> HPy {
+        super::h(py!(get_item(obj._i, key._i)))
+    }
+
+    fn set_item(obj: HPy, key: HPy, value: HPy) -> c_int {
+        py!(set_item(obj._i, key._i, value._i))
+    }
+
+    fn del_item(obj: HPy, key: HPy) -> c_int {
+        py!(del_item(obj._i, key._i))
+    }
+
+    fn contains(container: HPy, key: HPy) -> c_int {
+        py!(contains(container._i, key._i))
+    }
+
+    fn call_tuple_dict(callable: HPy, args: HPy, kw: HPy) -> HPy {
+        super::h(py!(call_tuple_dict(callable._i, args._i, kw._i)))
+    }
+
+    unsafe fn vectorcall(callable: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
+        super::h(py!(vectorcall(callable._i, args.cast(), nargs as isize, kwnames._i)))
+    }
+
+    unsafe fn vectorcall_method(name: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
+        super::h(py!(vectorcall_method(name._i, args.cast(), nargs as isize, kwnames._i)))
+    }
+
+    fn dump(h: HPy) {
+        py!(dump(h._i))
+    }
+
+    unsafe fn fatal_error(message: *const c_char) -> ! {
+        let text = if message.is_null() {
+            "<NULL>".into()
+        } else {
+            // SAFETY: the ABI requires a NUL-terminated message.
+            unsafe { core::ffi::CStr::from_ptr(message) }.to_string_lossy()
+        };
+        eprintln!("Fatal Python error: {text}");
+        std::process::abort()
+    }
+
+    fn field_store(owner: HPy, field: &mut HPyField, h: HPy) {
+        store_field(owner, field, h)
+    }
+
+    fn field_load(_owner: HPy, field: HPyField) -> HPy {
+        PyPy::dup(HPy { _i: field._i })
+    }
+
+    fn global_store(global: &mut HPyGlobal, h: HPy) {
+        let new = PyPy::dup(h);
+        let old = core::mem::replace(global, HPyGlobal { _i: new._i });
+        PyPy::close(HPy { _i: old._i });
+    }
+
+    fn global_load(global: HPyGlobal) -> HPy {
+        PyPy::dup(HPy { _i: global._i })
+    }
+
+    fn leave() -> HPyThreadState {
+        crate::lock::leave();
+        // never NULL, which would mean failure; nothing else to keep
+        HPyThreadState { _i: 1 }
+    }
+
+    fn reenter(_state: HPyThreadState) {
+        crate::lock::reenter()
+    }
+
+    fn import_module(name: HPy) -> HPy {
+        super::h(py!(import_module(name._i)))
+    }
+
+    unsafe fn compile(source: *const c_char, filename: *const c_char, kind: HPy_SourceKind) -> HPy {
+        super::h(py!(compile(source, filename, kind.0)))
+    }
+
+    fn eval_code(code: HPy, globals: HPy, locals: HPy) -> HPy {
+        super::h(py!(eval_code(code._i, globals._i, locals._i)))
+    }
+
+    unsafe fn context_var_new(name: *const c_char, default: HPy) -> HPy {
+        super::h(py!(context_var_new(name, default._i)))
+    }
+
+    fn context_var_get(var: HPy, default: HPy, result: &mut HPy) -> c_int {
+        let mut bits = 0isize;
+        let r = py!(context_var_get(var._i, default._i, &raw mut bits));
+        *result = super::h(bits);
+        r
+    }
+
+    fn context_var_set(var: HPy, value: HPy) -> HPy {
+        super::h(py!(context_var_set(var._i, value._i)))
+    }
+
+    unsafe fn capsule_new(pointer: *mut c_void, name: *const c_char, destructor: Option<&HPyCapsule_Destructor>) -> HPy {
+        // SAFETY: delegated to the caller (the core checked `destructor`).
+        unsafe { capsule::new(pointer, name, destructor) }
+    }
+
+    unsafe fn capsule_get(capsule: HPy, field: CapsuleField, name: *const c_char) -> *mut c_void {
+        // SAFETY: delegated to the caller.
+        unsafe { capsule::get(capsule, field, name) }
+    }
+
+    unsafe fn capsule_set(capsule: HPy, field: CapsuleField, value: *mut c_void) -> c_int {
+        // SAFETY: delegated to the caller.
+        unsafe { capsule::set(capsule, field, value) }
+    }
+
+    fn capsule_set_destructor(capsule: HPy, destructor: Option<&HPyCapsule_Destructor>) -> c_int {
+        capsule::set_destructor(capsule, destructor)
+    }
+
+    unsafe fn capsule_is_valid(capsule: HPy, name: *const c_char) -> c_int {
+        // SAFETY: delegated to the caller.
+        unsafe { capsule::is_valid(capsule, name) }
+    }
+
+    fn slice_unpack(slice: HPy, start: &mut HPy_ssize_t, stop: &mut HPy_ssize_t, step: &mut HPy_ssize_t) -> c_int {
+        let mut bounds = [0isize; 3];
+        let r = py!(slice_unpack(slice._i, bounds.as_mut_ptr()));
+        [*start, *stop, *step] = bounds;
+        r
+    }
+
+    unsafe fn from_pyobject(_obj: *mut cpy_PyObject) -> HPy {
+        fail(ExcKind::SystemError, NO_C_API, HPy::NULL)
+    }
+
+    fn as_pyobject(_h: HPy) -> *mut cpy_PyObject {
+        fail(ExcKind::SystemError, NO_C_API, core::ptr::null_mut())
+    }
+}
+
+/// `HPyField_Store`. A field must not keep its object alive from the object
+/// table (a root for PyPy's GC, which would then never collect a cycle
+/// through fields): an object the field refers to is held by its owner
+/// (`_lichen_refs` in python/lichen/_pypy/types.py), and the field holds a
+/// *field reference*, a slot whose list entry finds the object through the
+/// owner, weakly. `HPyField_Load` stays native (a second handle to that
+/// slot). Values no cycle can pass through (ints and floats held
+/// natively, the constants, NULL) are stored natively.
+pub fn store_field(owner: HPy, field: &mut HPyField, h: HPy) {
+    let old = HPy { _i: field._i };
+    let old_is_ref = table::is_field_ref(old);
+    let value_is_object = table::is_object(h);
+    if !old_is_ref && !value_is_object {
+        *field = HPyField { _i: PyPy::dup(h)._i };
+        PyPy::close(old);
+        return;
+    }
+    let shared = old_is_ref && table::is_shared(old);
+    let value = if value_is_object { h._i } else { 0 };
+    let new_ref = py!(field_store(owner._i, field_key(owner, field), value, old._i, shared as c_int));
+    if value_is_object && new_ref == 0 {
+        return; // failed: the exception is pending, the field unchanged
+    }
+    *field = HPyField { _i: if value_is_object { new_ref } else { PyPy::dup(h)._i } };
+    PyPy::close(old);
+}
+
+/// What names a field among its owner's: its offset in the owner's struct
+/// (its address, for a field outside it).
+fn field_key(owner: HPy, field: &HPyField) -> isize {
+    let at = field as *const HPyField as isize;
+    let base = super::types::payload_of(owner) as isize;
+    if base != 0 && (base..base + (1 << 30)).contains(&at) {
+        at - base
+    } else {
+        at
+    }
+}
+
+const NO_C_API: &str = "HPy_FromPyObject and HPy_AsPyObject need CPython's C API, which \
+    Lichen's PyPy host does not use (it runs without cpyext): this is a hybrid-ABI \
+    operation; use the universal ABI only";

@@ -1,0 +1,204 @@
+"""Calling an extension's implementations from PyPy: the Python functions
+made from ``HPyDef_METH`` definitions, and modules made from a module
+definition.
+
+An implementation is called through the entry of its signature
+(``lichen_call_<signature>``) with handles Python makes for the arguments;
+the entry closes them after the call and gives up the result handle, which
+``result`` reads at once (see ``handles``).
+"""
+
+import types as _types
+
+from lichen._lichen_pypy import ffi, lib
+from lichen._pypy.errors import failed
+from lichen._pypy.handles import (
+    EMPTY,
+    LENT,
+    SWEEP_AT,
+    FieldRef,
+    _materialize,
+    _stale,
+    fresh,
+    live_h,
+    new_h,
+    objs,
+    read_enum,
+    sweep,
+)
+
+NULL = ffi.NULL
+SIG = read_enum("Signature")
+NOARGS, O, VARARGS, KEYWORDS = SIG["NOARGS"], SIG["O"], SIG["VARARGS"], SIG["KEYWORDS"]
+
+
+def result(r, name):
+    """The object of the result handle ``r`` an entry returned (0: the call
+    failed, its exception is pending)."""
+    if r & 7 == 0:
+        if r == 0:
+            raise failed(name)
+        i = r >> 3
+        o = objs[i] if i < len(objs) else EMPTY
+        if o is EMPTY:
+            o = _materialize(r)
+        elif o.__class__ is FieldRef:
+            o = o.deref()
+    else:
+        o = r >> 3
+    if _stale[0] >= SWEEP_AT:
+        sweep()
+    return o
+
+
+def status(r, name):
+    """Raises for a failed status (-1) an entry returned."""
+    if r < 0:
+        raise failed(name)
+    return r
+
+
+def _keywords(call, ctx, impl, self_h, self_data, args, kw):
+    hs = [new_h(a) for a in args]
+    if not kw:
+        return call(ctx, impl, self_h, self_data, hs, len(args), 0, 0)
+    names = tuple(kw)
+    hs.extend(new_h(v) for v in kw.values())
+    return call(ctx, impl, self_h, self_data, hs, len(args), new_h(names), len(names))
+
+
+def _text(p):
+    return None if p == ffi.NULL else ffi.string(p).decode("utf-8")
+
+
+def split_doc(name, doc):
+    """CPython's split of a docstring starting with ``name(...)\\n--\\n\\n``
+    into ``(__text_signature__, __doc__)``."""
+    if doc and doc.startswith(name + "("):
+        end = doc.find(")\n--\n\n")
+        if end >= 0:
+            return doc[len(name) : end + 1], doc[end + 6 :] or None
+    return None, doc
+
+
+def _decorate(f, name, qualname, module, doc):
+    f.__name__ = name
+    f.__qualname__ = qualname
+    f.__module__ = module
+    sig, f.__doc__ = split_doc(name, doc)
+    if sig is not None:
+        f.__text_signature__ = sig
+    return f
+
+
+def module_function(ctx, impl, sig, name, module_h, qualname):
+    """A module function: the module's handle is lent to every call."""
+    if sig == NOARGS:
+        call = lib.lichen_call_noargs
+
+        def f():
+            return result(call(ctx, impl, module_h, NULL), qualname)
+
+    elif sig == O:
+        call = lib.lichen_call_o
+
+        def f(arg):
+            return result(call(ctx, impl, module_h, new_h(arg), NULL), qualname)
+
+    elif sig == VARARGS:
+        call = lib.lichen_call_varargs
+
+        def f(*args):
+            return result(call(ctx, impl, module_h, NULL, [new_h(a) for a in args], len(args)), qualname)
+
+    elif sig == KEYWORDS:
+        call = lib.lichen_call_keywords
+
+        def f(*args, **kw):
+            return result(_keywords(call, ctx, impl, module_h, NULL, args, kw), qualname)
+
+    else:
+        raise SystemError("unsupported HPy method signature %d" % sig)
+    return f
+
+
+def check_receiver(cls, name, o):
+    if not isinstance(o, cls):
+        raise TypeError(
+            "descriptor '%s' for '%s' objects doesn't apply to a '%s' object"
+            % (name, cls.__name__, type(o).__name__)
+        )
+
+
+def method(ctx, impl, sig, name, owner, qualname):
+    """A method of a type made from a spec (``owner.cls``, set once the
+    class exists); its receiver must be an instance (the implementation
+    reads its struct)."""
+    if sig == NOARGS:
+        call = lib.lichen_call_noargs
+
+        def f(self):
+            if not isinstance(self, owner.cls):
+                check_receiver(owner.cls, name, self)
+            return result(call(ctx, impl, fresh(self), self._lichen_buf), qualname)
+
+    elif sig == O:
+        call = lib.lichen_call_o
+
+        def f(self, arg):
+            if not isinstance(self, owner.cls):
+                check_receiver(owner.cls, name, self)
+            return result(call(ctx, impl, fresh(self), new_h(arg), self._lichen_buf), qualname)
+
+    elif sig == VARARGS:
+        call = lib.lichen_call_varargs
+
+        def f(self, *args):
+            if not isinstance(self, owner.cls):
+                check_receiver(owner.cls, name, self)
+            return result(call(ctx, impl, fresh(self), self._lichen_buf, [new_h(a) for a in args], len(args)), qualname)
+
+    elif sig == KEYWORDS:
+        call = lib.lichen_call_keywords
+
+        def f(self, *args, **kw):
+            if not isinstance(self, owner.cls):
+                check_receiver(owner.cls, name, self)
+            return result(_keywords(call, ctx, impl, fresh(self), self._lichen_buf, args, kw), qualname)
+
+    else:
+        raise SystemError("unsupported HPy method signature %d" % sig)
+    return f
+
+
+def module_functions(d, module, module_h, module_name):
+    """The functions of a module definition, by name."""
+    out = {}
+    for i in range(d.nmethods):
+        m = d.methods[i]
+        name = _text(m.name)
+        f = module_function(d.ctx, m.impl, m.sig, name, module_h, name)
+        out[name] = _decorate(f, name, name, module_name, _text(m.doc))
+    return out
+
+
+def create_module(d, name, spec):
+    """The module of a loaded definition ``d`` (``struct lichen_module_def``)."""
+    ctx = d.ctx
+    if d.create != ffi.NULL:
+        r = lib.lichen_call_mod_create(ctx, d.create, new_h(spec), NULL)
+        m = result(r, "HPy_mod_create of %s" % name)
+        if isinstance(m, _types.ModuleType):
+            raise SystemError(
+                "HPy_mod_create slot returned a builtin module object. This is currently not supported."
+            )
+        return m
+    m = _types.ModuleType(name, _text(d.doc))
+    # The module's handle lives as long as the module's functions: they lend
+    # it to every call (the LENT bit), so no call pays for a new one.
+    module_h = live_h(m) | LENT
+    for fname, f in module_functions(d, m, module_h, name).items():
+        setattr(m, fname, f)
+    for i in range(d.nexecs):
+        status(lib.lichen_call_inquiry(ctx, d.execs[i], module_h, NULL), "HPy_mod_exec of %s" % name)
+    return m

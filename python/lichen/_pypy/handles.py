@@ -1,0 +1,250 @@
+"""Handles on PyPy: the Python half of the object table.
+
+A handle's bits (see ``crates/lichen-pypy/src/table.rs``): ``..000`` a slot
+of ``objs`` (index = bits >> 3), ``..001`` a small int held in the handle,
+``..010`` a fresh slot Python filled from its reserve, ``..100`` a slot lent
+for one call (the entry does not close it). Slots 1..N are the context's
+constants. Native code counts references and frees slots; the entry of a
+freed slot keeps its old object (*stale*) until the slot is used again or
+swept (``sweep``). Making a handle for an object costs no call into native
+code: the slot comes from a reserve refilled in batches.
+
+Floats made natively have an empty entry until Python first sees them.
+"""
+
+import builtins
+import weakref
+
+from lichen._lichen_pypy import ffi, lib
+
+
+def read_enum(name):
+    """``{name: value}`` of an enum Lichen shares with Python."""
+    text = lib.lichen_enum(name.encode())
+    if text == ffi.NULL:
+        raise SystemError("Lichen's PyPy host has no enum %r" % name)
+    pairs = (item.split("=") for item in ffi.string(text).decode().split())
+    return {k: int(v) for k, v in pairs}
+
+
+class _Empty(object):
+    """The entry of a slot that holds nothing (free, or a float not yet
+    made into an object)."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<empty slot>"
+
+
+EMPTY = _Empty()
+
+
+class FieldRef(object):
+    """The list entry of a field reference (see ``store_field`` in
+    ``crates/lichen-pypy/src/host/object.rs``): the object stored in field
+    ``key`` of ``owner``, which alone holds it (``owner._lichen_refs``), so
+    that PyPy's GC sees objects referred to by fields only through their
+    owners and can collect cycles through fields."""
+
+    __slots__ = ("owner", "key")
+
+    def __init__(self, owner, key):
+        self.owner = weakref.ref(owner)
+        self.key = key
+
+    def deref(self):
+        owner = self.owner()
+        if owner is None:
+            raise SystemError("HPy handle of a field whose owner is gone")
+        return owner._lichen_refs[self.key][0]
+IMM_MIN = -(1 << 60)
+IMM_MAX = (1 << 60) - 1
+FRESH = 2
+LENT = 4
+
+objs = [EMPTY] * 4096
+
+
+def _constant_object(name):
+    if name == "Builtins":
+        return builtins.__dict__
+    if name in ("None", "True", "False", "NotImplemented", "Ellipsis"):
+        return getattr(builtins, name)
+    from lichen._pypy import constants
+
+    return constants.lookup(name)
+
+
+CONSTANT_NAMES = [ffi.string(lib.lichen_handle_name(i)).decode() for i in range(lib.lichen_handle_count())]
+CONSTANTS = {}  # name -> handle
+for _i, _name in enumerate(CONSTANT_NAMES):
+    objs[_i + 1] = _constant_object(_name)
+    CONSTANTS[_name] = (_i + 1) << 3
+
+H_NONE = CONSTANTS["None"]
+H_TRUE = CONSTANTS["True"]
+H_FALSE = CONSTANTS["False"]
+H_NOTIMPLEMENTED = CONSTANTS["NotImplemented"]
+H_ELLIPSIS = CONSTANTS["Ellipsis"]
+# Types are handed out as their constant when they are one, so that native
+# code can answer `HPy_Is(ctx, HPy_Type(ctx, x), ctx->h_LongType)`.
+_TYPE_CONSTANTS = {id(objs[_i + 1]): (_i + 1) << 3 for _i, _n in enumerate(CONSTANT_NAMES) if _n.endswith("Type")}
+
+DATA = read_enum("DataKind")
+DATA_PAYLOAD = DATA["Payload"]
+DATA_CAPSULE = DATA["Capsule"]
+DATA_NONE = DATA["None"]
+
+
+def _grow(index):
+    objs.extend([EMPTY] * (index + 1 - len(objs) + len(objs) // 2))
+
+
+_reserve = []
+RESERVE_BATCH = 256
+
+
+def _refill():
+    out = ffi.new("intptr_t[]", RESERVE_BATCH)
+    got = ffi.unpack(out, lib.lichen_reserve(out, RESERVE_BATCH))
+    top = max(got)
+    if top >= len(objs):
+        _grow(top)
+    _reserve.extend(got)
+
+
+def fresh(o):
+    """A fresh handle for ``o``: a slot from the reserve, filled, which the
+    native code it is passed to makes live."""
+    if not _reserve:
+        _refill()
+    i = _reserve.pop()
+    objs[i] = o
+    return (i << 3) | FRESH
+
+
+def new_h(o):
+    """A new handle for ``o``, owned by whoever receives it."""
+    t = type(o)
+    if t is int:
+        if IMM_MIN <= o <= IMM_MAX:
+            return (o << 3) | 1
+    elif o is None:
+        return H_NONE
+    elif t is bool:
+        return H_TRUE if o else H_FALSE
+    elif o is NotImplemented:
+        return H_NOTIMPLEMENTED
+    elif o is Ellipsis:
+        return H_ELLIPSIS
+    elif t is type:
+        h = _TYPE_CONSTANTS.get(id(o), 0)
+        if h:
+            return h
+    if not _reserve:
+        _refill()
+    i = _reserve.pop()
+    objs[i] = o
+    return (i << 3) | FRESH
+
+
+def live_h(o):
+    """A live handle for ``o``, for a holder in Python (a module's functions,
+    a buffer view) that lends it to calls (``| LENT``) and closes it."""
+    i = lib.lichen_new_slot()
+    if i >= len(objs):
+        _grow(i)
+    objs[i] = o
+    return i << 3
+
+
+def new_h_data(o, data, kind):
+    """A new handle for ``o`` whose native storage (a ``DataKind``) is known."""
+    i = lib.lichen_new_slot_data(data, kind)
+    if i >= len(objs):
+        _grow(i)
+    objs[i] = o
+    return i << 3
+
+
+def new_field_h(owner, key):
+    """A new field reference (see ``FieldRef``)."""
+    i = lib.lichen_new_field_slot()
+    if i >= len(objs):
+        _grow(i)
+    objs[i] = FieldRef(owner, key)
+    return i << 3
+
+
+def new_h_or_null(o):
+    return 0 if o is None else new_h(o)
+
+
+def get(h):
+    """The object of a handle (borrowed: the handle stays open)."""
+    tag = h & 7
+    if tag != 1:
+        i = h >> 3
+        if i >= len(objs):  # a float native code made in a slot added since
+            return _materialize(h)
+        o = objs[i]
+        if o is EMPTY:
+            return _materialize(h)
+        if o.__class__ is FieldRef:
+            return o.deref()
+        return o
+    if tag == 1:
+        return h >> 3
+    raise SystemError("invalid HPy handle: 0x%x" % h)
+
+
+def get_or_none(h):
+    """Like get, with None for HPy_NULL."""
+    return None if h == 0 else get(h)
+
+
+def _materialize(h):
+    if h == 0:
+        raise SystemError("HPy_NULL where an object was expected")
+    i = h >> 3
+    if i >= len(objs):
+        _grow(i)
+    v = lib.lichen_take_float(h & ~7)
+    objs[i] = v
+    return v
+
+
+def close(h):
+    if h & 7 == 0 and h != 0:
+        lib.lichen_close(h)
+
+
+_stale = lib.lichen_stale_hint()
+SWEEP_AT = 1024
+
+
+def sweep():
+    """Clears the entries of free slots that still hold old objects (and
+    lets go of this thread's last call result), so that a collection finds
+    those objects unreferenced."""
+    out = ffi.new("intptr_t **")
+    n = lib.lichen_sweep_begin(out)
+    if n:
+        slots = out[0]
+        for k in range(n):
+            objs[slots[k]] = EMPTY
+    lib.lichen_sweep_end()
+
+
+def maybe_sweep():
+    if _stale[0] >= SWEEP_AT:
+        sweep()
+
+
+def slots_in_use():
+    """How many slots of the object table are live (constants included),
+    after this thread's last call result is let go: what a test compares
+    before and after calls to see that no handle was left open."""
+    sweep()
+    return lib.lichen_slots_in_use()

@@ -1,0 +1,807 @@
+"""Classes from ``HPyType_Spec``s (checked by the core and handed over as a
+``struct lichen_type_def``).
+
+An instance's struct is a zeroed cffi buffer held in the ``_lichen_buf``
+slot of the first class of its hierarchy made from a spec; its address goes
+to the object table with the instance's handle (every call passes it), so
+``HPy_AsStruct`` costs no call into PyPy. Slots become special methods
+(``HPySlot_Slot::special_methods`` in lichen-abi names them), members are
+descriptors reading the struct through cffi, getsets call the extension.
+When instances need work at death (fields to release, ``HPy_tp_destroy``,
+``HPy_tp_finalize``), the class gets a ``__del__``.
+"""
+
+import operator
+import sys
+
+from lichen._lichen_pypy import ffi, lib
+from lichen._pypy import calls
+from lichen._pypy.calls import NULL, _decorate, _keywords, _text, check_receiver, result, status
+from lichen._pypy.errors import failed, take_error
+from lichen._pypy.handles import DATA_PAYLOAD, LENT, close, fresh, get, live_h, new_h, new_h_data, new_h_or_null, objs, read_enum
+
+SHAPES = read_enum("Shape")
+SIG = read_enum("Signature")
+MEMBER = read_enum("MemberType")
+SHAPE_BASES = {
+    SHAPES["Legacy"]: object,
+    SHAPES["Object"]: object,
+    SHAPES["Type"]: type,
+    SHAPES["Long"]: int,
+    SHAPES["Float"]: float,
+    SHAPES["Unicode"]: str,
+    SHAPES["Tuple"]: tuple,
+    SHAPES["List"]: list,
+}
+BASETYPE = 1 << 10
+CALL_AFTER_STRUCT = -2
+
+_slot_info = {}
+
+
+def slot_info(slot):
+    """``(c_name, signature, special_methods)`` of an ``HPySlot_Slot``."""
+    info = _slot_info.get(slot)
+    if info is None:
+        text = lib.lichen_slot_info(slot)
+        if text == ffi.NULL:
+            raise SystemError("invalid slot value %d" % slot)
+        words = ffi.string(text).decode().split()
+        info = _slot_info[slot] = (words[0], int(words[1]), words[2:])
+    return info
+
+
+class TypeRef(object):
+    """The class being made, for functions made before it exists."""
+
+    __slots__ = ("cls",)
+
+
+# --------------------------------------------------------------------------
+# instances
+
+
+def _root_new(cls):
+    builtin = cls.__lichen_builtin__
+    if builtin is type:
+        # an instance of a metaclass made from a spec is a class
+        return type.__new__(cls, cls.__name__, (), {})
+    return builtin.__new__(cls)
+
+
+def alloc(cls):
+    """A new instance of a class made from a spec, its struct zeroed."""
+    o = _root_new(cls)
+    size = cls.__lichen_size__
+    if size:
+        o._lichen_buf = ffi.new("char[]", size)
+        o._lichen_refs = None
+    return o
+
+
+def new_instance_h(cls):
+    """``HPy_New``: a handle for a new instance, with its struct."""
+    if not isinstance(cls, type) or getattr(cls, "__lichen_tid__", None) is None:
+        raise TypeError("HPy_New arg 1 must be a type made by HPyType_FromSpec, not %r" % (cls,))
+    o = alloc(cls)
+    if o._lichen_buf is None:
+        return new_h(o)
+    return new_h_data(o, o._lichen_buf, DATA_PAYLOAD)
+
+
+def _generic_new(cls, *args, **kw):
+    if (args or kw) and cls.__init__ is object.__init__:
+        raise TypeError("%s() takes no arguments" % cls.__name__)
+    return alloc(cls)
+
+
+def _type_init(self, *args, **kw):
+    """``__init__`` of a metaclass made from a spec: ``type.__init__``
+    wants a class's name, bases and namespace, which an instance made by
+    ``HPyType_GenericNew`` or ``HPy_New`` has no need of."""
+    if args or kw:
+        type.__init__(self, *args, **kw)
+
+
+def _builtin_new(cls, *args, **kw):
+    o = _root_new(cls) if not (args or kw) else cls.__lichen_builtin__.__new__(cls, *args, **kw)
+    size = cls.__lichen_size__
+    if size:
+        o._lichen_buf = ffi.new("char[]", size)
+        o._lichen_refs = None
+    return o
+
+
+# --------------------------------------------------------------------------
+# members
+
+
+def _int_member(ctype, name):
+    lo, hi = _bounds(ctype)
+
+    def store(p, v):
+        n = operator.index(v)
+        ffi.cast(ctype + " *", p)[0] = n if lo <= n <= hi else _wrap(n, lo, hi)
+        if not lo <= n <= hi:
+            import warnings
+
+            warnings.warn("Truncation of value to %s" % name, RuntimeWarning)
+
+    return store
+
+
+def _bounds(ctype):
+    bits = ffi.sizeof(ctype) * 8
+    if ctype.startswith("unsigned") or ctype.startswith("uint"):
+        return 0, (1 << bits) - 1
+    return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+
+
+def _wrap(n, lo, hi):
+    span = hi - lo + 1
+    return (n - lo) % span + lo
+
+
+class Member(object):
+    """An ``HPyDef_MEMBER``: the C field at ``offset`` of the struct, read and
+    written with the conversions and errors of CPython's
+    ``PyMember_GetOne``/``PyMember_SetOne``."""
+
+
+    READ = {
+        MEMBER["SHORT"]: "short",
+        MEMBER["INT"]: "int",
+        MEMBER["LONG"]: "long",
+        MEMBER["LONGLONG"]: "long long",
+        MEMBER["HPYSSIZET"]: "intptr_t",
+        MEMBER["BYTE"]: "signed char",
+        MEMBER["UBYTE"]: "unsigned char",
+        MEMBER["USHORT"]: "unsigned short",
+        MEMBER["UINT"]: "unsigned int",
+        MEMBER["ULONG"]: "unsigned long",
+        MEMBER["ULONGLONG"]: "unsigned long long",
+        MEMBER["FLOAT"]: "float",
+        MEMBER["DOUBLE"]: "double",
+    }
+
+    def __init__(self, m, owner):
+        self.name = _text(m.name)
+        self.type = m.type
+        self.offset = m.offset
+        self.readonly = bool(m.readonly)
+        self.__doc__ = _text(m.doc)
+        self.owner = owner
+
+    def _ptr(self, obj):
+        if not isinstance(obj, self.owner.cls):
+            check_receiver(self.owner.cls, self.name, obj)
+        return ffi.cast("char *", obj._lichen_buf) + self.offset
+
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            return self
+        p = self._ptr(obj)
+        t = self.type
+        ctype = self.READ.get(t)
+        if ctype is not None:
+            return ffi.cast(ctype + " *", p)[0]
+        if t == MEMBER["BOOL"]:
+            return p[0] != b"\0"
+        if t == MEMBER["CHAR"]:
+            return ffi.unpack(p, 1).decode("utf-8")
+        if t == MEMBER["NONE"]:
+            return None
+        if t == MEMBER["STRING"]:
+            s = ffi.cast("char **", p)[0]
+            return None if s == ffi.NULL else ffi.string(s).decode("utf-8")
+        if t == MEMBER["STRING_INPLACE"]:
+            return ffi.string(p).decode("utf-8")
+        if t in (MEMBER["OBJECT"], MEMBER["OBJECT_EX"]):
+            h = lib.lichen_field_read(p)
+            if h == 0:
+                if t == MEMBER["OBJECT"]:
+                    return None
+                raise AttributeError("'%s' object has no attribute '%s'" % (type(obj).__name__, self.name))
+            o = get(h)
+            close(h)
+            return o
+        raise SystemError("bad memberdescr type for %s" % self.name)
+
+    def __set__(self, obj, value):
+        p = self._ptr(obj)
+        t = self.type
+        if self.readonly:
+            raise AttributeError("readonly attribute")
+        if t in (MEMBER["OBJECT"], MEMBER["OBJECT_EX"]):
+            lib.lichen_field_write(fresh(obj), p, new_h(value))
+            _raise_pending()
+        elif t in (MEMBER["STRING"], MEMBER["STRING_INPLACE"]):
+            raise TypeError("readonly attribute")
+        elif t == MEMBER["BOOL"]:
+            if not isinstance(value, bool):
+                raise TypeError("attribute value type must be bool")
+            p[0] = b"\1" if value else b"\0"
+        elif t == MEMBER["CHAR"]:
+            if not (isinstance(value, str) and len(value.encode("utf-8")) == 1):
+                raise TypeError("bad argument type for built-in operation")
+            p[0] = value.encode("utf-8")
+        elif t in (MEMBER["FLOAT"], MEMBER["DOUBLE"]):
+            ffi.cast(self.READ[t] + " *", p)[0] = _as_double(value)
+        elif t in self.READ:
+            _store_int(t, p, value)
+        else:
+            raise SystemError("bad memberdescr type for %s" % self.name)
+
+    def __delete__(self, obj):
+        p = self._ptr(obj)
+        t = self.type
+        if self.readonly:
+            raise AttributeError("readonly attribute")
+        if t == MEMBER["OBJECT_EX"] and lib.lichen_field_read(p) == 0:
+            raise AttributeError(self.name)
+        if t in (MEMBER["OBJECT"], MEMBER["OBJECT_EX"]):
+            lib.lichen_field_write(fresh(obj), p, 0)
+            _raise_pending()
+        else:
+            raise TypeError("can't delete numeric/char attribute")
+
+
+Member.__name__ = Member.__qualname__ = "member_descriptor"
+
+
+def _raise_pending():
+    exc = take_error()
+    if exc is not None:
+        raise exc
+
+
+def _as_double(v):
+    if isinstance(v, float):
+        return v
+    if isinstance(v, int):
+        return float(v)
+    t = type(v)
+    if hasattr(t, "__float__"):
+        return float(v)
+    if hasattr(t, "__index__"):
+        return float(operator.index(v))
+    raise TypeError("must be real number, not %s" % t.__name__)
+
+
+def _warn(message):
+    import warnings
+
+    warnings.warn(message, RuntimeWarning)
+
+
+def _as_long(v):
+    n = operator.index(v)
+    if not -(1 << 63) <= n < (1 << 63):
+        raise OverflowError("Python int too large to convert to C long")
+    return n
+
+
+_SMALL = {
+    MEMBER["BYTE"]: "char",
+    MEMBER["UBYTE"]: "unsigned char",
+    MEMBER["SHORT"]: "short",
+    MEMBER["USHORT"]: "unsigned short",
+    MEMBER["INT"]: "int",
+}
+
+
+def _store_int(t, p, value):
+    ctype = Member.READ[t]
+    if t in _SMALL:
+        n = _as_long(value)
+        lo, hi = _bounds(ctype)
+        ffi.cast(ctype + " *", p)[0] = _wrap(n, lo, hi)
+        if not lo <= n <= hi:
+            _warn("Truncation of value to %s" % _SMALL[t])
+    elif t in (MEMBER["UINT"], MEMBER["ULONG"]):
+        # PyLong_AsUnsignedLong, falling back to PyLong_AsLong (then
+        # warning of a negative value), as CPython's unsigned members do
+        if isinstance(value, int) and 0 <= value < (1 << 64):
+            n, fallback = value, False
+        else:
+            n, fallback = _as_long(value), True
+        lo, hi = _bounds(ctype)
+        ffi.cast(ctype + " *", p)[0] = _wrap(n, lo, hi)
+        if fallback:
+            _warn("Writing negative value into unsigned field")
+        if t == MEMBER["UINT"] and n & ((1 << 64) - 1) > hi:  # as C's unsigned long compare
+            _warn("Truncation of value to unsigned int")
+    elif t == MEMBER["LONG"]:
+        ffi.cast(ctype + " *", p)[0] = _as_long(value)
+    elif t == MEMBER["LONGLONG"]:
+        n = operator.index(value)
+        if not -(1 << 63) <= n < (1 << 63):
+            raise OverflowError("int too big to convert")
+        ffi.cast(ctype + " *", p)[0] = n
+    elif t == MEMBER["ULONGLONG"]:
+        if not isinstance(value, int):
+            n = _as_long(value) & ((1 << 64) - 1)
+        elif value < 0:
+            raise OverflowError("can't convert negative int to unsigned")
+        elif value >= (1 << 64):
+            raise OverflowError("int too big to convert")
+        else:
+            n = value
+        ffi.cast(ctype + " *", p)[0] = n
+    elif t == MEMBER["HPYSSIZET"]:
+        if not isinstance(value, int):
+            raise TypeError("an integer is required")
+        if not -(1 << 63) <= value < (1 << 63):
+            raise OverflowError("Python int too large to convert to C ssize_t")
+        ffi.cast(ctype + " *", p)[0] = value
+
+
+class GetSet(object):
+    """An ``HPyDef_GETSET``: a property whose getter and setter are the
+    extension's."""
+
+
+    def __init__(self, g, ctx, owner):
+        self.name = _text(g.name)
+        self.ctx = ctx
+        self.getter = g.getter
+        self.setter = g.setter
+        self.closure = g.closure
+        self.__doc__ = _text(g.doc)
+        self.owner = owner
+
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            return self
+        if self.getter == ffi.NULL:
+            raise AttributeError("attribute '%s' of '%s' objects is not readable" % (self.name, type(obj).__name__))
+        if not isinstance(obj, self.owner.cls):
+            check_receiver(self.owner.cls, self.name, obj)
+        return result(lib.lichen_call_getter(self.ctx, self.getter, fresh(obj), obj._lichen_buf, self.closure), self.name)
+
+    def _set(self, obj, h):
+        if self.setter == ffi.NULL:
+            raise AttributeError("attribute '%s' of '%s' objects is not writable" % (self.name, type(obj).__name__))
+        if not isinstance(obj, self.owner.cls):
+            check_receiver(self.owner.cls, self.name, obj)
+        status(lib.lichen_call_setter(self.ctx, self.setter, fresh(obj), h, obj._lichen_buf, self.closure), self.name)
+
+    def __set__(self, obj, value):
+        self._set(obj, new_h(value))
+
+    def __delete__(self, obj):
+        self._set(obj, 0)
+
+
+GetSet.__name__ = GetSet.__qualname__ = "getset_descriptor"
+
+
+# --------------------------------------------------------------------------
+# slots as special methods
+
+
+def _special(ns, ctx, impl, c_name, sig, names, owner, qual):
+    """Puts the special methods of one slot into the class namespace."""
+    S = SIG
+
+    def receiver(self, name):
+        if not isinstance(self, owner.cls):
+            check_receiver(owner.cls, name, self)
+
+    def put(name, f):
+        ns[name] = _decorate(f, name, "%s.%s" % (qual, name), ns.get("__module__"), None)
+
+    if sig in (S["UNARYFUNC"], S["REPRFUNC"], S["GETITERFUNC"], S["ITERNEXTFUNC"]):
+        name = names[0]
+
+        def unary(self):
+            receiver(self, name)
+            return result(lib.lichen_call_unary(ctx, impl, fresh(self), self._lichen_buf), name)
+
+        put(name, unary)
+    elif sig == S["BINARYFUNC"] and c_name == "mp_subscript":
+
+        def getitem(self, key):
+            receiver(self, "__getitem__")
+            return result(lib.lichen_call_binary(ctx, impl, fresh(self), new_h(key), self._lichen_buf), "__getitem__")
+
+        put("__getitem__", getitem)
+    elif sig == S["BINARYFUNC"]:
+        _binary(put, ctx, impl, names, receiver)
+    elif sig == S["TERNARYFUNC"]:
+        _power(put, ctx, impl, names, receiver)
+    elif sig == S["INQUIRY"]:
+
+        def boolean(self):
+            receiver(self, "__bool__")
+            return status(lib.lichen_call_inquiry(ctx, impl, fresh(self), self._lichen_buf), "__bool__") != 0
+
+        put(names[0], boolean)
+    elif sig == S["LENFUNC"]:
+
+        def length(self):
+            receiver(self, "__len__")
+            return status(lib.lichen_call_lenfunc(ctx, impl, fresh(self), self._lichen_buf), "__len__")
+
+        put("__len__", length)
+    elif sig == S["HASHFUNC"]:
+
+        def hash_(self):
+            receiver(self, "__hash__")
+            r = lib.lichen_call_hash(ctx, impl, fresh(self), self._lichen_buf)
+            if r == -1:
+                exc = take_error("__hash__")
+                if exc is not None:
+                    raise exc
+            return r
+
+        put("__hash__", hash_)
+    elif sig == S["RICHCMPFUNC"]:
+        for op, name in enumerate(names):
+            put(name, _richcmp(ctx, impl, op, name, receiver))
+    elif sig == S["SSIZEARGFUNC"]:
+        _ssize_arg(put, ctx, impl, c_name, names, receiver, ns)
+    elif sig == S["SSIZEOBJARGPROC"]:
+        _ass_item(put, ctx, impl, receiver, ns)
+    elif sig == S["OBJOBJARGPROC"]:
+        _ass_subscript(put, ctx, impl, receiver)
+    elif sig == S["OBJOBJPROC"]:
+
+        def contains(self, item):
+            receiver(self, "__contains__")
+            return status(lib.lichen_call_objobj(ctx, impl, fresh(self), new_h(item), self._lichen_buf), "__contains__") != 0
+
+        put("__contains__", contains)
+    elif sig == S["INITPROC"]:
+
+        def init(self, *args, **kw):
+            receiver(self, "__init__")
+            hs = [new_h(a) for a in args]
+            r = lib.lichen_call_initproc(ctx, impl, fresh(self), self._lichen_buf, hs, len(hs), new_h(kw) if kw else 0)
+            status(r, "__init__")
+
+        put("__init__", init)
+    elif sig == S["NEWFUNC"]:
+
+        def new(cls, *args, **kw):
+            hs = [new_h(a) for a in args]
+            r = lib.lichen_call_newfunc(ctx, impl, new_h(cls), hs, len(hs), new_h(kw) if kw else 0)
+            return result(r, "__new__")
+
+        ns["__new__"] = staticmethod(_decorate(new, "__new__", "%s.__new__" % qual, ns.get("__module__"), None))
+    elif sig == S["DESTRUCTOR"]:
+        ns["__lichen_finalize__"] = impl
+    elif sig in (S["TRAVERSEPROC"], S["DESTROYFUNC"]):
+        pass  # run natively when an instance dies
+    else:
+        raise SystemError("Lichen's PyPy host cannot give the slot %s (signature %d) to a class" % (c_name, sig))
+
+
+def _binary(put, ctx, impl, names, receiver):
+    forward = names[0]
+
+    def op(self, other):
+        receiver(self, forward)
+        return result(lib.lichen_call_binary(ctx, impl, fresh(self), new_h(other), self._lichen_buf), forward)
+
+    put(forward, op)
+    if len(names) > 1:
+        reflected = names[1]
+
+        def rop(self, other):
+            receiver(self, reflected)
+            return result(lib.lichen_call_binary(ctx, impl, new_h(other), fresh(self), NULL), reflected)
+
+        put(reflected, rop)
+
+
+def _power(put, ctx, impl, names, receiver):
+    forward = names[0]
+
+    def op(self, other, mod=None):
+        receiver(self, forward)
+        r = lib.lichen_call_ternary(ctx, impl, fresh(self), new_h(other), new_h(mod), self._lichen_buf)
+        return result(r, forward)
+
+    put(forward, op)
+    if len(names) > 1:
+        reflected = names[1]
+
+        def rop(self, other, mod=None):
+            receiver(self, reflected)
+            r = lib.lichen_call_ternary(ctx, impl, new_h(other), fresh(self), new_h(mod), NULL)
+            return result(r, reflected)
+
+        put(reflected, rop)
+
+
+def _richcmp(ctx, impl, op, name, receiver):
+    def compare(self, other):
+        receiver(self, name)
+        return result(lib.lichen_call_richcmp(ctx, impl, fresh(self), new_h(other), self._lichen_buf, op), name)
+
+    return compare
+
+
+def _index_of(self, i, ns):
+    """The index of a sequence slot: ``__index__``, negative ones counted
+    from the end as CPython's ``sq_item`` wrappers count them."""
+    n = operator.index(i)
+    if n < 0 and hasattr(type(self), "__len__"):
+        n += len(self)
+    return n
+
+
+def _ssize_arg(put, ctx, impl, c_name, names, receiver, ns):
+    if c_name == "sq_item":
+
+        def item(self, i):
+            receiver(self, "__getitem__")
+            return result(lib.lichen_call_ssizearg(ctx, impl, fresh(self), self._lichen_buf, _index_of(self, i, ns)), "__getitem__")
+
+        put("__getitem__", item)
+        return
+    for name in names:  # sq_repeat, sq_inplace_repeat
+
+        def repeat(self, n, name=name):
+            receiver(self, name)
+            if not hasattr(type(n), "__index__"):
+                return NotImplemented
+            return result(lib.lichen_call_ssizearg(ctx, impl, fresh(self), self._lichen_buf, operator.index(n)), name)
+
+        put(name, repeat)
+
+
+def _ass_item(put, ctx, impl, receiver, ns):
+    def setitem(self, i, v):
+        receiver(self, "__setitem__")
+        r = lib.lichen_call_ssizeobjarg(ctx, impl, fresh(self), new_h(v), self._lichen_buf, _index_of(self, i, ns))
+        status(r, "__setitem__")
+
+    def delitem(self, i):
+        receiver(self, "__delitem__")
+        status(lib.lichen_call_ssizeobjarg(ctx, impl, fresh(self), 0, self._lichen_buf, _index_of(self, i, ns)), "__delitem__")
+
+    put("__setitem__", setitem)
+    put("__delitem__", delitem)
+
+
+def _ass_subscript(put, ctx, impl, receiver):
+    def setitem(self, k, v):
+        receiver(self, "__setitem__")
+        status(lib.lichen_call_objobjarg(ctx, impl, fresh(self), new_h(k), new_h(v), self._lichen_buf), "__setitem__")
+
+    def delitem(self, k):
+        receiver(self, "__delitem__")
+        status(lib.lichen_call_objobjarg(ctx, impl, fresh(self), new_h(k), 0, self._lichen_buf), "__delitem__")
+
+    put("__setitem__", setitem)
+    put("__delitem__", delitem)
+
+
+def _call_method(ctx, default_impl, offset):
+    """``__call__``: the call function the object holds at ``offset`` of
+    its struct (``HPy_SetCallFunction``, or the extension's own at an
+    explicit ``__vectorcalloffset__``), else the type's ``HPy_tp_call``."""
+    call = lib.lichen_call_keywords
+
+    def __call__(self, *args, **kw):
+        buf = self._lichen_buf
+        impl = ffi.NULL if buf is None else own_call_function(buf, offset)
+        if impl == ffi.NULL:
+            impl = default_impl
+        if impl is None:
+            raise TypeError("'%s' object is not callable" % type(self).__name__)
+        return result(_keywords(call, ctx, impl, fresh(self), self._lichen_buf, args, kw), "__call__")
+
+    return __call__
+
+
+def own_call_function(buf, offset):
+    """The ``impl`` of the ``HPyCallFunction`` at ``offset`` of a struct."""
+    return ffi.cast("void **", ffi.cast("char *", buf) + offset)[1]
+
+
+def set_call_function(o, impl):
+    """``HPy_SetCallFunction``: stores ``impl`` as ``o``'s call function."""
+    offset = getattr(type(o), "__lichen_call_offset__", -1)
+    if offset < 0 or o._lichen_buf is None:
+        raise TypeError("type '%s does not implement the HPy call protocol" % type(o).__name__)
+    slot = ffi.cast("void **", ffi.cast("char *", o._lichen_buf) + offset)
+    slot[0] = ffi.NULL
+    slot[1] = impl
+
+
+def _release_buffer(ctx, releasebuffer, owner_h, view):
+    """Runs ``HPy_bf_releasebuffer`` (if any) for a view and lets go of the
+    view's object."""
+    if releasebuffer is not None:
+        lib.lichen_call_releasebuffer(ctx, releasebuffer, owner_h | LENT, NULL, view)
+        exc = take_error("releasebuffer")
+        if exc is not None:
+            from lichen._pypy.callbacks import write_unraisable_exception
+
+            write_unraisable_exception(exc, get(owner_h))
+    close(owner_h)
+    close(view.obj)
+
+
+def _memoryview(view, keep):
+    """A memoryview of what a getbuffer implementation described: the bytes
+    at ``view.buf`` (held through ``keep``, a cdata the view's release is
+    tied to), cast to its format and shape."""
+    mv = memoryview(ffi.buffer(keep, view.len))
+    fmt = ffi.string(view.format).decode("ascii") if view.format != ffi.NULL else "B"
+    if view.ndim > 1 or fmt != "B":
+        shape = [view.shape[i] for i in range(view.ndim)] if view.shape != ffi.NULL else None
+        if view.strides != ffi.NULL and shape is not None:
+            expected = view.itemsize
+            for i in reversed(range(view.ndim)):
+                if shape[i] > 1 and view.strides[i] != expected:
+                    raise BufferError("Lichen on PyPy exports C-contiguous HPy buffers only")
+                expected *= shape[i]
+        mv = mv.cast("B").cast(fmt, shape) if shape else mv.cast(fmt)
+    return mv.toreadonly() if view.readonly else mv
+
+
+def _buffer_method(ctx, getbuffer, releasebuffer):
+    """``__buffer__`` (PyPy's, and PEP 688's): a memoryview of the struct's
+    view. PyPy does not tell an exporter written in Python when such a view
+    is released, so ``HPy_bf_releasebuffer`` runs when the view's memory is
+    garbage collected."""
+
+    def __buffer__(self, flags):
+        view = ffi.new("struct lichen_buffer *")
+        owner_h = live_h(self)
+        try:
+            status(lib.lichen_call_getbuffer(ctx, getbuffer, owner_h | LENT, self._lichen_buf, view, flags), "__buffer__")
+        except BaseException:
+            close(owner_h)
+            raise
+        release = lambda _: _release_buffer(ctx, releasebuffer, owner_h, view)  # noqa: E731
+        keep = ffi.gc(ffi.cast("char *", view.buf), release)
+        try:
+            return _memoryview(view, keep)
+        except BaseException:
+            ffi.gc(keep, None)  # release now, not when `keep` is collected
+            release(keep)
+            raise
+
+    return __buffer__
+
+
+def _pin_fields(o):
+    """Before a dying object's finalizer and the release of its fields:
+    PyPy has cleared the weak references to it, through which field
+    references find their objects, so each field reference gets its object
+    directly (the object held it until now). A handle still open on one
+    (loaded and not closed yet) keeps it; the others go with the fields."""
+    for obj, h in (getattr(o, "_lichen_refs", None) or {}).values():
+        objs[h >> 3] = obj
+
+
+def _finalizer(ctx, finalize, needs_cleanup):
+    def __del__(self):
+        _pin_fields(self)
+        if finalize is not None:
+            lib.lichen_call_destructor(ctx, finalize, fresh(self), self._lichen_buf)
+            exc = take_error("__del__")
+            if exc is not None:
+                from lichen._pypy.callbacks import write_unraisable_exception
+
+                write_unraisable_exception(exc, self)
+        buf = self._lichen_buf
+        if needs_cleanup and buf is not None:
+            self._lichen_buf = None
+            lib.lichen_destroy_payload(type(self).__lichen_tid__, buf)
+
+    return __del__
+
+
+# --------------------------------------------------------------------------
+# the class
+
+
+def _bases(d):
+    if d.bases_tuple:
+        bases = get(d.bases_tuple)
+        if not isinstance(bases, tuple):
+            raise TypeError("HPyType_SpecParam_BasesTuple must be a tuple")
+        return bases
+    if d.nbases:
+        return tuple(get(d.bases[i]) for i in range(d.nbases))
+    return (SHAPE_BASES.get(d.shape, object),)
+
+
+def _nearest_spec_base(bases):
+    for b in bases:
+        for c in b.__mro__:
+            if "__lichen_tid__" in c.__dict__:
+                return c
+    return None
+
+
+def _not_a_base(name):
+    def __init_subclass__(cls, **kw):
+        raise TypeError("type '%s' is not an acceptable base type" % name)
+
+    return classmethod(__init_subclass__)
+
+
+def make_type(d):
+    full = _text(d.name)
+    module, _, short = full.rpartition(".")
+    ctx = d.ctx
+    bases = _bases(d)
+    spec_base = _nearest_spec_base(bases)
+    base_size = spec_base.__lichen_size__ if spec_base is not None else 0
+    size = max(d.basicsize, base_size)
+    owner = TypeRef()
+    ns = {
+        "__module__": module or "builtins",
+        "__qualname__": short,
+        "__lichen_tid__": d.type_id,
+        "__lichen_size__": size,
+        "__lichen_shape__": d.shape,
+    }
+    if d.doc != ffi.NULL:
+        ns["__doc__"] = _text(d.doc)
+    call_offset = d.call_offset
+    if call_offset == CALL_AFTER_STRUCT:
+        call_offset = (size + 7) & ~7
+        size = call_offset + 2 * ffi.sizeof("void *")
+    ns["__lichen_size__"] = size
+    if spec_base is None:
+        builtin = next((c for b in bases for c in b.__mro__ if c in SHAPE_BASES.values() and c is not object), object)
+        ns["__lichen_builtin__"] = builtin
+        if not d.has_new:
+            ns["__new__"] = _generic_new if builtin is object else _builtin_new
+        if builtin is type:
+            ns["__init__"] = _type_init
+    # The struct's buffer lives in a slot of the first class that has one;
+    # classes without a struct answer None (no slot: a slot would make
+    # their layout clash with builtin bases in multiple inheritance).
+    if size and base_size == 0:
+        ns["__slots__"] = ("_lichen_buf", "_lichen_refs")
+    else:
+        ns["__slots__"] = ()
+        if spec_base is None:
+            ns["_lichen_buf"] = None
+    if d.getbuffer != ffi.NULL:
+        release = None if d.releasebuffer == ffi.NULL else d.releasebuffer
+        ns["__buffer__"] = _buffer_method(ctx, d.getbuffer, release)
+    if call_offset >= 0:
+        ns["__lichen_call_offset__"] = call_offset
+        default = None if d.call_impl == ffi.NULL else d.call_impl
+        ns["__call__"] = _call_method(ctx, default, call_offset)
+    if not d.flags & BASETYPE:
+        ns["__init_subclass__"] = _not_a_base(short)
+    for i in range(d.nmethods):
+        m = d.methods[i]
+        name = _text(m.name)
+        f = calls.method(ctx, m.impl, m.sig, name, owner, "%s.%s" % (short, name))
+        ns[name] = _decorate(f, name, "%s.%s" % (short, name), ns["__module__"], _text(m.doc))
+    for i in range(d.nmembers):
+        m = Member(d.members[i], owner)
+        ns[m.name] = m
+    for i in range(d.ngetsets):
+        g = GetSet(d.getsets[i], ctx, owner)
+        ns[g.name] = g
+    slots = [d.slots[i] for i in range(d.nslots)]
+    # sq_* first, so that mp_* (which CPython prefers) win
+    for s in sorted(slots, key=lambda s: not slot_info(s.slot)[0].startswith("sq_")):
+        c_name, sig, names = slot_info(s.slot)
+        _special(ns, ctx, s.impl, c_name, sig, names, owner, short)
+    if "__eq__" in ns and "__hash__" not in ns:
+        ns["__hash__"] = None
+    finalize = ns.pop("__lichen_finalize__", None)
+    if finalize is not None or d.needs_finalizer:
+        ns["__del__"] = _finalizer(ctx, finalize, bool(d.needs_finalizer))
+    meta = get(d.metaclass) if d.metaclass else type
+    if not isinstance(meta, type) or not issubclass(meta, type):
+        raise TypeError("metaclass is not a subclass of type")
+    cls = meta(short, bases, ns)
+    owner.cls = cls
+    if spec_base is not None:
+        lib.lichen_type_set_base(d.type_id, spec_base.__lichen_tid__)
+    return cls

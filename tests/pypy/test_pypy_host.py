@@ -1,0 +1,156 @@
+"""What only Lichen's PyPy host needs checked: its extension lock (threads),
+its object table (no handle left behind, objects freed by PyPy's GC), what
+it refuses without CPython's C API, its panic barrier, and its packaging
+(hpy.devel building extensions on PyPy, ``python -m lichen``).
+
+Run with pytest under a PyPy venv that ``make venvs`` made (.venv/pypy,
+.venv/pypy8.0); the extensions are built once, on that PyPy, with the
+hpy.devel Lichen installs there.
+"""
+
+import gc
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+pytestmark = pytest.mark.skipif(sys.implementation.name != "pypy", reason="Lichen's PyPy host runs on PyPy")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """The folder holding the built extensions (and hpy.devel's stub loaders)."""
+    out = tmp_path_factory.mktemp("pypy_host")
+    for name in ("pypy_host.c", "pypy_hybrid.c", "setup.py"):
+        shutil.copy(os.path.join(HERE, name), out)
+    r = subprocess.run(
+        [sys.executable, "setup.py", "-q", "--hpy-abi=universal", "build_ext", "--inplace"],
+        cwd=str(out), capture_output=True, text=True,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    sys.path.insert(0, str(out))
+    yield out
+    sys.path.remove(str(out))
+
+
+@pytest.fixture(scope="session")
+def mod(built):
+    import pypy_host
+
+    return pypy_host
+
+
+def test_built_by_hpy_devel_on_pypy(built, mod):
+    import hpy.devel.version
+    import hpy.universal
+
+    assert hpy.devel.version.__version__ == "0.9.0"
+    assert hpy.universal.__name__ == "lichen.universal"
+    assert os.path.exists(os.path.join(str(built), "pypy_host.hpy0.so"))
+    assert mod.__file__.endswith("pypy_host.hpy0.so")
+
+
+def test_threads_run_extension_code_one_at_a_time(mod):
+    # cffi runs C without PyPy's GIL: without Lichen's lock the two loops
+    # below would lose increments of the C global.
+    start = mod.bump(0)
+    threads = [threading.Thread(target=mod.bump, args=(20000,)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert mod.bump(0) - start == 80000
+
+
+def test_callbacks_let_other_threads_into_extensions(mod):
+    # The callback waits for another thread that itself calls into the
+    # extension: the lock must be free while Python code runs.
+    done = threading.Event()
+
+    def other():
+        mod.bump(1)
+        done.set()
+
+    def wait_for_other():
+        t = threading.Thread(target=other)
+        t.start()
+        assert done.wait(10), "the other thread could not enter the extension"
+        t.join()
+        return "waited"
+
+    assert mod.call(wait_for_other) == "waited"
+
+
+def test_leave_python_execution_lets_threads_run_in_parallel(mod):
+    threads = [threading.Thread(target=mod.sleep_outside, args=(300,)) for _ in range(4)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - t0
+    # sequential would be 1.2 s; what matters is that they overlapped
+    assert elapsed < 1.1, elapsed
+
+
+def test_no_handle_left_behind(mod):
+    from lichen._pypy.handles import slots_in_use
+
+    mod.churn(10, 2**70)
+    before = slots_in_use()
+    mod.churn(20000, 2**70)
+    assert slots_in_use() == before
+
+
+def test_capsule_destructor_runs_when_collected(mod):
+    before = mod.destroyed()
+    c = mod.capsule()
+    assert type(c).__name__ == "PyCapsule"
+    del c
+    gc.collect()
+    assert mod.destroyed() - before == 1
+
+
+def test_as_pyobject_is_refused_with_a_precise_error(mod):
+    with pytest.raises(SystemError, match="HPy_AsPyObject need CPython's C API"):
+        mod.as_pyobject(1)
+
+
+def test_legacy_methods_are_refused_with_a_precise_error(built):
+    with pytest.raises(SystemError, match="legacy_methods holds CPython C-API methods"):
+        import pypy_hybrid  # noqa: F401
+
+
+def test_a_panic_becomes_a_system_error():
+    from lichen._lichen_pypy import lib
+    from lichen._pypy.errors import take_error
+
+    assert lib.lichen_selftest_panic() == -1
+    exc = take_error()
+    assert isinstance(exc, SystemError)
+    assert "internal error in Lichen (lichen_selftest_panic): the self-test panic" in str(exc)
+
+
+def test_lichen_command_line_on_pypy():
+    def lichen(*args):
+        r = subprocess.run([sys.executable, "-m", "lichen"] + list(args), capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.strip()
+
+    assert lichen("status") == "lichen"
+    assert "HPy ABI 0.9.0" in lichen("version")
+    try:
+        lichen("unprovide")
+        assert lichen("status") == "hpy"
+        r = subprocess.run([sys.executable, "-c", "import hpy.universal as u; print(u.__name__)"],
+                           capture_output=True, text=True)
+        assert r.stdout.strip() != "lichen.universal"
+    finally:
+        lichen("provide")
+    assert lichen("status") == "lichen"
