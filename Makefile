@@ -31,14 +31,14 @@ PYPYS_CSV = $(subst $(space),$(comma),$(strip $(PYPYS)))
 DEBUG_PYTHONS ?= 3.11 3.12 3.13 3.14 3.15
 DEBUG_PYTHONS_CSV = $(subst $(space),$(comma),$(strip $(filter $(DEBUG_PYTHONS),$(PYTHONS))))
 
-.PHONY: check-freethreaded test-pypy test-crosshost test-rustpython-hpy tools-main test-rustpython bench-rustpython all demo test test-rust test-python test-hpy bench bench-callgrind venvs tools clean-venvs help
+.PHONY: check-freethreaded bench-pypy test-pypy test-crosshost test-rustpython-hpy tools-main test-rustpython bench-rustpython all demo test test-rust test-python test-hpy bench bench-callgrind venvs tools clean-venvs help
 
 all: test
 
 help:
 	@echo "make demo    build examples/ once (universal ABI), run the same .so on CPython $(PYTHONS), $(PYPYS) and RustPython"
 	@echo "make test    Rust tests + Lichen's Python tests + HPy 0.9.0's suite + the RustPython host's tests"
-	@echo "make bench   HPy's microbenchmarks on CPython $(MAIN_PYTHON): C API vs HPy runtime vs Lichen; RustPython calls and threads"
+	@echo "make bench   HPy's microbenchmarks on CPython $(MAIN_PYTHON): C API vs HPy runtime vs Lichen; RustPython calls and threads; PyPy: cpyext vs Lichen vs PyPy's HPy"
 	@echo "make bench-callgrind   the same, in instructions per iteration under valgrind"
 	@echo "make venvs   create/update .venv/X.Y for X.Y in $(PYTHONS)"
 
@@ -118,6 +118,14 @@ test-hpy: venvs
 bench: tools .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_PYTHON)/.deps-installed
 	.venv/$(MAIN_PYTHON)/bin/python bench/run.py --python $(MAIN_PYTHON)
 	$(MAKE) --no-print-directory bench-rustpython
+	$(MAKE) --no-print-directory bench-pypy
+
+# The same suites on each PyPy (bench/pypy.py): cpyext vs Lichen, and PyPy
+# 7.3.19's own HPy (its venv only for benchmarks: that PyPy ships an HPy of
+# its own, whose ABI differs from 0.9.0's, so it is no test target).
+BENCH_PYPYS ?= $(PYPYS) pypy7.3.19
+bench-pypy: .venv/$(MAIN_PYTHON)/.lichen-installed $(foreach v,$(BENCH_PYPYS),.venv/$(v)/.lichen-installed)
+	.venv/$(MAIN_PYTHON)/bin/python bench/pypy.py --pypy $(subst $(space),$(comma),$(strip $(BENCH_PYPYS)))
 
 # Call overhead and thread scaling on RustPython (bench/rustpython.py), with
 # a release build of lichen-rustpython (made here if needed: long from clean,

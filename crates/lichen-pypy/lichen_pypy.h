@@ -134,7 +134,7 @@ intptr_t *lichen_stale_hint(void);
 
 /* the object table */
 intptr_t lichen_new_slot(void);
-intptr_t lichen_new_slot_data(void *data, int kind);
+intptr_t lichen_new_slot_data(void *data, int kind, intptr_t class_id);
 lh lichen_dup(lh h);
 void lichen_close(lh h);
 double lichen_take_float(lh h);
@@ -144,13 +144,14 @@ void lichen_sweep_end(void);
 intptr_t lichen_slots_in_use(void);
 
 /* native storage of instances and capsules */
-void lichen_type_set_base(intptr_t type_id, intptr_t base_type_id);
+void lichen_type_lineage(intptr_t type_id, intptr_t base_type_id, const intptr_t *ancestors, intptr_t n);
 void lichen_destroy_payload(intptr_t type_id, void *payload);
 void lichen_capsule_free(void *data);
 lh lichen_field_read(void *field);
 void lichen_field_write(lh owner, void *field, lh value);
-intptr_t lichen_new_field_slot(void);
-int lichen_slot_shared(lh h);
+int64_t lichen_loaded_key(lh h);
+lh lichen_loaded_owner(lh h);
+void lichen_reserve_emptied(const intptr_t *slots, intptr_t n);
 
 /* errors */
 int lichen_err_take(struct lichen_error *out);
@@ -174,9 +175,11 @@ int lichen_load(const char *name, const char *path, int mode, struct lichen_modu
 /* calling an extension's implementation `impl` under `ctx`, by signature.
  * Handle arguments are taken over (lent ones, `..100`, are not closed);
  * `self_data` is the receiver's struct when Python knows it (else NULL). A
- * handle result stays valid until the thread's next call. */
+ * handle result tagged fresh (`..010`) is a slot only the result held: it is
+ * the caller's again (lichen._pypy reads it, then keeps it in its reserve). */
 lh lichen_call_noargs(void *ctx, void *impl, lh self, void *self_data);
 lh lichen_call_o(void *ctx, void *impl, lh self, lh arg, void *self_data);
+lh lichen_call_few(void *ctx, void *impl, int sig, lh self, void *self_data, intptr_t n, lh a, lh b, lh c, lh d);
 lh lichen_call_varargs(void *ctx, void *impl, lh self, void *self_data, const lh *args, intptr_t nargs);
 lh lichen_call_keywords(void *ctx, void *impl, lh self, void *self_data, const lh *args, intptr_t nargs, lh kwnames, intptr_t nkw);
 lh lichen_call_newfunc(void *ctx, void *impl, lh type, const lh *args, intptr_t nargs, lh kw);

@@ -104,14 +104,151 @@ static HPy churn_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
     return HPy_Dup(ctx, ctx->h_None);
 }
 
+
+/* Box(item): one HPyField, a traverse slot and no destroy. */
+typedef struct {
+    HPyField item;
+} BoxObject;
+HPyType_HELPERS(BoxObject)
+
+HPyDef_SLOT(Box_new, HPy_tp_new)
+static HPy Box_new_impl(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs, HPy kw)
+{
+    if (nargs != 1) {
+        HPyErr_SetString(ctx, ctx->h_TypeError, "Box(item)");
+        return HPy_NULL;
+    }
+    BoxObject *b;
+    HPy h = HPy_New(ctx, cls, &b);
+    if (HPy_IsNull(h))
+        return HPy_NULL;
+    HPyField_Store(ctx, h, &b->item, args[0]);
+    return h;
+}
+
+HPyDef_SLOT(Box_traverse, HPy_tp_traverse)
+static int Box_traverse_impl(void *self, HPyFunc_visitproc visit, void *arg)
+{
+    HPy_VISIT(&((BoxObject *)self)->item);
+    return 0;
+}
+
+HPyDef_METH(Box_get, "get", HPyFunc_NOARGS)
+static HPy Box_get_impl(HPyContext *ctx, HPy self)
+{
+    HPy item = HPyField_Load(ctx, self, BoxObject_AsStruct(ctx, self)->item);
+    return HPy_IsNull(item) ? HPy_Dup(ctx, ctx->h_None) : item;
+}
+
+HPyDef_METH(Box_set, "set", HPyFunc_O)
+static HPy Box_set_impl(HPyContext *ctx, HPy self, HPy item)
+{
+    BoxObject *b = BoxObject_AsStruct(ctx, self);
+    HPyField_Store(ctx, self, &b->item, item);
+    return HPy_Dup(ctx, ctx->h_None);
+}
+
+HPyDef_METH(Box_clear, "clear", HPyFunc_NOARGS)
+static HPy Box_clear_impl(HPyContext *ctx, HPy self)
+{
+    BoxObject *b = BoxObject_AsStruct(ctx, self);
+    HPyField_Store(ctx, self, &b->item, HPy_NULL);
+    return HPy_Dup(ctx, ctx->h_None);
+}
+
+/* loads(box, n): loads the box's item n times, each handle closed. */
+HPyDef_METH(loads, "loads", HPyFunc_VARARGS)
+static HPy loads_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+{
+    long n = nargs == 2 ? HPyLong_AsLong(ctx, args[1]) : -1;
+    if (n < 0) {
+        if (!HPyErr_Occurred(ctx))
+            HPyErr_SetString(ctx, ctx->h_TypeError, "loads(box, n)");
+        return HPy_NULL;
+    }
+    BoxObject *b = BoxObject_AsStruct(ctx, args[0]);
+    for (long i = 0; i < n; i++)
+        HPy_Close(ctx, HPyField_Load(ctx, args[0], b->item));
+    return HPy_Dup(ctx, ctx->h_None);
+}
+
+/* outlive(make, collect): loads the item of the Box make() returns, lets
+ * go of the box, calls collect() and returns the loaded item: a loaded
+ * handle keeps its object alive even when the owner is gone. */
+HPyDef_METH(outlive, "outlive", HPyFunc_VARARGS)
+static HPy outlive_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+{
+    if (nargs != 2) {
+        HPyErr_SetString(ctx, ctx->h_TypeError, "outlive(make, collect)");
+        return HPy_NULL;
+    }
+    HPy box = HPy_CallTupleDict(ctx, args[0], HPy_NULL, HPy_NULL);
+    if (HPy_IsNull(box))
+        return HPy_NULL;
+    HPy item = HPyField_Load(ctx, box, BoxObject_AsStruct(ctx, box)->item);
+    HPy_Close(ctx, box);
+    HPy r = HPy_CallTupleDict(ctx, args[1], HPy_NULL, HPy_NULL);
+    if (HPy_IsNull(r)) {
+        HPy_Close(ctx, item);
+        return HPy_NULL;
+    }
+    HPy_Close(ctx, r);
+    return item;
+}
+
+static HPyDef *Box_defines[] = { &Box_new, &Box_traverse, &Box_get, &Box_set, &Box_clear, NULL };
+static HPyType_Spec Box_spec = {
+    .name = "pypy_host.Box",
+    .basicsize = sizeof(BoxObject),
+    .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_HAVE_GC | HPy_TPFLAGS_BASETYPE,
+    .defines = Box_defines,
+};
+
+static HPyGlobal g_Box;
+
+HPyDef_SLOT(exec_types, HPy_mod_exec)
+static int exec_types_impl(HPyContext *ctx, HPy module)
+{
+    HPy box = HPyType_FromSpec(ctx, &Box_spec, NULL);
+    if (HPy_IsNull(box))
+        return -1;
+    HPyGlobal_Store(ctx, &g_Box, box);
+    int r = HPy_SetAttr_s(ctx, module, "Box", box);
+    HPy_Close(ctx, box);
+    return r;
+}
+
+/* boxes(x, n): HPy_TypeCheck(x, Box) n times; how many said yes. */
+HPyDef_METH(boxes, "boxes", HPyFunc_VARARGS)
+static HPy boxes_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+{
+    long n = nargs == 2 ? HPyLong_AsLong(ctx, args[1]) : -1;
+    if (n < 0) {
+        if (!HPyErr_Occurred(ctx))
+            HPyErr_SetString(ctx, ctx->h_TypeError, "boxes(x, n)");
+        return HPy_NULL;
+    }
+    long yes = 0;
+    for (long i = 0; i < n; i++) {
+        HPy box = HPyGlobal_Load(ctx, g_Box);
+        yes += HPy_TypeCheck(ctx, args[0], box);
+        HPy_Close(ctx, box);
+    }
+    return HPyLong_FromLong(ctx, yes);
+}
+
+static HPyGlobal *module_globals[] = { &g_Box, NULL };
+
 static HPyDef *module_defines[] = {
-    &bump, &call, &sleep_outside, &capsule, &destroyed, &as_pyobject, &churn, NULL
+    &bump, &call, &sleep_outside, &capsule, &destroyed, &as_pyobject, &churn, &loads, &outlive, &boxes,
+    &exec_types, NULL
 };
 
 static HPyModuleDef moduledef = {
     .doc = "tests/pypy: Lichen's PyPy host",
     .size = 0,
     .defines = module_defines,
+    .globals = module_globals,
 };
 
 HPy_MODINIT(pypy_host, moduledef)

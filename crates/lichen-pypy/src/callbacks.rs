@@ -82,7 +82,7 @@ pub fn check_failed<T: PartialEq>(r: T, error: Option<T>) -> T {
 
 #[cold]
 fn stack_exhausted() {
-    crate::host::error::set(crate::host::error::Pending::Message {
+    crate::host::error::set_exhausted(crate::host::error::Pending::Message {
         ty: crate::host::constant("RecursionError"),
         message: c"maximum recursion depth exceeded (PyPy could not run a call back into Python)".into(),
     });

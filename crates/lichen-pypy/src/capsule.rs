@@ -54,8 +54,8 @@ fn data_of<'a>(h: HPy) -> Option<&'a mut CapsuleData> {
     let data = match kind {
         DataKind::Capsule => data,
         DataKind::Unknown => {
-            let data = py!(native_data(h._i, DataKind::Capsule as c_int));
-            table::set_data(h, if data.is_null() { DataKind::None } else { DataKind::Capsule }, data);
+            let data = py!(native_data(h._i, DataKind::Capsule as c_int, core::ptr::null_mut()));
+            table::set_data(h, if data.is_null() { DataKind::None } else { DataKind::Capsule }, data, 0);
             data
         }
         _ => return None,

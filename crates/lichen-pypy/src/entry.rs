@@ -174,20 +174,20 @@ pub extern "C" fn lichen_stale_hint() -> *mut isize {
 
 #[no_mangle]
 pub extern "C" fn lichen_new_slot() -> isize {
-    guarded("lichen_new_slot", || table::new_object(core::ptr::null_mut(), DataKind::Unknown) as isize)
+    guarded("lichen_new_slot", || table::new_object(core::ptr::null_mut(), DataKind::Unknown, 0) as isize)
 }
 
 /// A new slot for an object whose native storage Python knows (`kind` a
 /// `DataKind`).
 #[no_mangle]
-pub extern "C" fn lichen_new_slot_data(data: *mut c_void, kind: c_int) -> isize {
+pub extern "C" fn lichen_new_slot_data(data: *mut c_void, kind: c_int, class: isize) -> isize {
     let kind = DataKind::NAMES.iter().find(|&&(_, v)| v == kind).map_or(DataKind::Unknown, |&(n, _)| match n {
         "None" => DataKind::None,
         "Payload" => DataKind::Payload,
         "Capsule" => DataKind::Capsule,
         _ => DataKind::Unknown,
     });
-    guarded("lichen_new_slot_data", || table::new_object(data, kind) as isize)
+    guarded("lichen_new_slot_data", || table::new_object(data, kind, class as usize) as isize)
 }
 
 /// A second handle for `h` (borrowed).
@@ -246,13 +246,17 @@ pub extern "C" fn lichen_slots_in_use() -> isize {
 // ---------------------------------------------------------------------------
 // Native storage
 
-/// Records the nearest base made from a spec of the type `type_id`.
+/// Records, for the type `type_id` Python just made, its nearest base made
+/// from a spec and every type made from a spec in its MRO (`n` type ids).
 #[no_mangle]
-pub unsafe extern "C" fn lichen_type_set_base(type_id: isize, base_type_id: isize) {
-    guarded("lichen_type_set_base", || {
+pub unsafe extern "C" fn lichen_type_lineage(type_id: isize, base_type_id: isize, ancestors: *const isize, n: isize) {
+    // SAFETY: Python passes an array of `n` type ids.
+    let ancestors = unsafe { handles(ancestors, n) };
+    guarded("lichen_type_lineage", || {
         if type_id != 0 {
-            // SAFETY: Python passes the `type_id`s of lichen_type_def.
-            unsafe { typedef::set_base(type_id as *mut TypeInfo, base_type_id as *const TypeInfo) }
+            // SAFETY: Python passes the `type_id`s of lichen_type_def, right
+            // after making the class.
+            unsafe { typedef::set_lineage(type_id as *mut TypeInfo, base_type_id as *const TypeInfo, ancestors) }
         }
     })
 }
@@ -281,14 +285,20 @@ pub unsafe extern "C" fn lichen_capsule_free(data: *mut c_void) {
     })
 }
 
-/// A new handle for what an `HPyField` holds (0 for an empty one).
+/// What an `HPyField` holds: its bits as they are, 0 for an empty one;
+/// Python finds an object held by key (`..111`) in its owner's
+/// `_lichen_refs`, and anything else is a handle of its own.
 #[no_mangle]
 pub unsafe extern "C" fn lichen_field_read(field: *mut c_void) -> isize {
     guarded("lichen_field_read", || {
         // SAFETY: Python passes the address of a member of type OBJECT
         // inside a live object's struct.
         let f = unsafe { field.cast::<HPyField>().read_unaligned() };
-        table::dup(hh(f._i))._i
+        if table::field_key(f._i).is_some() {
+            f._i
+        } else {
+            table::dup(hh(f._i))._i
+        }
     })
 }
 
@@ -305,16 +315,26 @@ pub unsafe extern "C" fn lichen_field_write(owner: isize, field: *mut c_void, va
     })
 }
 
-/// A new slot for a field reference (see `host::object::store_field`).
+/// The key of the object a loaded field's slot stands for (0: not one).
 #[no_mangle]
-pub extern "C" fn lichen_new_field_slot() -> isize {
-    guarded("lichen_new_field_slot", || table::new_field_ref() as isize)
+pub extern "C" fn lichen_loaded_key(h: isize) -> i64 {
+    guarded("lichen_loaded_key", || table::loaded_field(hh(h)).1 as i64)
 }
 
-/// Whether more than one handle holds the slot of `h`.
+/// The owner's handle a loaded field's slot holds (0: not one): Python
+/// looks the object up there (see `table::new_loaded_field`).
 #[no_mangle]
-pub extern "C" fn lichen_slot_shared(h: isize) -> c_int {
-    guarded("lichen_slot_shared", || table::is_shared(hh(h)) as c_int)
+pub extern "C" fn lichen_loaded_owner(h: isize) -> isize {
+    guarded("lichen_loaded_owner", || table::loaded_field(hh(h)).0)
+}
+
+/// Python emptied the entries of these reserve slots (see `sweep`): holds
+/// they kept go.
+#[no_mangle]
+pub unsafe extern "C" fn lichen_reserve_emptied(slots: *const isize, n: isize) {
+    // SAFETY: Python passes an array of `n` slot numbers.
+    let slots = unsafe { handles(slots, n) };
+    guarded("lichen_reserve_emptied", || table::reserve_emptied(slots))
 }
 
 // ---------------------------------------------------------------------------
@@ -469,7 +489,7 @@ const LEGACY_METHODS: &str = "HPyModuleDef.legacy_methods holds CPython C-API me
 // and are received under the lock; the receiver's struct, when Python knows
 // it, comes along (`self_data`), so that `HPy_AsStruct` on it calls no one.
 // After the call the entry closes what it received (not the lent ones) and
-// holds a handle result for Python (`table::hold_result`).
+// hands a handle result to Python (`table::give_to_python`).
 
 /// Receives the handle arguments `bits` (the first with `first_data`),
 /// calls `impl_` (an implementation of signature `sig`, of an extension
@@ -521,17 +541,16 @@ fn close_received<const N: usize>(bits: [isize; N], handles: [HPy; N]) {
     }
 }
 
-/// A handle result for Python, held for it (see `table::hold_result`). A
-/// result that came with an exception set is dropped, and the call fails
-/// (see `error::mark_stray`).
+/// A handle result for Python (see `table::give_to_python`). A result that
+/// came with an exception set is dropped, and the call fails (see
+/// `error::mark_stray`).
 fn give_up(result: HPy) -> isize {
     if !result.is_null() && error::occurred() {
         table::close(result);
         error::mark_stray();
         return 0;
     }
-    table::hold_result(result);
-    result._i
+    table::give_to_python(result)
 }
 
 /// A status or value result: as for [`give_up`], one that is not the error
@@ -559,10 +578,11 @@ unsafe fn handles<'a>(args: *const isize, n: isize) -> &'a [isize] {
     }
 }
 
-/// Receives an array of argument bits into `out` (a reused buffer).
-fn receive_array(bits: &[isize], out: &mut Vec<HPy>) {
-    out.clear();
-    out.extend(bits.iter().map(|&b| table::receive(b, core::ptr::null_mut())));
+/// Receives an array of argument bits into `out` (as long as `bits`).
+fn receive_array(bits: &[isize], out: &mut [HPy]) {
+    for (o, &b) in out.iter_mut().zip(bits) {
+        *o = table::receive(b, core::ptr::null_mut());
+    }
 }
 
 fn close_array(bits: &[isize], hs: &[HPy]) {
@@ -694,13 +714,44 @@ unsafe fn call_array<F: Copy, T: ErrorValue>(
     // SAFETY: delegated to the caller, the array passed on received.
     unsafe {
         self::call(name, ctx, impl_, sig, [first, kw], first_data, |c, f: F, [h, k]: [HPy; 2]| {
-            let mut received = Vec::with_capacity(bits.len());
-            receive_array(bits, &mut received);
+            let mut small = [HPy::NULL; 8];
+            let mut large = Vec::new();
+            let received: &mut [HPy] = if bits.len() <= small.len() {
+                &mut small[..bits.len()]
+            } else {
+                large.resize(bits.len(), HPy::NULL);
+                &mut large
+            };
+            receive_array(bits, received);
             let r = call(c, f, h, received.as_ptr(), k);
-            close_array(bits, &received);
+            close_array(bits, received);
             r
         }, |r| r)
     }
+}
+
+/// Up to four positional arguments, passed as parameters rather than in an
+/// array Python would have to allocate: `n` of `a`, `b`, `c`, `d` are used.
+/// `sig` is VARARGS or KEYWORDS (then with no keywords).
+#[no_mangle]
+pub unsafe extern "C" fn lichen_call_few(ctx: *mut c_void, impl_: *mut c_void, sig: c_int, self_: isize, self_data: Data, n: isize, a: isize, b: isize, c: isize, d: isize) -> isize {
+    let n = n.clamp(0, 4);
+    let all = [a, b, c, d];
+    let args = &all[..n as usize];
+    let r = if HPyFunc_Signature(sig) == HPyFunc_Signature::KEYWORDS {
+        // SAFETY: Python passes a KEYWORDS implementation and `n` handles.
+        unsafe {
+            call_array("lichen_call_few", ctx, impl_, HPyFunc_Signature::KEYWORDS, (self_, self_data, 0), args.as_ptr(), n,
+                |c, f: unsafe extern "C" fn(Ctx, H, *const H, usize, H) -> H, s, p, k| f(c, s, p, n as usize, k))
+        }
+    } else {
+        // SAFETY: Python passes a VARARGS implementation and `n` handles.
+        unsafe {
+            call_array("lichen_call_few", ctx, impl_, HPyFunc_Signature::VARARGS, (self_, self_data, 0), args.as_ptr(), n,
+                |c, f: unsafe extern "C" fn(Ctx, H, *const H, HPy_ssize_t) -> H, s, p, _| f(c, s, p, n))
+        }
+    };
+    guarded("lichen_call_few", || give_up(r))
 }
 
 #[no_mangle]

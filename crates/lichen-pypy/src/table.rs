@@ -19,24 +19,31 @@
 //!   collection ([`sweep_begin`]/[`sweep_end`]), so they delay an object's
 //!   death but never keep it alive indefinitely.
 //! - A result an entry hands to Python is read by Python after the entry
-//!   returned, when another thread may already have run: it stays live until
-//!   the same thread's next entry ([`hold_result`]).
+//!   returned, when another thread may already have run: a result slot only
+//!   the result holds goes into Python's reserve with its object
+//!   ([`give_to_python`]), where no other thread can take it.
 //!
 //! Small ints (|v| < 2**60) are held in the handle itself and floats in the
 //! slot's record, so that making, reading and comparing them never calls
-//! into PyPy; Python turns them into objects only when it sees them. Their
-//! slots are taken from the clean free slots (no stale entry), so that
-//! Python finds their entry empty.
+//! into PyPy; Python turns them into objects only when it sees them. So is
+//! the object an `HPyField_Load` returns: the slot records the owner and
+//! the field's key ([`new_loaded_field`]). Their slots are taken from the
+//! clean free slots (no stale entry), so that Python finds their entry
+//! empty.
 //!
 //! Bits: `..000` a slot (index = bits >> 3; 0 is `HPy_NULL`), `..001` a small
 //! int (value = bits >> 3, arithmetic), `..010` a fresh slot from Python,
 //! `..100` a slot Python lends for one call (see `entry`). Slots 1..=N are
-//! the context's constants, in ABI order, never counted or freed.
+//! the context's constants, in ABI order, never counted or freed. An
+//! `HPyField` holds NULL, a small int, a constant, or `..111`: the key
+//! under which its owner holds the object (see `host::object`, fields).
 
 use crate::lock;
-use core::cell::{Cell, RefCell, UnsafeCell};
+use core::cell::{RefCell, UnsafeCell};
 use core::ffi::{c_char, c_void};
 use lichen_abi::HPy;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicIsize, Ordering};
 
 const TAG_MASK: isize = 7;
@@ -45,6 +52,8 @@ const TAG_INT: isize = 1;
 pub const TAG_FRESH: isize = 2;
 /// A slot Python lends for one call and keeps (not closed by the entry).
 pub const TAG_LENT: isize = 4;
+/// An `HPyField` naming its object by key (never a handle's tag).
+pub const TAG_FIELD: isize = 7;
 const SHIFT: u32 = 3;
 /// The range of ints held in a handle.
 pub const IMM_MIN: i64 = -(1 << 60);
@@ -72,9 +81,18 @@ struct Slot {
     /// A float made natively and not yet turned into an object by Python:
     /// `data` holds its bits and Python's list entry is empty.
     float: bool,
-    /// A field reference: Python's list entry names the object through its
-    /// owner (see `host::object`, fields), which alone holds it.
-    field: bool,
+    /// A loaded field: the owner's handle this slot holds (0: none), whose
+    /// object holds the slot's object under `key`; Python fills the entry
+    /// from there when it first needs the object.
+    owner: isize,
+    key: u64,
+    /// The `TypeInfo` of the object's class, when that class is exactly one
+    /// made from a spec; [`NO_SPEC_CLASS`] when no class in its MRO is; 0:
+    /// not known, or neither.
+    class: usize,
+    /// The `TypeInfo` of the object, when it is itself a class made from a
+    /// spec (0: not known, or not such a class).
+    type_info: usize,
     kind: DataKind,
     /// The native storage (`kind`), or the bits of a float.
     data: usize,
@@ -85,7 +103,18 @@ struct Slot {
 
 impl Slot {
     const fn new(state: State) -> Slot {
-        Slot { refs: 0, state, float: false, field: false, kind: DataKind::Unknown, data: 0, attached: None }
+        Slot {
+            refs: 0,
+            state,
+            float: false,
+            owner: 0,
+            key: 0,
+            class: 0,
+            type_info: 0,
+            kind: DataKind::Unknown,
+            data: 0,
+            attached: None,
+        }
     }
 }
 
@@ -96,7 +125,43 @@ struct Table {
     /// Free slots whose list entry is empty.
     clean: Vec<u32>,
     constants: u32,
+    /// The next field key (keys are never reused, so a key names one
+    /// stored object for as long as any field holds it).
+    next_key: u64,
+    /// What is known of the object stored under a field key, so that
+    /// loading a field does not ask Python again.
+    field_data: HashMap<u64, Known, BuildHasherDefault<KeyHasher>>,
 }
+
+/// The struct and the class (see `Slot::class`) of an object, as far as
+/// known (0: not).
+#[derive(Clone, Copy, Default)]
+pub struct Known {
+    pub data: usize,
+    pub class: usize,
+}
+
+/// Field keys are consecutive: mixing them is all the hashing they need.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, k: u64) {
+        self.0 = k.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// Beyond this many remembered structs, the memory is cleared (objects of
+/// fields still loaded are asked for again).
+const FIELD_DATA_MAX: usize = 1 << 16;
 
 /// The table, used only by the thread that holds the extension lock.
 struct Shared(UnsafeCell<Table>);
@@ -104,16 +169,20 @@ struct Shared(UnsafeCell<Table>);
 // lock (see `lock`), so one thread at a time uses the table.
 unsafe impl Sync for Shared {}
 
-static TABLE: Shared =
-    Shared(UnsafeCell::new(Table { slots: Vec::new(), stale: Vec::new(), clean: Vec::new(), constants: 0 }));
+static TABLE: Shared = Shared(UnsafeCell::new(Table {
+    slots: Vec::new(),
+    stale: Vec::new(),
+    clean: Vec::new(),
+    constants: 0,
+    next_key: 1,
+    field_data: HashMap::with_hasher(BuildHasherDefault::new()),
+}));
 
 /// How many free slots hold a stale entry (Python reads it to know when to
 /// sweep; a hint, exactness is not needed).
 pub static STALE: AtomicIsize = AtomicIsize::new(0);
 
 thread_local! {
-    /// The result this thread's last entry handed to Python (0 for none).
-    static HELD_RESULT: Cell<isize> = const { Cell::new(0) };
     /// The stale slots this thread is sweeping.
     static SWEEPING: RefCell<Vec<isize>> = const { RefCell::new(Vec::new()) };
 }
@@ -175,20 +244,88 @@ fn pop_free(t: &mut Table, clean_only: bool) -> u32 {
     })
 }
 
+/// `STALE` changes only under the extension lock: a plain read and write,
+/// not an atomic read-modify-write (which costs as much as the rest of a
+/// release).
+fn stale_add(n: isize) {
+    STALE.store(STALE.load(Ordering::Relaxed) + n, Ordering::Relaxed);
+}
+
 fn stale_dec() {
-    STALE.fetch_sub(1, Ordering::Relaxed);
+    stale_add(-1);
 }
 
 fn make_live(t: &mut Table, i: u32, kind: DataKind, data: usize) {
     t.slots[i as usize] = Slot { refs: 1, kind, data, ..Slot::new(State::Live) };
 }
 
-/// A new live slot for an object Python is about to store in its list.
-pub fn new_object(data: *mut c_void, kind: DataKind) -> u32 {
+/// A new live slot for an object Python is about to store in its list
+/// (`class`: see `Slot::class`, checked).
+pub fn new_object(data: *mut c_void, kind: DataKind, class: usize) -> u32 {
+    let class = checked_type(class);
     with(|t| {
         let i = pop_free(t, false);
         make_live(t, i, kind, data as usize);
+        t.slots[i as usize].class = class;
         i
+    })
+}
+
+/// The class of an object whose MRO has no class made from a spec (a
+/// `TypeInfo` address is never 1).
+pub const NO_SPEC_CLASS: usize = 1;
+
+/// `info` if it is a type made from a spec (or [`NO_SPEC_CLASS`]), else 0
+/// (Python passes what a class says of itself, which Python code could
+/// have changed).
+fn checked_type(info: usize) -> usize {
+    if info == NO_SPEC_CLASS || (info != 0 && crate::typedef::is_type_info(info)) {
+        info
+    } else {
+        0
+    }
+}
+
+/// `HPy_TypeCheck(obj, ty)` from what the table knows: both classes made
+/// from specs, the object's exactly of its class. None: not known.
+#[inline]
+pub fn spec_type_check(obj: HPy, ty: HPy) -> Option<bool> {
+    let (o, c) = (slot_of(obj)?, slot_of(ty)?);
+    with(|t| {
+        let class = t.slots.get(o as usize)?.class;
+        let info = t.slots.get(c as usize)?.type_info;
+        match (class, info) {
+            (0, _) | (_, 0) => None,
+            (NO_SPEC_CLASS, _) => Some(false),
+            _ => Some(crate::typedef::is_ancestor(class, info)),
+        }
+    })
+}
+
+/// Records what Python said of the objects of `obj` and `ty` (the class
+/// of the one, the other as a class; 0: not made from a spec).
+pub fn learn_types(obj: HPy, class: usize, ty: HPy, type_info: usize) {
+    // a class without spec ancestors may still be one of a spec class's:
+    // as `type_info` it says nothing
+    let type_info = match checked_type(type_info) {
+        NO_SPEC_CLASS => 0,
+        t => t,
+    };
+    let class = checked_type(class);
+    with(|t| {
+        for (h, v, is_class) in [(obj, class, true), (ty, type_info, false)] {
+            let Some(i) = slot_of(h) else { continue };
+            if v == 0 || is_constant(t, i) {
+                continue;
+            }
+            if let Some(s) = t.slots.get_mut(i as usize).filter(|s| s.state == State::Live) {
+                if is_class {
+                    s.class = v;
+                } else {
+                    s.type_info = v;
+                }
+            }
+        }
     })
 }
 
@@ -215,22 +352,84 @@ pub fn receive(bits: isize, data: *mut c_void) -> HPy {
     let h = HPy { _i: bits & !TAG_MASK };
     if let Some(i) = slot_of(h) {
         with(|t| {
-            if t.slots.get(i as usize).is_some_and(|s| s.state == State::Reserved) {
+            if let Some(s) = t.slots.get(i as usize).filter(|s| s.state == State::Reserved) {
+                let owner = s.owner;
                 let kind = if data.is_null() { DataKind::Unknown } else { DataKind::Payload };
                 make_live(t, i, kind, data as usize);
+                if owner != 0 {
+                    drop_hold(t, owner);
+                }
             }
         })
     }
     h
 }
 
-/// A new slot for a field reference Python is about to store.
-pub fn new_field_ref() -> u32 {
+/// A new key for an object a field is to hold.
+pub fn new_field_key() -> u64 {
     with(|t| {
-        let i = pop_free(t, false);
-        make_live(t, i, DataKind::Unknown, 0);
-        t.slots[i as usize].field = true;
+        let k = t.next_key;
+        t.next_key += 1;
+        k
+    })
+}
+
+/// The key an `HPyField`'s bits name, if they name one.
+#[inline(always)]
+pub fn field_key(bits: isize) -> Option<u64> {
+    (bits & TAG_MASK == TAG_FIELD).then_some((bits >> SHIFT) as u64)
+}
+
+/// The `HPyField` bits naming `key`.
+#[inline(always)]
+pub fn field_bits(key: u64) -> isize {
+    ((key as isize) << SHIFT) | TAG_FIELD
+}
+
+/// Remembers what is known of the object of `h`, now stored under `key`.
+pub fn remember_field(key: u64, h: HPy) {
+    let Some(i) = slot_of(h) else { return };
+    with(|t| {
+        let Some(s) = t.slots.get(i as usize).filter(|s| s.state == State::Live) else { return };
+        let known = Known { data: if s.kind == DataKind::Payload { s.data } else { 0 }, class: s.class };
+        if known.data != 0 || known.class != 0 {
+            remember(t, key, known);
+        }
+    })
+}
+
+fn remember(t: &mut Table, key: u64, known: Known) {
+    if t.field_data.len() >= FIELD_DATA_MAX {
+        t.field_data.clear();
+    }
+    t.field_data.insert(key, known);
+}
+
+/// A handle for the object its owner holds under `key` (`HPyField_Load`),
+/// made without PyPy: the slot holds `owner` (a handle given over to it),
+/// which keeps the object alive; Python finds the entry empty and looks
+/// the object up the first time it needs it. The struct comes along if a
+/// store or an earlier load learnt it.
+pub fn new_loaded_field(owner: HPy, key: u64) -> HPy {
+    slot_handle(with(|t| {
+        let i = pop_free(t, true);
+        let known = t.field_data.get(&key).copied().unwrap_or_default();
+        let kind = if known.data != 0 { DataKind::Payload } else { DataKind::Unknown };
+        make_live(t, i, kind, known.data);
+        let s = &mut t.slots[i as usize];
+        s.owner = owner._i;
+        s.key = key;
+        s.class = known.class;
         i
+    }))
+}
+
+/// The owner and key of a loaded field's slot ((0, 0) for any other).
+pub fn loaded_field(h: HPy) -> (isize, u64) {
+    let Some(i) = slot_of(h) else { return (0, 0) };
+    with(|t| match t.slots.get(i as usize) {
+        Some(s) if s.state != State::Free => (s.owner, s.key),
+        _ => (0, 0),
     })
 }
 
@@ -262,7 +461,7 @@ pub fn float_of(h: HPy) -> Option<f64> {
 pub fn take_float(h: HPy) -> f64 {
     let Some(i) = slot_of(h) else { return f64::NAN };
     with(|t| match t.slots.get_mut(i as usize) {
-        Some(s) if s.float => {
+        Some(s) if s.float && s.state != State::Free => {
             s.float = false;
             s.kind = DataKind::None;
             f64::from_bits(s.data as u64)
@@ -271,25 +470,12 @@ pub fn take_float(h: HPy) -> f64 {
     })
 }
 
-/// Whether `h` is a field reference (see [`new_field_ref`]).
+/// Whether `h` is a slot other than a constant's: what a field holds by
+/// key, through its owner (NULL, small ints and constants it holds as they
+/// are: they need no release and take part in no cycle).
 #[inline]
-pub fn is_field_ref(h: HPy) -> bool {
-    slot_of(h).is_some_and(|i| with(|t| t.slots.get(i as usize).is_some_and(|s| s.field && s.state == State::Live)))
-}
-
-/// Whether more than one handle holds the slot of `h`.
-#[inline]
-pub fn is_shared(h: HPy) -> bool {
-    slot_of(h).is_some_and(|i| with(|t| !is_constant(t, i) && t.slots.get(i as usize).is_some_and(|s| s.refs > 1)))
-}
-
-/// Whether `h` is a slot holding an object Python made (not a constant,
-/// not a float native code holds): one that may refer to other objects.
-#[inline]
-pub fn is_object(h: HPy) -> bool {
-    slot_of(h).is_some_and(|i| {
-        with(|t| !is_constant(t, i) && t.slots.get(i as usize).is_some_and(|s| s.state == State::Live && !s.float))
-    })
+pub fn needs_owner(h: HPy) -> bool {
+    slot_of(h).is_some_and(|i| with(|t| !is_constant(t, i)))
 }
 
 #[inline]
@@ -325,25 +511,92 @@ pub fn close(h: HPy) {
     }
 }
 
-fn release(t: &mut Table, i: u32) {
-    let s = &mut t.slots[i as usize];
-    let never_seen = s.float;
-    *s = Slot::new(State::Free);
-    if never_seen {
-        t.clean.push(i); // Python never stored anything for it
-    } else {
-        t.stale.push(i);
-        STALE.fetch_add(1, Ordering::Relaxed);
+/// Lets go of the owner a reserve slot Python emptied still held (a loaded
+/// field's result, see [`give_to_python`]).
+pub fn reserve_emptied(slots: &[isize]) {
+    with(|t| {
+        for &i in slots {
+            let Some(s) = t.slots.get_mut(i as usize).filter(|s| s.state == State::Reserved) else { continue };
+            let owner = core::mem::take(&mut s.owner);
+            if owner != 0 {
+                drop_hold(t, owner);
+            }
+        }
+    })
+}
+
+/// Closes the handle `owner`, held by a slot of the table.
+fn drop_hold(t: &mut Table, owner: isize) {
+    let Some(o) = slot_of(HPy { _i: owner }) else { return };
+    if is_constant(t, o) {
+        return;
+    }
+    if let Some(s) = t.slots.get_mut(o as usize).filter(|s| s.state == State::Live && s.refs > 0) {
+        s.refs -= 1;
+        if s.refs == 0 {
+            release(t, o);
+        }
     }
 }
 
-/// Keeps the result an entry hands to Python live until this thread's next
-/// entry (Python reads it after the entry returned, possibly after other
-/// threads ran), and gives up the one kept before.
+/// Frees slot `i`, and the owner a loaded field's slot held (and so on,
+/// should that be the last hold of another loaded field).
+fn release(t: &mut Table, mut i: u32) {
+    loop {
+        let s = &mut t.slots[i as usize];
+        let never_seen = s.float;
+        let owner = s.owner;
+        *s = Slot::new(State::Free);
+        if never_seen {
+            t.clean.push(i); // Python never stored anything for it
+        } else {
+            t.stale.push(i);
+            stale_add(1);
+        }
+        let Some(o) = slot_of(HPy { _i: owner }) else { return };
+        if is_constant(t, o) {
+            return;
+        }
+        match t.slots.get_mut(o as usize) {
+            Some(s) if s.state == State::Live && s.refs > 0 => {
+                s.refs -= 1;
+                if s.refs > 0 {
+                    return;
+                }
+                i = o;
+            }
+            _ => return,
+        }
+    }
+}
+
+/// Hands the result of an entry to Python, which reads it after the entry
+/// returned (possibly after other threads ran). A result whose slot only it
+/// holds goes into Python's reserve, with its object (or float) still in
+/// it: no other thread can take it, and Python reuses it for its next
+/// handle. The result's bits, tagged fresh in that case (Python then knows
+/// the slot is its own again).
 #[inline]
-pub fn hold_result(result: HPy) {
-    let previous = HELD_RESULT.replace(result._i);
-    close(HPy { _i: previous });
+pub fn give_to_python(result: HPy) -> isize {
+    let Some(i) = slot_of(result) else { return result._i };
+    with(|t| {
+        if is_constant(t, i) {
+            return result._i;
+        }
+        match t.slots.get_mut(i as usize) {
+            Some(s) if s.state == State::Live && s.refs == 1 => {
+                // a loaded field keeps its owner until Python reuses the slot
+                let (float, data, owner, key) = (s.float, s.data, s.owner, s.key);
+                *s = Slot { float, data, owner, key, ..Slot::new(State::Reserved) };
+                result._i | TAG_FRESH
+            }
+            Some(s) if s.state == State::Live && s.refs > 1 => {
+                s.refs -= 1;
+                result._i
+            }
+            _ => result._i,
+        }
+    })
 }
 
 /// The native storage of a slot's object, as far as known.
@@ -358,8 +611,10 @@ pub fn data_of(h: HPy) -> (DataKind, *mut c_void) {
     }
 }
 
-/// Remembers what [`data_of`] should answer for a slot.
-pub fn set_data(h: HPy, kind: DataKind, data: *mut c_void) {
+/// Remembers what [`data_of`] should answer for a slot, and the class of
+/// its object (see `Slot::class`).
+pub fn set_data(h: HPy, kind: DataKind, data: *mut c_void, class: usize) {
+    let class = checked_type(class);
     if let Some(i) = slot_of(h) {
         with(|t| {
             if is_constant(t, i) {
@@ -369,6 +624,13 @@ pub fn set_data(h: HPy, kind: DataKind, data: *mut c_void) {
                 if s.state == State::Live && !s.float {
                     s.kind = kind;
                     s.data = data as usize;
+                    if class != 0 {
+                        s.class = class;
+                    }
+                    let (key, class) = (s.key, s.class);
+                    if key != 0 && kind == DataKind::Payload {
+                        remember(t, key, Known { data: data as usize, class });
+                    }
                 }
             }
         })
@@ -401,17 +663,15 @@ fn keep_forever(copy: Box<[u8]>) {
     Box::leak(copy);
 }
 
-/// Hands the stale free slots to Python for clearing, and gives up this
-/// thread's held result first (a sweep ends what Python does with it):
-/// their indices (valid until [`sweep_end`]) and how many. 0 while a sweep
-/// of this thread is under way (a finalizer's Python code sweeping in it).
+/// Hands the stale free slots to Python for clearing: their indices (valid
+/// until [`sweep_end`]) and how many. 0 while a sweep of this thread is
+/// under way (a finalizer's Python code sweeping in it).
 pub fn sweep_begin() -> (*const isize, usize) {
     if SWEEPING.with(|s| !s.borrow().is_empty()) {
         return (core::ptr::null(), 0);
     }
-    hold_result(HPy::NULL);
     let stale = with(|t| {
-        STALE.fetch_sub(t.stale.len() as isize, Ordering::Relaxed);
+        stale_add(-(t.stale.len() as isize));
         core::mem::take(&mut t.stale)
     });
     SWEEPING.with(|s| {
@@ -454,13 +714,13 @@ mod tests {
         let _held = lock::enter();
         init(4);
         let live = in_use();
-        let a = slot_handle(new_object(core::ptr::null_mut(), DataKind::None));
+        let a = slot_handle(new_object(core::ptr::null_mut(), DataKind::None, 0));
         dup(a);
         close(a);
         assert_eq!(in_use(), live + 1, "still one reference");
         close(a);
         assert_eq!(in_use(), live);
-        let b = slot_handle(new_object(core::ptr::null_mut(), DataKind::None));
+        let b = slot_handle(new_object(core::ptr::null_mut(), DataKind::None, 0));
         assert_eq!(b, a, "a freed slot is reused first");
         let f = new_float(2.5);
         assert_ne!(f, a);
@@ -476,6 +736,24 @@ mod tests {
         let (_, n) = sweep_begin();
         assert_eq!(n, 0);
         sweep_end();
+    }
+
+    #[test]
+    fn a_loaded_field_holds_its_owner() {
+        let _held = lock::enter();
+        init(4);
+        let live = in_use();
+        let owner = slot_handle(new_object(core::ptr::null_mut(), DataKind::None, 0));
+        let key = new_field_key();
+        assert_eq!(field_key(field_bits(key)), Some(key));
+        assert_eq!(field_key(owner._i), None);
+        let loaded = new_loaded_field(dup(owner), key);
+        assert_eq!(loaded_field(loaded), (owner._i, key));
+        close(owner);
+        assert_eq!(in_use(), live + 2, "the loaded field keeps its owner");
+        close(loaded);
+        assert_eq!(in_use(), live, "closing it lets go of both");
+        assert_eq!(loaded_field(loaded), (0, 0));
     }
 
     #[test]

@@ -2,12 +2,14 @@
 //! structs of lichen_pypy.h), and the native side of the types made from
 //! them: what an instance's struct needs when its object dies.
 
-use crate::table;
 use core::ffi::{c_char, c_int, c_void};
 use lichen_abi::*;
 use lichen_core::spec::ModuleSpec;
 use lichen_core::spec::SpecError;
 use lichen_core::type_spec::{is_vectorcalloffset, Bases, CallProtocol, TypeSpec};
+use crate::lock::Locked;
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, DefaultHasher};
 
 #[repr(C)]
 pub struct Meth {
@@ -94,17 +96,37 @@ pub fn meth(m: &HPyMeth) -> Meth {
     Meth { name: m.name, doc: m.doc, impl_: impl_ptr(m.impl_), sig: m.signature.0 }
 }
 
-type TraverseFn = lichen_core::host::HPyFunc_traverseproc;
 type DestroyFn = unsafe extern "C" fn(*mut c_void);
 
 /// What an instance's struct needs when its object dies, per type: the
-/// fields to release (`HPy_tp_traverse`) and the `HPy_tp_destroy` to run,
-/// with the same for the nearest base made from a spec. Lives as long as
+/// `HPy_tp_destroy` to run, with the same for the nearest base made from a
+/// spec. (Its fields need nothing: they hold keys into the owner's dict,
+/// which dies with it, or values that need no release.) Lives as long as
 /// the process (types are few; their objects may outlive any bookkeeping).
 pub struct TypeInfo {
-    traverse: Option<TraverseFn>,
     destroy: Option<DestroyFn>,
     base: *const TypeInfo,
+    /// The classes made from specs in the type's MRO, itself included:
+    /// `HPy_TypeCheck` against one of them needs no call into PyPy.
+    ancestors: Vec<usize>,
+}
+
+/// Every `TypeInfo` made (they are never freed), to check the ones Python
+/// passes. Used under the extension lock only.
+static TYPE_INFOS: Locked<HashSet<usize, BuildHasherDefault<DefaultHasher>>> =
+    Locked::new(HashSet::with_hasher(BuildHasherDefault::new()));
+
+/// Whether `info` is the address of a `TypeInfo`.
+pub fn is_type_info(info: usize) -> bool {
+    TYPE_INFOS.with(|all| all.contains(&info))
+}
+
+/// Whether the class of `ancestor` is in the MRO of the class of `info`
+/// (both checked with [`is_type_info`]).
+pub fn is_ancestor(info: usize, ancestor: usize) -> bool {
+    // SAFETY: `info` is a leaked `TypeInfo` (checked when it was recorded),
+    // whose ancestors are set before any object of its class exists.
+    unsafe { &*(info as *const TypeInfo) }.ancestors.contains(&ancestor)
 }
 
 impl TypeInfo {
@@ -113,34 +135,22 @@ impl TypeInfo {
         core::iter::successors(Some(self), |t| unsafe { t.base.as_ref() })
     }
 
-    /// Whether objects of the type need work when they die.
+    /// Whether objects of the type need work when they die (a finalizer,
+    /// which PyPy's GC runs only in major collections: types without one
+    /// can die young).
     pub fn needs_cleanup(&self) -> bool {
-        self.chain().any(|t| t.traverse.is_some() || t.destroy.is_some())
+        self.chain().any(|t| t.destroy.is_some())
     }
 }
 
-unsafe extern "C" fn clear_field(field: *mut HPyField, _arg: *mut c_void) -> c_int {
-    // SAFETY: the traverse implementation passes fields of a live struct.
-    let field = unsafe { &mut *field };
-    let old = core::mem::replace(field, HPyField::NULL);
-    table::close(HPy { _i: old._i });
-    0
-}
-
-/// Releases the fields of a dying object's struct and runs the destroy
-/// functions of its type and its bases (as CPython's deallocator of HPy
-/// types does); the memory itself is Python's (a cffi buffer).
+/// Runs the destroy functions of a dying object's type and its bases, most
+/// derived first (as CPython's deallocator of HPy types does); the memory
+/// itself is Python's (a cffi buffer).
 ///
 /// # Safety
 /// `info` must come from [`new_type_info`]; `payload` the struct of an
 /// object of that type that nothing will use again.
 pub unsafe fn destroy_payload(info: &TypeInfo, payload: *mut c_void) {
-    for t in info.chain() {
-        if let Some(traverse) = t.traverse {
-            // SAFETY: the type's traverse implementation, on its struct.
-            unsafe { traverse(payload, Some(clear_field), core::ptr::null_mut()) };
-        }
-    }
     for t in info.chain() {
         if let Some(destroy) = t.destroy {
             // SAFETY: the type's destroy implementation, on its struct, once.
@@ -152,22 +162,23 @@ pub unsafe fn destroy_payload(info: &TypeInfo, payload: *mut c_void) {
 fn new_type_info(spec: &TypeSpec) -> *const TypeInfo {
     // SAFETY: the spec reader accepted these slots, whose implementations
     // have the HPy function types of their slot numbers.
-    let (traverse, destroy) = unsafe {
-        (
-            spec.traverse.and_then(|s| core::mem::transmute::<HPyCFunction, Option<TraverseFn>>(s.impl_)),
-            spec.destroy.and_then(|s| core::mem::transmute::<HPyCFunction, Option<DestroyFn>>(s.impl_)),
-        )
-    };
-    Box::into_raw(Box::new(TypeInfo { traverse, destroy, base: core::ptr::null() }))
+    let destroy = unsafe { spec.destroy.and_then(|s| core::mem::transmute::<HPyCFunction, Option<DestroyFn>>(s.impl_)) };
+    let info = Box::into_raw(Box::new(TypeInfo { destroy, base: core::ptr::null(), ancestors: Vec::new() }));
+    TYPE_INFOS.with(|all| all.insert(info as usize));
+    info
 }
 
-/// Records the nearest base of a type that was made from a spec.
+/// Records the nearest base of a type that was made from a spec, and the
+/// types made from specs in its MRO (`ancestors`, checked).
 ///
 /// # Safety
-/// Both must come from [`new_type_info`] (`base` may be NULL).
-pub unsafe fn set_base(info: *mut TypeInfo, base: *const TypeInfo) {
+/// Both must come from [`new_type_info`] (`base` may be NULL), before any
+/// object of the type exists.
+pub unsafe fn set_lineage(info: *mut TypeInfo, base: *const TypeInfo, ancestors: &[isize]) {
     // SAFETY: delegated to the caller; set once, before any object exists.
-    unsafe { (*info).base = base };
+    let info = unsafe { &mut *info };
+    info.base = base;
+    info.ancestors = ancestors.iter().map(|&a| a as usize).filter(|&a| is_type_info(a)).collect();
 }
 
 /// The `TypeDef` of a checked spec, with the arrays it points into (which

@@ -26,8 +26,8 @@ from lichen._pypy.handles import (
     get,
     get_or_none,
     new_h,
+    class_id,
     new_h_data,
-    new_field_h,
     new_h_or_null,
     objs,
     read_enum,
@@ -37,6 +37,22 @@ SPEC = {cb.name: cb for cb in build.parse_callbacks(ffi.string(lib.lichen_callba
 _defined = set()
 
 
+# LICHEN_PYPY_COUNT_CALLBACKS=1: every callback counts its calls here, to
+# find which context functions of a workload reach the interpreter.
+counts = {} if os.environ.get("LICHEN_PYPY_COUNT_CALLBACKS") else None
+
+
+def _counted(fn):
+    name = fn.__name__
+
+    def counted(*args):
+        counts[name] = counts.get(name, 0) + 1
+        return fn(*args)
+
+    counted.__name__ = name
+    return counted
+
+
 def callback(fn):
     """Makes ``fn`` the ``extern "Python"`` function of its name."""
     cb = SPEC[fn.__name__]
@@ -44,6 +60,8 @@ def callback(fn):
     if cb.error_value() is not None:
         kwargs["error"] = cb.error_value()
     _defined.add(fn.__name__)
+    if counts is not None:
+        fn = _counted(fn)
     return ffi.def_extern(**kwargs)(fn)
 
 
@@ -120,8 +138,14 @@ def check(h, what):
 
 
 @callback
-def type_check(obj, ty):
-    return 1 if _is_subtype(type(get(obj)), get(ty)) else 0
+def type_check(obj, ty, learnt):
+    """``HPy_TypeCheck``, telling native code the classes made from specs
+    involved (``class_id``), so that it answers the next checks itself."""
+    cls, t = type(get(obj)), get(ty)
+    learnt[0] = class_id(cls)
+    if isinstance(t, type) and getattr(t, "__lichen_self__", None) is t:
+        learnt[1] = t.__lichen_tid__
+    return 1 if _is_subtype(cls, t) else 0
 
 
 @callback
@@ -339,34 +363,33 @@ def slice_unpack(h, bounds):
 
 
 @callback
-def native_data(h, kind):
+def native_data(h, kind, class_out):
     o = get(h)
     if kind == DATA_PAYLOAD:
-        buf = getattr(o, "_lichen_buf", None)
-        return ffi.NULL if buf is None else ffi.cast("void *", buf)
+        buf = getattr(o, "_lichen_buf", ffi.NULL)
+        if buf is ffi.NULL:
+            return ffi.NULL
+        class_out[0] = class_id(type(o))
+        return ffi.cast("void *", buf)
     if kind == DATA_CAPSULE and isinstance(o, Capsule) and o._lichen_data is not None:
         return o._lichen_data
     return ffi.NULL
 
 
 @callback
-def field_store(owner_h, key, value_h, old_h, old_shared):
-    """``HPyField_Store`` of an object, or of anything over a field
-    reference: the owner holds the object (``_lichen_refs[key]``: the object
-    and its field reference); the field gets a new field reference."""
+def field_store(owner_h, key, value_h, old_key):
+    """``HPyField_Store``: the owner holds the object under the field's new
+    key (see ``store_field`` in ``crates/lichen-pypy/src/host/object.rs``),
+    and lets go of the one under its old key."""
     owner = get(owner_h)
     refs = owner._lichen_refs
     if refs is None:
         refs = owner._lichen_refs = {}
-    if old_shared:
-        # a loaded handle of the old value is still open: it keeps the object
-        objs[old_h >> 3] = refs[key][0]
-    if value_h == 0:
-        refs.pop(key, None)
-        return 0
-    h = new_field_h(owner, key)
-    refs[key] = (get(value_h), h)
-    return h
+    if old_key:
+        refs.pop(old_key, None)
+    if key:
+        refs[key] = get(value_h)
+    return 0
 
 
 # --------------------------------------------------------------------------

@@ -14,10 +14,11 @@ from lichen._lichen_pypy import ffi, lib
 from lichen._pypy.errors import failed
 from lichen._pypy.handles import (
     EMPTY,
+    FRESH,
     LENT,
     SWEEP_AT,
-    FieldRef,
     _materialize,
+    _reserve,
     _stale,
     fresh,
     live_h,
@@ -34,18 +35,19 @@ NOARGS, O, VARARGS, KEYWORDS = SIG["NOARGS"], SIG["O"], SIG["VARARGS"], SIG["KEY
 
 def result(r, name):
     """The object of the result handle ``r`` an entry returned (0: the call
-    failed, its exception is pending)."""
-    if r & 7 == 0:
-        if r == 0:
-            raise failed(name)
-        i = r >> 3
-        o = objs[i] if i < len(objs) else EMPTY
-        if o is EMPTY:
-            o = _materialize(r)
-        elif o.__class__ is FieldRef:
-            o = o.deref()
-    else:
-        o = r >> 3
+    failed, its exception is pending). A fresh one (``..010``) is a slot
+    only the result held, now the reserve's again."""
+    tag = r & 7
+    if tag == 1:
+        return r >> 3
+    if r == 0:
+        raise failed(name)
+    i = r >> 3
+    o = objs[i] if i < len(objs) else EMPTY
+    if o is EMPTY:
+        o = _materialize(r)
+    if tag == FRESH:
+        _reserve.append(i)
     if _stale[0] >= SWEEP_AT:
         sweep()
     return o
@@ -58,10 +60,33 @@ def status(r, name):
     return r
 
 
-def _keywords(call, ctx, impl, self_h, self_data, args, kw):
+def _positional(ctx, impl, sig, self_h, self_data, args):
+    """A VARARGS call, or a KEYWORDS one without keywords: up to four
+    arguments go as parameters (no array for cffi to allocate)."""
+    n = len(args)
+    few = lib.lichen_call_few
+    if n == 0:
+        return few(ctx, impl, sig, self_h, self_data, 0, 0, 0, 0, 0)
+    if n == 1:
+        return few(ctx, impl, sig, self_h, self_data, 1, new_h(args[0]), 0, 0, 0)
+    if n == 2:
+        return few(ctx, impl, sig, self_h, self_data, 2, new_h(args[0]), new_h(args[1]), 0, 0)
+    if n == 3:
+        a, b, c = args
+        return few(ctx, impl, sig, self_h, self_data, 3, new_h(a), new_h(b), new_h(c), 0)
+    if n == 4:
+        a, b, c, d = args
+        return few(ctx, impl, sig, self_h, self_data, 4, new_h(a), new_h(b), new_h(c), new_h(d))
     hs = [new_h(a) for a in args]
+    if sig == VARARGS:
+        return lib.lichen_call_varargs(ctx, impl, self_h, self_data, hs, n)
+    return lib.lichen_call_keywords(ctx, impl, self_h, self_data, hs, n, 0, 0)
+
+
+def _keywords(call, ctx, impl, self_h, self_data, args, kw):
     if not kw:
-        return call(ctx, impl, self_h, self_data, hs, len(args), 0, 0)
+        return _positional(ctx, impl, KEYWORDS, self_h, self_data, args)
+    hs = [new_h(a) for a in args]
     names = tuple(kw)
     hs.extend(new_h(v) for v in kw.values())
     return call(ctx, impl, self_h, self_data, hs, len(args), new_h(names), len(names))
@@ -106,10 +131,8 @@ def module_function(ctx, impl, sig, name, module_h, qualname):
             return result(call(ctx, impl, module_h, new_h(arg), NULL), qualname)
 
     elif sig == VARARGS:
-        call = lib.lichen_call_varargs
-
         def f(*args):
-            return result(call(ctx, impl, module_h, NULL, [new_h(a) for a in args], len(args)), qualname)
+            return result(_positional(ctx, impl, VARARGS, module_h, NULL, args), qualname)
 
     elif sig == KEYWORDS:
         call = lib.lichen_call_keywords
@@ -151,12 +174,10 @@ def method(ctx, impl, sig, name, owner, qualname):
             return result(call(ctx, impl, fresh(self), new_h(arg), self._lichen_buf), qualname)
 
     elif sig == VARARGS:
-        call = lib.lichen_call_varargs
-
         def f(self, *args):
             if not isinstance(self, owner.cls):
                 check_receiver(owner.cls, name, self)
-            return result(call(ctx, impl, fresh(self), self._lichen_buf, [new_h(a) for a in args], len(args)), qualname)
+            return result(_positional(ctx, impl, VARARGS, fresh(self), self._lichen_buf, args), qualname)
 
     elif sig == KEYWORDS:
         call = lib.lichen_call_keywords

@@ -40,24 +40,6 @@ class _Empty(object):
 EMPTY = _Empty()
 
 
-class FieldRef(object):
-    """The list entry of a field reference (see ``store_field`` in
-    ``crates/lichen-pypy/src/host/object.rs``): the object stored in field
-    ``key`` of ``owner``, which alone holds it (``owner._lichen_refs``), so
-    that PyPy's GC sees objects referred to by fields only through their
-    owners and can collect cycles through fields."""
-
-    __slots__ = ("owner", "key")
-
-    def __init__(self, owner, key):
-        self.owner = weakref.ref(owner)
-        self.key = key
-
-    def deref(self):
-        owner = self.owner()
-        if owner is None:
-            raise SystemError("HPy handle of a field whose owner is gone")
-        return owner._lichen_refs[self.key][0]
 IMM_MIN = -(1 << 60)
 IMM_MAX = (1 << 60) - 1
 FRESH = 2
@@ -114,12 +96,36 @@ def _refill():
     _reserve.extend(got)
 
 
+def _take_slot():
+    # pop() is one atomic step under the GIL: another thread may have
+    # emptied the reserve since any check, so try, refill, try again.
+    while True:
+        try:
+            return _reserve.pop()
+        except IndexError:
+            _refill()
+
+
+def _clear_reserve():
+    """Clears the entries of the reserve's slots, taking each out while it
+    is cleared so that no other thread fills it meanwhile."""
+    cleared = []
+    while True:
+        try:
+            i = _reserve.pop()
+        except IndexError:
+            break
+        objs[i] = EMPTY
+        cleared.append(i)
+    if cleared:
+        lib.lichen_reserve_emptied(cleared, len(cleared))
+    _reserve.extend(cleared)
+
+
 def fresh(o):
     """A fresh handle for ``o``: a slot from the reserve, filled, which the
     native code it is passed to makes live."""
-    if not _reserve:
-        _refill()
-    i = _reserve.pop()
+    i = _take_slot()
     objs[i] = o
     return (i << 3) | FRESH
 
@@ -142,9 +148,7 @@ def new_h(o):
         h = _TYPE_CONSTANTS.get(id(o), 0)
         if h:
             return h
-    if not _reserve:
-        _refill()
-    i = _reserve.pop()
+    i = _take_slot()
     objs[i] = o
     return (i << 3) | FRESH
 
@@ -159,21 +163,26 @@ def live_h(o):
     return i << 3
 
 
-def new_h_data(o, data, kind):
-    """A new handle for ``o`` whose native storage (a ``DataKind``) is known."""
-    i = lib.lichen_new_slot_data(data, kind)
+NO_SPEC_CLASS = 1  # table.rs
+
+
+def class_id(c):
+    """The type id of class ``c`` if it was made from a spec; 1 if no class
+    of its MRO was; else 0 (subclasses of those made in Python: only the
+    exact class counts)."""
+    exact = getattr(c, "__lichen_self__", None)
+    if exact is c:
+        return c.__lichen_tid__
+    return NO_SPEC_CLASS if exact is None else 0
+
+
+def new_h_data(o, data, kind, cid=0):
+    """A new handle for ``o`` whose native storage (a ``DataKind``) is known
+    (and the ``class_id`` of its class)."""
+    i = lib.lichen_new_slot_data(data, kind, cid)
     if i >= len(objs):
         _grow(i)
     objs[i] = o
-    return i << 3
-
-
-def new_field_h(owner, key):
-    """A new field reference (see ``FieldRef``)."""
-    i = lib.lichen_new_field_slot()
-    if i >= len(objs):
-        _grow(i)
-    objs[i] = FieldRef(owner, key)
     return i << 3
 
 
@@ -191,8 +200,6 @@ def get(h):
         o = objs[i]
         if o is EMPTY:
             return _materialize(h)
-        if o.__class__ is FieldRef:
-            return o.deref()
         return o
     if tag == 1:
         return h >> 3
@@ -205,12 +212,18 @@ def get_or_none(h):
 
 
 def _materialize(h):
+    """The object of a slot native code filled: a float, or a loaded
+    field's object, which its owner holds under a key."""
     if h == 0:
         raise SystemError("HPy_NULL where an object was expected")
     i = h >> 3
     if i >= len(objs):
         _grow(i)
-    v = lib.lichen_take_float(h & ~7)
+    key = lib.lichen_loaded_key(h & ~7)
+    if key:
+        v = get(lib.lichen_loaded_owner(h & ~7))._lichen_refs[key]
+    else:
+        v = lib.lichen_take_float(h & ~7)
     objs[i] = v
     return v
 
@@ -225,9 +238,10 @@ SWEEP_AT = 1024
 
 
 def sweep():
-    """Clears the entries of free slots that still hold old objects (and
-    lets go of this thread's last call result), so that a collection finds
-    those objects unreferenced."""
+    """Clears the entries of free slots that still hold old objects, and of
+    the reserve's (results given back to Python keep theirs until reused),
+    so that a collection finds those objects unreferenced."""
+    _clear_reserve()
     out = ffi.new("intptr_t **")
     n = lib.lichen_sweep_begin(out)
     if n:

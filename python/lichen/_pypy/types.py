@@ -2,13 +2,17 @@
 ``struct lichen_type_def``).
 
 An instance's struct is a zeroed cffi buffer held in the ``_lichen_buf``
-slot of the first class of its hierarchy made from a spec; its address goes
+slot of the first class of its hierarchy made from a spec (``ffi.NULL`` for
+classes without a struct); its address goes
 to the object table with the instance's handle (every call passes it), so
 ``HPy_AsStruct`` costs no call into PyPy. Slots become special methods
 (``HPySlot_Slot::special_methods`` in lichen-abi names them), members are
 descriptors reading the struct through cffi, getsets call the extension.
-When instances need work at death (fields to release, ``HPy_tp_destroy``,
-``HPy_tp_finalize``), the class gets a ``__del__``.
+When instances need work at death (``HPy_tp_destroy``,
+``HPy_tp_finalize``), the class gets a ``__del__``; others have none, so
+that PyPy's GC can free them young (it runs finalizers only in major
+collections). Their ``HPyField``s hold objects by key in ``_lichen_refs``
+(see ``store_field`` in ``crates/lichen-pypy/src/host/object.rs``).
 """
 
 import operator
@@ -18,11 +22,13 @@ from lichen._lichen_pypy import ffi, lib
 from lichen._pypy import calls
 from lichen._pypy.calls import NULL, _decorate, _keywords, _text, check_receiver, result, status
 from lichen._pypy.errors import failed, take_error
-from lichen._pypy.handles import DATA_PAYLOAD, LENT, close, fresh, get, live_h, new_h, new_h_data, new_h_or_null, objs, read_enum
+from lichen._pypy.handles import DATA_PAYLOAD, LENT, class_id, close, fresh, get, live_h, new_h, new_h_data, new_h_or_null, objs, read_enum
 
 SHAPES = read_enum("Shape")
 SIG = read_enum("Signature")
 MEMBER = read_enum("MemberType")
+# the tag of an HPyField naming its object by key (table.rs, TAG_FIELD)
+FIELD_KEY = 7
 SHAPE_BASES = {
     SHAPES["Legacy"]: object,
     SHAPES["Object"]: object,
@@ -84,9 +90,9 @@ def new_instance_h(cls):
     if not isinstance(cls, type) or getattr(cls, "__lichen_tid__", None) is None:
         raise TypeError("HPy_New arg 1 must be a type made by HPyType_FromSpec, not %r" % (cls,))
     o = alloc(cls)
-    if o._lichen_buf is None:
+    if o._lichen_buf is NULL:
         return new_h(o)
-    return new_h_data(o, o._lichen_buf, DATA_PAYLOAD)
+    return new_h_data(o, o._lichen_buf, DATA_PAYLOAD, class_id(cls))
 
 
 def _generic_new(cls, *args, **kw):
@@ -202,6 +208,8 @@ class Member(object):
                 if t == MEMBER["OBJECT"]:
                     return None
                 raise AttributeError("'%s' object has no attribute '%s'" % (type(obj).__name__, self.name))
+            if h & 7 == FIELD_KEY:
+                return obj._lichen_refs[h >> 3]
             o = get(h)
             close(h)
             return o
@@ -587,7 +595,7 @@ def _call_method(ctx, default_impl, offset):
 
     def __call__(self, *args, **kw):
         buf = self._lichen_buf
-        impl = ffi.NULL if buf is None else own_call_function(buf, offset)
+        impl = NULL if buf is NULL else own_call_function(buf, offset)
         if impl == ffi.NULL:
             impl = default_impl
         if impl is None:
@@ -605,7 +613,7 @@ def own_call_function(buf, offset):
 def set_call_function(o, impl):
     """``HPy_SetCallFunction``: stores ``impl`` as ``o``'s call function."""
     offset = getattr(type(o), "__lichen_call_offset__", -1)
-    if offset < 0 or o._lichen_buf is None:
+    if offset < 0 or o._lichen_buf is NULL:
         raise TypeError("type '%s does not implement the HPy call protocol" % type(o).__name__)
     slot = ffi.cast("void **", ffi.cast("char *", o._lichen_buf) + offset)
     slot[0] = ffi.NULL
@@ -670,19 +678,8 @@ def _buffer_method(ctx, getbuffer, releasebuffer):
     return __buffer__
 
 
-def _pin_fields(o):
-    """Before a dying object's finalizer and the release of its fields:
-    PyPy has cleared the weak references to it, through which field
-    references find their objects, so each field reference gets its object
-    directly (the object held it until now). A handle still open on one
-    (loaded and not closed yet) keeps it; the others go with the fields."""
-    for obj, h in (getattr(o, "_lichen_refs", None) or {}).values():
-        objs[h >> 3] = obj
-
-
 def _finalizer(ctx, finalize, needs_cleanup):
     def __del__(self):
-        _pin_fields(self)
         if finalize is not None:
             lib.lichen_call_destructor(ctx, finalize, fresh(self), self._lichen_buf)
             exc = take_error("__del__")
@@ -691,8 +688,8 @@ def _finalizer(ctx, finalize, needs_cleanup):
 
                 write_unraisable_exception(exc, self)
         buf = self._lichen_buf
-        if needs_cleanup and buf is not None:
-            self._lichen_buf = None
+        if needs_cleanup and buf is not NULL:
+            self._lichen_buf = NULL
             lib.lichen_destroy_payload(type(self).__lichen_tid__, buf)
 
     return __del__
@@ -766,7 +763,7 @@ def make_type(d):
     else:
         ns["__slots__"] = ()
         if spec_base is None:
-            ns["_lichen_buf"] = None
+            ns["_lichen_buf"] = NULL
     if d.getbuffer != ffi.NULL:
         release = None if d.releasebuffer == ffi.NULL else d.releasebuffer
         ns["__buffer__"] = _buffer_method(ctx, d.getbuffer, release)
@@ -802,6 +799,9 @@ def make_type(d):
         raise TypeError("metaclass is not a subclass of type")
     cls = meta(short, bases, ns)
     owner.cls = cls
-    if spec_base is not None:
-        lib.lichen_type_set_base(d.type_id, spec_base.__lichen_tid__)
+    # marks the class itself (not its subclasses) as made from a spec
+    type.__setattr__(cls, "__lichen_self__", cls)
+    ancestors = [c.__lichen_tid__ for c in cls.__mro__ if getattr(c, "__lichen_self__", None) is c]
+    base = spec_base.__lichen_tid__ if spec_base is not None else 0
+    lib.lichen_type_lineage(d.type_id, base, ancestors, len(ancestors))
     return cls

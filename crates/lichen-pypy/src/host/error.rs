@@ -40,43 +40,135 @@ impl Pending {
     }
 }
 
-thread_local! {
-    static PENDING: RefCell<Option<Pending>> = const { RefCell::new(None) };
+/// The pending exception of the thread that holds the extension lock. HPy's
+/// pending exception is per thread; since one thread at a time runs under
+/// the lock, the holder's lives here, and a thread that lets the lock go
+/// with an exception pending (a failed call Python has yet to take it from,
+/// an extension calling back into Python with one set) stashes it in its
+/// thread-local storage until it takes the lock again. So the common call,
+/// which ends with no exception pending, touches no thread-local storage.
+struct Holder {
+    pending: Option<Pending>,
     /// The pending exception was set by an implementation that then
     /// returned a result anyway (a SystemError for Python, with it as the
     /// cause).
-    static STRAY: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+    stray: bool,
+    /// The pending exception is the RecursionError of a callback PyPy could
+    /// not run (see `set_exhausted`).
+    exhausted: bool,
+    /// How many threads have a stashed exception.
+    stashed: usize,
+}
+
+struct Shared(core::cell::UnsafeCell<Holder>);
+// SAFETY: used only under the extension lock (see `with`).
+unsafe impl Sync for Shared {}
+
+static HOLDER: Shared = Shared(core::cell::UnsafeCell::new(Holder { pending: None, stray: false, exhausted: false, stashed: 0 }));
+
+#[inline]
+fn with<R>(f: impl FnOnce(&mut Holder) -> R) -> R {
+    debug_assert!(crate::lock::is_locked());
+    // SAFETY: the extension lock is held (this runs in an entry or in code
+    // called under one, or in the lock's own acquire and release), and `f`
+    // does not call back into `with`.
+    f(unsafe { &mut *HOLDER.0.get() })
+}
+
+/// A thread's stashed exception; one left at thread exit is released.
+struct Stash(Option<(Pending, bool)>);
+
+impl Drop for Stash {
+    fn drop(&mut self) {
+        if let Some((p, _)) = self.0.take() {
+            let _held = crate::lock::enter();
+            with(|h| h.stashed -= 1);
+            p.release();
+        }
+    }
+}
+
+thread_local! {
+    static STASH: RefCell<Stash> = const { RefCell::new(Stash(None)) };
     /// The message of the last error `take` handed to Python, kept until the
     /// next one so that Python can read it.
     static LAST_MESSAGE: RefCell<CString> = RefCell::new(CString::default());
 }
 
-/// Makes `p` the pending exception, releasing the one it replaces.
+/// Before this thread lets the extension lock go: its pending exception,
+/// if any, to its stash.
+#[inline]
+pub(crate) fn on_release() {
+    let taken = with(|h| {
+        if h.pending.is_none() && !h.stray {
+            return None;
+        }
+        h.stashed += 1;
+        h.exhausted = false;
+        let stray = core::mem::take(&mut h.stray);
+        h.pending.take().map(|p| (p, stray))
+    });
+    if let Some(t) = taken {
+        STASH.with(|s| s.borrow_mut().0 = Some(t));
+    }
+}
+
+/// After this thread took the extension lock: its stashed exception, if it
+/// has one, becomes pending again.
+#[inline]
+pub(crate) fn on_acquire() {
+    if with(|h| h.stashed == 0) {
+        return;
+    }
+    if let Some((p, stray)) = STASH.with(|s| s.borrow_mut().0.take()) {
+        with(|h| {
+            h.stashed -= 1;
+            h.pending = Some(p);
+            h.stray = stray;
+        });
+    }
+}
+
+/// Makes `p` the pending exception, releasing the one it replaces; but
+/// while the RecursionError of an exhausted stack is pending, `p` is
+/// dropped: the extension most likely set it because a callback's
+/// failure looked like an answer (a type check that could not run reads
+/// as "no"), and the call must fail with the real cause.
 pub fn set(p: Pending) {
-    if let Some(old) = PENDING.with(|c| c.borrow_mut().replace(p)) {
+    let old = with(|h| if h.exhausted { Some(p) } else { h.pending.replace(p) });
+    if let Some(old) = old {
         old.release();
     }
 }
 
-/// Takes the pending exception, and whether it is stray (see [`mark_stray`]).
+/// Makes `p`, a RecursionError, the pending exception until it is taken.
+pub fn set_exhausted(p: Pending) {
+    set(p);
+    with(|h| h.exhausted = true);
+}
+
+/// Takes the pending exception.
 pub fn take() -> Option<Pending> {
-    PENDING.with(|c| c.borrow_mut().take())
+    with(|h| {
+        h.exhausted = false;
+        h.pending.take()
+    })
 }
 
 /// Takes whether the pending exception came with a result (and forgets it).
 pub fn take_stray() -> bool {
-    STRAY.replace(false)
+    with(|h| core::mem::take(&mut h.stray))
 }
 
 /// Records that an implementation returned a result with the pending
 /// exception set: the call fails with it as the cause of a SystemError.
 pub fn mark_stray() {
-    STRAY.set(true)
+    with(|h| h.stray = true)
 }
 
 #[inline]
 pub fn occurred() -> bool {
-    PENDING.with(|c| c.borrow().is_some())
+    with(|h| h.pending.is_some())
 }
 
 /// Keeps `message` for Python to read; its address and length.
@@ -156,12 +248,13 @@ impl ErrorHost for PyPy {
     }
 
     fn err_exception_matches(exc: HPy) -> bool {
-        let given = PENDING.with(|c| match &*c.borrow() {
+        let given = with(|h| match &h.pending {
             None => None,
-            Some(Pending::Message { ty, .. } | Pending::Value { ty, .. }) => Some(PyPy::dup(*ty)),
-            Some(Pending::Raised(e)) => Some(PyPy::dup(*e)),
+            Some(Pending::Message { ty, .. } | Pending::Value { ty, .. }) => Some(*ty),
+            Some(Pending::Raised(e)) => Some(*e),
             Some(Pending::RaisedInPython) => Some(HPy::NULL),
-        });
+        })
+        .map(PyPy::dup);
         let Some(given) = given else { return false };
         // NULL `given`: the exception Python keeps
         let matches = (!given.is_null() && given == exc) || py!(exception_matches(given._i, exc._i)) == 1;
@@ -170,7 +263,7 @@ impl ErrorHost for PyPy {
     }
 
     fn err_clear() {
-        STRAY.set(false);
+        with(|h| h.stray = false);
         if let Some(p) = take() {
             p.release();
         }

@@ -110,7 +110,17 @@ impl ObjectHost for PyPy {
         match known(obj) {
             Known::Int(_) => ty == LONG_TYPE || ty == OBJECT_TYPE,
             Known::Float(_) => ty == FLOAT_TYPE || ty == OBJECT_TYPE,
-            _ => py!(type_check(obj._i, ty._i)) == 1,
+            _ => match table::spec_type_check(obj, ty) {
+                Some(r) => r,
+                None => {
+                    // Python says what it knows of both, so that the next
+                    // check of either is answered here
+                    let mut learnt = [0isize; 2];
+                    let r = py!(type_check(obj._i, ty._i, learnt.as_mut_ptr())) == 1;
+                    table::learn_types(obj, learnt[0] as usize, ty, learnt[1] as usize);
+                    r
+                }
+            },
         }
     }
 
@@ -217,8 +227,8 @@ impl ObjectHost for PyPy {
         store_field(owner, field, h)
     }
 
-    fn field_load(_owner: HPy, field: HPyField) -> HPy {
-        PyPy::dup(HPy { _i: field._i })
+    fn field_load(owner: HPy, field: HPyField) -> HPy {
+        load_field(owner, field)
     }
 
     fn global_store(global: &mut HPyGlobal, h: HPy) {
@@ -308,42 +318,37 @@ impl ObjectHost for PyPy {
     }
 }
 
-/// `HPyField_Store`. A field must not keep its object alive from the object
-/// table (a root for PyPy's GC, which would then never collect a cycle
-/// through fields): an object the field refers to is held by its owner
-/// (`_lichen_refs` in python/lichen/_pypy/types.py), and the field holds a
-/// *field reference*, a slot whose list entry finds the object through the
-/// owner, weakly. `HPyField_Load` stays native (a second handle to that
-/// slot). Values no cycle can pass through (ints and floats held
-/// natively, the constants, NULL) are stored natively.
+/// `HPyField_Store`. A field must not keep its object alive from native
+/// code (PyPy's GC would never see a cycle through fields): the owner
+/// holds the object, in its `_lichen_refs` dict under a key the field
+/// holds (`..111`, see `table`), so the object lives exactly as long as
+/// the owner and the field still name it. Each store takes a new key (a
+/// key names one object for good, which lets the table remember that
+/// object's struct). NULL, small ints and constants, which need no holder
+/// and take part in no cycle, the field holds as they are.
 pub fn store_field(owner: HPy, field: &mut HPyField, h: HPy) {
-    let old = HPy { _i: field._i };
-    let old_is_ref = table::is_field_ref(old);
-    let value_is_object = table::is_object(h);
-    if !old_is_ref && !value_is_object {
+    let old_key = table::field_key(field._i).unwrap_or(0);
+    if !table::needs_owner(h) {
+        if old_key != 0 && py!(field_store(owner._i, 0, 0, old_key as isize)) < 0 {
+            return; // failed: the exception is pending, the field unchanged
+        }
         *field = HPyField { _i: PyPy::dup(h)._i };
-        PyPy::close(old);
         return;
     }
-    let shared = old_is_ref && table::is_shared(old);
-    let value = if value_is_object { h._i } else { 0 };
-    let new_ref = py!(field_store(owner._i, field_key(owner, field), value, old._i, shared as c_int));
-    if value_is_object && new_ref == 0 {
-        return; // failed: the exception is pending, the field unchanged
+    let key = table::new_field_key();
+    if py!(field_store(owner._i, key as isize, h._i, old_key as isize)) < 0 {
+        return;
     }
-    *field = HPyField { _i: if value_is_object { new_ref } else { PyPy::dup(h)._i } };
-    PyPy::close(old);
+    table::remember_field(key, h);
+    *field = HPyField { _i: table::field_bits(key) };
 }
 
-/// What names a field among its owner's: its offset in the owner's struct
-/// (its address, for a field outside it).
-fn field_key(owner: HPy, field: &HPyField) -> isize {
-    let at = field as *const HPyField as isize;
-    let base = super::types::payload_of(owner) as isize;
-    if base != 0 && (base..base + (1 << 30)).contains(&at) {
-        at - base
-    } else {
-        at
+/// `HPyField_Load`: what the field holds as it is, or a handle that finds
+/// the object through a hold on its owner (no call into PyPy).
+pub fn load_field(owner: HPy, field: HPyField) -> HPy {
+    match table::field_key(field._i) {
+        Some(key) => table::new_loaded_field(PyPy::dup(owner), key),
+        None => PyPy::dup(HPy { _i: field._i }),
     }
 }
 

@@ -17,8 +17,10 @@ pub fn payload_of(h: HPy) -> *mut c_void {
     match table::data_of(h) {
         (DataKind::Payload, data) => data,
         (DataKind::Unknown, _) => {
-            let data = py!(native_data(h._i, DataKind::Payload as c_int));
-            table::set_data(h, if data.is_null() { DataKind::None } else { DataKind::Payload }, data);
+            let mut class = 0isize;
+            let data = py!(native_data(h._i, DataKind::Payload as c_int, &raw mut class));
+            let kind = if data.is_null() { DataKind::None } else { DataKind::Payload };
+            table::set_data(h, kind, data, class as usize);
             data
         }
         _ => core::ptr::null_mut(),
