@@ -2,7 +2,8 @@
 # scripts/venv.sh X.Y [lichen|hpy]
 # scripts/venv.sh pypy|pypy8.0
 #
-#   lichen (default): .venv/X.Y with the test tools, hpy==0.9.0 and Lichen
+#   lichen (default): .venv/X.Y with the test tools, hpy==0.9.0 without its
+#                     runtime (see install_hpy_without_runtime) and Lichen
 #                     installed from this tree, providing hpy.universal.
 #   hpy:              .venv/hpy-X.Y with hpy==0.9.0 only (HPy's own
 #                     hpy.universal), for benchmarks that compare against it.
@@ -29,9 +30,43 @@ py="$venv/bin/python"
 export PATH="$venv/bin:$PATH"
 stamp="$venv/.deps-installed"
 
-# HPy's sdist, which the PyPy host's wheel takes hpy.devel & co. from.
-# Fetched by a CPython's pip: pip on PyPy would run the sdist's setup.py to
-# read its metadata, and HPy's refuses PyPy.
+# hpy==0.9.0 from PyPI, HPy's runtime included. hpy 0.9.0 has wheels for
+# 3.9-3.11 only; elsewhere pip builds it from the sdist (isolated build
+# first; else against this venv's setuptools). The setuptools bound is
+# repeated: hpy needs setuptools>=64, and where the venv ships an older one
+# pip would otherwise pick the newest (no pkg_resources any more).
+install_hpy() {
+    if ! "$py" -m pip install -q "hpy==0.9.0" "setuptools<70"; then
+        echo "== isolated build of hpy failed; retrying without build isolation"
+        "$py" -m pip install -q "setuptools_scm[toml]>=6,<9" "setuptools<70"
+        "$py" -m pip install -q --no-build-isolation "hpy==0.9.0" "setuptools<70"
+    fi
+}
+
+# hpy==0.9.0 built here from its sdist (hpy_sdist) by
+# scripts/hpy_without_runtime.py: hpy.devel, hpy.debug, hpy.trace and the
+# setuptools hook, without the hpy.universal extension (HPy's runtime), which
+# Lichen replaces.
+install_hpy_without_runtime() {
+    local sdist scratch
+    sdist="$(hpy_sdist)"
+    "$py" -m pip install -q "setuptools_scm[toml]>=6,<9"
+    scratch="$(mktemp -d)"
+    tar xzf "$sdist" -C "$scratch"
+    # setuptools' deprecation notices go to the log, shown only on failure
+    "$py" "$root/scripts/hpy_without_runtime.py" "$scratch/hpy-0.9.0" "$scratch/dist" \
+        >"$scratch/build.log" 2>&1 || { cat "$scratch/build.log" >&2; exit 1; }
+    "$py" -m pip install -q --no-deps "$scratch"/dist/hpy-0.9.0-*.whl
+    rm -rf "$scratch"
+    if "$py" -c "import importlib.util as u; exit(u.find_spec('hpy.universal') is None)"; then
+        echo "venv.sh: $venv has HPy's hpy.universal, which Lichen should provide" >&2; exit 1
+    fi
+}
+
+# HPy's sdist (.cache/hpy-sdist, where tests/hpy_suite/run.py finds it too),
+# which the PyPy host's wheel and the CPython venvs (install_hpy_without_runtime)
+# take hpy.devel & co. from. Fetched by a CPython's pip: pip on PyPy would
+# run the sdist's setup.py to read its metadata, and HPy's refuses PyPy.
 hpy_sdist() {
     local dir="$root/.cache/hpy-sdist"
     if [ ! -f "$dir/hpy-0.9.0.tar.gz" ]; then
@@ -68,17 +103,16 @@ if [ ! -f "$stamp" ]; then
     "$base" -m venv "$venv"
     "$py" -m pip install -q --upgrade pip
     # setuptools<70: HPy's test support uses distutils, and the stub loaders
-    # that hpy.devel writes use pkg_resources.
-    "$py" -m pip install -q "setuptools<70" wheel
-    # hpy 0.9.0 has wheels for 3.9-3.11 only; elsewhere pip builds it from
-    # the sdist (isolated build first; else against this venv's setuptools).
-    # The setuptools bound is repeated: hpy needs setuptools>=64, and where
-    # the venv ships an older one pip would otherwise pick the newest (no
-    # pkg_resources any more).
-    if ! "$py" -m pip install -q "hpy==0.9.0" "setuptools<70"; then
-        echo "== isolated build of hpy failed; retrying without build isolation"
-        "$py" -m pip install -q "setuptools_scm[toml]>=6,<9" "setuptools<70"
-        "$py" -m pip install -q --no-build-isolation "hpy==0.9.0" "setuptools<70"
+    # that hpy.devel writes use pkg_resources; >=64: hpy's own requirement
+    # (older ones, as 3.9's and 3.10's venvs ship, do not make distutils
+    # setuptools' own, which hpy.devel checks).
+    "$py" -m pip install -q "setuptools>=64,<70" wheel
+    if [ "$kind" = lichen ]; then
+        # Lichen serves hpy.universal here: HPy without its runtime (one way
+        # on every version; HPy's runtime does not build on 3.15).
+        install_hpy_without_runtime
+    else
+        install_hpy
     fi
     "$py" -c "import pkg_resources" 2>/dev/null || {
         echo "venv.sh: $venv has no pkg_resources (needed by hpy.devel's stub loaders)" >&2; exit 1; }
@@ -94,7 +128,7 @@ fi
 if [ "$kind" = lichen ]; then
     echo "== building Lichen for $v (release, CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
     # No build isolation: maturin is in the venv, and the build must see
-    # CARGO_TARGET_DIR so that the five interpreters share one cargo cache.
+    # CARGO_TARGET_DIR so that the interpreters share one cargo cache.
     "$py" -m pip install -q --no-build-isolation --force-reinstall --no-deps "$root"
     "$py" -m lichen provide
     "$py" -c 'import hpy.universal as u, lichen; assert u.__name__ == "lichen.universal", u; print("hpy.universal is", u.__name__, "on", __import__("sys").version.split()[0])'

@@ -46,7 +46,7 @@ sys.path.insert(0, HERE)
 from lichen_select import mode_of  # noqa: E402
 
 HPY_VERSION = "0.9.0"
-ALL_PYTHONS = ["3.9", "3.10", "3.11", "3.12", "3.13"]
+ALL_PYTHONS = ["3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15"]
 DEFAULT_MODES = ["universal", "hybrid"]
 ALL_MODES = ["universal", "hybrid", "debug", "hybrid+debug", "trace"]
 OUTCOMES = ["passed", "failed", "error", "skipped"]

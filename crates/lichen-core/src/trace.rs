@@ -7,7 +7,8 @@
 use core::ffi::c_int;
 use lichen_abi::*;
 use std::ffi::CString;
-use std::sync::atomic::{AtomicIsize, AtomicU64, Ordering::Relaxed};
+use crate::hook::HookSlot;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
 
 const N: usize = FUNCTION_NAMES.len();
@@ -17,9 +18,8 @@ pub struct TraceInfo {
     uctx: *mut HPyContext,
     calls: [AtomicU64; N],
     nanos: [AtomicU64; N],
-    /// Owned universal handles (`HPy._i`), 0 when unset.
-    on_enter: AtomicIsize,
-    on_exit: AtomicIsize,
+    on_enter: HookSlot,
+    on_exit: HookSlot,
     names: Vec<CString>,
 }
 
@@ -56,18 +56,15 @@ impl TraceInfo {
         self.replace(&self.on_exit, func);
     }
 
-    fn replace(&self, slot: &AtomicIsize, func: HPy) {
-        let old = HPy { _i: slot.swap(func._i, Relaxed) };
-        if !old.is_null() {
-            // SAFETY: `uctx` is the live universal context this trace wraps,
-            // and `old` is a handle this info owned.
-            unsafe { ((*self.uctx).ctx_Close)(self.uctx, old) }
-        }
+    fn replace(&self, slot: &HookSlot, func: HPy) {
+        // SAFETY: `uctx` is the live universal context this trace wraps;
+        // the caller hands over `func`.
+        unsafe { slot.replace(self.uctx, func) }
     }
 
     /// Calls the hook in `slot` (if set) with the function's name.
-    unsafe fn call_hook(&self, slot: &AtomicIsize, id: usize) {
-        let func = HPy { _i: slot.load(Relaxed) };
+    unsafe fn call_hook(&self, slot: &HookSlot, id: usize) {
+        let func = slot.get(self.uctx);
         if func.is_null() {
             return;
         }
@@ -77,6 +74,7 @@ impl TraceInfo {
         let result = (u.ctx_CallTupleDict)(self.uctx, func, args, HPy::NULL);
         (u.ctx_Close)(self.uctx, name);
         (u.ctx_Close)(self.uctx, args);
+        (u.ctx_Close)(self.uctx, func);
         if result.is_null() {
             (u.ctx_FatalError)(self.uctx, c"error in an HPy trace function".as_ptr());
         }
@@ -159,8 +157,8 @@ pub unsafe fn trace_context(uctx: *mut HPyContext) -> *mut HPyContext {
         uctx,
         calls: [const { AtomicU64::new(0) }; N],
         nanos: [const { AtomicU64::new(0) }; N],
-        on_enter: AtomicIsize::new(0),
-        on_exit: AtomicIsize::new(0),
+        on_enter: HookSlot::new(),
+        on_exit: HookSlot::new(),
         names: FUNCTION_NAMES.iter().map(|n| CString::new(format!("ctx_{n}")).unwrap()).collect(),
     });
     let mut tctx = lichen_abi::context_members!(build_trace_context, uctx);

@@ -18,6 +18,7 @@ fn debug_info() -> &'static DebugInfo {
 
 pub fn register(parent: &Bound<'_, PyModule>) -> PyResult<()> {
     let m = PyModule::new(parent.py(), "_debug")?;
+    m.gil_used(true)?; // as lichen._lichen (lib.rs)
     m.add("__doc__", "HPy debug mode")?;
     m.add_class::<DebugHandle>()?;
     m.add_function(wrap_pyfunction!(new_generation, &m)?)?;
@@ -52,18 +53,26 @@ impl DebugHandle {
     }
 }
 
+/// The state of the debug handle and, when it is open, a reference of our
+/// own to its object, taken under the table's lock (see
+/// `DebugInfo::state_and_object`): another thread's `HPy_Close` cannot free
+/// it before it is used.
+fn owned_object(py: Python<'_>, handle: isize) -> (Option<HandleInfo>, Option<Bound<'_, PyAny>>) {
+    let (state, obj) = debug_info().state_and_object(handle);
+    // SAFETY: `obj` is NULL or a new universal handle, i.e. a new reference
+    // to a live object, which the Bound takes over.
+    let obj = unsafe { Bound::from_owned_ptr_or_opt(py, h2py(obj)) };
+    (state, obj)
+}
+
 #[pymethods]
 impl DebugHandle {
     /// The object which the handle points to.
     #[getter]
     fn obj(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        match self.state() {
-            Some(s) if !s.closed => {
-                // SAFETY: an open handle owns a reference to its object; the
-                // GIL is held.
-                Ok(unsafe { Bound::from_borrowed_ptr(py, h2py(s.uh)) }.unbind())
-            }
-            _ => Err(PyValueError::new_err("the handle is closed: the object it pointed to may be gone")),
+        match owned_object(py, self.handle).1 {
+            Some(obj) => Ok(obj.unbind()),
+            None => Err(PyValueError::new_err("the handle is closed: the object it pointed to may be gone")),
         }
     }
 
@@ -98,10 +107,10 @@ impl DebugHandle {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        view::handle_repr(self.handle, self.state(), |uh| {
-            // SAFETY: an open handle owns a reference to its object.
-            let obj = unsafe { Bound::from_borrowed_ptr(py, h2py(uh)) };
-            Ok(obj.repr()?.to_string())
+        let (state, obj) = owned_object(py, self.handle);
+        view::handle_repr(self.handle, state, |_| match obj {
+            Some(obj) => Ok(obj.repr()?.to_string()),
+            None => unreachable!("an open handle comes with its object"),
         })
     }
 

@@ -10,14 +10,18 @@ mod hpytype;
 mod loader;
 mod module;
 mod typeobj;
-mod typeobj_meta;
 mod trace_module;
+mod version;
 
 pub use host::CPython;
 
 use pyo3::prelude::*;
 
-#[pymodule]
+/// `gil_used = true`: the host relies on the GIL (see "Free-threaded CPython"
+/// in docs/architecture.md), so a free-threaded CPython re-enables the GIL
+/// when it imports Lichen, rather than run it without. PyO3 0.28+ declares
+/// modules GIL-free unless told otherwise; on GIL builds this changes nothing.
+#[pymodule(gil_used = true)]
 fn _lichen(m: &Bound<'_, PyModule>) -> PyResult<()> {
     loader::register(m)
 }

@@ -14,6 +14,7 @@ fn trace_info() -> &'static TraceInfo {
 
 pub fn register(parent: &Bound<'_, PyModule>) -> PyResult<()> {
     let m = PyModule::new(parent.py(), "_trace")?;
+    m.gil_used(true)?; // as lichen._lichen (lib.rs)
     m.add_function(wrap_pyfunction!(get_call_counts, &m)?)?;
     m.add_function(wrap_pyfunction!(get_durations, &m)?)?;
     m.add_function(wrap_pyfunction!(set_trace_functions, &m)?)?;

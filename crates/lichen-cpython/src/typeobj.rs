@@ -470,26 +470,6 @@ unsafe fn metaclass(meta: Option<HPy>) -> Result<*mut ffi::PyTypeObject, ()> {
     Ok(meta.cast())
 }
 
-#[cfg(Py_3_12)]
-unsafe fn create(spec: &mut ffi::PyType_Spec, bases: *mut ffi::PyObject, meta: *mut ffi::PyTypeObject) -> *mut ffi::PyObject {
-    ffi::PyType_FromMetaclass(meta, null_mut(), spec, bases)
-}
-
-#[cfg(not(Py_3_12))]
-unsafe fn create(spec: &mut ffi::PyType_Spec, bases: *mut ffi::PyObject, meta: *mut ffi::PyTypeObject) -> *mut ffi::PyObject {
-    let tp = ffi::PyType_FromSpecWithBases(spec, bases);
-    if tp.is_null() || meta.is_null() {
-        return tp;
-    }
-    let result = crate::typeobj_meta::retype(tp.cast(), meta, spec);
-    if result.is_null() {
-        ffi::Py_DECREF(tp);
-    }
-    // Otherwise the temporary type is leaked on purpose: the new one shares
-    // its members array and name buffer.
-    result
-}
-
 /// A new CPython type for a checked HPy type spec; NULL with an error set.
 pub unsafe fn type_from_spec(spec: &TypeSpec) -> *mut ffi::PyObject {
     let extra = extra_for(spec);
@@ -508,7 +488,7 @@ pub unsafe fn type_from_spec(spec: &TypeSpec) -> *mut ffi::PyObject {
             return null_mut();
         }
     };
-    let result = create(&mut pyspec, bases, meta);
+    let result = crate::version::type_from_metaclass(&mut pyspec, bases, meta);
     ffi::Py_XDECREF(bases);
     if result.is_null() {
         return null_mut();

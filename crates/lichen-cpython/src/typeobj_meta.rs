@@ -2,7 +2,7 @@
 //! `PyType_FromMetaclass`: the type is first built with
 //! `PyType_FromSpecWithBases`, then its heap-type body is moved into an
 //! object allocated by the metaclass, and `PyType_Ready` rebuilds the rest.
-#![cfg(not(Py_3_12))]
+//! Compiled only for those versions: `version.rs` declares this module.
 
 use crate::typeobj::raise;
 use core::mem::size_of;

@@ -12,6 +12,7 @@
 //! once, each with its own valid copy.
 
 use super::handles::{HandleInfo, HandleTable, Kind, Misuse};
+use crate::hook::HookSlot;
 use crate::retval::ErrorValue;
 use core::ffi::{c_char, c_int};
 use lichen_abi::*;
@@ -31,9 +32,8 @@ pub struct DebugInfo {
     table: Mutex<HandleTable>,
     pub(crate) builders: Mutex<super::builders::BuilderTable>,
     pub(crate) trackers: Mutex<super::handles::AddrSet>,
-    /// Universal handles (`_i`) of the hooks, 0 when unset.
-    on_invalid_handle: AtomicIsize,
-    on_invalid_builder_handle: AtomicIsize,
+    on_invalid_handle: HookSlot,
+    on_invalid_builder_handle: HookSlot,
     stack_limit: AtomicUsize,
     /// The context handed to the extension at load time (what its
     /// trampolines pass back), and the ring of copies calls run with.
@@ -191,6 +191,25 @@ impl DebugInfo {
         self.table.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The state of the debug handle `handle` (its bits) and, when it is
+    /// open, a new universal handle to its object, which the caller closes
+    /// (NULL otherwise). Both come from one look under the table's lock, so
+    /// a `Close` on another thread cannot free the object in between: what
+    /// the hosts' `DebugHandle.obj` needs where no GIL orders the threads.
+    pub fn state_and_object(&self, handle: isize) -> (Option<HandleInfo>, HPy) {
+        let table = self.table();
+        let state = table.info(handle);
+        let obj = match &state {
+            // SAFETY: an open entry owns its universal handle, which a
+            // `Close` releases only after marking the entry closed under this
+            // lock; `Dup` only adds a reference and runs no Python code.
+            Some(s) if !s.closed => unsafe { ((*self.uctx).ctx_Dup)(self.uctx, s.uh) },
+            _ => HPy::NULL,
+        };
+        drop(table);
+        (state, obj)
+    }
+
     pub fn uctx(&self) -> *mut HPyContext {
         self.uctx
     }
@@ -264,8 +283,9 @@ impl DebugInfo {
             report.push_str(&stack.to_string());
         }
         self.note_report(&report);
-        let hook = self.on_invalid_handle.load(Relaxed);
-        if hook == 0 {
+        // SAFETY: the hooks hold handles of the live universal context.
+        let hook = unsafe { self.on_invalid_handle.get(self.uctx) };
+        if hook.is_null() {
             self.fatal(&report);
             return false;
         }
@@ -281,8 +301,9 @@ impl DebugInfo {
     pub fn invalid_builder(&self, func: &str) {
         let report = format!("Invalid usage of already closed builder (in ctx_{func})");
         self.note_report(&report);
-        let hook = self.on_invalid_builder_handle.load(Relaxed);
-        if hook == 0 {
+        // SAFETY: as in `invalid_handle`.
+        let hook = unsafe { self.on_invalid_builder_handle.get(self.uctx) };
+        if hook.is_null() {
             self.set_error_once(&format!(
                 "ctx_{func}: the builder was already built or cancelled (or was never created)"
             ));
@@ -326,18 +347,20 @@ impl DebugInfo {
         self.last_report.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 
-    fn call_hook(&self, hook: isize, which: &str) {
+    /// Calls `hook` (a new universal handle from a hook slot, closed here).
+    fn call_hook(&self, hook: HPy, which: &str) {
         let u = self.uctx;
         // SAFETY: `u` is the live universal context; `hook` is a universal
-        // handle this info owns.
+        // handle this call owns.
         unsafe {
-            let r = ((*u).ctx_CallTupleDict)(u, HPy { _i: hook }, HPy::NULL, HPy::NULL);
+            let r = ((*u).ctx_CallTupleDict)(u, hook, HPy::NULL, HPy::NULL);
             if r.is_null() {
                 eprintln!("Error when executing the {which} callback");
                 ((*u).ctx_Err_Clear)(u);
             } else {
                 ((*u).ctx_Close)(u, r);
             }
+            ((*u).ctx_Close)(u, hook);
         }
     }
 
@@ -373,12 +396,10 @@ impl DebugInfo {
         unsafe { ((*self.uctx).ctx_Err_SetString)(self.uctx, (*self.uctx).h_SystemError, msg.as_ptr()) }
     }
 
-    fn replace_hook(&self, slot: &AtomicIsize, func: HPy) {
-        let old = slot.swap(func._i, Relaxed);
-        if old != 0 {
-            // SAFETY: `old` is a universal handle this info owned.
-            unsafe { ((*self.uctx).ctx_Close)(self.uctx, HPy { _i: old }) }
-        }
+    fn replace_hook(&self, slot: &HookSlot, func: HPy) {
+        // SAFETY: `uctx` is the live universal context; the caller hands
+        // over `func`, a universal handle.
+        unsafe { slot.replace(self.uctx, func) }
     }
 
     /// Replaces the invalid-handle hook by the universal handle `func`
@@ -598,8 +619,8 @@ pub unsafe fn debug_context<H: crate::host::ErrorHost>(uctx: *mut HPyContext) ->
         table: Mutex::new(HandleTable::new()),
         builders: Mutex::new(super::builders::BuilderTable::default()),
         trackers: Mutex::new(Default::default()),
-        on_invalid_handle: AtomicIsize::new(0),
-        on_invalid_builder_handle: AtomicIsize::new(0),
+        on_invalid_handle: HookSlot::new(),
+        on_invalid_builder_handle: HookSlot::new(),
         stack_limit: AtomicUsize::new(0),
         original: AtomicIsize::new(0),
         ring: OnceLock::new(),

@@ -95,7 +95,7 @@ impl ErrorHost for CPython {
         unsafe { ffi::PyErr_WriteUnraisable(h2py(obj)) }
     }
 
-    #[allow(deprecated)] // PyErr_Fetch/Restore: the one pair that exists on 3.9-3.13
+    #[allow(deprecated)] // PyErr_Fetch/Restore: the one pair on 3.9-3.15 (see version.rs)
     fn note_pending_error(note: &str) {
         let (mut ty, mut value, mut tb) = (null_mut(), null_mut(), null_mut());
         // SAFETY: the GIL is held; the fetched references are given back by

@@ -5,11 +5,6 @@ use core::ffi::{c_char, c_int, c_void};
 use lichen_abi::{cpy_PyObject, HPyCapsule_Destructor, HPyThreadState, HPy_RichCmpOp, HPy_SourceKind, HPy_hash_t, HPy_ssize_t};
 use lichen_core::host::{CapsuleField, Conversion, ErrorHost, ExcKind, ObjectHost, ObjectKind};
 
-extern "C" {
-    // Exported by every CPython 3.x, but not declared by pyo3-ffi.
-    fn _PyObject_Dump(op: *mut ffi::PyObject);
-}
-
 /// The positional and keyword arguments of a vectorcall whose arguments are
 /// handles: since a handle is its object's address, the handle array is
 /// already the `PyObject *` array CPython wants.
@@ -210,9 +205,9 @@ impl ObjectHost for CPython {
     }
 
     fn dump(h: HPy) {
-        // SAFETY: the GIL is held; _PyObject_Dump copes with any pointer
+        // SAFETY: the GIL is held; CPython's dump copes with any pointer
         // that is NULL or a live object.
-        unsafe { _PyObject_Dump(h2py(h)) }
+        unsafe { crate::version::object_dump(h2py(h)) }
     }
 
     unsafe fn fatal_error(message: *const c_char) -> ! {

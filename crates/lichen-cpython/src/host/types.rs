@@ -219,7 +219,7 @@ impl TypeHost for CPython {
             if tp.is_null() {
                 return core::ptr::null();
             }
-            if (*tp).tp_flags & ffi::Py_TPFLAGS_HEAPTYPE != 0 {
+            if ffi::PyType_HasFeature(tp, ffi::Py_TPFLAGS_HEAPTYPE) != 0 {
                 return ffi::PyUnicode_AsUTF8((*(tp as *mut ffi::PyHeapTypeObject)).ht_name);
             }
             let full = core::ffi::CStr::from_ptr((*tp).tp_name).to_bytes();
