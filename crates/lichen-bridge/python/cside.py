@@ -28,9 +28,22 @@ def _module_setattr(self, name, value):
         RObject.__setattr__(self, name, value)
 
 
-def make_class(name, module, qualname, specials, callable_, hashable, is_module):
-    """The proxy class for instances of one RustPython type."""
-    ns = {'__slots__': (), '__module__': module, '__qualname__': qualname}
+class RClassMeta(type):
+    """The metaclass of proxy classes: a proxy class stands for its
+    RustPython class, so calling it makes a RustPython instance (its
+    proxy) and its missing attributes are the RustPython class's."""
+
+    def __call__(cls, *args, **kwargs):
+        return _rt.call_class(cls, args, kwargs)
+
+    def __getattr__(cls, name):
+        return _rt.class_getattr(cls, name)
+
+
+def make_class(name, module, qualname, doc, bases, specials, callable_, hashable, is_module):
+    """The proxy class for instances of one RustPython type; it is also
+    what that type crosses into CPython as."""
+    ns = {'__slots__': (), '__module__': module, '__qualname__': qualname, '__doc__': doc}
     for special in specials:
         ns[special] = _method(special)
     if callable_:
@@ -39,7 +52,10 @@ def make_class(name, module, qualname, specials, callable_, hashable, is_module)
         ns['__hash__'] = None
     if is_module:
         ns['__setattr__'] = _module_setattr
-    return type(name, (RObject,), ns)
+    try:
+        return RClassMeta(name, bases or (RObject,), ns)
+    except TypeError:
+        return RClassMeta(name, (RObject,), ns)
 
 
 def _origin_getattr(self, name):

@@ -14,14 +14,30 @@ def _method(name):
     return method
 
 
-def make_class(name, module, qualname, specials, hashable):
-    """The proxy class for instances of one CPython type."""
-    ns = {'__slots__': (), '__module__': module, '__qualname__': qualname}
+class CClassMeta(type):
+    """The metaclass of proxy classes: a proxy class stands for its CPython
+    type, so calling it makes a CPython instance (its proxy) and its
+    missing attributes are the CPython type's."""
+
+    def __call__(cls, *args, **kwargs):
+        return _b.call_class(cls, args, kwargs)
+
+    def __getattr__(cls, name):
+        return _b.class_getattr(cls, name)
+
+
+def make_class(name, module, qualname, doc, bases, specials, hashable):
+    """The proxy class for instances of one CPython type; it is also what
+    that type crosses into RustPython as."""
+    ns = {'__slots__': (), '__module__': module, '__qualname__': qualname, '__doc__': doc}
     for special in specials:
         ns[special] = _method(special)
     if not hashable:
         ns['__hash__'] = None
-    return type(name, (_b.CObject,), ns)
+    try:
+        return CClassMeta(name, bases or (_b.CObject,), ns)
+    except TypeError:
+        return CClassMeta(name, (_b.CObject,), ns)
 
 
 def _peer_getattr(self, name):

@@ -92,6 +92,7 @@ impl ToC<'_> {
             if t.fast_issubclass(vm.ctx.exceptions.base_exception_type) {
                 return errors::c_exception_class(vm, t);
             }
+            return rpside::type_to_c(vm, t);
         }
         rpside::robject_for(vm, obj)
     }
@@ -295,9 +296,12 @@ impl ToRp<'_> {
         if flags & ffi::PY_TPFLAGS_BASE_EXC_SUBCLASS != 0 {
             return errors::to_rp_exception(vm, o, std::ptr::null_mut()).map(Into::into);
         }
-        // SAFETY: `o` is a type when the flag says so.
-        if flags & ffi::PY_TPFLAGS_TYPE_SUBCLASS != 0 && unsafe { (rt.api.PyType_GetFlags)(o) } & ffi::PY_TPFLAGS_BASE_EXC_SUBCLASS != 0 {
-            return errors::rp_exception_class(vm, o).map(Into::into);
+        if flags & ffi::PY_TPFLAGS_TYPE_SUBCLASS != 0 {
+            // SAFETY: `o` is a type when the flag says so.
+            if unsafe { (rt.api.PyType_GetFlags)(o) } & ffi::PY_TPFLAGS_BASE_EXC_SUBCLASS != 0 {
+                return errors::rp_exception_class(vm, o).map(Into::into);
+            }
+            return rpside::type_to_rp(vm, o);
         }
         rpside::cobject_for(vm, o)
     }

@@ -159,10 +159,9 @@ unsafe extern "C" fn rt_invoke(_module: Obj, args: Obj) -> Obj {
         let [zelf, name, rest] = <[PyObjectRef; 3]>::try_from(items).map_err(|_| vm.new_type_error("invoke(proxy, name, args)"))?;
         let name: rustpython_vm::builtins::PyStrRef = name.try_into_value(vm)?;
         let rest: rustpython_vm::builtins::PyTupleRef = rest.try_into_value(vm)?;
-        run_unlocked(vm, || {
-            let method = zelf.get_attr(&name, vm)?;
-            method.call(rest.as_slice().to_vec(), vm)
-        })
+        // Looked up on the type, as special methods are.
+        let name = vm.ctx.intern_str(name.to_string());
+        run_unlocked(vm, || vm.call_special_method(&zelf, name, rest.as_slice().to_vec()))
     })
 }
 
@@ -173,14 +172,63 @@ unsafe extern "C" fn rt_call(_module: Obj, args: Obj) -> Obj {
         let items = unsafe { tuple_items(vm, args) }?;
         let [zelf, pos, kw] = <[PyObjectRef; 3]>::try_from(items).map_err(|_| vm.new_type_error("call(proxy, args, kwargs)"))?;
         let pos: rustpython_vm::builtins::PyTupleRef = pos.try_into_value(vm)?;
-        let kw: rustpython_vm::builtins::PyDictRef = kw.try_into_value(vm)?;
-        let mut kwargs = rustpython_vm::function::KwArgs::default();
-        for (k, v) in &kw {
-            let k: rustpython_vm::builtins::PyStrRef = k.try_into_value(vm)?;
-            kwargs = kwargs.into_iter().chain([(k.to_string(), v)]).collect();
-        }
+        let kwargs = kwargs_of(vm, kw)?;
         run_unlocked(vm, || zelf.call(FuncArgs::new(pos.as_slice().to_vec(), kwargs), vm))
     })
+}
+
+/// `_rt.call_class(cls, args, kwargs)`: calls the RustPython class the
+/// proxy class `cls` stands for.
+unsafe extern "C" fn rt_call_class(_module: Obj, args: Obj) -> Obj {
+    callback(|vm| {
+        // SAFETY: METH_VARARGS passes a tuple: (proxy class, args, kwargs).
+        let cls = unsafe { (rt().api.PyTuple_GetItem)(args, 0) };
+        let target = class_target(vm, cls)?;
+        let items = unsafe { tuple_items(vm, args) }?;
+        let [_, pos, kw] = <[PyObjectRef; 3]>::try_from(items).map_err(|_| vm.new_type_error("call_class(cls, args, kwargs)"))?;
+        let pos: rustpython_vm::builtins::PyTupleRef = pos.try_into_value(vm)?;
+        let kwargs = kwargs_of(vm, kw)?;
+        run_unlocked(vm, || target.call(FuncArgs::new(pos.as_slice().to_vec(), kwargs), vm))
+    })
+}
+
+/// `_rt.class_getattr(cls, name)`: an attribute of the RustPython class
+/// the proxy class `cls` stands for.
+unsafe extern "C" fn rt_class_getattr(_module: Obj, args: Obj) -> Obj {
+    callback(|vm| {
+        // SAFETY: METH_VARARGS passes a tuple: (proxy class, name).
+        let cls = unsafe { (rt().api.PyTuple_GetItem)(args, 0) };
+        let target = class_target(vm, cls)?;
+        let name = convert::to_rp(vm, unsafe { (rt().api.PyTuple_GetItem)(args, 1) })?;
+        let name: rustpython_vm::builtins::PyStrRef = name.try_into_value(vm)?;
+        run_unlocked(vm, || target.get_attr(&name, vm))
+    })
+}
+
+/// The RustPython class a CPython proxy class (or a CPython subclass of
+/// one) stands for.
+fn class_target(vm: &VirtualMachine, cls: Obj) -> PyResult<PyObjectRef> {
+    let api = &rt().api;
+    // SAFETY: GIL held; a class's __mro__ is a tuple of types.
+    let mro = convert::check(vm, unsafe { (api.PyObject_GetAttrString)(cls, c"__mro__".as_ptr()) })?;
+    for i in 0..unsafe { (api.PyTuple_Size)(mro.0) } {
+        let c = unsafe { (api.PyTuple_GetItem)(mro.0, i) };
+        if let Some(t) = identity::c_class_target(c as usize) {
+            return Ok(t.into());
+        }
+    }
+    Err(vm.new_type_error("this class stands for no RustPython class"))
+}
+
+/// A CPython kwargs dict (converted) as RustPython keyword arguments.
+fn kwargs_of(vm: &VirtualMachine, kw: PyObjectRef) -> PyResult<rustpython_vm::function::KwArgs> {
+    let kw: rustpython_vm::builtins::PyDictRef = kw.try_into_value(vm)?;
+    let mut pairs = Vec::new();
+    for (k, v) in &kw {
+        let k: rustpython_vm::builtins::PyStrRef = k.try_into_value(vm)?;
+        pairs.push((k.to_string(), v));
+    }
+    Ok(pairs.into_iter().collect())
 }
 
 /// `_rt.import_rp(name)`: RustPython's module `name` (imported there).
@@ -328,7 +376,9 @@ fn comparison_op(op: c_int) -> Option<rustpython_vm::types::PyComparisonOp> {
 
 use rustpython_vm::convert::ToPyObject;
 
-static METHODS: [PyMethodDef; 4] = [
+static METHODS: [PyMethodDef; 6] = [
+    PyMethodDef { ml_name: c"call_class".as_ptr(), ml_meth: rt_call_class as *const c_void, ml_flags: ffi::METH_VARARGS, ml_doc: null() },
+    PyMethodDef { ml_name: c"class_getattr".as_ptr(), ml_meth: rt_class_getattr as *const c_void, ml_flags: ffi::METH_VARARGS, ml_doc: null() },
     PyMethodDef { ml_name: c"invoke".as_ptr(), ml_meth: rt_invoke as *const c_void, ml_flags: ffi::METH_VARARGS, ml_doc: null() },
     PyMethodDef { ml_name: c"call".as_ptr(), ml_meth: rt_call as *const c_void, ml_flags: ffi::METH_VARARGS, ml_doc: null() },
     PyMethodDef { ml_name: c"import_rp".as_ptr(), ml_meth: rt_import_rp as *const c_void, ml_flags: ffi::METH_O, ml_doc: null() },

@@ -26,6 +26,10 @@ static RP_TO_C: Map<usize, usize> = LazyLock::new(Default::default);
 static RP_CLASSES: Map<usize, PyTypeRef> = LazyLock::new(Default::default);
 /// Proxy classes on CPython's side, by RustPython type (both kept).
 static C_CLASSES: Map<usize, (PyTypeRef, usize)> = LazyLock::new(Default::default);
+/// The CPython type each RustPython proxy class stands for (by class address).
+static RP_CLASS_TARGETS: Map<usize, usize> = LazyLock::new(Default::default);
+/// The RustPython type each CPython proxy class stands for.
+static C_CLASS_TARGETS: Map<usize, PyTypeRef> = LazyLock::new(Default::default);
 /// Exception classes mirrored on the other side, both ways (kept).
 static EXC_RP_TO_C: Map<usize, usize> = LazyLock::new(Default::default);
 static EXC_C_TO_RP: Map<usize, PyTypeRef> = LazyLock::new(Default::default);
@@ -76,7 +80,19 @@ pub fn rp_class(c_type: usize) -> Option<PyTypeRef> {
 }
 
 pub fn remember_rp_class(c_type: usize, class: PyTypeRef) {
+    let addr = &*class as *const _ as usize;
     lock(&RP_CLASSES).insert(c_type, class);
+    lock(&RP_CLASS_TARGETS).insert(addr, c_type);
+}
+
+/// The CPython type the RustPython proxy class at `addr` stands for.
+pub fn rp_class_target(addr: usize) -> Option<usize> {
+    lock(&RP_CLASS_TARGETS).get(&addr).copied()
+}
+
+/// The RustPython type the CPython proxy class at `addr` stands for.
+pub fn c_class_target(addr: usize) -> Option<PyTypeRef> {
+    lock(&C_CLASS_TARGETS).get(&addr).cloned()
 }
 
 pub fn c_class(rp_type: usize) -> Option<usize> {
@@ -85,6 +101,7 @@ pub fn c_class(rp_type: usize) -> Option<usize> {
 
 pub fn remember_c_class(rp_type: PyTypeRef, c_class: usize) {
     let addr = &*rp_type as *const _ as usize;
+    lock(&C_CLASS_TARGETS).insert(c_class, rp_type.clone());
     lock(&C_CLASSES).insert(addr, (rp_type, c_class));
 }
 

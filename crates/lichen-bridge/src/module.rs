@@ -121,6 +121,18 @@ pub mod _lichen_bridge {
         Ok((rt.library.display().to_string(), rt.version.clone()))
     }
 
+    /// Calls the CPython type the proxy class `cls` stands for.
+    #[pyfunction]
+    fn call_class(cls: PyTypeRef, args: PyTupleRef, kwargs: rustpython_vm::builtins::PyDictRef, vm: &VirtualMachine) -> PyResult {
+        crate::rpside::call_class(cls, args, kwargs, vm)
+    }
+
+    /// An attribute of the CPython type the proxy class `cls` stands for.
+    #[pyfunction]
+    fn class_getattr(cls: PyTypeRef, name: PyStrRef, vm: &VirtualMachine) -> PyResult {
+        crate::rpside::class_getattr(cls, name, vm)
+    }
+
     /// Whether `obj` is a proxy of a CPython object.
     #[pyfunction]
     fn is_proxy(obj: PyObjectRef) -> bool {

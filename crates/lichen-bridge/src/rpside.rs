@@ -193,14 +193,20 @@ fn call_slot(zelf: &PyObject, args: FuncArgs, vm: &VirtualMachine) -> PyResult {
     let zelf = zelf.downcast_ref::<CObject>().ok_or_else(|| vm.new_type_error("not a CPython proxy"))?;
     let _gil = Gil::enter(vm);
     let kwargs: Vec<(&str, &PyObjectRef)> = args.kwargs.iter().map(|(k, v)| (k.as_str(), v)).collect();
-    vectorcall(vm, zelf.ptr, &args.args, &kwargs)
+    vectorcall(vm, zelf.ptr, None, &args.args, &kwargs)
 }
 
-/// Calls `callable` with converted positional and keyword arguments.
-/// GIL held.
-fn vectorcall(vm: &VirtualMachine, callable: Obj, args: &[PyObjectRef], kwargs: &[(&str, &PyObjectRef)]) -> PyResult {
+/// Calls `callable` with `first` (a CPython object, if any) and the
+/// converted positional and keyword arguments. GIL held.
+fn vectorcall(vm: &VirtualMachine, callable: Obj, first: Option<Obj>, args: &[PyObjectRef], kwargs: &[(&str, &PyObjectRef)]) -> PyResult {
     let api = &rt().api;
-    let mut owned = Vec::with_capacity(args.len() + kwargs.len());
+    let mut owned = Vec::with_capacity(1 + args.len() + kwargs.len());
+    if let Some(first) = first {
+        // SAFETY: GIL held; `first` is live.
+        unsafe { (api.Py_IncRef)(first) };
+        owned.push(Owned(first));
+    }
+    let nargs = owned.len() + args.len();
     for a in args {
         owned.push(Owned(to_c(vm, a)?));
     }
@@ -218,18 +224,20 @@ fn vectorcall(vm: &VirtualMachine, callable: Obj, args: &[PyObjectRef], kwargs: 
     let ptrs: Vec<Obj> = owned.iter().map(|o| o.0).collect();
     let kw = kwnames.as_ref().map_or(std::ptr::null_mut(), |k| k.0);
     // SAFETY: GIL held; `ptrs` holds live references for the call.
-    let r = check(vm, unsafe { (api.PyObject_Vectorcall)(callable, ptrs.as_ptr(), args.len(), kw) })?;
+    let r = check(vm, unsafe { (api.PyObject_Vectorcall)(callable, ptrs.as_ptr(), nargs, kw) })?;
     to_rp(vm, r.0)
 }
 
-/// `_lichen_bridge.invoke(proxy, name, args)`: the target's method `name`
-/// called with `args` (the special methods of proxy classes).
+/// `_lichen_bridge.invoke(proxy, name, args)`: the special method `name`
+/// of the target's type called with the target and `args` (the special
+/// methods of proxy classes; looked up on the type, as CPython does, so
+/// that a class's own `__str__` is not taken for its metaclass's).
 pub fn invoke(zelf: PyRef<CObject>, name: PyStrRef, args: PyTupleRef, vm: &VirtualMachine) -> PyResult {
     let _gil = Gil::enter(vm);
     let n = Owned(to_c(vm, name.as_object())?);
-    // SAFETY: GIL held.
-    let method = check(vm, unsafe { (rt().api.PyObject_GetAttr)(zelf.ptr, n.0) })?;
-    vectorcall(vm, method.0, args.as_slice(), &[])
+    // SAFETY: GIL held; the target's type is live.
+    let method = check(vm, unsafe { (rt().api.PyObject_GetAttr)(ffi::type_of(zelf.ptr), n.0) })?;
+    vectorcall(vm, method.0, Some(zelf.ptr), args.as_slice(), &[])
 }
 
 /// The RustPython proxy of `o` (borrowed): the existing one, or a new one
@@ -256,33 +264,93 @@ pub const SPECIALS: &[&str] = &[
     "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__divmod__", "__rdivmod__", "__pow__",
     "__rpow__", "__lshift__", "__rlshift__", "__rshift__", "__rrshift__", "__and__", "__rand__",
     "__or__", "__ror__", "__xor__", "__rxor__", "__matmul__", "__rmatmul__", "__enter__", "__exit__",
-    "__str__", "__bytes__", "__format__", "__dir__", "__fspath__", "__get__", "__instancecheck__",
-    "__subclasscheck__",
+    "__str__", "__bytes__", "__format__", "__dir__", "__fspath__", "__get__",
 ];
 
-/// The proxy class for instances of the CPython type `tp`. GIL held.
+/// Attribute `name` of CPython's `o` as a RustPython str, or `default`.
+fn c_text(vm: &VirtualMachine, o: Obj, name: &std::ffi::CStr, default: &str) -> PyObjectRef {
+    let api = &rt().api;
+    // SAFETY: GIL held; a failed lookup is cleared.
+    let r = Owned::new(unsafe { (api.PyObject_GetAttrString)(o, name.as_ptr()) });
+    // Checked before converting: anything else could need a proxy class,
+    // which asks for these very attributes.
+    // SAFETY: a live object's type.
+    let is_str = |r: &Owned| unsafe { (api.PyType_GetFlags)(ffi::type_of(r.0)) } & ffi::PY_TPFLAGS_UNICODE_SUBCLASS != 0;
+    match r.filter(is_str).map(|r| to_rp(vm, r.0)) {
+        Some(Ok(v)) => v,
+        _ => {
+            // SAFETY: as above.
+            unsafe { (api.PyErr_Clear)() };
+            vm.ctx.new_str(default).into()
+        }
+    }
+}
+
+/// Whether CPython's type `tp` is one of its builtins (`__module__`).
+fn c_is_builtin(vm: &VirtualMachine, tp: Obj) -> bool {
+    c_text(vm, tp, c"__module__", "").downcast::<PyStr>().is_ok_and(|m| m.to_str() == Some("builtins"))
+}
+
+/// What CPython's type `tp` (borrowed, not an exception class) crosses
+/// into RustPython as: the RustPython type a CPython proxy class stands
+/// for, RustPython's builtin of the same name, or `tp`'s proxy class.
+pub fn type_to_rp(vm: &VirtualMachine, tp: Obj) -> PyResult {
+    if let Some(t) = identity::c_class_target(tp as usize) {
+        return Ok(t.into());
+    }
+    if c_is_builtin(vm, tp) {
+        let name = c_text(vm, tp, c"__name__", "");
+        if let Some(t) = vm.builtins.get_attr(&*name.str(vm)?, vm).ok().and_then(|t| t.downcast::<PyType>().ok()) {
+            return Ok(t.into());
+        }
+    }
+    rp_proxy_class(vm, tp).map(Into::into)
+}
+
+/// What RustPython's type `cls` (not an exception class) crosses into
+/// CPython as (a new reference): the CPython type a RustPython proxy class
+/// stands for, CPython's builtin of the same name, or `cls`'s proxy class.
+pub fn type_to_c(vm: &VirtualMachine, cls: &Py<PyType>) -> PyResult<Obj> {
+    let api = &rt().api;
+    if let Some(tp) = identity::rp_class_target(cls as *const Py<PyType> as usize) {
+        // SAFETY: kept for the process; GIL held.
+        unsafe { (api.Py_IncRef)(tp as Obj) };
+        return Ok(tp as Obj);
+    }
+    if rp_is_builtin(vm, cls) {
+        let name = std::ffi::CString::new(cls.name().to_string()).unwrap_or_default();
+        // SAFETY: GIL held; failures cleared.
+        unsafe {
+            if let Some(builtins) = Owned::new((api.PyImport_ImportModule)(c"builtins".as_ptr())) {
+                let t = (api.PyObject_GetAttrString)(builtins.0, name.as_ptr());
+                if !t.is_null() && (api.PyType_GetFlags)(ffi::type_of(t)) & ffi::PY_TPFLAGS_TYPE_SUBCLASS != 0 {
+                    return Ok(t);
+                }
+                if !t.is_null() {
+                    (api.Py_DecRef)(t);
+                }
+            }
+            (api.PyErr_Clear)();
+        }
+    }
+    let c = c_proxy_class(vm, cls)?;
+    // SAFETY: kept for the process; one more reference for the caller.
+    unsafe { (api.Py_IncRef)(c) };
+    Ok(c)
+}
+
+fn rp_is_builtin(vm: &VirtualMachine, cls: &Py<PyType>) -> bool {
+    cls.as_object().get_attr("__module__", vm).ok().and_then(|m| m.downcast::<PyStr>().ok()).is_some_and(|m| m.to_str() == Some("builtins"))
+}
+
+/// The proxy class for instances of the CPython type `tp`, which is also
+/// what `tp` crosses as. GIL held.
 fn rp_proxy_class(vm: &VirtualMachine, tp: Obj) -> PyResult<PyTypeRef> {
     if let Some(cls) = identity::rp_class(tp as usize) {
         return Ok(cls);
     }
     let rt = rt();
     let api = &rt.api;
-    let attr = |name: &str, default: &str| -> PyObjectRef {
-        let cname = CString::new(name).unwrap_or_default();
-        // SAFETY: GIL held; a failed lookup is cleared.
-        let o = unsafe { (api.PyObject_GetAttrString)(tp, cname.as_ptr()) };
-        match Owned::new(o).map(|o| to_rp(vm, o.0)) {
-            Some(Ok(v)) if v.downcastable::<PyStr>() => v,
-            _ => {
-                // SAFETY: as above.
-                unsafe { (api.PyErr_Clear)() };
-                vm.ctx.new_str(default).into()
-            }
-        }
-    };
-    let name = attr("__name__", "object");
-    let module = attr("__module__", "builtins");
-    let qualname = attr("__qualname__", "object");
     let specials: Vec<PyObjectRef> = SPECIALS
         .iter()
         .filter(|s| {
@@ -295,8 +363,20 @@ fn rp_proxy_class(vm: &VirtualMachine, tp: Obj) -> PyResult<PyTypeRef> {
     // SAFETY: slots of a live type.
     let (hash, call) = unsafe { ((api.PyType_GetSlot)(tp, ffi::PY_TP_HASH), (api.PyType_GetSlot)(tp, ffi::PY_TP_CALL)) };
     let hashable = !hash.is_null() && hash != rt.st.hash_not_implemented;
+    // Only a str: some types' `__doc__` is a descriptor for their instances.
+    let doc = c_text(vm, tp, c"__doc__", "");
+    let bases = rp_proxy_bases(vm, tp)?;
     let helper = crate::module::rp_helper(vm)?;
-    let cls = vm.call_method(&helper, "make_class", (name, module, qualname, vm.ctx.new_tuple(specials), hashable))?;
+    let args: Vec<PyObjectRef> = vec![
+        c_text(vm, tp, c"__name__", "object"),
+        c_text(vm, tp, c"__module__", "builtins"),
+        c_text(vm, tp, c"__qualname__", "object"),
+        doc,
+        vm.ctx.new_tuple(bases).into(),
+        vm.ctx.new_tuple(specials).into(),
+        vm.ctx.new_bool(hashable).into(),
+    ];
+    let cls = vm.call_method(&helper, "make_class", args)?;
     let cls: PyTypeRef = cls.downcast().map_err(|_| vm.new_system_error("make_class returned no class"))?;
     if !call.is_null() {
         cls.slots.call.store(Some(call_slot));
@@ -305,6 +385,63 @@ fn rp_proxy_class(vm: &VirtualMachine, tp: Obj) -> PyResult<PyTypeRef> {
     unsafe { (api.Py_IncRef)(tp) };
     identity::remember_rp_class(tp as usize, cls.clone());
     Ok(cls)
+}
+
+/// The proxy classes of `tp`'s bases that are neither builtins nor
+/// exception classes (builtins' behaviour comes through forwarding).
+fn rp_proxy_bases(vm: &VirtualMachine, tp: Obj) -> PyResult<Vec<PyObjectRef>> {
+    let api = &rt().api;
+    // SAFETY: GIL held; a type's __bases__ is a tuple.
+    let Some(bases) = Owned::new(unsafe { (api.PyObject_GetAttrString)(tp, c"__bases__".as_ptr()) }) else {
+        // SAFETY: GIL held.
+        unsafe { (api.PyErr_Clear)() };
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    // SAFETY: a tuple of types, items borrowed.
+    for i in 0..unsafe { (api.PyTuple_Size)(bases.0) } {
+        let b = unsafe { (api.PyTuple_GetItem)(bases.0, i) };
+        let exception = unsafe { (api.PyType_GetFlags)(b) } & ffi::PY_TPFLAGS_BASE_EXC_SUBCLASS != 0;
+        if !exception && !c_is_builtin(vm, b) {
+            out.push(rp_proxy_class(vm, b)?.into());
+        }
+    }
+    Ok(out)
+}
+
+/// `_lichen_bridge.call_class(cls, args, kwargs)`: calls the CPython type
+/// the proxy class `cls` stands for (its metaclass's `__call__`).
+pub fn call_class(cls: PyTypeRef, args: PyTupleRef, kwargs: rustpython_vm::builtins::PyDictRef, vm: &VirtualMachine) -> PyResult {
+    let tp = class_target(&cls, vm)?;
+    let _gil = Gil::enter(vm);
+    let mut kw = Vec::new();
+    for (k, v) in &kwargs {
+        kw.push((k.str(vm)?.to_string(), v));
+    }
+    let kw: Vec<(&str, &PyObjectRef)> = kw.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    vectorcall(vm, tp, None, args.as_slice(), &kw)
+}
+
+/// `_lichen_bridge.class_getattr(cls, name)`: an attribute of the CPython
+/// type the proxy class `cls` stands for.
+pub fn class_getattr(cls: PyTypeRef, name: PyStrRef, vm: &VirtualMachine) -> PyResult {
+    let tp = class_target(&cls, vm)?;
+    let _gil = Gil::enter(vm);
+    let n = Owned(to_c(vm, name.as_object())?);
+    // SAFETY: GIL held.
+    let r = check(vm, unsafe { (rt().api.PyObject_GetAttr)(tp, n.0) })?;
+    to_rp(vm, r.0)
+}
+
+/// The CPython type of a proxy class (walking up from subclasses made in
+/// RustPython).
+fn class_target(cls: &Py<PyType>, vm: &VirtualMachine) -> PyResult<Obj> {
+    for c in cls.mro.read().iter().map(|c| &**c).chain(std::iter::once(cls)) {
+        if let Some(tp) = identity::rp_class_target(c as *const Py<PyType> as usize) {
+            return Ok(tp as Obj);
+        }
+    }
+    Err(vm.new_type_error(format!("{} stands for no CPython type", cls.name())))
 }
 
 /// The CPython proxy of RustPython's `obj` (a new reference). GIL held.
@@ -322,32 +459,54 @@ pub fn robject_for(vm: &VirtualMachine, obj: &PyObject) -> PyResult<Obj> {
     Ok(proxy.into_raw())
 }
 
-/// The CPython proxy class for instances of RustPython's `cls` (borrowed).
+/// The CPython proxy class for instances of RustPython's `cls` (borrowed),
+/// which is also what `cls` crosses as.
 fn c_proxy_class(vm: &VirtualMachine, cls: &Py<PyType>) -> PyResult<Obj> {
     let addr = cls as *const Py<PyType> as usize;
     if let Some(c) = identity::c_class(addr) {
         return Ok(c as Obj);
     }
-    let specials: Vec<PyObjectRef> =
-        SPECIALS.iter().filter(|s| cls.as_object().has_attr(&*vm.ctx.new_str(**s), vm).unwrap_or(false)).map(|s| vm.ctx.new_str(*s).into()).collect();
+    let specials: Vec<PyObjectRef> = SPECIALS
+        .iter()
+        .filter(|s| cls.as_object().has_attr(&*vm.ctx.new_str(**s), vm).unwrap_or(false))
+        .map(|s| vm.ctx.new_str(*s).into())
+        .collect();
     let text = |name: &str, default: &str| -> PyObjectRef {
         match cls.as_object().get_attr(&*vm.ctx.new_str(name), vm) {
             Ok(v) if v.downcastable::<PyStr>() => v,
             _ => vm.ctx.new_str(default).into(),
         }
     };
+    let mut bases = Vec::new();
+    for base in cls.bases.read().iter() {
+        let exception = base.fast_issubclass(vm.ctx.exceptions.base_exception_type);
+        if !exception && !rp_is_builtin(vm, base) {
+            bases.push(Owned(c_proxy_class(vm, base)?));
+            // SAFETY: c_proxy_class's result is borrowed; the tuple steals one.
+            unsafe { (rt().api.Py_IncRef)(bases.last().map_or(std::ptr::null_mut(), |b| b.0)) };
+        }
+    }
+    // SAFETY: GIL held.
+    let bases = Owned(unsafe { convert::build_tuple(vm, bases) }?);
     let hashable = !cls.as_object().get_attr("__hash__", vm).is_ok_and(|h| vm.is_none(&h));
     let is_module = cls.fast_issubclass(vm.ctx.types.module_type);
-    let args = vm.ctx.new_tuple(vec![
+    let doc = cls.as_object().get_attr("__doc__", vm).ok().filter(|d| d.downcastable::<PyStr>()).unwrap_or_else(|| vm.ctx.none());
+    let mut args = convert::to_c_all(vm, &[
         vm.ctx.new_str(cls.name().to_string()).into(),
         text("__module__", "builtins"),
         text("__qualname__", &cls.name()),
+        doc,
+    ])?;
+    args.push(bases);
+    let flags: Vec<PyObjectRef> = vec![
         vm.ctx.new_tuple(specials).into(),
         vm.ctx.new_bool(cls.slots.call.load().is_some()).into(),
         vm.ctx.new_bool(hashable).into(),
         vm.ctx.new_bool(is_module).into(),
-    ]);
-    let c_args = Owned(to_c(vm, args.as_object())?);
+    ];
+    args.extend(convert::to_c_all(vm, &flags)?);
+    // SAFETY: GIL held.
+    let c_args = Owned(unsafe { convert::build_tuple(vm, args) }?);
     // SAFETY: GIL held; a function of the helper namespace, called with a tuple.
     let made = check(vm, unsafe { (rt().api.PyObject_Call)(cside::helper(c"make_class"), c_args.0, std::ptr::null_mut()) })?;
     let made = made.into_raw();
