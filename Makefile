@@ -31,7 +31,7 @@ PYPYS_CSV = $(subst $(space),$(comma),$(strip $(PYPYS)))
 DEBUG_PYTHONS ?= 3.11 3.12 3.13
 DEBUG_PYTHONS_CSV = $(subst $(space),$(comma),$(strip $(filter $(DEBUG_PYTHONS),$(PYTHONS))))
 
-.PHONY: test-pypy test-crosshost test-rustpython-hpy tools-main test-rustpython bench-rustpython all demo test test-rust test-python test-hpy bench bench-callgrind venvs tools clean-venvs help
+.PHONY: test-bridge bench-bridge test-pypy test-crosshost test-rustpython-hpy tools-main test-rustpython bench-rustpython all demo test test-rust test-python test-hpy bench bench-callgrind venvs tools clean-venvs help
 
 all: test
 
@@ -70,6 +70,7 @@ test: venvs
 	$(MAKE) --no-print-directory test-pypy || status=1; \
 	$(MAKE) --no-print-directory test-crosshost || status=1; \
 	$(MAKE) --no-print-directory test-rustpython-hpy RP_HPY_MODES=universal || status=1; \
+	$(MAKE) --no-print-directory test-bridge || status=1; \
 	echo "== make test: $$(( $$(date +%s) - start ))s, $$( [ $$status = 0 ] && echo OK || echo FAILED)"; \
 	exit $$status
 
@@ -111,6 +112,7 @@ test-hpy: venvs
 bench: tools .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_PYTHON)/.deps-installed
 	.venv/$(MAIN_PYTHON)/bin/python bench/run.py --python $(MAIN_PYTHON)
 	$(MAKE) --no-print-directory bench-rustpython
+	$(MAKE) --no-print-directory bench-bridge
 
 # Call overhead and thread scaling on RustPython (bench/rustpython.py), with
 # a release build of lichen-rustpython (made here if needed: long from clean,
@@ -155,6 +157,23 @@ test-crosshost: tools-main .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MA
 		--hpy-python .venv/hpy-$(MAIN_PYTHON)/bin/python \
 		--pypy "$(if $(MAIN_PYPY),.venv/$(MAIN_PYPY)/bin/python)" \
 		--rustpython $(CARGO_TARGET_DIR)/debug/lichen-rustpython -j $(JOBS)
+
+# The bridge (issue 13): CPython C-API extensions imported on
+# lichen-rustpython through an embedded CPython 3.11 (crates/lichen-bridge).
+# tests/bridge/run.py (run with CPython 3.11) builds the test extensions,
+# installs ujson, msgpack and markupsafe unchanged from their CPython 3.11
+# wheels, and their sdists' test suites, under ~/.cache/lichen/bridge, and
+# runs them all with pytest on lichen-rustpython, against
+# tests/bridge/known-failures.txt.
+test-bridge: tools-main
+	@echo "== The bridge: CPython extensions on lichen-rustpython"
+	cargo build -q -p lichen-rustpython --ignore-rust-version
+	$$(bash scripts/find-python.sh 3.11) tests/bridge/run.py --rustpython $(CARGO_TARGET_DIR)/debug/lichen-rustpython
+
+# The bridge's costs (bench/bridge.py, release build): a bridged call,
+# ujson through the bridge vs RustPython's json vs ujson on CPython 3.11.
+bench-bridge: tools-main
+	$$(bash scripts/find-python.sh 3.11) bench/bridge.py
 
 tools-main:
 	@bash scripts/ensure-tools.sh $(MAIN_PYTHON)

@@ -28,6 +28,15 @@ def _module_setattr(self, name, value):
         RObject.__setattr__(self, name, value)
 
 
+def _module_getattribute(self, name):
+    # CPython's importlib appends to and pops from a parent package's
+    # `__spec__._uninitialized_submodules`, which would be a fresh copy of
+    # RustPython's list each time: a RustPython package has no spec here.
+    if name == '__spec__':
+        return None
+    return RObject.__getattribute__(self, name)
+
+
 class RClassMeta(type):
     """The metaclass of proxy classes: a proxy class stands for its
     RustPython class, so calling it makes a RustPython instance (its
@@ -52,6 +61,7 @@ def make_class(name, module, qualname, doc, bases, specials, callable_, hashable
         ns['__hash__'] = None
     if is_module:
         ns['__setattr__'] = _module_setattr
+        ns['__getattribute__'] = _module_getattribute
     try:
         return RClassMeta(name, bases or (RObject,), ns)
     except TypeError:
