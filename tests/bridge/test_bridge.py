@@ -85,6 +85,25 @@ def test_containers_are_copied_with_their_items_converted():
     assert bridgetest.kinds({})["dict"] and bridgetest.kinds(())["tuple"]
 
 
+def test_standard_value_types_are_copied():
+    import datetime
+    import decimal
+    values = [
+        decimal.Decimal("1337.1337"), datetime.date(2020, 1, 2), datetime.timedelta(1, 2, 3),
+        datetime.datetime(2020, 1, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc),
+        datetime.time(1, 2, 3, tzinfo=datetime.timezone(datetime.timedelta(hours=2), "X")),
+    ]
+    for value in values:
+        back = bridgetest.identity(value)
+        assert back == value and type(back) is type(value)
+        # C sees CPython's own class (its tp_name: "decimal.Decimal", ...)
+        assert bridgetest.type_name(value).rpartition(".")[2] == type(value).__name__
+    data = bytearray(b"abc")
+    assert bridgetest.identity(data) == data and bridgetest.type_name(data) == "bytearray"
+    view = bridgetest.identity(memoryview(b"abcd").cast("B", (2, 2)))
+    assert view.tobytes() == b"abcd" and view.shape == (2, 2) and view.readonly
+
+
 def test_cycles_survive_the_copy():
     cyclic = [1]
     cyclic.append(cyclic)

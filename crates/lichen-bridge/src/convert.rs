@@ -22,11 +22,17 @@ use crate::{cside, errors, rpside};
 use malachite_bigint::BigInt;
 use num_traits::ToPrimitive;
 use rustpython_vm::builtins::{
-    PyBaseException, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyStr, PyTuple, PyType,
+    PyBaseException, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyStr, PyTuple, PyType,
 };
 use rustpython_vm::{AsObject, PyObject, PyObjectRef, PyPayload, PyResult, VirtualMachine};
 use std::collections::HashMap;
 use std::ffi::{c_char, c_int};
+
+/// RustPython classes (by name) whose instances `values.py` may copy.
+const RP_VALUE_TYPES: &[&str] = &["memoryview", "Decimal", "datetime", "date", "time", "timedelta", "timezone"];
+/// CPython types (by `tp_name`) whose instances `values.py` may copy.
+const C_VALUE_TYPES: &[&str] =
+    &["memoryview", "decimal.Decimal", "datetime.datetime", "datetime.date", "datetime.time", "datetime.timedelta", "datetime.timezone"];
 
 /// Nesting deeper than this raises RecursionError instead of exhausting
 /// the native stack (each level is a few native frames).
@@ -83,6 +89,9 @@ impl ToC<'_> {
             return Ok(v);
         }
         if let Some(v) = self.container(obj)? {
+            return Ok(v);
+        }
+        if let Some(v) = self.copied_value(obj)? {
             return Ok(v);
         }
         if let Some(e) = obj.downcast_ref::<PyBaseException>() {
@@ -195,6 +204,30 @@ impl ToC<'_> {
         unsafe { build_set(self.vm, items, frozen) }
     }
 
+    /// `bytearray`, and the types `values.py` describes, copied.
+    fn copied_value(&mut self, obj: &PyObject) -> PyResult<Option<Obj>> {
+        let vm = self.vm;
+        let api = &rt().api;
+        if let Some(b) = obj.downcast_ref_if_exact::<PyByteArray>(vm) {
+            let data = b.borrow_buf();
+            // SAFETY: `data` is borrowed for the copy.
+            let o = unsafe { (api.PyByteArray_FromStringAndSize)(data.as_ptr().cast(), data.len() as isize) };
+            return check(vm, o).map(|o| Some(o.into_raw()));
+        }
+        if !RP_VALUE_TYPES.contains(&&*obj.class().name()) {
+            return Ok(None);
+        }
+        let helper = crate::module::rp_helper(vm)?;
+        let desc = match vm.call_method(&helper, "describe", (obj.to_owned(),)) {
+            Ok(d) if !vm.is_none(&d) => d,
+            _ => return Ok(None),
+        };
+        let desc = Owned(self.convert(&desc)?);
+        // SAFETY: GIL held; `build` called with one argument.
+        let built = unsafe { (api.PyObject_Vectorcall)(cside::helper(c"build"), &desc.0, 1, std::ptr::null_mut()) };
+        check(vm, built).map(|o| Some(o.into_raw()))
+    }
+
     fn items(&mut self, objs: &[PyObjectRef]) -> PyResult<Vec<Owned>> {
         objs.iter().map(|o| self.convert(o).map(Owned)).collect()
     }
@@ -303,7 +336,39 @@ impl ToRp<'_> {
             }
             return rpside::type_to_rp(vm, o);
         }
+        if let Some(v) = self.copied_value(o, tp)? {
+            return Ok(v);
+        }
         rpside::cobject_for(vm, o)
+    }
+
+    /// `bytearray`, and the types `values.py` describes, copied.
+    fn copied_value(&mut self, o: Obj, tp: Obj) -> PyResult<Option<PyObjectRef>> {
+        let (vm, rt) = (self.vm, rt());
+        let api = &rt.api;
+        if tp == rt.st.bytearray_type {
+            // SAFETY: a bytearray; its buffer is borrowed for the copy.
+            let data = unsafe { std::slice::from_raw_parts((api.PyByteArray_AsString)(o).cast::<u8>(), (api.PyByteArray_Size)(o) as usize) };
+            return Ok(Some(vm.ctx.new_bytearray(data.to_vec()).into()));
+        }
+        // SAFETY: `tp` is a live type.
+        let name = unsafe { ffi::type_name(tp) };
+        if !name.to_str().is_ok_and(|n| C_VALUE_TYPES.contains(&n)) {
+            return Ok(None);
+        }
+        // SAFETY: GIL held; `describe` called with one argument.
+        let desc = unsafe { (api.PyObject_Vectorcall)(cside::helper(c"describe"), &o, 1, std::ptr::null_mut()) };
+        let Some(desc) = Owned::new(desc) else {
+            // SAFETY: GIL held: a value it cannot describe stays a proxy.
+            unsafe { (api.PyErr_Clear)() };
+            return Ok(None);
+        };
+        if desc.0 == rt.st.none {
+            return Ok(None);
+        }
+        let desc = self.convert(desc.0)?;
+        let helper = crate::module::rp_helper(vm)?;
+        vm.call_method(&helper, "build", (desc,)).map(Some)
     }
 
     fn scalar(&self, o: Obj, tp: Obj, flags: std::ffi::c_ulong) -> PyResult<Option<PyObjectRef>> {

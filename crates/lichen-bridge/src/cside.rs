@@ -17,7 +17,7 @@ use rustpython_vm::{AsObject, PyObject, PyObjectRef, PyResult, VirtualMachine};
 use std::ffi::{c_char, c_int, c_void, CStr};
 use std::ptr::{null, null_mut, NonNull};
 
-const CSIDE_SOURCE: &str = concat!(include_str!("../python/cside.py"), "\0");
+const CSIDE_SOURCE: &str = concat!(include_str!("../python/values.py"), include_str!("../python/cside.py"), "\0");
 
 /// The field of an `RObject`: after the object header.
 ///

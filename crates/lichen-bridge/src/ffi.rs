@@ -132,6 +132,9 @@ api! {
     PyUnicode_FromString: fn(*const c_char) -> Obj;
     PyBytes_FromStringAndSize: fn(*const c_char, isize) -> Obj;
     PyBytes_AsStringAndSize: fn(Obj, *mut *mut c_char, *mut isize) -> c_int;
+    PyByteArray_FromStringAndSize: fn(*const c_char, isize) -> Obj;
+    PyByteArray_AsString: fn(Obj) -> *mut c_char;
+    PyByteArray_Size: fn(Obj) -> isize;
     PyTuple_New: fn(isize) -> Obj;
     PyTuple_SetItem: fn(Obj, isize, Obj) -> c_int;
     PyTuple_Size: fn(Obj) -> isize;
@@ -196,6 +199,8 @@ pub struct Statics {
     pub dict_type: Obj,
     pub set_type: Obj,
     pub frozenset_type: Obj,
+    pub bytearray_type: Obj,
+    pub memoryview_type: Obj,
     pub hash_not_implemented: *mut c_void,
     pub runtime_error: Obj,
     pub system_error: Obj,
@@ -234,6 +239,8 @@ impl Statics {
             dict_type: sym("PyDict_Type")?.cast(),
             set_type: sym("PySet_Type")?.cast(),
             frozenset_type: sym("PyFrozenSet_Type")?.cast(),
+            bytearray_type: sym("PyByteArray_Type")?.cast(),
+            memoryview_type: sym("PyMemoryView_Type")?.cast(),
             hash_not_implemented: sym("PyObject_HashNotImplemented")?,
             runtime_error: exc("PyExc_RuntimeError")?,
             system_error: exc("PyExc_SystemError")?,
@@ -242,6 +249,17 @@ impl Statics {
             no_user_site: sym("Py_NoUserSiteDirectory")?.cast(),
         })
     }
+}
+
+/// `tp_name` of the type `tp` (its offset, 24, is the same in every 3.x).
+///
+/// # Safety
+/// `tp` must be a live type object.
+#[inline]
+pub unsafe fn type_name<'a>(tp: Obj) -> &'a std::ffi::CStr {
+    // SAFETY: PyTypeObject starts with a PyVarObject header (24 bytes),
+    // then `const char *tp_name`, a NUL-terminated string the type keeps.
+    unsafe { std::ffi::CStr::from_ptr(*(tp.cast::<u8>().add(24).cast::<*const c_char>())) }
 }
 
 /// The type of `o`.

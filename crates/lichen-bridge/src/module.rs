@@ -9,7 +9,7 @@ use crate::{cside, errors};
 use rustpython_vm::builtins::{PyBaseExceptionRef, PyStrRef};
 use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
 
-const RPSIDE_SOURCE: &str = include_str!("../python/rpside.py");
+const RPSIDE_SOURCE: &str = concat!(include_str!("../python/values.py"), include_str!("../python/rpside.py"));
 const RPSIDE_MODULE: &str = "_lichen_bridge_rp";
 
 /// The module `_lichen_bridge_rp`, compiled and run on first use.
