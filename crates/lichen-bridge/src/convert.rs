@@ -131,8 +131,10 @@ impl ToC<'_> {
         } else if let Some(i) = obj.downcast_ref::<PyInt>() {
             int_to_c(i.as_bigint())
         } else if let Some(f) = obj.downcast_ref::<PyFloat>() {
+            // SAFETY: a plain constructor, GIL held.
             unsafe { (api.PyFloat_FromDouble)(f.to_f64()) }
         } else if let Some(b) = obj.downcast_ref::<PyBytes>() {
+            // SAFETY: the bytes are borrowed for the copy, GIL held.
             unsafe { (api.PyBytes_FromStringAndSize)(b.as_bytes().as_ptr().cast(), b.as_bytes().len() as isize) }
         } else {
             return Ok(None);

@@ -143,7 +143,7 @@ unsafe fn tuple_items(vm: &VirtualMachine, t: Obj) -> PyResult<Vec<PyObjectRef>>
 /// Runs RustPython code with the GIL released, then converts its result.
 fn run_unlocked(vm: &VirtualMachine, f: impl FnOnce() -> PyResult) -> Result<Obj, Failure> {
     let result = {
-        let _unlocked = Unlocked::new();
+        let _unlocked = Unlocked::release();
         f()
     }?;
     Ok(convert::to_c(vm, &result)?)
@@ -327,7 +327,7 @@ unsafe extern "C" fn robject_hash(o: Obj) -> isize {
         // SAFETY: a live RObject.
         let zelf = unsafe { target(o) };
         let h = {
-            let _unlocked = Unlocked::new();
+            let _unlocked = Unlocked::release();
             zelf.hash(vm)?
         };
         hash = if h == -1 { -2 } else { h as isize };

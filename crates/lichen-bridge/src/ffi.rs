@@ -9,7 +9,7 @@
 //! CPython 3.x.
 
 use libloading::os::unix::Library;
-use std::ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void};
+use std::ffi::{c_char, c_int, c_uint, c_ulong, c_void};
 
 /// A CPython object; only ever handled by pointer.
 #[repr(C)]
@@ -51,16 +51,12 @@ pub struct PyTypeSpec {
 }
 
 pub const METH_VARARGS: c_int = 0x1;
-pub const METH_KEYWORDS: c_int = 0x2;
 pub const METH_O: c_int = 0x8;
 pub const PY_TPFLAGS_BASETYPE: c_uint = 1 << 10;
 pub const PY_TPFLAGS_HAVE_VERSION_TAG: c_uint = 1 << 18;
 pub const PY_TPFLAGS_LONG_SUBCLASS: c_ulong = 1 << 24;
-pub const PY_TPFLAGS_LIST_SUBCLASS: c_ulong = 1 << 25;
-pub const PY_TPFLAGS_TUPLE_SUBCLASS: c_ulong = 1 << 26;
 pub const PY_TPFLAGS_BYTES_SUBCLASS: c_ulong = 1 << 27;
 pub const PY_TPFLAGS_UNICODE_SUBCLASS: c_ulong = 1 << 28;
-pub const PY_TPFLAGS_DICT_SUBCLASS: c_ulong = 1 << 29;
 pub const PY_TPFLAGS_BASE_EXC_SUBCLASS: c_ulong = 1 << 30;
 pub const PY_TPFLAGS_TYPE_SUBCLASS: c_ulong = 1 << 31;
 pub const PY_FILE_INPUT: c_int = 257;
@@ -112,7 +108,6 @@ api! {
     Py_DecRef: fn(Obj);
     PyErr_Fetch: fn(*mut Obj, *mut Obj, *mut Obj);
     PyErr_NormalizeException: fn(*mut Obj, *mut Obj, *mut Obj);
-    PyErr_Restore: fn(Obj, Obj, Obj);
     PyErr_SetString: fn(Obj, *const c_char);
     PyErr_SetObject: fn(Obj, Obj);
     PyErr_Occurred: fn() -> Obj;
@@ -148,10 +143,8 @@ api! {
     PyDict_SetItemString: fn(Obj, *const c_char, Obj) -> c_int;
     PyDict_GetItemString: fn(Obj, *const c_char) -> Obj;
     PyDict_Next: fn(Obj, *mut isize, *mut Obj, *mut Obj) -> c_int;
-    PyDict_Size: fn(Obj) -> isize;
     PySet_New: fn(Obj) -> Obj;
     PyFrozenSet_New: fn(Obj) -> Obj;
-    PySet_Add: fn(Obj, Obj) -> c_int;
     PyObject_GetIter: fn(Obj) -> Obj;
     PyIter_Next: fn(Obj) -> Obj;
     PyObject_GetAttr: fn(Obj, Obj) -> Obj;
@@ -173,9 +166,7 @@ api! {
     PyCFunction_NewEx: fn(*const PyMethodDef, Obj, Obj) -> Obj;
     PyImport_ImportModule: fn(*const c_char) -> Obj;
     PyModule_New: fn(*const c_char) -> Obj;
-    PyModule_GetDict: fn(Obj) -> Obj;
     PyRun_String: fn(*const c_char, c_int, Obj, Obj) -> Obj;
-    PyLong_AsLong: fn(Obj) -> c_long;
 }
 
 /// `wchar_t` on Linux.
@@ -189,18 +180,13 @@ pub struct Statics {
     pub false_: Obj,
     pub not_implemented: Obj,
     pub ellipsis: Obj,
-    pub long_type: Obj,
-    pub bool_type: Obj,
     pub float_type: Obj,
-    pub unicode_type: Obj,
-    pub bytes_type: Obj,
     pub tuple_type: Obj,
     pub list_type: Obj,
     pub dict_type: Obj,
     pub set_type: Obj,
     pub frozenset_type: Obj,
     pub bytearray_type: Obj,
-    pub memoryview_type: Obj,
     pub hash_not_implemented: *mut c_void,
     pub runtime_error: Obj,
     pub system_error: Obj,
@@ -229,18 +215,13 @@ impl Statics {
             false_: sym("_Py_FalseStruct")?.cast(),
             not_implemented: sym("_Py_NotImplementedStruct")?.cast(),
             ellipsis: sym("_Py_EllipsisObject")?.cast(),
-            long_type: sym("PyLong_Type")?.cast(),
-            bool_type: sym("PyBool_Type")?.cast(),
             float_type: sym("PyFloat_Type")?.cast(),
-            unicode_type: sym("PyUnicode_Type")?.cast(),
-            bytes_type: sym("PyBytes_Type")?.cast(),
             tuple_type: sym("PyTuple_Type")?.cast(),
             list_type: sym("PyList_Type")?.cast(),
             dict_type: sym("PyDict_Type")?.cast(),
             set_type: sym("PySet_Type")?.cast(),
             frozenset_type: sym("PyFrozenSet_Type")?.cast(),
             bytearray_type: sym("PyByteArray_Type")?.cast(),
-            memoryview_type: sym("PyMemoryView_Type")?.cast(),
             hash_not_implemented: sym("PyObject_HashNotImplemented")?,
             runtime_error: exc("PyExc_RuntimeError")?,
             system_error: exc("PyExc_SystemError")?,

@@ -11,14 +11,14 @@
 //!
 //! See the crate's README for the design and its limits.
 
-pub mod convert;
-pub mod cside;
-pub mod errors;
-pub mod ffi;
-pub mod identity;
-pub mod module;
-pub mod rpside;
-pub mod runtime;
+mod convert;
+mod cside;
+mod errors;
+mod ffi;
+mod identity;
+mod module;
+mod rpside;
+mod runtime;
 
 pub use module::install;
 

@@ -103,7 +103,7 @@ pub mod _lichen_bridge {
     /// Imports the CPython extension at `path` as module `name`.
     #[pyfunction]
     fn load(name: PyStrRef, path: PyStrRef, vm: &VirtualMachine) -> PyResult {
-        super::load(vm, &name.to_string(), &path.to_string())
+        super::load(vm, &name.to_string_lossy(), &path.to_string_lossy())
     }
 
     /// The target's method `name` called with `args` (proxy classes'

@@ -64,11 +64,6 @@ pub fn release_pending() {
 }
 
 impl CObject {
-    /// The target (borrowed).
-    pub fn ptr(&self) -> Obj {
-        self.ptr
-    }
-
     /// A new reference to the target. GIL held.
     pub fn new_ref(&self) -> Obj {
         // SAFETY: the proxy keeps the target alive; GIL held by the caller.

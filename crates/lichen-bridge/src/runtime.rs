@@ -59,11 +59,6 @@ pub fn rt() -> &'static Runtime {
     }
 }
 
-/// The runtime if it was started (for status queries).
-pub fn started() -> Option<&'static Runtime> {
-    RUNTIME.get().and_then(|r| r.as_ref().ok())
-}
-
 const SONAME: &str = "libpython3.11.so.1.0";
 const USUAL_DIRS: &[&str] = &["/usr/lib/x86_64-linux-gnu", "/usr/local/lib", "/usr/lib64", "/usr/lib"];
 
@@ -255,11 +250,11 @@ impl Drop for ThreadState {
     }
 }
 
-/// The GIL, held from `acquire` to drop. Entries from RustPython record
-/// their VM for callbacks.
+/// The GIL, held from `enter` to drop. Entries record their VM for
+/// callbacks.
 pub struct Gil {
     state: c_int,
-    previous_vm: Option<*const VirtualMachine>,
+    previous_vm: *const VirtualMachine,
 }
 
 impl Gil {
@@ -270,12 +265,7 @@ impl Gil {
         let state = rustpython_vm::vm::thread::allow_threads(vm, Self::ensure);
         let previous = ENTRY_VM.with(|c| c.replace(vm));
         crate::rpside::release_pending();
-        Gil { state, previous_vm: Some(previous) }
-    }
-
-    /// Takes the GIL where no VM is at hand (releasing a proxy's target).
-    pub fn acquire() -> Gil {
-        Gil { state: Self::ensure(), previous_vm: None }
+        Gil { state, previous_vm: previous }
     }
 
     fn ensure() -> c_int {
@@ -287,9 +277,7 @@ impl Gil {
 
 impl Drop for Gil {
     fn drop(&mut self) {
-        if let Some(previous) = self.previous_vm {
-            ENTRY_VM.with(|c| c.set(previous));
-        }
+        ENTRY_VM.with(|c| c.set(self.previous_vm));
         // SAFETY: pairs the Ensure of this guard, on the same thread.
         unsafe { (rt().api.PyGILState_Release)(self.state) };
     }
@@ -309,7 +297,7 @@ pub fn entry_vm<'a>() -> Option<&'a VirtualMachine> {
 pub struct Unlocked(*mut c_void);
 
 impl Unlocked {
-    pub fn new() -> Unlocked {
+    pub fn release() -> Unlocked {
         // SAFETY: called with the GIL held (inside a callback from CPython).
         Unlocked(unsafe { (rt().api.PyEval_SaveThread)() })
     }
