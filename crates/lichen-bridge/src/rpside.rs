@@ -22,6 +22,7 @@ use rustpython_vm::function::{Either, FuncArgs, PySetterValue};
 use rustpython_vm::types::{Comparable, GetAttr, Hashable, PyComparisonOp, Representable, SetAttr};
 use rustpython_vm::{AsObject, Py, PyObject, PyObjectRef, PyPayload, PyRef, PyResult, VirtualMachine};
 use std::ffi::{c_int, CString};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 /// A proxy's target: one strong CPython reference.
@@ -45,16 +46,22 @@ impl std::fmt::Debug for CObject {
 
 /// CPython references of dropped proxies, released at the next entry.
 static PENDING: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+/// Whether PENDING may hold something (saves its lock on most entries).
+static HAS_PENDING: AtomicBool = AtomicBool::new(false);
 
 impl Drop for CObject {
     fn drop(&mut self) {
         identity::forget_cobject(self.ptr as usize);
         PENDING.lock().unwrap_or_else(|e| e.into_inner()).push(self.ptr as usize);
+        HAS_PENDING.store(true, Ordering::Release);
     }
 }
 
 /// Releases the references of dropped proxies. Called with the GIL held.
 pub fn release_pending() {
+    if !HAS_PENDING.swap(false, Ordering::Acquire) {
+        return;
+    }
     let pending = std::mem::take(&mut *PENDING.lock().unwrap_or_else(|e| e.into_inner()));
     let api = &rt().api;
     for o in pending {
@@ -195,20 +202,20 @@ fn call_slot(zelf: &PyObject, args: FuncArgs, vm: &VirtualMachine) -> PyResult {
 /// converted positional and keyword arguments. GIL held.
 fn vectorcall(vm: &VirtualMachine, callable: Obj, first: Option<Obj>, args: &[PyObjectRef], kwargs: &[(&str, &PyObjectRef)]) -> PyResult {
     let api = &rt().api;
-    let mut owned = Vec::with_capacity(1 + args.len() + kwargs.len());
+    let mut owned = Args::default();
     if let Some(first) = first {
         // SAFETY: GIL held; `first` is live.
         unsafe { (api.Py_IncRef)(first) };
-        owned.push(Owned(first));
+        owned.push(first);
     }
-    let nargs = owned.len() + args.len();
+    let nargs = owned.len + args.len();
     for a in args {
-        owned.push(Owned(to_c(vm, a)?));
+        owned.push(to_c(vm, a)?);
     }
     let mut names = Vec::with_capacity(kwargs.len());
     for (name, value) in kwargs {
         names.push(Owned(to_c(vm, vm.ctx.new_str(*name).as_object())?));
-        owned.push(Owned(to_c(vm, value)?));
+        owned.push(to_c(vm, value)?);
     }
     let kwnames = if names.is_empty() {
         None
@@ -216,11 +223,53 @@ fn vectorcall(vm: &VirtualMachine, callable: Obj, first: Option<Obj>, args: &[Py
         // SAFETY: GIL held.
         Some(Owned(unsafe { convert::build_tuple(vm, names) }?))
     };
-    let ptrs: Vec<Obj> = owned.iter().map(|o| o.0).collect();
     let kw = kwnames.as_ref().map_or(std::ptr::null_mut(), |k| k.0);
-    // SAFETY: GIL held; `ptrs` holds live references for the call.
-    let r = check(vm, unsafe { (api.PyObject_Vectorcall)(callable, ptrs.as_ptr(), nargs, kw) })?;
+    // SAFETY: GIL held; `owned` holds live references for the call.
+    let r = check(vm, unsafe { (api.PyObject_Vectorcall)(callable, owned.as_ptr(), nargs, kw) })?;
     to_rp(vm, r.0)
+}
+
+/// Call arguments (new references, released on drop; the GIL is held
+/// wherever they live): a few on the stack, more on the heap.
+struct Args {
+    few: [Obj; 6],
+    len: usize,
+    more: Vec<Obj>,
+}
+
+impl Default for Args {
+    fn default() -> Args {
+        Args { few: [std::ptr::null_mut(); 6], len: 0, more: Vec::new() }
+    }
+}
+
+impl Args {
+    fn push(&mut self, o: Obj) {
+        if self.len < self.few.len() && self.more.is_empty() {
+            self.few[self.len] = o;
+        } else {
+            if self.more.is_empty() {
+                self.more.extend_from_slice(&self.few[..self.len]);
+            }
+            self.more.push(o);
+        }
+        self.len += 1;
+    }
+
+    fn as_ptr(&self) -> *const Obj {
+        if self.more.is_empty() { self.few.as_ptr() } else { self.more.as_ptr() }
+    }
+}
+
+impl Drop for Args {
+    fn drop(&mut self) {
+        let api = &rt().api;
+        let all = if self.more.is_empty() { &self.few[..self.len] } else { &self.more[..] };
+        for &o in all {
+            // SAFETY: each is a reference we own; GIL held.
+            unsafe { (api.Py_DecRef)(o) };
+        }
+    }
 }
 
 /// `_lichen_bridge.invoke(proxy, name, args)`: the special method `name`
