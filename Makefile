@@ -168,7 +168,7 @@ test-crosshost: tools-main .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MA
 test-bridge: tools-main
 	@echo "== The bridge: CPython extensions on lichen-rustpython"
 	cargo build -q -p lichen-rustpython --ignore-rust-version
-	$$(bash scripts/find-python.sh 3.11) tests/bridge/run.py --rustpython $(CARGO_TARGET_DIR)/debug/lichen-rustpython
+	$$(bash scripts/find-python.sh 3.11) tests/bridge/run.py --rustpython $(CARGO_TARGET_DIR)/debug/lichen-rustpython --jobs $(JOBS)
 
 # The bridge's costs (bench/bridge.py, release build): a bridged call,
 # ujson through the bridge vs RustPython's json vs ujson on CPython 3.11.

@@ -16,9 +16,9 @@ test extensions). Prepares, under ${LICHEN_CACHE:-~/.cache/lichen}/bridge
 - the test extensions of tests/bridge (bridgetest, badinit,
   bridgepkg._speedups), compiled with CPython 3.11's headers.
 
-Then runs, each with `lichen-rustpython -m pytest`: tests/bridge/
-test_bridge.py, and each package's own suite with only its wheel's folder
-and pytest on the path. Outcomes are recorded as they happen
+Then runs, each with `lichen-rustpython -m pytest`, two at a time
+(--jobs): tests/bridge/test_bridge.py, and each package's own suite with
+only its wheel's folder and pytest on the path. Outcomes are recorded as they happen
 (tests/rustpython/suite/rp_results.py); a test that ends the interpreter is
 counted as failed and pytest is started again on the rest. Fails if a
 failure is not listed in tests/bridge/known-failures.txt, or if a
@@ -26,6 +26,7 @@ package's pass rate (passed / (passed + failed + errors)) is below 90%.
 """
 
 import argparse
+import concurrent.futures
 import os
 import resource
 import shutil
@@ -89,7 +90,7 @@ def log(msg):
 
 
 def pip(*args):
-    subprocess.check_call([sys.executable, "-m", "pip", "-q", "--disable-pip-version-check", *args])
+    subprocess.check_call([sys.executable, "-m", "pip", "-q", "--disable-pip-version-check", "--root-user-action=ignore", *args])
 
 
 def once(directory, what):
@@ -200,6 +201,8 @@ def main():
     parser.add_argument("--packages", default=",".join(PACKAGES))
     parser.add_argument("--skip-own", action="store_true")
     parser.add_argument("--list", action="store_true", help="print every failure with its message")
+    parser.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS", "2")),
+                        help="pytest runs at a time (default: $JOBS or 2)")
     args = parser.parse_args()
     if sys.version_info[:2] != (3, 11):
         sys.exit("tests/bridge/run.py: run it with CPython 3.11 (its pip, its headers)")
@@ -212,17 +215,15 @@ def main():
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     pytest_path = pytest_dir()
-    failed = False
 
+    # Everything is prepared first; the pytest runs then go in parallel
+    # (--jobs), each on its own interpreter.
+    runs = []
     if not args.skip_own:
         build = os.path.join(work, "build")
         build_extensions(build)
         shutil.copy(os.path.join(HERE, "test_bridge.py"), work)
-        results, crashes = run_pytest(bin_path, "own", work, "test_bridge.py", [build, pytest_path],
-                                      {"LICHEN_BRIDGE_TEST_DIR": build})
-        _, _, unexpected = summarize("own", results, crashes, known, args.list)
-        failed |= bool(unexpected)
-
+        runs.append(("own", work, "test_bridge.py", [build, pytest_path], {"LICHEN_BRIDGE_TEST_DIR": build}))
     for name in [p for p in args.packages.split(",") if p]:
         version, tests = PACKAGES[name]
         wheels = wheel_dir(name, version)
@@ -230,10 +231,19 @@ def main():
         pkg_work = os.path.join(work, name)
         os.makedirs(pkg_work)
         shutil.copytree(os.path.join(sdist, tests), os.path.join(pkg_work, tests))
-        results, crashes = run_pytest(bin_path, name, pkg_work, tests, [wheels, pytest_path])
-        _, rate, unexpected = summarize(name, results, crashes, known, args.list)
-        if rate < PASS_RATE:
-            log("   %s: pass rate below %.0f%%" % (name, 100 * PASS_RATE))
+        runs.append((name, pkg_work, tests, [wheels, pytest_path], {}))
+    # The longest suite first, so that the others share the second lane.
+    runs.sort(key=lambda r: r[0] != "ujson")
+    log("== pytest on lichen-rustpython: %s (%d at a time)" % (", ".join(r[0] for r in runs), args.jobs))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        done = dict(zip([r[0] for r in runs], pool.map(lambda r: run_pytest(bin_path, *r), runs)))
+
+    failed = False
+    for label, *_ in sorted(runs, key=lambda r: list(PACKAGES).index(r[0]) if r[0] in PACKAGES else -1):
+        results, crashes = done[label]
+        _, rate, unexpected = summarize(label, results, crashes, known, args.list)
+        if label != "own" and rate < PASS_RATE:
+            log("   %s: pass rate below %.0f%%" % (label, 100 * PASS_RATE))
             failed = True
         failed |= bool(unexpected)
     log("== bridge tests: %.0fs, %s" % (time.time() - start, "FAILED" if failed else "OK"))
