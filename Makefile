@@ -165,14 +165,16 @@ test-crosshost: tools-main .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MA
 # wheels, and their sdists' test suites, under ~/.cache/lichen/bridge, and
 # runs them all with pytest on lichen-rustpython, against
 # tests/bridge/known-failures.txt.
-test-bridge: tools-main
+test-bridge:
+	@bash scripts/ensure-tools.sh $(MAIN_PYTHON) 3.11 libpython3.11
 	@echo "== The bridge: CPython extensions on lichen-rustpython"
 	cargo build -q -p lichen-rustpython --ignore-rust-version
 	$$(bash scripts/find-python.sh 3.11) tests/bridge/run.py --rustpython $(CARGO_TARGET_DIR)/debug/lichen-rustpython --jobs $(JOBS)
 
 # The bridge's costs (bench/bridge.py, release build): a bridged call,
 # ujson through the bridge vs RustPython's json vs ujson on CPython 3.11.
-bench-bridge: tools-main
+bench-bridge:
+	@bash scripts/ensure-tools.sh $(MAIN_PYTHON) 3.11 libpython3.11
 	$$(bash scripts/find-python.sh 3.11) bench/bridge.py
 
 tools-main:

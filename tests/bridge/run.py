@@ -90,7 +90,8 @@ def log(msg):
 
 
 def pip(*args):
-    subprocess.check_call([sys.executable, "-m", "pip", "-q", "--disable-pip-version-check", "--root-user-action=ignore", *args])
+    env = dict(os.environ, PIP_ROOT_USER_ACTION="ignore", PIP_DISABLE_PIP_VERSION_CHECK="1")
+    subprocess.check_call([sys.executable, "-m", "pip", "-q", *args], env=env)
 
 
 def once(directory, what):
@@ -154,8 +155,14 @@ def run_pytest(bin_path, label, workdir, target, path, env_extra=None):
     env["PYTHONPATH"] = os.pathsep.join(path + [os.path.join(ROOT, "tests", "rustpython", "suite")])
     env["LICHEN_RP_RESULTS"] = results_path
     env.update(env_extra or {})
+    # --assert=plain --tb=native: pytest's assertion rewriting and its
+    # tracebacks parse the test files with `ast.parse`, which on RustPython
+    # 0.5 builds a line index per node (minutes for ujson's 2000 lines), and
+    # RustPython's compile() of an AST loses str constants holding lone
+    # surrogates. The outcomes are the same; only failure messages are
+    # plainer.
     cmd = [bin_path, "-m", "pytest", target, "-p", "rp_results", "-p", "no:cacheprovider", "-q", "-rN",
-           "--rootdir", workdir]
+           "--rootdir", workdir, "--assert=plain", "--tb=native"]
     crashes = 0
     with open(log_path, "w") as out:
         while True:
