@@ -60,7 +60,7 @@ def test_module_is_a_proxy_of_the_cpython_module():
     assert bridgetest.__name__ == "bridgetest"
     assert bridgetest.__file__.endswith("bridgetest" + SUFFIX)
     assert bridgetest.import_("bridgetest") is bridgetest
-    library, version = _lichen_bridge.embedded()
+    library, version, home = _lichen_bridge.embedded()
     assert version.startswith("3.11.")
 
 

@@ -113,12 +113,13 @@ pub mod _lichen_bridge {
         crate::rpside::invoke(zelf, name, args, vm)
     }
 
-    /// `(library path, version)` of the embedded CPython, started if
+    /// `(library path, version, home)` of the embedded CPython, started if
     /// needed; ImportError saying why when it cannot be.
     #[pyfunction]
-    fn embedded(vm: &VirtualMachine) -> PyResult<(String, String)> {
+    fn embedded(vm: &VirtualMachine) -> PyResult<(String, String, String)> {
         let rt = crate::runtime::runtime().map_err(|e| vm.new_import_error(e, vm.ctx.new_str("_lichen_bridge")))?;
-        Ok((rt.library.display().to_string(), rt.version.clone()))
+        let home = rt.home.as_ref().map(|h| h.display().to_string()).unwrap_or_default();
+        Ok((rt.library.display().to_string(), rt.version.clone(), home))
     }
 
     /// Calls the CPython type the proxy class `cls` stands for.

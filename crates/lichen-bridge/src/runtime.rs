@@ -28,6 +28,8 @@ pub struct Runtime {
     /// Where the library was found, for messages.
     pub library: PathBuf,
     pub version: String,
+    /// The prefix of its standard library, if found.
+    pub home: Option<PathBuf>,
     /// The type of CPython's proxies for RustPython objects.
     pub robject_type: Obj,
     /// The namespace of the bridge's Python code running in CPython.
@@ -142,14 +144,16 @@ fn start() -> Result<Runtime, String> {
     // SAFETY: as above.
     let st = unsafe { Statics::load(&lib) }.map_err(|e| format!("{}: {e}", named.display()))?;
     let library = library_file(api.Py_InitializeEx as *const c_void).unwrap_or(named);
+    let home = home_for(&library);
     // SAFETY: nothing else in the process starts this library's interpreter
     // (OnceLock runs `start` once).
-    unsafe { initialize(&api, &st, &library) }?;
+    unsafe { initialize(&api, &st, &library, home.as_deref()) }?;
     let mut rt = Runtime {
         api,
         st,
         library,
         version,
+        home,
         robject_type: std::ptr::null_mut(),
         helper: std::ptr::null_mut(),
         module_type: std::ptr::null_mut(),
@@ -180,14 +184,14 @@ unsafe fn library_version(lib: &Library) -> Result<String, String> {
 ///
 /// # Safety
 /// Once per process, with `api`/`st` from a CPython 3.11 library.
-unsafe fn initialize(api: &Api, st: &Statics, library: &Path) -> Result<(), String> {
+unsafe fn initialize(api: &Api, st: &Statics, library: &Path, home: Option<&Path>) -> Result<(), String> {
     // SAFETY: the flags are plain ints CPython reads at start-up.
     unsafe {
         *st.ignore_environment = 1;
         *st.no_site = 1;
         *st.no_user_site = 1;
     }
-    if let Some(home) = home_for(library) {
+    if let Some(home) = home {
         let home = CString::new(home.as_os_str().as_encoded_bytes()).map_err(|e| e.to_string())?;
         // SAFETY: Py_DecodeLocale may be called before start-up; the wide
         // string it returns is kept for the rest of the process, as
