@@ -152,7 +152,7 @@ def run_pytest(bin_path, label, workdir, target, path, env_extra=None):
     if os.path.exists(results_path):
         os.remove(results_path)
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(path + [os.path.join(ROOT, "tests", "rustpython", "suite")])
+    env["PYTHONPATH"] = os.pathsep.join(path + [HERE, os.path.join(ROOT, "tests", "rustpython", "suite")])
     env["LICHEN_RP_RESULTS"] = results_path
     env.update(env_extra or {})
     # --assert=plain --tb=native: pytest's assertion rewriting and its
@@ -161,7 +161,7 @@ def run_pytest(bin_path, label, workdir, target, path, env_extra=None):
     # RustPython's compile() of an AST loses str constants holding lone
     # surrogates. The outcomes are the same; only failure messages are
     # plainer.
-    cmd = [bin_path, "-m", "pytest", target, "-p", "rp_results", "-p", "no:cacheprovider", "-q", "-rN",
+    cmd = [bin_path, "-m", "pytest", target, "-p", "rp_results", "-p", "rp_workarounds", "-p", "no:cacheprovider", "-q", "-rN",
            "--rootdir", workdir, "--assert=plain", "--tb=native"]
     crashes = 0
     with open(log_path, "w") as out:
