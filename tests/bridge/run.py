@@ -162,7 +162,7 @@ def run_pytest(bin_path, label, workdir, target, path, env_extra=None):
     # surrogates. The outcomes are the same; only failure messages are
     # plainer.
     cmd = [bin_path, "-m", "pytest", target, "-p", "rp_results", "-p", "rp_workarounds", "-p", "no:cacheprovider", "-q", "-rN",
-           "--rootdir", workdir, "--assert=plain", "--tb=native"]
+           "--rootdir", workdir, "--assert=plain", "--tb=native", "--continue-on-collection-errors"]
     crashes = 0
     with open(log_path, "w") as out:
         while True:
@@ -180,6 +180,24 @@ def run_pytest(bin_path, label, workdir, target, path, env_extra=None):
     if not results:
         results = {"%s::<collection>" % label: ("error", "pytest ran no test (exit %d); see %s" % (rc, log_path))}
     return results, crashes
+
+
+def cpython_test_ids(workdir, target, path):
+    """The ids of the tests pytest collects from `target` on CPython 3.11
+    (this interpreter): the suite's size, whatever RustPython collects."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path + [HERE]))
+    out = subprocess.run([sys.executable, "-m", "pytest", target, "--collect-only", "-q", "-p", "no:cacheprovider",
+                          "-p", "rp_workarounds", "--rootdir", workdir],
+                         cwd=workdir, env=env, capture_output=True, text=True).stdout
+    return [line.strip() for line in out.splitlines() if "::" in line]
+
+
+def add_uncollected(results, expected, log_path):
+    """Counts the tests CPython collects that never ran on RustPython (their
+    module failed to import there) as errors."""
+    for nodeid in expected:
+        if nodeid not in results:
+            results[nodeid] = ("error", "not collected on RustPython (its module failed to import; see %s)" % log_path)
 
 
 def summarize(label, results, crashes, known, list_all):
@@ -225,7 +243,7 @@ def main():
 
     # Everything is prepared first; the pytest runs then go in parallel
     # (--jobs), each on its own interpreter.
-    runs = []
+    runs, expected = [], {}
     if not args.skip_own:
         build = os.path.join(work, "build")
         build_extensions(build)
@@ -239,6 +257,7 @@ def main():
         os.makedirs(pkg_work)
         shutil.copytree(os.path.join(sdist, tests), os.path.join(pkg_work, tests))
         runs.append((name, pkg_work, tests, [wheels, pytest_path], {}))
+        expected[name] = cpython_test_ids(pkg_work, tests, [wheels, pytest_path])
     # The longest suite first, so that the others share the second lane.
     runs.sort(key=lambda r: r[0] != "ujson")
     log("== pytest on lichen-rustpython: %s (%d at a time)" % (", ".join(r[0] for r in runs), args.jobs))
@@ -248,6 +267,7 @@ def main():
     failed = False
     for label, *_ in sorted(runs, key=lambda r: list(PACKAGES).index(r[0]) if r[0] in PACKAGES else -1):
         results, crashes = done[label]
+        add_uncollected(results, expected.get(label, []), os.path.join(work, label, "pytest-%s.log" % label))
         _, rate, unexpected = summarize(label, results, crashes, known, args.list)
         if label != "own" and rate < PASS_RATE:
             log("   %s: pass rate below %.0f%%" % (label, 100 * PASS_RATE))

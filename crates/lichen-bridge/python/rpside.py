@@ -145,6 +145,42 @@ class BridgeFinder:
         return None
 
 
+# Standard modules RustPython lacks that are imported from the embedded
+# CPython instead: tracemalloc then traces what C extensions allocate
+# (their objects live in CPython). LICHEN_BRIDGE_STDLIB=a,b adds others.
+def _cpython_stdlib():
+    import os
+    extra = os.environ.get('LICHEN_BRIDGE_STDLIB', '')
+    return {'tracemalloc'} | {n.strip() for n in extra.split(',') if n.strip()}
+
+
+class CPythonStdlibLoader:
+    def __init__(self, name):
+        self.name = name
+
+    def create_module(self, spec):
+        return _b.import_cpython(spec.name)
+
+    def exec_module(self, module):
+        pass
+
+
+class CPythonStdlibFinder:
+    """Last on sys.meta_path: the standard modules RustPython lacks that
+    the embedded CPython has (only those named by _cpython_stdlib)."""
+
+    @classmethod
+    def find_spec(cls, fullname, path=None, target=None):
+        if path is not None or fullname not in _cpython_stdlib():
+            return None
+        try:
+            _b.embedded()
+        except ImportError:
+            return None
+        from importlib.machinery import ModuleSpec
+        return ModuleSpec(fullname, CPythonStdlibLoader(fullname), origin='embedded CPython')
+
+
 def _file_loaders_with_bridge(original):
     # importlib.util.spec_from_file_location picks a loader by suffix.
     def _get_supported_file_loaders():
@@ -167,3 +203,4 @@ def install():
     except ValueError:
         at = len(_sys.meta_path)
     _sys.meta_path.insert(at, BridgeFinder)
+    _sys.meta_path.append(CPythonStdlibFinder)

@@ -79,6 +79,18 @@ pub fn load(vm: &VirtualMachine, name: &str, path: &str) -> PyResult {
     }
 }
 
+/// The embedded CPython's module `name`, imported there (its proxy).
+pub fn import_cpython(vm: &VirtualMachine, name: &str) -> PyResult {
+    let rt = runtime().map_err(|reason| vm.new_import_error(reason, vm.ctx.new_str(name)))?;
+    let cname = std::ffi::CString::new(name).map_err(|_| vm.new_value_error("module name with a NUL"))?;
+    let _gil = Gil::enter(vm);
+    // SAFETY: GIL held.
+    match Owned::new(unsafe { (rt.api.PyImport_ImportModule)(cname.as_ptr()) }) {
+        Some(m) => to_rp(vm, m.0),
+        None => Err(errors::fetch(vm)),
+    }
+}
+
 /// `Type: message` of an exception.
 fn describe(vm: &VirtualMachine, e: &PyBaseExceptionRef) -> String {
     let msg = e.as_object().str(vm).map(|s| s.to_string()).unwrap_or_default();
@@ -120,6 +132,12 @@ pub mod _lichen_bridge {
         let rt = crate::runtime::runtime().map_err(|e| vm.new_import_error(e, vm.ctx.new_str("_lichen_bridge")))?;
         let home = rt.home.as_ref().map(|h| h.display().to_string()).unwrap_or_default();
         Ok((rt.library.display().to_string(), rt.version.clone(), home))
+    }
+
+    /// The embedded CPython's module `name` (imported there).
+    #[pyfunction]
+    fn import_cpython(name: PyStrRef, vm: &VirtualMachine) -> PyResult {
+        super::import_cpython(vm, &name.to_string_lossy())
     }
 
     /// Calls the CPython type the proxy class `cls` stands for.
