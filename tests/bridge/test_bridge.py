@@ -102,6 +102,10 @@ def test_standard_value_types_are_copied():
     assert bridgetest.identity(data) == data and bridgetest.type_name(data) == "bytearray"
     view = bridgetest.identity(memoryview(b"abcd").cast("B", (2, 2)))
     assert view.tobytes() == b"abcd" and view.shape == (2, 2) and view.readonly
+    import array
+    numbers = array.array("d", [1.5, -2.0])
+    back = bridgetest.identity(numbers)
+    assert back == numbers and back is not numbers and bridgetest.type_name(numbers) == "array.array"
 
 
 def test_cycles_survive_the_copy():

@@ -1,6 +1,6 @@
 # Standard value types the bridge copies by value, since C code checks for
 # the exact classes of its own side (ujson's Decimal check, msgpack's
-# PyDateTime_Check, the buffer protocol): run on both sides, RustPython's
+# PyDateTime_Check, the buffer protocol of memoryview and array): run on both sides, RustPython's
 # (_lichen_bridge_rp) and CPython's (the bridge's namespace there). A
 # description is a tuple of plain values that the bridge converts, then
 # `build` remakes the object from it on the other side.
@@ -12,6 +12,9 @@ def describe(obj):
     t = type(obj)
     if t is memoryview:
         return ('memoryview', obj.tobytes(), obj.format, tuple(obj.shape), obj.readonly)
+    arr = _vsys.modules.get('array')
+    if arr is not None and t is arr.array:
+        return ('array', obj.typecode, obj.tobytes())
     dec = _vsys.modules.get('decimal')
     if dec is not None and t is dec.Decimal:
         return ('Decimal', str(obj))
@@ -52,6 +55,11 @@ def build(desc):
         if fmt != 'B' or len(shape) != 1:
             view = view.cast('B').cast(fmt, shape)
         return view
+    if kind == 'array':
+        import array
+        made = array.array(desc[1])
+        made.frombytes(desc[2])
+        return made
     if kind == 'Decimal':
         import decimal
         return decimal.Decimal(desc[1])

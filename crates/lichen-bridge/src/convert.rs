@@ -29,10 +29,10 @@ use std::collections::HashMap;
 use std::ffi::{c_char, c_int};
 
 /// RustPython classes (by name) whose instances `values.py` may copy.
-const RP_VALUE_TYPES: &[&str] = &["memoryview", "Decimal", "datetime", "date", "time", "timedelta", "timezone"];
+const RP_VALUE_TYPES: &[&str] = &["memoryview", "array", "Decimal", "datetime", "date", "time", "timedelta", "timezone"];
 /// CPython types (by `tp_name`) whose instances `values.py` may copy.
 const C_VALUE_TYPES: &[&str] =
-    &["memoryview", "decimal.Decimal", "datetime.datetime", "datetime.date", "datetime.time", "datetime.timedelta", "datetime.timezone"];
+    &["memoryview", "array.array", "decimal.Decimal", "datetime.datetime", "datetime.date", "datetime.time", "datetime.timedelta", "datetime.timezone"];
 
 /// Nesting deeper than this raises RecursionError instead of exhausting
 /// the native stack (each level is a few native frames).
