@@ -147,7 +147,15 @@ impl ToC<'_> {
         let cls = obj.class();
         let types = &vm.ctx.types;
         let is = |t: &rustpython_vm::Py<PyType>| cls.is(t);
-        if !(is(types.tuple_type) || is(types.list_type) || is(types.dict_type) || is(types.set_type) || is(types.frozenset_type)) {
+        // Subclasses of dict and list too (OrderedDict, a Counter), as C's
+        // PyDict_Check/PyList_Check take them; not of tuple: namedtuples
+        // such as msgpack's ExtType are told apart by their class.
+        let copied = is(types.tuple_type)
+            || is(types.set_type)
+            || is(types.frozenset_type)
+            || obj.downcastable::<PyDict>()
+            || obj.downcastable::<PyList>();
+        if !copied {
             return Ok(None);
         }
         let addr = obj as *const PyObject as usize;
