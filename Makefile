@@ -31,7 +31,7 @@ PYPYS_CSV = $(subst $(space),$(comma),$(strip $(PYPYS)))
 DEBUG_PYTHONS ?= 3.11 3.12 3.13 3.14 3.15
 DEBUG_PYTHONS_CSV = $(subst $(space),$(comma),$(strip $(filter $(DEBUG_PYTHONS),$(PYTHONS))))
 
-.PHONY: check-freethreaded bench-pypy test-pypy test-crosshost test-rustpython-hpy tools-main test-rustpython bench-rustpython all demo test test-rust test-python test-hpy bench bench-callgrind venvs tools clean-venvs help
+.PHONY: test-bridge bench-bridge check-freethreaded bench-pypy test-pypy test-crosshost test-rustpython-hpy tools-main test-rustpython bench-rustpython all demo test test-rust test-python test-hpy bench bench-callgrind venvs tools clean-venvs help
 
 all: test
 
@@ -60,7 +60,7 @@ venvs: tools $(STAMPS)
 demo: venvs tools .venv/$(MAIN_PYTHON)/.lichen-installed
 	bash scripts/demo.sh $(MAIN_PYTHON) $(PYTHONS) $(PYPYS)
 
-# Runs the eight parts even if one fails, then fails if any did.
+# Runs the nine parts even if one fails, then fails if any did.
 test: venvs
 	@status=0; start=$$(date +%s); \
 	$(MAKE) --no-print-directory test-rust || status=1; \
@@ -71,6 +71,7 @@ test: venvs
 	$(MAKE) --no-print-directory test-pypy || status=1; \
 	$(MAKE) --no-print-directory test-crosshost || status=1; \
 	$(MAKE) --no-print-directory test-rustpython-hpy RP_HPY_MODES=universal || status=1; \
+	$(MAKE) --no-print-directory test-bridge || status=1; \
 	echo "== make test: $$(( $$(date +%s) - start ))s, $$( [ $$status = 0 ] && echo OK || echo FAILED)"; \
 	exit $$status
 
@@ -119,6 +120,7 @@ bench: tools .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_PYTHON)/.de
 	.venv/$(MAIN_PYTHON)/bin/python bench/run.py --python $(MAIN_PYTHON)
 	$(MAKE) --no-print-directory bench-rustpython
 	$(MAKE) --no-print-directory bench-pypy
+	$(MAKE) --no-print-directory bench-bridge
 
 # The same suites on each PyPy (bench/pypy.py): cpyext vs Lichen, and PyPy
 # 7.3.19's own HPy (its venv only for benchmarks: that PyPy ships an HPy of
@@ -170,6 +172,25 @@ test-crosshost: tools-main .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MA
 		--hpy-python .venv/hpy-$(MAIN_PYTHON)/bin/python \
 		--pypy "$(if $(MAIN_PYPY),.venv/$(MAIN_PYPY)/bin/python)" \
 		--rustpython $(CARGO_TARGET_DIR)/debug/lichen-rustpython -j $(JOBS)
+
+# The bridge (issue 13): CPython C-API extensions imported on
+# lichen-rustpython through an embedded CPython 3.11 (crates/lichen-bridge).
+# tests/bridge/run.py (run with CPython 3.11) builds the test extensions,
+# installs ujson, msgpack and markupsafe unchanged from their CPython 3.11
+# wheels, and their sdists' test suites, under ~/.cache/lichen/bridge, and
+# runs them all with pytest on lichen-rustpython, against
+# tests/bridge/known-failures.txt.
+test-bridge:
+	@bash scripts/ensure-tools.sh $(MAIN_PYTHON) 3.11 libpython3.11
+	@echo "== The bridge: CPython extensions on lichen-rustpython"
+	cargo build -q -p lichen-rustpython --ignore-rust-version
+	$$(bash scripts/find-python.sh 3.11) tests/bridge/run.py --rustpython $(CARGO_TARGET_DIR)/debug/lichen-rustpython --jobs $(JOBS)
+
+# The bridge's costs (bench/bridge.py, release build): a bridged call,
+# ujson through the bridge vs RustPython's json vs ujson on CPython 3.11.
+bench-bridge:
+	@bash scripts/ensure-tools.sh $(MAIN_PYTHON) 3.11 libpython3.11
+	$$(bash scripts/find-python.sh 3.11) bench/bridge.py
 
 tools-main:
 	@bash scripts/ensure-tools.sh $(MAIN_PYTHON)

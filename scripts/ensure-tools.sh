@@ -10,6 +10,7 @@
 #                    fetch sources here and Debian 12 stops at 3.11)
 #   pypy7.3.11       Debian 12's own pypy3 (apt-get install pypy3 pypy3-dev pypy3-venv)
 #   pypy8.0, pypy7.3.19   PyPy from Debian sid / trixie in a private root
+#   libpython3.11    Debian's shared libpython (the bridge of lichen-rustpython embeds it)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
@@ -58,9 +59,16 @@ ensure_pypy() {
     fi
 }
 
+# The shared libpython the bridge embeds (lichen-rustpython opens it with
+# dlopen): Debian's libpython3.11 package.
+ensure_libpython() {
+    ldconfig -p 2>/dev/null | grep -q "$1\.so\.1\.0" || apt_install "$1"
+}
+
 pyenv_root="${PYENV_ROOT:-$HOME/.pyenv}"
 for v in "$@"; do
     case "$v" in pypy*) ensure_pypy "${v#pypy}"; continue ;; esac
+    case "$v" in libpython*) ensure_libpython "$v"; continue ;; esac
     if "$root/scripts/find-python.sh" "$v" >/dev/null 2>&1; then
         # A private root is checked again: instant when done, rebuilt
         # when scripts/private-root.sh has changed its recipe.

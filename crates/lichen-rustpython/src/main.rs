@@ -14,10 +14,12 @@ use rustpython::{InterpreterBuilder, InterpreterBuilderExt};
 fn main() -> std::process::ExitCode {
     let builder = InterpreterBuilder::new().init_stdlib();
     let defs = loader::module_defs(&builder.ctx);
+    let bridge = lichen_bridge::module_def(&builder.ctx);
     let builder = builder
         .add_native_modules(&defs)
+        .add_native_module(bridge)
         .add_frozen_modules(rustpython_vm::py_freeze!(
-            source = "import _lichen\n_lichen.install()\n",
+            source = "import _lichen\n_lichen.install()\nimport _lichen_bridge\n_lichen_bridge.install()\n",
             module_name = "sitecustomize"
         ))
         .add_frozen_modules(rustpython_vm::py_freeze!(dir = "../python"));

@@ -18,16 +18,22 @@ def _path():
 
 
 def _write(kind, nodeid, detail=""):
-    with open(_path(), "a") as f:
+    # Test ids may hold lone surrogates (ujson's parametrized strings).
+    with open(_path(), "a", encoding="utf-8", errors="backslashreplace") as f:
         f.write("%s\t%s\t%s\n" % (kind, nodeid, detail.replace("\n", " ")[:300]))
         f.flush()
+
+
+def _key(nodeid):
+    """A test id as the results file spells it (lone surrogates escaped)."""
+    return nodeid.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def done_ids(path):
     """The node ids the results file has seen (finished or started)."""
     seen = set()
     if os.path.exists(path):
-        with open(path) as f:
+        with open(path, encoding="utf-8", errors="backslashreplace") as f:
             for line in f:
                 parts = line.rstrip("\n").split("\t")
                 if len(parts) >= 2:
@@ -39,8 +45,8 @@ def pytest_collection_modifyitems(session, config, items):
     seen = done_ids(_path())
     if not seen:
         return
-    keep = [item for item in items if item.nodeid not in seen]
-    drop = [item for item in items if item.nodeid in seen]
+    keep = [item for item in items if _key(item.nodeid) not in seen]
+    drop = [item for item in items if _key(item.nodeid) in seen]
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

@@ -1,0 +1,206 @@
+# The bridge's Python code on RustPython (module _lichen_bridge_rp): the
+# proxy class factories and the import hook for CPython extensions.
+import sys as _sys
+import _lichen_bridge as _b
+
+# The file names CPython 3.11 imports as extension modules, in its order.
+SUFFIXES = ('.cpython-311-x86_64-linux-gnu.so', '.abi3.so', '.so')
+
+
+def _method(name):
+    def method(self, *args):
+        return _b.invoke(self, name, args)
+    method.__name__ = name
+    return method
+
+
+class CClassMeta(type):
+    """The metaclass of proxy classes: a proxy class stands for its CPython
+    type, so calling it makes a CPython instance (its proxy) and its
+    missing attributes are the CPython type's."""
+
+    def __call__(cls, *args, **kwargs):
+        return _b.call_class(cls, args, kwargs)
+
+    def __getattr__(cls, name):
+        return _b.class_getattr(cls, name)
+
+
+def make_class(name, module, qualname, doc, bases, specials, hashable):
+    """The proxy class for instances of one CPython type; it is also what
+    that type crosses into RustPython as."""
+    ns = {'__slots__': (), '__module__': module, '__qualname__': qualname, '__doc__': doc}
+    for special in specials:
+        ns[special] = _method(special)
+    if not hashable:
+        ns['__hash__'] = None
+    try:
+        return CClassMeta(name, bases or (_b.CObject,), ns)
+    except TypeError:
+        return CClassMeta(name, (_b.CObject,), ns)
+
+
+def _peer_getattr(self, name):
+    # Attributes the CPython exception has beyond its arguments.
+    peer = self.__dict__.get('__lichen_peer__')
+    if peer is None:
+        raise AttributeError(name)
+    return getattr(peer, name)
+
+
+def make_exception_class(name, module, qualname, bases):
+    """A RustPython exception class standing for a CPython one."""
+    ns = {'__module__': module, '__qualname__': qualname, '__getattr__': _peer_getattr}
+    try:
+        return type(name, bases, ns)
+    except TypeError:
+        return type(name, bases[:1], ns)
+
+
+_listings = {}
+
+
+def _so_files(directory):
+    """The names of the .so files in `directory`, cached by its mtime."""
+    import os
+    try:
+        mtime = os.stat(directory).st_mtime_ns
+    except OSError:
+        return frozenset()
+    cached = _listings.get(directory)
+    if cached is not None and cached[0] == mtime:
+        return cached[1]
+    try:
+        names = frozenset(n for n in os.listdir(directory) if n.endswith('.so'))
+    except OSError:
+        names = frozenset()
+    _listings[directory] = (mtime, names)
+    return names
+
+
+def _other_version(names, short):
+    """A CPython extension `short` built for another CPython, if any."""
+    prefix = short + '.cpython-'
+    for n in sorted(names):
+        if n.startswith(prefix) and not n.startswith(prefix + '311-'):
+            return n
+    return None
+
+
+class BridgeLoader:
+    """Loads a CPython extension into the embedded CPython."""
+
+    def __init__(self, name, path):
+        self.name = name
+        self.path = path
+
+    def get_filename(self, fullname=None):
+        return self.path
+
+    def create_module(self, spec):
+        return _b.load(spec.name, self.path)
+
+    def exec_module(self, module):
+        pass
+
+
+class WrongVersionLoader(BridgeLoader):
+    """An extension built for another CPython: an ImportError saying so."""
+
+    def create_module(self, spec):
+        tag = self.path.rsplit('.cpython-', 1)[1].split('-')[0]
+        raise ImportError(
+            f'{self.path}: built for CPython {tag[0]}.{tag[1:]} (cpython-{tag}); '
+            'the bridge embeds CPython 3.11 (cpython-311)', name=self.name, path=self.path)
+
+
+class BridgeFinder:
+    """Finds CPython extensions (name.cpython-311-*.so, name.abi3.so, name.so)."""
+
+    @classmethod
+    def find_spec(cls, fullname, path=None, target=None):
+        import os
+        from importlib.machinery import ModuleSpec
+        short = fullname.rpartition('.')[2]
+        for entry in (_sys.path if path is None else path):
+            if not isinstance(entry, str):
+                continue
+            directory = entry or '.'
+            names = _so_files(directory)
+            if not names:
+                continue
+            loader = None
+            for suffix in SUFFIXES:
+                if short + suffix in names:
+                    loader = BridgeLoader(fullname, os.path.abspath(os.path.join(directory, short + suffix)))
+                    break
+            else:
+                other = _other_version(names, short)
+                if other is not None:
+                    loader = WrongVersionLoader(fullname, os.path.abspath(os.path.join(directory, other)))
+            if loader is not None:
+                spec = ModuleSpec(fullname, loader, origin=loader.path)
+                spec.has_location = True
+                return spec
+        return None
+
+
+# Standard modules RustPython lacks that are imported from the embedded
+# CPython instead: tracemalloc then traces what C extensions allocate
+# (their objects live in CPython). LICHEN_BRIDGE_STDLIB=a,b adds others.
+def _cpython_stdlib():
+    import os
+    extra = os.environ.get('LICHEN_BRIDGE_STDLIB', '')
+    return {'tracemalloc'} | {n.strip() for n in extra.split(',') if n.strip()}
+
+
+class CPythonStdlibLoader:
+    def __init__(self, name):
+        self.name = name
+
+    def create_module(self, spec):
+        return _b.import_cpython(spec.name)
+
+    def exec_module(self, module):
+        pass
+
+
+class CPythonStdlibFinder:
+    """Last on sys.meta_path: the standard modules RustPython lacks that
+    the embedded CPython has (only those named by _cpython_stdlib)."""
+
+    @classmethod
+    def find_spec(cls, fullname, path=None, target=None):
+        if path is not None or fullname not in _cpython_stdlib():
+            return None
+        try:
+            _b.embedded()
+        except ImportError:
+            return None
+        from importlib.machinery import ModuleSpec
+        return ModuleSpec(fullname, CPythonStdlibLoader(fullname), origin='embedded CPython')
+
+
+def _file_loaders_with_bridge(original):
+    # importlib.util.spec_from_file_location picks a loader by suffix.
+    def _get_supported_file_loaders():
+        return [(BridgeLoader, list(SUFFIXES))] + original()
+    _get_supported_file_loaders._lichen_bridge_original = original
+    return _get_supported_file_loaders
+
+
+def install():
+    """Puts BridgeFinder on sys.meta_path, after Lichen's HPy finder and
+    before the path finder (idempotent)."""
+    from importlib.machinery import PathFinder
+    import importlib._bootstrap_external as external
+    if not hasattr(external._get_supported_file_loaders, '_lichen_bridge_original'):
+        external._get_supported_file_loaders = _file_loaders_with_bridge(external._get_supported_file_loaders)
+    if any(f is BridgeFinder for f in _sys.meta_path):
+        return
+    try:
+        at = _sys.meta_path.index(PathFinder)
+    except ValueError:
+        at = len(_sys.meta_path)
+    _sys.meta_path.insert(at, BridgeFinder)
+    _sys.meta_path.append(CPythonStdlibFinder)

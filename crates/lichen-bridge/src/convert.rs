@@ -1,0 +1,571 @@
+//! Values crossing between the two VMs.
+//!
+//! By value: `None`, `bool`, `int` (any size), `float`, `str`, `bytes`
+//! (instances of their subclasses too, as the base value),
+//! `NotImplemented`, `Ellipsis`, and the exact containers `tuple`, `list`,
+//! `dict`, `set`, `frozenset`, copied with their items converted by these
+//! same rules (shared and cyclic containers stay shared and cyclic within
+//! one conversion). C code reads containers through the concrete-type API
+//! (`PyList_Check`, `PyTuple_GET_ITEM`, `PyDict_Next`), which no proxy can
+//! satisfy, so they are copied.
+//!
+//! Exceptions and exception classes cross as real exceptions of the other
+//! side (see [`crate::errors`]). A proxy crossing back gives its target.
+//! Everything else crosses as a proxy (see [`crate::rpside`] and
+//! [`crate::cside`]).
+//!
+//! Every function here runs with the GIL held.
+
+use crate::ffi::{self, Obj};
+use crate::runtime::{rt, Owned};
+use crate::{cside, errors, rpside};
+use malachite_bigint::BigInt;
+use num_traits::ToPrimitive;
+use rustpython_vm::builtins::{
+    PyBaseException, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyStr, PyTuple, PyType,
+};
+use rustpython_vm::{AsObject, PyObject, PyObjectRef, PyPayload, PyResult, VirtualMachine};
+use std::collections::HashMap;
+use std::ffi::{c_char, c_int};
+
+/// RustPython classes (by name) whose instances `values.py` may copy.
+const RP_VALUE_TYPES: &[&str] = &["memoryview", "array", "Decimal", "datetime", "date", "time", "timedelta", "timezone"];
+/// CPython types (by `tp_name`) whose instances `values.py` may copy.
+const C_VALUE_TYPES: &[&str] =
+    &["memoryview", "array.array", "decimal.Decimal", "datetime.datetime", "datetime.date", "datetime.time", "datetime.timedelta", "datetime.timezone"];
+
+/// Nesting deeper than this raises RecursionError instead of exhausting
+/// the native stack (each level is a few native frames).
+const MAX_DEPTH: usize = 3000;
+
+/// Containers already converted in this conversion, by address.
+type Memo<T> = HashMap<usize, T>;
+
+/// `obj` as a CPython object (a new reference).
+pub fn to_c(vm: &VirtualMachine, obj: &PyObject) -> PyResult<Obj> {
+    ToC { vm, memo: Memo::new(), depth: 0 }.convert(obj)
+}
+
+/// `o` (borrowed) as a RustPython object.
+pub fn to_rp(vm: &VirtualMachine, o: Obj) -> PyResult {
+    ToRp { vm, memo: Memo::new(), depth: 0 }.convert(o)
+}
+
+/// Converts each of `objs` (new references, released on error).
+pub fn to_c_all(vm: &VirtualMachine, objs: &[PyObjectRef]) -> PyResult<Vec<Owned>> {
+    objs.iter().map(|o| to_c(vm, o).map(Owned)).collect()
+}
+
+/// A pending CPython error as a RustPython exception (after an API call
+/// returned its error value).
+pub fn fetched(vm: &VirtualMachine) -> rustpython_vm::builtins::PyBaseExceptionRef {
+    errors::fetch(vm)
+}
+
+/// `o` or the pending error.
+pub fn check(vm: &VirtualMachine, o: Obj) -> PyResult<Owned> {
+    Owned::new(o).ok_or_else(|| fetched(vm))
+}
+
+struct ToC<'a> {
+    vm: &'a VirtualMachine,
+    memo: Memo<Obj>,
+    depth: usize,
+}
+
+impl ToC<'_> {
+    fn convert(&mut self, obj: &PyObject) -> PyResult<Obj> {
+        let vm = self.vm;
+        let rt = rt();
+        if let Some(value) = self.singleton(obj) {
+            // SAFETY: a static object, GIL held.
+            unsafe { (rt.api.Py_IncRef)(value) };
+            return Ok(value);
+        }
+        if let Some(proxy) = obj.downcast_ref::<rpside::CObject>() {
+            return Ok(proxy.new_ref());
+        }
+        if let Some(v) = self.scalar(obj)? {
+            return Ok(v);
+        }
+        if let Some(v) = self.container(obj)? {
+            return Ok(v);
+        }
+        if let Some(v) = self.copied_value(obj)? {
+            return Ok(v);
+        }
+        if let Some(e) = obj.downcast_ref::<PyBaseException>() {
+            return errors::to_c_exception(vm, e);
+        }
+        if let Some(t) = obj.downcast_ref::<PyType>() {
+            if t.fast_issubclass(vm.ctx.exceptions.base_exception_type) {
+                return errors::c_exception_class(vm, t);
+            }
+            return rpside::type_to_c(vm, t);
+        }
+        rpside::robject_for(vm, obj)
+    }
+
+    fn singleton(&self, obj: &PyObject) -> Option<Obj> {
+        let (vm, st) = (self.vm, &rt().st);
+        if vm.is_none(obj) {
+            Some(st.none)
+        } else if obj.is(&vm.ctx.true_value) {
+            Some(st.true_)
+        } else if obj.is(&vm.ctx.false_value) {
+            Some(st.false_)
+        } else if obj.is(&vm.ctx.not_implemented) {
+            Some(st.not_implemented)
+        } else if obj.is(&vm.ctx.ellipsis) {
+            Some(st.ellipsis)
+        } else {
+            None
+        }
+    }
+
+    fn scalar(&self, obj: &PyObject) -> PyResult<Option<Obj>> {
+        let api = &rt().api;
+        // SAFETY (each arm): CPython constructors on valid memory, GIL held.
+        let o = if let Some(s) = obj.downcast_ref::<PyStr>() {
+            str_to_c(s)
+        } else if let Some(i) = obj.downcast_ref::<PyInt>() {
+            int_to_c(i.as_bigint())
+        } else if let Some(f) = obj.downcast_ref::<PyFloat>() {
+            // SAFETY: a plain constructor, GIL held.
+            unsafe { (api.PyFloat_FromDouble)(f.to_f64()) }
+        } else if let Some(b) = obj.downcast_ref::<PyBytes>() {
+            // SAFETY: the bytes are borrowed for the copy, GIL held.
+            unsafe { (api.PyBytes_FromStringAndSize)(b.as_bytes().as_ptr().cast(), b.as_bytes().len() as isize) }
+        } else {
+            return Ok(None);
+        };
+        check(self.vm, o).map(|o| Some(o.into_raw()))
+    }
+
+    fn container(&mut self, obj: &PyObject) -> PyResult<Option<Obj>> {
+        let vm = self.vm;
+        let cls = obj.class();
+        let types = &vm.ctx.types;
+        let is = |t: &rustpython_vm::Py<PyType>| cls.is(t);
+        // Subclasses of dict and list too (OrderedDict, a Counter), as C's
+        // PyDict_Check/PyList_Check take them; not of tuple: namedtuples
+        // such as msgpack's ExtType are told apart by their class.
+        let copied = is(types.tuple_type)
+            || is(types.set_type)
+            || is(types.frozenset_type)
+            || obj.downcastable::<PyDict>()
+            || obj.downcastable::<PyList>();
+        if !copied {
+            return Ok(None);
+        }
+        let addr = obj as *const PyObject as usize;
+        if let Some(&done) = self.memo.get(&addr) {
+            // SAFETY: the memo holds a reference for the conversion's length.
+            unsafe { (rt().api.Py_IncRef)(done) };
+            return Ok(Some(done));
+        }
+        if self.depth >= MAX_DEPTH {
+            return Err(vm.new_recursion_error("maximum recursion depth exceeded while passing a container to CPython"));
+        }
+        self.depth += 1;
+        let r = self.container_items(obj, addr);
+        self.depth -= 1;
+        r.map(Some)
+    }
+
+    fn container_items(&mut self, obj: &PyObject, addr: usize) -> PyResult<Obj> {
+        let api = &rt().api;
+        if let Some(t) = obj.downcast_ref::<PyTuple>() {
+            let items = self.items(t.as_slice())?;
+            // SAFETY: a new tuple filled with stolen references.
+            return unsafe { build_tuple(self.vm, items) };
+        }
+        if let Some(l) = obj.downcast_ref::<PyList>() {
+            let snapshot = l.borrow_vec().to_vec();
+            // SAFETY: a new list of the right length; SetItem steals.
+            let list = check(self.vm, unsafe { (api.PyList_New)(snapshot.len() as isize) })?;
+            self.memo.insert(addr, list.0);
+            for (i, item) in snapshot.iter().enumerate() {
+                let c = self.convert(item)?;
+                // SAFETY: index in range; steals `c`.
+                unsafe { (api.PyList_SetItem)(list.0, i as isize, c) };
+            }
+            return Ok(list.into_raw());
+        }
+        if let Some(d) = obj.downcast_ref::<PyDict>() {
+            // SAFETY: a new dict.
+            let dict = check(self.vm, unsafe { (api.PyDict_New)() })?;
+            self.memo.insert(addr, dict.0);
+            for (k, v) in d.items_vec() {
+                let (k, v) = (Owned(self.convert(&k)?), Owned(self.convert(&v)?));
+                // SAFETY: SetItem borrows both.
+                if unsafe { (api.PyDict_SetItem)(dict.0, k.0, v.0) } != 0 {
+                    return Err(fetched(self.vm));
+                }
+            }
+            return Ok(dict.into_raw());
+        }
+        let elements = if let Some(s) = obj.downcast_ref::<PySet>() { s.elements() } else {
+            obj.downcast_ref::<PyFrozenSet>().map(|s| s.elements()).unwrap_or_default()
+        };
+        let items = self.items(&elements)?;
+        let frozen = obj.class().is(self.vm.ctx.types.frozenset_type);
+        // SAFETY: building a set from a new tuple of stolen references.
+        unsafe { build_set(self.vm, items, frozen) }
+    }
+
+    /// `bytearray`, and the types `values.py` describes, copied.
+    fn copied_value(&mut self, obj: &PyObject) -> PyResult<Option<Obj>> {
+        let vm = self.vm;
+        let api = &rt().api;
+        if let Some(b) = obj.downcast_ref_if_exact::<PyByteArray>(vm) {
+            let data = b.borrow_buf();
+            // SAFETY: `data` is borrowed for the copy.
+            let o = unsafe { (api.PyByteArray_FromStringAndSize)(data.as_ptr().cast(), data.len() as isize) };
+            return check(vm, o).map(|o| Some(o.into_raw()));
+        }
+        if !RP_VALUE_TYPES.contains(&&*obj.class().name()) {
+            return Ok(None);
+        }
+        let helper = crate::module::rp_helper(vm)?;
+        let desc = match vm.call_method(&helper, "describe", (obj.to_owned(),)) {
+            Ok(d) if !vm.is_none(&d) => d,
+            _ => return Ok(None),
+        };
+        let desc = Owned(self.convert(&desc)?);
+        // SAFETY: GIL held; `build` called with one argument.
+        let built = unsafe { (api.PyObject_Vectorcall)(cside::helper(c"build"), &desc.0, 1, std::ptr::null_mut()) };
+        check(vm, built).map(|o| Some(o.into_raw()))
+    }
+
+    fn items(&mut self, objs: &[PyObjectRef]) -> PyResult<Vec<Owned>> {
+        objs.iter().map(|o| self.convert(o).map(Owned)).collect()
+    }
+}
+
+/// A new tuple of `items`.
+///
+/// # Safety
+/// GIL held.
+pub unsafe fn build_tuple(vm: &VirtualMachine, items: Vec<Owned>) -> PyResult<Obj> {
+    let api = &rt().api;
+    // SAFETY: a new tuple of the right length; SetItem steals each item.
+    unsafe {
+        let t = check(vm, (api.PyTuple_New)(items.len() as isize))?;
+        for (i, item) in items.into_iter().enumerate() {
+            (api.PyTuple_SetItem)(t.0, i as isize, item.into_raw());
+        }
+        Ok(t.into_raw())
+    }
+}
+
+/// A new set or frozenset of `items`.
+///
+/// # Safety
+/// GIL held.
+unsafe fn build_set(vm: &VirtualMachine, items: Vec<Owned>, frozen: bool) -> PyResult<Obj> {
+    let api = &rt().api;
+    // SAFETY: a tuple of the items, consumed by the set constructors.
+    unsafe {
+        let tuple = Owned(build_tuple(vm, items)?);
+        let set = if frozen { (api.PyFrozenSet_New)(tuple.0) } else { (api.PySet_New)(tuple.0) };
+        check(vm, set).map(Owned::into_raw)
+    }
+}
+
+/// A new CPython str with `s`'s code points (lone surrogates included).
+fn str_to_c(s: &PyStr) -> Obj {
+    let api = &rt().api;
+    match s.to_str() {
+        // SAFETY: valid UTF-8 of the given length.
+        Some(utf8) => unsafe { (api.PyUnicode_FromStringAndSize)(utf8.as_ptr().cast(), utf8.len() as isize) },
+        None => {
+            // WTF-8 encodes lone surrogates as CPython's "surrogatepass" does.
+            let bytes = s.as_wtf8().as_bytes();
+            // SAFETY: bytes of the given length, a static error handler name.
+            unsafe { (api.PyUnicode_DecodeUTF8)(bytes.as_ptr().cast(), bytes.len() as isize, c"surrogatepass".as_ptr()) }
+        }
+    }
+}
+
+/// A new CPython int equal to `i`.
+fn int_to_c(i: &BigInt) -> Obj {
+    let api = &rt().api;
+    if let Some(small) = i.to_i64() {
+        // SAFETY: plain constructor.
+        return unsafe { (api.PyLong_FromLongLong)(small) };
+    }
+    let bytes = i.to_signed_bytes_le();
+    // SAFETY: little-endian two's complement bytes of the given length.
+    unsafe { (api._PyLong_FromByteArray)(bytes.as_ptr(), bytes.len(), 1, 1) }
+}
+
+struct ToRp<'a> {
+    vm: &'a VirtualMachine,
+    memo: Memo<PyObjectRef>,
+    depth: usize,
+}
+
+impl ToRp<'_> {
+    fn convert(&mut self, o: Obj) -> PyResult {
+        let (vm, rt) = (self.vm, rt());
+        let st = &rt.st;
+        if o == st.none {
+            return Ok(vm.ctx.none());
+        } else if o == st.true_ {
+            return Ok(vm.ctx.new_bool(true).into());
+        } else if o == st.false_ {
+            return Ok(vm.ctx.new_bool(false).into());
+        } else if o == st.not_implemented {
+            return Ok(vm.ctx.not_implemented());
+        } else if o == st.ellipsis {
+            return Ok(vm.ctx.ellipsis.clone().into());
+        }
+        // SAFETY: `o` is a live object; GIL held.
+        let tp = unsafe { ffi::type_of(o) };
+        // SAFETY: as above.
+        let flags = unsafe { (rt.api.PyType_GetFlags)(tp) };
+        if let Some(v) = self.scalar(o, tp, flags)? {
+            return Ok(v);
+        }
+        if let Some(v) = self.container(o, tp)? {
+            return Ok(v);
+        }
+        // SAFETY: as above.
+        if unsafe { cside::is_robject(o) } {
+            // SAFETY: checked to be an RObject.
+            return Ok(unsafe { cside::target(o) });
+        }
+        if flags & ffi::PY_TPFLAGS_BASE_EXC_SUBCLASS != 0 {
+            return errors::to_rp_exception(vm, o, std::ptr::null_mut()).map(Into::into);
+        }
+        if flags & ffi::PY_TPFLAGS_TYPE_SUBCLASS != 0 {
+            // SAFETY: `o` is a type when the flag says so.
+            if unsafe { (rt.api.PyType_GetFlags)(o) } & ffi::PY_TPFLAGS_BASE_EXC_SUBCLASS != 0 {
+                return errors::rp_exception_class(vm, o).map(Into::into);
+            }
+            return rpside::type_to_rp(vm, o);
+        }
+        if let Some(v) = self.copied_value(o, tp)? {
+            return Ok(v);
+        }
+        rpside::cobject_for(vm, o)
+    }
+
+    /// `bytearray`, and the types `values.py` describes, copied.
+    fn copied_value(&mut self, o: Obj, tp: Obj) -> PyResult<Option<PyObjectRef>> {
+        let (vm, rt) = (self.vm, rt());
+        let api = &rt.api;
+        if tp == rt.st.bytearray_type {
+            // SAFETY: a bytearray; its buffer is borrowed for the copy.
+            let data = unsafe { std::slice::from_raw_parts((api.PyByteArray_AsString)(o).cast::<u8>(), (api.PyByteArray_Size)(o) as usize) };
+            return Ok(Some(vm.ctx.new_bytearray(data.to_vec()).into()));
+        }
+        // SAFETY: `tp` is a live type.
+        let name = unsafe { ffi::type_name(tp) };
+        if !name.to_str().is_ok_and(|n| C_VALUE_TYPES.contains(&n)) {
+            return Ok(None);
+        }
+        // SAFETY: GIL held; `describe` called with one argument.
+        let desc = unsafe { (api.PyObject_Vectorcall)(cside::helper(c"describe"), &o, 1, std::ptr::null_mut()) };
+        let Some(desc) = Owned::new(desc) else {
+            // SAFETY: GIL held: a value it cannot describe stays a proxy.
+            unsafe { (api.PyErr_Clear)() };
+            return Ok(None);
+        };
+        if desc.0 == rt.st.none {
+            return Ok(None);
+        }
+        let desc = self.convert(desc.0)?;
+        let helper = crate::module::rp_helper(vm)?;
+        vm.call_method(&helper, "build", (desc,)).map(Some)
+    }
+
+    fn scalar(&self, o: Obj, tp: Obj, flags: std::ffi::c_ulong) -> PyResult<Option<PyObjectRef>> {
+        let (vm, rt) = (self.vm, rt());
+        let api = &rt.api;
+        if flags & ffi::PY_TPFLAGS_UNICODE_SUBCLASS != 0 {
+            return str_to_rp(vm, o).map(Some);
+        }
+        if flags & ffi::PY_TPFLAGS_LONG_SUBCLASS != 0 {
+            return int_to_rp(vm, o).map(Some);
+        }
+        // SAFETY: both are types.
+        if tp == rt.st.float_type || unsafe { (api.PyType_IsSubtype)(tp, rt.st.float_type) } != 0 {
+            // SAFETY: a float.
+            let v = unsafe { (api.PyFloat_AsDouble)(o) };
+            return Ok(Some(vm.ctx.new_float(v).into()));
+        }
+        if flags & ffi::PY_TPFLAGS_BYTES_SUBCLASS != 0 {
+            let (mut p, mut n) = (std::ptr::null_mut::<c_char>(), 0isize);
+            // SAFETY: a bytes object; the buffer is borrowed while we copy it.
+            if unsafe { (api.PyBytes_AsStringAndSize)(o, &mut p, &mut n) } != 0 {
+                return Err(fetched(vm));
+            }
+            // SAFETY: `n` bytes at `p`, owned by `o`.
+            let data = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), n as usize) };
+            return Ok(Some(vm.ctx.new_bytes(data.to_vec()).into()));
+        }
+        Ok(None)
+    }
+
+    fn container(&mut self, o: Obj, tp: Obj) -> PyResult<Option<PyObjectRef>> {
+        let st = &rt().st;
+        if ![st.tuple_type, st.list_type, st.dict_type, st.set_type, st.frozenset_type].contains(&tp) {
+            return Ok(None);
+        }
+        if let Some(done) = self.memo.get(&(o as usize)) {
+            return Ok(Some(done.clone()));
+        }
+        if self.depth >= MAX_DEPTH {
+            return Err(self.vm.new_recursion_error("maximum recursion depth exceeded while passing a container from CPython"));
+        }
+        self.depth += 1;
+        let r = self.container_items(o, tp);
+        self.depth -= 1;
+        r.map(Some)
+    }
+
+    fn container_items(&mut self, o: Obj, tp: Obj) -> PyResult {
+        let (vm, rt) = (self.vm, rt());
+        let (api, st) = (&rt.api, &rt.st);
+        if tp == st.tuple_type {
+            // SAFETY: a tuple; items borrowed within range.
+            let n = unsafe { (api.PyTuple_Size)(o) };
+            let items = (0..n).map(|i| self.convert(unsafe { (api.PyTuple_GetItem)(o, i) })).collect::<PyResult<Vec<_>>>()?;
+            return Ok(vm.ctx.new_tuple(items).into());
+        }
+        if tp == st.list_type {
+            let list = vm.ctx.new_list(Vec::new());
+            self.memo.insert(o as usize, list.clone().into());
+            let mut i = 0;
+            // SAFETY: re-reading the size each time: a conversion may run
+            // code that changes the list.
+            while i < unsafe { (api.PyList_Size)(o) } {
+                let item = self.convert(unsafe { (api.PyList_GetItem)(o, i) })?;
+                list.borrow_vec_mut().push(item);
+                i += 1;
+            }
+            return Ok(list.into());
+        }
+        if tp == st.dict_type {
+            let dict = vm.ctx.new_dict();
+            self.memo.insert(o as usize, dict.clone().into());
+            for (k, v) in dict_items(o) {
+                let (k, v) = (Owned(k), Owned(v));
+                let (k, v) = (self.convert(k.0)?, self.convert(v.0)?);
+                dict.set_item(&*k, v, vm)?;
+            }
+            return Ok(dict.into());
+        }
+        let items = set_items(vm, o)?.iter().map(|i| self.convert(i.0)).collect::<PyResult<Vec<_>>>()?;
+        if tp == st.frozenset_type {
+            return Ok(rustpython_vm::builtins::PyFrozenSet::from_iter(vm, items)?.into_ref(&vm.ctx).into());
+        }
+        let set = vm.ctx.types.set_type.as_object().call((), vm)?;
+        for item in items {
+            vm.call_method(&set, "add", (item,))?;
+        }
+        Ok(set)
+    }
+}
+
+/// A dict's items, each a new reference (taken before converting, since a
+/// conversion may run code).
+fn dict_items(o: Obj) -> Vec<(Obj, Obj)> {
+    let api = &rt().api;
+    let mut out = Vec::new();
+    let (mut pos, mut k, mut v) = (0isize, std::ptr::null_mut(), std::ptr::null_mut());
+    // SAFETY: PyDict_Next on a dict, borrowed refs increfed before use.
+    unsafe {
+        while (api.PyDict_Next)(o, &mut pos, &mut k, &mut v) != 0 {
+            (api.Py_IncRef)(k);
+            (api.Py_IncRef)(v);
+            out.push((k, v));
+        }
+    }
+    out
+}
+
+/// A set's items (new references).
+fn set_items(vm: &VirtualMachine, o: Obj) -> PyResult<Vec<Owned>> {
+    let api = &rt().api;
+    // SAFETY: iterating a set with the GIL held.
+    let it = check(vm, unsafe { (api.PyObject_GetIter)(o) })?;
+    let mut out = Vec::new();
+    // SAFETY: as above.
+    while let Some(item) = Owned::new(unsafe { (api.PyIter_Next)(it.0) }) {
+        out.push(item);
+    }
+    // SAFETY: as above.
+    if !unsafe { (api.PyErr_Occurred)() }.is_null() {
+        return Err(fetched(vm));
+    }
+    Ok(out)
+}
+
+/// A CPython str (or subclass instance) as a RustPython str.
+fn str_to_rp(vm: &VirtualMachine, o: Obj) -> PyResult {
+    let api = &rt().api;
+    let mut n = 0isize;
+    // SAFETY: a str; the UTF-8 buffer is cached in `o` and borrowed.
+    let p = unsafe { (api.PyUnicode_AsUTF8AndSize)(o, &mut n) };
+    if !p.is_null() {
+        // SAFETY: `n` bytes of valid UTF-8.
+        let s = unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(p.cast::<u8>(), n as usize)) };
+        return Ok(vm.ctx.new_str(s).into());
+    }
+    // Lone surrogates: through "surrogatepass", one code point at a time.
+    // SAFETY: clearing the UnicodeEncodeError just raised.
+    unsafe { (api.PyErr_Clear)() };
+    // SAFETY: a str and static names.
+    let b = check(vm, unsafe { (api.PyUnicode_AsEncodedString)(o, c"utf-8".as_ptr(), c"surrogatepass".as_ptr()) })?;
+    let (mut p, mut n) = (std::ptr::null_mut::<c_char>(), 0isize);
+    // SAFETY: a bytes object.
+    unsafe { (api.PyBytes_AsStringAndSize)(b.0, &mut p, &mut n) };
+    // SAFETY: `n` bytes owned by `b`.
+    let bytes = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), n as usize) };
+    Ok(vm.ctx.new_str(generalized_utf8(bytes)).into())
+}
+
+/// Decodes UTF-8 that may encode surrogates (as "surrogatepass" writes).
+fn generalized_utf8(bytes: &[u8]) -> rustpython_wtf8::Wtf8Buf {
+    let mut out = rustpython_wtf8::Wtf8Buf::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i] as u32;
+        let (len, init) = match b {
+            0..=0x7f => (1, b),
+            0xc0..=0xdf => (2, b & 0x1f),
+            0xe0..=0xef => (3, b & 0x0f),
+            _ => (4, b & 0x07),
+        };
+        let cp = bytes[i + 1..(i + len).min(bytes.len())].iter().fold(init, |acc, &c| (acc << 6) | (c as u32 & 0x3f));
+        if let Some(cp) = rustpython_wtf8::CodePoint::from_u32(cp) {
+            out.push(cp);
+        }
+        i += len;
+    }
+    out
+}
+
+/// A CPython int (or subclass instance) as a RustPython int.
+fn int_to_rp(vm: &VirtualMachine, o: Obj) -> PyResult {
+    let api = &rt().api;
+    let mut overflow: c_int = 0;
+    // SAFETY: an int.
+    let small = unsafe { (api.PyLong_AsLongLongAndOverflow)(o, &mut overflow) };
+    if overflow == 0 {
+        return Ok(vm.ctx.new_int(small).into());
+    }
+    // SAFETY: an int; the buffer is large enough for its bits and a sign bit.
+    let bytes = unsafe {
+        let n = (api._PyLong_NumBits)(o) / 8 + 1;
+        let mut buf = vec![0u8; n];
+        if (api._PyLong_AsByteArray)(o, buf.as_mut_ptr(), n, 1, 1) != 0 {
+            return Err(fetched(vm));
+        }
+        buf
+    };
+    Ok(vm.ctx.new_int(BigInt::from_signed_bytes_le(&bytes)).into())
+}

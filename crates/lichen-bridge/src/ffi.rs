@@ -1,0 +1,254 @@
+//! The part of CPython 3.11's C API the bridge uses, resolved with `dlsym`
+//! from the `libpython3.11` it opened: function pointers in [`Api`], the
+//! addresses of a few static objects and types in [`Statics`]. Nothing is
+//! linked against libpython, so `lichen-rustpython` starts (and gives an
+//! `ImportError` on the first C-extension import) where there is none.
+//!
+//! Only the stable parts of the object layout are read directly: `ob_type`
+//! at offset 8 of every object (64-bit, release build), the same in every
+//! CPython 3.x.
+
+use libloading::os::unix::Library;
+use std::ffi::{c_char, c_int, c_uint, c_ulong, c_void};
+
+/// A CPython object; only ever handled by pointer.
+#[repr(C)]
+pub struct PyObject {
+    pub ob_refcnt: isize,
+    pub ob_type: *mut PyObject,
+}
+
+pub type Obj = *mut PyObject;
+
+/// `PyMethodDef`.
+#[repr(C)]
+pub struct PyMethodDef {
+    pub ml_name: *const c_char,
+    pub ml_meth: *const c_void,
+    pub ml_flags: c_int,
+    pub ml_doc: *const c_char,
+}
+
+// SAFETY: method definitions are immutable statics of string literals and
+// function pointers; CPython only reads them.
+unsafe impl Sync for PyMethodDef {}
+
+/// `PyType_Slot`.
+#[repr(C)]
+pub struct PyTypeSlot {
+    pub slot: c_int,
+    pub pfunc: *mut c_void,
+}
+
+/// `PyType_Spec`.
+#[repr(C)]
+pub struct PyTypeSpec {
+    pub name: *const c_char,
+    pub basicsize: c_int,
+    pub itemsize: c_int,
+    pub flags: c_uint,
+    pub slots: *mut PyTypeSlot,
+}
+
+pub const METH_VARARGS: c_int = 0x1;
+pub const METH_O: c_int = 0x8;
+pub const PY_TPFLAGS_BASETYPE: c_uint = 1 << 10;
+pub const PY_TPFLAGS_HAVE_VERSION_TAG: c_uint = 1 << 18;
+pub const PY_TPFLAGS_LONG_SUBCLASS: c_ulong = 1 << 24;
+pub const PY_TPFLAGS_BYTES_SUBCLASS: c_ulong = 1 << 27;
+pub const PY_TPFLAGS_UNICODE_SUBCLASS: c_ulong = 1 << 28;
+pub const PY_TPFLAGS_BASE_EXC_SUBCLASS: c_ulong = 1 << 30;
+pub const PY_TPFLAGS_TYPE_SUBCLASS: c_ulong = 1 << 31;
+pub const PY_FILE_INPUT: c_int = 257;
+pub const PY_TP_CALL: c_int = 50;
+pub const PY_TP_DEALLOC: c_int = 52;
+pub const PY_TP_GETATTRO: c_int = 58;
+pub const PY_TP_HASH: c_int = 59;
+pub const PY_TP_REPR: c_int = 66;
+pub const PY_TP_RICHCOMPARE: c_int = 67;
+pub const PY_TP_SETATTRO: c_int = 69;
+pub const PY_TP_STR: c_int = 70;
+pub const PY_TP_FREE: c_int = 74;
+
+/// Declares [`Api`] and how to resolve it from the library.
+macro_rules! api {
+    ($($name:ident: fn($($arg:ty),*) $(-> $ret:ty)?;)*) => {
+        /// CPython's C API functions the bridge calls.
+        #[allow(non_snake_case)]
+        pub struct Api {
+            $(pub $name: unsafe extern "C" fn($($arg),*) $(-> $ret)?,)*
+        }
+
+        impl Api {
+            /// Resolves every function, or names the first one missing.
+            ///
+            /// # Safety
+            /// `lib` must be a CPython 3.11 shared library: the signatures
+            /// above are 3.11's.
+            pub unsafe fn load(lib: &Library) -> Result<Api, String> {
+                Ok(Api {
+                    // SAFETY: the caller promises 3.11's signatures.
+                    $($name: unsafe { *lib.get(concat!(stringify!($name), "\0").as_bytes()).map_err(|e| e.to_string())? },)*
+                })
+            }
+        }
+    };
+}
+
+api! {
+    Py_InitializeEx: fn(c_int);
+    Py_IsInitialized: fn() -> c_int;
+    Py_SetPythonHome: fn(*const libc_wchar);
+    Py_DecodeLocale: fn(*const c_char, *mut usize) -> *mut libc_wchar;
+    PyEval_SaveThread: fn() -> *mut c_void;
+    PyEval_RestoreThread: fn(*mut c_void);
+    PyGILState_Ensure: fn() -> c_int;
+    PyGILState_Release: fn(c_int);
+    Py_IncRef: fn(Obj);
+    Py_DecRef: fn(Obj);
+    PyErr_Fetch: fn(*mut Obj, *mut Obj, *mut Obj);
+    PyErr_NormalizeException: fn(*mut Obj, *mut Obj, *mut Obj);
+    PyErr_SetString: fn(Obj, *const c_char);
+    PyErr_SetObject: fn(Obj, Obj);
+    PyErr_Occurred: fn() -> Obj;
+    PyErr_Clear: fn();
+    PyException_SetTraceback: fn(Obj, Obj) -> c_int;
+    PyLong_FromLongLong: fn(i64) -> Obj;
+    PyLong_AsLongLongAndOverflow: fn(Obj, *mut c_int) -> i64;
+    _PyLong_FromByteArray: fn(*const u8, usize, c_int, c_int) -> Obj;
+    _PyLong_AsByteArray: fn(Obj, *mut u8, usize, c_int, c_int) -> c_int;
+    _PyLong_NumBits: fn(Obj) -> usize;
+    PyFloat_FromDouble: fn(f64) -> Obj;
+    PyFloat_AsDouble: fn(Obj) -> f64;
+    PyUnicode_FromStringAndSize: fn(*const c_char, isize) -> Obj;
+    PyUnicode_DecodeUTF8: fn(*const c_char, isize, *const c_char) -> Obj;
+    PyUnicode_AsUTF8AndSize: fn(Obj, *mut isize) -> *const c_char;
+    PyUnicode_AsEncodedString: fn(Obj, *const c_char, *const c_char) -> Obj;
+    PyUnicode_FromString: fn(*const c_char) -> Obj;
+    PyBytes_FromStringAndSize: fn(*const c_char, isize) -> Obj;
+    PyBytes_AsStringAndSize: fn(Obj, *mut *mut c_char, *mut isize) -> c_int;
+    PyByteArray_FromStringAndSize: fn(*const c_char, isize) -> Obj;
+    PyByteArray_AsString: fn(Obj) -> *mut c_char;
+    PyByteArray_Size: fn(Obj) -> isize;
+    PyTuple_New: fn(isize) -> Obj;
+    PyTuple_SetItem: fn(Obj, isize, Obj) -> c_int;
+    PyTuple_Size: fn(Obj) -> isize;
+    PyTuple_GetItem: fn(Obj, isize) -> Obj;
+    PyList_New: fn(isize) -> Obj;
+    PyList_SetItem: fn(Obj, isize, Obj) -> c_int;
+    PyList_Size: fn(Obj) -> isize;
+    PyList_GetItem: fn(Obj, isize) -> Obj;
+    PyDict_New: fn() -> Obj;
+    PyDict_SetItem: fn(Obj, Obj, Obj) -> c_int;
+    PyDict_SetItemString: fn(Obj, *const c_char, Obj) -> c_int;
+    PyDict_GetItemString: fn(Obj, *const c_char) -> Obj;
+    PyDict_Next: fn(Obj, *mut isize, *mut Obj, *mut Obj) -> c_int;
+    PySet_New: fn(Obj) -> Obj;
+    PyFrozenSet_New: fn(Obj) -> Obj;
+    PyObject_GetIter: fn(Obj) -> Obj;
+    PyIter_Next: fn(Obj) -> Obj;
+    PyObject_GetAttr: fn(Obj, Obj) -> Obj;
+    PyObject_GetAttrString: fn(Obj, *const c_char) -> Obj;
+    PyObject_SetAttr: fn(Obj, Obj, Obj) -> c_int;
+    PyObject_SetAttrString: fn(Obj, *const c_char, Obj) -> c_int;
+    PyObject_HasAttrString: fn(Obj, *const c_char) -> c_int;
+    PyObject_GenericGetAttr: fn(Obj, Obj) -> Obj;
+    PyObject_Call: fn(Obj, Obj, Obj) -> Obj;
+    PyObject_Vectorcall: fn(Obj, *const Obj, usize, Obj) -> Obj;
+    PyObject_Repr: fn(Obj) -> Obj;
+    PyObject_Str: fn(Obj) -> Obj;
+    PyObject_Hash: fn(Obj) -> isize;
+    PyObject_IsInstance: fn(Obj, Obj) -> c_int;
+    PyType_IsSubtype: fn(Obj, Obj) -> c_int;
+    PyType_GetFlags: fn(Obj) -> c_ulong;
+    PyType_FromSpec: fn(*mut PyTypeSpec) -> Obj;
+    PyType_GetSlot: fn(Obj, c_int) -> *mut c_void;
+    PyCFunction_NewEx: fn(*const PyMethodDef, Obj, Obj) -> Obj;
+    PyImport_ImportModule: fn(*const c_char) -> Obj;
+    PyModule_New: fn(*const c_char) -> Obj;
+    PyRun_String: fn(*const c_char, c_int, Obj, Obj) -> Obj;
+}
+
+/// `wchar_t` on Linux.
+#[allow(non_camel_case_types)]
+pub type libc_wchar = i32;
+
+/// Addresses of CPython's static objects and types.
+pub struct Statics {
+    pub none: Obj,
+    pub true_: Obj,
+    pub false_: Obj,
+    pub not_implemented: Obj,
+    pub ellipsis: Obj,
+    pub float_type: Obj,
+    pub tuple_type: Obj,
+    pub list_type: Obj,
+    pub dict_type: Obj,
+    pub set_type: Obj,
+    pub frozenset_type: Obj,
+    pub bytearray_type: Obj,
+    pub hash_not_implemented: *mut c_void,
+    pub runtime_error: Obj,
+    pub system_error: Obj,
+    pub ignore_environment: *mut c_int,
+    pub no_site: *mut c_int,
+    pub no_user_site: *mut c_int,
+}
+
+impl Statics {
+    /// Resolves the static objects, types and flags.
+    ///
+    /// # Safety
+    /// `lib` must be a CPython 3.x shared library.
+    pub unsafe fn load(lib: &Library) -> Result<Statics, String> {
+        let sym = |name: &str| -> Result<*mut c_void, String> {
+            let name = format!("{name}\0");
+            // SAFETY: a data symbol's address is only taken, never called.
+            unsafe { lib.get::<*mut c_void>(name.as_bytes()).map(|s| *s).map_err(|e| e.to_string()) }
+        };
+        // `PyExc_*` are `PyObject *` variables: the exception is what they hold.
+        // SAFETY: CPython defines them as initialised pointer variables.
+        let exc = |name: &str| sym(name).map(|p| unsafe { *(p as *mut Obj) });
+        Ok(Statics {
+            none: sym("_Py_NoneStruct")?.cast(),
+            true_: sym("_Py_TrueStruct")?.cast(),
+            false_: sym("_Py_FalseStruct")?.cast(),
+            not_implemented: sym("_Py_NotImplementedStruct")?.cast(),
+            ellipsis: sym("_Py_EllipsisObject")?.cast(),
+            float_type: sym("PyFloat_Type")?.cast(),
+            tuple_type: sym("PyTuple_Type")?.cast(),
+            list_type: sym("PyList_Type")?.cast(),
+            dict_type: sym("PyDict_Type")?.cast(),
+            set_type: sym("PySet_Type")?.cast(),
+            frozenset_type: sym("PyFrozenSet_Type")?.cast(),
+            bytearray_type: sym("PyByteArray_Type")?.cast(),
+            hash_not_implemented: sym("PyObject_HashNotImplemented")?,
+            runtime_error: exc("PyExc_RuntimeError")?,
+            system_error: exc("PyExc_SystemError")?,
+            ignore_environment: sym("Py_IgnoreEnvironmentFlag")?.cast(),
+            no_site: sym("Py_NoSiteFlag")?.cast(),
+            no_user_site: sym("Py_NoUserSiteDirectory")?.cast(),
+        })
+    }
+}
+
+/// `tp_name` of the type `tp` (its offset, 24, is the same in every 3.x).
+///
+/// # Safety
+/// `tp` must be a live type object.
+#[inline]
+pub unsafe fn type_name<'a>(tp: Obj) -> &'a std::ffi::CStr {
+    // SAFETY: PyTypeObject starts with a PyVarObject header (24 bytes),
+    // then `const char *tp_name`, a NUL-terminated string the type keeps.
+    unsafe { std::ffi::CStr::from_ptr(*(tp.cast::<u8>().add(24).cast::<*const c_char>())) }
+}
+
+/// The type of `o`.
+///
+/// # Safety
+/// `o` must be a live CPython object.
+#[inline]
+pub unsafe fn type_of(o: Obj) -> Obj {
+    // SAFETY: every object starts with the PyObject header.
+    unsafe { (*o).ob_type }
+}

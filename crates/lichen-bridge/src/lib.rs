@@ -1,0 +1,29 @@
+//! Lichen's bridge: CPython C-API extensions imported on RustPython
+//! through an embedded CPython 3.11.
+//!
+//! - [`runtime`]: finding `libpython3.11`, starting it once, the GIL;
+//! - [`ffi`]: the C API, resolved with `dlsym` (nothing links libpython);
+//! - [`convert`]: values by value, containers copied, the rest proxies;
+//! - [`rpside`]: CPython objects on RustPython (`CObject` proxies);
+//! - [`cside`]: RustPython objects in CPython (`RObject` proxies);
+//! - [`errors`]: exceptions both ways; [`identity`]: one proxy per object;
+//! - [`module`]: the `_lichen_bridge` module, the finder and `load`.
+//!
+//! See the crate's README for the design and its limits.
+
+mod convert;
+mod cside;
+mod errors;
+mod ffi;
+mod identity;
+mod module;
+mod rpside;
+mod runtime;
+
+pub use module::install;
+
+/// The definition of the `_lichen_bridge` native module, for
+/// `InterpreterBuilder::add_native_modules`.
+pub fn module_def(ctx: &rustpython_vm::Context) -> &'static rustpython_vm::builtins::PyModuleDef {
+    module::_lichen_bridge::module_def(ctx)
+}

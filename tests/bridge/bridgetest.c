@@ -1,0 +1,318 @@
+/* A CPython 3.11 C-API extension for the bridge's own tests
+ * (tests/bridge/test_bridge.py, run on lichen-rustpython): it calls back
+ * into the objects it is given, keeps them, and checks them with the
+ * concrete-type API, as real extensions do. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+static PyObject *kept = NULL;
+
+/* call_method(obj, name, *args): obj.name(*args), called from C. */
+static PyObject *call_method(PyObject *self, PyObject *args)
+{
+    if (PyTuple_GET_SIZE(args) < 2) {
+        PyErr_SetString(PyExc_TypeError, "call_method(obj, name, *args)");
+        return NULL;
+    }
+    PyObject *method = PyObject_GetAttr(PyTuple_GET_ITEM(args, 0), PyTuple_GET_ITEM(args, 1));
+    if (method == NULL)
+        return NULL;
+    PyObject *rest = PyTuple_GetSlice(args, 2, PyTuple_GET_SIZE(args));
+    PyObject *result = rest ? PyObject_Call(method, rest, NULL) : NULL;
+    Py_XDECREF(rest);
+    Py_DECREF(method);
+    return result;
+}
+
+/* call_n(f, n): calls f(i) for i in range(n), returns the sum of results. */
+static PyObject *call_n(PyObject *self, PyObject *args)
+{
+    PyObject *f;
+    long n, total = 0;
+    if (!PyArg_ParseTuple(args, "Ol", &f, &n))
+        return NULL;
+    for (long i = 0; i < n; i++) {
+        PyObject *r = PyObject_CallFunction(f, "l", i);
+        if (r == NULL)
+            return NULL;
+        total += PyLong_AsLong(r);
+        Py_DECREF(r);
+        if (PyErr_Occurred())
+            return NULL;
+    }
+    return PyLong_FromLong(total);
+}
+
+static PyObject *twice(PyObject *self, PyObject *x)
+{
+    return PyNumber_Add(x, x);
+}
+
+static PyObject *keep(PyObject *self, PyObject *x)
+{
+    Py_XSETREF(kept, Py_NewRef(x));
+    Py_RETURN_NONE;
+}
+
+static PyObject *get_kept(PyObject *self, PyObject *unused)
+{
+    return Py_NewRef(kept ? kept : Py_None);
+}
+
+static PyObject *drop_kept(PyObject *self, PyObject *unused)
+{
+    Py_CLEAR(kept);
+    Py_RETURN_NONE;
+}
+
+static PyObject *identity(PyObject *self, PyObject *x)
+{
+    return Py_NewRef(x);
+}
+
+static PyObject *type_name(PyObject *self, PyObject *x)
+{
+    return PyUnicode_FromString(Py_TYPE(x)->tp_name);
+}
+
+/* kinds(x): which concrete-type checks x passes. */
+static PyObject *kinds(PyObject *self, PyObject *x)
+{
+    return Py_BuildValue("{s:O,s:O,s:O,s:O,s:O,s:O,s:O}",
+        "list", PyList_CheckExact(x) ? Py_True : Py_False,
+        "tuple", PyTuple_CheckExact(x) ? Py_True : Py_False,
+        "dict", PyDict_CheckExact(x) ? Py_True : Py_False,
+        "int", PyLong_CheckExact(x) ? Py_True : Py_False,
+        "str", PyUnicode_CheckExact(x) ? Py_True : Py_False,
+        "callable", PyCallable_Check(x) ? Py_True : Py_False,
+        "iterable", PyIter_Check(x) || Py_TYPE(x)->tp_iter ? Py_True : Py_False);
+}
+
+/* sum_iter(x): the sum of iterating x from C. */
+static PyObject *sum_iter(PyObject *self, PyObject *x)
+{
+    PyObject *it = PyObject_GetIter(x), *item, *total = PyLong_FromLong(0);
+    if (it == NULL) {
+        Py_DECREF(total);
+        return NULL;
+    }
+    while ((item = PyIter_Next(it)) != NULL) {
+        Py_SETREF(total, PyNumber_Add(total, item));
+        Py_DECREF(item);
+        if (total == NULL)
+            break;
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred()) {
+        Py_XDECREF(total);
+        return NULL;
+    }
+    return total;
+}
+
+static PyObject *length(PyObject *self, PyObject *x)
+{
+    Py_ssize_t n = PyObject_Length(x);
+    return n < 0 ? NULL : PyLong_FromSsize_t(n);
+}
+
+static PyObject *getitem(PyObject *self, PyObject *args)
+{
+    PyObject *o, *k;
+    if (!PyArg_ParseTuple(args, "OO", &o, &k))
+        return NULL;
+    return PyObject_GetItem(o, k);
+}
+
+static PyObject *hash_of(PyObject *self, PyObject *x)
+{
+    Py_hash_t h = PyObject_Hash(x);
+    return h == -1 ? NULL : PyLong_FromSsize_t(h);
+}
+
+static PyObject *less(PyObject *self, PyObject *args)
+{
+    PyObject *a, *b;
+    if (!PyArg_ParseTuple(args, "OO", &a, &b))
+        return NULL;
+    return PyObject_RichCompare(a, b, Py_LT);
+}
+
+static PyObject *is_instance(PyObject *self, PyObject *args)
+{
+    PyObject *a, *b;
+    if (!PyArg_ParseTuple(args, "OO", &a, &b))
+        return NULL;
+    int r = PyObject_IsInstance(a, b);
+    return r < 0 ? NULL : PyBool_FromLong(r);
+}
+
+/* raise_(cls, *args): raises cls(*args) from C. */
+static PyObject *raise_(PyObject *self, PyObject *args)
+{
+    PyObject *cls = PyTuple_GET_ITEM(args, 0);
+    PyObject *rest = PyTuple_GetSlice(args, 1, PyTuple_GET_SIZE(args));
+    PyObject *exc = rest ? PyObject_Call(cls, rest, NULL) : NULL;
+    Py_XDECREF(rest);
+    if (exc != NULL) {
+        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+        Py_DECREF(exc);
+    }
+    return NULL;
+}
+
+/* catch(f): calls f(); returns the exception it raised (or None). */
+static PyObject *catch(PyObject *self, PyObject *f)
+{
+    PyObject *r = PyObject_CallNoArgs(f);
+    if (r != NULL) {
+        Py_DECREF(r);
+        Py_RETURN_NONE;
+    }
+    PyObject *t, *v, *tb;
+    PyErr_Fetch(&t, &v, &tb);
+    PyErr_NormalizeException(&t, &v, &tb);
+    Py_XDECREF(t);
+    Py_XDECREF(tb);
+    return v;
+}
+
+static PyObject *import_(PyObject *self, PyObject *name)
+{
+    return PyImport_Import(name);
+}
+
+static PyObject *new_point(PyObject *self, PyObject *args);
+
+static PyMethodDef methods[] = {
+    {"call_method", call_method, METH_VARARGS, NULL},
+    {"call_n", call_n, METH_VARARGS, NULL},
+    {"twice", twice, METH_O, NULL},
+    {"keep", keep, METH_O, NULL},
+    {"get_kept", get_kept, METH_NOARGS, NULL},
+    {"drop_kept", drop_kept, METH_NOARGS, NULL},
+    {"identity", identity, METH_O, NULL},
+    {"type_name", type_name, METH_O, NULL},
+    {"kinds", kinds, METH_O, NULL},
+    {"sum_iter", sum_iter, METH_O, NULL},
+    {"length", length, METH_O, NULL},
+    {"getitem", getitem, METH_VARARGS, NULL},
+    {"hash_of", hash_of, METH_O, NULL},
+    {"less", less, METH_VARARGS, NULL},
+    {"is_instance", is_instance, METH_VARARGS, NULL},
+    {"raise_", raise_, METH_VARARGS, NULL},
+    {"catch", catch, METH_O, NULL},
+    {"import_", import_, METH_O, NULL},
+    {"Point", new_point, METH_VARARGS, NULL},
+    {NULL, NULL, 0, NULL}
+};
+
+/* Point: a small C type with number, sequence and comparison slots. */
+typedef struct {
+    PyObject_HEAD
+    long x, y;
+} Point;
+
+static PyTypeObject PointType;
+
+static PyObject *point_make(long x, long y)
+{
+    Point *p = PyObject_New(Point, &PointType);
+    if (p != NULL) {
+        p->x = x;
+        p->y = y;
+    }
+    return (PyObject *)p;
+}
+
+static PyObject *new_point(PyObject *self, PyObject *args)
+{
+    long x, y;
+    if (!PyArg_ParseTuple(args, "ll", &x, &y))
+        return NULL;
+    return point_make(x, y);
+}
+
+static PyObject *point_new(PyTypeObject *t, PyObject *args, PyObject *kw)
+{
+    return new_point(NULL, args);
+}
+
+static PyObject *point_add(PyObject *a, PyObject *b)
+{
+    if (!PyObject_TypeCheck(a, &PointType) || !PyObject_TypeCheck(b, &PointType))
+        Py_RETURN_NOTIMPLEMENTED;
+    return point_make(((Point *)a)->x + ((Point *)b)->x, ((Point *)a)->y + ((Point *)b)->y);
+}
+
+static Py_ssize_t point_len(PyObject *p)
+{
+    return 2;
+}
+
+static PyObject *point_item(PyObject *p, Py_ssize_t i)
+{
+    if (i < 0 || i > 1) {
+        PyErr_SetString(PyExc_IndexError, "Point index out of range");
+        return NULL;
+    }
+    return PyLong_FromLong(i == 0 ? ((Point *)p)->x : ((Point *)p)->y);
+}
+
+static PyObject *point_richcompare(PyObject *a, PyObject *b, int op)
+{
+    if (!PyObject_TypeCheck(b, &PointType) || (op != Py_EQ && op != Py_NE))
+        Py_RETURN_NOTIMPLEMENTED;
+    int eq = ((Point *)a)->x == ((Point *)b)->x && ((Point *)a)->y == ((Point *)b)->y;
+    return PyBool_FromLong(op == Py_EQ ? eq : !eq);
+}
+
+static Py_hash_t point_hash(PyObject *p)
+{
+    return ((Point *)p)->x * 1000003 + ((Point *)p)->y;
+}
+
+static PyObject *point_repr(PyObject *p)
+{
+    return PyUnicode_FromFormat("Point(%ld, %ld)", ((Point *)p)->x, ((Point *)p)->y);
+}
+
+static PyObject *point_norm1(PyObject *p, PyObject *unused)
+{
+    return PyLong_FromLong(labs(((Point *)p)->x) + labs(((Point *)p)->y));
+}
+
+static PyMethodDef point_methods[] = {
+    {"norm1", point_norm1, METH_NOARGS, "The Manhattan norm."},
+    {NULL, NULL, 0, NULL}
+};
+
+static PyNumberMethods point_number = {.nb_add = point_add};
+static PySequenceMethods point_sequence = {.sq_length = point_len, .sq_item = point_item};
+
+static PyTypeObject PointType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "bridgetest.PointType",
+    .tp_doc = "A point with two integer coordinates.",
+    .tp_basicsize = sizeof(Point),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = point_new,
+    .tp_repr = point_repr,
+    .tp_hash = point_hash,
+    .tp_richcompare = point_richcompare,
+    .tp_as_number = &point_number,
+    .tp_as_sequence = &point_sequence,
+    .tp_methods = point_methods,
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "bridgetest", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit_bridgetest(void)
+{
+    if (PyType_Ready(&PointType) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m != NULL && PyModule_AddObjectRef(m, "PointType", (PyObject *)&PointType) < 0)
+        Py_CLEAR(m);
+    return m;
+}

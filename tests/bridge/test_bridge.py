@@ -1,0 +1,320 @@
+"""The bridge's own tests, run with pytest on lichen-rustpython by
+tests/bridge/run.py, which builds the C extensions they import
+(bridgetest, badinit, bridgepkg._speedups) with CPython 3.11's headers into
+the directory named by LICHEN_BRIDGE_TEST_DIR (on sys.path)."""
+
+import gc
+import os
+import subprocess
+import sys
+import threading
+import weakref
+
+import pytest
+
+import _lichen_bridge
+import bridgetest
+
+BUILD = os.environ["LICHEN_BRIDGE_TEST_DIR"]
+SUFFIX = ".cpython-311-x86_64-linux-gnu.so"
+
+
+class Recorder:
+    def __init__(self):
+        self.calls = []
+
+    def method(self, *args):
+        self.calls.append(args)
+        return sum(args)
+
+    def fail(self, exc):
+        raise exc
+
+
+class Bag:
+    def __init__(self, items):
+        self.items = items
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, i):
+        return self.items[i]
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __hash__(self):
+        return 12345
+
+    def __lt__(self, other):
+        return len(self) < len(other)
+
+
+class MyError(Exception):
+    pass
+
+
+def test_module_is_a_proxy_of_the_cpython_module():
+    assert _lichen_bridge.is_proxy(bridgetest)
+    assert bridgetest.__name__ == "bridgetest"
+    assert bridgetest.__file__.endswith("bridgetest" + SUFFIX)
+    assert bridgetest.import_("bridgetest") is bridgetest
+    library, version, home = _lichen_bridge.embedded()
+    assert version.startswith("3.11.")
+
+
+def test_values_cross_by_value():
+    for value in [None, True, False, 0, -1, 2**200, -(2**100), 1.5, float("inf"), "", "h\u00e9llo \U0001f600",
+                  b"\x00bytes", NotImplemented, Ellipsis]:
+        back = bridgetest.identity(value)
+        assert back == value and type(back) is type(value)
+    lone = "a\ud800b"
+    assert bridgetest.identity(lone) == lone
+    assert bridgetest.type_name(10**30) == "int"
+    assert bridgetest.type_name("x") == "str"
+
+
+def test_containers_are_copied_with_their_items_converted():
+    data = [1, (2, "three"), {"k": [4.0, None]}, {5}, frozenset({6})]
+    back = bridgetest.identity(data)
+    assert back == data and back is not data
+    assert type(back[1]) is tuple and type(back[2]) is dict and type(back[3]) is set
+    kinds = bridgetest.kinds([1])
+    assert kinds["list"] and not kinds["dict"]
+    assert bridgetest.kinds({})["dict"] and bridgetest.kinds(())["tuple"]
+
+
+def test_standard_value_types_are_copied():
+    import datetime
+    import decimal
+    values = [
+        decimal.Decimal("1337.1337"), datetime.date(2020, 1, 2), datetime.timedelta(1, 2, 3),
+        datetime.datetime(2020, 1, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc),
+        datetime.time(1, 2, 3, tzinfo=datetime.timezone(datetime.timedelta(hours=2), "X")),
+    ]
+    for value in values:
+        back = bridgetest.identity(value)
+        assert back == value and type(back) is type(value)
+        # C sees CPython's own class (its tp_name: "decimal.Decimal", ...)
+        assert bridgetest.type_name(value).rpartition(".")[2] == type(value).__name__
+    data = bytearray(b"abc")
+    assert bridgetest.identity(data) == data and bridgetest.type_name(data) == "bytearray"
+    view = bridgetest.identity(memoryview(b"abcd").cast("B", (2, 2)))
+    assert view.tobytes() == b"abcd" and view.shape == (2, 2) and view.readonly
+    import array
+    numbers = array.array("d", [1.5, -2.0])
+    back = bridgetest.identity(numbers)
+    assert back == numbers and back is not numbers and bridgetest.type_name(numbers) == "array.array"
+
+
+def test_cycles_survive_the_copy():
+    cyclic = [1]
+    cyclic.append(cyclic)
+    back = bridgetest.identity(cyclic)
+    assert back[1] is back
+    shared = [0]
+    pair = bridgetest.identity([shared, shared])
+    assert pair[0] is pair[1]
+
+
+def test_the_same_object_gives_the_same_proxy():
+    obj = Recorder()
+    assert bridgetest.identity(obj) is obj
+    bridgetest.keep(obj)
+    assert bridgetest.get_kept() is obj
+    bridgetest.drop_kept()
+    p = bridgetest.Point(1, 2)
+    bridgetest.keep(p)
+    assert bridgetest.get_kept() is p
+    assert bridgetest.identity(p) is p
+    bridgetest.drop_kept()
+
+
+def test_a_rustpython_method_called_back_from_c():
+    rec = Recorder()
+    assert bridgetest.call_method(rec, "method", 1, 2, 3) == 6
+    assert rec.calls == [(1, 2, 3)]
+    assert bridgetest.call_n(lambda i: i * 2, 10) == 90
+    obj = Bag([1, 2, 3])
+    assert bridgetest.call_method(obj, "__len__") == 3
+
+
+def test_rustpython_objects_seen_from_c():
+    bag = Bag([1, 2, 3])
+    assert bridgetest.type_name(bag) == "Bag"
+    assert bridgetest.length(bag) == 3
+    assert bridgetest.getitem(bag, 1) == 2
+    assert bridgetest.sum_iter(bag) == 6
+    assert bridgetest.sum_iter(x for x in range(5)) == 10
+    assert bridgetest.hash_of(bag) == 12345
+    assert bridgetest.less(Bag([1]), bag) is True
+    assert bridgetest.kinds(bag)["callable"] is False
+    assert bridgetest.kinds(len)["callable"] is True
+    assert bridgetest.is_instance(bag, Bag) is True
+    assert bridgetest.is_instance(bag, Recorder) is False
+
+
+def test_cpython_objects_seen_from_rustpython():
+    Point = bridgetest.PointType
+    p = Point(1, 2)
+    assert type(p) is Point and isinstance(p, Point)
+    assert bridgetest.Point(1, 2) == p and p != Point(2, 1)
+    assert p + p == Point(2, 4)
+    assert len(p) == 2 and list(p) == [1, 2] and p[1] == 2
+    with pytest.raises(IndexError):
+        p[5]
+    assert {p: "here"}[Point(1, 2)] == "here"
+    assert p.norm1() == 3 and repr(p) == "Point(1, 2)"
+    assert Point.__doc__ == "A point with two integer coordinates."
+    assert callable(Point) and not callable(p)
+    with pytest.raises(TypeError):
+        p + 1
+
+
+def test_exceptions_keep_their_type_both_ways():
+    with pytest.raises(ValueError, match="from C"):
+        bridgetest.raise_(ValueError, "from C")
+    with pytest.raises(MyError) as info:
+        bridgetest.raise_(MyError, "mine")
+    assert str(info.value) == "mine"
+    original = MyError("round trip")
+    rec = Recorder()
+    with pytest.raises(MyError) as info:
+        bridgetest.call_method(rec, "fail", original)
+    assert info.value is original
+    caught = bridgetest.catch(lambda: rec.fail(original))
+    assert caught is original
+
+
+def test_cpython_exception_classes_are_mirrored():
+    cjson = bridgetest.import_("json")
+    with pytest.raises(ValueError) as info:
+        cjson.loads("[")
+    e = info.value
+    assert type(e).__name__ == "JSONDecodeError"
+    assert type(e).__module__ == "json.decoder"
+    assert e.pos == 1
+    notes = "".join(getattr(e, "__notes__", []))
+    assert "embedded CPython" in notes and "json" in notes
+    with pytest.raises(type(e)):
+        cjson.loads("{")
+
+
+def test_package_context():
+    sys.path.insert(0, BUILD)
+    try:
+        import bridgepkg
+        import bridgepkg.helpers
+    finally:
+        sys.path.remove(BUILD)
+    assert bridgepkg.shout("hi") == "HI!"
+    assert bridgepkg.helpers.RUNS_ON == "rustpython"
+    assert sys.modules["bridgepkg._speedups"].__name__ == "bridgepkg._speedups"
+
+
+def test_two_rustpython_threads_call_a_bridged_function_at_once():
+    # Each thread's callback waits for the other thread's: both are inside
+    # bridgetest.call_n at the same time, which works only because the GIL
+    # is released while RustPython code runs in a callback.
+    rounds = 50
+    barrier = threading.Barrier(2, timeout=120)
+    results, errors = {}, []
+
+    def worker(name):
+        try:
+            def callback(i):
+                barrier.wait()
+                return bridgetest.twice(i)
+            results[name] = bridgetest.call_n(callback, rounds)
+            results[name + "-plain"] = sum(bridgetest.twice(i) for i in range(500))
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    expected = 2 * sum(range(rounds))
+    assert results == {"a": expected, "b": expected, "a-plain": 249500, "b-plain": 249500}
+
+
+def test_proxies_release_their_targets():
+    obj = Recorder()
+    ref = weakref.ref(obj)
+    bridgetest.keep(obj)
+    del obj
+    gc.collect()
+    assert ref() is not None
+    bridgetest.drop_kept()
+    gc.collect()
+    assert ref() is None
+    cweakref = bridgetest.import_("weakref")
+    ordered = bridgetest.import_("collections").OrderedDict()
+    cref = cweakref.ref(ordered)
+    assert cref() is ordered
+    del ordered
+    gc.collect()
+    assert cref() is None
+
+
+def run_isolated(source, **env):
+    """Runs `source` in a new lichen-rustpython; its output."""
+    full = dict(os.environ, **env)
+    r = subprocess.run([sys.executable, "-c", source], env=full, capture_output=True, text=True)
+    return r.stdout + r.stderr
+
+
+def test_an_extension_for_another_cpython_gives_import_error(tmp_path):
+    with open(os.path.join(BUILD, "bridgetest" + SUFFIX), "rb") as f:
+        data = f.read()
+    path = tmp_path / "oldver.cpython-310-x86_64-linux-gnu.so"
+    path.write_bytes(data)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        with pytest.raises(ImportError) as info:
+            import oldver  # noqa: F401
+    finally:
+        sys.path.remove(str(tmp_path))
+    assert str(path) in str(info.value) and "CPython 3.10" in str(info.value)
+
+
+def test_a_failing_initialisation_gives_import_error():
+    with pytest.raises(ImportError) as info:
+        import badinit  # noqa: F401
+    message = str(info.value)
+    assert "badinit" + SUFFIX in message and "badinit fails on purpose" in message
+    assert isinstance(info.value.__cause__, RuntimeError)
+    assert bridgetest.twice(2) == 4
+
+
+def test_a_file_that_is_no_library_gives_import_error(tmp_path):
+    (tmp_path / ("junk" + SUFFIX)).write_text("not a library")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        with pytest.raises(ImportError) as info:
+            import junk  # noqa: F401
+    finally:
+        sys.path.remove(str(tmp_path))
+    assert "junk" + SUFFIX in str(info.value)
+
+
+def test_a_missing_libpython_gives_import_error():
+    out = run_isolated(
+        "try:\n    import bridgetest\nexcept ImportError as e:\n    print('ImportError:', e)\nprint('alive')\n",
+        LICHEN_LIBPYTHON="/nonexistent/libpython3.11.so.1.0")
+    assert "ImportError: " in out and "bridgetest" + SUFFIX in out
+    assert "/nonexistent/libpython3.11.so.1.0" in out and "alive" in out
+
+
+def test_a_libpython_of_another_version_gives_import_error():
+    other = [p for p in ("/root/.pyenv/versions/3.12.1/lib/libpython3.12.so.1.0",
+                         "/usr/lib/x86_64-linux-gnu/libpython3.12.so.1.0") if os.path.exists(p)]
+    if not other:
+        pytest.skip("no libpython3.12 on this machine")
+    out = run_isolated(
+        "try:\n    import bridgetest\nexcept ImportError as e:\n    print('ImportError:', e)\nprint('alive')\n",
+        LICHEN_LIBPYTHON=other[0])
+    assert "ImportError: " in out and "is CPython 3.12" in out and "alive" in out
