@@ -28,6 +28,10 @@ macro_rules! sig_enum {
             /// Which calling convention an implementation pointer has.
             HPyFunc_Signature { $($name = $n),* }
         );
+        impl HPyFunc_Signature {
+            /// Every signature, in declaration order.
+            pub const ALL: &'static [HPyFunc_Signature] = &[$(HPyFunc_Signature::$name),*];
+        }
     };
 }
 crate::hpyfunc_signatures!(sig_enum);
@@ -40,6 +44,9 @@ macro_rules! slot_enum {
         );
 
         impl HPySlot_Slot {
+            /// Every slot, in declaration order.
+            pub const ALL: &'static [HPySlot_Slot] = &[$(HPySlot_Slot::$name),*];
+
             /// The signature the implementation of this slot has.
             pub fn signature(self) -> Option<crate::HPyFunc_Signature> {
                 match self {
