@@ -351,3 +351,71 @@ impl<T> IntoResult<T> for PyResult<T> {
         self
     }
 }
+
+/// Return values of special methods whose C result is a number: the
+/// value or a `PyResult` of it, turned into what the slot returns.
+macro_rules! ret_traits {
+    ($($(#[$doc:meta])* $tr:ident -> $out:ty { $($t:ty => |$v:ident| $e:expr),* $(,)? })*) => {$(
+        $(#[$doc])*
+        #[doc(hidden)]
+        pub trait $tr {
+            fn into_ret(self) -> PyResult<$out>;
+        }
+        $(
+            impl $tr for $t {
+                fn into_ret(self) -> PyResult<$out> {
+                    let $v = self;
+                    Ok($e)
+                }
+            }
+            impl $tr for PyResult<$t> {
+                fn into_ret(self) -> PyResult<$out> {
+                    self.and_then($tr::into_ret)
+                }
+            }
+        )*
+    )*};
+}
+
+/// A hash of -1 means "error" to CPython: it becomes -2, as in CPython.
+fn hash_value(h: isize) -> isize {
+    if h == -1 { -2 } else { h }
+}
+
+ret_traits! {
+    /// `__hash__`.
+    RetHash -> isize {
+        isize => |v| hash_value(v), i64 => |v| hash_value(v as isize), u64 => |v| hash_value(v as isize),
+        usize => |v| hash_value(v as isize), i32 => |v| hash_value(v as isize), u32 => |v| hash_value(v as isize),
+    }
+    /// `__len__`.
+    RetLen -> isize {
+        usize => |v| v as isize,
+    }
+    /// `__bool__`, `__contains__`.
+    RetBool -> core::ffi::c_int {
+        bool => |v| v as core::ffi::c_int,
+    }
+    /// `__setitem__`, `__delitem__`, setters, `__init__`, `__del__`.
+    RetUnit -> () {
+        () => |v| v,
+    }
+}
+
+/// What `#[new]` may return: the value or a `PyResult` of it.
+#[doc(hidden)]
+pub trait RetNew<T> {
+    fn into_new(self) -> PyResult<T>;
+}
+
+impl<T: crate::PyClass> RetNew<T> for T {
+    fn into_new(self) -> PyResult<T> {
+        Ok(self)
+    }
+}
+
+impl<T: crate::PyClass> RetNew<T> for PyResult<T> {
+    fn into_new(self) -> PyResult<T> {
+        self
+    }
+}

@@ -123,7 +123,10 @@ impl<A: Traverse, B: Traverse> Traverse for (A, B) {
 }
 
 /// Autoref specialisation for the generated `tp_traverse`: struct members
-/// whose type implements `Traverse` are visited, the others skipped.
+/// whose type implements `Traverse` are visited, the others skipped. The
+/// generated code calls `(&TraverseProbe(&member)).visit_fields(..)`: the
+/// impl on `TraverseProbe<T: Traverse>` is found first (by value), the one
+/// on `&TraverseProbe<T>` (one autoref further) only when `T` has none.
 #[doc(hidden)]
 pub struct TraverseProbe<'a, T>(pub &'a T);
 
@@ -132,7 +135,7 @@ pub trait VisitFields {
     fn visit_fields(&self, visit: &mut dyn FnMut(&Field) -> i32) -> i32;
 }
 
-impl<T: Traverse> VisitFields for &TraverseProbe<'_, T> {
+impl<T: Traverse> VisitFields for TraverseProbe<'_, T> {
     fn visit_fields(&self, visit: &mut dyn FnMut(&Field) -> i32) -> i32 {
         self.0.traverse(visit)
     }
@@ -143,7 +146,7 @@ pub trait SkipFields {
     fn visit_fields(&self, visit: &mut dyn FnMut(&Field) -> i32) -> i32;
 }
 
-impl<T> SkipFields for TraverseProbe<'_, T> {
+impl<T> SkipFields for &TraverseProbe<'_, T> {
     fn visit_fields(&self, _visit: &mut dyn FnMut(&Field) -> i32) -> i32 {
         0
     }

@@ -91,8 +91,9 @@ pub mod __private {
     pub use crate::args::{parse_keywords, parse_tuple_dict, receiver, required_obj, FnSpec, Parsed};
     pub use crate::buffer::{export as buffer_export, release as buffer_release};
     pub use crate::class::PyCellLayout;
+    pub use crate::convert::{RetBool, RetHash, RetLen, RetNew, RetUnit};
     pub use crate::field::{SkipFields, TraverseProbe, VisitFields};
     pub use crate::glue::*;
-    pub use lichen_abi::{tpflags, HPyContext, HPyFunc_Signature, HPyMember_FieldType, HPyModuleDef, HPySlot_Slot, HPy_RichCmpOp};
+    pub use lichen_abi::{tpflags, HPyContext, HPyDef, HPyGlobal, HPY_ABI_VERSION, HPY_ABI_VERSION_MINOR, HPyFunc_Signature, HPyMember_FieldType, HPyModuleDef, HPySlot_Slot, HPy_RichCmpOp};
     pub use std::ffi::CStr;
 }
