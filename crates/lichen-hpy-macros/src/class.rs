@@ -333,6 +333,12 @@ impl Class {
                     &#global
                 }
             }
+            /// A new instance holding the value (the constructor is not called).
+            impl ::lichen_hpy::IntoPy for #ident {
+                fn into_py<'py>(self, py: ::lichen_hpy::Python<'py>) -> ::lichen_hpy::PyResult<::lichen_hpy::Obj<'py>> {
+                    py.new_instance(self)
+                }
+            }
             const _: () = ::core::assert!(
                 ::lichen_hpy::__private::PyCellLayout::<#ident>::ALIGN <= ::lichen_hpy::MAX_PAYLOAD_ALIGN,
                 #align_msg

@@ -69,7 +69,7 @@ pub fn sig_impl(g: &mut Gen, sig: &str, body: TokenStream) -> Ident {
         // SAFETY: the raw argument views are passed only to lichen-hpy's
         // readers, with the values this call received.
         unsafe impl ::lichen_hpy::__private::sig::#sig_ident::Sig for #marker {
-            #[allow(unused_variables, unused_mut, clippy::needless_question_mark)]
+            #[allow(unused_variables, unused_mut, unreachable_code, clippy::needless_question_mark)]
             fn call<'py>(py: ::lichen_hpy::Python<'py>, #params) -> ::lichen_hpy::PyResult<#ret> {
                 #body
             }

@@ -209,7 +209,7 @@ impl<'a, 'py, T: PyClass> PyRefMut<'a, 'py, T> {
 
     /// Stores `value` (or clears with `None`) in the field `pick` selects,
     /// passing this object as the field's owner.
-    pub fn set_field(&mut self, pick: impl FnOnce(&mut T) -> &mut Field, value: Option<&Obj<'py>>) {
+    pub fn set_field(&mut self, pick: impl FnOnce(&mut T) -> &mut Field, value: Option<&Obj<'_>>) {
         let py = self.py();
         let owner = self.obj.raw();
         let cell = self.cell;
@@ -291,15 +291,21 @@ impl<'py> Python<'py> {
 pub(crate) fn new_object<'py, T: PyClass>(cls: &Obj<'py>, value: T) -> PyResult<Obj<'py>> {
     let py = cls.py();
     let mut data: *mut core::ffi::c_void = core::ptr::null_mut();
-    // SAFETY: `cls` is a live handle; HPy_New stores the struct's address.
+    // SAFETY: `cls` is a live handle; HPy_New stores an address in `data`.
     let h = unsafe { call!(py, ctx_New(cls.raw(), &mut data)) };
     let obj = py.owned(h)?;
     if !obj.is_instance_of::<T>() {
         return Err(PyTypeError::new_err(format!("{} is not a subtype of {}", type_name(cls), T::NAME)));
     }
-    // SAFETY: a fresh object of T's type (or a subtype, whose struct starts
-    // the same way): its struct is a zeroed PyCellLayout<T> nobody shares yet.
-    unsafe { (*(data as *const PyCellLayout<T>)).init_with(value) };
+    // The struct is found as every later access finds it: HPy 0.9's own
+    // runtime gives a Python subclass's object header as `data`, not the
+    // struct (it takes such a type for a legacy one).
+    // SAFETY: an instance of T's type (checked): its struct is a zeroed
+    // PyCellLayout<T> that nobody shares yet.
+    unsafe {
+        let cell = call!(py, ctx_AsStruct_Object(obj.raw())) as *const PyCellLayout<T>;
+        (*cell).init_with(value);
+    }
     Ok(obj)
 }
 
