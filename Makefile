@@ -31,7 +31,7 @@ PYPYS_CSV = $(subst $(space),$(comma),$(strip $(PYPYS)))
 DEBUG_PYTHONS ?= 3.11 3.12 3.13
 DEBUG_PYTHONS_CSV = $(subst $(space),$(comma),$(strip $(filter $(DEBUG_PYTHONS),$(PYTHONS))))
 
-.PHONY: test-pypy test-crosshost test-rustpython-hpy tools-main test-rustpython bench-rustpython all demo test test-rust test-python test-hpy bench bench-callgrind venvs tools clean-venvs help
+.PHONY: test-rust-authors test-pypy test-crosshost test-rustpython-hpy tools-main test-rustpython bench-rustpython all demo test test-rust test-python test-hpy bench bench-callgrind venvs tools clean-venvs help
 
 all: test
 
@@ -69,6 +69,7 @@ test: venvs
 	$(MAKE) --no-print-directory test-rustpython || status=1; \
 	$(MAKE) --no-print-directory test-pypy || status=1; \
 	$(MAKE) --no-print-directory test-crosshost || status=1; \
+	$(MAKE) --no-print-directory test-rust-authors || status=1; \
 	$(MAKE) --no-print-directory test-rustpython-hpy RP_HPY_MODES=universal || status=1; \
 	echo "== make test: $$(( $$(date +%s) - start ))s, $$( [ $$status = 0 ] && echo OK || echo FAILED)"; \
 	exit $$status
@@ -155,6 +156,20 @@ test-crosshost: tools-main .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MA
 		--hpy-python .venv/hpy-$(MAIN_PYTHON)/bin/python \
 		--pypy "$(if $(MAIN_PYPY),.venv/$(MAIN_PYPY)/bin/python)" \
 		--rustpython $(CARGO_TARGET_DIR)/debug/lichen-rustpython -j $(JOBS)
+
+# Extensions written in safe Rust with lichen-hpy (issue 9): examples/rust/
+# (HPy's proof-of-concept with the sdist's test_pof.py, the array type, the
+# registry) and tests/rust_authors/ext, built once into wheels by
+# build_backend/lichen_hpy_build.py, installed with pip and tested on
+# CPython $(PYTHONS) through Lichen, on $(MAIN_PYTHON) with HPy's own runtime
+# and on lichen-rustpython, in universal and debug mode. The compile-fail
+# tests (crates/lichen-hpy/tests/ui) run in `make test-rust`.
+test-rust-authors: tools $(foreach v,$(PYTHONS),.venv/$(v)/.lichen-installed) .venv/hpy-$(MAIN_PYTHON)/.deps-installed
+	@echo "== Rust author bindings (lichen-hpy): examples and tests on Lichen, HPy's runtime, RustPython"
+	cargo build -q -p lichen-rustpython --ignore-rust-version
+	.venv/$(MAIN_PYTHON)/bin/python tests/rust_authors/run.py --python $(PYTHONS_CSV) \
+		--hpy $(MAIN_PYTHON) --rustpython $(CARGO_TARGET_DIR)/debug/lichen-rustpython \
+		--build-python .venv/$(MAIN_PYTHON)/bin/python
 
 tools-main:
 	@bash scripts/ensure-tools.sh $(MAIN_PYTHON)

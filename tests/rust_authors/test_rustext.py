@@ -212,3 +212,9 @@ def test_payload_dropped_and_fields():
     c.log = c  # a cycle through a field
     del c
     gc.collect()
+
+
+def test_iteration_through_the_documented_workaround():
+    s = rustext.Seq([3, 1, 2])
+    assert list(s) == [3, 1, 2]
+    assert [x * 2 for x in s] == [6, 2, 4]

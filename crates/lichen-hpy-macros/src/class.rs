@@ -11,7 +11,7 @@ use syn::{Attribute, Error, Ident, ImplItem, ItemImpl, ItemStruct, Result, Retur
 
 /// Special methods HPy 0.9 has no slot for, and what to do instead.
 const UNSUPPORTED: &[(&str, &str)] = &[
-    ("__iter__", "HPy 0.9 has no tp_iter slot: name the method `iter` and, in #[pymodule_init], assign it: `m.getattr(\"Cls\")?.setattr(\"__iter__\", m.getattr(\"Cls\")?.getattr(\"iter\")?)`, or return an iterator made in Python (`py.builtins().getattr(\"iter\")`)"),
+    ("__iter__", "HPy 0.9 has no tp_iter slot: name the method `iter` and, in #[pymodule_init], assign it: `m.getattr(\"Cls\")?.setattr(\"__iter__\", m.getattr(\"Cls\")?.getattr(\"iter\")?)`, and let it return an iterator (`py.builtin(\"iter\")?.call(&[&list])`)"),
     ("__next__", "HPy 0.9 has no tp_iternext slot: name the method `next` and assign it to `__next__` from #[pymodule_init] (see `__iter__`)"),
     ("__getattr__", "HPy 0.9 has no tp_getattro slot: use getters, or a method called from a Python subclass's __getattr__"),
     ("__getattribute__", "HPy 0.9 has no tp_getattro slot"),

@@ -73,9 +73,14 @@ impl<'py> Python<'py> {
         self.constant(|c| c.h_NotImplemented)
     }
 
-    /// The `builtins` module.
+    /// The dict of built-in names (HPy's `h_Builtins`).
     pub fn builtins(self) -> Obj<'py> {
         self.constant(|c| c.h_Builtins)
+    }
+
+    /// A built-in function or class by name (`py.builtin("iter")`).
+    pub fn builtin(self, name: &str) -> PyResult<Obj<'py>> {
+        self.builtins().get_item(name)
     }
 
     /// `import name`.

@@ -347,8 +347,31 @@ pub mod rustext {
         CACHE.get(py)
     }
 
+    /// Iterable through the documented workaround: HPy 0.9 has no tp_iter
+    /// slot, so `iter` is assigned to `__iter__` from Python's side in the
+    /// module's init (a heap type updates its slot on assignment).
+    #[pyclass]
+    pub struct Seq {
+        items: Vec<i64>,
+    }
+
+    #[pymethods]
+    impl Seq {
+        #[new]
+        fn new(items: Vec<i64>) -> Seq {
+            Seq { items }
+        }
+
+        fn iter<'py>(&self, py: Python<'py>) -> PyResult<Obj<'py>> {
+            let list = self.items.clone().into_py(py)?;
+            py.builtin("iter")?.call(&[&list])
+        }
+    }
+
     #[pymodule_init]
     fn init(m: &Obj<'_>) -> PyResult<()> {
+        let seq = m.getattr("Seq")?;
+        seq.setattr("__iter__", seq.getattr("iter")?)?;
         m.setattr("ANSWER", 42)?;
         m.setattr("GREETING", "hello")
     }
