@@ -370,7 +370,9 @@ impl Class {
             let __parsed = unsafe { ::lichen_hpy::__private::parse_tuple_dict(py, &__SPEC, __args, __nargs, __kw) }?;
             #bind
             let __value = ::lichen_hpy::__private::RetNew::<#ty>::into_new(#call)?;
-            ::lichen_hpy::__private::new_instance::<#ty>(__cls, __value)
+            // SAFETY: the runtime calls a type's tp_new only with the type
+            // or a subtype as `cls`.
+            unsafe { ::lichen_hpy::__private::new_instance::<#ty>(__cls, __value) }
         };
         let marker = sig_impl(g, "NEWFUNC", body);
         Ok(slot_def(g, "NEWFUNC", &marker, "tp_new"))

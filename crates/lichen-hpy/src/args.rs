@@ -86,14 +86,14 @@ impl<'py> Parsed<'py> {
 
     /// Binds one keyword argument.
     fn keyword(&mut self, name: &Obj<'py>, value: Arg<'py>) -> PyResult<()> {
-        let key: String = name.extract()?;
+        let key = str_bytes(name)?;
         let spec = self.spec;
-        match spec.params.iter().position(|p| *p == key) {
+        match spec.params.iter().position(|p| p.as_bytes() == key) {
             Some(i) if i >= spec.positional_only => {
                 if self.slots[i].is_some() {
                     return Err(PyTypeError::new_err(format!(
-                        "{}() got multiple values for argument '{key}'",
-                        spec.name
+                        "{}() got multiple values for argument '{}'",
+                        spec.name, spec.params[i]
                     )));
                 }
                 self.slots[i] = Some(value);
@@ -102,8 +102,9 @@ impl<'py> Parsed<'py> {
             _ => match &self.varkw {
                 Some(d) => d.set_item(name, value.get()),
                 None => Err(PyTypeError::new_err(format!(
-                    "{}() got an unexpected keyword argument '{key}'",
-                    spec.name
+                    "{}() got an unexpected keyword argument '{}'",
+                    spec.name,
+                    String::from_utf8_lossy(key)
                 ))),
             },
         }
@@ -145,6 +146,20 @@ impl<'py> Parsed<'py> {
     pub fn varkw(&self) -> &Obj<'py> {
         self.varkw.as_ref().expect("the signature has **kwargs")
     }
+}
+
+/// The UTF-8 bytes of a str, borrowed from the object (no copy).
+fn str_bytes<'a>(s: &'a Obj<'_>) -> PyResult<&'a [u8]> {
+    let py = s.py();
+    let mut len: isize = 0;
+    // SAFETY: live handle; for a str the buffer lives as long as the
+    // object, which `s` keeps alive for 'a.
+    let p = unsafe { call!(py, ctx_Unicode_AsUTF8AndSize(s.raw(), &mut len)) };
+    if p.is_null() {
+        return Err(crate::err::PyErr::fetch(py));
+    }
+    // SAFETY: HPy's contract: `len` bytes at `p`.
+    Ok(unsafe { core::slice::from_raw_parts(p.cast::<u8>(), len as usize) })
 }
 
 /// Binds a `HPyFunc_KEYWORDS` call's arguments.

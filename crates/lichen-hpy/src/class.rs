@@ -283,37 +283,32 @@ impl<'py> Python<'py> {
     /// class's constructor.
     pub fn new_instance<T: PyClass>(self, value: T) -> PyResult<Obj<'py>> {
         let ty = self.get_type::<T>()?;
-        new_object(&ty, value)
+        // SAFETY: T's own type (the PyClass contract of `type_object`).
+        unsafe { new_object_unchecked(&ty, value) }
     }
 }
 
-/// Allocates an object of `cls` (T's type or a subclass) holding `value`.
-pub(crate) fn new_object<'py, T: PyClass>(cls: &Obj<'py>, value: T) -> PyResult<Obj<'py>> {
+/// Allocates an object of `cls` holding `value`, without checking `cls`.
+///
+/// # Safety
+/// `cls` must be T's type or a subtype of it (as in T's `tp_new`, which
+/// the runtime calls only for those).
+pub(crate) unsafe fn new_object_unchecked<'py, T: PyClass>(cls: &Obj<'py>, value: T) -> PyResult<Obj<'py>> {
     let py = cls.py();
     let mut data: *mut core::ffi::c_void = core::ptr::null_mut();
     // SAFETY: `cls` is a live handle; HPy_New stores an address in `data`.
     let h = unsafe { call!(py, ctx_New(cls.raw(), &mut data)) };
     let obj = py.owned(h)?;
-    if !obj.is_instance_of::<T>() {
-        return Err(PyTypeError::new_err(format!("{} is not a subtype of {}", type_name(cls), T::NAME)));
-    }
     // The struct is found as every later access finds it: HPy 0.9's own
     // runtime gives a Python subclass's object header as `data`, not the
     // struct (it takes such a type for a legacy one).
-    // SAFETY: an instance of T's type (checked): its struct is a zeroed
-    // PyCellLayout<T> that nobody shares yet.
+    // SAFETY: an instance of T's type or a subtype (the caller's contract):
+    // its struct is a zeroed PyCellLayout<T> that nobody shares yet.
     unsafe {
         let cell = call!(py, ctx_AsStruct_Object(obj.raw())) as *const PyCellLayout<T>;
         (*cell).init_with(value);
     }
     Ok(obj)
-}
-
-fn type_name(ty: &Obj<'_>) -> String {
-    ty.getattr("__name__").and_then(|n| n.extract::<String>()).unwrap_or_else(|e| {
-        e.clear(ty.py());
-        "?".into()
-    })
 }
 
 impl From<core::cell::BorrowError> for PyErr {

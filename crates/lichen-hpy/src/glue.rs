@@ -529,9 +529,13 @@ impl<T: 'static> Def for Destroy<T> {
 pub const DESTROY_TRAMPOLINE: CpyFunction = Some(destroy_trampoline);
 
 /// Makes the instance a `#[new]` returned, for tp_new: allocates an object
-/// of `cls` (the class or a subclass) holding `value`.
-pub fn new_instance<'py, T: crate::PyClass>(cls: &Obj<'py>, value: T) -> PyResult<Obj<'py>> {
-    crate::class::new_object(cls, value)
+/// of `cls` holding `value`.
+///
+/// # Safety
+/// `cls` must be T's type or a subtype: the `cls` T's tp_new received.
+pub unsafe fn new_instance<'py, T: crate::PyClass>(cls: &Obj<'py>, value: T) -> PyResult<Obj<'py>> {
+    // SAFETY: the caller's contract.
+    unsafe { crate::class::new_object_unchecked(cls, value) }
 }
 
 /// A class without `#[new]` cannot be instantiated from Python.
