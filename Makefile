@@ -111,6 +111,7 @@ test-hpy: venvs
 
 bench: tools .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_PYTHON)/.deps-installed
 	.venv/$(MAIN_PYTHON)/bin/python bench/run.py --python $(MAIN_PYTHON)
+	.venv/$(MAIN_PYTHON)/bin/python bench/rust_authors.py --python $(MAIN_PYTHON)
 	$(MAKE) --no-print-directory bench-rustpython
 
 # Call overhead and thread scaling on RustPython (bench/rustpython.py), with
@@ -122,6 +123,7 @@ bench-rustpython: tools .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_
 # The same benchmarks counted in instructions under valgrind (deterministic).
 bench-callgrind: tools .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_PYTHON)/.deps-installed
 	.venv/$(MAIN_PYTHON)/bin/python bench/callgrind.py --python $(MAIN_PYTHON)
+	.venv/$(MAIN_PYTHON)/bin/python bench/rust_authors.py --python $(MAIN_PYTHON) --callgrind --number 20000
 
 # The RustPython host (issue 4): builds lichen-rustpython (debug, 3 to 11
 # min from clean on 2 cores, depending on what else runs), runs its unit tests and the same universal

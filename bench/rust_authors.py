@@ -12,7 +12,13 @@ run timing --number calls (timeit); the ratio lichen-hpy / PyO3 and its
 geometric mean. The array case is piconumpy's bench_array1d: a Runge-Kutta
 loop in Python over 4-element arrays, time per step.
 
-Usage: bench/rust_authors.py [--python 3.11] [--number N] [--repeat R]
+With --callgrind, instructions per call instead of time (deterministic on
+a shared machine): each case runs under valgrind's callgrind twice, with N
+and with 0 iterations of a loop over the statement, and the difference of
+the totals divided by N is the cost of one iteration (the Python loop
+around the call is the same for every binding).
+
+Usage: bench/rust_authors.py [--python 3.11] [--number N] [--repeat R] [--callgrind]
 """
 
 import argparse
@@ -108,6 +114,45 @@ def build(python):
     return pyo3_dir, hpy_dir
 
 
+CG_WORKER = r"""
+import importlib, sys
+sys.path.insert(0, sys.argv[1])
+m = importlib.import_module(sys.argv[2])
+n, stmt, setup = int(sys.argv[3]), sys.argv[4], sys.argv[5]
+ns = {"m": m}
+if stmt == "rk4":
+    exec(sys.argv[6], ns)
+    ns["loop"](1)
+    code = compile("loop(n)", "<bench>", "exec")
+    ns["n"] = n
+else:
+    exec(setup, ns)
+    exec(stmt, ns)
+    code = compile("for _ in range(n):\n    " + stmt, "<bench>", "exec")
+    ns["n"] = n
+exec(code, ns)
+"""
+
+
+def instructions(python, path, module, n, stmt, setup):
+    out = os.path.join(WORK, "cg.out")
+    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, python, "-c", CG_WORKER, path, module, str(n), stmt, setup, RK4]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, PYTHONHASHSEED="0"))
+    with open(out) as f:
+        for line in f:
+            if line.startswith("summary:") or line.startswith("totals:"):
+                return int(line.split()[1])
+    raise RuntimeError("no totals in callgrind output")
+
+
+def measure_callgrind(python, path, module, number):
+    out = {}
+    for name, stmt, setup in CASES + [("Runge-Kutta step, 4-element arrays", "rk4", "")]:
+        n = number if stmt != "rk4" else max(number // 100, 10)
+        out[name] = (instructions(python, path, module, n, stmt, setup) - instructions(python, path, module, 0, stmt, setup)) / n
+    return out
+
+
 def measure(python, path, module, number, repeat):
     cases = json.dumps(CASES)
     out = subprocess.check_output([python, "-c", WORKER, path, module, str(number), str(repeat), cases, RK4], text=True)
@@ -119,14 +164,21 @@ def main():
     ap.add_argument("--python", default="3.11")
     ap.add_argument("--number", type=int, default=200000)
     ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--callgrind", action="store_true", help="instructions per call instead of ns")
     args = ap.parse_args()
     lichen_py = os.path.join(ROOT, ".venv", args.python, "bin", "python")
     hpy_py = os.path.join(ROOT, ".venv", "hpy-" + args.python, "bin", "python")
     pyo3_dir, hpy_dir = build(lichen_py)
-    pyo3 = measure(lichen_py, pyo3_dir, "rbench_pyo3", args.number, args.repeat)
-    lichen = measure(lichen_py, hpy_dir, "rbench_hpy", args.number, args.repeat)
-    hpy = measure(hpy_py, hpy_dir, "rbench_hpy", args.number, args.repeat) if os.path.exists(hpy_py) else {}
-    log("\nCPython %s, ns per call (median of %d runs of %d calls)" % (args.python, args.repeat, args.number))
+    if args.callgrind:
+        pyo3 = measure_callgrind(lichen_py, pyo3_dir, "rbench_pyo3", args.number)
+        lichen = measure_callgrind(lichen_py, hpy_dir, "rbench_hpy", args.number)
+        hpy = measure_callgrind(hpy_py, hpy_dir, "rbench_hpy", args.number) if os.path.exists(hpy_py) else {}
+        log("\nCPython %s, instructions per call (callgrind, %d calls)" % (args.python, args.number))
+    else:
+        pyo3 = measure(lichen_py, pyo3_dir, "rbench_pyo3", args.number, args.repeat)
+        lichen = measure(lichen_py, hpy_dir, "rbench_hpy", args.number, args.repeat)
+        hpy = measure(hpy_py, hpy_dir, "rbench_hpy", args.number, args.repeat) if os.path.exists(hpy_py) else {}
+        log("\nCPython %s, ns per call (median of %d runs of %d calls)" % (args.python, args.repeat, args.number))
     log("%-36s %9s %12s %8s %12s" % ("case", "PyO3", "lichen-hpy", "ratio", "HPy runtime"))
     ratios = []
     for name in pyo3:

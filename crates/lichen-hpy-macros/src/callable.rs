@@ -283,14 +283,34 @@ impl Callable {
     /// The receiver's borrow (`__this`) from `__slf`, and the argument
     /// that passes it.
     pub fn receiver_prelude(&self, class: &Type) -> (TokenStream, Option<TokenStream>) {
+        self.receiver_prelude_with(class, false)
+    }
+
+    /// `receiver_prelude`; `checked` when the code before it made sure
+    /// `__slf` is an instance of the class (the borrow then skips the test).
+    pub fn receiver_prelude_with(&self, class: &Type, checked: bool) -> (TokenStream, Option<TokenStream>) {
+        let (shared, exclusive) = if checked {
+            (
+                quote! {
+                    // SAFETY: `__slf` was just checked to be an instance.
+                    unsafe { ::lichen_hpy::PyRef::<#class>::borrow_instance(__slf) }?
+                },
+                quote! {
+                    // SAFETY: `__slf` was just checked to be an instance.
+                    unsafe { ::lichen_hpy::PyRefMut::<#class>::borrow_instance(__slf) }?
+                },
+            )
+        } else {
+            (quote! { ::lichen_hpy::PyRef::<#class>::borrow(__slf)? }, quote! { ::lichen_hpy::PyRefMut::<#class>::borrow_mut(__slf)? })
+        };
         match self.receiver {
             Receiver::None => (quote! {}, None),
             Receiver::Ref | Receiver::SlfRef => (
-                quote! { let __this = ::lichen_hpy::PyRef::<#class>::borrow(__slf)?; },
+                quote! { let __this = #shared; },
                 Some(if self.receiver == Receiver::Ref { quote! { &*__this } } else { quote! { __this } }),
             ),
             Receiver::Mut | Receiver::SlfMut => (
-                quote! { let mut __this = ::lichen_hpy::PyRefMut::<#class>::borrow_mut(__slf)?; },
+                quote! { let mut __this = #exclusive; },
                 Some(if self.receiver == Receiver::Mut { quote! { &mut *__this } } else { quote! { __this } }),
             ),
         }

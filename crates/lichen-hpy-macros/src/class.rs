@@ -456,6 +456,10 @@ impl Class {
     }
 
     fn method_call_on(&self, m: &Method, slf: TokenStream, operands: &[TokenStream]) -> Result<(TokenStream, TokenStream)> {
+        self.method_call_checked(m, slf, operands, false)
+    }
+
+    fn method_call_checked(&self, m: &Method, slf: TokenStream, operands: &[TokenStream], checked: bool) -> Result<(TokenStream, TokenStream)> {
         let c = &m.callable;
         let ty = &self.ty;
         let rust = &c.rust_name;
@@ -475,7 +479,7 @@ impl Class {
             })
             .collect();
         let bind = c.bind_operands(&args)?;
-        let (borrow, recv) = c.receiver_prelude(ty);
+        let (borrow, recv) = c.receiver_prelude_with(ty, checked);
         let call = c.call(quote! { #ty::#rust }, recv);
         Ok((quote! { let __slf = ::lichen_hpy::__private::receiver(#slf)?; #borrow #bind }, call))
     }
@@ -492,12 +496,14 @@ impl Class {
     fn binary_body(&self, slot: &str, methods: &[(usize, &Method)], ternary: bool) -> Result<TokenStream> {
         let ty = &self.ty;
         let third: Vec<TokenStream> = if ternary { vec![quote! { __a2 }] } else { vec![] };
+        let forward_only = slot.contains("inplace") || slot == "mp_subscript" || slot == "sq_concat";
         let attempt = |m: &Method, slf: TokenStream, other: TokenStream| -> Result<TokenStream> {
             let mut ops = vec![other];
             ops.extend(third.iter().cloned());
             let n_bound = m.callable.bound().count();
             ops.truncate(n_bound.max(1));
-            let (pre, call) = self.method_call_on(m, slf, &ops)?;
+            // Both-sided slots test the instance first (below).
+            let (pre, call) = self.method_call_checked(m, slf, &ops, !forward_only)?;
             let finish = if m.returns_unit {
                 quote! { ::lichen_hpy::__private::RetUnit::into_ret(#call)?; Ok(::core::clone::Clone::clone(__slf)) }
             } else {
@@ -514,7 +520,6 @@ impl Class {
             })
         };
         let mut body = TokenStream::new();
-        let forward_only = slot.contains("inplace") || slot == "mp_subscript" || slot == "sq_concat";
         if let Some((_, m)) = methods.iter().find(|(i, _)| *i == 0) {
             let a = attempt(m, quote! { __a0 }, quote! { __a1 })?;
             body.extend(if forward_only {

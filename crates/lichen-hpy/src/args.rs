@@ -38,10 +38,46 @@ impl<'py> Arg<'py> {
     }
 }
 
+/// Where the bound arguments are kept: inline for the usual few
+/// parameters (no allocation per call).
+enum Slots<'py> {
+    Inline([Option<Arg<'py>>; 8]),
+    Heap(Vec<Option<Arg<'py>>>),
+}
+
+impl<'py> Slots<'py> {
+    fn new(n: usize) -> Self {
+        if n <= 8 {
+            Slots::Inline([const { None }; 8])
+        } else {
+            Slots::Heap((0..n).map(|_| None).collect())
+        }
+    }
+}
+
+impl<'py> core::ops::Deref for Slots<'py> {
+    type Target = [Option<Arg<'py>>];
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Slots::Inline(a) => a,
+            Slots::Heap(v) => v,
+        }
+    }
+}
+
+impl core::ops::DerefMut for Slots<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        match self {
+            Slots::Inline(a) => a,
+            Slots::Heap(v) => v,
+        }
+    }
+}
+
 /// The arguments bound to the parameters.
 pub struct Parsed<'py> {
     spec: &'static FnSpec,
-    slots: Vec<Option<Arg<'py>>>,
+    slots: Slots<'py>,
     varargs: Option<Obj<'py>>,
     varkw: Option<Obj<'py>>,
 }
@@ -52,7 +88,7 @@ impl<'py> Parsed<'py> {
     fn new(py: Python<'py>, spec: &'static FnSpec) -> PyResult<Self> {
         Ok(Parsed {
             spec,
-            slots: (0..spec.params.len()).map(|_| None).collect(),
+            slots: Slots::new(spec.params.len()),
             varargs: None,
             varkw: if spec.varkw { Some(py.dict()?) } else { None },
         })

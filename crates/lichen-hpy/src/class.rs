@@ -101,14 +101,8 @@ fn cell_of<'a, T: PyClass>(obj: &'a Obj<'_>) -> PyResult<&'a PyCellLayout<T>> {
     if !obj.is_instance(&ty) {
         return Err(PyTypeError::new_err(format!("expected an instance of {}", T::NAME)));
     }
-    // SAFETY: `obj` is an instance of T's type (checked), whose struct is a
-    // PyCellLayout<T> (the PyClass contract); the pointer stays valid while
-    // `obj`, which the result borrows, keeps the object alive.
-    let cell = unsafe { &*(call!(py, ctx_AsStruct_Object(obj.raw())) as *const PyCellLayout<T>) };
-    if !cell.is_init() {
-        return Err(PyTypeError::new_err(format!("{} object was not initialised by its constructor", T::NAME)));
-    }
-    Ok(cell)
+    // SAFETY: `obj` is an instance of T's type (checked).
+    unsafe { cell_of_instance(obj) }
 }
 
 /// A shared borrow of an object's payload.
@@ -117,11 +111,39 @@ pub struct PyRef<'a, 'py, T: PyClass> {
     cell: &'a PyCellLayout<T>,
 }
 
+/// `obj`'s payload, for an `obj` known to be an instance of `T`.
+///
+/// # Safety
+/// `obj` must be an instance of T's type (or a subtype).
+unsafe fn cell_of_instance<'a, T: PyClass>(obj: &'a Obj<'_>) -> PyResult<&'a PyCellLayout<T>> {
+    // SAFETY: an instance of T's type has a PyCellLayout<T> as its struct
+    // (the PyClass contract); the pointer stays valid while `obj`, which
+    // the result borrows, keeps the object alive.
+    let cell = unsafe { &*(call!(obj.py(), ctx_AsStruct_Object(obj.raw())) as *const PyCellLayout<T>) };
+    if !cell.is_init() {
+        return Err(PyTypeError::new_err(format!("{} object was not initialised by its constructor", T::NAME)));
+    }
+    Ok(cell)
+}
+
 impl<'a, 'py, T: PyClass> PyRef<'a, 'py, T> {
     /// Borrows `obj`'s payload; a TypeError if `obj` is no `T`, a
     /// RuntimeError if it is borrowed mutably.
     pub fn borrow(obj: &'a Obj<'py>) -> PyResult<Self> {
-        let cell = cell_of::<T>(obj)?;
+        Self::borrow_cell(obj, cell_of::<T>(obj)?)
+    }
+
+    /// `borrow` for an `obj` already checked to be a `T`.
+    ///
+    /// # Safety
+    /// `obj` must be an instance of T's type (or a subtype).
+    #[doc(hidden)]
+    pub unsafe fn borrow_instance(obj: &'a Obj<'py>) -> PyResult<Self> {
+        // SAFETY: the caller's contract.
+        Self::borrow_cell(obj, unsafe { cell_of_instance::<T>(obj)? })
+    }
+
+    fn borrow_cell(obj: &'a Obj<'py>, cell: &'a PyCellLayout<T>) -> PyResult<Self> {
         let mut n = cell.borrow.load(Ordering::Acquire);
         loop {
             if n < 0 {
@@ -188,7 +210,20 @@ impl<'a, 'py, T: PyClass> PyRefMut<'a, 'py, T> {
     /// Borrows `obj`'s payload mutably; a RuntimeError if it is borrowed,
     /// a BufferError while a buffer exported from it is not released.
     pub fn borrow_mut(obj: &'a Obj<'py>) -> PyResult<Self> {
-        let cell = cell_of::<T>(obj)?;
+        Self::borrow_cell(obj, cell_of::<T>(obj)?)
+    }
+
+    /// `borrow_mut` for an `obj` already checked to be a `T`.
+    ///
+    /// # Safety
+    /// `obj` must be an instance of T's type (or a subtype).
+    #[doc(hidden)]
+    pub unsafe fn borrow_instance(obj: &'a Obj<'py>) -> PyResult<Self> {
+        // SAFETY: the caller's contract.
+        Self::borrow_cell(obj, unsafe { cell_of_instance::<T>(obj)? })
+    }
+
+    fn borrow_cell(obj: &'a Obj<'py>, cell: &'a PyCellLayout<T>) -> PyResult<Self> {
         if cell.exports.load(Ordering::Acquire) > 0 {
             return Err(PyBufferError::new_err(format!("{} object has exported buffers", T::NAME)));
         }

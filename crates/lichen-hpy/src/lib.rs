@@ -3,16 +3,18 @@
 //! (through Lichen or HPy's own runtime), on RustPython through
 //! `lichen-rustpython`, and on any other host Lichen serves.
 //!
-//! ```ignore
-//! use lichen_hpy::prelude::*;
+//! ```no_run
+//! use lichen_hpy::hpymodule;
 //!
+//! /// A demo module.
 //! #[hpymodule]
 //! mod demo {
-//!     use super::*;
-//!
 //!     #[pyfunction]
-//!     fn add(a: i64, b: i64) -> i64 { a + b }
+//!     fn add(a: i64, b: i64) -> i64 {
+//!         a + b
+//!     }
 //! }
+//! # fn main() {}
 //! ```
 //!
 //! The binary is made by rustc alone (no libpython, no C compiler) and
