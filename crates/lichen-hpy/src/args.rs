@@ -225,7 +225,7 @@ pub unsafe fn parse_keywords<'py>(
     parsed.positional(py, &all[..nargs])?;
     if let Some(names) = kwnames {
         for (i, &h) in all[nargs..].iter().enumerate() {
-            let name = names.get_item(i as isize)?;
+            let name = names.get_item_i(i as isize)?;
             // SAFETY: argument handles are live for the whole call.
             parsed.keyword(&name, Arg::Lent(unsafe { Obj::borrowed(py, h) }))?;
         }
@@ -257,7 +257,7 @@ pub unsafe fn parse_tuple_dict<'py>(
         // SAFETY: live handle; Dict_Keys returns a new list.
         let keys = py.owned(unsafe { call!(py, ctx_Dict_Keys(kw.raw())) })?;
         for i in 0..keys.len()? {
-            let key = keys.get_item(i as isize)?;
+            let key = keys.get_item_i(i as isize)?;
             let value = kw.get_item(&key)?;
             parsed.keyword(&key, Arg::Owned(value))?;
         }

@@ -294,7 +294,7 @@ macro_rules! tuples {
                 if obj.len()? != $n {
                     return Err(PyTypeError::new_err(concat!("expected a sequence of length ", $n)));
                 }
-                Ok(($($t::from_py(&obj.get_item($i as isize)?)?,)*))
+                Ok(($($t::from_py(&obj.get_item_i($i as isize)?)?,)*))
             }
         }
         impl<$($t: IntoPy),*> IntoPy for ($($t,)*) {

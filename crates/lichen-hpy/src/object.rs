@@ -127,6 +127,12 @@ impl<'py> Obj<'py> {
         self.owned(unsafe { call!(self.py, ctx_GetItem(self.h, key.h)) })
     }
 
+    /// `self[i]` for an integer index (no index object is made).
+    pub fn get_item_i(&self, i: isize) -> PyResult<Obj<'py>> {
+        // SAFETY: live handle.
+        self.owned(unsafe { call!(self.py, ctx_GetItem_i(self.h, i)) })
+    }
+
     /// `self[key] = value`.
     pub fn set_item(&self, key: impl IntoPy, value: impl IntoPy) -> PyResult<()> {
         let key = key.into_py(self.py)?;
