@@ -31,7 +31,7 @@ PYPYS_CSV = $(subst $(space),$(comma),$(strip $(PYPYS)))
 DEBUG_PYTHONS ?= 3.11 3.12 3.13 3.14 3.15
 DEBUG_PYTHONS_CSV = $(subst $(space),$(comma),$(strip $(filter $(DEBUG_PYTHONS),$(PYTHONS))))
 
-.PHONY: test-bridge bench-bridge check-freethreaded bench-pypy test-pypy test-crosshost test-rustpython-hpy tools-main test-rustpython bench-rustpython all demo test test-rust test-python test-hpy bench bench-callgrind venvs tools clean-venvs help
+.PHONY: test-rust-authors test-bridge bench-bridge check-freethreaded bench-pypy test-pypy test-crosshost test-rustpython-hpy tools-main test-rustpython bench-rustpython all demo test test-rust test-python test-hpy bench bench-callgrind venvs tools clean-venvs help
 
 all: test
 
@@ -60,7 +60,7 @@ venvs: tools $(STAMPS)
 demo: venvs tools .venv/$(MAIN_PYTHON)/.lichen-installed
 	bash scripts/demo.sh $(MAIN_PYTHON) $(PYTHONS) $(PYPYS)
 
-# Runs the nine parts even if one fails, then fails if any did.
+# Runs the ten parts even if one fails, then fails if any did.
 test: venvs
 	@status=0; start=$$(date +%s); \
 	$(MAKE) --no-print-directory test-rust || status=1; \
@@ -70,6 +70,7 @@ test: venvs
 	$(MAKE) --no-print-directory test-rustpython || status=1; \
 	$(MAKE) --no-print-directory test-pypy || status=1; \
 	$(MAKE) --no-print-directory test-crosshost || status=1; \
+	$(MAKE) --no-print-directory test-rust-authors || status=1; \
 	$(MAKE) --no-print-directory test-rustpython-hpy RP_HPY_MODES=universal || status=1; \
 	$(MAKE) --no-print-directory test-bridge || status=1; \
 	echo "== make test: $$(( $$(date +%s) - start ))s, $$( [ $$status = 0 ] && echo OK || echo FAILED)"; \
@@ -118,6 +119,7 @@ test-hpy: venvs
 
 bench: tools .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_PYTHON)/.deps-installed
 	.venv/$(MAIN_PYTHON)/bin/python bench/run.py --python $(MAIN_PYTHON)
+	.venv/$(MAIN_PYTHON)/bin/python bench/rust_authors.py --python $(MAIN_PYTHON)
 	$(MAKE) --no-print-directory bench-rustpython
 	$(MAKE) --no-print-directory bench-pypy
 	$(MAKE) --no-print-directory bench-bridge
@@ -138,6 +140,7 @@ bench-rustpython: tools .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_
 # The same benchmarks counted in instructions under valgrind (deterministic).
 bench-callgrind: tools .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_PYTHON)/.deps-installed
 	.venv/$(MAIN_PYTHON)/bin/python bench/callgrind.py --python $(MAIN_PYTHON)
+	.venv/$(MAIN_PYTHON)/bin/python bench/rust_authors.py --python $(MAIN_PYTHON) --callgrind --number 20000
 
 # The RustPython host (issue 4): builds lichen-rustpython (debug, 3 to 11
 # min from clean on 2 cores, depending on what else runs), runs its unit tests and the same universal
@@ -191,6 +194,20 @@ test-bridge:
 bench-bridge:
 	@bash scripts/ensure-tools.sh $(MAIN_PYTHON) 3.11 libpython3.11
 	$$(bash scripts/find-python.sh 3.11) bench/bridge.py
+
+# Extensions written in safe Rust with lichen-hpy (issue 9): examples/rust/
+# (HPy's proof-of-concept with the sdist's test_pof.py, the array type, the
+# registry) and tests/rust_authors/ext, built once into wheels by
+# build_backend/lichen_hpy_build.py, installed with pip and tested on
+# CPython $(PYTHONS) through Lichen, on $(MAIN_PYTHON) with HPy's own runtime
+# and on lichen-rustpython, in universal and debug mode. The compile-fail
+# tests (crates/lichen-hpy/tests/ui) run in `make test-rust`.
+test-rust-authors: tools $(foreach v,$(PYTHONS),.venv/$(v)/.lichen-installed) .venv/hpy-$(MAIN_PYTHON)/.deps-installed
+	@echo "== Rust author bindings (lichen-hpy): examples and tests on Lichen, HPy's runtime, RustPython"
+	cargo build -q -p lichen-rustpython --ignore-rust-version
+	.venv/$(MAIN_PYTHON)/bin/python tests/rust_authors/run.py --python $(PYTHONS_CSV) \
+		--hpy $(MAIN_PYTHON) --rustpython $(CARGO_TARGET_DIR)/debug/lichen-rustpython \
+		--build-python .venv/$(MAIN_PYTHON)/bin/python
 
 tools-main:
 	@bash scripts/ensure-tools.sh $(MAIN_PYTHON)

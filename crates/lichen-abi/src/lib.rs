@@ -12,6 +12,8 @@
 use core::ffi::{c_char, c_int, c_ulong, c_void};
 
 mod enums;
+mod signatures;
+pub use signatures::func_types;
 pub mod trampoline;
 pub use enums::*;
 

@@ -75,11 +75,27 @@ macro_rules! context_offsets {
     };
 }
 
-/// The trampoline argument blocks (`_HPyFunc_args_X` in C).
+/// The trampoline argument blocks (`_HPyFunc_args_X` in C), from the
+/// signature declaration: every field's offset, `result` included.
+macro_rules! block_layout {
+    ($l:expr, $name:ident ($($f:ident : $k:tt),*) -> none) => {
+        layout!($l, trampoline::$name, concat!("_HPyFunc_args_", stringify!($name)); $($f),*)
+    };
+    ($l:expr, $name:ident ($($f:ident : $k:tt),*) -> $r:tt) => {
+        layout!($l, trampoline::$name, concat!("_HPyFunc_args_", stringify!($name)); $($f,)* result)
+    };
+}
+
+macro_rules! block_of {
+    ($l:expr, $name:ident $params:tt -> $r:tt, same) => { block_layout!($l, $name $params -> $r) };
+    ($l:expr, $name:ident $params:tt -> $r:tt, none) => {};
+    ($l:expr, $name:ident $params:tt -> $r:tt, { $bparams:tt -> $br:tt }) => { block_layout!($l, $name $bparams -> $br) };
+}
+
 macro_rules! arg_blocks {
-    ($l:expr ; $($name:ident { $($field:ident),* })*) => {$(
-        layout!($l, trampoline::$name, concat!("_HPyFunc_args_", stringify!($name)); $($field),*);
-    )*};
+    ($l:expr ; $($name:ident = $n:literal, $lower:ident, $ctx:ident $params:tt -> $r:tt, $block:tt;)*) => {
+        $( block_of!($l, $name $params -> $r, $block); )*
+    };
 }
 
 fn rust_layouts() -> Layouts {
@@ -156,44 +172,7 @@ fn rust_layouts() -> Layouts {
     l.size("HPyType_BuiltinShape", size_of::<HPyType_BuiltinShape>(), align_of::<HPyType_BuiltinShape>());
     l.size("HPyType_SpecParam_Kind", size_of::<HPyType_SpecParam_Kind>(), align_of::<HPyType_SpecParam_Kind>());
 
-    arg_blocks!(l;
-        VARARGS { self_, args, nargs, result }
-        KEYWORDS { self_, args, nargsf, kwnames, result }
-        INITPROC { self_, args, kw, result }
-        NEWFUNC { self_, args, kw, result }
-        RICHCMPFUNC { arg0, arg1, arg2, result }
-        GETBUFFERPROC { self_, view, flags, result }
-        RELEASEBUFFERPROC { self_, view }
-        TRAVERSEPROC { self_, visit, arg, result }
-        NOARGS { self_, result }
-        O { self_, arg, result }
-        UNARYFUNC { arg0, result }
-        BINARYFUNC { arg0, arg1, result }
-        TERNARYFUNC { arg0, arg1, arg2, result }
-        INQUIRY { arg0, result }
-        LENFUNC { arg0, result }
-        SSIZEARGFUNC { arg0, arg1, result }
-        SSIZESSIZEARGFUNC { arg0, arg1, arg2, result }
-        SSIZEOBJARGPROC { arg0, arg1, arg2, result }
-        SSIZESSIZEOBJARGPROC { arg0, arg1, arg2, arg3, result }
-        OBJOBJARGPROC { arg0, arg1, arg2, result }
-        FREEFUNC { arg0 }
-        GETATTRFUNC { arg0, arg1, result }
-        GETATTROFUNC { arg0, arg1, result }
-        SETATTRFUNC { arg0, arg1, arg2, result }
-        SETATTROFUNC { arg0, arg1, arg2, result }
-        REPRFUNC { arg0, result }
-        HASHFUNC { arg0, result }
-        GETITERFUNC { arg0, result }
-        ITERNEXTFUNC { arg0, result }
-        DESCRGETFUNC { arg0, arg1, arg2, result }
-        DESCRSETFUNC { arg0, arg1, arg2, result }
-        GETTER { arg0, arg1, result }
-        SETTER { arg0, arg1, arg2, result }
-        OBJOBJPROC { arg0, arg1, result }
-        DESTRUCTOR { arg0 }
-        MOD_CREATE { spec, result }
-    );
+    hpyfunc_signatures!(arg_blocks, l);
     l
 }
 
