@@ -138,6 +138,9 @@ intptr_t lichen_new_slot_data(void *data, int kind, intptr_t class_id);
 lh lichen_dup(lh h);
 void lichen_close(lh h);
 double lichen_take_float(lh h);
+/* a new handle for a float Python passes (its value native, its entry
+ * empty until Python needs the object) */
+lh lichen_new_float(double v);
 intptr_t lichen_reserve(intptr_t *out, intptr_t n);
 intptr_t lichen_sweep_begin(intptr_t **slots);
 void lichen_sweep_end(void);
@@ -174,35 +177,37 @@ int lichen_load(const char *name, const char *path, int mode, struct lichen_modu
 
 /* calling an extension's implementation `impl` under `ctx`, by signature.
  * Handle arguments are taken over (lent ones, `..100`, are not closed);
- * `self_data` is the receiver's struct when Python knows it (else NULL). A
+ * `self_data` is the receiver's struct when Python knows it (else NULL),
+ * `self_class` the class id of its class (`class_id` in handles.py; 0: not
+ * known), so that native code type-checks it without calling back. A
  * handle result tagged fresh (`..010`) is a slot only the result held: it is
  * the caller's again (lichen._pypy reads it, then keeps it in its reserve). */
-lh lichen_call_noargs(void *ctx, void *impl, lh self, void *self_data);
-lh lichen_call_o(void *ctx, void *impl, lh self, lh arg, void *self_data);
-lh lichen_call_few(void *ctx, void *impl, int sig, lh self, void *self_data, intptr_t n, lh a, lh b, lh c, lh d);
-lh lichen_call_varargs(void *ctx, void *impl, lh self, void *self_data, const lh *args, intptr_t nargs);
-lh lichen_call_keywords(void *ctx, void *impl, lh self, void *self_data, const lh *args, intptr_t nargs, lh kwnames, intptr_t nkw);
-lh lichen_call_newfunc(void *ctx, void *impl, lh type, const lh *args, intptr_t nargs, lh kw);
-int lichen_call_initproc(void *ctx, void *impl, lh self, void *self_data, const lh *args, intptr_t nargs, lh kw);
-lh lichen_call_unary(void *ctx, void *impl, lh a, void *self_data);
-lh lichen_call_binary(void *ctx, void *impl, lh a, lh b, void *self_data);
-lh lichen_call_ternary(void *ctx, void *impl, lh a, lh b, lh c, void *self_data);
-int lichen_call_inquiry(void *ctx, void *impl, lh a, void *self_data);
-intptr_t lichen_call_lenfunc(void *ctx, void *impl, lh a, void *self_data);
-lh lichen_call_ssizearg(void *ctx, void *impl, lh a, void *self_data, intptr_t i);
-lh lichen_call_ssizessizearg(void *ctx, void *impl, lh a, void *self_data, intptr_t i, intptr_t j);
-int lichen_call_ssizeobjarg(void *ctx, void *impl, lh a, lh v, void *self_data, intptr_t i);
-int lichen_call_ssizessizeobjarg(void *ctx, void *impl, lh a, lh v, void *self_data, intptr_t i, intptr_t j);
-int lichen_call_objobjarg(void *ctx, void *impl, lh a, lh b, lh c, void *self_data);
-int lichen_call_objobj(void *ctx, void *impl, lh a, lh b, void *self_data);
-intptr_t lichen_call_hash(void *ctx, void *impl, lh a, void *self_data);
-lh lichen_call_richcmp(void *ctx, void *impl, lh a, lh b, void *self_data, int op);
-lh lichen_call_getter(void *ctx, void *impl, lh self, void *self_data, void *closure);
-int lichen_call_setter(void *ctx, void *impl, lh self, lh value, void *self_data, void *closure);
-void lichen_call_destructor(void *ctx, void *impl, lh self, void *self_data);
-lh lichen_call_mod_create(void *ctx, void *impl, lh spec, void *self_data);
-int lichen_call_getbuffer(void *ctx, void *impl, lh self, void *self_data, struct lichen_buffer *view, int flags);
-void lichen_call_releasebuffer(void *ctx, void *impl, lh self, void *self_data, struct lichen_buffer *view);
+lh lichen_call_noargs(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class);
+lh lichen_call_o(void *ctx, void *impl, lh self, lh arg, void *self_data, uintptr_t self_class);
+lh lichen_call_few(void *ctx, void *impl, int sig, lh self, void *self_data, uintptr_t self_class, intptr_t n, lh a, lh b, lh c, lh d);
+lh lichen_call_varargs(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, const lh *args, intptr_t nargs);
+lh lichen_call_keywords(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, const lh *args, intptr_t nargs, lh kwnames, intptr_t nkw);
+lh lichen_call_newfunc(void *ctx, void *impl, lh type, uintptr_t type_info, const lh *args, intptr_t nargs, lh kw);
+int lichen_call_initproc(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, const lh *args, intptr_t nargs, lh kw);
+lh lichen_call_unary(void *ctx, void *impl, lh a, void *self_data, uintptr_t self_class);
+lh lichen_call_binary(void *ctx, void *impl, lh a, lh b, void *self_data, uintptr_t self_class);
+lh lichen_call_ternary(void *ctx, void *impl, lh a, lh b, lh c, void *self_data, uintptr_t self_class);
+int lichen_call_inquiry(void *ctx, void *impl, lh a, void *self_data, uintptr_t self_class);
+intptr_t lichen_call_lenfunc(void *ctx, void *impl, lh a, void *self_data, uintptr_t self_class);
+lh lichen_call_ssizearg(void *ctx, void *impl, lh a, void *self_data, uintptr_t self_class, intptr_t i);
+lh lichen_call_ssizessizearg(void *ctx, void *impl, lh a, void *self_data, uintptr_t self_class, intptr_t i, intptr_t j);
+int lichen_call_ssizeobjarg(void *ctx, void *impl, lh a, lh v, void *self_data, uintptr_t self_class, intptr_t i);
+int lichen_call_ssizessizeobjarg(void *ctx, void *impl, lh a, lh v, void *self_data, uintptr_t self_class, intptr_t i, intptr_t j);
+int lichen_call_objobjarg(void *ctx, void *impl, lh a, lh b, lh c, void *self_data, uintptr_t self_class);
+int lichen_call_objobj(void *ctx, void *impl, lh a, lh b, void *self_data, uintptr_t self_class);
+intptr_t lichen_call_hash(void *ctx, void *impl, lh a, void *self_data, uintptr_t self_class);
+lh lichen_call_richcmp(void *ctx, void *impl, lh a, lh b, void *self_data, uintptr_t self_class, int op);
+lh lichen_call_getter(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, void *closure);
+int lichen_call_setter(void *ctx, void *impl, lh self, lh value, void *self_data, uintptr_t self_class, void *closure);
+void lichen_call_destructor(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class);
+lh lichen_call_mod_create(void *ctx, void *impl, lh spec, void *self_data, uintptr_t self_class);
+int lichen_call_getbuffer(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, struct lichen_buffer *view, int flags);
+void lichen_call_releasebuffer(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, struct lichen_buffer *view);
 
 /* hpy.universal._trace */
 int lichen_trace_count(void);

@@ -209,7 +209,8 @@ static HPy outlive_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs
     return item;
 }
 
-static HPyDef *Box_defines[] = { &Box_new, &Box_traverse, &Box_get, &Box_set, &Box_clear, &Box_swap, NULL };
+extern HPyDef Box_is_box;
+static HPyDef *Box_defines[] = { &Box_new, &Box_traverse, &Box_get, &Box_set, &Box_clear, &Box_swap, &Box_is_box, NULL };
 static HPyType_Spec Box_spec = {
     .name = "pypy_host.Box",
     .basicsize = sizeof(BoxObject),
@@ -251,6 +252,26 @@ static HPy boxes_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
 }
 
 
+/* Box.is_box(): HPy_TypeCheck(self, Box). */
+HPyDef_METH(Box_is_box, "is_box", HPyFunc_NOARGS)
+static HPy Box_is_box_impl(HPyContext *ctx, HPy self)
+{
+    HPy box = HPyGlobal_Load(ctx, g_Box);
+    int yes = HPy_TypeCheck(ctx, self, box);
+    HPy_Close(ctx, box);
+    return HPyBool_FromLong(ctx, yes);
+}
+
+/* half(x): HPyFloat_AsDouble(x) / 2. */
+HPyDef_METH(half, "half", HPyFunc_O)
+static HPy half_impl(HPyContext *ctx, HPy self, HPy x)
+{
+    double v = HPyFloat_AsDouble(ctx, x);
+    if (v == -1.0 && HPyErr_Occurred(ctx))
+        return HPy_NULL;
+    return HPyFloat_FromDouble(ctx, v / 2);
+}
+
 /* item_after_len(seq, i): HPy_Length(seq), then HPy_GetItem_i(seq, i). */
 HPyDef_METH(item_after_len, "item_after_len", HPyFunc_VARARGS)
 static HPy item_after_len_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
@@ -270,7 +291,7 @@ static HPy item_after_len_impl(HPyContext *ctx, HPy self, const HPy *args, size_
 static HPyGlobal *module_globals[] = { &g_Box, NULL };
 
 static HPyDef *module_defines[] = {
-    &bump, &call, &sleep_outside, &capsule, &destroyed, &as_pyobject, &churn, &loads, &outlive, &boxes, &item_after_len,
+    &bump, &call, &sleep_outside, &capsule, &destroyed, &as_pyobject, &churn, &loads, &outlive, &boxes, &item_after_len, &half,
     &exec_types, NULL
 };
 

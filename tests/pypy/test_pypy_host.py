@@ -248,7 +248,9 @@ def test_field_loads_leave_the_table_flat(mod):
 def test_type_checks_need_the_interpreter_once(built):
     """HPy_TypeCheck against a class made from a spec asks Python once per
     handle at most: Python tells what it knows of both classes, native code
-    answers the next checks (counted with LICHEN_PYPY_COUNT_CALLBACKS)."""
+    answers the next checks; an instance of a class made from a spec comes
+    with its class, and is never asked about (counted with
+    LICHEN_PYPY_COUNT_CALLBACKS)."""
     code = "\n".join([
         "import sys",
         "sys.path.insert(0, %r)" % str(built),
@@ -266,9 +268,35 @@ def test_type_checks_need_the_interpreter_once(built):
     env = dict(os.environ, LICHEN_PYPY_COUNT_CALLBACKS="1")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
-    # the exact class: once; a Python subclass: every time (its MRO may
+    # the exact class: never; a Python subclass: every time (its MRO may
     # have more); a class with no spec class in its MRO: once
-    assert r.stdout.split() == ["1", "10", "1", "1"]
+    assert r.stdout.split() == ["0", "10", "1", "0"]
+
+
+def test_receivers_and_floats_come_known(built):
+    """A method's receiver comes with its class, a float argument with its
+    value: checking the one and reading the other call no one."""
+    code = "\n".join([
+        "import sys",
+        "sys.path.insert(0, %r)" % str(built),
+        "import pypy_host as m",
+        "from lichen._pypy import callbacks",
+        "class Sub(m.Box): pass",
+        "b = m.Box(1)",
+        "callbacks.counts.clear()",
+        "assert b.is_box() and Sub(2).is_box()",
+        "assert m.half(3.0) == 1.5 and m.half(-0.5) == -0.25",
+        "print(callbacks.counts.get('type_check', 0), callbacks.counts.get('float_as_f64', 0))",
+        "try:",
+        "    m.half('x')",
+        "except TypeError as e:",
+        "    print('TypeError')",
+    ])
+    env = dict(os.environ, LICHEN_PYPY_COUNT_CALLBACKS="1")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    # Sub's instance: its class is no spec class, its MRO may hold more
+    assert r.stdout.split() == ["1", "0", "TypeError"]
 
 
 def test_tuple_items_come_with_its_length(built):
@@ -314,3 +342,40 @@ def test_loaded_field_keeps_its_object_when_the_field_changes(mod):
     assert box.swap([]) == 3
     box.set(first)
     assert box.swap(second) is first
+
+
+def test_hpy_new_takes_instances_python_made_ahead(built):
+    """HPy_New of a class made from a spec takes an instance Python made
+    ahead in a batch (one callback a batch, not one an instance): each is
+    new, of the class asked for, its struct zeroed; a Python subclass gets
+    its own instance; the spares are not counted as handles in use."""
+    code = "\n".join([
+        "import sys, gc",
+        "sys.path.insert(0, %r)" % str(built),
+        "import pypy_host as m",
+        "from lichen._pypy import callbacks",
+        "from lichen._pypy.handles import slots_in_use",
+        "class Sub(m.Box): pass",
+        "m.Box(0)",
+        "before = slots_in_use()",
+        "callbacks.counts.clear()",
+        "boxes = [m.Box(i) for i in range(200)]",
+        "assert len(set(map(id, boxes))) == 200",
+        "assert [b.get() for b in boxes] == list(range(200))",
+        "assert all(type(b) is m.Box for b in boxes)",
+        "s = Sub('x')",
+        "assert type(s) is Sub and s.get() == 'x' and s.is_box()",
+        "made = callbacks.counts.get('new_instances', 0)",
+        "print(made, callbacks.counts.get('new_instance', 0))",
+        "del boxes, s",
+        "print(slots_in_use() - before)",
+    ])
+    env = dict(os.environ, LICHEN_PYPY_COUNT_CALLBACKS="1")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    batches, singles, leaked = map(int, r.stdout.split())
+    # batches of 4, 8, ... 64: 200 instances in at most 7 callbacks
+    assert 1 <= batches <= 7
+    # the subclass is no class made from a spec: one callback for it
+    assert singles == 1
+    assert leaked == 0

@@ -208,6 +208,14 @@ pub extern "C" fn lichen_take_float(h: isize) -> f64 {
     guarded("lichen_take_float", || table::take_float(hh(h)))
 }
 
+/// A handle for a float Python passes: its value is native at once, so
+/// that `HPyFloat_AsDouble` on it calls no one (the entry stays empty, as
+/// for floats native code makes).
+#[no_mangle]
+pub extern "C" fn lichen_new_float(v: f64) -> isize {
+    guarded("lichen_new_float", || table::new_float(v)._i)
+}
+
 /// Moves up to `n` free slots into Python's reserve (their indices in
 /// `out`); how many.
 #[no_mangle]
@@ -506,13 +514,13 @@ unsafe fn call<F: Copy, R, T: ErrorValue, const N: usize>(
     impl_: *mut c_void,
     sig: HPyFunc_Signature,
     bits: [isize; N],
-    first_data: *mut c_void,
+    first: (Data, usize),
     call: impl FnOnce(*mut HPyContext, F, [HPy; N]) -> R,
     finish: impl FnOnce(R) -> T,
 ) -> T {
     const { assert!(core::mem::size_of::<F>() == core::mem::size_of::<*mut c_void>()) };
     guarded(name, || {
-        let handles = receive_all(bits, first_data);
+        let handles = receive_all(bits, first);
         // SAFETY: delegated to the caller; `F` is a function pointer of the
         // size of `*mut c_void` (checked above).
         let r = unsafe {
@@ -524,12 +532,11 @@ unsafe fn call<F: Copy, R, T: ErrorValue, const N: usize>(
     })
 }
 
-fn receive_all<const N: usize>(bits: [isize; N], first_data: *mut c_void) -> [HPy; N] {
+fn receive_all<const N: usize>(bits: [isize; N], (data, class): (Data, usize)) -> [HPy; N] {
     let mut k = 0;
     bits.map(|b| {
-        let data = if k == 0 { first_data } else { core::ptr::null_mut() };
         k += 1;
-        table::receive(b, data)
+        if k == 1 { table::receive_known(b, data, class) } else { table::receive(b, core::ptr::null_mut()) }
     })
 }
 
@@ -602,11 +609,11 @@ type Data = *mut c_void;
 macro_rules! entries {
     ($($entry:ident = $sig:ident ($($h:ident),* ; $($p:ident : $pt:ty),*) -> $ret:tt, $finish:ident;)*) => {$(
         #[no_mangle]
-        pub unsafe extern "C" fn $entry(ctx: *mut c_void, impl_: *mut c_void $(, $h: isize)* , self_data: Data $(, $p: $pt)*) -> $ret {
+        pub unsafe extern "C" fn $entry(ctx: *mut c_void, impl_: *mut c_void $(, $h: isize)* , self_data: Data, self_class: usize $(, $p: $pt)*) -> $ret {
             // SAFETY: Python passes the context and implementation of one
             // definition, whose signature is `$sig`, and handles it made.
             unsafe {
-                call(stringify!($entry), ctx, impl_, HPyFunc_Signature::$sig, [$($h),*], self_data,
+                call(stringify!($entry), ctx, impl_, HPyFunc_Signature::$sig, [$($h),*], (self_data, self_class),
                     |c, f: unsafe extern "C" fn(Ctx $(, entry_h!($h))* $(, $pt)*) -> entry_r!($ret), received: [HPy; count!($($h)*)]| {
                         let [$($h),*] = received;
                         f(c $(, $h)* $(, $p)*)
@@ -654,10 +661,10 @@ entries! {
 macro_rules! value_entries {
     ($($entry:ident = $sig:ident ($($h:ident),* ; $($p:ident : $pt:ty),*) -> $ret:ty;)*) => {$(
         #[no_mangle]
-        pub unsafe extern "C" fn $entry(ctx: *mut c_void, impl_: *mut c_void $(, $h: isize)* , self_data: Data $(, $p: $pt)*) -> $ret {
+        pub unsafe extern "C" fn $entry(ctx: *mut c_void, impl_: *mut c_void $(, $h: isize)* , self_data: Data, self_class: usize $(, $p: $pt)*) -> $ret {
             // SAFETY: as for `entries!`.
             unsafe {
-                call(stringify!($entry), ctx, impl_, HPyFunc_Signature::$sig, [$($h),*], self_data,
+                call(stringify!($entry), ctx, impl_, HPyFunc_Signature::$sig, [$($h),*], (self_data, self_class),
                     |c, f: unsafe extern "C" fn(Ctx $(, entry_h!($h))* $(, $pt)*) -> $ret, received: [HPy; count!($($h)*)]| {
                         let [$($h),*] = received;
                         f(c $(, $h)* $(, $p)*)
@@ -676,19 +683,19 @@ value_entries! {
 /// `sq_ass_item`: the index comes between the receiver and the value (NULL
 /// to delete), which the macros above do not lay out.
 #[no_mangle]
-pub unsafe extern "C" fn lichen_call_ssizeobjarg(ctx: *mut c_void, impl_: *mut c_void, a: isize, v: isize, self_data: Data, i: HPy_ssize_t) -> c_int {
+pub unsafe extern "C" fn lichen_call_ssizeobjarg(ctx: *mut c_void, impl_: *mut c_void, a: isize, v: isize, self_data: Data, self_class: usize, i: HPy_ssize_t) -> c_int {
     // SAFETY: Python passes an SSIZEOBJARGPROC implementation and handles.
     unsafe {
-        call("lichen_call_ssizeobjarg", ctx, impl_, HPyFunc_Signature::SSIZEOBJARGPROC, [a, v], self_data,
+        call("lichen_call_ssizeobjarg", ctx, impl_, HPyFunc_Signature::SSIZEOBJARGPROC, [a, v], (self_data, self_class),
             |c, f: unsafe extern "C" fn(Ctx, H, HPy_ssize_t, H) -> c_int, [a, v]: [HPy; 2]| f(c, a, i, v), status)
     }
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn lichen_call_ssizessizeobjarg(ctx: *mut c_void, impl_: *mut c_void, a: isize, v: isize, self_data: Data, i: HPy_ssize_t, j: HPy_ssize_t) -> c_int {
+pub unsafe extern "C" fn lichen_call_ssizessizeobjarg(ctx: *mut c_void, impl_: *mut c_void, a: isize, v: isize, self_data: Data, self_class: usize, i: HPy_ssize_t, j: HPy_ssize_t) -> c_int {
     // SAFETY: Python passes an SSIZESSIZEOBJARGPROC implementation and handles.
     unsafe {
-        call("lichen_call_ssizessizeobjarg", ctx, impl_, HPyFunc_Signature::SSIZESSIZEOBJARGPROC, [a, v], self_data,
+        call("lichen_call_ssizessizeobjarg", ctx, impl_, HPyFunc_Signature::SSIZESSIZEOBJARGPROC, [a, v], (self_data, self_class),
             |c, f: unsafe extern "C" fn(Ctx, H, HPy_ssize_t, HPy_ssize_t, H) -> c_int, [a, v]: [HPy; 2]| f(c, a, i, j, v), status)
     }
 }
@@ -704,7 +711,7 @@ unsafe fn call_array<F: Copy, T: ErrorValue>(
     ctx: *mut c_void,
     impl_: *mut c_void,
     sig: HPyFunc_Signature,
-    (first, first_data, kw): (isize, Data, isize),
+    (first, first_data, first_class, kw): (isize, Data, usize, isize),
     args: *const isize,
     n: isize,
     call: impl FnOnce(*mut HPyContext, F, HPy, *const HPy, HPy) -> T,
@@ -713,7 +720,7 @@ unsafe fn call_array<F: Copy, T: ErrorValue>(
     let bits = unsafe { handles(args, n) };
     // SAFETY: delegated to the caller, the array passed on received.
     unsafe {
-        self::call(name, ctx, impl_, sig, [first, kw], first_data, |c, f: F, [h, k]: [HPy; 2]| {
+        self::call(name, ctx, impl_, sig, [first, kw], (first_data, first_class), |c, f: F, [h, k]: [HPy; 2]| {
             let mut small = [HPy::NULL; 8];
             let mut large = Vec::new();
             let received: &mut [HPy] = if bits.len() <= small.len() {
@@ -734,20 +741,20 @@ unsafe fn call_array<F: Copy, T: ErrorValue>(
 /// array Python would have to allocate: `n` of `a`, `b`, `c`, `d` are used.
 /// `sig` is VARARGS or KEYWORDS (then with no keywords).
 #[no_mangle]
-pub unsafe extern "C" fn lichen_call_few(ctx: *mut c_void, impl_: *mut c_void, sig: c_int, self_: isize, self_data: Data, n: isize, a: isize, b: isize, c: isize, d: isize) -> isize {
+pub unsafe extern "C" fn lichen_call_few(ctx: *mut c_void, impl_: *mut c_void, sig: c_int, self_: isize, self_data: Data, self_class: usize, n: isize, a: isize, b: isize, c: isize, d: isize) -> isize {
     let n = n.clamp(0, 4);
     let all = [a, b, c, d];
     let args = &all[..n as usize];
     let r = if HPyFunc_Signature(sig) == HPyFunc_Signature::KEYWORDS {
         // SAFETY: Python passes a KEYWORDS implementation and `n` handles.
         unsafe {
-            call_array("lichen_call_few", ctx, impl_, HPyFunc_Signature::KEYWORDS, (self_, self_data, 0), args.as_ptr(), n,
+            call_array("lichen_call_few", ctx, impl_, HPyFunc_Signature::KEYWORDS, (self_, self_data, self_class, 0), args.as_ptr(), n,
                 |c, f: unsafe extern "C" fn(Ctx, H, *const H, usize, H) -> H, s, p, k| f(c, s, p, n as usize, k))
         }
     } else {
         // SAFETY: Python passes a VARARGS implementation and `n` handles.
         unsafe {
-            call_array("lichen_call_few", ctx, impl_, HPyFunc_Signature::VARARGS, (self_, self_data, 0), args.as_ptr(), n,
+            call_array("lichen_call_few", ctx, impl_, HPyFunc_Signature::VARARGS, (self_, self_data, self_class, 0), args.as_ptr(), n,
                 |c, f: unsafe extern "C" fn(Ctx, H, *const H, HPy_ssize_t) -> H, s, p, _| f(c, s, p, n))
         }
     };
@@ -755,10 +762,10 @@ pub unsafe extern "C" fn lichen_call_few(ctx: *mut c_void, impl_: *mut c_void, s
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn lichen_call_varargs(ctx: *mut c_void, impl_: *mut c_void, self_: isize, self_data: Data, args: *const isize, nargs: isize) -> isize {
+pub unsafe extern "C" fn lichen_call_varargs(ctx: *mut c_void, impl_: *mut c_void, self_: isize, self_data: Data, self_class: usize, args: *const isize, nargs: isize) -> isize {
     // SAFETY: Python passes a VARARGS implementation and `nargs` handles.
     let r = unsafe {
-        call_array("lichen_call_varargs", ctx, impl_, HPyFunc_Signature::VARARGS, (self_, self_data, 0), args, nargs,
+        call_array("lichen_call_varargs", ctx, impl_, HPyFunc_Signature::VARARGS, (self_, self_data, self_class, 0), args, nargs,
             |c, f: unsafe extern "C" fn(Ctx, H, *const H, HPy_ssize_t) -> H, s, a, _| f(c, s, a, nargs))
     };
     guarded("lichen_call_varargs", || give_up(r))
@@ -767,30 +774,35 @@ pub unsafe extern "C" fn lichen_call_varargs(ctx: *mut c_void, impl_: *mut c_voi
 /// `kwnames` is a tuple of the `nkw` keyword names whose values follow the
 /// `nargs` positional arguments in `args`.
 #[no_mangle]
-pub unsafe extern "C" fn lichen_call_keywords(ctx: *mut c_void, impl_: *mut c_void, self_: isize, self_data: Data, args: *const isize, nargs: isize, kwnames: isize, nkw: isize) -> isize {
+pub unsafe extern "C" fn lichen_call_keywords(ctx: *mut c_void, impl_: *mut c_void, self_: isize, self_data: Data, self_class: usize, args: *const isize, nargs: isize, kwnames: isize, nkw: isize) -> isize {
     // SAFETY: Python passes a KEYWORDS implementation and nargs + nkw handles.
     let r = unsafe {
-        call_array("lichen_call_keywords", ctx, impl_, HPyFunc_Signature::KEYWORDS, (self_, self_data, kwnames), args, nargs + nkw,
+        call_array("lichen_call_keywords", ctx, impl_, HPyFunc_Signature::KEYWORDS, (self_, self_data, self_class, kwnames), args, nargs + nkw,
             |c, f: unsafe extern "C" fn(Ctx, H, *const H, usize, H) -> H, s, a, k| f(c, s, a, nargs as usize, k))
     };
     guarded("lichen_call_keywords", || give_up(r))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn lichen_call_newfunc(ctx: *mut c_void, impl_: *mut c_void, ty: isize, args: *const isize, nargs: isize, kw: isize) -> isize {
+pub unsafe extern "C" fn lichen_call_newfunc(ctx: *mut c_void, impl_: *mut c_void, ty: isize, type_info: usize, args: *const isize, nargs: isize, kw: isize) -> isize {
     // SAFETY: Python passes a NEWFUNC implementation and `nargs` handles.
     let r = unsafe {
-        call_array("lichen_call_newfunc", ctx, impl_, HPyFunc_Signature::NEWFUNC, (ty, core::ptr::null_mut(), kw), args, nargs,
-            |c, f: unsafe extern "C" fn(Ctx, H, *const H, HPy_ssize_t, H) -> H, t, a, k| f(c, t, a, nargs, k))
+        call_array("lichen_call_newfunc", ctx, impl_, HPyFunc_Signature::NEWFUNC, (ty, core::ptr::null_mut(), 0, kw), args, nargs,
+            |c, f: unsafe extern "C" fn(Ctx, H, *const H, HPy_ssize_t, H) -> H, t, a, k| {
+                // the class, when made from a spec, is known: the HPy_New
+                // of this tp_new then calls no one (see host::types)
+                table::learn_type(t, type_info);
+                f(c, t, a, nargs, k)
+            })
     };
     guarded("lichen_call_newfunc", || give_up(r))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn lichen_call_initproc(ctx: *mut c_void, impl_: *mut c_void, self_: isize, self_data: Data, args: *const isize, nargs: isize, kw: isize) -> c_int {
+pub unsafe extern "C" fn lichen_call_initproc(ctx: *mut c_void, impl_: *mut c_void, self_: isize, self_data: Data, self_class: usize, args: *const isize, nargs: isize, kw: isize) -> c_int {
     // SAFETY: Python passes an INITPROC implementation and `nargs` handles.
     let r = unsafe {
-        call_array("lichen_call_initproc", ctx, impl_, HPyFunc_Signature::INITPROC, (self_, self_data, kw), args, nargs,
+        call_array("lichen_call_initproc", ctx, impl_, HPyFunc_Signature::INITPROC, (self_, self_data, self_class, kw), args, nargs,
             |c, f: unsafe extern "C" fn(Ctx, H, *const H, HPy_ssize_t, H) -> c_int, s, a, k| f(c, s, a, nargs, k))
     };
     guarded("lichen_call_initproc", || status(r))

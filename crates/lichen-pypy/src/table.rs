@@ -149,9 +149,10 @@ pub struct Known {
     pub class: usize,
 }
 
-/// Field keys are consecutive: mixing them is all the hashing they need.
+/// Field keys are consecutive, and addresses distinct: mixing them is all
+/// the hashing they need (no SipHash on the paths that look them up).
 #[derive(Default)]
-struct KeyHasher(u64);
+pub(crate) struct KeyHasher(u64);
 
 impl Hasher for KeyHasher {
     fn finish(&self) -> u64 {
@@ -164,6 +165,9 @@ impl Hasher for KeyHasher {
     }
     fn write_u64(&mut self, k: u64) {
         self.0 = k.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    fn write_usize(&mut self, k: usize) {
+        self.write_u64(k as u64);
     }
 }
 
@@ -349,6 +353,13 @@ pub fn learn_type(ty: HPy, info: usize) {
     }
 }
 
+/// The `TypeInfo` of the class made from a spec that `ty` names, when
+/// known (0: not known, or no such class).
+pub fn type_info_of(ty: HPy) -> usize {
+    let Some(i) = slot_of(ty) else { return 0 };
+    with(|t| t.slots.get(i as usize).filter(|s| s.state == State::Live).map_or(0, |s| s.type_info))
+}
+
 /// The record of the live, counted slot of `h`.
 fn live_mut(t: &mut Table, h: HPy) -> Option<&mut Slot> {
     let i = slot_of(h)?;
@@ -375,16 +386,25 @@ pub fn reserve(out: &mut [isize]) -> usize {
 /// anything else is taken as it is, the lent mark removed.
 #[inline]
 pub fn receive(bits: isize, data: *mut c_void) -> HPy {
+    receive_known(bits, data, 0)
+}
+
+/// [`receive`] of a receiver whose class Python told (`class`: see
+/// `Slot::class`, checked): type checks on it then need no call into PyPy.
+#[inline]
+pub fn receive_known(bits: isize, data: *mut c_void, class: usize) -> HPy {
     if bits & TAG_FRESH == 0 {
         return HPy { _i: bits & !TAG_LENT };
     }
     let h = HPy { _i: bits & !TAG_MASK };
+    let class = if class == 0 { 0 } else { checked_type(class) };
     if let Some(i) = slot_of(h) {
         with(|t| {
             if let Some(s) = t.slots.get(i as usize).filter(|s| s.state == State::Reserved) {
                 let (owner, key) = (s.owner, s.key);
                 let kind = if data.is_null() { DataKind::Unknown } else { DataKind::Payload };
                 make_live(t, i, kind, data as usize);
+                t.slots[i as usize].class = class;
                 if owner != 0 {
                     forget_loaded(t, i, key);
                     drop_hold(t, owner);
@@ -799,6 +819,7 @@ pub fn sweep_end() {
 /// How many slots are live, constants included (for tests and the soak).
 pub fn in_use() -> usize {
     with(|t| t.slots.iter().filter(|s| s.state == State::Live).count())
+        - crate::host::types::pooled()
 }
 
 #[cfg(test)]

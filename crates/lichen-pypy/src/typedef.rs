@@ -9,7 +9,7 @@ use lichen_core::spec::SpecError;
 use lichen_core::type_spec::{is_vectorcalloffset, Bases, CallProtocol, TypeSpec};
 use crate::lock::Locked;
 use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, DefaultHasher};
+use std::hash::BuildHasherDefault;
 
 #[repr(C)]
 pub struct Meth {
@@ -113,7 +113,7 @@ pub struct TypeInfo {
 
 /// Every `TypeInfo` made (they are never freed), to check the ones Python
 /// passes. Used under the extension lock only.
-static TYPE_INFOS: Locked<HashSet<usize, BuildHasherDefault<DefaultHasher>>> =
+static TYPE_INFOS: Locked<HashSet<usize, BuildHasherDefault<crate::table::KeyHasher>>> =
     Locked::new(HashSet::with_hasher(BuildHasherDefault::new()));
 
 /// Whether `info` is the address of a `TypeInfo`.

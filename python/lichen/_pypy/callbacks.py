@@ -28,6 +28,7 @@ from lichen._pypy.handles import (
     NO_SPEC_CLASS,
     _grow,
     class_id,
+    fresh,
     get,
     get_or_none,
     new_h,
@@ -851,6 +852,20 @@ def new_instance(ty, learnt):
     o = _types.new_instance(get(ty))
     _tell(o, learnt)
     return new_h(o)
+
+
+@callback
+def new_instances(ty, n, out):
+    """``n`` new instances of the class made from a spec ``ty`` names, for
+    native code to keep and hand out at ``HPy_New``: a fresh handle and the
+    struct of each."""
+    cls = get(ty)
+    for k in range(n):
+        o = _types.new_instance(cls)
+        out[2 * k] = fresh(o)
+        buf = o._lichen_buf
+        out[2 * k + 1] = 0 if buf == ffi.NULL else ffi.cast("intptr_t", buf)
+    return n
 
 
 SHAPES = read_enum("Shape")

@@ -20,6 +20,7 @@ from lichen._pypy.handles import (
     _materialize,
     _reserve,
     _stale,
+    class_id,
     fresh,
     live_h,
     new_h,
@@ -60,36 +61,36 @@ def status(r, name):
     return r
 
 
-def _positional(ctx, impl, sig, self_h, self_data, args):
+def _positional(ctx, impl, sig, self_h, self_data, self_class, args):
     """A VARARGS call, or a KEYWORDS one without keywords: up to four
     arguments go as parameters (no array for cffi to allocate)."""
     n = len(args)
     few = lib.lichen_call_few
     if n == 0:
-        return few(ctx, impl, sig, self_h, self_data, 0, 0, 0, 0, 0)
+        return few(ctx, impl, sig, self_h, self_data, self_class, 0, 0, 0, 0, 0)
     if n == 1:
-        return few(ctx, impl, sig, self_h, self_data, 1, new_h(args[0]), 0, 0, 0)
+        return few(ctx, impl, sig, self_h, self_data, self_class, 1, new_h(args[0]), 0, 0, 0)
     if n == 2:
-        return few(ctx, impl, sig, self_h, self_data, 2, new_h(args[0]), new_h(args[1]), 0, 0)
+        return few(ctx, impl, sig, self_h, self_data, self_class, 2, new_h(args[0]), new_h(args[1]), 0, 0)
     if n == 3:
         a, b, c = args
-        return few(ctx, impl, sig, self_h, self_data, 3, new_h(a), new_h(b), new_h(c), 0)
+        return few(ctx, impl, sig, self_h, self_data, self_class, 3, new_h(a), new_h(b), new_h(c), 0)
     if n == 4:
         a, b, c, d = args
-        return few(ctx, impl, sig, self_h, self_data, 4, new_h(a), new_h(b), new_h(c), new_h(d))
+        return few(ctx, impl, sig, self_h, self_data, self_class, 4, new_h(a), new_h(b), new_h(c), new_h(d))
     hs = [new_h(a) for a in args]
     if sig == VARARGS:
-        return lib.lichen_call_varargs(ctx, impl, self_h, self_data, hs, n)
-    return lib.lichen_call_keywords(ctx, impl, self_h, self_data, hs, n, 0, 0)
+        return lib.lichen_call_varargs(ctx, impl, self_h, self_data, self_class, hs, n)
+    return lib.lichen_call_keywords(ctx, impl, self_h, self_data, self_class, hs, n, 0, 0)
 
 
-def _keywords(call, ctx, impl, self_h, self_data, args, kw):
+def _keywords(call, ctx, impl, self_h, self_data, self_class, args, kw):
     if not kw:
-        return _positional(ctx, impl, KEYWORDS, self_h, self_data, args)
+        return _positional(ctx, impl, KEYWORDS, self_h, self_data, self_class, args)
     hs = [new_h(a) for a in args]
     names = tuple(kw)
     hs.extend(new_h(v) for v in kw.values())
-    return call(ctx, impl, self_h, self_data, hs, len(args), new_h(names), len(names))
+    return call(ctx, impl, self_h, self_data, self_class, hs, len(args), new_h(names), len(names))
 
 
 def _text(p):
@@ -122,23 +123,23 @@ def module_function(ctx, impl, sig, name, module_h, qualname):
         call = lib.lichen_call_noargs
 
         def f():
-            return result(call(ctx, impl, module_h, NULL), qualname)
+            return result(call(ctx, impl, module_h, NULL, 0), qualname)
 
     elif sig == O:
         call = lib.lichen_call_o
 
         def f(arg):
-            return result(call(ctx, impl, module_h, new_h(arg), NULL), qualname)
+            return result(call(ctx, impl, module_h, new_h(arg), NULL, 0), qualname)
 
     elif sig == VARARGS:
         def f(*args):
-            return result(_positional(ctx, impl, VARARGS, module_h, NULL, args), qualname)
+            return result(_positional(ctx, impl, VARARGS, module_h, NULL, 0, args), qualname)
 
     elif sig == KEYWORDS:
         call = lib.lichen_call_keywords
 
         def f(*args, **kw):
-            return result(_keywords(call, ctx, impl, module_h, NULL, args, kw), qualname)
+            return result(_keywords(call, ctx, impl, module_h, NULL, 0, args, kw), qualname)
 
     else:
         raise SystemError("unsupported HPy method signature %d" % sig)
@@ -163,7 +164,7 @@ def method(ctx, impl, sig, name, owner, qualname):
         def f(self):
             if not isinstance(self, owner.cls):
                 check_receiver(owner.cls, name, self)
-            return result(call(ctx, impl, fresh(self), self._lichen_buf), qualname)
+            return result(call(ctx, impl, fresh(self), self._lichen_buf, class_id(type(self))), qualname)
 
     elif sig == O:
         call = lib.lichen_call_o
@@ -171,13 +172,13 @@ def method(ctx, impl, sig, name, owner, qualname):
         def f(self, arg):
             if not isinstance(self, owner.cls):
                 check_receiver(owner.cls, name, self)
-            return result(call(ctx, impl, fresh(self), new_h(arg), self._lichen_buf), qualname)
+            return result(call(ctx, impl, fresh(self), new_h(arg), self._lichen_buf, class_id(type(self))), qualname)
 
     elif sig == VARARGS:
         def f(self, *args):
             if not isinstance(self, owner.cls):
                 check_receiver(owner.cls, name, self)
-            return result(_positional(ctx, impl, VARARGS, fresh(self), self._lichen_buf, args), qualname)
+            return result(_positional(ctx, impl, VARARGS, fresh(self), self._lichen_buf, class_id(type(self)), args), qualname)
 
     elif sig == KEYWORDS:
         call = lib.lichen_call_keywords
@@ -185,7 +186,7 @@ def method(ctx, impl, sig, name, owner, qualname):
         def f(self, *args, **kw):
             if not isinstance(self, owner.cls):
                 check_receiver(owner.cls, name, self)
-            return result(_keywords(call, ctx, impl, fresh(self), self._lichen_buf, args, kw), qualname)
+            return result(_keywords(call, ctx, impl, fresh(self), self._lichen_buf, class_id(type(self)), args, kw), qualname)
 
     else:
         raise SystemError("unsupported HPy method signature %d" % sig)
@@ -207,7 +208,7 @@ def create_module(d, name, spec):
     """The module of a loaded definition ``d`` (``struct lichen_module_def``)."""
     ctx = d.ctx
     if d.create != ffi.NULL:
-        r = lib.lichen_call_mod_create(ctx, d.create, new_h(spec), NULL)
+        r = lib.lichen_call_mod_create(ctx, d.create, new_h(spec), NULL, 0)
         m = result(r, "HPy_mod_create of %s" % name)
         if isinstance(m, _types.ModuleType):
             raise SystemError(
@@ -221,5 +222,5 @@ def create_module(d, name, spec):
     for fname, f in module_functions(d, m, module_h, name).items():
         setattr(m, fname, f)
     for i in range(d.nexecs):
-        status(lib.lichen_call_inquiry(ctx, d.execs[i], module_h, NULL), "HPy_mod_exec of %s" % name)
+        status(lib.lichen_call_inquiry(ctx, d.execs[i], module_h, NULL, 0), "HPy_mod_exec of %s" % name)
     return m

@@ -144,13 +144,33 @@ def new_h(o):
         return H_NOTIMPLEMENTED
     elif o is Ellipsis:
         return H_ELLIPSIS
+    elif t is float:
+        # native at once: HPyFloat_AsDouble then calls no one
+        return lib.lichen_new_float(o)
     elif t is type:
         h = _TYPE_CONSTANTS.get(id(o), 0)
         if h:
             return h
+    else:
+        exact = getattr(t, "__lichen_self__", None)
+        if exact is not None:
+            return _instance_h(o, t, exact)
     i = _take_slot()
     objs[i] = o
     return (i << 3) | FRESH
+
+
+def _instance_h(o, t, exact):
+    """A new handle for an instance of a class made from a spec, its struct
+    and class known natively (type checks and ``HPy_AsStruct`` on it then
+    call no one)."""
+    buf = o._lichen_buf
+    kind = DATA_NONE if buf == ffi.NULL else DATA_PAYLOAD
+    i = lib.lichen_new_slot_data(buf, kind, t.__lichen_tid__ if exact is t else 0)
+    if i >= len(objs):
+        _grow(i)
+    objs[i] = o
+    return i << 3
 
 
 def live_h(o):

@@ -22,7 +22,7 @@ from lichen._lichen_pypy import ffi, lib
 from lichen._pypy import calls
 from lichen._pypy.calls import NULL, _decorate, _keywords, _text, check_receiver, result, status
 from lichen._pypy.errors import failed, take_error
-from lichen._pypy.handles import LENT, close, fresh, get, live_h, new_h, new_h_or_null, objs, read_enum
+from lichen._pypy.handles import LENT, class_id, close, fresh, get, live_h, new_h, new_h_or_null, objs, read_enum
 
 SHAPES = read_enum("Shape")
 SIG = read_enum("Signature")
@@ -362,14 +362,14 @@ class GetSet(object):
             raise AttributeError("attribute '%s' of '%s' objects is not readable" % (self.name, type(obj).__name__))
         if not isinstance(obj, self.owner.cls):
             check_receiver(self.owner.cls, self.name, obj)
-        return result(lib.lichen_call_getter(self.ctx, self.getter, fresh(obj), obj._lichen_buf, self.closure), self.name)
+        return result(lib.lichen_call_getter(self.ctx, self.getter, fresh(obj), obj._lichen_buf, class_id(type(obj)), self.closure), self.name)
 
     def _set(self, obj, h):
         if self.setter == ffi.NULL:
             raise AttributeError("attribute '%s' of '%s' objects is not writable" % (self.name, type(obj).__name__))
         if not isinstance(obj, self.owner.cls):
             check_receiver(self.owner.cls, self.name, obj)
-        status(lib.lichen_call_setter(self.ctx, self.setter, fresh(obj), h, obj._lichen_buf, self.closure), self.name)
+        status(lib.lichen_call_setter(self.ctx, self.setter, fresh(obj), h, obj._lichen_buf, class_id(type(obj)), self.closure), self.name)
 
     def __set__(self, obj, value):
         self._set(obj, new_h(value))
@@ -401,14 +401,14 @@ def _special(ns, ctx, impl, c_name, sig, names, owner, qual):
 
         def unary(self):
             receiver(self, name)
-            return result(lib.lichen_call_unary(ctx, impl, fresh(self), self._lichen_buf), name)
+            return result(lib.lichen_call_unary(ctx, impl, fresh(self), self._lichen_buf, class_id(type(self))), name)
 
         put(name, unary)
     elif sig == S["BINARYFUNC"] and c_name == "mp_subscript":
 
         def getitem(self, key):
             receiver(self, "__getitem__")
-            return result(lib.lichen_call_binary(ctx, impl, fresh(self), new_h(key), self._lichen_buf), "__getitem__")
+            return result(lib.lichen_call_binary(ctx, impl, fresh(self), new_h(key), self._lichen_buf, class_id(type(self))), "__getitem__")
 
         put("__getitem__", getitem)
     elif sig == S["BINARYFUNC"]:
@@ -419,21 +419,21 @@ def _special(ns, ctx, impl, c_name, sig, names, owner, qual):
 
         def boolean(self):
             receiver(self, "__bool__")
-            return status(lib.lichen_call_inquiry(ctx, impl, fresh(self), self._lichen_buf), "__bool__") != 0
+            return status(lib.lichen_call_inquiry(ctx, impl, fresh(self), self._lichen_buf, class_id(type(self))), "__bool__") != 0
 
         put(names[0], boolean)
     elif sig == S["LENFUNC"]:
 
         def length(self):
             receiver(self, "__len__")
-            return status(lib.lichen_call_lenfunc(ctx, impl, fresh(self), self._lichen_buf), "__len__")
+            return status(lib.lichen_call_lenfunc(ctx, impl, fresh(self), self._lichen_buf, class_id(type(self))), "__len__")
 
         put("__len__", length)
     elif sig == S["HASHFUNC"]:
 
         def hash_(self):
             receiver(self, "__hash__")
-            r = lib.lichen_call_hash(ctx, impl, fresh(self), self._lichen_buf)
+            r = lib.lichen_call_hash(ctx, impl, fresh(self), self._lichen_buf, class_id(type(self)))
             if r == -1:
                 exc = take_error("__hash__")
                 if exc is not None:
@@ -454,7 +454,7 @@ def _special(ns, ctx, impl, c_name, sig, names, owner, qual):
 
         def contains(self, item):
             receiver(self, "__contains__")
-            return status(lib.lichen_call_objobj(ctx, impl, fresh(self), new_h(item), self._lichen_buf), "__contains__") != 0
+            return status(lib.lichen_call_objobj(ctx, impl, fresh(self), new_h(item), self._lichen_buf, class_id(type(self))), "__contains__") != 0
 
         put("__contains__", contains)
     elif sig == S["INITPROC"]:
@@ -462,7 +462,7 @@ def _special(ns, ctx, impl, c_name, sig, names, owner, qual):
         def init(self, *args, **kw):
             receiver(self, "__init__")
             hs = [new_h(a) for a in args]
-            r = lib.lichen_call_initproc(ctx, impl, fresh(self), self._lichen_buf, hs, len(hs), new_h(kw) if kw else 0)
+            r = lib.lichen_call_initproc(ctx, impl, fresh(self), self._lichen_buf, class_id(type(self)), hs, len(hs), new_h(kw) if kw else 0)
             status(r, "__init__")
 
         put("__init__", init)
@@ -470,7 +470,7 @@ def _special(ns, ctx, impl, c_name, sig, names, owner, qual):
 
         def new(cls, *args, **kw):
             hs = [new_h(a) for a in args]
-            r = lib.lichen_call_newfunc(ctx, impl, new_h(cls), hs, len(hs), new_h(kw) if kw else 0)
+            r = lib.lichen_call_newfunc(ctx, impl, new_h(cls), class_id(cls), hs, len(hs), new_h(kw) if kw else 0)
             return result(r, "__new__")
 
         ns["__new__"] = staticmethod(_decorate(new, "__new__", "%s.__new__" % qual, ns.get("__module__"), None))
@@ -487,7 +487,7 @@ def _binary(put, ctx, impl, names, receiver):
 
     def op(self, other):
         receiver(self, forward)
-        return result(lib.lichen_call_binary(ctx, impl, fresh(self), new_h(other), self._lichen_buf), forward)
+        return result(lib.lichen_call_binary(ctx, impl, fresh(self), new_h(other), self._lichen_buf, class_id(type(self))), forward)
 
     put(forward, op)
     if len(names) > 1:
@@ -495,7 +495,7 @@ def _binary(put, ctx, impl, names, receiver):
 
         def rop(self, other):
             receiver(self, reflected)
-            return result(lib.lichen_call_binary(ctx, impl, new_h(other), fresh(self), NULL), reflected)
+            return result(lib.lichen_call_binary(ctx, impl, new_h(other), new_h(self), NULL, 0), reflected)
 
         put(reflected, rop)
 
@@ -505,7 +505,7 @@ def _power(put, ctx, impl, names, receiver):
 
     def op(self, other, mod=None):
         receiver(self, forward)
-        r = lib.lichen_call_ternary(ctx, impl, fresh(self), new_h(other), new_h(mod), self._lichen_buf)
+        r = lib.lichen_call_ternary(ctx, impl, fresh(self), new_h(other), new_h(mod), self._lichen_buf, class_id(type(self)))
         return result(r, forward)
 
     put(forward, op)
@@ -514,7 +514,7 @@ def _power(put, ctx, impl, names, receiver):
 
         def rop(self, other, mod=None):
             receiver(self, reflected)
-            r = lib.lichen_call_ternary(ctx, impl, new_h(other), fresh(self), new_h(mod), NULL)
+            r = lib.lichen_call_ternary(ctx, impl, new_h(other), new_h(self), new_h(mod), NULL, 0)
             return result(r, reflected)
 
         put(reflected, rop)
@@ -523,7 +523,7 @@ def _power(put, ctx, impl, names, receiver):
 def _richcmp(ctx, impl, op, name, receiver):
     def compare(self, other):
         receiver(self, name)
-        return result(lib.lichen_call_richcmp(ctx, impl, fresh(self), new_h(other), self._lichen_buf, op), name)
+        return result(lib.lichen_call_richcmp(ctx, impl, fresh(self), new_h(other), self._lichen_buf, class_id(type(self)), op), name)
 
     return compare
 
@@ -542,7 +542,7 @@ def _ssize_arg(put, ctx, impl, c_name, names, receiver, ns):
 
         def item(self, i):
             receiver(self, "__getitem__")
-            return result(lib.lichen_call_ssizearg(ctx, impl, fresh(self), self._lichen_buf, _index_of(self, i, ns)), "__getitem__")
+            return result(lib.lichen_call_ssizearg(ctx, impl, fresh(self), self._lichen_buf, class_id(type(self)), _index_of(self, i, ns)), "__getitem__")
 
         put("__getitem__", item)
         return
@@ -552,7 +552,7 @@ def _ssize_arg(put, ctx, impl, c_name, names, receiver, ns):
             receiver(self, name)
             if not hasattr(type(n), "__index__"):
                 return NotImplemented
-            return result(lib.lichen_call_ssizearg(ctx, impl, fresh(self), self._lichen_buf, operator.index(n)), name)
+            return result(lib.lichen_call_ssizearg(ctx, impl, fresh(self), self._lichen_buf, class_id(type(self)), operator.index(n)), name)
 
         put(name, repeat)
 
@@ -560,12 +560,12 @@ def _ssize_arg(put, ctx, impl, c_name, names, receiver, ns):
 def _ass_item(put, ctx, impl, receiver, ns):
     def setitem(self, i, v):
         receiver(self, "__setitem__")
-        r = lib.lichen_call_ssizeobjarg(ctx, impl, fresh(self), new_h(v), self._lichen_buf, _index_of(self, i, ns))
+        r = lib.lichen_call_ssizeobjarg(ctx, impl, fresh(self), new_h(v), self._lichen_buf, class_id(type(self)), _index_of(self, i, ns))
         status(r, "__setitem__")
 
     def delitem(self, i):
         receiver(self, "__delitem__")
-        status(lib.lichen_call_ssizeobjarg(ctx, impl, fresh(self), 0, self._lichen_buf, _index_of(self, i, ns)), "__delitem__")
+        status(lib.lichen_call_ssizeobjarg(ctx, impl, fresh(self), 0, self._lichen_buf, class_id(type(self)), _index_of(self, i, ns)), "__delitem__")
 
     put("__setitem__", setitem)
     put("__delitem__", delitem)
@@ -574,11 +574,11 @@ def _ass_item(put, ctx, impl, receiver, ns):
 def _ass_subscript(put, ctx, impl, receiver):
     def setitem(self, k, v):
         receiver(self, "__setitem__")
-        status(lib.lichen_call_objobjarg(ctx, impl, fresh(self), new_h(k), new_h(v), self._lichen_buf), "__setitem__")
+        status(lib.lichen_call_objobjarg(ctx, impl, fresh(self), new_h(k), new_h(v), self._lichen_buf, class_id(type(self))), "__setitem__")
 
     def delitem(self, k):
         receiver(self, "__delitem__")
-        status(lib.lichen_call_objobjarg(ctx, impl, fresh(self), new_h(k), 0, self._lichen_buf), "__delitem__")
+        status(lib.lichen_call_objobjarg(ctx, impl, fresh(self), new_h(k), 0, self._lichen_buf, class_id(type(self))), "__delitem__")
 
     put("__setitem__", setitem)
     put("__delitem__", delitem)
@@ -597,7 +597,7 @@ def _call_method(ctx, default_impl, offset):
             impl = default_impl
         if impl is None:
             raise TypeError("'%s' object is not callable" % type(self).__name__)
-        return result(_keywords(call, ctx, impl, fresh(self), self._lichen_buf, args, kw), "__call__")
+        return result(_keywords(call, ctx, impl, fresh(self), self._lichen_buf, class_id(type(self)), args, kw), "__call__")
 
     return __call__
 
@@ -621,7 +621,7 @@ def _release_buffer(ctx, releasebuffer, owner_h, view):
     """Runs ``HPy_bf_releasebuffer`` (if any) for a view and lets go of the
     view's object."""
     if releasebuffer is not None:
-        lib.lichen_call_releasebuffer(ctx, releasebuffer, owner_h | LENT, NULL, view)
+        lib.lichen_call_releasebuffer(ctx, releasebuffer, owner_h | LENT, NULL, 0, view)
         exc = take_error("releasebuffer")
         if exc is not None:
             from lichen._pypy.callbacks import write_unraisable_exception
@@ -659,7 +659,7 @@ def _buffer_method(ctx, getbuffer, releasebuffer):
         view = ffi.new("struct lichen_buffer *")
         owner_h = live_h(self)
         try:
-            status(lib.lichen_call_getbuffer(ctx, getbuffer, owner_h | LENT, self._lichen_buf, view, flags), "__buffer__")
+            status(lib.lichen_call_getbuffer(ctx, getbuffer, owner_h | LENT, self._lichen_buf, class_id(type(self)), view, flags), "__buffer__")
         except BaseException:
             close(owner_h)
             raise
@@ -678,7 +678,7 @@ def _buffer_method(ctx, getbuffer, releasebuffer):
 def _finalizer(ctx, finalize, needs_cleanup):
     def __del__(self):
         if finalize is not None:
-            lib.lichen_call_destructor(ctx, finalize, fresh(self), self._lichen_buf)
+            lib.lichen_call_destructor(ctx, finalize, fresh(self), self._lichen_buf, class_id(type(self)))
             exc = take_error("__del__")
             if exc is not None:
                 from lichen._pypy.callbacks import write_unraisable_exception

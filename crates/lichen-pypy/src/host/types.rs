@@ -5,6 +5,9 @@
 
 use super::*;
 use crate::callbacks::py;
+use crate::lock::Locked;
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use crate::table::DataKind;
 use crate::typedef;
 use core::ffi::{c_char, c_int, c_void};
@@ -12,9 +15,68 @@ use lichen_abi::*;
 use lichen_core::host::TypeHost;
 use lichen_core::type_spec::TypeSpec;
 
+/// Instances Python made ahead, by the `TypeInfo` of their class: an
+/// `HPy_New` of a class made from a spec takes one without calling PyPy
+/// (Python makes them in batches, one callback a batch). Each is a live
+/// handle the pool owns, its class and struct known.
+struct Pool {
+    ready: Vec<HPy>,
+    /// The size of the next batch: it grows while the class is used, so a
+    /// class made once keeps few spares.
+    batch: usize,
+}
+
+const FIRST_BATCH: usize = 4;
+const MAX_BATCH: usize = 64;
+
+static POOLS: Locked<HashMap<usize, Pool, BuildHasherDefault<table::KeyHasher>>> =
+    Locked::new(HashMap::with_hasher(BuildHasherDefault::new()));
+
+/// How many handles the pools hold (not counted as in use).
+pub fn pooled() -> usize {
+    POOLS.with(|all| all.values().map(|p| p.ready.len()).sum())
+}
+
+/// An instance from the pool of `info`, refilling it through Python when
+/// empty. None: Python failed (its exception is set).
+fn pooled_instance(ty: HPy, info: usize) -> Option<HPy> {
+    let batch = POOLS.with(|all| {
+        let pool = all.entry(info).or_insert(Pool { ready: Vec::new(), batch: FIRST_BATCH });
+        match pool.ready.pop() {
+            Some(h) => Err(h),
+            None => {
+                let n = pool.batch;
+                pool.batch = (n * 2).min(MAX_BATCH);
+                Ok(n)
+            }
+        }
+    });
+    let n = match batch {
+        Err(h) => return Some(h),
+        Ok(n) => n,
+    };
+    let mut out = vec![0isize; 2 * n];
+    let made = py!(new_instances(ty._i, n as isize, out.as_mut_ptr()));
+    if made <= 0 {
+        return None;
+    }
+    let mut made: Vec<HPy> = out
+        .chunks_exact(2)
+        .take(made as usize)
+        .map(|pair| table::receive_known(pair[0], pair[1] as *mut c_void, info))
+        .collect();
+    let first = made.pop();
+    POOLS.with(|all| all.entry(info).or_insert(Pool { ready: Vec::new(), batch: FIRST_BATCH }).ready.extend(made));
+    first
+}
+
 /// A new instance of the class of `ty`, its class and struct known (see
 /// `table::learn`).
 fn new_instance(ty: HPy) -> HPy {
+    let info = table::type_info_of(ty);
+    if info != 0 {
+        return pooled_instance(ty, info).unwrap_or(HPy::NULL);
+    }
     let mut learnt = [0isize; 2];
     let obj = h(py!(new_instance(ty._i, learnt.as_mut_ptr())));
     table::learn(obj, learnt[0] as usize, learnt[1] as *mut c_void);
@@ -39,7 +101,14 @@ pub fn payload_of(h: HPy) -> *mut c_void {
 impl TypeHost for PyPy {
     unsafe fn type_from_spec(spec: &TypeSpec, ctx: *mut HPyContext) -> HPy {
         match typedef::type_def(spec, ctx) {
-            Ok(parts) => h(py!(type_from_def(&raw const parts.def))),
+            Ok(parts) => {
+                let ty = h(py!(type_from_def(&raw const parts.def)));
+                // the class Python made is exactly the spec's (a metaclass
+                // cannot make it something else): checks against this
+                // handle, and the globals stored from it, need no telling
+                table::learn_type(ty, parts.def.type_id as usize);
+                ty
+            }
             Err(e) => super::error::fail(e.kind, &e.message, HPy::NULL),
         }
     }
