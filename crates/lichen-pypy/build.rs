@@ -65,9 +65,16 @@ fn main() {
         "/// The value each callback returns when it failed (see callbacks.def).\n\
          #[allow(non_upper_case_globals)]\npub mod error_values {\n",
     );
+    let mut pure = String::from(
+        "/// Whether a callback runs no code of the user's and changes no list\n\
+         /// (then native code's copies of list items stay current; see callbacks.def).\n\
+         #[allow(non_upper_case_globals)]\npub mod pure {\n",
+    );
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
         let (line, note) = line.split_once('#').map_or((line, ""), |(l, n)| (l.trim(), n.trim()));
-        let valued = note == "valued";
+        let notes: Vec<&str> = note.split([' ', ',']).filter(|w| !w.is_empty()).collect();
+        let valued = notes.contains(&"valued");
+        writeln!(pure, "    pub const {}: bool = {};", split_decl(&line[..line.find('(').expect("(")]).1, notes.contains(&"pure")).unwrap();
         let line = line.strip_suffix(';').unwrap_or_else(|| panic!("callbacks.def: no ';' in {line}"));
         let open = line.find('(').expect("(");
         let (ret, name) = split_decl(&line[..open]);
@@ -93,6 +100,8 @@ fn main() {
     out.push_str("}\n\n");
     errors.push_str("}\n\n");
     out.push_str(&errors);
+    pure.push_str("}\n\n");
+    out.push_str(&pure);
     writeln!(out, "/// How many callbacks `Callbacks` holds.\npub const CALLBACK_COUNT: usize = {count};").unwrap();
     let dest = PathBuf::from(env::var("OUT_DIR").unwrap()).join("callbacks.rs");
     fs::write(dest, out).expect("write callbacks.rs");

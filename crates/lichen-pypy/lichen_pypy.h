@@ -141,6 +141,9 @@ double lichen_take_float(lh h);
 /* a new handle for a float Python passes (its value native, its entry
  * empty until Python needs the object) */
 lh lichen_new_float(double v);
+/* a callback marked pure in callbacks.def is about to run the user's code:
+ * the items of lists native code read are stale */
+void lichen_lists_may_change(void);
 intptr_t lichen_reserve(intptr_t *out, intptr_t n);
 intptr_t lichen_sweep_begin(intptr_t **slots);
 void lichen_sweep_end(void);

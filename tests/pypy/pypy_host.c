@@ -288,10 +288,44 @@ static HPy item_after_len_impl(HPyContext *ctx, HPy self, const HPy *args, size_
     return HPy_GetItem_i(ctx, args[0], i);
 }
 
+/* items_around(seq, f): HPyList_Check(seq), HPy_Length(seq), then f()
+ * unless f is None, then a tuple of the first 16 items HPy_GetItem_i reads
+ * (f may change seq). */
+HPyDef_METH(items_around, "items_around", HPyFunc_VARARGS)
+static HPy items_around_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+{
+    if (nargs != 2) {
+        HPyErr_SetString(ctx, ctx->h_TypeError, "items_around(seq, f)");
+        return HPy_NULL;
+    }
+    if (!HPyList_Check(ctx, args[0]) && !HPyTuple_Check(ctx, args[0]))
+        return HPy_Dup(ctx, ctx->h_None);
+    HPy_ssize_t n = HPy_Length(ctx, args[0]);
+    if (n < 0)
+        return HPy_NULL;
+    if (!HPy_Is(ctx, args[1], ctx->h_None)) {
+        HPy r = HPy_CallTupleDict(ctx, args[1], HPy_NULL, HPy_NULL);
+        if (HPy_IsNull(r))
+            return HPy_NULL;
+        HPy_Close(ctx, r);
+    }
+    HPy items[16];
+    HPy_ssize_t got = 0;
+    for (; got < n && got < 16; got++) {
+        items[got] = HPy_GetItem_i(ctx, args[0], got);
+        if (HPy_IsNull(items[got]))
+            break;
+    }
+    HPy out = got == (n < 16 ? n : 16) ? HPyTuple_FromArray(ctx, items, got) : HPy_NULL;
+    for (HPy_ssize_t i = 0; i < got; i++)
+        HPy_Close(ctx, items[i]);
+    return out;
+}
+
 static HPyGlobal *module_globals[] = { &g_Box, NULL };
 
 static HPyDef *module_defines[] = {
-    &bump, &call, &sleep_outside, &capsule, &destroyed, &as_pyobject, &churn, &loads, &outlive, &boxes, &item_after_len, &half,
+    &bump, &call, &sleep_outside, &capsule, &destroyed, &as_pyobject, &churn, &loads, &outlive, &boxes, &item_after_len, &half, &items_around,
     &exec_types, NULL
 };
 

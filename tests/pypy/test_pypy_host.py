@@ -327,6 +327,37 @@ def test_tuple_items_come_with_its_length(built):
     assert r.stdout.split() == ["5", "0", "IndexError"]
 
 
+def test_list_items_come_with_a_check_until_python_runs(built):
+    """HPyList_Check of a short list hands its items over (and every check's
+    answer for an exact built-in type): HPy_Length and HPy_GetItem_i then
+    call no one, until Python code that may change the list runs (a
+    callback not marked pure): its items are then read from Python again."""
+    code = "\n".join([
+        "import sys",
+        "sys.path.insert(0, %r)" % str(built),
+        "import pypy_host as m",
+        "from lichen._pypy import callbacks",
+        "lst = [1, 'a', 2.5]",
+        "def used(): return sorted(k for k, v in callbacks.counts.items() if v)",
+        "m.items_around(lst, None)",
+        "callbacks.counts.clear()",
+        "assert m.items_around(lst, None) == (1, 'a', 2.5)",
+        "print(used())",
+        "def change(): lst[0] = 'changed'",
+        "callbacks.counts.clear()",
+        "assert m.items_around(lst, change) == ('changed', 'a', 2.5)",
+        "print(used())",
+        "assert m.items_around((1, 2), change) == (1, 2)",
+        "assert m.items_around('xy', None) is None",
+    ])
+    env = dict(os.environ, LICHEN_PYPY_COUNT_CALLBACKS="1")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    quiet, changed = r.stdout.splitlines()
+    assert quiet == "['check', 'sequence_from_array']"
+    assert changed == "['call_tuple_dict', 'check', 'get_item', 'sequence_from_array']"
+
+
 def test_loaded_field_keeps_its_object_when_the_field_changes(mod):
     """A handle HPyField_Load gave stands for the object the field held
     then, whatever is stored in the field afterwards (a swap)."""

@@ -56,10 +56,11 @@ callback_arity!(A a, B b, C c, D d);
 callback_arity!(A a, B b, C c, D d, E e);
 callback_arity!(A a, B b, C c, D d, E e, F f);
 
-/// Calls `f` with `args` with the extension lock let go.
+/// Calls `f` with `args` with the extension lock let go (`pure`: see
+/// `pure` in callbacks.def).
 #[inline(always)]
-pub fn call_released<F: Callback<A>, A>(f: F, args: A) -> F::Out {
-    crate::lock::released(|| {
+pub fn call_released<F: Callback<A>, A>(f: F, args: A, pure: bool) -> F::Out {
+    crate::lock::released(pure, || {
         // SAFETY: the cffi module filled the table with its `extern
         // "Python"` functions of exactly these C types (both sides are
         // generated from callbacks.def), and they may be called from any
@@ -96,7 +97,7 @@ fn stack_exhausted() {
 macro_rules! py {
     ($name:ident($($arg:expr),* $(,)?)) => {{
         let args = ($($arg,)*);
-        let r = crate::callbacks::call_released(crate::callbacks::get().$name, args);
+        let r = crate::callbacks::call_released(crate::callbacks::get().$name, args, crate::callbacks::pure::$name);
         crate::callbacks::check_failed(r, crate::callbacks::error_values::$name)
     }};
 }

@@ -216,6 +216,13 @@ pub extern "C" fn lichen_new_float(v: f64) -> isize {
     guarded("lichen_new_float", || table::new_float(v)._i)
 }
 
+/// Called by a callback marked `pure` (callbacks.def) before it runs the
+/// user's code (a `__len__`, a `__getitem__`, a key's `__eq__`).
+#[no_mangle]
+pub extern "C" fn lichen_lists_may_change() {
+    guarded("lichen_lists_may_change", table::new_generation)
+}
+
 /// Moves up to `n` free slots into Python's reserve (their indices in
 /// `out`); how many.
 #[no_mangle]
@@ -528,6 +535,10 @@ unsafe fn call<F: Copy, R, T: ErrorValue, const N: usize>(
             lichen_core::call::call_under(ctx.cast(), sig, imp, |c, f| call(c, core::mem::transmute_copy::<_, F>(&f), handles))
         };
         close_received(bits, handles);
+        // Python code runs next, and may change lists whose items the
+        // extension read (entries that run no extension code, such as the
+        // table's, leave them current)
+        table::new_generation();
         finish(r)
     })
 }

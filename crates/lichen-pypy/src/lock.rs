@@ -77,8 +77,13 @@ pub fn enter() -> Held {
 }
 
 /// Runs `f` (a call into PyPy) with the lock let go, and takes it back.
+/// `pure`: `f` runs no code of the user's and changes no list, so the
+/// lists' items native code read stay current (see `table::set_items`).
 #[inline]
-pub fn released<R>(f: impl FnOnce() -> R) -> R {
+pub fn released<R>(pure: bool, f: impl FnOnce() -> R) -> R {
+    if !pure {
+        crate::table::new_generation();
+    }
     leave();
     let r = f();
     reenter();
@@ -141,7 +146,7 @@ mod tests {
     fn releases_for_callbacks() {
         let held = enter();
         assert!(is_locked());
-        released(|| {
+        released(false, || {
             // another thread can take it meanwhile
             std::thread::spawn(|| drop(enter())).join().unwrap();
         });

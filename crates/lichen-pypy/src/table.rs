@@ -44,7 +44,7 @@ use core::ffi::{c_char, c_void};
 use lichen_abi::HPy;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicIsize, Ordering};
+use std::sync::atomic::{AtomicIsize, AtomicU64, Ordering};
 
 const TAG_MASK: isize = 7;
 const TAG_INT: isize = 1;
@@ -99,9 +99,16 @@ struct Slot {
     /// Copies of the object's text handed to the extension (UTF-8 of a str,
     /// contents of a bytes), valid while the slot is in use.
     attached: Option<Box<[u8]>>,
-    /// Handles of the items of a tuple (immutable), held while the slot is
+    /// Handles of the items of a tuple or a list, held while the slot is
     /// in use, so that reading them needs no call into PyPy.
     items: Option<Box<[HPy]>>,
+    /// The answers of `check` for the object (bit `Check as u8`), when its
+    /// type is an exact built-in one: bit 7 says they are known.
+    kinds: u8,
+    /// For a list's items: the [`GENERATION`] they were read in (they are
+    /// stale once Python code, which may change the list, may have run).
+    /// 0: a tuple's, never stale.
+    items_gen: u64,
 }
 
 impl Slot {
@@ -118,6 +125,8 @@ impl Slot {
             data: 0,
             attached: None,
             items: None,
+            kinds: 0,
+            items_gen: 0,
         }
     }
 }
@@ -594,16 +603,30 @@ pub fn close(h: HPy) {
     }
 }
 
-/// The longest tuple whose items Python hands over with its length.
+/// The longest tuple or list whose items Python hands over with its length.
 pub const ITEMS_MAX: usize = 16;
 
-/// Keeps `items`, the handles of the items of the tuple of `h`, with its
-/// slot (or closes them, if the slot cannot keep them).
-pub fn set_items(h: HPy, items: Box<[HPy]>) {
+/// Counts the times Python code may have run since native code read a
+/// list's items (see `Slot::items_gen`): a callback not marked pure, the
+/// end of an extension call, `HPy_LeavePythonExecution`; changed only by
+/// the extension lock's holder.
+static GENERATION: AtomicU64 = AtomicU64::new(1);
+
+/// Python code may run next: the lists' items read so far are stale.
+#[inline]
+pub fn new_generation() {
+    GENERATION.store(GENERATION.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+}
+
+/// Keeps `items`, the handles of the items of the tuple (or, `list`, the
+/// list) of `h`, with its slot, in place of stale ones (or closes them, if
+/// the slot cannot keep them).
+pub fn set_items(h: HPy, items: Box<[HPy]>, list: bool) {
+    let gen = if list { GENERATION.load(Ordering::Relaxed) } else { 0 };
     let rejected = with(|t| match live_mut(t, h) {
-        Some(s) if s.items.is_none() => {
-            s.items = Some(items);
-            None
+        Some(s) if current_items(s).is_none() => {
+            s.items_gen = gen;
+            s.items.replace(items)
         }
         _ => Some(items),
     });
@@ -612,19 +635,46 @@ pub fn set_items(h: HPy, items: Box<[HPy]>) {
     }
 }
 
-/// The length of a tuple whose items the slot of `h` keeps.
+/// The items a slot keeps, unless they are a list's, read before the lock
+/// was last let go.
+#[inline]
+fn current_items(s: &Slot) -> Option<&[HPy]> {
+    let items = s.items.as_deref()?;
+    (s.items_gen == 0 || s.items_gen == GENERATION.load(Ordering::Relaxed)).then_some(items)
+}
+
+const KINDS_KNOWN: u8 = 0x80;
+
+/// The answers of `check` remembered for the object of `h`.
+#[inline]
+pub fn kinds(h: HPy) -> Option<u8> {
+    slot_of(h)?;
+    with(|t| live_mut(t, h).map(|s| s.kinds).filter(|k| k & KINDS_KNOWN != 0))
+}
+
+/// Remembers the answers of `check` for the object of `h` (an exact
+/// built-in type's: they never change).
+pub fn set_kinds(h: HPy, kinds: u8) {
+    with(|t| {
+        if let Some(s) = live_mut(t, h) {
+            s.kinds = kinds | KINDS_KNOWN;
+        }
+    })
+}
+
+/// The length of a tuple or list whose items the slot of `h` keeps.
 #[inline]
 pub fn items_len(h: HPy) -> Option<usize> {
     slot_of(h)?;
-    with(|t| live_mut(t, h)?.items.as_ref().map(|i| i.len()))
+    with(|t| current_items(live_mut(t, h)?).map(|i| i.len()))
 }
 
-/// A new handle for item `i` of a tuple whose items the slot of `h` keeps
-/// (`None`: not kept, or out of range).
+/// A new handle for item `i` of a tuple or list whose items the slot of
+/// `h` keeps (`None`: not kept, or out of range).
 #[inline]
 pub fn item(h: HPy, i: i64) -> Option<HPy> {
     slot_of(h)?;
-    let item = with(|t| live_mut(t, h)?.items.as_ref()?.get(usize::try_from(i).ok()?).copied())?;
+    let item = with(|t| current_items(live_mut(t, h)?)?.get(usize::try_from(i).ok()?).copied())?;
     Some(dup(item))
 }
 

@@ -134,12 +134,38 @@ def type_of(h):
     return new_h(type(get(h)))
 
 
+# The answers of every check for the exact built-in types (bit k: CHECKS[k]),
+# which native code remembers per handle (see host/object.rs, `check`).
+_KINDS = {}
+for _sample in ([], (), {}, "", b"", 0, 0.0, False, None, 0j):
+    _KINDS[type(_sample)] = sum(1 << k for k, f in enumerate(CHECKS) if f(_sample))
+CHECK_ALL = 2
+ITEMS_MAX = 16  # table.rs: the longest tuple or list handed over with its items
+
+
 @callback
-def check(h, what):
-    try:
-        return 1 if CHECKS[what](get(h)) else 0
-    except Exception:
-        return 0
+def check(h, what, items, learnt):
+    """``HPy*_Check``: the answer (bit 0); for an exact built-in type every
+    answer (bit 1, then bits 8-15); a short tuple's or list's items too, as
+    ``length`` hands them over (their number plus one in bits 16 and up)."""
+    o = get(h)
+    t = type(o)
+    kinds = _KINDS.get(t)
+    if kinds is None:
+        try:
+            return 1 if CHECKS[what](o) else 0
+        except Exception:
+            return 0
+    r = (kinds >> what) & 1 | CHECK_ALL | kinds << 8
+    if (t is tuple or t is list) and 0 < len(o) <= ITEMS_MAX:
+        n = len(o)
+        for k in range(n):
+            item = o[k]
+            _tell_at(item, learnt, 2 * k)
+            items[k] = new_h(item)
+        learnt[2 * ITEMS_MAX] = t is list
+        r |= (n + 1) << 16
+    return r
 
 
 def _tell(o, learnt):
@@ -204,15 +230,21 @@ def hash(h):
 
 @callback
 def length(h, items, cap, learnt):
-    """``HPy_Length``; a short tuple's items come along (handles, and what
-    ``_tell`` says of each), so that native code reads them itself."""
+    """``HPy_Length``; a short tuple's or list's items come along (handles,
+    and what ``_tell`` says of each), so that native code reads them itself
+    (a list's until the extension lock is next let go: ``learnt[2 * cap]``
+    says it is one)."""
     o = get(h)
+    t = type(o)
+    if t not in _KINDS:  # pure only for the built-in types
+        lib.lichen_lists_may_change()
     n = len(o)
-    if type(o) is tuple and 0 < n <= cap:
+    if (t is tuple or t is list) and 0 < n <= cap:
         for k in range(n):
             item = o[k]
             _tell_at(item, learnt, 2 * k)
             items[k] = new_h(item)
+        learnt[2 * cap] = t is list
     return n
 
 
@@ -237,7 +269,11 @@ def set_attr(obj, name, value):
 
 @callback
 def get_item(obj, key, learnt):
-    item = get(obj)[get(key)]
+    o, k = get(obj), get(key)
+    t = type(o)
+    if not ((t is list or t is tuple) and type(k) is int):  # else pure
+        lib.lichen_lists_may_change()
+    item = o[k]
     _tell(item, learnt)
     return new_h(item)
 

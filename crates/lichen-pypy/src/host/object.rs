@@ -14,13 +14,48 @@ crate::codes! {
 }
 
 /// Whether `h` is of the kind `what`: natively for what native code knows
-/// (ints, floats, bools and None are none of the kinds but numbers).
+/// (ints, floats, bools and None are none of the kinds but numbers, and
+/// the slot remembers the answers for an object of an exact built-in type).
 pub fn check(h: HPy, what: Check) -> bool {
     match known(h) {
-        Known::Other => py!(check(h._i, what as c_int)) == 1,
+        Known::Other => match table::kinds(h) {
+            Some(kinds) => kinds & (1 << what as u32) != 0,
+            None => ask_kinds(h, what),
+        },
         Known::None => false,
         Known::Int(_) | Known::Float(_) | Known::Bool(_) => matches!(what, Check::Number),
     }
+}
+
+/// What the `check` callback answers: bit 0 the answer, bit 1 set when
+/// bits 8-15 hold every answer (an exact built-in type), bits 16 and up
+/// the number of items it handed over plus one (a short tuple or list).
+const CHECK_ALL: c_int = 2;
+
+fn ask_kinds(h: HPy, what: Check) -> bool {
+    let mut items = [0isize; table::ITEMS_MAX];
+    let mut learnt = [0isize; 2 * table::ITEMS_MAX + 1];
+    let r = py!(check(h._i, what as c_int, items.as_mut_ptr(), learnt.as_mut_ptr()));
+    if r < 0 {
+        return false;
+    }
+    if r & CHECK_ALL != 0 {
+        table::set_kinds(h, (r >> 8) as u8);
+    }
+    let n = (r >> 16) as usize;
+    if n > 0 {
+        keep_items(h, &items[..n - 1], &learnt);
+    }
+    r & 1 != 0
+}
+
+/// Keeps the items Python handed over (see `table::set_items`).
+fn keep_items(h: HPy, items: &[isize], learnt: &[isize]) {
+    let got: Vec<HPy> = items.iter().map(|&b| table::receive(b, core::ptr::null_mut())).collect();
+    for (k, &item) in got.iter().enumerate() {
+        table::learn(item, learnt[2 * k] as usize, learnt[2 * k + 1] as *mut c_void);
+    }
+    table::set_items(h, got.into_boxed_slice(), learnt[2 * table::ITEMS_MAX] != 0);
 }
 
 /// Python's int hash of a small int: itself, but -1 (C's error value) is -2.
@@ -169,18 +204,14 @@ impl ObjectHost for PyPy {
         if let Some(n) = table::items_len(h) {
             return n as HPy_ssize_t;
         }
-        // a tuple's items come along (see `table::set_items`)
+        // a short tuple's or list's items come along (see
+        // `table::set_items`); the last word of `learnt` says a list
         let mut items = [0isize; table::ITEMS_MAX];
-        let mut learnt = [0isize; 2 * table::ITEMS_MAX];
+        let mut learnt = [0isize; 2 * table::ITEMS_MAX + 1];
         let cap = items.len() as isize;
         let n = py!(length(h._i, items.as_mut_ptr(), cap, learnt.as_mut_ptr()));
         if n > 0 && n <= cap && items[0] != 0 {
-            let items = &items[..n as usize];
-            let got: Vec<HPy> = items.iter().map(|&b| table::receive(b, core::ptr::null_mut())).collect();
-            for (k, &item) in got.iter().enumerate() {
-                table::learn(item, learnt[2 * k] as usize, learnt[2 * k + 1] as *mut c_void);
-            }
-            table::set_items(h, got.into_boxed_slice());
+            keep_items(h, &items[..n as usize], &learnt);
         }
         n
     }
@@ -266,6 +297,8 @@ impl ObjectHost for PyPy {
     }
 
     fn leave() -> HPyThreadState {
+        // other threads' Python code runs meanwhile
+        table::new_generation();
         crate::lock::leave();
         // never NULL, which would mean failure; nothing else to keep
         HPyThreadState { _i: 1 }
