@@ -9,13 +9,15 @@ CPython 3.11 wheel (the cache of tests/bridge/run.py), then prints:
   (a) the cost of one call of `bridgetest.identity(7)`, a C function with
       one small argument, through the bridge on lichen-rustpython, against
       the same extension on CPython 3.11 itself, and a builtin call
-      (`abs(7)`) on each (a call's cost is the time per iteration of a loop
-      calling it minus that of the empty loop);
+      (`abs(7)`) on each (a call's cost is the CPU time per iteration of a
+      loop calling it minus that of a loop that does not call);
   (b) `ujson.dumps`/`ujson.loads` of a ~100 KB document through the bridge,
       against RustPython's own `json` and against ujson (and json) on
       CPython 3.11.
 
-No thresholds: the numbers are printed, never asserted.
+Times are CPU time of the worker process (`time.process_time`), best of
+5 loops: on a shared machine wall time also counts other processes' time
+slices. No thresholds: the numbers are printed, never asserted.
 """
 
 import argparse
@@ -79,13 +81,13 @@ def main():
     if sys.version_info[:2] != (3, 11):
         sys.exit("bench/bridge.py: run it with CPython 3.11")
     target_dir = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-    rp = args.rustpython or build_binary(target_dir)
+    rp = os.path.abspath(args.rustpython) if args.rustpython else build_binary(target_dir)
     work = os.path.join(ROOT, ".cache", "bench", "bridge")
     build_extension(work)
     ujson_dir = bridge_tests.wheel_dir("ujson", bridge_tests.PACKAGES["ujson"][0])
     with open("/proc/loadavg") as f:
         load = f.read().split()[0]
-    log("== bench/bridge.py (load average before: %s)" % load)
+    log("== bench/bridge.py (load average before: %s; CPU time, best of 5)" % load)
     rp_bridge = run_worker(rp, work, [work, ujson_dir], "rustpython", args.calls, args.rounds)
     cpython = run_worker(sys.executable, work, [work, ujson_dir], "cpython", args.calls, args.rounds)
     log("document: %d bytes of JSON" % rp_bridge["doc_bytes"])

@@ -108,6 +108,22 @@ def test_standard_value_types_are_copied():
     assert back == numbers and back is not numbers and bridgetest.type_name(numbers) == "array.array"
 
 
+def test_dict_keys_from_cpython_are_shared_within_one_conversion():
+    long_key = "k" * 100
+    data = [{"id": 1, long_key: 1, "a\ud800": 1, 7: 1}, {"id": 2, long_key: 2, "a\ud800": 2, 7: 2}]
+    back = bridgetest.identity(data)
+    assert back == data
+    first, second = (next(k for k in d if k == "id") for d in back)
+    assert first is second
+    # Keys longer than 64 bytes, with lone surrogates, or not str are
+    # converted one by one, and equal all the same.
+    assert [list(d) for d in back] == [list(d) for d in data]
+    assert all(type(k) is str for d in back for k in list(d)[:3])
+    # A new conversion makes new keys.
+    again = bridgetest.identity(data)
+    assert next(k for k in again[0] if k == "id") is not first
+
+
 def test_cycles_survive_the_copy():
     cyclic = [1]
     cyclic.append(cyclic)

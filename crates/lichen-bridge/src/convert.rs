@@ -25,7 +25,7 @@ use rustpython_vm::builtins::{
     PyBaseException, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyStr, PyTuple, PyType,
 };
 use rustpython_vm::{AsObject, PyObject, PyObjectRef, PyPayload, PyResult, VirtualMachine};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::ffi::{c_char, c_int};
 
 /// RustPython classes (by name) whose instances `values.py` may copy.
@@ -38,17 +38,23 @@ const C_VALUE_TYPES: &[&str] =
 /// the native stack (each level is a few native frames).
 const MAX_DEPTH: usize = 3000;
 
-/// Containers already converted in this conversion, by address.
-type Memo<T> = HashMap<usize, T>;
+/// Dict keys (exact `str`s of valid UTF-8) at most this long are shared
+/// within one conversion from CPython (see [`ToRp::key`]).
+const KEY_MEMO_MAX: usize = 64;
+
+/// Containers already converted in this conversion, by address (a cheap
+/// hash: one entry per container makes SipHash a tenth of a large
+/// document's conversion).
+type Memo<T> = FxHashMap<usize, T>;
 
 /// `obj` as a CPython object (a new reference).
 pub fn to_c(vm: &VirtualMachine, obj: &PyObject) -> PyResult<Obj> {
-    ToC { vm, memo: Memo::new(), depth: 0 }.convert(obj)
+    ToC { vm, memo: Memo::default(), depth: 0 }.convert(obj)
 }
 
 /// `o` (borrowed) as a RustPython object.
 pub fn to_rp(vm: &VirtualMachine, o: Obj) -> PyResult {
-    ToRp { vm, memo: Memo::new(), depth: 0 }.convert(o)
+    ToRp { vm, memo: Memo::default(), keys: FxHashMap::default(), depth: 0 }.convert(o)
 }
 
 /// Converts each of `objs` (new references, released on error).
@@ -303,6 +309,8 @@ fn int_to_c(i: &BigInt) -> Obj {
 struct ToRp<'a> {
     vm: &'a VirtualMachine,
     memo: Memo<PyObjectRef>,
+    /// The RustPython str made for each dict key's text (see [`ToRp::key`]).
+    keys: FxHashMap<Box<str>, PyObjectRef>,
     depth: usize,
 }
 
@@ -350,6 +358,40 @@ impl ToRp<'_> {
             return Ok(v);
         }
         rpside::cobject_for(vm, o)
+    }
+
+    /// A dict key: an exact `str` of valid UTF-8 (and at most
+    /// `KEY_MEMO_MAX` bytes) gives the one RustPython str made for that text
+    /// in this conversion, as CPython's json does with its keys: a document
+    /// of many records repeats a few keys, and one shared str is made once
+    /// and hashed once (RustPython caches a str's hash). Anything else is
+    /// converted as usual.
+    fn key(&mut self, o: Obj) -> PyResult {
+        let (vm, rt) = (self.vm, rt());
+        // SAFETY: `o` is a live object; GIL held.
+        if unsafe { ffi::type_of(o) } != rt.st.str_type {
+            return self.convert(o);
+        }
+        let mut n = 0isize;
+        // SAFETY: a str; its UTF-8 buffer is cached in `o` and borrowed.
+        let p = unsafe { (rt.api.PyUnicode_AsUTF8AndSize)(o, &mut n) };
+        if p.is_null() {
+            // Lone surrogates: str_to_rp takes the slow path.
+            // SAFETY: clearing the UnicodeEncodeError just raised; GIL held.
+            unsafe { (rt.api.PyErr_Clear)() };
+            return self.convert(o);
+        }
+        if n as usize > KEY_MEMO_MAX {
+            return self.convert(o);
+        }
+        // SAFETY: `n` bytes of valid UTF-8 owned by `o`, which outlives this call.
+        let text = unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(p.cast::<u8>(), n as usize)) };
+        if let Some(k) = self.keys.get(text) {
+            return Ok(k.clone());
+        }
+        let k: PyObjectRef = vm.ctx.new_str(text).into();
+        self.keys.insert(text.into(), k.clone());
+        Ok(k)
     }
 
     /// `bytearray`, and the types `values.py` describes, copied.
@@ -453,7 +495,7 @@ impl ToRp<'_> {
             self.memo.insert(o as usize, dict.clone().into());
             for (k, v) in dict_items(o) {
                 let (k, v) = (Owned(k), Owned(v));
-                let (k, v) = (self.convert(k.0)?, self.convert(v.0)?);
+                let (k, v) = (self.key(k.0)?, self.convert(v.0)?);
                 dict.set_item(&*k, v, vm)?;
             }
             return Ok(dict.into());
