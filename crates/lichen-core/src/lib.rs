@@ -11,6 +11,7 @@ pub mod builder;
 pub mod call;
 pub mod context;
 pub mod debug;
+pub mod guard;
 pub mod hook;
 pub mod host;
 pub mod loader;

@@ -109,12 +109,20 @@ macro_rules! trace_wrappers {
         $(
             pub unsafe extern "C" fn $name(tctx: *mut HPyContext $(, $arg: $ty)*) -> $ret {
                 let info = info(tctx);
-                let start = info.enter(func_id::$name);
-                // The caller is recorded for what the host makes meanwhile:
-                // a type from a spec runs its slots under the trace context.
-                let result = crate::call::with_caller(tctx, || ((*info.uctx).$field)(info.uctx $(, $arg)*));
-                info.exit(func_id::$name, start);
-                result
+                // The panic barrier (crate::guard) for the wrapper's own
+                // bookkeeping; the wrapped function has its own.
+                crate::guard::guard(
+                    concat!("HPy context function '", stringify!($name), "' (trace mode)"),
+                    |msg| crate::guard::raise_in(info.uctx, msg),
+                    || {
+                        let start = info.enter(func_id::$name);
+                        // The caller is recorded for what the host makes meanwhile:
+                        // a type from a spec runs its slots under the trace context.
+                        let result = crate::call::with_caller(tctx, || ((*info.uctx).$field)(info.uctx $(, $arg)*));
+                        info.exit(func_id::$name, start);
+                        result
+                    },
+                )
             }
         )*
     };

@@ -78,6 +78,7 @@ pub unsafe fn mark(tp: *mut ffi::PyTypeObject) {
     (*tp).tp_vectorcall = Some(call_type);
 }
 
+lichen_core::guarded_entry! { crate::host::raise_system_error;
 /// The `tp_vectorcall` of every type Lichen builds: calling the type object
 /// does what `Py_TYPE(type)->tp_call` does, which is what CPython does for a
 /// type without `tp_vectorcall` (`type_call`, or a metaclass's `tp_call`).
@@ -97,6 +98,7 @@ unsafe extern "C" fn call_type(
         return call_with(callable, empty, null_mut());
     }
     call_type_with_args(callable, args, nargs, kwnames)
+}
 }
 
 /// [`call_type`] with arguments: they are put in a new tuple and dict.

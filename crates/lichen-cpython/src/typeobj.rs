@@ -27,11 +27,13 @@ pub unsafe fn raise(kind: ExcKind, message: &str) {
 // ---------------------------------------------------------------------------
 // Functions installed in the types.
 
+lichen_core::guarded_entry! { crate::host::raise_system_error;
 unsafe extern "C" fn clear_field(field: *mut HPyField, _arg: *mut c_void) -> c_int {
     let old = (*field)._i as *mut ffi::PyObject;
     *field = HPyField::NULL;
     ffi::Py_XDECREF(old);
     0
+}
 }
 
 /// How many destroy functions [`release`] collects on its walk; a deeper
@@ -91,11 +93,14 @@ unsafe fn destroy_beyond(obj: *mut ffi::PyObject, data: *mut c_void, mut skip: u
     }
 }
 
+lichen_core::guarded_entry! { crate::host::raise_system_error;
 unsafe extern "C" fn hpy_clear(obj: *mut ffi::PyObject) -> c_int {
     release(obj, false);
     0
 }
+}
 
+lichen_core::guarded_entry! { crate::host::report_unraisable;
 /// The deallocator of types with `HPy_tp_traverse` or `HPy_tp_destroy`.
 unsafe extern "C" fn hpy_dealloc(obj: *mut ffi::PyObject) {
     let tp = ffi::Py_TYPE(obj);
@@ -111,6 +116,7 @@ unsafe extern "C" fn hpy_dealloc(obj: *mut ffi::PyObject) {
         None => ffi::PyObject_Free(obj.cast()),
     }
     ffi::Py_DECREF(tp.cast());
+}
 }
 
 /// Stores `f` as the call implementation of `obj`.
@@ -131,6 +137,7 @@ pub unsafe fn init_vectorcall(tp: *mut ffi::PyTypeObject, obj: *mut ffi::PyObjec
     }
 }
 
+lichen_core::guarded_entry! { crate::host::raise_system_error;
 /// `tp_new` of types with `HPy_tp_call` but no `HPy_tp_new`: the inherited
 /// one, plus the default call implementation.
 unsafe extern "C" fn hpy_object_new(
@@ -157,6 +164,7 @@ unsafe extern "C" fn hpy_object_new(
     }
     obj
 }
+}
 
 /// An `HPyMember_OBJECT`/`_OBJECT_EX` member, which holds an `HPyField`
 /// and is served by a getset.
@@ -171,6 +179,7 @@ unsafe fn member_field(obj: *mut ffi::PyObject, closure: *mut c_void) -> (*mut H
     ((obj as *mut u8).offset(m.offset) as *mut HPyField, m)
 }
 
+lichen_core::guarded_entry! { crate::host::raise_system_error;
 unsafe extern "C" fn member_object_get(obj: *mut ffi::PyObject, closure: *mut c_void) -> *mut ffi::PyObject {
     let (field, m) = member_field(obj, closure);
     let value = (*field)._i as *mut ffi::PyObject;
@@ -191,7 +200,9 @@ unsafe extern "C" fn member_object_get(obj: *mut ffi::PyObject, closure: *mut c_
     ffi::Py_INCREF(none);
     none
 }
+}
 
+lichen_core::guarded_entry! { crate::host::raise_system_error;
 unsafe extern "C" fn member_object_set(obj: *mut ffi::PyObject, value: *mut ffi::PyObject, closure: *mut c_void) -> c_int {
     let (field, m) = member_field(obj, closure);
     let old = (*field)._i as *mut ffi::PyObject;
@@ -204,6 +215,7 @@ unsafe extern "C" fn member_object_set(obj: *mut ffi::PyObject, value: *mut ffi:
     *field = HPyField { _i: value as isize };
     ffi::Py_XDECREF(old);
     0
+}
 }
 
 // ---------------------------------------------------------------------------

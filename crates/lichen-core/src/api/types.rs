@@ -5,7 +5,7 @@ use crate::type_spec::type_spec;
 use core::mem::transmute;
 use lichen_abi::trampoline as blocks;
 
-pub unsafe extern "C" fn Type_FromSpec<H: Host>(ctx: *mut HPyContext, spec: *mut HPyType_Spec, params: *mut HPyType_SpecParam) -> HPy {
+pub unsafe extern "C-unwind" fn Type_FromSpec<H: Host>(ctx: *mut HPyContext, spec: *mut HPyType_Spec, params: *mut HPyType_SpecParam) -> HPy {
     if spec.is_null() {
         H::raise(ExcKind::SystemError, "HPyType_FromSpec: spec must not be NULL");
         return HPy::NULL;
@@ -19,11 +19,11 @@ pub unsafe extern "C" fn Type_FromSpec<H: Host>(ctx: *mut HPyContext, spec: *mut
     }
 }
 
-pub unsafe extern "C" fn Type_GenericNew<H: Host>(_ctx: *mut HPyContext, type_: HPy, _args: *const HPy, _nargs: HPy_ssize_t, _kw: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Type_GenericNew<H: Host>(_ctx: *mut HPyContext, type_: HPy, _args: *const HPy, _nargs: HPy_ssize_t, _kw: HPy) -> HPy {
     H::type_generic_new(type_)
 }
 
-pub unsafe extern "C" fn New<H: Host>(_ctx: *mut HPyContext, h_type: HPy, data: *mut *mut c_void) -> HPy {
+pub unsafe extern "C-unwind" fn New<H: Host>(_ctx: *mut HPyContext, h_type: HPy, data: *mut *mut c_void) -> HPy {
     let mut storage = core::ptr::null_mut();
     let result = H::new_instance(h_type, &mut storage);
     if !result.is_null() && !data.is_null() {
@@ -34,7 +34,7 @@ pub unsafe extern "C" fn New<H: Host>(_ctx: *mut HPyContext, h_type: HPy, data: 
 
 macro_rules! as_struct {
     ($($name:ident => $shape:ident),* $(,)?) => {$(
-        pub unsafe extern "C" fn $name<H: Host>(_ctx: *mut HPyContext, h: HPy) -> *mut c_void {
+        pub unsafe extern "C-unwind" fn $name<H: Host>(_ctx: *mut HPyContext, h: HPy) -> *mut c_void {
             H::as_struct(h, HPyType_BuiltinShape::$shape)
         }
     )*};
@@ -51,19 +51,19 @@ as_struct! {
     AsStruct_List => List,
 }
 
-pub unsafe extern "C" fn Type_GetBuiltinShape<H: Host>(_ctx: *mut HPyContext, h_type: HPy) -> HPyType_BuiltinShape {
+pub unsafe extern "C-unwind" fn Type_GetBuiltinShape<H: Host>(_ctx: *mut HPyContext, h_type: HPy) -> HPyType_BuiltinShape {
     H::type_builtin_shape(h_type)
 }
 
-pub unsafe extern "C" fn Type_GetName<H: Host>(_ctx: *mut HPyContext, type_: HPy) -> *const c_char {
+pub unsafe extern "C-unwind" fn Type_GetName<H: Host>(_ctx: *mut HPyContext, type_: HPy) -> *const c_char {
     H::type_name(type_)
 }
 
-pub unsafe extern "C" fn Type_IsSubtype<H: Host>(_ctx: *mut HPyContext, sub: HPy, type_: HPy) -> c_int {
+pub unsafe extern "C-unwind" fn Type_IsSubtype<H: Host>(_ctx: *mut HPyContext, sub: HPy, type_: HPy) -> c_int {
     H::type_is_subtype(sub, type_)
 }
 
-pub unsafe extern "C" fn SetCallFunction<H: Host>(_ctx: *mut HPyContext, h: HPy, func: *mut HPyCallFunction) -> c_int {
+pub unsafe extern "C-unwind" fn SetCallFunction<H: Host>(_ctx: *mut HPyContext, h: HPy, func: *mut HPyCallFunction) -> c_int {
     if func.is_null() {
         H::raise(ExcKind::SystemError, "HPy_SetCallFunction: func must not be NULL");
         return -1;
@@ -321,7 +321,60 @@ unsafe fn call_special<H: TrampolineHost>(ctx: *mut HPyContext, sig: HPyFunc_Sig
     }
 }
 
+/// Writes the failure value into the result of `sig`'s argument block
+/// (NULL, or -1 for the integer results), for a call that panicked: HPy's
+/// trampolines zero their block, and 0 would read as success for an `int`.
+/// Generated from the signature declaration, per block shape.
+macro_rules! mark_failed_arm {
+    ($a:ident, $name:ident, $params:tt -> none, same) => { () };
+    ($a:ident, $name:ident, $params:tt -> $r:tt, same) => {
+        mark_failed_arm!(@write $a, $name)
+    };
+    ($a:ident, $name:ident, $params:tt -> $r:tt, none) => { () };
+    ($a:ident, $name:ident, $params:tt -> $r:tt, { $bparams:tt -> none }) => { () };
+    ($a:ident, $name:ident, $params:tt -> $r:tt, { $bparams:tt -> $br:tt }) => {
+        mark_failed_arm!(@write $a, $name)
+    };
+    (@write $a:ident, $name:ident) => {{
+        // SAFETY: the trampoline of this signature passed this block.
+        let block = unsafe { &mut *($a as *mut blocks::$name) };
+        block.result = ErrorValue::error_value();
+    }};
+}
+
+macro_rules! mark_failed_fn {
+    (; $($name:ident = $n:literal, $lower:ident, $ctx:ident $params:tt -> $r:tt, $block:tt;)*) => {
+        unsafe fn mark_failed(sig: HPyFunc_Signature, args: *mut c_void) {
+            if args.is_null() {
+                return;
+            }
+            #[allow(unreachable_patterns)]
+            match sig {
+                $(HPyFunc_Signature::$name => mark_failed_arm!(args, $name, $params -> $r, $block),)*
+                _ => {}
+            }
+        }
+    };
+}
+
+lichen_abi::hpyfunc_signatures!(mark_failed_fn);
+
+/// The entry of every CPython trampoline compiled into an extension, behind
+/// the panic barrier: a panic becomes a `SystemError` and a failed result.
 pub unsafe extern "C" fn CallRealFunctionFromTrampoline<H: TrampolineHost>(ctx: *mut HPyContext, sig: HPyFunc_Signature, func: HPyCFunction, args: *mut c_void) {
+    crate::guard::guard(
+        "HPy context function 'CallRealFunctionFromTrampoline'",
+        |msg| {
+            H::raise(ExcKind::SystemError, msg);
+            // SAFETY: `args` is the block of `sig` the trampoline passed.
+            unsafe { mark_failed(sig, args) }
+        },
+        // SAFETY: the caller's contract, passed on unchanged.
+        || unsafe { call_real_function::<H>(ctx, sig, func, args) },
+    )
+}
+
+unsafe fn call_real_function<H: TrampolineHost>(ctx: *mut HPyContext, sig: HPyFunc_Signature, func: HPyCFunction, args: *mut c_void) {
     simple_signatures! { H, ctx, sig, func, args, call_special::<H>(ctx, sig, func, args);
         NOARGS(self_: obj) -> obj;
         O(self_: obj, arg: obj) -> obj;

@@ -557,17 +557,25 @@ macro_rules! debug_wrappers {
             pub unsafe extern "C" fn $name(dctx: *mut HPyContext $(, $arg: $ty)*) -> $ret {
                 let c = enter!(dctx, stringify!($name));
                 let info = c.info();
-                $(
-                    let Ok($arg) = <$ty as Unwrap>::unwrap($arg, info, stringify!($name)) else {
-                        return <$ret as ErrorValue>::error_value();
-                    };
-                )*
-                let u = info.uctx;
-                let r = c.call_universal(|| ((*u).$field)(u $(, $arg)*));
-                if <$ret as ErrorValue>::may_be_error(&r) {
-                    info.note_raised(stringify!($name));
-                }
-                <$ret as Wrap>::wrap(r, info)
+                // The panic barrier (crate::guard) for the debug bookkeeping
+                // (handle table, checks); the wrapped function has its own.
+                crate::guard::guard(
+                    concat!("HPy context function '", stringify!($name), "' (debug mode)"),
+                    |msg| crate::guard::raise_in(info.uctx, msg),
+                    || {
+                        $(
+                            let Ok($arg) = <$ty as Unwrap>::unwrap($arg, info, stringify!($name)) else {
+                                return <$ret as ErrorValue>::error_value();
+                            };
+                        )*
+                        let u = info.uctx;
+                        let r = c.call_universal(|| ((*u).$field)(u $(, $arg)*));
+                        if <$ret as ErrorValue>::may_be_error(&r) {
+                            info.note_raised(stringify!($name));
+                        }
+                        <$ret as Wrap>::wrap(r, info)
+                    },
+                )
             }
         )*
     };
@@ -685,4 +693,17 @@ pub(crate) unsafe extern "C" fn ReenterPythonExecution(dctx: *mut HPyContext, st
 pub(crate) unsafe extern "C" fn FatalError(dctx: *mut HPyContext, message: *const c_char) {
     let u = ctx_info(dctx).info().uctx;
     ((*u).ctx_FatalError)(u, message)
+}
+
+/// How a panic caught in a debug-mode override is reported (see
+/// `crate::guard`): a `SystemError` set through the wrapped universal
+/// context.
+///
+/// # Safety
+/// `dctx` is the debug context the extension called with; the thread may
+/// use the VM.
+pub(crate) unsafe fn raise_in_debug(dctx: *mut HPyContext, msg: &str) {
+    // SAFETY: the caller's contract; a foreign context was refused (and the
+    // process stopped) by `ctx_info` before the override ran.
+    unsafe { crate::guard::raise_in(ctx_info(dctx).info().uctx, msg) }
 }

@@ -56,12 +56,15 @@ pub(crate) fn install(ctx: &mut HPyContext) {
     ctx.ctx_Global_Load = Global_Load;
 }
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn Close(dctx: *mut HPyContext, h: HPy) {
     let c = enter!(dctx, "Close");
     // Closing may run a finalizer that calls back into the extension.
     c.call_universal(|| close_handle(c.info(), h, "Close"))
 }
+}
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 /// `Dup`, the most frequent call, under one lock of the table: the
 /// universal `Dup` only takes a reference and cannot call back into the
 /// extension, so it may run while the table is locked.
@@ -82,6 +85,7 @@ unsafe extern "C" fn Dup(dctx: *mut HPyContext, h: HPy) -> HPy {
     let dup = c.call_universal(|| ((*u).ctx_Dup)(u, uh));
     t.open(dup, super::handles::Kind::Owned, stack)
 }
+}
 
 /// The universal handles behind `n` debug handles at `items`.
 unsafe fn unwrap_array(info: &DebugInfo, items: *const HPy, n: usize, func: &str) -> Result<Vec<HPy>, ()> {
@@ -95,6 +99,7 @@ fn len(n: HPy_ssize_t) -> usize {
     usize::try_from(n).unwrap_or(0)
 }
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn Tuple_FromArray(dctx: *mut HPyContext, items: *const HPy, n: HPy_ssize_t) -> HPy {
     let c = enter!(dctx, "Tuple_FromArray");
     let info = c.info();
@@ -102,7 +107,9 @@ unsafe extern "C" fn Tuple_FromArray(dctx: *mut HPyContext, items: *const HPy, n
     let u = info.uctx();
     info.open(c.call_universal(|| ((*u).ctx_Tuple_FromArray)(u, uitems.as_ptr(), n)))
 }
+}
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn Type_GenericNew(
     dctx: *mut HPyContext,
     ty: HPy,
@@ -119,6 +126,7 @@ unsafe extern "C" fn Type_GenericNew(
     };
     let u = info.uctx();
     info.open(c.call_universal(|| ((*u).ctx_Type_GenericNew)(u, uty, uargs.as_ptr(), nargs, ukw)))
+}
 }
 
 /// How many keyword names `kwnames` (universal, maybe NULL) holds, after
@@ -154,16 +162,21 @@ unsafe fn call_like(
     info.open(c.call_universal(|| call(u, ut, uargs.as_ptr(), nargs, ukw)))
 }
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn Call(dctx: *mut HPyContext, callable: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
     let u = debug_info(dctx).uctx();
     call_like(dctx, "Call", callable, args, nargs, kwnames, (*u).ctx_Call)
 }
+}
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn CallMethod(dctx: *mut HPyContext, name: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
     let u = debug_info(dctx).uctx();
     call_like(dctx, "CallMethod", name, args, nargs, kwnames, (*u).ctx_CallMethod)
 }
+}
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn Type_FromSpec(dctx: *mut HPyContext, spec: *mut HPyType_Spec, params: *mut HPyType_SpecParam) -> HPy {
     let c = enter!(dctx, "Type_FromSpec");
     let info = c.info();
@@ -184,7 +197,9 @@ unsafe extern "C" fn Type_FromSpec(dctx: *mut HPyContext, spec: *mut HPyType_Spe
     }
     info.open(c.call_universal(|| ((*u).ctx_Type_FromSpec)(u, spec, uparams.as_mut_ptr())))
 }
+}
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn ContextVar_Get(dctx: *mut HPyContext, var: HPy, default: HPy, result: *mut HPy) -> i32 {
     let c = enter!(dctx, "ContextVar_Get");
     let info = c.info();
@@ -199,6 +214,7 @@ unsafe extern "C" fn ContextVar_Get(dctx: *mut HPyContext, var: HPy, default: HP
     }
     r
 }
+}
 
 /// Gives the extension a read-only copy of `len` bytes at `ptr`, valid as
 /// long as the debug handle `dh` is open.
@@ -210,6 +226,7 @@ unsafe fn protect_for(info: &DebugInfo, dh: HPy, ptr: *const c_char, len: usize,
     info.table().attach_raw(dh, data).cast()
 }
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn Unicode_AsUTF8AndSize(dctx: *mut HPyContext, h: HPy, size: *mut HPy_ssize_t) -> *const c_char {
     let c = enter!(dctx, "Unicode_AsUTF8AndSize");
     let info = c.info();
@@ -224,6 +241,7 @@ unsafe extern "C" fn Unicode_AsUTF8AndSize(dctx: *mut HPyContext, h: HPy, size: 
         *size = n;
     }
     protect_for(info, h, p, len(n) + 1, "Unicode_AsUTF8AndSize")
+}
 }
 
 unsafe fn bytes_data(
@@ -246,14 +264,18 @@ unsafe fn bytes_data(
     protect_for(info, h, p, len(n) + 1, func)
 }
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn Bytes_AsString(dctx: *mut HPyContext, h: HPy) -> *const c_char {
     let u = debug_info(dctx).uctx();
     bytes_data(dctx, h, "Bytes_AsString", (*u).ctx_Bytes_AsString, (*u).ctx_Bytes_Size)
 }
+}
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn Bytes_AS_STRING(dctx: *mut HPyContext, h: HPy) -> *const c_char {
     let u = debug_info(dctx).uctx();
     bytes_data(dctx, h, "Bytes_AS_STRING", (*u).ctx_Bytes_AS_STRING, (*u).ctx_Bytes_GET_SIZE)
+}
 }
 
 /// HPy's debug mode makes passing a non-type where a type is required a
@@ -268,6 +290,7 @@ unsafe fn require(info: &DebugInfo, uh: HPy, ty: HPy, message: &str) -> Result<(
     Ok(())
 }
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn Type_GetName(dctx: *mut HPyContext, ty: HPy) -> *const c_char {
     let c = enter!(dctx, "Type_GetName");
     let info = c.info();
@@ -280,7 +303,9 @@ unsafe extern "C" fn Type_GetName(dctx: *mut HPyContext, ty: HPy) -> *const c_ch
     }
     protect_for(info, ty, name, CStr::from_ptr(name).to_bytes().len() + 1, "Type_GetName")
 }
+}
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn TypeCheck(dctx: *mut HPyContext, obj: HPy, ty: HPy) -> c_int {
     let c = enter!(dctx, "TypeCheck");
     let info = c.info();
@@ -289,7 +314,9 @@ unsafe extern "C" fn TypeCheck(dctx: *mut HPyContext, obj: HPy, ty: HPy) -> c_in
     let Ok(()) = require(info, uty, (*u).h_TypeType, "HPy_TypeCheck arg 2 must be a type") else { return 0 };
     c.call_universal(|| ((*u).ctx_TypeCheck)(u, uobj, uty))
 }
+}
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn Type_IsSubtype(dctx: *mut HPyContext, sub: HPy, ty: HPy) -> c_int {
     let c = enter!(dctx, "Type_IsSubtype");
     let info = c.info();
@@ -300,7 +327,9 @@ unsafe extern "C" fn Type_IsSubtype(dctx: *mut HPyContext, sub: HPy, ty: HPy) ->
     let Ok(()) = require(info, uty, (*u).h_TypeType, "HPyType_IsSubtype arg 2 must be a type") else { return 0 };
     c.call_universal(|| ((*u).ctx_Type_IsSubtype)(u, usub, uty))
 }
+}
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn Unicode_Substring(dctx: *mut HPyContext, s: HPy, start: HPy_ssize_t, end: HPy_ssize_t) -> HPy {
     let c = enter!(dctx, "Unicode_Substring");
     let info = c.info();
@@ -308,6 +337,7 @@ unsafe extern "C" fn Unicode_Substring(dctx: *mut HPyContext, s: HPy, start: HPy
     let u = info.uctx();
     let Ok(()) = require(info, us, (*u).h_UnicodeType, "HPyUnicode_Substring arg 1 must be a Unicode object") else { return HPy::NULL };
     info.open(c.call_universal(|| ((*u).ctx_Unicode_Substring)(u, us, start, end)))
+}
 }
 
 fn shape_name(shape: HPyType_BuiltinShape) -> &'static str {
@@ -353,9 +383,11 @@ unsafe fn as_struct(
 
 macro_rules! as_struct_wrappers {
     ($($name:ident $field:ident $shape:expr;)*) => {$(
+        crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
         unsafe extern "C" fn $name(dctx: *mut HPyContext, h: HPy) -> *mut c_void {
             let u = debug_info(dctx).uctx();
             as_struct(dctx, h, HPyType_BuiltinShape($shape), stringify!($name), (*u).$field)
+        }
         }
     )*};
 }
@@ -375,6 +407,7 @@ as_struct_wrappers! {
 // the table sees every close. They are the debug context's own, never the
 // universal context's.
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn Tracker_New(dctx: *mut HPyContext, size: HPy_ssize_t) -> HPyTracker {
     let c = enter!(dctx, "Tracker_New");
     if size < 0 {
@@ -388,6 +421,7 @@ unsafe extern "C" fn Tracker_New(dctx: *mut HPyContext, size: HPy_ssize_t) -> HP
     let addr = Box::into_raw(v) as usize;
     c.info().trackers.lock().unwrap_or_else(|e| e.into_inner()).insert(addr);
     HPyTracker { _i: addr as isize }
+}
 }
 
 /// The tracker behind `ht`, reporting a tracker that is not (or no longer) one.
@@ -405,6 +439,7 @@ unsafe fn tracker<'a>(info: &DebugInfo, ht: HPyTracker, func: &str) -> Option<&'
     Some(&mut *(ht._i as *mut Vec<HPy>))
 }
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn Tracker_Add(dctx: *mut HPyContext, ht: HPyTracker, h: HPy) -> c_int {
     let c = enter!(dctx, "Tracker_Add");
     let info = c.info();
@@ -415,14 +450,18 @@ unsafe extern "C" fn Tracker_Add(dctx: *mut HPyContext, ht: HPyTracker, h: HPy) 
     v.push(h);
     0
 }
+}
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn Tracker_ForgetAll(dctx: *mut HPyContext, ht: HPyTracker) {
     let c = enter!(dctx, "Tracker_ForgetAll");
     if let Some(v) = tracker(c.info(), ht, "Tracker_ForgetAll") {
         v.clear();
     }
 }
+}
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn Tracker_Close(dctx: *mut HPyContext, ht: HPyTracker) {
     let c = enter!(dctx, "Tracker_Close");
     let info = c.info();
@@ -435,6 +474,7 @@ unsafe extern "C" fn Tracker_Close(dctx: *mut HPyContext, ht: HPyTracker) {
     for h in v.iter() {
         c.call_universal(|| close_handle(info, *h, "Tracker_Close"));
     }
+}
 }
 
 /// The universal builder behind `db`; `None` after reporting a consumed or
@@ -482,6 +522,7 @@ unsafe fn no_memory_unless_raised(u: *mut HPyContext) {
     }
 }
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn ListBuilder_New(dctx: *mut HPyContext, size: HPy_ssize_t) -> HPyListBuilder {
     let c = enter!(dctx, "ListBuilder_New");
     let info = c.info();
@@ -489,7 +530,9 @@ unsafe extern "C" fn ListBuilder_New(dctx: *mut HPyContext, size: HPy_ssize_t) -
     let ub = c.call_universal(|| ((*u).ctx_ListBuilder_New)(u, size));
     HPyListBuilder { _lst: info.builders.lock().unwrap_or_else(|e| e.into_inner()).open(ub._lst, size) }
 }
+}
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn ListBuilder_Set(dctx: *mut HPyContext, b: HPyListBuilder, index: HPy_ssize_t, item: HPy) {
     let c = enter!(dctx, "ListBuilder_Set");
     let info = c.info();
@@ -498,7 +541,9 @@ unsafe extern "C" fn ListBuilder_Set(dctx: *mut HPyContext, b: HPyListBuilder, i
     let u = info.uctx();
     c.call_universal(|| ((*u).ctx_ListBuilder_Set)(u, HPyListBuilder { _lst: ub }, index, uitem))
 }
+}
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn ListBuilder_Build(dctx: *mut HPyContext, b: HPyListBuilder) -> HPy {
     let c = enter!(dctx, "ListBuilder_Build");
     let info = c.info();
@@ -515,7 +560,9 @@ unsafe extern "C" fn ListBuilder_Build(dctx: *mut HPyContext, b: HPyListBuilder)
     }
     info.open(c.call_universal(|| ((*u).ctx_ListBuilder_Build)(u, ub)))
 }
+}
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn ListBuilder_Cancel(dctx: *mut HPyContext, b: HPyListBuilder) {
     let c = enter!(dctx, "ListBuilder_Cancel");
     let info = c.info();
@@ -524,7 +571,9 @@ unsafe extern "C" fn ListBuilder_Cancel(dctx: *mut HPyContext, b: HPyListBuilder
         c.call_universal(|| ((*u).ctx_ListBuilder_Cancel)(u, HPyListBuilder { _lst: closed.ub }))
     }
 }
+}
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn TupleBuilder_New(dctx: *mut HPyContext, size: HPy_ssize_t) -> HPyTupleBuilder {
     let c = enter!(dctx, "TupleBuilder_New");
     let info = c.info();
@@ -532,7 +581,9 @@ unsafe extern "C" fn TupleBuilder_New(dctx: *mut HPyContext, size: HPy_ssize_t) 
     let ub = c.call_universal(|| ((*u).ctx_TupleBuilder_New)(u, size));
     HPyTupleBuilder { _tup: info.builders.lock().unwrap_or_else(|e| e.into_inner()).open(ub._tup, size) }
 }
+}
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn TupleBuilder_Set(dctx: *mut HPyContext, b: HPyTupleBuilder, index: HPy_ssize_t, item: HPy) {
     let c = enter!(dctx, "TupleBuilder_Set");
     let info = c.info();
@@ -541,7 +592,9 @@ unsafe extern "C" fn TupleBuilder_Set(dctx: *mut HPyContext, b: HPyTupleBuilder,
     let u = info.uctx();
     c.call_universal(|| ((*u).ctx_TupleBuilder_Set)(u, HPyTupleBuilder { _tup: ub }, index, uitem))
 }
+}
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn TupleBuilder_Build(dctx: *mut HPyContext, b: HPyTupleBuilder) -> HPy {
     let c = enter!(dctx, "TupleBuilder_Build");
     let info = c.info();
@@ -558,7 +611,9 @@ unsafe extern "C" fn TupleBuilder_Build(dctx: *mut HPyContext, b: HPyTupleBuilde
     }
     info.open(c.call_universal(|| ((*u).ctx_TupleBuilder_Build)(u, ub)))
 }
+}
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn TupleBuilder_Cancel(dctx: *mut HPyContext, b: HPyTupleBuilder) {
     let c = enter!(dctx, "TupleBuilder_Cancel");
     let info = c.info();
@@ -567,6 +622,7 @@ unsafe extern "C" fn TupleBuilder_Cancel(dctx: *mut HPyContext, b: HPyTupleBuild
         c.call_universal(|| ((*u).ctx_TupleBuilder_Cancel)(u, HPyTupleBuilder { _tup: closed.ub }))
     }
 }
+}
 
 
 // Fields and globals hold universal references (the VM traverses them), so
@@ -574,6 +630,7 @@ unsafe extern "C" fn TupleBuilder_Cancel(dctx: *mut HPyContext, b: HPyTupleBuild
 // SystemError, to load an empty one or to store through a NULL pointer,
 // which the universal context would turn into a NULL dereference.
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn Field_Store(dctx: *mut HPyContext, target: HPy, field: *mut HPyField, h: HPy) {
     let c = enter!(dctx, "Field_Store");
     let info = c.info();
@@ -585,7 +642,9 @@ unsafe extern "C" fn Field_Store(dctx: *mut HPyContext, target: HPy, field: *mut
     let u = info.uctx();
     c.call_universal(|| ((*u).ctx_Field_Store)(u, ut, field, uh))
 }
+}
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn Field_Load(dctx: *mut HPyContext, source: HPy, field: HPyField) -> HPy {
     let c = enter!(dctx, "Field_Load");
     let info = c.info();
@@ -597,7 +656,9 @@ unsafe extern "C" fn Field_Load(dctx: *mut HPyContext, source: HPy, field: HPyFi
     let u = info.uctx();
     info.open(c.call_universal(|| ((*u).ctx_Field_Load)(u, us, field)))
 }
+}
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn Global_Store(dctx: *mut HPyContext, global: *mut HPyGlobal, h: HPy) {
     let c = enter!(dctx, "Global_Store");
     let info = c.info();
@@ -609,7 +670,9 @@ unsafe extern "C" fn Global_Store(dctx: *mut HPyContext, global: *mut HPyGlobal,
     let u = info.uctx();
     c.call_universal(|| ((*u).ctx_Global_Store)(u, global, uh))
 }
+}
 
+crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
 unsafe extern "C" fn Global_Load(dctx: *mut HPyContext, global: HPyGlobal) -> HPy {
     let c = enter!(dctx, "Global_Load");
     let info = c.info();
@@ -619,4 +682,5 @@ unsafe extern "C" fn Global_Load(dctx: *mut HPyContext, global: HPyGlobal) -> HP
     }
     let u = info.uctx();
     info.open(c.call_universal(|| ((*u).ctx_Global_Load)(u, global)))
+}
 }

@@ -110,3 +110,19 @@ unsafe fn exc_object(name: &str) -> *mut ffi::PyObject {
     }
     obj
 }
+
+/// How a panic caught in one of the host's own `extern "C"` entries is
+/// reported (see `lichen_core::guard`): a pending `SystemError`.
+pub fn raise_system_error(msg: &str) {
+    <CPython as lichen_core::host::ErrorHost>::raise(lichen_core::host::ExcKind::SystemError, msg)
+}
+
+/// The same for a deallocator, which must return with no exception pending:
+/// the `SystemError` goes to `sys.unraisablehook`, as CPython does with
+/// errors in `__del__`.
+pub fn report_unraisable(msg: &str) {
+    raise_system_error(msg);
+    // SAFETY: the GIL is held by the deallocator's caller; an exception is
+    // pending (just set).
+    unsafe { ffi::PyErr_WriteUnraisable(core::ptr::null_mut()) }
+}

@@ -21,6 +21,7 @@ struct VisitArgs {
     arg: *mut c_void,
 }
 
+lichen_core::guarded_entry! { crate::host::raise_system_error;
 unsafe extern "C" fn visit_field(field: *mut HPyField, args: *mut c_void) -> c_int {
     let args = &*(args as *const VisitArgs);
     let obj = hf2py(*field);
@@ -28,6 +29,7 @@ unsafe extern "C" fn visit_field(field: *mut HPyField, args: *mut c_void) -> c_i
         return 0;
     }
     (args.visit)(obj, args.arg)
+}
 }
 
 /// The type object behind `h`, or NULL after raising TypeError(`message`).
