@@ -92,6 +92,12 @@ struct ContextPtr(*mut HPyContext);
 unsafe impl Send for ContextPtr {}
 unsafe impl Sync for ContextPtr {}
 
+impl Default for ProcessContext {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl ProcessContext {
     pub const fn new() -> Self {
         ProcessContext(std::sync::OnceLock::new())

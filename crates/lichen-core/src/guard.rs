@@ -83,7 +83,9 @@ pub fn report_ignored(msg: &str) {
 /// where `raise: fn(&str)` sets the host's `SystemError` (or, where no
 /// exception may be pending, reports it). The message names the function.
 /// `guarded_entry!(debug_context raise; fn ...)` names it as a debug-mode
-/// context function instead.
+/// context function instead. The body is an `unsafe` block, as the body of
+/// the `unsafe extern "C" fn` it is (the macro only moves it behind the
+/// barrier), hence `macro_metavars_in_unsafe` allowed there.
 #[macro_export]
 macro_rules! guarded_entry {
     (debug_context $raise:expr; $(#[$m:meta])* $vis:vis unsafe extern "C" fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $(-> $ret:ty)? { $($body:tt)* }) => {
@@ -94,7 +96,7 @@ macro_rules! guarded_entry {
                 $raise,
                 // SAFETY: the context function's contract, which the
                 // extension keeps.
-                #[allow(unused_unsafe)]
+                #[allow(unused_unsafe, clippy::macro_metavars_in_unsafe)]
                 || unsafe { $($body)* },
             )
         }
@@ -107,7 +109,7 @@ macro_rules! guarded_entry {
                 $raise,
                 // SAFETY: the function's own contract, which its caller
                 // (the VM or the extension) keeps.
-                #[allow(unused_unsafe)]
+                #[allow(unused_unsafe, clippy::macro_metavars_in_unsafe)]
                 || unsafe { $($body)* },
             )
         }

@@ -5,6 +5,7 @@
 //! implements with its own object model. The per-member tables come from the
 //! single ABI declaration in `lichen-abi` (see [`context::universal_context`]).
 #![allow(non_snake_case, clippy::missing_safety_doc)]
+#![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod api;
 pub mod builder;

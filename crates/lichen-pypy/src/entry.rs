@@ -500,6 +500,7 @@ const LEGACY_METHODS: &str = "HPyModuleDef.legacy_methods holds CPython C-API me
 /// `ctx` must be a context of this host and `impl_` an implementation of
 /// signature `sig` whose C type is `F`; `call` must call it at most once.
 #[inline]
+#[allow(clippy::too_many_arguments)] // one per part of a call; a struct would be rebuilt per call
 unsafe fn call<F: Copy, R, T: ErrorValue, const N: usize>(
     name: &str,
     ctx: *mut c_void,
@@ -699,6 +700,7 @@ pub unsafe extern "C" fn lichen_call_ssizessizeobjarg(ctx: *mut c_void, impl_: *
 ///
 /// # Safety
 /// As for [`call`]; `args` must hold `n` handles Python made for the call.
+#[allow(clippy::too_many_arguments)] // as for `call`
 unsafe fn call_array<F: Copy, T: ErrorValue>(
     name: &str,
     ctx: *mut c_void,

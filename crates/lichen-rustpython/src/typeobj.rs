@@ -763,10 +763,13 @@ fn exact<'a>(vm: &VirtualMachine, name: &str, args: &'a FuncArgs, n: usize) -> P
     Ok(&args.args)
 }
 
+/// The body of a special method made from a slot.
+type SlotMethod = Box<dyn Fn(&VirtualMachine, &PyObject, FuncArgs) -> PyResult + Send + Sync>;
+
 fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: Ctx) -> PyResult<()> {
     let slot = s.slot;
     let Some(imp) = s.impl_ else { return Ok(()) };
-    let add = |name: &'static str, f: Box<dyn Fn(&VirtualMachine, &PyObject, FuncArgs) -> PyResult + Send + Sync>| {
+    let add = |name: &'static str, f: SlotMethod| {
         let d = native_method(vm, class, name, None, f);
         set_class_attr(vm, class, name, d)
     };

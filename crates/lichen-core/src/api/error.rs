@@ -6,7 +6,10 @@
 use crate::prelude::*;
 
 pub unsafe extern "C-unwind" fn Err_SetString<H: Host>(_ctx: *mut HPyContext, h_type: HPy, utf8_message: *const c_char) {
-    H::err_set_string(h_type, utf8_message)
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        H::err_set_string(h_type, utf8_message)
+    }
 }
 
 pub unsafe extern "C-unwind" fn Err_SetObject<H: Host>(_ctx: *mut HPyContext, h_type: HPy, h_value: HPy) {
@@ -15,8 +18,11 @@ pub unsafe extern "C-unwind" fn Err_SetObject<H: Host>(_ctx: *mut HPyContext, h_
 
 /// Always returns NULL, so that callers can `return HPyErr_SetFrom...(...)`.
 pub unsafe extern "C-unwind" fn Err_SetFromErrnoWithFilename<H: Host>(_ctx: *mut HPyContext, h_type: HPy, filename_fsencoded: *const c_char) -> HPy {
-    H::err_set_from_errno(h_type, filename_fsencoded);
-    HPy::NULL
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        H::err_set_from_errno(h_type, filename_fsencoded);
+        HPy::NULL
+    }
 }
 
 pub unsafe extern "C-unwind" fn Err_SetFromErrnoWithFilenameObjects<H: Host>(_ctx: *mut HPyContext, h_type: HPy, filename1: HPy, filename2: HPy) {
@@ -40,17 +46,23 @@ pub unsafe extern "C-unwind" fn Err_Clear<H: Host>(_ctx: *mut HPyContext) {
 }
 
 pub unsafe extern "C-unwind" fn Err_NewException<H: Host>(_ctx: *mut HPyContext, utf8_name: *const c_char, base: HPy, dict: HPy) -> HPy {
-    if !dict_or_null::<H>(dict) {
-        return dict_required::<H>("HPyErr_NewException");
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if !dict_or_null::<H>(dict) {
+            return dict_required::<H>("HPyErr_NewException");
+        }
+        H::new_exception(utf8_name, core::ptr::null(), base, dict)
     }
-    H::new_exception(utf8_name, core::ptr::null(), base, dict)
 }
 
 pub unsafe extern "C-unwind" fn Err_NewExceptionWithDoc<H: Host>(_ctx: *mut HPyContext, utf8_name: *const c_char, utf8_doc: *const c_char, base: HPy, dict: HPy) -> HPy {
-    if !dict_or_null::<H>(dict) {
-        return dict_required::<H>("HPyErr_NewExceptionWithDoc");
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if !dict_or_null::<H>(dict) {
+            return dict_required::<H>("HPyErr_NewExceptionWithDoc");
+        }
+        H::new_exception(utf8_name, utf8_doc, base, dict)
     }
-    H::new_exception(utf8_name, utf8_doc, base, dict)
 }
 
 /// CPython's `PyErr_NewException` reads `dict` as a dict without checking
@@ -66,7 +78,10 @@ fn dict_required<H: Host>(function: &str) -> HPy {
 }
 
 pub unsafe extern "C-unwind" fn Err_WarnEx<H: Host>(_ctx: *mut HPyContext, category: HPy, utf8_message: *const c_char, stack_level: HPy_ssize_t) -> c_int {
-    H::warn(category, utf8_message, stack_level)
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        H::warn(category, utf8_message, stack_level)
+    }
 }
 
 pub unsafe extern "C-unwind" fn Err_WriteUnraisable<H: Host>(_ctx: *mut HPyContext, obj: HPy) {

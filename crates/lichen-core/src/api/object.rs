@@ -69,7 +69,10 @@ pub unsafe extern "C-unwind" fn GetAttr<H: Host>(_ctx: *mut HPyContext, obj: HPy
 }
 
 pub unsafe extern "C-unwind" fn GetAttr_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_name: *const c_char) -> HPy {
-    with_key::<H, _>(utf8_name, |name| H::get_attr(obj, name))
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        with_key::<H, _>(utf8_name, |name| H::get_attr(obj, name))
+    }
 }
 
 pub unsafe extern "C-unwind" fn HasAttr<H: Host>(_ctx: *mut HPyContext, obj: HPy, name: HPy) -> c_int {
@@ -77,16 +80,19 @@ pub unsafe extern "C-unwind" fn HasAttr<H: Host>(_ctx: *mut HPyContext, obj: HPy
 }
 
 pub unsafe extern "C-unwind" fn HasAttr_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_name: *const c_char) -> c_int {
-    let name = H::key_from_utf8(utf8_name);
-    if name.is_null() {
-        // Like Python's hasattr(), HasAttr cannot fail: a name that cannot
-        // be decoded is simply not there.
-        H::err_clear();
-        return 0;
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let name = H::key_from_utf8(utf8_name);
+        if name.is_null() {
+            // Like Python's hasattr(), HasAttr cannot fail: a name that cannot
+            // be decoded is simply not there.
+            H::err_clear();
+            return 0;
+        }
+        let found = has_attr::<H>(obj, name);
+        H::close(name);
+        found
     }
-    let found = has_attr::<H>(obj, name);
-    H::close(name);
-    found
 }
 
 pub unsafe extern "C-unwind" fn SetAttr<H: Host>(_ctx: *mut HPyContext, obj: HPy, name: HPy, value: HPy) -> c_int {
@@ -94,7 +100,10 @@ pub unsafe extern "C-unwind" fn SetAttr<H: Host>(_ctx: *mut HPyContext, obj: HPy
 }
 
 pub unsafe extern "C-unwind" fn SetAttr_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_name: *const c_char, value: HPy) -> c_int {
-    with_key::<H, _>(utf8_name, |name| H::set_attr(obj, name, value))
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        with_key::<H, _>(utf8_name, |name| H::set_attr(obj, name, value))
+    }
 }
 
 pub unsafe extern "C-unwind" fn GetItem<H: Host>(_ctx: *mut HPyContext, obj: HPy, key: HPy) -> HPy {
@@ -102,9 +111,12 @@ pub unsafe extern "C-unwind" fn GetItem<H: Host>(_ctx: *mut HPyContext, obj: HPy
 }
 
 pub unsafe extern "C-unwind" fn GetItem_i<H: Host>(_ctx: *mut HPyContext, obj: HPy, idx: HPy_ssize_t) -> HPy {
-    match H::item_at(obj, idx) {
-        Some(item) => item,
-        None => get_item_index::<H>(obj, idx),
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        match H::item_at(obj, idx) {
+            Some(item) => item,
+            None => get_item_index::<H>(obj, idx),
+        }
     }
 }
 
@@ -116,7 +128,10 @@ unsafe fn get_item_index<H: Host>(obj: HPy, idx: HPy_ssize_t) -> HPy {
 }
 
 pub unsafe extern "C-unwind" fn GetItem_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_key: *const c_char) -> HPy {
-    with_key::<H, _>(utf8_key, |key| H::get_item(obj, key))
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        with_key::<H, _>(utf8_key, |key| H::get_item(obj, key))
+    }
 }
 
 pub unsafe extern "C-unwind" fn Contains<H: Host>(_ctx: *mut HPyContext, container: HPy, key: HPy) -> c_int {
@@ -132,7 +147,10 @@ pub unsafe extern "C-unwind" fn SetItem_i<H: Host>(_ctx: *mut HPyContext, obj: H
 }
 
 pub unsafe extern "C-unwind" fn SetItem_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_key: *const c_char, value: HPy) -> c_int {
-    with_key::<H, _>(utf8_key, |key| H::set_item(obj, key, value))
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        with_key::<H, _>(utf8_key, |key| H::set_item(obj, key, value))
+    }
 }
 
 pub unsafe extern "C-unwind" fn DelItem<H: Host>(_ctx: *mut HPyContext, obj: HPy, key: HPy) -> c_int {
@@ -144,7 +162,10 @@ pub unsafe extern "C-unwind" fn DelItem_i<H: Host>(_ctx: *mut HPyContext, obj: H
 }
 
 pub unsafe extern "C-unwind" fn DelItem_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_key: *const c_char) -> c_int {
-    with_key::<H, _>(utf8_key, |key| H::del_item(obj, key))
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        with_key::<H, _>(utf8_key, |key| H::del_item(obj, key))
+    }
 }
 
 pub unsafe extern "C-unwind" fn Length<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy_ssize_t {
@@ -166,20 +187,26 @@ pub unsafe extern "C-unwind" fn CallTupleDict<H: Host>(_ctx: *mut HPyContext, ca
 }
 
 pub unsafe extern "C-unwind" fn Call<H: Host>(_ctx: *mut HPyContext, callable: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
-    if !kwnames_ok::<H>(kwnames) {
-        return type_error::<H, _>("HPy_Call requires kwnames to be a tuple or null handle");
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if !kwnames_ok::<H>(kwnames) {
+            return type_error::<H, _>("HPy_Call requires kwnames to be a tuple or null handle");
+        }
+        H::vectorcall(callable, args, nargs, kwnames)
     }
-    H::vectorcall(callable, args, nargs, kwnames)
 }
 
 pub unsafe extern "C-unwind" fn CallMethod<H: Host>(_ctx: *mut HPyContext, name: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
-    if nargs == 0 {
-        return type_error::<H, _>("HPy_CallMethod requires a receiver (args[0])");
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if nargs == 0 {
+            return type_error::<H, _>("HPy_CallMethod requires a receiver (args[0])");
+        }
+        if !kwnames_ok::<H>(kwnames) {
+            return type_error::<H, _>("HPy_CallMethod requires kwnames to be a tuple or null handle");
+        }
+        H::vectorcall_method(name, args, nargs, kwnames)
     }
-    if !kwnames_ok::<H>(kwnames) {
-        return type_error::<H, _>("HPy_CallMethod requires kwnames to be a tuple or null handle");
-    }
-    H::vectorcall_method(name, args, nargs, kwnames)
 }
 
 pub unsafe extern "C-unwind" fn Dump<H: Host>(_ctx: *mut HPyContext, h: HPy) {
@@ -187,7 +214,10 @@ pub unsafe extern "C-unwind" fn Dump<H: Host>(_ctx: *mut HPyContext, h: HPy) {
 }
 
 pub unsafe extern "C-unwind" fn FatalError<H: Host>(_ctx: *mut HPyContext, message: *const c_char) {
-    H::fatal_error(message)
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        H::fatal_error(message)
+    }
 }
 
 pub unsafe extern "C-unwind" fn Field_Store<H: Host>(_ctx: *mut HPyContext, target_object: HPy, target_field: *mut HPyField, h: HPy) {
@@ -218,15 +248,21 @@ pub unsafe extern "C-unwind" fn ReenterPythonExecution<H: Host>(_ctx: *mut HPyCo
 }
 
 pub unsafe extern "C-unwind" fn Import_ImportModule<H: Host>(_ctx: *mut HPyContext, utf8_name: *const c_char) -> HPy {
-    with_key::<H, _>(utf8_name, |name| H::import_module(name))
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        with_key::<H, _>(utf8_name, |name| H::import_module(name))
+    }
 }
 
 pub unsafe extern "C-unwind" fn Compile_s<H: Host>(_ctx: *mut HPyContext, utf8_source: *const c_char, utf8_filename: *const c_char, kind: HPy_SourceKind) -> HPy {
-    if kind.name().is_none() {
-        H::raise(ExcKind::SystemError, "invalid source kind");
-        return HPy::NULL;
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if kind.name().is_none() {
+            H::raise(ExcKind::SystemError, "invalid source kind");
+            return HPy::NULL;
+        }
+        H::compile(utf8_source, utf8_filename, kind)
     }
-    H::compile(utf8_source, utf8_filename, kind)
 }
 
 pub unsafe extern "C-unwind" fn EvalCode<H: Host>(_ctx: *mut HPyContext, code: HPy, globals: HPy, locals: HPy) -> HPy {
@@ -234,7 +270,10 @@ pub unsafe extern "C-unwind" fn EvalCode<H: Host>(_ctx: *mut HPyContext, code: H
 }
 
 pub unsafe extern "C-unwind" fn ContextVar_New<H: Host>(_ctx: *mut HPyContext, name: *const c_char, default_value: HPy) -> HPy {
-    H::context_var_new(name, default_value)
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        H::context_var_new(name, default_value)
+    }
 }
 
 pub unsafe extern "C-unwind" fn ContextVar_Get<H: Host>(_ctx: *mut HPyContext, context_var: HPy, default_value: HPy, result: *mut HPy) -> i32 {
@@ -250,26 +289,35 @@ pub unsafe extern "C-unwind" fn Capsule_New<H: Host>(_ctx: *mut HPyContext, poin
     // SAFETY: the ABI passes NULL or a pointer to a destructor definition
     // that lives as long as the extension.
     match unsafe { destructor_arg(destructor) } {
-        Ok(d) => H::capsule_new(pointer, utf8_name, d),
+        // SAFETY: the name and pointer are the extension's, passed on as
+        // HPyCapsule_New's contract has them.
+        Ok(d) => unsafe { H::capsule_new(pointer, utf8_name, d) },
         Err(msg) => value_error::<H, _>(msg),
     }
 }
 
 pub unsafe extern "C-unwind" fn Capsule_Get<H: Host>(_ctx: *mut HPyContext, capsule: HPy, key: _HPyCapsule_key, utf8_name: *const c_char) -> *mut c_void {
-    match capsule_field(key) {
-        Ok(field) => H::capsule_get(capsule, field, utf8_name),
-        Err(CapsuleKey::Destructor) => value_error::<H, _>("Invalid operation: get HPyCapsule_key_Destructor"),
-        Err(CapsuleKey::Invalid) => bad_capsule_key::<H, _>(key),
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        match capsule_field(key) {
+            Ok(field) => H::capsule_get(capsule, field, utf8_name),
+            Err(CapsuleKey::Destructor) => value_error::<H, _>("Invalid operation: get HPyCapsule_key_Destructor"),
+            Err(CapsuleKey::Invalid) => bad_capsule_key::<H, _>(key),
+        }
     }
 }
 
 pub unsafe extern "C-unwind" fn Capsule_IsValid<H: Host>(_ctx: *mut HPyContext, capsule: HPy, utf8_name: *const c_char) -> c_int {
-    H::capsule_is_valid(capsule, utf8_name)
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        H::capsule_is_valid(capsule, utf8_name)
+    }
 }
 
 pub unsafe extern "C-unwind" fn Capsule_Set<H: Host>(_ctx: *mut HPyContext, capsule: HPy, key: _HPyCapsule_key, value: *mut c_void) -> c_int {
     match capsule_field(key) {
-        Ok(field) => H::capsule_set(capsule, field, value),
+        // SAFETY: `value` is what HPyCapsule_Set's contract says for `key`.
+        Ok(field) => unsafe { H::capsule_set(capsule, field, value) },
         // SAFETY: for this key the ABI passes NULL or a destructor
         // definition, as for Capsule_New.
         Err(CapsuleKey::Destructor) => match unsafe { destructor_arg(value.cast()) } {
@@ -287,7 +335,10 @@ pub unsafe extern "C-unwind" fn Slice_Unpack<H: Host>(_ctx: *mut HPyContext, sli
 }
 
 pub unsafe extern "C-unwind" fn FromPyObject<H: Host>(_ctx: *mut HPyContext, obj: *mut cpy_PyObject) -> HPy {
-    H::from_pyobject(obj)
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        H::from_pyobject(obj)
+    }
 }
 
 pub unsafe extern "C-unwind" fn AsPyObject<H: Host>(_ctx: *mut HPyContext, h: HPy) -> *mut cpy_PyObject {

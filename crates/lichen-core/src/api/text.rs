@@ -83,26 +83,33 @@ pub unsafe extern "C-unwind" fn Bytes_FromString<H: Host>(_ctx: *mut HPyContext,
     }
     // SAFETY: a NUL-terminated string, as the ABI requires.
     let len = unsafe { core::ffi::CStr::from_ptr(bytes) }.count_bytes();
-    H::bytes_from_buffer(bytes, len as HPy_ssize_t)
+    // SAFETY: `len` bytes are readable at `bytes` (measured above).
+    unsafe { H::bytes_from_buffer(bytes, len as HPy_ssize_t) }
 }
 
 pub unsafe extern "C-unwind" fn Bytes_FromStringAndSize<H: Host>(_ctx: *mut HPyContext, bytes: *const c_char, len: HPy_ssize_t) -> HPy {
-    // C lets a NULL buffer mean "fill it in later", which an opaque object
-    // does not allow.
-    if bytes.is_null() {
-        return null_buffer::<H, _>("HPyBytes_FromStringAndSize");
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        // C lets a NULL buffer mean "fill it in later", which an opaque object
+        // does not allow.
+        if bytes.is_null() {
+            return null_buffer::<H, _>("HPyBytes_FromStringAndSize");
+        }
+        if len < 0 {
+            return negative_size::<H, _>("HPyBytes_FromStringAndSize");
+        }
+        H::bytes_from_buffer(bytes, len)
     }
-    if len < 0 {
-        return negative_size::<H, _>("HPyBytes_FromStringAndSize");
-    }
-    H::bytes_from_buffer(bytes, len)
 }
 
 pub unsafe extern "C-unwind" fn Unicode_FromString<H: Host>(_ctx: *mut HPyContext, utf8: *const c_char) -> HPy {
-    if utf8.is_null() {
-        return null_buffer::<H, _>("HPyUnicode_FromString");
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if utf8.is_null() {
+            return null_buffer::<H, _>("HPyUnicode_FromString");
+        }
+        H::key_from_utf8(utf8)
     }
-    H::key_from_utf8(utf8)
 }
 
 pub unsafe extern "C-unwind" fn Unicode_Check<H: Host>(_ctx: *mut HPyContext, h: HPy) -> c_int {
@@ -133,34 +140,43 @@ pub unsafe extern "C-unwind" fn Unicode_EncodeFSDefault<H: Host>(_ctx: *mut HPyC
 }
 
 pub unsafe extern "C-unwind" fn Unicode_AsUTF8AndSize<H: Host>(_ctx: *mut HPyContext, h: HPy, size: *mut HPy_ssize_t) -> *const c_char {
-    if !check_unicode::<H>(h, "HPyUnicode_AsUTF8AndSize") {
-        return core::ptr::null();
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if !check_unicode::<H>(h, "HPyUnicode_AsUTF8AndSize") {
+            return core::ptr::null();
+        }
+        H::unicode_as_utf8(h, size)
     }
-    H::unicode_as_utf8(h, size)
 }
 
 pub unsafe extern "C-unwind" fn Unicode_FromWideChar<H: Host>(_ctx: *mut HPyContext, w: *const wchar_t, size: HPy_ssize_t) -> HPy {
-    if w.is_null() {
-        if size == 0 {
-            return H::unicode_from_wide(w, 0);
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if w.is_null() {
+            if size == 0 {
+                return H::unicode_from_wide(w, 0);
+            }
+            return null_buffer::<H, _>("HPyUnicode_FromWideChar");
         }
-        return null_buffer::<H, _>("HPyUnicode_FromWideChar");
+        if size < -1 {
+            return negative_size::<H, _>("HPyUnicode_FromWideChar");
+        }
+        H::unicode_from_wide(w, size)
     }
-    if size < -1 {
-        return negative_size::<H, _>("HPyUnicode_FromWideChar");
-    }
-    H::unicode_from_wide(w, size)
 }
 
 /// Decodes after the checks every sized decoder needs.
 unsafe fn decode<H: Host>(data: *const c_char, size: HPy_ssize_t, codec: Codec, errors: *const c_char, api: &str) -> HPy {
-    if data.is_null() {
-        return null_buffer::<H, _>(api);
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if data.is_null() {
+            return null_buffer::<H, _>(api);
+        }
+        if size < 0 {
+            return negative_size::<H, _>(api);
+        }
+        H::unicode_decode(data, size, codec, errors)
     }
-    if size < 0 {
-        return negative_size::<H, _>(api);
-    }
-    H::unicode_decode(data, size, codec, errors)
 }
 
 pub unsafe extern "C-unwind" fn Unicode_DecodeFSDefault<H: Host>(_ctx: *mut HPyContext, v: *const c_char) -> HPy {
@@ -169,19 +185,29 @@ pub unsafe extern "C-unwind" fn Unicode_DecodeFSDefault<H: Host>(_ctx: *mut HPyC
     }
     // SAFETY: a NUL-terminated string, as the ABI requires.
     let len = unsafe { core::ffi::CStr::from_ptr(v) }.count_bytes();
-    H::unicode_decode(v, len as HPy_ssize_t, Codec::FsDefault, core::ptr::null())
+    // SAFETY: `len` bytes are readable at `v` (measured above).
+    unsafe { H::unicode_decode(v, len as HPy_ssize_t, Codec::FsDefault, core::ptr::null()) }
 }
 
 pub unsafe extern "C-unwind" fn Unicode_DecodeFSDefaultAndSize<H: Host>(_ctx: *mut HPyContext, v: *const c_char, size: HPy_ssize_t) -> HPy {
-    decode::<H>(v, size, Codec::FsDefault, core::ptr::null(), "HPyUnicode_DecodeFSDefaultAndSize")
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        decode::<H>(v, size, Codec::FsDefault, core::ptr::null(), "HPyUnicode_DecodeFSDefaultAndSize")
+    }
 }
 
 pub unsafe extern "C-unwind" fn Unicode_DecodeASCII<H: Host>(_ctx: *mut HPyContext, ascii: *const c_char, size: HPy_ssize_t, errors: *const c_char) -> HPy {
-    decode::<H>(ascii, size, Codec::Ascii, errors, "HPyUnicode_DecodeASCII")
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        decode::<H>(ascii, size, Codec::Ascii, errors, "HPyUnicode_DecodeASCII")
+    }
 }
 
 pub unsafe extern "C-unwind" fn Unicode_DecodeLatin1<H: Host>(_ctx: *mut HPyContext, latin1: *const c_char, size: HPy_ssize_t, errors: *const c_char) -> HPy {
-    decode::<H>(latin1, size, Codec::Latin1, errors, "HPyUnicode_DecodeLatin1")
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        decode::<H>(latin1, size, Codec::Latin1, errors, "HPyUnicode_DecodeLatin1")
+    }
 }
 
 pub unsafe extern "C-unwind" fn Unicode_ReadChar<H: Host>(_ctx: *mut HPyContext, h: HPy, index: HPy_ssize_t) -> HPy_UCS4 {
@@ -192,10 +218,13 @@ pub unsafe extern "C-unwind" fn Unicode_ReadChar<H: Host>(_ctx: *mut HPyContext,
 }
 
 pub unsafe extern "C-unwind" fn Unicode_FromEncodedObject<H: Host>(_ctx: *mut HPyContext, obj: HPy, encoding: *const c_char, errors: *const c_char) -> HPy {
-    if obj.is_null() {
-        return null_handle::<H, _>("HPyUnicode_FromEncodedObject");
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if obj.is_null() {
+            return null_handle::<H, _>("HPyUnicode_FromEncodedObject");
+        }
+        H::unicode_from_encoded(obj, encoding, errors)
     }
-    H::unicode_from_encoded(obj, encoding, errors)
 }
 
 pub unsafe extern "C-unwind" fn Unicode_Substring<H: Host>(_ctx: *mut HPyContext, str: HPy, start: HPy_ssize_t, end: HPy_ssize_t) -> HPy {

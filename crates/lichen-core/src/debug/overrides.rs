@@ -56,7 +56,8 @@ pub(crate) fn install(ctx: &mut HPyContext) {
     ctx.ctx_Global_Load = Global_Load;
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Close(dctx: *mut HPyContext, h: HPy) {
     let c = enter!(dctx, "Close");
     // Closing may run a finalizer that calls back into the extension.
@@ -64,7 +65,8 @@ unsafe extern "C" fn Close(dctx: *mut HPyContext, h: HPy) {
 }
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 /// `Dup`, the most frequent call, under one lock of the table: the
 /// universal `Dup` only takes a reference and cannot call back into the
 /// extension, so it may run while the table is locked.
@@ -89,17 +91,21 @@ unsafe extern "C" fn Dup(dctx: *mut HPyContext, h: HPy) -> HPy {
 
 /// The universal handles behind `n` debug handles at `items`.
 unsafe fn unwrap_array(info: &DebugInfo, items: *const HPy, n: usize, func: &str) -> Result<Vec<HPy>, ()> {
-    if n == 0 || items.is_null() {
-        return Ok(Vec::new());
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if n == 0 || items.is_null() {
+            return Ok(Vec::new());
+        }
+        core::slice::from_raw_parts(items, n).iter().map(|&h| info.unwrap(h, func)).collect()
     }
-    core::slice::from_raw_parts(items, n).iter().map(|&h| info.unwrap(h, func)).collect()
 }
 
 fn len(n: HPy_ssize_t) -> usize {
     usize::try_from(n).unwrap_or(0)
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Tuple_FromArray(dctx: *mut HPyContext, items: *const HPy, n: HPy_ssize_t) -> HPy {
     let c = enter!(dctx, "Tuple_FromArray");
     let info = c.info();
@@ -109,7 +115,8 @@ unsafe extern "C" fn Tuple_FromArray(dctx: *mut HPyContext, items: *const HPy, n
 }
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Type_GenericNew(
     dctx: *mut HPyContext,
     ty: HPy,
@@ -132,16 +139,19 @@ unsafe extern "C" fn Type_GenericNew(
 /// How many keyword names `kwnames` (universal, maybe NULL) holds, after
 /// HPy's check that it is a tuple.
 unsafe fn kwnames_len(info: &DebugInfo, ukw: HPy, func: &str) -> Result<usize, ()> {
-    if ukw.is_null() {
-        return Ok(0);
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if ukw.is_null() {
+            return Ok(0);
+        }
+        let u = info.uctx();
+        if ((*u).ctx_Tuple_Check)(u, ukw) == 0 {
+            info.fatal(&format!("HPy_{func} arg 'kwnames' must be a tuple object or HPy_NULL"));
+            return Err(());
+        }
+        let n = ((*u).ctx_Length)(u, ukw);
+        usize::try_from(n).map_err(|_| ())
     }
-    let u = info.uctx();
-    if ((*u).ctx_Tuple_Check)(u, ukw) == 0 {
-        info.fatal(&format!("HPy_{func} arg 'kwnames' must be a tuple object or HPy_NULL"));
-        return Err(());
-    }
-    let n = ((*u).ctx_Length)(u, ukw);
-    usize::try_from(n).map_err(|_| ())
 }
 
 unsafe fn call_like(
@@ -153,30 +163,36 @@ unsafe fn call_like(
     kwnames: HPy,
     call: unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, usize, HPy) -> HPy,
 ) -> HPy {
-    let c = enter!(dctx, func);
-    let info = c.info();
-    let (Ok(ut), Ok(ukw)) = (info.unwrap(target, func), info.unwrap(kwnames, func)) else { return HPy::NULL };
-    let Ok(nkw) = kwnames_len(info, ukw, func) else { return HPy::NULL };
-    let Ok(uargs) = unwrap_array(info, args, nargs + nkw, func) else { return HPy::NULL };
-    let u = info.uctx();
-    info.open(c.call_universal(|| call(u, ut, uargs.as_ptr(), nargs, ukw)))
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let c = enter!(dctx, func);
+        let info = c.info();
+        let (Ok(ut), Ok(ukw)) = (info.unwrap(target, func), info.unwrap(kwnames, func)) else { return HPy::NULL };
+        let Ok(nkw) = kwnames_len(info, ukw, func) else { return HPy::NULL };
+        let Ok(uargs) = unwrap_array(info, args, nargs + nkw, func) else { return HPy::NULL };
+        let u = info.uctx();
+        info.open(c.call_universal(|| call(u, ut, uargs.as_ptr(), nargs, ukw)))
+    }
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Call(dctx: *mut HPyContext, callable: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
     let u = debug_info(dctx).uctx();
     call_like(dctx, "Call", callable, args, nargs, kwnames, (*u).ctx_Call)
 }
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn CallMethod(dctx: *mut HPyContext, name: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
     let u = debug_info(dctx).uctx();
     call_like(dctx, "CallMethod", name, args, nargs, kwnames, (*u).ctx_CallMethod)
 }
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Type_FromSpec(dctx: *mut HPyContext, spec: *mut HPyType_Spec, params: *mut HPyType_SpecParam) -> HPy {
     let c = enter!(dctx, "Type_FromSpec");
     let info = c.info();
@@ -199,7 +215,8 @@ unsafe extern "C" fn Type_FromSpec(dctx: *mut HPyContext, spec: *mut HPyType_Spe
 }
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn ContextVar_Get(dctx: *mut HPyContext, var: HPy, default: HPy, result: *mut HPy) -> i32 {
     let c = enter!(dctx, "ContextVar_Get");
     let info = c.info();
@@ -219,14 +236,18 @@ unsafe extern "C" fn ContextVar_Get(dctx: *mut HPyContext, var: HPy, default: HP
 /// Gives the extension a read-only copy of `len` bytes at `ptr`, valid as
 /// long as the debug handle `dh` is open.
 unsafe fn protect_for(info: &DebugInfo, dh: HPy, ptr: *const c_char, len: usize, func: &'static str) -> *const c_char {
-    if ptr.is_null() {
-        return ptr;
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if ptr.is_null() {
+            return ptr;
+        }
+        let data = RawData::copy_from(core::slice::from_raw_parts(ptr.cast::<u8>(), len), func);
+        info.table().attach_raw(dh, data).cast()
     }
-    let data = RawData::copy_from(core::slice::from_raw_parts(ptr.cast::<u8>(), len), func);
-    info.table().attach_raw(dh, data).cast()
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Unicode_AsUTF8AndSize(dctx: *mut HPyContext, h: HPy, size: *mut HPy_ssize_t) -> *const c_char {
     let c = enter!(dctx, "Unicode_AsUTF8AndSize");
     let info = c.info();
@@ -251,27 +272,32 @@ unsafe fn bytes_data(
     get: unsafe extern "C" fn(*mut HPyContext, HPy) -> *const c_char,
     size: unsafe extern "C" fn(*mut HPyContext, HPy) -> HPy_ssize_t,
 ) -> *const c_char {
-    let c = enter!(dctx, func);
-    let info = c.info();
-    let Ok(uh) = info.unwrap(h, func) else { return core::ptr::null() };
-    let u = info.uctx();
-    let p = c.call_universal(|| get(u, uh));
-    if p.is_null() {
-        return p;
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let c = enter!(dctx, func);
+        let info = c.info();
+        let Ok(uh) = info.unwrap(h, func) else { return core::ptr::null() };
+        let u = info.uctx();
+        let p = c.call_universal(|| get(u, uh));
+        if p.is_null() {
+            return p;
+        }
+        // The terminating NUL byte is part of what the extension may read.
+        let n = size(u, uh);
+        protect_for(info, h, p, len(n) + 1, func)
     }
-    // The terminating NUL byte is part of what the extension may read.
-    let n = size(u, uh);
-    protect_for(info, h, p, len(n) + 1, func)
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Bytes_AsString(dctx: *mut HPyContext, h: HPy) -> *const c_char {
     let u = debug_info(dctx).uctx();
     bytes_data(dctx, h, "Bytes_AsString", (*u).ctx_Bytes_AsString, (*u).ctx_Bytes_Size)
 }
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Bytes_AS_STRING(dctx: *mut HPyContext, h: HPy) -> *const c_char {
     let u = debug_info(dctx).uctx();
     bytes_data(dctx, h, "Bytes_AS_STRING", (*u).ctx_Bytes_AS_STRING, (*u).ctx_Bytes_GET_SIZE)
@@ -282,15 +308,19 @@ unsafe extern "C" fn Bytes_AS_STRING(dctx: *mut HPyContext, h: HPy) -> *const c_
 /// fatal error: the non-debug functions cannot report it. `Err` when the
 /// call must fail (aborting is off and a SystemError is set).
 unsafe fn require(info: &DebugInfo, uh: HPy, ty: HPy, message: &str) -> Result<(), ()> {
-    let u = info.uctx();
-    if ((*u).ctx_TypeCheck)(u, uh, ty) == 0 {
-        info.fatal(message);
-        return Err(());
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let u = info.uctx();
+        if ((*u).ctx_TypeCheck)(u, uh, ty) == 0 {
+            info.fatal(message);
+            return Err(());
+        }
+        Ok(())
     }
-    Ok(())
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Type_GetName(dctx: *mut HPyContext, ty: HPy) -> *const c_char {
     let c = enter!(dctx, "Type_GetName");
     let info = c.info();
@@ -305,7 +335,8 @@ unsafe extern "C" fn Type_GetName(dctx: *mut HPyContext, ty: HPy) -> *const c_ch
 }
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn TypeCheck(dctx: *mut HPyContext, obj: HPy, ty: HPy) -> c_int {
     let c = enter!(dctx, "TypeCheck");
     let info = c.info();
@@ -316,7 +347,8 @@ unsafe extern "C" fn TypeCheck(dctx: *mut HPyContext, obj: HPy, ty: HPy) -> c_in
 }
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Type_IsSubtype(dctx: *mut HPyContext, sub: HPy, ty: HPy) -> c_int {
     let c = enter!(dctx, "Type_IsSubtype");
     let info = c.info();
@@ -329,7 +361,8 @@ unsafe extern "C" fn Type_IsSubtype(dctx: *mut HPyContext, sub: HPy, ty: HPy) ->
 }
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Unicode_Substring(dctx: *mut HPyContext, s: HPy, start: HPy_ssize_t, end: HPy_ssize_t) -> HPy {
     let c = enter!(dctx, "Unicode_Substring");
     let info = c.info();
@@ -362,28 +395,32 @@ unsafe fn as_struct(
     func: &'static str,
     get: unsafe extern "C" fn(*mut HPyContext, HPy) -> *mut c_void,
 ) -> *mut c_void {
-    let c: &CtxInfo = enter!(dctx, func);
-    let info = c.info();
-    let Ok(uh) = info.unwrap(h, func) else { return core::ptr::null_mut() };
-    let u = info.uctx();
-    let ty = ((*u).ctx_Type)(u, uh);
-    let actual = ((*u).ctx_Type_GetBuiltinShape)(u, ty);
-    ((*u).ctx_Close)(u, ty);
-    if actual != shape {
-        let short = &shape_name(shape)["HPyType_BuiltinShape_".len()..];
-        info.fatal(&format!(
-            "Invalid usage of _HPy_AsStruct_{short}. Expected shape {} but got {}",
-            shape_name(shape),
-            shape_name(actual)
-        ));
-        return core::ptr::null_mut();
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let c: &CtxInfo = enter!(dctx, func);
+        let info = c.info();
+        let Ok(uh) = info.unwrap(h, func) else { return core::ptr::null_mut() };
+        let u = info.uctx();
+        let ty = ((*u).ctx_Type)(u, uh);
+        let actual = ((*u).ctx_Type_GetBuiltinShape)(u, ty);
+        ((*u).ctx_Close)(u, ty);
+        if actual != shape {
+            let short = &shape_name(shape)["HPyType_BuiltinShape_".len()..];
+            info.fatal(&format!(
+                "Invalid usage of _HPy_AsStruct_{short}. Expected shape {} but got {}",
+                shape_name(shape),
+                shape_name(actual)
+            ));
+            return core::ptr::null_mut();
+        }
+        c.call_universal(|| get(u, uh))
     }
-    c.call_universal(|| get(u, uh))
 }
 
 macro_rules! as_struct_wrappers {
     ($($name:ident $field:ident $shape:expr;)*) => {$(
-        crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+        // SAFETY (the raise): `dctx` is the context the extension called with.
+        crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
         unsafe extern "C" fn $name(dctx: *mut HPyContext, h: HPy) -> *mut c_void {
             let u = debug_info(dctx).uctx();
             as_struct(dctx, h, HPyType_BuiltinShape($shape), stringify!($name), (*u).$field)
@@ -407,7 +444,8 @@ as_struct_wrappers! {
 // the table sees every close. They are the debug context's own, never the
 // universal context's.
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Tracker_New(dctx: *mut HPyContext, size: HPy_ssize_t) -> HPyTracker {
     let c = enter!(dctx, "Tracker_New");
     if size < 0 {
@@ -426,20 +464,24 @@ unsafe extern "C" fn Tracker_New(dctx: *mut HPyContext, size: HPy_ssize_t) -> HP
 
 /// The tracker behind `ht`, reporting a tracker that is not (or no longer) one.
 unsafe fn tracker<'a>(info: &DebugInfo, ht: HPyTracker, func: &str) -> Option<&'a mut Vec<HPy>> {
-    let known = info.trackers.lock().unwrap_or_else(|e| e.into_inner()).contains(&(ht._i as usize));
-    if !known {
-        // The universal context treats closing or emptying a closed tracker
-        // as harmless and adding to one as an error; the debug mode raises
-        // for all three, unless an exception is already pending.
-        info.note_report(&format!("Invalid usage of already closed tracker (in ctx_{func})"));
-        info.set_error_once(&format!("ctx_{func}: the tracker is closed or invalid (already closed, or never created)"));
-        return None;
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let known = info.trackers.lock().unwrap_or_else(|e| e.into_inner()).contains(&(ht._i as usize));
+        if !known {
+            // The universal context treats closing or emptying a closed tracker
+            // as harmless and adding to one as an error; the debug mode raises
+            // for all three, unless an exception is already pending.
+            info.note_report(&format!("Invalid usage of already closed tracker (in ctx_{func})"));
+            info.set_error_once(&format!("ctx_{func}: the tracker is closed or invalid (already closed, or never created)"));
+            return None;
+        }
+        // SAFETY (caller): addresses in `trackers` are live boxes from Tracker_New.
+        Some(&mut *(ht._i as *mut Vec<HPy>))
     }
-    // SAFETY (caller): addresses in `trackers` are live boxes from Tracker_New.
-    Some(&mut *(ht._i as *mut Vec<HPy>))
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Tracker_Add(dctx: *mut HPyContext, ht: HPyTracker, h: HPy) -> c_int {
     let c = enter!(dctx, "Tracker_Add");
     let info = c.info();
@@ -452,7 +494,8 @@ unsafe extern "C" fn Tracker_Add(dctx: *mut HPyContext, ht: HPyTracker, h: HPy) 
 }
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Tracker_ForgetAll(dctx: *mut HPyContext, ht: HPyTracker) {
     let c = enter!(dctx, "Tracker_ForgetAll");
     if let Some(v) = tracker(c.info(), ht, "Tracker_ForgetAll") {
@@ -461,7 +504,8 @@ unsafe extern "C" fn Tracker_ForgetAll(dctx: *mut HPyContext, ht: HPyTracker) {
 }
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Tracker_Close(dctx: *mut HPyContext, ht: HPyTracker) {
     let c = enter!(dctx, "Tracker_Close");
     let info = c.info();
@@ -517,12 +561,16 @@ fn bad_index(info: &DebugInfo, api: &str, index: isize, size: isize) {
 /// After a hook reported a consumed builder, `Build` fails with MemoryError
 /// as in HPy; without a hook the report already set a SystemError.
 unsafe fn no_memory_unless_raised(u: *mut HPyContext) {
-    if ((*u).ctx_Err_Occurred)(u) == 0 {
-        ((*u).ctx_Err_NoMemory)(u);
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if ((*u).ctx_Err_Occurred)(u) == 0 {
+            ((*u).ctx_Err_NoMemory)(u);
+        }
     }
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn ListBuilder_New(dctx: *mut HPyContext, size: HPy_ssize_t) -> HPyListBuilder {
     let c = enter!(dctx, "ListBuilder_New");
     let info = c.info();
@@ -532,7 +580,8 @@ unsafe extern "C" fn ListBuilder_New(dctx: *mut HPyContext, size: HPy_ssize_t) -
 }
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn ListBuilder_Set(dctx: *mut HPyContext, b: HPyListBuilder, index: HPy_ssize_t, item: HPy) {
     let c = enter!(dctx, "ListBuilder_Set");
     let info = c.info();
@@ -543,7 +592,8 @@ unsafe extern "C" fn ListBuilder_Set(dctx: *mut HPyContext, b: HPyListBuilder, i
 }
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn ListBuilder_Build(dctx: *mut HPyContext, b: HPyListBuilder) -> HPy {
     let c = enter!(dctx, "ListBuilder_Build");
     let info = c.info();
@@ -562,7 +612,8 @@ unsafe extern "C" fn ListBuilder_Build(dctx: *mut HPyContext, b: HPyListBuilder)
 }
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn ListBuilder_Cancel(dctx: *mut HPyContext, b: HPyListBuilder) {
     let c = enter!(dctx, "ListBuilder_Cancel");
     let info = c.info();
@@ -573,7 +624,8 @@ unsafe extern "C" fn ListBuilder_Cancel(dctx: *mut HPyContext, b: HPyListBuilder
 }
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn TupleBuilder_New(dctx: *mut HPyContext, size: HPy_ssize_t) -> HPyTupleBuilder {
     let c = enter!(dctx, "TupleBuilder_New");
     let info = c.info();
@@ -583,7 +635,8 @@ unsafe extern "C" fn TupleBuilder_New(dctx: *mut HPyContext, size: HPy_ssize_t) 
 }
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn TupleBuilder_Set(dctx: *mut HPyContext, b: HPyTupleBuilder, index: HPy_ssize_t, item: HPy) {
     let c = enter!(dctx, "TupleBuilder_Set");
     let info = c.info();
@@ -594,7 +647,8 @@ unsafe extern "C" fn TupleBuilder_Set(dctx: *mut HPyContext, b: HPyTupleBuilder,
 }
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn TupleBuilder_Build(dctx: *mut HPyContext, b: HPyTupleBuilder) -> HPy {
     let c = enter!(dctx, "TupleBuilder_Build");
     let info = c.info();
@@ -613,7 +667,8 @@ unsafe extern "C" fn TupleBuilder_Build(dctx: *mut HPyContext, b: HPyTupleBuilde
 }
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn TupleBuilder_Cancel(dctx: *mut HPyContext, b: HPyTupleBuilder) {
     let c = enter!(dctx, "TupleBuilder_Cancel");
     let info = c.info();
@@ -630,7 +685,8 @@ unsafe extern "C" fn TupleBuilder_Cancel(dctx: *mut HPyContext, b: HPyTupleBuild
 // SystemError, to load an empty one or to store through a NULL pointer,
 // which the universal context would turn into a NULL dereference.
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Field_Store(dctx: *mut HPyContext, target: HPy, field: *mut HPyField, h: HPy) {
     let c = enter!(dctx, "Field_Store");
     let info = c.info();
@@ -644,7 +700,8 @@ unsafe extern "C" fn Field_Store(dctx: *mut HPyContext, target: HPy, field: *mut
 }
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Field_Load(dctx: *mut HPyContext, source: HPy, field: HPyField) -> HPy {
     let c = enter!(dctx, "Field_Load");
     let info = c.info();
@@ -658,7 +715,8 @@ unsafe extern "C" fn Field_Load(dctx: *mut HPyContext, source: HPy, field: HPyFi
 }
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Global_Store(dctx: *mut HPyContext, global: *mut HPyGlobal, h: HPy) {
     let c = enter!(dctx, "Global_Store");
     let info = c.info();
@@ -672,7 +730,8 @@ unsafe extern "C" fn Global_Store(dctx: *mut HPyContext, global: *mut HPyGlobal,
 }
 }
 
-crate::guarded_entry! { debug_context |msg| crate::debug::context::raise_in_debug(dctx, msg);
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Global_Load(dctx: *mut HPyContext, global: HPyGlobal) -> HPy {
     let c = enter!(dctx, "Global_Load");
     let info = c.info();

@@ -90,13 +90,16 @@ macro_rules! build_refusing_context {
 /// `dctx` must be a live debug context copy, used by this thread only while
 /// it is left (the copy of the running call).
 pub(crate) unsafe fn leave(dctx: *mut HPyContext) {
-    let saved = Box::new(HPyContext { ..*dctx });
-    let mut refusing = lichen_abi::context_members!(build_refusing_context, dctx);
-    // These two stay real: reentering must work, and a fatal error needs no GIL.
-    refusing.ctx_ReenterPythonExecution = saved.ctx_ReenterPythonExecution;
-    refusing.ctx_FatalError = saved.ctx_FatalError;
-    *dctx = refusing;
-    LEFT.with(|l| *l.borrow_mut() = Some(Left { dctx, saved, refused: None, count: 0 }));
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let saved = Box::new(HPyContext { ..*dctx });
+        let mut refusing = lichen_abi::context_members!(build_refusing_context, dctx);
+        // These two stay real: reentering must work, and a fatal error needs no GIL.
+        refusing.ctx_ReenterPythonExecution = saved.ctx_ReenterPythonExecution;
+        refusing.ctx_FatalError = saved.ctx_FatalError;
+        *dctx = refusing;
+        LEFT.with(|l| *l.borrow_mut() = Some(Left { dctx, saved, refused: None, count: 0 }));
+    }
 }
 
 /// Puts the real table back. `None` if this thread had not left; else the
@@ -105,7 +108,10 @@ pub(crate) unsafe fn leave(dctx: *mut HPyContext) {
 /// # Safety
 /// As [`leave`].
 pub(crate) unsafe fn reenter() -> Option<(Option<&'static str>, usize)> {
-    let left = LEFT.with(|l| l.borrow_mut().take())?;
-    *left.dctx = *left.saved;
-    Some((left.refused, left.count))
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let left = LEFT.with(|l| l.borrow_mut().take())?;
+        *left.dctx = *left.saved;
+        Some((left.refused, left.count))
+    }
 }
