@@ -82,6 +82,83 @@ pub fn universal_context<H: Host>(name: &'static CStr) -> HPyContext {
     lichen_abi::context_members!(build_context, H, selftest, (name.as_ptr()))
 }
 
+/// `lichen_abi::context_members!(wrapping_context, (src), (name), (private), fns)`:
+/// a context over the context `src` with its handle constants, `name`,
+/// `_private` and `src`'s ABI version, and as functions the same-named
+/// functions of the module `fns` (one generated from `context_functions!`):
+/// how the trace context and the refusing table of a released debug context
+/// are built.
+macro_rules! wrapping_context {
+    ($src:tt, $name:tt, $private:tt, $fns:ident ; $($kind:ident $field:ident $member:ident,)*) => {
+        lichen_abi::HPyContext {
+            name: $name,
+            _private: $private,
+            abi_version: (*$src).abi_version as core::ffi::c_int,
+            $($field: $crate::context::wrapping_member!($src, $fns, $kind $field $member),)*
+        }
+    };
+}
+macro_rules! wrapping_member {
+    ($src:tt, $fns:ident, handle $field:ident $name:ident) => {
+        (*$src).$field
+    };
+    ($src:tt, $fns:ident, fn $field:ident $name:ident) => {
+        $fns::$name
+    };
+}
+pub(crate) use {wrapping_context, wrapping_member};
+
+/// A host's three process-wide contexts, each built on first use and kept
+/// for the rest of the process: the universal one (constants from the host,
+/// functions behind the panic barrier) and the trace and debug ones that
+/// wrap it. Extensions loaded in debug mode all share the one debug context
+/// (and its handle table). A host declares
+/// `pub static CONTEXTS: HostContexts<Host> = HostContexts::new(c"HPy Universal ABI (Lichen, X backend)")`;
+/// the first call must come from a thread that may use the VM (the
+/// universal context's constants are its objects).
+pub struct HostContexts<H: Host> {
+    name: &'static CStr,
+    universal: ProcessContext,
+    trace: ProcessContext,
+    debug: ProcessContext,
+    host: core::marker::PhantomData<fn() -> H>,
+}
+
+impl<H: Host> HostContexts<H> {
+    pub const fn new(name: &'static CStr) -> Self {
+        HostContexts {
+            name,
+            universal: ProcessContext::new(),
+            trace: ProcessContext::new(),
+            debug: ProcessContext::new(),
+            host: core::marker::PhantomData,
+        }
+    }
+
+    pub fn universal(&self) -> *mut HPyContext {
+        self.universal.get_or_leak(|| universal_context::<H>(self.name))
+    }
+
+    pub fn trace(&self) -> *mut HPyContext {
+        // SAFETY: the universal context lives for the rest of the process.
+        self.trace.get_or_init(|| unsafe { crate::trace::trace_context(self.universal()) })
+    }
+
+    pub fn debug(&self) -> *mut HPyContext {
+        // SAFETY: the universal context lives for the rest of the process.
+        self.debug.get_or_init(|| unsafe { crate::debug::debug_context::<H>(self.universal()) })
+    }
+
+    /// The context for extensions loaded in `mode`.
+    pub fn for_mode(&self, mode: crate::loader::Mode) -> *mut HPyContext {
+        match mode {
+            crate::loader::Mode::Universal => self.universal(),
+            crate::loader::Mode::Debug => self.debug(),
+            crate::loader::Mode::Trace => self.trace(),
+        }
+    }
+}
+
 /// A context built once and kept for the rest of the process: extensions
 /// keep its pointer for as long as they are loaded, which is forever.
 pub struct ProcessContext(std::sync::OnceLock<ContextPtr>);

@@ -7,6 +7,7 @@
 use core::ffi::c_int;
 use lichen_abi::*;
 use std::ffi::CString;
+use crate::context::wrapping_context;
 use crate::hook::HookSlot;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
@@ -150,26 +151,6 @@ mod wrappers {
     lichen_abi::context_functions!(trace_wrappers);
 }
 
-macro_rules! member_value {
-    ($uctx:ident, handle $field:ident $name:ident) => {
-        (*$uctx).$field
-    };
-    ($uctx:ident, fn $field:ident $name:ident) => {
-        wrappers::$name
-    };
-}
-
-macro_rules! build_trace_context {
-    ($uctx:ident ; $($kind:ident $field:ident $member:ident,)*) => {
-        HPyContext {
-            name: c"HPy Trace Mode ABI (Lichen)".as_ptr(),
-            _private: core::ptr::null_mut(),
-            abi_version: (*$uctx).abi_version as c_int,
-            $($field: member_value!($uctx, $kind $field $member),)*
-        }
-    };
-}
-
 /// A new trace context over `uctx`, leaked: extensions keep the pointer for
 /// the life of the process.
 ///
@@ -186,7 +167,7 @@ pub unsafe fn trace_context(uctx: *mut HPyContext) -> *mut HPyContext {
             on_exit: HookSlot::new(),
             names: FUNCTION_NAMES.iter().map(|n| CString::new(format!("ctx_{n}")).unwrap()).collect(),
         });
-        let mut tctx = lichen_abi::context_members!(build_trace_context, uctx);
+        let mut tctx = lichen_abi::context_members!(wrapping_context, (uctx), (c"HPy Trace Mode ABI (Lichen)".as_ptr()), (core::ptr::null_mut()), wrappers);
         tctx.ctx_CallRealFunctionFromTrampoline = (*uctx).ctx_CallRealFunctionFromTrampoline;
         tctx.ctx_FatalError = (*uctx).ctx_FatalError;
         tctx._private = Box::into_raw(info).cast();

@@ -157,7 +157,7 @@ pub unsafe extern "C" fn lichen_init(callbacks: *const c_void, ncallbacks: isize
 #[no_mangle]
 pub extern "C" fn lichen_context(mode: c_int) -> *mut c_void {
     match Mode::from_i32(mode) {
-        Some(m) => guarded("lichen_context", || context::for_mode(m).cast()),
+        Some(m) => guarded("lichen_context", || context::CONTEXTS.for_mode(m).cast()),
         None => core::ptr::null_mut(),
     }
 }
@@ -450,7 +450,7 @@ pub unsafe extern "C" fn lichen_load(name: *const c_char, path: *const c_char, m
         let (name_c, path_c) = unsafe { (CStr::from_ptr(name), CStr::from_ptr(path)) };
         let full = name_c.to_string_lossy();
         let path = std::path::PathBuf::from(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(path_c.to_bytes()));
-        let ctx = context::for_mode(mode);
+        let ctx = context::CONTEXTS.for_mode(mode);
         // SAFETY: the context lives for the rest of the process.
         let ext = match unsafe { load_extension(&full, &path, ctx) } {
             Ok(ext) => ext,
@@ -844,12 +844,12 @@ pub unsafe extern "C" fn lichen_log_line(name: *const c_char, mode: c_int) -> *c
 
 fn trace_info() -> &'static lichen_core::trace::TraceInfo {
     // SAFETY: the trace context is made by `trace_context` and never freed.
-    unsafe { lichen_core::trace::info(context::trace()) }
+    unsafe { lichen_core::trace::info(context::CONTEXTS.trace()) }
 }
 
 fn debug_info() -> &'static lichen_core::debug::DebugInfo {
     // SAFETY: the debug context is made by `debug_context` and never freed.
-    unsafe { lichen_core::debug::info(context::debug()) }
+    unsafe { lichen_core::debug::info(context::CONTEXTS.debug()) }
 }
 
 /// Text handed to Python, valid until the thread's next such call.
