@@ -83,7 +83,8 @@ pub fn report_ignored(msg: &str) {
 /// where `raise: fn(&str)` sets the host's `SystemError` (or, where no
 /// exception may be pending, reports it). The message names the function.
 /// `guarded_entry!(debug_context raise; fn ...)` names it as a debug-mode
-/// context function instead. The body is an `unsafe` block, as the body of
+/// context function instead, `guarded_entry!(named "prefix ", raise; fn ...)`
+/// as the prefix followed by the function's name. The body is an `unsafe` block, as the body of
 /// the `unsafe extern "C" fn` it is (the macro only moves it behind the
 /// barrier), hence `macro_metavars_in_unsafe` allowed there.
 #[macro_export]
@@ -96,6 +97,18 @@ macro_rules! guarded_entry {
                 $raise,
                 // SAFETY: the context function's contract, which the
                 // extension keeps.
+                #[allow(unused_unsafe, clippy::macro_metavars_in_unsafe)]
+                || unsafe { $($body)* },
+            )
+        }
+    };
+    (named $prefix:literal, $raise:expr; $(#[$m:meta])* $vis:vis unsafe extern "C" fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $(-> $ret:ty)? { $($body:tt)* }) => {
+        $(#[$m])*
+        $vis unsafe extern "C" fn $name($($arg: $ty),*) $(-> $ret)? {
+            $crate::guard::guard(
+                concat!($prefix, stringify!($name)),
+                $raise,
+                // SAFETY: the function's own contract, which its caller keeps.
                 #[allow(unused_unsafe, clippy::macro_metavars_in_unsafe)]
                 || unsafe { $($body)* },
             )

@@ -205,6 +205,10 @@ macro_rules! settle {
 macro_rules! simple_shims {
     ($($sig:ident ($($a:ident : $t:ty),*) -> $r:ty;)*) => {
         $(
+            // The barrier: a panic in the shim's bookkeeping becomes a
+            // SystemError raised through the universal context.
+            // SAFETY (the raise): `_uctx` is the live universal context that called the shim.
+            crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in(_uctx, msg) };
             unsafe extern "C" fn $sig(_uctx: *mut HPyContext $(, $a: $t)*) -> $r {
                 // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
                 unsafe {
@@ -220,6 +224,7 @@ macro_rules! simple_shims {
                     let r = call.run(|ctx| f(ctx $(, $a)*));
                     settle!(info, r: $r; $($a),*;)
                 }
+            }
             }
         )*
 
@@ -291,6 +296,8 @@ mod shims {
     // calls each shim only for the signature it was registered for, which is
     // the signature of the extension's function.
 
+    // SAFETY (the raise): `_u` is the live universal context that called the shim.
+    crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in(_u, msg) };
     pub(super) unsafe extern "C" fn VARARGS(_u: *mut HPyContext, s: HPy, args: *const HPy, nargs: usize) -> HPy {
         // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
         unsafe {
@@ -302,7 +309,10 @@ mod shims {
             settle!(info, r: HPy; ds; dargs)
         }
     }
+    }
 
+    // SAFETY (the raise): `u` is the live universal context that called the shim.
+    crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in(u, msg) };
     pub(super) unsafe extern "C" fn KEYWORDS(u: *mut HPyContext, s: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
         // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
         unsafe {
@@ -316,7 +326,10 @@ mod shims {
             settle!(info, r: HPy; ds, dkw; dargs)
         }
     }
+    }
 
+    // SAFETY (the raise): `_u` is the live universal context that called the shim.
+    crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in(_u, msg) };
     pub(super) unsafe extern "C" fn INITPROC(_u: *mut HPyContext, s: HPy, args: *const HPy, nargs: isize, kw: HPy) -> c_int {
         // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
         unsafe {
@@ -328,7 +341,10 @@ mod shims {
             settle!(info, r: c_int; ds, dkw; dargs)
         }
     }
+    }
 
+    // SAFETY (the raise): `_u` is the live universal context that called the shim.
+    crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in(_u, msg) };
     pub(super) unsafe extern "C" fn NEWFUNC(_u: *mut HPyContext, s: HPy, args: *const HPy, nargs: isize, kw: HPy) -> HPy {
         // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
         unsafe {
@@ -340,7 +356,10 @@ mod shims {
             settle!(info, r: HPy; ds, dkw; dargs)
         }
     }
+    }
 
+    // SAFETY (the raise): `_u` is the live universal context that called the shim.
+    crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in(_u, msg) };
     pub(super) unsafe extern "C" fn GETBUFFERPROC(_u: *mut HPyContext, s: HPy, view: *mut HPy_buffer, flags: c_int) -> c_int {
         // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
         unsafe {
@@ -360,7 +379,10 @@ mod shims {
             r
         }
     }
+    }
 
+    // SAFETY (the raise): `_u` is the live universal context that called the shim.
+    crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in(_u, msg) };
     pub(super) unsafe extern "C" fn RELEASEBUFFERPROC(_u: *mut HPyContext, s: HPy, view: *mut HPy_buffer) {
         // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
         unsafe {
@@ -379,6 +401,7 @@ mod shims {
                 (*view).obj = uobj;
             }
         }
+    }
     }
 
     pub(super) fn shim(sig: HPyFunc_Signature) -> Option<*const ()> {
