@@ -569,116 +569,75 @@ unsafe fn no_memory_unless_raised(u: *mut HPyContext) {
     }
 }
 
-// SAFETY (the raise): `dctx` is the context the extension called with.
-crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
-unsafe extern "C" fn ListBuilder_New(dctx: *mut HPyContext, size: HPy_ssize_t) -> HPyListBuilder {
-    let c = enter!(dctx, "ListBuilder_New");
-    let info = c.info();
-    let u = info.uctx();
-    let ub = c.call_universal(|| ((*u).ctx_ListBuilder_New)(u, size));
-    HPyListBuilder { _lst: info.builders.lock().unwrap_or_else(|e| e.into_inner()).open(ub._lst, size) }
-}
-}
+/// The four overrides of one builder kind (`HPyListBuilder` or
+/// `HPyTupleBuilder`, whose one field is `$f`), written once: the debug
+/// builder table stands between the extension and the universal builder.
+macro_rules! builder_overrides {
+    ($ty:ident . $f:ident, $api:literal,
+     $new:ident $ctx_new:ident, $set:ident $ctx_set:ident, $build:ident $ctx_build:ident, $cancel:ident $ctx_cancel:ident) => {
+        // SAFETY (the raise): `dctx` is the context the extension called with.
+        crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
+        unsafe extern "C" fn $new(dctx: *mut HPyContext, size: HPy_ssize_t) -> $ty {
+            let c = enter!(dctx, stringify!($new));
+            let info = c.info();
+            let u = info.uctx();
+            let ub = c.call_universal(|| ((*u).$ctx_new)(u, size));
+            $ty { $f: info.builders.lock().unwrap_or_else(|e| e.into_inner()).open(ub.$f, size) }
+        }
+        }
 
-// SAFETY (the raise): `dctx` is the context the extension called with.
-crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
-unsafe extern "C" fn ListBuilder_Set(dctx: *mut HPyContext, b: HPyListBuilder, index: HPy_ssize_t, item: HPy) {
-    let c = enter!(dctx, "ListBuilder_Set");
-    let info = c.info();
-    let Some(ub) = builder(info, b._lst, index, "ListBuilder_Set") else { return };
-    let Ok(uitem) = info.unwrap(item, "ListBuilder_Set") else { return };
-    let u = info.uctx();
-    c.call_universal(|| ((*u).ctx_ListBuilder_Set)(u, HPyListBuilder { _lst: ub }, index, uitem))
-}
-}
+        // SAFETY (the raise): as above.
+        crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
+        unsafe extern "C" fn $set(dctx: *mut HPyContext, b: $ty, index: HPy_ssize_t, item: HPy) {
+            let c = enter!(dctx, stringify!($set));
+            let info = c.info();
+            let Some(ub) = builder(info, b.$f, index, stringify!($set)) else { return };
+            let Ok(uitem) = info.unwrap(item, stringify!($set)) else { return };
+            let u = info.uctx();
+            c.call_universal(|| ((*u).$ctx_set)(u, $ty { $f: ub }, index, uitem))
+        }
+        }
 
-// SAFETY (the raise): `dctx` is the context the extension called with.
-crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
-unsafe extern "C" fn ListBuilder_Build(dctx: *mut HPyContext, b: HPyListBuilder) -> HPy {
-    let c = enter!(dctx, "ListBuilder_Build");
-    let info = c.info();
-    let u = info.uctx();
-    let Some(closed) = consume(info, b._lst, "ListBuilder_Build") else {
-        no_memory_unless_raised(u);
-        return HPy::NULL;
+        // SAFETY (the raise): as above.
+        crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
+        unsafe extern "C" fn $build(dctx: *mut HPyContext, b: $ty) -> HPy {
+            let c = enter!(dctx, stringify!($build));
+            let info = c.info();
+            let u = info.uctx();
+            let Some(closed) = consume(info, b.$f, stringify!($build)) else {
+                no_memory_unless_raised(u);
+                return HPy::NULL;
+            };
+            let ub = $ty { $f: closed.ub };
+            if let Some(index) = closed.bad_index {
+                c.call_universal(|| ((*u).$ctx_cancel)(u, ub));
+                bad_index(info, $api, index, closed.size);
+                return HPy::NULL;
+            }
+            info.open(c.call_universal(|| ((*u).$ctx_build)(u, ub)))
+        }
+        }
+
+        // SAFETY (the raise): as above.
+        crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
+        unsafe extern "C" fn $cancel(dctx: *mut HPyContext, b: $ty) {
+            let c = enter!(dctx, stringify!($cancel));
+            let info = c.info();
+            let u = info.uctx();
+            if let Some(closed) = consume(info, b.$f, stringify!($cancel)) {
+                c.call_universal(|| ((*u).$ctx_cancel)(u, $ty { $f: closed.ub }))
+            }
+        }
+        }
     };
-    let ub = HPyListBuilder { _lst: closed.ub };
-    if let Some(index) = closed.bad_index {
-        c.call_universal(|| ((*u).ctx_ListBuilder_Cancel)(u, ub));
-        bad_index(info, "HPyListBuilder", index, closed.size);
-        return HPy::NULL;
-    }
-    info.open(c.call_universal(|| ((*u).ctx_ListBuilder_Build)(u, ub)))
-}
 }
 
-// SAFETY (the raise): `dctx` is the context the extension called with.
-crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
-unsafe extern "C" fn ListBuilder_Cancel(dctx: *mut HPyContext, b: HPyListBuilder) {
-    let c = enter!(dctx, "ListBuilder_Cancel");
-    let info = c.info();
-    let u = info.uctx();
-    if let Some(closed) = consume(info, b._lst, "ListBuilder_Cancel") {
-        c.call_universal(|| ((*u).ctx_ListBuilder_Cancel)(u, HPyListBuilder { _lst: closed.ub }))
-    }
-}
-}
-
-// SAFETY (the raise): `dctx` is the context the extension called with.
-crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
-unsafe extern "C" fn TupleBuilder_New(dctx: *mut HPyContext, size: HPy_ssize_t) -> HPyTupleBuilder {
-    let c = enter!(dctx, "TupleBuilder_New");
-    let info = c.info();
-    let u = info.uctx();
-    let ub = c.call_universal(|| ((*u).ctx_TupleBuilder_New)(u, size));
-    HPyTupleBuilder { _tup: info.builders.lock().unwrap_or_else(|e| e.into_inner()).open(ub._tup, size) }
-}
-}
-
-// SAFETY (the raise): `dctx` is the context the extension called with.
-crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
-unsafe extern "C" fn TupleBuilder_Set(dctx: *mut HPyContext, b: HPyTupleBuilder, index: HPy_ssize_t, item: HPy) {
-    let c = enter!(dctx, "TupleBuilder_Set");
-    let info = c.info();
-    let Some(ub) = builder(info, b._tup, index, "TupleBuilder_Set") else { return };
-    let Ok(uitem) = info.unwrap(item, "TupleBuilder_Set") else { return };
-    let u = info.uctx();
-    c.call_universal(|| ((*u).ctx_TupleBuilder_Set)(u, HPyTupleBuilder { _tup: ub }, index, uitem))
-}
-}
-
-// SAFETY (the raise): `dctx` is the context the extension called with.
-crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
-unsafe extern "C" fn TupleBuilder_Build(dctx: *mut HPyContext, b: HPyTupleBuilder) -> HPy {
-    let c = enter!(dctx, "TupleBuilder_Build");
-    let info = c.info();
-    let u = info.uctx();
-    let Some(closed) = consume(info, b._tup, "TupleBuilder_Build") else {
-        no_memory_unless_raised(u);
-        return HPy::NULL;
-    };
-    let ub = HPyTupleBuilder { _tup: closed.ub };
-    if let Some(index) = closed.bad_index {
-        c.call_universal(|| ((*u).ctx_TupleBuilder_Cancel)(u, ub));
-        bad_index(info, "HPyTupleBuilder", index, closed.size);
-        return HPy::NULL;
-    }
-    info.open(c.call_universal(|| ((*u).ctx_TupleBuilder_Build)(u, ub)))
-}
-}
-
-// SAFETY (the raise): `dctx` is the context the extension called with.
-crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
-unsafe extern "C" fn TupleBuilder_Cancel(dctx: *mut HPyContext, b: HPyTupleBuilder) {
-    let c = enter!(dctx, "TupleBuilder_Cancel");
-    let info = c.info();
-    let u = info.uctx();
-    if let Some(closed) = consume(info, b._tup, "TupleBuilder_Cancel") {
-        c.call_universal(|| ((*u).ctx_TupleBuilder_Cancel)(u, HPyTupleBuilder { _tup: closed.ub }))
-    }
-}
-}
-
+builder_overrides!(HPyListBuilder._lst, "HPyListBuilder",
+    ListBuilder_New ctx_ListBuilder_New, ListBuilder_Set ctx_ListBuilder_Set,
+    ListBuilder_Build ctx_ListBuilder_Build, ListBuilder_Cancel ctx_ListBuilder_Cancel);
+builder_overrides!(HPyTupleBuilder._tup, "HPyTupleBuilder",
+    TupleBuilder_New ctx_TupleBuilder_New, TupleBuilder_Set ctx_TupleBuilder_Set,
+    TupleBuilder_Build ctx_TupleBuilder_Build, TupleBuilder_Cancel ctx_TupleBuilder_Cancel);
 
 // Fields and globals hold universal references (the VM traverses them), so
 // their values pass through; what the debug mode adds is refusing, with a
