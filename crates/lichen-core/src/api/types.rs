@@ -463,3 +463,33 @@ pub unsafe extern "C" fn NoTrampolines<H: Host>(_ctx: *mut HPyContext, _sig: HPy
         H::fatal_error(msg.as_ptr().cast())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicked_call_marks_the_trampoline_block_failed() {
+        // HPy's trampolines zero their block: 0 would read as success.
+        let mut inquiry = blocks::INQUIRY { arg0: core::ptr::null_mut(), result: 0 };
+        let mut len = blocks::LENFUNC { arg0: core::ptr::null_mut(), result: 0 };
+        let mut init = blocks::INITPROC {
+            self_: core::ptr::null_mut(),
+            args: core::ptr::null_mut(),
+            kw: core::ptr::null_mut(),
+            result: 0,
+        };
+        let mut noargs = blocks::NOARGS { self_: core::ptr::null_mut(), result: 8 as *mut cpy_PyObject };
+        // SAFETY: each block is the one of its signature.
+        unsafe {
+            mark_failed(HPyFunc_Signature::INQUIRY, (&mut inquiry as *mut blocks::INQUIRY).cast());
+            mark_failed(HPyFunc_Signature::LENFUNC, (&mut len as *mut blocks::LENFUNC).cast());
+            mark_failed(HPyFunc_Signature::INITPROC, (&mut init as *mut blocks::INITPROC).cast());
+            mark_failed(HPyFunc_Signature::NOARGS, (&mut noargs as *mut blocks::NOARGS).cast());
+            // No block (DESTROYFUNC) or no result (DESTRUCTOR): nothing written.
+            mark_failed(HPyFunc_Signature::DESTRUCTOR, core::ptr::null_mut());
+        }
+        assert_eq!((inquiry.result, len.result, init.result), (-1, -1, -1));
+        assert!(noargs.result.is_null());
+    }
+}
