@@ -381,7 +381,7 @@ macro_rules! mark_failed_arm {
 
 macro_rules! mark_failed_fn {
     (; $($name:ident = $n:literal, $lower:ident, $ctx:ident $params:tt -> $r:tt, $block:tt;)*) => {
-        unsafe fn mark_failed(sig: HPyFunc_Signature, args: *mut c_void) {
+        pub(crate) unsafe fn mark_failed(sig: HPyFunc_Signature, args: *mut c_void) {
             if args.is_null() {
                 return;
             }

@@ -467,8 +467,18 @@ pub(crate) unsafe extern "C" fn CallRealFunctionFromTrampoline(
     func: HPyCFunction,
     args: *mut c_void,
 ) {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
-    unsafe {
+    // The panic barrier, as for the universal entry (which the call below
+    // goes through, guarded itself): a SystemError and a failed block.
+    let raise = |msg: &str| {
+        // SAFETY: `dctx` is the context the trampoline passed, `args` the
+        // block of `sig`.
+        unsafe {
+            crate::debug::context::raise_in_debug(dctx, msg);
+            crate::api::mark_failed(sig, args);
+        }
+    };
+    // SAFETY: every unsafe operation below relies only on this function's own contract (HPy's rules for a trampoline's arguments), which the caller upholds.
+    crate::guard::guard("HPy context function 'CallRealFunctionFromTrampoline' (debug mode)", raise, || unsafe {
         let info = ctx_info(dctx).info();
         let u = info.uctx();
         let (Some(shim), Some(real)) = (shims::shim(sig), func) else {
@@ -480,5 +490,5 @@ pub(crate) unsafe extern "C" fn CallRealFunctionFromTrampoline(
         let shim: HPyCFunction = Some(core::mem::transmute::<*const (), unsafe extern "C" fn() -> *mut c_void>(shim));
         ((*u).ctx_CallRealFunctionFromTrampoline)(u, sig, shim, args);
         PENDING.with(|p| p.set(prev));
-    }
+    })
 }
