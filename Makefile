@@ -78,9 +78,14 @@ test: venvs
 
 # The layout test (crates/lichen-abi/tests/layout.rs) reads the hpy headers
 # through the main venv's hpy.devel.
+# Clippy with warnings as errors over every target of the default members;
+# `#![deny(unsafe_op_in_unsafe_fn)]` in every crate makes the build itself
+# refuse an unsafe operation outside an `unsafe` block.
 test-rust: tools .venv/$(MAIN_PYTHON)/.lichen-installed
 	@echo "== Rust tests (cargo test: the default members, without RustPython)"
 	LICHEN_PYTHON=$(CURDIR)/.venv/$(MAIN_PYTHON)/bin/python cargo test --quiet
+	@echo "== cargo clippy --all-targets -D warnings (the default members)"
+	cargo clippy --quiet --all-targets -- -D warnings
 
 # The CPython host type-checked for free-threaded 3.14t and 3.15t, which
 # cannot be installed here (a pyo3 configuration stands in for them; about a
@@ -150,6 +155,8 @@ bench-callgrind: tools .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_P
 test-rustpython: tools .venv/hpy-$(MAIN_PYTHON)/.deps-installed
 	@echo "== RustPython tests (lichen-rustpython)"
 	cargo test --quiet -p lichen-rustpython --ignore-rust-version
+	@echo "== cargo clippy --all-targets -D warnings (lichen-rustpython, lichen-bridge)"
+	cargo clippy --quiet -p lichen-rustpython -p lichen-bridge --all-targets --ignore-rust-version -- -D warnings
 	bash tests/rustpython/run.sh $(MAIN_PYTHON)
 
 # HPy 0.9.0's own suite on lichen-rustpython (issue 4), universal, debug

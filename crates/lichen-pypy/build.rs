@@ -89,7 +89,7 @@ fn main() {
             .collect();
         writeln!(out, "    pub {name}: unsafe extern \"C\" fn({}) -> {},", args.join(", "), rust_type(&ret)).unwrap();
         if let Some(v) = error_value(&ret).filter(|_| !valued) {
-            let ty = rust_type(&ret).replace("*mut", "*mut").replace("core::ffi::", "core::ffi::");
+            let ty = rust_type(&ret);
             let v = if ty.contains("*const") { "core::ptr::null()" } else { v };
             writeln!(errors, "    pub const {name}: Option<{ty}> = Some({v});").unwrap();
         } else {

@@ -11,7 +11,9 @@
 #     once, in universal, debug and trace mode); HPY_LOG's line;
 #     unsupported.py (the errors for
 #     what RustPython cannot do); builtin_base.py (HPy_tp_new on an int
-#     subclass);
+#     subclass); panic_check.py (a context function made to panic by
+#     LICHEN_SELFTEST_PANIC raises SystemError, in each mode);
+#     tests/hpy_surface.py (HPy's Python surface, as on CPython and PyPy);
 #   - HPy 0.9.0's docs/examples simple-example, quickstart and
 #     hpytype-example (simple_type, builtin_type), with the assertions of
 #     docs/examples/tests.py;
@@ -122,6 +124,13 @@ check hpy-log hpy_log
 check unsupported rphost_script universal unsupported.py
 check builtin-base rphost_script universal builtin_base.py
 check builtin-base-debug rphost_script debug builtin_base.py
+# a context function made to panic becomes a SystemError, the process lives
+# (RUST_BACKTRACE=0: the panic's report on stderr stays short)
+panic_barrier() { LICHEN_SELFTEST_PANIC=Add RUST_BACKTRACE=0 rphost_script "$1" panic_check.py; }
+check hpy-surface "$bin" "$root/tests/hpy_surface.py"
+check panic-barrier panic_barrier universal
+check panic-barrier-debug panic_barrier debug
+check panic-barrier-trace panic_barrier trace
 check docs-examples examples
 check proof-of-concept proof_of_concept
 check porting-example porting_example

@@ -8,6 +8,7 @@
 //! extension may hand us any integer and a Rust enum with an out-of-range
 //! value would be undefined behaviour.
 #![allow(non_camel_case_types, non_snake_case, non_upper_case_globals)]
+#![deny(unsafe_op_in_unsafe_fn)]
 
 use core::ffi::{c_char, c_int, c_ulong, c_void};
 

@@ -10,6 +10,7 @@
 //! - [`module`]: the `_lichen_bridge` module, the finder and `load`.
 //!
 //! See the crate's README for the design and its limits.
+#![deny(unsafe_op_in_unsafe_fn)]
 
 mod convert;
 mod cside;

@@ -66,7 +66,9 @@ pub unsafe fn call_under<R>(ctx: *mut HPyContext, sig: HPyFunc_Signature, func: 
     // Python, one in universal mode): until it calls through a wrapping
     // context itself, its caller is its own context.
     with_caller(core::ptr::null_mut(), || {
-        if crate::debug::is_debug_context(ctx) {
+        // SAFETY: `ctx` is the extension's context, one Lichen made (the
+        // caller's contract).
+        if unsafe { crate::debug::is_debug_context(ctx) } {
             // SAFETY: delegated to the caller.
             unsafe { crate::debug::call_under(ctx, sig, func, call) }
         } else {

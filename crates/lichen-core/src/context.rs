@@ -4,33 +4,159 @@ use crate::host::Host;
 use core::ffi::{c_int, CStr};
 use lichen_abi::HPyContext;
 
-macro_rules! member_value {
-    ($host:ty, fn CallRealFunctionFromTrampoline) => {
-        <$host as Host>::CALL_REAL_FUNCTION
-    };
-    ($host:ty, handle $name:ident) => {
-        <$host as Host>::handle_constant(stringify!($name))
-    };
-    ($host:ty, fn $name:ident) => {
-        crate::api::$name::<$host>
-    };
+/// One `extern "C"` function per context function, `guarded::Name::<H,
+/// PANIC>`, that runs `crate::api::Name::<H>` under the panic barrier
+/// ([`crate::guard`]): a panic becomes a `SystemError` naming the function
+/// and the function's error value. `PANIC = true` is the self-test variant,
+/// which panics before calling (see [`crate::guard::selftest_panic_target`]);
+/// it is a separate monomorphisation, so the real one has no test on its path.
+/// `CallRealFunctionFromTrampoline` guards itself (it must also mark the
+/// trampoline's result as failed, see `api::types`).
+mod guarded {
+    #![allow(clippy::too_many_arguments)]
+    use crate::host::{ExcKind, Host};
+    use core::ffi::{c_char, c_int, c_void};
+    use lichen_abi::*;
+
+    macro_rules! guarded_fn {
+        (CallRealFunctionFromTrampoline $($rest:tt)*) => {};
+        ($name:ident ($($arg:ident : $ty:ty),*) -> $ret:ty) => {
+            pub unsafe extern "C" fn $name<H: Host, const PANIC: bool>(ctx: *mut HPyContext $(, $arg: $ty)*) -> $ret {
+                crate::guard::guard(
+                    concat!("HPy context function '", stringify!($name), "'"),
+                    |msg| H::raise(ExcKind::SystemError, msg),
+                    // SAFETY: the same contract as the context function
+                    // itself: the extension's arguments are passed unchanged.
+                    || unsafe {
+                        if PANIC {
+                            crate::guard::selftest_panic(stringify!($name));
+                        }
+                        crate::api::$name::<H>(ctx $(, $arg)*)
+                    },
+                )
+            }
+        };
+    }
+
+    macro_rules! guarded_fns {
+        (; $($field:ident $name:ident ($($arg:ident : $ty:ty),*) -> $ret:ty,)*) => {
+            $(guarded_fn!($name ($($arg : $ty),*) -> $ret);)*
+        };
+    }
+
+    lichen_abi::context_functions!(guarded_fns);
 }
 
-macro_rules! build_context {
-    ($host:ty, $name:expr ; $($kind:ident $field:ident $member:ident,)*) => {
-        HPyContext {
-            name: $name,
-            _private: core::ptr::null_mut(),
-            abi_version: lichen_abi::HPY_ABI_VERSION as c_int,
-            $($field: member_value!($host, $kind $member),)*
+macro_rules! member_value {
+    ($host:ty, $target:ident, fn CallRealFunctionFromTrampoline) => {
+        <$host as Host>::CALL_REAL_FUNCTION
+    };
+    ($host:ty, $target:ident, handle $name:ident) => {
+        <$host as Host>::handle_constant(stringify!($name))
+    };
+    ($host:ty, $target:ident, fn $name:ident) => {
+        if $target.as_deref() == Some(stringify!($name)) {
+            guarded::$name::<$host, true>
+        } else {
+            guarded::$name::<$host, false>
         }
     };
 }
 
-/// A context whose functions are `crate::api::*::<H>` and whose constants
-/// are the host's; `name` must start with "HPy Universal ABI" for HPy's tests.
+macro_rules! build_context {
+    ($host:ty, $target:ident, $name:expr ; $($kind:ident $field:ident $member:ident,)*) => {
+        HPyContext {
+            name: $name,
+            _private: core::ptr::null_mut(),
+            abi_version: lichen_abi::HPY_ABI_VERSION as c_int,
+            $($field: member_value!($host, $target, $kind $member),)*
+        }
+    };
+}
+
+/// A context whose functions are `crate::api::*::<H>`, each behind the
+/// panic barrier, and whose constants are the host's; `name` must start
+/// with "HPy Universal ABI" for HPy's tests.
 pub fn universal_context<H: Host>(name: &'static CStr) -> HPyContext {
-    lichen_abi::context_members!(build_context, H, (name.as_ptr()))
+    let selftest = crate::guard::selftest_panic_target();
+    lichen_abi::context_members!(build_context, H, selftest, (name.as_ptr()))
+}
+
+/// `lichen_abi::context_members!(wrapping_context, (src), (name), (private), fns)`:
+/// a context over the context `src` with its handle constants, `name`,
+/// `_private` and `src`'s ABI version, and as functions the same-named
+/// functions of the module `fns` (one generated from `context_functions!`):
+/// how the trace context and the refusing table of a released debug context
+/// are built.
+macro_rules! wrapping_context {
+    ($src:tt, $name:tt, $private:tt, $fns:ident ; $($kind:ident $field:ident $member:ident,)*) => {
+        lichen_abi::HPyContext {
+            name: $name,
+            _private: $private,
+            abi_version: (*$src).abi_version as core::ffi::c_int,
+            $($field: $crate::context::wrapping_member!($src, $fns, $kind $field $member),)*
+        }
+    };
+}
+macro_rules! wrapping_member {
+    ($src:tt, $fns:ident, handle $field:ident $name:ident) => {
+        (*$src).$field
+    };
+    ($src:tt, $fns:ident, fn $field:ident $name:ident) => {
+        $fns::$name
+    };
+}
+pub(crate) use {wrapping_context, wrapping_member};
+
+/// A host's three process-wide contexts, each built on first use and kept
+/// for the rest of the process: the universal one (constants from the host,
+/// functions behind the panic barrier) and the trace and debug ones that
+/// wrap it. Extensions loaded in debug mode all share the one debug context
+/// (and its handle table). A host declares
+/// `pub static CONTEXTS: HostContexts<Host> = HostContexts::new(c"HPy Universal ABI (Lichen, X backend)")`;
+/// the first call must come from a thread that may use the VM (the
+/// universal context's constants are its objects).
+pub struct HostContexts<H: Host> {
+    name: &'static CStr,
+    universal: ProcessContext,
+    trace: ProcessContext,
+    debug: ProcessContext,
+    host: core::marker::PhantomData<fn() -> H>,
+}
+
+impl<H: Host> HostContexts<H> {
+    pub const fn new(name: &'static CStr) -> Self {
+        HostContexts {
+            name,
+            universal: ProcessContext::new(),
+            trace: ProcessContext::new(),
+            debug: ProcessContext::new(),
+            host: core::marker::PhantomData,
+        }
+    }
+
+    pub fn universal(&self) -> *mut HPyContext {
+        self.universal.get_or_leak(|| universal_context::<H>(self.name))
+    }
+
+    pub fn trace(&self) -> *mut HPyContext {
+        // SAFETY: the universal context lives for the rest of the process.
+        self.trace.get_or_init(|| unsafe { crate::trace::trace_context(self.universal()) })
+    }
+
+    pub fn debug(&self) -> *mut HPyContext {
+        // SAFETY: the universal context lives for the rest of the process.
+        self.debug.get_or_init(|| unsafe { crate::debug::debug_context::<H>(self.universal()) })
+    }
+
+    /// The context for extensions loaded in `mode`.
+    pub fn for_mode(&self, mode: crate::loader::Mode) -> *mut HPyContext {
+        match mode {
+            crate::loader::Mode::Universal => self.universal(),
+            crate::loader::Mode::Debug => self.debug(),
+            crate::loader::Mode::Trace => self.trace(),
+        }
+    }
 }
 
 /// A context built once and kept for the rest of the process: extensions
@@ -42,6 +168,12 @@ struct ContextPtr(*mut HPyContext);
 // is only handed to extensions.
 unsafe impl Send for ContextPtr {}
 unsafe impl Sync for ContextPtr {}
+
+impl Default for ProcessContext {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl ProcessContext {
     pub const fn new() -> Self {

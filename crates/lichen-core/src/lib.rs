@@ -5,12 +5,14 @@
 //! implements with its own object model. The per-member tables come from the
 //! single ABI declaration in `lichen-abi` (see [`context::universal_context`]).
 #![allow(non_snake_case, clippy::missing_safety_doc)]
+#![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod api;
 pub mod builder;
 pub mod call;
 pub mod context;
 pub mod debug;
+pub mod guard;
 pub mod hook;
 pub mod host;
 pub mod loader;

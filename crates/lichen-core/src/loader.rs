@@ -135,14 +135,17 @@ impl Library {
     /// # Safety
     /// `T` must be the true type of the symbol.
     unsafe fn get<T: Copy>(&self, name: &str) -> Result<T, LoadError> {
-        self.lib.get::<T>(name.as_bytes()).map(|s| *s).map_err(|e| LoadError {
-            kind: LoadErrorKind::MissingSymbol,
-            message: format!(
-                "HPy extension module at path '{}' has no symbol '{name}': \
+        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        unsafe {
+            self.lib.get::<T>(name.as_bytes()).map(|s| *s).map_err(|e| LoadError {
+                kind: LoadErrorKind::MissingSymbol,
+                message: format!(
+                    "HPy extension module at path '{}' has no symbol '{name}': \
                  is it an HPy universal extension named like its file? ({e})",
-                self.path
-            ),
-        })
+                    self.path
+                ),
+            })
+        }
     }
 }
 
@@ -189,38 +192,41 @@ pub unsafe fn load_extension(
     path: &Path,
     ctx: *mut HPyContext,
 ) -> Result<Extension, LoadError> {
-    let short = short_name(full_name)
-        .map_err(|message| LoadError { kind: LoadErrorKind::BadDefinition, message })?;
-    let lib = Library::open(path)?;
-    let major: VersionFn = lib.get(&format!("get_required_hpy_major_version_{short}"))?;
-    let minor: VersionFn = lib.get(&format!("get_required_hpy_minor_version_{short}"))?;
-    let (major, minor) = (major(), minor());
-    if major != HPY_ABI_VERSION || minor > HPY_ABI_VERSION_MINOR {
-        return Err(LoadError {
-            kind: LoadErrorKind::AbiMismatch,
-            message: format!(
-                "HPy extension module '{short}' requires unsupported version of the \
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let short = short_name(full_name)
+            .map_err(|message| LoadError { kind: LoadErrorKind::BadDefinition, message })?;
+        let lib = Library::open(path)?;
+        let major: VersionFn = lib.get(&format!("get_required_hpy_major_version_{short}"))?;
+        let minor: VersionFn = lib.get(&format!("get_required_hpy_minor_version_{short}"))?;
+        let (major, minor) = (major(), minor());
+        if major != HPY_ABI_VERSION || minor > HPY_ABI_VERSION_MINOR {
+            return Err(LoadError {
+                kind: LoadErrorKind::AbiMismatch,
+                message: format!(
+                    "HPy extension module '{short}' requires unsupported version of the \
                  HPy runtime. Requested version: {major}.{minor}. Current HPy version: \
                  {HPY_ABI_VERSION}.{HPY_ABI_VERSION_MINOR}."
-            ),
-        });
+                ),
+            });
+        }
+        check_abi_tag(&short, &lib.path, major, minor)?;
+        let init_ctx: InitCtxFn = lib.get(&format!("HPyInitGlobalContext_{short}"))?;
+        let init: InitFn = lib.get(&format!("HPyInit_{short}"))?;
+        init_ctx(ctx);
+        let def = init();
+        if def.is_null() {
+            return Err(LoadError {
+                kind: LoadErrorKind::BadDefinition,
+                message: format!(
+                    "HPy extension module '{short}' at path '{}': HPyInit_{short} returned NULL",
+                    lib.path
+                ),
+            });
+        }
+        std::mem::forget(lib);
+        Ok(Extension { short_name: short, def })
     }
-    check_abi_tag(&short, &lib.path, major, minor)?;
-    let init_ctx: InitCtxFn = lib.get(&format!("HPyInitGlobalContext_{short}"))?;
-    let init: InitFn = lib.get(&format!("HPyInit_{short}"))?;
-    init_ctx(ctx);
-    let def = init();
-    if def.is_null() {
-        return Err(LoadError {
-            kind: LoadErrorKind::BadDefinition,
-            message: format!(
-                "HPy extension module '{short}' at path '{}': HPyInit_{short} returned NULL",
-                lib.path
-            ),
-        });
-    }
-    std::mem::forget(lib);
-    Ok(Extension { short_name: short, def })
 }
 
 

@@ -24,16 +24,19 @@ impl SpecError {
 /// `defines` must be NULL or a NULL-terminated array of valid `HPyDef`
 /// pointers that outlive `'a`.
 pub unsafe fn defines<'a>(defines: *mut *mut HPyDef) -> Vec<&'a HPyDef> {
-    let mut out = Vec::new();
-    if defines.is_null() {
-        return out;
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let mut out = Vec::new();
+        if defines.is_null() {
+            return out;
+        }
+        let mut p = defines;
+        while !(*p).is_null() {
+            out.push(&**p);
+            p = p.add(1);
+        }
+        out
     }
-    let mut p = defines;
-    while !(*p).is_null() {
-        out.push(&**p);
-        p = p.add(1);
-    }
-    out
 }
 
 /// A C string from an extension, for messages; `<NULL>` if absent.
@@ -41,10 +44,13 @@ pub unsafe fn defines<'a>(defines: *mut *mut HPyDef) -> Vec<&'a HPyDef> {
 /// # Safety
 /// `s` must be NULL or NUL-terminated.
 pub unsafe fn show(s: *const c_char) -> String {
-    if s.is_null() {
-        "<NULL>".to_string()
-    } else {
-        CStr::from_ptr(s).to_string_lossy().into_owned()
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if s.is_null() {
+            "<NULL>".to_string()
+        } else {
+            CStr::from_ptr(s).to_string_lossy().into_owned()
+        }
     }
 }
 
@@ -71,92 +77,95 @@ const CREATE_ALONE: &str = "This is not allowed because a custom HPy_mod_create 
 /// # Safety
 /// `def` must point to a valid `HPyModuleDef` whose arrays outlive `'a`.
 pub unsafe fn module_spec<'a>(def: *const HPyModuleDef) -> Result<ModuleSpec<'a>, SpecError> {
-    let sys = |m: String| Err(SpecError::new(ExcKind::SystemError, m));
-    let def = &*def;
-    if def.size < 0 {
-        return sys("HPy does not permit HPyModuleDef.size < 0".into());
-    }
-    if def.size > 0 {
-        return sys("Module state is not supported yet in HPy, set HPyModuleDef.size = 0 \
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let sys = |m: String| Err(SpecError::new(ExcKind::SystemError, m));
+        let def = &*def;
+        if def.size < 0 {
+            return sys("HPy does not permit HPyModuleDef.size < 0".into());
+        }
+        if def.size > 0 {
+            return sys("Module state is not supported yet in HPy, set HPyModuleDef.size = 0 \
                     if module state is not needed"
-            .into());
-    }
-    let mut spec = ModuleSpec {
-        doc: def.doc,
-        methods: Vec::new(),
-        create: None,
-        execs: Vec::new(),
-        legacy_methods: def.legacy_methods,
-        globals: Vec::new(),
-    };
-    let mut other_than_create = false;
-    for d in defines(def.defines) {
-        match d.kind {
-            HPyDef_Kind::Meth => {
-                let m = &d.u.meth;
-                // CPython ends a method table at the first NULL name and
-                // calls the trampoline blindly: refuse both instead.
-                if m.name.is_null() {
-                    return sys("HPyDef_METH in HPyModuleDef.defines has a NULL name".into());
-                }
-                check_meth_signature(m)?;
-                if m.cpy_trampoline.is_none() {
-                    return sys(format!(
-                        "HPyDef_METH '{}' in HPyModuleDef.defines has a NULL cpy_trampoline",
-                        show(m.name)
-                    ));
-                }
-                spec.methods.push(m);
-                other_than_create = true;
-            }
-            HPyDef_Kind::Slot => match d.u.slot.slot {
-                HPySlot_Slot::mod_create => {
-                    if spec.create.is_some() {
-                        return sys("Multiple definitions of the HPy_mod_create slot in \
-                                    HPyModuleDef.defines."
-                            .into());
+                .into());
+        }
+        let mut spec = ModuleSpec {
+            doc: def.doc,
+            methods: Vec::new(),
+            create: None,
+            execs: Vec::new(),
+            legacy_methods: def.legacy_methods,
+            globals: Vec::new(),
+        };
+        let mut other_than_create = false;
+        for d in defines(def.defines) {
+            match d.kind {
+                HPyDef_Kind::Meth => {
+                    let m = &d.u.meth;
+                    // CPython ends a method table at the first NULL name and
+                    // calls the trampoline blindly: refuse both instead.
+                    if m.name.is_null() {
+                        return sys("HPyDef_METH in HPyModuleDef.defines has a NULL name".into());
                     }
-                    spec.create = Some(&d.u.slot);
-                }
-                HPySlot_Slot::mod_exec => {
-                    spec.execs.push(&d.u.slot);
+                    check_meth_signature(m)?;
+                    if m.cpy_trampoline.is_none() {
+                        return sys(format!(
+                            "HPyDef_METH '{}' in HPyModuleDef.defines has a NULL cpy_trampoline",
+                            show(m.name)
+                        ));
+                    }
+                    spec.methods.push(m);
                     other_than_create = true;
                 }
+                HPyDef_Kind::Slot => match d.u.slot.slot {
+                    HPySlot_Slot::mod_create => {
+                        if spec.create.is_some() {
+                            return sys("Multiple definitions of the HPy_mod_create slot in \
+                                    HPyModuleDef.defines."
+                                .into());
+                        }
+                        spec.create = Some(&d.u.slot);
+                    }
+                    HPySlot_Slot::mod_exec => {
+                        spec.execs.push(&d.u.slot);
+                        other_than_create = true;
+                    }
+                    other => {
+                        return sys(format!(
+                            "Unsupported slot in HPyModuleDef.defines (value: {}).",
+                            other.0
+                        ))
+                    }
+                },
+                HPyDef_Kind::Member | HPyDef_Kind::GetSet => other_than_create = true,
                 other => {
-                    return sys(format!(
-                        "Unsupported slot in HPyModuleDef.defines (value: {}).",
-                        other.0
-                    ))
+                    return sys(format!("Invalid HPyDef kind {} in HPyModuleDef.defines.", other.0))
                 }
-            },
-            HPyDef_Kind::Member | HPyDef_Kind::GetSet => other_than_create = true,
-            other => {
-                return sys(format!("Invalid HPyDef kind {} in HPyModuleDef.defines.", other.0))
             }
         }
-    }
-    if spec.create.is_some() {
-        if other_than_create {
-            return sys(format!(
-                "HPyModuleDef defines a HPy_mod_create slot and some other slots or methods. \
+        if spec.create.is_some() {
+            if other_than_create {
+                return sys(format!(
+                    "HPyModuleDef defines a HPy_mod_create slot and some other slots or methods. \
                  {CREATE_ALONE}"
-            ));
-        }
-        if !def.legacy_methods.is_null() || !def.doc.is_null() || !def.globals.is_null() {
-            return sys(format!(
-                "HPyModuleDef defines a HPy_mod_create slot and some of the other fields are \
+                ));
+            }
+            if !def.legacy_methods.is_null() || !def.doc.is_null() || !def.globals.is_null() {
+                return sys(format!(
+                    "HPyModuleDef defines a HPy_mod_create slot and some of the other fields are \
                  not set to their default value. {CREATE_ALONE}"
-            ));
+                ));
+            }
         }
-    }
-    if !def.globals.is_null() {
-        let mut p = def.globals;
-        while !(*p).is_null() {
-            spec.globals.push(*p);
-            p = p.add(1);
+        if !def.globals.is_null() {
+            let mut p = def.globals;
+            while !(*p).is_null() {
+                spec.globals.push(*p);
+                p = p.add(1);
+            }
         }
+        Ok(spec)
     }
-    Ok(spec)
 }
 
 /// Methods take one of the four calling conventions CPython has a

@@ -7,6 +7,7 @@
 use core::ffi::c_int;
 use lichen_abi::*;
 use std::ffi::CString;
+use crate::context::wrapping_context;
 use crate::hook::HookSlot;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
@@ -64,35 +65,44 @@ impl TraceInfo {
 
     /// Calls the hook in `slot` (if set) with the function's name.
     unsafe fn call_hook(&self, slot: &HookSlot, id: usize) {
-        let func = slot.get(self.uctx);
-        if func.is_null() {
-            return;
+        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        unsafe {
+            let func = slot.get(self.uctx);
+            if func.is_null() {
+                return;
+            }
+            let u = &*self.uctx;
+            let name = (u.ctx_Unicode_FromString)(self.uctx, self.names[id].as_ptr());
+            let args = (u.ctx_Tuple_FromArray)(self.uctx, &name, 1);
+            let result = (u.ctx_CallTupleDict)(self.uctx, func, args, HPy::NULL);
+            (u.ctx_Close)(self.uctx, name);
+            (u.ctx_Close)(self.uctx, args);
+            (u.ctx_Close)(self.uctx, func);
+            if result.is_null() {
+                (u.ctx_FatalError)(self.uctx, c"error in an HPy trace function".as_ptr());
+            }
+            (u.ctx_Close)(self.uctx, result);
         }
-        let u = &*self.uctx;
-        let name = (u.ctx_Unicode_FromString)(self.uctx, self.names[id].as_ptr());
-        let args = (u.ctx_Tuple_FromArray)(self.uctx, &name, 1);
-        let result = (u.ctx_CallTupleDict)(self.uctx, func, args, HPy::NULL);
-        (u.ctx_Close)(self.uctx, name);
-        (u.ctx_Close)(self.uctx, args);
-        (u.ctx_Close)(self.uctx, func);
-        if result.is_null() {
-            (u.ctx_FatalError)(self.uctx, c"error in an HPy trace function".as_ptr());
-        }
-        (u.ctx_Close)(self.uctx, result);
     }
 
     #[inline]
     unsafe fn enter(&self, id: usize) -> Instant {
-        self.calls[id].fetch_add(1, Relaxed);
-        self.call_hook(&self.on_enter, id);
-        Instant::now()
+        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        unsafe {
+            self.calls[id].fetch_add(1, Relaxed);
+            self.call_hook(&self.on_enter, id);
+            Instant::now()
+        }
     }
 
     #[inline]
     unsafe fn exit(&self, id: usize, start: Instant) {
-        let spent = start.elapsed().as_nanos() as u64;
-        self.nanos[id].fetch_add(spent, Relaxed);
-        self.call_hook(&self.on_exit, id);
+        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        unsafe {
+            let spent = start.elapsed().as_nanos() as u64;
+            self.nanos[id].fetch_add(spent, Relaxed);
+            self.call_hook(&self.on_exit, id);
+        }
     }
 }
 
@@ -101,20 +111,34 @@ impl TraceInfo {
 /// # Safety
 /// `tctx` must be a context made by [`trace_context`].
 pub unsafe fn info<'a>(tctx: *mut HPyContext) -> &'a TraceInfo {
-    &*((*tctx)._private as *const TraceInfo)
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        &*((*tctx)._private as *const TraceInfo)
+    }
 }
 
 macro_rules! trace_wrappers {
     (; $($field:ident $name:ident ($($arg:ident : $ty:ty),*) -> $ret:ty,)*) => {
         $(
             pub unsafe extern "C" fn $name(tctx: *mut HPyContext $(, $arg: $ty)*) -> $ret {
-                let info = info(tctx);
-                let start = info.enter(func_id::$name);
-                // The caller is recorded for what the host makes meanwhile:
-                // a type from a spec runs its slots under the trace context.
-                let result = crate::call::with_caller(tctx, || ((*info.uctx).$field)(info.uctx $(, $arg)*));
-                info.exit(func_id::$name, start);
-                result
+                // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+                unsafe {
+                    let info = info(tctx);
+                    // The panic barrier (crate::guard) for the wrapper's own
+                    // bookkeeping; the wrapped function has its own.
+                    crate::guard::guard(
+                        concat!("HPy context function '", stringify!($name), "' (trace mode)"),
+                        |msg| crate::guard::raise_in(info.uctx, msg),
+                        || {
+                            let start = info.enter(func_id::$name);
+                            // The caller is recorded for what the host makes meanwhile:
+                            // a type from a spec runs its slots under the trace context.
+                            let result = crate::call::with_caller(tctx, || ((*info.uctx).$field)(info.uctx $(, $arg)*));
+                            info.exit(func_id::$name, start);
+                            result
+                        },
+                    )
+                }
             }
         )*
     };
@@ -127,45 +151,28 @@ mod wrappers {
     lichen_abi::context_functions!(trace_wrappers);
 }
 
-macro_rules! member_value {
-    ($uctx:ident, handle $field:ident $name:ident) => {
-        (*$uctx).$field
-    };
-    ($uctx:ident, fn $field:ident $name:ident) => {
-        wrappers::$name
-    };
-}
-
-macro_rules! build_trace_context {
-    ($uctx:ident ; $($kind:ident $field:ident $member:ident,)*) => {
-        HPyContext {
-            name: c"HPy Trace Mode ABI (Lichen)".as_ptr(),
-            _private: core::ptr::null_mut(),
-            abi_version: (*$uctx).abi_version as c_int,
-            $($field: member_value!($uctx, $kind $field $member),)*
-        }
-    };
-}
-
 /// A new trace context over `uctx`, leaked: extensions keep the pointer for
 /// the life of the process.
 ///
 /// # Safety
 /// `uctx` must be a universal context that lives for the rest of the process.
 pub unsafe fn trace_context(uctx: *mut HPyContext) -> *mut HPyContext {
-    let info = Box::new(TraceInfo {
-        uctx,
-        calls: [const { AtomicU64::new(0) }; N],
-        nanos: [const { AtomicU64::new(0) }; N],
-        on_enter: HookSlot::new(),
-        on_exit: HookSlot::new(),
-        names: FUNCTION_NAMES.iter().map(|n| CString::new(format!("ctx_{n}")).unwrap()).collect(),
-    });
-    let mut tctx = lichen_abi::context_members!(build_trace_context, uctx);
-    tctx.ctx_CallRealFunctionFromTrampoline = (*uctx).ctx_CallRealFunctionFromTrampoline;
-    tctx.ctx_FatalError = (*uctx).ctx_FatalError;
-    tctx._private = Box::into_raw(info).cast();
-    Box::into_raw(Box::new(tctx))
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let info = Box::new(TraceInfo {
+            uctx,
+            calls: [const { AtomicU64::new(0) }; N],
+            nanos: [const { AtomicU64::new(0) }; N],
+            on_enter: HookSlot::new(),
+            on_exit: HookSlot::new(),
+            names: FUNCTION_NAMES.iter().map(|n| CString::new(format!("ctx_{n}")).unwrap()).collect(),
+        });
+        let mut tctx = lichen_abi::context_members!(wrapping_context, (uctx), (c"HPy Trace Mode ABI (Lichen)".as_ptr()), (core::ptr::null_mut()), wrappers);
+        tctx.ctx_CallRealFunctionFromTrampoline = (*uctx).ctx_CallRealFunctionFromTrampoline;
+        tctx.ctx_FatalError = (*uctx).ctx_FatalError;
+        tctx._private = Box::into_raw(info).cast();
+        Box::into_raw(Box::new(tctx))
+    }
 }
 
 /// What one argument of `set_trace_functions` asks for.

@@ -53,53 +53,56 @@ unsafe fn read_params(
     params: *const HPyType_SpecParam,
     name: &CStr,
 ) -> Result<(Bases, Option<HPy>), SpecError> {
-    let mut bases = Vec::new();
-    let mut tuple = None;
-    let mut metaclass = None;
-    let mut p = params;
-    while !p.is_null() && (*p).kind.0 != 0 {
-        let param = &*p;
-        match param.kind {
-            HPyType_SpecParam_Kind::Base => bases.push(param.object),
-            HPyType_SpecParam_Kind::BasesTuple => {
-                if tuple.is_some() {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let mut bases = Vec::new();
+        let mut tuple = None;
+        let mut metaclass = None;
+        let mut p = params;
+        while !p.is_null() && (*p).kind.0 != 0 {
+            let param = &*p;
+            match param.kind {
+                HPyType_SpecParam_Kind::Base => bases.push(param.object),
+                HPyType_SpecParam_Kind::BasesTuple => {
+                    if tuple.is_some() {
+                        return err(
+                            ExcKind::TypeError,
+                            "multiple specifications of HPyType_SpecParam_BasesTuple",
+                        );
+                    }
+                    tuple = Some(param.object);
+                }
+                HPyType_SpecParam_Kind::Metaclass => {
+                    if metaclass.is_some() {
+                        return err(ExcKind::ValueError, "metaclass was specified multiple times");
+                    }
+                    metaclass = Some(param.object);
+                }
+                _ => {
                     return err(
                         ExcKind::TypeError,
-                        "multiple specifications of HPyType_SpecParam_BasesTuple",
-                    );
+                        format!(
+                            "unknown HPyType_SpecParam specification for '{}'",
+                            name.to_string_lossy()
+                        ),
+                    )
                 }
-                tuple = Some(param.object);
             }
-            HPyType_SpecParam_Kind::Metaclass => {
-                if metaclass.is_some() {
-                    return err(ExcKind::ValueError, "metaclass was specified multiple times");
-                }
-                metaclass = Some(param.object);
-            }
-            _ => {
+            p = p.add(1);
+        }
+        let bases = match (bases.is_empty(), tuple) {
+            (false, Some(_)) => {
                 return err(
                     ExcKind::TypeError,
-                    format!(
-                        "unknown HPyType_SpecParam specification for '{}'",
-                        name.to_string_lossy()
-                    ),
+                    "cannot specify both HPyType_SpecParam_Base and HPytype_SpecParam_BasesTuple",
                 )
             }
-        }
-        p = p.add(1);
+            (true, Some(t)) => Bases::Tuple(t),
+            (false, None) => Bases::List(bases),
+            (true, None) => Bases::Default,
+        };
+        Ok((bases, metaclass))
     }
-    let bases = match (bases.is_empty(), tuple) {
-        (false, Some(_)) => {
-            return err(
-                ExcKind::TypeError,
-                "cannot specify both HPyType_SpecParam_Base and HPytype_SpecParam_BasesTuple",
-            )
-        }
-        (true, Some(t)) => Bases::Tuple(t),
-        (false, None) => Bases::List(bases),
-        (true, None) => Bases::Default,
-    };
-    Ok((bases, metaclass))
 }
 
 fn valid_shape(shape: HPyType_BuiltinShape) -> bool {
@@ -115,70 +118,73 @@ pub unsafe fn type_spec<'a>(
     spec: *const HPyType_Spec,
     params: *const HPyType_SpecParam,
 ) -> Result<TypeSpec<'a>, SpecError> {
-    let raw = &*spec;
-    if raw.name.is_null() {
-        return err(ExcKind::SystemError, "HPyType_Spec.name must not be NULL");
-    }
-    let name = CStr::from_ptr(raw.name);
-    let (bases, metaclass) = read_params(params, name)?;
-    let mut out = TypeSpec {
-        name,
-        basicsize: raw.basicsize,
-        itemsize: raw.itemsize,
-        flags: raw.flags,
-        shape: raw.builtin_shape,
-        legacy_slots: raw.legacy_slots,
-        doc: raw.doc,
-        slots: Vec::new(),
-        traverse: None,
-        destroy: None,
-        call: None,
-        getbuffer: None,
-        releasebuffer: None,
-        has_new: false,
-        methods: Vec::new(),
-        members: Vec::new(),
-        getsets: Vec::new(),
-        bases,
-        metaclass,
-    };
-    if !raw.legacy_slots.is_null() && raw.builtin_shape != HPyType_BuiltinShape::Legacy {
-        return err(
-            ExcKind::TypeError,
-            "cannot specify .legacy_slots without setting .builtin_shape=HPyType_BuiltinShape_Legacy",
-        );
-    }
-    for d in defines(raw.defines) {
-        match d.kind {
-            HPyDef_Kind::Slot => out.add_slot(&d.u.slot)?,
-            HPyDef_Kind::Meth => {
-                let m = &d.u.meth;
-                crate::spec::check_meth_signature(m)?;
-                out.methods.push(m);
-            }
-            HPyDef_Kind::Member => out.members.push(&d.u.member),
-            HPyDef_Kind::GetSet => out.getsets.push(&d.u.getset),
-            other => {
-                return err(
-                    ExcKind::SystemError,
-                    format!("Invalid HPyDef kind {} in HPyType_Spec.defines.", other.0),
-                )
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let raw = &*spec;
+        if raw.name.is_null() {
+            return err(ExcKind::SystemError, "HPyType_Spec.name must not be NULL");
+        }
+        let name = CStr::from_ptr(raw.name);
+        let (bases, metaclass) = read_params(params, name)?;
+        let mut out = TypeSpec {
+            name,
+            basicsize: raw.basicsize,
+            itemsize: raw.itemsize,
+            flags: raw.flags,
+            shape: raw.builtin_shape,
+            legacy_slots: raw.legacy_slots,
+            doc: raw.doc,
+            slots: Vec::new(),
+            traverse: None,
+            destroy: None,
+            call: None,
+            getbuffer: None,
+            releasebuffer: None,
+            has_new: false,
+            methods: Vec::new(),
+            members: Vec::new(),
+            getsets: Vec::new(),
+            bases,
+            metaclass,
+        };
+        if !raw.legacy_slots.is_null() && raw.builtin_shape != HPyType_BuiltinShape::Legacy {
+            return err(
+                ExcKind::TypeError,
+                "cannot specify .legacy_slots without setting .builtin_shape=HPyType_BuiltinShape_Legacy",
+            );
+        }
+        for d in defines(raw.defines) {
+            match d.kind {
+                HPyDef_Kind::Slot => out.add_slot(&d.u.slot)?,
+                HPyDef_Kind::Meth => {
+                    let m = &d.u.meth;
+                    crate::spec::check_meth_signature(m)?;
+                    out.methods.push(m);
+                }
+                HPyDef_Kind::Member => out.members.push(&d.u.member),
+                HPyDef_Kind::GetSet => out.getsets.push(&d.u.getset),
+                other => {
+                    return err(
+                        ExcKind::SystemError,
+                        format!("Invalid HPyDef kind {} in HPyType_Spec.defines.", other.0),
+                    )
+                }
             }
         }
+        if raw.flags & tpflags::HAVE_GC != 0 && out.traverse.is_none() {
+            return err(
+                ExcKind::ValueError,
+                "You must provide an HPy_tp_traverse slot if you specify HPy_TPFLAGS_HAVE_GC",
+            );
+        }
+        if !valid_shape(raw.builtin_shape) {
+            return err(ExcKind::ValueError, format!("invalid shape: {}", raw.builtin_shape.0));
+        }
+        if out.call.is_some() && raw.itemsize != 0 {
+            return err(ExcKind::TypeError, "Cannot use HPy call protocol with var objects");
+        }
+        Ok(out)
     }
-    if raw.flags & tpflags::HAVE_GC != 0 && out.traverse.is_none() {
-        return err(
-            ExcKind::ValueError,
-            "You must provide an HPy_tp_traverse slot if you specify HPy_TPFLAGS_HAVE_GC",
-        );
-    }
-    if !valid_shape(raw.builtin_shape) {
-        return err(ExcKind::ValueError, format!("invalid shape: {}", raw.builtin_shape.0));
-    }
-    if out.call.is_some() && raw.itemsize != 0 {
-        return err(ExcKind::TypeError, "Cannot use HPy call protocol with var objects");
-    }
-    Ok(out)
 }
 
 impl<'a> TypeSpec<'a> {
@@ -302,11 +308,11 @@ mod tests {
             HPyType_SpecParam { kind: HPyType_SpecParam_Kind(0), object: HPy::NULL },
         ];
         // SAFETY: both point to valid, NULL-terminated data on the stack.
-        let e = unsafe { type_spec(&mut spec, params.as_ptr()) }.err().unwrap();
+        let e = unsafe { type_spec(&spec, params.as_ptr()) }.err().unwrap();
         assert_eq!(e.message, "unknown HPyType_SpecParam specification for 'm.T'");
         spec.builtin_shape = HPyType_BuiltinShape(9);
         // SAFETY: as above.
-        let e = unsafe { type_spec(&mut spec, core::ptr::null()) }.err().unwrap();
+        let e = unsafe { type_spec(&spec, core::ptr::null()) }.err().unwrap();
         assert_eq!(e.message, "invalid shape: 9");
     }
 }

@@ -1,27 +1,6 @@
-//! The process-wide contexts for CPython.
+//! The process-wide contexts for CPython (see `lichen_core::context::HostContexts`).
 
 use crate::host::CPython;
-use lichen_abi::HPyContext;
-use lichen_core::context::{universal_context, ProcessContext};
+use lichen_core::context::HostContexts;
 
-static UNIVERSAL: ProcessContext = ProcessContext::new();
-static TRACE: ProcessContext = ProcessContext::new();
-static DEBUG: ProcessContext = ProcessContext::new();
-
-/// The universal context; built on first use, with the GIL held.
-pub fn universal() -> *mut HPyContext {
-    UNIVERSAL.get_or_leak(|| universal_context::<CPython>(c"HPy Universal ABI (Lichen, CPython backend)"))
-}
-
-/// The trace-mode context, wrapping the universal one; built on first use.
-pub fn trace() -> *mut HPyContext {
-    // SAFETY: the universal context lives for the rest of the process.
-    TRACE.get_or_init(|| unsafe { lichen_core::trace::trace_context(universal()) })
-}
-
-/// The debug-mode context, wrapping the universal one; built on first use.
-/// Extensions loaded in debug mode all share it (and its handle table).
-pub fn debug() -> *mut HPyContext {
-    // SAFETY: the universal context lives for the rest of the process.
-    DEBUG.get_or_init(|| unsafe { lichen_core::debug::debug_context::<CPython>(universal()) })
-}
+pub static CONTEXTS: HostContexts<CPython> = HostContexts::new(c"HPy Universal ABI (Lichen, CPython backend)");

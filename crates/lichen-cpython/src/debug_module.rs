@@ -12,8 +12,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
 fn debug_info() -> &'static DebugInfo {
-    // SAFETY: `context::debug()` is made by `debug_context` and never freed.
-    unsafe { info(context::debug()) }
+    // SAFETY: `context::CONTEXTS.debug()` is made by `debug_context` and never freed.
+    unsafe { info(context::CONTEXTS.debug()) }
 }
 
 pub fn register(parent: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -75,9 +75,13 @@ pub fn methods_with_extra(extra: &'static TypeExtra, methods: Vec<ffi::PyMethodD
 /// Marks `tp` as built by Lichen; its `tp_methods` must come from
 /// [`methods_with_extra`].
 pub unsafe fn mark(tp: *mut ffi::PyTypeObject) {
-    (*tp).tp_vectorcall = Some(call_type);
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        (*tp).tp_vectorcall = Some(call_type);
+    }
 }
 
+lichen_core::guarded_entry! { crate::host::raise_system_error;
 /// The `tp_vectorcall` of every type Lichen builds: calling the type object
 /// does what `Py_TYPE(type)->tp_call` does, which is what CPython does for a
 /// type without `tp_vectorcall` (`type_call`, or a metaclass's `tp_call`).
@@ -98,6 +102,7 @@ unsafe extern "C" fn call_type(
     }
     call_type_with_args(callable, args, nargs, kwnames)
 }
+}
 
 /// [`call_type`] with arguments: they are put in a new tuple and dict.
 #[inline(never)]
@@ -107,22 +112,25 @@ unsafe fn call_type_with_args(
     nargs: isize,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    let tuple = args_tuple(args, nargs);
-    if tuple.is_null() {
-        return null_mut();
-    }
-    let mut kwargs = null_mut();
-    if !kwnames.is_null() && ffi::PyTuple_GET_SIZE(kwnames) > 0 {
-        kwargs = kwargs_dict(args.offset(nargs), kwnames);
-        if kwargs.is_null() {
-            ffi::Py_DECREF(tuple);
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let tuple = args_tuple(args, nargs);
+        if tuple.is_null() {
             return null_mut();
         }
+        let mut kwargs = null_mut();
+        if !kwnames.is_null() && ffi::PyTuple_GET_SIZE(kwnames) > 0 {
+            kwargs = kwargs_dict(args.offset(nargs), kwnames);
+            if kwargs.is_null() {
+                ffi::Py_DECREF(tuple);
+                return null_mut();
+            }
+        }
+        let result = call_with(callable, tuple, kwargs);
+        ffi::Py_DECREF(tuple);
+        ffi::Py_XDECREF(kwargs);
+        result
     }
-    let result = call_with(callable, tuple, kwargs);
-    ffi::Py_DECREF(tuple);
-    ffi::Py_XDECREF(kwargs);
-    result
 }
 
 /// `Py_TYPE(callable)->tp_call(callable, args, kwargs)`, with the recursion
@@ -133,16 +141,19 @@ unsafe fn call_with(
     args: *mut ffi::PyObject,
     kwargs: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    let Some(call) = (*ffi::Py_TYPE(callable)).tp_call else {
-        ffi::PyErr_SetString(ffi::PyExc_TypeError, c"type object is not callable".as_ptr());
-        return null_mut();
-    };
-    if ffi::Py_EnterRecursiveCall(c" while calling a Python object".as_ptr()) != 0 {
-        return null_mut();
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let Some(call) = (*ffi::Py_TYPE(callable)).tp_call else {
+            ffi::PyErr_SetString(ffi::PyExc_TypeError, c"type object is not callable".as_ptr());
+            return null_mut();
+        };
+        if ffi::Py_EnterRecursiveCall(c" while calling a Python object".as_ptr()) != 0 {
+            return null_mut();
+        }
+        let result = call(callable, args, kwargs);
+        ffi::Py_LeaveRecursiveCall();
+        result
     }
-    let result = call(callable, args, kwargs);
-    ffi::Py_LeaveRecursiveCall();
-    result
 }
 
 /// An empty tuple, borrowed: one made on first use and kept for good, so
@@ -151,47 +162,56 @@ unsafe fn call_with(
 /// be made.
 #[inline]
 unsafe fn empty_tuple() -> *mut ffi::PyObject {
-    static EMPTY: AtomicPtr<ffi::PyObject> = AtomicPtr::new(null_mut());
-    let empty = EMPTY.load(Ordering::Relaxed);
-    if !empty.is_null() {
-        return empty;
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        static EMPTY: AtomicPtr<ffi::PyObject> = AtomicPtr::new(null_mut());
+        let empty = EMPTY.load(Ordering::Relaxed);
+        if !empty.is_null() {
+            return empty;
+        }
+        // With the GIL held no other thread gets here at the same time; were
+        // one to, the loser's reference is merely kept too.
+        let made = ffi::PyTuple_New(0);
+        if !made.is_null() {
+            EMPTY.store(made, Ordering::Relaxed);
+        }
+        made
     }
-    // With the GIL held no other thread gets here at the same time; were
-    // one to, the loser's reference is merely kept too.
-    let made = ffi::PyTuple_New(0);
-    if !made.is_null() {
-        EMPTY.store(made, Ordering::Relaxed);
-    }
-    made
 }
 
 /// A new tuple of the `n` objects at `args`.
 unsafe fn args_tuple(args: *const *mut ffi::PyObject, n: isize) -> *mut ffi::PyObject {
-    let tuple = ffi::PyTuple_New(n);
-    if tuple.is_null() {
-        return null_mut();
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let tuple = ffi::PyTuple_New(n);
+        if tuple.is_null() {
+            return null_mut();
+        }
+        for i in 0..n {
+            let item = *args.offset(i);
+            ffi::Py_INCREF(item);
+            ffi::PyTuple_SET_ITEM(tuple, i, item);
+        }
+        tuple
     }
-    for i in 0..n {
-        let item = *args.offset(i);
-        ffi::Py_INCREF(item);
-        ffi::PyTuple_SET_ITEM(tuple, i, item);
-    }
-    tuple
 }
 
 /// A new dict of the keyword arguments, one value per name of `kwnames`.
 unsafe fn kwargs_dict(values: *const *mut ffi::PyObject, kwnames: *mut ffi::PyObject) -> *mut ffi::PyObject {
-    let dict = ffi::PyDict_New();
-    if dict.is_null() {
-        return null_mut();
-    }
-    for i in 0..ffi::PyTuple_GET_SIZE(kwnames) {
-        if ffi::PyDict_SetItem(dict, ffi::PyTuple_GET_ITEM(kwnames, i), *values.offset(i)) < 0 {
-            ffi::Py_DECREF(dict);
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let dict = ffi::PyDict_New();
+        if dict.is_null() {
             return null_mut();
         }
+        for i in 0..ffi::PyTuple_GET_SIZE(kwnames) {
+            if ffi::PyDict_SetItem(dict, ffi::PyTuple_GET_ITEM(kwnames, i), *values.offset(i)) < 0 {
+                ffi::Py_DECREF(dict);
+                return null_mut();
+            }
+        }
+        dict
     }
-    dict
 }
 
 /// The extra block of `tp` if Lichen built exactly this type.
@@ -200,45 +220,60 @@ unsafe fn kwargs_dict(values: *const *mut ffi::PyObject, kwnames: *mut ffi::PyOb
 /// `tp` must be a live type object.
 #[inline]
 pub unsafe fn extra_of(tp: *mut ffi::PyTypeObject) -> Option<&'static TypeExtra> {
-    if (*tp).tp_vectorcall.map(|f| f as usize) != Some(call_type as *const () as usize) {
-        return None;
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if (*tp).tp_vectorcall.map(|f| f as usize) != Some(call_type as *const () as usize) {
+            return None;
+        }
+        // SAFETY: only `mark` installs `call_type`, on types whose tp_methods
+        // come from `methods_with_extra`: the entry before them holds the
+        // address of a leaked TypeExtra.
+        let hidden = (*tp).tp_methods.sub(1);
+        Some(&*((*hidden).ml_doc as *const TypeExtra))
     }
-    // SAFETY: only `mark` installs `call_type`, on types whose tp_methods
-    // come from `methods_with_extra`: the entry before them holds the
-    // address of a leaked TypeExtra.
-    let hidden = (*tp).tp_methods.sub(1);
-    Some(&*((*hidden).ml_doc as *const TypeExtra))
 }
 
 /// The extra block of the nearest type in `tp`'s base chain that Lichen
 /// built (`tp` itself, or the HPy base of a subclass); None if there is none.
 #[inline]
 pub unsafe fn nearest_extra(mut tp: *mut ffi::PyTypeObject) -> Option<&'static TypeExtra> {
-    while !tp.is_null() {
-        if let Some(extra) = extra_of(tp) {
-            return Some(extra);
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        while !tp.is_null() {
+            if let Some(extra) = extra_of(tp) {
+                return Some(extra);
+            }
+            tp = (*tp).tp_base;
         }
-        tp = (*tp).tp_base;
+        None
     }
-    None
 }
 
 /// The builtin shape of a type: that of its nearest HPy base, since a Python
 /// subclass of an HPy type keeps the base's layout; `Legacy` for a type with
 /// no HPy base.
 pub unsafe fn shape_of(tp: *mut ffi::PyTypeObject) -> HPyType_BuiltinShape {
-    nearest_extra(tp).map_or(HPyType_BuiltinShape::Legacy, |e| e.shape)
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        nearest_extra(tp).map_or(HPyType_BuiltinShape::Legacy, |e| e.shape)
+    }
 }
 
 /// The extension's struct inside `obj`, by the nearest HPy type of its type.
 #[inline]
 pub unsafe fn payload(obj: *mut ffi::PyObject) -> *mut core::ffi::c_void {
-    let head = nearest_extra(ffi::Py_TYPE(obj)).map_or(0, |e| e.head);
-    (obj as *mut u8).offset(head).cast()
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let head = nearest_extra(ffi::Py_TYPE(obj)).map_or(0, |e| e.head);
+        (obj as *mut u8).offset(head).cast()
+    }
 }
 
 unsafe fn struct_size(tp: *mut ffi::PyTypeObject, with_item: bool) -> isize {
-    (*tp).tp_basicsize + if with_item { (*tp).tp_itemsize } else { 0 }
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        (*tp).tp_basicsize + if with_item { (*tp).tp_itemsize } else { 0 }
+    }
 }
 
 /// Where the extension's struct starts in an object of a pure type of

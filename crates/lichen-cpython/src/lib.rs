@@ -2,6 +2,7 @@
 //! CPython's C API, module and type creation from HPy definitions, and the
 //! `lichen._lichen` extension module that serves as `hpy.universal`.
 #![allow(non_snake_case, clippy::missing_safety_doc)]
+#![deny(unsafe_op_in_unsafe_fn)]
 
 mod context;
 mod debug_module;

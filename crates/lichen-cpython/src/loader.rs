@@ -29,9 +29,9 @@ fn load_error(e: LoadError) -> PyErr {
 
 fn context_for(mode: Mode) -> PyResult<*mut lichen_abi::HPyContext> {
     match mode {
-        Mode::Universal => Ok(context::universal()),
-        Mode::Trace => Ok(context::trace()),
-        Mode::Debug => Ok(context::debug()),
+        Mode::Universal => Ok(context::CONTEXTS.universal()),
+        Mode::Trace => Ok(context::CONTEXTS.trace()),
+        Mode::Debug => Ok(context::CONTEXTS.debug()),
     }
 }
 

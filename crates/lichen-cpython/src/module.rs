@@ -9,8 +9,11 @@ use std::ptr::null_mut;
 
 /// Sets the Python error for a refused definition.
 pub unsafe fn raise_spec_error(e: &SpecError) {
-    let msg = std::ffi::CString::new(e.message.replace('\0', "")).unwrap();
-    ffi::PyErr_SetString(exc_class(e.kind), msg.as_ptr());
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let msg = std::ffi::CString::new(e.message.replace('\0', "")).unwrap();
+        ffi::PyErr_SetString(exc_class(e.kind), msg.as_ptr());
+    }
 }
 
 /// The CPython calling convention of an HPy method signature.
@@ -28,31 +31,37 @@ pub fn meth_flags(sig: HPyFunc_Signature) -> Option<c_int> {
 /// the trampolines compiled into the extension, followed by the legacy
 /// methods of a hybrid extension; no sentinel.
 pub unsafe fn method_def_list(methods: &[&HPyMeth], legacy: *mut core::ffi::c_void) -> Vec<ffi::PyMethodDef> {
-    let mut out: Vec<ffi::PyMethodDef> = Vec::with_capacity(methods.len() + 1);
-    for m in methods {
-        let flags = meth_flags(m.signature).expect("checked by the spec reader");
-        out.push(ffi::PyMethodDef {
-            ml_name: m.name,
-            // SAFETY: the trampoline has the CPython signature that `flags` announces.
-            ml_meth: core::mem::transmute::<CpyFunction, ffi::PyMethodDefPointer>(m.cpy_trampoline),
-            ml_flags: flags,
-            ml_doc: m.doc,
-        });
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let mut out: Vec<ffi::PyMethodDef> = Vec::with_capacity(methods.len() + 1);
+        for m in methods {
+            let flags = meth_flags(m.signature).expect("checked by the spec reader");
+            out.push(ffi::PyMethodDef {
+                ml_name: m.name,
+                // SAFETY: the trampoline has the CPython signature that `flags` announces.
+                ml_meth: core::mem::transmute::<CpyFunction, ffi::PyMethodDefPointer>(m.cpy_trampoline),
+                ml_flags: flags,
+                ml_doc: m.doc,
+            });
+        }
+        let mut legacy = legacy as *mut ffi::PyMethodDef;
+        while !legacy.is_null() && !(*legacy).ml_name.is_null() {
+            out.push(std::ptr::read(legacy));
+            legacy = legacy.add(1);
+        }
+        out
     }
-    let mut legacy = legacy as *mut ffi::PyMethodDef;
-    while !legacy.is_null() && !(*legacy).ml_name.is_null() {
-        out.push(std::ptr::read(legacy));
-        legacy = legacy.add(1);
-    }
-    out
 }
 
 /// [`method_def_list`] as a NULL-terminated `PyMethodDef[]`. Leaked: the
 /// module keeps pointing at it.
 pub unsafe fn method_defs(methods: &[&HPyMeth], legacy: *mut core::ffi::c_void) -> *mut ffi::PyMethodDef {
-    let mut out = method_def_list(methods, legacy);
-    out.push(ffi::PyMethodDef::zeroed());
-    Box::leak(out.into_boxed_slice()).as_mut_ptr()
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let mut out = method_def_list(methods, legacy);
+        out.push(ffi::PyMethodDef::zeroed());
+        Box::leak(out.into_boxed_slice()).as_mut_ptr()
+    }
 }
 
 fn module_slots(spec: &ModuleSpec) -> *mut ffi::PyModuleDef_Slot {
@@ -76,28 +85,31 @@ fn module_slots(spec: &ModuleSpec) -> *mut ffi::PyModuleDef_Slot {
 /// The `PyModuleDef` for an HPy module definition, or NULL with an error set.
 /// Leaked: CPython keeps a pointer to it in the module.
 pub unsafe fn py_module_def(def: *mut HPyModuleDef) -> *mut ffi::PyModuleDef {
-    let spec = match module_spec(def) {
-        Ok(spec) => spec,
-        Err(e) => {
-            raise_spec_error(&e);
-            return null_mut();
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let spec = match module_spec(def) {
+            Ok(spec) => spec,
+            Err(e) => {
+                raise_spec_error(&e);
+                return null_mut();
+            }
+        };
+        for &g in &spec.globals {
+            *g = HPyGlobal::NULL;
         }
-    };
-    for &g in &spec.globals {
-        *g = HPyGlobal::NULL;
+        let pydef = ffi::PyModuleDef {
+            m_base: ffi::PyModuleDef_HEAD_INIT,
+            m_name: null_mut(),
+            m_doc: spec.doc,
+            m_size: 0,
+            m_methods: method_defs(&spec.methods, spec.legacy_methods),
+            m_slots: module_slots(&spec),
+            m_traverse: None,
+            m_clear: None,
+            m_free: None,
+        };
+        Box::into_raw(Box::new(pydef))
     }
-    let pydef = ffi::PyModuleDef {
-        m_base: ffi::PyModuleDef_HEAD_INIT,
-        m_name: null_mut(),
-        m_doc: spec.doc,
-        m_size: 0,
-        m_methods: method_defs(&spec.methods, spec.legacy_methods),
-        m_slots: module_slots(&spec),
-        m_traverse: None,
-        m_clear: None,
-        m_free: None,
-    };
-    Box::into_raw(Box::new(pydef))
 }
 
 /// Creates and executes the module for `def`, as CPython does for multi-phase
@@ -106,17 +118,20 @@ pub unsafe fn create_module(
     def: *mut HPyModuleDef,
     spec: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    let pydef = py_module_def(def);
-    if pydef.is_null() {
-        return null_mut();
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let pydef = py_module_def(def);
+        if pydef.is_null() {
+            return null_mut();
+        }
+        let module = ffi::PyModule_FromDefAndSpec(pydef, spec);
+        if module.is_null() {
+            return null_mut();
+        }
+        if ffi::PyModule_Check(module) != 0 && ffi::PyModule_ExecDef(module, pydef) != 0 {
+            ffi::Py_DECREF(module);
+            return null_mut();
+        }
+        module
     }
-    let module = ffi::PyModule_FromDefAndSpec(pydef, spec);
-    if module.is_null() {
-        return null_mut();
-    }
-    if ffi::PyModule_Check(module) != 0 && ffi::PyModule_ExecDef(module, pydef) != 0 {
-        ffi::Py_DECREF(module);
-        return null_mut();
-    }
-    module
 }

@@ -8,8 +8,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
 fn trace_info() -> &'static TraceInfo {
-    // SAFETY: `context::trace()` is made by `trace_context` and never freed.
-    unsafe { info(context::trace()) }
+    // SAFETY: `context::CONTEXTS.trace()` is made by `trace_context` and never freed.
+    unsafe { info(context::CONTEXTS.trace()) }
 }
 
 pub fn register(parent: &Bound<'_, PyModule>) -> PyResult<()> {

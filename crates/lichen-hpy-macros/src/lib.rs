@@ -8,6 +8,7 @@
 //! universal binary exports. Which slot and signature a special method
 //! gets comes from lichen-abi's slot table, the declaration the runtime
 //! uses too.
+#![deny(unsafe_op_in_unsafe_fn)]
 
 mod callable;
 mod class;

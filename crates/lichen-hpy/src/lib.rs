@@ -21,6 +21,7 @@
 //! talks to the interpreter only through the `HPyContext` it is handed;
 //! the ABI comes from `lichen-abi`, the same declaration Lichen's runtime
 //! is generated from. See `docs/rust-guide.md`.
+#![deny(unsafe_op_in_unsafe_fn)]
 
 mod args;
 mod buffer;

@@ -25,7 +25,7 @@ fn per_call(what: &str, mut f: impl FnMut()) {
 }
 
 fn main() {
-    let ctx = lichen_pypy::context::universal();
+    let ctx = lichen_pypy::context::CONTEXTS.universal();
     {
         let _held = lichen_pypy::lock::enter();
         lichen_pypy::table::init(83);

@@ -157,7 +157,7 @@ pub unsafe extern "C" fn lichen_init(callbacks: *const c_void, ncallbacks: isize
 #[no_mangle]
 pub extern "C" fn lichen_context(mode: c_int) -> *mut c_void {
     match Mode::from_i32(mode) {
-        Some(m) => guarded("lichen_context", || context::for_mode(m).cast()),
+        Some(m) => guarded("lichen_context", || context::CONTEXTS.for_mode(m).cast()),
         None => core::ptr::null_mut(),
     }
 }
@@ -465,7 +465,7 @@ pub unsafe extern "C" fn lichen_load(name: *const c_char, path: *const c_char, m
         let (name_c, path_c) = unsafe { (CStr::from_ptr(name), CStr::from_ptr(path)) };
         let full = name_c.to_string_lossy();
         let path = std::path::PathBuf::from(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(path_c.to_bytes()));
-        let ctx = context::for_mode(mode);
+        let ctx = context::CONTEXTS.for_mode(mode);
         // SAFETY: the context lives for the rest of the process.
         let ext = match unsafe { load_extension(&full, &path, ctx) } {
             Ok(ext) => ext,
@@ -515,6 +515,7 @@ const LEGACY_METHODS: &str = "HPyModuleDef.legacy_methods holds CPython C-API me
 /// `ctx` must be a context of this host and `impl_` an implementation of
 /// signature `sig` whose C type is `F`; `call` must call it at most once.
 #[inline]
+#[allow(clippy::too_many_arguments)] // one per part of a call; a struct would be rebuilt per call
 unsafe fn call<F: Copy, R, T: ErrorValue, const N: usize>(
     name: &str,
     ctx: *mut c_void,
@@ -717,6 +718,7 @@ pub unsafe extern "C" fn lichen_call_ssizessizeobjarg(ctx: *mut c_void, impl_: *
 ///
 /// # Safety
 /// As for [`call`]; `args` must hold `n` handles Python made for the call.
+#[allow(clippy::too_many_arguments)] // as for `call`
 unsafe fn call_array<F: Copy, T: ErrorValue>(
     name: &str,
     ctx: *mut c_void,
@@ -865,12 +867,12 @@ pub unsafe extern "C" fn lichen_log_line(name: *const c_char, mode: c_int) -> *c
 
 fn trace_info() -> &'static lichen_core::trace::TraceInfo {
     // SAFETY: the trace context is made by `trace_context` and never freed.
-    unsafe { lichen_core::trace::info(context::trace()) }
+    unsafe { lichen_core::trace::info(context::CONTEXTS.trace()) }
 }
 
 fn debug_info() -> &'static lichen_core::debug::DebugInfo {
     // SAFETY: the debug context is made by `debug_context` and never freed.
-    unsafe { lichen_core::debug::info(context::debug()) }
+    unsafe { lichen_core::debug::info(context::CONTEXTS.debug()) }
 }
 
 /// Text handed to Python, valid until the thread's next such call.

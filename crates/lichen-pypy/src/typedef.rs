@@ -241,6 +241,8 @@ pub fn type_def(spec: &TypeSpec, ctx: *mut HPyContext) -> Result<TypeDefParts, S
         ctx: ctx.cast(),
         basicsize: spec.basicsize as isize,
         itemsize: spec.itemsize as isize,
+        // c_ulong is u64 here, not everywhere
+        #[allow(clippy::unnecessary_cast)]
         flags: spec.flags as u64,
         shape: spec.shape.0,
         has_new: spec.has_new as c_int,

@@ -6,8 +6,8 @@
 use lichen_core::debug::{info, DebugInfo};
 
 fn debug_info() -> &'static DebugInfo {
-    // SAFETY: `context::debug()` is made by `debug_context` and never freed.
-    unsafe { info(crate::context::debug()) }
+    // SAFETY: `context::CONTEXTS.debug()` is made by `debug_context` and never freed.
+    unsafe { info(crate::context::CONTEXTS.debug()) }
 }
 
 #[rustpython_vm::pymodule]

@@ -5,6 +5,7 @@
 //! RustPython module whose functions call the HPy implementations directly;
 //! [`loader`] finds extension files on `sys.path` and imports them;
 //! [`buffer`] serves the buffer protocol of HPy types.
+#![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod buffer;
 pub mod capsule;

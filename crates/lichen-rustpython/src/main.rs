@@ -8,6 +8,8 @@
 //! (`hpy.universal`, `hpy.debug`; `python/hpy` in this crate) is frozen in
 //! too, since RustPython cannot install HPy's.
 
+#![deny(unsafe_op_in_unsafe_fn)]
+
 use lichen_rustpython::loader;
 use rustpython::{InterpreterBuilder, InterpreterBuilderExt};
 

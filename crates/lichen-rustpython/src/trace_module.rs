@@ -4,8 +4,8 @@
 use lichen_core::trace::{info, TraceInfo};
 
 fn trace_info() -> &'static TraceInfo {
-    // SAFETY: `context::trace()` is made by `trace_context` and never freed.
-    unsafe { info(crate::context::trace()) }
+    // SAFETY: `context::CONTEXTS.trace()` is made by `trace_context` and never freed.
+    unsafe { info(crate::context::CONTEXTS.trace()) }
 }
 
 #[rustpython_vm::pymodule]

@@ -121,6 +121,7 @@ impl HPyObject {
 type VisitFn = unsafe extern "C" fn(*mut HPyField, *mut c_void) -> c_int;
 type TraverseFn = unsafe extern "C" fn(*mut c_void, VisitFn, *mut c_void) -> c_int;
 
+lichen_core::guarded_entry! { lichen_core::guard::report_ignored;
 /// Releases the object a field holds, for the traverse run at deallocation.
 unsafe extern "C" fn clear_field(field: *mut HPyField, _arg: *mut c_void) -> c_int {
     // SAFETY: traverse passes the address of a field of the dying object.
@@ -131,6 +132,7 @@ unsafe extern "C" fn clear_field(field: *mut HPyField, _arg: *mut c_void) -> c_i
         drop(unsafe { take_handle(HPy { _i: old._i }) });
     }
     0
+}
 }
 
 impl Drop for HPyObject {
@@ -151,6 +153,7 @@ impl Drop for HPyObject {
     }
 }
 
+lichen_core::guarded_entry! { lichen_core::guard::report_ignored;
 /// The visitor `HPy_tp_traverse` gets while RustPython's cycle collector
 /// traverses an object: each non-empty field's object is reported.
 unsafe extern "C" fn report_field(field: *mut HPyField, arg: *mut c_void) -> c_int {
@@ -163,7 +166,9 @@ unsafe extern "C" fn report_field(field: *mut HPyField, arg: *mut c_void) -> c_i
     }
     0
 }
+}
 
+lichen_core::guarded_entry! { lichen_core::guard::report_ignored;
 /// The visitor for the collector's clear: each field gives up its
 /// reference to `arg`'s vector, which breaks the cycle.
 unsafe extern "C" fn take_field(field: *mut HPyField, arg: *mut c_void) -> c_int {
@@ -176,6 +181,7 @@ unsafe extern "C" fn take_field(field: *mut HPyField, arg: *mut c_void) -> c_int
         out.push(unsafe { take_handle(HPy { _i: old._i }) });
     }
     0
+}
 }
 
 // SAFETY: the objects reported are those the fields own, once each, as the
@@ -757,10 +763,13 @@ fn exact<'a>(vm: &VirtualMachine, name: &str, args: &'a FuncArgs, n: usize) -> P
     Ok(&args.args)
 }
 
+/// The body of a special method made from a slot.
+type SlotMethod = Box<dyn Fn(&VirtualMachine, &PyObject, FuncArgs) -> PyResult + Send + Sync>;
+
 fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: Ctx) -> PyResult<()> {
     let slot = s.slot;
     let Some(imp) = s.impl_ else { return Ok(()) };
-    let add = |name: &'static str, f: Box<dyn Fn(&VirtualMachine, &PyObject, FuncArgs) -> PyResult + Send + Sync>| {
+    let add = |name: &'static str, f: SlotMethod| {
         let d = native_method(vm, class, name, None, f);
         set_class_attr(vm, class, name, d)
     };

@@ -4,41 +4,19 @@
 //! lacks, imported through the finder. Needs the machine's libpython3.11
 //! (`scripts/ensure-tools.sh libpython3.11`).
 
-use lichen_rustpython::loader;
-use rustpython::{InterpreterBuilder, InterpreterBuilderExt};
+mod common;
 
 /// Runs `source` after putting the embedded CPython's lib-dynload on
-/// `sys.path` and returns `result` as text (on a thread with a large
-/// stack, as tests/loader.rs does).
+/// `sys.path` and returns `result` as text.
 fn run(source: &str) -> String {
-    let source = format!(
-        "import _lichen_bridge, os, sys\n\
-         library, version, home = _lichen_bridge.embedded()\n\
-         sys.path.append(os.path.join(home, 'lib', 'python3.11', 'lib-dynload'))\n{source}"
-    );
-    std::thread::Builder::new()
-        .stack_size(64 << 20)
-        .spawn(move || run_here(&source))
-        .expect("spawn")
-        .join()
-        .expect("the interpreter thread panicked")
-}
-
-fn run_here(source: &str) -> String {
-    let builder = InterpreterBuilder::new().init_stdlib();
-    let defs = loader::module_defs(&builder.ctx);
-    let bridge = lichen_bridge::module_def(&builder.ctx);
-    let interp = builder.add_native_modules(&defs).add_native_module(bridge).interpreter();
-    interp.enter(|vm| {
-        lichen_bridge::install(vm).expect("the bridge's finder installs");
-        let scope = vm.new_scope_with_builtins();
-        if let Err(e) = vm.run_string(scope.clone(), source, "<test>".to_owned()) {
-            vm.print_exception(e);
-            panic!("the test source raised");
-        }
-        let result = scope.globals.get_item("result", vm).expect("the source sets `result`");
-        result.str(vm).expect("str()").to_string()
-    })
+    common::run(
+        format!(
+            "import _lichen_bridge, os, sys\n\
+             library, version, home = _lichen_bridge.embedded()\n\
+             sys.path.append(os.path.join(home, 'lib', 'python3.11', 'lib-dynload'))\n{source}"
+        ),
+        true,
+    )
 }
 
 #[test]

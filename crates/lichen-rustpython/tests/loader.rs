@@ -1,37 +1,12 @@
 //! The import machinery of lichen-rustpython, in an interpreter made the
 //! way the binary makes it (without needing a compiled extension).
 
-use lichen_rustpython::loader;
-use rustpython::{InterpreterBuilder, InterpreterBuilderExt};
+mod common;
 
-/// Runs `source` in a fresh interpreter with Lichen's finder installed and
-/// returns `result`, a global the source sets, as text. The interpreter runs
-/// on a thread with a main-thread-sized stack: an unoptimised RustPython
-/// needs more than the 2 MiB of a test thread to import its stdlib.
+/// Runs `source` with Lichen's finder installed and returns `result`, a
+/// global the source sets, as text.
 fn run(source: &str) -> String {
-    let source = source.to_owned();
-    std::thread::Builder::new()
-        .stack_size(64 << 20)
-        .spawn(move || run_here(&source))
-        .expect("spawn")
-        .join()
-        .expect("the interpreter thread panicked")
-}
-
-fn run_here(source: &str) -> String {
-    let builder = InterpreterBuilder::new().init_stdlib();
-    let defs = loader::module_defs(&builder.ctx);
-    let interp = builder.add_native_modules(&defs).interpreter();
-    interp.enter(|vm| {
-        loader::install(vm).expect("the finder installs");
-        let scope = vm.new_scope_with_builtins();
-        if let Err(e) = vm.run_string(scope.clone(), source, "<test>".to_owned()) {
-            vm.print_exception(e);
-            panic!("the test source raised");
-        }
-        let result = scope.globals.get_item("result", vm).expect("the source sets `result`");
-        result.str(vm).expect("str()").to_string()
-    })
+    common::run(source.to_owned(), false)
 }
 
 #[test]

@@ -23,11 +23,11 @@ fn close_all<H: Host>(handles: Vec<HPy>) {
     }
 }
 
-pub unsafe extern "C" fn List_Check<H: Host>(_ctx: *mut HPyContext, h: HPy) -> c_int {
+pub unsafe extern "C-unwind" fn List_Check<H: Host>(_ctx: *mut HPyContext, h: HPy) -> c_int {
     (!h.is_null() && H::list_check(h)) as c_int
 }
 
-pub unsafe extern "C" fn List_New<H: Host>(_ctx: *mut HPyContext, len: HPy_ssize_t) -> HPy {
+pub unsafe extern "C-unwind" fn List_New<H: Host>(_ctx: *mut HPyContext, len: HPy_ssize_t) -> HPy {
     if len < 0 {
         H::raise(ExcKind::SystemError, "Negative size passed to HPyList_New");
         return HPy::NULL;
@@ -35,18 +35,18 @@ pub unsafe extern "C" fn List_New<H: Host>(_ctx: *mut HPyContext, len: HPy_ssize
     H::list_new(len)
 }
 
-pub unsafe extern "C" fn List_Append<H: Host>(_ctx: *mut HPyContext, h_list: HPy, h_item: HPy) -> c_int {
+pub unsafe extern "C-unwind" fn List_Append<H: Host>(_ctx: *mut HPyContext, h_list: HPy, h_item: HPy) -> c_int {
     if h_list.is_null() || h_item.is_null() {
         return null_handle::<H, _>("HPyList_Append");
     }
     H::list_append(h_list, h_item)
 }
 
-pub unsafe extern "C" fn Dict_Check<H: Host>(_ctx: *mut HPyContext, h: HPy) -> c_int {
+pub unsafe extern "C-unwind" fn Dict_Check<H: Host>(_ctx: *mut HPyContext, h: HPy) -> c_int {
     (!h.is_null() && H::is_kind(h, ObjectKind::Dict)) as c_int
 }
 
-pub unsafe extern "C" fn Dict_New<H: Host>(_ctx: *mut HPyContext) -> HPy {
+pub unsafe extern "C-unwind" fn Dict_New<H: Host>(_ctx: *mut HPyContext) -> HPy {
     H::dict_new()
 }
 
@@ -63,25 +63,25 @@ fn check_dict<H: Host>(h: HPy, api: &str) -> bool {
     true
 }
 
-pub unsafe extern "C" fn Dict_Keys<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Dict_Keys<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy {
     if !check_dict::<H>(h, "HPyDict_Keys") {
         return HPy::NULL;
     }
     H::dict_keys(h)
 }
 
-pub unsafe extern "C" fn Dict_Copy<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Dict_Copy<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy {
     if !check_dict::<H>(h, "HPyDict_Copy") {
         return HPy::NULL;
     }
     H::dict_copy(h)
 }
 
-pub unsafe extern "C" fn Tuple_Check<H: Host>(_ctx: *mut HPyContext, h: HPy) -> c_int {
+pub unsafe extern "C-unwind" fn Tuple_Check<H: Host>(_ctx: *mut HPyContext, h: HPy) -> c_int {
     (!h.is_null() && H::is_kind(h, ObjectKind::Tuple)) as c_int
 }
 
-pub unsafe extern "C" fn Tuple_FromArray<H: Host>(_ctx: *mut HPyContext, items: *const HPy, n: HPy_ssize_t) -> HPy {
+pub unsafe extern "C-unwind" fn Tuple_FromArray<H: Host>(_ctx: *mut HPyContext, items: *const HPy, n: HPy_ssize_t) -> HPy {
     if n < 0 {
         H::raise(ExcKind::SystemError, "Negative size passed to HPyTuple_FromArray");
         return HPy::NULL;
@@ -170,35 +170,35 @@ fn builder_cancel<H: Host>(kind: BuilderKind, b: isize) {
     }
 }
 
-pub unsafe extern "C" fn ListBuilder_New<H: Host>(_ctx: *mut HPyContext, size: HPy_ssize_t) -> HPyListBuilder {
+pub unsafe extern "C-unwind" fn ListBuilder_New<H: Host>(_ctx: *mut HPyContext, size: HPy_ssize_t) -> HPyListBuilder {
     HPyListBuilder { _lst: builder_new::<H>(BuilderKind::List, size) }
 }
 
-pub unsafe extern "C" fn ListBuilder_Set<H: Host>(_ctx: *mut HPyContext, builder: HPyListBuilder, index: HPy_ssize_t, h_item: HPy) {
+pub unsafe extern "C-unwind" fn ListBuilder_Set<H: Host>(_ctx: *mut HPyContext, builder: HPyListBuilder, index: HPy_ssize_t, h_item: HPy) {
     builder_set::<H>(BuilderKind::List, builder._lst, index, h_item)
 }
 
-pub unsafe extern "C" fn ListBuilder_Build<H: Host>(_ctx: *mut HPyContext, builder: HPyListBuilder) -> HPy {
+pub unsafe extern "C-unwind" fn ListBuilder_Build<H: Host>(_ctx: *mut HPyContext, builder: HPyListBuilder) -> HPy {
     builder_build::<H>(BuilderKind::List, builder._lst)
 }
 
-pub unsafe extern "C" fn ListBuilder_Cancel<H: Host>(_ctx: *mut HPyContext, builder: HPyListBuilder) {
+pub unsafe extern "C-unwind" fn ListBuilder_Cancel<H: Host>(_ctx: *mut HPyContext, builder: HPyListBuilder) {
     builder_cancel::<H>(BuilderKind::List, builder._lst)
 }
 
-pub unsafe extern "C" fn TupleBuilder_New<H: Host>(_ctx: *mut HPyContext, size: HPy_ssize_t) -> HPyTupleBuilder {
+pub unsafe extern "C-unwind" fn TupleBuilder_New<H: Host>(_ctx: *mut HPyContext, size: HPy_ssize_t) -> HPyTupleBuilder {
     HPyTupleBuilder { _tup: builder_new::<H>(BuilderKind::Tuple, size) }
 }
 
-pub unsafe extern "C" fn TupleBuilder_Set<H: Host>(_ctx: *mut HPyContext, builder: HPyTupleBuilder, index: HPy_ssize_t, h_item: HPy) {
+pub unsafe extern "C-unwind" fn TupleBuilder_Set<H: Host>(_ctx: *mut HPyContext, builder: HPyTupleBuilder, index: HPy_ssize_t, h_item: HPy) {
     builder_set::<H>(BuilderKind::Tuple, builder._tup, index, h_item)
 }
 
-pub unsafe extern "C" fn TupleBuilder_Build<H: Host>(_ctx: *mut HPyContext, builder: HPyTupleBuilder) -> HPy {
+pub unsafe extern "C-unwind" fn TupleBuilder_Build<H: Host>(_ctx: *mut HPyContext, builder: HPyTupleBuilder) -> HPy {
     builder_build::<H>(BuilderKind::Tuple, builder._tup)
 }
 
-pub unsafe extern "C" fn TupleBuilder_Cancel<H: Host>(_ctx: *mut HPyContext, builder: HPyTupleBuilder) {
+pub unsafe extern "C-unwind" fn TupleBuilder_Cancel<H: Host>(_ctx: *mut HPyContext, builder: HPyTupleBuilder) {
     builder_cancel::<H>(BuilderKind::Tuple, builder._tup)
 }
 
@@ -215,7 +215,7 @@ unsafe fn tracker<'a>(ht: HPyTracker) -> &'a mut Tracker {
     unsafe { &mut *(ht._i as *mut Tracker) }
 }
 
-pub unsafe extern "C" fn Tracker_New<H: Host>(_ctx: *mut HPyContext, size: HPy_ssize_t) -> HPyTracker {
+pub unsafe extern "C-unwind" fn Tracker_New<H: Host>(_ctx: *mut HPyContext, size: HPy_ssize_t) -> HPyTracker {
     let Ok(size) = usize::try_from(size) else {
         H::raise(ExcKind::ValueError, "HPyTracker_New: negative size");
         return HPyTracker::NULL;
@@ -229,7 +229,7 @@ pub unsafe extern "C" fn Tracker_New<H: Host>(_ctx: *mut HPyContext, size: HPy_s
     }
 }
 
-pub unsafe extern "C" fn Tracker_Add<H: Host>(_ctx: *mut HPyContext, ht: HPyTracker, h: HPy) -> c_int {
+pub unsafe extern "C-unwind" fn Tracker_Add<H: Host>(_ctx: *mut HPyContext, ht: HPyTracker, h: HPy) -> c_int {
     if ht._i == 0 {
         H::raise(ExcKind::SystemError, "HPyTracker_Add: the tracker is NULL");
         return -1;
@@ -244,14 +244,14 @@ pub unsafe extern "C" fn Tracker_Add<H: Host>(_ctx: *mut HPyContext, ht: HPyTrac
     }
 }
 
-pub unsafe extern "C" fn Tracker_ForgetAll<H: Host>(_ctx: *mut HPyContext, ht: HPyTracker) {
+pub unsafe extern "C-unwind" fn Tracker_ForgetAll<H: Host>(_ctx: *mut HPyContext, ht: HPyTracker) {
     if ht._i != 0 {
         // SAFETY: not NULL, so (see `tracker`) a live tracker.
         unsafe { tracker(ht) }.forget_all();
     }
 }
 
-pub unsafe extern "C" fn Tracker_Close<H: Host>(_ctx: *mut HPyContext, ht: HPyTracker) {
+pub unsafe extern "C-unwind" fn Tracker_Close<H: Host>(_ctx: *mut HPyContext, ht: HPyTracker) {
     if ht._i == 0 {
         return;
     }

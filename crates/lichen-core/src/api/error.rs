@@ -5,52 +5,64 @@
 
 use crate::prelude::*;
 
-pub unsafe extern "C" fn Err_SetString<H: Host>(_ctx: *mut HPyContext, h_type: HPy, utf8_message: *const c_char) {
-    H::err_set_string(h_type, utf8_message)
+pub unsafe extern "C-unwind" fn Err_SetString<H: Host>(_ctx: *mut HPyContext, h_type: HPy, utf8_message: *const c_char) {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        H::err_set_string(h_type, utf8_message)
+    }
 }
 
-pub unsafe extern "C" fn Err_SetObject<H: Host>(_ctx: *mut HPyContext, h_type: HPy, h_value: HPy) {
+pub unsafe extern "C-unwind" fn Err_SetObject<H: Host>(_ctx: *mut HPyContext, h_type: HPy, h_value: HPy) {
     H::err_set_object(h_type, h_value)
 }
 
 /// Always returns NULL, so that callers can `return HPyErr_SetFrom...(...)`.
-pub unsafe extern "C" fn Err_SetFromErrnoWithFilename<H: Host>(_ctx: *mut HPyContext, h_type: HPy, filename_fsencoded: *const c_char) -> HPy {
-    H::err_set_from_errno(h_type, filename_fsencoded);
-    HPy::NULL
+pub unsafe extern "C-unwind" fn Err_SetFromErrnoWithFilename<H: Host>(_ctx: *mut HPyContext, h_type: HPy, filename_fsencoded: *const c_char) -> HPy {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        H::err_set_from_errno(h_type, filename_fsencoded);
+        HPy::NULL
+    }
 }
 
-pub unsafe extern "C" fn Err_SetFromErrnoWithFilenameObjects<H: Host>(_ctx: *mut HPyContext, h_type: HPy, filename1: HPy, filename2: HPy) {
+pub unsafe extern "C-unwind" fn Err_SetFromErrnoWithFilenameObjects<H: Host>(_ctx: *mut HPyContext, h_type: HPy, filename1: HPy, filename2: HPy) {
     H::err_set_from_errno_objects(h_type, filename1, filename2)
 }
 
-pub unsafe extern "C" fn Err_Occurred<H: Host>(_ctx: *mut HPyContext) -> c_int {
+pub unsafe extern "C-unwind" fn Err_Occurred<H: Host>(_ctx: *mut HPyContext) -> c_int {
     H::err_occurred() as c_int
 }
 
-pub unsafe extern "C" fn Err_ExceptionMatches<H: Host>(_ctx: *mut HPyContext, exc: HPy) -> c_int {
+pub unsafe extern "C-unwind" fn Err_ExceptionMatches<H: Host>(_ctx: *mut HPyContext, exc: HPy) -> c_int {
     H::err_exception_matches(exc) as c_int
 }
 
-pub unsafe extern "C" fn Err_NoMemory<H: Host>(_ctx: *mut HPyContext) {
+pub unsafe extern "C-unwind" fn Err_NoMemory<H: Host>(_ctx: *mut HPyContext) {
     H::err_no_memory()
 }
 
-pub unsafe extern "C" fn Err_Clear<H: Host>(_ctx: *mut HPyContext) {
+pub unsafe extern "C-unwind" fn Err_Clear<H: Host>(_ctx: *mut HPyContext) {
     H::err_clear()
 }
 
-pub unsafe extern "C" fn Err_NewException<H: Host>(_ctx: *mut HPyContext, utf8_name: *const c_char, base: HPy, dict: HPy) -> HPy {
-    if !dict_or_null::<H>(dict) {
-        return dict_required::<H>("HPyErr_NewException");
+pub unsafe extern "C-unwind" fn Err_NewException<H: Host>(_ctx: *mut HPyContext, utf8_name: *const c_char, base: HPy, dict: HPy) -> HPy {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if !dict_or_null::<H>(dict) {
+            return dict_required::<H>("HPyErr_NewException");
+        }
+        H::new_exception(utf8_name, core::ptr::null(), base, dict)
     }
-    H::new_exception(utf8_name, core::ptr::null(), base, dict)
 }
 
-pub unsafe extern "C" fn Err_NewExceptionWithDoc<H: Host>(_ctx: *mut HPyContext, utf8_name: *const c_char, utf8_doc: *const c_char, base: HPy, dict: HPy) -> HPy {
-    if !dict_or_null::<H>(dict) {
-        return dict_required::<H>("HPyErr_NewExceptionWithDoc");
+pub unsafe extern "C-unwind" fn Err_NewExceptionWithDoc<H: Host>(_ctx: *mut HPyContext, utf8_name: *const c_char, utf8_doc: *const c_char, base: HPy, dict: HPy) -> HPy {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if !dict_or_null::<H>(dict) {
+            return dict_required::<H>("HPyErr_NewExceptionWithDoc");
+        }
+        H::new_exception(utf8_name, utf8_doc, base, dict)
     }
-    H::new_exception(utf8_name, utf8_doc, base, dict)
 }
 
 /// CPython's `PyErr_NewException` reads `dict` as a dict without checking
@@ -65,10 +77,13 @@ fn dict_required<H: Host>(function: &str) -> HPy {
     HPy::NULL
 }
 
-pub unsafe extern "C" fn Err_WarnEx<H: Host>(_ctx: *mut HPyContext, category: HPy, utf8_message: *const c_char, stack_level: HPy_ssize_t) -> c_int {
-    H::warn(category, utf8_message, stack_level)
+pub unsafe extern "C-unwind" fn Err_WarnEx<H: Host>(_ctx: *mut HPyContext, category: HPy, utf8_message: *const c_char, stack_level: HPy_ssize_t) -> c_int {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        H::warn(category, utf8_message, stack_level)
+    }
 }
 
-pub unsafe extern "C" fn Err_WriteUnraisable<H: Host>(_ctx: *mut HPyContext, obj: HPy) {
+pub unsafe extern "C-unwind" fn Err_WriteUnraisable<H: Host>(_ctx: *mut HPyContext, obj: HPy) {
     H::write_unraisable(obj)
 }

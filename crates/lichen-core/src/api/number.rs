@@ -2,220 +2,220 @@
 
 use crate::prelude::*;
 
-pub unsafe extern "C" fn Long_FromInt32_t<H: Host>(_ctx: *mut HPyContext, value: i32) -> HPy {
+pub unsafe extern "C-unwind" fn Long_FromInt32_t<H: Host>(_ctx: *mut HPyContext, value: i32) -> HPy {
     H::long_from_i64(value.into())
 }
 
-pub unsafe extern "C" fn Long_FromUInt32_t<H: Host>(_ctx: *mut HPyContext, value: u32) -> HPy {
+pub unsafe extern "C-unwind" fn Long_FromUInt32_t<H: Host>(_ctx: *mut HPyContext, value: u32) -> HPy {
     H::long_from_u64(value.into())
 }
 
-pub unsafe extern "C" fn Long_FromInt64_t<H: Host>(_ctx: *mut HPyContext, v: i64) -> HPy {
+pub unsafe extern "C-unwind" fn Long_FromInt64_t<H: Host>(_ctx: *mut HPyContext, v: i64) -> HPy {
     H::long_from_i64(v)
 }
 
-pub unsafe extern "C" fn Long_FromUInt64_t<H: Host>(_ctx: *mut HPyContext, v: u64) -> HPy {
+pub unsafe extern "C-unwind" fn Long_FromUInt64_t<H: Host>(_ctx: *mut HPyContext, v: u64) -> HPy {
     H::long_from_u64(v)
 }
 
-pub unsafe extern "C" fn Long_FromSize_t<H: Host>(_ctx: *mut HPyContext, value: usize) -> HPy {
+pub unsafe extern "C-unwind" fn Long_FromSize_t<H: Host>(_ctx: *mut HPyContext, value: usize) -> HPy {
     H::long_from_usize(value)
 }
 
-pub unsafe extern "C" fn Long_FromSsize_t<H: Host>(_ctx: *mut HPyContext, value: HPy_ssize_t) -> HPy {
+pub unsafe extern "C-unwind" fn Long_FromSsize_t<H: Host>(_ctx: *mut HPyContext, value: HPy_ssize_t) -> HPy {
     H::long_from_isize(value)
 }
 
-pub unsafe extern "C" fn Long_AsInt32_t<H: Host>(_ctx: *mut HPyContext, h: HPy) -> i32 {
+pub unsafe extern "C-unwind" fn Long_AsInt32_t<H: Host>(_ctx: *mut HPyContext, h: HPy) -> i32 {
     narrow::<H, _, _>(H::long_as_i64(h), "int32_t")
 }
 
-pub unsafe extern "C" fn Long_AsUInt32_t<H: Host>(_ctx: *mut HPyContext, h: HPy) -> u32 {
+pub unsafe extern "C-unwind" fn Long_AsUInt32_t<H: Host>(_ctx: *mut HPyContext, h: HPy) -> u32 {
     narrow::<H, _, _>(H::long_as_u64(h), "uint32_t")
 }
 
 /// Wraps modulo 2**32, as C's conversion to `uint32_t` does.
-pub unsafe extern "C" fn Long_AsUInt32_tMask<H: Host>(_ctx: *mut HPyContext, h: HPy) -> u32 {
+pub unsafe extern "C-unwind" fn Long_AsUInt32_tMask<H: Host>(_ctx: *mut HPyContext, h: HPy) -> u32 {
     H::long_as_u64_mask(h) as u32
 }
 
-pub unsafe extern "C" fn Long_AsInt64_t<H: Host>(_ctx: *mut HPyContext, h: HPy) -> i64 {
+pub unsafe extern "C-unwind" fn Long_AsInt64_t<H: Host>(_ctx: *mut HPyContext, h: HPy) -> i64 {
     H::long_as_i64(h)
 }
 
-pub unsafe extern "C" fn Long_AsUInt64_t<H: Host>(_ctx: *mut HPyContext, h: HPy) -> u64 {
+pub unsafe extern "C-unwind" fn Long_AsUInt64_t<H: Host>(_ctx: *mut HPyContext, h: HPy) -> u64 {
     H::long_as_u64(h)
 }
 
-pub unsafe extern "C" fn Long_AsUInt64_tMask<H: Host>(_ctx: *mut HPyContext, h: HPy) -> u64 {
+pub unsafe extern "C-unwind" fn Long_AsUInt64_tMask<H: Host>(_ctx: *mut HPyContext, h: HPy) -> u64 {
     H::long_as_u64_mask(h)
 }
 
-pub unsafe extern "C" fn Long_AsSize_t<H: Host>(_ctx: *mut HPyContext, h: HPy) -> usize {
+pub unsafe extern "C-unwind" fn Long_AsSize_t<H: Host>(_ctx: *mut HPyContext, h: HPy) -> usize {
     H::long_as_usize(h)
 }
 
-pub unsafe extern "C" fn Long_AsSsize_t<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy_ssize_t {
+pub unsafe extern "C-unwind" fn Long_AsSsize_t<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy_ssize_t {
     H::long_as_isize(h)
 }
 
-pub unsafe extern "C" fn Long_AsVoidPtr<H: Host>(_ctx: *mut HPyContext, h: HPy) -> *mut c_void {
+pub unsafe extern "C-unwind" fn Long_AsVoidPtr<H: Host>(_ctx: *mut HPyContext, h: HPy) -> *mut c_void {
     H::long_as_ptr(h)
 }
 
-pub unsafe extern "C" fn Long_AsDouble<H: Host>(_ctx: *mut HPyContext, h: HPy) -> f64 {
+pub unsafe extern "C-unwind" fn Long_AsDouble<H: Host>(_ctx: *mut HPyContext, h: HPy) -> f64 {
     H::long_as_f64(h)
 }
 
-pub unsafe extern "C" fn Float_FromDouble<H: Host>(_ctx: *mut HPyContext, v: f64) -> HPy {
+pub unsafe extern "C-unwind" fn Float_FromDouble<H: Host>(_ctx: *mut HPyContext, v: f64) -> HPy {
     H::float_from_f64(v)
 }
 
-pub unsafe extern "C" fn Float_AsDouble<H: Host>(_ctx: *mut HPyContext, h: HPy) -> f64 {
+pub unsafe extern "C-unwind" fn Float_AsDouble<H: Host>(_ctx: *mut HPyContext, h: HPy) -> f64 {
     H::float_as_f64(h)
 }
 
-pub unsafe extern "C" fn Bool_FromBool<H: Host>(_ctx: *mut HPyContext, v: bool) -> HPy {
+pub unsafe extern "C-unwind" fn Bool_FromBool<H: Host>(_ctx: *mut HPyContext, v: bool) -> HPy {
     H::bool_from_bool(v)
 }
 
-pub unsafe extern "C" fn Number_Check<H: Host>(_ctx: *mut HPyContext, h: HPy) -> c_int {
+pub unsafe extern "C-unwind" fn Number_Check<H: Host>(_ctx: *mut HPyContext, h: HPy) -> c_int {
     H::number_check(h) as c_int
 }
 
-pub unsafe extern "C" fn Power<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy, h3: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Power<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy, h3: HPy) -> HPy {
     H::power(h1, h2, h3, false)
 }
 
-pub unsafe extern "C" fn InPlacePower<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy, h3: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn InPlacePower<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy, h3: HPy) -> HPy {
     H::power(h1, h2, h3, true)
 }
 
-pub unsafe extern "C" fn Add<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Add<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
     H::binary_op(BinaryOp::Add, h1, h2)
 }
 
-pub unsafe extern "C" fn Subtract<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Subtract<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
     H::binary_op(BinaryOp::Subtract, h1, h2)
 }
 
-pub unsafe extern "C" fn Multiply<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Multiply<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
     H::binary_op(BinaryOp::Multiply, h1, h2)
 }
 
-pub unsafe extern "C" fn MatrixMultiply<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn MatrixMultiply<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
     H::binary_op(BinaryOp::MatrixMultiply, h1, h2)
 }
 
-pub unsafe extern "C" fn FloorDivide<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn FloorDivide<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
     H::binary_op(BinaryOp::FloorDivide, h1, h2)
 }
 
-pub unsafe extern "C" fn TrueDivide<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn TrueDivide<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
     H::binary_op(BinaryOp::TrueDivide, h1, h2)
 }
 
-pub unsafe extern "C" fn Remainder<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Remainder<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
     H::binary_op(BinaryOp::Remainder, h1, h2)
 }
 
-pub unsafe extern "C" fn Divmod<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Divmod<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
     H::binary_op(BinaryOp::Divmod, h1, h2)
 }
 
-pub unsafe extern "C" fn Lshift<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Lshift<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
     H::binary_op(BinaryOp::Lshift, h1, h2)
 }
 
-pub unsafe extern "C" fn Rshift<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Rshift<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
     H::binary_op(BinaryOp::Rshift, h1, h2)
 }
 
-pub unsafe extern "C" fn And<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn And<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
     H::binary_op(BinaryOp::And, h1, h2)
 }
 
-pub unsafe extern "C" fn Xor<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Xor<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
     H::binary_op(BinaryOp::Xor, h1, h2)
 }
 
-pub unsafe extern "C" fn Or<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Or<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
     H::binary_op(BinaryOp::Or, h1, h2)
 }
 
-pub unsafe extern "C" fn InPlaceAdd<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn InPlaceAdd<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
     H::binary_op(BinaryOp::InPlaceAdd, h1, h2)
 }
 
-pub unsafe extern "C" fn InPlaceSubtract<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn InPlaceSubtract<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
     H::binary_op(BinaryOp::InPlaceSubtract, h1, h2)
 }
 
-pub unsafe extern "C" fn InPlaceMultiply<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn InPlaceMultiply<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
     H::binary_op(BinaryOp::InPlaceMultiply, h1, h2)
 }
 
-pub unsafe extern "C" fn InPlaceMatrixMultiply<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn InPlaceMatrixMultiply<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
     H::binary_op(BinaryOp::InPlaceMatrixMultiply, h1, h2)
 }
 
-pub unsafe extern "C" fn InPlaceFloorDivide<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn InPlaceFloorDivide<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
     H::binary_op(BinaryOp::InPlaceFloorDivide, h1, h2)
 }
 
-pub unsafe extern "C" fn InPlaceTrueDivide<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn InPlaceTrueDivide<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
     H::binary_op(BinaryOp::InPlaceTrueDivide, h1, h2)
 }
 
-pub unsafe extern "C" fn InPlaceRemainder<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn InPlaceRemainder<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
     H::binary_op(BinaryOp::InPlaceRemainder, h1, h2)
 }
 
-pub unsafe extern "C" fn InPlaceLshift<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn InPlaceLshift<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
     H::binary_op(BinaryOp::InPlaceLshift, h1, h2)
 }
 
-pub unsafe extern "C" fn InPlaceRshift<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn InPlaceRshift<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
     H::binary_op(BinaryOp::InPlaceRshift, h1, h2)
 }
 
-pub unsafe extern "C" fn InPlaceAnd<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn InPlaceAnd<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
     H::binary_op(BinaryOp::InPlaceAnd, h1, h2)
 }
 
-pub unsafe extern "C" fn InPlaceXor<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn InPlaceXor<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
     H::binary_op(BinaryOp::InPlaceXor, h1, h2)
 }
 
-pub unsafe extern "C" fn InPlaceOr<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn InPlaceOr<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
     H::binary_op(BinaryOp::InPlaceOr, h1, h2)
 }
 
-pub unsafe extern "C" fn Negative<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Negative<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
     H::unary_op(UnaryOp::Negative, h1)
 }
 
-pub unsafe extern "C" fn Positive<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Positive<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
     H::unary_op(UnaryOp::Positive, h1)
 }
 
-pub unsafe extern "C" fn Absolute<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Absolute<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
     H::unary_op(UnaryOp::Absolute, h1)
 }
 
-pub unsafe extern "C" fn Invert<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Invert<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
     H::unary_op(UnaryOp::Invert, h1)
 }
 
-pub unsafe extern "C" fn Index<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Index<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
     H::unary_op(UnaryOp::Index, h1)
 }
 
-pub unsafe extern "C" fn Long<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Long<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
     H::unary_op(UnaryOp::Long, h1)
 }
 
-pub unsafe extern "C" fn Float<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Float<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
     H::unary_op(UnaryOp::Float, h1)
 }
 

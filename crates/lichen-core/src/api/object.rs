@@ -6,105 +6,117 @@
 
 use crate::prelude::*;
 
-pub unsafe extern "C" fn Dup<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Dup<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy {
     H::dup(h)
 }
 
-pub unsafe extern "C" fn Close<H: Host>(_ctx: *mut HPyContext, h: HPy) {
+pub unsafe extern "C-unwind" fn Close<H: Host>(_ctx: *mut HPyContext, h: HPy) {
     H::close(h)
 }
 
-pub unsafe extern "C" fn Is<H: Host>(_ctx: *mut HPyContext, obj: HPy, other: HPy) -> c_int {
+pub unsafe extern "C-unwind" fn Is<H: Host>(_ctx: *mut HPyContext, obj: HPy, other: HPy) -> c_int {
     H::is(obj, other) as c_int
 }
 
-pub unsafe extern "C" fn Type<H: Host>(_ctx: *mut HPyContext, obj: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Type<H: Host>(_ctx: *mut HPyContext, obj: HPy) -> HPy {
     H::type_of(obj)
 }
 
-pub unsafe extern "C" fn TypeCheck<H: Host>(_ctx: *mut HPyContext, obj: HPy, type_: HPy) -> c_int {
+pub unsafe extern "C-unwind" fn TypeCheck<H: Host>(_ctx: *mut HPyContext, obj: HPy, type_: HPy) -> c_int {
     H::type_check(obj, type_) as c_int
 }
 
-pub unsafe extern "C" fn IsTrue<H: Host>(_ctx: *mut HPyContext, h: HPy) -> c_int {
+pub unsafe extern "C-unwind" fn IsTrue<H: Host>(_ctx: *mut HPyContext, h: HPy) -> c_int {
     H::is_true(h)
 }
 
-pub unsafe extern "C" fn Repr<H: Host>(_ctx: *mut HPyContext, obj: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Repr<H: Host>(_ctx: *mut HPyContext, obj: HPy) -> HPy {
     H::convert(obj, Conversion::Repr)
 }
 
-pub unsafe extern "C" fn Str<H: Host>(_ctx: *mut HPyContext, obj: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Str<H: Host>(_ctx: *mut HPyContext, obj: HPy) -> HPy {
     H::convert(obj, Conversion::Str)
 }
 
-pub unsafe extern "C" fn ASCII<H: Host>(_ctx: *mut HPyContext, obj: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn ASCII<H: Host>(_ctx: *mut HPyContext, obj: HPy) -> HPy {
     H::convert(obj, Conversion::Ascii)
 }
 
-pub unsafe extern "C" fn Bytes<H: Host>(_ctx: *mut HPyContext, obj: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Bytes<H: Host>(_ctx: *mut HPyContext, obj: HPy) -> HPy {
     H::convert(obj, Conversion::Bytes)
 }
 
-pub unsafe extern "C" fn RichCompare<H: Host>(_ctx: *mut HPyContext, v: HPy, w: HPy, op: c_int) -> HPy {
+pub unsafe extern "C-unwind" fn RichCompare<H: Host>(_ctx: *mut HPyContext, v: HPy, w: HPy, op: c_int) -> HPy {
     match cmp_op(op) {
         Some(op) => H::rich_compare(v, w, op),
         None => bad_cmp_op::<H, _>(op),
     }
 }
 
-pub unsafe extern "C" fn RichCompareBool<H: Host>(_ctx: *mut HPyContext, v: HPy, w: HPy, op: c_int) -> c_int {
+pub unsafe extern "C-unwind" fn RichCompareBool<H: Host>(_ctx: *mut HPyContext, v: HPy, w: HPy, op: c_int) -> c_int {
     match cmp_op(op) {
         Some(op) => H::rich_compare_bool(v, w, op),
         None => bad_cmp_op::<H, _>(op),
     }
 }
 
-pub unsafe extern "C" fn Hash<H: Host>(_ctx: *mut HPyContext, obj: HPy) -> HPy_hash_t {
+pub unsafe extern "C-unwind" fn Hash<H: Host>(_ctx: *mut HPyContext, obj: HPy) -> HPy_hash_t {
     H::hash(obj)
 }
 
-pub unsafe extern "C" fn GetAttr<H: Host>(_ctx: *mut HPyContext, obj: HPy, name: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn GetAttr<H: Host>(_ctx: *mut HPyContext, obj: HPy, name: HPy) -> HPy {
     H::get_attr(obj, name)
 }
 
-pub unsafe extern "C" fn GetAttr_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_name: *const c_char) -> HPy {
-    with_key::<H, _>(utf8_name, |name| H::get_attr(obj, name))
+pub unsafe extern "C-unwind" fn GetAttr_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_name: *const c_char) -> HPy {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        with_key::<H, _>(utf8_name, |name| H::get_attr(obj, name))
+    }
 }
 
-pub unsafe extern "C" fn HasAttr<H: Host>(_ctx: *mut HPyContext, obj: HPy, name: HPy) -> c_int {
+pub unsafe extern "C-unwind" fn HasAttr<H: Host>(_ctx: *mut HPyContext, obj: HPy, name: HPy) -> c_int {
     has_attr::<H>(obj, name)
 }
 
-pub unsafe extern "C" fn HasAttr_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_name: *const c_char) -> c_int {
-    let name = H::key_from_utf8(utf8_name);
-    if name.is_null() {
-        // Like Python's hasattr(), HasAttr cannot fail: a name that cannot
-        // be decoded is simply not there.
-        H::err_clear();
-        return 0;
+pub unsafe extern "C-unwind" fn HasAttr_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_name: *const c_char) -> c_int {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let name = H::key_from_utf8(utf8_name);
+        if name.is_null() {
+            // Like Python's hasattr(), HasAttr cannot fail: a name that cannot
+            // be decoded is simply not there.
+            H::err_clear();
+            return 0;
+        }
+        let found = has_attr::<H>(obj, name);
+        H::close(name);
+        found
     }
-    let found = has_attr::<H>(obj, name);
-    H::close(name);
-    found
 }
 
-pub unsafe extern "C" fn SetAttr<H: Host>(_ctx: *mut HPyContext, obj: HPy, name: HPy, value: HPy) -> c_int {
+pub unsafe extern "C-unwind" fn SetAttr<H: Host>(_ctx: *mut HPyContext, obj: HPy, name: HPy, value: HPy) -> c_int {
     H::set_attr(obj, name, value)
 }
 
-pub unsafe extern "C" fn SetAttr_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_name: *const c_char, value: HPy) -> c_int {
-    with_key::<H, _>(utf8_name, |name| H::set_attr(obj, name, value))
+pub unsafe extern "C-unwind" fn SetAttr_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_name: *const c_char, value: HPy) -> c_int {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        with_key::<H, _>(utf8_name, |name| H::set_attr(obj, name, value))
+    }
 }
 
-pub unsafe extern "C" fn GetItem<H: Host>(_ctx: *mut HPyContext, obj: HPy, key: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn GetItem<H: Host>(_ctx: *mut HPyContext, obj: HPy, key: HPy) -> HPy {
     H::get_item(obj, key)
 }
 
-pub unsafe extern "C" fn GetItem_i<H: Host>(_ctx: *mut HPyContext, obj: HPy, idx: HPy_ssize_t) -> HPy {
-    match H::item_at(obj, idx) {
-        Some(item) => item,
-        None => get_item_index::<H>(obj, idx),
+pub unsafe extern "C-unwind" fn GetItem_i<H: Host>(_ctx: *mut HPyContext, obj: HPy, idx: HPy_ssize_t) -> HPy {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        match H::item_at(obj, idx) {
+            Some(item) => item,
+            None => get_item_index::<H>(obj, idx),
+        }
     }
 }
 
@@ -115,47 +127,56 @@ unsafe fn get_item_index<H: Host>(obj: HPy, idx: HPy_ssize_t) -> HPy {
     with_index::<H, _>(idx, |key| H::get_item(obj, key))
 }
 
-pub unsafe extern "C" fn GetItem_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_key: *const c_char) -> HPy {
-    with_key::<H, _>(utf8_key, |key| H::get_item(obj, key))
+pub unsafe extern "C-unwind" fn GetItem_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_key: *const c_char) -> HPy {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        with_key::<H, _>(utf8_key, |key| H::get_item(obj, key))
+    }
 }
 
-pub unsafe extern "C" fn Contains<H: Host>(_ctx: *mut HPyContext, container: HPy, key: HPy) -> c_int {
+pub unsafe extern "C-unwind" fn Contains<H: Host>(_ctx: *mut HPyContext, container: HPy, key: HPy) -> c_int {
     H::contains(container, key)
 }
 
-pub unsafe extern "C" fn SetItem<H: Host>(_ctx: *mut HPyContext, obj: HPy, key: HPy, value: HPy) -> c_int {
+pub unsafe extern "C-unwind" fn SetItem<H: Host>(_ctx: *mut HPyContext, obj: HPy, key: HPy, value: HPy) -> c_int {
     H::set_item(obj, key, value)
 }
 
-pub unsafe extern "C" fn SetItem_i<H: Host>(_ctx: *mut HPyContext, obj: HPy, idx: HPy_ssize_t, value: HPy) -> c_int {
+pub unsafe extern "C-unwind" fn SetItem_i<H: Host>(_ctx: *mut HPyContext, obj: HPy, idx: HPy_ssize_t, value: HPy) -> c_int {
     with_index::<H, _>(idx, |key| H::set_item(obj, key, value))
 }
 
-pub unsafe extern "C" fn SetItem_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_key: *const c_char, value: HPy) -> c_int {
-    with_key::<H, _>(utf8_key, |key| H::set_item(obj, key, value))
+pub unsafe extern "C-unwind" fn SetItem_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_key: *const c_char, value: HPy) -> c_int {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        with_key::<H, _>(utf8_key, |key| H::set_item(obj, key, value))
+    }
 }
 
-pub unsafe extern "C" fn DelItem<H: Host>(_ctx: *mut HPyContext, obj: HPy, key: HPy) -> c_int {
+pub unsafe extern "C-unwind" fn DelItem<H: Host>(_ctx: *mut HPyContext, obj: HPy, key: HPy) -> c_int {
     H::del_item(obj, key)
 }
 
-pub unsafe extern "C" fn DelItem_i<H: Host>(_ctx: *mut HPyContext, obj: HPy, idx: HPy_ssize_t) -> c_int {
+pub unsafe extern "C-unwind" fn DelItem_i<H: Host>(_ctx: *mut HPyContext, obj: HPy, idx: HPy_ssize_t) -> c_int {
     with_index::<H, _>(idx, |key| H::del_item(obj, key))
 }
 
-pub unsafe extern "C" fn DelItem_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_key: *const c_char) -> c_int {
-    with_key::<H, _>(utf8_key, |key| H::del_item(obj, key))
+pub unsafe extern "C-unwind" fn DelItem_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_key: *const c_char) -> c_int {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        with_key::<H, _>(utf8_key, |key| H::del_item(obj, key))
+    }
 }
 
-pub unsafe extern "C" fn Length<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy_ssize_t {
+pub unsafe extern "C-unwind" fn Length<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy_ssize_t {
     H::length(h)
 }
 
-pub unsafe extern "C" fn Callable_Check<H: Host>(_ctx: *mut HPyContext, h: HPy) -> c_int {
+pub unsafe extern "C-unwind" fn Callable_Check<H: Host>(_ctx: *mut HPyContext, h: HPy) -> c_int {
     H::is_kind(h, ObjectKind::Callable) as c_int
 }
 
-pub unsafe extern "C" fn CallTupleDict<H: Host>(_ctx: *mut HPyContext, callable: HPy, args: HPy, kw: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn CallTupleDict<H: Host>(_ctx: *mut HPyContext, callable: HPy, args: HPy, kw: HPy) -> HPy {
     if !args.is_null() && !H::is_kind(args, ObjectKind::Tuple) {
         return type_error::<H, _>("HPy_CallTupleDict requires args to be a tuple or null handle");
     }
@@ -165,111 +186,138 @@ pub unsafe extern "C" fn CallTupleDict<H: Host>(_ctx: *mut HPyContext, callable:
     H::call_tuple_dict(callable, args, kw)
 }
 
-pub unsafe extern "C" fn Call<H: Host>(_ctx: *mut HPyContext, callable: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
-    if !kwnames_ok::<H>(kwnames) {
-        return type_error::<H, _>("HPy_Call requires kwnames to be a tuple or null handle");
+pub unsafe extern "C-unwind" fn Call<H: Host>(_ctx: *mut HPyContext, callable: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if !kwnames_ok::<H>(kwnames) {
+            return type_error::<H, _>("HPy_Call requires kwnames to be a tuple or null handle");
+        }
+        H::vectorcall(callable, args, nargs, kwnames)
     }
-    H::vectorcall(callable, args, nargs, kwnames)
 }
 
-pub unsafe extern "C" fn CallMethod<H: Host>(_ctx: *mut HPyContext, name: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
-    if nargs == 0 {
-        return type_error::<H, _>("HPy_CallMethod requires a receiver (args[0])");
+pub unsafe extern "C-unwind" fn CallMethod<H: Host>(_ctx: *mut HPyContext, name: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if nargs == 0 {
+            return type_error::<H, _>("HPy_CallMethod requires a receiver (args[0])");
+        }
+        if !kwnames_ok::<H>(kwnames) {
+            return type_error::<H, _>("HPy_CallMethod requires kwnames to be a tuple or null handle");
+        }
+        H::vectorcall_method(name, args, nargs, kwnames)
     }
-    if !kwnames_ok::<H>(kwnames) {
-        return type_error::<H, _>("HPy_CallMethod requires kwnames to be a tuple or null handle");
-    }
-    H::vectorcall_method(name, args, nargs, kwnames)
 }
 
-pub unsafe extern "C" fn Dump<H: Host>(_ctx: *mut HPyContext, h: HPy) {
+pub unsafe extern "C-unwind" fn Dump<H: Host>(_ctx: *mut HPyContext, h: HPy) {
     H::dump(h)
 }
 
-pub unsafe extern "C" fn FatalError<H: Host>(_ctx: *mut HPyContext, message: *const c_char) {
-    H::fatal_error(message)
+pub unsafe extern "C-unwind" fn FatalError<H: Host>(_ctx: *mut HPyContext, message: *const c_char) {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        H::fatal_error(message)
+    }
 }
 
-pub unsafe extern "C" fn Field_Store<H: Host>(_ctx: *mut HPyContext, target_object: HPy, target_field: *mut HPyField, h: HPy) {
+pub unsafe extern "C-unwind" fn Field_Store<H: Host>(_ctx: *mut HPyContext, target_object: HPy, target_field: *mut HPyField, h: HPy) {
     // SAFETY: the ABI requires `target_field` to point into the native
     // storage of `target_object`, valid for the duration of the call.
     H::field_store(target_object, unsafe { &mut *target_field }, h)
 }
 
-pub unsafe extern "C" fn Field_Load<H: Host>(_ctx: *mut HPyContext, source_object: HPy, source_field: HPyField) -> HPy {
+pub unsafe extern "C-unwind" fn Field_Load<H: Host>(_ctx: *mut HPyContext, source_object: HPy, source_field: HPyField) -> HPy {
     H::field_load(source_object, source_field)
 }
 
-pub unsafe extern "C" fn Global_Store<H: Host>(_ctx: *mut HPyContext, global: *mut HPyGlobal, h: HPy) {
+pub unsafe extern "C-unwind" fn Global_Store<H: Host>(_ctx: *mut HPyContext, global: *mut HPyGlobal, h: HPy) {
     // SAFETY: the ABI requires `global` to point to a C global of the extension.
     H::global_store(unsafe { &mut *global }, h)
 }
 
-pub unsafe extern "C" fn Global_Load<H: Host>(_ctx: *mut HPyContext, global: HPyGlobal) -> HPy {
+pub unsafe extern "C-unwind" fn Global_Load<H: Host>(_ctx: *mut HPyContext, global: HPyGlobal) -> HPy {
     H::global_load(global)
 }
 
-pub unsafe extern "C" fn LeavePythonExecution<H: Host>(_ctx: *mut HPyContext) -> HPyThreadState {
+pub unsafe extern "C-unwind" fn LeavePythonExecution<H: Host>(_ctx: *mut HPyContext) -> HPyThreadState {
     H::leave()
 }
 
-pub unsafe extern "C" fn ReenterPythonExecution<H: Host>(_ctx: *mut HPyContext, state: HPyThreadState) {
+pub unsafe extern "C-unwind" fn ReenterPythonExecution<H: Host>(_ctx: *mut HPyContext, state: HPyThreadState) {
     H::reenter(state)
 }
 
-pub unsafe extern "C" fn Import_ImportModule<H: Host>(_ctx: *mut HPyContext, utf8_name: *const c_char) -> HPy {
-    with_key::<H, _>(utf8_name, |name| H::import_module(name))
-}
-
-pub unsafe extern "C" fn Compile_s<H: Host>(_ctx: *mut HPyContext, utf8_source: *const c_char, utf8_filename: *const c_char, kind: HPy_SourceKind) -> HPy {
-    if kind.name().is_none() {
-        H::raise(ExcKind::SystemError, "invalid source kind");
-        return HPy::NULL;
+pub unsafe extern "C-unwind" fn Import_ImportModule<H: Host>(_ctx: *mut HPyContext, utf8_name: *const c_char) -> HPy {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        with_key::<H, _>(utf8_name, |name| H::import_module(name))
     }
-    H::compile(utf8_source, utf8_filename, kind)
 }
 
-pub unsafe extern "C" fn EvalCode<H: Host>(_ctx: *mut HPyContext, code: HPy, globals: HPy, locals: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Compile_s<H: Host>(_ctx: *mut HPyContext, utf8_source: *const c_char, utf8_filename: *const c_char, kind: HPy_SourceKind) -> HPy {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if kind.name().is_none() {
+            H::raise(ExcKind::SystemError, "invalid source kind");
+            return HPy::NULL;
+        }
+        H::compile(utf8_source, utf8_filename, kind)
+    }
+}
+
+pub unsafe extern "C-unwind" fn EvalCode<H: Host>(_ctx: *mut HPyContext, code: HPy, globals: HPy, locals: HPy) -> HPy {
     H::eval_code(code, globals, locals)
 }
 
-pub unsafe extern "C" fn ContextVar_New<H: Host>(_ctx: *mut HPyContext, name: *const c_char, default_value: HPy) -> HPy {
-    H::context_var_new(name, default_value)
+pub unsafe extern "C-unwind" fn ContextVar_New<H: Host>(_ctx: *mut HPyContext, name: *const c_char, default_value: HPy) -> HPy {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        H::context_var_new(name, default_value)
+    }
 }
 
-pub unsafe extern "C" fn ContextVar_Get<H: Host>(_ctx: *mut HPyContext, context_var: HPy, default_value: HPy, result: *mut HPy) -> i32 {
+pub unsafe extern "C-unwind" fn ContextVar_Get<H: Host>(_ctx: *mut HPyContext, context_var: HPy, default_value: HPy, result: *mut HPy) -> i32 {
     // SAFETY: the ABI requires `result` to point to writable storage for a handle.
     H::context_var_get(context_var, default_value, unsafe { &mut *result })
 }
 
-pub unsafe extern "C" fn ContextVar_Set<H: Host>(_ctx: *mut HPyContext, context_var: HPy, value: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn ContextVar_Set<H: Host>(_ctx: *mut HPyContext, context_var: HPy, value: HPy) -> HPy {
     H::context_var_set(context_var, value)
 }
 
-pub unsafe extern "C" fn Capsule_New<H: Host>(_ctx: *mut HPyContext, pointer: *mut c_void, utf8_name: *const c_char, destructor: *mut HPyCapsule_Destructor) -> HPy {
+pub unsafe extern "C-unwind" fn Capsule_New<H: Host>(_ctx: *mut HPyContext, pointer: *mut c_void, utf8_name: *const c_char, destructor: *mut HPyCapsule_Destructor) -> HPy {
     // SAFETY: the ABI passes NULL or a pointer to a destructor definition
     // that lives as long as the extension.
     match unsafe { destructor_arg(destructor) } {
-        Ok(d) => H::capsule_new(pointer, utf8_name, d),
+        // SAFETY: the name and pointer are the extension's, passed on as
+        // HPyCapsule_New's contract has them.
+        Ok(d) => unsafe { H::capsule_new(pointer, utf8_name, d) },
         Err(msg) => value_error::<H, _>(msg),
     }
 }
 
-pub unsafe extern "C" fn Capsule_Get<H: Host>(_ctx: *mut HPyContext, capsule: HPy, key: _HPyCapsule_key, utf8_name: *const c_char) -> *mut c_void {
-    match capsule_field(key) {
-        Ok(field) => H::capsule_get(capsule, field, utf8_name),
-        Err(CapsuleKey::Destructor) => value_error::<H, _>("Invalid operation: get HPyCapsule_key_Destructor"),
-        Err(CapsuleKey::Invalid) => bad_capsule_key::<H, _>(key),
+pub unsafe extern "C-unwind" fn Capsule_Get<H: Host>(_ctx: *mut HPyContext, capsule: HPy, key: _HPyCapsule_key, utf8_name: *const c_char) -> *mut c_void {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        match capsule_field(key) {
+            Ok(field) => H::capsule_get(capsule, field, utf8_name),
+            Err(CapsuleKey::Destructor) => value_error::<H, _>("Invalid operation: get HPyCapsule_key_Destructor"),
+            Err(CapsuleKey::Invalid) => bad_capsule_key::<H, _>(key),
+        }
     }
 }
 
-pub unsafe extern "C" fn Capsule_IsValid<H: Host>(_ctx: *mut HPyContext, capsule: HPy, utf8_name: *const c_char) -> c_int {
-    H::capsule_is_valid(capsule, utf8_name)
+pub unsafe extern "C-unwind" fn Capsule_IsValid<H: Host>(_ctx: *mut HPyContext, capsule: HPy, utf8_name: *const c_char) -> c_int {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        H::capsule_is_valid(capsule, utf8_name)
+    }
 }
 
-pub unsafe extern "C" fn Capsule_Set<H: Host>(_ctx: *mut HPyContext, capsule: HPy, key: _HPyCapsule_key, value: *mut c_void) -> c_int {
+pub unsafe extern "C-unwind" fn Capsule_Set<H: Host>(_ctx: *mut HPyContext, capsule: HPy, key: _HPyCapsule_key, value: *mut c_void) -> c_int {
     match capsule_field(key) {
-        Ok(field) => H::capsule_set(capsule, field, value),
+        // SAFETY: `value` is what HPyCapsule_Set's contract says for `key`.
+        Ok(field) => unsafe { H::capsule_set(capsule, field, value) },
         // SAFETY: for this key the ABI passes NULL or a destructor
         // definition, as for Capsule_New.
         Err(CapsuleKey::Destructor) => match unsafe { destructor_arg(value.cast()) } {
@@ -280,17 +328,20 @@ pub unsafe extern "C" fn Capsule_Set<H: Host>(_ctx: *mut HPyContext, capsule: HP
     }
 }
 
-pub unsafe extern "C" fn Slice_Unpack<H: Host>(_ctx: *mut HPyContext, slice: HPy, start: *mut HPy_ssize_t, stop: *mut HPy_ssize_t, step: *mut HPy_ssize_t) -> c_int {
+pub unsafe extern "C-unwind" fn Slice_Unpack<H: Host>(_ctx: *mut HPyContext, slice: HPy, start: *mut HPy_ssize_t, stop: *mut HPy_ssize_t, step: *mut HPy_ssize_t) -> c_int {
     // SAFETY: the ABI requires three pointers to writable `HPy_ssize_t`s.
     let (start, stop, step) = unsafe { (&mut *start, &mut *stop, &mut *step) };
     H::slice_unpack(slice, start, stop, step)
 }
 
-pub unsafe extern "C" fn FromPyObject<H: Host>(_ctx: *mut HPyContext, obj: *mut cpy_PyObject) -> HPy {
-    H::from_pyobject(obj)
+pub unsafe extern "C-unwind" fn FromPyObject<H: Host>(_ctx: *mut HPyContext, obj: *mut cpy_PyObject) -> HPy {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        H::from_pyobject(obj)
+    }
 }
 
-pub unsafe extern "C" fn AsPyObject<H: Host>(_ctx: *mut HPyContext, h: HPy) -> *mut cpy_PyObject {
+pub unsafe extern "C-unwind" fn AsPyObject<H: Host>(_ctx: *mut HPyContext, h: HPy) -> *mut cpy_PyObject {
     H::as_pyobject(h)
 }
 

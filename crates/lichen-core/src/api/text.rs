@@ -42,11 +42,11 @@ fn check_unicode<H: Host>(h: HPy, api: &str) -> bool {
     true
 }
 
-pub unsafe extern "C" fn Bytes_Check<H: Host>(_ctx: *mut HPyContext, h: HPy) -> c_int {
+pub unsafe extern "C-unwind" fn Bytes_Check<H: Host>(_ctx: *mut HPyContext, h: HPy) -> c_int {
     (!h.is_null() && H::bytes_check(h)) as c_int
 }
 
-pub unsafe extern "C" fn Bytes_Size<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy_ssize_t {
+pub unsafe extern "C-unwind" fn Bytes_Size<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy_ssize_t {
     if h.is_null() {
         return null_handle::<H, _>("HPyBytes_Size");
     }
@@ -55,14 +55,14 @@ pub unsafe extern "C" fn Bytes_Size<H: Host>(_ctx: *mut HPyContext, h: HPy) -> H
 
 /// Checked like `HPyBytes_Size`: in C the macro form skips the type check
 /// for speed, which a wrong argument would turn into a crash here.
-pub unsafe extern "C" fn Bytes_GET_SIZE<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy_ssize_t {
+pub unsafe extern "C-unwind" fn Bytes_GET_SIZE<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy_ssize_t {
     if h.is_null() {
         return null_handle::<H, _>("HPyBytes_GET_SIZE");
     }
     H::bytes_size(h)
 }
 
-pub unsafe extern "C" fn Bytes_AsString<H: Host>(_ctx: *mut HPyContext, h: HPy) -> *const c_char {
+pub unsafe extern "C-unwind" fn Bytes_AsString<H: Host>(_ctx: *mut HPyContext, h: HPy) -> *const c_char {
     if h.is_null() {
         return null_handle::<H, _>("HPyBytes_AsString");
     }
@@ -70,42 +70,49 @@ pub unsafe extern "C" fn Bytes_AsString<H: Host>(_ctx: *mut HPyContext, h: HPy) 
 }
 
 /// Checked like `HPyBytes_AsString`, for the reason given at `Bytes_GET_SIZE`.
-pub unsafe extern "C" fn Bytes_AS_STRING<H: Host>(_ctx: *mut HPyContext, h: HPy) -> *const c_char {
+pub unsafe extern "C-unwind" fn Bytes_AS_STRING<H: Host>(_ctx: *mut HPyContext, h: HPy) -> *const c_char {
     if h.is_null() {
         return null_handle::<H, _>("HPyBytes_AS_STRING");
     }
     H::bytes_data(h)
 }
 
-pub unsafe extern "C" fn Bytes_FromString<H: Host>(_ctx: *mut HPyContext, bytes: *const c_char) -> HPy {
+pub unsafe extern "C-unwind" fn Bytes_FromString<H: Host>(_ctx: *mut HPyContext, bytes: *const c_char) -> HPy {
     if bytes.is_null() {
         return null_buffer::<H, _>("HPyBytes_FromString");
     }
     // SAFETY: a NUL-terminated string, as the ABI requires.
     let len = unsafe { core::ffi::CStr::from_ptr(bytes) }.count_bytes();
-    H::bytes_from_buffer(bytes, len as HPy_ssize_t)
+    // SAFETY: `len` bytes are readable at `bytes` (measured above).
+    unsafe { H::bytes_from_buffer(bytes, len as HPy_ssize_t) }
 }
 
-pub unsafe extern "C" fn Bytes_FromStringAndSize<H: Host>(_ctx: *mut HPyContext, bytes: *const c_char, len: HPy_ssize_t) -> HPy {
-    // C lets a NULL buffer mean "fill it in later", which an opaque object
-    // does not allow.
-    if bytes.is_null() {
-        return null_buffer::<H, _>("HPyBytes_FromStringAndSize");
+pub unsafe extern "C-unwind" fn Bytes_FromStringAndSize<H: Host>(_ctx: *mut HPyContext, bytes: *const c_char, len: HPy_ssize_t) -> HPy {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        // C lets a NULL buffer mean "fill it in later", which an opaque object
+        // does not allow.
+        if bytes.is_null() {
+            return null_buffer::<H, _>("HPyBytes_FromStringAndSize");
+        }
+        if len < 0 {
+            return negative_size::<H, _>("HPyBytes_FromStringAndSize");
+        }
+        H::bytes_from_buffer(bytes, len)
     }
-    if len < 0 {
-        return negative_size::<H, _>("HPyBytes_FromStringAndSize");
-    }
-    H::bytes_from_buffer(bytes, len)
 }
 
-pub unsafe extern "C" fn Unicode_FromString<H: Host>(_ctx: *mut HPyContext, utf8: *const c_char) -> HPy {
-    if utf8.is_null() {
-        return null_buffer::<H, _>("HPyUnicode_FromString");
+pub unsafe extern "C-unwind" fn Unicode_FromString<H: Host>(_ctx: *mut HPyContext, utf8: *const c_char) -> HPy {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if utf8.is_null() {
+            return null_buffer::<H, _>("HPyUnicode_FromString");
+        }
+        H::key_from_utf8(utf8)
     }
-    H::key_from_utf8(utf8)
 }
 
-pub unsafe extern "C" fn Unicode_Check<H: Host>(_ctx: *mut HPyContext, h: HPy) -> c_int {
+pub unsafe extern "C-unwind" fn Unicode_Check<H: Host>(_ctx: *mut HPyContext, h: HPy) -> c_int {
     (!h.is_null() && H::unicode_check(h)) as c_int
 }
 
@@ -116,89 +123,111 @@ fn encode<H: Host>(h: HPy, codec: Codec, api: &str) -> HPy {
     H::unicode_encode(h, codec)
 }
 
-pub unsafe extern "C" fn Unicode_AsASCIIString<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Unicode_AsASCIIString<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy {
     encode::<H>(h, Codec::Ascii, "HPyUnicode_AsASCIIString")
 }
 
-pub unsafe extern "C" fn Unicode_AsLatin1String<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Unicode_AsLatin1String<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy {
     encode::<H>(h, Codec::Latin1, "HPyUnicode_AsLatin1String")
 }
 
-pub unsafe extern "C" fn Unicode_AsUTF8String<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Unicode_AsUTF8String<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy {
     encode::<H>(h, Codec::Utf8, "HPyUnicode_AsUTF8String")
 }
 
-pub unsafe extern "C" fn Unicode_EncodeFSDefault<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Unicode_EncodeFSDefault<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy {
     encode::<H>(h, Codec::FsDefault, "HPyUnicode_EncodeFSDefault")
 }
 
-pub unsafe extern "C" fn Unicode_AsUTF8AndSize<H: Host>(_ctx: *mut HPyContext, h: HPy, size: *mut HPy_ssize_t) -> *const c_char {
-    if !check_unicode::<H>(h, "HPyUnicode_AsUTF8AndSize") {
-        return core::ptr::null();
+pub unsafe extern "C-unwind" fn Unicode_AsUTF8AndSize<H: Host>(_ctx: *mut HPyContext, h: HPy, size: *mut HPy_ssize_t) -> *const c_char {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if !check_unicode::<H>(h, "HPyUnicode_AsUTF8AndSize") {
+            return core::ptr::null();
+        }
+        H::unicode_as_utf8(h, size)
     }
-    H::unicode_as_utf8(h, size)
 }
 
-pub unsafe extern "C" fn Unicode_FromWideChar<H: Host>(_ctx: *mut HPyContext, w: *const wchar_t, size: HPy_ssize_t) -> HPy {
-    if w.is_null() {
-        if size == 0 {
-            return H::unicode_from_wide(w, 0);
+pub unsafe extern "C-unwind" fn Unicode_FromWideChar<H: Host>(_ctx: *mut HPyContext, w: *const wchar_t, size: HPy_ssize_t) -> HPy {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if w.is_null() {
+            if size == 0 {
+                return H::unicode_from_wide(w, 0);
+            }
+            return null_buffer::<H, _>("HPyUnicode_FromWideChar");
         }
-        return null_buffer::<H, _>("HPyUnicode_FromWideChar");
+        if size < -1 {
+            return negative_size::<H, _>("HPyUnicode_FromWideChar");
+        }
+        H::unicode_from_wide(w, size)
     }
-    if size < -1 {
-        return negative_size::<H, _>("HPyUnicode_FromWideChar");
-    }
-    H::unicode_from_wide(w, size)
 }
 
 /// Decodes after the checks every sized decoder needs.
 unsafe fn decode<H: Host>(data: *const c_char, size: HPy_ssize_t, codec: Codec, errors: *const c_char, api: &str) -> HPy {
-    if data.is_null() {
-        return null_buffer::<H, _>(api);
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if data.is_null() {
+            return null_buffer::<H, _>(api);
+        }
+        if size < 0 {
+            return negative_size::<H, _>(api);
+        }
+        H::unicode_decode(data, size, codec, errors)
     }
-    if size < 0 {
-        return negative_size::<H, _>(api);
-    }
-    H::unicode_decode(data, size, codec, errors)
 }
 
-pub unsafe extern "C" fn Unicode_DecodeFSDefault<H: Host>(_ctx: *mut HPyContext, v: *const c_char) -> HPy {
+pub unsafe extern "C-unwind" fn Unicode_DecodeFSDefault<H: Host>(_ctx: *mut HPyContext, v: *const c_char) -> HPy {
     if v.is_null() {
         return null_buffer::<H, _>("HPyUnicode_DecodeFSDefault");
     }
     // SAFETY: a NUL-terminated string, as the ABI requires.
     let len = unsafe { core::ffi::CStr::from_ptr(v) }.count_bytes();
-    H::unicode_decode(v, len as HPy_ssize_t, Codec::FsDefault, core::ptr::null())
+    // SAFETY: `len` bytes are readable at `v` (measured above).
+    unsafe { H::unicode_decode(v, len as HPy_ssize_t, Codec::FsDefault, core::ptr::null()) }
 }
 
-pub unsafe extern "C" fn Unicode_DecodeFSDefaultAndSize<H: Host>(_ctx: *mut HPyContext, v: *const c_char, size: HPy_ssize_t) -> HPy {
-    decode::<H>(v, size, Codec::FsDefault, core::ptr::null(), "HPyUnicode_DecodeFSDefaultAndSize")
+pub unsafe extern "C-unwind" fn Unicode_DecodeFSDefaultAndSize<H: Host>(_ctx: *mut HPyContext, v: *const c_char, size: HPy_ssize_t) -> HPy {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        decode::<H>(v, size, Codec::FsDefault, core::ptr::null(), "HPyUnicode_DecodeFSDefaultAndSize")
+    }
 }
 
-pub unsafe extern "C" fn Unicode_DecodeASCII<H: Host>(_ctx: *mut HPyContext, ascii: *const c_char, size: HPy_ssize_t, errors: *const c_char) -> HPy {
-    decode::<H>(ascii, size, Codec::Ascii, errors, "HPyUnicode_DecodeASCII")
+pub unsafe extern "C-unwind" fn Unicode_DecodeASCII<H: Host>(_ctx: *mut HPyContext, ascii: *const c_char, size: HPy_ssize_t, errors: *const c_char) -> HPy {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        decode::<H>(ascii, size, Codec::Ascii, errors, "HPyUnicode_DecodeASCII")
+    }
 }
 
-pub unsafe extern "C" fn Unicode_DecodeLatin1<H: Host>(_ctx: *mut HPyContext, latin1: *const c_char, size: HPy_ssize_t, errors: *const c_char) -> HPy {
-    decode::<H>(latin1, size, Codec::Latin1, errors, "HPyUnicode_DecodeLatin1")
+pub unsafe extern "C-unwind" fn Unicode_DecodeLatin1<H: Host>(_ctx: *mut HPyContext, latin1: *const c_char, size: HPy_ssize_t, errors: *const c_char) -> HPy {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        decode::<H>(latin1, size, Codec::Latin1, errors, "HPyUnicode_DecodeLatin1")
+    }
 }
 
-pub unsafe extern "C" fn Unicode_ReadChar<H: Host>(_ctx: *mut HPyContext, h: HPy, index: HPy_ssize_t) -> HPy_UCS4 {
+pub unsafe extern "C-unwind" fn Unicode_ReadChar<H: Host>(_ctx: *mut HPyContext, h: HPy, index: HPy_ssize_t) -> HPy_UCS4 {
     if !check_unicode::<H>(h, "HPyUnicode_ReadChar") {
         return HPy_UCS4::MAX;
     }
     H::unicode_read_char(h, index)
 }
 
-pub unsafe extern "C" fn Unicode_FromEncodedObject<H: Host>(_ctx: *mut HPyContext, obj: HPy, encoding: *const c_char, errors: *const c_char) -> HPy {
-    if obj.is_null() {
-        return null_handle::<H, _>("HPyUnicode_FromEncodedObject");
+pub unsafe extern "C-unwind" fn Unicode_FromEncodedObject<H: Host>(_ctx: *mut HPyContext, obj: HPy, encoding: *const c_char, errors: *const c_char) -> HPy {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if obj.is_null() {
+            return null_handle::<H, _>("HPyUnicode_FromEncodedObject");
+        }
+        H::unicode_from_encoded(obj, encoding, errors)
     }
-    H::unicode_from_encoded(obj, encoding, errors)
 }
 
-pub unsafe extern "C" fn Unicode_Substring<H: Host>(_ctx: *mut HPyContext, str: HPy, start: HPy_ssize_t, end: HPy_ssize_t) -> HPy {
+pub unsafe extern "C-unwind" fn Unicode_Substring<H: Host>(_ctx: *mut HPyContext, str: HPy, start: HPy_ssize_t, end: HPy_ssize_t) -> HPy {
     if !check_unicode::<H>(str, "HPyUnicode_Substring") {
         return HPy::NULL;
     }

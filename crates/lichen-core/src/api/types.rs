@@ -5,36 +5,42 @@ use crate::type_spec::type_spec;
 use core::mem::transmute;
 use lichen_abi::trampoline as blocks;
 
-pub unsafe extern "C" fn Type_FromSpec<H: Host>(ctx: *mut HPyContext, spec: *mut HPyType_Spec, params: *mut HPyType_SpecParam) -> HPy {
-    if spec.is_null() {
-        H::raise(ExcKind::SystemError, "HPyType_FromSpec: spec must not be NULL");
-        return HPy::NULL;
-    }
-    match type_spec(spec, params) {
-        Ok(spec) => H::type_from_spec(&spec, crate::call::caller_or(ctx)),
-        Err(e) => {
-            H::raise(e.kind, &e.message);
-            HPy::NULL
+pub unsafe extern "C-unwind" fn Type_FromSpec<H: Host>(ctx: *mut HPyContext, spec: *mut HPyType_Spec, params: *mut HPyType_SpecParam) -> HPy {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if spec.is_null() {
+            H::raise(ExcKind::SystemError, "HPyType_FromSpec: spec must not be NULL");
+            return HPy::NULL;
+        }
+        match type_spec(spec, params) {
+            Ok(spec) => H::type_from_spec(&spec, crate::call::caller_or(ctx)),
+            Err(e) => {
+                H::raise(e.kind, &e.message);
+                HPy::NULL
+            }
         }
     }
 }
 
-pub unsafe extern "C" fn Type_GenericNew<H: Host>(_ctx: *mut HPyContext, type_: HPy, _args: *const HPy, _nargs: HPy_ssize_t, _kw: HPy) -> HPy {
+pub unsafe extern "C-unwind" fn Type_GenericNew<H: Host>(_ctx: *mut HPyContext, type_: HPy, _args: *const HPy, _nargs: HPy_ssize_t, _kw: HPy) -> HPy {
     H::type_generic_new(type_)
 }
 
-pub unsafe extern "C" fn New<H: Host>(_ctx: *mut HPyContext, h_type: HPy, data: *mut *mut c_void) -> HPy {
-    let mut storage = core::ptr::null_mut();
-    let result = H::new_instance(h_type, &mut storage);
-    if !result.is_null() && !data.is_null() {
-        *data = storage;
+pub unsafe extern "C-unwind" fn New<H: Host>(_ctx: *mut HPyContext, h_type: HPy, data: *mut *mut c_void) -> HPy {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let mut storage = core::ptr::null_mut();
+        let result = H::new_instance(h_type, &mut storage);
+        if !result.is_null() && !data.is_null() {
+            *data = storage;
+        }
+        result
     }
-    result
 }
 
 macro_rules! as_struct {
     ($($name:ident => $shape:ident),* $(,)?) => {$(
-        pub unsafe extern "C" fn $name<H: Host>(_ctx: *mut HPyContext, h: HPy) -> *mut c_void {
+        pub unsafe extern "C-unwind" fn $name<H: Host>(_ctx: *mut HPyContext, h: HPy) -> *mut c_void {
             H::as_struct(h, HPyType_BuiltinShape::$shape)
         }
     )*};
@@ -51,24 +57,27 @@ as_struct! {
     AsStruct_List => List,
 }
 
-pub unsafe extern "C" fn Type_GetBuiltinShape<H: Host>(_ctx: *mut HPyContext, h_type: HPy) -> HPyType_BuiltinShape {
+pub unsafe extern "C-unwind" fn Type_GetBuiltinShape<H: Host>(_ctx: *mut HPyContext, h_type: HPy) -> HPyType_BuiltinShape {
     H::type_builtin_shape(h_type)
 }
 
-pub unsafe extern "C" fn Type_GetName<H: Host>(_ctx: *mut HPyContext, type_: HPy) -> *const c_char {
+pub unsafe extern "C-unwind" fn Type_GetName<H: Host>(_ctx: *mut HPyContext, type_: HPy) -> *const c_char {
     H::type_name(type_)
 }
 
-pub unsafe extern "C" fn Type_IsSubtype<H: Host>(_ctx: *mut HPyContext, sub: HPy, type_: HPy) -> c_int {
+pub unsafe extern "C-unwind" fn Type_IsSubtype<H: Host>(_ctx: *mut HPyContext, sub: HPy, type_: HPy) -> c_int {
     H::type_is_subtype(sub, type_)
 }
 
-pub unsafe extern "C" fn SetCallFunction<H: Host>(_ctx: *mut HPyContext, h: HPy, func: *mut HPyCallFunction) -> c_int {
-    if func.is_null() {
-        H::raise(ExcKind::SystemError, "HPy_SetCallFunction: func must not be NULL");
-        return -1;
+pub unsafe extern "C-unwind" fn SetCallFunction<H: Host>(_ctx: *mut HPyContext, h: HPy, func: *mut HPyCallFunction) -> c_int {
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if func.is_null() {
+            H::raise(ExcKind::SystemError, "HPy_SetCallFunction: func must not be NULL");
+            return -1;
+        }
+        H::set_call_function(h, &*func)
     }
-    H::set_call_function(h, &*func)
 }
 
 // ---------------------------------------------------------------------------
@@ -87,7 +96,8 @@ macro_rules! arg_ty {
 }
 
 macro_rules! arg_in {
-    ($H:ident, obj, $e:expr) => { <$H as TrampolineHost>::trampoline_arg($e) };
+    // SAFETY: the trampoline's block holds live objects of this VM.
+    ($H:ident, obj, $e:expr) => { unsafe { <$H as TrampolineHost>::trampoline_arg($e) } };
     ($H:ident, [$t:ty], $e:expr) => { $e };
 }
 
@@ -139,17 +149,20 @@ enum ArgHandles<'a, H: TrampolineHost> {
 
 impl<'a, H: TrampolineHost> ArgHandles<'a, H> {
     unsafe fn new(objs: &'a [Obj]) -> Self {
-        if let Some(handles) = H::trampoline_args_in_place(objs) {
-            return ArgHandles::InPlace(handles);
-        }
-        if objs.len() <= 8 {
-            let mut small = [HPy::NULL; 8];
-            for (slot, &o) in small.iter_mut().zip(objs) {
-                *slot = H::trampoline_arg(o);
+        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        unsafe {
+            if let Some(handles) = H::trampoline_args_in_place(objs) {
+                return ArgHandles::InPlace(handles);
             }
-            ArgHandles::Small(small, objs.len(), core::marker::PhantomData)
-        } else {
-            ArgHandles::Large(objs.iter().map(|&o| H::trampoline_arg(o)).collect())
+            if objs.len() <= 8 {
+                let mut small = [HPy::NULL; 8];
+                for (slot, &o) in small.iter_mut().zip(objs) {
+                    *slot = H::trampoline_arg(o);
+                }
+                ArgHandles::Small(small, objs.len(), core::marker::PhantomData)
+            } else {
+                ArgHandles::Large(objs.iter().map(|&o| H::trampoline_arg(o)).collect())
+            }
         }
     }
 
@@ -179,10 +192,13 @@ impl<H: TrampolineHost> Drop for ArgHandles<'_, H> {
 
 /// A slice over a trampoline's argument array (empty for NULL).
 unsafe fn obj_slice<'a>(ptr: *const Obj, len: usize) -> &'a [Obj] {
-    if ptr.is_null() || len == 0 {
-        &[]
-    } else {
-        core::slice::from_raw_parts(ptr, len)
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if ptr.is_null() || len == 0 {
+            &[]
+        } else {
+            core::slice::from_raw_parts(ptr, len)
+        }
     }
 }
 
@@ -195,26 +211,32 @@ type ReleaseBufferFn = unsafe extern "C" fn(*mut HPyContext, HPy, *mut HPy_buffe
 type DestroyFn = unsafe extern "C" fn(*mut c_void);
 
 unsafe fn call_varargs<H: TrampolineHost>(ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::VARARGS) {
-    // SAFETY (all the `transmute`s of `func` below): the trampoline's
-    // signature says which HPy function type the implementation has.
-    let f: VarargsFn = transmute(func);
-    let nargs = a.nargs.max(0) as usize;
-    let args = ArgHandles::<H>::new(obj_slice(a.args, nargs));
-    let self_ = H::trampoline_arg(a.self_);
-    a.result = H::trampoline_result(f(ctx, self_, args.as_ptr(), nargs as HPy_ssize_t));
-    H::trampoline_arg_done(self_);
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        // SAFETY (all the `transmute`s of `func` below): the trampoline's
+        // signature says which HPy function type the implementation has.
+        let f: VarargsFn = transmute(func);
+        let nargs = a.nargs.max(0) as usize;
+        let args = ArgHandles::<H>::new(obj_slice(a.args, nargs));
+        let self_ = H::trampoline_arg(a.self_);
+        a.result = H::trampoline_result(f(ctx, self_, args.as_ptr(), nargs as HPy_ssize_t));
+        H::trampoline_arg_done(self_);
+    }
 }
 
 unsafe fn call_keywords<H: TrampolineHost>(ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::KEYWORDS) {
-    let f: KeywordsFn = transmute(func);
-    let nargs = H::vectorcall_nargs(a.nargsf);
-    let nkw = H::kwnames_len(a.kwnames);
-    let args = ArgHandles::<H>::new(obj_slice(a.args, nargs + nkw));
-    let self_ = H::trampoline_arg(a.self_);
-    let kwnames = H::trampoline_arg(a.kwnames);
-    a.result = H::trampoline_result(f(ctx, self_, args.as_ptr(), nargs, kwnames));
-    H::trampoline_arg_done(kwnames);
-    H::trampoline_arg_done(self_);
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let f: KeywordsFn = transmute(func);
+        let nargs = H::vectorcall_nargs(a.nargsf);
+        let nkw = H::kwnames_len(a.kwnames);
+        let args = ArgHandles::<H>::new(obj_slice(a.args, nargs + nkw));
+        let self_ = H::trampoline_arg(a.self_);
+        let kwnames = H::trampoline_arg(a.kwnames);
+        a.result = H::trampoline_result(f(ctx, self_, args.as_ptr(), nargs, kwnames));
+        H::trampoline_arg_done(kwnames);
+        H::trampoline_arg_done(self_);
+    }
 }
 
 /// Runs `call` with the handles of a `(self, args tuple, kw dict)` triple.
@@ -224,105 +246,174 @@ unsafe fn with_tuple_args<H: TrampolineHost, R>(
     kw: Obj,
     call: impl FnOnce(HPy, *const HPy, HPy_ssize_t, HPy) -> R,
 ) -> R {
-    let items = H::tuple_items(args);
-    let handles = ArgHandles::<H>::new(items);
-    let self_ = H::trampoline_arg(self_);
-    let kw = H::trampoline_arg(kw);
-    let r = call(self_, handles.as_ptr(), items.len() as HPy_ssize_t, kw);
-    H::trampoline_arg_done(kw);
-    H::trampoline_arg_done(self_);
-    r
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let items = H::tuple_items(args);
+        let handles = ArgHandles::<H>::new(items);
+        let self_ = H::trampoline_arg(self_);
+        let kw = H::trampoline_arg(kw);
+        let r = call(self_, handles.as_ptr(), items.len() as HPy_ssize_t, kw);
+        H::trampoline_arg_done(kw);
+        H::trampoline_arg_done(self_);
+        r
+    }
 }
 
 unsafe fn call_getbuffer<H: TrampolineHost>(ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::GETBUFFERPROC) {
-    let f: GetBufferFn = transmute(func);
-    let mut hbuf: HPy_buffer = core::mem::zeroed();
-    let self_ = H::trampoline_arg(a.self_);
-    a.result = f(ctx, self_, &mut hbuf, a.flags);
-    H::trampoline_arg_done(self_);
-    if a.result < 0 {
-        H::buffer_export_failed(a.view);
-        return;
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let f: GetBufferFn = transmute(func);
+        let mut hbuf: HPy_buffer = core::mem::zeroed();
+        let self_ = H::trampoline_arg(a.self_);
+        a.result = f(ctx, self_, &mut hbuf, a.flags);
+        H::trampoline_arg_done(self_);
+        if a.result < 0 {
+            H::buffer_export_failed(a.view);
+            return;
+        }
+        H::buffer_export(&hbuf, a.view);
+        H::close(hbuf.obj);
     }
-    H::buffer_export(&hbuf, a.view);
-    H::close(hbuf.obj);
 }
 
 unsafe fn call_releasebuffer<H: TrampolineHost>(ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::RELEASEBUFFERPROC) {
-    let f: ReleaseBufferFn = transmute(func);
-    let mut hbuf = H::buffer_import(a.view);
-    let self_ = H::trampoline_arg(a.self_);
-    f(ctx, self_, &mut hbuf);
-    H::trampoline_arg_done(self_);
-    H::close(hbuf.obj);
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let f: ReleaseBufferFn = transmute(func);
+        let mut hbuf = H::buffer_import(a.view);
+        let self_ = H::trampoline_arg(a.self_);
+        f(ctx, self_, &mut hbuf);
+        H::trampoline_arg_done(self_);
+        H::close(hbuf.obj);
+    }
 }
 
 unsafe fn call_capsule_destructor<H: TrampolineHost>(func: HPyCFunction, capsule: *mut c_void) {
-    let f: HPyFunc_Capsule_Destructor = transmute(func);
-    let parts = H::capsule_parts(capsule.cast());
-    if let Some(f) = f {
-        f(parts.name, parts.pointer, parts.context);
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let f: HPyFunc_Capsule_Destructor = transmute(func);
+        let parts = H::capsule_parts(capsule.cast());
+        if let Some(f) = f {
+            f(parts.name, parts.pointer, parts.context);
+        }
     }
 }
 
 unsafe fn call_special<H: TrampolineHost>(ctx: *mut HPyContext, sig: HPyFunc_Signature, func: HPyCFunction, args: *mut c_void) {
-    // SAFETY (the block casts): the trampoline of `sig` passes that
-    // signature's argument block, as HPy's headers define it.
-    match sig {
-        HPyFunc_Signature::VARARGS => call_varargs::<H>(ctx, func, &mut *(args as *mut blocks::VARARGS)),
-        HPyFunc_Signature::KEYWORDS => call_keywords::<H>(ctx, func, &mut *(args as *mut blocks::KEYWORDS)),
-        HPyFunc_Signature::INITPROC => {
-            let a = &mut *(args as *mut blocks::INITPROC);
-            let f: InitFn = transmute(func);
-            a.result = with_tuple_args::<H, _>(a.self_, a.args, a.kw, |s, p, n, kw| f(ctx, s, p, n, kw));
-        }
-        HPyFunc_Signature::NEWFUNC => {
-            let a = &mut *(args as *mut blocks::NEWFUNC);
-            let f: NewFn = transmute(func);
-            let r = with_tuple_args::<H, _>(a.self_, a.args, a.kw, |s, p, n, kw| f(ctx, s, p, n, kw));
-            a.result = H::trampoline_result(r);
-        }
-        HPyFunc_Signature::GETBUFFERPROC => call_getbuffer::<H>(ctx, func, &mut *(args as *mut blocks::GETBUFFERPROC)),
-        HPyFunc_Signature::RELEASEBUFFERPROC => {
-            call_releasebuffer::<H>(ctx, func, &mut *(args as *mut blocks::RELEASEBUFFERPROC))
-        }
-        HPyFunc_Signature::TRAVERSEPROC => {
-            let a = &mut *(args as *mut blocks::TRAVERSEPROC);
-            let f: Option<HPyFunc_traverseproc> = transmute(func);
-            a.result = match f {
-                Some(f) => H::traverse(f, a.self_, a.visit, a.arg),
-                None => 0,
-            };
-        }
-        HPyFunc_Signature::CAPSULE_DESTRUCTOR => call_capsule_destructor::<H>(func, args),
-        HPyFunc_Signature::MOD_CREATE => {
-            let a = &mut *(args as *mut blocks::MOD_CREATE);
-            let f: unsafe extern "C" fn(*mut HPyContext, HPy) -> HPy = transmute(func);
-            let spec = H::trampoline_arg(a.spec);
-            a.result = H::trampoline_result(f(ctx, spec));
-            H::trampoline_arg_done(spec);
-            H::check_mod_create_result(&mut a.result);
-        }
-        HPyFunc_Signature::DESTROYFUNC => {
-            // Not reached through HPy's trampolines (tp_destroy is called by
-            // the runtime's deallocator), but valid: the block is the object.
-            let f: Option<DestroyFn> = transmute(func);
-            if let Some(f) = f {
-                f(args);
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        // SAFETY (the block casts): the trampoline of `sig` passes that
+        // signature's argument block, as HPy's headers define it.
+        match sig {
+            HPyFunc_Signature::VARARGS => call_varargs::<H>(ctx, func, &mut *(args as *mut blocks::VARARGS)),
+            HPyFunc_Signature::KEYWORDS => call_keywords::<H>(ctx, func, &mut *(args as *mut blocks::KEYWORDS)),
+            HPyFunc_Signature::INITPROC => {
+                let a = &mut *(args as *mut blocks::INITPROC);
+                let f: InitFn = transmute(func);
+                a.result = with_tuple_args::<H, _>(a.self_, a.args, a.kw, |s, p, n, kw| f(ctx, s, p, n, kw));
             }
-        }
-        other => {
-            let msg = format!(
-                "HPy: CallRealFunctionFromTrampoline called with unsupported signature {}\0",
-                other.0
-            );
-            H::fatal_error(msg.as_ptr().cast())
+            HPyFunc_Signature::NEWFUNC => {
+                let a = &mut *(args as *mut blocks::NEWFUNC);
+                let f: NewFn = transmute(func);
+                let r = with_tuple_args::<H, _>(a.self_, a.args, a.kw, |s, p, n, kw| f(ctx, s, p, n, kw));
+                a.result = H::trampoline_result(r);
+            }
+            HPyFunc_Signature::GETBUFFERPROC => call_getbuffer::<H>(ctx, func, &mut *(args as *mut blocks::GETBUFFERPROC)),
+            HPyFunc_Signature::RELEASEBUFFERPROC => {
+                call_releasebuffer::<H>(ctx, func, &mut *(args as *mut blocks::RELEASEBUFFERPROC))
+            }
+            HPyFunc_Signature::TRAVERSEPROC => {
+                let a = &mut *(args as *mut blocks::TRAVERSEPROC);
+                let f: Option<HPyFunc_traverseproc> = transmute(func);
+                a.result = match f {
+                    Some(f) => H::traverse(f, a.self_, a.visit, a.arg),
+                    None => 0,
+                };
+            }
+            HPyFunc_Signature::CAPSULE_DESTRUCTOR => call_capsule_destructor::<H>(func, args),
+            HPyFunc_Signature::MOD_CREATE => {
+                let a = &mut *(args as *mut blocks::MOD_CREATE);
+                let f: unsafe extern "C" fn(*mut HPyContext, HPy) -> HPy = transmute(func);
+                let spec = H::trampoline_arg(a.spec);
+                a.result = H::trampoline_result(f(ctx, spec));
+                H::trampoline_arg_done(spec);
+                H::check_mod_create_result(&mut a.result);
+            }
+            HPyFunc_Signature::DESTROYFUNC => {
+                // Not reached through HPy's trampolines (tp_destroy is called by
+                // the runtime's deallocator), but valid: the block is the object.
+                let f: Option<DestroyFn> = transmute(func);
+                if let Some(f) = f {
+                    f(args);
+                }
+            }
+            other => {
+                let msg = format!(
+                    "HPy: CallRealFunctionFromTrampoline called with unsupported signature {}\0",
+                    other.0
+                );
+                H::fatal_error(msg.as_ptr().cast())
+            }
         }
     }
 }
 
+/// Writes the failure value into the result of `sig`'s argument block
+/// (NULL, or -1 for the integer results), for a call that panicked: HPy's
+/// trampolines zero their block, and 0 would read as success for an `int`.
+/// Generated from the signature declaration, per block shape.
+macro_rules! mark_failed_arm {
+    ($a:ident, $name:ident, $params:tt -> none, same) => { () };
+    ($a:ident, $name:ident, $params:tt -> $r:tt, same) => {
+        mark_failed_arm!(@write $a, $name)
+    };
+    ($a:ident, $name:ident, $params:tt -> $r:tt, none) => { () };
+    ($a:ident, $name:ident, $params:tt -> $r:tt, { $bparams:tt -> none }) => { () };
+    ($a:ident, $name:ident, $params:tt -> $r:tt, { $bparams:tt -> $br:tt }) => {
+        mark_failed_arm!(@write $a, $name)
+    };
+    (@write $a:ident, $name:ident) => {{
+        // SAFETY: the trampoline of this signature passed this block.
+        let block = unsafe { &mut *($a as *mut blocks::$name) };
+        block.result = ErrorValue::error_value();
+    }};
+}
+
+macro_rules! mark_failed_fn {
+    (; $($name:ident = $n:literal, $lower:ident, $ctx:ident $params:tt -> $r:tt, $block:tt;)*) => {
+        pub(crate) unsafe fn mark_failed(sig: HPyFunc_Signature, args: *mut c_void) {
+            if args.is_null() {
+                return;
+            }
+            #[allow(unreachable_patterns)]
+            match sig {
+                $(HPyFunc_Signature::$name => mark_failed_arm!(args, $name, $params -> $r, $block),)*
+                _ => {}
+            }
+        }
+    };
+}
+
+lichen_abi::hpyfunc_signatures!(mark_failed_fn);
+
+/// The entry of every CPython trampoline compiled into an extension, behind
+/// the panic barrier: a panic becomes a `SystemError` and a failed result.
 pub unsafe extern "C" fn CallRealFunctionFromTrampoline<H: TrampolineHost>(ctx: *mut HPyContext, sig: HPyFunc_Signature, func: HPyCFunction, args: *mut c_void) {
-    simple_signatures! { H, ctx, sig, func, args, call_special::<H>(ctx, sig, func, args);
+    crate::guard::guard(
+        "HPy context function 'CallRealFunctionFromTrampoline'",
+        |msg| {
+            H::raise(ExcKind::SystemError, msg);
+            // SAFETY: `args` is the block of `sig` the trampoline passed.
+            unsafe { mark_failed(sig, args) }
+        },
+        // SAFETY: the caller's contract, passed on unchanged.
+        || unsafe { call_real_function::<H>(ctx, sig, func, args) },
+    )
+}
+
+unsafe fn call_real_function<H: TrampolineHost>(ctx: *mut HPyContext, sig: HPyFunc_Signature, func: HPyCFunction, args: *mut c_void) {
+    // SAFETY (the fallback): the caller's contract, passed on unchanged.
+    simple_signatures! { H, ctx, sig, func, args, unsafe { call_special::<H>(ctx, sig, func, args) };
         NOARGS(self_: obj) -> obj;
         O(self_: obj, arg: obj) -> obj;
         UNARYFUNC(arg0: obj) -> obj;
@@ -362,10 +453,43 @@ pub unsafe extern "C" fn CallRealFunctionFromTrampoline<H: TrampolineHost>(ctx: 
 /// VM's objects, so nothing sound can be done with them and the process
 /// stops through HPy's fatal-error path, saying why.
 pub unsafe extern "C" fn NoTrampolines<H: Host>(_ctx: *mut HPyContext, _sig: HPyFunc_Signature, _func: HPyCFunction, _args: *mut c_void) {
-    let msg = format!(
-        "HPy CallRealFunctionFromTrampoline: the {} host calls HPy implementations \
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let msg = format!(
+            "HPy CallRealFunctionFromTrampoline: the {} host calls HPy implementations \
          directly; a CPython trampoline cannot run on it\0",
-        H::NAME
-    );
-    H::fatal_error(msg.as_ptr().cast())
+            H::NAME
+        );
+        H::fatal_error(msg.as_ptr().cast())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicked_call_marks_the_trampoline_block_failed() {
+        // HPy's trampolines zero their block: 0 would read as success.
+        let mut inquiry = blocks::INQUIRY { arg0: core::ptr::null_mut(), result: 0 };
+        let mut len = blocks::LENFUNC { arg0: core::ptr::null_mut(), result: 0 };
+        let mut init = blocks::INITPROC {
+            self_: core::ptr::null_mut(),
+            args: core::ptr::null_mut(),
+            kw: core::ptr::null_mut(),
+            result: 0,
+        };
+        let mut noargs = blocks::NOARGS { self_: core::ptr::null_mut(), result: 8 as *mut cpy_PyObject };
+        // SAFETY: each block is the one of its signature.
+        unsafe {
+            mark_failed(HPyFunc_Signature::INQUIRY, (&mut inquiry as *mut blocks::INQUIRY).cast());
+            mark_failed(HPyFunc_Signature::LENFUNC, (&mut len as *mut blocks::LENFUNC).cast());
+            mark_failed(HPyFunc_Signature::INITPROC, (&mut init as *mut blocks::INITPROC).cast());
+            mark_failed(HPyFunc_Signature::NOARGS, (&mut noargs as *mut blocks::NOARGS).cast());
+            // No block (DESTROYFUNC) or no result (DESTRUCTOR): nothing written.
+            mark_failed(HPyFunc_Signature::DESTRUCTOR, core::ptr::null_mut());
+        }
+        assert_eq!((inquiry.result, len.result, init.result), (-1, -1, -1));
+        assert!(noargs.result.is_null());
+    }
 }

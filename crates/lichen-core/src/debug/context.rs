@@ -89,11 +89,14 @@ pub(crate) fn restore_active(prev: *mut HPyContext) {
 /// `dctx` must be a context pointer the extension got from Lichen.
 #[inline]
 pub unsafe fn ctx_info<'a>(dctx: *mut HPyContext) -> &'a CtxInfo {
-    let p = (*dctx)._private as *const CtxInfo;
-    if p.is_null() || (*p).magic != CTX_MAGIC {
-        report_wrong_context("a context that is not Lichen's debug context");
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let p = (*dctx)._private as *const CtxInfo;
+        if p.is_null() || (*p).magic != CTX_MAGIC {
+            report_wrong_context("a context that is not Lichen's debug context");
+        }
+        &*p
     }
-    &*p
 }
 
 impl CtxInfo {
@@ -132,25 +135,28 @@ impl CtxInfo {
 /// As [`ctx_info`].
 #[inline]
 pub(crate) unsafe fn try_enter<'a>(dctx: *mut HPyContext, func: &'static str) -> Option<&'a CtxInfo> {
-    let c = ctx_info(dctx);
-    if !c.is_valid(dctx) {
-        wrong_context(c.info(), func);
-        return None;
-    }
-    // The copy that left Python refuses calls by itself (see `released`);
-    // another copy used meanwhile is refused here.
-    if super::released::is_left() {
-        let message = format!(
-            "HPy context function ctx_{func} called between HPy_LeavePythonExecution and HPy_ReenterPythonExecution"
-        );
-        if c.info().aborts_on_misuse() {
-            c.info().fatal(&message);
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let c = ctx_info(dctx);
+        if !c.is_valid(dctx) {
+            wrong_context(c.info(), func);
+            return None;
         }
-        // Without the GIL nothing can be raised now: reentering raises it.
-        super::released::refuse(func);
-        return None;
+        // The copy that left Python refuses calls by itself (see `released`);
+        // another copy used meanwhile is refused here.
+        if super::released::is_left() {
+            let message = format!(
+                "HPy context function ctx_{func} called between HPy_LeavePythonExecution and HPy_ReenterPythonExecution"
+            );
+            if c.info().aborts_on_misuse() {
+                c.info().fatal(&message);
+            }
+            // Without the GIL nothing can be raised now: reentering raises it.
+            super::released::refuse(func);
+            return None;
+        }
+        Some(c)
     }
-    Some(c)
 }
 
 /// [`try_enter`], returning the function's error value from the caller when the
@@ -465,17 +471,20 @@ impl DebugInfo {
 
 /// Closes `dh` and, when the extension owned it, its universal handle.
 pub(crate) unsafe fn close_handle(info: &DebugInfo, dh: HPy, func: &str) {
-    if dh.is_null() {
-        return;
-    }
-    let r = info.table().close(dh);
-    match r {
-        Ok(c) if c.kind == Kind::Owned => ((*info.uctx).ctx_Close)(info.uctx, c.uh),
-        // An argument closed by the extension: its lender still owns the
-        // universal handle; the end of the call reports the misuse.
-        Ok(_) => {}
-        Err(m) => {
-            info.invalid_handle(dh, m, func);
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if dh.is_null() {
+            return;
+        }
+        let r = info.table().close(dh);
+        match r {
+            Ok(c) if c.kind == Kind::Owned => ((*info.uctx).ctx_Close)(info.uctx, c.uh),
+            // An argument closed by the extension: its lender still owns the
+            // universal handle; the end of the call reports the misuse.
+            Ok(_) => {}
+            Err(m) => {
+                info.invalid_handle(dh, m, func);
+            }
         }
     }
 }
@@ -555,19 +564,30 @@ macro_rules! debug_wrappers {
     (; $($field:ident $name:ident ($($arg:ident : $ty:ty),*) -> $ret:ty,)*) => {
         $(
             pub unsafe extern "C" fn $name(dctx: *mut HPyContext $(, $arg: $ty)*) -> $ret {
-                let c = enter!(dctx, stringify!($name));
-                let info = c.info();
-                $(
-                    let Ok($arg) = <$ty as Unwrap>::unwrap($arg, info, stringify!($name)) else {
-                        return <$ret as ErrorValue>::error_value();
-                    };
-                )*
-                let u = info.uctx;
-                let r = c.call_universal(|| ((*u).$field)(u $(, $arg)*));
-                if <$ret as ErrorValue>::may_be_error(&r) {
-                    info.note_raised(stringify!($name));
+                // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+                unsafe {
+                    let c = enter!(dctx, stringify!($name));
+                    let info = c.info();
+                    // The panic barrier (crate::guard) for the debug bookkeeping
+                    // (handle table, checks); the wrapped function has its own.
+                    crate::guard::guard(
+                        concat!("HPy context function '", stringify!($name), "' (debug mode)"),
+                        |msg| crate::guard::raise_in(info.uctx, msg),
+                        || {
+                            $(
+                                let Ok($arg) = <$ty as Unwrap>::unwrap($arg, info, stringify!($name)) else {
+                                    return <$ret as ErrorValue>::error_value();
+                                };
+                            )*
+                            let u = info.uctx;
+                            let r = c.call_universal(|| ((*u).$field)(u $(, $arg)*));
+                            if <$ret as ErrorValue>::may_be_error(&r) {
+                                info.note_raised(stringify!($name));
+                            }
+                            <$ret as Wrap>::wrap(r, info)
+                        },
+                    )
                 }
-                <$ret as Wrap>::wrap(r, info)
             }
         )*
     };
@@ -614,28 +634,31 @@ fn copy_with_info(template: &HPyContext, info: *const DebugInfo) -> *mut HPyCont
 /// # Safety
 /// `uctx` must be a universal context that lives for the rest of the process.
 pub unsafe fn debug_context<H: crate::host::ErrorHost>(uctx: *mut HPyContext) -> *mut HPyContext {
-    let info: &'static DebugInfo = Box::leak(Box::new(DebugInfo {
-        uctx,
-        table: Mutex::new(HandleTable::new()),
-        builders: Mutex::new(super::builders::BuilderTable::default()),
-        trackers: Mutex::new(Default::default()),
-        on_invalid_handle: HookSlot::new(),
-        on_invalid_builder_handle: HookSlot::new(),
-        stack_limit: AtomicUsize::new(0),
-        original: AtomicIsize::new(0),
-        ring: OnceLock::new(),
-        ring_next: AtomicUsize::new(0),
-        last_report: Mutex::new(None),
-        abort_on_misuse: AtomicBool::new(true),
-        note_pending: H::note_pending_error,
-    }));
-    let mut template = lichen_abi::context_members!(build_debug_context, uctx, info);
-    super::overrides::install(&mut template);
-    let original = copy_with_info(&template, info);
-    info.original.store(original as isize, Relaxed);
-    let ring = (0..CTX_CACHE_SIZE).map(|_| copy_with_info(&template, info) as usize).collect();
-    let _ = info.ring.set(ring);
-    original
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let info: &'static DebugInfo = Box::leak(Box::new(DebugInfo {
+            uctx,
+            table: Mutex::new(HandleTable::new()),
+            builders: Mutex::new(super::builders::BuilderTable::default()),
+            trackers: Mutex::new(Default::default()),
+            on_invalid_handle: HookSlot::new(),
+            on_invalid_builder_handle: HookSlot::new(),
+            stack_limit: AtomicUsize::new(0),
+            original: AtomicIsize::new(0),
+            ring: OnceLock::new(),
+            ring_next: AtomicUsize::new(0),
+            last_report: Mutex::new(None),
+            abort_on_misuse: AtomicBool::new(true),
+            note_pending: H::note_pending_error,
+        }));
+        let mut template = lichen_abi::context_members!(build_debug_context, uctx, info);
+        super::overrides::install(&mut template);
+        let original = copy_with_info(&template, info);
+        info.original.store(original as isize, Relaxed);
+        let ring = (0..CTX_CACHE_SIZE).map(|_| copy_with_info(&template, info) as usize).collect();
+        let _ = info.ring.set(ring);
+        original
+    }
 }
 
 /// The shared info behind any copy of a debug context.
@@ -643,46 +666,71 @@ pub unsafe fn debug_context<H: crate::host::ErrorHost>(uctx: *mut HPyContext) ->
 /// # Safety
 /// `dctx` must be a context made by [`debug_context`].
 pub unsafe fn info<'a>(dctx: *mut HPyContext) -> &'a DebugInfo {
-    &*ctx_info(dctx).info
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        &*ctx_info(dctx).info
+    }
 }
 
 /// `LeavePythonExecution`: until `ReenterPythonExecution`, calls through
 /// this context copy are refused and reported on reentry (see `released`).
 pub(crate) unsafe extern "C" fn LeavePythonExecution(dctx: *mut HPyContext) -> HPyThreadState {
-    let c = enter!(dctx, "LeavePythonExecution");
-    let u = c.info().uctx;
-    let state = c.call_universal(|| ((*u).ctx_LeavePythonExecution)(u));
-    // SAFETY: `dctx` is the live copy this thread's call runs with.
-    super::released::leave(dctx);
-    state
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let c = enter!(dctx, "LeavePythonExecution");
+        let u = c.info().uctx;
+        let state = c.call_universal(|| ((*u).ctx_LeavePythonExecution)(u));
+        // SAFETY: `dctx` is the live copy this thread's call runs with.
+        super::released::leave(dctx);
+        state
+    }
 }
 
 pub(crate) unsafe extern "C" fn ReenterPythonExecution(dctx: *mut HPyContext, state: HPyThreadState) {
-    let c = ctx_info(dctx);
-    let info = c.info();
-    if !c.is_valid(dctx) {
-        wrong_context(info, "ReenterPythonExecution");
-        return;
-    }
-    // SAFETY: the table swapped by `leave` on this thread is put back.
-    let Some((refused, count)) = super::released::reenter() else {
-        // Not left, so the GIL is held: a plain exception will do, and the
-        // universal context must not see a thread state it never gave.
-        info.set_error("ctx_ReenterPythonExecution: HPy_ReenterPythonExecution called without a matching HPy_LeavePythonExecution");
-        return;
-    };
-    let u = info.uctx;
-    c.call_universal(|| ((*u).ctx_ReenterPythonExecution)(u, state));
-    if let Some(name) = refused {
-        info.set_error(&format!(
-            "ctx_{name} called between HPy_LeavePythonExecution and HPy_ReenterPythonExecution \
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let c = ctx_info(dctx);
+        let info = c.info();
+        if !c.is_valid(dctx) {
+            wrong_context(info, "ReenterPythonExecution");
+            return;
+        }
+        // SAFETY: the table swapped by `leave` on this thread is put back.
+        let Some((refused, count)) = super::released::reenter() else {
+            // Not left, so the GIL is held: a plain exception will do, and the
+            // universal context must not see a thread state it never gave.
+            info.set_error("ctx_ReenterPythonExecution: HPy_ReenterPythonExecution called without a matching HPy_LeavePythonExecution");
+            return;
+        };
+        let u = info.uctx;
+        c.call_universal(|| ((*u).ctx_ReenterPythonExecution)(u, state));
+        if let Some(name) = refused {
+            info.set_error(&format!(
+                "ctx_{name} called between HPy_LeavePythonExecution and HPy_ReenterPythonExecution \
              ({count} call(s) refused: the thread did not hold the GIL)"
-        ));
+            ));
+        }
     }
 }
 
 /// `FatalError` goes straight to the VM: there is nothing left to check.
 pub(crate) unsafe extern "C" fn FatalError(dctx: *mut HPyContext, message: *const c_char) {
-    let u = ctx_info(dctx).info().uctx;
-    ((*u).ctx_FatalError)(u, message)
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let u = ctx_info(dctx).info().uctx;
+        ((*u).ctx_FatalError)(u, message)
+    }
+}
+
+/// How a panic caught in a debug-mode override is reported (see
+/// `crate::guard`): a `SystemError` set through the wrapped universal
+/// context.
+///
+/// # Safety
+/// `dctx` is the debug context the extension called with; the thread may
+/// use the VM.
+pub(crate) unsafe fn raise_in_debug(dctx: *mut HPyContext, msg: &str) {
+    // SAFETY: the caller's contract; a foreign context was refused (and the
+    // process stopped) by `ctx_info` before the override ran.
+    unsafe { crate::guard::raise_in(ctx_info(dctx).info().uctx, msg) }
 }

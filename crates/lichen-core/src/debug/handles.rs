@@ -165,7 +165,7 @@ fn handle_of(index: usize) -> HPy {
 /// The entry index a debug handle names, if it has the shape of one.
 #[inline]
 fn index_of(h: HPy) -> Option<usize> {
-    (h._i > 0 && h._i & ((1 << TAG_BITS) - 1) == TAG).then(|| (h._i >> TAG_BITS) as usize)
+    (h._i > 0 && h._i & ((1 << TAG_BITS) - 1) == TAG).then_some((h._i >> TAG_BITS) as usize)
 }
 
 /// All debug handles of one debug context.
@@ -488,7 +488,7 @@ mod tests {
         let n = open(&mut t, 9);
         assert_eq!(n, hs[0], "the oldest closed entry is reused");
         assert_eq!(t.unwrap(n), Ok(uh(9)));
-        assert_eq!(t.info(hs[0]._i).unwrap().closed, false);
+        assert!(!t.info(hs[0]._i).unwrap().closed);
         assert_eq!(t.closed_handles(0).len(), 2);
         t.close(n).unwrap();
         assert_eq!(t.closed_handles(0).len(), 2, "closing frees one entry over the limit");

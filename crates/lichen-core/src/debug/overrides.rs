@@ -56,12 +56,17 @@ pub(crate) fn install(ctx: &mut HPyContext) {
     ctx.ctx_Global_Load = Global_Load;
 }
 
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Close(dctx: *mut HPyContext, h: HPy) {
     let c = enter!(dctx, "Close");
     // Closing may run a finalizer that calls back into the extension.
     c.call_universal(|| close_handle(c.info(), h, "Close"))
 }
+}
 
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 /// `Dup`, the most frequent call, under one lock of the table: the
 /// universal `Dup` only takes a reference and cannot call back into the
 /// extension, so it may run while the table is locked.
@@ -82,19 +87,25 @@ unsafe extern "C" fn Dup(dctx: *mut HPyContext, h: HPy) -> HPy {
     let dup = c.call_universal(|| ((*u).ctx_Dup)(u, uh));
     t.open(dup, super::handles::Kind::Owned, stack)
 }
+}
 
 /// The universal handles behind `n` debug handles at `items`.
 unsafe fn unwrap_array(info: &DebugInfo, items: *const HPy, n: usize, func: &str) -> Result<Vec<HPy>, ()> {
-    if n == 0 || items.is_null() {
-        return Ok(Vec::new());
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if n == 0 || items.is_null() {
+            return Ok(Vec::new());
+        }
+        core::slice::from_raw_parts(items, n).iter().map(|&h| info.unwrap(h, func)).collect()
     }
-    core::slice::from_raw_parts(items, n).iter().map(|&h| info.unwrap(h, func)).collect()
 }
 
 fn len(n: HPy_ssize_t) -> usize {
     usize::try_from(n).unwrap_or(0)
 }
 
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Tuple_FromArray(dctx: *mut HPyContext, items: *const HPy, n: HPy_ssize_t) -> HPy {
     let c = enter!(dctx, "Tuple_FromArray");
     let info = c.info();
@@ -102,7 +113,10 @@ unsafe extern "C" fn Tuple_FromArray(dctx: *mut HPyContext, items: *const HPy, n
     let u = info.uctx();
     info.open(c.call_universal(|| ((*u).ctx_Tuple_FromArray)(u, uitems.as_ptr(), n)))
 }
+}
 
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Type_GenericNew(
     dctx: *mut HPyContext,
     ty: HPy,
@@ -120,20 +134,24 @@ unsafe extern "C" fn Type_GenericNew(
     let u = info.uctx();
     info.open(c.call_universal(|| ((*u).ctx_Type_GenericNew)(u, uty, uargs.as_ptr(), nargs, ukw)))
 }
+}
 
 /// How many keyword names `kwnames` (universal, maybe NULL) holds, after
 /// HPy's check that it is a tuple.
 unsafe fn kwnames_len(info: &DebugInfo, ukw: HPy, func: &str) -> Result<usize, ()> {
-    if ukw.is_null() {
-        return Ok(0);
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if ukw.is_null() {
+            return Ok(0);
+        }
+        let u = info.uctx();
+        if ((*u).ctx_Tuple_Check)(u, ukw) == 0 {
+            info.fatal(&format!("HPy_{func} arg 'kwnames' must be a tuple object or HPy_NULL"));
+            return Err(());
+        }
+        let n = ((*u).ctx_Length)(u, ukw);
+        usize::try_from(n).map_err(|_| ())
     }
-    let u = info.uctx();
-    if ((*u).ctx_Tuple_Check)(u, ukw) == 0 {
-        info.fatal(&format!("HPy_{func} arg 'kwnames' must be a tuple object or HPy_NULL"));
-        return Err(());
-    }
-    let n = ((*u).ctx_Length)(u, ukw);
-    usize::try_from(n).map_err(|_| ())
 }
 
 unsafe fn call_like(
@@ -145,25 +163,36 @@ unsafe fn call_like(
     kwnames: HPy,
     call: unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, usize, HPy) -> HPy,
 ) -> HPy {
-    let c = enter!(dctx, func);
-    let info = c.info();
-    let (Ok(ut), Ok(ukw)) = (info.unwrap(target, func), info.unwrap(kwnames, func)) else { return HPy::NULL };
-    let Ok(nkw) = kwnames_len(info, ukw, func) else { return HPy::NULL };
-    let Ok(uargs) = unwrap_array(info, args, nargs + nkw, func) else { return HPy::NULL };
-    let u = info.uctx();
-    info.open(c.call_universal(|| call(u, ut, uargs.as_ptr(), nargs, ukw)))
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let c = enter!(dctx, func);
+        let info = c.info();
+        let (Ok(ut), Ok(ukw)) = (info.unwrap(target, func), info.unwrap(kwnames, func)) else { return HPy::NULL };
+        let Ok(nkw) = kwnames_len(info, ukw, func) else { return HPy::NULL };
+        let Ok(uargs) = unwrap_array(info, args, nargs + nkw, func) else { return HPy::NULL };
+        let u = info.uctx();
+        info.open(c.call_universal(|| call(u, ut, uargs.as_ptr(), nargs, ukw)))
+    }
 }
 
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Call(dctx: *mut HPyContext, callable: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
     let u = debug_info(dctx).uctx();
     call_like(dctx, "Call", callable, args, nargs, kwnames, (*u).ctx_Call)
 }
+}
 
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn CallMethod(dctx: *mut HPyContext, name: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
     let u = debug_info(dctx).uctx();
     call_like(dctx, "CallMethod", name, args, nargs, kwnames, (*u).ctx_CallMethod)
 }
+}
 
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Type_FromSpec(dctx: *mut HPyContext, spec: *mut HPyType_Spec, params: *mut HPyType_SpecParam) -> HPy {
     let c = enter!(dctx, "Type_FromSpec");
     let info = c.info();
@@ -184,7 +213,10 @@ unsafe extern "C" fn Type_FromSpec(dctx: *mut HPyContext, spec: *mut HPyType_Spe
     }
     info.open(c.call_universal(|| ((*u).ctx_Type_FromSpec)(u, spec, uparams.as_mut_ptr())))
 }
+}
 
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn ContextVar_Get(dctx: *mut HPyContext, var: HPy, default: HPy, result: *mut HPy) -> i32 {
     let c = enter!(dctx, "ContextVar_Get");
     let info = c.info();
@@ -199,17 +231,23 @@ unsafe extern "C" fn ContextVar_Get(dctx: *mut HPyContext, var: HPy, default: HP
     }
     r
 }
+}
 
 /// Gives the extension a read-only copy of `len` bytes at `ptr`, valid as
 /// long as the debug handle `dh` is open.
 unsafe fn protect_for(info: &DebugInfo, dh: HPy, ptr: *const c_char, len: usize, func: &'static str) -> *const c_char {
-    if ptr.is_null() {
-        return ptr;
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if ptr.is_null() {
+            return ptr;
+        }
+        let data = RawData::copy_from(core::slice::from_raw_parts(ptr.cast::<u8>(), len), func);
+        info.table().attach_raw(dh, data).cast()
     }
-    let data = RawData::copy_from(core::slice::from_raw_parts(ptr.cast::<u8>(), len), func);
-    info.table().attach_raw(dh, data).cast()
 }
 
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Unicode_AsUTF8AndSize(dctx: *mut HPyContext, h: HPy, size: *mut HPy_ssize_t) -> *const c_char {
     let c = enter!(dctx, "Unicode_AsUTF8AndSize");
     let info = c.info();
@@ -225,6 +263,7 @@ unsafe extern "C" fn Unicode_AsUTF8AndSize(dctx: *mut HPyContext, h: HPy, size: 
     }
     protect_for(info, h, p, len(n) + 1, "Unicode_AsUTF8AndSize")
 }
+}
 
 unsafe fn bytes_data(
     dctx: *mut HPyContext,
@@ -233,41 +272,55 @@ unsafe fn bytes_data(
     get: unsafe extern "C" fn(*mut HPyContext, HPy) -> *const c_char,
     size: unsafe extern "C" fn(*mut HPyContext, HPy) -> HPy_ssize_t,
 ) -> *const c_char {
-    let c = enter!(dctx, func);
-    let info = c.info();
-    let Ok(uh) = info.unwrap(h, func) else { return core::ptr::null() };
-    let u = info.uctx();
-    let p = c.call_universal(|| get(u, uh));
-    if p.is_null() {
-        return p;
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let c = enter!(dctx, func);
+        let info = c.info();
+        let Ok(uh) = info.unwrap(h, func) else { return core::ptr::null() };
+        let u = info.uctx();
+        let p = c.call_universal(|| get(u, uh));
+        if p.is_null() {
+            return p;
+        }
+        // The terminating NUL byte is part of what the extension may read.
+        let n = size(u, uh);
+        protect_for(info, h, p, len(n) + 1, func)
     }
-    // The terminating NUL byte is part of what the extension may read.
-    let n = size(u, uh);
-    protect_for(info, h, p, len(n) + 1, func)
 }
 
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Bytes_AsString(dctx: *mut HPyContext, h: HPy) -> *const c_char {
     let u = debug_info(dctx).uctx();
     bytes_data(dctx, h, "Bytes_AsString", (*u).ctx_Bytes_AsString, (*u).ctx_Bytes_Size)
 }
+}
 
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Bytes_AS_STRING(dctx: *mut HPyContext, h: HPy) -> *const c_char {
     let u = debug_info(dctx).uctx();
     bytes_data(dctx, h, "Bytes_AS_STRING", (*u).ctx_Bytes_AS_STRING, (*u).ctx_Bytes_GET_SIZE)
+}
 }
 
 /// HPy's debug mode makes passing a non-type where a type is required a
 /// fatal error: the non-debug functions cannot report it. `Err` when the
 /// call must fail (aborting is off and a SystemError is set).
 unsafe fn require(info: &DebugInfo, uh: HPy, ty: HPy, message: &str) -> Result<(), ()> {
-    let u = info.uctx();
-    if ((*u).ctx_TypeCheck)(u, uh, ty) == 0 {
-        info.fatal(message);
-        return Err(());
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let u = info.uctx();
+        if ((*u).ctx_TypeCheck)(u, uh, ty) == 0 {
+            info.fatal(message);
+            return Err(());
+        }
+        Ok(())
     }
-    Ok(())
 }
 
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Type_GetName(dctx: *mut HPyContext, ty: HPy) -> *const c_char {
     let c = enter!(dctx, "Type_GetName");
     let info = c.info();
@@ -280,7 +333,10 @@ unsafe extern "C" fn Type_GetName(dctx: *mut HPyContext, ty: HPy) -> *const c_ch
     }
     protect_for(info, ty, name, CStr::from_ptr(name).to_bytes().len() + 1, "Type_GetName")
 }
+}
 
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn TypeCheck(dctx: *mut HPyContext, obj: HPy, ty: HPy) -> c_int {
     let c = enter!(dctx, "TypeCheck");
     let info = c.info();
@@ -289,7 +345,10 @@ unsafe extern "C" fn TypeCheck(dctx: *mut HPyContext, obj: HPy, ty: HPy) -> c_in
     let Ok(()) = require(info, uty, (*u).h_TypeType, "HPy_TypeCheck arg 2 must be a type") else { return 0 };
     c.call_universal(|| ((*u).ctx_TypeCheck)(u, uobj, uty))
 }
+}
 
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Type_IsSubtype(dctx: *mut HPyContext, sub: HPy, ty: HPy) -> c_int {
     let c = enter!(dctx, "Type_IsSubtype");
     let info = c.info();
@@ -300,7 +359,10 @@ unsafe extern "C" fn Type_IsSubtype(dctx: *mut HPyContext, sub: HPy, ty: HPy) ->
     let Ok(()) = require(info, uty, (*u).h_TypeType, "HPyType_IsSubtype arg 2 must be a type") else { return 0 };
     c.call_universal(|| ((*u).ctx_Type_IsSubtype)(u, usub, uty))
 }
+}
 
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Unicode_Substring(dctx: *mut HPyContext, s: HPy, start: HPy_ssize_t, end: HPy_ssize_t) -> HPy {
     let c = enter!(dctx, "Unicode_Substring");
     let info = c.info();
@@ -308,6 +370,7 @@ unsafe extern "C" fn Unicode_Substring(dctx: *mut HPyContext, s: HPy, start: HPy
     let u = info.uctx();
     let Ok(()) = require(info, us, (*u).h_UnicodeType, "HPyUnicode_Substring arg 1 must be a Unicode object") else { return HPy::NULL };
     info.open(c.call_universal(|| ((*u).ctx_Unicode_Substring)(u, us, start, end)))
+}
 }
 
 fn shape_name(shape: HPyType_BuiltinShape) -> &'static str {
@@ -332,30 +395,36 @@ unsafe fn as_struct(
     func: &'static str,
     get: unsafe extern "C" fn(*mut HPyContext, HPy) -> *mut c_void,
 ) -> *mut c_void {
-    let c: &CtxInfo = enter!(dctx, func);
-    let info = c.info();
-    let Ok(uh) = info.unwrap(h, func) else { return core::ptr::null_mut() };
-    let u = info.uctx();
-    let ty = ((*u).ctx_Type)(u, uh);
-    let actual = ((*u).ctx_Type_GetBuiltinShape)(u, ty);
-    ((*u).ctx_Close)(u, ty);
-    if actual != shape {
-        let short = &shape_name(shape)["HPyType_BuiltinShape_".len()..];
-        info.fatal(&format!(
-            "Invalid usage of _HPy_AsStruct_{short}. Expected shape {} but got {}",
-            shape_name(shape),
-            shape_name(actual)
-        ));
-        return core::ptr::null_mut();
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let c: &CtxInfo = enter!(dctx, func);
+        let info = c.info();
+        let Ok(uh) = info.unwrap(h, func) else { return core::ptr::null_mut() };
+        let u = info.uctx();
+        let ty = ((*u).ctx_Type)(u, uh);
+        let actual = ((*u).ctx_Type_GetBuiltinShape)(u, ty);
+        ((*u).ctx_Close)(u, ty);
+        if actual != shape {
+            let short = &shape_name(shape)["HPyType_BuiltinShape_".len()..];
+            info.fatal(&format!(
+                "Invalid usage of _HPy_AsStruct_{short}. Expected shape {} but got {}",
+                shape_name(shape),
+                shape_name(actual)
+            ));
+            return core::ptr::null_mut();
+        }
+        c.call_universal(|| get(u, uh))
     }
-    c.call_universal(|| get(u, uh))
 }
 
 macro_rules! as_struct_wrappers {
     ($($name:ident $field:ident $shape:expr;)*) => {$(
+        // SAFETY (the raise): `dctx` is the context the extension called with.
+        crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
         unsafe extern "C" fn $name(dctx: *mut HPyContext, h: HPy) -> *mut c_void {
             let u = debug_info(dctx).uctx();
             as_struct(dctx, h, HPyType_BuiltinShape($shape), stringify!($name), (*u).$field)
+        }
         }
     )*};
 }
@@ -375,6 +444,8 @@ as_struct_wrappers! {
 // the table sees every close. They are the debug context's own, never the
 // universal context's.
 
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Tracker_New(dctx: *mut HPyContext, size: HPy_ssize_t) -> HPyTracker {
     let c = enter!(dctx, "Tracker_New");
     if size < 0 {
@@ -389,22 +460,28 @@ unsafe extern "C" fn Tracker_New(dctx: *mut HPyContext, size: HPy_ssize_t) -> HP
     c.info().trackers.lock().unwrap_or_else(|e| e.into_inner()).insert(addr);
     HPyTracker { _i: addr as isize }
 }
+}
 
 /// The tracker behind `ht`, reporting a tracker that is not (or no longer) one.
 unsafe fn tracker<'a>(info: &DebugInfo, ht: HPyTracker, func: &str) -> Option<&'a mut Vec<HPy>> {
-    let known = info.trackers.lock().unwrap_or_else(|e| e.into_inner()).contains(&(ht._i as usize));
-    if !known {
-        // The universal context treats closing or emptying a closed tracker
-        // as harmless and adding to one as an error; the debug mode raises
-        // for all three, unless an exception is already pending.
-        info.note_report(&format!("Invalid usage of already closed tracker (in ctx_{func})"));
-        info.set_error_once(&format!("ctx_{func}: the tracker is closed or invalid (already closed, or never created)"));
-        return None;
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let known = info.trackers.lock().unwrap_or_else(|e| e.into_inner()).contains(&(ht._i as usize));
+        if !known {
+            // The universal context treats closing or emptying a closed tracker
+            // as harmless and adding to one as an error; the debug mode raises
+            // for all three, unless an exception is already pending.
+            info.note_report(&format!("Invalid usage of already closed tracker (in ctx_{func})"));
+            info.set_error_once(&format!("ctx_{func}: the tracker is closed or invalid (already closed, or never created)"));
+            return None;
+        }
+        // SAFETY (caller): addresses in `trackers` are live boxes from Tracker_New.
+        Some(&mut *(ht._i as *mut Vec<HPy>))
     }
-    // SAFETY (caller): addresses in `trackers` are live boxes from Tracker_New.
-    Some(&mut *(ht._i as *mut Vec<HPy>))
 }
 
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Tracker_Add(dctx: *mut HPyContext, ht: HPyTracker, h: HPy) -> c_int {
     let c = enter!(dctx, "Tracker_Add");
     let info = c.info();
@@ -415,14 +492,20 @@ unsafe extern "C" fn Tracker_Add(dctx: *mut HPyContext, ht: HPyTracker, h: HPy) 
     v.push(h);
     0
 }
+}
 
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Tracker_ForgetAll(dctx: *mut HPyContext, ht: HPyTracker) {
     let c = enter!(dctx, "Tracker_ForgetAll");
     if let Some(v) = tracker(c.info(), ht, "Tracker_ForgetAll") {
         v.clear();
     }
 }
+}
 
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Tracker_Close(dctx: *mut HPyContext, ht: HPyTracker) {
     let c = enter!(dctx, "Tracker_Close");
     let info = c.info();
@@ -435,6 +518,7 @@ unsafe extern "C" fn Tracker_Close(dctx: *mut HPyContext, ht: HPyTracker) {
     for h in v.iter() {
         c.call_universal(|| close_handle(info, *h, "Tracker_Close"));
     }
+}
 }
 
 /// The universal builder behind `db`; `None` after reporting a consumed or
@@ -477,103 +561,91 @@ fn bad_index(info: &DebugInfo, api: &str, index: isize, size: isize) {
 /// After a hook reported a consumed builder, `Build` fails with MemoryError
 /// as in HPy; without a hook the report already set a SystemError.
 unsafe fn no_memory_unless_raised(u: *mut HPyContext) {
-    if ((*u).ctx_Err_Occurred)(u) == 0 {
-        ((*u).ctx_Err_NoMemory)(u);
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        if ((*u).ctx_Err_Occurred)(u) == 0 {
+            ((*u).ctx_Err_NoMemory)(u);
+        }
     }
 }
 
-unsafe extern "C" fn ListBuilder_New(dctx: *mut HPyContext, size: HPy_ssize_t) -> HPyListBuilder {
-    let c = enter!(dctx, "ListBuilder_New");
-    let info = c.info();
-    let u = info.uctx();
-    let ub = c.call_universal(|| ((*u).ctx_ListBuilder_New)(u, size));
-    HPyListBuilder { _lst: info.builders.lock().unwrap_or_else(|e| e.into_inner()).open(ub._lst, size) }
-}
+/// The four overrides of one builder kind (`HPyListBuilder` or
+/// `HPyTupleBuilder`, whose one field is `$f`), written once: the debug
+/// builder table stands between the extension and the universal builder.
+macro_rules! builder_overrides {
+    ($ty:ident . $f:ident, $api:literal,
+     $new:ident $ctx_new:ident, $set:ident $ctx_set:ident, $build:ident $ctx_build:ident, $cancel:ident $ctx_cancel:ident) => {
+        // SAFETY (the raise): `dctx` is the context the extension called with.
+        crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
+        unsafe extern "C" fn $new(dctx: *mut HPyContext, size: HPy_ssize_t) -> $ty {
+            let c = enter!(dctx, stringify!($new));
+            let info = c.info();
+            let u = info.uctx();
+            let ub = c.call_universal(|| ((*u).$ctx_new)(u, size));
+            $ty { $f: info.builders.lock().unwrap_or_else(|e| e.into_inner()).open(ub.$f, size) }
+        }
+        }
 
-unsafe extern "C" fn ListBuilder_Set(dctx: *mut HPyContext, b: HPyListBuilder, index: HPy_ssize_t, item: HPy) {
-    let c = enter!(dctx, "ListBuilder_Set");
-    let info = c.info();
-    let Some(ub) = builder(info, b._lst, index, "ListBuilder_Set") else { return };
-    let Ok(uitem) = info.unwrap(item, "ListBuilder_Set") else { return };
-    let u = info.uctx();
-    c.call_universal(|| ((*u).ctx_ListBuilder_Set)(u, HPyListBuilder { _lst: ub }, index, uitem))
-}
+        // SAFETY (the raise): as above.
+        crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
+        unsafe extern "C" fn $set(dctx: *mut HPyContext, b: $ty, index: HPy_ssize_t, item: HPy) {
+            let c = enter!(dctx, stringify!($set));
+            let info = c.info();
+            let Some(ub) = builder(info, b.$f, index, stringify!($set)) else { return };
+            let Ok(uitem) = info.unwrap(item, stringify!($set)) else { return };
+            let u = info.uctx();
+            c.call_universal(|| ((*u).$ctx_set)(u, $ty { $f: ub }, index, uitem))
+        }
+        }
 
-unsafe extern "C" fn ListBuilder_Build(dctx: *mut HPyContext, b: HPyListBuilder) -> HPy {
-    let c = enter!(dctx, "ListBuilder_Build");
-    let info = c.info();
-    let u = info.uctx();
-    let Some(closed) = consume(info, b._lst, "ListBuilder_Build") else {
-        no_memory_unless_raised(u);
-        return HPy::NULL;
+        // SAFETY (the raise): as above.
+        crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
+        unsafe extern "C" fn $build(dctx: *mut HPyContext, b: $ty) -> HPy {
+            let c = enter!(dctx, stringify!($build));
+            let info = c.info();
+            let u = info.uctx();
+            let Some(closed) = consume(info, b.$f, stringify!($build)) else {
+                no_memory_unless_raised(u);
+                return HPy::NULL;
+            };
+            let ub = $ty { $f: closed.ub };
+            if let Some(index) = closed.bad_index {
+                c.call_universal(|| ((*u).$ctx_cancel)(u, ub));
+                bad_index(info, $api, index, closed.size);
+                return HPy::NULL;
+            }
+            info.open(c.call_universal(|| ((*u).$ctx_build)(u, ub)))
+        }
+        }
+
+        // SAFETY (the raise): as above.
+        crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
+        unsafe extern "C" fn $cancel(dctx: *mut HPyContext, b: $ty) {
+            let c = enter!(dctx, stringify!($cancel));
+            let info = c.info();
+            let u = info.uctx();
+            if let Some(closed) = consume(info, b.$f, stringify!($cancel)) {
+                c.call_universal(|| ((*u).$ctx_cancel)(u, $ty { $f: closed.ub }))
+            }
+        }
+        }
     };
-    let ub = HPyListBuilder { _lst: closed.ub };
-    if let Some(index) = closed.bad_index {
-        c.call_universal(|| ((*u).ctx_ListBuilder_Cancel)(u, ub));
-        bad_index(info, "HPyListBuilder", index, closed.size);
-        return HPy::NULL;
-    }
-    info.open(c.call_universal(|| ((*u).ctx_ListBuilder_Build)(u, ub)))
 }
 
-unsafe extern "C" fn ListBuilder_Cancel(dctx: *mut HPyContext, b: HPyListBuilder) {
-    let c = enter!(dctx, "ListBuilder_Cancel");
-    let info = c.info();
-    let u = info.uctx();
-    if let Some(closed) = consume(info, b._lst, "ListBuilder_Cancel") {
-        c.call_universal(|| ((*u).ctx_ListBuilder_Cancel)(u, HPyListBuilder { _lst: closed.ub }))
-    }
-}
-
-unsafe extern "C" fn TupleBuilder_New(dctx: *mut HPyContext, size: HPy_ssize_t) -> HPyTupleBuilder {
-    let c = enter!(dctx, "TupleBuilder_New");
-    let info = c.info();
-    let u = info.uctx();
-    let ub = c.call_universal(|| ((*u).ctx_TupleBuilder_New)(u, size));
-    HPyTupleBuilder { _tup: info.builders.lock().unwrap_or_else(|e| e.into_inner()).open(ub._tup, size) }
-}
-
-unsafe extern "C" fn TupleBuilder_Set(dctx: *mut HPyContext, b: HPyTupleBuilder, index: HPy_ssize_t, item: HPy) {
-    let c = enter!(dctx, "TupleBuilder_Set");
-    let info = c.info();
-    let Some(ub) = builder(info, b._tup, index, "TupleBuilder_Set") else { return };
-    let Ok(uitem) = info.unwrap(item, "TupleBuilder_Set") else { return };
-    let u = info.uctx();
-    c.call_universal(|| ((*u).ctx_TupleBuilder_Set)(u, HPyTupleBuilder { _tup: ub }, index, uitem))
-}
-
-unsafe extern "C" fn TupleBuilder_Build(dctx: *mut HPyContext, b: HPyTupleBuilder) -> HPy {
-    let c = enter!(dctx, "TupleBuilder_Build");
-    let info = c.info();
-    let u = info.uctx();
-    let Some(closed) = consume(info, b._tup, "TupleBuilder_Build") else {
-        no_memory_unless_raised(u);
-        return HPy::NULL;
-    };
-    let ub = HPyTupleBuilder { _tup: closed.ub };
-    if let Some(index) = closed.bad_index {
-        c.call_universal(|| ((*u).ctx_TupleBuilder_Cancel)(u, ub));
-        bad_index(info, "HPyTupleBuilder", index, closed.size);
-        return HPy::NULL;
-    }
-    info.open(c.call_universal(|| ((*u).ctx_TupleBuilder_Build)(u, ub)))
-}
-
-unsafe extern "C" fn TupleBuilder_Cancel(dctx: *mut HPyContext, b: HPyTupleBuilder) {
-    let c = enter!(dctx, "TupleBuilder_Cancel");
-    let info = c.info();
-    let u = info.uctx();
-    if let Some(closed) = consume(info, b._tup, "TupleBuilder_Cancel") {
-        c.call_universal(|| ((*u).ctx_TupleBuilder_Cancel)(u, HPyTupleBuilder { _tup: closed.ub }))
-    }
-}
-
+builder_overrides!(HPyListBuilder._lst, "HPyListBuilder",
+    ListBuilder_New ctx_ListBuilder_New, ListBuilder_Set ctx_ListBuilder_Set,
+    ListBuilder_Build ctx_ListBuilder_Build, ListBuilder_Cancel ctx_ListBuilder_Cancel);
+builder_overrides!(HPyTupleBuilder._tup, "HPyTupleBuilder",
+    TupleBuilder_New ctx_TupleBuilder_New, TupleBuilder_Set ctx_TupleBuilder_Set,
+    TupleBuilder_Build ctx_TupleBuilder_Build, TupleBuilder_Cancel ctx_TupleBuilder_Cancel);
 
 // Fields and globals hold universal references (the VM traverses them), so
 // their values pass through; what the debug mode adds is refusing, with a
 // SystemError, to load an empty one or to store through a NULL pointer,
 // which the universal context would turn into a NULL dereference.
 
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Field_Store(dctx: *mut HPyContext, target: HPy, field: *mut HPyField, h: HPy) {
     let c = enter!(dctx, "Field_Store");
     let info = c.info();
@@ -585,7 +657,10 @@ unsafe extern "C" fn Field_Store(dctx: *mut HPyContext, target: HPy, field: *mut
     let u = info.uctx();
     c.call_universal(|| ((*u).ctx_Field_Store)(u, ut, field, uh))
 }
+}
 
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Field_Load(dctx: *mut HPyContext, source: HPy, field: HPyField) -> HPy {
     let c = enter!(dctx, "Field_Load");
     let info = c.info();
@@ -597,7 +672,10 @@ unsafe extern "C" fn Field_Load(dctx: *mut HPyContext, source: HPy, field: HPyFi
     let u = info.uctx();
     info.open(c.call_universal(|| ((*u).ctx_Field_Load)(u, us, field)))
 }
+}
 
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Global_Store(dctx: *mut HPyContext, global: *mut HPyGlobal, h: HPy) {
     let c = enter!(dctx, "Global_Store");
     let info = c.info();
@@ -609,7 +687,10 @@ unsafe extern "C" fn Global_Store(dctx: *mut HPyContext, global: *mut HPyGlobal,
     let u = info.uctx();
     c.call_universal(|| ((*u).ctx_Global_Store)(u, global, uh))
 }
+}
 
+// SAFETY (the raise): `dctx` is the context the extension called with.
+crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
 unsafe extern "C" fn Global_Load(dctx: *mut HPyContext, global: HPyGlobal) -> HPy {
     let c = enter!(dctx, "Global_Load");
     let info = c.info();
@@ -619,4 +700,5 @@ unsafe extern "C" fn Global_Load(dctx: *mut HPyContext, global: HPyGlobal) -> HP
     }
     let u = info.uctx();
     info.open(c.call_universal(|| ((*u).ctx_Global_Load)(u, global)))
+}
 }

@@ -10,6 +10,7 @@
 //! naming the first refused function, so the misuse becomes a Python-level
 //! report and the process lives on.
 
+use crate::context::wrapping_context;
 use crate::retval::ErrorValue;
 use core::ffi::c_int;
 use lichen_abi::*;
@@ -64,39 +65,22 @@ mod refusing {
     lichen_abi::context_functions!(refusing_functions);
 }
 
-macro_rules! refusing_member {
-    ($src:ident, handle $field:ident $name:ident) => {
-        (*$src).$field
-    };
-    ($src:ident, fn $field:ident $name:ident) => {
-        refusing::$name
-    };
-}
-
-macro_rules! build_refusing_context {
-    ($src:ident ; $($kind:ident $field:ident $member:ident,)*) => {
-        HPyContext {
-            name: (*$src).name,
-            _private: (*$src)._private,
-            abi_version: (*$src).abi_version as c_int,
-            $($field: refusing_member!($src, $kind $field $member),)*
-        }
-    };
-}
-
 /// Swaps the table of `dctx` for the refusing one until [`reenter`].
 ///
 /// # Safety
 /// `dctx` must be a live debug context copy, used by this thread only while
 /// it is left (the copy of the running call).
 pub(crate) unsafe fn leave(dctx: *mut HPyContext) {
-    let saved = Box::new(HPyContext { ..*dctx });
-    let mut refusing = lichen_abi::context_members!(build_refusing_context, dctx);
-    // These two stay real: reentering must work, and a fatal error needs no GIL.
-    refusing.ctx_ReenterPythonExecution = saved.ctx_ReenterPythonExecution;
-    refusing.ctx_FatalError = saved.ctx_FatalError;
-    *dctx = refusing;
-    LEFT.with(|l| *l.borrow_mut() = Some(Left { dctx, saved, refused: None, count: 0 }));
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let saved = Box::new(HPyContext { ..*dctx });
+        let mut refusing = lichen_abi::context_members!(wrapping_context, (dctx), ((*dctx).name), ((*dctx)._private), refusing);
+        // These two stay real: reentering must work, and a fatal error needs no GIL.
+        refusing.ctx_ReenterPythonExecution = saved.ctx_ReenterPythonExecution;
+        refusing.ctx_FatalError = saved.ctx_FatalError;
+        *dctx = refusing;
+        LEFT.with(|l| *l.borrow_mut() = Some(Left { dctx, saved, refused: None, count: 0 }));
+    }
 }
 
 /// Puts the real table back. `None` if this thread had not left; else the
@@ -105,7 +89,10 @@ pub(crate) unsafe fn leave(dctx: *mut HPyContext) {
 /// # Safety
 /// As [`leave`].
 pub(crate) unsafe fn reenter() -> Option<(Option<&'static str>, usize)> {
-    let left = LEFT.with(|l| l.borrow_mut().take())?;
-    *left.dctx = *left.saved;
-    Some((left.refused, left.count))
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let left = LEFT.with(|l| l.borrow_mut().take())?;
+        *left.dctx = *left.saved;
+        Some((left.refused, left.count))
+    }
 }

@@ -50,19 +50,25 @@ impl Call {
     }
 
     unsafe fn info(&self) -> &DebugInfo {
-        ctx_info(self.dctx).info()
+        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        unsafe {
+            ctx_info(self.dctx).info()
+        }
     }
 
     /// Runs `f` with the next debug context of the ring as this thread's
     /// only valid one (the context the trampoline came with is not, meanwhile).
     unsafe fn run<R>(&self, f: impl FnOnce(*mut HPyContext) -> R) -> R {
-        let info = self.info();
-        let next = info.next_ctx();
-        let prev = activate(next);
-        let r = f(next);
-        restore_active(prev);
-        info.release_ctx(next);
-        r
+        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        unsafe {
+            let info = self.info();
+            let next = info.next_ctx();
+            let prev = activate(next);
+            let r = f(next);
+            restore_active(prev);
+            info.release_ctx(next);
+            r
+        }
     }
 }
 
@@ -156,22 +162,25 @@ give_as_is!((), c_int, isize);
 /// closed with outcome `r`: the extension gives up its debug handle, the VM
 /// gets the universal one.
 unsafe fn give_result(info: &DebugInfo, dh: HPy, r: Result<Closed, Misuse>) -> HPy {
-    let u = info.uctx();
-    const FUNC: &str = "CallRealFunctionFromTrampoline (the result)";
-    match r {
-        Ok(c) if c.kind == Kind::Owned => c.uh,
-        // An argument returned as is: the VM still needs its own reference.
-        Ok(c) => ((*u).ctx_Dup)(u, c.uh),
-        Err(m) => {
-            if !info.invalid_handle(dh, m, FUNC) {
-                return HPy::NULL;
-            }
-            match m {
-                Misuse::Immortal { uh } | Misuse::Closed { uh, kind: Kind::Borrowed } => ((*u).ctx_Dup)(u, uh),
-                Misuse::Closed { .. } | Misuse::Unknown => {
-                    // The object behind it may be gone: do not hand it to the VM.
-                    info.set_error("an HPy function returned a handle that was already closed");
-                    HPy::NULL
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let u = info.uctx();
+        const FUNC: &str = "CallRealFunctionFromTrampoline (the result)";
+        match r {
+            Ok(c) if c.kind == Kind::Owned => c.uh,
+            // An argument returned as is: the VM still needs its own reference.
+            Ok(c) => ((*u).ctx_Dup)(u, c.uh),
+            Err(m) => {
+                if !info.invalid_handle(dh, m, FUNC) {
+                    return HPy::NULL;
+                }
+                match m {
+                    Misuse::Immortal { uh } | Misuse::Closed { uh, kind: Kind::Borrowed } => ((*u).ctx_Dup)(u, uh),
+                    Misuse::Closed { .. } | Misuse::Unknown => {
+                        // The object behind it may be gone: do not hand it to the VM.
+                        info.set_error("an HPy function returned a handle that was already closed");
+                        HPy::NULL
+                    }
                 }
             }
         }
@@ -196,18 +205,26 @@ macro_rules! settle {
 macro_rules! simple_shims {
     ($($sig:ident ($($a:ident : $t:ty),*) -> $r:ty;)*) => {
         $(
+            // The barrier: a panic in the shim's bookkeeping becomes a
+            // SystemError raised through the universal context.
+            // SAFETY (the raise): `_uctx` is the live universal context that called the shim.
+            crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in(_uctx, msg) };
             unsafe extern "C" fn $sig(_uctx: *mut HPyContext $(, $a: $t)*) -> $r {
-                let call = Call::take();
-                // SAFETY: the universal context calls this shim for a function
-                // declared with this signature.
-                let f: unsafe extern "C" fn(*mut HPyContext $(, $t)*) -> $r = core::mem::transmute(call.func);
-                let info = call.info();
-                let stack = info.stack();
-                let mut t = info.table();
-                $(let $a = <$t as Lend>::lend($a, &mut t, &stack);)*
-                drop(t);
-                let r = call.run(|ctx| f(ctx $(, $a)*));
-                settle!(info, r: $r; $($a),*;)
+                // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+                unsafe {
+                    let call = Call::take();
+                    // SAFETY: the universal context calls this shim for a function
+                    // declared with this signature.
+                    let f: unsafe extern "C" fn(*mut HPyContext $(, $t)*) -> $r = core::mem::transmute(call.func);
+                    let info = call.info();
+                    let stack = info.stack();
+                    let mut t = info.table();
+                    $(let $a = <$t as Lend>::lend($a, &mut t, &stack);)*
+                    drop(t);
+                    let r = call.run(|ctx| f(ctx $(, $a)*));
+                    settle!(info, r: $r; $($a),*;)
+                }
+            }
             }
         )*
 
@@ -255,94 +272,136 @@ mod shims {
 
     /// Debug handles lent for `n` universal handles at `items`.
     unsafe fn lend_array(t: &mut HandleTable, stack: &Option<Stack>, items: *const HPy, n: usize) -> Vec<HPy> {
-        if n == 0 || items.is_null() {
-            return Vec::new();
+        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        unsafe {
+            if n == 0 || items.is_null() {
+                return Vec::new();
+            }
+            core::slice::from_raw_parts(items, n).iter().map(|&h| h.lend(t, stack)).collect()
         }
-        core::slice::from_raw_parts(items, n).iter().map(|&h| h.lend(t, stack)).collect()
     }
 
     /// The self, positional and keyword parts of a call with an argument
     /// array, lent under one lock.
     unsafe fn lend_call(info: &DebugInfo, s: HPy, args: *const HPy, n: usize, kw: HPy) -> (HPy, Vec<HPy>, HPy) {
-        let stack = info.stack();
-        let mut t = info.table();
-        (s.lend(&mut t, &stack), lend_array(&mut t, &stack, args, n), kw.lend(&mut t, &stack))
+        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        unsafe {
+            let stack = info.stack();
+            let mut t = info.table();
+            (s.lend(&mut t, &stack), lend_array(&mut t, &stack, args, n), kw.lend(&mut t, &stack))
+        }
     }
 
     // SAFETY (the `transmute`s of `call.func` below): the universal context
     // calls each shim only for the signature it was registered for, which is
     // the signature of the extension's function.
 
+    // SAFETY (the raise): `_u` is the live universal context that called the shim.
+    crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in(_u, msg) };
     pub(super) unsafe extern "C" fn VARARGS(_u: *mut HPyContext, s: HPy, args: *const HPy, nargs: usize) -> HPy {
-        let call = Call::take();
-        let f: unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, usize) -> HPy = core::mem::transmute(call.func);
-        let info = call.info();
-        let (ds, dargs, _) = lend_call(info, s, args, nargs, HPy::NULL);
-        let r = call.run(|ctx| f(ctx, ds, dargs.as_ptr(), nargs));
-        settle!(info, r: HPy; ds; dargs)
+        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        unsafe {
+            let call = Call::take();
+            let f: unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, usize) -> HPy = core::mem::transmute(call.func);
+            let info = call.info();
+            let (ds, dargs, _) = lend_call(info, s, args, nargs, HPy::NULL);
+            let r = call.run(|ctx| f(ctx, ds, dargs.as_ptr(), nargs));
+            settle!(info, r: HPy; ds; dargs)
+        }
+    }
     }
 
+    // SAFETY (the raise): `u` is the live universal context that called the shim.
+    crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in(u, msg) };
     pub(super) unsafe extern "C" fn KEYWORDS(u: *mut HPyContext, s: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
-        let call = Call::take();
-        let f: unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, usize, HPy) -> HPy = core::mem::transmute(call.func);
-        let info = call.info();
-        // Keyword values follow the positional ones, one per name.
-        let nkw = if kwnames.is_null() { 0 } else { usize::try_from(((*u).ctx_Length)(u, kwnames)).unwrap_or(0) };
-        let (ds, dargs, dkw) = lend_call(info, s, args, nargs + nkw, kwnames);
-        let r = call.run(|ctx| f(ctx, ds, dargs.as_ptr(), nargs, dkw));
-        settle!(info, r: HPy; ds, dkw; dargs)
+        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        unsafe {
+            let call = Call::take();
+            let f: unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, usize, HPy) -> HPy = core::mem::transmute(call.func);
+            let info = call.info();
+            // Keyword values follow the positional ones, one per name.
+            let nkw = if kwnames.is_null() { 0 } else { usize::try_from(((*u).ctx_Length)(u, kwnames)).unwrap_or(0) };
+            let (ds, dargs, dkw) = lend_call(info, s, args, nargs + nkw, kwnames);
+            let r = call.run(|ctx| f(ctx, ds, dargs.as_ptr(), nargs, dkw));
+            settle!(info, r: HPy; ds, dkw; dargs)
+        }
+    }
     }
 
+    // SAFETY (the raise): `_u` is the live universal context that called the shim.
+    crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in(_u, msg) };
     pub(super) unsafe extern "C" fn INITPROC(_u: *mut HPyContext, s: HPy, args: *const HPy, nargs: isize, kw: HPy) -> c_int {
-        let call = Call::take();
-        let f: unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, isize, HPy) -> c_int = core::mem::transmute(call.func);
-        let info = call.info();
-        let (ds, dargs, dkw) = lend_call(info, s, args, usize::try_from(nargs).unwrap_or(0), kw);
-        let r = call.run(|ctx| f(ctx, ds, dargs.as_ptr(), nargs, dkw));
-        settle!(info, r: c_int; ds, dkw; dargs)
+        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        unsafe {
+            let call = Call::take();
+            let f: unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, isize, HPy) -> c_int = core::mem::transmute(call.func);
+            let info = call.info();
+            let (ds, dargs, dkw) = lend_call(info, s, args, usize::try_from(nargs).unwrap_or(0), kw);
+            let r = call.run(|ctx| f(ctx, ds, dargs.as_ptr(), nargs, dkw));
+            settle!(info, r: c_int; ds, dkw; dargs)
+        }
+    }
     }
 
+    // SAFETY (the raise): `_u` is the live universal context that called the shim.
+    crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in(_u, msg) };
     pub(super) unsafe extern "C" fn NEWFUNC(_u: *mut HPyContext, s: HPy, args: *const HPy, nargs: isize, kw: HPy) -> HPy {
-        let call = Call::take();
-        let f: unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, isize, HPy) -> HPy = core::mem::transmute(call.func);
-        let info = call.info();
-        let (ds, dargs, dkw) = lend_call(info, s, args, usize::try_from(nargs).unwrap_or(0), kw);
-        let r = call.run(|ctx| f(ctx, ds, dargs.as_ptr(), nargs, dkw));
-        settle!(info, r: HPy; ds, dkw; dargs)
+        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        unsafe {
+            let call = Call::take();
+            let f: unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, isize, HPy) -> HPy = core::mem::transmute(call.func);
+            let info = call.info();
+            let (ds, dargs, dkw) = lend_call(info, s, args, usize::try_from(nargs).unwrap_or(0), kw);
+            let r = call.run(|ctx| f(ctx, ds, dargs.as_ptr(), nargs, dkw));
+            settle!(info, r: HPy; ds, dkw; dargs)
+        }
+    }
     }
 
+    // SAFETY (the raise): `_u` is the live universal context that called the shim.
+    crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in(_u, msg) };
     pub(super) unsafe extern "C" fn GETBUFFERPROC(_u: *mut HPyContext, s: HPy, view: *mut HPy_buffer, flags: c_int) -> c_int {
-        let call = Call::take();
-        let f: unsafe extern "C" fn(*mut HPyContext, HPy, *mut HPy_buffer, c_int) -> c_int = core::mem::transmute(call.func);
-        let info = call.info();
-        let (ds, _, _) = lend_call(info, s, core::ptr::null(), 0, HPy::NULL);
-        let r = call.run(|ctx| f(ctx, ds, view, flags));
-        // On success the view owns a handle to its exporter: a universal one
-        // from now on.
-        if r >= 0 && !view.is_null() {
-            let obj = (*view).obj;
-            (*view).obj = settle!(info, obj: HPy; ds;);
-        } else {
-            settle!(info, r: c_int; ds;);
+        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        unsafe {
+            let call = Call::take();
+            let f: unsafe extern "C" fn(*mut HPyContext, HPy, *mut HPy_buffer, c_int) -> c_int = core::mem::transmute(call.func);
+            let info = call.info();
+            let (ds, _, _) = lend_call(info, s, core::ptr::null(), 0, HPy::NULL);
+            let r = call.run(|ctx| f(ctx, ds, view, flags));
+            // On success the view owns a handle to its exporter: a universal one
+            // from now on.
+            if r >= 0 && !view.is_null() {
+                let obj = (*view).obj;
+                (*view).obj = settle!(info, obj: HPy; ds;);
+            } else {
+                settle!(info, r: c_int; ds;);
+            }
+            r
         }
-        r
+    }
     }
 
+    // SAFETY (the raise): `_u` is the live universal context that called the shim.
+    crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in(_u, msg) };
     pub(super) unsafe extern "C" fn RELEASEBUFFERPROC(_u: *mut HPyContext, s: HPy, view: *mut HPy_buffer) {
-        let call = Call::take();
-        let f: unsafe extern "C" fn(*mut HPyContext, HPy, *mut HPy_buffer) = core::mem::transmute(call.func);
-        let info = call.info();
-        let uobj = if view.is_null() { HPy::NULL } else { (*view).obj };
-        let (ds, _, dobj) = lend_call(info, s, core::ptr::null(), 0, uobj);
-        if !view.is_null() {
-            (*view).obj = dobj;
+        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        unsafe {
+            let call = Call::take();
+            let f: unsafe extern "C" fn(*mut HPyContext, HPy, *mut HPy_buffer) = core::mem::transmute(call.func);
+            let info = call.info();
+            let uobj = if view.is_null() { HPy::NULL } else { (*view).obj };
+            let (ds, _, dobj) = lend_call(info, s, core::ptr::null(), 0, uobj);
+            if !view.is_null() {
+                (*view).obj = dobj;
+            }
+            call.run(|ctx| f(ctx, ds, view));
+            let done = ();
+            settle!(info, done: (); ds, dobj;);
+            if !view.is_null() {
+                (*view).obj = uobj;
+            }
         }
-        call.run(|ctx| f(ctx, ds, view));
-        let done = ();
-        settle!(info, done: (); ds, dobj;);
-        if !view.is_null() {
-            (*view).obj = uobj;
-        }
+    }
     }
 
     pub(super) fn shim(sig: HPyFunc_Signature) -> Option<*const ()> {
@@ -362,7 +421,10 @@ mod shims {
 
 /// Whether `ctx` is a copy of a debug context (its trampoline entry is this
 /// module's).
-pub fn is_debug_context(ctx: *mut HPyContext) -> bool {
+///
+/// # Safety
+/// `ctx` is a context Lichen made (they live for the rest of the process).
+pub unsafe fn is_debug_context(ctx: *mut HPyContext) -> bool {
     // SAFETY: `ctx` is a context Lichen made, readable for the process's life.
     let entry = unsafe { (*ctx).ctx_CallRealFunctionFromTrampoline };
     entry as *const () == CallRealFunctionFromTrampoline as *const ()
@@ -379,18 +441,21 @@ pub unsafe fn call_under<R>(
     func: crate::call::Impl,
     call: impl FnOnce(*mut HPyContext, crate::call::Impl) -> R,
 ) -> R {
-    let u = ctx_info(dctx).info().uctx();
-    let Some(shim) = shims::shim(sig) else {
-        // No context and no handles (destroy, traverse): nothing to lend.
-        return call(u, func);
-    };
-    let prev = PENDING.with(|p| p.replace(Some(Pending { dctx, func: func as *const () })));
-    // SAFETY: a shim is an `extern "C"` function of the signature `sig`; the
-    // caller calls it as such, through the untyped type implementations have.
-    let shim = core::mem::transmute::<*const (), crate::call::Impl>(shim);
-    let r = call(u, shim);
-    PENDING.with(|p| p.set(prev));
-    r
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let u = ctx_info(dctx).info().uctx();
+        let Some(shim) = shims::shim(sig) else {
+            // No context and no handles (destroy, traverse): nothing to lend.
+            return call(u, func);
+        };
+        let prev = PENDING.with(|p| p.replace(Some(Pending { dctx, func: func as *const () })));
+        // SAFETY: a shim is an `extern "C"` function of the signature `sig`; the
+        // caller calls it as such, through the untyped type implementations have.
+        let shim = core::mem::transmute::<*const (), crate::call::Impl>(shim);
+        let r = call(u, shim);
+        PENDING.with(|p| p.set(prev));
+        r
+    }
 }
 
 /// The debug context's `CallRealFunctionFromTrampoline`. Signatures without
@@ -402,15 +467,28 @@ pub(crate) unsafe extern "C" fn CallRealFunctionFromTrampoline(
     func: HPyCFunction,
     args: *mut c_void,
 ) {
-    let info = ctx_info(dctx).info();
-    let u = info.uctx();
-    let (Some(shim), Some(real)) = (shims::shim(sig), func) else {
-        return ((*u).ctx_CallRealFunctionFromTrampoline)(u, sig, func, args);
+    // The panic barrier, as for the universal entry (which the call below
+    // goes through, guarded itself): a SystemError and a failed block.
+    let raise = |msg: &str| {
+        // SAFETY: `dctx` is the context the trampoline passed, `args` the
+        // block of `sig`.
+        unsafe {
+            crate::debug::context::raise_in_debug(dctx, msg);
+            crate::api::mark_failed(sig, args);
+        }
     };
-    let prev = PENDING.with(|p| p.replace(Some(Pending { dctx, func: real as *const () })));
-    // SAFETY: a shim is an `extern "C"` function; HPyCFunction is the
-    // untyped function pointer the universal context casts per signature.
-    let shim: HPyCFunction = Some(core::mem::transmute::<*const (), unsafe extern "C" fn() -> *mut c_void>(shim));
-    ((*u).ctx_CallRealFunctionFromTrampoline)(u, sig, shim, args);
-    PENDING.with(|p| p.set(prev));
+    // SAFETY: every unsafe operation below relies only on this function's own contract (HPy's rules for a trampoline's arguments), which the caller upholds.
+    crate::guard::guard("HPy context function 'CallRealFunctionFromTrampoline' (debug mode)", raise, || unsafe {
+        let info = ctx_info(dctx).info();
+        let u = info.uctx();
+        let (Some(shim), Some(real)) = (shims::shim(sig), func) else {
+            return ((*u).ctx_CallRealFunctionFromTrampoline)(u, sig, func, args);
+        };
+        let prev = PENDING.with(|p| p.replace(Some(Pending { dctx, func: real as *const () })));
+        // SAFETY: a shim is an `extern "C"` function; HPyCFunction is the
+        // untyped function pointer the universal context casts per signature.
+        let shim: HPyCFunction = Some(core::mem::transmute::<*const (), unsafe extern "C" fn() -> *mut c_void>(shim));
+        ((*u).ctx_CallRealFunctionFromTrampoline)(u, sig, shim, args);
+        PENDING.with(|p| p.set(prev));
+    })
 }

@@ -51,8 +51,11 @@ pub fn py2hg(obj: *mut ffi::PyObject) -> HPyGlobal {
 /// A new handle to a borrowed object.
 #[inline(always)]
 pub unsafe fn new_ref(obj: *mut ffi::PyObject) -> HPy {
-    ffi::Py_XINCREF(obj);
-    py2h(obj)
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        ffi::Py_XINCREF(obj);
+        py2h(obj)
+    }
 }
 
 impl Host for CPython {
@@ -69,44 +72,66 @@ impl Host for CPython {
 }
 
 unsafe fn constant(name: &str) -> *mut ffi::PyObject {
-    use ffi::*;
-    let obj: *mut PyObject = match name {
-        "None" => Py_None(),
-        "True" => Py_True(),
-        "False" => Py_False(),
-        "NotImplemented" => Py_NotImplemented(),
-        "Ellipsis" => Py_Ellipsis(),
-        "BaseObjectType" => &raw mut PyBaseObject_Type as *mut PyObject,
-        "TypeType" => &raw mut PyType_Type as *mut PyObject,
-        "BoolType" => &raw mut PyBool_Type as *mut PyObject,
-        "LongType" => &raw mut PyLong_Type as *mut PyObject,
-        "FloatType" => &raw mut PyFloat_Type as *mut PyObject,
-        "UnicodeType" => &raw mut PyUnicode_Type as *mut PyObject,
-        "TupleType" => &raw mut PyTuple_Type as *mut PyObject,
-        "ListType" => &raw mut PyList_Type as *mut PyObject,
-        "ComplexType" => &raw mut PyComplex_Type as *mut PyObject,
-        "BytesType" => &raw mut PyBytes_Type as *mut PyObject,
-        "MemoryViewType" => &raw mut PyMemoryView_Type as *mut PyObject,
-        "CapsuleType" => &raw mut PyCapsule_Type as *mut PyObject,
-        "SliceType" => &raw mut PySlice_Type as *mut PyObject,
-        "Builtins" => PyEval_GetBuiltins(),
-        _ => core::ptr::null_mut(),
-    };
-    if obj.is_null() {
-        exc_object(name)
-    } else {
-        obj
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        use ffi::*;
+        let obj: *mut PyObject = match name {
+            "None" => Py_None(),
+            "True" => Py_True(),
+            "False" => Py_False(),
+            "NotImplemented" => Py_NotImplemented(),
+            "Ellipsis" => Py_Ellipsis(),
+            "BaseObjectType" => &raw mut PyBaseObject_Type as *mut PyObject,
+            "TypeType" => &raw mut PyType_Type as *mut PyObject,
+            "BoolType" => &raw mut PyBool_Type as *mut PyObject,
+            "LongType" => &raw mut PyLong_Type as *mut PyObject,
+            "FloatType" => &raw mut PyFloat_Type as *mut PyObject,
+            "UnicodeType" => &raw mut PyUnicode_Type as *mut PyObject,
+            "TupleType" => &raw mut PyTuple_Type as *mut PyObject,
+            "ListType" => &raw mut PyList_Type as *mut PyObject,
+            "ComplexType" => &raw mut PyComplex_Type as *mut PyObject,
+            "BytesType" => &raw mut PyBytes_Type as *mut PyObject,
+            "MemoryViewType" => &raw mut PyMemoryView_Type as *mut PyObject,
+            "CapsuleType" => &raw mut PyCapsule_Type as *mut PyObject,
+            "SliceType" => &raw mut PySlice_Type as *mut PyObject,
+            "Builtins" => PyEval_GetBuiltins(),
+            _ => core::ptr::null_mut(),
+        };
+        if obj.is_null() {
+            exc_object(name)
+        } else {
+            obj
+        }
     }
 }
 
 /// Exceptions and warnings are looked up in `builtins` by name, which keeps
 /// this table free of 70 per-version `PyExc_*` statics.
 unsafe fn exc_object(name: &str) -> *mut ffi::PyObject {
-    let builtins = ffi::PyEval_GetBuiltins();
-    let key = std::ffi::CString::new(name).unwrap();
-    let obj = ffi::PyDict_GetItemString(builtins, key.as_ptr());
-    if obj.is_null() {
-        panic!("lichen: the ABI declaration names a constant '{name}' that CPython lacks");
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let builtins = ffi::PyEval_GetBuiltins();
+        let key = std::ffi::CString::new(name).unwrap();
+        let obj = ffi::PyDict_GetItemString(builtins, key.as_ptr());
+        if obj.is_null() {
+            panic!("lichen: the ABI declaration names a constant '{name}' that CPython lacks");
+        }
+        obj
     }
-    obj
+}
+
+/// How a panic caught in one of the host's own `extern "C"` entries is
+/// reported (see `lichen_core::guard`): a pending `SystemError`.
+pub fn raise_system_error(msg: &str) {
+    <CPython as lichen_core::host::ErrorHost>::raise(lichen_core::host::ExcKind::SystemError, msg)
+}
+
+/// The same for a deallocator, which must return with no exception pending:
+/// the `SystemError` goes to `sys.unraisablehook`, as CPython does with
+/// errors in `__del__`.
+pub fn report_unraisable(msg: &str) {
+    raise_system_error(msg);
+    // SAFETY: the GIL is held by the deallocator's caller; an exception is
+    // pending (just set).
+    unsafe { ffi::PyErr_WriteUnraisable(core::ptr::null_mut()) }
 }

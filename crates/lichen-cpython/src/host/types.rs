@@ -21,6 +21,7 @@ struct VisitArgs {
     arg: *mut c_void,
 }
 
+lichen_core::guarded_entry! { crate::host::raise_system_error;
 unsafe extern "C" fn visit_field(field: *mut HPyField, args: *mut c_void) -> c_int {
     let args = &*(args as *const VisitArgs);
     let obj = hf2py(*field);
@@ -29,15 +30,19 @@ unsafe extern "C" fn visit_field(field: *mut HPyField, args: *mut c_void) -> c_i
     }
     (args.visit)(obj, args.arg)
 }
+}
 
 /// The type object behind `h`, or NULL after raising TypeError(`message`).
 unsafe fn as_type(h: HPy, message: &str) -> *mut ffi::PyTypeObject {
-    let obj = h2py(h);
-    if obj.is_null() || ffi::PyType_Check(obj) == 0 {
-        CPython::raise(ExcKind::TypeError, message);
-        return null_mut();
+    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    unsafe {
+        let obj = h2py(h);
+        if obj.is_null() || ffi::PyType_Check(obj) == 0 {
+            CPython::raise(ExcKind::TypeError, message);
+            return null_mut();
+        }
+        obj.cast()
     }
-    obj.cast()
 }
 
 impl TrampolineHost for CPython {
@@ -62,24 +67,30 @@ impl TrampolineHost for CPython {
     }
 
     unsafe fn tuple_items<'a>(tuple: Obj) -> &'a [Obj] {
-        let t = tuple as *mut ffi::PyObject;
-        if t.is_null() {
-            return &[];
+        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        unsafe {
+            let t = tuple as *mut ffi::PyObject;
+            if t.is_null() {
+                return &[];
+            }
+            let n = ffi::PyTuple_GET_SIZE(t);
+            if n <= 0 {
+                return &[];
+            }
+            let items = (*(t as *mut ffi::PyTupleObject)).ob_item.as_ptr();
+            core::slice::from_raw_parts(items as *const Obj, n as usize)
         }
-        let n = ffi::PyTuple_GET_SIZE(t);
-        if n <= 0 {
-            return &[];
-        }
-        let items = (*(t as *mut ffi::PyTupleObject)).ob_item.as_ptr();
-        core::slice::from_raw_parts(items as *const Obj, n as usize)
     }
 
     unsafe fn kwnames_len(kwnames: Obj) -> usize {
-        let k = kwnames as *mut ffi::PyObject;
-        if k.is_null() {
-            0
-        } else {
-            ffi::PyTuple_GET_SIZE(k) as usize
+        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        unsafe {
+            let k = kwnames as *mut ffi::PyObject;
+            if k.is_null() {
+                0
+            } else {
+                ffi::PyTuple_GET_SIZE(k) as usize
+            }
         }
     }
 
@@ -89,66 +100,84 @@ impl TrampolineHost for CPython {
     }
 
     unsafe fn buffer_export(src: &HPy_buffer, view: *mut c_void) {
-        let view = &mut *(view as *mut ffi::Py_buffer);
-        view.buf = src.buf;
-        view.obj = CPython::as_pyobject(src.obj).cast();
-        view.len = src.len;
-        view.itemsize = src.itemsize;
-        view.readonly = src.readonly;
-        view.ndim = src.ndim;
-        view.format = src.format;
-        view.shape = src.shape;
-        view.strides = src.strides;
-        view.suboffsets = src.suboffsets;
-        view.internal = src.internal;
+        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        unsafe {
+            let view = &mut *(view as *mut ffi::Py_buffer);
+            view.buf = src.buf;
+            view.obj = CPython::as_pyobject(src.obj).cast();
+            view.len = src.len;
+            view.itemsize = src.itemsize;
+            view.readonly = src.readonly;
+            view.ndim = src.ndim;
+            view.format = src.format;
+            view.shape = src.shape;
+            view.strides = src.strides;
+            view.suboffsets = src.suboffsets;
+            view.internal = src.internal;
+        }
     }
 
     unsafe fn buffer_export_failed(view: *mut c_void) {
-        (*(view as *mut ffi::Py_buffer)).obj = null_mut();
+        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        unsafe {
+            (*(view as *mut ffi::Py_buffer)).obj = null_mut();
+        }
     }
 
     unsafe fn buffer_import(view: *const c_void) -> HPy_buffer {
-        let view = &*(view as *const ffi::Py_buffer);
-        HPy_buffer {
-            buf: view.buf,
-            obj: new_ref(view.obj),
-            len: view.len,
-            itemsize: view.itemsize,
-            readonly: view.readonly,
-            ndim: view.ndim,
-            format: view.format,
-            shape: view.shape,
-            strides: view.strides,
-            suboffsets: view.suboffsets,
-            internal: view.internal,
+        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        unsafe {
+            let view = &*(view as *const ffi::Py_buffer);
+            HPy_buffer {
+                buf: view.buf,
+                obj: new_ref(view.obj),
+                len: view.len,
+                itemsize: view.itemsize,
+                readonly: view.readonly,
+                ndim: view.ndim,
+                format: view.format,
+                shape: view.shape,
+                strides: view.strides,
+                suboffsets: view.suboffsets,
+                internal: view.internal,
+            }
         }
     }
 
     unsafe fn traverse(f: HPyFunc_traverseproc, self_: Obj, visit: *mut c_void, arg: *mut c_void) -> c_int {
-        if visit.is_null() {
-            return 0;
+        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        unsafe {
+            if visit.is_null() {
+                return 0;
+            }
+            // SAFETY: the trampoline passes CPython's visitproc as `visit`.
+            let visit: ffi::visitproc = core::mem::transmute(visit);
+            let mut args = VisitArgs { visit, arg };
+            f(payload(self_.cast()), Some(visit_field), (&mut args as *mut VisitArgs).cast())
         }
-        // SAFETY: the trampoline passes CPython's visitproc as `visit`.
-        let visit: ffi::visitproc = core::mem::transmute(visit);
-        let mut args = VisitArgs { visit, arg };
-        f(payload(self_.cast()), Some(visit_field), (&mut args as *mut VisitArgs).cast())
     }
 
     unsafe fn capsule_parts(capsule: Obj) -> CapsuleParts {
-        let c = capsule as *mut ffi::PyObject;
-        let name = ffi::PyCapsule_GetName(c);
-        CapsuleParts { name, pointer: ffi::PyCapsule_GetPointer(c, name), context: ffi::PyCapsule_GetContext(c) }
+        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        unsafe {
+            let c = capsule as *mut ffi::PyObject;
+            let name = ffi::PyCapsule_GetName(c);
+            CapsuleParts { name, pointer: ffi::PyCapsule_GetPointer(c, name), context: ffi::PyCapsule_GetContext(c) }
+        }
     }
 
     unsafe fn check_mod_create_result(result: &mut Obj) {
-        let r = *result as *mut ffi::PyObject;
-        if !r.is_null() && ffi::PyModule_Check(r) != 0 {
-            ffi::Py_DECREF(r);
-            *result = null_mut();
-            CPython::raise(
-                ExcKind::SystemError,
-                "HPy_mod_create slot returned a builtin module object. This is currently not supported.",
-            );
+        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        unsafe {
+            let r = *result as *mut ffi::PyObject;
+            if !r.is_null() && ffi::PyModule_Check(r) != 0 {
+                ffi::Py_DECREF(r);
+                *result = null_mut();
+                CPython::raise(
+                    ExcKind::SystemError,
+                    "HPy_mod_create slot returned a builtin module object. This is currently not supported.",
+                );
+            }
         }
     }
 
@@ -156,9 +185,12 @@ impl TrampolineHost for CPython {
 
 impl TypeHost for CPython {
     unsafe fn type_from_spec(spec: &TypeSpec, _ctx: *mut HPyContext) -> HPy {
-        // The type's slots are the extension's trampolines, which pass the
-        // context the extension was loaded with themselves.
-        py2h(typeobj::type_from_spec(spec))
+        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        unsafe {
+            // The type's slots are the extension's trampolines, which pass the
+            // context the extension was loaded with themselves.
+            py2h(typeobj::type_from_spec(spec))
+        }
     }
 
     fn type_generic_new(ty: HPy) -> HPy {

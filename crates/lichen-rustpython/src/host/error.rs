@@ -171,7 +171,7 @@ impl ErrorHost for RustPython {
         let exc = unsafe { h2o(exc) };
         let pending = PENDING.with(|p| p.borrow().clone());
         let Some(pending) = pending else { return false };
-        with_vm(|vm| exception_matches(vm, pending.class(), exc))
+        exception_matches(pending.class(), exc)
     }
 
     fn err_clear() {
@@ -234,9 +234,9 @@ fn append_note(vm: &VirtualMachine, exc: &PyObject, note: &str) {
 
 /// Whether an exception of class `class` matches `exc`, a class or a tuple
 /// of them (searched recursively), as `except exc:` decides.
-fn exception_matches(vm: &VirtualMachine, class: &Py<PyType>, exc: &PyObject) -> bool {
+fn exception_matches(class: &Py<PyType>, exc: &PyObject) -> bool {
     if let Some(tuple) = exc.downcast_ref::<rustpython_vm::builtins::PyTuple>() {
-        return tuple.iter().any(|e| exception_matches(vm, class, e));
+        return tuple.iter().any(|e| exception_matches(class, e));
     }
     match exc.downcast_ref::<PyType>() {
         Some(ty) => class.fast_issubclass(ty),

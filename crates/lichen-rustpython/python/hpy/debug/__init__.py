@@ -1,14 +1,14 @@
-"""Lichen's `hpy.debug` on RustPython, laid out as HPy's (`hpy.debug` and
-`hpy.debug.leakdetector`, which HPy's test suite imports by that name):
-leak detection and handle stack traces over `hpy.universal._debug`."""
-from hpy.debug.leakdetector import HPyDebugError, HPyLeakError, LeakDetector
-from hpy.universal import _debug
+# Copied unchanged from HPy 0.9.0 (hpy/debug/__init__.py; MIT license, Copyright (c) 2019-2023
+# the HPy team), so that this module behaves on lichen-rustpython as on
+# CPython and PyPy, where it comes from HPy's own package.
+from .leakdetector import HPyDebugError, HPyLeakError, LeakDetector
 
 
 def set_handle_stack_trace_limit(limit):
-    """Record this many frames of where each handle is opened (None: off)."""
+    from hpy.universal import _debug
     _debug.set_handle_stack_trace_limit(limit)
 
 
 def disable_handle_stack_traces():
+    from hpy.universal import _debug
     _debug.set_handle_stack_trace_limit(None)

@@ -1,45 +1,40 @@
-"""`hpy.debug.leakdetector`: leak detection for HPy extensions loaded in debug mode (`HPY=debug`),
-written for Lichen on RustPython over `hpy.universal._debug`, with the
-interface of HPy's `hpy.debug`: a `LeakDetector` notes the debug context's
-handle generation when it starts and, when it stops, raises `HPyLeakError`
-listing the handles of that generation or later that are still open."""
+# Copied unchanged from HPy 0.9.0 (hpy/debug/leakdetector.py; MIT license, Copyright (c) 2019-2023
+# the HPy team), so that this module behaves on lichen-rustpython as on
+# CPython and PyPy, where it comes from HPy's own package.
 from hpy.universal import _debug
 
-
 class HPyDebugError(Exception):
-    """A misuse of the HPy API found by the debug mode."""
-
+    pass
 
 class HPyLeakError(HPyDebugError):
-    """Handles opened while a LeakDetector ran were never closed."""
-
     def __init__(self, leaks):
-        super().__init__(leaks)
-        self.leaks = list(leaks)
+        super().__init__()
+        self.leaks = leaks
 
     def __str__(self):
-        count = len(self.leaks)
-        lines = [f"{count} unclosed handle{'' if count == 1 else 's'}:"]
-        lines.extend("    " + repr(handle) for handle in self.leaks)
-        return "\n".join(lines)
+        lines = []
+        n = len(self.leaks)
+        s = 's' if n != 1 else ''
+        lines.append(f'{n} unclosed handle{s}:')
+        for dh in self.leaks:
+            lines.append('    %r' % dh)
+        return '\n'.join(lines)
 
 
 class LeakDetector:
-    """Usable as `with LeakDetector(): ...` or with `start()` / `stop()`."""
 
     def __init__(self):
         self.generation = None
 
     def start(self):
         if self.generation is not None:
-            raise ValueError("LeakDetector already started")
+            raise ValueError('LeakDetector already started')
         self.generation = _debug.new_generation()
 
     def stop(self):
         if self.generation is None:
-            raise ValueError("LeakDetector not started yet")
+            raise ValueError('LeakDetector not started yet')
         leaks = _debug.get_open_handles(self.generation)
-        self.generation = None
         if leaks:
             raise HPyLeakError(leaks)
 
@@ -47,10 +42,5 @@ class LeakDetector:
         self.start()
         return self
 
-    def __exit__(self, etype, value, tb):
-        if etype is None:
-            self.stop()
-        else:
-            # The block's own exception tells more than a leak report.
-            self.generation = None
-
+    def __exit__(self, etype, evalue, tb):
+        self.stop()

@@ -1,0 +1,171 @@
+//! The panic barrier: no Rust panic leaves Lichen through an `extern "C"`
+//! entry. A panic there would abort the process (an `extern "C"` function
+//! cannot unwind), ending the user's interpreter over a bug in Lichen. Each
+//! entry instead runs its body under [`guard`], which turns a panic into a
+//! pending `SystemError` naming the entry and returns the entry's error
+//! value, as if the call had failed normally.
+//!
+//! The universal context's functions get their guard once, from the ABI
+//! declaration ([`crate::context::universal_context`]); the trace and debug
+//! contexts' generated wrappers and the trampoline entry guard themselves.
+//! `catch_unwind` costs nothing while nothing panics (a landing pad, no
+//! extra instruction on the call path).
+
+use crate::retval::ErrorValue;
+use std::any::Any;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Runs `body`; a panic becomes `raise(message)` and `R`'s error value.
+/// `entry` names the context function or entry in the message, e.g.
+/// `HPy context function 'Add'` (a literal: nothing is formatted unless a
+/// panic happened).
+///
+/// `AssertUnwindSafe`: after a panic nothing of `body`'s state is used
+/// again; what it may have left half-done (a handle not closed) is a leak,
+/// not unsoundness, and the caller only sees the error.
+#[inline(always)]
+pub fn guard<R: ErrorValue>(entry: &'static str, raise: impl FnOnce(&str), body: impl FnOnce() -> R) -> R {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(r) => r,
+        Err(payload) => {
+            raise_panic(entry, &*payload, raise);
+            R::error_value()
+        }
+    }
+}
+
+/// The message a caught panic becomes: `<entry> panicked in Lichen (a bug in
+/// Lichen): <the panic's message>`.
+pub fn panic_message(entry: &str, payload: &(dyn Any + Send)) -> String {
+    let what = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic without a message");
+    format!("{entry} panicked in Lichen (a bug in Lichen): {what}")
+}
+
+/// Sets the exception for a caught panic. Raising runs host code too; if
+/// that panics as well, the VM is in no state to report anything and the
+/// process stops with the first message.
+#[cold]
+#[inline(never)]
+fn raise_panic(entry: &str, payload: &(dyn Any + Send), raise: impl FnOnce(&str)) {
+    let msg = panic_message(entry, payload);
+    if catch_unwind(AssertUnwindSafe(|| raise(&msg))).is_err() {
+        eprintln!("Fatal Python error: {msg} (and raising SystemError for it panicked too)");
+        std::process::abort();
+    }
+}
+
+/// Sets `SystemError(msg)` through the context functions of `uctx`, for
+/// the wrappers of the trace and debug contexts, which talk to the VM only
+/// through the universal context they wrap.
+///
+/// # Safety
+/// `uctx` is a live universal context and the thread may use the VM.
+pub unsafe fn raise_in(uctx: *mut lichen_abi::HPyContext, msg: &str) {
+    let msg = std::ffi::CString::new(msg.replace('\0', "")).unwrap_or_default();
+    // SAFETY: the caller's contract; the message is NUL-terminated.
+    unsafe { ((*uctx).ctx_Err_SetString)(uctx, (*uctx).h_SystemError, msg.as_ptr()) }
+}
+
+/// How a panic is reported where no exception can be raised (a field
+/// visitor run while the VM's collector traverses or frees an object): on
+/// stderr, as CPython reports an exception it must ignore.
+pub fn report_ignored(msg: &str) {
+    eprintln!("Exception ignored in Lichen: SystemError: {msg}");
+}
+
+/// An `extern "C"` function written in Rust that a VM or an extension calls
+/// (a slot, a getset, a deallocator, a visitor), its body behind [`guard`]:
+/// `guarded_entry!(raise; unsafe extern "C" fn name(args) -> R { body })`,
+/// where `raise: fn(&str)` sets the host's `SystemError` (or, where no
+/// exception may be pending, reports it). The message names the function.
+/// `guarded_entry!(debug_context raise; fn ...)` names it as a debug-mode
+/// context function instead, `guarded_entry!(named "prefix ", raise; fn ...)`
+/// as the prefix followed by the function's name. The body is an `unsafe` block, as the body of
+/// the `unsafe extern "C" fn` it is (the macro only moves it behind the
+/// barrier), hence `macro_metavars_in_unsafe` allowed there.
+#[macro_export]
+macro_rules! guarded_entry {
+    (debug_context $raise:expr; $(#[$m:meta])* $vis:vis unsafe extern "C" fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $(-> $ret:ty)? { $($body:tt)* }) => {
+        $(#[$m])*
+        $vis unsafe extern "C" fn $name($($arg: $ty),*) $(-> $ret)? {
+            $crate::guard::guard(
+                concat!("HPy context function '", stringify!($name), "' (debug mode)"),
+                $raise,
+                // SAFETY: the context function's contract, which the
+                // extension keeps.
+                #[allow(unused_unsafe, clippy::macro_metavars_in_unsafe)]
+                || unsafe { $($body)* },
+            )
+        }
+    };
+    (named $prefix:literal, $raise:expr; $(#[$m:meta])* $vis:vis unsafe extern "C" fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $(-> $ret:ty)? { $($body:tt)* }) => {
+        $(#[$m])*
+        $vis unsafe extern "C" fn $name($($arg: $ty),*) $(-> $ret)? {
+            $crate::guard::guard(
+                concat!($prefix, stringify!($name)),
+                $raise,
+                // SAFETY: the function's own contract, which its caller keeps.
+                #[allow(unused_unsafe, clippy::macro_metavars_in_unsafe)]
+                || unsafe { $($body)* },
+            )
+        }
+    };
+    ($raise:expr; $(#[$m:meta])* $vis:vis unsafe extern "C" fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $(-> $ret:ty)? { $($body:tt)* }) => {
+        $(#[$m])*
+        $vis unsafe extern "C" fn $name($($arg: $ty),*) $(-> $ret)? {
+            $crate::guard::guard(
+                concat!("Lichen's ", stringify!($name)),
+                $raise,
+                // SAFETY: the function's own contract, which its caller
+                // (the VM or the extension) keeps.
+                #[allow(unused_unsafe, clippy::macro_metavars_in_unsafe)]
+                || unsafe { $($body)* },
+            )
+        }
+    };
+}
+
+/// The self-test hook: `LICHEN_SELFTEST_PANIC=Name` in the environment when
+/// a universal context is built makes its context function `Name` panic on
+/// every call, so that tests can see the barrier above work in a real
+/// interpreter (tests/python/test_panic.py). Read once per context, when it
+/// is built, never on the call path.
+pub fn selftest_panic_target() -> Option<String> {
+    std::env::var("LICHEN_SELFTEST_PANIC").ok().filter(|s| !s.is_empty())
+}
+
+/// The panic the self-test hook raises.
+#[cold]
+#[inline(never)]
+pub fn selftest_panic(entry: &str) -> ! {
+    panic!("LICHEN_SELFTEST_PANIC={entry}: the self-test panic")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    #[test]
+    fn a_panic_becomes_the_error_value_and_a_message() {
+        let raised = RefCell::new(String::new());
+        let r: i32 = guard("HPy context function 'Add'", |m| *raised.borrow_mut() = m.to_owned(), || panic!("boom {}", 1));
+        assert_eq!(r, -1);
+        assert_eq!(
+            *raised.borrow(),
+            "HPy context function 'Add' panicked in Lichen (a bug in Lichen): boom 1"
+        );
+        let p: *mut u8 = guard("X", |_| {}, || panic!("static"));
+        assert!(p.is_null());
+    }
+
+    #[test]
+    fn no_panic_passes_the_result_through() {
+        let r: i64 = guard("Add", |_| unreachable!("nothing to raise"), || 42);
+        assert_eq!(r, 42);
+    }
+}

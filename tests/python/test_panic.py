@@ -1,0 +1,64 @@
+"""The panic barrier (``crates/lichen-core/src/guard.rs``): a Rust panic
+inside a context function becomes a ``SystemError`` naming the function and
+the process goes on, instead of aborting the interpreter.
+
+``LICHEN_SELFTEST_PANIC=Name`` makes the universal context's function
+``Name`` panic on every call (read when the context is built), so each case
+runs in a fresh interpreter.
+"""
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+SCRIPT = textwrap.dedent(
+    """
+    import sys, importlib.machinery
+    import lichen.universal
+    path, mode, func, arg = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+    spec = importlib.machinery.ModuleSpec("panic", None, origin=path)
+    modes = {"universal": lichen.universal.MODE_UNIVERSAL, "debug": lichen.universal.MODE_DEBUG,
+             "trace": lichen.universal.MODE_TRACE}
+    m = lichen.universal.load("panic", path, spec, mode=modes[mode])
+    try:
+        getattr(m, func)(*[int(a) for a in arg])
+    except SystemError as e:
+        print("SystemError:", e)
+    else:
+        print("no exception")
+    # the interpreter and the extension still work afterwards
+    assert m.as_ssize(7) == 7 if func != "as_ssize" else True
+    print("alive")
+    """
+)
+
+
+def run(build, tmp_path, env_target, mode, func, *args):
+    path = build("panic.c", "panic.hpy0.so", hpy=True)
+    env = dict(os.environ, LICHEN_SELFTEST_PANIC=env_target)
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT, path, mode, func] + [str(a) for a in args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=str(tmp_path),
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.splitlines()
+
+
+@pytest.mark.parametrize("mode", ["universal", "debug", "trace"])
+@pytest.mark.parametrize(
+    "target, func, args",
+    [("Add", "add", (1, 2)), ("Long_AsSsize_t", "as_ssize", (5,)), ("Close", "close_dup", (3,))],
+)
+def test_a_panicking_context_function_raises_system_error(build, tmp_path, mode, target, func, args):
+    out = run(build, tmp_path, target, mode, func, *args)
+    assert out == [
+        "SystemError: HPy context function '%s' panicked in Lichen (a bug in Lichen): "
+        "LICHEN_SELFTEST_PANIC=%s: the self-test panic" % (target, target),
+        "alive",
+    ]
+
+
+def test_without_the_hook_nothing_panics(build, tmp_path):
+    assert run(build, tmp_path, "", "universal", "add", 1, 2) == ["no exception", "alive"]
