@@ -142,6 +142,24 @@ def test_class_basics():
     assert Counter.__doc__ == "Everything a class can have."
 
 
+def test_methods_and_getsets_check_their_receiver():
+    # The bindings read a method's or a getset's receiver without a type
+    # test of their own (as HPy's C extensions do): the runtime's
+    # descriptors must refuse anything but an instance.
+    double = Counter.__dict__["double"]
+    for call in (
+        lambda: Counter.incr(5),
+        lambda: Counter.add("x", 1),
+        lambda: Counter.step(None, n=1),
+        lambda: double.__get__(5, int),
+        lambda: double.__set__(object(), 4),
+        lambda: Counter.__dict__["log"].__get__(1.5, float),
+    ):
+        with pytest.raises(TypeError):
+            call()
+    assert double.__get__(Counter(2), Counter) == 4
+
+
 def test_special_methods():
     c = Counter(3)
     assert hash(c) == 3 and hash(Counter(-1 + 0 if False else 0)) == 0
