@@ -82,7 +82,7 @@ impl<'py, const N: usize> Parsed<'py, N> {
     fn keyword(&mut self, name: &Obj<'py>, value: ManuallyDrop<Obj<'py>>) -> PyResult<()> {
         let key = str_bytes(name)?;
         let spec = self.spec;
-        match spec.params.iter().position(|p| p.as_bytes() == key) {
+        match spec.params.iter().position(|p| same_name(p.as_bytes(), key)) {
             Some(i) if i >= spec.positional_only => {
                 if self.slots[i].is_some() {
                     return Err(PyTypeError::new_err(format!(
@@ -213,6 +213,13 @@ impl<'py, const N: usize> Parsed<'py, N> {
     pub fn varkw(&self) -> &Obj<'py> {
         self.varkw.as_ref().expect("the signature has **kwargs")
     }
+}
+
+/// `a == b` for parameter names, which are short: a byte loop, without
+/// the call to `bcmp` that slice equality makes.
+#[inline(always)]
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// The UTF-8 bytes of a str, borrowed from the object (no copy).
