@@ -121,13 +121,9 @@ impl<'py, const N: usize> Parsed<'py, N> {
             Some(k) => k.len()?,
             None => 0,
         };
-        let all: &[HPy] = if nargs + nkw == 0 {
-            &[]
-        } else {
-            // SAFETY: the caller's contract: nargs positional then nkw
-            // keyword values.
-            unsafe { core::slice::from_raw_parts(args.0, nargs + nkw) }
-        };
+        // SAFETY: the caller's contract: nargs positional then nkw keyword
+        // values.
+        let all = unsafe { arg_slice(args, nargs + nkw) };
         self.positional(py, &all[..nargs])?;
         if let Some(names) = kwnames {
             for (i, &h) in all[nargs..].iter().enumerate() {
@@ -152,12 +148,8 @@ impl<'py, const N: usize> Parsed<'py, N> {
         nargs: isize,
         kw: Option<&Obj<'py>>,
     ) -> PyResult<()> {
-        let all: &[HPy] = if nargs <= 0 {
-            &[]
-        } else {
-            // SAFETY: the caller's contract.
-            unsafe { core::slice::from_raw_parts(args.0, nargs as usize) }
-        };
+        // SAFETY: the caller's contract.
+        let all = unsafe { arg_slice(args, nargs.max(0) as usize) };
         self.positional(py, all)?;
         if let Some(kw) = kw {
             // SAFETY: live handle; Dict_Keys returns a new list.
@@ -212,6 +204,20 @@ impl<'py, const N: usize> Parsed<'py, N> {
     /// The `**kwargs` dict.
     pub fn varkw(&self) -> &Obj<'py> {
         self.varkw.as_ref().expect("the signature has **kwargs")
+    }
+}
+
+/// A call's argument array as a slice.
+///
+/// # Safety
+/// `args` must point to `n` handles that stay live for the call.
+#[inline(always)]
+unsafe fn arg_slice<'a>(args: RawArgs, n: usize) -> &'a [HPy] {
+    if n == 0 {
+        &[]
+    } else {
+        // SAFETY: the caller's contract.
+        unsafe { core::slice::from_raw_parts(args.0, n) }
     }
 }
 
