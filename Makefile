@@ -203,7 +203,7 @@ bench-bridge:
 # HPy's own runtime and on lichen-rustpython, in universal and debug mode.
 # The compile-fail tests (crates/lichen-hpy/tests/ui) run in `make test-rust`.
 test-rust-authors: tools $(foreach v,$(PYTHONS) $(PYPYS),.venv/$(v)/.lichen-installed) .venv/hpy-$(MAIN_PYTHON)/.deps-installed
-	@echo "== Rust author bindings (lichen-hpy): examples and tests on Lichen, HPy's runtime, RustPython"
+	@echo "== Rust author bindings (lichen-hpy): examples and tests on Lichen (CPython, PyPy), HPy's runtime, RustPython"
 	cargo build -q -p lichen-rustpython --ignore-rust-version
 	.venv/$(MAIN_PYTHON)/bin/python tests/rust_authors/run.py --python $(PYTHONS_CSV) --pypy "$(PYPYS_CSV)" \
 		--hpy $(MAIN_PYTHON) --rustpython $(CARGO_TARGET_DIR)/debug/lichen-rustpython \
