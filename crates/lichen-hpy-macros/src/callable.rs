@@ -308,10 +308,11 @@ impl Callable {
     /// `receiver_prelude`; `checked` when `__slf` is known to be an
     /// instance of the class (the borrow then skips the type test): the
     /// code before it checked, or `__slf` is the receiver of a method or
-    /// getset descriptor of the class, which the runtime checks before the
-    /// call (CPython's descriptors do; HPy's C extensions rely on it too,
-    /// reading `self` with `_AsStruct` unchecked; test_rustext.py asserts
-    /// it on every runtime).
+    /// getset descriptor of the class, or the instance a one-sided slot of
+    /// the class runs on, which the runtime guarantees (CPython's
+    /// descriptors and slot wrappers check; HPy's C extensions rely on it
+    /// too, reading `self` with `_AsStruct` unchecked; test_rustext.py
+    /// asserts it on every runtime).
     pub fn receiver_prelude_with(&self, class: &Type, checked: bool) -> (TokenStream, Option<TokenStream>) {
         let (shared, exclusive) = if checked {
             (

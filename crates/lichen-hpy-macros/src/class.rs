@@ -453,8 +453,11 @@ impl Class {
         self.method_call_on(m, quote! { __a0 }, operands)
     }
 
+    /// A slot method called on `slf`, the instance whose type's slot runs
+    /// (its wrapper descriptor checks the receiver too): borrowed without a
+    /// type test of its own. Both-sided number slots test first instead.
     fn method_call_on(&self, m: &Method, slf: TokenStream, operands: &[TokenStream]) -> Result<(TokenStream, TokenStream)> {
-        self.method_call_checked(m, slf, operands, false)
+        self.method_call_checked(m, slf, operands, true)
     }
 
     fn method_call_checked(&self, m: &Method, slf: TokenStream, operands: &[TokenStream], checked: bool) -> Result<(TokenStream, TokenStream)> {
@@ -548,7 +551,8 @@ impl Class {
                 let other = bound.next().ok_or_else(|| Error::new(c.span, "__richcmp__(&self, other, op: CompareOp)"))?;
                 let other = convert_obj(&other.ty, quote! { ::lichen_hpy::__private::required_obj(__a1)? });
                 let bind = c.bind_operands(&[other, quote! { __cmp }])?;
-                let (borrow, recv) = c.receiver_prelude(ty);
+                // tp_richcompare runs on an instance of the class (also reflected)
+                let (borrow, recv) = c.receiver_prelude_with(ty, true);
                 (quote! { let __slf = ::lichen_hpy::__private::receiver(__a0)?; #borrow #bind }, c.call(quote! { #ty::#rust }, recv))
             } else {
                 self.method_call(m, &[quote! { __a1 }])?
