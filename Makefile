@@ -206,13 +206,13 @@ bench-bridge:
 # (HPy's proof-of-concept with the sdist's test_pof.py, the array type, the
 # registry) and tests/rust_authors/ext, built once into wheels by
 # build_backend/lichen_hpy_build.py, installed with pip and tested on
-# CPython $(PYTHONS) through Lichen, on $(MAIN_PYTHON) with HPy's own runtime
-# and on lichen-rustpython, in universal and debug mode. The compile-fail
-# tests (crates/lichen-hpy/tests/ui) run in `make test-rust`.
-test-rust-authors: tools $(foreach v,$(PYTHONS),.venv/$(v)/.lichen-installed) .venv/hpy-$(MAIN_PYTHON)/.deps-installed
-	@echo "== Rust author bindings (lichen-hpy): examples and tests on Lichen, HPy's runtime, RustPython"
+# CPython $(PYTHONS) and PyPy $(PYPYS) through Lichen, on $(MAIN_PYTHON) with
+# HPy's own runtime and on lichen-rustpython, in universal and debug mode.
+# The compile-fail tests (crates/lichen-hpy/tests/ui) run in `make test-rust`.
+test-rust-authors: tools $(foreach v,$(PYTHONS) $(PYPYS),.venv/$(v)/.lichen-installed) .venv/hpy-$(MAIN_PYTHON)/.deps-installed
+	@echo "== Rust author bindings (lichen-hpy): examples and tests on Lichen (CPython, PyPy), HPy's runtime, RustPython"
 	cargo build -q -p lichen-rustpython --ignore-rust-version
-	.venv/$(MAIN_PYTHON)/bin/python tests/rust_authors/run.py --python $(PYTHONS_CSV) \
+	.venv/$(MAIN_PYTHON)/bin/python tests/rust_authors/run.py --python $(PYTHONS_CSV) --pypy "$(PYPYS_CSV)" \
 		--hpy $(MAIN_PYTHON) --rustpython $(CARGO_TARGET_DIR)/debug/lichen-rustpython \
 		--build-python .venv/$(MAIN_PYTHON)/bin/python
 

@@ -10,7 +10,10 @@ Both are release builds of this workspace's profile (fat LTO).
 Per case: the median over --repeat runs of the time per call, in ns, each
 run timing --number calls (timeit); the ratio lichen-hpy / PyO3 and its
 geometric mean. The array case is piconumpy's bench_array1d: a Runge-Kutta
-loop in Python over 4-element arrays, time per step.
+loop in Python over 4-element arrays, time per step. The array cases also
+run on the same array type written against the CPython C API
+(bench/rust/capi_array.c, built with the interpreter's own compiler flags):
+the "C API" column, and lichen-hpy / C API for the Runge-Kutta loop.
 
 With --callgrind, instructions per call instead of time (deterministic on
 a shared machine): each case runs under valgrind's callgrind twice, with N
@@ -111,7 +114,19 @@ def build(python):
     for arc, data in backend.module_files("rbench_hpy", cargo_cdylib("rbench-hpy", env), "rbench-hpy"):
         with open(os.path.join(hpy_dir, arc), "wb") as f:
             f.write(data)
-    return pyo3_dir, hpy_dir
+    capi_dir = os.path.join(WORK, "capi")
+    os.makedirs(capi_dir)
+    cfg = json.loads(subprocess.check_output([python, "-c", CFG], text=True))
+    cmd = [cfg["CC"]] + cfg["CFLAGS"].split() + cfg["CCSHARED"].split() + ["-shared", "-I", cfg["INCLUDEPY"], "-o",
+           os.path.join(capi_dir, "rbench_capi" + suffix), os.path.join(HERE, "rust", "capi_array.c")]
+    log("== " + " ".join(cmd))
+    subprocess.check_call(cmd)
+    return pyo3_dir, hpy_dir, capi_dir
+
+
+# The interpreter's compiler and flags, as setuptools would build with.
+CFG = "import json, sysconfig as s; print(json.dumps({k: s.get_config_var(k) or '' for k in ('CC', 'CFLAGS', 'CCSHARED', 'INCLUDEPY')}))"
+ARRAY_CASES = [c for c in CASES if "m.array" in c[2]]
 
 
 CG_WORKER = r"""
@@ -145,16 +160,16 @@ def instructions(python, path, module, n, stmt, setup):
     raise RuntimeError("no totals in callgrind output")
 
 
-def measure_callgrind(python, path, module, number):
+def measure_callgrind(python, path, module, number, cases=CASES):
     out = {}
-    for name, stmt, setup in CASES + [("Runge-Kutta step, 4-element arrays", "rk4", "")]:
+    for name, stmt, setup in cases + [("Runge-Kutta step, 4-element arrays", "rk4", "")]:
         n = number if stmt != "rk4" else max(number // 100, 10)
         out[name] = (instructions(python, path, module, n, stmt, setup) - instructions(python, path, module, 0, stmt, setup)) / n
     return out
 
 
-def measure(python, path, module, number, repeat):
-    cases = json.dumps(CASES)
+def measure(python, path, module, number, repeat, cases=CASES):
+    cases = json.dumps(cases)
     out = subprocess.check_output([python, "-c", WORKER, path, module, str(number), str(repeat), cases, RK4], text=True)
     return json.loads(out)
 
@@ -168,26 +183,29 @@ def main():
     args = ap.parse_args()
     lichen_py = os.path.join(ROOT, ".venv", args.python, "bin", "python")
     hpy_py = os.path.join(ROOT, ".venv", "hpy-" + args.python, "bin", "python")
-    pyo3_dir, hpy_dir = build(lichen_py)
+    pyo3_dir, hpy_dir, capi_dir = build(lichen_py)
+    run = measure_callgrind if args.callgrind else measure
+    extra = () if args.callgrind else (args.repeat,)
+    pyo3 = run(lichen_py, pyo3_dir, "rbench_pyo3", args.number, *extra)
+    lichen = run(lichen_py, hpy_dir, "rbench_hpy", args.number, *extra)
+    hpy = run(hpy_py, hpy_dir, "rbench_hpy", args.number, *extra) if os.path.exists(hpy_py) else {}
+    capi = run(lichen_py, capi_dir, "rbench_capi", args.number, *extra, cases=ARRAY_CASES)
     if args.callgrind:
-        pyo3 = measure_callgrind(lichen_py, pyo3_dir, "rbench_pyo3", args.number)
-        lichen = measure_callgrind(lichen_py, hpy_dir, "rbench_hpy", args.number)
-        hpy = measure_callgrind(hpy_py, hpy_dir, "rbench_hpy", args.number) if os.path.exists(hpy_py) else {}
         log("\nCPython %s, instructions per call (callgrind, %d calls)" % (args.python, args.number))
     else:
-        pyo3 = measure(lichen_py, pyo3_dir, "rbench_pyo3", args.number, args.repeat)
-        lichen = measure(lichen_py, hpy_dir, "rbench_hpy", args.number, args.repeat)
-        hpy = measure(hpy_py, hpy_dir, "rbench_hpy", args.number, args.repeat) if os.path.exists(hpy_py) else {}
         log("\nCPython %s, ns per call (median of %d runs of %d calls)" % (args.python, args.repeat, args.number))
-    log("%-36s %9s %12s %8s %12s" % ("case", "PyO3", "lichen-hpy", "ratio", "HPy runtime"))
+    log("%-36s %9s %12s %8s %12s %9s" % ("case", "PyO3", "lichen-hpy", "ratio", "HPy runtime", "C API"))
     ratios = []
     for name in pyo3:
         r = lichen[name] / pyo3[name]
         ratios.append(r)
         h = "%12.1f" % hpy[name] if name in hpy else "%12s" % "-"
-        log("%-36s %9.1f %12.1f %7.2fx %s" % (name, pyo3[name], lichen[name], r, h))
+        c = "%9.1f" % capi[name] if name in capi else "%9s" % "-"
+        log("%-36s %9.1f %12.1f %7.2fx %s %s" % (name, pyo3[name], lichen[name], r, h, c))
     geo = math.exp(sum(map(math.log, ratios)) / len(ratios))
     log("%-36s %9s %12s %7.2fx" % ("geometric mean", "", "", geo))
+    rk4 = "Runge-Kutta step, 4-element arrays"
+    log("Runge-Kutta loop, lichen-hpy / C API: %.2fx" % (lichen[rk4] / capi[rk4]))
     log("max ratio %.2fx" % max(ratios))
 
 

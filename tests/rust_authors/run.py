@@ -13,7 +13,8 @@ Rust with lichen-hpy, built once, run on every runtime.
    tests and ``test_rustext.py``, in universal and debug mode (debug mode
    adds ``test_debug_leak.py``: a forgotten handle is reported).
 
-Runtimes: CPython X.Y through Lichen (``.venv/X.Y``), CPython with HPy's own
+Runtimes: CPython X.Y through Lichen (``.venv/X.Y``), PyPy through Lichen's
+PyPy host (``.venv/pypy``, ``.venv/pypy8.0``), CPython with HPy's own
 runtime (``.venv/hpy-X.Y``, no Lichen) and ``lichen-rustpython`` (pytest
 7.4.4 as tests/rustpython/hpy_suite.py installs it). Tests listed in
 KNOWN below may fail on the runtime named there (with the reason); any
@@ -41,8 +42,18 @@ TESTS = [
     os.path.join(HERE, "test_rustext.py"),
 ]
 DEBUG_TESTS = [os.path.join(HERE, "test_debug_leak.py")]
-# runtime kind -> {test name: why it may fail there}
-KNOWN = {}
+# runtime kind or label -> {test name: why it may fail there}
+KNOWN = {
+    "pypy": {
+        "test_buffer_export_and_growth_while_exported":
+            "the PyPy host runs HPy_bf_releasebuffer when the exported memory is garbage-collected, "
+            "not at memoryview.release() (one of its known failures in HPy's suite, README issue 10), "
+            "so the Samples still count an export after m.release(); on PyPy 7.3.11 the test stops "
+            "earlier: bytes() of a memoryview of a cffi buffer cast to another format "
+            "(memoryview(ffi.buffer(p, 24)).cast('B').cast('d', [3]), as python/lichen/_pypy/types.py "
+            "_memoryview builds it) raises MemoryError, without Lichen too",
+    },
+}
 
 
 # (runtime kind, mode) -> {test: why it cannot run there}: tests that end the
@@ -104,6 +115,7 @@ def run_pytest(cmd, env, cwd, preexec=None):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--python", default="3.11", help="comma-separated CPython versions run through Lichen")
+    ap.add_argument("--pypy", default="", help="comma-separated PyPy venvs (pypy, pypy8.0) run through Lichen")
     ap.add_argument("--hpy", default="3.11", help="CPython versions run with HPy's own runtime ('' for none)")
     ap.add_argument("--rustpython", default="", help="path of lichen-rustpython ('' to skip)")
     ap.add_argument("--modes", default="universal,debug")
@@ -116,6 +128,7 @@ def main():
         suite.fetch_sdist(os.path.join(ROOT, ".cache"), args.build_python)
     wheels = build_wheels(args.build_python)
     runtimes = [("lichen-" + v, "cpython", os.path.join(ROOT, ".venv", v, "bin", "python")) for v in filter(None, args.python.split(","))]
+    runtimes += [("lichen-" + v, "pypy", os.path.join(ROOT, ".venv", v, "bin", "python")) for v in filter(None, args.pypy.split(","))]
     runtimes += [("hpy-" + v, "hpy", os.path.join(ROOT, ".venv", "hpy-" + v, "bin", "python")) for v in filter(None, args.hpy.split(","))]
     if args.rustpython:
         runtimes.append(("rustpython", "rustpython", os.path.abspath(args.rustpython)))
@@ -146,8 +159,11 @@ def main():
                 log("   %-12s %s: not run: %s (%s)" % (label, mode, test, why))
                 cmd += ["--rootdir", ROOT, "--deselect", test]
             passed, failed, out = run_pytest(cmd, env, WORK, preexec)
-            known = KNOWN.get(kind, {})
+            known = dict(KNOWN.get(kind, {}), **KNOWN.get(label, {}))
             bad = [f for f in failed if f.split("[")[0] not in known]
+            for f in failed:
+                if f not in bad:
+                    log("   %-12s %s: known failure %s: %s" % (label, mode, f, known[f.split("[")[0]]))
             if bad:
                 log(out)
             total_pass += passed

@@ -142,6 +142,33 @@ def test_class_basics():
     assert Counter.__doc__ == "Everything a class can have."
 
 
+def test_methods_getsets_and_slots_check_their_receiver():
+    # The bindings read the receiver of a method, a getset or a one-sided
+    # slot without a type test of their own (as HPy's C extensions do): the
+    # runtime's descriptors must refuse anything but an instance.
+    double = Counter.__dict__["double"]
+    for call in (
+        lambda: Counter.incr(5),
+        lambda: Counter.add("x", 1),
+        lambda: Counter.step(None, n=1),
+        lambda: double.__get__(5, int),
+        lambda: double.__set__(object(), 4),
+        lambda: Counter.__dict__["log"].__get__(1.5, float),
+        # one-sided slots, through their wrapper descriptors
+        lambda: Counter.__repr__(5),
+        lambda: Counter.__len__("x"),
+        lambda: Counter.__getitem__(5, 1),
+        lambda: Counter.__contains__([1], 1),
+        lambda: Counter.__iadd__(5, 1),
+        lambda: Counter.__neg__(5),
+        lambda: Counter.__hash__(5),
+        lambda: Counter.__eq__(5, 5),
+    ):
+        with pytest.raises(TypeError):
+            call()
+    assert double.__get__(Counter(2), Counter) == 4
+
+
 def test_special_methods():
     c = Counter(3)
     assert hash(c) == 3 and hash(Counter(-1 + 0 if False else 0)) == 0

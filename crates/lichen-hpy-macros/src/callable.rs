@@ -193,8 +193,27 @@ impl Callable {
             && self.bound().all(|p| p.default.is_none())
     }
 
-    /// `static SPEC: FnSpec` for binding arguments.
-    pub fn fn_spec(&self, py_name: &str) -> TokenStream {
+    /// `static __SPEC: FnSpec` and `__parsed`, the call's arguments bound
+    /// in place, for the KEYWORDS shape (`tuple_dict` false) or the
+    /// tp_new / tp_init shape (true).
+    pub fn parse(&self, py_name: &str, tuple_dict: bool) -> TokenStream {
+        let spec = self.fn_spec(py_name);
+        let n = self.bound().count();
+        let bind = if tuple_dict {
+            quote! { __parsed.bind_tuple_dict(py, __args, __nargs, __kw) }
+        } else {
+            quote! { __parsed.bind_keywords(py, __args, __nargsf, __kwnames) }
+        };
+        quote! {
+            #spec
+            let mut __parsed = ::lichen_hpy::__private::Parsed::<'py, #n>::new(&__SPEC);
+            // SAFETY: the arguments exactly as this call received them.
+            unsafe { #bind }?;
+        }
+    }
+
+    /// `static __SPEC: FnSpec` for binding arguments.
+    fn fn_spec(&self, py_name: &str) -> TokenStream {
         let names: Vec<String> = self.bound().map(|p| p.name.to_string()).collect();
         let positional = self.bound().filter(|p| !p.keyword_only).count();
         let positional_only = self.positional_only;
@@ -286,17 +305,23 @@ impl Callable {
         self.receiver_prelude_with(class, false)
     }
 
-    /// `receiver_prelude`; `checked` when the code before it made sure
-    /// `__slf` is an instance of the class (the borrow then skips the test).
+    /// `receiver_prelude`; `checked` when `__slf` is known to be an
+    /// instance of the class (the borrow then skips the type test): the
+    /// code before it checked, or `__slf` is the receiver of a method or
+    /// getset descriptor of the class, or the instance a one-sided slot of
+    /// the class runs on, which the runtime guarantees (CPython's
+    /// descriptors and slot wrappers check; HPy's C extensions rely on it
+    /// too, reading `self` with `_AsStruct` unchecked; test_rustext.py
+    /// asserts it on every runtime).
     pub fn receiver_prelude_with(&self, class: &Type, checked: bool) -> (TokenStream, Option<TokenStream>) {
         let (shared, exclusive) = if checked {
             (
                 quote! {
-                    // SAFETY: `__slf` was just checked to be an instance.
+                    // SAFETY: `__slf` is an instance (see receiver_prelude_with).
                     unsafe { ::lichen_hpy::PyRef::<#class>::borrow_instance(__slf) }?
                 },
                 quote! {
-                    // SAFETY: `__slf` was just checked to be an instance.
+                    // SAFETY: `__slf` is an instance (see receiver_prelude_with).
                     unsafe { ::lichen_hpy::PyRefMut::<#class>::borrow_instance(__slf) }?
                 },
             )

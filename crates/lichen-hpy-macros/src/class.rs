@@ -239,7 +239,8 @@ impl Class {
                 }
                 MethodKind::Getter(n) => {
                     let c = &m.callable;
-                    let (borrow, recv) = c.receiver_prelude(ty);
+                    // the getset descriptor checked the receiver
+                    let (borrow, recv) = c.receiver_prelude_with(ty, true);
                     let bind = c.bind_single(quote! { unreachable!() });
                     let call = c.call(quote! { #ty::#rust }, recv);
                     let e = accessors.entry(n.clone()).or_insert(Accessor { getter: None, setter: None, doc: m.doc.clone() });
@@ -251,7 +252,8 @@ impl Class {
                 }
                 MethodKind::Setter(n) => {
                     let c = &m.callable;
-                    let (borrow, recv) = c.receiver_prelude(ty);
+                    // the getset descriptor checked the receiver
+                    let (borrow, recv) = c.receiver_prelude_with(ty, true);
                     let bind = c.bind_single(quote! { __v });
                     let call = c.call(quote! { #ty::#rust }, recv);
                     let e = accessors.entry(n.clone()).or_insert(Accessor { getter: None, setter: None, doc: m.doc.clone() });
@@ -360,14 +362,12 @@ impl Class {
         }
         let ty = &self.ty;
         let rust = &c.rust_name;
-        let spec = c.fn_spec(&self.py_name);
+        let parse = c.parse(&self.py_name, true);
         let bind = c.bind_from_parsed();
         let call = c.call(quote! { #ty::#rust }, None);
         let body = quote! {
             let __cls = ::lichen_hpy::__private::required_obj(__a0)?;
-            #spec
-            // SAFETY: the arguments exactly as this call received them.
-            let __parsed = unsafe { ::lichen_hpy::__private::parse_tuple_dict(py, &__SPEC, __args, __nargs, __kw) }?;
+            #parse
             #bind
             let __value = ::lichen_hpy::__private::RetNew::<#ty>::into_new(#call)?;
             // SAFETY: the runtime calls a type's tp_new only with the type
@@ -426,15 +426,13 @@ impl Class {
                 let m = by_index(0).unwrap();
                 let c = &m.callable;
                 let rust = &c.rust_name;
-                let spec = c.fn_spec("__init__");
+                let parse = c.parse("__init__", true);
                 let bind = c.bind_from_parsed();
                 let (borrow, recv) = c.receiver_prelude(ty);
                 let call = c.call(quote! { #ty::#rust }, recv);
                 quote! {
                     let __slf = ::lichen_hpy::__private::receiver(__a0)?;
-                    #spec
-                    // SAFETY: the arguments exactly as this call received them.
-                    let __parsed = unsafe { ::lichen_hpy::__private::parse_tuple_dict(py, &__SPEC, __args, __nargs, __kw) }?;
+                    #parse
                     #borrow #bind
                     ::lichen_hpy::__private::RetUnit::into_ret(#call)?;
                     Ok(0)
@@ -455,8 +453,11 @@ impl Class {
         self.method_call_on(m, quote! { __a0 }, operands)
     }
 
+    /// A slot method called on `slf`, the instance whose type's slot runs
+    /// (its wrapper descriptor checks the receiver too): borrowed without a
+    /// type test of its own. Both-sided number slots test first instead.
     fn method_call_on(&self, m: &Method, slf: TokenStream, operands: &[TokenStream]) -> Result<(TokenStream, TokenStream)> {
-        self.method_call_checked(m, slf, operands, false)
+        self.method_call_checked(m, slf, operands, true)
     }
 
     fn method_call_checked(&self, m: &Method, slf: TokenStream, operands: &[TokenStream], checked: bool) -> Result<(TokenStream, TokenStream)> {
@@ -550,7 +551,8 @@ impl Class {
                 let other = bound.next().ok_or_else(|| Error::new(c.span, "__richcmp__(&self, other, op: CompareOp)"))?;
                 let other = convert_obj(&other.ty, quote! { ::lichen_hpy::__private::required_obj(__a1)? });
                 let bind = c.bind_operands(&[other, quote! { __cmp }])?;
-                let (borrow, recv) = c.receiver_prelude(ty);
+                // tp_richcompare runs on an instance of the class (also reflected)
+                let (borrow, recv) = c.receiver_prelude_with(ty, true);
                 (quote! { let __slf = ::lichen_hpy::__private::receiver(__a0)?; #borrow #bind }, c.call(quote! { #ty::#rust }, recv))
             } else {
                 self.method_call(m, &[quote! { __a1 }])?
@@ -609,16 +611,14 @@ impl Class {
 
 /// A `__call__` body: the KEYWORDS shape on the instance.
 fn callable_body_keywords(c: &Callable, py_name: &str, path: TokenStream, ty: &Type) -> (&'static str, TokenStream) {
-    let spec = c.fn_spec(py_name);
+    let parse = c.parse(py_name, false);
     let bind = c.bind_from_parsed();
     let (borrow, recv) = c.receiver_prelude(ty);
     let call = c.call(path, recv);
     (
         "KEYWORDS",
         quote! {
-            #spec
-            // SAFETY: the arguments exactly as this call received them.
-            let __parsed = unsafe { ::lichen_hpy::__private::parse_keywords(py, &__SPEC, __args, __nargsf, __kwnames) }?;
+            #parse
             let __slf = ::lichen_hpy::__private::receiver(__a0)?;
             #borrow #bind
             ::lichen_hpy::IntoPyResult::into_py_result(#call, py)

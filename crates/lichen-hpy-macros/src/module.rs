@@ -140,7 +140,9 @@ pub fn callable_body(c: &Callable, py_name: &str, path: TokenStream, class: Opti
         quote! {}
     };
     let (borrow, recv) = match class {
-        Some(t) => c.receiver_prelude(t),
+        // a method of the class: the runtime's method descriptor checked
+        // the receiver
+        Some(t) => c.receiver_prelude_with(t, true),
         None => (quote! {}, None),
     };
     let call = c.call(path, recv);
@@ -153,17 +155,9 @@ pub fn callable_body(c: &Callable, py_name: &str, path: TokenStream, class: Opti
         let bind = c.bind_single(quote! { ::lichen_hpy::__private::required_obj(__a1)? });
         return ("O", quote! { #slf #borrow #bind #finish });
     }
-    let spec = c.fn_spec(py_name);
+    let parse = c.parse(py_name, false);
     let bind = c.bind_from_parsed();
-    (
-        "KEYWORDS",
-        quote! {
-            #spec
-            // SAFETY: the arguments exactly as this call received them.
-            let __parsed = unsafe { ::lichen_hpy::__private::parse_keywords(py, &__SPEC, __args, __nargsf, __kwnames) }?;
-            #slf #borrow #bind #finish
-        },
-    )
+    ("KEYWORDS", quote! { #parse #slf #borrow #bind #finish })
 }
 
 /// Removes the attribute named `name` from `attrs`, returning it.

@@ -23,75 +23,30 @@ pub struct FnSpec {
     pub varkw: bool,
 }
 
-/// An argument: lent by the caller or owned (a value from a keyword dict).
-enum Arg<'py> {
-    Lent(ManuallyDrop<Obj<'py>>),
-    Owned(Obj<'py>),
-}
-
-impl<'py> Arg<'py> {
-    fn get(&self) -> &Obj<'py> {
-        match self {
-            Arg::Lent(o) => o,
-            Arg::Owned(o) => o,
-        }
-    }
-}
-
-/// Where the bound arguments are kept: inline for the usual few
-/// parameters (no allocation per call).
-enum Slots<'py> {
-    Inline([Option<Arg<'py>>; 8]),
-    Heap(Vec<Option<Arg<'py>>>),
-}
-
-impl<'py> Slots<'py> {
-    fn new(n: usize) -> Self {
-        if n <= 8 {
-            Slots::Inline([const { None }; 8])
-        } else {
-            Slots::Heap((0..n).map(|_| None).collect())
-        }
-    }
-}
-
-impl<'py> core::ops::Deref for Slots<'py> {
-    type Target = [Option<Arg<'py>>];
-    fn deref(&self) -> &Self::Target {
-        match self {
-            Slots::Inline(a) => a,
-            Slots::Heap(v) => v,
-        }
-    }
-}
-
-impl core::ops::DerefMut for Slots<'_> {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        match self {
-            Slots::Inline(a) => a,
-            Slots::Heap(v) => v,
-        }
-    }
-}
-
-/// The arguments bound to the parameters.
-pub struct Parsed<'py> {
+/// The arguments bound to a function's `N` parameters, kept inline (no
+/// allocation per call). Built in place by the generated code:
+/// `Parsed::new` then one of the `bind_*` methods.
+pub struct Parsed<'py, const N: usize> {
     spec: &'static FnSpec,
-    slots: Slots<'py>,
+    /// Each parameter's argument, lent: by the caller, or by `owned`.
+    slots: [Option<ManuallyDrop<Obj<'py>>>; N],
+    /// Values taken from a keyword dict (the `tp_new`/`tp_init` shape),
+    /// which the call does not lend: owned here for as long as `slots`
+    /// lends them (empty, so free, in the vectorcall shape).
+    owned: Vec<Obj<'py>>,
     varargs: Option<Obj<'py>>,
     varkw: Option<Obj<'py>>,
 }
 
 const ARGUMENTS_OFFSET: usize = 1 << (usize::BITS - 1);
 
-impl<'py> Parsed<'py> {
-    fn new(py: Python<'py>, spec: &'static FnSpec) -> PyResult<Self> {
-        Ok(Parsed {
-            spec,
-            slots: Slots::new(spec.params.len()),
-            varargs: None,
-            varkw: if spec.varkw { Some(py.dict()?) } else { None },
-        })
+impl<'py, const N: usize> Parsed<'py, N> {
+    /// Nothing bound yet. `N` is `spec.params.len()` (the macro passes
+    /// both).
+    #[inline(always)]
+    pub fn new(spec: &'static FnSpec) -> Self {
+        debug_assert_eq!(spec.params.len(), N);
+        Parsed { spec, slots: [const { None }; N], owned: Vec::new(), varargs: None, varkw: None }
     }
 
     /// Binds the positional arguments.
@@ -109,7 +64,7 @@ impl<'py> Parsed<'py> {
         }
         for (slot, &h) in self.slots.iter_mut().zip(args.iter().take(n)) {
             // SAFETY: argument handles are live for the whole call.
-            *slot = Some(Arg::Lent(unsafe { Obj::borrowed(py, h) }));
+            *slot = Some(unsafe { Obj::borrowed(py, h) });
         }
         if self.spec.varargs {
             let rest: Vec<ManuallyDrop<Obj<'py>>> =
@@ -117,14 +72,17 @@ impl<'py> Parsed<'py> {
                 args.iter().skip(n).map(|&h| unsafe { Obj::borrowed(py, h) }).collect();
             self.varargs = Some(py.tuple(&rest.iter().map(|o| &**o).collect::<Vec<_>>())?);
         }
+        if self.spec.varkw {
+            self.varkw = Some(py.dict()?);
+        }
         Ok(())
     }
 
-    /// Binds one keyword argument.
-    fn keyword(&mut self, name: &Obj<'py>, value: Arg<'py>) -> PyResult<()> {
+    /// Binds one keyword argument, `value` lent for the whole call.
+    fn keyword(&mut self, name: &Obj<'py>, value: ManuallyDrop<Obj<'py>>) -> PyResult<()> {
         let key = str_bytes(name)?;
         let spec = self.spec;
-        match spec.params.iter().position(|p| p.as_bytes() == key) {
+        match spec.params.iter().position(|p| same_name(p.as_bytes(), key)) {
             Some(i) if i >= spec.positional_only => {
                 if self.slots[i].is_some() {
                     return Err(PyTypeError::new_err(format!(
@@ -136,7 +94,7 @@ impl<'py> Parsed<'py> {
                 Ok(())
             }
             _ => match &self.varkw {
-                Some(d) => d.set_item(name, value.get()),
+                Some(d) => d.set_item(name, &*value),
                 None => Err(PyTypeError::new_err(format!(
                     "{}() got an unexpected keyword argument '{}'",
                     spec.name,
@@ -146,9 +104,74 @@ impl<'py> Parsed<'py> {
         }
     }
 
+    /// Binds a `HPyFunc_KEYWORDS` call's arguments.
+    ///
+    /// # Safety
+    /// `args`, `nargsf` and `kwnames` must be those the call received.
+    #[inline]
+    pub unsafe fn bind_keywords(
+        &mut self,
+        py: Python<'py>,
+        args: RawArgs,
+        nargsf: usize,
+        kwnames: Option<&Obj<'py>>,
+    ) -> PyResult<()> {
+        let nargs = nargsf & !ARGUMENTS_OFFSET;
+        let nkw = match kwnames {
+            Some(k) => k.len()?,
+            None => 0,
+        };
+        // SAFETY: the caller's contract: nargs positional then nkw keyword
+        // values.
+        let all = unsafe { arg_slice(args, nargs + nkw) };
+        self.positional(py, &all[..nargs])?;
+        if let Some(names) = kwnames {
+            for (i, &h) in all[nargs..].iter().enumerate() {
+                let name = names.get_item_i(i as isize)?;
+                // SAFETY: argument handles are live for the whole call.
+                self.keyword(&name, unsafe { Obj::borrowed(py, h) })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Binds a `tp_new` / `tp_init` / VARARGS call's arguments (an array
+    /// and an optional keyword dict).
+    ///
+    /// # Safety
+    /// `args` and `nargs` must be those the call received.
+    #[inline]
+    pub unsafe fn bind_tuple_dict(
+        &mut self,
+        py: Python<'py>,
+        args: RawArgs,
+        nargs: isize,
+        kw: Option<&Obj<'py>>,
+    ) -> PyResult<()> {
+        // SAFETY: the caller's contract.
+        let all = unsafe { arg_slice(args, nargs.max(0) as usize) };
+        self.positional(py, all)?;
+        if let Some(kw) = kw {
+            // SAFETY: live handle; Dict_Keys returns a new list.
+            let keys = py.owned(unsafe { call!(py, ctx_Dict_Keys(kw.raw())) })?;
+            for i in 0..keys.len()? {
+                let key = keys.get_item_i(i as isize)?;
+                let value = kw.get_item(&key)?;
+                // SAFETY: `value` lives in `self.owned`, which is dropped
+                // after `self.slots` stops lending it (Parsed's field order
+                // does not matter: the lent copies are never closed).
+                let lent = unsafe { Obj::borrowed(py, value.raw()) };
+                self.owned.push(value);
+                self.keyword(&key, lent)?;
+            }
+        }
+        Ok(())
+    }
+
     /// The argument bound to parameter `i`, if any.
+    #[inline]
     pub fn get(&self, i: usize) -> Option<&Obj<'py>> {
-        self.slots[i].as_ref().map(Arg::get)
+        self.slots[i].as_deref()
     }
 
     /// Parameter `i`, which has no default.
@@ -184,6 +207,27 @@ impl<'py> Parsed<'py> {
     }
 }
 
+/// A call's argument array as a slice.
+///
+/// # Safety
+/// `args` must point to `n` handles that stay live for the call.
+#[inline(always)]
+unsafe fn arg_slice<'a>(args: RawArgs, n: usize) -> &'a [HPy] {
+    if n == 0 {
+        &[]
+    } else {
+        // SAFETY: the caller's contract.
+        unsafe { core::slice::from_raw_parts(args.0, n) }
+    }
+}
+
+/// `a == b` for parameter names, which are short: a byte loop, without
+/// the call to `bcmp` that slice equality makes.
+#[inline(always)]
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
 /// The UTF-8 bytes of a str, borrowed from the object (no copy).
 fn str_bytes<'a>(s: &'a Obj<'_>) -> PyResult<&'a [u8]> {
     let py = s.py();
@@ -196,73 +240,6 @@ fn str_bytes<'a>(s: &'a Obj<'_>) -> PyResult<&'a [u8]> {
     }
     // SAFETY: HPy's contract: `len` bytes at `p`.
     Ok(unsafe { core::slice::from_raw_parts(p.cast::<u8>(), len as usize) })
-}
-
-/// Binds a `HPyFunc_KEYWORDS` call's arguments.
-///
-/// # Safety
-/// `args`, `nargsf` and `kwnames` must be those the call received.
-pub unsafe fn parse_keywords<'py>(
-    py: Python<'py>,
-    spec: &'static FnSpec,
-    args: RawArgs,
-    nargsf: usize,
-    kwnames: Option<&Obj<'py>>,
-) -> PyResult<Parsed<'py>> {
-    let nargs = nargsf & !ARGUMENTS_OFFSET;
-    let nkw = match kwnames {
-        Some(k) => k.len()?,
-        None => 0,
-    };
-    let all: &[HPy] = if nargs + nkw == 0 {
-        &[]
-    } else {
-        // SAFETY: the caller's contract: nargs positional then nkw keyword
-        // values.
-        unsafe { core::slice::from_raw_parts(args.0, nargs + nkw) }
-    };
-    let mut parsed = Parsed::new(py, spec)?;
-    parsed.positional(py, &all[..nargs])?;
-    if let Some(names) = kwnames {
-        for (i, &h) in all[nargs..].iter().enumerate() {
-            let name = names.get_item_i(i as isize)?;
-            // SAFETY: argument handles are live for the whole call.
-            parsed.keyword(&name, Arg::Lent(unsafe { Obj::borrowed(py, h) }))?;
-        }
-    }
-    Ok(parsed)
-}
-
-/// Binds a `tp_new` / `tp_init` / VARARGS call's arguments (an array and
-/// an optional keyword dict).
-///
-/// # Safety
-/// `args` and `nargs` must be those the call received.
-pub unsafe fn parse_tuple_dict<'py>(
-    py: Python<'py>,
-    spec: &'static FnSpec,
-    args: RawArgs,
-    nargs: isize,
-    kw: Option<&Obj<'py>>,
-) -> PyResult<Parsed<'py>> {
-    let all: &[HPy] = if nargs <= 0 {
-        &[]
-    } else {
-        // SAFETY: the caller's contract.
-        unsafe { core::slice::from_raw_parts(args.0, nargs as usize) }
-    };
-    let mut parsed = Parsed::new(py, spec)?;
-    parsed.positional(py, all)?;
-    if let Some(kw) = kw {
-        // SAFETY: live handle; Dict_Keys returns a new list.
-        let keys = py.owned(unsafe { call!(py, ctx_Dict_Keys(kw.raw())) })?;
-        for i in 0..keys.len()? {
-            let key = keys.get_item_i(i as isize)?;
-            let value = kw.get_item(&key)?;
-            parsed.keyword(&key, Arg::Owned(value))?;
-        }
-    }
-    Ok(parsed)
 }
 
 /// `slf` as an instance borrowed for a method, or the TypeError HPy gives

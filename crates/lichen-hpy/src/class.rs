@@ -319,30 +319,35 @@ impl<'py> Python<'py> {
     pub fn new_instance<T: PyClass>(self, value: T) -> PyResult<Obj<'py>> {
         let ty = self.get_type::<T>()?;
         // SAFETY: T's own type (the PyClass contract of `type_object`).
-        unsafe { new_object_unchecked(&ty, value) }
+        unsafe { new_object_unchecked(&ty, value, true) }
     }
 }
 
-/// Allocates an object of `cls` holding `value`, without checking `cls`.
+/// Allocates an object of `cls` holding `value`, without checking `cls`;
+/// `exact` when `cls` is T's own type, not a subtype.
 ///
 /// # Safety
 /// `cls` must be T's type or a subtype of it (as in T's `tp_new`, which
-/// the runtime calls only for those).
-pub(crate) unsafe fn new_object_unchecked<'py, T: PyClass>(cls: &Obj<'py>, value: T) -> PyResult<Obj<'py>> {
+/// the runtime calls only for those), and T's own type if `exact`.
+pub(crate) unsafe fn new_object_unchecked<'py, T: PyClass>(cls: &Obj<'py>, value: T, exact: bool) -> PyResult<Obj<'py>> {
     let py = cls.py();
     let mut data: *mut core::ffi::c_void = core::ptr::null_mut();
     // SAFETY: `cls` is a live handle; HPy_New stores an address in `data`.
     let h = unsafe { call!(py, ctx_New(cls.raw(), &mut data)) };
     let obj = py.owned(h)?;
-    // The struct is found as every later access finds it: HPy 0.9's own
-    // runtime gives a Python subclass's object header as `data`, not the
-    // struct (it takes such a type for a legacy one).
+    // For T's own type `data` is the struct on every runtime. For a
+    // subtype the struct is found as every later access finds it: HPy
+    // 0.9's own runtime gives a Python subclass's object header as `data`,
+    // not the struct (it takes such a type for a legacy one).
+    let cell = if exact {
+        data as *const PyCellLayout<T>
+    } else {
+        // SAFETY: a live handle of an instance of T's type or a subtype.
+        unsafe { call!(py, ctx_AsStruct_Object(obj.raw())) as *const PyCellLayout<T> }
+    };
     // SAFETY: an instance of T's type or a subtype (the caller's contract):
     // its struct is a zeroed PyCellLayout<T> that nobody shares yet.
-    unsafe {
-        let cell = call!(py, ctx_AsStruct_Object(obj.raw())) as *const PyCellLayout<T>;
-        (*cell).init_with(value);
-    }
+    unsafe { (*cell).init_with(value) };
     Ok(obj)
 }
 

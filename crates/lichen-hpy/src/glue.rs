@@ -535,7 +535,7 @@ pub const DESTROY_TRAMPOLINE: CpyFunction = Some(destroy_trampoline);
 /// `cls` must be T's type or a subtype: the `cls` T's tp_new received.
 pub unsafe fn new_instance<'py, T: crate::PyClass>(cls: &Obj<'py>, value: T) -> PyResult<Obj<'py>> {
     // SAFETY: the caller's contract.
-    unsafe { crate::class::new_object_unchecked(cls, value) }
+    unsafe { crate::class::new_object_unchecked(cls, value, false) }
 }
 
 /// A class without `#[new]` cannot be instantiated from Python.

@@ -4,6 +4,7 @@
 use crate::err::{PyErr, PyResult};
 use crate::object::Obj;
 use core::marker::PhantomData;
+use core::ptr::NonNull;
 use lichen_abi::{HPyContext, HPy};
 
 /// A token for one call from Python into the extension. Every handle made
@@ -11,7 +12,8 @@ use lichen_abi::{HPyContext, HPy};
 /// call; it holds a raw pointer, so neither it nor any handle is `Send`.
 #[derive(Clone, Copy)]
 pub struct Python<'py> {
-    ctx: *mut HPyContext,
+    // NonNull: `Option<Obj>` is then as small as `Obj` (bound arguments).
+    ctx: NonNull<HPyContext>,
     _call: PhantomData<&'py HPyContext>,
 }
 
@@ -21,19 +23,20 @@ impl<'py> Python<'py> {
     /// valid for `'py`, on this thread.
     #[inline]
     pub(crate) unsafe fn assume(ctx: *mut HPyContext) -> Python<'py> {
-        Python { ctx, _call: PhantomData }
+        // SAFETY: a running call's context is never NULL (the contract).
+        Python { ctx: unsafe { NonNull::new_unchecked(ctx) }, _call: PhantomData }
     }
 
     #[inline]
     pub(crate) fn ctx_ptr(self) -> *mut HPyContext {
-        self.ctx
+        self.ctx.as_ptr()
     }
 
     /// The context's function table and constants.
     #[inline]
     pub(crate) fn ctx(self) -> &'py HPyContext {
         // SAFETY: `assume`'s contract: the context is valid for 'py.
-        unsafe { &*self.ctx }
+        unsafe { self.ctx.as_ref() }
     }
 
     /// Wraps a new handle a context function returned; NULL means the call
@@ -54,7 +57,7 @@ impl<'py> Python<'py> {
         let ctx = self.ctx();
         // SAFETY: constants are valid handles for the context's lifetime; Dup
         // makes one this call owns.
-        unsafe { Obj::from_owned(self, (ctx.ctx_Dup)(self.ctx, pick(ctx))) }
+        unsafe { Obj::from_owned(self, (ctx.ctx_Dup)(self.ctx_ptr(), pick(ctx))) }
     }
 
     /// `None`.
@@ -87,7 +90,7 @@ impl<'py> Python<'py> {
     pub fn import(self, name: &str) -> PyResult<Obj<'py>> {
         let name = crate::object::c_string(name)?;
         // SAFETY: the context is valid for 'py and `name` is NUL-terminated.
-        self.owned(unsafe { (self.ctx().ctx_Import_ImportModule)(self.ctx, name.as_ptr()) })
+        self.owned(unsafe { (self.ctx().ctx_Import_ImportModule)(self.ctx_ptr(), name.as_ptr()) })
     }
 
     /// Converts a Rust value into a Python object.
@@ -99,19 +102,19 @@ impl<'py> Python<'py> {
     pub fn tuple(self, items: &[&Obj<'py>]) -> PyResult<Obj<'py>> {
         let raw: Vec<HPy> = items.iter().map(|o| o.raw()).collect();
         // SAFETY: every item is a live handle of this call.
-        self.owned(unsafe { (self.ctx().ctx_Tuple_FromArray)(self.ctx, raw.as_ptr(), raw.len() as isize) })
+        self.owned(unsafe { (self.ctx().ctx_Tuple_FromArray)(self.ctx_ptr(), raw.as_ptr(), raw.len() as isize) })
     }
 
     /// An empty list.
     pub fn list(self) -> PyResult<Obj<'py>> {
         // SAFETY: the context is valid for 'py.
-        self.owned(unsafe { (self.ctx().ctx_List_New)(self.ctx, 0) })
+        self.owned(unsafe { (self.ctx().ctx_List_New)(self.ctx_ptr(), 0) })
     }
 
     /// An empty dict.
     pub fn dict(self) -> PyResult<Obj<'py>> {
         // SAFETY: the context is valid for 'py.
-        self.owned(unsafe { (self.ctx().ctx_Dict_New)(self.ctx) })
+        self.owned(unsafe { (self.ctx().ctx_Dict_New)(self.ctx_ptr()) })
     }
 
     /// Runs `f`, pure Rust work that touches no Python object, with the
@@ -124,7 +127,7 @@ impl<'py> Python<'py> {
         // SAFETY: called from inside a call from Python, on its thread; the
         // state is handed back to Reenter on the same thread below, even if
         // `f` panics (the guard), and nothing in between calls the context.
-        let state = unsafe { (ctx.ctx_LeavePythonExecution)(self.ctx) };
+        let state = unsafe { (ctx.ctx_LeavePythonExecution)(self.ctx_ptr()) };
         struct Reenter<'a>(*mut HPyContext, &'a HPyContext, lichen_abi::HPyThreadState);
         impl Drop for Reenter<'_> {
             fn drop(&mut self) {
@@ -132,7 +135,7 @@ impl<'py> Python<'py> {
                 unsafe { (self.1.ctx_ReenterPythonExecution)(self.0, self.2) }
             }
         }
-        let _back = Reenter(self.ctx, ctx, state);
+        let _back = Reenter(self.ctx_ptr(), ctx, state);
         f()
     }
 }
