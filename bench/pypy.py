@@ -22,9 +22,12 @@ As in ``run.py``, each (benchmark, runtime) pair runs in a fresh process:
 a warm-up pass (PyPy's JIT compiles the loop), then ``--reps`` timed passes;
 the median counts. Prints per benchmark the medians and the ratios
 ``lichen/cpyext`` and ``lichen/pypy-hpy``, and their geometric means.
-Results go to ``bench/results/``.
+Results go to ``bench/results/``. Then the Rust bindings' array type
+(``rustarray``, see ``rust_array``): the same ``.hpy0.so`` on CPython
+3.11 (the interpreter running this script) and on each PyPy, against the
+array type written for the C API.
 
-    python bench/pypy.py                        # both suites, every PyPy
+    python bench/pypy.py                        # every suite, every PyPy
     python bench/pypy.py --pypy pypy -k TestModule
 """
 
@@ -200,6 +203,62 @@ def summarize(results, runtimes):
     return out
 
 
+# --- the Rust bindings' array type (issue 9's benchmark, issue 10 asks for it) --
+
+def load_rust_authors():
+    spec = importlib.util.spec_from_file_location("lichen_bench_rust_authors", os.path.join(HERE, "rust_authors.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def rust_array(args, pythons):
+    """piconumpy's Runge-Kutta loop over the array type written in Rust with
+    lichen-hpy (one universal binary, run through Lichen everywhere) and the
+    same type written against the C API (built by each interpreter; on PyPy
+    it runs through cpyext): microseconds per step, median of ``--reps``
+    timed runs of 2000 steps after the JIT warmed up."""
+    ra = load_rust_authors()
+    hpy_dir = os.path.join(args.cache, "bench", "rustarray", "hpy")
+    ra.build_hpy(hpy_dir, dict(os.environ))
+    log("== piconumpy's Runge-Kutta loop: the Rust array type (lichen-hpy, one .hpy0.so) vs the C-API array type")
+    header = "%-14s %16s %16s %9s" % ("interpreter", "lichen-hpy us", "C API us", "ratio")
+    log(header)
+    log("-" * len(header))
+    out = {}
+    for name, python in pythons:
+        capi_dir = os.path.join(args.cache, "bench", name, "rustarray", "capi")
+        ra.build_capi(python, capi_dir)
+        row = {}
+        for label, path, module in (("lichen-hpy", hpy_dir, "rbench_hpy"), ("capi", capi_dir, "rbench_capi")):
+            try:
+                r = subprocess.run([python, "-c", RK4_WORKER, path, module, str(args.reps), ra.RK4],
+                                   capture_output=True, text=True, timeout=args.timeout)
+                row[label] = float(r.stdout.split()[-1]) if r.returncode == 0 else None
+            except subprocess.TimeoutExpired:
+                row[label] = None
+        out[name] = row
+        us = lambda v: "%16.1f" % v if v else "%16s" % "failed"
+        log("%-14s %s %s %s" % (name, us(row["lichen-hpy"]), us(row["capi"]), ratio(row["lichen-hpy"], row["capi"])))
+    return out
+
+
+RK4_WORKER = r"""
+import importlib, statistics, sys, time
+sys.path.insert(0, sys.argv[1])
+m = importlib.import_module(sys.argv[2])
+ns = {"m": m}
+exec(sys.argv[4], ns)
+ns["loop"](3000)  # the JIT compiles the loop
+times = []
+for _ in range(int(sys.argv[3])):
+    t = time.perf_counter()
+    ns["loop"](2000)
+    times.append((time.perf_counter() - t) / 2000 * 1e6)
+print(statistics.median(times))
+"""
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--pypy", default="pypy,pypy8.0,pypy7.3.19",
@@ -207,7 +266,7 @@ def main(argv=None):
     p.add_argument("-N", type=int, default=2_000_000, help="iterations per timed pass")
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("-k", default="")
-    p.add_argument("--suite", default="", help="microbench, objbench (default: both)")
+    p.add_argument("--suite", default="", help="microbench, objbench, rustarray (default: all)")
     p.add_argument("--timeout", type=int, default=600)
     p.add_argument("--cache", default=os.path.join(ROOT, ".cache"))
     p.add_argument("--out", default=os.path.join(HERE, "results"))
@@ -220,16 +279,22 @@ def main(argv=None):
     if args.worker:
         return worker(args)
 
-    suites = [run.SUITES[s] for s in (args.suite.split(",") if args.suite else list(run.SUITES))]
+    names = args.suite.split(",") if args.suite else list(run.SUITES) + ["rustarray"]
+    suites = [run.SUITES[s] for s in names if s != "rustarray"]
     report = {}
     t0 = time.time()
+    pythons = []
     for pypy in args.pypy.split(","):
         python = os.path.join(ROOT, ".venv", pypy, "bin", "python")
         if not os.path.exists(python):
             log("== %s: no venv (%s); skipped" % (pypy, os.path.relpath(python, ROOT)))
             continue
+        pythons.append((pypy, python))
         runtimes = ["cpyext", "lichen"] + (["pypy-hpy"] if has_pypy_hpy(python) else [])
         report[pypy] = {s.name: run_suite(s, pypy, python, runtimes, args) for s in suites}
+    if "rustarray" in names:
+        # CPython 3.11 through Lichen first: the same binary, for reference
+        report["rustarray"] = rust_array(args, [("3.11", sys.executable)] + pythons)
     log("(%.0fs)" % (time.time() - t0))
     os.makedirs(args.out, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -109,19 +109,33 @@ def build(python):
     os.makedirs(pyo3_dir)
     os.makedirs(hpy_dir)
     shutil.copy(cargo_cdylib("rbench-pyo3", env), os.path.join(pyo3_dir, "rbench_pyo3" + suffix))
+    build_hpy(hpy_dir, env)
+    capi_dir = os.path.join(WORK, "capi")
+    build_capi(python, capi_dir)
+    return pyo3_dir, hpy_dir, capi_dir
+
+
+def build_hpy(hpy_dir, env):
+    """The universal binary of the benchmark bodies (``rbench_hpy``) and its
+    loader in ``hpy_dir``: one file for every interpreter."""
     import lichen_hpy_build as backend
 
+    os.makedirs(hpy_dir, exist_ok=True)
     for arc, data in backend.module_files("rbench_hpy", cargo_cdylib("rbench-hpy", env), "rbench-hpy"):
         with open(os.path.join(hpy_dir, arc), "wb") as f:
             f.write(data)
-    capi_dir = os.path.join(WORK, "capi")
-    os.makedirs(capi_dir)
+
+
+def build_capi(python, capi_dir):
+    """The array type written against the C API (``rbench_capi``), built by
+    ``python``'s own compiler and flags into ``capi_dir``."""
+    os.makedirs(capi_dir, exist_ok=True)
+    suffix = subprocess.check_output([python, "-c", "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))"], text=True).strip()
     cfg = json.loads(subprocess.check_output([python, "-c", CFG], text=True))
     cmd = [cfg["CC"]] + cfg["CFLAGS"].split() + cfg["CCSHARED"].split() + ["-shared", "-I", cfg["INCLUDEPY"], "-o",
            os.path.join(capi_dir, "rbench_capi" + suffix), os.path.join(HERE, "rust", "capi_array.c")]
     log("== " + " ".join(cmd))
     subprocess.check_call(cmd)
-    return pyo3_dir, hpy_dir, capi_dir
 
 
 # The interpreter's compiler and flags, as setuptools would build with.

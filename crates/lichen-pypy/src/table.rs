@@ -277,8 +277,24 @@ fn stale_dec() {
     stale_add(-1);
 }
 
+/// Makes a free or reserved slot live. Such a slot holds no attached text
+/// and no items (`release` and `give_to_python` took them), so its plain
+/// fields are set one by one: no drop of the old record, which a call into
+/// an extension would pay for its receiver and every argument.
 fn make_live(t: &mut Table, i: u32, kind: DataKind, data: usize) {
-    t.slots[i as usize] = Slot { refs: 1, kind, data, ..Slot::new(State::Live) };
+    let s = &mut t.slots[i as usize];
+    debug_assert!(s.state != State::Live && s.attached.is_none() && s.items.is_none());
+    s.refs = 1;
+    s.state = State::Live;
+    s.float = false;
+    s.owner = 0;
+    s.key = 0;
+    s.class = 0;
+    s.type_info = 0;
+    s.kind = kind;
+    s.data = data;
+    s.kinds = 0;
+    s.items_gen = 0;
 }
 
 /// A new live slot for an object Python is about to store in its list
@@ -383,7 +399,8 @@ pub fn reserve(out: &mut [isize]) -> usize {
     with(|t| {
         for o in out.iter_mut() {
             let i = pop_free(t, false);
-            t.slots[i as usize] = Slot::new(State::Reserved);
+            // a free slot's record is already clean (see `release`)
+            t.slots[i as usize].state = State::Reserved;
             *o = i as isize;
         }
         out.len()
