@@ -132,7 +132,7 @@ def build_capi(python, capi_dir):
     os.makedirs(capi_dir, exist_ok=True)
     suffix = subprocess.check_output([python, "-c", "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))"], text=True).strip()
     cfg = json.loads(subprocess.check_output([python, "-c", CFG], text=True))
-    cmd = [cfg["CC"]] + cfg["CFLAGS"].split() + cfg["CCSHARED"].split() + ["-shared", "-I", cfg["INCLUDEPY"], "-o",
+    cmd = cfg["CC"].split() + cfg["CFLAGS"].split() + cfg["CCSHARED"].split() + ["-shared", "-I", cfg["INCLUDEPY"], "-o",
            os.path.join(capi_dir, "rbench_capi" + suffix), os.path.join(HERE, "rust", "capi_array.c")]
     log("== " + " ".join(cmd))
     subprocess.check_call(cmd)
