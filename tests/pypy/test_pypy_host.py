@@ -245,17 +245,24 @@ def test_field_loads_leave_the_table_flat(mod):
     assert len(handles.objs) < 30000
 
 
+def counted(built, lines):
+    """The output of ``lines`` run by a new PyPy that has ``pypy_host``
+    (as ``m``) and counts its callbacks (``callbacks.counts``)."""
+    code = "\n".join(["import sys, gc", "sys.path.insert(0, %r)" % str(built), "import pypy_host as m",
+                       "from lichen._pypy import callbacks"] + lines)
+    env = dict(os.environ, LICHEN_PYPY_COUNT_CALLBACKS="1")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
 def test_type_checks_need_the_interpreter_once(built):
     """HPy_TypeCheck against a class made from a spec asks Python once per
     handle at most: Python tells what it knows of both classes, native code
     answers the next checks; an instance of a class made from a spec comes
     with its class, and is never asked about (counted with
     LICHEN_PYPY_COUNT_CALLBACKS)."""
-    code = "\n".join([
-        "import sys",
-        "sys.path.insert(0, %r)" % str(built),
-        "import pypy_host as m",
-        "from lichen._pypy import callbacks",
+    out = counted(built, [
         "class Sub(m.Box): pass",
         "b, s = m.Box(1), Sub(2)",
         "m.boxes(b, 1)",
@@ -265,22 +272,15 @@ def test_type_checks_need_the_interpreter_once(built):
         "    return callbacks.counts.get('type_check', 0)",
         "print(asked(b, 10, 10), asked(s, 10, 10), asked([], 10, 0), asked(m.Box(None), 1, 1))",
     ])
-    env = dict(os.environ, LICHEN_PYPY_COUNT_CALLBACKS="1")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    assert r.returncode == 0, r.stderr
     # the exact class: never; a Python subclass: every time (its MRO may
     # have more); a class with no spec class in its MRO: once
-    assert r.stdout.split() == ["0", "10", "1", "0"]
+    assert out.split() == ["0", "10", "1", "0"]
 
 
 def test_receivers_and_floats_come_known(built):
     """A method's receiver comes with its class, a float argument with its
     value: checking the one and reading the other call no one."""
-    code = "\n".join([
-        "import sys",
-        "sys.path.insert(0, %r)" % str(built),
-        "import pypy_host as m",
-        "from lichen._pypy import callbacks",
+    out = counted(built, [
         "class Sub(m.Box): pass",
         "b = m.Box(1)",
         "callbacks.counts.clear()",
@@ -292,22 +292,15 @@ def test_receivers_and_floats_come_known(built):
         "except TypeError as e:",
         "    print('TypeError')",
     ])
-    env = dict(os.environ, LICHEN_PYPY_COUNT_CALLBACKS="1")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    assert r.returncode == 0, r.stderr
     # Sub's instance: its class is no spec class, its MRO may hold more
-    assert r.stdout.split() == ["1", "0", "TypeError"]
+    assert out.split() == ["1", "0", "TypeError"]
 
 
 def test_tuple_items_come_with_its_length(built):
     """HPy_Length of a short tuple hands its items over to native code: the
     items are then read without calling into PyPy, with Python's results
     (negative and out-of-range indices still go to Python)."""
-    code = "\n".join([
-        "import sys",
-        "sys.path.insert(0, %r)" % str(built),
-        "import pypy_host as m",
-        "from lichen._pypy import callbacks",
+    out = counted(built, [
         "t = (1, 'a', None, 2.5, m.Box(3))",
         "assert m.item_after_len(t, 1) == 'a'",
         "callbacks.counts.clear()",
@@ -321,10 +314,7 @@ def test_tuple_items_come_with_its_length(built):
         "except IndexError:",
         "    print('IndexError')",
     ])
-    env = dict(os.environ, LICHEN_PYPY_COUNT_CALLBACKS="1")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.split() == ["5", "0", "IndexError"]
+    assert out.split() == ["5", "0", "IndexError"]
 
 
 def test_list_items_come_with_a_check_until_python_runs(built):
@@ -332,11 +322,7 @@ def test_list_items_come_with_a_check_until_python_runs(built):
     answer for an exact built-in type): HPy_Length and HPy_GetItem_i then
     call no one, until Python code that may change the list runs (a
     callback not marked pure): its items are then read from Python again."""
-    code = "\n".join([
-        "import sys",
-        "sys.path.insert(0, %r)" % str(built),
-        "import pypy_host as m",
-        "from lichen._pypy import callbacks",
+    out = counted(built, [
         "lst = [1, 'a', 2.5]",
         "def used(): return sorted(k for k, v in callbacks.counts.items() if v)",
         "m.items_around(lst, None)",
@@ -350,10 +336,7 @@ def test_list_items_come_with_a_check_until_python_runs(built):
         "assert m.items_around((1, 2), change) == (1, 2)",
         "assert m.items_around('xy', None) is None",
     ])
-    env = dict(os.environ, LICHEN_PYPY_COUNT_CALLBACKS="1")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    assert r.returncode == 0, r.stderr
-    quiet, changed = r.stdout.splitlines()
+    quiet, changed = out.splitlines()
     assert quiet == "['check', 'sequence_from_array']"
     assert changed == "['call_tuple_dict', 'check', 'get_item', 'sequence_from_array']"
 
@@ -380,11 +363,7 @@ def test_hpy_new_takes_instances_python_made_ahead(built):
     ahead in a batch (one callback a batch, not one an instance): each is
     new, of the class asked for, its struct zeroed; a Python subclass gets
     its own instance; the spares are not counted as handles in use."""
-    code = "\n".join([
-        "import sys, gc",
-        "sys.path.insert(0, %r)" % str(built),
-        "import pypy_host as m",
-        "from lichen._pypy import callbacks",
+    out = counted(built, [
         "from lichen._pypy.handles import slots_in_use",
         "class Sub(m.Box): pass",
         "m.Box(0)",
@@ -401,10 +380,7 @@ def test_hpy_new_takes_instances_python_made_ahead(built):
         "del boxes, s",
         "print(slots_in_use() - before)",
     ])
-    env = dict(os.environ, LICHEN_PYPY_COUNT_CALLBACKS="1")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    assert r.returncode == 0, r.stderr
-    batches, singles, leaked = map(int, r.stdout.split())
+    batches, singles, leaked = map(int, out.split())
     # batches of 4, 8, ... 64: 200 instances in at most 7 callbacks
     assert 1 <= batches <= 7
     # the subclass is no class made from a spec: one callback for it
