@@ -426,15 +426,11 @@ pub fn receive_known(bits: isize, data: *mut c_void, class: usize) -> HPy {
     let class = if class == 0 { 0 } else { checked_type(class) };
     if let Some(i) = slot_of(h) {
         with(|t| {
-            if let Some(s) = t.slots.get(i as usize).filter(|s| s.state == State::Reserved) {
-                let (owner, key) = (s.owner, s.key);
+            if t.slots.get(i as usize).is_some_and(|s| s.state == State::Reserved) {
+                let_go_of_owner(t, i);
                 let kind = if data.is_null() { DataKind::Unknown } else { DataKind::Payload };
                 make_live(t, i, kind, data as usize);
                 t.slots[i as usize].class = class;
-                if owner != 0 {
-                    forget_loaded(t, i, key);
-                    drop_hold(t, owner);
-                }
             }
         })
     }
@@ -513,14 +509,21 @@ pub fn loaded_slots(key: u64) -> Vec<isize> {
 pub fn settle_loaded(slots: &[isize]) {
     with(|t| {
         for &i in slots {
-            let Some(s) = t.slots.get_mut(i as usize) else { continue };
-            let (owner, key) = (core::mem::take(&mut s.owner), core::mem::take(&mut s.key));
-            if owner != 0 {
-                forget_loaded(t, i as u32, key);
-                drop_hold(t, owner);
-            }
+            let_go_of_owner(t, i as u32);
         }
     })
+}
+
+/// A loaded field's slot `i` lets go of its owner (see
+/// [`new_loaded_field`]): its object is in Python's list, or it is about
+/// to be made anew.
+fn let_go_of_owner(t: &mut Table, i: u32) {
+    let Some(s) = t.slots.get_mut(i as usize) else { return };
+    let (owner, key) = (core::mem::take(&mut s.owner), core::mem::take(&mut s.key));
+    if owner != 0 {
+        forget_loaded(t, i, key);
+        drop_hold(t, owner);
+    }
 }
 
 /// Slot `i` no longer stands for the object under `key`.
@@ -652,8 +655,8 @@ pub fn set_items(h: HPy, items: Box<[HPy]>, list: bool) {
     }
 }
 
-/// The items a slot keeps, unless they are a list's, read before the lock
-/// was last let go.
+/// The items a slot keeps, unless they are a list's, read before Python
+/// code may have run (see [`GENERATION`]).
 #[inline]
 fn current_items(s: &Slot) -> Option<&[HPy]> {
     let items = s.items.as_deref()?;
@@ -700,11 +703,8 @@ pub fn item(h: HPy, i: i64) -> Option<HPy> {
 pub fn reserve_emptied(slots: &[isize]) {
     with(|t| {
         for &i in slots {
-            let Some(s) = t.slots.get_mut(i as usize).filter(|s| s.state == State::Reserved) else { continue };
-            let (owner, key) = (core::mem::take(&mut s.owner), core::mem::take(&mut s.key));
-            if owner != 0 {
-                forget_loaded(t, i as u32, key);
-                drop_hold(t, owner);
+            if t.slots.get(i as usize).is_some_and(|s| s.state == State::Reserved) {
+                let_go_of_owner(t, i as u32);
             }
         }
     })

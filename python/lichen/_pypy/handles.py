@@ -166,11 +166,7 @@ def _instance_h(o, t, exact):
     call no one)."""
     buf = o._lichen_buf
     kind = DATA_NONE if buf == ffi.NULL else DATA_PAYLOAD
-    i = lib.lichen_new_slot_data(buf, kind, t.__lichen_tid__ if exact is t else 0)
-    if i >= len(objs):
-        _grow(i)
-    objs[i] = o
-    return i << 3
+    return new_h_data(o, buf, kind, t.__lichen_tid__ if exact is t else 0)
 
 
 def live_h(o):

@@ -41,7 +41,7 @@ pub fn pooled() -> usize {
 /// empty. None: Python failed (its exception is set).
 fn pooled_instance(ty: HPy, info: usize) -> Option<HPy> {
     let batch = POOLS.with(|all| {
-        let pool = all.entry(info).or_insert(Pool { ready: Vec::new(), batch: FIRST_BATCH });
+        let pool = pool_of(all, info);
         match pool.ready.pop() {
             Some(h) => Err(h),
             None => {
@@ -66,8 +66,12 @@ fn pooled_instance(ty: HPy, info: usize) -> Option<HPy> {
         .map(|pair| table::receive_known(pair[0], pair[1] as *mut c_void, info))
         .collect();
     let first = made.pop();
-    POOLS.with(|all| all.entry(info).or_insert(Pool { ready: Vec::new(), batch: FIRST_BATCH }).ready.extend(made));
+    POOLS.with(|all| pool_of(all, info).ready.extend(made));
     first
+}
+
+fn pool_of(all: &mut HashMap<usize, Pool, BuildHasherDefault<table::KeyHasher>>, info: usize) -> &mut Pool {
+    all.entry(info).or_insert(Pool { ready: Vec::new(), batch: FIRST_BATCH })
 }
 
 /// A new instance of the class of `ty`, its class and struct known (see
