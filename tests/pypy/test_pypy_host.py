@@ -335,6 +335,7 @@ def test_list_items_come_with_a_check_until_python_runs(built):
         "print(used())",
         "assert m.items_around((1, 2), change) == (1, 2)",
         "assert m.items_around('xy', None) is None",
+        "assert m.items_around(1j, None) is None and m.items_around(None, None) is None",
     ])
     quiet, changed = out.splitlines()
     assert quiet == "['check', 'sequence_from_array']"

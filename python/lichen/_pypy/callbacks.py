@@ -157,16 +157,19 @@ def check(h, what, items, learnt):
         except Exception:
             return 0
     r = (kinds >> what) & 1 | CHECK_ALL | kinds << 8
-    n = _hand_over(o, t, len(o), items, ITEMS_MAX, learnt)
+    n = _hand_over(o, t, items, ITEMS_MAX, learnt)
     return r | (n + 1) << 16 if n else r
 
 
-def _hand_over(o, t, n, items, cap, learnt):
-    """Hands the ``n`` items of ``o`` (of type ``t``) over to native code if
-    it is a tuple or list of at most ``cap``: their handles in ``items``,
-    what ``_tell`` says of each in ``learnt``, and in ``learnt[2 * cap]``
-    whether ``o`` is a list (its items go stale). How many it handed."""
-    if not ((t is tuple or t is list) and 0 < n <= cap):
+def _hand_over(o, t, items, cap, learnt):
+    """Hands the items of ``o`` (of type ``t``) over to native code if it is
+    a tuple or list of at most ``cap``: their handles in ``items``, what
+    ``_tell`` says of each in ``learnt``, and in ``learnt[2 * cap]`` whether
+    ``o`` is a list (its items go stale). How many it handed."""
+    if not (t is tuple or t is list):
+        return 0
+    n = len(o)
+    if not 0 < n <= cap:
         return 0
     for k in range(n):
         item = o[k]
@@ -247,7 +250,7 @@ def length(h, items, cap, learnt):
     if t not in _KINDS:  # pure only for the built-in types
         lib.lichen_lists_may_change()
     n = len(o)
-    _hand_over(o, t, n, items, cap, learnt)
+    _hand_over(o, t, items, cap, learnt)
     return n
 
 
