@@ -145,6 +145,8 @@ lh lichen_new_float(double v);
  * the items of lists native code read are stale */
 void lichen_lists_may_change(void);
 intptr_t lichen_reserve(intptr_t *out, intptr_t n);
+/* how many slots the table has: Python's list of objects must be as long */
+intptr_t lichen_table_size(void);
 intptr_t lichen_sweep_begin(intptr_t **slots);
 void lichen_sweep_end(void);
 intptr_t lichen_slots_in_use(void);

@@ -169,6 +169,32 @@ static HPy Box_swap_impl(HPyContext *ctx, HPy self, HPy item)
     return old;
 }
 
+/* item(i, replacement): item i of the sequence the box holds (loaded:
+ * HPy_Length, then HPy_GetItem_i), or its length if i is past the end;
+ * with a replacement, the box holds that before the item is returned (the
+ * handle of the item outlives the box's hold on the sequence). */
+HPyDef_METH(Box_item, "item", HPyFunc_VARARGS)
+static HPy Box_item_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+{
+    if (nargs < 1 || nargs > 2) {
+        HPyErr_SetString(ctx, ctx->h_TypeError, "item(i, replacement=None)");
+        return HPy_NULL;
+    }
+    HPy_ssize_t i = HPyLong_AsSsize_t(ctx, args[0]);
+    if (i == -1 && HPyErr_Occurred(ctx))
+        return HPy_NULL;
+    BoxObject *b = BoxObject_AsStruct(ctx, self);
+    HPy seq = HPyField_Load(ctx, self, b->item);
+    HPy_ssize_t n = HPy_Length(ctx, seq);
+    HPy r = HPy_NULL;
+    if (n >= 0)
+        r = i < n ? HPy_GetItem_i(ctx, seq, i) : HPyLong_FromSsize_t(ctx, n);
+    HPy_Close(ctx, seq);
+    if (nargs == 2 && !HPy_IsNull(r))
+        HPyField_Store(ctx, self, &b->item, args[1]);
+    return r;
+}
+
 /* loads(box, n): loads the box's item n times, each handle closed. */
 HPyDef_METH(loads, "loads", HPyFunc_VARARGS)
 static HPy loads_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
@@ -210,7 +236,7 @@ static HPy outlive_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs
 }
 
 extern HPyDef Box_is_box;
-static HPyDef *Box_defines[] = { &Box_new, &Box_traverse, &Box_get, &Box_set, &Box_clear, &Box_swap, &Box_is_box, NULL };
+static HPyDef *Box_defines[] = { &Box_new, &Box_traverse, &Box_get, &Box_set, &Box_clear, &Box_swap, &Box_item, &Box_is_box, NULL };
 static HPyType_Spec Box_spec = {
     .name = "pypy_host.Box",
     .basicsize = sizeof(BoxObject),

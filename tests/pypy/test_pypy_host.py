@@ -359,6 +359,38 @@ def test_loaded_field_keeps_its_object_when_the_field_changes(mod):
     assert box.swap(second) is first
 
 
+def test_items_of_a_tuple_in_a_field_are_remembered(built):
+    """What HPy_Length of a loaded tuple handed over is remembered by the
+    field's key: later loads of the same field read its length and items
+    without calling into PyPy; a list's are not (it may change); an item's
+    handle stays good after the field lets the tuple go."""
+    out = counted(built, [
+        "class Item(object): pass",
+        "first, inner = Item(), m.Box(7)",
+        "box = m.Box((first, 'a', inner))",
+        "assert box.item(0) is first",
+        "callbacks.counts.clear()",
+        "assert [box.item(i) for i in range(4)] == [first, 'a', inner, 3]",
+        "assert box.item(2).get() == 7",
+        "print(callbacks.counts.get('length', 0), callbacks.counts.get('get_item', 0))",
+        "assert box.item(1, None) == 'a' and box.get() is None",
+        "box.set((1, 2))",
+        "assert box.item(1) == 2 and box.item(0, [5, 6]) == 1",
+        "assert box.item(1) == 6",
+        "box.get()[1] = 9",
+        "callbacks.counts.clear()",
+        "assert box.item(1) == 9",
+        "print(callbacks.counts.get('length', 0))",
+        "import weakref",
+        "box.set((Item(), 0))",
+        "box.item(0)",
+        "kept = box.item(0, None)",
+        "gc.collect()",
+        "print(type(kept).__name__)",
+    ])
+    assert out.split() == ["0", "0", "1", "Item"]
+
+
 def test_hpy_new_takes_instances_python_made_ahead(built):
     """HPy_New of a class made from a spec takes an instance Python made
     ahead in a batch (one callback a batch, not one an instance): each is

@@ -234,6 +234,12 @@ pub unsafe extern "C" fn lichen_reserve(out: *mut isize, n: isize) -> isize {
     })
 }
 
+/// How many slots the table has (every slot index Python gets is below).
+#[no_mangle]
+pub extern "C" fn lichen_table_size() -> isize {
+    guarded("lichen_table_size", || table::size() as isize)
+}
+
 /// The stale free slots, for Python to clear (see `table::sweep_begin`).
 #[no_mangle]
 pub unsafe extern "C" fn lichen_sweep_begin(slots: *mut *const isize) -> isize {

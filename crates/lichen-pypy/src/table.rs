@@ -148,6 +148,13 @@ struct Table {
     /// What is known of the object stored under a field key, so that
     /// loading a field does not ask Python again.
     field_data: HashMap<u64, Known, BuildHasherDefault<KeyHasher>>,
+    /// What is known of the items of a tuple stored under a field key
+    /// (a key names one object for good, and a tuple's items never
+    /// change), so that `HPy_Length` and `HPy_GetItem` of a loaded tuple
+    /// need no call into PyPy. Plain knowledge, no holds: the items live
+    /// as long as the tuple, which its owner holds for as long as the key
+    /// is loaded from it (see [`item_of_loaded`]).
+    field_items: HashMap<u64, Box<[Known]>, BuildHasherDefault<KeyHasher>>,
 }
 
 /// The struct and the class (see `Slot::class`) of an object, as far as
@@ -198,6 +205,7 @@ static TABLE: Shared = Shared(UnsafeCell::new(Table {
     next_key: 1,
     loaded: HashMap::with_hasher(BuildHasherDefault::new()),
     field_data: HashMap::with_hasher(BuildHasherDefault::new()),
+    field_items: HashMap::with_hasher(BuildHasherDefault::new()),
 }));
 
 /// How many free slots hold a stale entry (Python reads it to know when to
@@ -392,6 +400,11 @@ fn live_mut(t: &mut Table, h: HPy) -> Option<&mut Slot> {
         return None;
     }
     t.slots.get_mut(i as usize).filter(|s| s.state == State::Live && !s.float)
+}
+
+/// How many slots the table has.
+pub fn size() -> usize {
+    with(|t| t.slots.len())
 }
 
 /// Moves up to `out.len()` free slots into Python's reserve; how many.
@@ -643,12 +656,17 @@ pub fn new_generation() {
 /// the slot cannot keep them).
 pub fn set_items(h: HPy, items: Box<[HPy]>, list: bool) {
     let gen = if list { GENERATION.load(Ordering::Relaxed) } else { 0 };
-    let rejected = with(|t| match live_mut(t, h) {
-        Some(s) if current_items(s).is_none() => {
-            s.items_gen = gen;
-            s.items.replace(items)
+    let rejected = with(|t| {
+        if !list {
+            remember_items(t, h, &items);
         }
-        _ => Some(items),
+        match live_mut(t, h) {
+            Some(s) if current_items(s).is_none() => {
+                s.items_gen = gen;
+                s.items.replace(items)
+            }
+            _ => Some(items),
+        }
     });
     for item in rejected.into_iter().flatten() {
         close(item);
@@ -686,7 +704,10 @@ pub fn set_kinds(h: HPy, kinds: u8) {
 #[inline]
 pub fn items_len(h: HPy) -> Option<usize> {
     slot_of(h)?;
-    with(|t| current_items(live_mut(t, h)?).map(|i| i.len()))
+    with(|t| match current_items(live_mut(t, h)?) {
+        Some(items) => Some(items.len()),
+        None => loaded_items(t, h).map(|known| known.len()),
+    })
 }
 
 /// A new handle for item `i` of a tuple or list whose items the slot of
@@ -694,8 +715,75 @@ pub fn items_len(h: HPy) -> Option<usize> {
 #[inline]
 pub fn item(h: HPy, i: i64) -> Option<HPy> {
     slot_of(h)?;
-    let item = with(|t| current_items(live_mut(t, h)?)?.get(usize::try_from(i).ok()?).copied())?;
-    Some(dup(item))
+    let i = usize::try_from(i).ok()?;
+    enum Found {
+        Kept(HPy),
+        Loaded(HPy),
+    }
+    let found = with(|t| match current_items(live_mut(t, h)?) {
+        Some(items) => items.get(i).copied().map(Found::Kept),
+        None => item_of_loaded(t, h, i).map(Found::Loaded),
+    })?;
+    Some(match found {
+        Found::Kept(item) => dup(item),
+        Found::Loaded(item) => item,
+    })
+}
+
+/// Marks the key of an item slot (see [`item_of_loaded`]): field keys
+/// count up from 1 and never reach it.
+pub const ITEM_KEY: u64 = 1 << 62;
+
+/// The field key the slot of `h` was loaded from, if it is a loaded
+/// field's slot still standing for that key's object.
+fn loaded_key_of(t: &Table, h: HPy) -> Option<u64> {
+    let s = t.slots.get(slot_of(h)? as usize)?;
+    (s.state == State::Live && s.owner != 0 && s.key != 0 && s.key & ITEM_KEY == 0).then_some(s.key)
+}
+
+/// What is remembered of the items of the tuple a loaded field's slot
+/// stands for.
+fn loaded_items(t: &Table, h: HPy) -> Option<&[Known]> {
+    t.field_items.get(&loaded_key_of(t, h)?).map(|k| &**k)
+}
+
+/// Remembers what is known of `items`, the items of the tuple of `h`, if
+/// `h` is a loaded field's slot (see `Table::field_items`).
+fn remember_items(t: &mut Table, h: HPy, items: &[HPy]) {
+    let Some(key) = loaded_key_of(t, h) else { return };
+    let known = items
+        .iter()
+        .map(|&item| match slot_of(item).and_then(|j| t.slots.get(j as usize)) {
+            Some(s) if s.state == State::Live && !s.float => {
+                Known { data: if s.kind == DataKind::Payload { s.data } else { 0 }, class: s.class }
+            }
+            _ => Known::default(),
+        })
+        .collect();
+    if t.field_items.len() >= FIELD_DATA_MAX {
+        t.field_items.clear();
+    }
+    t.field_items.insert(key, known);
+}
+
+/// A handle for item `i` of the tuple a loaded field's slot `h` stands for,
+/// from what is remembered of its items, made without PyPy: the new slot
+/// holds `h` (so the tuple, and so the item, stays alive), and Python
+/// finds its entry empty and takes the item from `h`'s object the first
+/// time it needs it (see `loaded_field`). The item's struct and class come
+/// along. `None`: nothing remembered, or out of range.
+fn item_of_loaded(t: &mut Table, h: HPy, i: usize) -> Option<HPy> {
+    let known = *loaded_items(t, h)?.get(i)?;
+    let holder = slot_of(h)?;
+    t.slots[holder as usize].refs += 1;
+    let j = pop_free(t, true);
+    let kind = if known.data != 0 { DataKind::Payload } else { DataKind::Unknown };
+    make_live(t, j, kind, known.data);
+    let s = &mut t.slots[j as usize];
+    s.owner = h._i;
+    s.key = ITEM_KEY | i as u64;
+    s.class = known.class;
+    Some(slot_handle(j))
 }
 
 /// Lets go of the owner a reserve slot Python emptied still held (a loaded

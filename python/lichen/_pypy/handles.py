@@ -87,12 +87,23 @@ _reserve = []
 RESERVE_BATCH = 256
 
 
+# Buffers for refills, reused: a cffi buffer costs microseconds to make on
+# PyPy, more than the rest of a refill. A refill takes one from the pool
+# (another thread may be using another) and puts it back.
+_buffers = []
+
+
 def _refill():
-    out = ffi.new("intptr_t[]", RESERVE_BATCH)
-    got = ffi.unpack(out, lib.lichen_reserve(out, RESERVE_BATCH))
-    top = max(got)
-    if top >= len(objs):
-        _grow(top)
+    try:
+        out = _buffers.pop()
+    except IndexError:
+        out = ffi.new("intptr_t[]", RESERVE_BATCH)
+    n = lib.lichen_reserve(out, RESERVE_BATCH)
+    got = ffi.unpack(out, n)
+    _buffers.append(out)
+    size = lib.lichen_table_size()
+    if size > len(objs):
+        _grow(size - 1)
     _reserve.extend(got)
 
 
@@ -227,16 +238,22 @@ def get_or_none(h):
     return None if h == 0 else get(h)
 
 
+ITEM_KEY = 1 << 62  # table.rs
+
+
 def _materialize(h):
-    """The object of a slot native code filled: a float, or a loaded
-    field's object, which its owner holds under a key."""
+    """The object of a slot native code filled: a float, a loaded field's
+    object, which its owner holds under a key, or an item of a loaded
+    tuple, which the slot of that tuple holds."""
     if h == 0:
         raise SystemError("HPy_NULL where an object was expected")
     i = h >> 3
     if i >= len(objs):
         _grow(i)
     key = lib.lichen_loaded_key(h & ~7)
-    if key:
+    if key & ITEM_KEY:
+        v = get(lib.lichen_loaded_owner(h & ~7))[key & ~ITEM_KEY]
+    elif key:
         v = get(lib.lichen_loaded_owner(h & ~7))._lichen_refs[key]
     else:
         v = lib.lichen_take_float(h & ~7)
