@@ -160,6 +160,12 @@ void lichen_field_write(lh owner, void *field, lh value);
 int64_t lichen_loaded_key(lh h);
 lh lichen_loaded_owner(lh h);
 void lichen_reserve_emptied(const intptr_t *slots, intptr_t n);
+/* field stores Python applies after the call that made them */
+struct lichen_store { lh owner; int64_t key; lh value; int64_t old_key; };
+intptr_t *lichen_stores_hint(void);
+intptr_t lichen_stores_begin(struct lichen_store **out);
+void lichen_stores_end(void);
+lh lichen_store_value(int64_t key);
 
 /* errors */
 int lichen_err_take(struct lichen_error *out);

@@ -195,6 +195,28 @@ static HPy Box_item_impl(HPyContext *ctx, HPy self, const HPy *args, size_t narg
     return r;
 }
 
+/* store_then_call(item, f): stores item, then calls f with what a load of
+ * the field gives, before the call returns (the store may not have reached
+ * Python yet); returns f's result. */
+HPyDef_METH(Box_store_then_call, "store_then_call", HPyFunc_VARARGS)
+static HPy Box_store_then_call_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+{
+    if (nargs != 2) {
+        HPyErr_SetString(ctx, ctx->h_TypeError, "store_then_call(item, f)");
+        return HPy_NULL;
+    }
+    BoxObject *b = BoxObject_AsStruct(ctx, self);
+    HPyField_Store(ctx, self, &b->item, args[0]);
+    HPy loaded = HPyField_Load(ctx, self, b->item);
+    HPy call_args = HPyTuple_Pack(ctx, 1, loaded);
+    HPy_Close(ctx, loaded);
+    if (HPy_IsNull(call_args))
+        return HPy_NULL;
+    HPy r = HPy_CallTupleDict(ctx, args[1], call_args, HPy_NULL);
+    HPy_Close(ctx, call_args);
+    return r;
+}
+
 /* loads(box, n): loads the box's item n times, each handle closed. */
 HPyDef_METH(loads, "loads", HPyFunc_VARARGS)
 static HPy loads_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
@@ -236,7 +258,7 @@ static HPy outlive_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs
 }
 
 extern HPyDef Box_is_box;
-static HPyDef *Box_defines[] = { &Box_new, &Box_traverse, &Box_get, &Box_set, &Box_clear, &Box_swap, &Box_item, &Box_is_box, NULL };
+static HPyDef *Box_defines[] = { &Box_new, &Box_traverse, &Box_get, &Box_set, &Box_clear, &Box_swap, &Box_item, &Box_store_then_call, &Box_is_box, NULL };
 static HPyType_Spec Box_spec = {
     .name = "pypy_host.Box",
     .basicsize = sizeof(BoxObject),

@@ -391,6 +391,31 @@ def test_items_of_a_tuple_in_a_field_are_remembered(built):
     assert out.split() == ["0", "0", "1", "Item"]
 
 
+def test_field_stores_reach_python_after_the_call(built):
+    """HPyField_Store calls no one: the owner takes the object when the call
+    returns (its old one goes then); a load in the same call, handed to
+    Python code at once, still finds the object."""
+    out = counted(built, [
+        "import weakref",
+        "class Item(object): pass",
+        "first, second = Item(), Item()",
+        "box = m.Box(first)",
+        "callbacks.counts.clear()",
+        "assert box.set(second) is None",
+        "print(callbacks.counts.get('field_store', 0))",
+        "ref = weakref.ref(first)",
+        "del first",
+        "gc.collect()",
+        "print(ref() is None, box.get() is second)",
+        "third = Item()",
+        "seen = []",
+        "assert box.store_then_call(third, lambda o: seen.append(o) or 'r') == 'r'",
+        "print(seen[0] is third, box.get() is third)",
+        "assert box.store_then_call(7, lambda o: o + 1) == 8 and box.get() == 7",
+    ])
+    assert out.split() == ["0", "True", "True", "True", "True"]
+
+
 def test_hpy_new_takes_instances_python_made_ahead(built):
     """HPy_New of a class made from a spec takes an instance Python made
     ahead in a batch (one callback a batch, not one an instance): each is

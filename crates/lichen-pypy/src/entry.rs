@@ -7,6 +7,7 @@ use crate::context;
 use crate::host::error::{self, Pending};
 use crate::host::PyPy;
 use crate::lock;
+use crate::stores;
 use crate::table::{self, DataKind};
 use crate::typedef::{self, ModuleDef, TypeInfo};
 use core::ffi::{c_char, c_int, c_void, CStr};
@@ -232,6 +233,36 @@ pub unsafe extern "C" fn lichen_reserve(out: *mut isize, n: isize) -> isize {
         let out = unsafe { core::slice::from_raw_parts_mut(out, n.max(0) as usize) };
         table::reserve(out) as isize
     })
+}
+
+/// Where Python reads how many field stores wait for it (see `stores`).
+#[no_mangle]
+pub extern "C" fn lichen_stores_hint() -> *mut isize {
+    stores::PENDING.as_ptr()
+}
+
+/// The field stores for Python to apply, in order (see `stores::begin`).
+#[no_mangle]
+pub unsafe extern "C" fn lichen_stores_begin(out: *mut *const stores::Store) -> isize {
+    guarded("lichen_stores_begin", || {
+        let (at, n) = stores::begin();
+        // SAFETY: Python passes room for one pointer.
+        unsafe { out.write(at) };
+        n as isize
+    })
+}
+
+/// Python applied the stores `lichen_stores_begin` gave it.
+#[no_mangle]
+pub extern "C" fn lichen_stores_end() {
+    guarded("lichen_stores_end", stores::end)
+}
+
+/// A new handle for the object a store not applied yet put under `key`
+/// (0: none).
+#[no_mangle]
+pub extern "C" fn lichen_store_value(key: i64) -> isize {
+    guarded("lichen_store_value", || stores::value_of(key as u64)._i)
 }
 
 /// How many slots the table has (every slot index Python gets is below).

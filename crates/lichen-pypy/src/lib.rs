@@ -14,7 +14,9 @@ pub mod capsule;
 pub mod context;
 pub mod entry;
 pub mod host;
+mod keyed;
 pub mod lock;
+pub mod stores;
 pub mod table;
 pub mod typedef;
 

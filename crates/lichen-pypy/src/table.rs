@@ -42,8 +42,7 @@ use crate::lock;
 use core::cell::{RefCell, UnsafeCell};
 use core::ffi::{c_char, c_void};
 use lichen_abi::HPy;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use crate::keyed::{key_map, KeyMap, Recent, Slots};
 use std::sync::atomic::{AtomicIsize, AtomicU64, Ordering};
 
 const TAG_MASK: isize = 7;
@@ -144,17 +143,17 @@ struct Table {
     /// The slots of loaded fields, by key, not yet settled: when a store
     /// replaces a key, Python gives them the object first (see
     /// [`loaded_slots`]).
-    loaded: HashMap<u64, Vec<u32>, BuildHasherDefault<KeyHasher>>,
+    loaded: KeyMap<Slots>,
     /// What is known of the object stored under a field key, so that
     /// loading a field does not ask Python again.
-    field_data: HashMap<u64, Known, BuildHasherDefault<KeyHasher>>,
+    field_data: Recent<Known>,
     /// What is known of the items of a tuple stored under a field key
     /// (a key names one object for good, and a tuple's items never
     /// change), so that `HPy_Length` and `HPy_GetItem` of a loaded tuple
     /// need no call into PyPy. Plain knowledge, no holds: the items live
     /// as long as the tuple, which its owner holds for as long as the key
     /// is loaded from it (see [`item_of_loaded`]).
-    field_items: HashMap<u64, Box<[Known]>, BuildHasherDefault<KeyHasher>>,
+    field_items: Recent<Box<[Known]>>,
 }
 
 /// The struct and the class (see `Slot::class`) of an object, as far as
@@ -164,32 +163,6 @@ pub struct Known {
     pub data: usize,
     pub class: usize,
 }
-
-/// Field keys are consecutive, and addresses distinct: mixing them is all
-/// the hashing they need (no SipHash on the paths that look them up).
-#[derive(Default)]
-pub(crate) struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_u64(&mut self, k: u64) {
-        self.0 = k.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-    fn write_usize(&mut self, k: usize) {
-        self.write_u64(k as u64);
-    }
-}
-
-/// Beyond this many remembered structs, the memory is cleared (objects of
-/// fields still loaded are asked for again).
-const FIELD_DATA_MAX: usize = 1 << 16;
 
 /// The table, used only by the thread that holds the extension lock.
 struct Shared(UnsafeCell<Table>);
@@ -203,9 +176,9 @@ static TABLE: Shared = Shared(UnsafeCell::new(Table {
     clean: Vec::new(),
     constants: 0,
     next_key: 1,
-    loaded: HashMap::with_hasher(BuildHasherDefault::new()),
-    field_data: HashMap::with_hasher(BuildHasherDefault::new()),
-    field_items: HashMap::with_hasher(BuildHasherDefault::new()),
+    loaded: key_map(),
+    field_data: Recent::new(),
+    field_items: Recent::new(),
 }));
 
 /// How many free slots hold a stale entry (Python reads it to know when to
@@ -484,9 +457,6 @@ pub fn remember_field(key: u64, h: HPy) {
 }
 
 fn remember(t: &mut Table, key: u64, known: Known) {
-    if t.field_data.len() >= FIELD_DATA_MAX {
-        t.field_data.clear();
-    }
     t.field_data.insert(key, known);
 }
 
@@ -498,14 +468,17 @@ fn remember(t: &mut Table, key: u64, known: Known) {
 pub fn new_loaded_field(owner: HPy, key: u64) -> HPy {
     slot_handle(with(|t| {
         let i = pop_free(t, true);
-        let known = t.field_data.get(&key).copied().unwrap_or_default();
+        let known = t.field_data.get(key).copied().unwrap_or_default();
         let kind = if known.data != 0 { DataKind::Payload } else { DataKind::Unknown };
         make_live(t, i, kind, known.data);
         let s = &mut t.slots[i as usize];
         s.owner = owner._i;
         s.key = key;
         s.class = known.class;
-        t.loaded.entry(key).or_default().push(i);
+        match t.loaded.get_mut(&key) {
+            Some(slots) => slots.push(i),
+            None => drop(t.loaded.insert(key, Slots::One(i))),
+        }
         i
     }))
 }
@@ -514,7 +487,7 @@ pub fn new_loaded_field(owner: HPy, key: u64) -> HPy {
 /// before the key's object goes from its owner, Python stores it in their
 /// entries, and then [`settle_loaded`] makes them ordinary slots.
 pub fn loaded_slots(key: u64) -> Vec<isize> {
-    with(|t| t.loaded.get(&key).map_or_else(Vec::new, |v| v.iter().map(|&i| i as isize).collect()))
+    with(|t| t.loaded.get(&key).map_or_else(Vec::new, |v| v.as_slice().iter().map(|&i| i as isize).collect()))
 }
 
 /// The slots [`loaded_slots`] gave now hold their object in Python's list:
@@ -541,9 +514,8 @@ fn let_go_of_owner(t: &mut Table, i: u32) {
 
 /// Slot `i` no longer stands for the object under `key`.
 fn forget_loaded(t: &mut Table, i: u32, key: u64) {
-    if let Some(v) = t.loaded.get_mut(&key) {
-        v.retain(|&j| j != i);
-        if v.is_empty() {
+    if let Some(slots) = t.loaded.get_mut(&key) {
+        if !slots.remove(i) {
             t.loaded.remove(&key);
         }
     }
@@ -743,8 +715,9 @@ fn loaded_key_of(t: &Table, h: HPy) -> Option<u64> {
 
 /// What is remembered of the items of the tuple a loaded field's slot
 /// stands for.
-fn loaded_items(t: &Table, h: HPy) -> Option<&[Known]> {
-    t.field_items.get(&loaded_key_of(t, h)?).map(|k| &**k)
+fn loaded_items(t: &mut Table, h: HPy) -> Option<&[Known]> {
+    let key = loaded_key_of(t, h)?;
+    t.field_items.get(key).map(|k| &**k)
 }
 
 /// Remembers what is known of `items`, the items of the tuple of `h`, if
@@ -760,9 +733,6 @@ fn remember_items(t: &mut Table, h: HPy, items: &[HPy]) {
             _ => Known::default(),
         })
         .collect();
-    if t.field_items.len() >= FIELD_DATA_MAX {
-        t.field_items.clear();
-    }
     t.field_items.insert(key, known);
 }
 

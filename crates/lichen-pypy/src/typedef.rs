@@ -113,7 +113,7 @@ pub struct TypeInfo {
 
 /// Every `TypeInfo` made (they are never freed), to check the ones Python
 /// passes. Used under the extension lock only.
-static TYPE_INFOS: Locked<HashSet<usize, BuildHasherDefault<crate::table::KeyHasher>>> =
+static TYPE_INFOS: Locked<HashSet<usize, BuildHasherDefault<crate::keyed::KeyHasher>>> =
     Locked::new(HashSet::with_hasher(BuildHasherDefault::new()));
 
 /// Whether `info` is the address of a `TypeInfo`.

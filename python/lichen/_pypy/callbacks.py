@@ -27,6 +27,7 @@ from lichen._pypy.handles import (
     EMPTY,
     NO_SPEC_CLASS,
     _grow,
+    apply_stores,
     class_id,
     fresh,
     get,
@@ -456,6 +457,7 @@ def field_store(owner_h, key, value_h, old_key, loaded, nloaded):
     key (see ``store_field`` in ``crates/lichen-pypy/src/host/object.rs``),
     and lets go of the one under its old key, once the slots of handles
     loaded from the field hold it."""
+    apply_stores()  # the older ones first
     owner = get(owner_h)
     refs = owner._lichen_refs
     if refs is None:

@@ -20,6 +20,8 @@ from lichen._pypy.handles import (
     _materialize,
     _reserve,
     _stale,
+    _stores_waiting,
+    apply_stores,
     class_id,
     fresh,
     live_h,
@@ -38,6 +40,8 @@ def result(r, name):
     """The object of the result handle ``r`` an entry returned (0: the call
     failed, its exception is pending). A fresh one (``..010``) is a slot
     only the result held, now the reserve's again."""
+    if _stores_waiting[0]:
+        apply_stores()
     tag = r & 7
     if tag == 1:
         return r >> 3
@@ -56,6 +60,8 @@ def result(r, name):
 
 def status(r, name):
     """Raises for a failed status (-1) an entry returned."""
+    if _stores_waiting[0]:
+        apply_stores()
     if r < 0:
         raise failed(name)
     return r

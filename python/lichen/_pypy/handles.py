@@ -13,6 +13,7 @@ Floats made natively have an empty entry until Python first sees them.
 """
 
 import builtins
+import threading
 import weakref
 
 from lichen._lichen_pypy import ffi, lib
@@ -254,11 +255,74 @@ def _materialize(h):
     if key & ITEM_KEY:
         v = get(lib.lichen_loaded_owner(h & ~7))[key & ~ITEM_KEY]
     elif key:
-        v = get(lib.lichen_loaded_owner(h & ~7))._lichen_refs[key]
+        v = field_object(get(lib.lichen_loaded_owner(h & ~7)), key)
     else:
         v = lib.lichen_take_float(h & ~7)
     objs[i] = v
     return v
+
+
+# --------------------------------------------------------------------------
+# fields (see crates/lichen-pypy/src/stores.rs)
+
+_stores_waiting = lib.lichen_stores_hint()
+_store_batch = ffi.new("struct lichen_store **")
+# One application at a time, in the order of the stores; the same thread
+# may start another in the middle of one (a finalizer's call), which then
+# finds nothing to apply.
+_applying = threading.RLock()
+# Keys taken out before the store that put them in was applied (a store
+# made at once while older ones were still being applied): that store,
+# when its turn comes, puts nothing in.
+_gone_keys = set()
+_MISSING = object()
+
+
+def field_object(owner, key):
+    """The object ``owner`` holds under the field key ``key``, or that a
+    store not yet applied put there."""
+    refs = owner._lichen_refs
+    if refs is not None:
+        v = refs.get(key, _MISSING)
+        if v is not _MISSING:
+            return v
+    h = lib.lichen_store_value(key)
+    if h == 0:
+        raise SystemError("Lichen: no object under field key %d" % key)
+    v = get(h)
+    close(h)
+    return v
+
+
+def apply_stores():
+    """Applies the field stores native code recorded: each owner holds its
+    field's new object under the new key, and lets go of the old key's."""
+    with _applying:
+        n = lib.lichen_stores_begin(_store_batch)
+        if n == 0:
+            return
+        batch = _store_batch[0]
+        try:
+            for k in range(n):
+                _apply_store(batch[k])
+        finally:
+            lib.lichen_stores_end()
+
+
+def _apply_store(s):
+    owner = get(s.owner)
+    refs = owner._lichen_refs
+    if refs is None:
+        refs = owner._lichen_refs = {}
+    old_key = s.old_key
+    if old_key and refs.pop(old_key, _MISSING) is _MISSING:
+        _gone_keys.add(old_key)
+    key = s.key
+    if key:
+        if _gone_keys and key in _gone_keys:
+            _gone_keys.discard(key)
+        else:
+            refs[key] = get(s.value)
 
 
 def close(h):
@@ -293,5 +357,6 @@ def slots_in_use():
     """How many slots of the object table are live (constants included),
     after this thread's last call result is let go: what a test compares
     before and after calls to see that no handle was left open."""
+    apply_stores()
     sweep()
     return lib.lichen_slots_in_use()

@@ -22,7 +22,7 @@ from lichen._lichen_pypy import ffi, lib
 from lichen._pypy import calls
 from lichen._pypy.calls import NULL, _decorate, _keywords, _text, check_receiver, result, status
 from lichen._pypy.errors import failed, take_error
-from lichen._pypy.handles import LENT, class_id, close, fresh, get, live_h, new_h, new_h_or_null, objs, read_enum
+from lichen._pypy.handles import LENT, class_id, close, field_object, fresh, get, live_h, new_h, new_h_or_null, objs, read_enum
 
 SHAPES = read_enum("Shape")
 SIG = read_enum("Signature")
@@ -206,7 +206,7 @@ class Member(object):
                     return None
                 raise AttributeError("'%s' object has no attribute '%s'" % (type(obj).__name__, self.name))
             if h & 7 == FIELD_KEY:
-                return obj._lichen_refs[h >> 3]
+                return field_object(obj, h >> 3)
             o = get(h)
             close(h)
             return o

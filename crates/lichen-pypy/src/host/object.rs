@@ -390,12 +390,12 @@ pub fn store_field(owner: HPy, field: &mut HPyField, h: HPy) {
         // handles loaded from the field still stand for its old object:
         // Python gives it to them before the owner lets it go
         let loaded = if old_key != 0 { table::loaded_slots(old_key) } else { Vec::new() };
-        let value = if key != 0 { h._i } else { 0 };
-        let (at, n) = (loaded.as_ptr(), loaded.len() as isize);
-        if py!(field_store(owner._i, key as isize, value, old_key as isize, at, n)) < 0 {
+        if loaded.is_empty() && table::data_of(owner).0 == table::DataKind::Payload {
+            // the usual case: Python applies it after the call (see `stores`)
+            crate::stores::defer(owner, key, h, old_key);
+        } else if !store_now(owner, key, h, old_key, &loaded) {
             return; // failed: the exception is pending, the field unchanged
         }
-        table::settle_loaded(&loaded);
     }
     if key != 0 {
         table::remember_field(key, h);
@@ -403,6 +403,19 @@ pub fn store_field(owner: HPy, field: &mut HPyField, h: HPy) {
     } else {
         *field = HPyField { _i: PyPy::dup(h)._i };
     }
+}
+
+/// A store Python makes at once (handles loaded from the field need its old
+/// object; an owner whose struct is not known may not be able to hold);
+/// whether it was made.
+fn store_now(owner: HPy, key: u64, h: HPy, old_key: u64, loaded: &[isize]) -> bool {
+    let value = if key != 0 { h._i } else { 0 };
+    let (at, n) = (loaded.as_ptr(), loaded.len() as isize);
+    if py!(field_store(owner._i, key as isize, value, old_key as isize, at, n)) < 0 {
+        return false;
+    }
+    table::settle_loaded(loaded);
+    true
 }
 
 /// `HPyField_Load`: what the field holds as it is, or a handle that finds

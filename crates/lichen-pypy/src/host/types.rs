@@ -29,7 +29,7 @@ struct Pool {
 const FIRST_BATCH: usize = 4;
 const MAX_BATCH: usize = 64;
 
-static POOLS: Locked<HashMap<usize, Pool, BuildHasherDefault<table::KeyHasher>>> =
+static POOLS: Locked<HashMap<usize, Pool, BuildHasherDefault<crate::keyed::KeyHasher>>> =
     Locked::new(HashMap::with_hasher(BuildHasherDefault::new()));
 
 /// How many handles the pools hold (not counted as in use).
@@ -70,7 +70,7 @@ fn pooled_instance(ty: HPy, info: usize) -> Option<HPy> {
     first
 }
 
-fn pool_of(all: &mut HashMap<usize, Pool, BuildHasherDefault<table::KeyHasher>>, info: usize) -> &mut Pool {
+fn pool_of(all: &mut HashMap<usize, Pool, BuildHasherDefault<crate::keyed::KeyHasher>>, info: usize) -> &mut Pool {
     all.entry(info).or_insert(Pool { ready: Vec::new(), batch: FIRST_BATCH })
 }
 
