@@ -12,6 +12,7 @@
 //! functions set by `HPy_SetCallFunction`) run under that context too.
 
 use core::cell::Cell;
+use core::sync::atomic::{AtomicBool, Ordering};
 use lichen_abi::{HPyContext, HPyFunc_Signature};
 
 thread_local! {
@@ -20,10 +21,21 @@ thread_local! {
     static CALLER: Cell<*mut HPyContext> = const { Cell::new(core::ptr::null_mut()) };
 }
 
+/// Whether any thread ever ran a call from a wrapping context (so that a
+/// `CALLER` may be set). Until then the calls of every extension leave the
+/// thread-locals alone: a thread-local costs a call into the C library in
+/// a shared object, twice per call into an extension.
+static WRAPPED: AtomicBool = AtomicBool::new(false);
+
 /// Runs `f`, a call from the wrapping context `ctx` into the universal
 /// context, with `ctx` recorded as the caller's context.
 #[inline]
 pub(crate) fn with_caller<R>(ctx: *mut HPyContext, f: impl FnOnce() -> R) -> R {
+    // Relaxed: a thread reads its own `CALLER` only, and it sets this
+    // before it sets that
+    if !ctx.is_null() && !WRAPPED.load(Ordering::Relaxed) {
+        WRAPPED.store(true, Ordering::Relaxed);
+    }
     let prev = CALLER.with(|c| c.replace(ctx));
     let r = f();
     CALLER.with(|c| c.set(prev));
@@ -35,6 +47,9 @@ pub(crate) fn with_caller<R>(ctx: *mut HPyContext, f: impl FnOnce() -> R) -> R {
 /// context the function itself was called with.
 #[inline]
 pub fn caller_or(ctx: *mut HPyContext) -> *mut HPyContext {
+    if !WRAPPED.load(Ordering::Relaxed) {
+        return ctx;
+    }
     let c = CALLER.with(Cell::get);
     if c.is_null() {
         ctx
@@ -65,7 +80,7 @@ pub unsafe fn call_under<R>(ctx: *mut HPyContext, sig: HPyFunc_Signature, func: 
     // running further up this thread (one in debug mode calling, through
     // Python, one in universal mode): until it calls through a wrapping
     // context itself, its caller is its own context.
-    with_caller(core::ptr::null_mut(), || {
+    let run = || {
         // SAFETY: `ctx` is the extension's context, one Lichen made (the
         // caller's contract).
         if unsafe { crate::debug::is_debug_context(ctx) } {
@@ -74,5 +89,10 @@ pub unsafe fn call_under<R>(ctx: *mut HPyContext, sig: HPyFunc_Signature, func: 
         } else {
             call(ctx, func)
         }
-    })
+    };
+    if WRAPPED.load(Ordering::Relaxed) {
+        with_caller(core::ptr::null_mut(), run)
+    } else {
+        run()
+    }
 }

@@ -38,10 +38,19 @@ NOARGS, O, VARARGS, KEYWORDS = SIG["NOARGS"], SIG["O"], SIG["VARARGS"], SIG["KEY
 
 def result(r, name):
     """The object of the result handle ``r`` an entry returned (0: the call
-    failed, its exception is pending). A fresh one (``..010``) is a slot
-    only the result held, now the reserve's again."""
-    if _stores_waiting[0]:
-        apply_stores()
+    failed, its exception is pending), once the field stores of the call
+    are applied (after the object is read: applying them lets go of their
+    holds, which may be the result's last)."""
+    try:
+        return _result(r, name)
+    finally:
+        if _stores_waiting[0]:
+            apply_stores()
+
+
+def _result(r, name):
+    """A fresh result (``..010``) is a slot only the result held, now the
+    reserve's again."""
     tag = r & 7
     if tag == 1:
         return r >> 3
