@@ -21,18 +21,13 @@ impl TextHost for CPython {
         unsafe { ffi::PyUnicode_Check(h2py(h)) != 0 }
     }
 
-    #[inline]
-    fn bytes_size(h: HPy) -> HPy_ssize_t {
-        // SAFETY: the GIL is held; PyBytes_Size raises TypeError for a non-bytes.
-        unsafe { ffi::PyBytes_Size(h2py(h)) }
-    }
-
-    #[inline]
-    fn bytes_data(h: HPy) -> *const c_char {
-        // SAFETY: the GIL is held; PyBytes_AsString raises TypeError for a
-        // non-bytes. The buffer is part of the immutable bytes object, so it
-        // stays put while the caller's handle keeps the object alive.
-        unsafe { ffi::PyBytes_AsString(h2py(h)) }
+    c_api_calls! {
+        /// PyBytes_Size raises TypeError for a non-bytes.
+        fn bytes_size(h) -> HPy_ssize_t = PyBytes_Size;
+        /// PyBytes_AsString raises TypeError for a non-bytes. The buffer is
+        /// part of the immutable bytes object, so it stays put while the
+        /// caller's handle keeps the object alive.
+        fn bytes_data(h) -> *const c_char = PyBytes_AsString;
     }
 
     #[inline]
