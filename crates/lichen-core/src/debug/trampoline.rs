@@ -328,34 +328,32 @@ mod shims {
     }
     }
 
-    // SAFETY (the raise): `_u` is the live universal context that called the shim.
-    crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in(_u, msg) };
-    pub(super) unsafe extern "C" fn INITPROC(_u: *mut HPyContext, s: HPy, args: *const HPy, nargs: isize, kw: HPy) -> c_int {
-        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
-        unsafe {
-            let call = Call::take();
-            let f: unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, isize, HPy) -> c_int = core::mem::transmute(call.func);
-            let info = call.info();
-            let (ds, dargs, dkw) = lend_call(info, s, args, usize::try_from(nargs).unwrap_or(0), kw);
-            let r = call.run(|ctx| f(ctx, ds, dargs.as_ptr(), nargs, dkw));
-            settle!(info, r: c_int; ds, dkw; dargs)
-        }
-    }
+    /// The shims of `__init__` and `__new__`, called with self, an
+    /// argument array and a keywords dict; they differ only in their result.
+    macro_rules! tuple_dict_shims {
+        ($($sig:ident -> $r:ty;)*) => {
+            $(
+            // SAFETY (the raise): `_u` is the live universal context that called the shim.
+            crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in(_u, msg) };
+            pub(super) unsafe extern "C" fn $sig(_u: *mut HPyContext, s: HPy, args: *const HPy, nargs: isize, kw: HPy) -> $r {
+                // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+                unsafe {
+                    let call = Call::take();
+                    let f: unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, isize, HPy) -> $r = core::mem::transmute(call.func);
+                    let info = call.info();
+                    let (ds, dargs, dkw) = lend_call(info, s, args, usize::try_from(nargs).unwrap_or(0), kw);
+                    let r = call.run(|ctx| f(ctx, ds, dargs.as_ptr(), nargs, dkw));
+                    settle!(info, r: $r; ds, dkw; dargs)
+                }
+            }
+            }
+            )*
+        };
     }
 
-    // SAFETY (the raise): `_u` is the live universal context that called the shim.
-    crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in(_u, msg) };
-    pub(super) unsafe extern "C" fn NEWFUNC(_u: *mut HPyContext, s: HPy, args: *const HPy, nargs: isize, kw: HPy) -> HPy {
-        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
-        unsafe {
-            let call = Call::take();
-            let f: unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, isize, HPy) -> HPy = core::mem::transmute(call.func);
-            let info = call.info();
-            let (ds, dargs, dkw) = lend_call(info, s, args, usize::try_from(nargs).unwrap_or(0), kw);
-            let r = call.run(|ctx| f(ctx, ds, dargs.as_ptr(), nargs, dkw));
-            settle!(info, r: HPy; ds, dkw; dargs)
-        }
-    }
+    tuple_dict_shims! {
+        INITPROC -> c_int;
+        NEWFUNC -> HPy;
     }
 
     // SAFETY (the raise): `_u` is the live universal context that called the shim.
