@@ -55,6 +55,19 @@ pub unsafe fn replace_stored(slot: &mut isize, h: HPy) {
     }
 }
 
+/// The new object `f` makes of the object of `h` (NULL with an exception
+/// set on failure): the shape of CPython's one-object functions behind
+/// several host methods, picked per operation.
+///
+/// For functions that accept any live object, or the kind of object the
+/// caller made sure `h` stands for.
+#[inline]
+pub fn call_unary(f: unsafe extern "C" fn(*mut ffi::PyObject) -> *mut ffi::PyObject, h: HPy) -> HPy {
+    // SAFETY: the GIL is held (every host method runs with it); `h` is a
+    // live handle and `f` accepts its object (see above).
+    unsafe { py2h(f(h2py(h))) }
+}
+
 /// Host methods that are one call of a CPython function, written as
 /// `fn name(args) -> Result = PyFunction;`. A handle argument (`h`) is
 /// passed as the object it stands for; a value argument (`v: T`) as it is.

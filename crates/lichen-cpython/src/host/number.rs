@@ -79,8 +79,7 @@ impl NumberHost for CPython {
             UnaryOp::Long => PyNumber_Long,
             UnaryOp::Float => PyNumber_Float,
         };
-        // SAFETY: the GIL is held; `a` is a live handle.
-        unsafe { py2h(f(h2py(a))) }
+        call_unary(f, a)
     }
 
     #[inline]

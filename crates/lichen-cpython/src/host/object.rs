@@ -66,19 +66,15 @@ impl ObjectHost for CPython {
         unsafe { ffi::PyObject_TypeCheck(h2py(obj), h2py(ty).cast()) != 0 }
     }
 
-
     #[inline]
     fn convert(h: HPy, conversion: Conversion) -> HPy {
-        let obj = h2py(h);
-        // SAFETY: the GIL is held; `obj` is a live object.
-        unsafe {
-            py2h(match conversion {
-                Conversion::Repr => ffi::PyObject_Repr(obj),
-                Conversion::Str => ffi::PyObject_Str(obj),
-                Conversion::Ascii => ffi::PyObject_ASCII(obj),
-                Conversion::Bytes => ffi::PyObject_Bytes(obj),
-            })
-        }
+        let f = match conversion {
+            Conversion::Repr => ffi::PyObject_Repr,
+            Conversion::Str => ffi::PyObject_Str,
+            Conversion::Ascii => ffi::PyObject_ASCII,
+            Conversion::Bytes => ffi::PyObject_Bytes,
+        };
+        call_unary(f, h)
     }
 
     #[inline]

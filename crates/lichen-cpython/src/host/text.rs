@@ -38,16 +38,14 @@ impl TextHost for CPython {
     }
 
     fn unicode_encode(h: HPy, codec: Codec) -> HPy {
-        let obj = h2py(h);
-        // SAFETY: the GIL is held; the core checked that `obj` is a str.
-        unsafe {
-            py2h(match codec {
-                Codec::Ascii => ffi::PyUnicode_AsASCIIString(obj),
-                Codec::Latin1 => ffi::PyUnicode_AsLatin1String(obj),
-                Codec::Utf8 => ffi::PyUnicode_AsUTF8String(obj),
-                Codec::FsDefault => ffi::PyUnicode_EncodeFSDefault(obj),
-            })
-        }
+        let f = match codec {
+            Codec::Ascii => ffi::PyUnicode_AsASCIIString,
+            Codec::Latin1 => ffi::PyUnicode_AsLatin1String,
+            Codec::Utf8 => ffi::PyUnicode_AsUTF8String,
+            Codec::FsDefault => ffi::PyUnicode_EncodeFSDefault,
+        };
+        // The core checked that `h` is a str.
+        call_unary(f, h)
     }
 
     unsafe fn unicode_decode(data: *const c_char, size: HPy_ssize_t, codec: Codec, errors: *const c_char) -> HPy {
