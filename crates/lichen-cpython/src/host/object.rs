@@ -29,6 +29,7 @@ impl ObjectHost for CPython {
         fn import_module(name) -> HPy = PyImport_Import;
         fn context_var_set(var, value) -> HPy = PyContextVar_Set;
     }
+
     #[inline]
     fn dup(h: HPy) -> HPy {
         // SAFETY: the GIL is held; `h` is NULL or a live handle.
@@ -59,7 +60,6 @@ impl ObjectHost for CPython {
         }
     }
 
-
     #[inline]
     fn type_check(obj: HPy, ty: HPy) -> bool {
         // SAFETY: the GIL is held; the ABI requires `ty` to be a type.
@@ -89,16 +89,11 @@ impl ObjectHost for CPython {
         unsafe { ffi::PyObject_RichCompareBool(h2py(v), h2py(w), op.0) }
     }
 
-
-
     #[inline]
     unsafe fn key_from_utf8(utf8: *const c_char) -> HPy {
         // SAFETY: the GIL is held; the ABI requires a NUL-terminated string.
         unsafe { py2h(ffi::PyUnicode_FromString(utf8)) }
     }
-
-
-
 
     #[inline]
     fn item_at(obj: HPy, idx: HPy_ssize_t) -> Option<HPy> {
@@ -125,9 +120,6 @@ impl ObjectHost for CPython {
             Some(py2h(item))
         }
     }
-
-
-
 
     #[inline]
     fn call_tuple_dict(callable: HPy, args: HPy, kw: HPy) -> HPy {
@@ -212,7 +204,6 @@ impl ObjectHost for CPython {
         unsafe { ffi::PyEval_RestoreThread(state._i as *mut ffi::PyThreadState) }
     }
 
-
     unsafe fn compile(source: *const c_char, filename: *const c_char, kind: HPy_SourceKind) -> HPy {
         let start = match kind {
             HPy_SourceKind::Expr => ffi::Py_eval_input,
@@ -255,7 +246,6 @@ impl ObjectHost for CPython {
         *result = py2h(value);
         status
     }
-
 
     unsafe fn capsule_new(pointer: *mut c_void, name: *const c_char, destructor: Option<&HPyCapsule_Destructor>) -> HPy {
         // SAFETY: the GIL is held; the extension compiled the trampoline as
