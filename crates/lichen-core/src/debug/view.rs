@@ -50,10 +50,12 @@ pub fn raw_data_size(state: Option<&HandleInfo>) -> isize {
 /// built on the helpers above.
 ///
 /// The host names the attribute its binding layer wants on a function, and
-/// either a module to put them in with its own items (RustPython's
-/// `#[pymodule]` sees only the functions written inside it):
-/// `function = #[pyfunction]; #[pymodule] pub mod name { items }`, or a
-/// macro of its own called with the functions' names, to register them:
+/// either a module to put them in, with items of its own such as `use`s:
+/// `function = #[pyfunction]; #[pymodule(sub)] pub mod name { items }`
+/// (RustPython's `#[pymodule]` sees only the functions written inside it,
+/// and cannot mix names from two macro contexts in one module: the host
+/// merges this module into its own with `with(name)`), or a macro of its
+/// own called with the functions' names, to register them:
 /// `function = #[pyfunction]; names => register`.
 #[macro_export]
 macro_rules! debug_module_functions {
