@@ -165,6 +165,23 @@ macro_rules! hpy_slots {
     };
 }
 
+/// A signature's trampoline argument block, from its entry in
+/// `hpyfunc_signatures!` (`$name $params -> $r, $block`): calls
+/// `$callback!($($extra)* $name $fields -> $result)` with the block's fields
+/// and result, which are the implementation's parameters and result for
+/// `same` and those written out for `{ ... }`; nothing for `none` (a
+/// signature without a block).
+#[macro_export]
+macro_rules! hpyfunc_block {
+    ($callback:ident [$($extra:tt)*] $name:ident $params:tt -> $r:tt, same) => {
+        $callback!($($extra)* $name $params -> $r);
+    };
+    ($callback:ident [$($extra:tt)*] $name:ident $params:tt -> $r:tt, none) => {};
+    ($callback:ident [$($extra:tt)*] $name:ident $params:tt -> $r:tt, { $bparams:tt -> $br:tt }) => {
+        $callback!($($extra)* $name $bparams -> $br);
+    };
+}
+
 /// The Rust type of a parameter kind in an implementation's signature.
 #[macro_export]
 #[doc(hidden)]

@@ -16,16 +16,9 @@ macro_rules! block_struct {
     };
 }
 
-/// Picks each signature's block from its `same` / `{ ... }` / `none` form.
-macro_rules! block_of {
-    ($name:ident $params:tt -> $r:tt, same) => { block_struct!($name $params -> $r); };
-    ($name:ident $params:tt -> $r:tt, none) => {};
-    ($name:ident $params:tt -> $r:tt, { $bparams:tt -> $br:tt }) => { block_struct!($name $bparams -> $br); };
-}
-
 macro_rules! arg_blocks {
     (; $($name:ident = $n:literal, $lower:ident, $ctx:ident $params:tt -> $r:tt, $block:tt;)*) => {
-        $(block_of!($name $params -> $r, $block);)*
+        $(crate::hpyfunc_block!(block_struct [] $name $params -> $r, $block);)*
     };
 }
 

@@ -86,15 +86,9 @@ macro_rules! block_layout {
     };
 }
 
-macro_rules! block_of {
-    ($l:expr, $name:ident $params:tt -> $r:tt, same) => { block_layout!($l, $name $params -> $r) };
-    ($l:expr, $name:ident $params:tt -> $r:tt, none) => {};
-    ($l:expr, $name:ident $params:tt -> $r:tt, { $bparams:tt -> $br:tt }) => { block_layout!($l, $name $bparams -> $br) };
-}
-
 macro_rules! arg_blocks {
     ($l:expr ; $($name:ident = $n:literal, $lower:ident, $ctx:ident $params:tt -> $r:tt, $block:tt;)*) => {
-        $( block_of!($l, $name $params -> $r, $block); )*
+        $( lichen_abi::hpyfunc_block!(block_layout [$l,] $name $params -> $r, $block); )*
     };
 }
 

@@ -68,22 +68,9 @@ def make_class(name, module, qualname, doc, bases, specials, callable_, hashable
         return RClassMeta(name, (RObject,), ns)
 
 
-def _origin_getattr(self, name):
-    # Attributes the RustPython exception has beyond its arguments.
-    origin = self.__dict__.get('__lichen_origin__')
-    if origin is None:
-        raise AttributeError(name)
-    return getattr(origin, name)
-
-
 def make_exception_class(name, module, qualname, bases):
     """A CPython exception class standing for a RustPython one."""
-    ns = {'__module__': module, '__qualname__': qualname, '__getattr__': _origin_getattr}
-    try:
-        return type(name, bases, ns)
-    except TypeError:
-        # Bases whose layouts CPython cannot combine: the first one alone.
-        return type(name, bases[:1], ns)
+    return exception_class(name, module, qualname, bases, '__lichen_origin__')
 
 
 def format_tb(tb):

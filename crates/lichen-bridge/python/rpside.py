@@ -40,21 +40,9 @@ def make_class(name, module, qualname, doc, bases, specials, hashable):
         return CClassMeta(name, (_b.CObject,), ns)
 
 
-def _peer_getattr(self, name):
-    # Attributes the CPython exception has beyond its arguments.
-    peer = self.__dict__.get('__lichen_peer__')
-    if peer is None:
-        raise AttributeError(name)
-    return getattr(peer, name)
-
-
 def make_exception_class(name, module, qualname, bases):
     """A RustPython exception class standing for a CPython one."""
-    ns = {'__module__': module, '__qualname__': qualname, '__getattr__': _peer_getattr}
-    try:
-        return type(name, bases, ns)
-    except TypeError:
-        return type(name, bases[:1], ns)
+    return exception_class(name, module, qualname, bases, '__lichen_peer__')
 
 
 _listings = {}
@@ -87,21 +75,11 @@ def _other_version(names, short):
     return None
 
 
-class BridgeLoader:
+class BridgeLoader(ExtensionLoader):
     """Loads a CPython extension into the embedded CPython."""
-
-    def __init__(self, name, path):
-        self.name = name
-        self.path = path
-
-    def get_filename(self, fullname=None):
-        return self.path
 
     def create_module(self, spec):
         return _b.load(spec.name, self.path)
-
-    def exec_module(self, module):
-        pass
 
 
 class WrongVersionLoader(BridgeLoader):
@@ -120,29 +98,19 @@ class BridgeFinder:
     @classmethod
     def find_spec(cls, fullname, path=None, target=None):
         import os
-        from importlib.machinery import ModuleSpec
-        short = fullname.rpartition('.')[2]
-        for entry in (_sys.path if path is None else path):
-            if not isinstance(entry, str):
-                continue
-            directory = entry or '.'
+
+        def loader_in(directory, short):
             names = _so_files(directory)
             if not names:
-                continue
-            loader = None
+                return None
             for suffix in SUFFIXES:
                 if short + suffix in names:
-                    loader = BridgeLoader(fullname, os.path.abspath(os.path.join(directory, short + suffix)))
-                    break
-            else:
-                other = _other_version(names, short)
-                if other is not None:
-                    loader = WrongVersionLoader(fullname, os.path.abspath(os.path.join(directory, other)))
-            if loader is not None:
-                spec = ModuleSpec(fullname, loader, origin=loader.path)
-                spec.has_location = True
-                return spec
-        return None
+                    return BridgeLoader(fullname, os.path.abspath(os.path.join(directory, short + suffix)))
+            other = _other_version(names, short)
+            if other is not None:
+                return WrongVersionLoader(fullname, os.path.abspath(os.path.join(directory, other)))
+            return None
+        return find_file_spec(fullname, path, loader_in)
 
 
 # Standard modules RustPython lacks that are imported from the embedded
@@ -181,26 +149,8 @@ class CPythonStdlibFinder:
         return ModuleSpec(fullname, CPythonStdlibLoader(fullname), origin='embedded CPython')
 
 
-def _file_loaders_with_bridge(original):
-    # importlib.util.spec_from_file_location picks a loader by suffix.
-    def _get_supported_file_loaders():
-        return [(BridgeLoader, list(SUFFIXES))] + original()
-    _get_supported_file_loaders._lichen_bridge_original = original
-    return _get_supported_file_loaders
-
-
 def install():
     """Puts BridgeFinder on sys.meta_path, after Lichen's HPy finder and
-    before the path finder (idempotent)."""
-    from importlib.machinery import PathFinder
-    import importlib._bootstrap_external as external
-    if not hasattr(external._get_supported_file_loaders, '_lichen_bridge_original'):
-        external._get_supported_file_loaders = _file_loaders_with_bridge(external._get_supported_file_loaders)
-    if any(f is BridgeFinder for f in _sys.meta_path):
-        return
-    try:
-        at = _sys.meta_path.index(PathFinder)
-    except ValueError:
-        at = len(_sys.meta_path)
-    _sys.meta_path.insert(at, BridgeFinder)
-    _sys.meta_path.append(CPythonStdlibFinder)
+    before the path finder, and CPythonStdlibFinder last (idempotent)."""
+    if install_finder(BridgeFinder, BridgeLoader, SUFFIXES, '_lichen_bridge_original'):
+        _sys.meta_path.append(CPythonStdlibFinder)

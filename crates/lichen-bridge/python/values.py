@@ -1,9 +1,13 @@
+# Run on both sides, RustPython's (_lichen_bridge_rp) and CPython's (the
+# bridge's namespace there), ahead of each side's own code.
+#
 # Standard value types the bridge copies by value, since C code checks for
 # the exact classes of its own side (ujson's Decimal check, msgpack's
-# PyDateTime_Check, the buffer protocol of memoryview and array): run on both sides, RustPython's
-# (_lichen_bridge_rp) and CPython's (the bridge's namespace there). A
+# PyDateTime_Check, the buffer protocol of memoryview and array). A
 # description is a tuple of plain values that the bridge converts, then
 # `build` remakes the object from it on the other side.
+#
+# `exception_class`: the classes standing for the other side's exceptions.
 import sys as _vsys
 
 
@@ -79,3 +83,20 @@ def build(desc):
         h, mi, s, us, tz, fold = desc[1:]
         return dt.time(h, mi, s, us, tzinfo=None if tz is None else build(tz), fold=fold)
     raise TypeError('unknown value description %r' % (kind,))
+
+
+def exception_class(name, module, qualname, bases, other_key):
+    """A class standing for an exception class of the other side. Its
+    instances keep the other side's exception under `other_key`, and read
+    from it the attributes that exception has beyond its arguments."""
+    def __getattr__(self, attr):
+        other = self.__dict__.get(other_key)
+        if other is None:
+            raise AttributeError(attr)
+        return getattr(other, attr)
+    ns = {'__module__': module, '__qualname__': qualname, '__getattr__': __getattr__}
+    try:
+        return type(name, bases, ns)
+    except TypeError:
+        # Bases whose layouts the interpreter cannot combine: the first one alone.
+        return type(name, bases[:1], ns)

@@ -165,15 +165,27 @@ unsafe extern "C" fn rt_invoke(_module: Obj, args: Obj) -> Obj {
     })
 }
 
+/// The `(callee, args, kwargs)` tuple of `_rt`'s call functions: the
+/// callee as it is and the call's arguments; a TypeError showing `usage`
+/// for a tuple of another length.
+///
+/// # Safety
+/// `args` is the tuple a METH_VARARGS function received.
+unsafe fn call_parts(vm: &VirtualMachine, args: Obj, usage: &'static str) -> PyResult<(PyObjectRef, FuncArgs)> {
+    // SAFETY: the caller's contract.
+    let items = unsafe { tuple_items(vm, args) }?;
+    let [callee, pos, kw] = <[PyObjectRef; 3]>::try_from(items).map_err(|_| vm.new_type_error(usage))?;
+    let pos: rustpython_vm::builtins::PyTupleRef = pos.try_into_value(vm)?;
+    let kwargs = kwargs_of(vm, kw)?;
+    Ok((callee, FuncArgs::new(pos.as_slice().to_vec(), kwargs)))
+}
+
 /// `_rt.call(proxy, args, kwargs)`: calls `proxy`'s target.
 unsafe extern "C" fn rt_call(_module: Obj, args: Obj) -> Obj {
     callback(|vm| {
-        // SAFETY: as in `rt_invoke`: (self, args tuple, kwargs dict).
-        let items = unsafe { tuple_items(vm, args) }?;
-        let [zelf, pos, kw] = <[PyObjectRef; 3]>::try_from(items).map_err(|_| vm.new_type_error("call(proxy, args, kwargs)"))?;
-        let pos: rustpython_vm::builtins::PyTupleRef = pos.try_into_value(vm)?;
-        let kwargs = kwargs_of(vm, kw)?;
-        run_unlocked(vm, || zelf.call(FuncArgs::new(pos.as_slice().to_vec(), kwargs), vm))
+        // SAFETY: as in `rt_invoke`.
+        let (zelf, call) = unsafe { call_parts(vm, args, "call(proxy, args, kwargs)") }?;
+        run_unlocked(vm, || zelf.call(call, vm))
     })
 }
 
@@ -182,13 +194,9 @@ unsafe extern "C" fn rt_call(_module: Obj, args: Obj) -> Obj {
 unsafe extern "C" fn rt_call_class(_module: Obj, args: Obj) -> Obj {
     callback(|vm| {
         // SAFETY: METH_VARARGS passes a tuple: (proxy class, args, kwargs).
-        let cls = unsafe { (rt().api.PyTuple_GetItem)(args, 0) };
-        let target = class_target(vm, cls)?;
-        let items = unsafe { tuple_items(vm, args) }?;
-        let [_, pos, kw] = <[PyObjectRef; 3]>::try_from(items).map_err(|_| vm.new_type_error("call_class(cls, args, kwargs)"))?;
-        let pos: rustpython_vm::builtins::PyTupleRef = pos.try_into_value(vm)?;
-        let kwargs = kwargs_of(vm, kw)?;
-        run_unlocked(vm, || target.call(FuncArgs::new(pos.as_slice().to_vec(), kwargs), vm))
+        let target = unsafe { class_target(vm, (rt().api.PyTuple_GetItem)(args, 0)) }?;
+        let (_, call) = unsafe { call_parts(vm, args, "call_class(cls, args, kwargs)") }?;
+        run_unlocked(vm, || target.call(call, vm))
     })
 }
 
@@ -213,7 +221,7 @@ fn class_target(vm: &VirtualMachine, cls: Obj) -> PyResult<PyObjectRef> {
     let mro = convert::check(vm, unsafe { (api.PyObject_GetAttrString)(cls, c"__mro__".as_ptr()) })?;
     for i in 0..unsafe { (api.PyTuple_Size)(mro.0) } {
         let c = unsafe { (api.PyTuple_GetItem)(mro.0, i) };
-        if let Some(t) = identity::c_class_target(c as usize) {
+        if let Some(t) = identity::C_PROXY_CLASSES.rp_of(c as usize) {
             return Ok(t.into());
         }
     }

@@ -107,7 +107,7 @@ fn c_attr(o: Obj, name: &str) -> Option<Owned> {
 
 /// The RustPython class standing for CPython's exception class `c`. GIL held.
 pub fn rp_exception_class(vm: &VirtualMachine, c: Obj) -> PyResult<PyTypeRef> {
-    if let Some(cls) = identity::rp_exception(c as usize) {
+    if let Some(cls) = identity::EXCEPTION_CLASSES.rp_of(c as usize) {
         return Ok(cls);
     }
     let text = |name: &str| c_attr(c, name).and_then(|o| to_rp(vm, o.0).ok()).and_then(|o| o.downcast::<PyStr>().ok());
@@ -128,7 +128,7 @@ pub fn rp_exception_class(vm: &VirtualMachine, c: Obj) -> PyResult<PyTypeRef> {
     };
     // SAFETY: the pair keeps the CPython class for the process.
     unsafe { (rt().api.Py_IncRef)(c) };
-    identity::remember_exception_pair(cls.clone(), c as usize);
+    identity::EXCEPTION_CLASSES.remember(c as usize, cls.clone());
     Ok(cls)
 }
 
@@ -163,7 +163,7 @@ fn builtin_exception(vm: &VirtualMachine, name: &str) -> Option<PyTypeRef> {
 pub fn c_exception_class(vm: &VirtualMachine, cls: &Py<PyType>) -> PyResult<Obj> {
     let api = &rt().api;
     let addr = cls as *const Py<PyType> as usize;
-    if let Some(c) = identity::c_exception(addr) {
+    if let Some(c) = identity::EXCEPTION_CLASSES.c_of(addr) {
         // SAFETY: kept for the process.
         unsafe { (api.Py_IncRef)(c as Obj) };
         return Ok(c as Obj);
@@ -177,7 +177,7 @@ pub fn c_exception_class(vm: &VirtualMachine, cls: &Py<PyType>) -> PyResult<Obj>
     };
     // SAFETY: one reference kept by the pair, one returned.
     unsafe { (api.Py_IncRef)(made.0) };
-    identity::remember_exception_pair(cls.to_owned(), made.0 as usize);
+    identity::EXCEPTION_CLASSES.remember(made.0 as usize, cls.to_owned());
     Ok(made.into_raw())
 }
 

@@ -22,21 +22,52 @@ type Map<K, V> = LazyLock<Mutex<HashMap<K, V>>>;
 
 static C_TO_RP: Map<usize, PyRef<PyWeak>> = LazyLock::new(Default::default);
 static RP_TO_C: Map<usize, usize> = LazyLock::new(Default::default);
-/// Proxy classes on RustPython's side, by CPython type (kept for the process).
-static RP_CLASSES: Map<usize, PyTypeRef> = LazyLock::new(Default::default);
-/// Proxy classes on CPython's side, by RustPython type (both kept).
-static C_CLASSES: Map<usize, (PyTypeRef, usize)> = LazyLock::new(Default::default);
-/// The CPython type each RustPython proxy class stands for (by class address).
-static RP_CLASS_TARGETS: Map<usize, usize> = LazyLock::new(Default::default);
-/// The RustPython type each CPython proxy class stands for.
-static C_CLASS_TARGETS: Map<usize, PyTypeRef> = LazyLock::new(Default::default);
-/// Exception classes mirrored on the other side, both ways (kept).
-static EXC_RP_TO_C: Map<usize, usize> = LazyLock::new(Default::default);
-static EXC_C_TO_RP: Map<usize, PyTypeRef> = LazyLock::new(Default::default);
+/// Proxy classes on RustPython's side and the CPython types they stand for.
+pub static RP_PROXY_CLASSES: ClassPairs = ClassPairs::new();
+/// Proxy classes on CPython's side and the RustPython types they stand for.
+pub static C_PROXY_CLASSES: ClassPairs = ClassPairs::new();
+/// Exception classes mirrored on the other side.
+pub static EXCEPTION_CLASSES: ClassPairs = ClassPairs::new();
 
-fn lock<K, V>(m: &'static Map<K, V>) -> MutexGuard<'static, HashMap<K, V>> {
-    // A panic while holding one of these locks leaves a map that is still
-    // consistent (single inserts and removes): keep using it.
+/// Pairs of a CPython class (by address) and a RustPython class that stand
+/// for each other, found from either side. Both are kept for the process:
+/// the RustPython class by the map, the CPython one by the pair's proxy.
+pub struct ClassPairs {
+    maps: LazyLock<Mutex<PairMaps>>,
+}
+
+#[derive(Default)]
+struct PairMaps {
+    rp_of_c: HashMap<usize, PyTypeRef>,
+    c_of_rp: HashMap<usize, usize>,
+}
+
+impl ClassPairs {
+    const fn new() -> Self {
+        ClassPairs { maps: LazyLock::new(Default::default) }
+    }
+
+    /// The RustPython class paired with the CPython class at `c_class`.
+    pub fn rp_of(&self, c_class: usize) -> Option<PyTypeRef> {
+        lock(&self.maps).rp_of_c.get(&c_class).cloned()
+    }
+
+    /// The CPython class paired with the RustPython class at `rp_class`.
+    pub fn c_of(&self, rp_class: usize) -> Option<usize> {
+        lock(&self.maps).c_of_rp.get(&rp_class).copied()
+    }
+
+    /// Pairs the CPython class at `c_class` with `rp_class`.
+    pub fn remember(&self, c_class: usize, rp_class: PyTypeRef) {
+        let mut maps = lock(&self.maps);
+        maps.c_of_rp.insert(&*rp_class as *const _ as usize, c_class);
+        maps.rp_of_c.insert(c_class, rp_class);
+    }
+}
+
+fn lock<T>(m: &LazyLock<Mutex<T>>) -> MutexGuard<'_, T> {
+    // A panic while holding one of these locks leaves maps that are still
+    // consistent (single inserts and removes): keep using them.
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -73,52 +104,4 @@ pub fn forget_robject(addr: usize, proxy: crate::ffi::Obj) {
     if map.get(&addr) == Some(&(proxy as usize)) {
         map.remove(&addr);
     }
-}
-
-pub fn rp_class(c_type: usize) -> Option<PyTypeRef> {
-    lock(&RP_CLASSES).get(&c_type).cloned()
-}
-
-pub fn remember_rp_class(c_type: usize, class: PyTypeRef) {
-    let addr = &*class as *const _ as usize;
-    lock(&RP_CLASSES).insert(c_type, class);
-    lock(&RP_CLASS_TARGETS).insert(addr, c_type);
-}
-
-/// The CPython type the RustPython proxy class at `addr` stands for.
-pub fn rp_class_target(addr: usize) -> Option<usize> {
-    lock(&RP_CLASS_TARGETS).get(&addr).copied()
-}
-
-/// The RustPython type the CPython proxy class at `addr` stands for.
-pub fn c_class_target(addr: usize) -> Option<PyTypeRef> {
-    lock(&C_CLASS_TARGETS).get(&addr).cloned()
-}
-
-pub fn c_class(rp_type: usize) -> Option<usize> {
-    lock(&C_CLASSES).get(&rp_type).map(|(_, c)| *c)
-}
-
-pub fn remember_c_class(rp_type: PyTypeRef, c_class: usize) {
-    let addr = &*rp_type as *const _ as usize;
-    lock(&C_CLASS_TARGETS).insert(c_class, rp_type.clone());
-    lock(&C_CLASSES).insert(addr, (rp_type, c_class));
-}
-
-/// The CPython exception class standing for the RustPython one at `addr`.
-pub fn c_exception(rp_class: usize) -> Option<usize> {
-    lock(&EXC_RP_TO_C).get(&rp_class).copied()
-}
-
-/// The RustPython exception class standing for the CPython one at `addr`.
-pub fn rp_exception(c_class: usize) -> Option<PyTypeRef> {
-    lock(&EXC_C_TO_RP).get(&c_class).cloned()
-}
-
-/// Records a pair of exception classes that stand for each other (both
-/// references are kept for the rest of the process).
-pub fn remember_exception_pair(rp_class: PyTypeRef, c_class: usize) {
-    let rp_addr = &*rp_class as *const _ as usize;
-    lock(&EXC_RP_TO_C).insert(rp_addr, c_class);
-    lock(&EXC_C_TO_RP).insert(c_class, rp_class);
 }

@@ -21,7 +21,7 @@ mod module;
 mod rpside;
 mod runtime;
 
-pub use module::install;
+pub use module::{install, source_module, INSTALL_FINDER_SOURCE};
 
 /// The definition of the `_lichen_bridge` native module, for
 /// `InterpreterBuilder::add_native_modules`.

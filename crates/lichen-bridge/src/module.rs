@@ -9,22 +9,36 @@ use crate::{cside, errors};
 use rustpython_vm::builtins::{PyBaseExceptionRef, PyStrRef};
 use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
 
-const RPSIDE_SOURCE: &str = concat!(include_str!("../python/values.py"), include_str!("../python/rpside.py"));
+const RPSIDE_SOURCE: &str =
+    concat!(include_str!("../python/values.py"), include_str!("../python/finder.py"), include_str!("../python/rpside.py"));
 const RPSIDE_MODULE: &str = "_lichen_bridge_rp";
+
+/// `find_file_spec`, which looks for an extension file on the search path,
+/// `install_finder(finder, loader, suffixes, marker)`, which puts a finder
+/// on `sys.meta_path` and its loader among importlib's file loaders, and
+/// `ExtensionLoader`, the base of such loaders: the Python source of a
+/// module that installs a finder of extension files starts with them.
+pub const INSTALL_FINDER_SOURCE: &str = include_str!("../python/finder.py");
 
 /// The module `_lichen_bridge_rp`, compiled and run on first use.
 pub fn rp_helper(vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+    source_module(vm, RPSIDE_MODULE, RPSIDE_SOURCE, "<lichen bridge>")
+}
+
+/// The module `name` of `sys.modules`, made on first use by running
+/// `source` (named `filename` in tracebacks).
+pub fn source_module(vm: &VirtualMachine, name: &str, source: &str, filename: &str) -> PyResult<PyObjectRef> {
     let sys_modules = vm.sys_module.get_attr("modules", vm)?;
-    if let Ok(m) = sys_modules.get_item(RPSIDE_MODULE, vm) {
+    if let Ok(m) = sys_modules.get_item(name, vm) {
         return Ok(m);
     }
     let code = vm
-        .compile(RPSIDE_SOURCE, rustpython_vm::compiler::Mode::Exec, "<lichen bridge>".to_owned())
-        .map_err(|e| vm.new_syntax_error(&e, Some(RPSIDE_SOURCE)))?;
-    let module = vm.new_module(RPSIDE_MODULE, vm.ctx.new_dict(), None);
+        .compile(source, rustpython_vm::compiler::Mode::Exec, filename.to_owned())
+        .map_err(|e| vm.new_syntax_error(&e, Some(source)))?;
+    let module = vm.new_module(name, vm.ctx.new_dict(), None);
     let scope = rustpython_vm::scope::Scope::with_builtins(None, module.dict(), vm);
     vm.run_code_obj(code, scope)?;
-    sys_modules.set_item(RPSIDE_MODULE, module.clone().into(), vm)?;
+    sys_modules.set_item(name, module.clone().into(), vm)?;
     Ok(module.into())
 }
 

@@ -339,7 +339,7 @@ fn c_is_builtin(vm: &VirtualMachine, tp: Obj) -> bool {
 /// into RustPython as: the RustPython type a CPython proxy class stands
 /// for, RustPython's builtin of the same name, or `tp`'s proxy class.
 pub fn type_to_rp(vm: &VirtualMachine, tp: Obj) -> PyResult {
-    if let Some(t) = identity::c_class_target(tp as usize) {
+    if let Some(t) = identity::C_PROXY_CLASSES.rp_of(tp as usize) {
         return Ok(t.into());
     }
     if c_is_builtin(vm, tp) {
@@ -356,7 +356,7 @@ pub fn type_to_rp(vm: &VirtualMachine, tp: Obj) -> PyResult {
 /// stands for, CPython's builtin of the same name, or `cls`'s proxy class.
 pub fn type_to_c(vm: &VirtualMachine, cls: &Py<PyType>) -> PyResult<Obj> {
     let api = &rt().api;
-    if let Some(tp) = identity::rp_class_target(cls as *const Py<PyType> as usize) {
+    if let Some(tp) = identity::RP_PROXY_CLASSES.c_of(cls as *const Py<PyType> as usize) {
         // SAFETY: kept for the process; GIL held.
         unsafe { (api.Py_IncRef)(tp as Obj) };
         return Ok(tp as Obj);
@@ -390,7 +390,7 @@ fn rp_is_builtin(vm: &VirtualMachine, cls: &Py<PyType>) -> bool {
 /// The proxy class for instances of the CPython type `tp`, which is also
 /// what `tp` crosses as. GIL held.
 fn rp_proxy_class(vm: &VirtualMachine, tp: Obj) -> PyResult<PyTypeRef> {
-    if let Some(cls) = identity::rp_class(tp as usize) {
+    if let Some(cls) = identity::RP_PROXY_CLASSES.rp_of(tp as usize) {
         return Ok(cls);
     }
     let rt = rt();
@@ -427,7 +427,7 @@ fn rp_proxy_class(vm: &VirtualMachine, tp: Obj) -> PyResult<PyTypeRef> {
     }
     // SAFETY: the class keeps the type for the rest of the process.
     unsafe { (api.Py_IncRef)(tp) };
-    identity::remember_rp_class(tp as usize, cls.clone());
+    identity::RP_PROXY_CLASSES.remember(tp as usize, cls.clone());
     Ok(cls)
 }
 
@@ -481,7 +481,7 @@ pub fn class_getattr(cls: PyTypeRef, name: PyStrRef, vm: &VirtualMachine) -> PyR
 /// RustPython).
 fn class_target(cls: &Py<PyType>, vm: &VirtualMachine) -> PyResult<Obj> {
     for c in cls.mro.read().iter().map(|c| &**c).chain(std::iter::once(cls)) {
-        if let Some(tp) = identity::rp_class_target(c as *const Py<PyType> as usize) {
+        if let Some(tp) = identity::RP_PROXY_CLASSES.c_of(c as *const Py<PyType> as usize) {
             return Ok(tp as Obj);
         }
     }
@@ -507,7 +507,7 @@ pub fn robject_for(vm: &VirtualMachine, obj: &PyObject) -> PyResult<Obj> {
 /// which is also what `cls` crosses as.
 fn c_proxy_class(vm: &VirtualMachine, cls: &Py<PyType>) -> PyResult<Obj> {
     let addr = cls as *const Py<PyType> as usize;
-    if let Some(c) = identity::c_class(addr) {
+    if let Some(c) = identity::C_PROXY_CLASSES.c_of(addr) {
         return Ok(c as Obj);
     }
     let specials: Vec<PyObjectRef> = SPECIALS
@@ -554,6 +554,6 @@ fn c_proxy_class(vm: &VirtualMachine, cls: &Py<PyType>) -> PyResult<Obj> {
     // SAFETY: GIL held; a function of the helper namespace, called with a tuple.
     let made = check(vm, unsafe { (rt().api.PyObject_Call)(cside::helper(c"make_class"), c_args.0, std::ptr::null_mut()) })?;
     let made = made.into_raw();
-    identity::remember_c_class(cls.to_owned(), made as usize);
+    identity::C_PROXY_CLASSES.remember(made as usize, cls.to_owned());
     Ok(made)
 }

@@ -21,20 +21,11 @@ pub fn register(parent: &Bound<'_, PyModule>) -> PyResult<()> {
     m.gil_used(true)?; // as lichen._lichen (lib.rs)
     m.add("__doc__", "HPy debug mode")?;
     m.add_class::<DebugHandle>()?;
-    m.add_function(wrap_pyfunction!(new_generation, &m)?)?;
     m.add_function(wrap_pyfunction!(get_open_handles, &m)?)?;
     m.add_function(wrap_pyfunction!(get_closed_handles, &m)?)?;
-    m.add_function(wrap_pyfunction!(get_closed_handles_queue_max_size, &m)?)?;
-    m.add_function(wrap_pyfunction!(set_closed_handles_queue_max_size, &m)?)?;
-    m.add_function(wrap_pyfunction!(get_protected_raw_data_max_size, &m)?)?;
-    m.add_function(wrap_pyfunction!(set_protected_raw_data_max_size, &m)?)?;
     m.add_function(wrap_pyfunction!(set_on_invalid_handle, &m)?)?;
     m.add_function(wrap_pyfunction!(set_on_invalid_builder_handle, &m)?)?;
-    m.add_function(wrap_pyfunction!(set_handle_stack_trace_limit, &m)?)?;
-    m.add_function(wrap_pyfunction!(take_last_report, &m)?)?;
-    m.add_function(wrap_pyfunction!(set_raw_data_fault_report, &m)?)?;
-    m.add_function(wrap_pyfunction!(set_abort_on_misuse, &m)?)?;
-    m.add_function(wrap_pyfunction!(get_abort_on_misuse, &m)?)?;
+    add_plain_functions(&m)?;
     parent.add_submodule(&m)
 }
 
@@ -43,14 +34,6 @@ pub fn register(parent: &Bound<'_, PyModule>) -> PyResult<()> {
 #[pyclass(name = "DebugHandle", module = "hpy.debug._debug", frozen)]
 struct DebugHandle {
     handle: isize,
-}
-
-impl DebugHandle {
-    /// The handle's current state; `None` once the table forgot it (it left
-    /// the closed queue).
-    fn state(&self) -> Option<HandleInfo> {
-        debug_info().table().info(self.handle)
-    }
 }
 
 /// The state of the debug handle and, when it is open, a reference of our
@@ -65,6 +48,10 @@ fn owned_object(py: Python<'_>, handle: isize) -> (Option<HandleInfo>, Option<Bo
     (state, obj)
 }
 
+// `DebugHandle`'s pyo3 methods: these, then the members declared in the
+// core.
+lichen_core::debug_handle_members! {
+getter = #[getter]; method = ;
 #[pymethods]
 impl DebugHandle {
     /// The object which the handle points to.
@@ -74,23 +61,6 @@ impl DebugHandle {
             Some(obj) => Ok(obj.unbind()),
             None => Err(PyValueError::new_err("the handle is closed: the object it pointed to may be gone")),
         }
-    }
-
-    /// A numeric identifier of the handle (its address).
-    #[getter]
-    fn id(&self) -> isize {
-        self.handle
-    }
-
-    #[getter]
-    fn is_closed(&self) -> bool {
-        view::is_closed(self.state().as_ref())
-    }
-
-    /// Size of the raw data kept for the handle, -1 if none.
-    #[getter]
-    fn raw_data_size(&self) -> isize {
-        view::raw_data_size(self.state().as_ref())
     }
 
     fn __richcmp__(&self, other: &Bound<'_, PyAny>, op: CompareOp) -> PyResult<Py<PyAny>> {
@@ -113,11 +83,7 @@ impl DebugHandle {
             None => unreachable!("an open handle comes with its object"),
         })
     }
-
-    /// Close the underlying handle. FOR TESTS ONLY.
-    fn _force_close(&self) {
-        debug_info().force_close(HPy { _i: self.handle })
-    }
+}
 }
 
 fn handle_list<'py>(py: Python<'py>, handles: Vec<HandleInfo>) -> PyResult<Bound<'py, PyList>> {
@@ -127,12 +93,6 @@ fn handle_list<'py>(py: Python<'py>, handles: Vec<HandleInfo>) -> PyResult<Bound
 
 fn generation(arg: &Bound<'_, PyAny>) -> PyResult<u64> {
     Ok(view::generation_arg(arg.extract()?))
-}
-
-/// Start a new generation of handles and return its number.
-#[pyfunction]
-fn new_generation() -> u64 {
-    debug_info().new_generation()
 }
 
 /// Return a list containing all the open handles whose generation is >= of
@@ -153,32 +113,6 @@ fn get_closed_handles<'py>(args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, Py
         _ => return Err(PyTypeError::new_err("get_closed_handles expects no arguments or exactly one argument")),
     };
     handle_list(args.py(), debug_info().closed_handles(g))
-}
-
-/// Return the maximum size of the closed handles queue.
-#[pyfunction]
-fn get_closed_handles_queue_max_size() -> usize {
-    debug_info().table().queue_max_size()
-}
-
-/// Set the maximum size of the closed handles queue.
-#[pyfunction]
-fn set_closed_handles_queue_max_size(size: usize) {
-    debug_info().table().set_queue_max_size(size)
-}
-
-/// Return the maximum size of the retained raw memory associated with closed
-/// handles.
-#[pyfunction]
-fn get_protected_raw_data_max_size() -> usize {
-    debug_info().table().protected_raw_data_max_size()
-}
-
-/// Set the maximum size of the retained raw memory associated with closed
-/// handles.
-#[pyfunction]
-fn set_protected_raw_data_max_size(size: usize) {
-    debug_info().table().set_protected_raw_data_max_size(size)
 }
 
 /// `None` → NULL, a callable → a new universal handle to it.
@@ -208,48 +142,14 @@ fn set_on_invalid_builder_handle(func: &Bound<'_, PyAny>) -> PyResult<()> {
     Ok(())
 }
 
-/// Set the limit to captured HPy handles allocations stack traces. None
-/// means do not capture the stack traces.
-#[pyfunction]
-fn set_handle_stack_trace_limit(limit: &Bound<'_, PyAny>) -> PyResult<()> {
-    let n = if limit.is_none() { None } else { Some(limit.extract::<i64>()?) };
-    debug_info().set_handle_stack_trace_limit(view::stack_limit_arg(n));
-    Ok(())
+/// Adds the functions declared in the core to the module.
+macro_rules! add_functions {
+    ($($name:ident),*) => {
+        fn add_plain_functions(m: &Bound<'_, PyModule>) -> PyResult<()> {
+            $(m.add_function(wrap_pyfunction!($name, m)?)?;)*
+            Ok(())
+        }
+    };
 }
 
-/// Lichen's addition: the text of the latest invalid handle or builder
-/// report (which context function, and where the handle was allocated when
-/// stack traces are on), or None; reading it forgets it. HPy's hooks are
-/// called without arguments, so a hook reads the details here.
-#[pyfunction]
-fn take_last_report() -> Option<String> {
-    debug_info().take_last_report()
-}
-
-/// Lichen's addition: when enabled, a fault on the protected copy of raw
-/// data (`HPyUnicode_AsUTF8AndSize`, `HPyBytes_AsString`, ...) first prints
-/// which context function returned it and whether its handle was closed or
-/// the data was written to; the process then ends as without it. Off by
-/// default: HPy's tests expect those faults to end the process silently.
-/// Returns whether the report is available on this system.
-#[pyfunction]
-fn set_raw_data_fault_report(enabled: bool) -> bool {
-    lichen_core::debug::set_raw_data_fault_report(enabled)
-}
-
-/// Lichen's addition: with False, the misuse HPy's debug mode reports by
-/// aborting the process (a context kept from an earlier call, a non-type
-/// where a type is required, an invalid handle with no `on_invalid_handle`
-/// hook set, a wrong `_HPy_AsStruct_*` shape, a `kwnames` that is not a
-/// tuple) raises a SystemError with the same report from the context call
-/// instead, and the call fails. True (the default) keeps HPy's abort, which
-/// HPy's tests expect. Returns the previous setting.
-#[pyfunction]
-fn set_abort_on_misuse(abort: bool) -> bool {
-    debug_info().set_abort_on_misuse(abort)
-}
-
-#[pyfunction]
-fn get_abort_on_misuse() -> bool {
-    debug_info().aborts_on_misuse()
-}
+lichen_core::debug_module_functions!(function = #[pyfunction]; names => add_functions);

@@ -133,16 +133,6 @@ impl<'a, 'py, T: PyClass> PyRef<'a, 'py, T> {
         Self::borrow_cell(obj, cell_of::<T>(obj)?)
     }
 
-    /// `borrow` for an `obj` already checked to be a `T`.
-    ///
-    /// # Safety
-    /// `obj` must be an instance of T's type (or a subtype).
-    #[doc(hidden)]
-    pub unsafe fn borrow_instance(obj: &'a Obj<'py>) -> PyResult<Self> {
-        // SAFETY: the caller's contract.
-        Self::borrow_cell(obj, unsafe { cell_of_instance::<T>(obj)? })
-    }
-
     fn borrow_cell(obj: &'a Obj<'py>, cell: &'a PyCellLayout<T>) -> PyResult<Self> {
         let mut n = cell.borrow.load(Ordering::Acquire);
         loop {
@@ -156,15 +146,6 @@ impl<'a, 'py, T: PyClass> PyRef<'a, 'py, T> {
         }
     }
 
-    /// The object this payload belongs to.
-    pub fn as_obj(&self) -> &'a Obj<'py> {
-        self.obj
-    }
-
-    pub fn py(&self) -> Python<'py> {
-        self.obj.py()
-    }
-
     pub(crate) fn cell(&self) -> &'a PyCellLayout<T> {
         self.cell
     }
@@ -175,6 +156,35 @@ impl<'a, 'py, T: PyClass> PyRef<'a, 'py, T> {
         check_inside(self.cell, field)
     }
 }
+
+/// The methods `PyRef` and `PyRefMut` have alike, over their `borrow_cell`
+/// (which takes the shared or the exclusive borrow) and their `obj`.
+macro_rules! borrow_methods {
+    ($($ty:ident),*) => {$(
+        impl<'a, 'py, T: PyClass> $ty<'a, 'py, T> {
+            /// The borrow for an `obj` already checked to be a `T`.
+            ///
+            /// # Safety
+            /// `obj` must be an instance of T's type (or a subtype).
+            #[doc(hidden)]
+            pub unsafe fn borrow_instance(obj: &'a Obj<'py>) -> PyResult<Self> {
+                // SAFETY: the caller's contract.
+                Self::borrow_cell(obj, unsafe { cell_of_instance::<T>(obj)? })
+            }
+
+            /// The object this payload belongs to.
+            pub fn as_obj(&self) -> &'a Obj<'py> {
+                self.obj
+            }
+
+            pub fn py(&self) -> Python<'py> {
+                self.obj.py()
+            }
+        }
+    )*};
+}
+
+borrow_methods!(PyRef, PyRefMut);
 
 fn check_inside<T>(cell: &PyCellLayout<T>, field: &Field) {
     let start = cell.value.get() as usize;
@@ -213,16 +223,6 @@ impl<'a, 'py, T: PyClass> PyRefMut<'a, 'py, T> {
         Self::borrow_cell(obj, cell_of::<T>(obj)?)
     }
 
-    /// `borrow_mut` for an `obj` already checked to be a `T`.
-    ///
-    /// # Safety
-    /// `obj` must be an instance of T's type (or a subtype).
-    #[doc(hidden)]
-    pub unsafe fn borrow_instance(obj: &'a Obj<'py>) -> PyResult<Self> {
-        // SAFETY: the caller's contract.
-        Self::borrow_cell(obj, unsafe { cell_of_instance::<T>(obj)? })
-    }
-
     fn borrow_cell(obj: &'a Obj<'py>, cell: &'a PyCellLayout<T>) -> PyResult<Self> {
         if cell.exports.load(Ordering::Acquire) > 0 {
             return Err(PyBufferError::new_err(format!("{} object has exported buffers", T::NAME)));
@@ -231,15 +231,6 @@ impl<'a, 'py, T: PyClass> PyRefMut<'a, 'py, T> {
             return Err(PyRuntimeError::new_err(format!("{} object is already borrowed", T::NAME)));
         }
         Ok(PyRefMut { obj, cell, _not_send: PhantomData })
-    }
-
-    /// The object this payload belongs to.
-    pub fn as_obj(&self) -> &'a Obj<'py> {
-        self.obj
-    }
-
-    pub fn py(&self) -> Python<'py> {
-        self.obj.py()
     }
 
     /// Stores `value` (or clears with `None`) in the field `pick` selects,

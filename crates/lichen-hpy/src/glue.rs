@@ -279,18 +279,12 @@ macro_rules! trampoline_fn {
     };
 }
 
-macro_rules! trampoline_of {
-    ($name:ident $params:tt -> $r:tt, same) => { trampoline_fn!($name $params -> $r); };
-    ($name:ident $params:tt -> $r:tt, none) => {};
-    ($name:ident $params:tt -> $r:tt, { $bparams:tt -> $br:tt }) => { trampoline_fn!($name $bparams -> $br); };
-}
-
 macro_rules! all_trampolines {
     (; $($name:ident = $n:literal, $lower:ident, $ctx:ident $params:tt -> $r:tt, $block:tt;)*) => {
         /// The CPython trampolines, one per signature with an argument block.
         #[allow(non_snake_case)]
         pub mod tramp {
-            $( trampoline_of!($name $params -> $r, $block); )*
+            $( lichen_abi::hpyfunc_block!(trampoline_fn [] $name $params -> $r, $block); )*
         }
     };
 }

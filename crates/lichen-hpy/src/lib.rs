@@ -45,21 +45,23 @@ pub use lichen_hpy_macros::hpymodule;
 pub use object::Obj;
 pub use python::Python;
 
-/// The six rich comparisons, in `HPy_RichCmpOp` order.
+use lichen_abi::HPy_RichCmpOp;
+
+/// The six rich comparisons, each with the value of its `HPy_RichCmpOp`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(i32)]
 pub enum CompareOp {
-    Lt = 0,
-    Le = 1,
-    Eq = 2,
-    Ne = 3,
-    Gt = 4,
-    Ge = 5,
+    Lt = HPy_RichCmpOp::LT.0,
+    Le = HPy_RichCmpOp::LE.0,
+    Eq = HPy_RichCmpOp::EQ.0,
+    Ne = HPy_RichCmpOp::NE.0,
+    Gt = HPy_RichCmpOp::GT.0,
+    Ge = HPy_RichCmpOp::GE.0,
 }
 
 impl CompareOp {
     /// The operator HPy passed, if it is one of the six.
-    pub fn from_raw(op: lichen_abi::HPy_RichCmpOp) -> Option<CompareOp> {
+    pub fn from_raw(op: HPy_RichCmpOp) -> Option<CompareOp> {
         [CompareOp::Lt, CompareOp::Le, CompareOp::Eq, CompareOp::Ne, CompareOp::Gt, CompareOp::Ge]
             .into_iter()
             .find(|c| *c as i32 == op.0)

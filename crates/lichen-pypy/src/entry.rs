@@ -12,10 +12,12 @@ use crate::table::{self, DataKind};
 use crate::typedef::{self, ModuleDef, TypeInfo};
 use core::ffi::{c_char, c_int, c_void, CStr};
 use lichen_abi::*;
+use lichen_core::debug::DebugInfo;
 use lichen_core::host::{ErrorHost, ExcKind};
 use lichen_core::loader::{load_extension, LoadErrorKind, Mode};
 use lichen_core::retval::ErrorValue;
 use lichen_core::spec::module_spec;
+use lichen_core::trace::TraceInfo;
 use std::collections::HashMap;
 use std::ffi::CString;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -902,12 +904,19 @@ pub unsafe extern "C" fn lichen_log_line(name: *const c_char, mode: c_int) -> *c
 // hpy.universal._trace and ._debug: what they read and steer, for the
 // Python modules of lichen._pypy (the texts and rules are the core's).
 
-fn trace_info() -> &'static lichen_core::trace::TraceInfo {
+/// Replaces hook `which` of the trace or debug info: `setters[0]` for 0,
+/// `setters[1]` for anything else, with `func` (bits of a handle, taken
+/// over; 0 clears the hook).
+fn set_hook<I: 'static>(entry: &str, info: fn() -> &'static I, setters: [fn(&I, HPy); 2], which: c_int, func: isize) {
+    guarded(entry, || setters[usize::from(which != 0)](info(), hh(func)))
+}
+
+fn trace_info() -> &'static TraceInfo {
     // SAFETY: the trace context is made by `trace_context` and never freed.
     unsafe { lichen_core::trace::info(context::CONTEXTS.trace()) }
 }
 
-fn debug_info() -> &'static lichen_core::debug::DebugInfo {
+fn debug_info() -> &'static DebugInfo {
     // SAFETY: the debug context is made by `debug_context` and never freed.
     unsafe { lichen_core::debug::info(context::CONTEXTS.debug()) }
 }
@@ -987,10 +996,7 @@ pub unsafe extern "C" fn lichen_trace_args(npositional: c_int, keywords: *const 
 /// 0 clears it).
 #[no_mangle]
 pub extern "C" fn lichen_trace_set_hook(which: c_int, func: isize) {
-    guarded("lichen_trace_set_hook", || match which {
-        0 => trace_info().set_on_enter(hh(func)),
-        _ => trace_info().set_on_exit(hh(func)),
-    })
+    set_hook("lichen_trace_set_hook", trace_info, [TraceInfo::set_on_enter, TraceInfo::set_on_exit], which, func)
 }
 
 #[no_mangle]
@@ -1087,10 +1093,13 @@ pub extern "C" fn lichen_debug_limit(which: c_int, set: isize) -> isize {
 /// `on_invalid_builder_handle`) by `func` (taken over; 0 removes it).
 #[no_mangle]
 pub extern "C" fn lichen_debug_set_hook(which: c_int, func: isize) {
-    guarded("lichen_debug_set_hook", || match which {
-        0 => debug_info().set_on_invalid_handle(hh(func)),
-        _ => debug_info().set_on_invalid_builder_handle(hh(func)),
-    })
+    set_hook(
+        "lichen_debug_set_hook",
+        debug_info,
+        [DebugInfo::set_on_invalid_handle, DebugInfo::set_on_invalid_builder_handle],
+        which,
+        func,
+    )
 }
 
 /// `set_handle_stack_trace_limit`: `limit` < 0 for None.

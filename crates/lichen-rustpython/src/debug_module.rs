@@ -10,17 +10,55 @@ fn debug_info() -> &'static DebugInfo {
     unsafe { info(crate::context::CONTEXTS.debug()) }
 }
 
-#[rustpython_vm::pymodule]
+// The functions and `DebugHandle` members declared in the core, each in a
+// block of its own: RustPython's `#[pymodule]` and `#[pyclass]` cannot mix
+// items written here with items a macro of another crate wrote.
+lichen_core::debug_module_functions! {
+    function = #[pyfunction];
+    #[rustpython_vm::pymodule(sub)]
+    pub mod plain_functions {
+        use super::debug_info;
+    }
+}
+
+/// `DebugHandle`'s members declared in the core, as functions of the debug
+/// handle's number, and `add_members`, which puts them on the class.
+mod handle_members {
+    use super::_lichen_debug::DebugHandle;
+    use super::debug_info;
+    use rustpython_vm::builtins::PyType;
+    use rustpython_vm::function::{PyMethodDef, PyMethodFlags};
+    use rustpython_vm::{Context, Py};
+
+    macro_rules! add_members {
+        (getters: $($getter:ident),*; method: $method:ident) => {
+            /// Puts the members on `DebugHandle`'s class (its `#[extend_class]`).
+            pub fn add_members(ctx: &Context, class: &'static Py<PyType>) {
+                $(
+                    let getter = ctx.new_readonly_getset(stringify!($getter), class, |zelf: &DebugHandle| $getter(zelf.handle));
+                    class.set_str_attr(stringify!($getter), getter, ctx);
+                )*
+                const METHOD: PyMethodDef =
+                    PyMethodDef::new_const(stringify!($method), |zelf: &DebugHandle| $method(zelf.handle), PyMethodFlags::METHOD, None);
+                class.set_str_attr(stringify!($method), METHOD.to_proper_method(class, ctx), ctx);
+            }
+        };
+    }
+
+    lichen_core::debug_handle_members!(names => add_members);
+}
+
+#[rustpython_vm::pymodule(with(plain_functions))]
 pub mod _lichen_debug {
     use super::debug_info;
     use crate::host::{h2o, o2h};
     use lichen_abi::HPy;
     use lichen_core::debug::{view, HandleInfo};
-    use rustpython_vm::builtins::PyListRef;
+    use rustpython_vm::builtins::{PyListRef, PyType};
     use rustpython_vm::function::{OptionalArg, PyComparisonValue};
     use rustpython_vm::types::{Comparable, PyComparisonOp, Representable};
     use rustpython_vm::pyclass;
-    use rustpython_vm::{Py, PyObject, PyObjectRef, PyPayload, PyResult, VirtualMachine};
+    use rustpython_vm::{Context, Py, PyObject, PyObjectRef, PyPayload, PyResult, VirtualMachine};
 
     /// The application-level view of one debug handle. Several objects may
     /// view the same handle; they compare equal (same `id`, the handle's
@@ -29,7 +67,7 @@ pub mod _lichen_debug {
     #[pyclass(module = "hpy.debug._debug", name = "DebugHandle")]
     #[derive(Debug, PyPayload)]
     pub struct DebugHandle {
-        handle: isize,
+        pub(super) handle: isize,
     }
 
     impl DebugHandle {
@@ -41,6 +79,11 @@ pub mod _lichen_debug {
 
     #[pyclass(with(Comparable, Representable))]
     impl DebugHandle {
+        #[extend_class]
+        fn extend_class(ctx: &Context, class: &'static Py<PyType>) {
+            super::handle_members::add_members(ctx, class)
+        }
+
         /// The object which the handle points to.
         #[pygetset]
         fn obj(&self, vm: &VirtualMachine) -> PyResult {
@@ -49,29 +92,6 @@ pub mod _lichen_debug {
                 Some(s) if !s.closed => Ok(unsafe { h2o(s.uh) }.to_owned()),
                 _ => Err(vm.new_value_error("the handle is closed: the object it pointed to may be gone")),
             }
-        }
-
-        /// A numeric identifier of the handle (its address).
-        #[pygetset]
-        fn id(&self) -> isize {
-            self.handle
-        }
-
-        #[pygetset]
-        fn is_closed(&self) -> bool {
-            view::is_closed(self.state().as_ref())
-        }
-
-        /// Size of the raw data kept for the handle, -1 if none.
-        #[pygetset]
-        fn raw_data_size(&self) -> isize {
-            view::raw_data_size(self.state().as_ref())
-        }
-
-        /// Close the underlying handle. FOR TESTS ONLY.
-        #[pymethod]
-        fn _force_close(&self) {
-            debug_info().force_close(HPy { _i: self.handle })
         }
     }
 
@@ -98,12 +118,6 @@ pub mod _lichen_debug {
         vm.ctx.new_list(items)
     }
 
-    /// Start a new generation of handles and return its number.
-    #[pyfunction]
-    fn new_generation() -> u64 {
-        debug_info().new_generation()
-    }
-
     /// The open handles whose generation is at least `gen`.
     #[pyfunction]
     fn get_open_handles(gen: i64, vm: &VirtualMachine) -> PyListRef {
@@ -115,32 +129,6 @@ pub mod _lichen_debug {
     fn get_closed_handles(gen: OptionalArg<i64>, vm: &VirtualMachine) -> PyListRef {
         let g = view::generation_arg(gen.unwrap_or(0));
         handle_list(vm, debug_info().closed_handles(g))
-    }
-
-    /// Return the maximum size of the closed handles queue.
-    #[pyfunction]
-    fn get_closed_handles_queue_max_size() -> usize {
-        debug_info().table().queue_max_size()
-    }
-
-    /// Set the maximum size of the closed handles queue.
-    #[pyfunction]
-    fn set_closed_handles_queue_max_size(size: usize) {
-        debug_info().table().set_queue_max_size(size)
-    }
-
-    /// Return the maximum size of the retained raw memory associated with
-    /// closed handles.
-    #[pyfunction]
-    fn get_protected_raw_data_max_size() -> usize {
-        debug_info().table().protected_raw_data_max_size()
-    }
-
-    /// Set the maximum size of the retained raw memory associated with
-    /// closed handles.
-    #[pyfunction]
-    fn set_protected_raw_data_max_size(size: usize) {
-        debug_info().table().set_protected_raw_data_max_size(size)
     }
 
     /// `None` gives NULL, a callable a new universal handle to it.
@@ -167,41 +155,5 @@ pub mod _lichen_debug {
     fn set_on_invalid_builder_handle(func: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
         debug_info().set_on_invalid_builder_handle(hook(func, vm)?);
         Ok(())
-    }
-
-    /// Set how many frames of the allocation stack each handle records;
-    /// None turns the recording off.
-    #[pyfunction]
-    fn set_handle_stack_trace_limit(limit: Option<i64>) {
-        debug_info().set_handle_stack_trace_limit(view::stack_limit_arg(limit));
-    }
-
-    /// Lichen's addition: with False, the misuse HPy's debug mode reports by
-    /// aborting (a kept context, a non-type where a type is required, an
-    /// invalid handle with no hook, ...) raises a SystemError with the same
-    /// report from the context call instead. Returns the previous setting.
-    #[pyfunction]
-    fn set_abort_on_misuse(abort: bool) -> bool {
-        debug_info().set_abort_on_misuse(abort)
-    }
-
-    #[pyfunction]
-    fn get_abort_on_misuse() -> bool {
-        debug_info().aborts_on_misuse()
-    }
-
-    /// Lichen's addition: the text of the latest invalid handle or builder
-    /// report, or None; reading it forgets it (HPy's hooks get no argument).
-    #[pyfunction]
-    fn take_last_report() -> Option<String> {
-        debug_info().take_last_report()
-    }
-
-    /// Lichen's addition: when enabled, a fault on the protected copy of raw
-    /// data first prints which context function returned it. Returns whether
-    /// the report is available on this system.
-    #[pyfunction]
-    fn set_raw_data_fault_report(enabled: bool) -> bool {
-        lichen_core::debug::set_raw_data_fault_report(enabled)
     }
 }

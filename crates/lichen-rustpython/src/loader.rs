@@ -11,9 +11,10 @@ use rustpython_vm::builtins::PyBaseExceptionRef;
 use rustpython_vm::{PyObject, PyResult, VirtualMachine};
 use std::path::Path;
 
-/// The Python side of the import hook. It is run once at start-up (see
-/// [`install`]); it places the finder before the path finder, so that an
-/// extension file wins over the `.py` stub `hpy.devel` writes next to it.
+/// The Python side of the import hook, after the bridge's `find_file_spec`,
+/// `install_finder` and `ExtensionLoader`. It is run once at start-up (see [`install`]); it
+/// places the finder before the path finder, so that an extension file
+/// wins over the `.py` stub `hpy.devel` writes next to it.
 pub const FINDER_SOURCE: &str = r#"
 import sys as _sys
 import _lichen
@@ -26,60 +27,25 @@ class LichenFinder:
     @classmethod
     def find_spec(cls, fullname, path=None, target=None):
         import os
-        from importlib.machinery import ModuleSpec
-        short = fullname.rpartition('.')[2]
-        for entry in (_sys.path if path is None else path):
-            if not isinstance(entry, str):
-                continue
+
+        def loader_in(directory, short):
             for suffix in cls.suffixes:
-                candidate = os.path.join(entry or '.', short + suffix)
+                candidate = os.path.join(directory, short + suffix)
                 if os.path.isfile(candidate):
-                    origin = os.path.abspath(candidate)
-                    spec = ModuleSpec(fullname, LichenLoader(fullname, origin), origin=origin)
-                    spec.has_location = True
-                    return spec
-        return None
+                    return LichenLoader(fullname, os.path.abspath(candidate))
+            return None
+        return find_file_spec(fullname, path, loader_in)
 
-class LichenLoader:
-    # `name` and `path` as on importlib's file loaders (CPython's
-    # ExtensionFileLoader), which code and HPy's tests read from
-    # `module.__loader__`.
-    def __init__(self, name, path):
-        self.name = name
-        self.path = path
-
-    def get_filename(self, fullname=None):
-        return self.path
-
+class LichenLoader(ExtensionLoader):
     def create_module(self, spec):
         return _lichen.load(spec.name, self.path, spec)
 
-    def exec_module(self, module):
-        pass
-
-def _file_loaders_with_lichen(original):
-    # importlib.util.spec_from_file_location picks a file's loader by its
-    # suffix from this list. CPython's lists ExtensionFileLoader for `.so`,
-    # so a spec for `name.hpy0.so` (what HPy's test support passes to
-    # hpy.universal.load) has a loader; RustPython has no extension
-    # suffixes at all and would give no spec.
-    def _get_supported_file_loaders():
-        return [(LichenLoader, list(LichenFinder.suffixes))] + original()
-    _get_supported_file_loaders._lichen_original = original
-    return _get_supported_file_loaders
-
 def install():
-    from importlib.machinery import PathFinder
-    import importlib._bootstrap_external as external
-    if not hasattr(external._get_supported_file_loaders, '_lichen_original'):
-        external._get_supported_file_loaders = _file_loaders_with_lichen(external._get_supported_file_loaders)
-    if any(f is LichenFinder for f in _sys.meta_path):
-        return
-    try:
-        at = _sys.meta_path.index(PathFinder)
-    except ValueError:
-        at = len(_sys.meta_path)
-    _sys.meta_path.insert(at, LichenFinder)
+    # A spec for `name.hpy0.so` made by importlib.util.spec_from_file_location
+    # (what HPy's test support passes to hpy.universal.load) needs a loader
+    # for the suffix: CPython lists ExtensionFileLoader for `.so`, RustPython
+    # has no extension suffixes at all and would give no spec.
+    install_finder(LichenFinder, LichenLoader, LichenFinder.suffixes, '_lichen_original')
 "#;
 
 /// The Python exception for a load failure.
@@ -172,18 +138,9 @@ mod _lichen {
 /// Compiles and runs the finder source as module `_lichen_finder` and
 /// installs its finder.
 pub fn install(vm: &VirtualMachine) -> PyResult<()> {
-    let sys_modules = vm.sys_module.get_attr("modules", vm)?;
-    if let Ok(m) = sys_modules.get_item("_lichen_finder", vm) {
-        return vm.call_method(&m, "install", ()).map(drop);
-    }
-    let code = vm
-        .compile(FINDER_SOURCE, rustpython_vm::compiler::Mode::Exec, "<lichen finder>".to_owned())
-        .map_err(|e| vm.new_syntax_error(&e, Some(FINDER_SOURCE)))?;
-    let module = vm.new_module("_lichen_finder", vm.ctx.new_dict(), None);
-    let scope = rustpython_vm::scope::Scope::with_builtins(None, module.dict(), vm);
-    vm.run_code_obj(code, scope)?;
-    sys_modules.set_item("_lichen_finder", module.clone().into(), vm)?;
-    vm.call_method(module.as_ref(), "install", ()).map(drop)
+    let source = [lichen_bridge::INSTALL_FINDER_SOURCE, FINDER_SOURCE].concat();
+    let module = lichen_bridge::source_module(vm, "_lichen_finder", &source, "<lichen finder>")?;
+    vm.call_method(&module, "install", ()).map(drop)
 }
 
 /// The definitions of Lichen's native modules (`_lichen`, and the

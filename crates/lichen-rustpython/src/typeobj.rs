@@ -695,49 +695,6 @@ type SsizeObjArgFn = unsafe extern "C" fn(*mut HPyContext, HPy, HPy_ssize_t, HPy
 type FinalizeFn = unsafe extern "C" fn(*mut HPyContext, HPy);
 type CallFn = unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, usize, HPy) -> HPy;
 
-/// The binary special methods of the number protocol: (slot, name, reflected name).
-const BINARY: &[(HPySlot_Slot, &str, Option<&str>)] = &[
-    (HPySlot_Slot::nb_add, "__add__", Some("__radd__")),
-    (HPySlot_Slot::nb_subtract, "__sub__", Some("__rsub__")),
-    (HPySlot_Slot::nb_multiply, "__mul__", Some("__rmul__")),
-    (HPySlot_Slot::nb_matrix_multiply, "__matmul__", Some("__rmatmul__")),
-    (HPySlot_Slot::nb_floor_divide, "__floordiv__", Some("__rfloordiv__")),
-    (HPySlot_Slot::nb_true_divide, "__truediv__", Some("__rtruediv__")),
-    (HPySlot_Slot::nb_remainder, "__mod__", Some("__rmod__")),
-    (HPySlot_Slot::nb_divmod, "__divmod__", Some("__rdivmod__")),
-    (HPySlot_Slot::nb_lshift, "__lshift__", Some("__rlshift__")),
-    (HPySlot_Slot::nb_rshift, "__rshift__", Some("__rrshift__")),
-    (HPySlot_Slot::nb_and, "__and__", Some("__rand__")),
-    (HPySlot_Slot::nb_xor, "__xor__", Some("__rxor__")),
-    (HPySlot_Slot::nb_or, "__or__", Some("__ror__")),
-    (HPySlot_Slot::nb_inplace_add, "__iadd__", None),
-    (HPySlot_Slot::nb_inplace_subtract, "__isub__", None),
-    (HPySlot_Slot::nb_inplace_multiply, "__imul__", None),
-    (HPySlot_Slot::nb_inplace_matrix_multiply, "__imatmul__", None),
-    (HPySlot_Slot::nb_inplace_floor_divide, "__ifloordiv__", None),
-    (HPySlot_Slot::nb_inplace_true_divide, "__itruediv__", None),
-    (HPySlot_Slot::nb_inplace_remainder, "__imod__", None),
-    (HPySlot_Slot::nb_inplace_lshift, "__ilshift__", None),
-    (HPySlot_Slot::nb_inplace_rshift, "__irshift__", None),
-    (HPySlot_Slot::nb_inplace_and, "__iand__", None),
-    (HPySlot_Slot::nb_inplace_xor, "__ixor__", None),
-    (HPySlot_Slot::nb_inplace_or, "__ior__", None),
-    (HPySlot_Slot::sq_concat, "__add__", None),
-    (HPySlot_Slot::sq_inplace_concat, "__iadd__", None),
-];
-
-const UNARY: &[(HPySlot_Slot, &str)] = &[
-    (HPySlot_Slot::tp_repr, "__repr__"),
-    (HPySlot_Slot::tp_str, "__str__"),
-    (HPySlot_Slot::nb_negative, "__neg__"),
-    (HPySlot_Slot::nb_positive, "__pos__"),
-    (HPySlot_Slot::nb_absolute, "__abs__"),
-    (HPySlot_Slot::nb_invert, "__invert__"),
-    (HPySlot_Slot::nb_int, "__int__"),
-    (HPySlot_Slot::nb_float, "__float__"),
-    (HPySlot_Slot::nb_index, "__index__"),
-];
-
 const RICHCMP: &[(&str, c_int)] =
     &[("__lt__", 0), ("__le__", 1), ("__eq__", 2), ("__ne__", 3), ("__gt__", 4), ("__ge__", 5)];
 
@@ -775,13 +732,18 @@ fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
     };
     // SAFETY (every `ctx.call` below): the slot number fixes the HPy
     // function type of the implementation, and the signature with it.
-    if let Some(&(_, name, reflected)) = BINARY.iter().find(|(s, _, _)| *s == slot) {
+    // The binary and unary special methods are named by the slot table (a
+    // binary one's second name, if any, is its reflected form).
+    let names = slot.special_methods();
+    let signature = slot.signature();
+    if signature == Some(HPyFunc_Signature::BINARYFUNC) {
+        let name = names[0];
         add(name, Box::new(move |vm, me, args| {
             let a = exact(vm, name, &args, 1)?;
             // SAFETY: the receiver and arguments outlive the call.
             finish(vm, unsafe { ctx.call(HPyFunc_Signature::BINARYFUNC, imp, |c, f: BinaryFn| f(c, lend(me), lend(&a[0]))) }, name)
         }))?;
-        if let Some(rname) = reflected {
+        if let Some(&rname) = names.get(1) {
             add(rname, Box::new(move |vm, me, args| {
                 let a = exact(vm, rname, &args, 1)?;
                 // SAFETY: the receiver and arguments outlive the call.
@@ -790,7 +752,8 @@ fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
         }
         return Ok(());
     }
-    if let Some(&(_, name)) = UNARY.iter().find(|(s, _)| *s == slot) {
+    if matches!(signature, Some(HPyFunc_Signature::UNARYFUNC | HPyFunc_Signature::REPRFUNC)) {
+        let name = names[0];
         return add(name, Box::new(move |vm, me, args| {
             exact(vm, name, &args, 0)?;
             // SAFETY: the receiver and arguments outlive the call.
@@ -843,13 +806,6 @@ fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
                 // SAFETY: the receiver and arguments outlive the call.
                 let r = unsafe { ctx.call(HPyFunc_Signature::LENFUNC, imp, |c, f: LenFn| f(c, lend(me))) };
                 check_value(vm, r < 0, "__len__").map(|()| vm.ctx.new_int(r).into())
-            }))
-        }
-        HPySlot_Slot::mp_subscript => {
-            add("__getitem__", Box::new(move |vm, me, args| {
-                let a = exact(vm, "__getitem__", &args, 1)?;
-                // SAFETY: the receiver and arguments outlive the call.
-                finish(vm, unsafe { ctx.call(HPyFunc_Signature::BINARYFUNC, imp, |c, f: BinaryFn| f(c, lend(me), lend(&a[0]))) }, "__getitem__")
             }))
         }
         HPySlot_Slot::sq_item => {

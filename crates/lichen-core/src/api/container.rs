@@ -170,37 +170,31 @@ fn builder_cancel<H: Host>(kind: BuilderKind, b: isize) {
     }
 }
 
-pub unsafe extern "C-unwind" fn ListBuilder_New<H: Host>(_ctx: *mut HPyContext, size: HPy_ssize_t) -> HPyListBuilder {
-    HPyListBuilder { _lst: builder_new::<H>(BuilderKind::List, size) }
+/// The four context functions of one builder type (`New`, `Set`, `Build`,
+/// `Cancel`), which differ only in the builder's C type, its field and its
+/// `BuilderKind`.
+macro_rules! builder_functions {
+    ($new:ident, $set:ident, $build:ident, $cancel:ident: $ty:ident { $field:ident }, $kind:ident) => {
+        pub unsafe extern "C-unwind" fn $new<H: Host>(_ctx: *mut HPyContext, size: HPy_ssize_t) -> $ty {
+            $ty { $field: builder_new::<H>(BuilderKind::$kind, size) }
+        }
+
+        pub unsafe extern "C-unwind" fn $set<H: Host>(_ctx: *mut HPyContext, builder: $ty, index: HPy_ssize_t, h_item: HPy) {
+            builder_set::<H>(BuilderKind::$kind, builder.$field, index, h_item)
+        }
+
+        pub unsafe extern "C-unwind" fn $build<H: Host>(_ctx: *mut HPyContext, builder: $ty) -> HPy {
+            builder_build::<H>(BuilderKind::$kind, builder.$field)
+        }
+
+        pub unsafe extern "C-unwind" fn $cancel<H: Host>(_ctx: *mut HPyContext, builder: $ty) {
+            builder_cancel::<H>(BuilderKind::$kind, builder.$field)
+        }
+    };
 }
 
-pub unsafe extern "C-unwind" fn ListBuilder_Set<H: Host>(_ctx: *mut HPyContext, builder: HPyListBuilder, index: HPy_ssize_t, h_item: HPy) {
-    builder_set::<H>(BuilderKind::List, builder._lst, index, h_item)
-}
-
-pub unsafe extern "C-unwind" fn ListBuilder_Build<H: Host>(_ctx: *mut HPyContext, builder: HPyListBuilder) -> HPy {
-    builder_build::<H>(BuilderKind::List, builder._lst)
-}
-
-pub unsafe extern "C-unwind" fn ListBuilder_Cancel<H: Host>(_ctx: *mut HPyContext, builder: HPyListBuilder) {
-    builder_cancel::<H>(BuilderKind::List, builder._lst)
-}
-
-pub unsafe extern "C-unwind" fn TupleBuilder_New<H: Host>(_ctx: *mut HPyContext, size: HPy_ssize_t) -> HPyTupleBuilder {
-    HPyTupleBuilder { _tup: builder_new::<H>(BuilderKind::Tuple, size) }
-}
-
-pub unsafe extern "C-unwind" fn TupleBuilder_Set<H: Host>(_ctx: *mut HPyContext, builder: HPyTupleBuilder, index: HPy_ssize_t, h_item: HPy) {
-    builder_set::<H>(BuilderKind::Tuple, builder._tup, index, h_item)
-}
-
-pub unsafe extern "C-unwind" fn TupleBuilder_Build<H: Host>(_ctx: *mut HPyContext, builder: HPyTupleBuilder) -> HPy {
-    builder_build::<H>(BuilderKind::Tuple, builder._tup)
-}
-
-pub unsafe extern "C-unwind" fn TupleBuilder_Cancel<H: Host>(_ctx: *mut HPyContext, builder: HPyTupleBuilder) {
-    builder_cancel::<H>(BuilderKind::Tuple, builder._tup)
-}
+builder_functions!(ListBuilder_New, ListBuilder_Set, ListBuilder_Build, ListBuilder_Cancel: HPyListBuilder { _lst }, List);
+builder_functions!(TupleBuilder_New, TupleBuilder_Set, TupleBuilder_Build, TupleBuilder_Cancel: HPyTupleBuilder { _tup }, Tuple);
 
 // Trackers ---------------------------------------------------------------
 

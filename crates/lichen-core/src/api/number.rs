@@ -91,133 +91,38 @@ pub unsafe extern "C-unwind" fn InPlacePower<H: Host>(_ctx: *mut HPyContext, h1:
     H::power(h1, h2, h3, true)
 }
 
-pub unsafe extern "C-unwind" fn Add<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
-    H::binary_op(BinaryOp::Add, h1, h2)
+/// The context functions that are one binary operator of the host, each
+/// named as its `BinaryOp`.
+macro_rules! binary_ops {
+    ($($op:ident),*) => {
+        $(
+            pub unsafe extern "C-unwind" fn $op<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
+                H::binary_op(BinaryOp::$op, h1, h2)
+            }
+        )*
+    };
 }
 
-pub unsafe extern "C-unwind" fn Subtract<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
-    H::binary_op(BinaryOp::Subtract, h1, h2)
+binary_ops!(
+    Add, Subtract, Multiply, MatrixMultiply, FloorDivide, TrueDivide, Remainder, Divmod, Lshift,
+    Rshift, And, Xor, Or, InPlaceAdd, InPlaceSubtract, InPlaceMultiply, InPlaceMatrixMultiply,
+    InPlaceFloorDivide, InPlaceTrueDivide, InPlaceRemainder, InPlaceLshift, InPlaceRshift,
+    InPlaceAnd, InPlaceXor, InPlaceOr
+);
+
+/// The context functions that are one unary operator of the host, each
+/// named as its `UnaryOp`.
+macro_rules! unary_ops {
+    ($($op:ident),*) => {
+        $(
+            pub unsafe extern "C-unwind" fn $op<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
+                H::unary_op(UnaryOp::$op, h1)
+            }
+        )*
+    };
 }
 
-pub unsafe extern "C-unwind" fn Multiply<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
-    H::binary_op(BinaryOp::Multiply, h1, h2)
-}
-
-pub unsafe extern "C-unwind" fn MatrixMultiply<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
-    H::binary_op(BinaryOp::MatrixMultiply, h1, h2)
-}
-
-pub unsafe extern "C-unwind" fn FloorDivide<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
-    H::binary_op(BinaryOp::FloorDivide, h1, h2)
-}
-
-pub unsafe extern "C-unwind" fn TrueDivide<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
-    H::binary_op(BinaryOp::TrueDivide, h1, h2)
-}
-
-pub unsafe extern "C-unwind" fn Remainder<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
-    H::binary_op(BinaryOp::Remainder, h1, h2)
-}
-
-pub unsafe extern "C-unwind" fn Divmod<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
-    H::binary_op(BinaryOp::Divmod, h1, h2)
-}
-
-pub unsafe extern "C-unwind" fn Lshift<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
-    H::binary_op(BinaryOp::Lshift, h1, h2)
-}
-
-pub unsafe extern "C-unwind" fn Rshift<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
-    H::binary_op(BinaryOp::Rshift, h1, h2)
-}
-
-pub unsafe extern "C-unwind" fn And<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
-    H::binary_op(BinaryOp::And, h1, h2)
-}
-
-pub unsafe extern "C-unwind" fn Xor<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
-    H::binary_op(BinaryOp::Xor, h1, h2)
-}
-
-pub unsafe extern "C-unwind" fn Or<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
-    H::binary_op(BinaryOp::Or, h1, h2)
-}
-
-pub unsafe extern "C-unwind" fn InPlaceAdd<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
-    H::binary_op(BinaryOp::InPlaceAdd, h1, h2)
-}
-
-pub unsafe extern "C-unwind" fn InPlaceSubtract<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
-    H::binary_op(BinaryOp::InPlaceSubtract, h1, h2)
-}
-
-pub unsafe extern "C-unwind" fn InPlaceMultiply<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
-    H::binary_op(BinaryOp::InPlaceMultiply, h1, h2)
-}
-
-pub unsafe extern "C-unwind" fn InPlaceMatrixMultiply<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
-    H::binary_op(BinaryOp::InPlaceMatrixMultiply, h1, h2)
-}
-
-pub unsafe extern "C-unwind" fn InPlaceFloorDivide<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
-    H::binary_op(BinaryOp::InPlaceFloorDivide, h1, h2)
-}
-
-pub unsafe extern "C-unwind" fn InPlaceTrueDivide<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
-    H::binary_op(BinaryOp::InPlaceTrueDivide, h1, h2)
-}
-
-pub unsafe extern "C-unwind" fn InPlaceRemainder<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
-    H::binary_op(BinaryOp::InPlaceRemainder, h1, h2)
-}
-
-pub unsafe extern "C-unwind" fn InPlaceLshift<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
-    H::binary_op(BinaryOp::InPlaceLshift, h1, h2)
-}
-
-pub unsafe extern "C-unwind" fn InPlaceRshift<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
-    H::binary_op(BinaryOp::InPlaceRshift, h1, h2)
-}
-
-pub unsafe extern "C-unwind" fn InPlaceAnd<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
-    H::binary_op(BinaryOp::InPlaceAnd, h1, h2)
-}
-
-pub unsafe extern "C-unwind" fn InPlaceXor<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
-    H::binary_op(BinaryOp::InPlaceXor, h1, h2)
-}
-
-pub unsafe extern "C-unwind" fn InPlaceOr<H: Host>(_ctx: *mut HPyContext, h1: HPy, h2: HPy) -> HPy {
-    H::binary_op(BinaryOp::InPlaceOr, h1, h2)
-}
-
-pub unsafe extern "C-unwind" fn Negative<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
-    H::unary_op(UnaryOp::Negative, h1)
-}
-
-pub unsafe extern "C-unwind" fn Positive<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
-    H::unary_op(UnaryOp::Positive, h1)
-}
-
-pub unsafe extern "C-unwind" fn Absolute<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
-    H::unary_op(UnaryOp::Absolute, h1)
-}
-
-pub unsafe extern "C-unwind" fn Invert<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
-    H::unary_op(UnaryOp::Invert, h1)
-}
-
-pub unsafe extern "C-unwind" fn Index<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
-    H::unary_op(UnaryOp::Index, h1)
-}
-
-pub unsafe extern "C-unwind" fn Long<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
-    H::unary_op(UnaryOp::Long, h1)
-}
-
-pub unsafe extern "C-unwind" fn Float<H: Host>(_ctx: *mut HPyContext, h1: HPy) -> HPy {
-    H::unary_op(UnaryOp::Float, h1)
-}
+unary_ops!(Negative, Positive, Absolute, Invert, Index, Long, Float);
 
 /// Narrows what the host converted to a wider integer type. A failed
 /// conversion stays failed; a value that does not fit raises OverflowError

@@ -138,35 +138,28 @@ pub unsafe extern "C-unwind" fn Contains<H: Host>(_ctx: *mut HPyContext, contain
     H::contains(container, key)
 }
 
-pub unsafe extern "C-unwind" fn SetItem<H: Host>(_ctx: *mut HPyContext, obj: HPy, key: HPy, value: HPy) -> c_int {
-    H::set_item(obj, key, value)
+/// A context function storing or deleting an item, and its `_i` and `_s`
+/// variants, whose key is a handle, an index or a UTF-8 string (made into
+/// a temporary key object for the host's `$op`).
+macro_rules! item_functions {
+    ($name:ident, $name_i:ident, $name_s:ident = $op:ident($($value:ident)?)) => {
+        pub unsafe extern "C-unwind" fn $name<H: Host>(_ctx: *mut HPyContext, obj: HPy, key: HPy $(, $value: HPy)?) -> c_int {
+            H::$op(obj, key $(, $value)?)
+        }
+
+        pub unsafe extern "C-unwind" fn $name_i<H: Host>(_ctx: *mut HPyContext, obj: HPy, idx: HPy_ssize_t $(, $value: HPy)?) -> c_int {
+            with_index::<H, _>(idx, |key| H::$op(obj, key $(, $value)?))
+        }
+
+        pub unsafe extern "C-unwind" fn $name_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_key: *const c_char $(, $value: HPy)?) -> c_int {
+            // SAFETY: the ABI requires `utf8_key` to be a NUL-terminated string.
+            unsafe { with_key::<H, _>(utf8_key, |key| H::$op(obj, key $(, $value)?)) }
+        }
+    };
 }
 
-pub unsafe extern "C-unwind" fn SetItem_i<H: Host>(_ctx: *mut HPyContext, obj: HPy, idx: HPy_ssize_t, value: HPy) -> c_int {
-    with_index::<H, _>(idx, |key| H::set_item(obj, key, value))
-}
-
-pub unsafe extern "C-unwind" fn SetItem_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_key: *const c_char, value: HPy) -> c_int {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
-    unsafe {
-        with_key::<H, _>(utf8_key, |key| H::set_item(obj, key, value))
-    }
-}
-
-pub unsafe extern "C-unwind" fn DelItem<H: Host>(_ctx: *mut HPyContext, obj: HPy, key: HPy) -> c_int {
-    H::del_item(obj, key)
-}
-
-pub unsafe extern "C-unwind" fn DelItem_i<H: Host>(_ctx: *mut HPyContext, obj: HPy, idx: HPy_ssize_t) -> c_int {
-    with_index::<H, _>(idx, |key| H::del_item(obj, key))
-}
-
-pub unsafe extern "C-unwind" fn DelItem_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_key: *const c_char) -> c_int {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
-    unsafe {
-        with_key::<H, _>(utf8_key, |key| H::del_item(obj, key))
-    }
-}
+item_functions!(SetItem, SetItem_i, SetItem_s = set_item(value));
+item_functions!(DelItem, DelItem_i, DelItem_s = del_item());
 
 pub unsafe extern "C-unwind" fn Length<H: Host>(_ctx: *mut HPyContext, h: HPy) -> HPy_ssize_t {
     H::length(h)
@@ -362,19 +355,19 @@ fn has_attr<H: Host>(obj: HPy, name: HPy) -> c_int {
 #[inline]
 unsafe fn with_key<H: Host, R: ErrorValue>(utf8: *const c_char, f: impl FnOnce(HPy) -> R) -> R {
     // SAFETY: the caller passes a NUL-terminated string.
-    let key = unsafe { H::key_from_utf8(utf8) };
-    if key.is_null() {
-        return R::error_value();
-    }
-    let result = f(key);
-    H::close(key);
-    result
+    with_temporary::<H, R>(unsafe { H::key_from_utf8(utf8) }, f)
 }
 
 /// Runs `f` with a temporary int key, as HPy's `_i` variants do.
 #[inline]
 fn with_index<H: Host, R: ErrorValue>(idx: HPy_ssize_t, f: impl FnOnce(HPy) -> R) -> R {
-    let key = H::long_from_isize(idx);
+    with_temporary::<H, R>(H::long_from_isize(idx), f)
+}
+
+/// Runs `f` with `key`, a new handle closed afterwards; NULL (making it
+/// failed, with an exception set) gives `R`'s error value without calling.
+#[inline]
+fn with_temporary<H: Host, R: ErrorValue>(key: HPy, f: impl FnOnce(HPy) -> R) -> R {
     if key.is_null() {
         return R::error_value();
     }

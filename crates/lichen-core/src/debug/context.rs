@@ -513,16 +513,27 @@ impl Wrap for HPy {
     }
 }
 
+/// Values the debug context passes on unchanged in both directions: they
+/// hold no handles.
+pub trait Passthrough: Sized {}
+
+impl<T: Passthrough> Unwrap for T {
+    #[inline(always)]
+    unsafe fn unwrap(self, _: &DebugInfo, _: &str) -> Result<Self, ()> {
+        Ok(self)
+    }
+}
+
+impl<T: Passthrough> Wrap for T {
+    #[inline(always)]
+    fn wrap(self, _: &DebugInfo) -> Self {
+        self
+    }
+}
+
 macro_rules! passthrough {
     ($($ty:ty),* $(,)?) => {$(
-        impl Unwrap for $ty {
-            #[inline(always)]
-            unsafe fn unwrap(self, _: &DebugInfo, _: &str) -> Result<Self, ()> { Ok(self) }
-        }
-        impl Wrap for $ty {
-            #[inline(always)]
-            fn wrap(self, _: &DebugInfo) -> Self { self }
-        }
+        impl Passthrough for $ty {}
     )*};
 }
 
@@ -535,30 +546,8 @@ passthrough! {
 // Pointers pass through; the functions whose pointers hold handles
 // (`*const HPy` arrays, `HPyType_SpecParam`, `*mut HPy` results) are
 // overridden in `overrides`.
-impl<T> Unwrap for *const T {
-    #[inline(always)]
-    unsafe fn unwrap(self, _: &DebugInfo, _: &str) -> Result<Self, ()> {
-        Ok(self)
-    }
-}
-impl<T> Wrap for *const T {
-    #[inline(always)]
-    fn wrap(self, _: &DebugInfo) -> Self {
-        self
-    }
-}
-impl<T> Unwrap for *mut T {
-    #[inline(always)]
-    unsafe fn unwrap(self, _: &DebugInfo, _: &str) -> Result<Self, ()> {
-        Ok(self)
-    }
-}
-impl<T> Wrap for *mut T {
-    #[inline(always)]
-    fn wrap(self, _: &DebugInfo) -> Self {
-        self
-    }
-}
+impl<T> Passthrough for *const T {}
+impl<T> Passthrough for *mut T {}
 
 macro_rules! debug_wrappers {
     (; $($field:ident $name:ident ($($arg:ident : $ty:ty),*) -> $ret:ty,)*) => {

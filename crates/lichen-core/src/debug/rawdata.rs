@@ -23,23 +23,6 @@ pub struct RawData {
 // SAFETY: the copy is owned exclusively by one handle table entry.
 unsafe impl Send for RawData {}
 
-#[cfg(target_os = "linux")]
-mod sys {
-    use core::ffi::{c_int, c_long, c_void};
-    pub const PROT_NONE: c_int = 0;
-    pub const PROT_READ: c_int = 1;
-    pub const PROT_WRITE: c_int = 2;
-    pub const MAP_PRIVATE: c_int = 2;
-    pub const MAP_ANONYMOUS: c_int = 0x20;
-    pub const SC_PAGESIZE: c_int = 30;
-    extern "C" {
-        pub fn mmap(addr: *mut c_void, len: usize, prot: c_int, flags: c_int, fd: c_int, off: i64) -> *mut c_void;
-        pub fn mprotect(addr: *mut c_void, len: usize, prot: c_int) -> c_int;
-        pub fn munmap(addr: *mut c_void, len: usize) -> c_int;
-        pub fn sysconf(name: c_int) -> c_long;
-    }
-}
-
 impl RawData {
     /// A read-only copy of `data`.
     pub fn copy_of(data: &[u8]) -> RawData {
@@ -57,13 +40,13 @@ impl RawData {
         // SAFETY: plain POSIX calls; the mapping is fresh, `mapped` bytes
         // long (>= data.len()), and written before it is made read-only.
         unsafe {
-            let page = sys::sysconf(sys::SC_PAGESIZE).max(4096) as usize;
+            let page = libc::sysconf(libc::_SC_PAGESIZE).max(4096) as usize;
             let mapped = data.len().div_ceil(page).max(1) * page;
-            let p = sys::mmap(
+            let p = libc::mmap(
                 core::ptr::null_mut(),
                 mapped,
-                sys::PROT_READ | sys::PROT_WRITE,
-                sys::MAP_PRIVATE | sys::MAP_ANONYMOUS,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
                 -1,
                 0,
             );
@@ -71,7 +54,7 @@ impl RawData {
                 return Self::heap_copy(data);
             }
             core::ptr::copy_nonoverlapping(data.as_ptr(), p as *mut u8, data.len());
-            sys::mprotect(p, mapped, sys::PROT_READ);
+            libc::mprotect(p, mapped, libc::PROT_READ);
             let fault_slot = super::fault::register(p as usize, mapped, func);
             RawData { ptr: p as *mut u8, len: data.len(), mapped, fault_slot }
         }
@@ -114,7 +97,7 @@ impl RawData {
                 super::fault::mark_closed(i);
             }
             // SAFETY: `ptr`/`mapped` describe our own live mapping.
-            unsafe { sys::mprotect(self.ptr.cast(), self.mapped, sys::PROT_NONE) };
+            unsafe { libc::mprotect(self.ptr.cast(), self.mapped, libc::PROT_NONE) };
             return;
         }
         // SAFETY: a heap copy of `len` bytes we own.
@@ -130,7 +113,7 @@ impl Drop for RawData {
                 super::fault::unregister(i);
             }
             // SAFETY: our own mapping, unmapped once.
-            unsafe { sys::munmap(self.ptr.cast(), self.mapped) };
+            unsafe { libc::munmap(self.ptr.cast(), self.mapped) };
             return;
         }
         // SAFETY: `ptr`/`len` came from `Box::into_raw` of a boxed slice.

@@ -296,66 +296,45 @@ mod shims {
     // calls each shim only for the signature it was registered for, which is
     // the signature of the extension's function.
 
-    // SAFETY (the raise): `_u` is the live universal context that called the shim.
-    crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in(_u, msg) };
-    pub(super) unsafe extern "C" fn VARARGS(_u: *mut HPyContext, s: HPy, args: *const HPy, nargs: usize) -> HPy {
-        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
-        unsafe {
-            let call = Call::take();
-            let f: unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, usize) -> HPy = core::mem::transmute(call.func);
-            let info = call.info();
-            let (ds, dargs, _) = lend_call(info, s, args, nargs, HPy::NULL);
-            let r = call.run(|ctx| f(ctx, ds, dargs.as_ptr(), nargs));
-            settle!(info, r: HPy; ds; dargs)
-        }
-    }
-    }
-
-    // SAFETY (the raise): `u` is the live universal context that called the shim.
-    crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in(u, msg) };
-    pub(super) unsafe extern "C" fn KEYWORDS(u: *mut HPyContext, s: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
-        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
-        unsafe {
-            let call = Call::take();
-            let f: unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, usize, HPy) -> HPy = core::mem::transmute(call.func);
-            let info = call.info();
-            // Keyword values follow the positional ones, one per name.
-            let nkw = if kwnames.is_null() { 0 } else { usize::try_from(((*u).ctx_Length)(u, kwnames)).unwrap_or(0) };
-            let (ds, dargs, dkw) = lend_call(info, s, args, nargs + nkw, kwnames);
-            let r = call.run(|ctx| f(ctx, ds, dargs.as_ptr(), nargs, dkw));
-            settle!(info, r: HPy; ds, dkw; dargs)
-        }
-    }
-    }
-
-    // SAFETY (the raise): `_u` is the live universal context that called the shim.
-    crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in(_u, msg) };
-    pub(super) unsafe extern "C" fn INITPROC(_u: *mut HPyContext, s: HPy, args: *const HPy, nargs: isize, kw: HPy) -> c_int {
-        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
-        unsafe {
-            let call = Call::take();
-            let f: unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, isize, HPy) -> c_int = core::mem::transmute(call.func);
-            let info = call.info();
-            let (ds, dargs, dkw) = lend_call(info, s, args, usize::try_from(nargs).unwrap_or(0), kw);
-            let r = call.run(|ctx| f(ctx, ds, dargs.as_ptr(), nargs, dkw));
-            settle!(info, r: c_int; ds, dkw; dargs)
-        }
-    }
+    /// The shims of the signatures called with self and an argument array,
+    /// and but for VARARGS a keywords handle (kwnames or a dict): they lend
+    /// self, the `$count` handles of the array and the keywords under one
+    /// lock, call with the lent ones and settle. The parameters are named by
+    /// each entry, so that `$count` can use them.
+    macro_rules! array_shims {
+        ($($sig:ident($u:ident, $s:ident, $args:ident, $nargs:ident: $n:ty $(, $kw:ident)?) -> $r:ty { $count:expr })*) => {
+            $(
+            // SAFETY (the raise): `$u` is the live universal context that called the shim.
+            crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in($u, msg) };
+            pub(super) unsafe extern "C" fn $sig($u: *mut HPyContext, $s: HPy, $args: *const HPy, $nargs: $n $(, $kw: HPy)?) -> $r {
+                // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+                unsafe {
+                    let call = Call::take();
+                    let f: unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, $n $(, array_shims!(@hpy $kw))?) -> $r = core::mem::transmute(call.func);
+                    let info = call.info();
+                    let (ds, dargs, dkw) = lend_call(info, $s, $args, $count, array_shims!(@kw $($kw)?));
+                    $(let $kw = dkw;)?
+                    let r = call.run(|ctx| f(ctx, ds, dargs.as_ptr(), $nargs $(, $kw)?));
+                    settle!(info, r: $r; ds, dkw; dargs)
+                }
+            }
+            }
+            )*
+        };
+        (@hpy $kw:ident) => { HPy };
+        // The keywords' universal handle: NULL for VARARGS.
+        (@kw) => { HPy::NULL };
+        (@kw $kw:ident) => { $kw };
     }
 
-    // SAFETY (the raise): `_u` is the live universal context that called the shim.
-    crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in(_u, msg) };
-    pub(super) unsafe extern "C" fn NEWFUNC(_u: *mut HPyContext, s: HPy, args: *const HPy, nargs: isize, kw: HPy) -> HPy {
-        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
-        unsafe {
-            let call = Call::take();
-            let f: unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, isize, HPy) -> HPy = core::mem::transmute(call.func);
-            let info = call.info();
-            let (ds, dargs, dkw) = lend_call(info, s, args, usize::try_from(nargs).unwrap_or(0), kw);
-            let r = call.run(|ctx| f(ctx, ds, dargs.as_ptr(), nargs, dkw));
-            settle!(info, r: HPy; ds, dkw; dargs)
+    array_shims! {
+        VARARGS(u, s, args, nargs: usize) -> HPy { nargs }
+        // Keyword values follow the positional ones, one per name.
+        KEYWORDS(u, s, args, nargs: usize, kwnames) -> HPy {
+            nargs + if kwnames.is_null() { 0 } else { usize::try_from(((*u).ctx_Length)(u, kwnames)).unwrap_or(0) }
         }
-    }
+        INITPROC(u, s, args, nargs: isize, kw) -> c_int { usize::try_from(nargs).unwrap_or(0) }
+        NEWFUNC(u, s, args, nargs: isize, kw) -> HPy { usize::try_from(nargs).unwrap_or(0) }
     }
 
     // SAFETY (the raise): `_u` is the live universal context that called the shim.

@@ -41,6 +41,208 @@ pub fn raw_data_size(state: Option<&HandleInfo>) -> isize {
     state.and_then(|s| s.raw_data_size).map_or(-1, |n| n as isize)
 }
 
+/// The functions of the `_debug` module whose arguments and results are
+/// plain values, declared once for every host: their names, HPy's
+/// signatures, docs and what they do. Each function's body calls
+/// `debug_info()`, which the host defines where the functions land: the
+/// `DebugInfo` of its debug context. What needs the host's objects
+/// (`DebugHandle`, the generation arguments, the hooks) stays in the host,
+/// built on the helpers above.
+///
+/// The host names the attribute its binding layer wants on a function, and
+/// either a module to put them in, with items of its own such as `use`s:
+/// `function = #[pyfunction]; #[pymodule(sub)] pub mod name { items }`
+/// (RustPython's `#[pymodule]` sees only the functions written inside it,
+/// and cannot mix names from two macro contexts in one module: the host
+/// merges this module into its own with `with(name)`), or a macro of its
+/// own called with the functions' names, to register them:
+/// `function = #[pyfunction]; names => register`.
+#[macro_export]
+macro_rules! debug_module_functions {
+    (@emit [function = #[$attr:meta]; $(#[$mod_attr:meta])* $vis:vis mod $module:ident { $($items:tt)* }]
+     $($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) $(-> $ret:ty)? { $($body:tt)* })*) => {
+        $(#[$mod_attr])*
+        $vis mod $module {
+            $($items)*
+
+            $(
+                $(#[$doc])*
+                #[$attr]
+                fn $name($($arg: $ty),*) $(-> $ret)? { $($body)* }
+            )*
+        }
+    };
+    (@emit [function = #[$attr:meta]; names => $names:ident]
+     $($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) $(-> $ret:ty)? { $($body:tt)* })*) => {
+        $(
+            $(#[$doc])*
+            #[$attr]
+            fn $name($($arg: $ty),*) $(-> $ret)? { $($body)* }
+        )*
+
+        $names!($($name),*);
+    };
+    ($($how:tt)*) => {
+        $crate::debug_module_functions! { @emit [$($how)*]
+
+            /// Start a new generation of handles and return its number.
+            fn new_generation() -> u64 {
+                debug_info().new_generation()
+            }
+
+            /// Return the maximum size of the closed handles queue.
+            fn get_closed_handles_queue_max_size() -> usize {
+                debug_info().table().queue_max_size()
+            }
+
+            /// Set the maximum size of the closed handles queue.
+            fn set_closed_handles_queue_max_size(size: usize) {
+                debug_info().table().set_queue_max_size(size)
+            }
+
+            /// Return the maximum size of the retained raw memory associated
+            /// with closed handles.
+            fn get_protected_raw_data_max_size() -> usize {
+                debug_info().table().protected_raw_data_max_size()
+            }
+
+            /// Set the maximum size of the retained raw memory associated
+            /// with closed handles.
+            fn set_protected_raw_data_max_size(size: usize) {
+                debug_info().table().set_protected_raw_data_max_size(size)
+            }
+
+            /// Set the limit to captured HPy handles allocations stack
+            /// traces. None means do not capture the stack traces.
+            fn set_handle_stack_trace_limit(limit: Option<i64>) {
+                debug_info().set_handle_stack_trace_limit($crate::debug::view::stack_limit_arg(limit))
+            }
+
+            /// Lichen's addition: the text of the latest invalid handle or
+            /// builder report (which context function, and where the handle
+            /// was allocated when stack traces are on), or None; reading it
+            /// forgets it. HPy's hooks are called without arguments, so a
+            /// hook reads the details here.
+            fn take_last_report() -> Option<String> {
+                debug_info().take_last_report()
+            }
+
+            /// Lichen's addition: when enabled, a fault on the protected copy
+            /// of raw data (`HPyUnicode_AsUTF8AndSize`, `HPyBytes_AsString`,
+            /// ...) first prints which context function returned it and
+            /// whether its handle was closed or the data was written to; the
+            /// process then ends as without it. Off by default: HPy's tests
+            /// expect those faults to end the process silently. Returns
+            /// whether the report is available on this system.
+            fn set_raw_data_fault_report(enabled: bool) -> bool {
+                $crate::debug::set_raw_data_fault_report(enabled)
+            }
+
+            /// Lichen's addition: with False, the misuse HPy's debug mode
+            /// reports by aborting the process (a context kept from an
+            /// earlier call, a non-type where a type is required, an invalid
+            /// handle with no `on_invalid_handle` hook set, a wrong
+            /// `_HPy_AsStruct_*` shape, a `kwnames` that is not a tuple)
+            /// raises a SystemError with the same report from the context
+            /// call instead, and the call fails. True (the default) keeps
+            /// HPy's abort, which HPy's tests expect. Returns the previous
+            /// setting.
+            fn set_abort_on_misuse(abort: bool) -> bool {
+                debug_info().set_abort_on_misuse(abort)
+            }
+
+            /// Whether misuse aborts the process (see `set_abort_on_misuse`).
+            fn get_abort_on_misuse() -> bool {
+                debug_info().aborts_on_misuse()
+            }
+        }
+    };
+}
+
+/// The members of the `_debug` module's `DebugHandle` class that need only
+/// the debug handle's number (getters and one method), declared once for
+/// every host as `debug_module_functions!` does for the functions. The host
+/// either writes its methods block, which gets these members after its own
+/// (`self.handle` is the number), naming the attributes its binding layer
+/// wants on a getter and on a method:
+/// `getter = #[getter]; method = ; #[pymethods] impl DebugHandle { items }`,
+/// or asks for them as functions of the handle's number and names a macro
+/// of its own called with their names, to add them to its class:
+/// `names => add_members` (RustPython's `#[pyclass]` cannot take members
+/// written by a macro of another crate: the names it generates for them
+/// would not see each other).
+#[macro_export]
+macro_rules! debug_handle_members {
+    (@emit [getter = #[$getter:meta]; method = $(#[$method:meta])?; $(#[$attr:meta])* impl $ty:ident { $($items:tt)* }]
+     getters { $($(#[$gdoc:meta])* fn $gname:ident($gh:ident) -> $gret:ty { $($gbody:tt)* })* }
+     method { $(#[$mdoc:meta])* fn $mname:ident($mh:ident) { $($mbody:tt)* } }) => {
+        $(#[$attr])*
+        impl $ty {
+            $($items)*
+
+            $(
+                $(#[$gdoc])*
+                #[$getter]
+                fn $gname(&self) -> $gret {
+                    let $gh = self.handle;
+                    $($gbody)*
+                }
+            )*
+
+            $(#[$mdoc])*
+            $(#[$method])?
+            fn $mname(&self) {
+                let $mh = self.handle;
+                $($mbody)*
+            }
+        }
+    };
+    (@emit [names => $names:ident]
+     getters { $($(#[$gdoc:meta])* fn $gname:ident($gh:ident) -> $gret:ty { $($gbody:tt)* })* }
+     method { $(#[$mdoc:meta])* fn $mname:ident($mh:ident) { $($mbody:tt)* } }) => {
+        $(
+            $(#[$gdoc])*
+            pub fn $gname($gh: isize) -> $gret {
+                $($gbody)*
+            }
+        )*
+
+        $(#[$mdoc])*
+        pub fn $mname($mh: isize) {
+            $($mbody)*
+        }
+
+        $names!(getters: $($gname),*; method: $mname);
+    };
+    ($($how:tt)*) => {
+        $crate::debug_handle_members! { @emit [$($how)*]
+            getters {
+                /// A numeric identifier of the handle (its address).
+                fn id(handle) -> isize {
+                    handle
+                }
+
+                /// Whether the handle is closed (or forgotten by the table).
+                fn is_closed(handle) -> bool {
+                    $crate::debug::view::is_closed(debug_info().table().info(handle).as_ref())
+                }
+
+                /// Size of the raw data kept for the handle, -1 if none.
+                fn raw_data_size(handle) -> isize {
+                    $crate::debug::view::raw_data_size(debug_info().table().info(handle).as_ref())
+                }
+            }
+
+            method {
+                /// Close the underlying handle. FOR TESTS ONLY.
+                fn _force_close(handle) {
+                    debug_info().force_close($crate::abi::HPy { _i: handle })
+                }
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

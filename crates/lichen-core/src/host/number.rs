@@ -64,8 +64,16 @@ impl UnaryOp {
 pub trait NumberHost {
     fn long_from_i64(v: i64) -> HPy;
     fn long_from_u64(v: u64) -> HPy;
-    fn long_from_isize(v: isize) -> HPy;
-    fn long_from_usize(v: usize) -> HPy;
+    /// By default through `long_from_i64` (an `isize` has at most 64 bits
+    /// on every target Lichen builds for); a host with a direct path
+    /// overrides it.
+    fn long_from_isize(v: isize) -> HPy {
+        Self::long_from_i64(v as i64)
+    }
+    /// By default through `long_from_u64`, as `long_from_isize`.
+    fn long_from_usize(v: usize) -> HPy {
+        Self::long_from_u64(v as u64)
+    }
 
     fn long_as_i64(h: HPy) -> i64;
     fn long_as_u64(h: HPy) -> u64;

@@ -6,6 +6,46 @@ use lichen_abi::HPy_ssize_t;
 use lichen_core::builder::{BuilderKind, NO_MEMORY};
 use lichen_core::host::{BuilderHost, ContainerHost};
 
+/// A new list or tuple of `len` NULL slots, or NULL with an exception set.
+///
+/// # Safety
+/// The GIL is held.
+#[inline]
+unsafe fn new_empty(kind: BuilderKind, len: ffi::Py_ssize_t) -> *mut ffi::PyObject {
+    // SAFETY: the caller's contract.
+    unsafe {
+        match kind {
+            BuilderKind::List => ffi::PyList_New(len),
+            BuilderKind::Tuple => ffi::PyTuple_New(len),
+        }
+    }
+}
+
+/// A new list or tuple of `len` items (none when `len` is negative: CPython
+/// raises), slot `i` holding a new reference to `item(i)`. CPython leaves
+/// the slots of a new list or tuple NULL, which Python code must never
+/// see, so every one is set before the object is handed out.
+///
+/// # Safety
+/// The GIL is held; `item` returns live objects.
+unsafe fn new_filled(kind: BuilderKind, len: ffi::Py_ssize_t, item: impl Fn(ffi::Py_ssize_t) -> *mut ffi::PyObject) -> HPy {
+    // SAFETY: the caller's contract; `i` stays below the length the list or
+    // tuple was made with, and each slot takes over the new reference.
+    unsafe {
+        let seq = new_empty(kind, len);
+        if !seq.is_null() {
+            for i in 0..len {
+                let obj = h2py(new_ref(item(i)));
+                match kind {
+                    BuilderKind::List => ffi::PyList_SET_ITEM(seq, i, obj),
+                    BuilderKind::Tuple => ffi::PyTuple_SET_ITEM(seq, i, obj),
+                }
+            }
+        }
+        py2h(seq)
+    }
+}
+
 impl ContainerHost for CPython {
     #[inline]
     fn list_check(h: HPy) -> bool {
@@ -14,18 +54,10 @@ impl ContainerHost for CPython {
     }
 
     fn list_new(len: HPy_ssize_t) -> HPy {
-        // SAFETY: the GIL is held. PyList_New leaves the slots NULL, which
-        // Python code must never see; HPy has no way to fill them but
-        // `HPy_SetItem`, so they start as None instead.
-        unsafe {
-            let list = ffi::PyList_New(len);
-            if !list.is_null() {
-                for i in 0..len {
-                    ffi::PyList_SET_ITEM(list, i, h2py(new_ref(ffi::Py_None())));
-                }
-            }
-            py2h(list)
-        }
+        // HPy has no way to fill the slots but `HPy_SetItem`, so they start
+        // as None.
+        // SAFETY: the GIL is held; None lives forever.
+        unsafe { new_filled(BuilderKind::List, len, |_| ffi::Py_None()) }
     }
 
     #[inline]
@@ -36,30 +68,13 @@ impl ContainerHost for CPython {
     }
 
     fn list_from_array(items: &[HPy]) -> HPy {
-        // SAFETY: the GIL is held; every slot of the new list gets a new
-        // reference to a live object before the list is handed out.
-        unsafe {
-            let list = ffi::PyList_New(items.len() as ffi::Py_ssize_t);
-            if !list.is_null() {
-                for (i, &item) in items.iter().enumerate() {
-                    ffi::PyList_SET_ITEM(list, i as ffi::Py_ssize_t, h2py(new_ref(h2py(item))));
-                }
-            }
-            py2h(list)
-        }
+        // SAFETY: the GIL is held; the items are live handles.
+        unsafe { new_filled(BuilderKind::List, items.len() as ffi::Py_ssize_t, |i| h2py(items[i as usize])) }
     }
 
     fn tuple_from_array(items: &[HPy]) -> HPy {
         // SAFETY: as for `list_from_array`.
-        unsafe {
-            let tuple = ffi::PyTuple_New(items.len() as ffi::Py_ssize_t);
-            if !tuple.is_null() {
-                for (i, &item) in items.iter().enumerate() {
-                    ffi::PyTuple_SET_ITEM(tuple, i as ffi::Py_ssize_t, h2py(new_ref(h2py(item))));
-                }
-            }
-            py2h(tuple)
-        }
+        unsafe { new_filled(BuilderKind::Tuple, items.len() as ffi::Py_ssize_t, |i| h2py(items[i as usize])) }
     }
 
     #[inline]
@@ -90,12 +105,7 @@ impl BuilderHost for CPython {
     fn builder_new(kind: BuilderKind, size: usize) -> isize {
         let Ok(size) = ffi::Py_ssize_t::try_from(size) else { return NO_MEMORY };
         // SAFETY: the GIL is held.
-        let obj = unsafe {
-            match kind {
-                BuilderKind::List => ffi::PyList_New(size),
-                BuilderKind::Tuple => ffi::PyTuple_New(size),
-            }
-        };
+        let obj = unsafe { new_empty(kind, size) };
         if obj.is_null() {
             // `New` never raises: `Build` reports the MemoryError.
             // SAFETY: the GIL is held.

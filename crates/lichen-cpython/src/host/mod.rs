@@ -28,25 +28,87 @@ pub fn py2h(obj: *mut ffi::PyObject) -> HPy {
     HPy { _i: obj as isize }
 }
 
+/// The object a field or a global stands for: like a handle, its `_i` is
+/// the address of the object it owns a reference to (0 for none).
 #[inline(always)]
-pub fn hf2py(f: HPyField) -> *mut ffi::PyObject {
-    f._i as *mut ffi::PyObject
+pub fn stored(i: isize) -> *mut ffi::PyObject {
+    i as *mut ffi::PyObject
 }
 
-#[inline(always)]
-pub fn py2hf(obj: *mut ffi::PyObject) -> HPyField {
-    HPyField { _i: obj as isize }
+/// Makes `slot` (a field's or a global's `_i`) own a new reference to the
+/// object of `h` (or nothing for `HPy_NULL`) and releases the reference it
+/// owned. The new reference is in place before the old one is released, as
+/// releasing may run arbitrary code that reads the slot.
+///
+/// # Safety
+/// The GIL is held; `slot` holds 0 or an owned reference; `h` is NULL or a
+/// live handle.
+pub unsafe fn replace_stored(slot: &mut isize, h: HPy) {
+    let old = stored(*slot);
+    // SAFETY: the caller's contract: `h`'s object is live, and `old` is a
+    // reference `slot` owned, given up here.
+    unsafe {
+        let obj = h2py(h);
+        ffi::Py_XINCREF(obj);
+        *slot = obj as isize;
+        ffi::Py_XDECREF(old);
+    }
 }
 
-#[inline(always)]
-pub fn hg2py(g: HPyGlobal) -> *mut ffi::PyObject {
-    g._i as *mut ffi::PyObject
+/// The new object `f` makes of the object of `h` (NULL with an exception
+/// set on failure): the shape of CPython's one-object functions behind
+/// several host methods, picked per operation.
+///
+/// For functions that accept any live object, or the kind of object the
+/// caller made sure `h` stands for.
+#[inline]
+pub fn call_unary(f: unsafe extern "C" fn(*mut ffi::PyObject) -> *mut ffi::PyObject, h: HPy) -> HPy {
+    // SAFETY: the GIL is held (every host method runs with it); `h` is a
+    // live handle and `f` accepts its object (see above).
+    unsafe { py2h(f(h2py(h))) }
 }
 
-#[inline(always)]
-pub fn py2hg(obj: *mut ffi::PyObject) -> HPyGlobal {
-    HPyGlobal { _i: obj as isize }
+/// Host methods that are one call of a CPython function, written as
+/// `fn name(args) -> Result = PyFunction;`. A handle argument (`h`) is
+/// passed as the object it stands for; a value argument (`v: T`) as it is.
+/// A result of type `HPy` is the new reference CPython returns (NULL with
+/// an exception set on failure), any other result CPython's as it is.
+///
+/// Only for functions whose soundness needs no more than what every host
+/// method has: the GIL is held, and each handle is live or NULL where the
+/// CPython function accepts NULL. The functions listed check their
+/// arguments' types themselves, raising TypeError.
+macro_rules! c_api_calls {
+    () => {};
+    ($(#[$doc:meta])* fn $name:ident($v:ident: $t:ty) -> HPy = $ffi:ident; $($rest:tt)*) => {
+        $(#[$doc])*
+        #[inline]
+        fn $name($v: $t) -> HPy {
+            // SAFETY: the GIL is held; the argument is a plain value.
+            unsafe { py2h(ffi::$ffi($v)) }
+        }
+        c_api_calls!($($rest)*);
+    };
+    ($(#[$doc:meta])* fn $name:ident($($h:ident),+) -> HPy = $ffi:ident; $($rest:tt)*) => {
+        $(#[$doc])*
+        #[inline]
+        fn $name($($h: HPy),+) -> HPy {
+            // SAFETY: the GIL is held; the handles are live (see above).
+            unsafe { py2h(ffi::$ffi($(h2py($h)),+)) }
+        }
+        c_api_calls!($($rest)*);
+    };
+    ($(#[$doc:meta])* fn $name:ident($($h:ident),+) -> $ret:ty = $ffi:ident; $($rest:tt)*) => {
+        $(#[$doc])*
+        #[inline]
+        fn $name($($h: HPy),+) -> $ret {
+            // SAFETY: the GIL is held; the handles are live (see above).
+            unsafe { ffi::$ffi($(h2py($h)),+) }
+        }
+        c_api_calls!($($rest)*);
+    };
 }
+pub(crate) use c_api_calls;
 
 /// A new handle to a borrowed object.
 #[inline(always)]

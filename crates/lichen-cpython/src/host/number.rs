@@ -5,82 +5,20 @@ use core::ffi::c_void;
 use lichen_core::host::{BinaryOp, NumberHost, UnaryOp};
 
 impl NumberHost for CPython {
-    #[inline]
-    fn long_from_i64(v: i64) -> HPy {
-        // SAFETY: the GIL is held.
-        unsafe { py2h(ffi::PyLong_FromLongLong(v)) }
-    }
-
-    #[inline]
-    fn long_from_u64(v: u64) -> HPy {
-        // SAFETY: the GIL is held.
-        unsafe { py2h(ffi::PyLong_FromUnsignedLongLong(v)) }
-    }
-
-    #[inline]
-    fn long_from_isize(v: isize) -> HPy {
-        // SAFETY: the GIL is held.
-        unsafe { py2h(ffi::PyLong_FromSsize_t(v)) }
-    }
-
-    #[inline]
-    fn long_from_usize(v: usize) -> HPy {
-        // SAFETY: the GIL is held.
-        unsafe { py2h(ffi::PyLong_FromSize_t(v)) }
-    }
-
-    #[inline]
-    fn long_as_i64(h: HPy) -> i64 {
-        // SAFETY: the GIL is held; `h` is a live handle.
-        unsafe { ffi::PyLong_AsLongLong(h2py(h)) }
-    }
-
-    #[inline]
-    fn long_as_u64(h: HPy) -> u64 {
-        // SAFETY: the GIL is held; `h` is a live handle.
-        unsafe { ffi::PyLong_AsUnsignedLongLong(h2py(h)) }
-    }
-
-    #[inline]
-    fn long_as_u64_mask(h: HPy) -> u64 {
-        // SAFETY: the GIL is held; `h` is a live handle.
-        unsafe { ffi::PyLong_AsUnsignedLongLongMask(h2py(h)) }
-    }
-
-    #[inline]
-    fn long_as_isize(h: HPy) -> isize {
-        // SAFETY: the GIL is held; `h` is a live handle.
-        unsafe { ffi::PyLong_AsSsize_t(h2py(h)) }
-    }
-
-    #[inline]
-    fn long_as_usize(h: HPy) -> usize {
-        // SAFETY: the GIL is held; `h` is a live handle.
-        unsafe { ffi::PyLong_AsSize_t(h2py(h)) }
-    }
-
-    #[inline]
-    fn long_as_ptr(h: HPy) -> *mut c_void {
-        // SAFETY: the GIL is held; `h` is a live handle.
-        unsafe { ffi::PyLong_AsVoidPtr(h2py(h)) }
-    }
-
-    #[inline]
-    fn long_as_f64(h: HPy) -> f64 {
-        // SAFETY: the GIL is held; `h` is a live handle.
-        unsafe { ffi::PyLong_AsDouble(h2py(h)) }
-    }
-
-    #[inline]
-    fn float_from_f64(v: f64) -> HPy {
-        // SAFETY: the GIL is held.
-        unsafe { py2h(ffi::PyFloat_FromDouble(v)) }
-    }
-
-    #[inline]
-    fn float_as_f64(h: HPy) -> f64 {
-        // SAFETY: the GIL is held; `h` is a live handle.
-        unsafe { ffi::PyFloat_AsDouble(h2py(h)) }
+    c_api_calls! {
+        fn long_from_i64(v: i64) -> HPy = PyLong_FromLongLong;
+        fn long_from_u64(v: u64) -> HPy = PyLong_FromUnsignedLongLong;
+        fn long_from_isize(v: isize) -> HPy = PyLong_FromSsize_t;
+        fn long_from_usize(v: usize) -> HPy = PyLong_FromSize_t;
+        fn long_as_i64(h) -> i64 = PyLong_AsLongLong;
+        fn long_as_u64(h) -> u64 = PyLong_AsUnsignedLongLong;
+        fn long_as_u64_mask(h) -> u64 = PyLong_AsUnsignedLongLongMask;
+        fn long_as_isize(h) -> isize = PyLong_AsSsize_t;
+        fn long_as_usize(h) -> usize = PyLong_AsSize_t;
+        fn long_as_ptr(h) -> *mut c_void = PyLong_AsVoidPtr;
+        fn long_as_f64(h) -> f64 = PyLong_AsDouble;
+        fn float_from_f64(v: f64) -> HPy = PyFloat_FromDouble;
+        fn float_as_f64(h) -> f64 = PyFloat_AsDouble;
     }
 
     #[inline]
@@ -141,8 +79,7 @@ impl NumberHost for CPython {
             UnaryOp::Long => PyNumber_Long,
             UnaryOp::Float => PyNumber_Float,
         };
-        // SAFETY: the GIL is held; `a` is a live handle.
-        unsafe { py2h(f(h2py(a))) }
+        call_unary(f, a)
     }
 
     #[inline]

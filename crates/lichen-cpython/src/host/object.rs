@@ -14,6 +14,22 @@ fn vector(args: *const HPy) -> *const *mut ffi::PyObject {
 }
 
 impl ObjectHost for CPython {
+    c_api_calls! {
+        fn type_of(h) -> HPy = PyObject_Type;
+        fn is_true(h) -> c_int = PyObject_IsTrue;
+        fn hash(h) -> HPy_hash_t = PyObject_Hash;
+        fn length(h) -> HPy_ssize_t = PyObject_Size;
+        fn get_attr(obj, name) -> HPy = PyObject_GetAttr;
+        /// A NULL `value` asks CPython to delete the attribute.
+        fn set_attr(obj, name, value) -> c_int = PyObject_SetAttr;
+        fn get_item(obj, key) -> HPy = PyObject_GetItem;
+        fn set_item(obj, key, value) -> c_int = PyObject_SetItem;
+        fn del_item(obj, key) -> c_int = PyObject_DelItem;
+        fn contains(container, key) -> c_int = PySequence_Contains;
+        fn import_module(name) -> HPy = PyImport_Import;
+        fn context_var_set(var, value) -> HPy = PyContextVar_Set;
+    }
+
     #[inline]
     fn dup(h: HPy) -> HPy {
         // SAFETY: the GIL is held; `h` is NULL or a live handle.
@@ -45,35 +61,20 @@ impl ObjectHost for CPython {
     }
 
     #[inline]
-    fn type_of(h: HPy) -> HPy {
-        // SAFETY: the GIL is held; `h` is a live handle.
-        unsafe { py2h(ffi::PyObject_Type(h2py(h))) }
-    }
-
-    #[inline]
     fn type_check(obj: HPy, ty: HPy) -> bool {
         // SAFETY: the GIL is held; the ABI requires `ty` to be a type.
         unsafe { ffi::PyObject_TypeCheck(h2py(obj), h2py(ty).cast()) != 0 }
     }
 
     #[inline]
-    fn is_true(h: HPy) -> c_int {
-        // SAFETY: the GIL is held; `h` is a live handle.
-        unsafe { ffi::PyObject_IsTrue(h2py(h)) }
-    }
-
-    #[inline]
     fn convert(h: HPy, conversion: Conversion) -> HPy {
-        let obj = h2py(h);
-        // SAFETY: the GIL is held; `obj` is a live object.
-        unsafe {
-            py2h(match conversion {
-                Conversion::Repr => ffi::PyObject_Repr(obj),
-                Conversion::Str => ffi::PyObject_Str(obj),
-                Conversion::Ascii => ffi::PyObject_ASCII(obj),
-                Conversion::Bytes => ffi::PyObject_Bytes(obj),
-            })
-        }
+        let f = match conversion {
+            Conversion::Repr => ffi::PyObject_Repr,
+            Conversion::Str => ffi::PyObject_Str,
+            Conversion::Ascii => ffi::PyObject_ASCII,
+            Conversion::Bytes => ffi::PyObject_Bytes,
+        };
+        call_unary(f, h)
     }
 
     #[inline]
@@ -89,39 +90,9 @@ impl ObjectHost for CPython {
     }
 
     #[inline]
-    fn hash(h: HPy) -> HPy_hash_t {
-        // SAFETY: the GIL is held; `h` is a live handle.
-        unsafe { ffi::PyObject_Hash(h2py(h)) }
-    }
-
-    #[inline]
-    fn length(h: HPy) -> HPy_ssize_t {
-        // SAFETY: the GIL is held; `h` is a live handle.
-        unsafe { ffi::PyObject_Size(h2py(h)) }
-    }
-
-    #[inline]
     unsafe fn key_from_utf8(utf8: *const c_char) -> HPy {
         // SAFETY: the GIL is held; the ABI requires a NUL-terminated string.
         unsafe { py2h(ffi::PyUnicode_FromString(utf8)) }
-    }
-
-    #[inline]
-    fn get_attr(obj: HPy, name: HPy) -> HPy {
-        // SAFETY: the GIL is held; both handles are live.
-        unsafe { py2h(ffi::PyObject_GetAttr(h2py(obj), h2py(name))) }
-    }
-
-    #[inline]
-    fn set_attr(obj: HPy, name: HPy, value: HPy) -> c_int {
-        // SAFETY: the GIL is held; a NULL value asks CPython to delete.
-        unsafe { ffi::PyObject_SetAttr(h2py(obj), h2py(name), h2py(value)) }
-    }
-
-    #[inline]
-    fn get_item(obj: HPy, key: HPy) -> HPy {
-        // SAFETY: the GIL is held; both handles are live.
-        unsafe { py2h(ffi::PyObject_GetItem(h2py(obj), h2py(key))) }
     }
 
     #[inline]
@@ -148,24 +119,6 @@ impl ObjectHost for CPython {
             ffi::Py_INCREF(item);
             Some(py2h(item))
         }
-    }
-
-    #[inline]
-    fn set_item(obj: HPy, key: HPy, value: HPy) -> c_int {
-        // SAFETY: the GIL is held; the handles are live.
-        unsafe { ffi::PyObject_SetItem(h2py(obj), h2py(key), h2py(value)) }
-    }
-
-    #[inline]
-    fn del_item(obj: HPy, key: HPy) -> c_int {
-        // SAFETY: the GIL is held; both handles are live.
-        unsafe { ffi::PyObject_DelItem(h2py(obj), h2py(key)) }
-    }
-
-    #[inline]
-    fn contains(container: HPy, key: HPy) -> c_int {
-        // SAFETY: the GIL is held; both handles are live.
-        unsafe { ffi::PySequence_Contains(h2py(container), h2py(key)) }
     }
 
     #[inline]
@@ -217,40 +170,26 @@ impl ObjectHost for CPython {
 
     #[inline]
     fn field_store(_owner: HPy, field: &mut HPyField, h: HPy) {
-        let old = hf2py(*field);
-        // SAFETY: the GIL is held. The new reference is in place before the
-        // old one is released, as releasing may run arbitrary code that
-        // reads the field.
-        unsafe {
-            let obj = h2py(h);
-            ffi::Py_XINCREF(obj);
-            *field = py2hf(obj);
-            ffi::Py_XDECREF(old);
-        }
+        // SAFETY: the GIL is held; a field holds NULL or a reference it owns.
+        unsafe { replace_stored(&mut field._i, h) }
     }
 
     #[inline]
     fn field_load(_owner: HPy, field: HPyField) -> HPy {
         // SAFETY: the GIL is held; a field keeps its object alive.
-        unsafe { new_ref(hf2py(field)) }
+        unsafe { new_ref(stored(field._i)) }
     }
 
     #[inline]
     fn global_store(global: &mut HPyGlobal, h: HPy) {
-        let old = hg2py(*global);
-        // SAFETY: as for `field_store`.
-        unsafe {
-            let obj = h2py(h);
-            ffi::Py_XINCREF(obj);
-            *global = py2hg(obj);
-            ffi::Py_XDECREF(old);
-        }
+        // SAFETY: the GIL is held; a global holds NULL or a reference it owns.
+        unsafe { replace_stored(&mut global._i, h) }
     }
 
     #[inline]
     fn global_load(global: HPyGlobal) -> HPy {
         // SAFETY: the GIL is held; a global keeps its object alive.
-        unsafe { new_ref(hg2py(global)) }
+        unsafe { new_ref(stored(global._i)) }
     }
 
     #[inline]
@@ -263,11 +202,6 @@ impl ObjectHost for CPython {
     fn reenter(state: HPyThreadState) {
         // SAFETY: `state` came from `leave` on this thread.
         unsafe { ffi::PyEval_RestoreThread(state._i as *mut ffi::PyThreadState) }
-    }
-
-    fn import_module(name: HPy) -> HPy {
-        // SAFETY: the GIL is held; `name` is a live str.
-        unsafe { py2h(ffi::PyImport_Import(h2py(name))) }
     }
 
     unsafe fn compile(source: *const c_char, filename: *const c_char, kind: HPy_SourceKind) -> HPy {
@@ -311,11 +245,6 @@ impl ObjectHost for CPython {
         let status = unsafe { ffi::PyContextVar_Get(h2py(var), h2py(default), &mut value) };
         *result = py2h(value);
         status
-    }
-
-    fn context_var_set(var: HPy, value: HPy) -> HPy {
-        // SAFETY: the GIL is held; PyContextVar_Set type-checks `var`.
-        unsafe { py2h(ffi::PyContextVar_Set(h2py(var), h2py(value))) }
     }
 
     unsafe fn capsule_new(pointer: *mut c_void, name: *const c_char, destructor: Option<&HPyCapsule_Destructor>) -> HPy {

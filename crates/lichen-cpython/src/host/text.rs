@@ -21,18 +21,13 @@ impl TextHost for CPython {
         unsafe { ffi::PyUnicode_Check(h2py(h)) != 0 }
     }
 
-    #[inline]
-    fn bytes_size(h: HPy) -> HPy_ssize_t {
-        // SAFETY: the GIL is held; PyBytes_Size raises TypeError for a non-bytes.
-        unsafe { ffi::PyBytes_Size(h2py(h)) }
-    }
-
-    #[inline]
-    fn bytes_data(h: HPy) -> *const c_char {
-        // SAFETY: the GIL is held; PyBytes_AsString raises TypeError for a
-        // non-bytes. The buffer is part of the immutable bytes object, so it
-        // stays put while the caller's handle keeps the object alive.
-        unsafe { ffi::PyBytes_AsString(h2py(h)) }
+    c_api_calls! {
+        /// PyBytes_Size raises TypeError for a non-bytes.
+        fn bytes_size(h) -> HPy_ssize_t = PyBytes_Size;
+        /// PyBytes_AsString raises TypeError for a non-bytes. The buffer is
+        /// part of the immutable bytes object, so it stays put while the
+        /// caller's handle keeps the object alive.
+        fn bytes_data(h) -> *const c_char = PyBytes_AsString;
     }
 
     #[inline]
@@ -43,16 +38,14 @@ impl TextHost for CPython {
     }
 
     fn unicode_encode(h: HPy, codec: Codec) -> HPy {
-        let obj = h2py(h);
-        // SAFETY: the GIL is held; the core checked that `obj` is a str.
-        unsafe {
-            py2h(match codec {
-                Codec::Ascii => ffi::PyUnicode_AsASCIIString(obj),
-                Codec::Latin1 => ffi::PyUnicode_AsLatin1String(obj),
-                Codec::Utf8 => ffi::PyUnicode_AsUTF8String(obj),
-                Codec::FsDefault => ffi::PyUnicode_EncodeFSDefault(obj),
-            })
-        }
+        let f = match codec {
+            Codec::Ascii => ffi::PyUnicode_AsASCIIString,
+            Codec::Latin1 => ffi::PyUnicode_AsLatin1String,
+            Codec::Utf8 => ffi::PyUnicode_AsUTF8String,
+            Codec::FsDefault => ffi::PyUnicode_EncodeFSDefault,
+        };
+        // The core checked that `h` is a str.
+        call_unary(f, h)
     }
 
     unsafe fn unicode_decode(data: *const c_char, size: HPy_ssize_t, codec: Codec, errors: *const c_char) -> HPy {

@@ -24,7 +24,7 @@ struct VisitArgs {
 lichen_core::guarded_entry! { crate::host::raise_system_error;
 unsafe extern "C" fn visit_field(field: *mut HPyField, args: *mut c_void) -> c_int {
     let args = &*(args as *const VisitArgs);
-    let obj = hf2py(*field);
+    let obj = stored((*field)._i);
     if obj.is_null() {
         return 0;
     }

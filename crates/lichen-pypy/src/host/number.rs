@@ -136,32 +136,16 @@ fn as_unsigned(h: HPy, how: Unsigned) -> u64 {
     }
 }
 
-fn from_i64(v: i64) -> HPy {
-    table::from_int(v).unwrap_or_else(|| h(py!(long_from_i64(v))))
-}
-
-fn from_u64(v: u64) -> HPy {
-    match i64::try_from(v).ok().and_then(table::from_int) {
-        Some(h) => h,
-        None => h(py!(long_from_u64(v))),
-    }
-}
-
 impl NumberHost for PyPy {
     fn long_from_i64(v: i64) -> HPy {
-        from_i64(v)
+        table::from_int(v).unwrap_or_else(|| h(py!(long_from_i64(v))))
     }
 
     fn long_from_u64(v: u64) -> HPy {
-        from_u64(v)
-    }
-
-    fn long_from_isize(v: isize) -> HPy {
-        from_i64(v as i64)
-    }
-
-    fn long_from_usize(v: usize) -> HPy {
-        from_u64(v as u64)
+        match i64::try_from(v).ok().and_then(table::from_int) {
+            Some(h) => h,
+            None => h(py!(long_from_u64(v))),
+        }
     }
 
     fn long_as_i64(h: HPy) -> i64 {

@@ -131,14 +131,6 @@ impl NumberHost for RustPython {
         new_int(v)
     }
 
-    fn long_from_isize(v: isize) -> HPy {
-        new_int(v)
-    }
-
-    fn long_from_usize(v: usize) -> HPy {
-        new_int(v)
-    }
-
     fn long_as_i64(h: HPy) -> i64 {
         convert(h, -1, |vm, o| fit(vm, index_value(vm, o)?.as_bigint(), "long long"))
     }
