@@ -73,17 +73,11 @@ pub fn begin() -> (*const Store, usize) {
 
 /// Python has applied what [`begin`] gave it: the records' holds go.
 pub fn end() {
-    let done = STORES.with(|s| core::mem::take(&mut s.applying));
-    for store in &done {
-        table::close(HPy { _i: store.owner });
-        table::close(HPy { _i: store.value });
-    }
-    // keep the allocation for the next batch
+    // closing a hold uses the table only, never these records
     STORES.with(|s| {
-        if s.applying.capacity() == 0 {
-            let mut done = done;
-            done.clear();
-            s.applying = done;
+        for store in s.applying.drain(..) {
+            table::close(HPy { _i: store.owner });
+            table::close(HPy { _i: store.value });
         }
     });
 }

@@ -449,15 +449,16 @@ pub fn remember_field(key: u64, h: HPy) {
     let Some(i) = slot_of(h) else { return };
     with(|t| {
         let Some(s) = t.slots.get(i as usize).filter(|s| s.state == State::Live) else { return };
-        let known = Known { data: if s.kind == DataKind::Payload { s.data } else { 0 }, class: s.class };
+        let known = known_of(s);
         if known.data != 0 || known.class != 0 {
-            remember(t, key, known);
+            t.field_data.insert(key, known);
         }
     })
 }
 
-fn remember(t: &mut Table, key: u64, known: Known) {
-    t.field_data.insert(key, known);
+/// What a slot knows of its object's struct and class.
+fn known_of(s: &Slot) -> Known {
+    Known { data: if s.kind == DataKind::Payload { s.data } else { 0 }, class: s.class }
 }
 
 /// A handle for the object its owner holds under `key` (`HPyField_Load`),
@@ -475,10 +476,7 @@ pub fn new_loaded_field(owner: HPy, key: u64) -> HPy {
         s.owner = owner._i;
         s.key = key;
         s.class = known.class;
-        match t.loaded.get_mut(&key) {
-            Some(slots) => slots.push(i),
-            None => drop(t.loaded.insert(key, Slots::One(i))),
-        }
+        t.loaded.entry(key).and_modify(|slots| slots.push(i)).or_insert(Slots::One(i));
         i
     }))
 }
@@ -577,16 +575,19 @@ pub fn needs_owner(h: HPy) -> bool {
 
 #[inline]
 pub fn dup(h: HPy) -> HPy {
-    if let Some(i) = slot_of(h) {
-        with(|t| {
-            if !is_constant(t, i) {
-                if let Some(s) = t.slots.get_mut(i as usize) {
-                    s.refs += 1;
-                }
-            }
-        })
+    if slot_of(h).is_some() {
+        with(|t| dup_in(t, h));
     }
     h
+}
+
+/// [`dup`] for code that holds the table already.
+fn dup_in(t: &mut Table, h: HPy) {
+    if let Some(i) = slot_of(h).filter(|&i| !is_constant(t, i)) {
+        if let Some(s) = t.slots.get_mut(i as usize) {
+            s.refs += 1;
+        }
+    }
 }
 
 #[inline]
@@ -688,17 +689,13 @@ pub fn items_len(h: HPy) -> Option<usize> {
 pub fn item(h: HPy, i: i64) -> Option<HPy> {
     slot_of(h)?;
     let i = usize::try_from(i).ok()?;
-    enum Found {
-        Kept(HPy),
-        Loaded(HPy),
-    }
-    let found = with(|t| match current_items(live_mut(t, h)?) {
-        Some(items) => items.get(i).copied().map(Found::Kept),
-        None => item_of_loaded(t, h, i).map(Found::Loaded),
-    })?;
-    Some(match found {
-        Found::Kept(item) => dup(item),
-        Found::Loaded(item) => item,
+    with(|t| match current_items(live_mut(t, h)?).map(|items| items.get(i).copied()) {
+        Some(kept) => {
+            let item = kept?;
+            dup_in(t, item);
+            Some(item)
+        }
+        None => item_of_loaded(t, h, i),
     })
 }
 
@@ -727,9 +724,7 @@ fn remember_items(t: &mut Table, h: HPy, items: &[HPy]) {
     let known = items
         .iter()
         .map(|&item| match slot_of(item).and_then(|j| t.slots.get(j as usize)) {
-            Some(s) if s.state == State::Live && !s.float => {
-                Known { data: if s.kind == DataKind::Payload { s.data } else { 0 }, class: s.class }
-            }
+            Some(s) if s.state == State::Live && !s.float => known_of(s),
             _ => Known::default(),
         })
         .collect();
@@ -744,8 +739,7 @@ fn remember_items(t: &mut Table, h: HPy, items: &[HPy]) {
 /// along. `None`: nothing remembered, or out of range.
 fn item_of_loaded(t: &mut Table, h: HPy, i: usize) -> Option<HPy> {
     let known = *loaded_items(t, h)?.get(i)?;
-    let holder = slot_of(h)?;
-    t.slots[holder as usize].refs += 1;
+    dup_in(t, h);
     let j = pop_free(t, true);
     let kind = if known.data != 0 { DataKind::Payload } else { DataKind::Unknown };
     make_live(t, j, kind, known.data);
@@ -883,7 +877,7 @@ pub fn set_data(h: HPy, kind: DataKind, data: *mut c_void, class: usize) {
                     }
                     let (key, class) = (s.key, s.class);
                     if key != 0 && kind == DataKind::Payload {
-                        remember(t, key, Known { data: data as usize, class });
+                        t.field_data.insert(key, Known { data: data as usize, class });
                     }
                 }
             }

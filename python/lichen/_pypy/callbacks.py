@@ -29,6 +29,7 @@ from lichen._pypy.handles import (
     _grow,
     apply_stores,
     class_id,
+    field_object,
     fresh,
     get,
     get_or_none,
@@ -37,6 +38,7 @@ from lichen._pypy.handles import (
     new_h_or_null,
     objs,
     read_enum,
+    replace_field,
 )
 
 SPEC = {cb.name: cb for cb in build.parse_callbacks(ffi.string(lib.lichen_callbacks_def()).decode())}
@@ -459,21 +461,15 @@ def field_store(owner_h, key, value_h, old_key, loaded, nloaded):
     loaded from the field hold it."""
     apply_stores()  # the older ones first
     owner = get(owner_h)
-    refs = owner._lichen_refs
-    if refs is None:
-        refs = owner._lichen_refs = {}
-    if key:
-        value = get(value_h)
-    if old_key:
-        old = refs.pop(old_key, None)
+    if nloaded:
+        old = field_object(owner, old_key)
         for k in range(nloaded):
             i = loaded[k]
             if i >= len(objs):
                 _grow(i)
             if objs[i] is EMPTY:
                 objs[i] = old
-    if key:
-        refs[key] = value
+    replace_field(owner, key, get(value_h) if key else None, old_key)
     return 0
 
 

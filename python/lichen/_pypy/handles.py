@@ -310,19 +310,27 @@ def apply_stores():
 
 
 def _apply_store(s):
-    owner = get(s.owner)
+    replace_field(get(s.owner), s.key, get(s.value) if s.key else None, s.old_key)
+
+
+def replace_field(owner, key, value, old_key):
+    """``owner`` holds ``value`` under the field key ``key`` (0: nothing)
+    and lets go of what it held under ``old_key`` (0: nothing), which it
+    returns (``_MISSING`` if a store not applied yet is to put it there)."""
     refs = owner._lichen_refs
     if refs is None:
         refs = owner._lichen_refs = {}
-    old_key = s.old_key
-    if old_key and refs.pop(old_key, _MISSING) is _MISSING:
-        _gone_keys.add(old_key)
-    key = s.key
+    old = _MISSING
+    if old_key:
+        old = refs.pop(old_key, _MISSING)
+        if old is _MISSING:
+            _gone_keys.add(old_key)
     if key:
         if _gone_keys and key in _gone_keys:
             _gone_keys.discard(key)
         else:
-            refs[key] = get(s.value)
+            refs[key] = value
+    return old
 
 
 def close(h):
