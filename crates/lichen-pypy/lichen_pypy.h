@@ -160,6 +160,9 @@ void lichen_field_write(lh owner, void *field, lh value);
 int64_t lichen_loaded_key(lh h);
 lh lichen_loaded_owner(lh h);
 void lichen_reserve_emptied(const intptr_t *slots, intptr_t n);
+/* receivers' slots given back to the caller that lent them */
+unsigned char *lichen_back_flags(void);
+intptr_t lichen_back_cap(void);
 /* field stores Python applies after the call that made them */
 struct lichen_store { lh owner; int64_t key; lh value; int64_t old_key; };
 intptr_t *lichen_stores_hint(void);

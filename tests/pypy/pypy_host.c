@@ -258,7 +258,30 @@ static HPy outlive_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs
 }
 
 extern HPyDef Box_is_box;
-static HPyDef *Box_defines[] = { &Box_new, &Box_traverse, &Box_get, &Box_set, &Box_clear, &Box_swap, &Box_item, &Box_store_then_call, &Box_is_box, NULL };
+/* Box.itself() returns its receiver; Box.keep() keeps it in a global
+ * (kept() returns it): receivers whose slots the extension keeps. */
+HPyDef_METH(Box_itself, "itself", HPyFunc_NOARGS)
+static HPy Box_itself_impl(HPyContext *ctx, HPy self)
+{
+    return HPy_Dup(ctx, self);
+}
+
+static HPyGlobal g_kept;
+
+HPyDef_METH(Box_keep, "keep", HPyFunc_NOARGS)
+static HPy Box_keep_impl(HPyContext *ctx, HPy self)
+{
+    HPyGlobal_Store(ctx, &g_kept, self);
+    return HPy_Dup(ctx, ctx->h_None);
+}
+
+HPyDef_METH(kept, "kept", HPyFunc_NOARGS)
+static HPy kept_impl(HPyContext *ctx, HPy self)
+{
+    return HPyGlobal_Load(ctx, g_kept);
+}
+
+static HPyDef *Box_defines[] = { &Box_new, &Box_traverse, &Box_get, &Box_set, &Box_clear, &Box_swap, &Box_item, &Box_store_then_call, &Box_is_box, &Box_itself, &Box_keep, NULL };
 static HPyType_Spec Box_spec = {
     .name = "pypy_host.Box",
     .basicsize = sizeof(BoxObject),
@@ -370,10 +393,10 @@ static HPy items_around_impl(HPyContext *ctx, HPy self, const HPy *args, size_t 
     return out;
 }
 
-static HPyGlobal *module_globals[] = { &g_Box, NULL };
+static HPyGlobal *module_globals[] = { &g_Box, &g_kept, NULL };
 
 static HPyDef *module_defines[] = {
-    &bump, &call, &sleep_outside, &capsule, &destroyed, &as_pyobject, &churn, &loads, &outlive, &boxes, &item_after_len, &half, &items_around,
+    &bump, &call, &sleep_outside, &capsule, &destroyed, &as_pyobject, &churn, &loads, &outlive, &boxes, &item_after_len, &half, &items_around, &kept,
     &exec_types, NULL
 };
 

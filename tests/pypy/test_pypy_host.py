@@ -444,3 +444,43 @@ def test_hpy_new_takes_instances_python_made_ahead(built):
     # the subclass is no class made from a spec: one callback for it
     assert singles == 1
     assert leaked == 0
+
+
+def test_a_receivers_slot_serves_call_after_call(mod):
+    """A method's receiver is lent a slot that the entry gives back after
+    the call: the same slot serves the next call (no slot freed and a new
+    one taken per call), and no slot is left in use."""
+    from lichen._pypy import calls
+    from lichen._pypy.handles import _reserve, slots_in_use
+
+    lent = []
+
+    def lend(o, real=calls.lend):
+        h = real(o)
+        lent.append(h >> 3)
+        return h
+
+    b = mod.Box(1)
+    b.is_box()
+    before = (len(_reserve), slots_in_use())
+    calls.lend = lend
+    try:
+        for _ in range(1000):
+            assert b.is_box()
+    finally:
+        calls.lend = lend.__defaults__[0]
+    assert (len(_reserve), slots_in_use()) == before
+    assert len(lent) == 1000 and len(set(lent)) == 1
+
+
+def test_a_receiver_the_extension_keeps_keeps_its_slot(mod):
+    """A receiver the extension returns or keeps is not given back: its
+    slot still names it after other calls reused the reserve."""
+    b, c = mod.Box(1), mod.Box(2)
+    assert b.itself() is b
+    b.keep()
+    for _ in range(100):
+        assert c.get() == 2 and c.itself() is c
+    assert mod.kept() is b
+    c.keep()
+    assert mod.kept() is c and b.itself() is b

@@ -237,6 +237,18 @@ pub unsafe extern "C" fn lichen_reserve(out: *mut isize, n: isize) -> isize {
     })
 }
 
+/// The bytes through which Python learns which receivers' slots came back
+/// (see `table::give_back`), and how many slots have one.
+#[no_mangle]
+pub extern "C" fn lichen_back_flags() -> *mut u8 {
+    table::back_flags()
+}
+
+#[no_mangle]
+pub extern "C" fn lichen_back_cap() -> isize {
+    table::BACK_CAP as isize
+}
+
 /// Where Python reads how many field stores wait for it (see `stores`).
 #[no_mangle]
 pub extern "C" fn lichen_stores_hint() -> *mut isize {
@@ -593,9 +605,18 @@ fn receive_all<const N: usize>(bits: [isize; N], (data, class): (Data, usize)) -
 
 fn close_received<const N: usize>(bits: [isize; N], handles: [HPy; N]) {
     for (b, h) in bits.into_iter().zip(handles) {
-        if b & table::TAG_LENT == 0 {
-            table::close(h);
-        }
+        end_use(b, h);
+    }
+}
+
+/// Ends the call's use of an argument: closes what Python passed fresh,
+/// gives receivers back (`table::give_back`), leaves lent ones alone.
+#[inline]
+fn end_use(bits: isize, h: HPy) {
+    match bits & table::TAG_RECEIVER {
+        0 | table::TAG_FRESH => table::close(h),
+        table::TAG_RECEIVER => table::give_back(h),
+        _ => {}
     }
 }
 
@@ -645,9 +666,7 @@ fn receive_array(bits: &[isize], out: &mut [HPy]) {
 
 fn close_array(bits: &[isize], hs: &[HPy]) {
     for (&b, &h) in bits.iter().zip(hs) {
-        if b & table::TAG_LENT == 0 {
-            table::close(h);
-        }
+        end_use(b, h);
     }
 }
 

@@ -43,7 +43,7 @@ use core::cell::{RefCell, UnsafeCell};
 use core::ffi::{c_char, c_void};
 use lichen_abi::HPy;
 use crate::keyed::{key_map, KeyMap, Recent, Slots};
-use std::sync::atomic::{AtomicIsize, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicIsize, AtomicU64, AtomicU8, Ordering};
 
 const TAG_MASK: isize = 7;
 const TAG_INT: isize = 1;
@@ -51,6 +51,10 @@ const TAG_INT: isize = 1;
 pub const TAG_FRESH: isize = 2;
 /// A slot Python lends for one call and keeps (not closed by the entry).
 pub const TAG_LENT: isize = 4;
+/// A receiver's slot Python filled from its reserve for one call: the
+/// entry makes it live, and after the call gives it back (see
+/// [`give_back`]) instead of freeing it, unless the extension kept it.
+pub const TAG_RECEIVER: isize = TAG_FRESH | TAG_LENT;
 /// An `HPyField` naming its object by key (never a handle's tag).
 pub const TAG_FIELD: isize = 7;
 const SHIFT: u32 = 3;
@@ -847,6 +851,72 @@ pub fn give_to_python(result: HPy) -> isize {
     })
 }
 
+/// How many slots have a byte in [`BACK`]; Python lends the receivers of
+/// slots above as plain fresh ones.
+pub const BACK_CAP: usize = 1 << 22;
+
+/// A byte per slot below [`BACK_CAP`], set when an entry gave the slot back
+/// to the Python code that lent it as a receiver; that code clears it and
+/// puts the slot back in its reserve (see `handles.take_back`). Python
+/// reads and writes it through a pointer, holding the GIL: under the GIL
+/// the read and the clear are one step, so of two threads that look (the
+/// lender, and one that got the slot after the extension kept and freed
+/// it), one takes the slot back. Allocated zeroed, so the pages of slots
+/// never lent are never touched.
+static BACK: std::sync::OnceLock<Box<[AtomicU8]>> = std::sync::OnceLock::new();
+
+/// The bytes of [`BACK`], for Python.
+pub fn back_flags() -> *mut u8 {
+    back().as_ptr() as *mut u8
+}
+
+fn back() -> &'static [AtomicU8] {
+    BACK.get_or_init(|| {
+        // zeroed by the allocator (calloc: pages untouched until used)
+        let bytes = vec![0u8; BACK_CAP].into_boxed_slice();
+        // SAFETY: `AtomicU8` has the size, alignment and bit validity of
+        // `u8` (its documented layout), so the allocation is one of
+        // `BACK_CAP` atomics, owned by the new box alone.
+        unsafe { Box::from_raw(Box::into_raw(bytes) as *mut [AtomicU8]) }
+    })
+}
+
+/// Ends a call's use of the receiver's slot Python lent (`TAG_RECEIVER`):
+/// a slot only the call held goes back to Python's reserve with its object
+/// still in it (the lender's next handle reuses it, still in the cache;
+/// the freed slots of a reserve refill are a cold new one per call), one
+/// the extension kept is closed as any other handle.
+pub fn give_back(h: HPy) {
+    let Some(i) = slot_of(h).filter(|&i| (i as usize) < BACK_CAP) else { return close(h) };
+    if with(|t| take_back_slot(t, i)) {
+        back()[i as usize].store(1, Ordering::Release);
+    } else {
+        close(h);
+    }
+}
+
+/// Makes slot `i` reserved again if only the call ending holds it.
+fn take_back_slot(t: &mut Table, i: u32) -> bool {
+    if is_constant(t, i) {
+        return false;
+    }
+    let Some(s) = t.slots.get_mut(i as usize) else { return false };
+    if s.state != State::Live || s.refs != 1 || s.owner != 0 || s.float {
+        return false;
+    }
+    s.refs = 0;
+    s.state = State::Reserved;
+    if s.attached.is_some() {
+        s.attached = None;
+    }
+    if let Some(items) = s.items.take() {
+        for item in items {
+            drop_hold(t, item._i);
+        }
+    }
+    true
+}
+
 /// The native storage of a slot's object, as far as known.
 #[inline]
 pub fn data_of(h: HPy) -> (DataKind, *mut c_void) {
@@ -1006,6 +1076,32 @@ mod tests {
         close(loaded);
         assert_eq!(in_use(), live, "closing it lets go of both");
         assert_eq!(loaded_field(loaded), (0, 0));
+    }
+
+    #[test]
+    fn receivers_slots_are_given_back_unless_kept() {
+        let _held = lock::enter();
+        init(4);
+        let mut out = [0isize; 2];
+        assert_eq!(reserve(&mut out), 2);
+        let live = in_use();
+        let taken = |i: isize| back()[i as usize].swap(0, Ordering::Relaxed);
+        // only the call held it: reserved again, its byte set
+        let h = receive_known((out[0] << 3) | TAG_RECEIVER, 0x1000 as *mut c_void, 0);
+        assert_eq!(in_use(), live + 1);
+        give_back(h);
+        assert_eq!(in_use(), live);
+        assert_eq!(taken(out[0]), 1);
+        let h = receive_known((out[0] << 3) | TAG_RECEIVER, core::ptr::null_mut(), 0);
+        assert_eq!(data_of(h).0, DataKind::Unknown, "received anew, it knows nothing of before");
+        // the extension kept it: closed, still live, its byte clear
+        dup(h);
+        give_back(h);
+        assert_eq!(in_use(), live + 1);
+        assert_eq!(taken(out[0]), 0);
+        close(h);
+        assert_eq!(in_use(), live);
+        assert_eq!(taken(out[0]), 0);
     }
 
     #[test]

@@ -113,12 +113,35 @@ pub struct TypeInfo {
 
 /// Every `TypeInfo` made (they are never freed), to check the ones Python
 /// passes. Used under the extension lock only.
-static TYPE_INFOS: Locked<HashSet<usize, BuildHasherDefault<crate::keyed::KeyHasher>>> =
-    Locked::new(HashSet::with_hasher(BuildHasherDefault::new()));
+static TYPE_INFOS: Locked<TypeInfos> = Locked::new(TypeInfos {
+    all: HashSet::with_hasher(BuildHasherDefault::new()),
+    recent: [0; RECENT],
+});
+
+const RECENT: usize = 64;
+
+struct TypeInfos {
+    all: HashSet<usize, BuildHasherDefault<crate::keyed::KeyHasher>>,
+    /// Addresses found in `all`, by a few of their bits: every call with a
+    /// receiver checks its class, and a hash look-up was half of receiving
+    /// it. Nothing is ever removed: a `TypeInfo` is never freed.
+    recent: [usize; RECENT],
+}
 
 /// Whether `info` is the address of a `TypeInfo`.
+#[inline]
 pub fn is_type_info(info: usize) -> bool {
-    TYPE_INFOS.with(|all| all.contains(&info))
+    TYPE_INFOS.with(|t| {
+        let at = (info >> 4) % RECENT;
+        if info != 0 && t.recent[at] == info {
+            return true;
+        }
+        let known = t.all.contains(&info);
+        if known {
+            t.recent[at] = info;
+        }
+        known
+    })
 }
 
 /// Whether the class of `ancestor` is in the MRO of the class of `info`
@@ -164,7 +187,7 @@ fn new_type_info(spec: &TypeSpec) -> *const TypeInfo {
     // have the HPy function types of their slot numbers.
     let destroy = unsafe { spec.destroy.and_then(|s| core::mem::transmute::<HPyCFunction, Option<DestroyFn>>(s.impl_)) };
     let info = Box::into_raw(Box::new(TypeInfo { destroy, base: core::ptr::null(), ancestors: Vec::new() }));
-    TYPE_INFOS.with(|all| all.insert(info as usize));
+    TYPE_INFOS.with(|t| t.all.insert(info as usize));
     info
 }
 

@@ -23,12 +23,13 @@ from lichen._pypy.handles import (
     _stores_waiting,
     apply_stores,
     class_id,
-    fresh,
+    lend,
     live_h,
     new_h,
     objs,
     read_enum,
     sweep,
+    take_back,
 )
 
 NULL = ffi.NULL
@@ -179,7 +180,10 @@ def method(ctx, impl, sig, name, owner, qualname):
         def f(self):
             if not isinstance(self, owner.cls):
                 check_receiver(owner.cls, name, self)
-            return result(call(ctx, impl, fresh(self), self._lichen_buf, class_id(type(self))), qualname)
+            h = lend(self)
+            r = call(ctx, impl, h, self._lichen_buf, class_id(type(self)))
+            take_back(h)
+            return result(r, qualname)
 
     elif sig == O:
         call = lib.lichen_call_o
@@ -187,13 +191,19 @@ def method(ctx, impl, sig, name, owner, qualname):
         def f(self, arg):
             if not isinstance(self, owner.cls):
                 check_receiver(owner.cls, name, self)
-            return result(call(ctx, impl, fresh(self), new_h(arg), self._lichen_buf, class_id(type(self))), qualname)
+            h = lend(self)
+            r = call(ctx, impl, h, new_h(arg), self._lichen_buf, class_id(type(self)))
+            take_back(h)
+            return result(r, qualname)
 
     elif sig == VARARGS:
         def f(self, *args):
             if not isinstance(self, owner.cls):
                 check_receiver(owner.cls, name, self)
-            return result(_positional(ctx, impl, VARARGS, fresh(self), self._lichen_buf, class_id(type(self)), args), qualname)
+            h = lend(self)
+            r = _positional(ctx, impl, VARARGS, h, self._lichen_buf, class_id(type(self)), args)
+            take_back(h)
+            return result(r, qualname)
 
     elif sig == KEYWORDS:
         call = lib.lichen_call_keywords
@@ -201,7 +211,10 @@ def method(ctx, impl, sig, name, owner, qualname):
         def f(self, *args, **kw):
             if not isinstance(self, owner.cls):
                 check_receiver(owner.cls, name, self)
-            return result(_keywords(call, ctx, impl, fresh(self), self._lichen_buf, class_id(type(self)), args, kw), qualname)
+            h = lend(self)
+            r = _keywords(call, ctx, impl, h, self._lichen_buf, class_id(type(self)), args, kw)
+            take_back(h)
+            return result(r, qualname)
 
     else:
         raise SystemError("unsupported HPy method signature %d" % sig)

@@ -3,7 +3,8 @@
 A handle's bits (see ``crates/lichen-pypy/src/table.rs``): ``..000`` a slot
 of ``objs`` (index = bits >> 3), ``..001`` a small int held in the handle,
 ``..010`` a fresh slot Python filled from its reserve, ``..100`` a slot lent
-for one call (the entry does not close it). Slots 1..N are the context's
+for one call (the entry does not close it), ``..110`` a receiver's slot
+that the entry gives back (``lend``). Slots 1..N are the context's
 constants. Native code counts references and frees slots; the entry of a
 freed slot keeps its old object (*stale*) until the slot is used again or
 swept (``sweep``). Making a handle for an object costs no call into native
@@ -140,6 +141,35 @@ def fresh(o):
     i = _take_slot()
     objs[i] = o
     return (i << 3) | FRESH
+
+
+RECEIVER = FRESH | LENT
+BACK_CAP = lib.lichen_back_cap()
+_back = lib.lichen_back_flags()
+
+
+def lend(o):
+    """A handle for a call's receiver ``o``: a fresh slot that the entry
+    gives back after the call unless the extension kept it; the caller then
+    takes it back (``take_back``), so that one slot, warm in the caches,
+    serves call after call."""
+    i = _take_slot()
+    objs[i] = o
+    if i < BACK_CAP:
+        return (i << 3) | RECEIVER
+    return (i << 3) | FRESH
+
+
+def take_back(h):
+    """Puts the slot of a receiver handle (``lend``) back in the reserve if
+    the entry gave it back. The read and the clear of its byte are one step
+    under the GIL: a thread that got the slot since (the extension kept it,
+    then freed it) and the lender do not both take it."""
+    if h & 7 == RECEIVER:
+        i = h >> 3
+        if _back[i]:
+            _back[i] = 0
+            _reserve.append(i)
 
 
 def new_h(o):

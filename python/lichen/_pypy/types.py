@@ -22,7 +22,7 @@ from lichen._lichen_pypy import ffi, lib
 from lichen._pypy import calls
 from lichen._pypy.calls import NULL, _decorate, _keywords, _text, check_receiver, result, status
 from lichen._pypy.errors import failed, take_error
-from lichen._pypy.handles import LENT, class_id, close, field_object, fresh, get, live_h, new_h, new_h_or_null, objs, read_enum
+from lichen._pypy.handles import LENT, class_id, close, field_object, fresh, get, lend, live_h, new_h, new_h_or_null, objs, read_enum, take_back
 
 SHAPES = read_enum("Shape")
 SIG = read_enum("Signature")
@@ -362,14 +362,20 @@ class GetSet(object):
             raise AttributeError("attribute '%s' of '%s' objects is not readable" % (self.name, type(obj).__name__))
         if not isinstance(obj, self.owner.cls):
             check_receiver(self.owner.cls, self.name, obj)
-        return result(lib.lichen_call_getter(self.ctx, self.getter, fresh(obj), obj._lichen_buf, class_id(type(obj)), self.closure), self.name)
+        h = lend(obj)
+        r = lib.lichen_call_getter(self.ctx, self.getter, h, obj._lichen_buf, class_id(type(obj)), self.closure)
+        take_back(h)
+        return result(r, self.name)
 
     def _set(self, obj, h):
         if self.setter == ffi.NULL:
             raise AttributeError("attribute '%s' of '%s' objects is not writable" % (self.name, type(obj).__name__))
         if not isinstance(obj, self.owner.cls):
             check_receiver(self.owner.cls, self.name, obj)
-        status(lib.lichen_call_setter(self.ctx, self.setter, fresh(obj), h, obj._lichen_buf, class_id(type(obj)), self.closure), self.name)
+        s = lend(obj)
+        r = lib.lichen_call_setter(self.ctx, self.setter, s, h, obj._lichen_buf, class_id(type(obj)), self.closure)
+        take_back(s)
+        status(r, self.name)
 
     def __set__(self, obj, value):
         self._set(obj, new_h(value))
@@ -401,14 +407,20 @@ def _special(ns, ctx, impl, c_name, sig, names, owner, qual):
 
         def unary(self):
             receiver(self, name)
-            return result(lib.lichen_call_unary(ctx, impl, fresh(self), self._lichen_buf, class_id(type(self))), name)
+            h = lend(self)
+            r = lib.lichen_call_unary(ctx, impl, h, self._lichen_buf, class_id(type(self)))
+            take_back(h)
+            return result(r, name)
 
         put(name, unary)
     elif sig == S["BINARYFUNC"] and c_name == "mp_subscript":
 
         def getitem(self, key):
             receiver(self, "__getitem__")
-            return result(lib.lichen_call_binary(ctx, impl, fresh(self), new_h(key), self._lichen_buf, class_id(type(self))), "__getitem__")
+            h = lend(self)
+            r = lib.lichen_call_binary(ctx, impl, h, new_h(key), self._lichen_buf, class_id(type(self)))
+            take_back(h)
+            return result(r, "__getitem__")
 
         put("__getitem__", getitem)
     elif sig == S["BINARYFUNC"]:
@@ -419,21 +431,29 @@ def _special(ns, ctx, impl, c_name, sig, names, owner, qual):
 
         def boolean(self):
             receiver(self, "__bool__")
-            return status(lib.lichen_call_inquiry(ctx, impl, fresh(self), self._lichen_buf, class_id(type(self))), "__bool__") != 0
+            h = lend(self)
+            r = lib.lichen_call_inquiry(ctx, impl, h, self._lichen_buf, class_id(type(self)))
+            take_back(h)
+            return status(r, "__bool__") != 0
 
         put(names[0], boolean)
     elif sig == S["LENFUNC"]:
 
         def length(self):
             receiver(self, "__len__")
-            return status(lib.lichen_call_lenfunc(ctx, impl, fresh(self), self._lichen_buf, class_id(type(self))), "__len__")
+            h = lend(self)
+            r = lib.lichen_call_lenfunc(ctx, impl, h, self._lichen_buf, class_id(type(self)))
+            take_back(h)
+            return status(r, "__len__")
 
         put("__len__", length)
     elif sig == S["HASHFUNC"]:
 
         def hash_(self):
             receiver(self, "__hash__")
-            r = lib.lichen_call_hash(ctx, impl, fresh(self), self._lichen_buf, class_id(type(self)))
+            h = lend(self)
+            r = lib.lichen_call_hash(ctx, impl, h, self._lichen_buf, class_id(type(self)))
+            take_back(h)
             if r == -1:
                 exc = take_error("__hash__")
                 if exc is not None:
@@ -454,7 +474,10 @@ def _special(ns, ctx, impl, c_name, sig, names, owner, qual):
 
         def contains(self, item):
             receiver(self, "__contains__")
-            return status(lib.lichen_call_objobj(ctx, impl, fresh(self), new_h(item), self._lichen_buf, class_id(type(self))), "__contains__") != 0
+            h = lend(self)
+            r = lib.lichen_call_objobj(ctx, impl, h, new_h(item), self._lichen_buf, class_id(type(self)))
+            take_back(h)
+            return status(r, "__contains__") != 0
 
         put("__contains__", contains)
     elif sig == S["INITPROC"]:
@@ -487,7 +510,10 @@ def _binary(put, ctx, impl, names, receiver):
 
     def op(self, other):
         receiver(self, forward)
-        return result(lib.lichen_call_binary(ctx, impl, fresh(self), new_h(other), self._lichen_buf, class_id(type(self))), forward)
+        h = lend(self)
+        r = lib.lichen_call_binary(ctx, impl, h, new_h(other), self._lichen_buf, class_id(type(self)))
+        take_back(h)
+        return result(r, forward)
 
     put(forward, op)
     if len(names) > 1:
@@ -505,7 +531,9 @@ def _power(put, ctx, impl, names, receiver):
 
     def op(self, other, mod=None):
         receiver(self, forward)
-        r = lib.lichen_call_ternary(ctx, impl, fresh(self), new_h(other), new_h(mod), self._lichen_buf, class_id(type(self)))
+        h = lend(self)
+        r = lib.lichen_call_ternary(ctx, impl, h, new_h(other), new_h(mod), self._lichen_buf, class_id(type(self)))
+        take_back(h)
         return result(r, forward)
 
     put(forward, op)
@@ -523,7 +551,10 @@ def _power(put, ctx, impl, names, receiver):
 def _richcmp(ctx, impl, op, name, receiver):
     def compare(self, other):
         receiver(self, name)
-        return result(lib.lichen_call_richcmp(ctx, impl, fresh(self), new_h(other), self._lichen_buf, class_id(type(self)), op), name)
+        h = lend(self)
+        r = lib.lichen_call_richcmp(ctx, impl, h, new_h(other), self._lichen_buf, class_id(type(self)), op)
+        take_back(h)
+        return result(r, name)
 
     return compare
 
@@ -542,7 +573,11 @@ def _ssize_arg(put, ctx, impl, c_name, names, receiver, ns):
 
         def item(self, i):
             receiver(self, "__getitem__")
-            return result(lib.lichen_call_ssizearg(ctx, impl, fresh(self), self._lichen_buf, class_id(type(self)), _index_of(self, i, ns)), "__getitem__")
+            index = _index_of(self, i, ns)
+            h = lend(self)
+            r = lib.lichen_call_ssizearg(ctx, impl, h, self._lichen_buf, class_id(type(self)), index)
+            take_back(h)
+            return result(r, "__getitem__")
 
         put("__getitem__", item)
         return
@@ -552,7 +587,11 @@ def _ssize_arg(put, ctx, impl, c_name, names, receiver, ns):
             receiver(self, name)
             if not hasattr(type(n), "__index__"):
                 return NotImplemented
-            return result(lib.lichen_call_ssizearg(ctx, impl, fresh(self), self._lichen_buf, class_id(type(self)), operator.index(n)), name)
+            index = operator.index(n)
+            h = lend(self)
+            r = lib.lichen_call_ssizearg(ctx, impl, h, self._lichen_buf, class_id(type(self)), index)
+            take_back(h)
+            return result(r, name)
 
         put(name, repeat)
 
@@ -560,12 +599,19 @@ def _ssize_arg(put, ctx, impl, c_name, names, receiver, ns):
 def _ass_item(put, ctx, impl, receiver, ns):
     def setitem(self, i, v):
         receiver(self, "__setitem__")
-        r = lib.lichen_call_ssizeobjarg(ctx, impl, fresh(self), new_h(v), self._lichen_buf, class_id(type(self)), _index_of(self, i, ns))
+        index = _index_of(self, i, ns)
+        h = lend(self)
+        r = lib.lichen_call_ssizeobjarg(ctx, impl, h, new_h(v), self._lichen_buf, class_id(type(self)), index)
+        take_back(h)
         status(r, "__setitem__")
 
     def delitem(self, i):
         receiver(self, "__delitem__")
-        status(lib.lichen_call_ssizeobjarg(ctx, impl, fresh(self), 0, self._lichen_buf, class_id(type(self)), _index_of(self, i, ns)), "__delitem__")
+        index = _index_of(self, i, ns)
+        h = lend(self)
+        r = lib.lichen_call_ssizeobjarg(ctx, impl, h, 0, self._lichen_buf, class_id(type(self)), index)
+        take_back(h)
+        status(r, "__delitem__")
 
     put("__setitem__", setitem)
     put("__delitem__", delitem)
@@ -574,11 +620,17 @@ def _ass_item(put, ctx, impl, receiver, ns):
 def _ass_subscript(put, ctx, impl, receiver):
     def setitem(self, k, v):
         receiver(self, "__setitem__")
-        status(lib.lichen_call_objobjarg(ctx, impl, fresh(self), new_h(k), new_h(v), self._lichen_buf, class_id(type(self))), "__setitem__")
+        h = lend(self)
+        r = lib.lichen_call_objobjarg(ctx, impl, h, new_h(k), new_h(v), self._lichen_buf, class_id(type(self)))
+        take_back(h)
+        status(r, "__setitem__")
 
     def delitem(self, k):
         receiver(self, "__delitem__")
-        status(lib.lichen_call_objobjarg(ctx, impl, fresh(self), new_h(k), 0, self._lichen_buf, class_id(type(self))), "__delitem__")
+        h = lend(self)
+        r = lib.lichen_call_objobjarg(ctx, impl, h, new_h(k), 0, self._lichen_buf, class_id(type(self)))
+        take_back(h)
+        status(r, "__delitem__")
 
     put("__setitem__", setitem)
     put("__delitem__", delitem)
@@ -597,7 +649,10 @@ def _call_method(ctx, default_impl, offset):
             impl = default_impl
         if impl is None:
             raise TypeError("'%s' object is not callable" % type(self).__name__)
-        return result(_keywords(call, ctx, impl, fresh(self), self._lichen_buf, class_id(type(self)), args, kw), "__call__")
+        h = lend(self)
+        r = _keywords(call, ctx, impl, h, self._lichen_buf, class_id(type(self)), args, kw)
+        take_back(h)
+        return result(r, "__call__")
 
     return __call__
 
