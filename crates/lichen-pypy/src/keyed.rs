@@ -66,6 +66,41 @@ impl<V> Recent<V> {
     }
 }
 
+/// A [`Recent`] behind an array entry per key picked by the key's low
+/// bits: a look-up of a key whose entry holds it (keys are consecutive, so
+/// the keys of the objects made together share none) is one read, no hash
+/// probe; a key a newer key pushed out of its entry moves to the `Recent`.
+pub(crate) struct Keyed<V> {
+    direct: Vec<(u64, Option<V>)>,
+    recent: Recent<V>,
+}
+
+impl<V> Keyed<V> {
+    pub(crate) const fn new() -> Self {
+        Keyed { direct: Vec::new(), recent: Recent::new() }
+    }
+
+    pub(crate) fn insert(&mut self, key: u64, value: V) {
+        if self.direct.is_empty() {
+            self.direct = (0..DIRECT).map(|_| (0, None)).collect();
+        }
+        let entry = &mut self.direct[(key % DIRECT as u64) as usize];
+        if entry.0 != key {
+            if let Some(old) = entry.1.take() {
+                self.recent.insert(entry.0, old);
+            }
+        }
+        *entry = (key, Some(value));
+    }
+
+    pub(crate) fn get(&mut self, key: u64) -> Option<&V> {
+        match self.direct.get((key % DIRECT as u64) as usize) {
+            Some((k, Some(v))) if *k == key => Some(v),
+            _ => self.recent.get(key),
+        }
+    }
+}
+
 /// The slots standing for one key's object (see `table::new_loaded_field`):
 /// nearly always one, which needs no allocation.
 pub(crate) enum Slots {
@@ -100,6 +135,71 @@ impl Slots {
     }
 }
 
+/// The slots loaded from each key (see `table::new_loaded_field`): every
+/// field load adds one and every close takes one out, so the usual case
+/// is an array entry picked by the key's low bits (keys are consecutive:
+/// the keys loaded at one time rarely share one), not a hash look-up; a
+/// key whose entry another key holds goes to a map.
+pub(crate) struct Loaded {
+    /// `(key, slots)`; key 0 (no field key) marks an empty entry.
+    direct: Vec<(u64, Slots)>,
+    overflow: KeyMap<Slots>,
+}
+
+const DIRECT: usize = 4096;
+
+impl Loaded {
+    pub(crate) const fn new() -> Self {
+        Loaded { direct: Vec::new(), overflow: key_map() }
+    }
+
+    fn at(key: u64) -> usize {
+        (key % DIRECT as u64) as usize
+    }
+
+    /// Whether `key` may be in the map (each key is in one place: the map
+    /// is asked only when it holds any).
+    fn in_overflow(&self, key: u64) -> bool {
+        !self.overflow.is_empty() && self.overflow.contains_key(&key)
+    }
+
+    pub(crate) fn push(&mut self, key: u64, i: u32) {
+        if self.direct.is_empty() {
+            self.direct = (0..DIRECT).map(|_| (0, Slots::One(0))).collect();
+        }
+        let in_overflow = self.in_overflow(key);
+        let entry = &mut self.direct[Self::at(key)];
+        if entry.0 == key {
+            entry.1.push(i);
+        } else if entry.0 == 0 && !in_overflow {
+            *entry = (key, Slots::One(i));
+        } else {
+            self.overflow.entry(key).and_modify(|slots| slots.push(i)).or_insert(Slots::One(i));
+        }
+    }
+
+    pub(crate) fn get(&self, key: u64) -> Option<&Slots> {
+        match self.direct.get(Self::at(key)) {
+            Some((k, slots)) if *k == key => Some(slots),
+            _ if self.overflow.is_empty() => None,
+            _ => self.overflow.get(&key),
+        }
+    }
+
+    /// Takes slot `i` out of those of `key`.
+    pub(crate) fn remove(&mut self, key: u64, i: u32) {
+        if let Some(entry) = self.direct.get_mut(Self::at(key)).filter(|e| e.0 == key) {
+            if !entry.1.remove(i) {
+                *entry = (0, Slots::One(0));
+            }
+        } else if let Some(slots) = (!self.overflow.is_empty()).then(|| self.overflow.get_mut(&key)).flatten() {
+            if !slots.remove(i) {
+                self.overflow.remove(&key);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +219,43 @@ mod tests {
         }
         assert_eq!(r.get(1), Some(&'a'));
         assert_eq!(r.get(2), None); // never used again: forgotten
+    }
+
+    #[test]
+    fn loaded_slots_by_key() {
+        let mut l = Loaded::new();
+        let (a, b) = (5, 5 + DIRECT as u64); // the same entry
+        l.push(a, 1);
+        l.push(b, 2); // to the map
+        l.push(a, 3);
+        assert_eq!(l.get(a).map(Slots::as_slice), Some(&[1, 3][..]));
+        assert_eq!(l.get(b).map(Slots::as_slice), Some(&[2][..]));
+        l.remove(a, 1);
+        l.remove(a, 3);
+        assert!(l.get(a).is_none());
+        // b's entry is free now, but b stays in the map: one place a key
+        l.push(b, 4);
+        assert_eq!(l.get(b).map(Slots::as_slice), Some(&[2, 4][..]));
+        l.remove(b, 2);
+        l.remove(b, 4);
+        assert!(l.get(b).is_none() && l.overflow.is_empty());
+        l.push(b, 6); // the entry, now that the map is empty
+        assert_eq!(l.direct[Loaded::at(b)].0, b);
+        assert!(l.get(7).is_none());
+    }
+
+    #[test]
+    fn keyed_moves_what_its_entries_lose_to_recent() {
+        let mut k = Keyed::new();
+        k.insert(3, 'a');
+        k.insert(4, 'b');
+        k.insert(3 + DIRECT as u64, 'c'); // 3's entry
+        assert_eq!(k.get(3 + DIRECT as u64), Some(&'c'));
+        assert_eq!(k.get(3), Some(&'a'));
+        assert_eq!(k.get(4), Some(&'b'));
+        k.insert(4, 'd');
+        assert_eq!(k.get(4), Some(&'d'));
+        assert_eq!(k.get(5), None);
     }
 
     #[test]

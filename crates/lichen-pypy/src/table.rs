@@ -42,7 +42,7 @@ use crate::lock;
 use core::cell::{RefCell, UnsafeCell};
 use core::ffi::{c_char, c_void};
 use lichen_abi::HPy;
-use crate::keyed::{key_map, KeyMap, Recent, Slots};
+use crate::keyed::{Keyed, Loaded};
 use std::sync::atomic::{AtomicIsize, AtomicU64, AtomicU8, Ordering};
 
 const TAG_MASK: isize = 7;
@@ -147,17 +147,17 @@ struct Table {
     /// The slots of loaded fields, by key, not yet settled: when a store
     /// replaces a key, Python gives them the object first (see
     /// [`loaded_slots`]).
-    loaded: KeyMap<Slots>,
+    loaded: Loaded,
     /// What is known of the object stored under a field key, so that
     /// loading a field does not ask Python again.
-    field_data: Recent<Known>,
+    field_data: Keyed<Known>,
     /// What is known of the items of a tuple stored under a field key
     /// (a key names one object for good, and a tuple's items never
     /// change), so that `HPy_Length` and `HPy_GetItem` of a loaded tuple
     /// need no call into PyPy. Plain knowledge, no holds: the items live
     /// as long as the tuple, which its owner holds for as long as the key
     /// is loaded from it (see [`item_of_loaded`]).
-    field_items: Recent<Box<[Known]>>,
+    field_items: Keyed<Box<[Known]>>,
 }
 
 /// The struct and the class (see `Slot::class`) of an object, as far as
@@ -180,9 +180,9 @@ static TABLE: Shared = Shared(UnsafeCell::new(Table {
     clean: Vec::new(),
     constants: 0,
     next_key: 1,
-    loaded: key_map(),
-    field_data: Recent::new(),
-    field_items: Recent::new(),
+    loaded: Loaded::new(),
+    field_data: Keyed::new(),
+    field_items: Keyed::new(),
 }));
 
 /// How many free slots hold a stale entry (Python reads it to know when to
@@ -480,7 +480,7 @@ pub fn new_loaded_field(owner: HPy, key: u64) -> HPy {
         s.owner = owner._i;
         s.key = key;
         s.class = known.class;
-        t.loaded.entry(key).and_modify(|slots| slots.push(i)).or_insert(Slots::One(i));
+        t.loaded.push(key, i);
         i
     }))
 }
@@ -489,7 +489,7 @@ pub fn new_loaded_field(owner: HPy, key: u64) -> HPy {
 /// before the key's object goes from its owner, Python stores it in their
 /// entries, and then [`settle_loaded`] makes them ordinary slots.
 pub fn loaded_slots(key: u64) -> Vec<isize> {
-    with(|t| t.loaded.get(&key).map_or_else(Vec::new, |v| v.as_slice().iter().map(|&i| i as isize).collect()))
+    with(|t| t.loaded.get(key).map_or_else(Vec::new, |v| v.as_slice().iter().map(|&i| i as isize).collect()))
 }
 
 /// The slots [`loaded_slots`] gave now hold their object in Python's list:
@@ -516,11 +516,7 @@ fn let_go_of_owner(t: &mut Table, i: u32) {
 
 /// Slot `i` no longer stands for the object under `key`.
 fn forget_loaded(t: &mut Table, i: u32, key: u64) {
-    if let Some(slots) = t.loaded.get_mut(&key) {
-        if !slots.remove(i) {
-            t.loaded.remove(&key);
-        }
-    }
+    t.loaded.remove(key, i);
 }
 
 /// The owner and key of a loaded field's slot ((0, 0) for any other).
