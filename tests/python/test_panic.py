@@ -35,13 +35,17 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def run(build, tmp_path, env_target, mode, func, *args):
+def start(build, tmp_path, env_target, mode, func, *args):
     path = build("panic.c", "panic.hpy0.so", hpy=True)
     env = dict(os.environ, LICHEN_SELFTEST_PANIC=env_target)
-    proc = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", SCRIPT, path, mode, func] + [str(a) for a in args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=str(tmp_path),
     )
+
+
+def run(build, tmp_path, env_target, mode, func, *args):
+    proc = start(build, tmp_path, env_target, mode, func, *args)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.splitlines()
 
@@ -62,3 +66,29 @@ def test_a_panicking_context_function_raises_system_error(build, tmp_path, mode,
 
 def test_without_the_hook_nothing_panics(build, tmp_path):
     assert run(build, tmp_path, "", "universal", "add", 1, 2) == ["no exception", "alive"]
+
+
+@pytest.mark.parametrize("target, func", [
+    ("LeavePythonExecution", "leave_reenter"),
+    ("ReenterPythonExecution", "leave_reenter"),
+    ("FatalError", "fatal"),
+])
+def test_a_panic_without_an_error_channel_is_a_fatal_error(build, tmp_path, target, func):
+    # The debug context's overrides of these three have no error value to
+    # return (and, for Leave/Reenter, no telling whether the GIL is held
+    # after a panic): HPy's fatal-error path, with a message naming the
+    # function, instead of Rust's abort for a panic that cannot unwind.
+    proc = start(build, tmp_path, "debug:" + target, "debug", func)
+    assert proc.returncode != 0
+    assert "alive" not in proc.stdout
+    assert "Fatal Python error" in proc.stderr, proc.stderr
+    assert (
+        "HPy context function '%s' (debug mode) panicked in Lichen (a bug in Lichen): "
+        "LICHEN_SELFTEST_PANIC=debug:%s: the self-test panic" % (target, target)
+    ) in proc.stderr, proc.stderr
+    if target == "FatalError":
+        assert "the extension's fatal error" in proc.stderr
+
+
+def test_without_the_hook_leave_and_reenter_work_in_debug_mode(build, tmp_path):
+    assert run(build, tmp_path, "", "debug", "leave_reenter") == ["no exception", "alive"]

@@ -34,6 +34,32 @@ pub fn guard<R: ErrorValue>(entry: &'static str, raise: impl FnOnce(&str), body:
     }
 }
 
+/// The barrier for entries with no error channel, where a panic cannot
+/// become an exception: HPy's `LeavePythonExecution` and
+/// `ReenterPythonExecution` (nothing to return an error in, and after a
+/// panic it is unknown whether the thread holds the GIL, which raising
+/// needs) and `FatalError` (which must not return). A panic becomes HPy's
+/// fatal-error path: `fatal(message)` (the VM's `FatalError`, which prints
+/// the message and stops the process), and if `fatal` returns or panics
+/// itself, the message on stderr and an abort. Either way the message names
+/// `entry`, instead of Rust's "panic in a function that cannot unwind".
+#[inline(always)]
+pub fn guard_fatal<R>(entry: &'static str, fatal: impl FnOnce(&str), body: impl FnOnce() -> R) -> R {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(r) => r,
+        Err(payload) => fatal_panic(entry, &*payload, fatal),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn fatal_panic(entry: &str, payload: &(dyn Any + Send), fatal: impl FnOnce(&str)) -> ! {
+    let msg = panic_message(entry, payload);
+    let _ = catch_unwind(AssertUnwindSafe(|| fatal(&msg)));
+    eprintln!("Fatal Python error: {msg}");
+    std::process::abort()
+}
+
 /// The message a caught panic becomes: `<entry> panicked in Lichen (a bug in
 /// Lichen): <the panic's message>`.
 pub fn panic_message(entry: &str, payload: &(dyn Any + Send)) -> String {
@@ -138,6 +164,16 @@ pub fn selftest_panic_target() -> Option<String> {
     std::env::var("LICHEN_SELFTEST_PANIC").ok().filter(|s| !s.is_empty())
 }
 
+/// Whether the self-test hook names the debug context's override `name`
+/// (`LICHEN_SELFTEST_PANIC=debug:Name`), for the overrides a panic of the
+/// universal function does not reach (`LeavePythonExecution`,
+/// `ReenterPythonExecution`, `FatalError`: see
+/// `crate::debug::context::install_fatal_overrides`). Read once, when the
+/// debug context is built.
+pub fn selftest_panics_debug(target: Option<&str>, name: &str) -> bool {
+    target.and_then(|t| t.strip_prefix("debug:")) == Some(name)
+}
+
 /// The panic the self-test hook raises.
 #[cold]
 #[inline(never)]
@@ -161,6 +197,13 @@ mod tests {
         );
         let p: *mut u8 = guard("X", |_| {}, || panic!("static"));
         assert!(p.is_null());
+    }
+
+    #[test]
+    fn without_a_panic_the_fatal_barrier_passes_the_result_through() {
+        // (A panic ends the process, which test_panic.py checks in a child.)
+        let r: u64 = guard_fatal("ReenterPythonExecution", |_| unreachable!("nothing is fatal"), || 7);
+        assert_eq!(r, 7);
     }
 
     #[test]

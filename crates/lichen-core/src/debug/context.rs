@@ -661,53 +661,167 @@ pub unsafe fn info<'a>(dctx: *mut HPyContext) -> &'a DebugInfo {
     }
 }
 
-/// `LeavePythonExecution`: until `ReenterPythonExecution`, calls through
-/// this context copy are refused and reported on reentry (see `released`).
-pub(crate) unsafe extern "C" fn LeavePythonExecution(dctx: *mut HPyContext) -> HPyThreadState {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+// The three overrides below have no error channel, so they are not behind
+// `guarded_entry!` as the others are, which turns a panic into a
+// SystemError and the function's error value:
+// - `LeavePythonExecution` returns a thread state the extension hands back
+//   to `ReenterPythonExecution` without looking at it, and
+//   `ReenterPythonExecution` returns nothing: neither has an error value the
+//   extension checks (HPy documents none), and the extension goes on to run
+//   code without, or with, the GIL as if the call had worked.
+// - After a panic in either it is not known whether the thread holds the
+//   GIL (the panic may come before or after the universal function released
+//   or took it), and setting an exception needs it.
+// - `FatalError` must not return.
+// So a panic goes to HPy's fatal-error path (`crate::guard::guard_fatal`):
+// the universal context's `FatalError`, which needs no GIL, with the
+// message naming the function, then an abort if that returned. The process
+// ends, as HPy requires for these, but with a report instead of Rust's
+// "panic in a function that cannot unwind".
+
+/// The fatal-error path of [`guard_fatal`](crate::guard::guard_fatal) for
+/// the overrides above: the universal `FatalError` of `dctx`'s debug
+/// context.
+///
+/// # Safety
+/// `dctx` is the context the extension called with.
+unsafe fn fatal_in_debug(dctx: *mut HPyContext, msg: &str) {
+    let msg = CString::new(msg.replace('\0', " ")).unwrap_or_default();
+    // SAFETY: `ctx_info` stops the process on a context that is not a debug
+    // one (so `dctx` was made by `debug_context`), whose universal context
+    // lives for the rest of the process; `FatalError` may be called without
+    // the GIL and takes a NUL-terminated message.
     unsafe {
-        let c = enter!(dctx, "LeavePythonExecution");
-        let u = c.info().uctx;
-        let state = c.call_universal(|| ((*u).ctx_LeavePythonExecution)(u));
-        // SAFETY: `dctx` is the live copy this thread's call runs with.
-        super::released::leave(dctx);
-        state
+        let u = ctx_info(dctx).info().uctx;
+        ((*u).ctx_FatalError)(u, msg.as_ptr())
     }
 }
 
-pub(crate) unsafe extern "C" fn ReenterPythonExecution(dctx: *mut HPyContext, state: HPyThreadState) {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
-    unsafe {
-        let c = ctx_info(dctx);
-        let info = c.info();
-        if !c.is_valid(dctx) {
-            wrong_context(info, "ReenterPythonExecution");
-            return;
-        }
-        // SAFETY: the table swapped by `leave` on this thread is put back.
-        let Some((refused, count)) = super::released::reenter() else {
-            // Not left, so the GIL is held: a plain exception will do, and the
-            // universal context must not see a thread state it never gave.
-            info.set_error("ctx_ReenterPythonExecution: HPy_ReenterPythonExecution called without a matching HPy_LeavePythonExecution");
-            return;
-        };
-        let u = info.uctx;
-        c.call_universal(|| ((*u).ctx_ReenterPythonExecution)(u, state));
-        if let Some(name) = refused {
-            info.set_error(&format!(
-                "ctx_{name} called between HPy_LeavePythonExecution and HPy_ReenterPythonExecution \
-             ({count} call(s) refused: the thread did not hold the GIL)"
-            ));
-        }
-    }
+/// Installs `LeavePythonExecution`, `ReenterPythonExecution` and
+/// `FatalError` in `ctx`, each the variant that panics on every call where
+/// `LICHEN_SELFTEST_PANIC=debug:Name` asks for it (see
+/// [`crate::guard::selftest_panics_debug`]; a panic of the universal
+/// function is caught by the universal context's own barrier before these
+/// would see it, so the self-test must reach them here).
+pub(crate) fn install_fatal_overrides(ctx: &mut HPyContext) {
+    let target = crate::guard::selftest_panic_target();
+    let panics = |name| crate::guard::selftest_panics_debug(target.as_deref(), name);
+    ctx.ctx_LeavePythonExecution =
+        if panics("LeavePythonExecution") { LeavePythonExecution::<true> } else { LeavePythonExecution::<false> };
+    ctx.ctx_ReenterPythonExecution =
+        if panics("ReenterPythonExecution") { ReenterPythonExecution::<true> } else { ReenterPythonExecution::<false> };
+    ctx.ctx_FatalError = if panics("FatalError") { FatalError::<true> } else { FatalError::<false> };
+}
+
+/// `LeavePythonExecution`: until `ReenterPythonExecution`, calls through
+/// this context copy are refused and reported on reentry (see `released`).
+/// `PANIC`: the self-test variant (see [`install_fatal_overrides`]).
+unsafe extern "C" fn LeavePythonExecution<const PANIC: bool>(dctx: *mut HPyContext) -> HPyThreadState {
+    crate::guard::guard_fatal(
+        "HPy context function 'LeavePythonExecution' (debug mode)",
+        // SAFETY: `dctx` is the context the extension called with.
+        |msg| unsafe { fatal_in_debug(dctx, msg) },
+        || {
+            if PANIC {
+                crate::guard::selftest_panic("debug:LeavePythonExecution");
+            }
+            // SAFETY: HPy's rules for this call: `dctx` is the debug context
+            // copy the extension was given for the running call (`enter!`
+            // checks it), so its universal context is live and the GIL is
+            // held until the universal `LeavePythonExecution` releases it;
+            // `leave` then swaps the table of that same copy, which this
+            // thread alone uses until it reenters.
+            unsafe {
+                let c = enter!(dctx, "LeavePythonExecution");
+                let u = c.info().uctx;
+                let state = c.call_universal(|| ((*u).ctx_LeavePythonExecution)(u));
+                super::released::leave(dctx);
+                state
+            }
+        },
+    )
+}
+
+/// `ReenterPythonExecution`: the real table back, then the calls refused
+/// meanwhile raised as a SystemError. `PANIC`: the self-test variant.
+unsafe extern "C" fn ReenterPythonExecution<const PANIC: bool>(dctx: *mut HPyContext, state: HPyThreadState) {
+    crate::guard::guard_fatal(
+        "HPy context function 'ReenterPythonExecution' (debug mode)",
+        // SAFETY: `dctx` is the context the extension called with.
+        |msg| unsafe { fatal_in_debug(dctx, msg) },
+        || {
+            if PANIC {
+                crate::guard::selftest_panic("debug:ReenterPythonExecution");
+            }
+            // SAFETY: HPy's rules for this call: `dctx` is a context the
+            // extension was given (`ctx_info` stops the process otherwise),
+            // so its universal context is live. `reenter` puts back the
+            // table `leave` swapped on this thread, if any; only when there
+            // was one is the universal `ReenterPythonExecution` called, with
+            // the `state` its `LeavePythonExecution` returned, after which
+            // the GIL is held for `set_error`. Without one the thread never
+            // left, so it holds the GIL.
+            unsafe {
+                let c = ctx_info(dctx);
+                let info = c.info();
+                if !c.is_valid(dctx) {
+                    wrong_context(info, "ReenterPythonExecution");
+                    return;
+                }
+                let Some((refused, count)) = super::released::reenter() else {
+                    // Not left, so the GIL is held: a plain exception will do, and the
+                    // universal context must not see a thread state it never gave.
+                    info.set_error("ctx_ReenterPythonExecution: HPy_ReenterPythonExecution called without a matching HPy_LeavePythonExecution");
+                    return;
+                };
+                let u = info.uctx;
+                c.call_universal(|| ((*u).ctx_ReenterPythonExecution)(u, state));
+                if let Some(name) = refused {
+                    info.set_error(&format!(
+                        "ctx_{name} called between HPy_LeavePythonExecution and HPy_ReenterPythonExecution \
+                     ({count} call(s) refused: the thread did not hold the GIL)"
+                    ));
+                }
+            }
+        },
+    )
 }
 
 /// `FatalError` goes straight to the VM: there is nothing left to check.
-pub(crate) unsafe extern "C" fn FatalError(dctx: *mut HPyContext, message: *const c_char) {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
-    unsafe {
-        let u = ctx_info(dctx).info().uctx;
-        ((*u).ctx_FatalError)(u, message)
+/// `PANIC`: the self-test variant.
+unsafe extern "C" fn FatalError<const PANIC: bool>(dctx: *mut HPyContext, message: *const c_char) {
+    crate::guard::guard_fatal(
+        "HPy context function 'FatalError' (debug mode)",
+        // The extension's own message, if it can be read, before the abort
+        // that reports the panic.
+        // SAFETY: HPy requires `message` to be NULL or NUL-terminated.
+        |_| unsafe { print_fatal_message(message) },
+        || {
+            if PANIC {
+                crate::guard::selftest_panic("debug:FatalError");
+            }
+            // SAFETY: `dctx` is a context the extension was given
+            // (`ctx_info` stops the process otherwise), whose universal
+            // context is live; `message` is passed on as the extension gave
+            // it, under the same rules.
+            unsafe {
+                let u = ctx_info(dctx).info().uctx;
+                ((*u).ctx_FatalError)(u, message)
+            }
+        },
+    )
+}
+
+/// `Fatal Python error: <message>` on stderr, for a `FatalError` that could
+/// not reach the VM.
+///
+/// # Safety
+/// `message` is NULL or NUL-terminated.
+unsafe fn print_fatal_message(message: *const c_char) {
+    if !message.is_null() {
+        // SAFETY: the caller's contract; not NULL.
+        let text = unsafe { core::ffi::CStr::from_ptr(message) };
+        eprintln!("Fatal Python error: {}", text.to_string_lossy());
     }
 }
 

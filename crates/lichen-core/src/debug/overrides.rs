@@ -47,9 +47,8 @@ pub(crate) fn install(ctx: &mut HPyContext) {
     ctx.ctx_TupleBuilder_Build = TupleBuilder_Build;
     ctx.ctx_TupleBuilder_Cancel = TupleBuilder_Cancel;
     ctx.ctx_CallRealFunctionFromTrampoline = super::trampoline::CallRealFunctionFromTrampoline;
-    ctx.ctx_LeavePythonExecution = super::context::LeavePythonExecution;
-    ctx.ctx_ReenterPythonExecution = super::context::ReenterPythonExecution;
-    ctx.ctx_FatalError = super::context::FatalError;
+    // No error channel: behind the fatal-error barrier instead (see there).
+    super::context::install_fatal_overrides(ctx);
     ctx.ctx_Field_Store = Field_Store;
     ctx.ctx_Field_Load = Field_Load;
     ctx.ctx_Global_Store = Global_Store;
