@@ -713,103 +713,104 @@ pub(crate) fn install_fatal_overrides(ctx: &mut HPyContext) {
     ctx.ctx_FatalError = if panics("FatalError") { FatalError::<true> } else { FatalError::<false> };
 }
 
+/// One of the overrides above, `fn Name(dctx, args) -> R { body }`, as
+/// `Name::<PANIC>` behind [`guard_fatal`](crate::guard::guard_fatal), with
+/// `fatal` (an `unsafe` closure of the message) as its fatal-error path.
+/// `PANIC = true` is the self-test variant, which panics before the body
+/// (see [`install_fatal_overrides`]). The body is an `unsafe` block with a
+/// SAFETY comment of its own, as in `guarded_entry!`.
+macro_rules! fatal_override {
+    ($fatal:expr; $(#[$m:meta])* fn $name:ident($dctx:ident $(, $arg:ident : $ty:ty)*) $(-> $ret:ty)? { $($body:tt)* }) => {
+        $(#[$m])*
+        unsafe extern "C" fn $name<const PANIC: bool>($dctx: *mut HPyContext $(, $arg: $ty)*) $(-> $ret)? {
+            crate::guard::guard_fatal(
+                concat!("HPy context function '", stringify!($name), "' (debug mode)"),
+                // SAFETY: `dctx` is the context the extension called with,
+                // and the other arguments are as it passed them.
+                #[allow(unused_unsafe, clippy::macro_metavars_in_unsafe)]
+                |msg| unsafe { $fatal(msg) },
+                || {
+                    if PANIC {
+                        crate::guard::selftest_panic(concat!("debug:", stringify!($name)));
+                    }
+                    $($body)*
+                },
+            )
+        }
+    };
+}
+
+fatal_override! { |msg| fatal_in_debug(dctx, msg);
 /// `LeavePythonExecution`: until `ReenterPythonExecution`, calls through
 /// this context copy are refused and reported on reentry (see `released`).
-/// `PANIC`: the self-test variant (see [`install_fatal_overrides`]).
-unsafe extern "C" fn LeavePythonExecution<const PANIC: bool>(dctx: *mut HPyContext) -> HPyThreadState {
-    crate::guard::guard_fatal(
-        "HPy context function 'LeavePythonExecution' (debug mode)",
-        // SAFETY: `dctx` is the context the extension called with.
-        |msg| unsafe { fatal_in_debug(dctx, msg) },
-        || {
-            if PANIC {
-                crate::guard::selftest_panic("debug:LeavePythonExecution");
-            }
-            // SAFETY: HPy's rules for this call: `dctx` is the debug context
-            // copy the extension was given for the running call (`enter!`
-            // checks it), so its universal context is live and the GIL is
-            // held until the universal `LeavePythonExecution` releases it;
-            // `leave` then swaps the table of that same copy, which this
-            // thread alone uses until it reenters.
-            unsafe {
-                let c = enter!(dctx, "LeavePythonExecution");
-                let u = c.info().uctx;
-                let state = c.call_universal(|| ((*u).ctx_LeavePythonExecution)(u));
-                super::released::leave(dctx);
-                state
-            }
-        },
-    )
+fn LeavePythonExecution(dctx) -> HPyThreadState {
+    // SAFETY: HPy's rules for this call: `dctx` is the debug context
+    // copy the extension was given for the running call (`enter!`
+    // checks it), so its universal context is live and the GIL is
+    // held until the universal `LeavePythonExecution` releases it;
+    // `leave` then swaps the table of that same copy, which this
+    // thread alone uses until it reenters.
+    unsafe {
+        let c = enter!(dctx, "LeavePythonExecution");
+        let u = c.info().uctx;
+        let state = c.call_universal(|| ((*u).ctx_LeavePythonExecution)(u));
+        super::released::leave(dctx);
+        state
+    }
+}
 }
 
+fatal_override! { |msg| fatal_in_debug(dctx, msg);
 /// `ReenterPythonExecution`: the real table back, then the calls refused
-/// meanwhile raised as a SystemError. `PANIC`: the self-test variant.
-unsafe extern "C" fn ReenterPythonExecution<const PANIC: bool>(dctx: *mut HPyContext, state: HPyThreadState) {
-    crate::guard::guard_fatal(
-        "HPy context function 'ReenterPythonExecution' (debug mode)",
-        // SAFETY: `dctx` is the context the extension called with.
-        |msg| unsafe { fatal_in_debug(dctx, msg) },
-        || {
-            if PANIC {
-                crate::guard::selftest_panic("debug:ReenterPythonExecution");
-            }
-            // SAFETY: HPy's rules for this call: `dctx` is a context the
-            // extension was given (`ctx_info` stops the process otherwise),
-            // so its universal context is live. `reenter` puts back the
-            // table `leave` swapped on this thread, if any; only when there
-            // was one is the universal `ReenterPythonExecution` called, with
-            // the `state` its `LeavePythonExecution` returned, after which
-            // the GIL is held for `set_error`. Without one the thread never
-            // left, so it holds the GIL.
-            unsafe {
-                let c = ctx_info(dctx);
-                let info = c.info();
-                if !c.is_valid(dctx) {
-                    wrong_context(info, "ReenterPythonExecution");
-                    return;
-                }
-                let Some((refused, count)) = super::released::reenter() else {
-                    // Not left, so the GIL is held: a plain exception will do, and the
-                    // universal context must not see a thread state it never gave.
-                    info.set_error("ctx_ReenterPythonExecution: HPy_ReenterPythonExecution called without a matching HPy_LeavePythonExecution");
-                    return;
-                };
-                let u = info.uctx;
-                c.call_universal(|| ((*u).ctx_ReenterPythonExecution)(u, state));
-                if let Some(name) = refused {
-                    info.set_error(&format!(
-                        "ctx_{name} called between HPy_LeavePythonExecution and HPy_ReenterPythonExecution \
-                     ({count} call(s) refused: the thread did not hold the GIL)"
-                    ));
-                }
-            }
-        },
-    )
+/// meanwhile raised as a SystemError.
+fn ReenterPythonExecution(dctx, state: HPyThreadState) {
+    // SAFETY: HPy's rules for this call: `dctx` is a context the
+    // extension was given (`ctx_info` stops the process otherwise),
+    // so its universal context is live. `reenter` puts back the
+    // table `leave` swapped on this thread, if any; only when there
+    // was one is the universal `ReenterPythonExecution` called, with
+    // the `state` its `LeavePythonExecution` returned, after which
+    // the GIL is held for `set_error`. Without one the thread never
+    // left, so it holds the GIL.
+    unsafe {
+        let c = ctx_info(dctx);
+        let info = c.info();
+        if !c.is_valid(dctx) {
+            wrong_context(info, "ReenterPythonExecution");
+            return;
+        }
+        let Some((refused, count)) = super::released::reenter() else {
+            // Not left, so the GIL is held: a plain exception will do, and the
+            // universal context must not see a thread state it never gave.
+            info.set_error("ctx_ReenterPythonExecution: HPy_ReenterPythonExecution called without a matching HPy_LeavePythonExecution");
+            return;
+        };
+        let u = info.uctx;
+        c.call_universal(|| ((*u).ctx_ReenterPythonExecution)(u, state));
+        if let Some(name) = refused {
+            info.set_error(&format!(
+                "ctx_{name} called between HPy_LeavePythonExecution and HPy_ReenterPythonExecution \
+             ({count} call(s) refused: the thread did not hold the GIL)"
+            ));
+        }
+    }
+}
 }
 
+// The fatal-error path prints the extension's own message, if it can be
+// read, before the abort that reports the panic.
+fatal_override! { |_| print_fatal_message(message);
 /// `FatalError` goes straight to the VM: there is nothing left to check.
-/// `PANIC`: the self-test variant.
-unsafe extern "C" fn FatalError<const PANIC: bool>(dctx: *mut HPyContext, message: *const c_char) {
-    crate::guard::guard_fatal(
-        "HPy context function 'FatalError' (debug mode)",
-        // The extension's own message, if it can be read, before the abort
-        // that reports the panic.
-        // SAFETY: HPy requires `message` to be NULL or NUL-terminated.
-        |_| unsafe { print_fatal_message(message) },
-        || {
-            if PANIC {
-                crate::guard::selftest_panic("debug:FatalError");
-            }
-            // SAFETY: `dctx` is a context the extension was given
-            // (`ctx_info` stops the process otherwise), whose universal
-            // context is live; `message` is passed on as the extension gave
-            // it, under the same rules.
-            unsafe {
-                let u = ctx_info(dctx).info().uctx;
-                ((*u).ctx_FatalError)(u, message)
-            }
-        },
-    )
+fn FatalError(dctx, message: *const c_char) {
+    // SAFETY: `dctx` is a context the extension was given (`ctx_info`
+    // stops the process otherwise), whose universal context is live;
+    // `message` is passed on as the extension gave it, under the same
+    // rules (NULL or NUL-terminated).
+    unsafe {
+        let u = ctx_info(dctx).info().uctx;
+        ((*u).ctx_FatalError)(u, message)
+    }
+}
 }
 
 /// `Fatal Python error: <message>` on stderr, for a `FatalError` that could
