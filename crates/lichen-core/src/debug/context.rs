@@ -89,7 +89,11 @@ pub(crate) fn restore_active(prev: *mut HPyContext) {
 /// `dctx` must be a context pointer the extension got from Lichen.
 #[inline]
 pub unsafe fn ctx_info<'a>(dctx: *mut HPyContext) -> &'a CtxInfo {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller passes a context pointer the extension got from
+    // Lichen, so `dctx` is readable; its `_private` is a `CtxInfo` only if the
+    // magic matches (a foreign context stops the process in
+    // `report_wrong_context` before the reference is made), and every `CtxInfo`
+    // is leaked, so it lives for any `'a`.
     unsafe {
         let p = (*dctx)._private as *const CtxInfo;
         if p.is_null() || (*p).magic != CTX_MAGIC {
@@ -135,7 +139,8 @@ impl CtxInfo {
 /// As [`ctx_info`].
 #[inline]
 pub(crate) unsafe fn try_enter<'a>(dctx: *mut HPyContext, func: &'static str) -> Option<&'a CtxInfo> {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `try_enter`'s contract is `ctx_info`'s, the only unsafe call
+    // here; `c.info()` and the checks after it are safe.
     unsafe {
         let c = ctx_info(dctx);
         if !c.is_valid(dctx) {
@@ -471,7 +476,10 @@ impl DebugInfo {
 
 /// Closes `dh` and, when the extension owned it, its universal handle.
 pub(crate) unsafe fn close_handle(info: &DebugInfo, dh: HPy, func: &str) {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `info.uctx` is the live universal context of `info`'s debug
+    // context; `Close` gets `c.uh`, the universal handle the table says the
+    // extension owned through `dh`, now removed from the table, so it is closed
+    // once.
     unsafe {
         if dh.is_null() {
             return;
@@ -553,7 +561,11 @@ macro_rules! debug_wrappers {
     (; $($field:ident $name:ident ($($arg:ident : $ty:ty),*) -> $ret:ty,)*) => {
         $(
             pub unsafe extern "C" fn $name(dctx: *mut HPyContext $(, $arg: $ty)*) -> $ret {
-                // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+                // SAFETY: HPy's rules for an ABI entry: `dctx` is a context the
+                // extension was given (`enter!` checks it is a valid copy now),
+                // and the arguments are as it passed them, each unwrapped into
+                // its universal form (or refused) before the universal
+                // context's function, `u` being its live universal context.
                 unsafe {
                     let c = enter!(dctx, stringify!($name));
                     let info = c.info();
@@ -623,7 +635,9 @@ fn copy_with_info(template: &HPyContext, info: *const DebugInfo) -> *mut HPyCont
 /// # Safety
 /// `uctx` must be a universal context that lives for the rest of the process.
 pub unsafe fn debug_context<H: crate::host::ErrorHost>(uctx: *mut HPyContext) -> *mut HPyContext {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `debug_context`'s contract: `uctx` is a universal context that
+    // lives for the rest of the process, read for its handle constants
+    // (`context_members!`) and ABI version, and kept in the leaked `DebugInfo`.
     unsafe {
         let info: &'static DebugInfo = Box::leak(Box::new(DebugInfo {
             uctx,
@@ -655,7 +669,9 @@ pub unsafe fn debug_context<H: crate::host::ErrorHost>(uctx: *mut HPyContext) ->
 /// # Safety
 /// `dctx` must be a context made by [`debug_context`].
 pub unsafe fn info<'a>(dctx: *mut HPyContext) -> &'a DebugInfo {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `info`'s contract: `dctx` was made by `debug_context`, so
+    // `ctx_info` finds its `CtxInfo`, whose `info` points to the leaked
+    // `DebugInfo` every copy shares.
     unsafe {
         &*ctx_info(dctx).info
     }
