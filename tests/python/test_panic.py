@@ -4,7 +4,10 @@ the process goes on, instead of aborting the interpreter.
 
 ``LICHEN_SELFTEST_PANIC=Name`` makes the universal context's function
 ``Name`` panic on every call (read when the context is built), so each case
-runs in a fresh interpreter.
+runs in a fresh interpreter; ``debug:Name`` does the same for the debug
+context's overrides of the functions with no error channel
+(``LeavePythonExecution``, ``ReenterPythonExecution``, ``FatalError``),
+where a panic is HPy's fatal error instead of a ``SystemError``.
 """
 import os
 import subprocess
@@ -68,27 +71,39 @@ def test_without_the_hook_nothing_panics(build, tmp_path):
     assert run(build, tmp_path, "", "universal", "add", 1, 2) == ["no exception", "alive"]
 
 
+@pytest.mark.parametrize("mode, prefix, suffix", [
+    ("universal", "", ""),
+    ("debug", "", ""),
+    ("trace", "", ""),
+    ("debug", "debug:", " (debug mode)"),
+])
 @pytest.mark.parametrize("target, func", [
     ("LeavePythonExecution", "leave_reenter"),
     ("ReenterPythonExecution", "leave_reenter"),
     ("FatalError", "fatal"),
 ])
-def test_a_panic_without_an_error_channel_is_a_fatal_error(build, tmp_path, target, func):
-    # The debug context's overrides of these three have no error value to
-    # return (and, for Leave/Reenter, no telling whether the GIL is held
-    # after a panic): HPy's fatal-error path, with a message naming the
-    # function, instead of Rust's abort for a panic that cannot unwind.
-    proc = start(build, tmp_path, "debug:" + target, "debug", func)
+def test_a_panic_without_an_error_channel_is_a_fatal_error(build, tmp_path, mode, prefix, suffix, target, func):
+    # These three have no error value to return (and, for Leave/Reenter, no
+    # telling whether the GIL is held after a panic, which raising needs):
+    # HPy's fatal-error path, with a message naming the function, instead of
+    # Rust's abort for a panic that cannot unwind. Without a prefix the
+    # universal context's function panics (the debug override and the trace
+    # wrapper call it: the process ends in its barrier, which names it
+    # without a mode); with "debug:" the debug context's own override does.
+    # The panic of ReenterPythonExecution comes before the thread took the
+    # GIL back, so the fatal-error path runs without it.
+    proc = start(build, tmp_path, prefix + target, mode, func)
     assert proc.returncode != 0
     assert "alive" not in proc.stdout
     assert "Fatal Python error" in proc.stderr, proc.stderr
     assert (
-        "HPy context function '%s' (debug mode) panicked in Lichen (a bug in Lichen): "
-        "LICHEN_SELFTEST_PANIC=debug:%s: the self-test panic" % (target, target)
+        "HPy context function '%s'%s panicked in Lichen (a bug in Lichen): "
+        "LICHEN_SELFTEST_PANIC=%s%s: the self-test panic" % (target, suffix, prefix, target)
     ) in proc.stderr, proc.stderr
     if target == "FatalError":
         assert "the extension's fatal error" in proc.stderr
 
 
-def test_without_the_hook_leave_and_reenter_work_in_debug_mode(build, tmp_path):
-    assert run(build, tmp_path, "", "debug", "leave_reenter") == ["no exception", "alive"]
+@pytest.mark.parametrize("mode", ["universal", "debug", "trace"])
+def test_without_the_hook_leave_and_reenter_work(build, tmp_path, mode):
+    assert run(build, tmp_path, "", mode, "leave_reenter") == ["no exception", "alive"]

@@ -8,6 +8,10 @@
 //! The universal context's functions get their guard once, from the ABI
 //! declaration ([`crate::context::universal_context`]); the trace and debug
 //! contexts' generated wrappers and the trampoline entry guard themselves.
+//! The functions with no error channel (`LeavePythonExecution`,
+//! `ReenterPythonExecution`, `FatalError`) are behind [`guard_fatal`] in
+//! every context instead: a panic there ends the process through HPy's
+//! fatal-error path.
 //! `catch_unwind` costs nothing while nothing panics (a landing pad, no
 //! extra instruction on the call path).
 
@@ -94,6 +98,35 @@ pub unsafe fn raise_in(uctx: *mut lichen_abi::HPyContext, msg: &str) {
     let msg = std::ffi::CString::new(msg.replace('\0', "")).unwrap_or_default();
     // SAFETY: the caller's contract; the message is NUL-terminated.
     unsafe { ((*uctx).ctx_Err_SetString)(uctx, (*uctx).h_SystemError, msg.as_ptr()) }
+}
+
+/// The fatal-error path of [`guard_fatal`] for the trace and debug
+/// contexts' wrappers: `FatalError` of the universal context `uctx` they
+/// wrap, with `msg`.
+///
+/// # Safety
+/// `uctx` is a live universal context. The thread need not hold the GIL:
+/// every host's `fatal_error` works without it.
+pub unsafe fn fatal_in(uctx: *mut lichen_abi::HPyContext, msg: &str) {
+    let msg = std::ffi::CString::new(msg.replace('\0', " ")).unwrap_or_default();
+    // SAFETY: `uctx` is live (this function's contract), so its
+    // `ctx_FatalError` is a function of it; that takes a NUL-terminated
+    // message, which `msg` is, and needs no GIL.
+    unsafe { ((*uctx).ctx_FatalError)(uctx, msg.as_ptr()) }
+}
+
+/// `Fatal Python error: <message>` on stderr: the extension's own message
+/// of a `FatalError` whose barrier caught a panic before the VM printed it.
+///
+/// # Safety
+/// `message` is NULL or NUL-terminated.
+pub unsafe fn print_fatal_message(message: *const core::ffi::c_char) {
+    if !message.is_null() {
+        // SAFETY: not NULL (checked above), so NUL-terminated by this
+        // function's contract, which is all `CStr::from_ptr` needs.
+        let text = unsafe { core::ffi::CStr::from_ptr(message) };
+        eprintln!("Fatal Python error: {}", text.to_string_lossy());
+    }
 }
 
 /// How a panic is reported where no exception can be raised (a field

@@ -124,33 +124,55 @@ pub unsafe fn info<'a>(tctx: *mut HPyContext) -> &'a TraceInfo {
     }
 }
 
+/// One trace wrapper, `trace_wrapper!(@barrier guard, report; field Name
+/// (args) -> Ret)`: counts and times the call, calls the hooks, and calls
+/// the same function of the universal context, the wrapper's own
+/// bookkeeping behind the panic barrier `crate::guard::$barrier` with
+/// `report(info, msg)` as its report. `LeavePythonExecution` and
+/// `ReenterPythonExecution` have no error channel, and the GIL may or may
+/// not be held after a panic in their bookkeeping (the exit hook of `Leave`
+/// runs after the universal function released it): a panic there is HPy's
+/// fatal-error path (`guard_fatal`), the universal `FatalError`; every
+/// other wrapper raises a `SystemError`.
+macro_rules! trace_wrapper {
+    (@barrier $barrier:ident, $report:path; $field:ident $name:ident ($($arg:ident : $ty:ty),*) -> $ret:ty) => {
+        pub unsafe extern "C" fn $name(tctx: *mut HPyContext $(, $arg: $ty)*) -> $ret {
+            // SAFETY: HPy's rules for an ABI entry: `tctx` is the trace
+            // context the extension was given (made by `trace_context`, so
+            // `info` reads its `TraceInfo`), and the arguments go unchanged
+            // to the same function of its live universal context, which is
+            // also what both reports (`raise_in`, `fatal_in`) require.
+            unsafe {
+                let info = info(tctx);
+                crate::guard::$barrier(
+                    concat!("HPy context function '", stringify!($name), "' (trace mode)"),
+                    |msg| $report(info.uctx, msg),
+                    || {
+                        let start = info.enter(func_id::$name);
+                        // The caller is recorded for what the host makes meanwhile:
+                        // a type from a spec runs its slots under the trace context.
+                        let result = crate::call::with_caller(tctx, || ((*info.uctx).$field)(info.uctx $(, $arg)*));
+                        info.exit(func_id::$name, start);
+                        result
+                    },
+                )
+            }
+        }
+    };
+    ($field:ident LeavePythonExecution $($rest:tt)*) => {
+        trace_wrapper!(@barrier guard_fatal, crate::guard::fatal_in; $field LeavePythonExecution $($rest)*);
+    };
+    ($field:ident ReenterPythonExecution $($rest:tt)*) => {
+        trace_wrapper!(@barrier guard_fatal, crate::guard::fatal_in; $field ReenterPythonExecution $($rest)*);
+    };
+    ($field:ident $name:ident $($rest:tt)*) => {
+        trace_wrapper!(@barrier guard, crate::guard::raise_in; $field $name $($rest)*);
+    };
+}
+
 macro_rules! trace_wrappers {
     (; $($field:ident $name:ident ($($arg:ident : $ty:ty),*) -> $ret:ty,)*) => {
-        $(
-            pub unsafe extern "C" fn $name(tctx: *mut HPyContext $(, $arg: $ty)*) -> $ret {
-                // SAFETY: HPy's rules for an ABI entry: `tctx` is the trace
-                // context the extension was given (made by `trace_context`, so
-                // `info` reads its `TraceInfo`), and the arguments go unchanged
-                // to the same function of its live universal context.
-                unsafe {
-                    let info = info(tctx);
-                    // The panic barrier (crate::guard) for the wrapper's own
-                    // bookkeeping; the wrapped function has its own.
-                    crate::guard::guard(
-                        concat!("HPy context function '", stringify!($name), "' (trace mode)"),
-                        |msg| crate::guard::raise_in(info.uctx, msg),
-                        || {
-                            let start = info.enter(func_id::$name);
-                            // The caller is recorded for what the host makes meanwhile:
-                            // a type from a spec runs its slots under the trace context.
-                            let result = crate::call::with_caller(tctx, || ((*info.uctx).$field)(info.uctx $(, $arg)*));
-                            info.exit(func_id::$name, start);
-                            result
-                        },
-                    )
-                }
-            }
-        )*
+        $(trace_wrapper!($field $name ($($arg : $ty),*) -> $ret);)*
     };
 }
 

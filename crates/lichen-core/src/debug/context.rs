@@ -693,7 +693,9 @@ pub unsafe fn info<'a>(dctx: *mut HPyContext) -> &'a DebugInfo {
 // the universal context's `FatalError`, which needs no GIL, with the
 // message naming the function, then an abort if that returned. The process
 // ends, as HPy requires for these, but with a report instead of Rust's
-// "panic in a function that cannot unwind".
+// "panic in a function that cannot unwind". The universal context's own
+// three functions are behind the same barrier (`crate::context`), as are
+// the trace context's wrappers of Leave and Reenter.
 
 /// The fatal-error path of [`guard_fatal`](crate::guard::guard_fatal) for
 /// the overrides above: the universal `FatalError` of `dctx`'s debug
@@ -702,23 +704,19 @@ pub unsafe fn info<'a>(dctx: *mut HPyContext) -> &'a DebugInfo {
 /// # Safety
 /// `dctx` is the context the extension called with.
 unsafe fn fatal_in_debug(dctx: *mut HPyContext, msg: &str) {
-    let msg = CString::new(msg.replace('\0', " ")).unwrap_or_default();
     // SAFETY: `ctx_info` stops the process on a context that is not a debug
     // one (so `dctx` was made by `debug_context`), whose universal context
-    // lives for the rest of the process; `FatalError` may be called without
-    // the GIL and takes a NUL-terminated message.
-    unsafe {
-        let u = ctx_info(dctx).info().uctx;
-        ((*u).ctx_FatalError)(u, msg.as_ptr())
-    }
+    // lives for the rest of the process, as `fatal_in` requires.
+    unsafe { crate::guard::fatal_in(ctx_info(dctx).info().uctx, msg) }
 }
 
 /// Installs `LeavePythonExecution`, `ReenterPythonExecution` and
 /// `FatalError` in `ctx`, each the variant that panics on every call where
 /// `LICHEN_SELFTEST_PANIC=debug:Name` asks for it (see
 /// [`crate::guard::selftest_panics_debug`]; a panic of the universal
-/// function is caught by the universal context's own barrier before these
-/// would see it, so the self-test must reach them here).
+/// function ends the process in the universal context's own barrier, named
+/// without "(debug mode)", before these would see it, so the self-test must
+/// reach them here).
 pub(crate) fn install_fatal_overrides(ctx: &mut HPyContext) {
     let target = crate::guard::selftest_panic_target();
     let panics = |name| crate::guard::selftest_panics_debug(target.as_deref(), name);
@@ -815,7 +813,7 @@ fn ReenterPythonExecution(dctx, state: HPyThreadState) {
 
 // The fatal-error path prints the extension's own message, if it can be
 // read, before the abort that reports the panic.
-fatal_override! { |_| print_fatal_message(message);
+fatal_override! { |_| crate::guard::print_fatal_message(message);
 /// `FatalError` goes straight to the VM: there is nothing left to check.
 fn FatalError(dctx, message: *const c_char) {
     // SAFETY: `dctx` is a context the extension was given (`ctx_info`
@@ -827,19 +825,6 @@ fn FatalError(dctx, message: *const c_char) {
         ((*u).ctx_FatalError)(u, message)
     }
 }
-}
-
-/// `Fatal Python error: <message>` on stderr, for a `FatalError` that could
-/// not reach the VM.
-///
-/// # Safety
-/// `message` is NULL or NUL-terminated.
-unsafe fn print_fatal_message(message: *const c_char) {
-    if !message.is_null() {
-        // SAFETY: the caller's contract; not NULL.
-        let text = unsafe { core::ffi::CStr::from_ptr(message) };
-        eprintln!("Fatal Python error: {}", text.to_string_lossy());
-    }
 }
 
 /// How a panic caught in a debug-mode override is reported (see

@@ -164,7 +164,10 @@ impl ObjectHost for CPython {
     }
 
     unsafe fn fatal_error(message: *const c_char) -> ! {
-        // SAFETY: the ABI requires a NUL-terminated message.
+        // SAFETY: `message` is NUL-terminated (`fatal_error`'s contract), all
+        // `Py_FatalError` reads; it may be called with or without the GIL
+        // (it looks for the thread's state itself before dumping tracebacks),
+        // as the trait requires.
         unsafe { ffi::Py_FatalError(message) }
     }
 

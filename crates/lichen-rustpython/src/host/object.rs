@@ -408,7 +408,9 @@ impl ObjectHost for RustPython {
     }
 
     unsafe fn fatal_error(message: *const c_char) -> ! {
-        // SAFETY: the ABI requires a NUL-terminated message.
+        // SAFETY: `message` is NUL-terminated (`fatal_error`'s contract),
+        // `c_text`'s one precondition. Nothing here touches the VM, so it
+        // works from any thread, as the trait requires.
         let message = unsafe { c_text(message) };
         eprintln!("Fatal Python error: {message}");
         std::process::abort()
