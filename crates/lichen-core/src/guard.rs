@@ -96,7 +96,9 @@ fn raise_panic(entry: &str, payload: &(dyn Any + Send), raise: impl FnOnce(&str)
 /// `uctx` is a live universal context and the thread may use the VM.
 pub unsafe fn raise_in(uctx: *mut lichen_abi::HPyContext, msg: &str) {
     let msg = std::ffi::CString::new(msg.replace('\0', "")).unwrap_or_default();
-    // SAFETY: the caller's contract; the message is NUL-terminated.
+    // SAFETY: `uctx` is a live universal context and the thread may use
+    // the VM (this function's contract), so its `Err_SetString` may be
+    // called, with its own `h_SystemError` and a NUL-terminated message.
     unsafe { ((*uctx).ctx_Err_SetString)(uctx, (*uctx).h_SystemError, msg.as_ptr()) }
 }
 

@@ -317,7 +317,8 @@ mod tests {
         let e = unsafe { type_spec(&spec, params.as_ptr()) }.err().unwrap();
         assert_eq!(e.message, "unknown HPyType_SpecParam specification for 'm.T'");
         spec.builtin_shape = HPyType_BuiltinShape(9);
-        // SAFETY: as above.
+        // SAFETY: `spec` is still the valid spec on the stack (only its shape
+        // changed), with no defines or legacy slots; NULL params mean none.
         let e = unsafe { type_spec(&spec, core::ptr::null()) }.err().unwrap();
         assert_eq!(e.message, "invalid shape: 9");
     }

@@ -75,12 +75,18 @@ impl<'py, const N: usize> Parsed<'py, N> {
             )));
         }
         for (slot, &h) in self.slots.iter_mut().zip(args.iter().take(n)) {
-            // SAFETY: argument handles are live for the whole call.
+            // SAFETY: `args` is the call's own positional argument array
+            // (`bind`, the only caller, passes the front of the array its
+            // caller received), whose handles are live handles of `py`'s
+            // context for the whole call and never closed here.
             *slot = Some(unsafe { Obj::borrowed(py, h) });
         }
         if self.spec.varargs {
             let rest: Vec<ManuallyDrop<Obj<'py>>> =
-                // SAFETY: as above.
+                // SAFETY: the positional arguments past the named ones, from
+                // the same array: live for the whole call, which `rest`
+                // does not outlive (the tuple made from it holds its own
+                // references).
                 args.iter().skip(n).map(|&h| unsafe { Obj::borrowed(py, h) }).collect();
             self.varargs = Some(py.tuple(&rest.iter().map(|o| &**o).collect::<Vec<_>>())?);
         }
@@ -209,7 +215,9 @@ unsafe fn arg_slice<'a>(args: RawArgs, n: usize) -> &'a [HPy] {
     if n == 0 {
         &[]
     } else {
-        // SAFETY: the caller's contract.
+        // SAFETY: `n` > 0, so `args` points to `n` handles (this function's
+        // contract), not NULL, which the slice covers exactly; they stay
+        // live, and unmodified, for the call that `'a` does not outlive.
         unsafe { core::slice::from_raw_parts(args.0, n) }
     }
 }

@@ -334,9 +334,15 @@ unsafe fn call_capsule_destructor<H: TrampolineHost>(func: HPyCFunction, capsule
     }
 }
 
+/// [`call_real_function`] for the signatures its list does not convert one
+/// argument at a time (varargs, keywords, init/new, buffers, traverse, the
+/// capsule destructor, module create, destroy).
+///
+/// # Safety
+/// As [`call_real_function`].
 unsafe fn call_special<H: TrampolineHost>(ctx: *mut HPyContext, sig: HPyFunc_Signature, func: HPyCFunction, args: *mut c_void) {
-    // SAFETY: the caller (`CallRealFunctionFromTrampoline`) passes a
-    // trampoline's `sig`, its implementation and its argument block: each arm
+    // SAFETY: this function's contract: `sig` is a trampoline's signature,
+    // `func` its implementation and `args` its argument block: each arm
     // casts the block and `func` to what HPy's headers define for that
     // signature, and hands them to the helper written for it.
     unsafe {
@@ -444,13 +450,26 @@ pub unsafe extern "C" fn CallRealFunctionFromTrampoline<H: TrampolineHost>(ctx: 
             // SAFETY: `args` is the block of `sig` the trampoline passed.
             unsafe { mark_failed(sig, args) }
         },
-        // SAFETY: the caller's contract, passed on unchanged.
+        // SAFETY: HPy's contract for this entry, which only a trampoline
+        // HPy's headers generate calls: `func` is an implementation of
+        // signature `sig`, `args` that signature's argument block and `ctx`
+        // the context the extension was loaded with; exactly the contract of
+        // `call_real_function`.
         || unsafe { call_real_function::<H>(ctx, sig, func, args) },
     )
 }
 
+/// Calls `func` with the arguments in `args` and writes its result there,
+/// converting as the trampoline of `sig` expects.
+///
+/// # Safety
+/// `func` is an extension's implementation of signature `sig`, `args` points
+/// to the argument block HPy's headers define for `sig`, and `ctx` is the
+/// context the extension was loaded with; the thread holds the GIL.
 unsafe fn call_real_function<H: TrampolineHost>(ctx: *mut HPyContext, sig: HPyFunc_Signature, func: HPyCFunction, args: *mut c_void) {
-    // SAFETY (the fallback): the caller's contract, passed on unchanged.
+    // SAFETY (the fallback): the signatures not listed below go to
+    // `call_special` with this function's arguments unchanged, so its
+    // contract, the same as this function's, holds.
     simple_signatures! { H, ctx, sig, func, args, unsafe { call_special::<H>(ctx, sig, func, args) };
         NOARGS(self_: obj) -> obj;
         O(self_: obj, arg: obj) -> obj;

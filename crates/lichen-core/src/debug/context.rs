@@ -312,7 +312,9 @@ impl DebugInfo {
     pub fn invalid_builder(&self, func: &str) {
         let report = format!("Invalid usage of already closed builder (in ctx_{func})");
         self.note_report(&report);
-        // SAFETY: as in `invalid_handle`.
+        // SAFETY: `self.uctx` is the live universal context this debug
+        // context wraps, whose handles the hook slot holds, as `get`
+        // requires.
         let hook = unsafe { self.on_invalid_builder_handle.get(self.uctx) };
         if hook.is_null() {
             self.set_error_once(&format!(
@@ -462,7 +464,8 @@ impl DebugInfo {
                 return at(k);
             }
         }
-        // SAFETY: as above.
+        // SAFETY: `at(0)` is a copy of the ring too, made by
+        // `copy_with_info`, which is what `ctx_info` needs.
         unsafe { ctx_info(at(0)) }.in_use.fetch_add(1, Relaxed);
         at(0)
     }
@@ -835,7 +838,10 @@ fn FatalError(dctx, message: *const c_char) {
 /// `dctx` is the debug context the extension called with; the thread may
 /// use the VM.
 pub(crate) unsafe fn raise_in_debug(dctx: *mut HPyContext, msg: &str) {
-    // SAFETY: the caller's contract; a foreign context was refused (and the
-    // process stopped) by `ctx_info` before the override ran.
+    // SAFETY: `dctx` is the debug context the extension called with (this
+    // function's contract; a foreign one was refused, and the process
+    // stopped, by `ctx_info` before the override ran), so its `uctx` is the
+    // live universal context; the thread may use the VM (the contract's
+    // second clause): both of `raise_in`'s conditions.
     unsafe { crate::guard::raise_in(ctx_info(dctx).info().uctx, msg) }
 }

@@ -495,7 +495,9 @@ unsafe fn tracker<'a>(info: &DebugInfo, ht: HPyTracker, func: &str) -> Option<&'
             info.set_error_once(&format!("ctx_{func}: the tracker is closed or invalid (already closed, or never created)"));
             return None;
         }
-        // SAFETY (caller): addresses in `trackers` are live boxes from Tracker_New.
+        // SAFETY: `ht` is known (checked above), so it is a live leaked box
+        // from Tracker_New, which only Close frees; HPy's rule that a tracker
+        // is used from one thread at a time keeps the `&mut` unaliased.
         Some(&mut *(ht._i as *mut Vec<HPy>))
     }
 }
@@ -596,7 +598,9 @@ unsafe fn no_memory_unless_raised(u: *mut HPyContext) {
 macro_rules! builder_overrides {
     ($ty:ident . $f:ident, $api:literal,
      $new:ident $ctx_new:ident, $set:ident $ctx_set:ident, $build:ident $ctx_build:ident, $cancel:ident $ctx_cancel:ident) => {
-        // SAFETY (the raise): `dctx` is the context the extension called with.
+        // SAFETY (the raise): `dctx` is the debug context the extension
+        // called `$new` with, and a builder is used with the GIL held:
+        // `raise_in_debug`'s two conditions.
         crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
         unsafe extern "C" fn $new(dctx: *mut HPyContext, size: HPy_ssize_t) -> $ty {
             let c = enter!(dctx, stringify!($new));
@@ -607,7 +611,8 @@ macro_rules! builder_overrides {
         }
         }
 
-        // SAFETY (the raise): as above.
+        // SAFETY (the raise): `dctx` is the debug context the extension
+        // called `$set` with, under the GIL, as `raise_in_debug` requires.
         crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
         unsafe extern "C" fn $set(dctx: *mut HPyContext, b: $ty, index: HPy_ssize_t, item: HPy) {
             let c = enter!(dctx, stringify!($set));
@@ -619,7 +624,8 @@ macro_rules! builder_overrides {
         }
         }
 
-        // SAFETY (the raise): as above.
+        // SAFETY (the raise): `dctx` is the debug context the extension
+        // called `$build` with, under the GIL, as `raise_in_debug` requires.
         crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
         unsafe extern "C" fn $build(dctx: *mut HPyContext, b: $ty) -> HPy {
             let c = enter!(dctx, stringify!($build));
@@ -639,7 +645,8 @@ macro_rules! builder_overrides {
         }
         }
 
-        // SAFETY (the raise): as above.
+        // SAFETY (the raise): `dctx` is the debug context the extension
+        // called `$cancel` with, under the GIL, as `raise_in_debug` requires.
         crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
         unsafe extern "C" fn $cancel(dctx: *mut HPyContext, b: $ty) {
             let c = enter!(dctx, stringify!($cancel));

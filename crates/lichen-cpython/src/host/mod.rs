@@ -64,7 +64,9 @@ pub unsafe fn replace_stored(slot: &mut isize, h: HPy) {
 #[inline]
 pub fn call_unary(f: unsafe extern "C" fn(*mut ffi::PyObject) -> *mut ffi::PyObject, h: HPy) -> HPy {
     // SAFETY: the GIL is held (every host method runs with it); `h` is a
-    // live handle and `f` accepts its object (see above).
+    // live handle and `f` accepts its object: `call_unary` is only used with
+    // functions that take any live object, or the kind the caller checked
+    // `h` to be.
     unsafe { py2h(f(h2py(h))) }
 }
 
@@ -93,7 +95,11 @@ macro_rules! c_api_calls {
         $(#[$doc])*
         #[inline]
         fn $name($($h: HPy),+) -> HPy {
-            // SAFETY: the GIL is held; the handles are live (see above).
+            // SAFETY: the GIL is held (every host method runs with it); each
+            // handle is live, or NULL only where `$ffi` accepts NULL, and
+            // `$ffi` checks its arguments' types itself: the conditions for
+            // being listed in `c_api_calls!`. The result is CPython's new
+            // reference, which the handle takes over.
             unsafe { py2h(ffi::$ffi($(h2py($h)),+)) }
         }
         c_api_calls!($($rest)*);
@@ -102,7 +108,10 @@ macro_rules! c_api_calls {
         $(#[$doc])*
         #[inline]
         fn $name($($h: HPy),+) -> $ret {
-            // SAFETY: the GIL is held; the handles are live (see above).
+            // SAFETY: the GIL is held (every host method runs with it); each
+            // handle is live, or NULL only where `$ffi` accepts NULL, and
+            // `$ffi` checks its arguments' types itself: the conditions for
+            // being listed in `c_api_calls!`.
             unsafe { ffi::$ffi($(h2py($h)),+) }
         }
         c_api_calls!($($rest)*);
