@@ -4,7 +4,10 @@ the process goes on, instead of aborting the interpreter.
 
 ``LICHEN_SELFTEST_PANIC=Name`` makes the universal context's function
 ``Name`` panic on every call (read when the context is built), so each case
-runs in a fresh interpreter.
+runs in a fresh interpreter; ``debug:Name`` does the same for the debug
+context's overrides of the functions with no error channel
+(``LeavePythonExecution``, ``ReenterPythonExecution``, ``FatalError``),
+where a panic is HPy's fatal error instead of a ``SystemError``.
 """
 import os
 import subprocess
@@ -35,13 +38,17 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def run(build, tmp_path, env_target, mode, func, *args):
+def start(build, tmp_path, env_target, mode, func, *args):
     path = build("panic.c", "panic.hpy0.so", hpy=True)
     env = dict(os.environ, LICHEN_SELFTEST_PANIC=env_target)
-    proc = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", SCRIPT, path, mode, func] + [str(a) for a in args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=str(tmp_path),
     )
+
+
+def run(build, tmp_path, env_target, mode, func, *args):
+    proc = start(build, tmp_path, env_target, mode, func, *args)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.splitlines()
 
@@ -62,3 +69,41 @@ def test_a_panicking_context_function_raises_system_error(build, tmp_path, mode,
 
 def test_without_the_hook_nothing_panics(build, tmp_path):
     assert run(build, tmp_path, "", "universal", "add", 1, 2) == ["no exception", "alive"]
+
+
+@pytest.mark.parametrize("mode, prefix, suffix", [
+    ("universal", "", ""),
+    ("debug", "", ""),
+    ("trace", "", ""),
+    ("debug", "debug:", " (debug mode)"),
+])
+@pytest.mark.parametrize("target, func", [
+    ("LeavePythonExecution", "leave_reenter"),
+    ("ReenterPythonExecution", "leave_reenter"),
+    ("FatalError", "fatal"),
+])
+def test_a_panic_without_an_error_channel_is_a_fatal_error(build, tmp_path, mode, prefix, suffix, target, func):
+    # These three have no error value to return (and, for Leave/Reenter, no
+    # telling whether the GIL is held after a panic, which raising needs):
+    # HPy's fatal-error path, with a message naming the function, instead of
+    # Rust's abort for a panic that cannot unwind. Without a prefix the
+    # universal context's function panics (the debug override and the trace
+    # wrapper call it: the process ends in its barrier, which names it
+    # without a mode); with "debug:" the debug context's own override does.
+    # The panic of ReenterPythonExecution comes before the thread took the
+    # GIL back, so the fatal-error path runs without it.
+    proc = start(build, tmp_path, prefix + target, mode, func)
+    assert proc.returncode != 0
+    assert "alive" not in proc.stdout
+    assert "Fatal Python error" in proc.stderr, proc.stderr
+    assert (
+        "HPy context function '%s'%s panicked in Lichen (a bug in Lichen): "
+        "LICHEN_SELFTEST_PANIC=%s%s: the self-test panic" % (target, suffix, prefix, target)
+    ) in proc.stderr, proc.stderr
+    if target == "FatalError":
+        assert "the extension's fatal error" in proc.stderr
+
+
+@pytest.mark.parametrize("mode", ["universal", "debug", "trace"])
+def test_without_the_hook_leave_and_reenter_work(build, tmp_path, mode):
+    assert run(build, tmp_path, "", mode, "leave_reenter") == ["no exception", "alive"]

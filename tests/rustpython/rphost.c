@@ -426,6 +426,17 @@ static HPy work_impl(HPyContext *ctx, HPy self, HPy arg)
     return HPyLong_FromLong(ctx, total);
 }
 
+/* leave_reenter(): HPy_LeavePythonExecution then HPy_ReenterPythonExecution,
+ * for the panic barrier of the two (a panic there is a fatal error, see
+ * run.sh). */
+HPyDef_METH(leave_reenter, "leave_reenter", HPyFunc_NOARGS)
+static HPy leave_reenter_impl(HPyContext *ctx, HPy self)
+{
+    HPyThreadState state = HPy_LeavePythonExecution(ctx);
+    HPy_ReenterPythonExecution(ctx, state);
+    return HPy_Dup(ctx, ctx->h_None);
+}
+
 /* unsupported(i): calls the i-th of a few context functions that RustPython
  * cannot serve, for the test of their messages. */
 HPyDef_METH(unsupported, "unsupported", HPyFunc_O)
@@ -463,7 +474,7 @@ static HPy unsupported_impl(HPyContext *ctx, HPy self, HPy arg)
 static HPyDef *module_defines[] = {
     &hello, &twice, &sum_ints, &describe, &fail, &call, &build, &info, &attr,
     &bytes_len, &spin, &make_capsule, &capsule_value, &capsules_destroyed, &global_name, &exec_mod,
-    &leak, &use_after_close, &work, &unsupported, NULL
+    &leak, &use_after_close, &work, &leave_reenter, &unsupported, NULL
 };
 
 static HPyGlobal *module_globals[] = { &counter_name, NULL };

@@ -12,7 +12,8 @@
 #     unsupported.py (the errors for
 #     what RustPython cannot do); builtin_base.py (HPy_tp_new on an int
 #     subclass); panic_check.py (a context function made to panic by
-#     LICHEN_SELFTEST_PANIC raises SystemError, in each mode);
+#     LICHEN_SELFTEST_PANIC raises SystemError, in each mode; one with no
+#     error channel, Leave/ReenterPythonExecution, is a fatal error naming it);
 #     tests/hpy_surface.py (HPy's Python surface, as on CPython and PyPy);
 #   - HPy 0.9.0's docs/examples simple-example, quickstart and
 #     hpytype-example (simple_type, builtin_type), with the assertions of
@@ -127,10 +128,27 @@ check builtin-base-debug rphost_script debug builtin_base.py
 # a context function made to panic becomes a SystemError, the process lives
 # (RUST_BACKTRACE=0: the panic's report on stderr stays short)
 panic_barrier() { LICHEN_SELFTEST_PANIC=Add RUST_BACKTRACE=0 rphost_script "$1" panic_check.py; }
+# ... except in the functions with no error channel, where it is HPy's fatal
+# error naming the function (the process ends; the panic of Reenter comes
+# before the thread is back, in the debug and trace contexts through their
+# wrappers)
+panic_fatal() {  # panic_fatal MODE NAME
+    [ -f "$work/rphost/rphost.hpy0.so" ] || build rphost "$root/tests/rustpython" || return 1
+    local err
+    if err="$(cd "$work/rphost" && LICHEN_SELFTEST_PANIC="$2" RUST_BACKTRACE=0 HPY="$1" PYTHONPATH="$work/rphost" \
+        "$bin" -c 'import rphost; rphost.leave_reenter(); print("alive")' 2>&1 >/dev/null)"; then
+        echo "no fatal error from a panicking $2"; return 1
+    fi
+    grep -qF "Fatal Python error: HPy context function '$2' panicked in Lichen (a bug in Lichen): LICHEN_SELFTEST_PANIC=$2" <<<"$err" ||
+        { echo "$err"; return 1; }
+}
 check hpy-surface "$bin" "$root/tests/hpy_surface.py"
 check panic-barrier panic_barrier universal
 check panic-barrier-debug panic_barrier debug
 check panic-barrier-trace panic_barrier trace
+check panic-fatal-leave panic_fatal universal LeavePythonExecution
+check panic-fatal-reenter-debug panic_fatal debug ReenterPythonExecution
+check panic-fatal-reenter-trace panic_fatal trace ReenterPythonExecution
 check docs-examples examples
 check proof-of-concept proof_of_concept
 check porting-example porting_example

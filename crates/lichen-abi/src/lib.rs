@@ -75,9 +75,16 @@ handle_types! {
 
 include!(concat!(env!("OUT_DIR"), "/context.rs"));
 
-// SAFETY: the context is immutable once published; its raw pointers point to
-// static data or are opaque to users.
+// SAFETY: a shared context is only read: function pointers and handle
+// constants are plain values, `name` points to static data, and `_private`
+// is opaque to users (what Lichen keeps behind it is synchronised by its own
+// types). The one context written after it is handed out, a debug context
+// copy whose table `LeavePythonExecution` swaps (lichen-core's
+// `debug::released`), is written through a raw pointer by the one thread
+// that uses that copy, never through a shared reference.
 unsafe impl Sync for HPyContext {}
+// SAFETY: the same fields: moving a context to another thread moves plain
+// values and pointers to data that lives for the rest of the process.
 unsafe impl Send for HPyContext {}
 
 #[repr(C)]

@@ -329,9 +329,12 @@ impl ToRp<'_> {
         } else if o == st.ellipsis {
             return Ok(vm.ctx.ellipsis.clone().into());
         }
-        // SAFETY: `o` is a live object; GIL held.
+        // SAFETY: `o` is a live object (`to_rp` converts a borrowed object,
+        // and recursion only reaches items its containers hold); GIL held
+        // (the module's rule): reading its type is sound.
         let tp = unsafe { ffi::type_of(o) };
-        // SAFETY: as above.
+        // SAFETY: `tp` is the type of the live `o`, hence a live type; GIL
+        // held.
         let flags = unsafe { (rt.api.PyType_GetFlags)(tp) };
         if let Some(v) = self.scalar(o, tp, flags)? {
             return Ok(v);
@@ -339,7 +342,8 @@ impl ToRp<'_> {
         if let Some(v) = self.container(o, tp)? {
             return Ok(v);
         }
-        // SAFETY: as above.
+        // SAFETY: `o` is live and the GIL held (see above), what
+        // `is_robject` requires.
         if unsafe { cside::is_robject(o) } {
             // SAFETY: checked to be an RObject.
             return Ok(unsafe { cside::target(o) });
@@ -535,11 +539,13 @@ fn set_items(vm: &VirtualMachine, o: Obj) -> PyResult<Vec<Owned>> {
     // SAFETY: iterating a set with the GIL held.
     let it = check(vm, unsafe { (api.PyObject_GetIter)(o) })?;
     let mut out = Vec::new();
-    // SAFETY: as above.
+    // SAFETY: `it` is the live iterator made above (owned by `it`), GIL
+    // held; each item returned is a new reference `Owned` takes.
     while let Some(item) = Owned::new(unsafe { (api.PyIter_Next)(it.0) }) {
         out.push(item);
     }
-    // SAFETY: as above.
+    // SAFETY: GIL held: reading the thread's error indicator needs nothing
+    // else.
     if !unsafe { (api.PyErr_Occurred)() }.is_null() {
         return Err(fetched(vm));
     }

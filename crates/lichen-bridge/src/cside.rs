@@ -172,7 +172,9 @@ unsafe extern "C" fn rt_invoke(_module: Obj, args: Obj) -> Obj {
 /// # Safety
 /// `args` is the tuple a METH_VARARGS function received.
 unsafe fn call_parts(vm: &VirtualMachine, args: Obj, usage: &'static str) -> PyResult<(PyObjectRef, FuncArgs)> {
-    // SAFETY: the caller's contract.
+    // SAFETY: `args` is the argument tuple of a METH_VARARGS function (this
+    // function's contract), which CPython calls with the GIL held: the tuple
+    // and the GIL `tuple_items` requires.
     let items = unsafe { tuple_items(vm, args) }?;
     let [callee, pos, kw] = <[PyObjectRef; 3]>::try_from(items).map_err(|_| vm.new_type_error(usage))?;
     let pos: rustpython_vm::builtins::PyTupleRef = pos.try_into_value(vm)?;
@@ -183,7 +185,8 @@ unsafe fn call_parts(vm: &VirtualMachine, args: Obj, usage: &'static str) -> PyR
 /// `_rt.call(proxy, args, kwargs)`: calls `proxy`'s target.
 unsafe extern "C" fn rt_call(_module: Obj, args: Obj) -> Obj {
     callback(|vm| {
-        // SAFETY: as in `rt_invoke`.
+        // SAFETY: `rt_call` is a METH_VARARGS function of `_rt`, so `args`
+        // is the tuple CPython passed it, as `call_parts` requires.
         let (zelf, call) = unsafe { call_parts(vm, args, "call(proxy, args, kwargs)") }?;
         run_unlocked(vm, || zelf.call(call, vm))
     })

@@ -96,7 +96,8 @@ fn add_traceback_note(vm: &VirtualMachine, exc: &PyBaseExceptionRef, tb: Obj) {
 fn c_attr(o: Obj, name: &str) -> Option<Owned> {
     let api = &rt().api;
     let cname = CString::new(name).ok()?;
-    // SAFETY: GIL held.
+    // SAFETY: the GIL is held and `o` is a live object (this function is
+    // only given objects its caller holds); `cname` is NUL-terminated.
     let r = Owned::new(unsafe { (api.PyObject_GetAttrString)(o, cname.as_ptr()) });
     if r.is_none() {
         // SAFETY: GIL held.

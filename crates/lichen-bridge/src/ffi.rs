@@ -87,7 +87,10 @@ macro_rules! api {
             /// above are 3.11's.
             pub unsafe fn load(lib: &Library) -> Result<Api, String> {
                 Ok(Api {
-                    // SAFETY: the caller promises 3.11's signatures.
+                    // SAFETY: `lib` is CPython 3.11 (this function's
+                    // contract), whose symbol of this name is a function of
+                    // exactly the signature declared for it above, so the
+                    // symbol may be read as that function pointer type.
                     $($name: unsafe { *lib.get(concat!(stringify!($name), "\0").as_bytes()).map_err(|e| e.to_string())? },)*
                 })
             }

@@ -35,7 +35,9 @@ pub struct CObject {
 // SAFETY: the pointer is only dereferenced by CPython with the GIL held;
 // the reference it stands for may be released from any thread.
 unsafe impl Send for CObject {}
-// SAFETY: as above; the field never changes.
+// SAFETY: the only field is the pointer, never changed after the proxy is
+// made, and shared references only pass it to CPython with the GIL held,
+// which serialises the threads' use of the object.
 unsafe impl Sync for CObject {}
 
 impl std::fmt::Debug for CObject {
@@ -124,7 +126,8 @@ impl SetAttr for CObject {
 impl Representable for CObject {
     fn repr(zelf: &Py<Self>, vm: &VirtualMachine) -> PyResult<PyStrRef> {
         let _gil = Gil::enter(vm);
-        // SAFETY: GIL held.
+        // SAFETY: the GIL is held (`_gil`), and `zelf.ptr` is the proxy's
+        // target, alive while the proxy holds its reference.
         let r = check(vm, unsafe { (rt().api.PyObject_Repr)(zelf.ptr) })?;
         to_rp(vm, r.0)?.try_into_value(vm)
     }
@@ -133,7 +136,8 @@ impl Representable for CObject {
 impl Hashable for CObject {
     fn hash(zelf: &Py<Self>, vm: &VirtualMachine) -> PyResult<rustpython_vm::common::hash::PyHash> {
         let _gil = Gil::enter(vm);
-        // SAFETY: GIL held.
+        // SAFETY: the GIL is held (`_gil`), and `zelf.ptr` is the proxy's
+        // target, alive while the proxy holds its reference.
         let h = unsafe { (rt().api.PyObject_Hash)(zelf.ptr) };
         if h == -1 {
             return Err(convert::fetched(vm));
@@ -323,7 +327,8 @@ fn c_text(vm: &VirtualMachine, o: Obj, name: &std::ffi::CStr, default: &str) -> 
     match r.filter(is_str).map(|r| to_rp(vm, r.0)) {
         Some(Ok(v)) => v,
         _ => {
-            // SAFETY: as above.
+            // SAFETY: the GIL is held (as for the lookup above); clearing
+            // needs nothing else.
             unsafe { (api.PyErr_Clear)() };
             vm.ctx.new_str(default).into()
         }
@@ -472,7 +477,9 @@ pub fn class_getattr(cls: PyTypeRef, name: PyStrRef, vm: &VirtualMachine) -> PyR
     let tp = class_target(&cls, vm)?;
     let _gil = Gil::enter(vm);
     let n = Owned(to_c(vm, name.as_object())?);
-    // SAFETY: GIL held.
+    // SAFETY: the GIL is held (`_gil`); `tp` is a CPython type registered
+    // for a proxy class, kept for the rest of the process, and `n` the live
+    // str just converted.
     let r = check(vm, unsafe { (rt().api.PyObject_GetAttr)(tp, n.0) })?;
     to_rp(vm, r.0)
 }

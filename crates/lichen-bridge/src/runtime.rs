@@ -41,7 +41,10 @@ pub struct Runtime {
 // SAFETY: the raw pointers are CPython objects that live for the rest of
 // the process (types, a module namespace) and are only used with the GIL.
 unsafe impl Send for Runtime {}
-// SAFETY: as above; the struct itself is never mutated after start-up.
+// SAFETY: shared references only read the fields, which are never mutated
+// after start-up (the `OnceLock` publishes the struct once); the CPython
+// objects they point to live for the rest of the process and are used only
+// with the GIL, which serialises every thread's use of them.
 unsafe impl Sync for Runtime {}
 
 static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
@@ -77,7 +80,9 @@ fn open_library() -> Result<(Library, PathBuf), String> {
             .map_err(|e| format!("LICHEN_LIBPYTHON={}: {e}", path.display()));
     }
     let mut tried = vec![SONAME.to_owned()];
-    // SAFETY: as above.
+    // SAFETY: loading runs the library's initialisers; whatever the soname
+    // resolves to is libpython3.11 by name, whose initialisers only set up
+    // static data (the version is checked before any function is called).
     if let Ok(lib) = unsafe { Library::open(Some(SONAME), flags) } {
         return Ok((lib, PathBuf::from(SONAME)));
     }
@@ -85,7 +90,9 @@ fn open_library() -> Result<(Library, PathBuf), String> {
         let path = Path::new(dir).join(SONAME);
         tried.push(path.display().to_string());
         if path.exists() {
-            // SAFETY: as above.
+            // SAFETY: loading runs the library's initialisers; a file named
+            // libpython3.11.so.1.0 in a system library directory is
+            // CPython's, whose initialisers only set up static data.
             let lib = unsafe { Library::open(Some(&path), flags) }.map_err(|e| format!("{}: {e}", path.display()))?;
             return Ok((lib, path));
         }
@@ -141,7 +148,8 @@ fn start() -> Result<Runtime, String> {
     }
     // SAFETY: checked to be CPython 3.11 just above.
     let api = unsafe { Api::load(&lib) }.map_err(|e| format!("{}: {e}", named.display()))?;
-    // SAFETY: as above.
+    // SAFETY: `lib` is a CPython shared library (3.11, checked above), as
+    // `Statics::load` requires.
     let st = unsafe { Statics::load(&lib) }.map_err(|e| format!("{}: {e}", named.display()))?;
     let library = library_file(api.Py_InitializeEx as *const c_void).unwrap_or(named);
     let home = home_for(&library);

@@ -84,7 +84,11 @@ pub unsafe fn call_under<R>(ctx: *mut HPyContext, sig: HPyFunc_Signature, func: 
         // SAFETY: `ctx` is the extension's context, one Lichen made (the
         // caller's contract).
         if unsafe { crate::debug::is_debug_context(ctx) } {
-            // SAFETY: delegated to the caller.
+            // SAFETY: the debug `call_under` has this function's contract,
+            // which its caller keeps: `ctx` (a debug context, checked
+            // above) is the one `func`'s extension was loaded with, `func`
+            // has signature `sig`, and `call` calls `f` at most once with
+            // arguments of that signature.
             unsafe { crate::debug::call_under(ctx, sig, func, call) }
         } else {
             call(ctx, func)

@@ -7,9 +7,16 @@ use lichen_abi::HPyContext;
 /// One `extern "C"` function per context function, `guarded::Name::<H,
 /// PANIC>`, that runs `crate::api::Name::<H>` under the panic barrier
 /// ([`crate::guard`]): a panic becomes a `SystemError` naming the function
-/// and the function's error value. `PANIC = true` is the self-test variant,
-/// which panics before calling (see [`crate::guard::selftest_panic_target`]);
-/// it is a separate monomorphisation, so the real one has no test on its path.
+/// and the function's error value. The three functions with no error
+/// channel (`LeavePythonExecution`, `ReenterPythonExecution`: nothing the
+/// extension checks, and after a panic it is unknown whether the thread
+/// holds the GIL, which raising needs; `FatalError`, which must not return)
+/// are behind [`crate::guard::guard_fatal`] instead: a panic there is HPy's
+/// fatal-error path, the host's `fatal_error` (which needs no GIL) with the
+/// message naming the function, then an abort. `PANIC = true` is the
+/// self-test variant, which panics before calling (see
+/// [`crate::guard::selftest_panic_target`]); it is a separate
+/// monomorphisation, so the real one has no test on its path.
 /// `CallRealFunctionFromTrampoline` guards itself (it must also mark the
 /// trampoline's result as failed, see `api::types`).
 mod guarded {
@@ -19,12 +26,11 @@ mod guarded {
     use lichen_abi::*;
 
     macro_rules! guarded_fn {
-        (CallRealFunctionFromTrampoline $($rest:tt)*) => {};
-        ($name:ident ($($arg:ident : $ty:ty),*) -> $ret:ty) => {
+        (@barrier $barrier:ident, $report:expr; $name:ident ($($arg:ident : $ty:ty),*) -> $ret:ty) => {
             pub unsafe extern "C" fn $name<H: Host, const PANIC: bool>(ctx: *mut HPyContext $(, $arg: $ty)*) -> $ret {
-                crate::guard::guard(
+                crate::guard::$barrier(
                     concat!("HPy context function '", stringify!($name), "'"),
-                    |msg| H::raise(ExcKind::SystemError, msg),
+                    $report,
                     // SAFETY: the same contract as the context function
                     // itself: the extension's arguments are passed unchanged.
                     || unsafe {
@@ -36,6 +42,37 @@ mod guarded {
                 )
             }
         };
+        (CallRealFunctionFromTrampoline $($rest:tt)*) => {};
+        (LeavePythonExecution $($rest:tt)*) => {
+            guarded_fn!(@barrier guard_fatal, fatal::<H>; LeavePythonExecution $($rest)*);
+        };
+        (ReenterPythonExecution $($rest:tt)*) => {
+            guarded_fn!(@barrier guard_fatal, fatal::<H>; ReenterPythonExecution $($rest)*);
+        };
+        // The extension's own message first, if it can be read, then the
+        // panic's.
+        (FatalError ($message:ident : $mty:ty) -> $ret:ty) => {
+            guarded_fn!(@barrier guard_fatal, |msg| {
+                // SAFETY: HPy requires `message` to be NULL or NUL-terminated,
+                // `print_fatal_message`'s one precondition.
+                unsafe { crate::guard::print_fatal_message($message) };
+                fatal::<H>(msg)
+            }; FatalError ($message : $mty) -> $ret);
+        };
+        ($name:ident $($rest:tt)*) => {
+            guarded_fn!(@barrier guard, |msg| H::raise(ExcKind::SystemError, msg); $name $($rest)*);
+        };
+    }
+
+    /// The fatal-error path of the three functions above: the host's
+    /// `fatal_error`, called directly (not through the context, whose
+    /// `FatalError` may be the self-test's panicking variant).
+    fn fatal<H: Host>(msg: &str) {
+        let msg = std::ffi::CString::new(msg.replace('\0', " ")).unwrap_or_default();
+        // SAFETY: `fatal_error` reads a NUL-terminated message, which `msg`
+        // is, and needs no GIL (`ObjectHost::fatal_error`'s contract), which
+        // after a panic here the thread may or may not hold.
+        unsafe { H::fatal_error(msg.as_ptr()) }
     }
 
     macro_rules! guarded_fns {

@@ -8,6 +8,10 @@
 //! The universal context's functions get their guard once, from the ABI
 //! declaration ([`crate::context::universal_context`]); the trace and debug
 //! contexts' generated wrappers and the trampoline entry guard themselves.
+//! The functions with no error channel (`LeavePythonExecution`,
+//! `ReenterPythonExecution`, `FatalError`) are behind [`guard_fatal`] in
+//! every context instead: a panic there ends the process through HPy's
+//! fatal-error path.
 //! `catch_unwind` costs nothing while nothing panics (a landing pad, no
 //! extra instruction on the call path).
 
@@ -32,6 +36,32 @@ pub fn guard<R: ErrorValue>(entry: &'static str, raise: impl FnOnce(&str), body:
             R::error_value()
         }
     }
+}
+
+/// The barrier for entries with no error channel, where a panic cannot
+/// become an exception: HPy's `LeavePythonExecution` and
+/// `ReenterPythonExecution` (nothing to return an error in, and after a
+/// panic it is unknown whether the thread holds the GIL, which raising
+/// needs) and `FatalError` (which must not return). A panic becomes HPy's
+/// fatal-error path: `fatal(message)` (the VM's `FatalError`, which prints
+/// the message and stops the process), and if `fatal` returns or panics
+/// itself, the message on stderr and an abort. Either way the message names
+/// `entry`, instead of Rust's "panic in a function that cannot unwind".
+#[inline(always)]
+pub fn guard_fatal<R>(entry: &'static str, fatal: impl FnOnce(&str), body: impl FnOnce() -> R) -> R {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(r) => r,
+        Err(payload) => fatal_panic(entry, &*payload, fatal),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn fatal_panic(entry: &str, payload: &(dyn Any + Send), fatal: impl FnOnce(&str)) -> ! {
+    let msg = panic_message(entry, payload);
+    let _ = catch_unwind(AssertUnwindSafe(|| fatal(&msg)));
+    eprintln!("Fatal Python error: {msg}");
+    std::process::abort()
 }
 
 /// The message a caught panic becomes: `<entry> panicked in Lichen (a bug in
@@ -66,8 +96,39 @@ fn raise_panic(entry: &str, payload: &(dyn Any + Send), raise: impl FnOnce(&str)
 /// `uctx` is a live universal context and the thread may use the VM.
 pub unsafe fn raise_in(uctx: *mut lichen_abi::HPyContext, msg: &str) {
     let msg = std::ffi::CString::new(msg.replace('\0', "")).unwrap_or_default();
-    // SAFETY: the caller's contract; the message is NUL-terminated.
+    // SAFETY: `uctx` is a live universal context and the thread may use
+    // the VM (this function's contract), so its `Err_SetString` may be
+    // called, with its own `h_SystemError` and a NUL-terminated message.
     unsafe { ((*uctx).ctx_Err_SetString)(uctx, (*uctx).h_SystemError, msg.as_ptr()) }
+}
+
+/// The fatal-error path of [`guard_fatal`] for the trace and debug
+/// contexts' wrappers: `FatalError` of the universal context `uctx` they
+/// wrap, with `msg`.
+///
+/// # Safety
+/// `uctx` is a live universal context. The thread need not hold the GIL:
+/// every host's `fatal_error` works without it.
+pub unsafe fn fatal_in(uctx: *mut lichen_abi::HPyContext, msg: &str) {
+    let msg = std::ffi::CString::new(msg.replace('\0', " ")).unwrap_or_default();
+    // SAFETY: `uctx` is live (this function's contract), so its
+    // `ctx_FatalError` is a function of it; that takes a NUL-terminated
+    // message, which `msg` is, and needs no GIL.
+    unsafe { ((*uctx).ctx_FatalError)(uctx, msg.as_ptr()) }
+}
+
+/// `Fatal Python error: <message>` on stderr: the extension's own message
+/// of a `FatalError` whose barrier caught a panic before the VM printed it.
+///
+/// # Safety
+/// `message` is NULL or NUL-terminated.
+pub unsafe fn print_fatal_message(message: *const core::ffi::c_char) {
+    if !message.is_null() {
+        // SAFETY: not NULL (checked above), so NUL-terminated by this
+        // function's contract, which is all `CStr::from_ptr` needs.
+        let text = unsafe { core::ffi::CStr::from_ptr(message) };
+        eprintln!("Fatal Python error: {}", text.to_string_lossy());
+    }
 }
 
 /// How a panic is reported where no exception can be raised (a field
@@ -138,6 +199,16 @@ pub fn selftest_panic_target() -> Option<String> {
     std::env::var("LICHEN_SELFTEST_PANIC").ok().filter(|s| !s.is_empty())
 }
 
+/// Whether the self-test hook names the debug context's override `name`
+/// (`LICHEN_SELFTEST_PANIC=debug:Name`), for the overrides a panic of the
+/// universal function does not reach (`LeavePythonExecution`,
+/// `ReenterPythonExecution`, `FatalError`: see
+/// `crate::debug::context::install_fatal_overrides`). Read once, when the
+/// debug context is built.
+pub fn selftest_panics_debug(target: Option<&str>, name: &str) -> bool {
+    target.and_then(|t| t.strip_prefix("debug:")) == Some(name)
+}
+
 /// The panic the self-test hook raises.
 #[cold]
 #[inline(never)]
@@ -161,6 +232,13 @@ mod tests {
         );
         let p: *mut u8 = guard("X", |_| {}, || panic!("static"));
         assert!(p.is_null());
+    }
+
+    #[test]
+    fn without_a_panic_the_fatal_barrier_passes_the_result_through() {
+        // (A panic ends the process, which test_panic.py checks in a child.)
+        let r: u64 = guard_fatal("ReenterPythonExecution", |_| unreachable!("nothing is fatal"), || 7);
+        assert_eq!(r, 7);
     }
 
     #[test]

@@ -8,19 +8,8 @@
 //! Handles are the host's business: `HPy._i` may be a pointer, an index or
 //! anything else, as long as the host can map it back to its object.
 
-mod container;
-mod error;
-mod number;
-mod object;
-mod text;
-mod types;
-
-pub use container::*;
-pub use error::*;
-pub use number::*;
-pub use object::*;
-pub use text::*;
-pub use types::*;
+// One module per area of the ABI (see `area_modules!` in lib.rs).
+area_modules!();
 
 use lichen_abi::HPy;
 

@@ -7,6 +7,20 @@
 #![allow(non_snake_case, clippy::missing_safety_doc)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+/// The areas the ABI is split into, named once: [`host`] (what a VM
+/// provides) and [`api`] (the context functions over it) each have one
+/// module per area, re-exported whole. `area_modules!()` in either declares
+/// them; a new area is added here, and both files must then exist.
+macro_rules! area_modules {
+    () => {
+        area_modules!(container, error, number, object, text, types);
+    };
+    ($($area:ident),*) => {
+        $(mod $area;)*
+        $(pub use $area::*;)*
+    };
+}
+
 pub mod api;
 pub mod builder;
 pub mod call;

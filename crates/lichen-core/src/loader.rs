@@ -135,7 +135,9 @@ impl Library {
     /// # Safety
     /// `T` must be the true type of the symbol.
     unsafe fn get<T: Copy>(&self, name: &str) -> Result<T, LoadError> {
-        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        // SAFETY: `get`'s contract: `T` is the true type of the symbol, so
+        // reading it as a `T` (a function pointer) is sound; the library stays
+        // loaded (it is never closed after a load).
         unsafe {
             self.lib.get::<T>(name.as_bytes()).map(|s| *s).map_err(|e| LoadError {
                 kind: LoadErrorKind::MissingSymbol,
@@ -192,7 +194,11 @@ pub unsafe fn load_extension(
     path: &Path,
     ctx: *mut HPyContext,
 ) -> Result<Extension, LoadError> {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `load_extension`'s contract: running the extension's foreign code
+    // is the point; each symbol is read with HPy's type for it (`VersionFn`,
+    // `InitCtxFn`, `InitFn`), and `ctx` outlives the extension's use of it, as
+    // `HPyInitGlobalContext_` requires; the library is leaked so its code stays
+    // mapped.
     unsafe {
         let short = short_name(full_name)
             .map_err(|message| LoadError { kind: LoadErrorKind::BadDefinition, message })?;

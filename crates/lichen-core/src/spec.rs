@@ -24,7 +24,9 @@ impl SpecError {
 /// `defines` must be NULL or a NULL-terminated array of valid `HPyDef`
 /// pointers that outlive `'a`.
 pub unsafe fn defines<'a>(defines: *mut *mut HPyDef) -> Vec<&'a HPyDef> {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `defines`' contract: a non-NULL `defines` is a NULL-terminated
+    // array of valid `HPyDef` pointers outliving `'a`, so each `*p` up to the
+    // terminator is readable and each `&**p` valid for `'a`.
     unsafe {
         let mut out = Vec::new();
         if defines.is_null() {
@@ -44,7 +46,7 @@ pub unsafe fn defines<'a>(defines: *mut *mut HPyDef) -> Vec<&'a HPyDef> {
 /// # Safety
 /// `s` must be NULL or NUL-terminated.
 pub unsafe fn show(s: *const c_char) -> String {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `show`'s contract: a non-NULL `s` is NUL-terminated.
     unsafe {
         if s.is_null() {
             "<NULL>".to_string()
@@ -77,7 +79,11 @@ const CREATE_ALONE: &str = "This is not allowed because a custom HPy_mod_create 
 /// # Safety
 /// `def` must point to a valid `HPyModuleDef` whose arrays outlive `'a`.
 pub unsafe fn module_spec<'a>(def: *const HPyModuleDef) -> Result<ModuleSpec<'a>, SpecError> {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `module_spec`'s contract: `def` points to a valid HPyModuleDef
+    // whose arrays outlive `'a`: `defines` and the NULL-terminated `globals`
+    // are read to their terminators; `show` gets a method's name, checked not
+    // to be NULL, which HPy requires to be NUL-terminated; each `d.u` union is
+    // read as the variant `d.kind` names.
     unsafe {
         let sys = |m: String| Err(SpecError::new(ExcKind::SystemError, m));
         let def = &*def;

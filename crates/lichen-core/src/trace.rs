@@ -65,7 +65,11 @@ impl TraceInfo {
 
     /// Calls the hook in `slot` (if set) with the function's name.
     unsafe fn call_hook(&self, slot: &HookSlot, id: usize) {
-        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        // SAFETY: a `TraceInfo` lives inside a trace context, whose `uctx` is a
+        // universal context that lives for the rest of the process
+        // (`trace_context`'s contract) and is only called where the thread may
+        // use the VM; each handle made here is closed here, and `func` is the
+        // reference `slot.get` took.
         unsafe {
             let func = slot.get(self.uctx);
             if func.is_null() {
@@ -87,7 +91,8 @@ impl TraceInfo {
 
     #[inline]
     unsafe fn enter(&self, id: usize) -> Instant {
-        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        // SAFETY: `call_hook`'s condition: `self` belongs to a live trace
+        // context, called by the extension where it may use the VM.
         unsafe {
             self.calls[id].fetch_add(1, Relaxed);
             self.call_hook(&self.on_enter, id);
@@ -97,7 +102,8 @@ impl TraceInfo {
 
     #[inline]
     unsafe fn exit(&self, id: usize, start: Instant) {
-        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        // SAFETY: `call_hook`'s condition: `self` belongs to a live trace
+        // context, called by the extension where it may use the VM.
         unsafe {
             let spent = start.elapsed().as_nanos() as u64;
             self.nanos[id].fetch_add(spent, Relaxed);
@@ -111,36 +117,62 @@ impl TraceInfo {
 /// # Safety
 /// `tctx` must be a context made by [`trace_context`].
 pub unsafe fn info<'a>(tctx: *mut HPyContext) -> &'a TraceInfo {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `info`'s contract: `tctx` was made by `trace_context`, whose
+    // `_private` is the leaked `TraceInfo`.
     unsafe {
         &*((*tctx)._private as *const TraceInfo)
     }
 }
 
+/// One trace wrapper, `trace_wrapper!(@barrier guard, report; field Name
+/// (args) -> Ret)`: counts and times the call, calls the hooks, and calls
+/// the same function of the universal context, the wrapper's own
+/// bookkeeping behind the panic barrier `crate::guard::$barrier` with
+/// `report(info, msg)` as its report. `LeavePythonExecution` and
+/// `ReenterPythonExecution` have no error channel, and the GIL may or may
+/// not be held after a panic in their bookkeeping (the exit hook of `Leave`
+/// runs after the universal function released it): a panic there is HPy's
+/// fatal-error path (`guard_fatal`), the universal `FatalError`; every
+/// other wrapper raises a `SystemError`.
+macro_rules! trace_wrapper {
+    (@barrier $barrier:ident, $report:path; $field:ident $name:ident ($($arg:ident : $ty:ty),*) -> $ret:ty) => {
+        pub unsafe extern "C" fn $name(tctx: *mut HPyContext $(, $arg: $ty)*) -> $ret {
+            // SAFETY: HPy's rules for an ABI entry: `tctx` is the trace
+            // context the extension was given (made by `trace_context`, so
+            // `info` reads its `TraceInfo`), and the arguments go unchanged
+            // to the same function of its live universal context, which is
+            // also what both reports (`raise_in`, `fatal_in`) require.
+            unsafe {
+                let info = info(tctx);
+                crate::guard::$barrier(
+                    concat!("HPy context function '", stringify!($name), "' (trace mode)"),
+                    |msg| $report(info.uctx, msg),
+                    || {
+                        let start = info.enter(func_id::$name);
+                        // The caller is recorded for what the host makes meanwhile:
+                        // a type from a spec runs its slots under the trace context.
+                        let result = crate::call::with_caller(tctx, || ((*info.uctx).$field)(info.uctx $(, $arg)*));
+                        info.exit(func_id::$name, start);
+                        result
+                    },
+                )
+            }
+        }
+    };
+    ($field:ident LeavePythonExecution $($rest:tt)*) => {
+        trace_wrapper!(@barrier guard_fatal, crate::guard::fatal_in; $field LeavePythonExecution $($rest)*);
+    };
+    ($field:ident ReenterPythonExecution $($rest:tt)*) => {
+        trace_wrapper!(@barrier guard_fatal, crate::guard::fatal_in; $field ReenterPythonExecution $($rest)*);
+    };
+    ($field:ident $name:ident $($rest:tt)*) => {
+        trace_wrapper!(@barrier guard, crate::guard::raise_in; $field $name $($rest)*);
+    };
+}
+
 macro_rules! trace_wrappers {
     (; $($field:ident $name:ident ($($arg:ident : $ty:ty),*) -> $ret:ty,)*) => {
-        $(
-            pub unsafe extern "C" fn $name(tctx: *mut HPyContext $(, $arg: $ty)*) -> $ret {
-                // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
-                unsafe {
-                    let info = info(tctx);
-                    // The panic barrier (crate::guard) for the wrapper's own
-                    // bookkeeping; the wrapped function has its own.
-                    crate::guard::guard(
-                        concat!("HPy context function '", stringify!($name), "' (trace mode)"),
-                        |msg| crate::guard::raise_in(info.uctx, msg),
-                        || {
-                            let start = info.enter(func_id::$name);
-                            // The caller is recorded for what the host makes meanwhile:
-                            // a type from a spec runs its slots under the trace context.
-                            let result = crate::call::with_caller(tctx, || ((*info.uctx).$field)(info.uctx $(, $arg)*));
-                            info.exit(func_id::$name, start);
-                            result
-                        },
-                    )
-                }
-            }
-        )*
+        $(trace_wrapper!($field $name ($($arg : $ty),*) -> $ret);)*
     };
 }
 
@@ -157,7 +189,9 @@ mod wrappers {
 /// # Safety
 /// `uctx` must be a universal context that lives for the rest of the process.
 pub unsafe fn trace_context(uctx: *mut HPyContext) -> *mut HPyContext {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `trace_context`'s contract: `uctx` is a universal context that
+    // lives for the rest of the process, read for its handle constants and two
+    // functions and kept in the leaked `TraceInfo`.
     unsafe {
         let info = Box::new(TraceInfo {
             uctx,

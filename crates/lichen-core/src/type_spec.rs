@@ -53,7 +53,9 @@ unsafe fn read_params(
     params: *const HPyType_SpecParam,
     name: &CStr,
 ) -> Result<(Bases, Option<HPy>), SpecError> {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `read_params`' caller (`type_spec`) passes `params` NULL or a
+    // valid parameter array ended by a zero kind (`type_spec`'s contract), read
+    // up to that end.
     unsafe {
         let mut bases = Vec::new();
         let mut tuple = None;
@@ -118,7 +120,11 @@ pub unsafe fn type_spec<'a>(
     spec: *const HPyType_Spec,
     params: *const HPyType_SpecParam,
 ) -> Result<TypeSpec<'a>, SpecError> {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `type_spec`'s contract: `spec` points to a valid HPyType_Spec
+    // whose arrays and strings outlive `'a`: its name (checked not NULL) is
+    // NUL-terminated, `params` is NULL or valid for `read_params`, `defines` is
+    // valid for `defines`, and each `d.u` is read as the variant `d.kind`
+    // names.
     unsafe {
         let raw = &*spec;
         if raw.name.is_null() {
@@ -311,7 +317,8 @@ mod tests {
         let e = unsafe { type_spec(&spec, params.as_ptr()) }.err().unwrap();
         assert_eq!(e.message, "unknown HPyType_SpecParam specification for 'm.T'");
         spec.builtin_shape = HPyType_BuiltinShape(9);
-        // SAFETY: as above.
+        // SAFETY: `spec` is still the valid spec on the stack (only its shape
+        // changed), with no defines or legacy slots; NULL params mean none.
         let e = unsafe { type_spec(&spec, core::ptr::null()) }.err().unwrap();
         assert_eq!(e.message, "invalid shape: 9");
     }

@@ -75,7 +75,10 @@ pub fn methods_with_extra(extra: &'static TypeExtra, methods: Vec<ffi::PyMethodD
 /// Marks `tp` as built by Lichen; its `tp_methods` must come from
 /// [`methods_with_extra`].
 pub unsafe fn mark(tp: *mut ffi::PyTypeObject) {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller passes `tp`, a live type Lichen just built (not yet
+    // handed out), whose `tp_methods` come from `methods_with_extra`, as
+    // `extra_of` will rely on: writing its `tp_vectorcall` races with no
+    // reader.
     unsafe {
         (*tp).tp_vectorcall = Some(call_type);
     }
@@ -112,7 +115,10 @@ unsafe fn call_type_with_args(
     nargs: isize,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `call_type`, the only caller, passes CPython's vectorcall
+    // arguments with the GIL held: `args` holds `nargs` objects then one per
+    // name of `kwnames` (NULL or a tuple), so `args.offset(nargs)` is in bounds
+    // for `kwargs_dict`; each new reference made here is released here.
     unsafe {
         let tuple = args_tuple(args, nargs);
         if tuple.is_null() {
@@ -141,7 +147,9 @@ unsafe fn call_with(
     args: *mut ffi::PyObject,
     kwargs: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller holds the GIL and passes `callable`, a live type
+    // object, `args` a live tuple and `kwargs` NULL or a live dict: CPython's
+    // `tp_call` contract; the message is a NUL-terminated literal.
     unsafe {
         let Some(call) = (*ffi::Py_TYPE(callable)).tp_call else {
             ffi::PyErr_SetString(ffi::PyExc_TypeError, c"type object is not callable".as_ptr());
@@ -162,7 +170,9 @@ unsafe fn call_with(
 /// be made.
 #[inline]
 unsafe fn empty_tuple() -> *mut ffi::PyObject {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller holds the GIL, which `PyTuple_New` needs; the tuple
+    // kept in `EMPTY` is never released, so the borrowed pointer handed out
+    // stays valid.
     unsafe {
         static EMPTY: AtomicPtr<ffi::PyObject> = AtomicPtr::new(null_mut());
         let empty = EMPTY.load(Ordering::Relaxed);
@@ -181,7 +191,9 @@ unsafe fn empty_tuple() -> *mut ffi::PyObject {
 
 /// A new tuple of the `n` objects at `args`.
 unsafe fn args_tuple(args: *const *mut ffi::PyObject, n: isize) -> *mut ffi::PyObject {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller holds the GIL and passes `args` pointing to `n` live
+    // objects: each is read in bounds and given a new reference that the new
+    // tuple (of size `n`, its slots empty) takes over.
     unsafe {
         let tuple = ffi::PyTuple_New(n);
         if tuple.is_null() {
@@ -198,7 +210,9 @@ unsafe fn args_tuple(args: *const *mut ffi::PyObject, n: isize) -> *mut ffi::PyO
 
 /// A new dict of the keyword arguments, one value per name of `kwnames`.
 unsafe fn kwargs_dict(values: *const *mut ffi::PyObject, kwnames: *mut ffi::PyObject) -> *mut ffi::PyObject {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller holds the GIL and passes `kwnames`, a live tuple of
+    // names, and `values` pointing to one live object per name (the vectorcall
+    // layout), read in bounds.
     unsafe {
         let dict = ffi::PyDict_New();
         if dict.is_null() {
@@ -220,7 +234,8 @@ unsafe fn kwargs_dict(values: *const *mut ffi::PyObject, kwnames: *mut ffi::PyOb
 /// `tp` must be a live type object.
 #[inline]
 pub unsafe fn extra_of(tp: *mut ffi::PyTypeObject) -> Option<&'static TypeExtra> {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `extra_of`'s contract: `tp` is a live type object, so its
+    // `tp_vectorcall` and `tp_methods` can be read.
     unsafe {
         if (*tp).tp_vectorcall.map(|f| f as usize) != Some(call_type as *const () as usize) {
             return None;
@@ -237,7 +252,9 @@ pub unsafe fn extra_of(tp: *mut ffi::PyTypeObject) -> Option<&'static TypeExtra>
 /// built (`tp` itself, or the HPy base of a subclass); None if there is none.
 #[inline]
 pub unsafe fn nearest_extra(mut tp: *mut ffi::PyTypeObject) -> Option<&'static TypeExtra> {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller passes `tp` NULL or a live type object (the loop stops
+    // at NULL); every `tp_base` of a live type is NULL or a live type, so
+    // `extra_of`'s contract holds at each step.
     unsafe {
         while !tp.is_null() {
             if let Some(extra) = extra_of(tp) {
@@ -253,7 +270,8 @@ pub unsafe fn nearest_extra(mut tp: *mut ffi::PyTypeObject) -> Option<&'static T
 /// subclass of an HPy type keeps the base's layout; `Legacy` for a type with
 /// no HPy base.
 pub unsafe fn shape_of(tp: *mut ffi::PyTypeObject) -> HPyType_BuiltinShape {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller passes `tp` a live type object, which is
+    // `nearest_extra`'s contract.
     unsafe {
         nearest_extra(tp).map_or(HPyType_BuiltinShape::Legacy, |e| e.shape)
     }
@@ -262,7 +280,9 @@ pub unsafe fn shape_of(tp: *mut ffi::PyTypeObject) -> HPyType_BuiltinShape {
 /// The extension's struct inside `obj`, by the nearest HPy type of its type.
 #[inline]
 pub unsafe fn payload(obj: *mut ffi::PyObject) -> *mut core::ffi::c_void {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller passes `obj`, a live object; its type is live, which
+    // is `nearest_extra`'s contract, and the struct's `head` offset, taken from
+    // the type Lichen built, lies within the object's allocation.
     unsafe {
         let head = nearest_extra(ffi::Py_TYPE(obj)).map_or(0, |e| e.head);
         (obj as *mut u8).offset(head).cast()
@@ -270,7 +290,8 @@ pub unsafe fn payload(obj: *mut ffi::PyObject) -> *mut core::ffi::c_void {
 }
 
 unsafe fn struct_size(tp: *mut ffi::PyTypeObject, with_item: bool) -> isize {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller passes `tp` a live type object (here CPython's static
+    // builtin types), whose size fields are read.
     unsafe {
         (*tp).tp_basicsize + if with_item { (*tp).tp_itemsize } else { 0 }
     }

@@ -9,7 +9,9 @@ use std::ptr::null_mut;
 
 /// Sets the Python error for a refused definition.
 pub unsafe fn raise_spec_error(e: &SpecError) {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the GIL is held by the caller (every loader path runs with it);
+    // `exc_class` gives a live exception class and the message is a NUL-
+    // terminated CString alive for the call.
     unsafe {
         let msg = std::ffi::CString::new(e.message.replace('\0', "")).unwrap();
         ffi::PyErr_SetString(exc_class(e.kind), msg.as_ptr());
@@ -31,7 +33,10 @@ pub fn meth_flags(sig: HPyFunc_Signature) -> Option<c_int> {
 /// the trampolines compiled into the extension, followed by the legacy
 /// methods of a hybrid extension; no sentinel.
 pub unsafe fn method_def_list(methods: &[&HPyMeth], legacy: *mut core::ffi::c_void) -> Vec<ffi::PyMethodDef> {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller passes `methods` from a checked module spec (each
+    // trampoline has the CPython signature its `flags` say) and `legacy` NULL
+    // or a `PyMethodDef` array ended by a NULL name (HPy's contract for
+    // `legacy_methods`), read up to that end.
     unsafe {
         let mut out: Vec<ffi::PyMethodDef> = Vec::with_capacity(methods.len() + 1);
         for m in methods {
@@ -56,7 +61,8 @@ pub unsafe fn method_def_list(methods: &[&HPyMeth], legacy: *mut core::ffi::c_vo
 /// [`method_def_list`] as a NULL-terminated `PyMethodDef[]`. Leaked: the
 /// module keeps pointing at it.
 pub unsafe fn method_defs(methods: &[&HPyMeth], legacy: *mut core::ffi::c_void) -> *mut ffi::PyMethodDef {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `method_def_list`'s contract, which `method_defs`' caller upholds
+    // (see there).
     unsafe {
         let mut out = method_def_list(methods, legacy);
         out.push(ffi::PyMethodDef::zeroed());
@@ -85,7 +91,11 @@ fn module_slots(spec: &ModuleSpec) -> *mut ffi::PyModuleDef_Slot {
 /// The `PyModuleDef` for an HPy module definition, or NULL with an error set.
 /// Leaked: CPython keeps a pointer to it in the module.
 pub unsafe fn py_module_def(def: *mut HPyModuleDef) -> *mut ffi::PyModuleDef {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the GIL is held and `def` points to the extension's valid
+    // HPyModuleDef, living as long as the extension (HPy's contract for
+    // `HPyInit_`): `module_spec` reads it, its `globals` are the extension's
+    // writable HPyGlobal variables, and `method_defs` gets the checked methods
+    // and the legacy array.
     unsafe {
         let spec = match module_spec(def) {
             Ok(spec) => spec,
@@ -118,7 +128,10 @@ pub unsafe fn create_module(
     def: *mut HPyModuleDef,
     spec: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the GIL is held, `def` is the extension's valid HPyModuleDef
+    // (`py_module_def`'s condition) and `spec` the live ModuleSpec object;
+    // `PyModule_FromDefAndSpec` and `PyModule_ExecDef` get the leaked
+    // `PyModuleDef` made from it, and the new module is released on failure.
     unsafe {
         let pydef = py_module_def(def);
         if pydef.is_null() {

@@ -20,7 +20,8 @@ use std::ffi::CString;
 
 /// Raises `kind(message)`.
 pub unsafe fn raise(kind: ExcKind, message: &str) {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller holds the GIL; `exc_class` gives a live exception
+    // class and the message is a NUL-terminated CString alive for the call.
     unsafe {
         let msg = CString::new(message.replace('\0', "")).unwrap();
         ffi::PyErr_SetString(exc_class(kind), msg.as_ptr());
@@ -48,7 +49,12 @@ const DESTROYS: usize = 8;
 /// report, most derived first, then their destroy functions, in the same
 /// order. One walk of the chain does both.
 unsafe fn release(obj: *mut ffi::PyObject, destroy: bool) {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller (a deallocator or tp_clear of an HPy type) holds the
+    // GIL and passes `obj`, a live object of a type Lichen built or a subclass:
+    // its type chain is live types ending in NULL, each `TypeExtra`'s `head`
+    // locates the struct inside `obj`, and the traverse and destroy
+    // implementations are the extension's functions of the HPy types those
+    // signatures declare.
     unsafe {
         let mut data: *mut c_void = null_mut();
         // Only the first `found` entries are ever written and read.
@@ -86,7 +92,8 @@ unsafe fn release(obj: *mut ffi::PyObject, destroy: bool) {
 /// `skip` ones (a second walk, for very deep hierarchies only).
 #[cold]
 unsafe fn destroy_beyond(obj: *mut ffi::PyObject, data: *mut c_void, mut skip: usize) {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: as for `release`, whose caller's conditions hold here: `obj`'s
+    // type chain is live and `data` is its struct.
     unsafe {
         let mut tp = ffi::Py_TYPE(obj);
         while !tp.is_null() {
@@ -130,7 +137,10 @@ unsafe extern "C" fn hpy_dealloc(obj: *mut ffi::PyObject) {
 
 /// Stores `f` as the call implementation of `obj`.
 unsafe fn set_vectorcall(tp: *mut ffi::PyTypeObject, obj: *mut ffi::PyObject, f: Option<ffi::vectorcallfunc>) {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller passes `tp`, the live type of the live object `obj`,
+    // with `Py_TPFLAGS_HAVE_VECTORCALL` set, so a positive
+    // `tp_vectorcall_offset` is where CPython reads a `vectorcallfunc` inside
+    // `obj` (written unaligned, as the offset need not be aligned).
     unsafe {
         let offset = (*tp).tp_vectorcall_offset;
         if offset > 0 {
@@ -144,7 +154,9 @@ unsafe fn set_vectorcall(tp: *mut ffi::PyTypeObject, obj: *mut ffi::PyObject, f:
 /// the nearest HPy type of `tp`.
 #[inline]
 pub unsafe fn init_vectorcall(tp: *mut ffi::PyTypeObject, obj: *mut ffi::PyObject, extra: Option<&TypeExtra>) {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller passes `tp`, a live type, and `obj`, a new object of
+    // that type: `PyType_HasFeature` reads the flags, and `set_vectorcall` gets
+    // a type that has the vectorcall flag.
     unsafe {
         if ffi::PyType_HasFeature(tp, ffi::Py_TPFLAGS_HAVE_VECTORCALL) != 0 {
             set_vectorcall(tp, obj, extra.and_then(|e| e.vectorcall));
@@ -190,7 +202,9 @@ struct ObjectMember {
 }
 
 unsafe fn member_field(obj: *mut ffi::PyObject, closure: *mut c_void) -> (*mut HPyField, &'static ObjectMember) {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller (a member getset) passes `obj`, a live object of the
+    // type, and `closure`, the `ObjectMember` leaked for that getset by
+    // `members_and_getsets`, whose offset lies inside the object's struct.
     unsafe {
         let m = &*(closure as *const ObjectMember);
         ((obj as *mut u8).offset(m.offset) as *mut HPyField, m)
@@ -248,7 +262,9 @@ struct LegacySlots {
 }
 
 unsafe fn legacy_slots(p: *mut c_void) -> LegacySlots {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller passes `p`, the spec's `legacy_slots`: NULL or a
+    // `PyType_Slot` array ended by a zero slot (HPy's contract for
+    // `legacy_slots`), read up to that end.
     unsafe {
         let mut out = LegacySlots { slots: Vec::new(), methods: null_mut(), members: null_mut(), getsets: null_mut() };
         let mut s = p as *const ffi::PyType_Slot;
@@ -267,7 +283,9 @@ unsafe fn legacy_slots(p: *mut c_void) -> LegacySlots {
 
 /// Entries of a `{NULL}`-terminated C array, by a "name is NULL" test.
 unsafe fn c_entries<T: Copy>(p: *const T, is_end: impl Fn(&T) -> bool) -> Vec<T> {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller passes `p` NULL or an array whose last entry `is_end`
+    // recognises (a legacy method, member or getset table), read up to that
+    // entry.
     unsafe {
         let mut out = Vec::new();
         let mut q = p;
@@ -300,7 +318,10 @@ unsafe fn members_and_getsets(
     basicsize: isize,
     vectorcall_offset: &mut isize,
 ) -> Result<(*mut ffi::PyMemberDef, *mut ffi::PyGetSetDef), Fail> {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller passes a checked spec and its `legacy` tables (each
+    // NULL or ended by a NULL name, read with `c_entries`); HPy's getset
+    // trampolines have CPython's getter and setter types; all-zero
+    // `PyMemberDef` and `PyGetSetDef` are the sentinels CPython expects.
     unsafe {
         let implicit = *vectorcall_offset > 0;
         let legacy_members = c_entries(legacy.members, |m| m.name.is_null());
@@ -391,7 +412,9 @@ fn trampoline_ptr(f: CpyFunction) -> *mut c_void {
 /// A new, leaked extra block for `spec`: the implementations the runtime
 /// calls itself.
 unsafe fn extra_for(spec: &TypeSpec) -> &'static TypeExtra {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller passes a checked spec: each slot's `impl_` or
+    // trampoline has the HPy or CPython function type its slot declares (see
+    // the transmutes).
     unsafe {
         let extra = TypeExtra::new(spec.name, spec.shape);
         if let Some(s) = spec.traverse {
@@ -412,7 +435,9 @@ unsafe fn extra_for(spec: &TypeSpec) -> &'static TypeExtra {
 
 /// The CPython spec for `spec`, whose type's extra block is `extra`.
 unsafe fn cpython_spec(spec: &TypeSpec, extra: &'static TypeExtra) -> Result<(ffi::PyType_Spec, Vec<ffi::PyType_Slot>), Fail> {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller holds the GIL and passes a checked spec whose legacy
+    // tables are NULL or properly ended (`legacy_slots`, `method_def_list` and
+    // `members_and_getsets`' conditions), with `extra` its leaked extra block.
     unsafe {
         let legacy = legacy_slots(spec.legacy_slots);
         if spec.needs_dealloc() && legacy.slots.iter().any(|s| s.slot == ffi::Py_tp_dealloc) {
@@ -478,7 +503,9 @@ unsafe fn cpython_spec(spec: &TypeSpec, extra: &'static TypeExtra) -> Result<(ff
 
 /// A new reference to the bases tuple, or NULL for "default".
 unsafe fn bases_tuple(bases: &Bases) -> Result<*mut ffi::PyObject, ()> {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller holds the GIL; the bases are handles of the
+    // extension's live objects (from its HPyType_SpecParam array), and each
+    // reference taken is handed to the new tuple (`PyTuple_SetItem` steals it).
     unsafe {
         match bases {
             Bases::Default => Ok(null_mut()),
@@ -505,7 +532,9 @@ unsafe fn bases_tuple(bases: &Bases) -> Result<*mut ffi::PyObject, ()> {
 
 /// The metaclass, NULL for "default"; Err with an exception set.
 unsafe fn metaclass(meta: Option<HPy>) -> Result<*mut ffi::PyTypeObject, ()> {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller holds the GIL; `meta` is the handle of the extension's
+    // metaclass parameter, a live object or NULL (checked), and the format's
+    // `%R` gets a live object.
     unsafe {
         let Some(meta) = meta else { return Ok(null_mut()) };
         let meta = meta._i as *mut ffi::PyObject;
@@ -523,7 +552,10 @@ unsafe fn metaclass(meta: Option<HPy>) -> Result<*mut ffi::PyTypeObject, ()> {
 
 /// A new CPython type for a checked HPy type spec; NULL with an error set.
 pub unsafe fn type_from_spec(spec: &TypeSpec) -> *mut ffi::PyObject {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `type_from_spec`'s caller holds the GIL and passes a spec checked
+    // by the core, whose pointers live as long as the extension: the conditions
+    // of `extra_for`, `cpython_spec`, `bases_tuple` and `metaclass`; `mark`
+    // gets the type just built, not yet handed out.
     unsafe {
         let extra = extra_for(spec);
         let (mut pyspec, _slots) = match cpython_spec(spec, extra) {

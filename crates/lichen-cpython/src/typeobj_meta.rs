@@ -12,7 +12,9 @@ use std::ptr::null_mut;
 
 /// How many entries the spec's `Py_tp_members` array has.
 unsafe fn member_count(spec: &ffi::PyType_Spec) -> isize {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller passes the `PyType_Spec` Lichen built: its `slots`
+    // array ends with a zero slot, and a `Py_tp_members` entry points to a
+    // `PyMemberDef` array ended by a NULL name.
     unsafe {
         let mut n = 0;
         let mut s = spec.slots;
@@ -40,7 +42,13 @@ pub unsafe fn retype(
     meta: *mut ffi::PyTypeObject,
     spec: &ffi::PyType_Spec,
 ) -> *mut ffi::PyObject {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller holds the GIL and passes `temp`, a ready heap type
+    // built from `spec`, and `meta`, a live type: `alloc` makes a zeroed type
+    // object of `meta` at least as large as a `PyHeapTypeObject` (plus the
+    // members), into which everything after the object header of `temp` is
+    // copied (the two do not overlap), with new references for what the copy
+    // shares; `temp`'s doc is NUL-terminated, and `set_module` gets the ready
+    // type and `spec`.
     unsafe {
         if (*meta).tp_new.map(|f| f as usize) != ffi::PyType_Type.tp_new.map(|f| f as usize) {
             raise(ExcKind::TypeError, "Metaclasses with custom tp_new are not supported.");
@@ -114,7 +122,8 @@ pub unsafe fn retype(
 }
 
 unsafe fn libc_strlen(s: *const core::ffi::c_char) -> usize {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller passes `s`, a type's `tp_doc`, checked not to be NULL
+    // and NUL-terminated as CPython requires.
     unsafe {
         core::ffi::CStr::from_ptr(s).to_bytes().len()
     }
@@ -122,7 +131,8 @@ unsafe fn libc_strlen(s: *const core::ffi::c_char) -> usize {
 
 /// `__module__` from the dotted spec name, as `PyType_FromSpec` sets it.
 unsafe fn set_module(tp: *mut ffi::PyTypeObject, spec: &ffi::PyType_Spec) -> i32 {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller holds the GIL and passes a ready type (its `tp_dict`
+    // set) and its spec, whose `name` is NUL-terminated; `dot` is within it.
     unsafe {
         let name = core::ffi::CStr::from_ptr(spec.name).to_bytes();
         let Some(dot) = name.iter().rposition(|&b| b == b'.') else { return 0 };

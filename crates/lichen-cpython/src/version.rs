@@ -63,7 +63,10 @@ pub unsafe fn type_from_metaclass(
     bases: *mut ffi::PyObject,
     meta: *mut ffi::PyTypeObject,
 ) -> *mut ffi::PyObject {
-    // SAFETY: as the caller promises; CPython checks the metaclass itself.
+    // SAFETY: this function's contract is what PyType_FromMetaclass needs:
+    // the GIL is held, `spec` and its arrays outlive the type, `bases` is
+    // NULL or a tuple and `meta` NULL or a type (CPython checks the
+    // metaclass's suitability itself and raises).
     unsafe { ffi::PyType_FromMetaclass(meta, core::ptr::null_mut(), spec, bases) }
 }
 
@@ -78,7 +81,12 @@ pub unsafe fn type_from_metaclass(
     bases: *mut ffi::PyObject,
     meta: *mut ffi::PyTypeObject,
 ) -> *mut ffi::PyObject {
-    // SAFETY: as the caller promises.
+    // SAFETY: the 3.12 version's contract, which this one has: the GIL is
+    // held and `spec` with its arrays outlives the type, so
+    // PyType_FromSpecWithBases may keep pointers into it; `bases` is NULL or
+    // a tuple. `retype` gets the ready heap type just built from `spec` and
+    // `meta`, a live type (not NULL, checked); on success `tp` is leaked
+    // (kept alive for good), as `retype` requires.
     unsafe {
         let tp = ffi::PyType_FromSpecWithBases(spec, bases);
         if tp.is_null() || meta.is_null() {

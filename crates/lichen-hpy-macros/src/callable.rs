@@ -199,16 +199,16 @@ impl Callable {
     pub fn parse(&self, py_name: &str, tuple_dict: bool) -> TokenStream {
         let spec = self.fn_spec(py_name);
         let n = self.bound().count();
-        let bind = if tuple_dict {
-            quote! { __parsed.bind_tuple_dict(py, __args, __nargs, __kw) }
+        let shape = if tuple_dict {
+            quote! { ::lichen_hpy::__private::CallShape::TupleDict { nargs: __nargs, kw: __kw } }
         } else {
-            quote! { __parsed.bind_keywords(py, __args, __nargsf, __kwnames) }
+            quote! { ::lichen_hpy::__private::CallShape::Keywords { nargsf: __nargsf, kwnames: __kwnames } }
         };
         quote! {
             #spec
             let mut __parsed = ::lichen_hpy::__private::Parsed::<'py, #n>::new(&__SPEC);
             // SAFETY: the arguments exactly as this call received them.
-            unsafe { #bind }?;
+            unsafe { __parsed.bind(py, __args, #shape) }?;
         }
     }
 

@@ -319,10 +319,14 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> Result<TokenStream> {
         /// The context the trampolines use.
         ///
         /// # Safety
-        /// Called by the runtime with the context it loads the module with.
+        /// Called by the runtime with the context it loads the module with,
+        /// valid for as long as the extension is used.
         #[no_mangle]
         pub unsafe extern "C" fn #ctx_fn(ctx: *mut ::lichen_hpy::__private::HPyContext) {
-            // SAFETY: the runtime's contract, passed on.
+            // SAFETY: `ctx` is the context the runtime loads this extension
+            // with, valid while the extension is used (this function's
+            // contract, as HPy's loader calls `HPyInitGlobalContext_<name>`),
+            // which is exactly what `set_global_context` requires.
             unsafe { ::lichen_hpy::__private::set_global_context(ctx) }
         }
 

@@ -25,7 +25,7 @@ pub struct FnSpec {
 
 /// The arguments bound to a function's `N` parameters, kept inline (no
 /// allocation per call). Built in place by the generated code:
-/// `Parsed::new` then one of the `bind_*` methods.
+/// `Parsed::new` then `bind`.
 pub struct Parsed<'py, const N: usize> {
     spec: &'static FnSpec,
     /// Each parameter's argument, lent: by the caller, or by `owned`.
@@ -36,6 +36,18 @@ pub struct Parsed<'py, const N: usize> {
     owned: Vec<Obj<'py>>,
     varargs: Option<Obj<'py>>,
     varkw: Option<Obj<'py>>,
+}
+
+/// How a call passes its arguments after the positional ones (see
+/// [`Parsed::bind`]).
+#[derive(Clone, Copy)]
+pub enum CallShape<'a, 'py> {
+    /// `HPyFunc_KEYWORDS` (vectorcall): `nargsf` positional arguments (with
+    /// the offset flag), then one value per name of the `kwnames` tuple.
+    Keywords { nargsf: usize, kwnames: Option<&'a Obj<'py>> },
+    /// `tp_new` / `tp_init` / VARARGS: `nargs` positional arguments and an
+    /// optional keyword dict.
+    TupleDict { nargs: isize, kw: Option<&'a Obj<'py>> },
 }
 
 const ARGUMENTS_OFFSET: usize = 1 << (usize::BITS - 1);
@@ -63,12 +75,18 @@ impl<'py, const N: usize> Parsed<'py, N> {
             )));
         }
         for (slot, &h) in self.slots.iter_mut().zip(args.iter().take(n)) {
-            // SAFETY: argument handles are live for the whole call.
+            // SAFETY: `args` is the call's own positional argument array
+            // (`bind`, the only caller, passes the front of the array its
+            // caller received), whose handles are live handles of `py`'s
+            // context for the whole call and never closed here.
             *slot = Some(unsafe { Obj::borrowed(py, h) });
         }
         if self.spec.varargs {
             let rest: Vec<ManuallyDrop<Obj<'py>>> =
-                // SAFETY: as above.
+                // SAFETY: the positional arguments past the named ones, from
+                // the same array: live for the whole call, which `rest`
+                // does not outlive (the tuple made from it holds its own
+                // references).
                 args.iter().skip(n).map(|&h| unsafe { Obj::borrowed(py, h) }).collect();
             self.varargs = Some(py.tuple(&rest.iter().map(|o| &**o).collect::<Vec<_>>())?);
         }
@@ -104,66 +122,47 @@ impl<'py, const N: usize> Parsed<'py, N> {
         }
     }
 
-    /// Binds a `HPyFunc_KEYWORDS` call's arguments.
+    /// Binds a call's arguments: the positional ones at the start of
+    /// `args`, then the keyword ones in either of the call's shapes.
     ///
     /// # Safety
-    /// `args`, `nargsf` and `kwnames` must be those the call received.
+    /// `args` and the counts in `call` must be those the call received.
     #[inline]
-    pub unsafe fn bind_keywords(
-        &mut self,
-        py: Python<'py>,
-        args: RawArgs,
-        nargsf: usize,
-        kwnames: Option<&Obj<'py>>,
-    ) -> PyResult<()> {
-        let nargs = nargsf & !ARGUMENTS_OFFSET;
-        let nkw = match kwnames {
-            Some(k) => k.len()?,
-            None => 0,
+    pub unsafe fn bind(&mut self, py: Python<'py>, args: RawArgs, call: CallShape<'_, 'py>) -> PyResult<()> {
+        let (nargs, nkw) = match call {
+            CallShape::Keywords { nargsf, kwnames } => {
+                (nargsf & !ARGUMENTS_OFFSET, if let Some(k) = kwnames { k.len()? } else { 0 })
+            }
+            CallShape::TupleDict { nargs, .. } => (nargs.max(0) as usize, 0),
         };
-        // SAFETY: the caller's contract: nargs positional then nkw keyword
-        // values.
+        // SAFETY: the caller's contract: `args` holds the `nargs`
+        // positional arguments, followed in the KEYWORDS shape by one value
+        // per keyword name (`nkw`), live for the whole call.
         let all = unsafe { arg_slice(args, nargs + nkw) };
         self.positional(py, &all[..nargs])?;
-        if let Some(names) = kwnames {
-            for (i, &h) in all[nargs..].iter().enumerate() {
-                let name = names.get_item_i(i as isize)?;
-                // SAFETY: argument handles are live for the whole call.
-                self.keyword(&name, unsafe { Obj::borrowed(py, h) })?;
+        match call {
+            CallShape::Keywords { kwnames: Some(names), .. } => {
+                for (i, &h) in all[nargs..].iter().enumerate() {
+                    let name = names.get_item_i(i as isize)?;
+                    // SAFETY: argument handles are live for the whole call.
+                    self.keyword(&name, unsafe { Obj::borrowed(py, h) })?;
+                }
             }
-        }
-        Ok(())
-    }
-
-    /// Binds a `tp_new` / `tp_init` / VARARGS call's arguments (an array
-    /// and an optional keyword dict).
-    ///
-    /// # Safety
-    /// `args` and `nargs` must be those the call received.
-    #[inline]
-    pub unsafe fn bind_tuple_dict(
-        &mut self,
-        py: Python<'py>,
-        args: RawArgs,
-        nargs: isize,
-        kw: Option<&Obj<'py>>,
-    ) -> PyResult<()> {
-        // SAFETY: the caller's contract.
-        let all = unsafe { arg_slice(args, nargs.max(0) as usize) };
-        self.positional(py, all)?;
-        if let Some(kw) = kw {
-            // SAFETY: live handle; Dict_Keys returns a new list.
-            let keys = py.owned(unsafe { call!(py, ctx_Dict_Keys(kw.raw())) })?;
-            for i in 0..keys.len()? {
-                let key = keys.get_item_i(i as isize)?;
-                let value = kw.get_item(&key)?;
-                // SAFETY: `value` lives in `self.owned`, which is dropped
-                // after `self.slots` stops lending it (Parsed's field order
-                // does not matter: the lent copies are never closed).
-                let lent = unsafe { Obj::borrowed(py, value.raw()) };
-                self.owned.push(value);
-                self.keyword(&key, lent)?;
+            CallShape::TupleDict { kw: Some(kw), .. } => {
+                // SAFETY: live handle; Dict_Keys returns a new list.
+                let keys = py.owned(unsafe { call!(py, ctx_Dict_Keys(kw.raw())) })?;
+                for i in 0..keys.len()? {
+                    let key = keys.get_item_i(i as isize)?;
+                    let value = kw.get_item(&key)?;
+                    // SAFETY: `value` lives in `self.owned`, which is dropped
+                    // after `self.slots` stops lending it (Parsed's field order
+                    // does not matter: the lent copies are never closed).
+                    let lent = unsafe { Obj::borrowed(py, value.raw()) };
+                    self.owned.push(value);
+                    self.keyword(&key, lent)?;
+                }
             }
+            _ => {}
         }
         Ok(())
     }
@@ -216,7 +215,9 @@ unsafe fn arg_slice<'a>(args: RawArgs, n: usize) -> &'a [HPy] {
     if n == 0 {
         &[]
     } else {
-        // SAFETY: the caller's contract.
+        // SAFETY: `n` > 0, so `args` points to `n` handles (this function's
+        // contract), not NULL, which the slice covers exactly; they stay
+        // live, and unmodified, for the call that `'a` does not outlive.
         unsafe { core::slice::from_raw_parts(args.0, n) }
     }
 }

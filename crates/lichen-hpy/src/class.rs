@@ -168,7 +168,9 @@ macro_rules! borrow_methods {
             /// `obj` must be an instance of T's type (or a subtype).
             #[doc(hidden)]
             pub unsafe fn borrow_instance(obj: &'a Obj<'py>) -> PyResult<Self> {
-                // SAFETY: the caller's contract.
+                // SAFETY: `obj` is an instance of T's type or a subtype
+                // (this function's contract), `cell_of_instance`'s one
+                // precondition.
                 Self::borrow_cell(obj, unsafe { cell_of_instance::<T>(obj)? })
             }
 

@@ -103,7 +103,10 @@ impl ErrorValue for () {
 /// `ctx` must be the context the running call received.
 #[inline]
 pub unsafe fn run<R: ErrorValue>(ctx: *mut HPyContext, f: impl for<'py> FnOnce(Python<'py>) -> PyResult<R>) -> R {
-    // SAFETY: the caller's contract.
+    // SAFETY: `ctx` is the context the running call received (this
+    // function's contract), on this thread; `f` gets `py` only for the
+    // call's duration (its result cannot borrow `'py`), so it is valid for
+    // `'py` as `assume` requires.
     let py = unsafe { Python::assume(ctx) };
     match std::panic::catch_unwind(AssertUnwindSafe(|| f(py))) {
         Ok(Ok(r)) => r,
@@ -528,7 +531,8 @@ pub const DESTROY_TRAMPOLINE: CpyFunction = Some(destroy_trampoline);
 /// # Safety
 /// `cls` must be T's type or a subtype: the `cls` T's tp_new received.
 pub unsafe fn new_instance<'py, T: crate::PyClass>(cls: &Obj<'py>, value: T) -> PyResult<Obj<'py>> {
-    // SAFETY: the caller's contract.
+    // SAFETY: `cls` is T's type or a subtype (this function's contract);
+    // `exact` is false, so nothing more is required of it.
     unsafe { crate::class::new_object_unchecked(cls, value, false) }
 }
 

@@ -93,7 +93,7 @@ pub mod prelude {
 /// Used by the code `#[hpymodule]` generates; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::args::{receiver, required_obj, FnSpec, Parsed};
+    pub use crate::args::{receiver, required_obj, CallShape, FnSpec, Parsed};
     pub use crate::buffer::{export as buffer_export, release as buffer_release};
     pub use crate::class::PyCellLayout;
     pub use crate::convert::{RetBool, RetHash, RetLen, RetNew, RetUnit};

@@ -84,9 +84,18 @@ static METHODS: BufferMethods = BufferMethods {
     },
     obj_bytes_mut: |b| {
         let e = b.obj_as::<Export>();
-        // SAFETY: as for `obj_bytes`; RustPython asks for mutable bytes only
-        // of a buffer whose descriptor is not read-only, and the extension
-        // said it may be written (as a CPython consumer would write it).
+        if e.span == 0 {
+            // `buf` may be NULL for an empty view, which no slice may hold.
+            return BorrowedValueMut::RefMut(&mut []);
+        }
+        // SAFETY: `span` > 0, so `len` > 0 (`descriptor` makes the span of
+        // a view with no items its `len`) and `buf` is not NULL (which
+        // `descriptor` refuses with a non-zero `len`); it holds the `span`
+        // bytes the descriptor's offsets reach, as the extension's getbuffer
+        // filled it, until the export is released, which cannot happen
+        // while this `PyBuffer` is retained. RustPython asks for mutable bytes only of a buffer whose
+        // descriptor is not read-only, and the extension said it may be
+        // written (as a CPython consumer would write it).
         BorrowedValueMut::RefMut(unsafe { core::slice::from_raw_parts_mut(e.view.0.buf.cast::<u8>(), e.span) })
     },
     retain: |b| {
@@ -107,7 +116,9 @@ unsafe fn span_of(e: &Export) -> &[u8] {
     if e.span == 0 {
         return &[];
     }
-    // SAFETY: delegated to the caller.
+    // SAFETY: `span` > 0 here, so `buf` is not NULL and holds `span` bytes
+    // (see `obj_bytes_mut` above), which stay valid while the view is not
+    // released (this function's contract).
     unsafe { core::slice::from_raw_parts(e.view.0.buf.cast::<u8>(), e.span) }
 }
 
@@ -206,7 +217,8 @@ fn release_failed(slots: &BufferSlots, obj: &PyObject, view: HPy_buffer) {
 /// # Safety
 /// `p` must be NULL or point to `n` readable entries.
 unsafe fn entries<'a>(p: *const HPy_ssize_t, n: usize) -> Option<&'a [HPy_ssize_t]> {
-    // SAFETY: delegated to the caller.
+    // SAFETY: the slice is made only for a non-NULL `p` (the `then`),
+    // which then points to `n` readable entries (this function's contract).
     (!p.is_null()).then(|| unsafe { core::slice::from_raw_parts(p, n) })
 }
 

@@ -94,7 +94,8 @@ pub fn class() -> &'static Py<rustpython_vm::builtins::PyType> {
 pub unsafe fn same_name(a: *const c_char, b: *const c_char) -> bool {
     match (a.is_null(), b.is_null()) {
         (true, true) => true,
-        // SAFETY: delegated to the caller.
+        // SAFETY: neither is NULL in this arm, so both are NUL-terminated
+        // (this function's contract), all `CStr::from_ptr` needs.
         (false, false) => unsafe { CStr::from_ptr(a) == CStr::from_ptr(b) },
         _ => false,
     }

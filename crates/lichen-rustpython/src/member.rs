@@ -25,7 +25,10 @@ fn type_name(vm: &VirtualMachine, obj: &PyObject) -> String {
 /// `p` must point to a field of type `kind` inside a live object's struct.
 pub unsafe fn read(vm: &VirtualMachine, kind: T, p: *mut u8, owner: &PyObject, name: &str) -> PyResult {
     let int = |v: i128| -> PyResult { Ok(vm.ctx.new_int(v).into()) };
-    // SAFETY: delegated to the caller; unaligned reads cope with any offset.
+    // SAFETY: `p` points to a field of type `kind` inside a live object's
+    // struct (this function's contract), so each arm reads only the bytes of
+    // the C type `kind` names, at `p`; unaligned reads cope with any offset
+    // the extension declared.
     unsafe {
         match kind {
             T::SHORT => int(p.cast::<i16>().read_unaligned().into()),
@@ -100,7 +103,8 @@ fn warn(vm: &VirtualMachine, message: &str) -> PyResult<()> {
 /// `p` must point to a writable field of type `I`.
 unsafe fn store_truncated<I: TryFrom<i64>>(vm: &VirtualMachine, p: *mut u8, v: &PyObject, what: &str, cast: fn(i64) -> I) -> PyResult<()> {
     let long = as_long(vm, v)?;
-    // SAFETY: delegated to the caller.
+    // SAFETY: `p` points to a writable field of type `I` (this function's
+    // contract), which an unaligned write of one `I` stays within.
     unsafe { p.cast::<I>().write_unaligned(cast(long)) };
     if I::try_from(long).is_err() {
         warn(vm, &format!("Truncation of value to {what}"))?;
@@ -114,7 +118,11 @@ unsafe fn store_truncated<I: TryFrom<i64>>(vm: &VirtualMachine, p: *mut u8, v: &
 /// As for [`read`], and the field must be writable.
 pub unsafe fn write(vm: &VirtualMachine, kind: T, p: *mut u8, value: PyObjectRef, name: &str) -> PyResult<()> {
     let v = &*value;
-    // SAFETY (every store below): delegated to the caller.
+    // SAFETY (every store below): `p` points to a writable field of type
+    // `kind` inside a live object's struct (this function's contract), and
+    // each arm writes the C type `kind` names: `store_truncated` with that
+    // type as `I`, unaligned writes of it, `store_object` for the
+    // `HPyField` of the object kinds.
     unsafe {
         match kind {
             T::BYTE => store_truncated::<i8>(vm, p, v, "char", |l| l as i8),
@@ -215,7 +223,10 @@ fn unsigned_long_long(vm: &VirtualMachine, v: &PyObject) -> PyResult<u64> {
 /// # Safety
 /// `p` must point to an `HPyField` of a live object's struct.
 unsafe fn store_object(p: *mut u8, value: Option<PyObjectRef>) {
-    // SAFETY: delegated to the caller; a non-empty field owns one reference.
+    // SAFETY: `p` points to an `HPyField` of a live object's struct (this
+    // function's contract), so it may be borrowed mutably for the swap; a
+    // non-empty field owns one reference, from `o2h`, which `take_handle`
+    // takes back once, after the new value is in place.
     unsafe {
         let field = &mut *p.cast::<HPyField>();
         let new = value.map_or(HPyField::NULL, |v| HPyField { _i: o2h(v)._i });
@@ -233,12 +244,16 @@ unsafe fn store_object(p: *mut u8, value: Option<PyObjectRef>) {
 /// As for [`read`].
 pub unsafe fn delete(vm: &VirtualMachine, kind: T, p: *mut u8, name: &str) -> PyResult<()> {
     match kind {
-        // SAFETY: delegated to the caller.
+        // SAFETY: for an object kind `p` points to the member's `HPyField`
+        // inside a live object's struct (this function's contract, as
+        // `read`'s), which this reads.
         T::OBJECT_EX if unsafe { p.cast::<HPyField>().read_unaligned() }.is_null() => {
             Err(vm.new_attribute_error(name.to_owned()))
         }
         T::OBJECT | T::OBJECT_EX => {
-            // SAFETY: delegated to the caller.
+            // SAFETY: an object kind, so `p` points to an `HPyField` of a
+            // live object's struct (this function's contract), as
+            // `store_object` requires.
             unsafe { store_object(p, None) };
             Ok(())
         }

@@ -49,8 +49,12 @@ impl Ctx {
     #[inline]
     pub unsafe fn call<F: Copy, R>(self, sig: HPyFunc_Signature, impl_: Impl, call: impl FnOnce(*mut HPyContext, F) -> R) -> R {
         const { assert!(core::mem::size_of::<F>() == core::mem::size_of::<Impl>()) };
-        // SAFETY: delegated to the caller; `F` is a function pointer type of
-        // the size of `Impl` (checked above), and `f` has the type `F` names.
+        // SAFETY: `call_under`'s contract is this function's: `self.0` is
+        // the context the extension of `impl_` was loaded with, `impl_` has
+        // signature `sig`, and `call` calls `f` at most once. The transmute
+        // is sound because `F` is the C type of `sig`'s implementations
+        // (this function's contract), a function pointer of the size of
+        // `Impl` (checked above), and `f` is one of that type.
         unsafe {
             lichen_core::call::call_under(self.0, sig, impl_, |c, f| call(c, core::mem::transmute_copy::<Impl, F>(&f)))
         }
@@ -191,7 +195,8 @@ impl Method {
 /// # Safety
 /// `s` must be NUL-terminated and never freed.
 unsafe fn static_text(s: *const core::ffi::c_char) -> &'static str {
-    // SAFETY: delegated to the caller.
+    // SAFETY: `s` is NUL-terminated (this function's contract), and never
+    // freed, so the borrow may be `'static`.
     let c: &'static CStr = unsafe { CStr::from_ptr(s) };
     c.to_str().unwrap_or("<non-UTF-8 name>")
 }

@@ -404,10 +404,13 @@ fn unsupported_slot(vm: &VirtualMachine, slot: HPySlot_Slot) -> rustpython_vm::b
 fn bases(vm: &VirtualMachine, spec: &TypeSpec) -> PyResult<Vec<PyTypeRef>> {
     let objs: Vec<PyObjectRef> = match &spec.bases {
         Bases::Default => Vec::new(),
-        // SAFETY: the handles of a spec's params are live during the call.
+        // SAFETY: the handles of a spec's params are the extension's, live
+        // during the HPyType_FromSpec call that builds the type (HPy's
+        // contract for HPyType_SpecParam), so `h2o` may borrow each.
         Bases::List(hs) => hs.iter().map(|&h| unsafe { h2o(h) }.to_owned()).collect(),
         Bases::Tuple(h) => {
-            // SAFETY: as above.
+            // SAFETY: the BasesTuple param's handle, live for the call like
+            // the list's above.
             let t = unsafe { h2o(*h) };
             match t.downcast_ref::<rustpython_vm::builtins::PyTuple>() {
                 Some(t) => t.as_slice().to_vec(),
@@ -553,7 +556,8 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
 /// # Safety
 /// `s` must be NUL-terminated and never freed.
 unsafe fn static_text(s: *const c_char) -> &'static str {
-    // SAFETY: delegated to the caller.
+    // SAFETY: `s` is NUL-terminated (this function's contract), and never
+    // freed, so the borrow may be `'static`.
     let c: &'static CStr = unsafe { CStr::from_ptr(s) };
     c.to_str().unwrap_or("<non-UTF-8 name>")
 }
@@ -636,7 +640,10 @@ fn add_member(vm: &VirtualMachine, class: &'static Py<PyType>, m: &HPyMember) ->
         }
         let base = storage_of(vm, &obj)?;
         match value {
-            // SAFETY (both): as for the getter.
+            // SAFETY (both): `base` is the struct of `obj`, an instance of
+            // `class` (checked above), which holds a field of `kind` at
+            // `offset` (HPy's contract for HPyDef_MEMBER), writable: not
+            // `readonly` (checked above).
             PySetterValue::Assign(v) => unsafe { crate::member::write(vm, kind, base.add(offset), v, name) },
             PySetterValue::Delete => unsafe { crate::member::delete(vm, kind, base.add(offset), name) },
         }
@@ -990,7 +997,10 @@ pub fn set_call_function(vm: &VirtualMachine, obj: &PyObject, func: &HPyCallFunc
         ))
     })?;
     let data = struct_of(vm, obj)?.ok_or_else(|| vm.new_type_error("HPy_SetCallFunction: no native storage"))?;
-    // SAFETY: as in `add_call`: the struct holds an HPyCallFunction at `offset`.
+    // SAFETY: `offset` is the type's `call_offset`, where its layout
+    // (`call_layout`: after the struct, or the extension's explicit
+    // `__vectorcalloffset__`) puts an HPyCallFunction inside the struct of
+    // every instance; `data` is `obj`'s struct.
     unsafe { data.cast::<u8>().add(offset).cast::<HPyCallFunction>().write(*func) };
     Ok(())
 }

@@ -33,7 +33,24 @@ static HPy close_dup_impl(HPyContext *ctx, HPy self, HPy arg)
     return HPy_Dup(ctx, ctx->h_None);
 }
 
-static HPyDef *defines[] = { &add, &as_ssize, &close_dup, NULL };
+HPyDef_METH(leave_reenter, "leave_reenter", HPyFunc_NOARGS)
+static HPy leave_reenter_impl(HPyContext *ctx, HPy self)
+{
+    /* No error channel: a panic in either ends the process (HPy's fatal
+       error path), which test_panic.py checks. */
+    HPyThreadState state = HPy_LeavePythonExecution(ctx);
+    HPy_ReenterPythonExecution(ctx, state);
+    return HPy_Dup(ctx, ctx->h_None);
+}
+
+HPyDef_METH(fatal, "fatal", HPyFunc_NOARGS)
+static HPy fatal_impl(HPyContext *ctx, HPy self)
+{
+    HPy_FatalError(ctx, "the extension's fatal error");
+    return HPy_NULL;
+}
+
+static HPyDef *defines[] = { &add, &as_ssize, &close_dup, &leave_reenter, &fatal, NULL };
 
 static HPyModuleDef moduledef = {
     .defines = defines,

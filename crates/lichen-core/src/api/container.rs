@@ -129,7 +129,10 @@ fn builder_build<H: Host>(kind: BuilderKind, b: isize) -> HPy {
     if !is_live(b) {
         return failed_builder::<H>(kind, b);
     }
-    // SAFETY: as in `builder_set`.
+    // SAFETY: a live builder value (checked above) came from
+    // `H::builder_new` for this builder type, and is dead once built:
+    // `builder_build`'s contract. Building one twice is the extension's
+    // error (debug mode reports it), as in HPy.
     match unsafe { H::builder_build(kind, b) } {
         Ok(h) => h,
         Err(index) => empty_slot_error::<H>(kind, index),
@@ -165,7 +168,10 @@ fn builder_error<H: Host>(message: String) -> HPy {
 #[inline]
 fn builder_cancel<H: Host>(kind: BuilderKind, b: isize) {
     if is_live(b) {
-        // SAFETY: as in `builder_set`.
+        // SAFETY: a live builder value (checked above) came from
+        // `H::builder_new` for this builder type, as `builder_cancel`
+        // requires; using it after Build/Cancel is the extension's error
+        // (debug mode reports it), as in HPy.
         unsafe { H::builder_cancel(kind, b) }
     }
 }
@@ -205,7 +211,9 @@ builder_functions!(TupleBuilder_New, TupleBuilder_Set, TupleBuilder_Build, Tuple
 /// one after `Close` is the extension's error, reported by debug mode only,
 /// as in HPy.
 unsafe fn tracker<'a>(ht: HPyTracker) -> &'a mut Tracker {
-    // SAFETY (caller): the address of a live box from `Tracker_New`.
+    // SAFETY: `ht` is a live tracker from `Tracker_New` (this function's
+    // contract), the address of a leaked `Box<Tracker>` not yet closed, which
+    // the running context function alone uses.
     unsafe { &mut *(ht._i as *mut Tracker) }
 }
 

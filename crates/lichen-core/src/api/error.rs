@@ -6,7 +6,8 @@
 use crate::prelude::*;
 
 pub unsafe extern "C-unwind" fn Err_SetString<H: Host>(_ctx: *mut HPyContext, h_type: HPy, utf8_message: *const c_char) {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: HPy requires `utf8_message` to be a NUL-terminated string, which
+    // is what `err_set_string` reads.
     unsafe {
         H::err_set_string(h_type, utf8_message)
     }
@@ -18,7 +19,8 @@ pub unsafe extern "C-unwind" fn Err_SetObject<H: Host>(_ctx: *mut HPyContext, h_
 
 /// Always returns NULL, so that callers can `return HPyErr_SetFrom...(...)`.
 pub unsafe extern "C-unwind" fn Err_SetFromErrnoWithFilename<H: Host>(_ctx: *mut HPyContext, h_type: HPy, filename_fsencoded: *const c_char) -> HPy {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: HPy requires `filename_fsencoded` to be NULL or a NUL-terminated
+    // string, which is `err_set_from_errno`'s contract.
     unsafe {
         H::err_set_from_errno(h_type, filename_fsencoded);
         HPy::NULL
@@ -46,7 +48,9 @@ pub unsafe extern "C-unwind" fn Err_Clear<H: Host>(_ctx: *mut HPyContext) {
 }
 
 pub unsafe extern "C-unwind" fn Err_NewException<H: Host>(_ctx: *mut HPyContext, utf8_name: *const c_char, base: HPy, dict: HPy) -> HPy {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: HPy requires `utf8_name` to be a NUL-terminated dotted name; NULL
+    // is passed as the doc and `dict` is checked to be a dict or NULL above:
+    // `new_exception`'s contract.
     unsafe {
         if !dict_or_null::<H>(dict) {
             return dict_required::<H>("HPyErr_NewException");
@@ -56,7 +60,9 @@ pub unsafe extern "C-unwind" fn Err_NewException<H: Host>(_ctx: *mut HPyContext,
 }
 
 pub unsafe extern "C-unwind" fn Err_NewExceptionWithDoc<H: Host>(_ctx: *mut HPyContext, utf8_name: *const c_char, utf8_doc: *const c_char, base: HPy, dict: HPy) -> HPy {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: HPy requires `utf8_name` to be NUL-terminated and `utf8_doc` NULL
+    // or NUL-terminated; `dict` is checked to be a dict or NULL above:
+    // `new_exception`'s contract.
     unsafe {
         if !dict_or_null::<H>(dict) {
             return dict_required::<H>("HPyErr_NewExceptionWithDoc");
@@ -78,7 +84,8 @@ fn dict_required<H: Host>(function: &str) -> HPy {
 }
 
 pub unsafe extern "C-unwind" fn Err_WarnEx<H: Host>(_ctx: *mut HPyContext, category: HPy, utf8_message: *const c_char, stack_level: HPy_ssize_t) -> c_int {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: HPy requires `utf8_message` to be a NUL-terminated string, which
+    // is what `warn` reads.
     unsafe {
         H::warn(category, utf8_message, stack_level)
     }

@@ -2,19 +2,8 @@
 //! `extern "C"` function with exactly the ABI signature of its context member;
 //! [`crate::context::universal_context`] puts them into the table.
 
-mod container;
-mod error;
-mod number;
-mod object;
-mod text;
-mod types;
-
-pub use container::*;
-pub use error::*;
-pub use number::*;
-pub use object::*;
-pub use text::*;
-pub use types::*;
+// One module per area of the ABI, as in `crate::host`.
+area_modules!();
 
 use crate::host::{ExcKind, Host};
 use crate::retval::ErrorValue;

@@ -69,7 +69,8 @@ pub unsafe extern "C-unwind" fn GetAttr<H: Host>(_ctx: *mut HPyContext, obj: HPy
 }
 
 pub unsafe extern "C-unwind" fn GetAttr_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_name: *const c_char) -> HPy {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: HPy requires `utf8_name` to be a NUL-terminated string, the one
+    // precondition of `with_key`; `obj` is a handle the extension owns.
     unsafe {
         with_key::<H, _>(utf8_name, |name| H::get_attr(obj, name))
     }
@@ -80,7 +81,9 @@ pub unsafe extern "C-unwind" fn HasAttr<H: Host>(_ctx: *mut HPyContext, obj: HPy
 }
 
 pub unsafe extern "C-unwind" fn HasAttr_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_name: *const c_char) -> c_int {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `key_from_utf8` needs a NUL-terminated string, which HPy requires
+    // `utf8_name` to be; the name it makes is closed here, and `obj` is the
+    // extension's live handle.
     unsafe {
         let name = H::key_from_utf8(utf8_name);
         if name.is_null() {
@@ -100,7 +103,9 @@ pub unsafe extern "C-unwind" fn SetAttr<H: Host>(_ctx: *mut HPyContext, obj: HPy
 }
 
 pub unsafe extern "C-unwind" fn SetAttr_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_name: *const c_char, value: HPy) -> c_int {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: HPy requires `utf8_name` to be a NUL-terminated string, the one
+    // precondition of `with_key`; `obj` and `value` are handles the extension
+    // owns.
     unsafe {
         with_key::<H, _>(utf8_name, |name| H::set_attr(obj, name, value))
     }
@@ -111,7 +116,9 @@ pub unsafe extern "C-unwind" fn GetItem<H: Host>(_ctx: *mut HPyContext, obj: HPy
 }
 
 pub unsafe extern "C-unwind" fn GetItem_i<H: Host>(_ctx: *mut HPyContext, obj: HPy, idx: HPy_ssize_t) -> HPy {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `get_item_index` only builds an int key and calls the host's
+    // `get_item` on `obj`, a live handle of the extension: it has no
+    // precondition beyond what every context function gets.
     unsafe {
         match H::item_at(obj, idx) {
             Some(item) => item,
@@ -128,7 +135,8 @@ unsafe fn get_item_index<H: Host>(obj: HPy, idx: HPy_ssize_t) -> HPy {
 }
 
 pub unsafe extern "C-unwind" fn GetItem_s<H: Host>(_ctx: *mut HPyContext, obj: HPy, utf8_key: *const c_char) -> HPy {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: HPy requires `utf8_key` to be a NUL-terminated string, the one
+    // precondition of `with_key`.
     unsafe {
         with_key::<H, _>(utf8_key, |key| H::get_item(obj, key))
     }
@@ -180,7 +188,9 @@ pub unsafe extern "C-unwind" fn CallTupleDict<H: Host>(_ctx: *mut HPyContext, ca
 }
 
 pub unsafe extern "C-unwind" fn Call<H: Host>(_ctx: *mut HPyContext, callable: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: HPy_Call's contract: `args` holds `nargs` handles followed by one
+    // per name of `kwnames` (checked above to be a tuple or NULL), which is
+    // what the host's `vectorcall` reads.
     unsafe {
         if !kwnames_ok::<H>(kwnames) {
             return type_error::<H, _>("HPy_Call requires kwnames to be a tuple or null handle");
@@ -190,7 +200,10 @@ pub unsafe extern "C-unwind" fn Call<H: Host>(_ctx: *mut HPyContext, callable: H
 }
 
 pub unsafe extern "C-unwind" fn CallMethod<H: Host>(_ctx: *mut HPyContext, name: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: HPy_CallMethod's contract: `args` holds `nargs` handles (at least
+    // the receiver, checked above) followed by one per name of `kwnames`
+    // (checked to be a tuple or NULL), as the host's `vectorcall_method`
+    // requires.
     unsafe {
         if nargs == 0 {
             return type_error::<H, _>("HPy_CallMethod requires a receiver (args[0])");
@@ -207,7 +220,8 @@ pub unsafe extern "C-unwind" fn Dump<H: Host>(_ctx: *mut HPyContext, h: HPy) {
 }
 
 pub unsafe extern "C-unwind" fn FatalError<H: Host>(_ctx: *mut HPyContext, message: *const c_char) {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: HPy requires `message` to be a NUL-terminated string (or NULL),
+    // all `fatal_error` reads before it stops the process.
     unsafe {
         H::fatal_error(message)
     }
@@ -241,14 +255,17 @@ pub unsafe extern "C-unwind" fn ReenterPythonExecution<H: Host>(_ctx: *mut HPyCo
 }
 
 pub unsafe extern "C-unwind" fn Import_ImportModule<H: Host>(_ctx: *mut HPyContext, utf8_name: *const c_char) -> HPy {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: HPy requires `utf8_name` to be a NUL-terminated string, the one
+    // precondition of `with_key`.
     unsafe {
         with_key::<H, _>(utf8_name, |name| H::import_module(name))
     }
 }
 
 pub unsafe extern "C-unwind" fn Compile_s<H: Host>(_ctx: *mut HPyContext, utf8_source: *const c_char, utf8_filename: *const c_char, kind: HPy_SourceKind) -> HPy {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: HPy requires `utf8_source` and `utf8_filename` to be NUL-
+    // terminated strings, which `compile` reads; `kind` is checked above to be
+    // one of the three valid kinds, as `compile` requires.
     unsafe {
         if kind.name().is_none() {
             H::raise(ExcKind::SystemError, "invalid source kind");
@@ -263,7 +280,8 @@ pub unsafe extern "C-unwind" fn EvalCode<H: Host>(_ctx: *mut HPyContext, code: H
 }
 
 pub unsafe extern "C-unwind" fn ContextVar_New<H: Host>(_ctx: *mut HPyContext, name: *const c_char, default_value: HPy) -> HPy {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: HPy requires `name` to be a NUL-terminated string, which
+    // `context_var_new` copies into the variable's name.
     unsafe {
         H::context_var_new(name, default_value)
     }
@@ -290,7 +308,9 @@ pub unsafe extern "C-unwind" fn Capsule_New<H: Host>(_ctx: *mut HPyContext, poin
 }
 
 pub unsafe extern "C-unwind" fn Capsule_Get<H: Host>(_ctx: *mut HPyContext, capsule: HPy, key: _HPyCapsule_key, utf8_name: *const c_char) -> *mut c_void {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `capsule_get` reads `utf8_name` only for `CapsuleField::Pointer`,
+    // where HPy requires it to be NULL or NUL-terminated; `capsule` is the
+    // extension's live handle.
     unsafe {
         match capsule_field(key) {
             Ok(field) => H::capsule_get(capsule, field, utf8_name),
@@ -301,7 +321,8 @@ pub unsafe extern "C-unwind" fn Capsule_Get<H: Host>(_ctx: *mut HPyContext, caps
 }
 
 pub unsafe extern "C-unwind" fn Capsule_IsValid<H: Host>(_ctx: *mut HPyContext, capsule: HPy, utf8_name: *const c_char) -> c_int {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: HPy requires `utf8_name` to be NULL or NUL-terminated, all
+    // `capsule_is_valid` reads of it.
     unsafe {
         H::capsule_is_valid(capsule, utf8_name)
     }
@@ -328,7 +349,8 @@ pub unsafe extern "C-unwind" fn Slice_Unpack<H: Host>(_ctx: *mut HPyContext, sli
 }
 
 pub unsafe extern "C-unwind" fn FromPyObject<H: Host>(_ctx: *mut HPyContext, obj: *mut cpy_PyObject) -> HPy {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: HPy_FromPyObject's contract: `obj` is NULL or a live object of
+    // this VM that the caller lends for the call, as `from_pyobject` requires.
     unsafe {
         H::from_pyobject(obj)
     }

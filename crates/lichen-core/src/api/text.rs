@@ -88,7 +88,9 @@ pub unsafe extern "C-unwind" fn Bytes_FromString<H: Host>(_ctx: *mut HPyContext,
 }
 
 pub unsafe extern "C-unwind" fn Bytes_FromStringAndSize<H: Host>(_ctx: *mut HPyContext, bytes: *const c_char, len: HPy_ssize_t) -> HPy {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `bytes` is checked not to be NULL and `len` not negative above;
+    // HPy requires a non-NULL `bytes` to hold `len` bytes, which is
+    // `bytes_from_buffer`'s contract.
     unsafe {
         // C lets a NULL buffer mean "fill it in later", which an opaque object
         // does not allow.
@@ -103,7 +105,8 @@ pub unsafe extern "C-unwind" fn Bytes_FromStringAndSize<H: Host>(_ctx: *mut HPyC
 }
 
 pub unsafe extern "C-unwind" fn Unicode_FromString<H: Host>(_ctx: *mut HPyContext, utf8: *const c_char) -> HPy {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `utf8` is checked not to be NULL above; HPy requires it to be
+    // NUL-terminated, as `key_from_utf8` does.
     unsafe {
         if utf8.is_null() {
             return null_buffer::<H, _>("HPyUnicode_FromString");
@@ -140,7 +143,8 @@ pub unsafe extern "C-unwind" fn Unicode_EncodeFSDefault<H: Host>(_ctx: *mut HPyC
 }
 
 pub unsafe extern "C-unwind" fn Unicode_AsUTF8AndSize<H: Host>(_ctx: *mut HPyContext, h: HPy, size: *mut HPy_ssize_t) -> *const c_char {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `h` is checked to be a str above, and HPy requires `size` to be
+    // NULL or writable, which is `unicode_as_utf8`'s contract.
     unsafe {
         if !check_unicode::<H>(h, "HPyUnicode_AsUTF8AndSize") {
             return core::ptr::null();
@@ -150,7 +154,9 @@ pub unsafe extern "C-unwind" fn Unicode_AsUTF8AndSize<H: Host>(_ctx: *mut HPyCon
 }
 
 pub unsafe extern "C-unwind" fn Unicode_FromWideChar<H: Host>(_ctx: *mut HPyContext, w: *const wchar_t, size: HPy_ssize_t) -> HPy {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: a NULL `w` is passed only with `size` 0; otherwise `size` >= -1
+    // (checked) and HPy requires `w` to hold `size` wide characters, or to be
+    // NUL-terminated for -1: `unicode_from_wide`'s contract.
     unsafe {
         if w.is_null() {
             if size == 0 {
@@ -167,7 +173,10 @@ pub unsafe extern "C-unwind" fn Unicode_FromWideChar<H: Host>(_ctx: *mut HPyCont
 
 /// Decodes after the checks every sized decoder needs.
 unsafe fn decode<H: Host>(data: *const c_char, size: HPy_ssize_t, codec: Codec, errors: *const c_char, api: &str) -> HPy {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `data` is checked not to be NULL and `size` not negative above;
+    // the caller passes `data` holding `size` bytes and `errors` NULL or NUL-
+    // terminated (HPy's contract for the decoders), which is
+    // `unicode_decode`'s.
     unsafe {
         if data.is_null() {
             return null_buffer::<H, _>(api);
@@ -190,21 +199,27 @@ pub unsafe extern "C-unwind" fn Unicode_DecodeFSDefault<H: Host>(_ctx: *mut HPyC
 }
 
 pub unsafe extern "C-unwind" fn Unicode_DecodeFSDefaultAndSize<H: Host>(_ctx: *mut HPyContext, v: *const c_char, size: HPy_ssize_t) -> HPy {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: HPy requires `v` to hold `size` bytes, and NULL is passed as
+    // `errors`: `decode`'s contract (it checks NULL and a negative size
+    // itself).
     unsafe {
         decode::<H>(v, size, Codec::FsDefault, core::ptr::null(), "HPyUnicode_DecodeFSDefaultAndSize")
     }
 }
 
 pub unsafe extern "C-unwind" fn Unicode_DecodeASCII<H: Host>(_ctx: *mut HPyContext, ascii: *const c_char, size: HPy_ssize_t, errors: *const c_char) -> HPy {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: HPy requires `ascii` to hold `size` bytes and `errors` to be NULL
+    // or NUL-terminated: `decode`'s contract (it checks NULL and a negative
+    // size itself).
     unsafe {
         decode::<H>(ascii, size, Codec::Ascii, errors, "HPyUnicode_DecodeASCII")
     }
 }
 
 pub unsafe extern "C-unwind" fn Unicode_DecodeLatin1<H: Host>(_ctx: *mut HPyContext, latin1: *const c_char, size: HPy_ssize_t, errors: *const c_char) -> HPy {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: HPy requires `latin1` to hold `size` bytes and `errors` to be
+    // NULL or NUL-terminated: `decode`'s contract (it checks NULL and a
+    // negative size itself).
     unsafe {
         decode::<H>(latin1, size, Codec::Latin1, errors, "HPyUnicode_DecodeLatin1")
     }
@@ -218,7 +233,9 @@ pub unsafe extern "C-unwind" fn Unicode_ReadChar<H: Host>(_ctx: *mut HPyContext,
 }
 
 pub unsafe extern "C-unwind" fn Unicode_FromEncodedObject<H: Host>(_ctx: *mut HPyContext, obj: HPy, encoding: *const c_char, errors: *const c_char) -> HPy {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `obj` is checked not to be NULL above; HPy requires `encoding`
+    // and `errors` to be NULL or NUL-terminated, which is
+    // `unicode_from_encoded`'s contract.
     unsafe {
         if obj.is_null() {
             return null_handle::<H, _>("HPyUnicode_FromEncodedObject");

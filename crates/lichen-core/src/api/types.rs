@@ -6,7 +6,12 @@ use core::mem::transmute;
 use lichen_abi::trampoline as blocks;
 
 pub unsafe extern "C-unwind" fn Type_FromSpec<H: Host>(ctx: *mut HPyContext, spec: *mut HPyType_Spec, params: *mut HPyType_SpecParam) -> HPy {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `spec` is checked not to be NULL above; HPy requires a non-NULL
+    // `spec` to point to a valid HPyType_Spec (its arrays terminated, its
+    // strings NUL-terminated, living as long as the module) and `params` to be
+    // NULL or a 0-terminated array, which is `type_spec`'s contract.
+    // `type_from_spec` gets the spec `type_spec` checked and the calling
+    // context.
     unsafe {
         if spec.is_null() {
             H::raise(ExcKind::SystemError, "HPyType_FromSpec: spec must not be NULL");
@@ -27,7 +32,9 @@ pub unsafe extern "C-unwind" fn Type_GenericNew<H: Host>(_ctx: *mut HPyContext, 
 }
 
 pub unsafe extern "C-unwind" fn New<H: Host>(_ctx: *mut HPyContext, h_type: HPy, data: *mut *mut c_void) -> HPy {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: HPy_New's contract: `data` is NULL (checked) or points to
+    // writable storage for the struct pointer, written only after a successful
+    // allocation.
     unsafe {
         let mut storage = core::ptr::null_mut();
         let result = H::new_instance(h_type, &mut storage);
@@ -70,7 +77,9 @@ pub unsafe extern "C-unwind" fn Type_IsSubtype<H: Host>(_ctx: *mut HPyContext, s
 }
 
 pub unsafe extern "C-unwind" fn SetCallFunction<H: Host>(_ctx: *mut HPyContext, h: HPy, func: *mut HPyCallFunction) -> c_int {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `func` is checked not to be NULL above; HPy requires a non-NULL
+    // one to point to an HPyCallFunction definition (static in the extension),
+    // so the reference lives for the call.
     unsafe {
         if func.is_null() {
             H::raise(ExcKind::SystemError, "HPy_SetCallFunction: func must not be NULL");
@@ -149,7 +158,10 @@ enum ArgHandles<'a, H: TrampolineHost> {
 
 impl<'a, H: TrampolineHost> ArgHandles<'a, H> {
     unsafe fn new(objs: &'a [Obj]) -> Self {
-        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        // SAFETY: `new`'s caller passes `objs`, the live objects of a
+        // trampoline's argument array: `trampoline_arg` lends each for the call
+        // (given back by `Drop`), and `trampoline_args_in_place` is a safe host
+        // check.
         unsafe {
             if let Some(handles) = H::trampoline_args_in_place(objs) {
                 return ArgHandles::InPlace(handles);
@@ -192,7 +204,9 @@ impl<H: TrampolineHost> Drop for ArgHandles<'_, H> {
 
 /// A slice over a trampoline's argument array (empty for NULL).
 unsafe fn obj_slice<'a>(ptr: *const Obj, len: usize) -> &'a [Obj] {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller passes `ptr` pointing to `len` objects of a
+    // trampoline's argument block, live for the call (HPy's trampolines pass
+    // the VM's own array); NULL or empty gives an empty slice without reading.
     unsafe {
         if ptr.is_null() || len == 0 {
             &[]
@@ -211,7 +225,11 @@ type ReleaseBufferFn = unsafe extern "C" fn(*mut HPyContext, HPy, *mut HPy_buffe
 type DestroyFn = unsafe extern "C" fn(*mut c_void);
 
 unsafe fn call_varargs<H: TrampolineHost>(ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::VARARGS) {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller (`call_special`) passes the VARARGS block of a VARARGS
+    // trampoline and its implementation: `transmute` gives `func` the type HPy
+    // declares for that signature, and `args`/`nargs` describe the VM's
+    // argument array, live for the call, that `obj_slice` and `ArgHandles::new`
+    // read; `self_` is the block's live object.
     unsafe {
         // SAFETY (all the `transmute`s of `func` below): the trampoline's
         // signature says which HPy function type the implementation has.
@@ -225,7 +243,11 @@ unsafe fn call_varargs<H: TrampolineHost>(ctx: *mut HPyContext, func: HPyCFuncti
 }
 
 unsafe fn call_keywords<H: TrampolineHost>(ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::KEYWORDS) {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller (`call_special`) passes the KEYWORDS block of a
+    // KEYWORDS trampoline and its implementation: `func` has the HPy type of
+    // that signature; `kwnames` is NULL or the vectorcall's tuple of names, and
+    // `args` holds `nargs` positional then `nkw` keyword values, live for the
+    // call, as `obj_slice` and `ArgHandles::new` read them.
     unsafe {
         let f: KeywordsFn = transmute(func);
         let nargs = H::vectorcall_nargs(a.nargsf);
@@ -246,7 +268,10 @@ unsafe fn with_tuple_args<H: TrampolineHost, R>(
     kw: Obj,
     call: impl FnOnce(HPy, *const HPy, HPy_ssize_t, HPy) -> R,
 ) -> R {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller passes the `self`, `args` (a tuple or NULL) and `kw`
+    // (a dict or NULL) objects of a tp_new/tp_init trampoline block, live for
+    // the call: `tuple_items` reads the tuple, `trampoline_arg` lends each
+    // object until the matching `trampoline_arg_done`.
     unsafe {
         let items = H::tuple_items(args);
         let handles = ArgHandles::<H>::new(items);
@@ -260,7 +285,11 @@ unsafe fn with_tuple_args<H: TrampolineHost, R>(
 }
 
 unsafe fn call_getbuffer<H: TrampolineHost>(ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::GETBUFFERPROC) {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller (`call_special`) passes the GETBUFFERPROC block of
+    // that trampoline and its implementation: `func` has the HPy getbufferproc
+    // type, `view` is the VM's buffer to fill (`buffer_export` on success,
+    // `buffer_export_failed` on failure), and `HPy_buffer` is plain C data, so
+    // all zeroes is a valid empty buffer for the implementation to fill.
     unsafe {
         let f: GetBufferFn = transmute(func);
         let mut hbuf: HPy_buffer = core::mem::zeroed();
@@ -277,7 +306,10 @@ unsafe fn call_getbuffer<H: TrampolineHost>(ctx: *mut HPyContext, func: HPyCFunc
 }
 
 unsafe fn call_releasebuffer<H: TrampolineHost>(ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::RELEASEBUFFERPROC) {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller (`call_special`) passes the RELEASEBUFFERPROC block
+    // and its implementation: `func` has the HPy releasebufferproc type and
+    // `view` is the VM's buffer filled by an earlier getbuffer, which
+    // `buffer_import` reads.
     unsafe {
         let f: ReleaseBufferFn = transmute(func);
         let mut hbuf = H::buffer_import(a.view);
@@ -289,7 +321,10 @@ unsafe fn call_releasebuffer<H: TrampolineHost>(ctx: *mut HPyContext, func: HPyC
 }
 
 unsafe fn call_capsule_destructor<H: TrampolineHost>(func: HPyCFunction, capsule: *mut c_void) {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller (`call_special`) passes a CAPSULE_DESTRUCTOR
+    // trampoline's implementation (the HPy destructor type, possibly NULL: an
+    // Option of a function pointer) and `capsule`, the VM's capsule being
+    // destroyed, which `capsule_parts` reads.
     unsafe {
         let f: HPyFunc_Capsule_Destructor = transmute(func);
         let parts = H::capsule_parts(capsule.cast());
@@ -299,8 +334,17 @@ unsafe fn call_capsule_destructor<H: TrampolineHost>(func: HPyCFunction, capsule
     }
 }
 
+/// [`call_real_function`] for the signatures its list does not convert one
+/// argument at a time (varargs, keywords, init/new, buffers, traverse, the
+/// capsule destructor, module create, destroy).
+///
+/// # Safety
+/// As [`call_real_function`].
 unsafe fn call_special<H: TrampolineHost>(ctx: *mut HPyContext, sig: HPyFunc_Signature, func: HPyCFunction, args: *mut c_void) {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: this function's contract: `sig` is a trampoline's signature,
+    // `func` its implementation and `args` its argument block: each arm
+    // casts the block and `func` to what HPy's headers define for that
+    // signature, and hands them to the helper written for it.
     unsafe {
         // SAFETY (the block casts): the trampoline of `sig` passes that
         // signature's argument block, as HPy's headers define it.
@@ -406,13 +450,26 @@ pub unsafe extern "C" fn CallRealFunctionFromTrampoline<H: TrampolineHost>(ctx: 
             // SAFETY: `args` is the block of `sig` the trampoline passed.
             unsafe { mark_failed(sig, args) }
         },
-        // SAFETY: the caller's contract, passed on unchanged.
+        // SAFETY: HPy's contract for this entry, which only a trampoline
+        // HPy's headers generate calls: `func` is an implementation of
+        // signature `sig`, `args` that signature's argument block and `ctx`
+        // the context the extension was loaded with; exactly the contract of
+        // `call_real_function`.
         || unsafe { call_real_function::<H>(ctx, sig, func, args) },
     )
 }
 
+/// Calls `func` with the arguments in `args` and writes its result there,
+/// converting as the trampoline of `sig` expects.
+///
+/// # Safety
+/// `func` is an extension's implementation of signature `sig`, `args` points
+/// to the argument block HPy's headers define for `sig`, and `ctx` is the
+/// context the extension was loaded with; the thread holds the GIL.
 unsafe fn call_real_function<H: TrampolineHost>(ctx: *mut HPyContext, sig: HPyFunc_Signature, func: HPyCFunction, args: *mut c_void) {
-    // SAFETY (the fallback): the caller's contract, passed on unchanged.
+    // SAFETY (the fallback): the signatures not listed below go to
+    // `call_special` with this function's arguments unchanged, so its
+    // contract, the same as this function's, holds.
     simple_signatures! { H, ctx, sig, func, args, unsafe { call_special::<H>(ctx, sig, func, args) };
         NOARGS(self_: obj) -> obj;
         O(self_: obj, arg: obj) -> obj;
@@ -453,7 +510,9 @@ unsafe fn call_real_function<H: TrampolineHost>(ctx: *mut HPyContext, sig: HPyFu
 /// VM's objects, so nothing sound can be done with them and the process
 /// stops through HPy's fatal-error path, saying why.
 pub unsafe extern "C" fn NoTrampolines<H: Host>(_ctx: *mut HPyContext, _sig: HPyFunc_Signature, _func: HPyCFunction, _args: *mut c_void) {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `fatal_error` needs a NUL-terminated message: `msg` ends with the
+    // `\0` written into it, and it stops the process, so the String is never
+    // freed while read.
     unsafe {
         let msg = format!(
             "HPy CallRealFunctionFromTrampoline: the {} host calls HPy implementations \

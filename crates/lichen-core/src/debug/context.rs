@@ -89,7 +89,11 @@ pub(crate) fn restore_active(prev: *mut HPyContext) {
 /// `dctx` must be a context pointer the extension got from Lichen.
 #[inline]
 pub unsafe fn ctx_info<'a>(dctx: *mut HPyContext) -> &'a CtxInfo {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller passes a context pointer the extension got from
+    // Lichen, so `dctx` is readable; its `_private` is a `CtxInfo` only if the
+    // magic matches (a foreign context stops the process in
+    // `report_wrong_context` before the reference is made), and every `CtxInfo`
+    // is leaked, so it lives for any `'a`.
     unsafe {
         let p = (*dctx)._private as *const CtxInfo;
         if p.is_null() || (*p).magic != CTX_MAGIC {
@@ -135,7 +139,8 @@ impl CtxInfo {
 /// As [`ctx_info`].
 #[inline]
 pub(crate) unsafe fn try_enter<'a>(dctx: *mut HPyContext, func: &'static str) -> Option<&'a CtxInfo> {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `try_enter`'s contract is `ctx_info`'s, the only unsafe call
+    // here; `c.info()` and the checks after it are safe.
     unsafe {
         let c = ctx_info(dctx);
         if !c.is_valid(dctx) {
@@ -307,7 +312,9 @@ impl DebugInfo {
     pub fn invalid_builder(&self, func: &str) {
         let report = format!("Invalid usage of already closed builder (in ctx_{func})");
         self.note_report(&report);
-        // SAFETY: as in `invalid_handle`.
+        // SAFETY: `self.uctx` is the live universal context this debug
+        // context wraps, whose handles the hook slot holds, as `get`
+        // requires.
         let hook = unsafe { self.on_invalid_builder_handle.get(self.uctx) };
         if hook.is_null() {
             self.set_error_once(&format!(
@@ -457,7 +464,8 @@ impl DebugInfo {
                 return at(k);
             }
         }
-        // SAFETY: as above.
+        // SAFETY: `at(0)` is a copy of the ring too, made by
+        // `copy_with_info`, which is what `ctx_info` needs.
         unsafe { ctx_info(at(0)) }.in_use.fetch_add(1, Relaxed);
         at(0)
     }
@@ -471,7 +479,10 @@ impl DebugInfo {
 
 /// Closes `dh` and, when the extension owned it, its universal handle.
 pub(crate) unsafe fn close_handle(info: &DebugInfo, dh: HPy, func: &str) {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `info.uctx` is the live universal context of `info`'s debug
+    // context; `Close` gets `c.uh`, the universal handle the table says the
+    // extension owned through `dh`, now removed from the table, so it is closed
+    // once.
     unsafe {
         if dh.is_null() {
             return;
@@ -553,7 +564,11 @@ macro_rules! debug_wrappers {
     (; $($field:ident $name:ident ($($arg:ident : $ty:ty),*) -> $ret:ty,)*) => {
         $(
             pub unsafe extern "C" fn $name(dctx: *mut HPyContext $(, $arg: $ty)*) -> $ret {
-                // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+                // SAFETY: HPy's rules for an ABI entry: `dctx` is a context the
+                // extension was given (`enter!` checks it is a valid copy now),
+                // and the arguments are as it passed them, each unwrapped into
+                // its universal form (or refused) before the universal
+                // context's function, `u` being its live universal context.
                 unsafe {
                     let c = enter!(dctx, stringify!($name));
                     let info = c.info();
@@ -623,7 +638,9 @@ fn copy_with_info(template: &HPyContext, info: *const DebugInfo) -> *mut HPyCont
 /// # Safety
 /// `uctx` must be a universal context that lives for the rest of the process.
 pub unsafe fn debug_context<H: crate::host::ErrorHost>(uctx: *mut HPyContext) -> *mut HPyContext {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `debug_context`'s contract: `uctx` is a universal context that
+    // lives for the rest of the process, read for its handle constants
+    // (`context_members!`) and ABI version, and kept in the leaked `DebugInfo`.
     unsafe {
         let info: &'static DebugInfo = Box::leak(Box::new(DebugInfo {
             uctx,
@@ -655,28 +672,123 @@ pub unsafe fn debug_context<H: crate::host::ErrorHost>(uctx: *mut HPyContext) ->
 /// # Safety
 /// `dctx` must be a context made by [`debug_context`].
 pub unsafe fn info<'a>(dctx: *mut HPyContext) -> &'a DebugInfo {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `info`'s contract: `dctx` was made by `debug_context`, so
+    // `ctx_info` finds its `CtxInfo`, whose `info` points to the leaked
+    // `DebugInfo` every copy shares.
     unsafe {
         &*ctx_info(dctx).info
     }
 }
 
+// The three overrides below have no error channel, so they are not behind
+// `guarded_entry!` as the others are, which turns a panic into a
+// SystemError and the function's error value:
+// - `LeavePythonExecution` returns a thread state the extension hands back
+//   to `ReenterPythonExecution` without looking at it, and
+//   `ReenterPythonExecution` returns nothing: neither has an error value the
+//   extension checks (HPy documents none), and the extension goes on to run
+//   code without, or with, the GIL as if the call had worked.
+// - After a panic in either it is not known whether the thread holds the
+//   GIL (the panic may come before or after the universal function released
+//   or took it), and setting an exception needs it.
+// - `FatalError` must not return.
+// So a panic goes to HPy's fatal-error path (`crate::guard::guard_fatal`):
+// the universal context's `FatalError`, which needs no GIL, with the
+// message naming the function, then an abort if that returned. The process
+// ends, as HPy requires for these, but with a report instead of Rust's
+// "panic in a function that cannot unwind". The universal context's own
+// three functions are behind the same barrier (`crate::context`), as are
+// the trace context's wrappers of Leave and Reenter.
+
+/// The fatal-error path of [`guard_fatal`](crate::guard::guard_fatal) for
+/// the overrides above: the universal `FatalError` of `dctx`'s debug
+/// context.
+///
+/// # Safety
+/// `dctx` is the context the extension called with.
+unsafe fn fatal_in_debug(dctx: *mut HPyContext, msg: &str) {
+    // SAFETY: `ctx_info` stops the process on a context that is not a debug
+    // one (so `dctx` was made by `debug_context`), whose universal context
+    // lives for the rest of the process, as `fatal_in` requires.
+    unsafe { crate::guard::fatal_in(ctx_info(dctx).info().uctx, msg) }
+}
+
+/// Installs `LeavePythonExecution`, `ReenterPythonExecution` and
+/// `FatalError` in `ctx`, each the variant that panics on every call where
+/// `LICHEN_SELFTEST_PANIC=debug:Name` asks for it (see
+/// [`crate::guard::selftest_panics_debug`]; a panic of the universal
+/// function ends the process in the universal context's own barrier, named
+/// without "(debug mode)", before these would see it, so the self-test must
+/// reach them here).
+pub(crate) fn install_fatal_overrides(ctx: &mut HPyContext) {
+    let target = crate::guard::selftest_panic_target();
+    let panics = |name| crate::guard::selftest_panics_debug(target.as_deref(), name);
+    ctx.ctx_LeavePythonExecution =
+        if panics("LeavePythonExecution") { LeavePythonExecution::<true> } else { LeavePythonExecution::<false> };
+    ctx.ctx_ReenterPythonExecution =
+        if panics("ReenterPythonExecution") { ReenterPythonExecution::<true> } else { ReenterPythonExecution::<false> };
+    ctx.ctx_FatalError = if panics("FatalError") { FatalError::<true> } else { FatalError::<false> };
+}
+
+/// One of the overrides above, `fn Name(dctx, args) -> R { body }`, as
+/// `Name::<PANIC>` behind [`guard_fatal`](crate::guard::guard_fatal), with
+/// `fatal` (an `unsafe` closure of the message) as its fatal-error path.
+/// `PANIC = true` is the self-test variant, which panics before the body
+/// (see [`install_fatal_overrides`]). The body is an `unsafe` block with a
+/// SAFETY comment of its own, as in `guarded_entry!`.
+macro_rules! fatal_override {
+    ($fatal:expr; $(#[$m:meta])* fn $name:ident($dctx:ident $(, $arg:ident : $ty:ty)*) $(-> $ret:ty)? { $($body:tt)* }) => {
+        $(#[$m])*
+        unsafe extern "C" fn $name<const PANIC: bool>($dctx: *mut HPyContext $(, $arg: $ty)*) $(-> $ret)? {
+            crate::guard::guard_fatal(
+                concat!("HPy context function '", stringify!($name), "' (debug mode)"),
+                // SAFETY: `dctx` is the context the extension called with,
+                // and the other arguments are as it passed them.
+                #[allow(unused_unsafe, clippy::macro_metavars_in_unsafe)]
+                |msg| unsafe { $fatal(msg) },
+                || {
+                    if PANIC {
+                        crate::guard::selftest_panic(concat!("debug:", stringify!($name)));
+                    }
+                    $($body)*
+                },
+            )
+        }
+    };
+}
+
+fatal_override! { |msg| fatal_in_debug(dctx, msg);
 /// `LeavePythonExecution`: until `ReenterPythonExecution`, calls through
 /// this context copy are refused and reported on reentry (see `released`).
-pub(crate) unsafe extern "C" fn LeavePythonExecution(dctx: *mut HPyContext) -> HPyThreadState {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+fn LeavePythonExecution(dctx) -> HPyThreadState {
+    // SAFETY: HPy's rules for this call: `dctx` is the debug context
+    // copy the extension was given for the running call (`enter!`
+    // checks it), so its universal context is live and the GIL is
+    // held until the universal `LeavePythonExecution` releases it;
+    // `leave` then swaps the table of that same copy, which this
+    // thread alone uses until it reenters.
     unsafe {
         let c = enter!(dctx, "LeavePythonExecution");
         let u = c.info().uctx;
         let state = c.call_universal(|| ((*u).ctx_LeavePythonExecution)(u));
-        // SAFETY: `dctx` is the live copy this thread's call runs with.
         super::released::leave(dctx);
         state
     }
 }
+}
 
-pub(crate) unsafe extern "C" fn ReenterPythonExecution(dctx: *mut HPyContext, state: HPyThreadState) {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+fatal_override! { |msg| fatal_in_debug(dctx, msg);
+/// `ReenterPythonExecution`: the real table back, then the calls refused
+/// meanwhile raised as a SystemError.
+fn ReenterPythonExecution(dctx, state: HPyThreadState) {
+    // SAFETY: HPy's rules for this call: `dctx` is a context the
+    // extension was given (`ctx_info` stops the process otherwise),
+    // so its universal context is live. `reenter` puts back the
+    // table `leave` swapped on this thread, if any; only when there
+    // was one is the universal `ReenterPythonExecution` called, with
+    // the `state` its `LeavePythonExecution` returned, after which
+    // the GIL is held for `set_error`. Without one the thread never
+    // left, so it holds the GIL.
     unsafe {
         let c = ctx_info(dctx);
         let info = c.info();
@@ -684,7 +796,6 @@ pub(crate) unsafe extern "C" fn ReenterPythonExecution(dctx: *mut HPyContext, st
             wrong_context(info, "ReenterPythonExecution");
             return;
         }
-        // SAFETY: the table swapped by `leave` on this thread is put back.
         let Some((refused, count)) = super::released::reenter() else {
             // Not left, so the GIL is held: a plain exception will do, and the
             // universal context must not see a thread state it never gave.
@@ -701,14 +812,22 @@ pub(crate) unsafe extern "C" fn ReenterPythonExecution(dctx: *mut HPyContext, st
         }
     }
 }
+}
 
+// The fatal-error path prints the extension's own message, if it can be
+// read, before the abort that reports the panic.
+fatal_override! { |_| crate::guard::print_fatal_message(message);
 /// `FatalError` goes straight to the VM: there is nothing left to check.
-pub(crate) unsafe extern "C" fn FatalError(dctx: *mut HPyContext, message: *const c_char) {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+fn FatalError(dctx, message: *const c_char) {
+    // SAFETY: `dctx` is a context the extension was given (`ctx_info`
+    // stops the process otherwise), whose universal context is live;
+    // `message` is passed on as the extension gave it, under the same
+    // rules (NULL or NUL-terminated).
     unsafe {
         let u = ctx_info(dctx).info().uctx;
         ((*u).ctx_FatalError)(u, message)
     }
+}
 }
 
 /// How a panic caught in a debug-mode override is reported (see
@@ -719,7 +838,10 @@ pub(crate) unsafe extern "C" fn FatalError(dctx: *mut HPyContext, message: *cons
 /// `dctx` is the debug context the extension called with; the thread may
 /// use the VM.
 pub(crate) unsafe fn raise_in_debug(dctx: *mut HPyContext, msg: &str) {
-    // SAFETY: the caller's contract; a foreign context was refused (and the
-    // process stopped) by `ctx_info` before the override ran.
+    // SAFETY: `dctx` is the debug context the extension called with (this
+    // function's contract; a foreign one was refused, and the process
+    // stopped, by `ctx_info` before the override ran), so its `uctx` is the
+    // live universal context; the thread may use the VM (the contract's
+    // second clause): both of `raise_in`'s conditions.
     unsafe { crate::guard::raise_in(ctx_info(dctx).info().uctx, msg) }
 }

@@ -47,9 +47,8 @@ pub(crate) fn install(ctx: &mut HPyContext) {
     ctx.ctx_TupleBuilder_Build = TupleBuilder_Build;
     ctx.ctx_TupleBuilder_Cancel = TupleBuilder_Cancel;
     ctx.ctx_CallRealFunctionFromTrampoline = super::trampoline::CallRealFunctionFromTrampoline;
-    ctx.ctx_LeavePythonExecution = super::context::LeavePythonExecution;
-    ctx.ctx_ReenterPythonExecution = super::context::ReenterPythonExecution;
-    ctx.ctx_FatalError = super::context::FatalError;
+    // No error channel: behind the fatal-error barrier instead (see there).
+    super::context::install_fatal_overrides(ctx);
     ctx.ctx_Field_Store = Field_Store;
     ctx.ctx_Field_Load = Field_Load;
     ctx.ctx_Global_Store = Global_Store;
@@ -91,7 +90,9 @@ unsafe extern "C" fn Dup(dctx: *mut HPyContext, h: HPy) -> HPy {
 
 /// The universal handles behind `n` debug handles at `items`.
 unsafe fn unwrap_array(info: &DebugInfo, items: *const HPy, n: usize, func: &str) -> Result<Vec<HPy>, ()> {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller passes `items` pointing to `n` handles (HPy's contract
+    // for the argument arrays of Call, Tuple_FromArray, ...); NULL or 0 reads
+    // nothing.
     unsafe {
         if n == 0 || items.is_null() {
             return Ok(Vec::new());
@@ -139,7 +140,9 @@ unsafe extern "C" fn Type_GenericNew(
 /// How many keyword names `kwnames` (universal, maybe NULL) holds, after
 /// HPy's check that it is a tuple.
 unsafe fn kwnames_len(info: &DebugInfo, ukw: HPy, func: &str) -> Result<usize, ()> {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `info.uctx()` is the live universal context of the debug context
+    // in use, and `ukw` a universal handle unwrapped from the extension's live
+    // `kwnames`.
     unsafe {
         if ukw.is_null() {
             return Ok(0);
@@ -163,7 +166,11 @@ unsafe fn call_like(
     kwnames: HPy,
     call: unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, usize, HPy) -> HPy,
 ) -> HPy {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: HPy's contract for HPy_Call / HPy_CallMethod: `dctx` is the
+    // extension's debug context (`enter!` checks it), `args` holds `nargs`
+    // handles followed by one per name of `kwnames`, which `unwrap_array`
+    // reads; `call` is the universal context's function, called with universal
+    // handles.
     unsafe {
         let c = enter!(dctx, func);
         let info = c.info();
@@ -236,7 +243,9 @@ unsafe extern "C" fn ContextVar_Get(dctx: *mut HPyContext, var: HPy, default: HP
 /// Gives the extension a read-only copy of `len` bytes at `ptr`, valid as
 /// long as the debug handle `dh` is open.
 unsafe fn protect_for(info: &DebugInfo, dh: HPy, ptr: *const c_char, len: usize, func: &'static str) -> *const c_char {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller passes `ptr` NULL (returned as is) or pointing to
+    // `len` readable bytes (a bytes' or str's buffer, the NUL included), copied
+    // before `dh` can be closed.
     unsafe {
         if ptr.is_null() {
             return ptr;
@@ -272,7 +281,10 @@ unsafe fn bytes_data(
     get: unsafe extern "C" fn(*mut HPyContext, HPy) -> *const c_char,
     size: unsafe extern "C" fn(*mut HPyContext, HPy) -> HPy_ssize_t,
 ) -> *const c_char {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `dctx` is the extension's debug context (`enter!` checks it);
+    // `get` and `size` are the universal context's bytes functions, given the
+    // universal handle behind the extension's `h`; a non-NULL `p` points to
+    // that object's `size` bytes and a NUL, which `protect_for` copies.
     unsafe {
         let c = enter!(dctx, func);
         let info = c.info();
@@ -308,7 +320,8 @@ unsafe extern "C" fn Bytes_AS_STRING(dctx: *mut HPyContext, h: HPy) -> *const c_
 /// fatal error: the non-debug functions cannot report it. `Err` when the
 /// call must fail (aborting is off and a SystemError is set).
 unsafe fn require(info: &DebugInfo, uh: HPy, ty: HPy, message: &str) -> Result<(), ()> {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `info.uctx()` is the live universal context; `uh` and `ty` are
+    // universal handles (the unwrapped argument and a context constant).
     unsafe {
         let u = info.uctx();
         if ((*u).ctx_TypeCheck)(u, uh, ty) == 0 {
@@ -395,7 +408,11 @@ unsafe fn as_struct(
     func: &'static str,
     get: unsafe extern "C" fn(*mut HPyContext, HPy) -> *mut c_void,
 ) -> *mut c_void {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `dctx` is the extension's debug context (`enter!` checks it);
+    // `Type`, `Type_GetBuiltinShape` and `Close` of its live universal context
+    // get the universal handle behind the extension's `h` and the new type
+    // handle, closed right after; `get` is the universal `AsStruct_` function
+    // for `shape`, called only once the shape is checked.
     unsafe {
         let c: &CtxInfo = enter!(dctx, func);
         let info = c.info();
@@ -464,7 +481,10 @@ unsafe extern "C" fn Tracker_New(dctx: *mut HPyContext, size: HPy_ssize_t) -> HP
 
 /// The tracker behind `ht`, reporting a tracker that is not (or no longer) one.
 unsafe fn tracker<'a>(info: &DebugInfo, ht: HPyTracker, func: &str) -> Option<&'a mut Vec<HPy>> {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `ht._i` is in `info.trackers`, the addresses of the live boxed
+    // vectors that `Tracker_New` leaked and only `Tracker_Close` frees; the
+    // extension uses a tracker from one thread at a time (HPy's rule), so the
+    // `&mut` is not aliased.
     unsafe {
         let known = info.trackers.lock().unwrap_or_else(|e| e.into_inner()).contains(&(ht._i as usize));
         if !known {
@@ -475,7 +495,9 @@ unsafe fn tracker<'a>(info: &DebugInfo, ht: HPyTracker, func: &str) -> Option<&'
             info.set_error_once(&format!("ctx_{func}: the tracker is closed or invalid (already closed, or never created)"));
             return None;
         }
-        // SAFETY (caller): addresses in `trackers` are live boxes from Tracker_New.
+        // SAFETY: `ht` is known (checked above), so it is a live leaked box
+        // from Tracker_New, which only Close frees; HPy's rule that a tracker
+        // is used from one thread at a time keeps the `&mut` unaliased.
         Some(&mut *(ht._i as *mut Vec<HPy>))
     }
 }
@@ -561,7 +583,8 @@ fn bad_index(info: &DebugInfo, api: &str, index: isize, size: isize) {
 /// After a hook reported a consumed builder, `Build` fails with MemoryError
 /// as in HPy; without a hook the report already set a SystemError.
 unsafe fn no_memory_unless_raised(u: *mut HPyContext) {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller passes `u`, the live universal context of the debug
+    // context in use.
     unsafe {
         if ((*u).ctx_Err_Occurred)(u) == 0 {
             ((*u).ctx_Err_NoMemory)(u);
@@ -575,7 +598,9 @@ unsafe fn no_memory_unless_raised(u: *mut HPyContext) {
 macro_rules! builder_overrides {
     ($ty:ident . $f:ident, $api:literal,
      $new:ident $ctx_new:ident, $set:ident $ctx_set:ident, $build:ident $ctx_build:ident, $cancel:ident $ctx_cancel:ident) => {
-        // SAFETY (the raise): `dctx` is the context the extension called with.
+        // SAFETY (the raise): `dctx` is the debug context the extension
+        // called `$new` with, and a builder is used with the GIL held:
+        // `raise_in_debug`'s two conditions.
         crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
         unsafe extern "C" fn $new(dctx: *mut HPyContext, size: HPy_ssize_t) -> $ty {
             let c = enter!(dctx, stringify!($new));
@@ -586,7 +611,8 @@ macro_rules! builder_overrides {
         }
         }
 
-        // SAFETY (the raise): as above.
+        // SAFETY (the raise): `dctx` is the debug context the extension
+        // called `$set` with, under the GIL, as `raise_in_debug` requires.
         crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
         unsafe extern "C" fn $set(dctx: *mut HPyContext, b: $ty, index: HPy_ssize_t, item: HPy) {
             let c = enter!(dctx, stringify!($set));
@@ -598,7 +624,8 @@ macro_rules! builder_overrides {
         }
         }
 
-        // SAFETY (the raise): as above.
+        // SAFETY (the raise): `dctx` is the debug context the extension
+        // called `$build` with, under the GIL, as `raise_in_debug` requires.
         crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
         unsafe extern "C" fn $build(dctx: *mut HPyContext, b: $ty) -> HPy {
             let c = enter!(dctx, stringify!($build));
@@ -618,7 +645,8 @@ macro_rules! builder_overrides {
         }
         }
 
-        // SAFETY (the raise): as above.
+        // SAFETY (the raise): `dctx` is the debug context the extension
+        // called `$cancel` with, under the GIL, as `raise_in_debug` requires.
         crate::guarded_entry! { debug_context |msg| unsafe { crate::debug::context::raise_in_debug(dctx, msg) };
         unsafe extern "C" fn $cancel(dctx: *mut HPyContext, b: $ty) {
             let c = enter!(dctx, stringify!($cancel));

@@ -71,7 +71,10 @@ mod refusing {
 /// `dctx` must be a live debug context copy, used by this thread only while
 /// it is left (the copy of the running call).
 pub(crate) unsafe fn leave(dctx: *mut HPyContext) {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `leave`'s contract: `dctx` is a live debug context copy that only
+    // this thread uses until it reenters, so reading it whole and writing the
+    // refusing table over it races with nothing; its `name` and `_private` are
+    // kept.
     unsafe {
         let saved = Box::new(HPyContext { ..*dctx });
         let mut refusing = lichen_abi::context_members!(wrapping_context, (dctx), ((*dctx).name), ((*dctx)._private), refusing);
@@ -89,7 +92,9 @@ pub(crate) unsafe fn leave(dctx: *mut HPyContext) {
 /// # Safety
 /// As [`leave`].
 pub(crate) unsafe fn reenter() -> Option<(Option<&'static str>, usize)> {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the `dctx` in `LEFT` is the copy `leave` swapped on this thread,
+    // still live (copies are leaked) and used by this thread only until now:
+    // its saved table is written back.
     unsafe {
         let left = LEFT.with(|l| l.borrow_mut().take())?;
         *left.dctx = *left.saved;

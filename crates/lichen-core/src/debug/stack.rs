@@ -123,7 +123,8 @@ impl fmt::Display for Stack {
 /// `name+0xoff in object` for a code address.
 fn describe(addr: usize) -> String {
     let mut info = DlInfo { fname: core::ptr::null(), fbase: core::ptr::null_mut(), sname: core::ptr::null(), saddr: core::ptr::null_mut() };
-    // SAFETY: as in `object_base`.
+    // SAFETY: dladdr only reads the loader's tables and fills `info`, a
+    // local of the layout it writes; any address may be asked about.
     if unsafe { dladdr(addr as *const c_void, &mut info) } == 0 || info.fname.is_null() {
         return format!("<unknown> at 0x{addr:x}");
     }
@@ -136,7 +137,9 @@ fn describe(addr: usize) -> String {
         best = Some(sym);
     }
     if best.is_none() && !info.sname.is_null() {
-        // SAFETY: as above.
+        // SAFETY: not NULL (checked above), and like `fname` a string of
+        // dladdr's that stays valid while the object is loaded, copied at
+        // once.
         let name = unsafe { CStr::from_ptr(info.sname) }.to_string_lossy().into_owned();
         best = Some((name, addr - info.saddr as usize));
     }

@@ -50,7 +50,11 @@ impl Call {
     }
 
     unsafe fn info(&self) -> &DebugInfo {
-        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        // SAFETY: `self.dctx` was recorded in PENDING by `call_under` or the
+        // debug `CallRealFunctionFromTrampoline`, from the debug context the
+        // call came through, so `ctx_info` finds the `CtxInfo` of a context
+        // made by `debug_context` (leaked: it lives for the rest of the
+        // process).
         unsafe {
             ctx_info(self.dctx).info()
         }
@@ -59,7 +63,9 @@ impl Call {
     /// Runs `f` with the next debug context of the ring as this thread's
     /// only valid one (the context the trampoline came with is not, meanwhile).
     unsafe fn run<R>(&self, f: impl FnOnce(*mut HPyContext) -> R) -> R {
-        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        // SAFETY: `info` is sound for a `Call` taken from PENDING (see there);
+        // the ring copy `next_ctx` gives is a leaked debug context, made the
+        // thread's only valid one for `f` and given back afterwards.
         unsafe {
             let info = self.info();
             let next = info.next_ctx();
@@ -162,7 +168,10 @@ give_as_is!((), c_int, isize);
 /// closed with outcome `r`: the extension gives up its debug handle, the VM
 /// gets the universal one.
 unsafe fn give_result(info: &DebugInfo, dh: HPy, r: Result<Closed, Misuse>) -> HPy {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `info.uctx()` is the live universal context of a debug context;
+    // `Dup` gets `c.uh`/`uh`, universal handles the table still knew (an
+    // argument or an immortal returned as is), which the VM needs its own
+    // reference to.
     unsafe {
         let u = info.uctx();
         const FUNC: &str = "CallRealFunctionFromTrampoline (the result)";
@@ -210,7 +219,12 @@ macro_rules! simple_shims {
             // SAFETY (the raise): `_uctx` is the live universal context that called the shim.
             crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in(_uctx, msg) };
             unsafe extern "C" fn $sig(_uctx: *mut HPyContext $(, $a: $t)*) -> $r {
-                // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+                // SAFETY: the universal context calls this shim, through the
+                // trampoline of `$sig`, with the arguments of that signature
+                // (this thread's PENDING call set just before): `transmute`
+                // gives the extension's function the type HPy declares for
+                // `$sig`, and the handles are lent into the table and settled
+                // before returning.
                 unsafe {
                     let call = Call::take();
                     // SAFETY: the universal context calls this shim for a function
@@ -272,7 +286,9 @@ mod shims {
 
     /// Debug handles lent for `n` universal handles at `items`.
     unsafe fn lend_array(t: &mut HandleTable, stack: &Option<Stack>, items: *const HPy, n: usize) -> Vec<HPy> {
-        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        // SAFETY: the caller passes `items` pointing to `n` universal handles
+        // (a trampoline's argument array, live for the call); NULL or 0 reads
+        // nothing.
         unsafe {
             if n == 0 || items.is_null() {
                 return Vec::new();
@@ -284,7 +300,9 @@ mod shims {
     /// The self, positional and keyword parts of a call with an argument
     /// array, lent under one lock.
     unsafe fn lend_call(info: &DebugInfo, s: HPy, args: *const HPy, n: usize, kw: HPy) -> (HPy, Vec<HPy>, HPy) {
-        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        // SAFETY: the caller passes `args` holding `n` universal handles, live
+        // for the call, which is all `lend_array` needs; `info`'s table is
+        // locked once for the three parts.
         unsafe {
             let stack = info.stack();
             let mut t = info.table();
@@ -307,7 +325,11 @@ mod shims {
             // SAFETY (the raise): `$u` is the live universal context that called the shim.
             crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in($u, msg) };
             pub(super) unsafe extern "C" fn $sig($u: *mut HPyContext, $s: HPy, $args: *const HPy, $nargs: $n $(, $kw: HPy)?) -> $r {
-                // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+                // SAFETY: the universal context calls this shim, through the
+                // trampoline of `$sig`, with that signature's arguments (this
+                // thread's PENDING call set just before): `func` gets the HPy
+                // type of `$sig`, and `$args` holds the `$count` handles
+                // `lend_call` reads, live for the call.
                 unsafe {
                     let call = Call::take();
                     let f: unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, $n $(, array_shims!(@hpy $kw))?) -> $r = core::mem::transmute(call.func);
@@ -340,7 +362,10 @@ mod shims {
     // SAFETY (the raise): `_u` is the live universal context that called the shim.
     crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in(_u, msg) };
     pub(super) unsafe extern "C" fn GETBUFFERPROC(_u: *mut HPyContext, s: HPy, view: *mut HPy_buffer, flags: c_int) -> c_int {
-        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        // SAFETY: the universal context calls this shim for a GETBUFFERPROC
+        // implementation (PENDING set just before): `func` gets that HPy type,
+        // and `view` is the VM's buffer (NULL checked before it is read), which
+        // the implementation filled when `r >= 0`.
         unsafe {
             let call = Call::take();
             let f: unsafe extern "C" fn(*mut HPyContext, HPy, *mut HPy_buffer, c_int) -> c_int = core::mem::transmute(call.func);
@@ -363,7 +388,11 @@ mod shims {
     // SAFETY (the raise): `_u` is the live universal context that called the shim.
     crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in(_u, msg) };
     pub(super) unsafe extern "C" fn RELEASEBUFFERPROC(_u: *mut HPyContext, s: HPy, view: *mut HPy_buffer) {
-        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        // SAFETY: the universal context calls this shim for a RELEASEBUFFERPROC
+        // implementation (PENDING set just before): `func` gets that HPy type,
+        // and `view` is NULL (checked before each access) or the buffer an
+        // earlier getbuffer filled, whose `obj` is swapped for a lent debug
+        // handle during the call and put back after.
         unsafe {
             let call = Call::take();
             let f: unsafe extern "C" fn(*mut HPyContext, HPy, *mut HPy_buffer) = core::mem::transmute(call.func);
@@ -420,7 +449,10 @@ pub unsafe fn call_under<R>(
     func: crate::call::Impl,
     call: impl FnOnce(*mut HPyContext, crate::call::Impl) -> R,
 ) -> R {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `call_under`'s contract: `dctx` is a live debug context, so
+    // `ctx_info` reads its `CtxInfo`; the shim for `sig` is an `extern "C"`
+    // function of that signature, which `call` calls through the untyped `Impl`
+    // implementations have.
     unsafe {
         let u = ctx_info(dctx).info().uctx();
         let Some(shim) = shims::shim(sig) else {
@@ -456,7 +488,11 @@ pub(crate) unsafe extern "C" fn CallRealFunctionFromTrampoline(
             crate::api::mark_failed(sig, args);
         }
     };
-    // SAFETY: every unsafe operation below relies only on this function's own contract (HPy's rules for a trampoline's arguments), which the caller upholds.
+    // SAFETY: HPy's rules for a trampoline's arguments: `dctx` is the debug
+    // context the trampoline was given (`ctx_info` stops the process
+    // otherwise), `func` the implementation of `sig` and `args` that
+    // signature's block, passed on unchanged to the universal context, with the
+    // shim in place of `func` (see below).
     crate::guard::guard("HPy context function 'CallRealFunctionFromTrampoline' (debug mode)", raise, || unsafe {
         let info = ctx_info(dctx).info();
         let u = info.uctx();

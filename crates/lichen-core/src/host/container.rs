@@ -53,7 +53,10 @@ pub trait BuilderHost: ObjectHost + ContainerHost {
     /// # Safety
     /// `b` is a live builder of `kind` made by `builder_new`.
     unsafe fn builder_set(_kind: BuilderKind, b: isize, index: HPy_ssize_t, item: HPy) {
-        // SAFETY (caller): `b` is a live boxed builder from `builder_new`.
+        // SAFETY: `b` is a live builder made by `builder_new` (this
+        // function's contract), which is a leaked `Box<Builder>`, so it may
+        // be borrowed mutably for the call (the extension uses a builder
+        // from one thread at a time).
         let builder = unsafe { &mut *(b as *mut Builder) };
         let owned = if item.is_null() { item } else { Self::dup(item) };
         let given_back = builder.set(index, owned);
@@ -69,7 +72,9 @@ pub trait BuilderHost: ObjectHost + ContainerHost {
     /// # Safety
     /// As for `builder_set`; `b` is dead afterwards.
     unsafe fn builder_build(kind: BuilderKind, b: isize) -> Result<HPy, usize> {
-        // SAFETY (caller): a live boxed builder, ended here.
+        // SAFETY: `b` is a live builder made by `builder_new`, a leaked
+        // `Box<Builder>`, and dead afterwards (this function's contract), so
+        // the box is taken back exactly once.
         let builder = unsafe { Box::from_raw(b as *mut Builder) };
         let empty = builder.first_empty();
         let items = builder.into_items();
@@ -89,7 +94,9 @@ pub trait BuilderHost: ObjectHost + ContainerHost {
     /// # Safety
     /// As for `builder_build`.
     unsafe fn builder_cancel(_kind: BuilderKind, b: isize) {
-        // SAFETY (caller): a live boxed builder, ended here.
+        // SAFETY: as `builder_build`'s contract, this function's: `b` is a
+        // live leaked `Box<Builder>` from `builder_new`, dead afterwards, so
+        // the box is taken back exactly once.
         let builder = unsafe { Box::from_raw(b as *mut Builder) };
         for h in builder.into_items().into_iter().filter(|h| !h.is_null()) {
             Self::close(h);

@@ -93,7 +93,13 @@ pub trait ObjectHost {
 
     /// Prints what the VM knows about the object to stderr, for debugging.
     fn dump(h: HPy);
-    /// Aborts the process after printing `message`.
+    /// Aborts the process after printing `message`. Works whether or not
+    /// the thread holds the GIL (or may use the VM otherwise): it is also
+    /// the fatal-error path of a panic in `leave` or `reenter`, after which
+    /// that is unknown (see `crate::guard::guard_fatal`).
+    ///
+    /// # Safety
+    /// `message` is NUL-terminated.
     unsafe fn fatal_error(message: *const c_char) -> !;
 
     /// Stores a new reference to `h` (or NULL) in a field of `owner`,

@@ -12,7 +12,8 @@ use lichen_core::host::{BuilderHost, ContainerHost};
 /// The GIL is held.
 #[inline]
 unsafe fn new_empty(kind: BuilderKind, len: ffi::Py_ssize_t) -> *mut ffi::PyObject {
-    // SAFETY: the caller's contract.
+    // SAFETY: the GIL is held (this function's contract), all PyList_New
+    // and PyTuple_New need; a negative `len` makes them raise.
     unsafe {
         match kind {
             BuilderKind::List => ffi::PyList_New(len),
@@ -29,8 +30,11 @@ unsafe fn new_empty(kind: BuilderKind, len: ffi::Py_ssize_t) -> *mut ffi::PyObje
 /// # Safety
 /// The GIL is held; `item` returns live objects.
 unsafe fn new_filled(kind: BuilderKind, len: ffi::Py_ssize_t, item: impl Fn(ffi::Py_ssize_t) -> *mut ffi::PyObject) -> HPy {
-    // SAFETY: the caller's contract; `i` stays below the length the list or
-    // tuple was made with, and each slot takes over the new reference.
+    // SAFETY: the GIL is held (`new_empty`'s contract too) and `item`
+    // returns live objects (this function's contract), each given a new
+    // reference; `i` stays below the length the list or tuple was made
+    // with, and each slot of the new, unshared object takes over that
+    // reference.
     unsafe {
         let seq = new_empty(kind, len);
         if !seq.is_null() {
@@ -73,7 +77,8 @@ impl ContainerHost for CPython {
     }
 
     fn tuple_from_array(items: &[HPy]) -> HPy {
-        // SAFETY: as for `list_from_array`.
+        // SAFETY: the GIL is held; the items are live handles, so `item`
+        // returns live objects: `new_filled`'s contract.
         unsafe { new_filled(BuilderKind::Tuple, items.len() as ffi::Py_ssize_t, |i| h2py(items[i as usize])) }
     }
 
@@ -91,7 +96,8 @@ impl ContainerHost for CPython {
 
     #[inline]
     fn dict_copy(dict: HPy) -> HPy {
-        // SAFETY: as for `dict_keys`.
+        // SAFETY: the GIL is held; the core checked that `dict` is a dict,
+        // which PyDict_Copy reads.
         unsafe { py2h(ffi::PyDict_Copy(h2py(dict))) }
     }
 }
@@ -117,8 +123,9 @@ impl BuilderHost for CPython {
 
     #[inline]
     unsafe fn builder_set(kind: BuilderKind, b: isize, index: HPy_ssize_t, item: HPy) {
-        // SAFETY (caller): `b` is the live list or tuple from `builder_new`,
-        // owned by the builder; the GIL is held.
+        // SAFETY: `b` is the live list or tuple of `kind` from
+        // `builder_new`, owned by the builder (`builder_set`'s contract), and
+        // the GIL is held: `item_slots`'s contract.
         let (items, len) = unsafe { item_slots(kind, b as *mut ffi::PyObject) };
         // A negative index becomes a huge one: out of range as well.
         let i = index as usize;
@@ -139,7 +146,10 @@ impl BuilderHost for CPython {
     #[inline]
     unsafe fn builder_build(kind: BuilderKind, b: isize) -> Result<HPy, usize> {
         let obj = b as *mut ffi::PyObject;
-        // SAFETY (caller): as in `builder_set`; the slots read are in range.
+        // SAFETY: `b` is the live list or tuple of `kind` from
+        // `builder_new`, owned by the builder (`builder_build`'s contract),
+        // and the GIL is held: `item_slots`'s contract; the slots read are
+        // in range (`i` < `len`).
         unsafe {
             let (items, len) = item_slots(kind, obj);
             for i in 0..len {
@@ -153,7 +163,9 @@ impl BuilderHost for CPython {
     }
 
     unsafe fn builder_cancel(_kind: BuilderKind, b: isize) {
-        // SAFETY (caller): the builder's own reference, dropped once.
+        // SAFETY: `b` is a live builder from `builder_new`, dead afterwards
+        // (`builder_cancel`'s contract): the list or tuple whose one
+        // reference the builder owns, dropped here once; the GIL is held.
         unsafe { ffi::Py_DECREF(b as *mut ffi::PyObject) }
     }
 }
@@ -166,7 +178,8 @@ impl BuilderHost for CPython {
 #[cold]
 #[inline(never)]
 unsafe fn drop_unfinished(obj: *mut ffi::PyObject, index: usize) -> usize {
-    // SAFETY (caller): the builder's own reference, dropped once.
+    // SAFETY: `obj` is the builder's own reference (this function's
+    // contract), dropped here once, with the GIL its caller holds.
     unsafe { ffi::Py_DECREF(obj) };
     index
 }
@@ -179,7 +192,9 @@ unsafe fn drop_unfinished(obj: *mut ffi::PyObject, index: usize) -> usize {
 /// else uses meanwhile; the GIL is held.
 #[inline]
 unsafe fn item_slots(kind: BuilderKind, obj: *mut ffi::PyObject) -> (*mut *mut ffi::PyObject, usize) {
-    // SAFETY (caller): lists and tuples hold Py_SIZE item slots, at
+    // SAFETY: `obj` is a live list (for `List`) or tuple (for `Tuple`),
+    // unshared, with the GIL held (this function's contract), so it may be
+    // read as that layout; lists and tuples hold Py_SIZE item slots, at
     // `ob_item` (a pointer for lists, NULL when empty; inline for tuples).
     unsafe {
         let items = match kind {

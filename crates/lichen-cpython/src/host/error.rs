@@ -121,7 +121,11 @@ impl ErrorHost for CPython {
 /// The GIL is held, no exception is pending and `exc` is a live object.
 unsafe fn append_note(exc: *mut ffi::PyObject, note: &str) {
     let Ok(text) = CString::new(note.replace('\0', " ")) else { return };
-    // SAFETY: as the caller promises; every new reference is released.
+    // SAFETY: this function's contract: the GIL is held (every call below
+    // needs it), no exception is pending (so a NULL result means this call
+    // failed, and its error is cleared) and `exc` is a live object to get
+    // and set `__notes__` on; `note` and `notes` are checked not NULL before
+    // use, and every new reference is released.
     unsafe {
         let note = ffi::PyUnicode_FromString(text.as_ptr());
         if note.is_null() {

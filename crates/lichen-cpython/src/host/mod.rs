@@ -64,7 +64,9 @@ pub unsafe fn replace_stored(slot: &mut isize, h: HPy) {
 #[inline]
 pub fn call_unary(f: unsafe extern "C" fn(*mut ffi::PyObject) -> *mut ffi::PyObject, h: HPy) -> HPy {
     // SAFETY: the GIL is held (every host method runs with it); `h` is a
-    // live handle and `f` accepts its object (see above).
+    // live handle and `f` accepts its object: `call_unary` is only used with
+    // functions that take any live object, or the kind the caller checked
+    // `h` to be.
     unsafe { py2h(f(h2py(h))) }
 }
 
@@ -93,7 +95,11 @@ macro_rules! c_api_calls {
         $(#[$doc])*
         #[inline]
         fn $name($($h: HPy),+) -> HPy {
-            // SAFETY: the GIL is held; the handles are live (see above).
+            // SAFETY: the GIL is held (every host method runs with it); each
+            // handle is live, or NULL only where `$ffi` accepts NULL, and
+            // `$ffi` checks its arguments' types itself: the conditions for
+            // being listed in `c_api_calls!`. The result is CPython's new
+            // reference, which the handle takes over.
             unsafe { py2h(ffi::$ffi($(h2py($h)),+)) }
         }
         c_api_calls!($($rest)*);
@@ -102,7 +108,10 @@ macro_rules! c_api_calls {
         $(#[$doc])*
         #[inline]
         fn $name($($h: HPy),+) -> $ret {
-            // SAFETY: the GIL is held; the handles are live (see above).
+            // SAFETY: the GIL is held (every host method runs with it); each
+            // handle is live, or NULL only where `$ffi` accepts NULL, and
+            // `$ffi` checks its arguments' types itself: the conditions for
+            // being listed in `c_api_calls!`.
             unsafe { ffi::$ffi($(h2py($h)),+) }
         }
         c_api_calls!($($rest)*);
@@ -113,7 +122,9 @@ pub(crate) use c_api_calls;
 /// A new handle to a borrowed object.
 #[inline(always)]
 pub unsafe fn new_ref(obj: *mut ffi::PyObject) -> HPy {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the caller holds the GIL and passes `obj` NULL or a live
+    // (borrowed) object, which `Py_XINCREF` accepts; the new reference becomes
+    // the handle's.
     unsafe {
         ffi::Py_XINCREF(obj);
         py2h(obj)
@@ -134,7 +145,11 @@ impl Host for CPython {
 }
 
 unsafe fn constant(name: &str) -> *mut ffi::PyObject {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: `constant` runs with the GIL held while a context is built:
+    // `Py_None()` and the like read CPython's singletons, `&raw mut` takes the
+    // address of the static type objects without making a reference, and
+    // `PyEval_GetBuiltins` needs the GIL and a running frame or interpreter,
+    // which context building has; `exc_object` has the same condition.
     unsafe {
         use ffi::*;
         let obj: *mut PyObject = match name {
@@ -170,7 +185,10 @@ unsafe fn constant(name: &str) -> *mut ffi::PyObject {
 /// Exceptions and warnings are looked up in `builtins` by name, which keeps
 /// this table free of 70 per-version `PyExc_*` statics.
 unsafe fn exc_object(name: &str) -> *mut ffi::PyObject {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the GIL is held while a context is built (`constant`'s caller):
+    // `PyEval_GetBuiltins` returns the builtins dict (borrowed), and
+    // `PyDict_GetItemString` reads it with a NUL-terminated key (a CString,
+    // alive for the call).
     unsafe {
         let builtins = ffi::PyEval_GetBuiltins();
         let key = std::ffi::CString::new(name).unwrap();

@@ -85,7 +85,8 @@ impl ObjectHost for CPython {
 
     #[inline]
     fn rich_compare_bool(v: HPy, w: HPy, op: HPy_RichCmpOp) -> c_int {
-        // SAFETY: as for `rich_compare`.
+        // SAFETY: the GIL is held and `v`, `w` are live handles, so live
+        // objects; HPy's operator numbers are CPython's Py_LT..Py_GE.
         unsafe { ffi::PyObject_RichCompareBool(h2py(v), h2py(w), op.0) }
     }
 
@@ -153,7 +154,12 @@ impl ObjectHost for CPython {
 
     #[inline]
     unsafe fn vectorcall_method(name: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
-        // SAFETY: as for `vectorcall`; the core made sure there is a receiver.
+        // SAFETY: the GIL is held; `name` is a live str handle and `args`
+        // holds `nargs` + len(kwnames) live handles (HPy_CallMethod's
+        // contract, passed on by the core), the receiver first: the core
+        // checked `nargs` >= 1, which PyObject_VectorcallMethod requires.
+        // Without PY_VECTORCALL_ARGUMENTS_OFFSET CPython never writes to the
+        // array.
         unsafe { py2h(ffi::PyObject_VectorcallMethod(h2py(name), vector(args), nargs, h2py(kwnames))) }
     }
 
@@ -164,7 +170,10 @@ impl ObjectHost for CPython {
     }
 
     unsafe fn fatal_error(message: *const c_char) -> ! {
-        // SAFETY: the ABI requires a NUL-terminated message.
+        // SAFETY: `message` is NUL-terminated (`fatal_error`'s contract), all
+        // `Py_FatalError` reads; it may be called with or without the GIL
+        // (it looks for the thread's state itself before dumping tracebacks),
+        // as the trait requires.
         unsafe { ffi::Py_FatalError(message) }
     }
 
@@ -278,7 +287,10 @@ impl ObjectHost for CPython {
     }
 
     fn capsule_set_destructor(capsule: HPy, destructor: Option<&HPyCapsule_Destructor>) -> c_int {
-        // SAFETY: as for `capsule_new`.
+        // SAFETY: the GIL is held; PyCapsule_SetDestructor checks that
+        // `capsule` is a capsule; the destructor is the trampoline the
+        // extension compiled as a CPython capsule destructor, which calls
+        // its HPy implementation.
         unsafe { ffi::PyCapsule_SetDestructor(h2py(capsule), capsule_destructor(destructor)) }
     }
 

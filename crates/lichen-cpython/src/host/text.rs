@@ -17,7 +17,8 @@ impl TextHost for CPython {
 
     #[inline]
     fn unicode_check(h: HPy) -> bool {
-        // SAFETY: as for `bytes_check`.
+        // SAFETY: the GIL is held; the core passes a live, non-NULL handle,
+        // whose type PyUnicode_Check reads.
         unsafe { ffi::PyUnicode_Check(h2py(h)) != 0 }
     }
 

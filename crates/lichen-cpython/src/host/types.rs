@@ -34,7 +34,8 @@ unsafe extern "C" fn visit_field(field: *mut HPyField, args: *mut c_void) -> c_i
 
 /// The type object behind `h`, or NULL after raising TypeError(`message`).
 unsafe fn as_type(h: HPy, message: &str) -> *mut ffi::PyTypeObject {
-    // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+    // SAFETY: the GIL is held (every host method runs with it) and `h` is a
+    // live handle or NULL, checked before `PyType_Check` reads the object.
     unsafe {
         let obj = h2py(h);
         if obj.is_null() || ffi::PyType_Check(obj) == 0 {
@@ -67,7 +68,10 @@ impl TrampolineHost for CPython {
     }
 
     unsafe fn tuple_items<'a>(tuple: Obj) -> &'a [Obj] {
-        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        // SAFETY: `tuple_items`' contract: `tuple` is NULL or the live argument
+        // tuple of a trampoline (a tuple: CPython passes tp_new/tp_init a
+        // tuple), so its `ob_item` holds `n` objects that the tuple keeps alive
+        // for the call, i.e. for `'a` as the caller uses it.
         unsafe {
             let t = tuple as *mut ffi::PyObject;
             if t.is_null() {
@@ -83,7 +87,8 @@ impl TrampolineHost for CPython {
     }
 
     unsafe fn kwnames_len(kwnames: Obj) -> usize {
-        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        // SAFETY: `kwnames_len`' contract: `kwnames` is NULL or a vectorcall's
+        // tuple of keyword names, which `PyTuple_GET_SIZE` reads.
         unsafe {
             let k = kwnames as *mut ffi::PyObject;
             if k.is_null() {
@@ -100,7 +105,10 @@ impl TrampolineHost for CPython {
     }
 
     unsafe fn buffer_export(src: &HPy_buffer, view: *mut c_void) {
-        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        // SAFETY: `buffer_export`'s contract: `view` is the `Py_buffer` CPython
+        // asked the getbuffer slot to fill (writable, not NULL), and `src` what
+        // the implementation wrote; `as_pyobject` gives the view its own
+        // reference to the exporter.
         unsafe {
             let view = &mut *(view as *mut ffi::Py_buffer);
             view.buf = src.buf;
@@ -118,14 +126,17 @@ impl TrampolineHost for CPython {
     }
 
     unsafe fn buffer_export_failed(view: *mut c_void) {
-        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        // SAFETY: `buffer_export_failed`'s contract: `view` is the `Py_buffer`
+        // a failed getbuffer was asked to fill, writable.
         unsafe {
             (*(view as *mut ffi::Py_buffer)).obj = null_mut();
         }
     }
 
     unsafe fn buffer_import(view: *const c_void) -> HPy_buffer {
-        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        // SAFETY: `buffer_import`'s contract: `view` points to a `Py_buffer` an
+        // earlier getbuffer filled, readable; `new_ref` takes a reference to
+        // its `obj` (the GIL is held) for the caller to close.
         unsafe {
             let view = &*(view as *const ffi::Py_buffer);
             HPy_buffer {
@@ -145,7 +156,11 @@ impl TrampolineHost for CPython {
     }
 
     unsafe fn traverse(f: HPyFunc_traverseproc, self_: Obj, visit: *mut c_void, arg: *mut c_void) -> c_int {
-        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        // SAFETY: `traverse`'s contract: `f` is the type's HPy traverse
+        // implementation and `self_` a live object of that type, whose struct
+        // `payload` finds; a non-NULL `visit` is CPython's `visitproc` passed
+        // through the trampoline as an untyped pointer, and `arg` its argument,
+        // both used only during this call through `visit_field`.
         unsafe {
             if visit.is_null() {
                 return 0;
@@ -158,7 +173,9 @@ impl TrampolineHost for CPython {
     }
 
     unsafe fn capsule_parts(capsule: Obj) -> CapsuleParts {
-        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        // SAFETY: `capsule_parts`' contract: `capsule` is the live capsule
+        // being destroyed, which the PyCapsule getters read (its name is passed
+        // back to `GetPointer`, so the name check passes).
         unsafe {
             let c = capsule as *mut ffi::PyObject;
             let name = ffi::PyCapsule_GetName(c);
@@ -167,7 +184,9 @@ impl TrampolineHost for CPython {
     }
 
     unsafe fn check_mod_create_result(result: &mut Obj) {
-        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        // SAFETY: `check_mod_create_result`'s contract: `*result` is NULL or
+        // the new reference an `HPy_mod_create` implementation returned; the
+        // GIL is held, so a module object can be released and an error raised.
         unsafe {
             let r = *result as *mut ffi::PyObject;
             if !r.is_null() && ffi::PyModule_Check(r) != 0 {
@@ -185,7 +204,10 @@ impl TrampolineHost for CPython {
 
 impl TypeHost for CPython {
     unsafe fn type_from_spec(spec: &TypeSpec, _ctx: *mut HPyContext) -> HPy {
-        // SAFETY: every unsafe operation below relies only on this function's own contract (its `# Safety` section, or HPy's rules for an ABI entry's arguments), which the caller upholds.
+        // SAFETY: `type_from_spec` is called with the GIL held and `spec` the
+        // core's checked spec, whose pointers (names, arrays, the extension's
+        // functions) live as long as the extension: what
+        // `typeobj::type_from_spec` requires.
         unsafe {
             // The type's slots are the extension's trampolines, which pass the
             // context the extension was loaded with themselves.

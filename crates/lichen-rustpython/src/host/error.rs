@@ -59,7 +59,8 @@ pub fn new_error(vm: &VirtualMachine, kind: ExcKind, message: &str) -> PyBaseExc
 /// # Safety
 /// `s` must be NUL-terminated.
 pub unsafe fn c_text(s: *const c_char) -> String {
-    // SAFETY: delegated to the caller.
+    // SAFETY: `s` is NUL-terminated (this function's contract), all
+    // `CStr::from_ptr` needs; the text is copied before returning.
     unsafe { CStr::from_ptr(s) }.to_string_lossy().into_owned()
 }
 

@@ -56,7 +56,8 @@ pub unsafe fn h2o<'a>(h: HPy) -> &'a PyObject {
 /// As for [`h2o`], when `h` is not NULL.
 #[inline(always)]
 pub unsafe fn h2o_opt<'a>(h: HPy) -> Option<&'a PyObject> {
-    // SAFETY: delegated to the caller.
+    // SAFETY: `h2o` runs only for a non-NULL `h` (the `then`), which this
+    // function's contract makes a live handle from `o2h`, as `h2o` requires.
     (!h.is_null()).then(|| unsafe { h2o(h) })
 }
 
@@ -84,7 +85,8 @@ pub unsafe fn take_handle(h: HPy) -> PyObjectRef {
 /// As for [`h2o`].
 #[inline(always)]
 pub unsafe fn h2ref(h: HPy) -> PyObjectRef {
-    // SAFETY: delegated to the caller.
+    // SAFETY: `h` is a live, non-NULL handle from `o2h` (this function's
+    // contract, the same as `h2o`'s), so `h2o` may borrow its object.
     unsafe { h2o(h) }.to_owned()
 }
 

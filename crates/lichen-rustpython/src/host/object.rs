@@ -83,7 +83,9 @@ unsafe fn refs(args: *const HPy, n: usize) -> Vec<PyObjectRef> {
     if n == 0 {
         return Vec::new();
     }
-    // SAFETY: delegated to the caller.
+    // SAFETY: `n` > 0 here, so by this function's contract `args` is not
+    // NULL and holds `n` live handles: the slice is in bounds, and each
+    // handle is one `h2ref` may take a new reference from.
     unsafe { core::slice::from_raw_parts(args, n) }.iter().map(|&h| unsafe { h2ref(h) }).collect()
 }
 
@@ -92,7 +94,8 @@ unsafe fn refs(args: *const HPy, n: usize) -> Vec<PyObjectRef> {
 /// # Safety
 /// `kwnames` must be NULL or a live handle.
 unsafe fn kw_names(kwnames: HPy) -> Result<Vec<PyObjectRef>, &'static str> {
-    // SAFETY: delegated to the caller.
+    // SAFETY: `kwnames` is NULL or a live handle (this function's
+    // contract), which is `h2o_opt`'s precondition.
     match unsafe { h2o_opt(kwnames) } {
         None => Ok(Vec::new()),
         Some(k) => match k.downcast_ref::<PyTuple>() {
@@ -357,26 +360,34 @@ impl ObjectHost for RustPython {
     }
 
     unsafe fn vectorcall(callable: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
-        // SAFETY: the handles are live and `args` holds `nargs` +
-        // len(kwnames) of them.
+        // SAFETY: HPy_Call's contract, which the core passes on: `callable`
+        // is a live handle (`h2o`) and `kwnames` NULL or a live handle
+        // (`kw_names`).
         let (callable, names) = unsafe { (h2o(callable), kw_names(kwnames)) };
         let names = match names {
             Ok(n) => n,
             Err(message) => return fail(ExcKind::TypeError, message, HPy::NULL),
         };
-        // SAFETY: as above.
+        // SAFETY: by the same contract `args` holds `nargs` positional
+        // handles followed by one per name of `kwnames`, `names.len()` of
+        // them, all live: what `refs` reads.
         let args = unsafe { refs(args, nargs + names.len()) };
         with_vm(|vm| vectorcall_refs(vm, callable, args, nargs, names))
     }
 
     unsafe fn vectorcall_method(name: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
-        // SAFETY: as for `vectorcall`; the core made sure there is a receiver.
+        // SAFETY: HPy_CallMethod's contract, which the core passes on:
+        // `name` is a live handle (`h2o`) and `kwnames` NULL or a live
+        // handle (`kw_names`).
         let (name, names) = unsafe { (h2o(name), kw_names(kwnames)) };
         let names = match names {
             Ok(n) => n,
             Err(message) => return fail(ExcKind::TypeError, message, HPy::NULL),
         };
-        // SAFETY: as above.
+        // SAFETY: by the same contract `args` holds `nargs` live handles
+        // (the receiver first: the core checked `nargs` >= 1, so `remove(0)`
+        // below finds it) followed by one per name of `kwnames`: what `refs`
+        // reads.
         let mut args = unsafe { refs(args, nargs + names.len()) };
         let receiver = args.remove(0);
         with_vm(|vm| {
@@ -408,7 +419,9 @@ impl ObjectHost for RustPython {
     }
 
     unsafe fn fatal_error(message: *const c_char) -> ! {
-        // SAFETY: the ABI requires a NUL-terminated message.
+        // SAFETY: `message` is NUL-terminated (`fatal_error`'s contract),
+        // `c_text`'s one precondition. Nothing here touches the VM, so it
+        // works from any thread, as the trait requires.
         let message = unsafe { c_text(message) };
         eprintln!("Fatal Python error: {message}");
         std::process::abort()

@@ -138,13 +138,16 @@ impl TextHost for RustPython {
 
     unsafe fn unicode_decode(data: *const c_char, size: HPy_ssize_t, codec: Codec, errors: *const c_char) -> HPy {
         let (encoding, strict) = codec_name(codec);
-        // SAFETY: the core checked `data` and `size`; `errors` is NULL or
-        // NUL-terminated.
+        // SAFETY: `size` >= 0 (`unicode_decode`'s contract; the core raised
+        // for a negative one) and `data`, not NULL (the core checked), holds
+        // `size` bytes (HPy's contract for the decoders, passed on by the
+        // core, which measured them itself for DecodeFSDefault).
         let bytes = unsafe { core::slice::from_raw_parts(data.cast::<u8>(), size.max(0) as usize) };
         let errors = if errors.is_null() || codec == Codec::FsDefault {
             strict.to_owned()
         } else {
-            // SAFETY: as above.
+            // SAFETY: `errors` is not NULL here, so NUL-terminated (HPy's
+            // contract for the decoders' `errors`), `c_text`'s precondition.
             unsafe { super::error::c_text(errors) }
         };
         with_vm(|vm| result_handle(decode(vm, bytes, encoding, &errors)))
@@ -160,7 +163,9 @@ impl TextHost for RustPython {
                     .unwrap_or_else(|| vm.new_value_error("str has no UTF-8 form")));
             };
             if !size.is_null() {
-                // SAFETY: the caller passes NULL or a writable size.
+                // SAFETY: not NULL (checked above), so a writable
+                // `HPy_ssize_t` (HPyUnicode_AsUTF8AndSize's contract, passed
+                // on by the core).
                 unsafe { *size = text.len() as HPy_ssize_t };
             }
             Ok(pinned_copy(obj, text.as_bytes()))
