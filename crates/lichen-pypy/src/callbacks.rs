@@ -41,7 +41,9 @@ macro_rules! callback_arity {
             type Out = R;
             #[inline(always)]
             unsafe fn invoke(self, ($($a,)*): ($($t,)*)) -> R {
-                // SAFETY: delegated to the caller.
+                // SAFETY: `self` is a callback of the table (the `# Safety`
+                // of `invoke`): a function cffi made for an `extern "Python"`
+                // declaration of exactly this C type, valid for the process.
                 unsafe { self($($a),*) }
             }
         }

@@ -74,7 +74,8 @@ fn data_of<'a>(h: HPy) -> Option<&'a mut CapsuleData> {
 unsafe fn same_name(a: *const c_char, b: *const c_char) -> bool {
     match (a.is_null(), b.is_null()) {
         (true, true) => true,
-        // SAFETY: delegated to the caller.
+        // SAFETY: both are non-NULL here, and NUL-terminated (this
+        // function's `# Safety`).
         (false, false) => unsafe { CStr::from_ptr(a) == CStr::from_ptr(b) },
         _ => false,
     }
@@ -97,7 +98,9 @@ pub unsafe fn get(capsule: HPy, field: CapsuleField, name: *const c_char) -> *mu
         return invalid(function, null);
     };
     match field {
-        // SAFETY: delegated to the caller; `d.name` is the extension's.
+        // SAFETY: `name` is NULL or NUL-terminated (this function's
+        // `# Safety`); `d.name` is the name given to `new` or `set`, NULL
+        // or NUL-terminated and outliving the capsule (their `# Safety`).
         CapsuleField::Pointer if !unsafe { same_name(d.name, name) } => {
             fail(ExcKind::ValueError, "PyCapsule_GetPointer called with incorrect name", null)
         }
@@ -142,7 +145,9 @@ pub fn set_destructor(capsule: HPy, destructor: Option<&HPyCapsule_Destructor>) 
 /// # Safety
 /// `name` must be NULL or NUL-terminated.
 pub unsafe fn is_valid(capsule: HPy, name: *const c_char) -> c_int {
-    // SAFETY: delegated to the caller.
+    // SAFETY: `name` is NULL or NUL-terminated (this function's `# Safety`),
+    // `d.name` as given to `new` or `set` (NULL or NUL-terminated, outliving
+    // the capsule by their `# Safety`).
     data_of(capsule).is_some_and(|d| !d.pointer.is_null() && unsafe { same_name(d.name, name) }) as c_int
 }
 
@@ -152,7 +157,9 @@ pub unsafe fn is_valid(capsule: HPy, name: *const c_char) -> c_int {
 /// # Safety
 /// `data` must be a `CapsuleData` made by [`new`], freed only here, once.
 pub unsafe fn free(data: *mut c_void) {
-    // SAFETY: delegated to the caller.
+    // SAFETY: `data` is the box of a `CapsuleData` that `new` leaked, freed
+    // only here and once (this function's `# Safety`): taking it back is
+    // the only use of that allocation.
     let d = unsafe { Box::from_raw(data.cast::<CapsuleData>()) };
     if d.magic != MAGIC {
         return;

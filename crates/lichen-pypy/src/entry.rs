@@ -231,8 +231,12 @@ pub extern "C" fn lichen_lists_may_change() {
 #[no_mangle]
 pub unsafe extern "C" fn lichen_reserve(out: *mut isize, n: isize) -> isize {
     guarded("lichen_reserve", || {
-        // SAFETY: Python passes room for `n` entries.
-        let out = unsafe { core::slice::from_raw_parts_mut(out, n.max(0) as usize) };
+        if out.is_null() || n <= 0 {
+            return 0;
+        }
+        // SAFETY: `out` is not NULL, and Python passes room for `n` entries
+        // (a cffi buffer it made for them).
+        let out = unsafe { core::slice::from_raw_parts_mut(out, n as usize) };
         table::reserve(out) as isize
     })
 }
@@ -373,7 +377,9 @@ pub unsafe extern "C" fn lichen_field_read(field: *mut c_void) -> isize {
 #[no_mangle]
 pub unsafe extern "C" fn lichen_field_write(owner: isize, field: *mut c_void, value: isize) {
     guarded("lichen_field_write", || {
-        // SAFETY: as for `lichen_field_read`.
+        // SAFETY: Python passes the address of an OBJECT member inside the
+        // live struct of `owner` (a word at a C struct's alignment for an
+        // `HPyField`); only this thread, holding the extension lock, uses it.
         let field = unsafe { &mut *field.cast::<HPyField>() };
         let (o, v) = (hh(owner), hh(value));
         crate::host::object::store_field(o, field, v);
@@ -580,8 +586,11 @@ unsafe fn call<F: Copy, R, T: ErrorValue, const N: usize>(
     const { assert!(core::mem::size_of::<F>() == core::mem::size_of::<*mut c_void>()) };
     guarded(name, || {
         let handles = receive_all(bits, first);
-        // SAFETY: delegated to the caller; `F` is a function pointer of the
-        // size of `*mut c_void` (checked above).
+        // SAFETY: `impl_` is an implementation of signature `sig` whose C
+        // type is `F` and `ctx` a context of this host (this function's
+        // `# Safety`), so transmuting it to `F` (a function pointer of the
+        // size of `*mut c_void`, checked above) and calling it through
+        // `call_under` with that context is a call of its own type.
         let r = unsafe {
             let imp: lichen_core::call::Impl = core::mem::transmute(impl_);
             lichen_core::call::call_under(ctx.cast(), sig, imp, |c, f| call(c, core::mem::transmute_copy::<_, F>(&f), handles))
@@ -652,7 +661,8 @@ unsafe fn handles<'a>(args: *const isize, n: isize) -> &'a [isize] {
     if args.is_null() || n <= 0 {
         &[]
     } else {
-        // SAFETY: delegated to the caller.
+        // SAFETY: `args` is not NULL and `n` > 0 here, and a non-NULL
+        // `args` holds `n` handles (this function's `# Safety`).
         unsafe { core::slice::from_raw_parts(args, n as usize) }
     }
 }
@@ -732,7 +742,9 @@ macro_rules! value_entries {
     ($($entry:ident = $sig:ident ($($h:ident),* ; $($p:ident : $pt:ty),*) -> $ret:ty;)*) => {$(
         #[no_mangle]
         pub unsafe extern "C" fn $entry(ctx: *mut c_void, impl_: *mut c_void $(, $h: isize)* , self_data: Data, self_class: usize $(, $p: $pt)*) -> $ret {
-            // SAFETY: as for `entries!`.
+            // SAFETY: Python passes the context and implementation of one
+            // definition, whose signature is `$sig` (so its C type is the
+            // `f` below), and handles it made.
             unsafe {
                 call(stringify!($entry), ctx, impl_, HPyFunc_Signature::$sig, [$($h),*], (self_data, self_class),
                     |c, f: unsafe extern "C" fn(Ctx $(, entry_h!($h))* $(, $pt)*) -> $ret, received: [HPy; count!($($h)*)]| {
@@ -787,9 +799,12 @@ unsafe fn call_array<F: Copy, T: ErrorValue>(
     n: isize,
     call: impl FnOnce(*mut HPyContext, F, HPy, *const HPy, HPy) -> T,
 ) -> T {
-    // SAFETY: delegated to the caller.
+    // SAFETY: `args` holds `n` handles Python made for the call (this
+    // function's `# Safety`, which is `handles`').
     let bits = unsafe { handles(args, n) };
-    // SAFETY: delegated to the caller, the array passed on received.
+    // SAFETY: `ctx`, `impl_` and `sig` are as `call` requires (this
+    // function's `# Safety`); `call` gets the received array, as long as
+    // `bits`, alive until it returns.
     unsafe {
         self::call(name, ctx, impl_, sig, [first, kw], (first_data, first_class), |c, f: F, [h, k]: [HPy; 2]| {
             let mut small = [HPy::NULL; 8];

@@ -198,7 +198,9 @@ fn new_type_info(spec: &TypeSpec) -> *const TypeInfo {
 /// Both must come from [`new_type_info`] (`base` may be NULL), before any
 /// object of the type exists.
 pub unsafe fn set_lineage(info: *mut TypeInfo, base: *const TypeInfo, ancestors: &[isize]) {
-    // SAFETY: delegated to the caller; set once, before any object exists.
+    // SAFETY: `info` is a `TypeInfo` leaked by `new_type_info` (valid and
+    // aligned for good), and no object of the type exists yet, so nothing
+    // else reads it while it is written (this function's `# Safety`).
     let info = unsafe { &mut *info };
     info.base = base;
     info.ancestors = ancestors.iter().map(|&a| a as usize).filter(|&a| is_type_info(a)).collect();

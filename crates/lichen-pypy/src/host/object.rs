@@ -336,17 +336,21 @@ impl ObjectHost for PyPy {
     }
 
     unsafe fn capsule_new(pointer: *mut c_void, name: *const c_char, destructor: Option<&HPyCapsule_Destructor>) -> HPy {
-        // SAFETY: delegated to the caller (the core checked `destructor`).
+        // SAFETY: `name` is NULL or NUL-terminated and lives as long as the
+        // capsule (`ObjectHost`'s contract for the pointers of
+        // `capsule_new`), which is `capsule::new`'s `# Safety`.
         unsafe { capsule::new(pointer, name, destructor) }
     }
 
     unsafe fn capsule_get(capsule: HPy, field: CapsuleField, name: *const c_char) -> *mut c_void {
-        // SAFETY: delegated to the caller.
+        // SAFETY: `name` is NULL or NUL-terminated for the call
+        // (`ObjectHost`'s contract for C strings), `capsule::get`'s `# Safety`.
         unsafe { capsule::get(capsule, field, name) }
     }
 
     unsafe fn capsule_set(capsule: HPy, field: CapsuleField, value: *mut c_void) -> c_int {
-        // SAFETY: delegated to the caller.
+        // SAFETY: a name set through `capsule_set` outlives the capsule
+        // (`ObjectHost`'s contract), `capsule::set`'s `# Safety`.
         unsafe { capsule::set(capsule, field, value) }
     }
 
@@ -355,7 +359,9 @@ impl ObjectHost for PyPy {
     }
 
     unsafe fn capsule_is_valid(capsule: HPy, name: *const c_char) -> c_int {
-        // SAFETY: delegated to the caller.
+        // SAFETY: `name` is NULL or NUL-terminated for the call
+        // (`ObjectHost`'s contract for C strings), `capsule::is_valid`'s
+        // `# Safety`.
         unsafe { capsule::is_valid(capsule, name) }
     }
 
