@@ -1074,13 +1074,19 @@ mod tests {
         assert_eq!(loaded_field(loaded), (0, 0));
     }
 
-    #[test]
-    fn receivers_slots_are_given_back_unless_kept() {
-        let _held = lock::enter();
+    /// Two slots from the reserve, and how many slots are in use (the
+    /// caller holds the lock).
+    fn two_reserved() -> ([isize; 2], usize) {
         init(4);
         let mut out = [0isize; 2];
         assert_eq!(reserve(&mut out), 2);
-        let live = in_use();
+        (out, in_use())
+    }
+
+    #[test]
+    fn receivers_slots_are_given_back_unless_kept() {
+        let _held = lock::enter();
+        let (out, live) = two_reserved();
         let taken = |i: isize| back()[i as usize].swap(0, Ordering::Relaxed);
         // only the call held it: reserved again, its byte set
         let h = receive_known((out[0] << 3) | TAG_RECEIVER, 0x1000 as *mut c_void, 0);
@@ -1103,10 +1109,7 @@ mod tests {
     #[test]
     fn fresh_slots_come_alive_when_received() {
         let _held = lock::enter();
-        init(4);
-        let mut out = [0isize; 2];
-        assert_eq!(reserve(&mut out), 2);
-        let live = in_use();
+        let (out, live) = two_reserved();
         let h = receive((out[0] << 3) | TAG_FRESH, 0x1000 as *mut c_void);
         assert_eq!(in_use(), live + 1);
         assert_eq!(data_of(h), (DataKind::Payload, 0x1000 as *mut c_void));
