@@ -1,8 +1,12 @@
 """Classes from ``HPyType_Spec``s (checked by the core and handed over as a
 ``struct lichen_type_def``).
 
-An instance's struct is a zeroed cffi buffer held in the ``_lichen_buf``
-slot of the first class of its hierarchy made from a spec (``ffi.NULL`` for
+An instance's struct is a zeroed piece of a cffi buffer shared by up to
+``CHUNK_BYTES`` of structs of its class (``_lichen_buf`` points to it,
+``_lichen_mem`` holds the buffer: a raw allocation and its finalizer per
+instance cost PyPy's GC more than the rest of making one; the price is
+that the buffer lives as long as any of its instances), in the slots of
+the first class of its hierarchy made from a spec (``ffi.NULL`` for
 classes without a struct); its address goes
 to the object table with the instance's handle (every call passes it), so
 ``HPy_AsStruct`` costs no call into PyPy. Slots become special methods
@@ -75,13 +79,36 @@ def _root_new(cls):
     return builtin.__new__(cls)
 
 
+CHUNK_BYTES = 2048
+
+
+def _struct(cls, size):
+    """``(pointer, buffer)``: a zeroed struct of ``size`` bytes for an
+    instance of ``cls``, and the buffer it is cut from. ``pop`` is one step
+    under the GIL: threads never get the same struct."""
+    pool = cls.__lichen_pool__
+    try:
+        return pool.pop()
+    except IndexError:
+        step = (size + 15) & ~15  # malloc's alignment for every struct
+        n = max(1, CHUNK_BYTES // step)
+        chunk = ffi.new("char[]", step * n)
+        base = ffi.cast("char *", chunk)
+        pool.extend([(base + step * k, chunk) for k in range(n - 1, 0, -1)])
+        return base, chunk
+
+
+def _give_struct(o, cls, size):
+    o._lichen_buf, o._lichen_mem = _struct(cls, size)
+    o._lichen_refs = None
+
+
 def alloc(cls):
     """A new instance of a class made from a spec, its struct zeroed."""
     o = _root_new(cls)
     size = cls.__lichen_size__
     if size:
-        o._lichen_buf = ffi.new("char[]", size)
-        o._lichen_refs = None
+        _give_struct(o, cls, size)
     return o
 
 
@@ -110,8 +137,7 @@ def _builtin_new(cls, *args, **kw):
     o = _root_new(cls) if not (args or kw) else cls.__lichen_builtin__.__new__(cls, *args, **kw)
     size = cls.__lichen_size__
     if size:
-        o._lichen_buf = ffi.new("char[]", size)
-        o._lichen_refs = None
+        _give_struct(o, cls, size)
     return o
 
 
@@ -800,6 +826,7 @@ def make_type(d):
         call_offset = (size + 7) & ~7
         size = call_offset + 2 * ffi.sizeof("void *")
     ns["__lichen_size__"] = size
+    ns["__lichen_pool__"] = []  # structs cut ahead (see _struct)
     if spec_base is None:
         builtin = next((c for b in bases for c in b.__mro__ if c in SHAPE_BASES.values() and c is not object), object)
         ns["__lichen_builtin__"] = builtin
@@ -811,7 +838,7 @@ def make_type(d):
     # classes without a struct answer None (no slot: a slot would make
     # their layout clash with builtin bases in multiple inheritance).
     if size and base_size == 0:
-        ns["__slots__"] = ("_lichen_buf", "_lichen_refs")
+        ns["__slots__"] = ("_lichen_buf", "_lichen_mem", "_lichen_refs")
     else:
         ns["__slots__"] = ()
         if spec_base is None:
