@@ -160,6 +160,7 @@ void lichen_field_write(lh owner, void *field, lh value);
 int64_t lichen_loaded_key(lh h);
 lh lichen_loaded_owner(lh h);
 void lichen_reserve_emptied(const intptr_t *slots, intptr_t n);
+void lichen_unreserve(const intptr_t *slots, intptr_t n);
 /* receivers' slots given back to the caller that lent them */
 unsigned char *lichen_back_flags(void);
 intptr_t lichen_back_cap(void);

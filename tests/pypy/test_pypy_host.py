@@ -506,3 +506,20 @@ def test_structs_are_cut_from_shared_buffers(mod):
         gc.collect()
     more = [mod.Box(None) for _ in range(200)]
     assert kept.get() == 101 and all(b.get() is None for b in more)
+
+
+def test_results_made_natively_do_not_grow_the_table(mod):
+    """A float made natively and returned goes back to Python's reserve
+    with its slot; the reserve gives slots above a bound back to native
+    code, so the table stays flat however many such results are made (it
+    grew by one slot per result before)."""
+    from lichen._lichen_pypy import lib
+    from lichen._pypy.handles import RESERVE_MAX, _reserve
+
+    for i in range(2000):
+        mod.half(float(i))
+    before = lib.lichen_table_size()
+    for i in range(50000):
+        assert mod.half(2.0 * i) == i
+    assert lib.lichen_table_size() - before < RESERVE_MAX
+    assert len(_reserve) <= RESERVE_MAX

@@ -409,6 +409,16 @@ pub unsafe extern "C" fn lichen_reserve_emptied(slots: *const isize, n: isize) {
     guarded("lichen_reserve_emptied", || table::reserve_emptied(slots))
 }
 
+/// Python emptied the entries of these reserve slots and gives them back
+/// (see `table::unreserve`).
+#[no_mangle]
+pub unsafe extern "C" fn lichen_unreserve(slots: *const isize, n: isize) {
+    // SAFETY: Python passes an array of `n` slot numbers (`handles` reads
+    // none for NULL or `n` <= 0).
+    let slots = unsafe { handles(slots, n) };
+    guarded("lichen_unreserve", || table::unreserve(slots))
+}
+
 // ---------------------------------------------------------------------------
 // Errors
 

@@ -762,6 +762,24 @@ pub fn reserve_emptied(slots: &[isize]) {
     })
 }
 
+/// Takes back reserve slots whose entries Python emptied, as free slots:
+/// results' slots join Python's reserve, so without this the reserve would
+/// grow with every result made natively (a float, a loaded field), and the
+/// table with it (see `handles._trim_reserve`).
+pub fn unreserve(slots: &[isize]) {
+    with(|t| {
+        for &i in slots {
+            let Ok(i) = u32::try_from(i) else { continue };
+            if is_constant(t, i) || t.slots.get(i as usize).is_none_or(|s| s.state != State::Reserved) {
+                continue;
+            }
+            let_go_of_owner(t, i);
+            t.slots[i as usize] = Slot::new(State::Free);
+            t.clean.push(i); // its entry is empty
+        }
+    })
+}
+
 /// Closes the handle `owner`, held by a slot of the table.
 fn drop_hold(t: &mut Table, owner: isize) {
     let Some(o) = slot_of(HPy { _i: owner }) else { return };

@@ -15,12 +15,14 @@ from lichen._pypy.errors import failed
 from lichen._pypy.handles import (
     EMPTY,
     FRESH,
+    RESERVE_MAX,
     LENT,
     SWEEP_AT,
     _materialize,
     _reserve,
     _stale,
     _stores_waiting,
+    _trim_reserve,
     apply_stores,
     class_id,
     lend,
@@ -63,6 +65,8 @@ def _result(r, name):
         o = _materialize(r)
     if tag == FRESH:
         _reserve.append(i)
+        if len(_reserve) > RESERVE_MAX:
+            _trim_reserve()
     if _stale[0] >= SWEEP_AT:
         sweep()
     return o

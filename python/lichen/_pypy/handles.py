@@ -109,6 +109,27 @@ def _refill():
     _reserve.extend(got)
 
 
+# Results' slots join the reserve (see ``calls.result``); above this many,
+# the reserve gives slots back to native code (``_trim_reserve``).
+RESERVE_MAX = 4 * RESERVE_BATCH
+
+
+def _trim_reserve():
+    """Gives native code back the reserve's slots above ``RESERVE_BATCH``,
+    their entries emptied: without this the reserve, and the table, would
+    grow with every result made natively (a float, a loaded field)."""
+    out = []
+    while len(_reserve) > RESERVE_BATCH:
+        try:
+            i = _reserve.pop()
+        except IndexError:
+            break
+        objs[i] = EMPTY
+        out.append(i)
+    if out:
+        lib.lichen_unreserve(out, len(out))
+
+
 def _take_slot():
     # pop() is one atomic step under the GIL: another thread may have
     # emptied the reserve since any check, so try, refill, try again.
