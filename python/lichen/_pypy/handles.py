@@ -114,18 +114,26 @@ def _refill():
 RESERVE_MAX = 4 * RESERVE_BATCH
 
 
-def _trim_reserve():
-    """Gives native code back the reserve's slots above ``RESERVE_BATCH``,
-    their entries emptied: without this the reserve, and the table, would
-    grow with every result made natively (a float, a loaded field)."""
-    out = []
-    while len(_reserve) > RESERVE_BATCH:
+def _empty_reserve_above(keep):
+    """Takes the reserve's slots above ``keep`` out, their entries emptied
+    (each taken out before it is cleared, so that no other thread fills
+    it meanwhile); their numbers."""
+    taken = []
+    while len(_reserve) > keep:
         try:
             i = _reserve.pop()
         except IndexError:
             break
         objs[i] = EMPTY
-        out.append(i)
+        taken.append(i)
+    return taken
+
+
+def _trim_reserve():
+    """Gives native code back the reserve's slots above ``RESERVE_BATCH``:
+    without this the reserve, and the table, would grow with every result
+    made natively (a float, a loaded field)."""
+    out = _empty_reserve_above(RESERVE_BATCH)
     if out:
         lib.lichen_unreserve(out, len(out))
 
@@ -141,16 +149,9 @@ def _take_slot():
 
 
 def _clear_reserve():
-    """Clears the entries of the reserve's slots, taking each out while it
-    is cleared so that no other thread fills it meanwhile."""
-    cleared = []
-    while True:
-        try:
-            i = _reserve.pop()
-        except IndexError:
-            break
-        objs[i] = EMPTY
-        cleared.append(i)
+    """Clears the entries of the reserve's slots (a sweep: their old
+    objects go), keeping the slots."""
+    cleared = _empty_reserve_above(0)
     if cleared:
         lib.lichen_reserve_emptied(cleared, len(cleared))
     _reserve.extend(cleared)
