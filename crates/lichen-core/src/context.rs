@@ -26,7 +26,34 @@ mod guarded {
     use lichen_abi::*;
 
     macro_rules! guarded_fn {
-        (@barrier $barrier:ident, $report:expr; $name:ident ($($arg:ident : $ty:ty),*) -> $ret:ty) => {
+        // `enter`: the function runs with the host's token, made here once
+        // per call (`HostVm::enter`) and passed to `api::$name` first.
+        (@barrier $barrier:ident, $report:expr, enter; $name:ident ($($arg:ident : $ty:ty),*) -> $ret:ty) => {
+            pub unsafe extern "C" fn $name<H: Host, const PANIC: bool>(ctx: *mut HPyContext $(, $arg: $ty)*) -> $ret {
+                crate::guard::$barrier(
+                    concat!("HPy context function '", stringify!($name), "'"),
+                    $report,
+                    // SAFETY: only an extension calls a context function,
+                    // and HPy lets it do so only on a thread that may use
+                    // the VM (the thread the VM runs it on, outside
+                    // `LeavePythonExecution`...`Reenter`, whose `Reenter` has
+                    // the arm below): `enter`'s precondition. The rest is
+                    // the context function's own contract: the extension's
+                    // arguments are passed unchanged.
+                    || unsafe {
+                        H::enter(|vm| {
+                            if PANIC {
+                                crate::guard::selftest_panic(stringify!($name));
+                            }
+                            crate::api::$name::<H>(vm, ctx $(, $arg)*)
+                        })
+                    },
+                )
+            }
+        };
+        // No token: `ReenterPythonExecution` is called without the GIL (it
+        // takes it back) and `FatalError` must work on any thread.
+        (@barrier $barrier:ident, $report:expr, plain; $name:ident ($($arg:ident : $ty:ty),*) -> $ret:ty) => {
             pub unsafe extern "C" fn $name<H: Host, const PANIC: bool>(ctx: *mut HPyContext $(, $arg: $ty)*) -> $ret {
                 crate::guard::$barrier(
                     concat!("HPy context function '", stringify!($name), "'"),
@@ -44,10 +71,10 @@ mod guarded {
         };
         (CallRealFunctionFromTrampoline $($rest:tt)*) => {};
         (LeavePythonExecution $($rest:tt)*) => {
-            guarded_fn!(@barrier guard_fatal, fatal::<H>; LeavePythonExecution $($rest)*);
+            guarded_fn!(@barrier guard_fatal, fatal::<H>, enter; LeavePythonExecution $($rest)*);
         };
         (ReenterPythonExecution $($rest:tt)*) => {
-            guarded_fn!(@barrier guard_fatal, fatal::<H>; ReenterPythonExecution $($rest)*);
+            guarded_fn!(@barrier guard_fatal, fatal::<H>, plain; ReenterPythonExecution $($rest)*);
         };
         // The extension's own message first, if it can be read, then the
         // panic's.
@@ -57,11 +84,21 @@ mod guarded {
                 // `print_fatal_message`'s one precondition.
                 unsafe { crate::guard::print_fatal_message($message) };
                 fatal::<H>(msg)
-            }; FatalError ($message : $mty) -> $ret);
+            }, plain; FatalError ($message : $mty) -> $ret);
         };
         ($name:ident $($rest:tt)*) => {
-            guarded_fn!(@barrier guard, |msg| H::raise(ExcKind::SystemError, msg); $name $($rest)*);
+            guarded_fn!(@barrier guard, raise_system_error::<H>, enter; $name $($rest)*);
         };
+    }
+
+    /// The report of the barrier of every function with an error channel:
+    /// a pending `SystemError`.
+    #[cold]
+    fn raise_system_error<H: Host>(msg: &str) {
+        // SAFETY: called by the barrier of a context function, on the
+        // thread that called it, which may use the VM (as for the function
+        // itself, see `guarded_fn!`).
+        unsafe { H::enter(|vm| H::raise(vm, ExcKind::SystemError, msg)) }
     }
 
     /// The fatal-error path of the three functions above: the host's

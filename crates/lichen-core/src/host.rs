@@ -13,9 +13,37 @@ area_modules!();
 
 use lichen_abi::HPy;
 
+/// The token of a VM: what every host operation takes as its first
+/// parameter, the proof that the calling thread may use the VM (or the VM
+/// itself), so that no host operation has to assume it or look it up.
+///
+/// The core makes one per call, with [`HostVm::enter`], in each context
+/// function (`crate::context`'s generated wrappers, the trampoline entry),
+/// and hands it to every host operation the call makes. A token cannot
+/// outlive the closure it is given to, so it never reaches another call or
+/// another thread.
+pub trait HostVm {
+    /// CPython: `pyo3::Python<'a>`, zero-sized, the proof that the thread
+    /// holds the GIL (is attached). RustPython: `&'a VirtualMachine`, the VM
+    /// attached to the thread. PyPy: a zero-sized proof that the thread holds
+    /// the host's extension lock.
+    type Vm<'a>: Copy;
+
+    /// Runs `f` with the calling thread's token.
+    ///
+    /// # Safety
+    /// The calling thread may use the VM: it runs a context function (or a
+    /// host entry) that the VM called, or that an extension the VM runs
+    /// called, on this thread, and not between `HPy_LeavePythonExecution`
+    /// and `HPy_ReenterPythonExecution` (CPython: the thread holds the GIL;
+    /// PyPy: the extension lock; RustPython: a VM is attached to the thread).
+    unsafe fn enter<R>(f: impl for<'a> FnOnce(Self::Vm<'a>) -> R) -> R;
+}
+
 /// A Python VM that runs HPy extensions.
 pub trait Host:
-    ObjectHost + NumberHost + TextHost + ContainerHost + BuilderHost + ErrorHost + TypeHost + Sized + 'static
+    HostVm
+    + ObjectHost + NumberHost + TextHost + ContainerHost + BuilderHost + ErrorHost + TypeHost + Sized + 'static
 {
     /// Shown in messages, e.g. "CPython".
     const NAME: &'static str;

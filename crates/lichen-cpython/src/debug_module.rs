@@ -120,8 +120,10 @@ fn hook(arg: &Bound<'_, PyAny>) -> PyResult<HPy> {
     if arg.is_none() {
         Ok(HPy::NULL)
     } else if arg.is_callable() {
-        // SAFETY: the GIL is held; the new reference becomes the debug info's.
-        Ok(unsafe { new_ref(arg.as_ptr()) })
+        // SAFETY: `arg` is a live object, and a bound reference proves the
+        // GIL is held (`arg.py()`); the new reference becomes the debug
+        // info's.
+        Ok(unsafe { new_ref(arg.py(), arg.as_ptr()) })
     } else {
         Err(PyTypeError::new_err("Expected a callable object"))
     }

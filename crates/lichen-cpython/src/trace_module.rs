@@ -61,8 +61,10 @@ fn apply(h: Hook<Bound<'_, PyAny>>, set: impl Fn(lichen_abi::HPy)) {
     match h {
         Hook::Keep => {}
         Hook::Clear => set(lichen_abi::HPy::NULL),
-        // SAFETY: the GIL is held; the new reference becomes the trace info's handle.
-        Hook::Set(f) => set(unsafe { new_ref(f.as_ptr()) }),
+        // SAFETY: `f` is a live object, and a bound reference proves the GIL
+        // is held (`f.py()`); the new reference becomes the trace info's
+        // handle.
+        Hook::Set(f) => set(unsafe { new_ref(f.py(), f.as_ptr()) }),
     }
 }
 

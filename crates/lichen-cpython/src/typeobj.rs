@@ -15,7 +15,7 @@ use core::ptr::null_mut;
 use lichen_abi::*;
 use lichen_core::host::{ExcKind, HPyFunc_traverseproc};
 use lichen_core::type_spec::{align_storage, Bases, TypeSpec};
-use pyo3::ffi;
+use pyo3::{ffi, Python};
 use std::ffi::CString;
 
 /// Raises `kind(message)`.
@@ -551,8 +551,8 @@ unsafe fn metaclass(meta: Option<HPy>) -> Result<*mut ffi::PyTypeObject, ()> {
 }
 
 /// A new CPython type for a checked HPy type spec; NULL with an error set.
-pub unsafe fn type_from_spec(spec: &TypeSpec) -> *mut ffi::PyObject {
-    // SAFETY: `type_from_spec`'s caller holds the GIL and passes a spec checked
+pub unsafe fn type_from_spec(_py: Python<'_>, spec: &TypeSpec) -> *mut ffi::PyObject {
+    // SAFETY: `_py` proves the GIL is held; the caller passes a spec checked
     // by the core, whose pointers live as long as the extension: the conditions
     // of `extra_for`, `cpython_spec`, `bases_tuple` and `metaclass`; `mark`
     // gets the type just built, not yet handed out.

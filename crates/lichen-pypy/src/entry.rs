@@ -27,7 +27,7 @@ use std::sync::{Mutex, OnceLock};
 /// SystemError naming `what`, and the error value.
 #[inline]
 fn guarded<R: ErrorValue>(what: &str, f: impl FnOnce() -> R) -> R {
-    let _held = lock::enter();
+    let held = lock::enter();
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(r) => r,
         Err(payload) => {
@@ -36,7 +36,7 @@ fn guarded<R: ErrorValue>(what: &str, f: impl FnOnce() -> R) -> R {
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            PyPy::raise(ExcKind::SystemError, &format!("internal error in Lichen ({what}): {detail}"));
+            PyPy::raise(held.token(), ExcKind::SystemError, &format!("internal error in Lichen ({what}): {detail}"));
             R::error_value()
         }
     }

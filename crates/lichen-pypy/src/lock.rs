@@ -69,6 +69,33 @@ impl Drop for Held {
     }
 }
 
+/// The proof that this thread holds the extension lock: the PyPy host's
+/// token (`lichen_core::host::HostVm`), passed to every host operation.
+/// Zero-sized; not `Send` (a hold is per thread), and bounded by the
+/// lifetime `'a` of the code it was given to. A callback into PyPy lets the
+/// lock go for its duration and takes it back ([`released`]), so the proof
+/// holds again wherever the token can be used.
+#[derive(Clone, Copy)]
+pub struct LockHeld<'a>(core::marker::PhantomData<(&'a (), *const ())>);
+
+impl LockHeld<'_> {
+    /// # Safety
+    /// The calling thread holds the extension lock, for as long as the
+    /// token is used.
+    #[inline(always)]
+    pub unsafe fn assume() -> Self {
+        LockHeld(core::marker::PhantomData)
+    }
+}
+
+impl Held {
+    /// The token of this hold (see [`LockHeld`]).
+    #[inline(always)]
+    pub fn token(&self) -> LockHeld<'_> {
+        LockHeld(core::marker::PhantomData)
+    }
+}
+
 /// Takes the lock for an entry from Python.
 #[inline]
 pub fn enter() -> Held {

@@ -5,7 +5,7 @@ use crate::type_spec::type_spec;
 use core::mem::transmute;
 use lichen_abi::trampoline as blocks;
 
-pub unsafe extern "C-unwind" fn Type_FromSpec<H: Host>(ctx: *mut HPyContext, spec: *mut HPyType_Spec, params: *mut HPyType_SpecParam) -> HPy {
+pub unsafe fn Type_FromSpec<H: Host>(vm: H::Vm<'_>, ctx: *mut HPyContext, spec: *mut HPyType_Spec, params: *mut HPyType_SpecParam) -> HPy {
     // SAFETY: `spec` is checked not to be NULL above; HPy requires a non-NULL
     // `spec` to point to a valid HPyType_Spec (its arrays terminated, its
     // strings NUL-terminated, living as long as the module) and `params` to be
@@ -14,30 +14,30 @@ pub unsafe extern "C-unwind" fn Type_FromSpec<H: Host>(ctx: *mut HPyContext, spe
     // context.
     unsafe {
         if spec.is_null() {
-            H::raise(ExcKind::SystemError, "HPyType_FromSpec: spec must not be NULL");
+            H::raise(vm, ExcKind::SystemError, "HPyType_FromSpec: spec must not be NULL");
             return HPy::NULL;
         }
         match type_spec(spec, params) {
-            Ok(spec) => H::type_from_spec(&spec, crate::call::caller_or(ctx)),
+            Ok(spec) => H::type_from_spec(vm, &spec, crate::call::caller_or(ctx)),
             Err(e) => {
-                H::raise(e.kind, &e.message);
+                H::raise(vm, e.kind, &e.message);
                 HPy::NULL
             }
         }
     }
 }
 
-pub unsafe extern "C-unwind" fn Type_GenericNew<H: Host>(_ctx: *mut HPyContext, type_: HPy, _args: *const HPy, _nargs: HPy_ssize_t, _kw: HPy) -> HPy {
-    H::type_generic_new(type_)
+pub unsafe fn Type_GenericNew<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, type_: HPy, _args: *const HPy, _nargs: HPy_ssize_t, _kw: HPy) -> HPy {
+    H::type_generic_new(vm, type_)
 }
 
-pub unsafe extern "C-unwind" fn New<H: Host>(_ctx: *mut HPyContext, h_type: HPy, data: *mut *mut c_void) -> HPy {
+pub unsafe fn New<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, h_type: HPy, data: *mut *mut c_void) -> HPy {
     // SAFETY: HPy_New's contract: `data` is NULL (checked) or points to
     // writable storage for the struct pointer, written only after a successful
     // allocation.
     unsafe {
         let mut storage = core::ptr::null_mut();
-        let result = H::new_instance(h_type, &mut storage);
+        let result = H::new_instance(vm, h_type, &mut storage);
         if !result.is_null() && !data.is_null() {
             *data = storage;
         }
@@ -47,8 +47,8 @@ pub unsafe extern "C-unwind" fn New<H: Host>(_ctx: *mut HPyContext, h_type: HPy,
 
 macro_rules! as_struct {
     ($($name:ident => $shape:ident),* $(,)?) => {$(
-        pub unsafe extern "C-unwind" fn $name<H: Host>(_ctx: *mut HPyContext, h: HPy) -> *mut c_void {
-            H::as_struct(h, HPyType_BuiltinShape::$shape)
+        pub unsafe fn $name<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, h: HPy) -> *mut c_void {
+            H::as_struct(vm, h, HPyType_BuiltinShape::$shape)
         }
     )*};
 }
@@ -64,28 +64,28 @@ as_struct! {
     AsStruct_List => List,
 }
 
-pub unsafe extern "C-unwind" fn Type_GetBuiltinShape<H: Host>(_ctx: *mut HPyContext, h_type: HPy) -> HPyType_BuiltinShape {
-    H::type_builtin_shape(h_type)
+pub unsafe fn Type_GetBuiltinShape<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, h_type: HPy) -> HPyType_BuiltinShape {
+    H::type_builtin_shape(vm, h_type)
 }
 
-pub unsafe extern "C-unwind" fn Type_GetName<H: Host>(_ctx: *mut HPyContext, type_: HPy) -> *const c_char {
-    H::type_name(type_)
+pub unsafe fn Type_GetName<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, type_: HPy) -> *const c_char {
+    H::type_name(vm, type_)
 }
 
-pub unsafe extern "C-unwind" fn Type_IsSubtype<H: Host>(_ctx: *mut HPyContext, sub: HPy, type_: HPy) -> c_int {
-    H::type_is_subtype(sub, type_)
+pub unsafe fn Type_IsSubtype<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, sub: HPy, type_: HPy) -> c_int {
+    H::type_is_subtype(vm, sub, type_)
 }
 
-pub unsafe extern "C-unwind" fn SetCallFunction<H: Host>(_ctx: *mut HPyContext, h: HPy, func: *mut HPyCallFunction) -> c_int {
+pub unsafe fn SetCallFunction<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, h: HPy, func: *mut HPyCallFunction) -> c_int {
     // SAFETY: `func` is checked not to be NULL above; HPy requires a non-NULL
     // one to point to an HPyCallFunction definition (static in the extension),
     // so the reference lives for the call.
     unsafe {
         if func.is_null() {
-            H::raise(ExcKind::SystemError, "HPy_SetCallFunction: func must not be NULL");
+            H::raise(vm, ExcKind::SystemError, "HPy_SetCallFunction: func must not be NULL");
             return -1;
         }
-        H::set_call_function(h, &*func)
+        H::set_call_function(vm, h, &*func)
     }
 }
 
@@ -106,13 +106,13 @@ macro_rules! arg_ty {
 
 macro_rules! arg_in {
     // SAFETY: the trampoline's block holds live objects of this VM.
-    ($H:ident, obj, $e:expr) => { unsafe { <$H as TrampolineHost>::trampoline_arg($e) } };
-    ($H:ident, [$t:ty], $e:expr) => { $e };
+    ($H:ident, $vm:ident, obj, $e:expr) => { unsafe { <$H as TrampolineHost>::trampoline_arg($vm, $e) } };
+    ($H:ident, $vm:ident, [$t:ty], $e:expr) => { $e };
 }
 
 macro_rules! arg_done {
-    ($H:ident, obj, $h:expr) => { <$H as TrampolineHost>::trampoline_arg_done($h) };
-    ($H:ident, [$t:ty], $h:expr) => { let _ = $h; };
+    ($H:ident, $vm:ident, obj, $h:expr) => { <$H as TrampolineHost>::trampoline_arg_done($vm, $h) };
+    ($H:ident, $vm:ident, [$t:ty], $h:expr) => { let _ = $h; };
 }
 
 /// The result kinds: `obj` (a new handle), `[T]` (a plain value), `none`.
@@ -123,13 +123,13 @@ macro_rules! res_ty {
 }
 
 macro_rules! res_out {
-    ($H:ident, $a:ident, obj, $r:expr) => { $a.result = <$H as TrampolineHost>::trampoline_result($r) };
-    ($H:ident, $a:ident, [$t:ty], $r:expr) => { $a.result = $r };
-    ($H:ident, $a:ident, none, $r:expr) => { $r };
+    ($H:ident, $vm:ident, $a:ident, obj, $r:expr) => { $a.result = <$H as TrampolineHost>::trampoline_result($vm, $r) };
+    ($H:ident, $vm:ident, $a:ident, [$t:ty], $r:expr) => { $a.result = $r };
+    ($H:ident, $vm:ident, $a:ident, none, $r:expr) => { $r };
 }
 
 macro_rules! simple_signatures {
-    ($H:ident, $ctx:ident, $sig:ident, $func:ident, $args:ident, $other:expr;
+    ($H:ident, $vm:ident, $ctx:ident, $sig:ident, $func:ident, $args:ident, $other:expr;
      $($name:ident ($($field:ident : $kind:tt),*) -> $res:tt;)*) => {
         match $sig {
             $(HPyFunc_Signature::$name => {
@@ -139,9 +139,9 @@ macro_rules! simple_signatures {
                 let a = unsafe { &mut *($args as *mut blocks::$name) };
                 let f: unsafe extern "C" fn(*mut HPyContext $(, arg_ty!($kind))*) -> res_ty!($res) =
                     unsafe { transmute($func) };
-                $(let $field = arg_in!($H, $kind, a.$field);)*
-                res_out!($H, a, $res, unsafe { f($ctx $(, $field)*) });
-                $(arg_done!($H, $kind, $field);)*
+                $(let $field = arg_in!($H, $vm, $kind, a.$field);)*
+                res_out!($H, $vm, a, $res, unsafe { f($ctx $(, $field)*) });
+                $(arg_done!($H, $vm, $kind, $field);)*
             })*
             _ => $other,
         }
@@ -149,40 +149,46 @@ macro_rules! simple_signatures {
 }
 
 /// Handles for `objs`: the array itself when the host's handles are its
-/// objects, else converted ones, in a stack buffer when they are few.
-enum ArgHandles<'a, H: TrampolineHost> {
+/// objects, else converted ones, in a stack buffer when they are few; the
+/// token gives the converted ones back when dropped.
+struct ArgHandles<'a, 'v, H: TrampolineHost> {
+    vm: H::Vm<'v>,
+    handles: Handles<'a>,
+}
+
+enum Handles<'a> {
     InPlace(&'a [HPy]),
-    Small([HPy; 8], usize, core::marker::PhantomData<H>),
+    Small([HPy; 8], usize),
     Large(Vec<HPy>),
 }
 
-impl<'a, H: TrampolineHost> ArgHandles<'a, H> {
-    unsafe fn new(objs: &'a [Obj]) -> Self {
+impl<'a, 'v, H: TrampolineHost> ArgHandles<'a, 'v, H> {
+    unsafe fn new(vm: H::Vm<'v>, objs: &'a [Obj]) -> Self {
         // SAFETY: `new`'s caller passes `objs`, the live objects of a
         // trampoline's argument array: `trampoline_arg` lends each for the call
         // (given back by `Drop`), and `trampoline_args_in_place` is a safe host
         // check.
-        unsafe {
-            if let Some(handles) = H::trampoline_args_in_place(objs) {
-                return ArgHandles::InPlace(handles);
-            }
-            if objs.len() <= 8 {
+        let handles = unsafe {
+            if let Some(handles) = H::trampoline_args_in_place(vm, objs) {
+                Handles::InPlace(handles)
+            } else if objs.len() <= 8 {
                 let mut small = [HPy::NULL; 8];
                 for (slot, &o) in small.iter_mut().zip(objs) {
-                    *slot = H::trampoline_arg(o);
+                    *slot = H::trampoline_arg(vm, o);
                 }
-                ArgHandles::Small(small, objs.len(), core::marker::PhantomData)
+                Handles::Small(small, objs.len())
             } else {
-                ArgHandles::Large(objs.iter().map(|&o| H::trampoline_arg(o)).collect())
+                Handles::Large(objs.iter().map(|&o| H::trampoline_arg(vm, o)).collect())
             }
-        }
+        };
+        ArgHandles { vm, handles }
     }
 
     fn as_slice(&self) -> &[HPy] {
-        match self {
-            ArgHandles::InPlace(handles) => handles,
-            ArgHandles::Small(small, len, _) => &small[..*len],
-            ArgHandles::Large(large) => large,
+        match &self.handles {
+            Handles::InPlace(handles) => handles,
+            Handles::Small(small, len) => &small[..*len],
+            Handles::Large(large) => large,
         }
     }
 
@@ -191,13 +197,13 @@ impl<'a, H: TrampolineHost> ArgHandles<'a, H> {
     }
 }
 
-impl<H: TrampolineHost> Drop for ArgHandles<'_, H> {
+impl<H: TrampolineHost> Drop for ArgHandles<'_, '_, H> {
     fn drop(&mut self) {
-        if let ArgHandles::InPlace(_) = self {
+        if let Handles::InPlace(_) = self.handles {
             return;
         }
         for &h in self.as_slice() {
-            H::trampoline_arg_done(h);
+            H::trampoline_arg_done(self.vm, h);
         }
     }
 }
@@ -224,7 +230,7 @@ type GetBufferFn = unsafe extern "C" fn(*mut HPyContext, HPy, *mut HPy_buffer, c
 type ReleaseBufferFn = unsafe extern "C" fn(*mut HPyContext, HPy, *mut HPy_buffer);
 type DestroyFn = unsafe extern "C" fn(*mut c_void);
 
-unsafe fn call_varargs<H: TrampolineHost>(ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::VARARGS) {
+unsafe fn call_varargs<H: TrampolineHost>(vm: H::Vm<'_>, ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::VARARGS) {
     // SAFETY: the caller (`call_special`) passes the VARARGS block of a VARARGS
     // trampoline and its implementation: `transmute` gives `func` the type HPy
     // declares for that signature, and `args`/`nargs` describe the VM's
@@ -235,14 +241,14 @@ unsafe fn call_varargs<H: TrampolineHost>(ctx: *mut HPyContext, func: HPyCFuncti
         // signature says which HPy function type the implementation has.
         let f: VarargsFn = transmute(func);
         let nargs = a.nargs.max(0) as usize;
-        let args = ArgHandles::<H>::new(obj_slice(a.args, nargs));
-        let self_ = H::trampoline_arg(a.self_);
-        a.result = H::trampoline_result(f(ctx, self_, args.as_ptr(), nargs as HPy_ssize_t));
-        H::trampoline_arg_done(self_);
+        let args = ArgHandles::<H>::new(vm, obj_slice(a.args, nargs));
+        let self_ = H::trampoline_arg(vm, a.self_);
+        a.result = H::trampoline_result(vm, f(ctx, self_, args.as_ptr(), nargs as HPy_ssize_t));
+        H::trampoline_arg_done(vm, self_);
     }
 }
 
-unsafe fn call_keywords<H: TrampolineHost>(ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::KEYWORDS) {
+unsafe fn call_keywords<H: TrampolineHost>(vm: H::Vm<'_>, ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::KEYWORDS) {
     // SAFETY: the caller (`call_special`) passes the KEYWORDS block of a
     // KEYWORDS trampoline and its implementation: `func` has the HPy type of
     // that signature; `kwnames` is NULL or the vectorcall's tuple of names, and
@@ -250,19 +256,20 @@ unsafe fn call_keywords<H: TrampolineHost>(ctx: *mut HPyContext, func: HPyCFunct
     // call, as `obj_slice` and `ArgHandles::new` read them.
     unsafe {
         let f: KeywordsFn = transmute(func);
-        let nargs = H::vectorcall_nargs(a.nargsf);
-        let nkw = H::kwnames_len(a.kwnames);
-        let args = ArgHandles::<H>::new(obj_slice(a.args, nargs + nkw));
-        let self_ = H::trampoline_arg(a.self_);
-        let kwnames = H::trampoline_arg(a.kwnames);
-        a.result = H::trampoline_result(f(ctx, self_, args.as_ptr(), nargs, kwnames));
-        H::trampoline_arg_done(kwnames);
-        H::trampoline_arg_done(self_);
+        let nargs = H::vectorcall_nargs(vm, a.nargsf);
+        let nkw = H::kwnames_len(vm, a.kwnames);
+        let args = ArgHandles::<H>::new(vm, obj_slice(a.args, nargs + nkw));
+        let self_ = H::trampoline_arg(vm, a.self_);
+        let kwnames = H::trampoline_arg(vm, a.kwnames);
+        a.result = H::trampoline_result(vm, f(ctx, self_, args.as_ptr(), nargs, kwnames));
+        H::trampoline_arg_done(vm, kwnames);
+        H::trampoline_arg_done(vm, self_);
     }
 }
 
 /// Runs `call` with the handles of a `(self, args tuple, kw dict)` triple.
 unsafe fn with_tuple_args<H: TrampolineHost, R>(
+    vm: H::Vm<'_>,
     self_: Obj,
     args: Obj,
     kw: Obj,
@@ -273,18 +280,18 @@ unsafe fn with_tuple_args<H: TrampolineHost, R>(
     // the call: `tuple_items` reads the tuple, `trampoline_arg` lends each
     // object until the matching `trampoline_arg_done`.
     unsafe {
-        let items = H::tuple_items(args);
-        let handles = ArgHandles::<H>::new(items);
-        let self_ = H::trampoline_arg(self_);
-        let kw = H::trampoline_arg(kw);
+        let items = H::tuple_items(vm, args);
+        let handles = ArgHandles::<H>::new(vm, items);
+        let self_ = H::trampoline_arg(vm, self_);
+        let kw = H::trampoline_arg(vm, kw);
         let r = call(self_, handles.as_ptr(), items.len() as HPy_ssize_t, kw);
-        H::trampoline_arg_done(kw);
-        H::trampoline_arg_done(self_);
+        H::trampoline_arg_done(vm, kw);
+        H::trampoline_arg_done(vm, self_);
         r
     }
 }
 
-unsafe fn call_getbuffer<H: TrampolineHost>(ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::GETBUFFERPROC) {
+unsafe fn call_getbuffer<H: TrampolineHost>(vm: H::Vm<'_>, ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::GETBUFFERPROC) {
     // SAFETY: the caller (`call_special`) passes the GETBUFFERPROC block of
     // that trampoline and its implementation: `func` has the HPy getbufferproc
     // type, `view` is the VM's buffer to fill (`buffer_export` on success,
@@ -293,41 +300,41 @@ unsafe fn call_getbuffer<H: TrampolineHost>(ctx: *mut HPyContext, func: HPyCFunc
     unsafe {
         let f: GetBufferFn = transmute(func);
         let mut hbuf: HPy_buffer = core::mem::zeroed();
-        let self_ = H::trampoline_arg(a.self_);
+        let self_ = H::trampoline_arg(vm, a.self_);
         a.result = f(ctx, self_, &mut hbuf, a.flags);
-        H::trampoline_arg_done(self_);
+        H::trampoline_arg_done(vm, self_);
         if a.result < 0 {
-            H::buffer_export_failed(a.view);
+            H::buffer_export_failed(vm, a.view);
             return;
         }
-        H::buffer_export(&hbuf, a.view);
-        H::close(hbuf.obj);
+        H::buffer_export(vm, &hbuf, a.view);
+        H::close(vm, hbuf.obj);
     }
 }
 
-unsafe fn call_releasebuffer<H: TrampolineHost>(ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::RELEASEBUFFERPROC) {
+unsafe fn call_releasebuffer<H: TrampolineHost>(vm: H::Vm<'_>, ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::RELEASEBUFFERPROC) {
     // SAFETY: the caller (`call_special`) passes the RELEASEBUFFERPROC block
     // and its implementation: `func` has the HPy releasebufferproc type and
     // `view` is the VM's buffer filled by an earlier getbuffer, which
     // `buffer_import` reads.
     unsafe {
         let f: ReleaseBufferFn = transmute(func);
-        let mut hbuf = H::buffer_import(a.view);
-        let self_ = H::trampoline_arg(a.self_);
+        let mut hbuf = H::buffer_import(vm, a.view);
+        let self_ = H::trampoline_arg(vm, a.self_);
         f(ctx, self_, &mut hbuf);
-        H::trampoline_arg_done(self_);
-        H::close(hbuf.obj);
+        H::trampoline_arg_done(vm, self_);
+        H::close(vm, hbuf.obj);
     }
 }
 
-unsafe fn call_capsule_destructor<H: TrampolineHost>(func: HPyCFunction, capsule: *mut c_void) {
+unsafe fn call_capsule_destructor<H: TrampolineHost>(vm: H::Vm<'_>, func: HPyCFunction, capsule: *mut c_void) {
     // SAFETY: the caller (`call_special`) passes a CAPSULE_DESTRUCTOR
     // trampoline's implementation (the HPy destructor type, possibly NULL: an
     // Option of a function pointer) and `capsule`, the VM's capsule being
     // destroyed, which `capsule_parts` reads.
     unsafe {
         let f: HPyFunc_Capsule_Destructor = transmute(func);
-        let parts = H::capsule_parts(capsule.cast());
+        let parts = H::capsule_parts(vm, capsule.cast());
         if let Some(f) = f {
             f(parts.name, parts.pointer, parts.context);
         }
@@ -340,7 +347,7 @@ unsafe fn call_capsule_destructor<H: TrampolineHost>(func: HPyCFunction, capsule
 ///
 /// # Safety
 /// As [`call_real_function`].
-unsafe fn call_special<H: TrampolineHost>(ctx: *mut HPyContext, sig: HPyFunc_Signature, func: HPyCFunction, args: *mut c_void) {
+unsafe fn call_special<H: TrampolineHost>(vm: H::Vm<'_>, ctx: *mut HPyContext, sig: HPyFunc_Signature, func: HPyCFunction, args: *mut c_void) {
     // SAFETY: this function's contract: `sig` is a trampoline's signature,
     // `func` its implementation and `args` its argument block: each arm
     // casts the block and `func` to what HPy's headers define for that
@@ -349,39 +356,39 @@ unsafe fn call_special<H: TrampolineHost>(ctx: *mut HPyContext, sig: HPyFunc_Sig
         // SAFETY (the block casts): the trampoline of `sig` passes that
         // signature's argument block, as HPy's headers define it.
         match sig {
-            HPyFunc_Signature::VARARGS => call_varargs::<H>(ctx, func, &mut *(args as *mut blocks::VARARGS)),
-            HPyFunc_Signature::KEYWORDS => call_keywords::<H>(ctx, func, &mut *(args as *mut blocks::KEYWORDS)),
+            HPyFunc_Signature::VARARGS => call_varargs::<H>(vm, ctx, func, &mut *(args as *mut blocks::VARARGS)),
+            HPyFunc_Signature::KEYWORDS => call_keywords::<H>(vm, ctx, func, &mut *(args as *mut blocks::KEYWORDS)),
             HPyFunc_Signature::INITPROC => {
                 let a = &mut *(args as *mut blocks::INITPROC);
                 let f: InitFn = transmute(func);
-                a.result = with_tuple_args::<H, _>(a.self_, a.args, a.kw, |s, p, n, kw| f(ctx, s, p, n, kw));
+                a.result = with_tuple_args::<H, _>(vm, a.self_, a.args, a.kw, |s, p, n, kw| f(ctx, s, p, n, kw));
             }
             HPyFunc_Signature::NEWFUNC => {
                 let a = &mut *(args as *mut blocks::NEWFUNC);
                 let f: NewFn = transmute(func);
-                let r = with_tuple_args::<H, _>(a.self_, a.args, a.kw, |s, p, n, kw| f(ctx, s, p, n, kw));
-                a.result = H::trampoline_result(r);
+                let r = with_tuple_args::<H, _>(vm, a.self_, a.args, a.kw, |s, p, n, kw| f(ctx, s, p, n, kw));
+                a.result = H::trampoline_result(vm, r);
             }
-            HPyFunc_Signature::GETBUFFERPROC => call_getbuffer::<H>(ctx, func, &mut *(args as *mut blocks::GETBUFFERPROC)),
+            HPyFunc_Signature::GETBUFFERPROC => call_getbuffer::<H>(vm, ctx, func, &mut *(args as *mut blocks::GETBUFFERPROC)),
             HPyFunc_Signature::RELEASEBUFFERPROC => {
-                call_releasebuffer::<H>(ctx, func, &mut *(args as *mut blocks::RELEASEBUFFERPROC))
+                call_releasebuffer::<H>(vm, ctx, func, &mut *(args as *mut blocks::RELEASEBUFFERPROC))
             }
             HPyFunc_Signature::TRAVERSEPROC => {
                 let a = &mut *(args as *mut blocks::TRAVERSEPROC);
                 let f: Option<HPyFunc_traverseproc> = transmute(func);
                 a.result = match f {
-                    Some(f) => H::traverse(f, a.self_, a.visit, a.arg),
+                    Some(f) => H::traverse(vm, f, a.self_, a.visit, a.arg),
                     None => 0,
                 };
             }
-            HPyFunc_Signature::CAPSULE_DESTRUCTOR => call_capsule_destructor::<H>(func, args),
+            HPyFunc_Signature::CAPSULE_DESTRUCTOR => call_capsule_destructor::<H>(vm, func, args),
             HPyFunc_Signature::MOD_CREATE => {
                 let a = &mut *(args as *mut blocks::MOD_CREATE);
                 let f: unsafe extern "C" fn(*mut HPyContext, HPy) -> HPy = transmute(func);
-                let spec = H::trampoline_arg(a.spec);
-                a.result = H::trampoline_result(f(ctx, spec));
-                H::trampoline_arg_done(spec);
-                H::check_mod_create_result(&mut a.result);
+                let spec = H::trampoline_arg(vm, a.spec);
+                a.result = H::trampoline_result(vm, f(ctx, spec));
+                H::trampoline_arg_done(vm, spec);
+                H::check_mod_create_result(vm, &mut a.result);
             }
             HPyFunc_Signature::DESTROYFUNC => {
                 // Not reached through HPy's trampolines (tp_destroy is called by
@@ -446,16 +453,20 @@ pub unsafe extern "C" fn CallRealFunctionFromTrampoline<H: TrampolineHost>(ctx: 
     crate::guard::guard(
         "HPy context function 'CallRealFunctionFromTrampoline'",
         |msg| {
-            H::raise(ExcKind::SystemError, msg);
+            // SAFETY: the barrier of this entry reports on the thread the
+            // trampoline called it on, which may use the VM (below).
+            unsafe { H::enter(|vm| H::raise(vm, ExcKind::SystemError, msg)) };
             // SAFETY: `args` is the block of `sig` the trampoline passed.
             unsafe { mark_failed(sig, args) }
         },
         // SAFETY: HPy's contract for this entry, which only a trampoline
-        // HPy's headers generate calls: `func` is an implementation of
-        // signature `sig`, `args` that signature's argument block and `ctx`
-        // the context the extension was loaded with; exactly the contract of
+        // HPy's headers generate calls, and only the VM runs trampolines, on
+        // a thread that may use it (CPython: with the GIL), as `enter`
+        // requires; `func` is an implementation of signature `sig`, `args`
+        // that signature's argument block and `ctx` the context the
+        // extension was loaded with: exactly the contract of
         // `call_real_function`.
-        || unsafe { call_real_function::<H>(ctx, sig, func, args) },
+        || unsafe { H::enter(|vm| call_real_function::<H>(vm, ctx, sig, func, args)) },
     )
 }
 
@@ -466,11 +477,11 @@ pub unsafe extern "C" fn CallRealFunctionFromTrampoline<H: TrampolineHost>(ctx: 
 /// `func` is an extension's implementation of signature `sig`, `args` points
 /// to the argument block HPy's headers define for `sig`, and `ctx` is the
 /// context the extension was loaded with; the thread holds the GIL.
-unsafe fn call_real_function<H: TrampolineHost>(ctx: *mut HPyContext, sig: HPyFunc_Signature, func: HPyCFunction, args: *mut c_void) {
+unsafe fn call_real_function<H: TrampolineHost>(vm: H::Vm<'_>, ctx: *mut HPyContext, sig: HPyFunc_Signature, func: HPyCFunction, args: *mut c_void) {
     // SAFETY (the fallback): the signatures not listed below go to
     // `call_special` with this function's arguments unchanged, so its
     // contract, the same as this function's, holds.
-    simple_signatures! { H, ctx, sig, func, args, unsafe { call_special::<H>(ctx, sig, func, args) };
+    simple_signatures! { H, vm, ctx, sig, func, args, unsafe { call_special::<H>(vm, ctx, sig, func, args) };
         NOARGS(self_: obj) -> obj;
         O(self_: obj, arg: obj) -> obj;
         UNARYFUNC(arg0: obj) -> obj;

@@ -46,8 +46,18 @@ pub struct DebugInfo {
     /// default, which HPy's tests expect) or raises a SystemError from the
     /// context call instead.
     abort_on_misuse: AtomicBool,
-    /// The host's way to add a note to the pending exception.
-    note_pending: fn(&str),
+    /// The host's way to add a note to the pending exception
+    /// ([`note_pending`] for the host).
+    note_pending: unsafe fn(&str),
+}
+
+/// The host's `note_pending_error`, with the thread's token.
+///
+/// # Safety
+/// The calling thread may use the VM (`HostVm::enter`'s contract).
+unsafe fn note_pending<H: crate::Host>(note: &str) {
+    // SAFETY: this function's contract is `enter`'s.
+    unsafe { H::enter(|vm| H::note_pending_error(vm, note)) }
 }
 
 // SAFETY: the raw context pointers are to leaked, immutable-after-build
@@ -346,7 +356,10 @@ impl DebugInfo {
         if func.starts_with("Err_") || unsafe { ((*u).ctx_Err_Occurred)(u) } == 0 {
             return;
         }
-        (self.note_pending)(&format!("raised in the HPy context function ctx_{func} (Lichen debug mode)"));
+        // SAFETY: called by a debug context function, on the thread the
+        // extension called it on, which may use the VM (the universal
+        // context just ran there): `note_pending`'s contract.
+        unsafe { (self.note_pending)(&format!("raised in the HPy context function ctx_{func} (Lichen debug mode)")) };
     }
 
     /// Remembers `report` as the latest one: HPy's hooks take no argument,
@@ -637,7 +650,7 @@ fn copy_with_info(template: &HPyContext, info: *const DebugInfo) -> *mut HPyCont
 ///
 /// # Safety
 /// `uctx` must be a universal context that lives for the rest of the process.
-pub unsafe fn debug_context<H: crate::host::ErrorHost>(uctx: *mut HPyContext) -> *mut HPyContext {
+pub unsafe fn debug_context<H: crate::Host>(uctx: *mut HPyContext) -> *mut HPyContext {
     // SAFETY: `debug_context`'s contract: `uctx` is a universal context that
     // lives for the rest of the process, read for its handle constants
     // (`context_members!`) and ABI version, and kept in the leaked `DebugInfo`.
@@ -655,7 +668,7 @@ pub unsafe fn debug_context<H: crate::host::ErrorHost>(uctx: *mut HPyContext) ->
             ring_next: AtomicUsize::new(0),
             last_report: Mutex::new(None),
             abort_on_misuse: AtomicBool::new(true),
-            note_pending: H::note_pending_error,
+            note_pending: note_pending::<H>,
         }));
         let mut template = lichen_abi::context_members!(build_debug_context, uctx, info);
         super::overrides::install(&mut template);

@@ -8,24 +8,24 @@ use core::ffi::c_int;
 use lichen_abi::*;
 
 /// VM operations for the container area of the ABI.
-pub trait ContainerHost {
+pub trait ContainerHost: super::HostVm {
     /// Whether `h` is a list (or of a subtype); never fails.
-    fn list_check(h: HPy) -> bool;
+    fn list_check(vm: Self::Vm<'_>, h: HPy) -> bool;
     /// A list of `len` (>= 0) items, all `None`.
-    fn list_new(len: HPy_ssize_t) -> HPy;
+    fn list_new(vm: Self::Vm<'_>, len: HPy_ssize_t) -> HPy;
     /// Appends to a list; -1 with an exception when `list` is not one.
-    fn list_append(list: HPy, item: HPy) -> c_int;
+    fn list_append(vm: Self::Vm<'_>, list: HPy, item: HPy) -> c_int;
     /// A list holding new references to `items`, none of which is NULL.
-    fn list_from_array(items: &[HPy]) -> HPy;
+    fn list_from_array(vm: Self::Vm<'_>, items: &[HPy]) -> HPy;
     /// A tuple holding new references to `items`, none of which is NULL.
-    fn tuple_from_array(items: &[HPy]) -> HPy;
+    fn tuple_from_array(vm: Self::Vm<'_>, items: &[HPy]) -> HPy;
 
-    fn dict_new() -> HPy;
+    fn dict_new(vm: Self::Vm<'_>) -> HPy;
     /// The keys of a dict (never NULL, checked to be a dict by the core) as
     /// a list, ignoring any `keys()` override of a subclass.
-    fn dict_keys(dict: HPy) -> HPy;
+    fn dict_keys(vm: Self::Vm<'_>, dict: HPy) -> HPy;
     /// A shallow copy of a dict (checked by the core), as a plain dict.
-    fn dict_copy(dict: HPy) -> HPy;
+    fn dict_copy(vm: Self::Vm<'_>, dict: HPy) -> HPy;
 }
 
 /// List and tuple builders. A builder value is a nonzero `isize` that the
@@ -38,7 +38,7 @@ pub trait ContainerHost {
 pub trait BuilderHost: ObjectHost + ContainerHost {
     /// A builder with `size` empty slots; `NO_MEMORY` (0) when memory ran
     /// out, with no exception set.
-    fn builder_new(_kind: BuilderKind, size: usize) -> isize {
+    fn builder_new(_vm: Self::Vm<'_>, _kind: BuilderKind, size: usize) -> isize {
         match Builder::new(size) {
             Some(builder) => Box::into_raw(Box::new(builder)) as isize,
             None => crate::builder::NO_MEMORY,
@@ -52,16 +52,16 @@ pub trait BuilderHost: ObjectHost + ContainerHost {
     ///
     /// # Safety
     /// `b` is a live builder of `kind` made by `builder_new`.
-    unsafe fn builder_set(_kind: BuilderKind, b: isize, index: HPy_ssize_t, item: HPy) {
+    unsafe fn builder_set(vm: Self::Vm<'_>, _kind: BuilderKind, b: isize, index: HPy_ssize_t, item: HPy) {
         // SAFETY: `b` is a live builder made by `builder_new` (this
         // function's contract), which is a leaked `Box<Builder>`, so it may
         // be borrowed mutably for the call (the extension uses a builder
         // from one thread at a time).
         let builder = unsafe { &mut *(b as *mut Builder) };
-        let owned = if item.is_null() { item } else { Self::dup(item) };
+        let owned = if item.is_null() { item } else { Self::dup(vm, item) };
         let given_back = builder.set(index, owned);
         if !given_back.is_null() {
-            Self::close(given_back);
+            Self::close(vm, given_back);
         }
     }
 
@@ -71,7 +71,7 @@ pub trait BuilderHost: ObjectHost + ContainerHost {
     ///
     /// # Safety
     /// As for `builder_set`; `b` is dead afterwards.
-    unsafe fn builder_build(kind: BuilderKind, b: isize) -> Result<HPy, usize> {
+    unsafe fn builder_build(vm: Self::Vm<'_>, kind: BuilderKind, b: isize) -> Result<HPy, usize> {
         // SAFETY: `b` is a live builder made by `builder_new`, a leaked
         // `Box<Builder>`, and dead afterwards (this function's contract), so
         // the box is taken back exactly once.
@@ -80,11 +80,11 @@ pub trait BuilderHost: ObjectHost + ContainerHost {
         let items = builder.into_items();
         let result = match (empty, kind) {
             (Some(index), _) => Err(index),
-            (None, BuilderKind::List) => Ok(Self::list_from_array(&items)),
-            (None, BuilderKind::Tuple) => Ok(Self::tuple_from_array(&items)),
+            (None, BuilderKind::List) => Ok(Self::list_from_array(vm, &items)),
+            (None, BuilderKind::Tuple) => Ok(Self::tuple_from_array(vm, &items)),
         };
         for h in items.into_iter().filter(|h| !h.is_null()) {
-            Self::close(h);
+            Self::close(vm, h);
         }
         result
     }
@@ -93,13 +93,13 @@ pub trait BuilderHost: ObjectHost + ContainerHost {
     ///
     /// # Safety
     /// As for `builder_build`.
-    unsafe fn builder_cancel(_kind: BuilderKind, b: isize) {
+    unsafe fn builder_cancel(vm: Self::Vm<'_>, _kind: BuilderKind, b: isize) {
         // SAFETY: as `builder_build`'s contract, this function's: `b` is a
         // live leaked `Box<Builder>` from `builder_new`, dead afterwards, so
         // the box is taken back exactly once.
         let builder = unsafe { Box::from_raw(b as *mut Builder) };
         for h in builder.into_items().into_iter().filter(|h| !h.is_null()) {
-            Self::close(h);
+            Self::close(vm, h);
         }
     }
 }

@@ -61,38 +61,38 @@ impl UnaryOp {
 }
 
 /// VM operations for the number area of the ABI.
-pub trait NumberHost {
-    fn long_from_i64(v: i64) -> HPy;
-    fn long_from_u64(v: u64) -> HPy;
+pub trait NumberHost: super::HostVm {
+    fn long_from_i64(vm: Self::Vm<'_>, v: i64) -> HPy;
+    fn long_from_u64(vm: Self::Vm<'_>, v: u64) -> HPy;
     /// By default through `long_from_i64` (an `isize` has at most 64 bits
     /// on every target Lichen builds for); a host with a direct path
     /// overrides it.
-    fn long_from_isize(v: isize) -> HPy {
-        Self::long_from_i64(v as i64)
+    fn long_from_isize(vm: Self::Vm<'_>, v: isize) -> HPy {
+        Self::long_from_i64(vm, v as i64)
     }
     /// By default through `long_from_u64`, as `long_from_isize`.
-    fn long_from_usize(v: usize) -> HPy {
-        Self::long_from_u64(v as u64)
+    fn long_from_usize(vm: Self::Vm<'_>, v: usize) -> HPy {
+        Self::long_from_u64(vm, v as u64)
     }
 
-    fn long_as_i64(h: HPy) -> i64;
-    fn long_as_u64(h: HPy) -> u64;
-    fn long_as_u64_mask(h: HPy) -> u64;
-    fn long_as_isize(h: HPy) -> isize;
-    fn long_as_usize(h: HPy) -> usize;
+    fn long_as_i64(vm: Self::Vm<'_>, h: HPy) -> i64;
+    fn long_as_u64(vm: Self::Vm<'_>, h: HPy) -> u64;
+    fn long_as_u64_mask(vm: Self::Vm<'_>, h: HPy) -> u64;
+    fn long_as_isize(vm: Self::Vm<'_>, h: HPy) -> isize;
+    fn long_as_usize(vm: Self::Vm<'_>, h: HPy) -> usize;
     /// The address an int holds; negative values are taken modulo 2**bits.
-    fn long_as_ptr(h: HPy) -> *mut c_void;
-    fn long_as_f64(h: HPy) -> f64;
+    fn long_as_ptr(vm: Self::Vm<'_>, h: HPy) -> *mut c_void;
+    fn long_as_f64(vm: Self::Vm<'_>, h: HPy) -> f64;
 
-    fn float_from_f64(v: f64) -> HPy;
+    fn float_from_f64(vm: Self::Vm<'_>, v: f64) -> HPy;
     /// Accepts anything with `__float__` or `__index__`.
-    fn float_as_f64(h: HPy) -> f64;
-    fn bool_from_bool(v: bool) -> HPy;
+    fn float_as_f64(vm: Self::Vm<'_>, h: HPy) -> f64;
+    fn bool_from_bool(vm: Self::Vm<'_>, v: bool) -> HPy;
     /// Whether the object supports the number protocol; never fails.
-    fn number_check(h: HPy) -> bool;
+    fn number_check(vm: Self::Vm<'_>, h: HPy) -> bool;
 
-    fn binary_op(op: BinaryOp, a: HPy, b: HPy) -> HPy;
-    fn unary_op(op: UnaryOp, a: HPy) -> HPy;
+    fn binary_op(vm: Self::Vm<'_>, op: BinaryOp, a: HPy, b: HPy) -> HPy;
+    fn unary_op(vm: Self::Vm<'_>, op: UnaryOp, a: HPy) -> HPy;
     /// `pow(a, b, c)`, with `c` None for the two-argument form.
-    fn power(a: HPy, b: HPy, c: HPy, in_place: bool) -> HPy;
+    fn power(vm: Self::Vm<'_>, a: HPy, b: HPy, c: HPy, in_place: bool) -> HPy;
 }

@@ -8,12 +8,10 @@ use lichen_core::host::{BuilderHost, ContainerHost};
 
 /// A new list or tuple of `len` NULL slots, or NULL with an exception set.
 ///
-/// # Safety
-/// The GIL is held.
 #[inline]
-unsafe fn new_empty(kind: BuilderKind, len: ffi::Py_ssize_t) -> *mut ffi::PyObject {
-    // SAFETY: the GIL is held (this function's contract), all PyList_New
-    // and PyTuple_New need; a negative `len` makes them raise.
+fn new_empty(_py: Python<'_>, kind: BuilderKind, len: ffi::Py_ssize_t) -> *mut ffi::PyObject {
+    // SAFETY: `_py` proves the GIL is held, all PyList_New and PyTuple_New
+    // need; a negative `len` makes them raise.
     unsafe {
         match kind {
             BuilderKind::List => ffi::PyList_New(len),
@@ -28,18 +26,18 @@ unsafe fn new_empty(kind: BuilderKind, len: ffi::Py_ssize_t) -> *mut ffi::PyObje
 /// see, so every one is set before the object is handed out.
 ///
 /// # Safety
-/// The GIL is held; `item` returns live objects.
-unsafe fn new_filled(kind: BuilderKind, len: ffi::Py_ssize_t, item: impl Fn(ffi::Py_ssize_t) -> *mut ffi::PyObject) -> HPy {
-    // SAFETY: the GIL is held (`new_empty`'s contract too) and `item`
-    // returns live objects (this function's contract), each given a new
+/// `item` returns live objects.
+unsafe fn new_filled(py: Python<'_>, kind: BuilderKind, len: ffi::Py_ssize_t, item: impl Fn(ffi::Py_ssize_t) -> *mut ffi::PyObject) -> HPy {
+    // SAFETY: `py` proves the GIL is held and `item` returns live objects
+    // (this function's contract), each given a new
     // reference; `i` stays below the length the list or tuple was made
     // with, and each slot of the new, unshared object takes over that
     // reference.
     unsafe {
-        let seq = new_empty(kind, len);
+        let seq = new_empty(py, kind, len);
         if !seq.is_null() {
             for i in 0..len {
-                let obj = h2py(new_ref(item(i)));
+                let obj = h2py(new_ref(py, item(i)));
                 match kind {
                     BuilderKind::List => ffi::PyList_SET_ITEM(seq, i, obj),
                     BuilderKind::Tuple => ffi::PyTuple_SET_ITEM(seq, i, obj),
@@ -52,51 +50,51 @@ unsafe fn new_filled(kind: BuilderKind, len: ffi::Py_ssize_t, item: impl Fn(ffi:
 
 impl ContainerHost for CPython {
     #[inline]
-    fn list_check(h: HPy) -> bool {
-        // SAFETY: the GIL is held; the core passes a live, non-NULL handle.
+    fn list_check(_py: Python<'_>, h: HPy) -> bool {
+        // SAFETY: `_py` proves `_py` proves the GIL is held; the core passes a live, non-NULL handle.
         unsafe { ffi::PyList_Check(h2py(h)) != 0 }
     }
 
-    fn list_new(len: HPy_ssize_t) -> HPy {
+    fn list_new(py: Python<'_>, len: HPy_ssize_t) -> HPy {
         // HPy has no way to fill the slots but `HPy_SetItem`, so they start
         // as None.
-        // SAFETY: the GIL is held; None lives forever.
-        unsafe { new_filled(BuilderKind::List, len, |_| ffi::Py_None()) }
+        // SAFETY: None lives forever.
+        unsafe { new_filled(py, BuilderKind::List, len, |_| ffi::Py_None()) }
     }
 
     #[inline]
-    fn list_append(list: HPy, item: HPy) -> c_int {
-        // SAFETY: the GIL is held; both handles are live and not NULL;
+    fn list_append(_py: Python<'_>, list: HPy, item: HPy) -> c_int {
+        // SAFETY: `_py` proves `_py` proves the GIL is held; both handles are live and not NULL;
         // PyList_Append raises SystemError for a non-list.
         unsafe { ffi::PyList_Append(h2py(list), h2py(item)) }
     }
 
-    fn list_from_array(items: &[HPy]) -> HPy {
-        // SAFETY: the GIL is held; the items are live handles.
-        unsafe { new_filled(BuilderKind::List, items.len() as ffi::Py_ssize_t, |i| h2py(items[i as usize])) }
+    fn list_from_array(py: Python<'_>, items: &[HPy]) -> HPy {
+        // SAFETY: the items are live handles.
+        unsafe { new_filled(py, BuilderKind::List, items.len() as ffi::Py_ssize_t, |i| h2py(items[i as usize])) }
     }
 
-    fn tuple_from_array(items: &[HPy]) -> HPy {
-        // SAFETY: the GIL is held; the items are live handles, so `item`
-        // returns live objects: `new_filled`'s contract.
-        unsafe { new_filled(BuilderKind::Tuple, items.len() as ffi::Py_ssize_t, |i| h2py(items[i as usize])) }
+    fn tuple_from_array(py: Python<'_>, items: &[HPy]) -> HPy {
+        // SAFETY: the items are live handles, so `item` returns live
+        // objects: `new_filled`'s contract.
+        unsafe { new_filled(py, BuilderKind::Tuple, items.len() as ffi::Py_ssize_t, |i| h2py(items[i as usize])) }
     }
 
     #[inline]
-    fn dict_new() -> HPy {
-        // SAFETY: the GIL is held.
+    fn dict_new(_py: Python<'_>) -> HPy {
+        // SAFETY: `_py` proves `_py` proves the GIL is held.
         unsafe { py2h(ffi::PyDict_New()) }
     }
 
     #[inline]
-    fn dict_keys(dict: HPy) -> HPy {
-        // SAFETY: the GIL is held; the core checked that `dict` is a dict.
+    fn dict_keys(_py: Python<'_>, dict: HPy) -> HPy {
+        // SAFETY: `_py` proves `_py` proves the GIL is held; the core checked that `dict` is a dict.
         unsafe { py2h(ffi::PyDict_Keys(h2py(dict))) }
     }
 
     #[inline]
-    fn dict_copy(dict: HPy) -> HPy {
-        // SAFETY: the GIL is held; the core checked that `dict` is a dict,
+    fn dict_copy(_py: Python<'_>, dict: HPy) -> HPy {
+        // SAFETY: `_py` proves `_py` proves the GIL is held; the core checked that `dict` is a dict,
         // which PyDict_Copy reads.
         unsafe { py2h(ffi::PyDict_Copy(h2py(dict))) }
     }
@@ -108,13 +106,12 @@ impl ContainerHost for CPython {
 /// `Build` hands the object out once no slot is NULL.
 impl BuilderHost for CPython {
     #[inline]
-    fn builder_new(kind: BuilderKind, size: usize) -> isize {
+    fn builder_new(py: Python<'_>, kind: BuilderKind, size: usize) -> isize {
         let Ok(size) = ffi::Py_ssize_t::try_from(size) else { return NO_MEMORY };
-        // SAFETY: the GIL is held.
-        let obj = unsafe { new_empty(kind, size) };
+        let obj = new_empty(py, kind, size);
         if obj.is_null() {
             // `New` never raises: `Build` reports the MemoryError.
-            // SAFETY: the GIL is held.
+            // SAFETY: `py` proves `py` proves the GIL is held.
             unsafe { ffi::PyErr_Clear() };
             return NO_MEMORY;
         }
@@ -122,18 +119,19 @@ impl BuilderHost for CPython {
     }
 
     #[inline]
-    unsafe fn builder_set(kind: BuilderKind, b: isize, index: HPy_ssize_t, item: HPy) {
+    unsafe fn builder_set(py: Python<'_>, kind: BuilderKind, b: isize, index: HPy_ssize_t, item: HPy) {
         // SAFETY: `b` is the live list or tuple of `kind` from
-        // `builder_new`, owned by the builder (`builder_set`'s contract), and
-        // the GIL is held: `item_slots`'s contract.
-        let (items, len) = unsafe { item_slots(kind, b as *mut ffi::PyObject) };
+        // `builder_new`, owned by the builder (`builder_set`'s contract):
+        // `item_slots`'s contract.
+        let (items, len) = unsafe { item_slots(py, kind, b as *mut ffi::PyObject) };
         // A negative index becomes a huge one: out of range as well.
         let i = index as usize;
         if i >= len {
             return;
         }
         let new = h2py(item);
-        // SAFETY: slot `i` is in range; `new` is NULL or a live object the
+        // SAFETY: `py` proves `py` proves the GIL is held; slot `i` is in range; `new`
+        // is NULL or a live object the
         // caller lends us; the slot's old item (NULL or owned by the
         // builder) is dropped last, since that may run arbitrary code.
         unsafe {
@@ -144,17 +142,17 @@ impl BuilderHost for CPython {
     }
 
     #[inline]
-    unsafe fn builder_build(kind: BuilderKind, b: isize) -> Result<HPy, usize> {
+    unsafe fn builder_build(py: Python<'_>, kind: BuilderKind, b: isize) -> Result<HPy, usize> {
         let obj = b as *mut ffi::PyObject;
         // SAFETY: `b` is the live list or tuple of `kind` from
         // `builder_new`, owned by the builder (`builder_build`'s contract),
-        // and the GIL is held: `item_slots`'s contract; the slots read are
-        // in range (`i` < `len`).
+        // `item_slots`'s contract, and `drop_unfinished`'s; the slots read
+        // are in range (`i` < `len`).
         unsafe {
-            let (items, len) = item_slots(kind, obj);
+            let (items, len) = item_slots(py, kind, obj);
             for i in 0..len {
                 if (*items.add(i)).is_null() {
-                    return Err(drop_unfinished(obj, i));
+                    return Err(drop_unfinished(py, obj, i));
                 }
             }
         }
@@ -162,10 +160,10 @@ impl BuilderHost for CPython {
         Ok(py2h(obj))
     }
 
-    unsafe fn builder_cancel(_kind: BuilderKind, b: isize) {
+    unsafe fn builder_cancel(_py: Python<'_>, _kind: BuilderKind, b: isize) {
         // SAFETY: `b` is a live builder from `builder_new`, dead afterwards
         // (`builder_cancel`'s contract): the list or tuple whose one
-        // reference the builder owns, dropped here once; the GIL is held.
+        // reference the builder owns, dropped here once; `_py` proves `_py` proves the GIL is held.
         unsafe { ffi::Py_DECREF(b as *mut ffi::PyObject) }
     }
 }
@@ -177,9 +175,9 @@ impl BuilderHost for CPython {
 /// `obj` is the builder's own reference.
 #[cold]
 #[inline(never)]
-unsafe fn drop_unfinished(obj: *mut ffi::PyObject, index: usize) -> usize {
+unsafe fn drop_unfinished(_py: Python<'_>, obj: *mut ffi::PyObject, index: usize) -> usize {
     // SAFETY: `obj` is the builder's own reference (this function's
-    // contract), dropped here once, with the GIL its caller holds.
+    // contract), dropped here once; `_py` proves the GIL is held.
     unsafe { ffi::Py_DECREF(obj) };
     index
 }
@@ -189,11 +187,12 @@ unsafe fn drop_unfinished(obj: *mut ffi::PyObject, index: usize) -> usize {
 ///
 /// # Safety
 /// `obj` is a live list (for `List`) or tuple (for `Tuple`) that nothing
-/// else uses meanwhile; the GIL is held.
+/// else uses meanwhile.
 #[inline]
-unsafe fn item_slots(kind: BuilderKind, obj: *mut ffi::PyObject) -> (*mut *mut ffi::PyObject, usize) {
+unsafe fn item_slots(_py: Python<'_>, kind: BuilderKind, obj: *mut ffi::PyObject) -> (*mut *mut ffi::PyObject, usize) {
     // SAFETY: `obj` is a live list (for `List`) or tuple (for `Tuple`),
-    // unshared, with the GIL held (this function's contract), so it may be
+    // unshared (this function's contract), and `_py` proves the GIL is
+    // held, so it may be
     // read as that layout; lists and tuples hold Py_SIZE item slots, at
     // `ob_item` (a pointer for lists, NULL when empty; inline for tuples).
     unsafe {

@@ -28,77 +28,77 @@ pub fn exc_class(kind: ExcKind) -> *mut ffi::PyObject {
 }
 
 impl ErrorHost for CPython {
-    fn raise(kind: ExcKind, message: &str) {
+    fn raise(_py: Python<'_>, kind: ExcKind, message: &str) {
         let msg = CString::new(message.replace('\0', "\\0")).expect("no NUL left");
-        // SAFETY: the GIL is held whenever the core calls into the host.
+        // SAFETY: `_py` proves the GIL is held whenever the core calls into the host.
         unsafe { ffi::PyErr_SetString(exc_class(kind), msg.as_ptr()) }
     }
 
     #[inline]
-    unsafe fn err_set_string(ty: HPy, utf8_message: *const c_char) {
-        // SAFETY: the GIL is held; the message is NUL-terminated UTF-8.
+    unsafe fn err_set_string(_py: Python<'_>, ty: HPy, utf8_message: *const c_char) {
+        // SAFETY: `_py` proves the GIL is held; the message is NUL-terminated UTF-8.
         unsafe { ffi::PyErr_SetString(h2py(ty), utf8_message) }
     }
 
     #[inline]
-    fn err_set_object(ty: HPy, value: HPy) {
-        // SAFETY: the GIL is held; CPython checks that `ty` is an exception class.
+    fn err_set_object(_py: Python<'_>, ty: HPy, value: HPy) {
+        // SAFETY: `_py` proves the GIL is held; CPython checks that `ty` is an exception class.
         unsafe { ffi::PyErr_SetObject(h2py(ty), h2py(value)) }
     }
 
-    unsafe fn err_set_from_errno(ty: HPy, filename: *const c_char) {
-        // SAFETY: the GIL is held; CPython saves errno before decoding the
+    unsafe fn err_set_from_errno(_py: Python<'_>, ty: HPy, filename: *const c_char) {
+        // SAFETY: `_py` proves the GIL is held; CPython saves errno before decoding the
         // file name.
         unsafe { ffi::PyErr_SetFromErrnoWithFilename(h2py(ty), filename) };
     }
 
-    fn err_set_from_errno_objects(ty: HPy, filename1: HPy, filename2: HPy) {
-        // SAFETY: the GIL is held; the file names are NULL or live handles.
+    fn err_set_from_errno_objects(_py: Python<'_>, ty: HPy, filename1: HPy, filename2: HPy) {
+        // SAFETY: `_py` proves the GIL is held; the file names are NULL or live handles.
         unsafe { ffi::PyErr_SetFromErrnoWithFilenameObjects(h2py(ty), h2py(filename1), h2py(filename2)) };
     }
 
-    fn err_no_memory() {
-        // SAFETY: the GIL is held.
+    fn err_no_memory(_py: Python<'_>) {
+        // SAFETY: `_py` proves the GIL is held.
         unsafe { ffi::PyErr_NoMemory() };
     }
 
     #[inline]
-    fn err_occurred() -> bool {
-        // SAFETY: the GIL is held.
+    fn err_occurred(_py: Python<'_>) -> bool {
+        // SAFETY: `_py` proves the GIL is held.
         unsafe { !ffi::PyErr_Occurred().is_null() }
     }
 
     #[inline]
-    fn err_exception_matches(exc: HPy) -> bool {
-        // SAFETY: the GIL is held; `exc` is a live handle.
+    fn err_exception_matches(_py: Python<'_>, exc: HPy) -> bool {
+        // SAFETY: `_py` proves the GIL is held; `exc` is a live handle.
         unsafe { ffi::PyErr_ExceptionMatches(h2py(exc)) != 0 }
     }
 
     #[inline]
-    fn err_clear() {
-        // SAFETY: the GIL is held.
+    fn err_clear(_py: Python<'_>) {
+        // SAFETY: `_py` proves the GIL is held.
         unsafe { ffi::PyErr_Clear() }
     }
 
-    unsafe fn new_exception(utf8_name: *const c_char, utf8_doc: *const c_char, base: HPy, dict: HPy) -> HPy {
-        // SAFETY: the GIL is held; the strings are NUL-terminated or NULL (doc).
+    unsafe fn new_exception(_py: Python<'_>, utf8_name: *const c_char, utf8_doc: *const c_char, base: HPy, dict: HPy) -> HPy {
+        // SAFETY: `_py` proves the GIL is held; the strings are NUL-terminated or NULL (doc).
         unsafe { py2h(ffi::PyErr_NewExceptionWithDoc(utf8_name, utf8_doc, h2py(base), h2py(dict))) }
     }
 
-    unsafe fn warn(category: HPy, utf8_message: *const c_char, stack_level: HPy_ssize_t) -> c_int {
-        // SAFETY: the GIL is held; the message is NUL-terminated.
+    unsafe fn warn(_py: Python<'_>, category: HPy, utf8_message: *const c_char, stack_level: HPy_ssize_t) -> c_int {
+        // SAFETY: `_py` proves the GIL is held; the message is NUL-terminated.
         unsafe { ffi::PyErr_WarnEx(h2py(category), utf8_message, stack_level) }
     }
 
-    fn write_unraisable(obj: HPy) {
-        // SAFETY: the GIL is held; `obj` is NULL or a live handle.
+    fn write_unraisable(_py: Python<'_>, obj: HPy) {
+        // SAFETY: `_py` proves the GIL is held; `obj` is NULL or a live handle.
         unsafe { ffi::PyErr_WriteUnraisable(h2py(obj)) }
     }
 
     #[allow(deprecated)] // PyErr_Fetch/Restore: the one pair on 3.9-3.15 (see version.rs)
-    fn note_pending_error(note: &str) {
+    fn note_pending_error(py: Python<'_>, note: &str) {
         let (mut ty, mut value, mut tb) = (null_mut(), null_mut(), null_mut());
-        // SAFETY: the GIL is held; the fetched references are given back by
+        // SAFETY: `py` proves the GIL is held; the fetched references are given back by
         // PyErr_Restore, so the pending exception is the same afterwards.
         unsafe {
             ffi::PyErr_Fetch(&mut ty, &mut value, &mut tb);
@@ -107,7 +107,7 @@ impl ErrorHost for CPython {
             }
             ffi::PyErr_NormalizeException(&mut ty, &mut value, &mut tb);
             if !value.is_null() {
-                append_note(value, note);
+                append_note(py, value, note);
             }
             ffi::PyErr_Restore(ty, value, tb);
         }
@@ -118,11 +118,11 @@ impl ErrorHost for CPython {
 /// already; a failure on the way is dropped, since the note is only a hint.
 ///
 /// # Safety
-/// The GIL is held, no exception is pending and `exc` is a live object.
-unsafe fn append_note(exc: *mut ffi::PyObject, note: &str) {
+/// No exception is pending and `exc` is a live object.
+unsafe fn append_note(_py: Python<'_>, exc: *mut ffi::PyObject, note: &str) {
     let Ok(text) = CString::new(note.replace('\0', " ")) else { return };
-    // SAFETY: this function's contract: the GIL is held (every call below
-    // needs it), no exception is pending (so a NULL result means this call
+    // SAFETY: `_py` proves the GIL is held (every call below needs it); this
+    // function's contract: no exception is pending (so a NULL result means this call
     // failed, and its error is cleared) and `exc` is a live object to get
     // and set `__notes__` on; `note` and `notes` are checked not NULL before
     // use, and every new reference is released.

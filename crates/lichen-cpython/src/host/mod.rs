@@ -9,12 +9,28 @@ mod text;
 mod types;
 
 use lichen_abi::{HPy, HPyField, HPyGlobal};
+use lichen_core::host::HostVm;
 use lichen_core::Host;
-use pyo3::ffi;
+use pyo3::{ffi, Python};
 
 /// The CPython VM, as a Lichen host. All of its operations run with the GIL
-/// held: extensions are only ever called by CPython with the GIL.
+/// held: extensions are only ever called by CPython with the GIL, and each
+/// operation takes PyO3's `Python<'py>` token, the proof of it
+/// ([`HostVm`]).
 pub struct CPython;
+
+impl HostVm for CPython {
+    /// Zero-sized: passing it costs nothing.
+    type Vm<'py> = Python<'py>;
+
+    #[inline(always)]
+    unsafe fn enter<R>(f: impl for<'py> FnOnce(Python<'py>) -> R) -> R {
+        // SAFETY: `enter`'s contract: the thread holds the GIL, what
+        // `assume_attached` assumes; the token's lifetime is bounded by the
+        // call of `f` (higher-ranked), so it outlives neither.
+        f(unsafe { Python::assume_attached() })
+    }
+}
 
 /// The object a handle stands for (NULL for `HPy_NULL`). Borrowed.
 #[inline(always)]
@@ -41,12 +57,11 @@ pub fn stored(i: isize) -> *mut ffi::PyObject {
 /// releasing may run arbitrary code that reads the slot.
 ///
 /// # Safety
-/// The GIL is held; `slot` holds 0 or an owned reference; `h` is NULL or a
-/// live handle.
-pub unsafe fn replace_stored(slot: &mut isize, h: HPy) {
+/// `slot` holds 0 or an owned reference; `h` is NULL or a live handle.
+pub unsafe fn replace_stored(_py: Python<'_>, slot: &mut isize, h: HPy) {
     let old = stored(*slot);
-    // SAFETY: the caller's contract: `h`'s object is live, and `old` is a
-    // reference `slot` owned, given up here.
+    // SAFETY: `_py` proves the GIL is held; the caller's contract: `h`'s
+    // object is live, and `old` is a reference `slot` owned, given up here.
     unsafe {
         let obj = h2py(h);
         ffi::Py_XINCREF(obj);
@@ -62,56 +77,57 @@ pub unsafe fn replace_stored(slot: &mut isize, h: HPy) {
 /// For functions that accept any live object, or the kind of object the
 /// caller made sure `h` stands for.
 #[inline]
-pub fn call_unary(f: unsafe extern "C" fn(*mut ffi::PyObject) -> *mut ffi::PyObject, h: HPy) -> HPy {
-    // SAFETY: the GIL is held (every host method runs with it); `h` is a
-    // live handle and `f` accepts its object: `call_unary` is only used with
+pub fn call_unary(_py: Python<'_>, f: unsafe extern "C" fn(*mut ffi::PyObject) -> *mut ffi::PyObject, h: HPy) -> HPy {
+    // SAFETY: `_py` proves the GIL is held; `h` is a live handle and `f` accepts its object: `call_unary` is only used with
     // functions that take any live object, or the kind the caller checked
     // `h` to be.
     unsafe { py2h(f(h2py(h))) }
 }
 
 /// Host methods that are one call of a CPython function, written as
-/// `fn name(args) -> Result = PyFunction;`. A handle argument (`h`) is
-/// passed as the object it stands for; a value argument (`v: T`) as it is.
-/// A result of type `HPy` is the new reference CPython returns (NULL with
-/// an exception set on failure), any other result CPython's as it is.
+/// `fn name(py, args) -> Result = PyFunction;`: the method takes the token
+/// first. A handle argument (`h`) is passed as the object it stands for; a
+/// value argument (`v: T`) as it is. A result of type `HPy` is the new
+/// reference CPython returns (NULL with an exception set on failure), any
+/// other result CPython's as it is.
 ///
 /// Only for functions whose soundness needs no more than what every host
-/// method has: the GIL is held, and each handle is live or NULL where the
+/// method has: the token (the GIL is held), and each handle live or NULL where the
 /// CPython function accepts NULL. The functions listed check their
 /// arguments' types themselves, raising TypeError.
 macro_rules! c_api_calls {
     () => {};
-    ($(#[$doc:meta])* fn $name:ident($v:ident: $t:ty) -> HPy = $ffi:ident; $($rest:tt)*) => {
+    ($(#[$doc:meta])* fn $name:ident(py, $v:ident: $t:ty) -> HPy = $ffi:ident; $($rest:tt)*) => {
         $(#[$doc])*
         #[inline]
-        fn $name($v: $t) -> HPy {
-            // SAFETY: the GIL is held; the argument is a plain value.
+        fn $name(_py: Python<'_>, $v: $t) -> HPy {
+            // SAFETY: `_py` proves the GIL is held; the argument is a plain
+            // value.
             unsafe { py2h(ffi::$ffi($v)) }
         }
         c_api_calls!($($rest)*);
     };
-    ($(#[$doc:meta])* fn $name:ident($($h:ident),+) -> HPy = $ffi:ident; $($rest:tt)*) => {
+    ($(#[$doc:meta])* fn $name:ident(py, $($h:ident),+) -> HPy = $ffi:ident; $($rest:tt)*) => {
         $(#[$doc])*
         #[inline]
-        fn $name($($h: HPy),+) -> HPy {
-            // SAFETY: the GIL is held (every host method runs with it); each
-            // handle is live, or NULL only where `$ffi` accepts NULL, and
-            // `$ffi` checks its arguments' types itself: the conditions for
-            // being listed in `c_api_calls!`. The result is CPython's new
-            // reference, which the handle takes over.
+        fn $name(_py: Python<'_>, $($h: HPy),+) -> HPy {
+            // SAFETY: `_py` proves the GIL is held; each handle is live, or
+            // NULL only where `$ffi` accepts NULL, and `$ffi` checks its
+            // arguments' types itself: the conditions for being listed in
+            // `c_api_calls!`. The result is CPython's new reference, which
+            // the handle takes over.
             unsafe { py2h(ffi::$ffi($(h2py($h)),+)) }
         }
         c_api_calls!($($rest)*);
     };
-    ($(#[$doc:meta])* fn $name:ident($($h:ident),+) -> $ret:ty = $ffi:ident; $($rest:tt)*) => {
+    ($(#[$doc:meta])* fn $name:ident(py, $($h:ident),+) -> $ret:ty = $ffi:ident; $($rest:tt)*) => {
         $(#[$doc])*
         #[inline]
-        fn $name($($h: HPy),+) -> $ret {
-            // SAFETY: the GIL is held (every host method runs with it); each
-            // handle is live, or NULL only where `$ffi` accepts NULL, and
-            // `$ffi` checks its arguments' types itself: the conditions for
-            // being listed in `c_api_calls!`.
+        fn $name(_py: Python<'_>, $($h: HPy),+) -> $ret {
+            // SAFETY: `_py` proves the GIL is held; each handle is live, or
+            // NULL only where `$ffi` accepts NULL, and `$ffi` checks its
+            // arguments' types itself: the conditions for being listed in
+            // `c_api_calls!`.
             unsafe { ffi::$ffi($(h2py($h)),+) }
         }
         c_api_calls!($($rest)*);
@@ -120,11 +136,14 @@ macro_rules! c_api_calls {
 pub(crate) use c_api_calls;
 
 /// A new handle to a borrowed object.
+///
+/// # Safety
+/// `obj` is NULL or a live object.
 #[inline(always)]
-pub unsafe fn new_ref(obj: *mut ffi::PyObject) -> HPy {
-    // SAFETY: the caller holds the GIL and passes `obj` NULL or a live
-    // (borrowed) object, which `Py_XINCREF` accepts; the new reference becomes
-    // the handle's.
+pub unsafe fn new_ref(_py: Python<'_>, obj: *mut ffi::PyObject) -> HPy {
+    // SAFETY: `_py` proves the GIL is held; the caller passes `obj` NULL or a
+    // live (borrowed) object, which `Py_XINCREF` accepts; the new reference
+    // becomes the handle's.
     unsafe {
         ffi::Py_XINCREF(obj);
         py2h(obj)
@@ -201,15 +220,19 @@ unsafe fn exc_object(name: &str) -> *mut ffi::PyObject {
 }
 
 /// How a panic caught in one of the host's own `extern "C"` entries is
-/// reported (see `lichen_core::guard`): a pending `SystemError`.
-pub fn raise_system_error(msg: &str) {
-    <CPython as lichen_core::host::ErrorHost>::raise(lichen_core::host::ExcKind::SystemError, msg)
+/// reported (see `lichen_core::guard`): a pending `SystemError`. Only
+/// those entries' barriers call it.
+pub(crate) fn raise_system_error(msg: &str) {
+    // SAFETY: the host's entries (slots, getsets, deallocators, GC
+    // visitors) are called by CPython with the GIL held, `enter`'s
+    // precondition, and their barrier reports on the same thread.
+    unsafe { CPython::enter(|py| <CPython as lichen_core::host::ErrorHost>::raise(py, lichen_core::host::ExcKind::SystemError, msg)) }
 }
 
 /// The same for a deallocator, which must return with no exception pending:
 /// the `SystemError` goes to `sys.unraisablehook`, as CPython does with
 /// errors in `__del__`.
-pub fn report_unraisable(msg: &str) {
+pub(crate) fn report_unraisable(msg: &str) {
     raise_system_error(msg);
     // SAFETY: the GIL is held by the deallocator's caller; an exception is
     // pending (just set).

@@ -6,35 +6,35 @@ use lichen_core::host::{BinaryOp, NumberHost, UnaryOp};
 
 impl NumberHost for CPython {
     c_api_calls! {
-        fn long_from_i64(v: i64) -> HPy = PyLong_FromLongLong;
-        fn long_from_u64(v: u64) -> HPy = PyLong_FromUnsignedLongLong;
-        fn long_from_isize(v: isize) -> HPy = PyLong_FromSsize_t;
-        fn long_from_usize(v: usize) -> HPy = PyLong_FromSize_t;
-        fn long_as_i64(h) -> i64 = PyLong_AsLongLong;
-        fn long_as_u64(h) -> u64 = PyLong_AsUnsignedLongLong;
-        fn long_as_u64_mask(h) -> u64 = PyLong_AsUnsignedLongLongMask;
-        fn long_as_isize(h) -> isize = PyLong_AsSsize_t;
-        fn long_as_usize(h) -> usize = PyLong_AsSize_t;
-        fn long_as_ptr(h) -> *mut c_void = PyLong_AsVoidPtr;
-        fn long_as_f64(h) -> f64 = PyLong_AsDouble;
-        fn float_from_f64(v: f64) -> HPy = PyFloat_FromDouble;
-        fn float_as_f64(h) -> f64 = PyFloat_AsDouble;
+        fn long_from_i64(py, v: i64) -> HPy = PyLong_FromLongLong;
+        fn long_from_u64(py, v: u64) -> HPy = PyLong_FromUnsignedLongLong;
+        fn long_from_isize(py, v: isize) -> HPy = PyLong_FromSsize_t;
+        fn long_from_usize(py, v: usize) -> HPy = PyLong_FromSize_t;
+        fn long_as_i64(py, h) -> i64 = PyLong_AsLongLong;
+        fn long_as_u64(py, h) -> u64 = PyLong_AsUnsignedLongLong;
+        fn long_as_u64_mask(py, h) -> u64 = PyLong_AsUnsignedLongLongMask;
+        fn long_as_isize(py, h) -> isize = PyLong_AsSsize_t;
+        fn long_as_usize(py, h) -> usize = PyLong_AsSize_t;
+        fn long_as_ptr(py, h) -> *mut c_void = PyLong_AsVoidPtr;
+        fn long_as_f64(py, h) -> f64 = PyLong_AsDouble;
+        fn float_from_f64(py, v: f64) -> HPy = PyFloat_FromDouble;
+        fn float_as_f64(py, h) -> f64 = PyFloat_AsDouble;
     }
 
     #[inline]
-    fn bool_from_bool(v: bool) -> HPy {
-        // SAFETY: the GIL is held; True and False live forever.
-        unsafe { new_ref(if v { ffi::Py_True() } else { ffi::Py_False() }) }
+    fn bool_from_bool(py: Python<'_>, v: bool) -> HPy {
+        // SAFETY: `py` proves the GIL is held; True and False live forever.
+        unsafe { new_ref(py, if v { ffi::Py_True() } else { ffi::Py_False() }) }
     }
 
     #[inline]
-    fn number_check(h: HPy) -> bool {
-        // SAFETY: the GIL is held; `h` is a live handle.
+    fn number_check(_py: Python<'_>, h: HPy) -> bool {
+        // SAFETY: `_py` proves the GIL is held; `h` is a live handle.
         unsafe { ffi::PyNumber_Check(h2py(h)) != 0 }
     }
 
     #[inline]
-    fn binary_op(op: BinaryOp, a: HPy, b: HPy) -> HPy {
+    fn binary_op(_py: Python<'_>, op: BinaryOp, a: HPy, b: HPy) -> HPy {
         use ffi::*;
         let f = match op {
             BinaryOp::Add => PyNumber_Add,
@@ -63,12 +63,12 @@ impl NumberHost for CPython {
             BinaryOp::InPlaceXor => PyNumber_InPlaceXor,
             BinaryOp::InPlaceOr => PyNumber_InPlaceOr,
         };
-        // SAFETY: the GIL is held; both handles are live.
+        // SAFETY: `_py` proves the GIL is held; both handles are live.
         unsafe { py2h(f(h2py(a), h2py(b))) }
     }
 
     #[inline]
-    fn unary_op(op: UnaryOp, a: HPy) -> HPy {
+    fn unary_op(py: Python<'_>, op: UnaryOp, a: HPy) -> HPy {
         use ffi::*;
         let f = match op {
             UnaryOp::Negative => PyNumber_Negative,
@@ -79,13 +79,13 @@ impl NumberHost for CPython {
             UnaryOp::Long => PyNumber_Long,
             UnaryOp::Float => PyNumber_Float,
         };
-        call_unary(f, a)
+        call_unary(py, f, a)
     }
 
     #[inline]
-    fn power(a: HPy, b: HPy, c: HPy, in_place: bool) -> HPy {
+    fn power(_py: Python<'_>, a: HPy, b: HPy, c: HPy, in_place: bool) -> HPy {
         let f = if in_place { ffi::PyNumber_InPlacePower } else { ffi::PyNumber_Power };
-        // SAFETY: the GIL is held; the handles are live (`c` is None for
+        // SAFETY: `_py` proves the GIL is held; the handles are live (`c` is None for
         // two-argument pow, as in CPython).
         unsafe { py2h(f(h2py(a), h2py(b), h2py(c))) }
     }

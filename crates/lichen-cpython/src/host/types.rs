@@ -33,13 +33,13 @@ unsafe extern "C" fn visit_field(field: *mut HPyField, args: *mut c_void) -> c_i
 }
 
 /// The type object behind `h`, or NULL after raising TypeError(`message`).
-unsafe fn as_type(h: HPy, message: &str) -> *mut ffi::PyTypeObject {
-    // SAFETY: the GIL is held (every host method runs with it) and `h` is a
+unsafe fn as_type(py: Python<'_>, h: HPy, message: &str) -> *mut ffi::PyTypeObject {
+    // SAFETY: `py` proves the GIL is held and `h` is a
     // live handle or NULL, checked before `PyType_Check` reads the object.
     unsafe {
         let obj = h2py(h);
         if obj.is_null() || ffi::PyType_Check(obj) == 0 {
-            CPython::raise(ExcKind::TypeError, message);
+            CPython::raise(py, ExcKind::TypeError, message);
             return null_mut();
         }
         obj.cast()
@@ -48,26 +48,26 @@ unsafe fn as_type(h: HPy, message: &str) -> *mut ffi::PyTypeObject {
 
 impl TrampolineHost for CPython {
     #[inline(always)]
-    unsafe fn trampoline_arg(obj: Obj) -> HPy {
+    unsafe fn trampoline_arg(_py: Python<'_>, obj: Obj) -> HPy {
         py2h(obj.cast())
     }
 
     #[inline(always)]
-    fn trampoline_arg_done(_h: HPy) {}
+    fn trampoline_arg_done(_py: Python<'_>, _h: HPy) {}
 
     #[inline(always)]
-    fn trampoline_args_in_place(objs: &[Obj]) -> Option<&[HPy]> {
+    fn trampoline_args_in_place<'a>(_py: Python<'_>, objs: &'a [Obj]) -> Option<&'a [HPy]> {
         // SAFETY: a handle is the object's address (`py2h`), and `HPy` is a
         // repr(C) struct of one pointer-sized integer, laid out as `Obj`.
         Some(unsafe { core::slice::from_raw_parts(objs.as_ptr().cast::<HPy>(), objs.len()) })
     }
 
     #[inline(always)]
-    fn trampoline_result(h: HPy) -> Obj {
+    fn trampoline_result(_py: Python<'_>, h: HPy) -> Obj {
         h2py(h).cast()
     }
 
-    unsafe fn tuple_items<'a>(tuple: Obj) -> &'a [Obj] {
+    unsafe fn tuple_items<'a>(_py: Python<'_>, tuple: Obj) -> &'a [Obj] {
         // SAFETY: `tuple_items`' contract: `tuple` is NULL or the live argument
         // tuple of a trampoline (a tuple: CPython passes tp_new/tp_init a
         // tuple), so its `ob_item` holds `n` objects that the tuple keeps alive
@@ -86,7 +86,7 @@ impl TrampolineHost for CPython {
         }
     }
 
-    unsafe fn kwnames_len(kwnames: Obj) -> usize {
+    unsafe fn kwnames_len(_py: Python<'_>, kwnames: Obj) -> usize {
         // SAFETY: `kwnames_len`' contract: `kwnames` is NULL or a vectorcall's
         // tuple of keyword names, which `PyTuple_GET_SIZE` reads.
         unsafe {
@@ -100,19 +100,19 @@ impl TrampolineHost for CPython {
     }
 
     #[inline(always)]
-    fn vectorcall_nargs(nargsf: usize) -> usize {
+    fn vectorcall_nargs(_py: Python<'_>, nargsf: usize) -> usize {
         nargsf & !ffi::PY_VECTORCALL_ARGUMENTS_OFFSET
     }
 
-    unsafe fn buffer_export(src: &HPy_buffer, view: *mut c_void) {
+    unsafe fn buffer_export(py: Python<'_>, src: &HPy_buffer, view: *mut c_void) {
         // SAFETY: `buffer_export`'s contract: `view` is the `Py_buffer` CPython
         // asked the getbuffer slot to fill (writable, not NULL), and `src` what
         // the implementation wrote; `as_pyobject` gives the view its own
-        // reference to the exporter.
+        // reference to the exporter (`py` proves `py` proves the GIL is held).
         unsafe {
             let view = &mut *(view as *mut ffi::Py_buffer);
             view.buf = src.buf;
-            view.obj = CPython::as_pyobject(src.obj).cast();
+            view.obj = CPython::as_pyobject(py, src.obj).cast();
             view.len = src.len;
             view.itemsize = src.itemsize;
             view.readonly = src.readonly;
@@ -125,7 +125,7 @@ impl TrampolineHost for CPython {
         }
     }
 
-    unsafe fn buffer_export_failed(view: *mut c_void) {
+    unsafe fn buffer_export_failed(_py: Python<'_>, view: *mut c_void) {
         // SAFETY: `buffer_export_failed`'s contract: `view` is the `Py_buffer`
         // a failed getbuffer was asked to fill, writable.
         unsafe {
@@ -133,15 +133,15 @@ impl TrampolineHost for CPython {
         }
     }
 
-    unsafe fn buffer_import(view: *const c_void) -> HPy_buffer {
+    unsafe fn buffer_import(py: Python<'_>, view: *const c_void) -> HPy_buffer {
         // SAFETY: `buffer_import`'s contract: `view` points to a `Py_buffer` an
         // earlier getbuffer filled, readable; `new_ref` takes a reference to
-        // its `obj` (the GIL is held) for the caller to close.
+        // its `obj` (`py` proves the GIL is held) for the caller to close.
         unsafe {
             let view = &*(view as *const ffi::Py_buffer);
             HPy_buffer {
                 buf: view.buf,
-                obj: new_ref(view.obj),
+                obj: new_ref(py, view.obj),
                 len: view.len,
                 itemsize: view.itemsize,
                 readonly: view.readonly,
@@ -155,7 +155,7 @@ impl TrampolineHost for CPython {
         }
     }
 
-    unsafe fn traverse(f: HPyFunc_traverseproc, self_: Obj, visit: *mut c_void, arg: *mut c_void) -> c_int {
+    unsafe fn traverse(_py: Python<'_>, f: HPyFunc_traverseproc, self_: Obj, visit: *mut c_void, arg: *mut c_void) -> c_int {
         // SAFETY: `traverse`'s contract: `f` is the type's HPy traverse
         // implementation and `self_` a live object of that type, whose struct
         // `payload` finds; a non-NULL `visit` is CPython's `visitproc` passed
@@ -172,7 +172,7 @@ impl TrampolineHost for CPython {
         }
     }
 
-    unsafe fn capsule_parts(capsule: Obj) -> CapsuleParts {
+    unsafe fn capsule_parts(_py: Python<'_>, capsule: Obj) -> CapsuleParts {
         // SAFETY: `capsule_parts`' contract: `capsule` is the live capsule
         // being destroyed, which the PyCapsule getters read (its name is passed
         // back to `GetPointer`, so the name check passes).
@@ -183,16 +183,18 @@ impl TrampolineHost for CPython {
         }
     }
 
-    unsafe fn check_mod_create_result(result: &mut Obj) {
+    unsafe fn check_mod_create_result(py: Python<'_>, result: &mut Obj) {
         // SAFETY: `check_mod_create_result`'s contract: `*result` is NULL or
-        // the new reference an `HPy_mod_create` implementation returned; the
-        // GIL is held, so a module object can be released and an error raised.
+        // the new reference an `HPy_mod_create` implementation returned; `py`
+        // proves the GIL is held, so a module object can be released and an
+        // error raised.
         unsafe {
             let r = *result as *mut ffi::PyObject;
             if !r.is_null() && ffi::PyModule_Check(r) != 0 {
                 ffi::Py_DECREF(r);
                 *result = null_mut();
                 CPython::raise(
+                    py,
                     ExcKind::SystemError,
                     "HPy_mod_create slot returned a builtin module object. This is currently not supported.",
                 );
@@ -203,22 +205,22 @@ impl TrampolineHost for CPython {
 }
 
 impl TypeHost for CPython {
-    unsafe fn type_from_spec(spec: &TypeSpec, _ctx: *mut HPyContext) -> HPy {
-        // SAFETY: `type_from_spec` is called with the GIL held and `spec` the
+    unsafe fn type_from_spec(py: Python<'_>, spec: &TypeSpec, _ctx: *mut HPyContext) -> HPy {
+        // SAFETY: `spec` is the
         // core's checked spec, whose pointers (names, arrays, the extension's
         // functions) live as long as the extension: what
         // `typeobj::type_from_spec` requires.
         unsafe {
             // The type's slots are the extension's trampolines, which pass the
             // context the extension was loaded with themselves.
-            py2h(typeobj::type_from_spec(spec))
+            py2h(typeobj::type_from_spec(py, spec))
         }
     }
 
-    fn type_generic_new(ty: HPy) -> HPy {
-        // SAFETY: the GIL is held; the type is checked before use.
+    fn type_generic_new(py: Python<'_>, ty: HPy) -> HPy {
+        // SAFETY: `py` proves the GIL is held; the type is checked before use.
         unsafe {
-            let tp = as_type(ty, "HPy_Type_GenericNew arg 1 must be a type");
+            let tp = as_type(py, ty, "HPy_Type_GenericNew arg 1 must be a type");
             if tp.is_null() {
                 return HPy::NULL;
             }
@@ -227,12 +229,12 @@ impl TypeHost for CPython {
         }
     }
 
-    fn new_instance(ty: HPy, data: &mut *mut c_void) -> HPy {
-        // SAFETY: the GIL is held; the type is checked before use. The
+    fn new_instance(py: Python<'_>, ty: HPy, data: &mut *mut c_void) -> HPy {
+        // SAFETY: `py` proves the GIL is held; the type is checked before use. The
         // allocation is zeroed and GC-tracked by PyType_GenericAlloc, so the
         // collector only ever sees NULL fields until the caller fills them.
         unsafe {
-            let tp = as_type(ty, "HPy_New arg 1 must be a type");
+            let tp = as_type(py, ty, "HPy_New arg 1 must be a type");
             if tp.is_null() {
                 return HPy::NULL;
             }
@@ -247,17 +249,17 @@ impl TypeHost for CPython {
         }
     }
 
-    fn as_struct(h: HPy, shape: HPyType_BuiltinShape) -> *mut c_void {
+    fn as_struct(_py: Python<'_>, h: HPy, shape: HPyType_BuiltinShape) -> *mut c_void {
         let obj = h2py(h) as *mut u8;
         // SAFETY: the ABI requires `h` to be an instance of a type of
         // `shape`, whose storage starts at this offset.
         unsafe { obj.offset(head_size(shape).max(0)).cast() }
     }
 
-    fn type_builtin_shape(ty: HPy) -> HPyType_BuiltinShape {
-        // SAFETY: the GIL is held; the type is checked before use.
+    fn type_builtin_shape(py: Python<'_>, ty: HPy) -> HPyType_BuiltinShape {
+        // SAFETY: `py` proves the GIL is held; the type is checked before use.
         unsafe {
-            let tp = as_type(ty, "arg must be a type");
+            let tp = as_type(py, ty, "arg must be a type");
             if tp.is_null() {
                 return HPyType_BuiltinShape(-2);
             }
@@ -265,11 +267,11 @@ impl TypeHost for CPython {
         }
     }
 
-    fn type_name(ty: HPy) -> *const c_char {
-        // SAFETY: the GIL is held; the type is checked before use; the
+    fn type_name(py: Python<'_>, ty: HPy) -> *const c_char {
+        // SAFETY: `py` proves the GIL is held; the type is checked before use; the
         // returned buffer belongs to the type's name object.
         unsafe {
-            let tp = as_type(ty, "HPyType_GetName arg must be a type");
+            let tp = as_type(py, ty, "HPyType_GetName arg must be a type");
             if tp.is_null() {
                 return core::ptr::null();
             }
@@ -284,14 +286,14 @@ impl TypeHost for CPython {
         }
     }
 
-    fn type_is_subtype(sub: HPy, ty: HPy) -> c_int {
-        // SAFETY: the GIL is held; both types are checked before use.
+    fn type_is_subtype(py: Python<'_>, sub: HPy, ty: HPy) -> c_int {
+        // SAFETY: `py` proves the GIL is held; both types are checked before use.
         unsafe {
-            let a = as_type(sub, "HPyType_IsSubtype arguments must be types");
+            let a = as_type(py, sub, "HPyType_IsSubtype arguments must be types");
             if a.is_null() {
                 return -1;
             }
-            let b = as_type(ty, "HPyType_IsSubtype arguments must be types");
+            let b = as_type(py, ty, "HPyType_IsSubtype arguments must be types");
             if b.is_null() {
                 return -1;
             }
@@ -299,8 +301,8 @@ impl TypeHost for CPython {
         }
     }
 
-    fn set_call_function(h: HPy, func: &HPyCallFunction) -> c_int {
-        // SAFETY: the GIL is held; the offset is the type's vectorcall slot,
+    fn set_call_function(_py: Python<'_>, h: HPy, func: &HPyCallFunction) -> c_int {
+        // SAFETY: `_py` proves the GIL is held; the offset is the type's vectorcall slot,
         // inside every instance of a type with HAVE_VECTORCALL.
         unsafe {
             let obj = h2py(h);

@@ -19,35 +19,35 @@ fn from_array(kind: Sequence, items: &[HPy]) -> HPy {
 }
 
 impl ContainerHost for PyPy {
-    fn list_check(h: HPy) -> bool {
+    fn list_check(_held: LockHeld<'_>, h: HPy) -> bool {
         check(h, Check::List)
     }
 
-    fn list_new(len: HPy_ssize_t) -> HPy {
+    fn list_new(_held: LockHeld<'_>, len: HPy_ssize_t) -> HPy {
         h(py!(list_new(len)))
     }
 
-    fn list_append(list: HPy, item: HPy) -> c_int {
+    fn list_append(_held: LockHeld<'_>, list: HPy, item: HPy) -> c_int {
         py!(list_append(list._i, item._i))
     }
 
-    fn list_from_array(items: &[HPy]) -> HPy {
+    fn list_from_array(_held: LockHeld<'_>, items: &[HPy]) -> HPy {
         from_array(Sequence::List, items)
     }
 
-    fn tuple_from_array(items: &[HPy]) -> HPy {
+    fn tuple_from_array(_held: LockHeld<'_>, items: &[HPy]) -> HPy {
         from_array(Sequence::Tuple, items)
     }
 
-    fn dict_new() -> HPy {
+    fn dict_new(_held: LockHeld<'_>) -> HPy {
         h(py!(dict_new()))
     }
 
-    fn dict_keys(dict: HPy) -> HPy {
+    fn dict_keys(_held: LockHeld<'_>, dict: HPy) -> HPy {
         h(py!(dict_keys(dict._i)))
     }
 
-    fn dict_copy(dict: HPy) -> HPy {
+    fn dict_copy(_held: LockHeld<'_>, dict: HPy) -> HPy {
         h(py!(dict_copy(dict._i)))
     }
 }

@@ -9,7 +9,7 @@ use crate::callbacks::py;
 use core::cell::RefCell;
 use core::ffi::{c_char, c_int, CStr};
 use lichen_abi::*;
-use lichen_core::host::{ErrorHost, ExcKind, ObjectHost};
+use lichen_core::host::{ErrorHost, ExcKind};
 use std::ffi::CString;
 
 /// An exception set but not yet made into an object. Handles are owned.
@@ -29,12 +29,12 @@ pub enum Pending {
 impl Pending {
     fn release(self) {
         match self {
-            Pending::Message { ty, .. } => PyPy::close(ty),
+            Pending::Message { ty, .. } => table::close(ty),
             Pending::Value { ty, value } => {
-                PyPy::close(ty);
-                PyPy::close(value);
+                table::close(ty);
+                table::close(value);
             }
-            Pending::Raised(e) => PyPy::close(e),
+            Pending::Raised(e) => table::close(e),
             Pending::RaisedInPython => {}
         }
     }
@@ -204,84 +204,85 @@ fn c_message(message: &str) -> CString {
     CString::new(&bytes[..end]).unwrap_or_default()
 }
 
-/// Raises `kind(message)` and returns `value`, for one-line failures.
+/// Raises `kind(message)` and returns `value`, for one-line failures (the
+/// pending exception is state the extension lock protects, see `set`).
 pub fn fail<T>(kind: ExcKind, message: &str, value: T) -> T {
-    PyPy::raise(kind, message);
+    set(Pending::Message { ty: exc_class(kind), message: c_message(message) });
     value
 }
 
 impl ErrorHost for PyPy {
-    fn raise(kind: ExcKind, message: &str) {
-        set(Pending::Message { ty: exc_class(kind), message: c_message(message) });
+    fn raise(_held: LockHeld<'_>, kind: ExcKind, message: &str) {
+        fail(kind, message, ())
     }
 
-    unsafe fn err_set_string(ty: HPy, utf8_message: *const c_char) {
+    unsafe fn err_set_string(_held: LockHeld<'_>, ty: HPy, utf8_message: *const c_char) {
         let message = if utf8_message.is_null() {
             CString::default()
         } else {
             // SAFETY: the ABI requires a NUL-terminated message.
             unsafe { CStr::from_ptr(utf8_message) }.to_owned()
         };
-        set(Pending::Message { ty: PyPy::dup(ty), message });
+        set(Pending::Message { ty: table::dup(ty), message });
     }
 
-    fn err_set_object(ty: HPy, value: HPy) {
-        set(Pending::Value { ty: PyPy::dup(ty), value: PyPy::dup(value) });
+    fn err_set_object(_held: LockHeld<'_>, ty: HPy, value: HPy) {
+        set(Pending::Value { ty: table::dup(ty), value: table::dup(value) });
     }
 
-    unsafe fn err_set_from_errno(ty: HPy, filename: *const c_char) {
+    unsafe fn err_set_from_errno(_held: LockHeld<'_>, ty: HPy, filename: *const c_char) {
         let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
         py!(err_from_errno(ty._i, errno, filename, 0, 0));
     }
 
-    fn err_set_from_errno_objects(ty: HPy, filename1: HPy, filename2: HPy) {
+    fn err_set_from_errno_objects(_held: LockHeld<'_>, ty: HPy, filename1: HPy, filename2: HPy) {
         let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
         py!(err_from_errno(ty._i, errno, core::ptr::null(), filename1._i, filename2._i));
     }
 
-    fn err_no_memory() {
+    fn err_no_memory(_held: LockHeld<'_>) {
         set(Pending::Value { ty: constant("MemoryError"), value: HPy::NULL });
     }
 
-    fn err_occurred() -> bool {
+    fn err_occurred(_held: LockHeld<'_>) -> bool {
         occurred()
     }
 
-    fn err_exception_matches(exc: HPy) -> bool {
+    fn err_exception_matches(_held: LockHeld<'_>, exc: HPy) -> bool {
         let given = with(|h| match &h.pending {
             None => None,
             Some(Pending::Message { ty, .. } | Pending::Value { ty, .. }) => Some(*ty),
             Some(Pending::Raised(e)) => Some(*e),
             Some(Pending::RaisedInPython) => Some(HPy::NULL),
         })
-        .map(PyPy::dup);
+        .map(table::dup);
         let Some(given) = given else { return false };
         // NULL `given`: the exception Python keeps
         let matches = (!given.is_null() && given == exc) || py!(exception_matches(given._i, exc._i)) == 1;
-        PyPy::close(given);
+        table::close(given);
         matches
     }
 
-    fn err_clear() {
+    fn err_clear(_held: LockHeld<'_>) {
         with(|h| h.stray = false);
         if let Some(p) = take() {
             p.release();
         }
     }
 
-    unsafe fn new_exception(utf8_name: *const c_char, utf8_doc: *const c_char, base: HPy, dict: HPy) -> HPy {
+    unsafe fn new_exception(_held: LockHeld<'_>, utf8_name: *const c_char, utf8_doc: *const c_char, base: HPy, dict: HPy) -> HPy {
         h(py!(new_exception(utf8_name, utf8_doc, base._i, dict._i)))
     }
 
-    unsafe fn warn(category: HPy, utf8_message: *const c_char, stack_level: HPy_ssize_t) -> c_int {
+    unsafe fn warn(_held: LockHeld<'_>, category: HPy, utf8_message: *const c_char, stack_level: HPy_ssize_t) -> c_int {
         py!(warn(category._i, utf8_message, stack_level))
     }
 
-    fn write_unraisable(obj: HPy) {
+    fn write_unraisable(_held: LockHeld<'_>, obj: HPy) {
         py!(write_unraisable(obj._i))
     }
 
-    fn note_pending_error(note: &str) {
+    fn note_pending_error(_held: LockHeld<'_>, note: &str) {
         if occurred() {
             let note = c_message(note);
             py!(note_error(note.as_ptr()))

@@ -11,13 +11,28 @@ pub mod object;
 mod text;
 pub mod types;
 
+use crate::lock::LockHeld;
 use crate::table;
 use lichen_abi::HPy;
-use lichen_core::host::ObjectHost as _;
+use lichen_core::host::HostVm;
 use lichen_core::Host;
 
-/// The PyPy VM, as a Lichen host.
+/// The PyPy VM, as a Lichen host. Its token ([`HostVm`]) is
+/// [`LockHeld`], the proof that the thread holds the extension lock.
 pub struct PyPy;
+
+impl HostVm for PyPy {
+    type Vm<'a> = LockHeld<'a>;
+
+    #[inline(always)]
+    unsafe fn enter<R>(f: impl for<'a> FnOnce(LockHeld<'a>) -> R) -> R {
+        debug_assert!(crate::lock::is_locked(), "a context function called without the extension lock");
+        // SAFETY: `enter`'s contract: the thread runs an extension call made
+        // under an entry's hold of the extension lock (see `lock.rs`), and not
+        // between `HPy_LeavePythonExecution` and `Reenter`: the lock is held.
+        f(unsafe { LockHeld::assume() })
+    }
+}
 
 impl Host for PyPy {
     const NAME: &'static str = "PyPy";

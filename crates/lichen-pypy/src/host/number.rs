@@ -93,7 +93,7 @@ fn known_unary(op: UnaryOp, a: HPy) -> Option<HPy> {
         (Known::Int(v), UnaryOp::Float) => Some(table::new_float(v as f64)),
         (Known::Float(v), UnaryOp::Negative) => Some(table::new_float(-v)),
         (Known::Float(v), UnaryOp::Absolute) => Some(table::new_float(v.abs())),
-        (Known::Float(_), UnaryOp::Positive | UnaryOp::Float) => Some(PyPy::dup(a)),
+        (Known::Float(_), UnaryOp::Positive | UnaryOp::Float) => Some(table::dup(a)),
         _ => None,
     }
 }
@@ -137,56 +137,56 @@ fn as_unsigned(h: HPy, how: Unsigned) -> u64 {
 }
 
 impl NumberHost for PyPy {
-    fn long_from_i64(v: i64) -> HPy {
+    fn long_from_i64(_held: LockHeld<'_>, v: i64) -> HPy {
         table::from_int(v).unwrap_or_else(|| h(py!(long_from_i64(v))))
     }
 
-    fn long_from_u64(v: u64) -> HPy {
+    fn long_from_u64(_held: LockHeld<'_>, v: u64) -> HPy {
         match i64::try_from(v).ok().and_then(table::from_int) {
             Some(h) => h,
             None => h(py!(long_from_u64(v))),
         }
     }
 
-    fn long_as_i64(h: HPy) -> i64 {
+    fn long_as_i64(_held: LockHeld<'_>, h: HPy) -> i64 {
         as_signed(h, Signed::Long)
     }
 
-    fn long_as_u64(h: HPy) -> u64 {
+    fn long_as_u64(_held: LockHeld<'_>, h: HPy) -> u64 {
         as_unsigned(h, Unsigned::Long)
     }
 
-    fn long_as_u64_mask(h: HPy) -> u64 {
+    fn long_as_u64_mask(_held: LockHeld<'_>, h: HPy) -> u64 {
         as_unsigned(h, Unsigned::Mask)
     }
 
-    fn long_as_isize(h: HPy) -> isize {
+    fn long_as_isize(_held: LockHeld<'_>, h: HPy) -> isize {
         as_signed(h, Signed::Ssize) as isize
     }
 
-    fn long_as_usize(h: HPy) -> usize {
+    fn long_as_usize(_held: LockHeld<'_>, h: HPy) -> usize {
         as_unsigned(h, Unsigned::Size) as usize
     }
 
-    fn long_as_ptr(h: HPy) -> *mut c_void {
+    fn long_as_ptr(_held: LockHeld<'_>, h: HPy) -> *mut c_void {
         match as_signed(h, Signed::Pointer) {
             -1 if super::error::occurred() => core::ptr::null_mut(),
             v => v as usize as *mut c_void,
         }
     }
 
-    fn long_as_f64(h: HPy) -> f64 {
+    fn long_as_f64(_held: LockHeld<'_>, h: HPy) -> f64 {
         match held_int(h) {
             Some(v) => v as f64,
             None => py!(long_as_f64(h._i)),
         }
     }
 
-    fn float_from_f64(v: f64) -> HPy {
+    fn float_from_f64(_held: LockHeld<'_>, v: f64) -> HPy {
         table::new_float(v)
     }
 
-    fn float_as_f64(h: HPy) -> f64 {
+    fn float_as_f64(_held: LockHeld<'_>, h: HPy) -> f64 {
         match known(h) {
             Known::Float(v) => v,
             Known::Int(v) => v as f64,
@@ -195,29 +195,29 @@ impl NumberHost for PyPy {
         }
     }
 
-    fn bool_from_bool(v: bool) -> HPy {
+    fn bool_from_bool(_held: LockHeld<'_>, v: bool) -> HPy {
         bool_handle(v)
     }
 
-    fn number_check(h: HPy) -> bool {
+    fn number_check(_held: LockHeld<'_>, h: HPy) -> bool {
         check(h, Check::Number)
     }
 
-    fn binary_op(op: BinaryOp, a: HPy, b: HPy) -> HPy {
+    fn binary_op(_held: LockHeld<'_>, op: BinaryOp, a: HPy, b: HPy) -> HPy {
         match known_binary(op, a, b) {
             Some(r) => r,
             None => h(py!(binary_op(op as c_int, a._i, b._i))),
         }
     }
 
-    fn unary_op(op: UnaryOp, a: HPy) -> HPy {
+    fn unary_op(_held: LockHeld<'_>, op: UnaryOp, a: HPy) -> HPy {
         match known_unary(op, a) {
             Some(r) => r,
             None => h(py!(unary_op(op as c_int, a._i))),
         }
     }
 
-    fn power(a: HPy, b: HPy, c: HPy, in_place: bool) -> HPy {
+    fn power(_held: LockHeld<'_>, a: HPy, b: HPy, c: HPy, in_place: bool) -> HPy {
         h(py!(power(a._i, b._i, c._i, in_place as c_int)))
     }
 }

@@ -95,16 +95,16 @@ fn compare_known(v: HPy, w: HPy, op: HPy_RichCmpOp) -> Option<bool> {
 
 impl ObjectHost for PyPy {
     #[inline]
-    fn dup(h: HPy) -> HPy {
+    fn dup(_held: LockHeld<'_>, h: HPy) -> HPy {
         table::dup(h)
     }
 
     #[inline]
-    fn close(h: HPy) {
+    fn close(_held: LockHeld<'_>, h: HPy) {
         table::close(h)
     }
 
-    fn is(a: HPy, b: HPy) -> bool {
+    fn is(_held: LockHeld<'_>, a: HPy, b: HPy) -> bool {
         if a == b {
             return true;
         }
@@ -120,7 +120,7 @@ impl ObjectHost for PyPy {
         }
     }
 
-    fn is_kind(h: HPy, kind: ObjectKind) -> bool {
+    fn is_kind(_held: LockHeld<'_>, h: HPy, kind: ObjectKind) -> bool {
         check(
             h,
             match kind {
@@ -131,7 +131,7 @@ impl ObjectHost for PyPy {
         )
     }
 
-    fn type_of(h: HPy) -> HPy {
+    fn type_of(_held: LockHeld<'_>, h: HPy) -> HPy {
         match known(h) {
             Known::Int(_) => LONG_TYPE,
             Known::Float(_) => FLOAT_TYPE,
@@ -140,7 +140,7 @@ impl ObjectHost for PyPy {
         }
     }
 
-    fn type_check(obj: HPy, ty: HPy) -> bool {
+    fn type_check(_held: LockHeld<'_>, obj: HPy, ty: HPy) -> bool {
         // int's and float's MROs are (int, object) and (float, object).
         match known(obj) {
             Known::Int(_) => ty == LONG_TYPE || ty == OBJECT_TYPE,
@@ -160,7 +160,7 @@ impl ObjectHost for PyPy {
         }
     }
 
-    fn is_true(h: HPy) -> c_int {
+    fn is_true(_held: LockHeld<'_>, h: HPy) -> c_int {
         match known(h) {
             Known::Int(v) => (v != 0) as c_int,
             Known::Float(v) => (v != 0.0) as c_int,
@@ -170,18 +170,18 @@ impl ObjectHost for PyPy {
         }
     }
 
-    fn convert(h: HPy, conversion: Conversion) -> HPy {
+    fn convert(_held: LockHeld<'_>, h: HPy, conversion: Conversion) -> HPy {
         super::h(py!(convert(h._i, conversion as c_int)))
     }
 
-    fn rich_compare(v: HPy, w: HPy, op: HPy_RichCmpOp) -> HPy {
+    fn rich_compare(_held: LockHeld<'_>, v: HPy, w: HPy, op: HPy_RichCmpOp) -> HPy {
         match compare_known(v, w, op) {
             Some(r) => bool_handle(r),
             None => super::h(py!(rich_compare(v._i, w._i, op.0))),
         }
     }
 
-    fn rich_compare_bool(v: HPy, w: HPy, op: HPy_RichCmpOp) -> c_int {
+    fn rich_compare_bool(_held: LockHeld<'_>, v: HPy, w: HPy, op: HPy_RichCmpOp) -> c_int {
         // As PyObject_RichCompareBool: identity implies equality.
         if v == w && matches!(op, HPy_RichCmpOp::EQ | HPy_RichCmpOp::NE) {
             return (op == HPy_RichCmpOp::EQ) as c_int;
@@ -192,7 +192,7 @@ impl ObjectHost for PyPy {
         }
     }
 
-    fn hash(h: HPy) -> HPy_hash_t {
+    fn hash(_held: LockHeld<'_>, h: HPy) -> HPy_hash_t {
         match known(h) {
             Known::Int(v) => int_hash(v),
             Known::Bool(v) => v as HPy_hash_t,
@@ -200,7 +200,7 @@ impl ObjectHost for PyPy {
         }
     }
 
-    fn length(h: HPy) -> HPy_ssize_t {
+    fn length(_held: LockHeld<'_>, h: HPy) -> HPy_ssize_t {
         if let Some(n) = table::items_len(h) {
             return n as HPy_ssize_t;
         }
@@ -216,19 +216,19 @@ impl ObjectHost for PyPy {
         n
     }
 
-    unsafe fn key_from_utf8(utf8: *const c_char) -> HPy {
+    unsafe fn key_from_utf8(_held: LockHeld<'_>, utf8: *const c_char) -> HPy {
         super::h(py!(str_from_utf8(utf8)))
     }
 
-    fn get_attr(obj: HPy, name: HPy) -> HPy {
+    fn get_attr(_held: LockHeld<'_>, obj: HPy, name: HPy) -> HPy {
         super::h(py!(get_attr(obj._i, name._i)))
     }
 
-    fn set_attr(obj: HPy, name: HPy, value: HPy) -> c_int {
+    fn set_attr(_held: LockHeld<'_>, obj: HPy, name: HPy, value: HPy) -> c_int {
         py!(set_attr(obj._i, name._i, value._i))
     }
 
-    fn get_item(obj: HPy, key: HPy) -> HPy {
+    fn get_item(_held: LockHeld<'_>, obj: HPy, key: HPy) -> HPy {
         if let Some(item) = table::int_of(key).and_then(|i| table::item(obj, i)) {
             return item;
         }
@@ -239,31 +239,31 @@ impl ObjectHost for PyPy {
         item
     }
 
-    fn set_item(obj: HPy, key: HPy, value: HPy) -> c_int {
+    fn set_item(_held: LockHeld<'_>, obj: HPy, key: HPy, value: HPy) -> c_int {
         py!(set_item(obj._i, key._i, value._i))
     }
 
-    fn del_item(obj: HPy, key: HPy) -> c_int {
+    fn del_item(_held: LockHeld<'_>, obj: HPy, key: HPy) -> c_int {
         py!(del_item(obj._i, key._i))
     }
 
-    fn contains(container: HPy, key: HPy) -> c_int {
+    fn contains(_held: LockHeld<'_>, container: HPy, key: HPy) -> c_int {
         py!(contains(container._i, key._i))
     }
 
-    fn call_tuple_dict(callable: HPy, args: HPy, kw: HPy) -> HPy {
+    fn call_tuple_dict(_held: LockHeld<'_>, callable: HPy, args: HPy, kw: HPy) -> HPy {
         super::h(py!(call_tuple_dict(callable._i, args._i, kw._i)))
     }
 
-    unsafe fn vectorcall(callable: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
+    unsafe fn vectorcall(_held: LockHeld<'_>, callable: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
         super::h(py!(vectorcall(callable._i, args.cast(), nargs as isize, kwnames._i)))
     }
 
-    unsafe fn vectorcall_method(name: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
+    unsafe fn vectorcall_method(_held: LockHeld<'_>, name: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
         super::h(py!(vectorcall_method(name._i, args.cast(), nargs as isize, kwnames._i)))
     }
 
-    fn dump(h: HPy) {
+    fn dump(_held: LockHeld<'_>, h: HPy) {
         py!(dump(h._i))
     }
 
@@ -278,25 +278,25 @@ impl ObjectHost for PyPy {
         std::process::abort()
     }
 
-    fn field_store(owner: HPy, field: &mut HPyField, h: HPy) {
+    fn field_store(_held: LockHeld<'_>, owner: HPy, field: &mut HPyField, h: HPy) {
         store_field(owner, field, h)
     }
 
-    fn field_load(owner: HPy, field: HPyField) -> HPy {
+    fn field_load(_held: LockHeld<'_>, owner: HPy, field: HPyField) -> HPy {
         load_field(owner, field)
     }
 
-    fn global_store(global: &mut HPyGlobal, h: HPy) {
-        let new = PyPy::dup(h);
+    fn global_store(held: LockHeld<'_>, global: &mut HPyGlobal, h: HPy) {
+        let new = PyPy::dup(held, h);
         let old = core::mem::replace(global, HPyGlobal { _i: new._i });
-        PyPy::close(HPy { _i: old._i });
+        PyPy::close(held, HPy { _i: old._i });
     }
 
-    fn global_load(global: HPyGlobal) -> HPy {
-        PyPy::dup(HPy { _i: global._i })
+    fn global_load(held: LockHeld<'_>, global: HPyGlobal) -> HPy {
+        PyPy::dup(held, HPy { _i: global._i })
     }
 
-    fn leave() -> HPyThreadState {
+    fn leave(_held: LockHeld<'_>) -> HPyThreadState {
         // other threads' Python code runs meanwhile
         table::new_generation();
         crate::lock::leave();
@@ -308,75 +308,75 @@ impl ObjectHost for PyPy {
         crate::lock::reenter()
     }
 
-    fn import_module(name: HPy) -> HPy {
+    fn import_module(_held: LockHeld<'_>, name: HPy) -> HPy {
         super::h(py!(import_module(name._i)))
     }
 
-    unsafe fn compile(source: *const c_char, filename: *const c_char, kind: HPy_SourceKind) -> HPy {
+    unsafe fn compile(_held: LockHeld<'_>, source: *const c_char, filename: *const c_char, kind: HPy_SourceKind) -> HPy {
         super::h(py!(compile(source, filename, kind.0)))
     }
 
-    fn eval_code(code: HPy, globals: HPy, locals: HPy) -> HPy {
+    fn eval_code(_held: LockHeld<'_>, code: HPy, globals: HPy, locals: HPy) -> HPy {
         super::h(py!(eval_code(code._i, globals._i, locals._i)))
     }
 
-    unsafe fn context_var_new(name: *const c_char, default: HPy) -> HPy {
+    unsafe fn context_var_new(_held: LockHeld<'_>, name: *const c_char, default: HPy) -> HPy {
         super::h(py!(context_var_new(name, default._i)))
     }
 
-    fn context_var_get(var: HPy, default: HPy, result: &mut HPy) -> c_int {
+    fn context_var_get(_held: LockHeld<'_>, var: HPy, default: HPy, result: &mut HPy) -> c_int {
         let mut bits = 0isize;
         let r = py!(context_var_get(var._i, default._i, &raw mut bits));
         *result = super::h(bits);
         r
     }
 
-    fn context_var_set(var: HPy, value: HPy) -> HPy {
+    fn context_var_set(_held: LockHeld<'_>, var: HPy, value: HPy) -> HPy {
         super::h(py!(context_var_set(var._i, value._i)))
     }
 
-    unsafe fn capsule_new(pointer: *mut c_void, name: *const c_char, destructor: Option<&HPyCapsule_Destructor>) -> HPy {
+    unsafe fn capsule_new(_held: LockHeld<'_>, pointer: *mut c_void, name: *const c_char, destructor: Option<&HPyCapsule_Destructor>) -> HPy {
         // SAFETY: `name` is NULL or NUL-terminated and lives as long as the
         // capsule (`ObjectHost`'s contract for the pointers of
         // `capsule_new`), which is `capsule::new`'s `# Safety`.
         unsafe { capsule::new(pointer, name, destructor) }
     }
 
-    unsafe fn capsule_get(capsule: HPy, field: CapsuleField, name: *const c_char) -> *mut c_void {
+    unsafe fn capsule_get(_held: LockHeld<'_>, capsule: HPy, field: CapsuleField, name: *const c_char) -> *mut c_void {
         // SAFETY: `name` is NULL or NUL-terminated for the call
         // (`ObjectHost`'s contract for C strings), `capsule::get`'s `# Safety`.
         unsafe { capsule::get(capsule, field, name) }
     }
 
-    unsafe fn capsule_set(capsule: HPy, field: CapsuleField, value: *mut c_void) -> c_int {
+    unsafe fn capsule_set(_held: LockHeld<'_>, capsule: HPy, field: CapsuleField, value: *mut c_void) -> c_int {
         // SAFETY: a name set through `capsule_set` outlives the capsule
         // (`ObjectHost`'s contract), `capsule::set`'s `# Safety`.
         unsafe { capsule::set(capsule, field, value) }
     }
 
-    fn capsule_set_destructor(capsule: HPy, destructor: Option<&HPyCapsule_Destructor>) -> c_int {
+    fn capsule_set_destructor(_held: LockHeld<'_>, capsule: HPy, destructor: Option<&HPyCapsule_Destructor>) -> c_int {
         capsule::set_destructor(capsule, destructor)
     }
 
-    unsafe fn capsule_is_valid(capsule: HPy, name: *const c_char) -> c_int {
+    unsafe fn capsule_is_valid(_held: LockHeld<'_>, capsule: HPy, name: *const c_char) -> c_int {
         // SAFETY: `name` is NULL or NUL-terminated for the call
         // (`ObjectHost`'s contract for C strings), `capsule::is_valid`'s
         // `# Safety`.
         unsafe { capsule::is_valid(capsule, name) }
     }
 
-    fn slice_unpack(slice: HPy, start: &mut HPy_ssize_t, stop: &mut HPy_ssize_t, step: &mut HPy_ssize_t) -> c_int {
+    fn slice_unpack(_held: LockHeld<'_>, slice: HPy, start: &mut HPy_ssize_t, stop: &mut HPy_ssize_t, step: &mut HPy_ssize_t) -> c_int {
         let mut bounds = [0isize; 3];
         let r = py!(slice_unpack(slice._i, bounds.as_mut_ptr()));
         [*start, *stop, *step] = bounds;
         r
     }
 
-    unsafe fn from_pyobject(_obj: *mut cpy_PyObject) -> HPy {
+    unsafe fn from_pyobject(_held: LockHeld<'_>, _obj: *mut cpy_PyObject) -> HPy {
         fail(ExcKind::SystemError, NO_C_API, HPy::NULL)
     }
 
-    fn as_pyobject(_h: HPy) -> *mut cpy_PyObject {
+    fn as_pyobject(_held: LockHeld<'_>, _h: HPy) -> *mut cpy_PyObject {
         fail(ExcKind::SystemError, NO_C_API, core::ptr::null_mut())
     }
 }
@@ -407,7 +407,7 @@ pub fn store_field(owner: HPy, field: &mut HPyField, h: HPy) {
         table::remember_field(key, h);
         *field = HPyField { _i: table::field_bits(key) };
     } else {
-        *field = HPyField { _i: PyPy::dup(h)._i };
+        *field = HPyField { _i: table::dup(h)._i };
     }
 }
 
@@ -428,8 +428,8 @@ fn store_now(owner: HPy, key: u64, h: HPy, old_key: u64, loaded: &[isize]) -> bo
 /// the object through a hold on its owner (no call into PyPy).
 pub fn load_field(owner: HPy, field: HPyField) -> HPy {
     match table::field_key(field._i) {
-        Some(key) => table::new_loaded_field(PyPy::dup(owner), key),
-        None => PyPy::dup(HPy { _i: field._i }),
+        Some(key) => table::new_loaded_field(table::dup(owner), key),
+        None => table::dup(HPy { _i: field._i }),
     }
 }
 

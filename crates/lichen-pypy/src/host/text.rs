@@ -10,35 +10,35 @@ use lichen_abi::*;
 use lichen_core::host::{Codec, TextHost};
 
 impl TextHost for PyPy {
-    fn bytes_check(h: HPy) -> bool {
+    fn bytes_check(_held: LockHeld<'_>, h: HPy) -> bool {
         check(h, Check::Bytes)
     }
 
-    fn unicode_check(h: HPy) -> bool {
+    fn unicode_check(_held: LockHeld<'_>, h: HPy) -> bool {
         check(h, Check::Unicode)
     }
 
-    fn bytes_size(h: HPy) -> HPy_ssize_t {
+    fn bytes_size(_held: LockHeld<'_>, h: HPy) -> HPy_ssize_t {
         py!(bytes_size(h._i))
     }
 
-    fn bytes_data(h: HPy) -> *const c_char {
+    fn bytes_data(_held: LockHeld<'_>, h: HPy) -> *const c_char {
         py!(bytes_data(h._i))
     }
 
-    unsafe fn bytes_from_buffer(data: *const c_char, size: HPy_ssize_t) -> HPy {
+    unsafe fn bytes_from_buffer(_held: LockHeld<'_>, data: *const c_char, size: HPy_ssize_t) -> HPy {
         super::h(py!(bytes_from_buffer(data, size)))
     }
 
-    fn unicode_encode(h: HPy, codec: Codec) -> HPy {
+    fn unicode_encode(_held: LockHeld<'_>, h: HPy, codec: Codec) -> HPy {
         super::h(py!(unicode_encode(h._i, codec as i32)))
     }
 
-    unsafe fn unicode_decode(data: *const c_char, size: HPy_ssize_t, codec: Codec, errors: *const c_char) -> HPy {
+    unsafe fn unicode_decode(_held: LockHeld<'_>, data: *const c_char, size: HPy_ssize_t, codec: Codec, errors: *const c_char) -> HPy {
         super::h(py!(unicode_decode(data, size, codec as i32, errors)))
     }
 
-    unsafe fn unicode_as_utf8(h: HPy, size: *mut HPy_ssize_t) -> *const c_char {
+    unsafe fn unicode_as_utf8(_held: LockHeld<'_>, h: HPy, size: *mut HPy_ssize_t) -> *const c_char {
         let mut n: isize = 0;
         let data = py!(unicode_as_utf8(h._i, &raw mut n));
         if !data.is_null() && !size.is_null() {
@@ -48,19 +48,19 @@ impl TextHost for PyPy {
         data
     }
 
-    unsafe fn unicode_from_wide(w: *const wchar_t, size: HPy_ssize_t) -> HPy {
+    unsafe fn unicode_from_wide(_held: LockHeld<'_>, w: *const wchar_t, size: HPy_ssize_t) -> HPy {
         super::h(py!(unicode_from_wide(w, size)))
     }
 
-    fn unicode_read_char(h: HPy, index: HPy_ssize_t) -> HPy_UCS4 {
+    fn unicode_read_char(_held: LockHeld<'_>, h: HPy, index: HPy_ssize_t) -> HPy_UCS4 {
         py!(unicode_read_char(h._i, index))
     }
 
-    unsafe fn unicode_from_encoded(obj: HPy, encoding: *const c_char, errors: *const c_char) -> HPy {
+    unsafe fn unicode_from_encoded(_held: LockHeld<'_>, obj: HPy, encoding: *const c_char, errors: *const c_char) -> HPy {
         super::h(py!(unicode_from_encoded(obj._i, encoding, errors)))
     }
 
-    fn unicode_substring(h: HPy, start: HPy_ssize_t, end: HPy_ssize_t) -> HPy {
+    fn unicode_substring(_held: LockHeld<'_>, h: HPy, start: HPy_ssize_t, end: HPy_ssize_t) -> HPy {
         super::h(py!(unicode_substring(h._i, start, end)))
     }
 }

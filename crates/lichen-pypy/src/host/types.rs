@@ -103,7 +103,7 @@ pub fn payload_of(h: HPy) -> *mut c_void {
 }
 
 impl TypeHost for PyPy {
-    unsafe fn type_from_spec(spec: &TypeSpec, ctx: *mut HPyContext) -> HPy {
+    unsafe fn type_from_spec(_held: LockHeld<'_>, spec: &TypeSpec, ctx: *mut HPyContext) -> HPy {
         match typedef::type_def(spec, ctx) {
             Ok(parts) => {
                 let ty = h(py!(type_from_def(&raw const parts.def)));
@@ -117,11 +117,11 @@ impl TypeHost for PyPy {
         }
     }
 
-    fn type_generic_new(ty: HPy) -> HPy {
+    fn type_generic_new(_held: LockHeld<'_>, ty: HPy) -> HPy {
         new_instance(ty)
     }
 
-    fn new_instance(ty: HPy, data: &mut *mut c_void) -> HPy {
+    fn new_instance(_held: LockHeld<'_>, ty: HPy, data: &mut *mut c_void) -> HPy {
         let obj = new_instance(ty);
         if !obj.is_null() {
             *data = payload_of(obj);
@@ -129,11 +129,11 @@ impl TypeHost for PyPy {
         obj
     }
 
-    fn as_struct(h: HPy, _shape: HPyType_BuiltinShape) -> *mut c_void {
+    fn as_struct(_held: LockHeld<'_>, h: HPy, _shape: HPyType_BuiltinShape) -> *mut c_void {
         payload_of(h)
     }
 
-    fn type_builtin_shape(ty: HPy) -> HPyType_BuiltinShape {
+    fn type_builtin_shape(_held: LockHeld<'_>, ty: HPy) -> HPyType_BuiltinShape {
         match py!(type_builtin_shape(ty._i)) {
             // the callback's error value; HPy's is -2
             -1 if super::error::occurred() => HPyType_BuiltinShape(-2),
@@ -141,15 +141,15 @@ impl TypeHost for PyPy {
         }
     }
 
-    fn type_name(ty: HPy) -> *const c_char {
+    fn type_name(_held: LockHeld<'_>, ty: HPy) -> *const c_char {
         py!(type_name(ty._i))
     }
 
-    fn type_is_subtype(sub: HPy, ty: HPy) -> c_int {
+    fn type_is_subtype(_held: LockHeld<'_>, sub: HPy, ty: HPy) -> c_int {
         py!(type_is_subtype(sub._i, ty._i))
     }
 
-    fn set_call_function(h: HPy, func: &HPyCallFunction) -> c_int {
+    fn set_call_function(_held: LockHeld<'_>, h: HPy, func: &HPyCallFunction) -> c_int {
         let impl_ = func.impl_.map_or(core::ptr::null_mut(), |f| f as *mut c_void);
         py!(set_call_function(h._i, impl_))
     }

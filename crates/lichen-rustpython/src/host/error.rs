@@ -128,46 +128,46 @@ fn errno() -> i32 {
 }
 
 impl ErrorHost for RustPython {
-    fn raise(kind: ExcKind, message: &str) {
-        with_vm(|vm| set_pending(new_error(vm, kind, message)))
+    fn raise(vm: &VirtualMachine, kind: ExcKind, message: &str) {
+        set_pending(new_error(vm, kind, message))
     }
 
-    unsafe fn err_set_string(ty: HPy, utf8_message: *const c_char) {
+    unsafe fn err_set_string(vm: &VirtualMachine, ty: HPy, utf8_message: *const c_char) {
         // SAFETY: the ABI requires a NUL-terminated message and a live class.
         let (ty, message) = unsafe { (h2o(ty), c_text(utf8_message)) };
-        with_vm(|vm| raise_class(vm, ty, Some(vm.ctx.new_str(message).into())))
+        raise_class(vm, ty, Some(vm.ctx.new_str(message).into()))
     }
 
-    fn err_set_object(ty: HPy, value: HPy) {
+    fn err_set_object(vm: &VirtualMachine, ty: HPy, value: HPy) {
         // SAFETY: `ty` is live and `value` NULL or live.
         let (ty, value) = unsafe { (h2o(ty), h2o_opt(value)) };
-        with_vm(|vm| raise_class(vm, ty, value.map(|v| v.to_owned())))
+        raise_class(vm, ty, value.map(|v| v.to_owned()))
     }
 
-    unsafe fn err_set_from_errno(ty: HPy, filename: *const c_char) {
+    unsafe fn err_set_from_errno(vm: &VirtualMachine, ty: HPy, filename: *const c_char) {
         // errno is read before anything else can change it.
         let errno = errno();
         // SAFETY: `ty` is live; the file name is NULL or NUL-terminated.
         let (ty, filename) = unsafe { (h2o(ty), (!filename.is_null()).then(|| c_text(filename))) };
-        with_vm(|vm| raise_errno(vm, ty, errno, filename.map(|f| vm.ctx.new_str(f).into()), None))
+        raise_errno(vm, ty, errno, filename.map(|f| vm.ctx.new_str(f).into()), None)
     }
 
-    fn err_set_from_errno_objects(ty: HPy, filename1: HPy, filename2: HPy) {
+    fn err_set_from_errno_objects(vm: &VirtualMachine, ty: HPy, filename1: HPy, filename2: HPy) {
         let errno = errno();
         // SAFETY: `ty` is live, the file names NULL or live.
         let (ty, f1, f2) = unsafe { (h2o(ty), h2o_opt(filename1), h2o_opt(filename2)) };
-        with_vm(|vm| raise_errno(vm, ty, errno, f1.map(|o| o.to_owned()), f2.map(|o| o.to_owned())))
+        raise_errno(vm, ty, errno, f1.map(|o| o.to_owned()), f2.map(|o| o.to_owned()))
     }
 
-    fn err_no_memory() {
-        with_vm(|vm| set_pending(vm.new_exception_empty(vm.ctx.exceptions.memory_error.to_owned())))
+    fn err_no_memory(vm: &VirtualMachine) {
+        set_pending(vm.new_exception_empty(vm.ctx.exceptions.memory_error.to_owned()))
     }
 
-    fn err_occurred() -> bool {
+    fn err_occurred(_vm: &VirtualMachine) -> bool {
         is_pending()
     }
 
-    fn err_exception_matches(exc: HPy) -> bool {
+    fn err_exception_matches(_vm: &VirtualMachine, exc: HPy) -> bool {
         // SAFETY: `exc` is a live handle.
         let exc = unsafe { h2o(exc) };
         let pending = PENDING.with(|p| p.borrow().clone());
@@ -175,41 +175,39 @@ impl ErrorHost for RustPython {
         exception_matches(pending.class(), exc)
     }
 
-    fn err_clear() {
+    fn err_clear(_vm: &VirtualMachine) {
         drop(take_pending());
     }
 
-    unsafe fn new_exception(utf8_name: *const c_char, utf8_doc: *const c_char, base: HPy, dict: HPy) -> HPy {
+    unsafe fn new_exception(vm: &VirtualMachine, utf8_name: *const c_char, utf8_doc: *const c_char, base: HPy, dict: HPy) -> HPy {
         // SAFETY: the name is NUL-terminated, the doc NULL or NUL-terminated,
         // the handles NULL or live.
         let (name, doc, base, dict) =
             unsafe { (c_text(utf8_name), (!utf8_doc.is_null()).then(|| c_text(utf8_doc)), h2o_opt(base), h2o_opt(dict)) };
-        with_vm(|vm| result_handle(new_exception_class(vm, &name, doc, base, dict)))
+        result_handle(new_exception_class(vm, &name, doc, base, dict))
     }
 
-    unsafe fn warn(category: HPy, utf8_message: *const c_char, stack_level: HPy_ssize_t) -> c_int {
+    unsafe fn warn(vm: &VirtualMachine, category: HPy, utf8_message: *const c_char, stack_level: HPy_ssize_t) -> c_int {
         // SAFETY: the message is NUL-terminated; the category NULL or live.
         let (category, message) = unsafe { (h2o_opt(category), c_text(utf8_message)) };
-        with_vm(|vm| {
-            let category = category.map_or_else(|| vm.ctx.exceptions.runtime_warning.to_owned().into(), |c| c.to_owned());
-            let r = vm.import("warnings", 0).and_then(|w| {
-                w.get_attr("warn", vm)?.call((vm.ctx.new_str(message), category, stack_level.max(1)), vm)
-            });
-            status(r.map(drop))
-        })
+        let category = category.map_or_else(|| vm.ctx.exceptions.runtime_warning.to_owned().into(), |c| c.to_owned());
+        let r = vm.import("warnings", 0).and_then(|w| {
+            w.get_attr("warn", vm)?.call((vm.ctx.new_str(message), category, stack_level.max(1)), vm)
+        });
+        status(r.map(drop))
     }
 
-    fn write_unraisable(obj: HPy) {
+    fn write_unraisable(vm: &VirtualMachine, obj: HPy) {
         // SAFETY: `obj` is NULL or live.
         let obj = unsafe { h2o_opt(obj) };
         if let Some(e) = take_pending() {
-            with_vm(|vm| vm.run_unraisable(e, None, obj.map_or_else(|| vm.ctx.none(), |o| o.to_owned())));
+            vm.run_unraisable(e, None, obj.map_or_else(|| vm.ctx.none(), |o| o.to_owned()));
         }
     }
 
-    fn note_pending_error(note: &str) {
+    fn note_pending_error(vm: &VirtualMachine, note: &str) {
         let Some(exc) = PENDING.with(|p| p.borrow().clone()) else { return };
-        with_vm(|vm| append_note(vm, exc.as_object(), note))
+        append_note(vm, exc.as_object(), note)
     }
 }
 

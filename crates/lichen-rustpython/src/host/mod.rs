@@ -21,11 +21,22 @@ mod types;
 use core::ptr::NonNull;
 use lichen_abi::HPy;
 use lichen_core::host::ExcKind;
+use lichen_core::host::HostVm;
 use lichen_core::Host;
 use rustpython_vm::{AsObject, PyObject, PyObjectRef, PyResult, VirtualMachine};
 
-/// The RustPython VM, as a Lichen host.
+/// The RustPython VM, as a Lichen host. Its token ([`HostVm`]) is the VM
+/// itself, looked up once per context function.
 pub struct RustPython;
+
+impl HostVm for RustPython {
+    type Vm<'a> = &'a VirtualMachine;
+
+    #[inline]
+    unsafe fn enter<R>(f: impl for<'a> FnOnce(&'a VirtualMachine) -> R) -> R {
+        with_vm(f)
+    }
+}
 
 /// Runs `f` with the VM attached to the calling thread.
 ///
@@ -127,8 +138,8 @@ pub fn truth(r: PyResult<bool>) -> core::ffi::c_int {
 }
 
 /// Makes `kind(message)` the pending exception and returns `err`.
-pub fn fail<T>(kind: ExcKind, message: &str, err: T) -> T {
-    <RustPython as lichen_core::host::ErrorHost>::raise(kind, message);
+pub fn fail<T>(vm: &VirtualMachine, kind: ExcKind, message: &str, err: T) -> T {
+    <RustPython as lichen_core::host::ErrorHost>::raise(vm, kind, message);
     err
 }
 

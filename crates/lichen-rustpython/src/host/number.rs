@@ -68,14 +68,14 @@ fn int_to_f64(vm: &VirtualMachine, v: &BigInt) -> PyResult<f64> {
 }
 
 /// Runs a conversion of the object of `h`, `err` on failure.
-fn convert<T>(h: HPy, err: T, f: impl FnOnce(&VirtualMachine, &PyObject) -> PyResult<T>) -> T {
+fn convert<T>(vm: &VirtualMachine, h: HPy, err: T, f: impl FnOnce(&VirtualMachine, &PyObject) -> PyResult<T>) -> T {
     // SAFETY: the ABI requires a live handle.
     let obj = unsafe { h2o(h) };
-    with_vm(|vm| result_or(f(vm, obj), err))
+    result_or(f(vm, obj), err)
 }
 
-fn new_int<T: Into<BigInt> + ToPrimitive>(v: T) -> HPy {
-    with_vm(|vm| o2h(vm.ctx.new_int(v).into()))
+fn new_int<T: Into<BigInt> + ToPrimitive>(vm: &VirtualMachine, v: T) -> HPy {
+    o2h(vm.ctx.new_int(v).into())
 }
 
 fn binary(vm: &VirtualMachine, op: BinaryOp, a: &PyObject, b: &PyObject) -> PyResult {
@@ -123,39 +123,39 @@ fn unary(vm: &VirtualMachine, op: UnaryOp, a: &PyObject) -> PyResult {
 }
 
 impl NumberHost for RustPython {
-    fn long_from_i64(v: i64) -> HPy {
-        new_int(v)
+    fn long_from_i64(vm: &VirtualMachine, v: i64) -> HPy {
+        new_int(vm, v)
     }
 
-    fn long_from_u64(v: u64) -> HPy {
-        new_int(v)
+    fn long_from_u64(vm: &VirtualMachine, v: u64) -> HPy {
+        new_int(vm, v)
     }
 
-    fn long_as_i64(h: HPy) -> i64 {
-        convert(h, -1, |vm, o| fit(vm, index_value(vm, o)?.as_bigint(), "long long"))
+    fn long_as_i64(vm: &VirtualMachine, h: HPy) -> i64 {
+        convert(vm, h, -1, |vm, o| fit(vm, index_value(vm, o)?.as_bigint(), "long long"))
     }
 
-    fn long_as_u64(h: HPy) -> u64 {
-        convert(h, u64::MAX, |vm, o| fit_unsigned(vm, int_value(vm, o)?.as_bigint(), "unsigned long long"))
+    fn long_as_u64(vm: &VirtualMachine, h: HPy) -> u64 {
+        convert(vm, h, u64::MAX, |vm, o| fit_unsigned(vm, int_value(vm, o)?.as_bigint(), "unsigned long long"))
     }
 
-    fn long_as_u64_mask(h: HPy) -> u64 {
-        convert(h, u64::MAX, |vm, o| Ok(mask_u64(index_value(vm, o)?.as_bigint())))
+    fn long_as_u64_mask(vm: &VirtualMachine, h: HPy) -> u64 {
+        convert(vm, h, u64::MAX, |vm, o| Ok(mask_u64(index_value(vm, o)?.as_bigint())))
     }
 
-    fn long_as_isize(h: HPy) -> isize {
+    fn long_as_isize(vm: &VirtualMachine, h: HPy) -> isize {
         // PyLong_AsSsize_t takes ints only, without __index__.
-        convert(h, -1, |vm, o| fit(vm, int_value(vm, o)?.as_bigint(), "ssize_t"))
+        convert(vm, h, -1, |vm, o| fit(vm, int_value(vm, o)?.as_bigint(), "ssize_t"))
     }
 
-    fn long_as_usize(h: HPy) -> usize {
-        convert(h, usize::MAX, |vm, o| fit_unsigned(vm, int_value(vm, o)?.as_bigint(), "size_t"))
+    fn long_as_usize(vm: &VirtualMachine, h: HPy) -> usize {
+        convert(vm, h, usize::MAX, |vm, o| fit_unsigned(vm, int_value(vm, o)?.as_bigint(), "size_t"))
     }
 
-    fn long_as_ptr(h: HPy) -> *mut c_void {
+    fn long_as_ptr(vm: &VirtualMachine, h: HPy) -> *mut c_void {
         // As PyLong_AsVoidPtr: ints only, negative ones read as a C long,
         // others as an unsigned long.
-        convert(h, core::ptr::null_mut(), |vm, o| {
+        convert(vm, h, core::ptr::null_mut(), |vm, o| {
             let v = int_value(vm, o)?;
             let v = v.as_bigint();
             let address = if v.sign() == Sign::Minus {
@@ -167,23 +167,23 @@ impl NumberHost for RustPython {
         })
     }
 
-    fn long_as_f64(h: HPy) -> f64 {
-        convert(h, -1.0, |vm, o| int_to_f64(vm, int_value(vm, o)?.as_bigint()))
+    fn long_as_f64(vm: &VirtualMachine, h: HPy) -> f64 {
+        convert(vm, h, -1.0, |vm, o| int_to_f64(vm, int_value(vm, o)?.as_bigint()))
     }
 
-    fn float_from_f64(v: f64) -> HPy {
-        with_vm(|vm| o2h(vm.ctx.new_float(v).into()))
+    fn float_from_f64(vm: &VirtualMachine, v: f64) -> HPy {
+        o2h(vm.ctx.new_float(v).into())
     }
 
-    fn float_as_f64(h: HPy) -> f64 {
-        convert(h, -1.0, |vm, o| Ok(o.try_float(vm)?.to_f64()))
+    fn float_as_f64(vm: &VirtualMachine, h: HPy) -> f64 {
+        convert(vm, h, -1.0, |vm, o| Ok(o.try_float(vm)?.to_f64()))
     }
 
-    fn bool_from_bool(v: bool) -> HPy {
-        with_vm(|vm| o2h(vm.ctx.new_bool(v).into()))
+    fn bool_from_bool(vm: &VirtualMachine, v: bool) -> HPy {
+        o2h(vm.ctx.new_bool(v).into())
     }
 
-    fn number_check(h: HPy) -> bool {
+    fn number_check(_vm: &VirtualMachine, h: HPy) -> bool {
         // SAFETY: the ABI requires a live handle.
         let obj = unsafe { h2o(h) };
         let class = obj.class();
@@ -194,22 +194,22 @@ impl NumberHost for RustPython {
             || obj.downcast_ref::<PyComplex>().is_some()
     }
 
-    fn binary_op(op: BinaryOp, a: HPy, b: HPy) -> HPy {
+    fn binary_op(vm: &VirtualMachine, op: BinaryOp, a: HPy, b: HPy) -> HPy {
         // SAFETY: both handles are live.
         let (a, b) = unsafe { (h2o(a), h2o(b)) };
-        with_vm(|vm| result_handle(binary(vm, op, a, b)))
+        result_handle(binary(vm, op, a, b))
     }
 
-    fn unary_op(op: UnaryOp, a: HPy) -> HPy {
+    fn unary_op(vm: &VirtualMachine, op: UnaryOp, a: HPy) -> HPy {
         // SAFETY: the handle is live.
         let a = unsafe { h2o(a) };
-        with_vm(|vm| result_handle(unary(vm, op, a)))
+        result_handle(unary(vm, op, a))
     }
 
-    fn power(a: HPy, b: HPy, c: HPy, in_place: bool) -> HPy {
+    fn power(vm: &VirtualMachine, a: HPy, b: HPy, c: HPy, in_place: bool) -> HPy {
         // SAFETY: the handles are live (the core passes None for no modulus).
         let (a, b, c) = unsafe { (h2o(a), h2o(b), h2o(c)) };
-        with_vm(|vm| result_handle(if in_place { vm._ipow(a, b, c) } else { vm._pow(a, b, c) }))
+        result_handle(if in_place { vm._ipow(a, b, c) } else { vm._pow(a, b, c) })
     }
 }
 

@@ -16,8 +16,9 @@ use rustpython_vm::PyPayload;
 
 /// Raises `NotImplementedError` for an operation this host lacks, naming
 /// the context function, and returns `err`.
-pub fn not_supported<T>(function: &str, err: T) -> T {
+pub fn not_supported<T>(vm: &VirtualMachine, function: &str, err: T) -> T {
     fail(
+        vm,
         ExcKind::NotImplementedError,
         &format!("HPy context function '{function}' is not supported by the RustPython host"),
         err,
@@ -26,8 +27,9 @@ pub fn not_supported<T>(function: &str, err: T) -> T {
 
 /// Raises `SystemError` for a legacy (CPython C API) function, which a VM
 /// without that API can never serve, and returns `err`.
-fn no_c_api<T>(function: &str, err: T) -> T {
+fn no_c_api<T>(vm: &VirtualMachine, function: &str, err: T) -> T {
     fail(
+        vm,
         ExcKind::SystemError,
         &format!(
             "{function}: the RustPython host has no CPython C API, so hybrid (legacy) \
@@ -38,11 +40,11 @@ fn no_c_api<T>(function: &str, err: T) -> T {
 }
 
 /// The capsule behind a handle, or `ValueError` as CPython words it.
-fn capsule_of<'a>(h: HPy, function: &str) -> Option<&'a rustpython_vm::Py<Capsule>> {
+fn capsule_of<'a>(vm: &VirtualMachine, h: HPy, function: &str) -> Option<&'a rustpython_vm::Py<Capsule>> {
     // SAFETY: `h` is NULL or a live handle.
     let c = unsafe { h2o_opt(h) }.and_then(|o| o.downcast_ref::<Capsule>());
     if c.is_none() {
-        fail(ExcKind::ValueError, &format!("{function} called with invalid PyCapsule object"), ());
+        fail(vm, ExcKind::ValueError, &format!("{function} called with invalid PyCapsule object"), ());
     }
     c
 }
@@ -71,8 +73,8 @@ fn comparison(op: HPy_RichCmpOp) -> Option<PyComparisonOp> {
     })
 }
 
-fn bad_comparison<T>(err: T) -> T {
-    fail(ExcKind::SystemError, "HPy_RichCompare: invalid comparison operator", err)
+fn bad_comparison<T>(vm: &VirtualMachine, err: T) -> T {
+    fail(vm, ExcKind::SystemError, "HPy_RichCompare: invalid comparison operator", err)
 }
 
 /// Owned references for `n` live handles starting at `args`.
@@ -200,13 +202,13 @@ fn slice_unpack(vm: &VirtualMachine, s: &PySlice) -> PyResult<(isize, isize, isi
 
 impl ObjectHost for RustPython {
     #[inline]
-    fn dup(h: HPy) -> HPy {
+    fn dup(_vm: &VirtualMachine, h: HPy) -> HPy {
         // SAFETY: `h` is NULL or a live handle.
         unsafe { h2o_opt(h) }.map_or(HPy::NULL, |o| o2h(o.to_owned()))
     }
 
     #[inline]
-    fn close(h: HPy) {
+    fn close(_vm: &VirtualMachine, h: HPy) {
         if !h.is_null() {
             // SAFETY: the caller gives up the reference `h` owns.
             drop(unsafe { take_handle(h) });
@@ -214,11 +216,11 @@ impl ObjectHost for RustPython {
     }
 
     #[inline]
-    fn is(a: HPy, b: HPy) -> bool {
+    fn is(_vm: &VirtualMachine, a: HPy, b: HPy) -> bool {
         a._i == b._i
     }
 
-    fn is_kind(h: HPy, kind: ObjectKind) -> bool {
+    fn is_kind(_vm: &VirtualMachine, h: HPy, kind: ObjectKind) -> bool {
         // SAFETY: `h` is a live handle.
         let obj = unsafe { h2o(h) };
         match kind {
@@ -228,161 +230,157 @@ impl ObjectHost for RustPython {
         }
     }
 
-    fn type_of(h: HPy) -> HPy {
+    fn type_of(_vm: &VirtualMachine, h: HPy) -> HPy {
         // SAFETY: `h` is a live handle.
         o2h(unsafe { h2o(h) }.class().to_owned().into())
     }
 
-    fn type_check(obj: HPy, ty: HPy) -> bool {
+    fn type_check(_vm: &VirtualMachine, obj: HPy, ty: HPy) -> bool {
         // SAFETY: both handles are live.
         let (obj, ty) = unsafe { (h2o(obj), h2o(ty)) };
         ty.downcast_ref::<PyType>().is_some_and(|ty| obj.fast_isinstance(ty))
     }
 
-    fn is_true(h: HPy) -> c_int {
+    fn is_true(vm: &VirtualMachine, h: HPy) -> c_int {
         // SAFETY: `h` is a live handle.
         let obj = unsafe { h2ref(h) };
-        with_vm(|vm| truth(obj.is_true(vm)))
+        truth(obj.is_true(vm))
     }
 
-    fn convert(h: HPy, conversion: Conversion) -> HPy {
+    fn convert(vm: &VirtualMachine, h: HPy, conversion: Conversion) -> HPy {
         // SAFETY: `h` is a live handle.
         let obj = unsafe { h2o(h) };
-        with_vm(|vm| match conversion {
+        match conversion {
             Conversion::Repr => result_handle(obj.repr(vm)),
             Conversion::Str => result_handle(obj.str(vm)),
             Conversion::Ascii => result_handle(obj.ascii(vm)),
             Conversion::Bytes => result_handle(obj.to_owned().bytes(vm)),
-        })
+        }
     }
 
-    fn rich_compare(v: HPy, w: HPy, op: HPy_RichCmpOp) -> HPy {
-        let Some(op) = comparison(op) else { return bad_comparison(HPy::NULL) };
+    fn rich_compare(vm: &VirtualMachine, v: HPy, w: HPy, op: HPy_RichCmpOp) -> HPy {
+        let Some(op) = comparison(op) else { return bad_comparison(vm, HPy::NULL) };
         // SAFETY: both handles are live.
         let (v, w) = unsafe { (h2o(v), h2o(w)) };
-        with_vm(|vm| result_handle(v.to_owned().rich_compare(w.to_owned(), op, vm)))
+        result_handle(v.to_owned().rich_compare(w.to_owned(), op, vm))
     }
 
-    fn rich_compare_bool(v: HPy, w: HPy, op: HPy_RichCmpOp) -> c_int {
-        let Some(op) = comparison(op) else { return bad_comparison(-1) };
+    fn rich_compare_bool(vm: &VirtualMachine, v: HPy, w: HPy, op: HPy_RichCmpOp) -> c_int {
+        let Some(op) = comparison(op) else { return bad_comparison(vm, -1) };
         // SAFETY: both handles are live.
         let (v, w) = unsafe { (h2o(v), h2o(w)) };
-        with_vm(|vm| truth(v.rich_compare_bool(w, op, vm)))
+        truth(v.rich_compare_bool(w, op, vm))
     }
 
-    fn hash(h: HPy) -> HPy_hash_t {
+    fn hash(vm: &VirtualMachine, h: HPy) -> HPy_hash_t {
         // SAFETY: `h` is a live handle.
         let obj = unsafe { h2o(h) };
-        with_vm(|vm| result_or(obj.hash(vm).map(|h| h as HPy_hash_t), -1))
+        result_or(obj.hash(vm).map(|h| h as HPy_hash_t), -1)
     }
 
-    fn length(h: HPy) -> HPy_ssize_t {
+    fn length(vm: &VirtualMachine, h: HPy) -> HPy_ssize_t {
         // SAFETY: `h` is a live handle.
         let obj = unsafe { h2o(h) };
-        with_vm(|vm| result_or(obj.length(vm).map(|n| n as HPy_ssize_t), -1))
+        result_or(obj.length(vm).map(|n| n as HPy_ssize_t), -1)
     }
 
-    unsafe fn key_from_utf8(utf8: *const c_char) -> HPy {
+    unsafe fn key_from_utf8(vm: &VirtualMachine, utf8: *const c_char) -> HPy {
         // SAFETY: the ABI requires a NUL-terminated string.
         let bytes = unsafe { core::ffi::CStr::from_ptr(utf8) }.to_bytes();
-        with_vm(|vm| result_handle(decode_utf8(vm, bytes)))
+        result_handle(decode_utf8(vm, bytes))
     }
 
-    fn get_attr(obj: HPy, name: HPy) -> HPy {
+    fn get_attr(vm: &VirtualMachine, obj: HPy, name: HPy) -> HPy {
         // SAFETY: both handles are live.
         let (obj, name) = unsafe { (h2o(obj), h2o(name)) };
-        with_vm(|vm| match name.downcast_ref::<rustpython_vm::builtins::PyStr>() {
+        match name.downcast_ref::<rustpython_vm::builtins::PyStr>() {
             Some(name) => result_handle(obj.get_attr(name, vm)),
-            None => fail(ExcKind::TypeError, "attribute name must be string", HPy::NULL),
-        })
+            None => fail(vm, ExcKind::TypeError, "attribute name must be string", HPy::NULL),
+        }
     }
 
-    fn set_attr(obj: HPy, name: HPy, value: HPy) -> c_int {
+    fn set_attr(vm: &VirtualMachine, obj: HPy, name: HPy, value: HPy) -> c_int {
         // SAFETY: `obj` and `name` are live, `value` NULL or live.
         let (obj, name, value) = unsafe { (h2o(obj), h2o(name), h2o_opt(value)) };
-        with_vm(|vm| {
-            let Some(name) = name.downcast_ref::<rustpython_vm::builtins::PyStr>() else {
-                return fail(ExcKind::TypeError, "attribute name must be string", -1);
-            };
-            match value {
-                Some(v) => status(obj.set_attr(name, v.to_owned(), vm)),
-                None => status(obj.del_attr(name, vm)),
-            }
-        })
+        let Some(name) = name.downcast_ref::<rustpython_vm::builtins::PyStr>() else {
+            return fail(vm, ExcKind::TypeError, "attribute name must be string", -1);
+        };
+        match value {
+            Some(v) => status(obj.set_attr(name, v.to_owned(), vm)),
+            None => status(obj.del_attr(name, vm)),
+        }
     }
 
-    fn get_item(obj: HPy, key: HPy) -> HPy {
+    fn get_item(vm: &VirtualMachine, obj: HPy, key: HPy) -> HPy {
         // SAFETY: both handles are live.
         let (obj, key) = unsafe { (h2o(obj), h2o(key)) };
-        with_vm(|vm| result_handle(obj.get_item(key, vm)))
+        result_handle(obj.get_item(key, vm))
     }
 
-    fn set_item(obj: HPy, key: HPy, value: HPy) -> c_int {
+    fn set_item(vm: &VirtualMachine, obj: HPy, key: HPy, value: HPy) -> c_int {
         // SAFETY: the handles are live.
         let (obj, key, value) = unsafe { (h2o(obj), h2o(key), h2ref(value)) };
-        with_vm(|vm| status(obj.set_item(key, value, vm)))
+        status(obj.set_item(key, value, vm))
     }
 
-    fn del_item(obj: HPy, key: HPy) -> c_int {
+    fn del_item(vm: &VirtualMachine, obj: HPy, key: HPy) -> c_int {
         // SAFETY: both handles are live.
         let (obj, key) = unsafe { (h2o(obj), h2o(key)) };
-        with_vm(|vm| status(obj.del_item(key, vm)))
+        status(obj.del_item(key, vm))
     }
 
-    fn contains(container: HPy, key: HPy) -> c_int {
+    fn contains(vm: &VirtualMachine, container: HPy, key: HPy) -> c_int {
         // SAFETY: both handles are live.
         let (container, key) = unsafe { (h2o(container), h2o(key)) };
-        with_vm(|vm| truth(vm._contains(container, key)))
+        truth(vm._contains(container, key))
     }
 
-    fn call_tuple_dict(callable: HPy, args: HPy, kw: HPy) -> HPy {
+    fn call_tuple_dict(vm: &VirtualMachine, callable: HPy, args: HPy, kw: HPy) -> HPy {
         // SAFETY: `callable` is live; the core checked that `args` is NULL or
         // a tuple and `kw` NULL or a dict.
         let (callable, args, kw) = unsafe { (h2o(callable), h2o_opt(args), h2o_opt(kw)) };
-        with_vm(|vm| {
-            let positional = args
-                .and_then(|a| a.downcast_ref::<PyTuple>())
-                .map_or_else(Vec::new, |t| t.as_slice().to_vec());
-            let mut names = Vec::new();
-            let mut values = positional;
-            let nargs = values.len();
-            if let Some(d) = kw.and_then(|d| d.downcast_ref::<PyDict>()) {
-                for (k, v) in d {
-                    if k.downcast_ref::<rustpython_vm::builtins::PyStr>().is_none() {
-                        return fail(ExcKind::TypeError, "keywords must be strings", HPy::NULL);
-                    }
-                    names.push(k);
-                    values.push(v);
+        let positional = args
+            .and_then(|a| a.downcast_ref::<PyTuple>())
+            .map_or_else(Vec::new, |t| t.as_slice().to_vec());
+        let mut names = Vec::new();
+        let mut values = positional;
+        let nargs = values.len();
+        if let Some(d) = kw.and_then(|d| d.downcast_ref::<PyDict>()) {
+            for (k, v) in d {
+                if k.downcast_ref::<rustpython_vm::builtins::PyStr>().is_none() {
+                    return fail(vm, ExcKind::TypeError, "keywords must be strings", HPy::NULL);
                 }
+                names.push(k);
+                values.push(v);
             }
-            vectorcall_refs(vm, callable, values, nargs, names)
-        })
+        }
+        vectorcall_refs(vm, callable, values, nargs, names)
     }
 
-    unsafe fn vectorcall(callable: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
+    unsafe fn vectorcall(vm: &VirtualMachine, callable: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
         // SAFETY: HPy_Call's contract, which the core passes on: `callable`
         // is a live handle (`h2o`) and `kwnames` NULL or a live handle
         // (`kw_names`).
         let (callable, names) = unsafe { (h2o(callable), kw_names(kwnames)) };
         let names = match names {
             Ok(n) => n,
-            Err(message) => return fail(ExcKind::TypeError, message, HPy::NULL),
+            Err(message) => return fail(vm, ExcKind::TypeError, message, HPy::NULL),
         };
         // SAFETY: by the same contract `args` holds `nargs` positional
         // handles followed by one per name of `kwnames`, `names.len()` of
         // them, all live: what `refs` reads.
         let args = unsafe { refs(args, nargs + names.len()) };
-        with_vm(|vm| vectorcall_refs(vm, callable, args, nargs, names))
+        vectorcall_refs(vm, callable, args, nargs, names)
     }
 
-    unsafe fn vectorcall_method(name: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
+    unsafe fn vectorcall_method(vm: &VirtualMachine, name: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
         // SAFETY: HPy_CallMethod's contract, which the core passes on:
         // `name` is a live handle (`h2o`) and `kwnames` NULL or a live
         // handle (`kw_names`).
         let (name, names) = unsafe { (h2o(name), kw_names(kwnames)) };
         let names = match names {
             Ok(n) => n,
-            Err(message) => return fail(ExcKind::TypeError, message, HPy::NULL),
+            Err(message) => return fail(vm, ExcKind::TypeError, message, HPy::NULL),
         };
         // SAFETY: by the same contract `args` holds `nargs` live handles
         // (the receiver first: the core checked `nargs` >= 1, so `remove(0)`
@@ -390,31 +388,29 @@ impl ObjectHost for RustPython {
         // reads.
         let mut args = unsafe { refs(args, nargs + names.len()) };
         let receiver = args.remove(0);
-        with_vm(|vm| {
-            let Some(name) = name.downcast_ref::<rustpython_vm::builtins::PyStr>() else {
-                return fail(ExcKind::TypeError, "method name must be a string", HPy::NULL);
-            };
-            match receiver.get_attr(name, vm) {
-                Ok(method) => vectorcall_refs(vm, &method, args, nargs - 1, names),
-                Err(e) => {
-                    set_pending(e);
-                    HPy::NULL
-                }
+        let Some(name) = name.downcast_ref::<rustpython_vm::builtins::PyStr>() else {
+            return fail(vm, ExcKind::TypeError, "method name must be a string", HPy::NULL);
+        };
+        match receiver.get_attr(name, vm) {
+            Ok(method) => vectorcall_refs(vm, &method, args, nargs - 1, names),
+            Err(e) => {
+                set_pending(e);
+                HPy::NULL
             }
-        })
+        }
     }
 
-    fn dump(h: HPy) {
+    fn dump(vm: &VirtualMachine, h: HPy) {
         // SAFETY: `h` is NULL or a live handle.
         match unsafe { h2o_opt(h) } {
             None => eprintln!("<NULL object>"),
-            Some(obj) => with_vm(|vm| {
+            Some(obj) => {
                 let repr = obj.repr(vm).map(|s| s.to_string()).unwrap_or_else(|_| "<repr failed>".into());
                 eprintln!("object address  : {:p}", obj as *const PyObject);
                 eprintln!("object refcount : {}", obj.strong_count());
                 eprintln!("object type     : {}", obj.class().name());
                 eprintln!("object repr     : {repr}");
-            }),
+            },
         }
     }
 
@@ -427,23 +423,23 @@ impl ObjectHost for RustPython {
         std::process::abort()
     }
 
-    fn field_store(_owner: HPy, field: &mut HPyField, h: HPy) {
+    fn field_store(_vm: &VirtualMachine, _owner: HPy, field: &mut HPyField, h: HPy) {
         slot_store(&mut field._i, h)
     }
 
-    fn field_load(_owner: HPy, field: HPyField) -> HPy {
+    fn field_load(_vm: &VirtualMachine, _owner: HPy, field: HPyField) -> HPy {
         slot_object(field._i)
     }
 
-    fn global_store(global: &mut HPyGlobal, h: HPy) {
+    fn global_store(_vm: &VirtualMachine, global: &mut HPyGlobal, h: HPy) {
         slot_store(&mut global._i, h)
     }
 
-    fn global_load(global: HPyGlobal) -> HPy {
+    fn global_load(_vm: &VirtualMachine, global: HPyGlobal) -> HPy {
         slot_object(global._i)
     }
 
-    fn leave() -> HPyThreadState {
+    fn leave(_vm: &VirtualMachine) -> HPyThreadState {
         // RustPython has no global lock to release: other threads already
         // run in parallel. The state only has to be a valid, non-NULL token.
         HPyThreadState { _i: 1 }
@@ -451,117 +447,107 @@ impl ObjectHost for RustPython {
 
     fn reenter(_state: HPyThreadState) {}
 
-    fn import_module(name: HPy) -> HPy {
+    fn import_module(vm: &VirtualMachine, name: HPy) -> HPy {
         // SAFETY: `name` is a live handle.
         let name = unsafe { h2ref(name) };
-        with_vm(|vm| {
-            let r = vm
-                .import("importlib", 0)
-                .and_then(|m| m.get_attr("import_module", vm))
-                .and_then(|f| f.call((name,), vm));
-            result_handle(r)
-        })
+        let r = vm
+            .import("importlib", 0)
+            .and_then(|m| m.get_attr("import_module", vm))
+            .and_then(|f| f.call((name,), vm));
+        result_handle(r)
     }
 
-    unsafe fn compile(source: *const c_char, filename: *const c_char, kind: HPy_SourceKind) -> HPy {
+    unsafe fn compile(vm: &VirtualMachine, source: *const c_char, filename: *const c_char, kind: HPy_SourceKind) -> HPy {
         // SAFETY: both strings are NUL-terminated.
         let (source, filename) = unsafe { (c_text(source), c_text(filename)) };
-        with_vm(|vm| {
-            let args = vec![
-                vm.ctx.new_str(source).into(),
-                vm.ctx.new_str(filename).into(),
-                vm.ctx.new_str(source_mode(kind)).into(),
-            ];
-            result_handle(call_builtin(vm, "compile", args))
-        })
+        let args = vec![
+            vm.ctx.new_str(source).into(),
+            vm.ctx.new_str(filename).into(),
+            vm.ctx.new_str(source_mode(kind)).into(),
+        ];
+        result_handle(call_builtin(vm, "compile", args))
     }
 
-    fn eval_code(code: HPy, globals: HPy, locals: HPy) -> HPy {
+    fn eval_code(vm: &VirtualMachine, code: HPy, globals: HPy, locals: HPy) -> HPy {
         // SAFETY: `code` is live, the others NULL or live.
         let (code, globals, locals) = unsafe { (h2o(code), h2o_opt(globals), h2o_opt(locals)) };
-        with_vm(|vm| {
-            if code.downcast_ref::<rustpython_vm::builtins::PyCode>().is_none() {
-                return fail(ExcKind::TypeError, "HPy_EvalCode requires a code object", HPy::NULL);
-            }
-            let Some(globals) = globals.filter(|g| g.downcast_ref::<PyDict>().is_some()) else {
-                return fail(ExcKind::TypeError, "HPy_EvalCode requires globals to be a dict", HPy::NULL);
-            };
-            let locals = locals.map_or_else(|| globals.to_owned(), |l| l.to_owned());
-            result_handle(call_builtin(vm, "eval", vec![code.to_owned(), globals.to_owned(), locals]))
-        })
+        if code.downcast_ref::<rustpython_vm::builtins::PyCode>().is_none() {
+            return fail(vm, ExcKind::TypeError, "HPy_EvalCode requires a code object", HPy::NULL);
+        }
+        let Some(globals) = globals.filter(|g| g.downcast_ref::<PyDict>().is_some()) else {
+            return fail(vm, ExcKind::TypeError, "HPy_EvalCode requires globals to be a dict", HPy::NULL);
+        };
+        let locals = locals.map_or_else(|| globals.to_owned(), |l| l.to_owned());
+        result_handle(call_builtin(vm, "eval", vec![code.to_owned(), globals.to_owned(), locals]))
     }
 
-    unsafe fn context_var_new(name: *const c_char, default: HPy) -> HPy {
+    unsafe fn context_var_new(vm: &VirtualMachine, name: *const c_char, default: HPy) -> HPy {
         // SAFETY: the name is NUL-terminated, `default` NULL or live.
         let (name, default) = unsafe { (c_text(name), h2o_opt(default)) };
-        with_vm(|vm| {
-            let r = vm.import("contextvars", 0).and_then(|m| m.get_attr("ContextVar", vm)).and_then(|cls| {
-                let mut args = rustpython_vm::function::FuncArgs::from(vec![vm.ctx.new_str(name).into()]);
-                if let Some(d) = default {
-                    args.kwargs.insert("default".into(), d.to_owned());
-                }
-                cls.call_with_args(args, vm)
-            });
-            result_handle(r)
-        })
+        let r = vm.import("contextvars", 0).and_then(|m| m.get_attr("ContextVar", vm)).and_then(|cls| {
+            let mut args = rustpython_vm::function::FuncArgs::from(vec![vm.ctx.new_str(name).into()]);
+            if let Some(d) = default {
+                args.kwargs.insert("default".into(), d.to_owned());
+            }
+            cls.call_with_args(args, vm)
+        });
+        result_handle(r)
     }
 
-    fn context_var_get(var: HPy, default: HPy, result: &mut HPy) -> c_int {
+    fn context_var_get(vm: &VirtualMachine, var: HPy, default: HPy, result: &mut HPy) -> c_int {
         // SAFETY: `var` is live, `default` NULL or live.
         let (var, default) = unsafe { (h2o(var), h2o_opt(default)) };
-        with_vm(|vm| {
-            if let Err(e) = check_context_var(vm, var) {
+        if let Err(e) = check_context_var(vm, var) {
+            set_pending(e);
+            return -1;
+        }
+        // `ContextVar.get` raises LookupError when there is no value and
+        // no default; the C API reports that as a NULL result instead.
+        let r = var.get_attr("get", vm).and_then(|get| match default {
+            Some(d) => get.call((d.to_owned(),), vm),
+            None => get.call((), vm),
+        });
+        match r {
+            Ok(v) => {
+                *result = o2h(v);
+                0
+            }
+            Err(e) if e.fast_isinstance(vm.ctx.exceptions.lookup_error) => {
+                *result = HPy::NULL;
+                0
+            }
+            Err(e) => {
                 set_pending(e);
-                return -1;
+                -1
             }
-            // `ContextVar.get` raises LookupError when there is no value and
-            // no default; the C API reports that as a NULL result instead.
-            let r = var.get_attr("get", vm).and_then(|get| match default {
-                Some(d) => get.call((d.to_owned(),), vm),
-                None => get.call((), vm),
-            });
-            match r {
-                Ok(v) => {
-                    *result = o2h(v);
-                    0
-                }
-                Err(e) if e.fast_isinstance(vm.ctx.exceptions.lookup_error) => {
-                    *result = HPy::NULL;
-                    0
-                }
-                Err(e) => {
-                    set_pending(e);
-                    -1
-                }
-            }
-        })
+        }
     }
 
-    fn context_var_set(var: HPy, value: HPy) -> HPy {
+    fn context_var_set(vm: &VirtualMachine, var: HPy, value: HPy) -> HPy {
         // SAFETY: both handles are live.
         let (var, value) = unsafe { (h2o(var), h2ref(value)) };
-        with_vm(|vm| result_handle(check_context_var(vm, var).and_then(|()| vm.call_method(var, "set", (value,)))))
+        result_handle(check_context_var(vm, var).and_then(|()| vm.call_method(var, "set", (value,))))
     }
 
-    unsafe fn capsule_new(pointer: *mut c_void, name: *const c_char, destructor: Option<&HPyCapsule_Destructor>) -> HPy {
+    unsafe fn capsule_new(vm: &VirtualMachine, pointer: *mut c_void, name: *const c_char, destructor: Option<&HPyCapsule_Destructor>) -> HPy {
         if pointer.is_null() {
-            return fail(ExcKind::ValueError, "HPyCapsule_New called with null pointer", HPy::NULL);
+            return fail(vm, ExcKind::ValueError, "HPyCapsule_New called with null pointer", HPy::NULL);
         }
-        with_vm(|vm| {
+        {
             let cls = crate::capsule::class().to_owned();
             result_handle(Capsule::new(pointer, name, destructor).into_ref_with_type(vm, cls))
-        })
+        }
     }
 
-    unsafe fn capsule_get(capsule: HPy, field: CapsuleField, name: *const c_char) -> *mut c_void {
+    unsafe fn capsule_get(vm: &VirtualMachine, capsule: HPy, field: CapsuleField, name: *const c_char) -> *mut c_void {
         let null = core::ptr::null_mut();
-        let Some(c) = capsule_of(capsule, capsule_function(field, false)) else { return null };
+        let Some(c) = capsule_of(vm, capsule, capsule_function(field, false)) else { return null };
         let p = c.parts();
         match field {
             CapsuleField::Pointer => {
                 // SAFETY: both names are NULL or NUL-terminated.
                 if !unsafe { same_name(p.name, name) } {
-                    return fail(ExcKind::ValueError, "HPyCapsule_GetPointer called with incorrect name", null);
+                    return fail(vm, ExcKind::ValueError, "HPyCapsule_GetPointer called with incorrect name", null);
                 }
                 p.pointer
             }
@@ -570,11 +556,11 @@ impl ObjectHost for RustPython {
         }
     }
 
-    unsafe fn capsule_set(capsule: HPy, field: CapsuleField, value: *mut c_void) -> c_int {
-        let Some(c) = capsule_of(capsule, capsule_function(field, true)) else { return -1 };
+    unsafe fn capsule_set(vm: &VirtualMachine, capsule: HPy, field: CapsuleField, value: *mut c_void) -> c_int {
+        let Some(c) = capsule_of(vm, capsule, capsule_function(field, true)) else { return -1 };
         match field {
             CapsuleField::Pointer if value.is_null() => {
-                return fail(ExcKind::ValueError, "HPyCapsule_SetPointer called with null pointer", -1);
+                return fail(vm, ExcKind::ValueError, "HPyCapsule_SetPointer called with null pointer", -1);
             }
             CapsuleField::Pointer => c.update(|p| p.pointer = value),
             CapsuleField::Name => c.update(|p| p.name = value as *const c_char),
@@ -583,13 +569,13 @@ impl ObjectHost for RustPython {
         0
     }
 
-    fn capsule_set_destructor(capsule: HPy, destructor: Option<&HPyCapsule_Destructor>) -> c_int {
-        let Some(c) = capsule_of(capsule, "HPyCapsule_SetDestructor") else { return -1 };
+    fn capsule_set_destructor(vm: &VirtualMachine, capsule: HPy, destructor: Option<&HPyCapsule_Destructor>) -> c_int {
+        let Some(c) = capsule_of(vm, capsule, "HPyCapsule_SetDestructor") else { return -1 };
         c.update(|p| p.destructor = destructor.and_then(|d| d.impl_));
         0
     }
 
-    unsafe fn capsule_is_valid(capsule: HPy, name: *const c_char) -> c_int {
+    unsafe fn capsule_is_valid(_vm: &VirtualMachine, capsule: HPy, name: *const c_char) -> c_int {
         // SAFETY: `capsule` is NULL or a live handle.
         let Some(c) = unsafe { h2o_opt(capsule) }.and_then(|o| o.downcast_ref::<Capsule>()) else { return 0 };
         let p = c.parts();
@@ -597,12 +583,12 @@ impl ObjectHost for RustPython {
         c_int::from(!p.pointer.is_null() && unsafe { same_name(p.name, name) })
     }
 
-    fn slice_unpack(slice: HPy, start: &mut HPy_ssize_t, stop: &mut HPy_ssize_t, step: &mut HPy_ssize_t) -> c_int {
+    fn slice_unpack(vm: &VirtualMachine, slice: HPy, start: &mut HPy_ssize_t, stop: &mut HPy_ssize_t, step: &mut HPy_ssize_t) -> c_int {
         // SAFETY: `slice` is NULL or a live handle.
         let Some(s) = unsafe { h2o_opt(slice) }.and_then(|o| o.downcast_ref::<PySlice>()) else {
-            return fail(ExcKind::TypeError, "HPySlice_Unpack requires a slice", -1);
+            return fail(vm, ExcKind::TypeError, "HPySlice_Unpack requires a slice", -1);
         };
-        with_vm(|vm| match slice_unpack(vm, s) {
+        match slice_unpack(vm, s) {
             Ok((a, b, c)) => {
                 (*start, *stop, *step) = (a, b, c);
                 0
@@ -611,14 +597,14 @@ impl ObjectHost for RustPython {
                 set_pending(e);
                 -1
             }
-        })
+        }
     }
 
-    unsafe fn from_pyobject(_obj: *mut cpy_PyObject) -> HPy {
-        no_c_api("HPy_FromPyObject", HPy::NULL)
+    unsafe fn from_pyobject(vm: &VirtualMachine, _obj: *mut cpy_PyObject) -> HPy {
+        no_c_api(vm, "HPy_FromPyObject", HPy::NULL)
     }
 
-    fn as_pyobject(_h: HPy) -> *mut cpy_PyObject {
-        no_c_api("HPy_AsPyObject", core::ptr::null_mut())
+    fn as_pyobject(vm: &VirtualMachine, _h: HPy) -> *mut cpy_PyObject {
+        no_c_api(vm, "HPy_AsPyObject", core::ptr::null_mut())
     }
 }

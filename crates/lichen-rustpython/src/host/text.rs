@@ -68,23 +68,23 @@ fn codec_name(codec: Codec) -> (&'static str, &'static str) {
     }
 }
 
-fn with_str<T>(h: HPy, err: T, f: impl FnOnce(&VirtualMachine, &PyObject, &PyStr) -> PyResult<T>) -> T {
+fn with_str<T>(vm: &VirtualMachine, h: HPy, err: T, f: impl FnOnce(&VirtualMachine, &PyObject, &PyStr) -> PyResult<T>) -> T {
     // SAFETY: the ABI requires a live handle.
     let obj = unsafe { h2o(h) };
     let Some(s) = obj.downcast_ref::<PyStr>() else {
-        return fail(ExcKind::TypeError, "bad argument type for built-in operation", err);
+        return fail(vm, ExcKind::TypeError, "bad argument type for built-in operation", err);
     };
-    with_vm(|vm| result_or(f(vm, obj, s), err))
+    result_or(f(vm, obj, s), err)
 }
 
-fn with_bytes<T>(h: HPy, err: T, f: impl FnOnce(&PyObject, &PyBytes) -> T) -> T {
+fn with_bytes<T>(vm: &VirtualMachine, h: HPy, err: T, f: impl FnOnce(&PyObject, &PyBytes) -> T) -> T {
     // SAFETY: the ABI requires a live handle.
     let obj = unsafe { h2o(h) };
     match obj.downcast_ref::<PyBytes>() {
         Some(b) => f(obj, b),
         None => {
             let message = format!("expected bytes, {} found", obj.class().name());
-            fail(ExcKind::TypeError, &message, err)
+            fail(vm, ExcKind::TypeError, &message, err)
         }
     }
 }
@@ -102,41 +102,41 @@ fn from_code_points(vm: &VirtualMachine, points: impl Iterator<Item = u32>) -> P
 }
 
 impl TextHost for RustPython {
-    fn bytes_check(h: HPy) -> bool {
+    fn bytes_check(_vm: &VirtualMachine, h: HPy) -> bool {
         // SAFETY: the ABI requires a live handle.
         unsafe { h2o(h) }.downcast_ref::<PyBytes>().is_some()
     }
 
-    fn unicode_check(h: HPy) -> bool {
+    fn unicode_check(_vm: &VirtualMachine, h: HPy) -> bool {
         // SAFETY: the ABI requires a live handle.
         unsafe { h2o(h) }.downcast_ref::<PyStr>().is_some()
     }
 
-    fn bytes_size(h: HPy) -> HPy_ssize_t {
-        with_bytes(h, -1, |_, b| b.as_bytes().len() as HPy_ssize_t)
+    fn bytes_size(vm: &VirtualMachine, h: HPy) -> HPy_ssize_t {
+        with_bytes(vm, h, -1, |_, b| b.as_bytes().len() as HPy_ssize_t)
     }
 
-    fn bytes_data(h: HPy) -> *const c_char {
-        with_bytes(h, core::ptr::null(), |obj, b| pinned_copy(obj, b.as_bytes()))
+    fn bytes_data(vm: &VirtualMachine, h: HPy) -> *const c_char {
+        with_bytes(vm, h, core::ptr::null(), |obj, b| pinned_copy(obj, b.as_bytes()))
     }
 
-    unsafe fn bytes_from_buffer(data: *const c_char, size: HPy_ssize_t) -> HPy {
+    unsafe fn bytes_from_buffer(vm: &VirtualMachine, data: *const c_char, size: HPy_ssize_t) -> HPy {
         let Ok(len) = usize::try_from(size) else {
-            return fail(ExcKind::SystemError, "Negative size passed to HPyBytes_FromStringAndSize", HPy::NULL);
+            return fail(vm, ExcKind::SystemError, "Negative size passed to HPyBytes_FromStringAndSize", HPy::NULL);
         };
         // SAFETY: the core checked `data`; it holds `size` bytes.
         let bytes = unsafe { core::slice::from_raw_parts(data.cast::<u8>(), len) }.to_vec();
-        with_vm(|vm| o2h(vm.ctx.new_bytes(bytes).into()))
+        o2h(vm.ctx.new_bytes(bytes).into())
     }
 
-    fn unicode_encode(h: HPy, codec: Codec) -> HPy {
+    fn unicode_encode(vm: &VirtualMachine, h: HPy, codec: Codec) -> HPy {
         let (encoding, errors) = codec_name(codec);
-        with_str(h, HPy::NULL, |vm, obj, _| {
+        with_str(vm, h, HPy::NULL, |vm, obj, _| {
             vm.call_method(obj, "encode", (vm.ctx.new_str(encoding), vm.ctx.new_str(errors))).map(o2h)
         })
     }
 
-    unsafe fn unicode_decode(data: *const c_char, size: HPy_ssize_t, codec: Codec, errors: *const c_char) -> HPy {
+    unsafe fn unicode_decode(vm: &VirtualMachine, data: *const c_char, size: HPy_ssize_t, codec: Codec, errors: *const c_char) -> HPy {
         let (encoding, strict) = codec_name(codec);
         // SAFETY: `size` >= 0 (`unicode_decode`'s contract; the core raised
         // for a negative one) and `data`, not NULL (the core checked), holds
@@ -150,11 +150,11 @@ impl TextHost for RustPython {
             // contract for the decoders' `errors`), `c_text`'s precondition.
             unsafe { super::error::c_text(errors) }
         };
-        with_vm(|vm| result_handle(decode(vm, bytes, encoding, &errors)))
+        result_handle(decode(vm, bytes, encoding, &errors))
     }
 
-    unsafe fn unicode_as_utf8(h: HPy, size: *mut HPy_ssize_t) -> *const c_char {
-        with_str(h, core::ptr::null(), |vm, obj, s| {
+    unsafe fn unicode_as_utf8(vm: &VirtualMachine, h: HPy, size: *mut HPy_ssize_t) -> *const c_char {
+        with_str(vm, h, core::ptr::null(), |vm, obj, s| {
             let Some(text) = s.to_str() else {
                 // Lone surrogates have no UTF-8 form; `encode` says which.
                 return Err(vm
@@ -172,17 +172,17 @@ impl TextHost for RustPython {
         })
     }
 
-    unsafe fn unicode_from_wide(w: *const wchar_t, size: HPy_ssize_t) -> HPy {
+    unsafe fn unicode_from_wide(vm: &VirtualMachine, w: *const wchar_t, size: HPy_ssize_t) -> HPy {
         // SAFETY: `w` holds `size` characters, or is 0-terminated for -1.
         let chars: &[wchar_t] = unsafe {
             let len = if size < 0 { (0..).take_while(|&i| *w.add(i) != 0).count() } else { size as usize };
             core::slice::from_raw_parts(w, len)
         };
-        with_vm(|vm| result_handle(from_code_points(vm, chars.iter().map(|&c| c as u32))))
+        result_handle(from_code_points(vm, chars.iter().map(|&c| c as u32)))
     }
 
-    fn unicode_read_char(h: HPy, index: HPy_ssize_t) -> HPy_UCS4 {
-        with_str(h, HPy_UCS4::MAX, |vm, _, s| {
+    fn unicode_read_char(vm: &VirtualMachine, h: HPy, index: HPy_ssize_t) -> HPy_UCS4 {
+        with_str(vm, h, HPy_UCS4::MAX, |vm, _, s| {
             usize::try_from(index)
                 .ok()
                 .and_then(|i| s.as_wtf8().code_points().nth(i))
@@ -191,24 +191,22 @@ impl TextHost for RustPython {
         })
     }
 
-    unsafe fn unicode_from_encoded(obj: HPy, encoding: *const c_char, errors: *const c_char) -> HPy {
+    unsafe fn unicode_from_encoded(vm: &VirtualMachine, obj: HPy, encoding: *const c_char, errors: *const c_char) -> HPy {
         // SAFETY: `obj` is live; the strings are NULL or NUL-terminated.
         let (obj, encoding, errors) = unsafe {
             let text = |s: *const c_char| (!s.is_null()).then(|| super::error::c_text(s));
             (h2ref(obj), text(encoding), text(errors))
         };
-        with_vm(|vm| {
-            let args = vec![
-                obj,
-                vm.ctx.new_str(encoding.unwrap_or_else(|| "utf-8".into())).into(),
-                vm.ctx.new_str(errors.unwrap_or_else(|| "strict".into())).into(),
-            ];
-            result_handle(vm.ctx.types.str_type.as_object().call(args, vm))
-        })
+        let args = vec![
+            obj,
+            vm.ctx.new_str(encoding.unwrap_or_else(|| "utf-8".into())).into(),
+            vm.ctx.new_str(errors.unwrap_or_else(|| "strict".into())).into(),
+        ];
+        result_handle(vm.ctx.types.str_type.as_object().call(args, vm))
     }
 
-    fn unicode_substring(h: HPy, start: HPy_ssize_t, end: HPy_ssize_t) -> HPy {
-        with_str(h, HPy::NULL, |vm, _, s| {
+    fn unicode_substring(vm: &VirtualMachine, h: HPy, start: HPy_ssize_t, end: HPy_ssize_t) -> HPy {
+        with_str(vm, h, HPy::NULL, |vm, _, s| {
             let (start, end) = (start as usize, end as usize);
             let points = s.as_wtf8().code_points().skip(start).take(end.saturating_sub(start));
             from_code_points(vm, points.map(|cp| cp.to_u32())).map(o2h)
