@@ -107,3 +107,38 @@ def test_a_panic_without_an_error_channel_is_a_fatal_error(build, tmp_path, mode
 @pytest.mark.parametrize("mode", ["universal", "debug", "trace"])
 def test_without_the_hook_leave_and_reenter_work(build, tmp_path, mode):
     assert run(build, tmp_path, "", mode, "leave_reenter") == ["no exception", "alive"]
+
+
+TRACE_HOOKS = textwrap.dedent(
+    """
+    import sys, importlib.machinery
+    import lichen.universal
+    from lichen.universal import _trace
+    path = sys.argv[1]
+    spec = importlib.machinery.ModuleSpec("panic", None, origin=path)
+    m = lichen.universal.load("panic", path, spec, mode=lichen.universal.MODE_TRACE)
+    calls = []
+    _trace.set_trace_functions(on_enter=lambda n: calls.append(("enter", n)),
+                               on_exit=lambda n: calls.append(("exit", n)))
+    m.leave_reenter()
+    _trace.set_trace_functions(None, None)
+    for what, name in calls:
+        if name in ("ctx_LeavePythonExecution", "ctx_ReenterPythonExecution"):
+            print(what, name)
+    """
+)
+
+
+def test_trace_hooks_of_leave_and_reenter_run_while_the_vm_may_be_used(build, tmp_path):
+    # The trace hooks are Python functions: those of LeavePythonExecution
+    # run before it gives the VM up (the GIL, on CPython), those of
+    # ReenterPythonExecution after it takes the VM back. Calling the exit
+    # hook of Leave after the GIL was released crashed the interpreter.
+    path = build("panic.c", "panic.hpy0.so", hpy=True)
+    proc = subprocess.run([sys.executable, "-c", TRACE_HOOKS, path], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "enter ctx_LeavePythonExecution", "exit ctx_LeavePythonExecution",
+        "enter ctx_ReenterPythonExecution", "exit ctx_ReenterPythonExecution",
+    ]

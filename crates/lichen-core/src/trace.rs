@@ -89,27 +89,55 @@ impl TraceInfo {
         }
     }
 
+    /// Runs `call`, the universal function `id`, with the bookkeeping
+    /// around it: the count, the time, and the hooks, which are Python
+    /// code. `when` says when the hooks may run: around the call for every
+    /// function but two. `LeavePythonExecution` gives the VM up (CPython:
+    /// releases the GIL), so both of its hooks run before it, while the
+    /// thread may still use the VM; `ReenterPythonExecution` takes it back,
+    /// so both of its hooks run after it. The count and the time are atomics
+    /// and need no VM.
+    ///
+    /// # Safety
+    /// `self` belongs to a live trace context, called by the extension
+    /// where it may use the VM (but for `Reenter`, which makes it so).
     #[inline]
-    unsafe fn enter(&self, id: usize) -> Instant {
-        // SAFETY: `call_hook`'s condition: `self` belongs to a live trace
-        // context, called by the extension where it may use the VM.
+    unsafe fn traced<R>(&self, id: usize, when: Hooks, call: impl FnOnce() -> R) -> R {
+        // SAFETY: `call_hook`'s condition (this function's contract), at
+        // points where the thread may use the VM: before `call` unless it
+        // is `Reenter`, after it unless it is `Leave`.
         unsafe {
             self.calls[id].fetch_add(1, Relaxed);
-            self.call_hook(&self.on_enter, id);
-            Instant::now()
+            if when != Hooks::After {
+                self.call_hook(&self.on_enter, id);
+            }
+            if when == Hooks::Before {
+                self.call_hook(&self.on_exit, id);
+            }
+            let start = Instant::now();
+            let result = call();
+            self.nanos[id].fetch_add(start.elapsed().as_nanos() as u64, Relaxed);
+            if when == Hooks::After {
+                self.call_hook(&self.on_enter, id);
+            }
+            if when != Hooks::Before {
+                self.call_hook(&self.on_exit, id);
+            }
+            result
         }
     }
+}
 
-    #[inline]
-    unsafe fn exit(&self, id: usize, start: Instant) {
-        // SAFETY: `call_hook`'s condition: `self` belongs to a live trace
-        // context, called by the extension where it may use the VM.
-        unsafe {
-            let spent = start.elapsed().as_nanos() as u64;
-            self.nanos[id].fetch_add(spent, Relaxed);
-            self.call_hook(&self.on_exit, id);
-        }
-    }
+/// When a trace wrapper runs the entry and exit hooks (see
+/// [`TraceInfo::traced`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Hooks {
+    /// Entry hook before the call, exit hook after it.
+    Around,
+    /// Both before the call (`LeavePythonExecution`).
+    Before,
+    /// Both after the call (`ReenterPythonExecution`).
+    After,
 }
 
 /// The trace info of a trace context.
@@ -124,18 +152,18 @@ pub unsafe fn info<'a>(tctx: *mut HPyContext) -> &'a TraceInfo {
     }
 }
 
-/// One trace wrapper, `trace_wrapper!(@barrier guard, report; field Name
-/// (args) -> Ret)`: counts and times the call, calls the hooks, and calls
-/// the same function of the universal context, the wrapper's own
-/// bookkeeping behind the panic barrier `crate::guard::$barrier` with
-/// `report(info, msg)` as its report. `LeavePythonExecution` and
-/// `ReenterPythonExecution` have no error channel, and the GIL may or may
-/// not be held after a panic in their bookkeeping (the exit hook of `Leave`
-/// runs after the universal function released it): a panic there is HPy's
-/// fatal-error path (`guard_fatal`), the universal `FatalError`; every
-/// other wrapper raises a `SystemError`.
+/// One trace wrapper, `trace_wrapper!(@barrier guard, report, hooks; field
+/// Name (args) -> Ret)`: counts and times the call, calls the hooks (when
+/// `hooks` says, see [`TraceInfo::traced`]), and calls the same function of
+/// the universal context, the wrapper's own bookkeeping behind the panic
+/// barrier `crate::guard::$barrier` with `report(info, msg)` as its report.
+/// `LeavePythonExecution` and `ReenterPythonExecution` have no error
+/// channel, and whether the thread holds the GIL after a panic in their
+/// bookkeeping is unknown: a panic there is HPy's fatal-error path
+/// (`guard_fatal`), the universal `FatalError`; every other wrapper raises a
+/// `SystemError`.
 macro_rules! trace_wrapper {
-    (@barrier $barrier:ident, $report:path; $field:ident $name:ident ($($arg:ident : $ty:ty),*) -> $ret:ty) => {
+    (@barrier $barrier:ident, $report:path, $hooks:ident; $field:ident $name:ident ($($arg:ident : $ty:ty),*) -> $ret:ty) => {
         pub unsafe extern "C" fn $name(tctx: *mut HPyContext $(, $arg: $ty)*) -> $ret {
             // SAFETY: HPy's rules for an ABI entry: `tctx` is the trace
             // context the extension was given (made by `trace_context`, so
@@ -148,25 +176,24 @@ macro_rules! trace_wrapper {
                     concat!("HPy context function '", stringify!($name), "' (trace mode)"),
                     |msg| $report(info.uctx, msg),
                     || {
-                        let start = info.enter(func_id::$name);
                         // The caller is recorded for what the host makes meanwhile:
                         // a type from a spec runs its slots under the trace context.
-                        let result = crate::call::with_caller(tctx, || ((*info.uctx).$field)(info.uctx $(, $arg)*));
-                        info.exit(func_id::$name, start);
-                        result
+                        info.traced(func_id::$name, Hooks::$hooks, || {
+                            crate::call::with_caller(tctx, || ((*info.uctx).$field)(info.uctx $(, $arg)*))
+                        })
                     },
                 )
             }
         }
     };
     ($field:ident LeavePythonExecution $($rest:tt)*) => {
-        trace_wrapper!(@barrier guard_fatal, crate::guard::fatal_in; $field LeavePythonExecution $($rest)*);
+        trace_wrapper!(@barrier guard_fatal, crate::guard::fatal_in, Before; $field LeavePythonExecution $($rest)*);
     };
     ($field:ident ReenterPythonExecution $($rest:tt)*) => {
-        trace_wrapper!(@barrier guard_fatal, crate::guard::fatal_in; $field ReenterPythonExecution $($rest)*);
+        trace_wrapper!(@barrier guard_fatal, crate::guard::fatal_in, After; $field ReenterPythonExecution $($rest)*);
     };
     ($field:ident $name:ident $($rest:tt)*) => {
-        trace_wrapper!(@barrier guard, crate::guard::raise_in; $field $name $($rest)*);
+        trace_wrapper!(@barrier guard, crate::guard::raise_in, Around; $field $name $($rest)*);
     };
 }
 
