@@ -2,9 +2,10 @@
 //!
 //! A handle is the address of a `PyObject` it owns one strong reference to
 //! (`PyObjectRef::into_raw`); closing it gives the reference back with
-//! `from_raw`. The static host methods reach the VM of the calling thread
-//! through RustPython's thread-local VM stack, which RustPython pushes
-//! whenever it runs Python code on a thread.
+//! `from_raw`. Every host method takes the VM of the calling thread as its
+//! token (`HostVm::Vm`), which the core looks up once per context function
+//! in RustPython's thread-local VM stack (RustPython pushes it whenever it
+//! runs Python code on a thread).
 //!
 //! RustPython has no per-thread "current exception" that native code can
 //! set and leave for its caller, so the host keeps one (see [`error`]): the
