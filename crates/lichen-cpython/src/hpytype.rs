@@ -99,7 +99,7 @@ static CHAINS_MAY_CHANGE: AtomicBool = AtomicBool::new(false);
 /// notes when one with a traverse or destroy implementation is built.
 #[inline(always)]
 pub fn chains_are_fixed() -> bool {
-    !CHAINS_MAY_CHANGE.load(Ordering::Relaxed)
+    !CHAINS_MAY_CHANGE.load(Ordering::Acquire)
 }
 
 /// Whether `tp` adds no storage to its base that CPython would not treat as
@@ -145,14 +145,14 @@ pub unsafe fn seal(extra: *mut TypeExtra, tp: *mut ffi::PyTypeObject) {
         let hooks = e.traverse.is_some() || e.destroy.is_some();
         let own_layout = !transparent(tp);
         if hooks && !own_layout {
-            CHAINS_MAY_CHANGE.store(true, Ordering::Relaxed);
+            CHAINS_MAY_CHANGE.store(true, Ordering::Release);
         }
         // A type that is no acceptable base and has storage of its own is
         // its own "solid base": CPython refuses it as a base, and an MRO
         // that names it (a metaclass's `mro()`) fails CPython's layout
         // check unless the class's solid base derives from it, which only
         // it does.
-        e.exact_only = own_layout && (*tp).tp_flags & ffi::Py_TPFLAGS_BASETYPE == 0;
+        e.exact_only = own_layout && ffi::PyType_HasFeature(tp, ffi::Py_TPFLAGS_BASETYPE) == 0;
     }
 }
 
