@@ -168,3 +168,44 @@ def test_metaclass_with_call(types):
     assert released(lambda t: cls(t, k=1))
     assert seen == [(1, {"k": 1})]
     assert types.destroyed() == "WithMeta,Holder,"
+
+
+def test_type_check(types):
+    """HPy_TypeCheck is PyObject_TypeCheck, also where Lichen answers
+    without the MRO (a type that is no acceptable base and has storage of
+    its own: only its own objects are its instances)."""
+
+    class PySub(types.Sub):
+        pass
+
+    leaf, sub, holder = types.Leaf(), types.Sub(), types.Holder()
+    assert types.type_check(leaf, types.Leaf) and types.type_check(leaf, types.Holder)
+    assert not types.type_check(holder, types.Leaf) and not types.type_check(sub, types.Leaf)
+    assert not types.type_check(PySub(), types.Leaf) and not types.type_check(1.5, types.Leaf)
+    assert types.type_check(PySub(), types.Holder) and types.type_check(PySub(), types.Sub)
+    assert not types.type_check(holder, types.Sub)
+    with pytest.raises(TypeError):
+        class Derived(types.Leaf):
+            pass
+
+    class Meta(type):
+        def mro(cls):
+            return (cls, types.Leaf, types.Holder, object)
+
+    # CPython refuses an MRO naming a type whose layout the class lacks
+    with pytest.raises(TypeError):
+        class Claims(types.Holder, metaclass=Meta):
+            pass
+
+
+def test_destroys_follow_a_replaced_base(types):
+    """A base replaced by assigning __bases__ (CPython allows it between
+    layouts it deems the same: WithMeta adds no storage to Holder) brings
+    its destroy function into the chain of the objects freed after."""
+    with_destroy = types.with_metaclass(type)
+    types.Sub.__bases__ = (with_destroy,)
+    assert released(lambda t: types.Sub(t))
+    assert types.destroyed() == "Sub,WithMeta,Holder,"
+    types.Sub.__bases__ = (types.Holder,)
+    assert released(lambda t: types.Sub(t))
+    assert types.destroyed() == "Sub,Holder,"

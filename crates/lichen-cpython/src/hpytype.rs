@@ -21,7 +21,7 @@ use lichen_core::host::HPyFunc_traverseproc;
 use lichen_core::type_spec::align_storage;
 use pyo3::ffi;
 use std::ffi::CString;
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 
 pub type DestroyFn = unsafe extern "C" fn(*mut core::ffi::c_void);
 
@@ -37,33 +37,150 @@ pub struct TypeExtra {
     pub head: isize,
     /// The spec's name: CPython before 3.11 keeps pointing at it.
     name: CString,
+    /// The traverse and destroy implementations of every HPy type in this
+    /// type's base chain, this one first ([`seal`]): what deallocation
+    /// runs, without walking the chain (see [`chains_are_fixed`]).
+    chain: Chain,
+    /// No other type has this one in its MRO ([`seal`]): an object is an
+    /// instance of it exactly when its type is this type.
+    exact_only: bool,
+}
+
+/// The hooks of the HPy types of a base chain, most derived first.
+#[derive(Default)]
+pub struct Chain {
+    pub traverses: Box<[HPyFunc_traverseproc]>,
+    pub destroys: Box<[DestroyFn]>,
 }
 
 impl TypeExtra {
-    /// A new, leaked extra block for a type named `name` of `shape`.
-    pub fn new(name: &core::ffi::CStr, shape: HPyType_BuiltinShape) -> &'static mut TypeExtra {
-        Box::leak(Box::new(TypeExtra {
+    /// A new, leaked extra block for a type named `name` of `shape`; the
+    /// caller fills it and [`seal`]s it once the type exists.
+    pub fn new(name: &core::ffi::CStr, shape: HPyType_BuiltinShape) -> *mut TypeExtra {
+        Box::into_raw(Box::new(TypeExtra {
             traverse: None,
             destroy: None,
             vectorcall: None,
             shape,
             head: head_size(shape).max(0),
             name: name.to_owned(),
+            chain: Chain::default(),
+            exact_only: false,
         }))
     }
 
     pub fn name_ptr(&self) -> *const c_char {
         self.name.as_ptr()
     }
+
+    /// The hooks of this type's HPy base chain, valid while
+    /// [`chains_are_fixed`].
+    #[inline(always)]
+    pub fn chain(&self) -> &Chain {
+        &self.chain
+    }
+}
+
+/// Set once a type exists whose base could be replaced (`__bases__`
+/// assignment) so as to add an HPy type with hooks to a chain, or take one
+/// out of it: from then on deallocation walks the chain as it is at that
+/// moment instead of trusting [`TypeExtra::chain`].
+static CHAINS_MAY_CHANGE: AtomicBool = AtomicBool::new(false);
+
+/// Whether every Lichen type's [`TypeExtra::chain`] is still its base
+/// chain's hooks.
+///
+/// CPython lets `__bases__` be assigned only between layouts it deems
+/// compatible: the types that leave or join a chain that way add no
+/// storage of their own beyond a `__dict__` or `__weakref__` slot (CPython's
+/// `compatible_for_assignment`: `equiv_structs`/`compatible_with_tp_base`
+/// and `same_slots_added`). An HPy type with a payload can therefore never
+/// join or leave a chain; only such "transparent" types can, and [`seal`]
+/// notes when one with a traverse or destroy implementation is built.
+#[inline(always)]
+pub fn chains_are_fixed() -> bool {
+    !CHAINS_MAY_CHANGE.load(Ordering::Acquire)
+}
+
+/// Whether `tp` adds no storage to its base that CPython would not treat as
+/// a `__dict__` or `__weakref__` slot (an over-approximation: any type
+/// CPython could swap in or out of a chain by `__bases__` assignment is
+/// transparent by this test).
+unsafe fn transparent(tp: *mut ffi::PyTypeObject) -> bool {
+    // SAFETY: the caller passes a live type object; its base, read when not
+    // NULL, is live too.
+    unsafe {
+        let base = (*tp).tp_base;
+        if base.is_null() {
+            return false;
+        }
+        let slots = ((*tp).tp_dictoffset != 0) as isize + ((*tp).tp_weaklistoffset != 0) as isize;
+        (*tp).tp_basicsize - (*base).tp_basicsize <= slots * core::mem::size_of::<*mut ffi::PyObject>() as isize
+    }
+}
+
+/// Completes `extra`, the extra block of `tp`, a type Lichen just built
+/// and has not marked or handed out yet: the hooks of its base chain, and
+/// whether only its own instances are instances of it.
+///
+/// # Safety
+/// `extra` comes from [`TypeExtra::new`] and nothing reads it yet; `tp` is
+/// live and not yet [`mark`]ed, with the GIL held.
+pub unsafe fn seal(extra: *mut TypeExtra, tp: *mut ffi::PyTypeObject) {
+    // SAFETY: the caller's contract: `extra` is exclusively ours until the
+    // type is marked, `tp` and its base chain are live types.
+    unsafe {
+        let e = &mut *extra;
+        let mut traverses: Vec<HPyFunc_traverseproc> = e.traverse.into_iter().collect();
+        let mut destroys: Vec<DestroyFn> = e.destroy.into_iter().collect();
+        let mut base = (*tp).tp_base;
+        while !base.is_null() {
+            if let Some(b) = extra_of(base) {
+                traverses.extend(b.traverse);
+                destroys.extend(b.destroy);
+            }
+            base = (*base).tp_base;
+        }
+        e.chain = Chain { traverses: traverses.into_boxed_slice(), destroys: destroys.into_boxed_slice() };
+        let hooks = e.traverse.is_some() || e.destroy.is_some();
+        let own_layout = !transparent(tp);
+        if hooks && !own_layout {
+            CHAINS_MAY_CHANGE.store(true, Ordering::Release);
+        }
+        // A type that is no acceptable base and has storage of its own is
+        // its own "solid base": CPython refuses it as a base, and an MRO
+        // that names it (a metaclass's `mro()`) fails CPython's layout
+        // check unless the class's solid base derives from it, which only
+        // it does.
+        e.exact_only = own_layout && ffi::PyType_HasFeature(tp, ffi::Py_TPFLAGS_BASETYPE) == 0;
+    }
+}
+
+/// Whether `obj`'s type is `tp` or a subtype of it (`PyObject_TypeCheck`),
+/// answered without the MRO for a type Lichen built that only its own
+/// instances are instances of.
+#[inline(always)]
+pub unsafe fn type_check(obj: *mut ffi::PyObject, tp: *mut ffi::PyTypeObject) -> bool {
+    // SAFETY: the caller passes a live object and a live type object.
+    unsafe {
+        let own = ffi::Py_TYPE(obj);
+        if own == tp {
+            return true;
+        }
+        if extra_of(tp).is_some_and(|e| e.exact_only) {
+            return false;
+        }
+        ffi::PyType_IsSubtype(own, tp) != 0
+    }
 }
 
 /// `tp_methods` of a type Lichen builds from `methods` (without sentinel):
 /// the methods and the sentinel, preceded by the hidden entry that leads to
 /// `extra`. Leaked, as the type points at it for good.
-pub fn methods_with_extra(extra: &'static TypeExtra, methods: Vec<ffi::PyMethodDef>) -> *mut ffi::PyMethodDef {
+pub fn methods_with_extra(extra: *const TypeExtra, methods: Vec<ffi::PyMethodDef>) -> *mut ffi::PyMethodDef {
     let mut all = Vec::with_capacity(methods.len() + 2);
     let mut hidden = ffi::PyMethodDef::zeroed();
-    hidden.ml_doc = (extra as *const TypeExtra).cast();
+    hidden.ml_doc = extra.cast();
     all.push(hidden);
     all.extend(methods);
     all.push(ffi::PyMethodDef::zeroed());

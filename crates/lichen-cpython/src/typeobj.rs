@@ -7,7 +7,7 @@
 
 use crate::host::error::exc_class;
 use crate::hpytype::{head_size, shape_of};
-use crate::hpytype::{extra_of, mark, methods_with_extra, nearest_extra, DestroyFn, TypeExtra};
+use crate::hpytype::{chains_are_fixed, extra_of, mark, methods_with_extra, nearest_extra, seal, DestroyFn, TypeExtra};
 use crate::module::method_def_list;
 use core::ffi::{c_char, c_int, c_uint, c_void};
 use core::mem::{size_of, transmute, MaybeUninit};
@@ -40,21 +40,47 @@ unsafe extern "C" fn clear_field(field: *mut HPyField, _arg: *mut c_void) -> c_i
 }
 }
 
-/// How many destroy functions [`release`] collects on its walk; a deeper
-/// chain of HPy types with `HPy_tp_destroy` needs a second walk.
+/// How many destroy functions [`release_walking`] collects on its walk; a
+/// deeper chain of HPy types with `HPy_tp_destroy` needs a second walk.
 const DESTROYS: usize = 8;
 
 /// Releases what the HPy types in the base chain of `obj`'s type own, in
 /// HPy's order: first every `HPyField` their traverse implementations
-/// report, most derived first, then their destroy functions, in the same
-/// order. One walk of the chain does both.
+/// report, most derived first, then (with `destroy`) their destroy
+/// functions, in the same order. The hooks come from the nearest HPy
+/// type's [`TypeExtra::chain`], or from a walk of the chain where a base
+/// may have been replaced since (see [`crate::hpytype::chains_are_fixed`]).
+#[inline(always)]
 unsafe fn release(obj: *mut ffi::PyObject, destroy: bool) {
     // SAFETY: the caller (a deallocator or tp_clear of an HPy type) holds the
     // GIL and passes `obj`, a live object of a type Lichen built or a subclass:
-    // its type chain is live types ending in NULL, each `TypeExtra`'s `head`
-    // locates the struct inside `obj`, and the traverse and destroy
+    // its type chain is live types ending in NULL, the nearest `TypeExtra`'s
+    // `head` locates the struct inside `obj`, and the traverse and destroy
     // implementations are the extension's functions of the HPy types those
     // signatures declare.
+    unsafe {
+        if !chains_are_fixed() {
+            return release_walking(obj, destroy);
+        }
+        let Some(extra) = nearest_extra(ffi::Py_TYPE(obj)) else { return };
+        let data: *mut c_void = (obj as *mut u8).offset(extra.head).cast();
+        let chain = extra.chain();
+        for traverse in chain.traverses.iter() {
+            traverse(data, Some(clear_field), null_mut());
+        }
+        if destroy {
+            for d in chain.destroys.iter() {
+                d(data);
+            }
+        }
+    }
+}
+
+/// [`release`] by a walk of the base chain as it is now.
+#[cold]
+#[inline(never)]
+unsafe fn release_walking(obj: *mut ffi::PyObject, destroy: bool) {
+    // SAFETY: as for `release`, whose caller's conditions hold here.
     unsafe {
         let mut data: *mut c_void = null_mut();
         // Only the first `found` entries are ever written and read.
@@ -411,12 +437,13 @@ fn trampoline_ptr(f: CpyFunction) -> *mut c_void {
 
 /// A new, leaked extra block for `spec`: the implementations the runtime
 /// calls itself.
-unsafe fn extra_for(spec: &TypeSpec) -> &'static TypeExtra {
+unsafe fn extra_for(spec: &TypeSpec) -> *mut TypeExtra {
     // SAFETY: the caller passes a checked spec: each slot's `impl_` or
     // trampoline has the HPy or CPython function type its slot declares (see
-    // the transmutes).
+    // the transmutes); the new block is ours alone until the type is marked.
     unsafe {
-        let extra = TypeExtra::new(spec.name, spec.shape);
+        let ptr = TypeExtra::new(spec.name, spec.shape);
+        let extra = &mut *ptr;
         if let Some(s) = spec.traverse {
             // SAFETY: the tp_traverse implementation is an HPyFunc_traverseproc.
             extra.traverse = transmute::<HPyCFunction, Option<HPyFunc_traverseproc>>(s.impl_);
@@ -429,12 +456,12 @@ unsafe fn extra_for(spec: &TypeSpec) -> &'static TypeExtra {
             // SAFETY: the tp_call trampoline of HPy has CPython's vectorcallfunc type.
             extra.vectorcall = transmute::<CpyFunction, Option<ffi::vectorcallfunc>>(call.cpy_trampoline);
         }
-        extra
+        ptr
     }
 }
 
 /// The CPython spec for `spec`, whose type's extra block is `extra`.
-unsafe fn cpython_spec(spec: &TypeSpec, extra: &'static TypeExtra) -> Result<(ffi::PyType_Spec, Vec<ffi::PyType_Slot>), Fail> {
+unsafe fn cpython_spec(spec: &TypeSpec, extra: *const TypeExtra) -> Result<(ffi::PyType_Spec, Vec<ffi::PyType_Slot>), Fail> {
     // SAFETY: the caller holds the GIL and passes a checked spec whose legacy
     // tables are NULL or properly ended (`legacy_slots`, `method_def_list` and
     // `members_and_getsets`' conditions), with `extra` its leaked extra block.
@@ -491,7 +518,7 @@ unsafe fn cpython_spec(spec: &TypeSpec, extra: &'static TypeExtra) -> Result<(ff
         }
         slots.push(slot(0, null_mut()));
         let pyspec = ffi::PyType_Spec {
-            name: extra.name_ptr(),
+            name: (*extra).name_ptr(),
             basicsize: basicsize as c_int,
             itemsize: spec.itemsize,
             flags: flags as c_uint,
@@ -588,6 +615,7 @@ pub unsafe fn type_from_spec(_py: Python<'_>, spec: &TypeSpec) -> *mut ffi::PyOb
             raise(ExcKind::TypeError, "A legacy type should not inherit its memory layout from a pure type");
             return null_mut();
         }
+        seal(extra, tp);
         mark(tp);
         result
     }

@@ -95,14 +95,31 @@ impl<T> PyCellLayout<T> {
 }
 
 /// The object `obj`'s payload, checked to be a constructed `T`.
+#[inline]
 fn cell_of<'a, T: PyClass>(obj: &'a Obj<'_>) -> PyResult<&'a PyCellLayout<T>> {
     let py = obj.py();
-    let ty = T::type_object().get(py).ok_or_else(|| PyTypeError::new_err(format!("class {} is not ready", T::NAME)))?;
+    let Some(ty) = T::type_object().get(py) else { return Err(type_error::<T>("class {} is not ready")) };
     if !obj.is_instance(&ty) {
-        return Err(PyTypeError::new_err(format!("expected an instance of {}", T::NAME)));
+        return Err(type_error::<T>("expected an instance of {}"));
     }
+    drop(ty);
     // SAFETY: `obj` is an instance of T's type (checked).
     unsafe { cell_of_instance(obj) }
+}
+
+/// `TypeError(template)` with T's name for the `{}`: out of the borrow
+/// paths' way.
+#[cold]
+#[inline(never)]
+fn type_error<T: PyClass>(template: &str) -> PyErr {
+    PyTypeError::new_err(template.replacen("{}", T::NAME, 1))
+}
+
+/// `RuntimeError(template)` with T's name for the `{}`.
+#[cold]
+#[inline(never)]
+fn borrowed_error<T: PyClass>(template: &str) -> PyErr {
+    PyRuntimeError::new_err(template.replacen("{}", T::NAME, 1))
 }
 
 /// A shared borrow of an object's payload.
@@ -121,7 +138,7 @@ unsafe fn cell_of_instance<'a, T: PyClass>(obj: &'a Obj<'_>) -> PyResult<&'a PyC
     // the result borrows, keeps the object alive.
     let cell = unsafe { &*(call!(obj.py(), ctx_AsStruct_Object(obj.raw())) as *const PyCellLayout<T>) };
     if !cell.is_init() {
-        return Err(PyTypeError::new_err(format!("{} object was not initialised by its constructor", T::NAME)));
+        return Err(type_error::<T>("{} object was not initialised by its constructor"));
     }
     Ok(cell)
 }
@@ -137,7 +154,7 @@ impl<'a, 'py, T: PyClass> PyRef<'a, 'py, T> {
         let mut n = cell.borrow.load(Ordering::Acquire);
         loop {
             if n < 0 {
-                return Err(PyRuntimeError::new_err(format!("{} object is already mutably borrowed", T::NAME)));
+                return Err(borrowed_error::<T>("{} object is already mutably borrowed"));
             }
             match cell.borrow.compare_exchange_weak(n, n + 1, Ordering::AcqRel, Ordering::Acquire) {
                 Ok(_) => return Ok(PyRef { obj, cell }),
@@ -230,7 +247,7 @@ impl<'a, 'py, T: PyClass> PyRefMut<'a, 'py, T> {
             return Err(PyBufferError::new_err(format!("{} object has exported buffers", T::NAME)));
         }
         if cell.borrow.compare_exchange(0, -1, Ordering::AcqRel, Ordering::Acquire).is_err() {
-            return Err(PyRuntimeError::new_err(format!("{} object is already borrowed", T::NAME)));
+            return Err(borrowed_error::<T>("{} object is already borrowed"));
         }
         Ok(PyRefMut { obj, cell, _not_send: PhantomData })
     }

@@ -235,13 +235,16 @@ impl<'py, T: FromPy<'py>> FromPy<'py> for Vec<T> {
             return Err(PyTypeError::new_err("can't extract a str to a Vec"));
         }
         let n = obj.len()?;
-        (0..n)
-            .map(|i| {
-                // SAFETY: live handle; GetItem_i returns a new handle.
-                let item = py.owned(unsafe { call!(py, ctx_GetItem_i(obj.raw(), i as isize)) })?;
-                T::from_py(&item)
-            })
-            .collect()
+        // One allocation of the final size (a `collect` through `Result`
+        // knows no size and grows the vector), within reason: `__len__`
+        // can claim anything.
+        let mut out = Vec::with_capacity(n.min(1 << 12));
+        for i in 0..n {
+            // SAFETY: live handle; GetItem_i returns a new handle.
+            let item = py.owned(unsafe { call!(py, ctx_GetItem_i(obj.raw(), i as isize)) })?;
+            out.push(T::from_py(&item)?);
+        }
+        Ok(out)
     }
 }
 

@@ -166,6 +166,32 @@ static HPyType_Spec WithMeta_spec = {
 
 static HPyGlobal g_Holder;
 
+/* Leaf(Holder): no acceptable base, with storage of its own (`extra`). */
+typedef struct {
+    HolderObject holder;
+    double extra;
+} LeafObject;
+
+static HPyDef *Leaf_defines[] = { NULL };
+
+static HPyType_Spec Leaf_spec = {
+    .name = "types.Leaf",
+    .basicsize = sizeof(LeafObject),
+    .flags = HPy_TPFLAGS_DEFAULT,
+    .defines = Leaf_defines,
+};
+
+/* type_check(obj, type): HPy_TypeCheck. */
+HPyDef_METH(type_check, "type_check", HPyFunc_VARARGS)
+static HPy type_check_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+{
+    if (nargs != 2) {
+        HPyErr_SetString(ctx, ctx->h_TypeError, "type_check(obj, type)");
+        return HPy_NULL;
+    }
+    return HPyBool_FromLong(ctx, HPy_TypeCheck(ctx, args[0], args[1]));
+}
+
 HPyDef_METH(with_metaclass, "with_metaclass", HPyFunc_O)
 static HPy with_metaclass_impl(HPyContext *ctx, HPy self, HPy meta)
 {
@@ -201,13 +227,15 @@ static int types_exec_impl(HPyContext *ctx, HPy m)
     int r = HPy_SetAttr_s(ctx, m, "Holder", holder);
     if (r == 0)
         r = add_type(ctx, m, "Sub", &Sub_spec, sub_params);
+    if (r == 0)
+        r = add_type(ctx, m, "Leaf", &Leaf_spec, sub_params);
     HPy_Close(ctx, holder);
     if (r == 0)
         r = add_type(ctx, m, "Recursive", &Recursive_spec, NULL);
     return r;
 }
 
-static HPyDef *module_defines[] = { &destroyed, &with_metaclass, &types_exec, NULL };
+static HPyDef *module_defines[] = { &destroyed, &with_metaclass, &type_check, &types_exec, NULL };
 static HPyGlobal *module_globals[] = { &g_Holder, NULL };
 
 static HPyModuleDef moduledef = {

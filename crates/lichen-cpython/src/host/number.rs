@@ -18,7 +18,29 @@ impl NumberHost for CPython {
         fn long_as_ptr(py, h) -> *mut c_void = PyLong_AsVoidPtr;
         fn long_as_f64(py, h) -> f64 = PyLong_AsDouble;
         fn float_from_f64(py, v: f64) -> HPy = PyFloat_FromDouble;
-        fn float_as_f64(py, h) -> f64 = PyFloat_AsDouble;
+    }
+
+    #[inline]
+    fn float_as_f64(_py: Python<'_>, h: HPy) -> f64 {
+        let o = h2py(h);
+        // SAFETY: `_py` proves the GIL is held; `h` is a live handle. An exact float's
+        // value is read in place, as `PyFloat_AsDouble` does; for an exact
+        // int, `PyFloat_AsDouble` calls int's `nb_float`, which is
+        // `PyLong_AsDouble` made into a float (same value, same
+        // OverflowError), so the float is not made. Anything else (NULL
+        // included) goes to `PyFloat_AsDouble`.
+        unsafe {
+            if !o.is_null() {
+                let tp = ffi::Py_TYPE(o);
+                if tp == &raw mut ffi::PyFloat_Type {
+                    return (*o.cast::<ffi::PyFloatObject>()).ob_fval;
+                }
+                if tp == &raw mut ffi::PyLong_Type {
+                    return ffi::PyLong_AsDouble(o);
+                }
+            }
+            ffi::PyFloat_AsDouble(o)
+        }
     }
 
     #[inline]

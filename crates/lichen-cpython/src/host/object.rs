@@ -62,8 +62,9 @@ impl ObjectHost for CPython {
 
     #[inline]
     fn type_check(_py: Python<'_>, obj: HPy, ty: HPy) -> bool {
-        // SAFETY: `_py` proves `_py` proves the GIL is held; the ABI requires `ty` to be a type.
-        unsafe { ffi::PyObject_TypeCheck(h2py(obj), h2py(ty).cast()) != 0 }
+        // SAFETY: `_py` proves the GIL is held; `obj` is a live handle and
+        // the ABI requires `ty` to be a type: `PyObject_TypeCheck`'s answer.
+        unsafe { crate::hpytype::type_check(h2py(obj), h2py(ty).cast()) }
     }
 
     #[inline]
