@@ -439,7 +439,8 @@ impl ToRp<'_> {
             if let Some(b) = unsafe { ffi::Layout::ascii(o) } {
                 return Some(unsafe { std::str::from_utf8_unchecked(b) });
             }
-            // SAFETY: as above; CPython's cached UTF-8 is valid UTF-8.
+            // SAFETY: a live str, layout checked; CPython's cached UTF-8
+            // is valid UTF-8, owned by `o`.
             if let Some(b) = unsafe { ffi::Layout::cached_utf8(o) } {
                 return Some(unsafe { std::str::from_utf8_unchecked(b) });
             }
@@ -598,7 +599,8 @@ impl ToRp<'_> {
             let n = if self.fast { unsafe { ffi::Layout::seq_len(o) as isize } } else { unsafe { (api.PyTuple_Size)(o) } };
             let mut items = Vec::with_capacity(n as usize);
             for i in 0..n {
-                // SAFETY: as above.
+                // SAFETY: `i` below the tuple's length; the item is borrowed
+                // from the tuple, which the conversion's caller keeps alive.
                 let item = if self.fast { unsafe { ffi::Layout::tuple_item(o, i as usize) } } else { unsafe { (api.PyTuple_GetItem)(o, i) } };
                 items.push(self.convert(item)?);
             }
