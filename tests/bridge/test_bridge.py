@@ -134,6 +134,43 @@ def test_cycles_survive_the_copy():
     assert pair[0] is pair[1]
 
 
+def test_copies_from_cpython_keep_sharing_and_values():
+    # Converting back from CPython reads ints, floats and strs in place and
+    # memoizes only containers referenced more than once: sharing through
+    # dict values, list items and cycles through dicts stays.
+    shared = {"x": 1}
+    data = {"a": shared, "b": shared, "c": [shared], "d": {"own": [1]}}
+    back = bridgetest.identity(data)
+    assert back == data and back["a"] is back["b"] is back["c"][0]
+    selfish = {}
+    selfish["self"] = selfish
+    back = bridgetest.identity(selfish)
+    assert back["self"] is back
+    inner = []
+    outer = {"l": inner}
+    inner.append(outer)
+    back = bridgetest.identity(outer)
+    assert back["l"][0] is back
+    numbers = [2**30 - 1, 2**30, -(2**30), 2**60 - 1, 2**60, -(2**60 - 1), -(2**60), 2**63, -(2**63) - 1, 0, -0.0, 1e308]
+    back = bridgetest.identity(numbers)
+    assert back == numbers and [type(n) for n in back] == [type(n) for n in numbers]
+    texts = ["", "a", "ascii", "\u00e9t\u00e9", "\U0001f600", "x" * 1000, "a\ud800"]
+    assert bridgetest.identity(texts) == texts
+
+
+def test_a_copy_from_cpython_leaves_the_gc_flag_as_it_was():
+    assert gc.isenabled()
+    big = [{"i": i, "l": [i]} for i in range(3000)]
+    assert bridgetest.identity(big) == big
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert bridgetest.identity(big) == big
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_the_same_object_gives_the_same_proxy():
     obj = Recorder()
     assert bridgetest.identity(obj) is obj

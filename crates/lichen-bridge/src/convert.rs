@@ -24,7 +24,7 @@ use num_traits::ToPrimitive;
 use rustpython_vm::builtins::{
     PyBaseException, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyStr, PyTuple, PyType,
 };
-use rustpython_vm::{AsObject, PyObject, PyObjectRef, PyPayload, PyResult, VirtualMachine};
+use rustpython_vm::{AsObject, Py, PyObject, PyObjectRef, PyPayload, PyRef, PyResult, VirtualMachine};
 use rustc_hash::FxHashMap;
 use std::ffi::{c_char, c_int};
 
@@ -54,7 +54,14 @@ pub fn to_c(vm: &VirtualMachine, obj: &PyObject) -> PyResult<Obj> {
 
 /// `o` (borrowed) as a RustPython object.
 pub fn to_rp(vm: &VirtualMachine, o: Obj) -> PyResult {
-    ToRp { vm, memo: Memo::default(), keys: FxHashMap::default(), depth: 0 }.convert(o)
+    let st = &rt().st;
+    // SAFETY: `o` is live, GIL held.
+    let tp = unsafe { ffi::type_of(o) };
+    if [st.tuple_type, st.list_type, st.dict_type, st.set_type, st.frozenset_type].contains(&tp) {
+        let _pause = GcPause::new();
+        return ToRp::new(vm).convert(o);
+    }
+    ToRp::new(vm).convert(o)
 }
 
 /// Converts each of `objs` (new references, released on error).
@@ -310,14 +317,77 @@ struct ToRp<'a> {
     vm: &'a VirtualMachine,
     memo: Memo<PyObjectRef>,
     /// The RustPython str made for each dict key's text (see [`ToRp::key`]).
-    keys: FxHashMap<Box<str>, PyObjectRef>,
+    keys: FxHashMap<Box<str>, PyRef<PyStr>>,
     depth: usize,
+    /// Whether [`ffi::Layout`]'s readers may be used (checked at start-up).
+    fast: bool,
+    /// The items of the dicts being converted, new references: one stack
+    /// for the nested dicts of a conversion (each takes its items from
+    /// its start and cuts it back), instead of a vector per dict.
+    pending: Vec<(Obj, Obj)>,
+}
+
+/// A converted dict key.
+enum Key {
+    Str(PyRef<PyStr>),
+    Other(PyObjectRef),
 }
 
 impl ToRp<'_> {
+    fn new(vm: &VirtualMachine) -> ToRp<'_> {
+        ToRp { vm, memo: Memo::default(), keys: FxHashMap::default(), depth: 0, fast: rt().layout, pending: Vec::new() }
+    }
+
+    fn incref(&self, o: Obj) {
+        if self.fast {
+            // SAFETY: `o` is live, GIL held, a release build (checked).
+            unsafe { ffi::incref(o) }
+        } else {
+            // SAFETY: `o` is live, GIL held.
+            unsafe { (rt().api.Py_IncRef)(o) }
+        }
+    }
+
+    fn decref(&self, o: Obj) {
+        let api = &rt().api;
+        if self.fast {
+            // SAFETY: we own a reference to `o`, GIL held, a release build.
+            unsafe { ffi::decref(api, o) }
+        } else {
+            // SAFETY: we own a reference to `o`, GIL held.
+            unsafe { (api.Py_DecRef)(o) }
+        }
+    }
+
     fn convert(&mut self, o: Obj) -> PyResult {
+        self.convert_item(o, false)
+    }
+
+    /// Converts `o`; `held`: the conversion holds a reference of its own
+    /// to `o` (a dict's item), besides those of its containers.
+    fn convert_item(&mut self, o: Obj, held: bool) -> PyResult {
         let (vm, rt) = (self.vm, rt());
         let st = &rt.st;
+        // SAFETY: `o` is a live object (`to_rp` converts a borrowed object,
+        // and recursion only reaches items its containers hold); GIL held
+        // (the module's rule): reading its type is sound.
+        let tp = unsafe { ffi::type_of(o) };
+        if self.fast {
+            // The exact types of a parsed document, read in place.
+            if tp == st.str_type {
+                return self.str_exact(o).map(Into::into);
+            } else if tp == st.int_type {
+                // SAFETY: an exact int, layout checked.
+                if let Some(v) = unsafe { ffi::Layout::small_int(o) } {
+                    return Ok(vm.ctx.new_int(v).into());
+                }
+            } else if tp == st.float_type {
+                // SAFETY: an exact float, layout checked.
+                return Ok(vm.ctx.new_float(unsafe { ffi::Layout::float(o) }).into());
+            } else if tp == st.dict_type || tp == st.list_type {
+                return self.container(o, tp, held).map(|v| v.expect("a container"));
+            }
+        }
         if o == st.none {
             return Ok(vm.ctx.none());
         } else if o == st.true_ {
@@ -329,17 +399,13 @@ impl ToRp<'_> {
         } else if o == st.ellipsis {
             return Ok(vm.ctx.ellipsis.clone().into());
         }
-        // SAFETY: `o` is a live object (`to_rp` converts a borrowed object,
-        // and recursion only reaches items its containers hold); GIL held
-        // (the module's rule): reading its type is sound.
-        let tp = unsafe { ffi::type_of(o) };
         // SAFETY: `tp` is the type of the live `o`, hence a live type; GIL
         // held.
         let flags = unsafe { (rt.api.PyType_GetFlags)(tp) };
         if let Some(v) = self.scalar(o, tp, flags)? {
             return Ok(v);
         }
-        if let Some(v) = self.container(o, tp)? {
+        if let Some(v) = self.container(o, tp, held)? {
             return Ok(v);
         }
         // SAFETY: `o` is live and the GIL held (see above), what
@@ -364,38 +430,76 @@ impl ToRp<'_> {
         rpside::cobject_for(vm, o)
     }
 
+    /// The UTF-8 of an exact str, borrowed from it: read in place when
+    /// CPython has it (a compact ASCII str, a cached UTF-8), else asked
+    /// for; None for lone surrogates.
+    fn utf8<'s>(&self, o: Obj) -> Option<&'s str> {
+        if self.fast {
+            // SAFETY: a live str, layout checked; ASCII is UTF-8.
+            if let Some(b) = unsafe { ffi::Layout::ascii(o) } {
+                return Some(unsafe { std::str::from_utf8_unchecked(b) });
+            }
+            // SAFETY: a live str, layout checked; CPython's cached UTF-8
+            // is valid UTF-8, owned by `o`.
+            if let Some(b) = unsafe { ffi::Layout::cached_utf8(o) } {
+                return Some(unsafe { std::str::from_utf8_unchecked(b) });
+            }
+        }
+        let mut n = 0isize;
+        // SAFETY: a str; its UTF-8 buffer is cached in `o` and borrowed.
+        let p = unsafe { (rt().api.PyUnicode_AsUTF8AndSize)(o, &mut n) };
+        if p.is_null() {
+            // Lone surrogates: the caller takes the slow path.
+            // SAFETY: clearing the UnicodeEncodeError just raised; GIL held.
+            unsafe { (rt().api.PyErr_Clear)() };
+            return None;
+        }
+        // SAFETY: `n` bytes of valid UTF-8 owned by `o`, which outlives the
+        // conversion's use of it.
+        Some(unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(p.cast::<u8>(), n as usize)) })
+    }
+
+    /// An exact str (the fast path).
+    fn str_exact(&self, o: Obj) -> PyResult<PyRef<PyStr>> {
+        let vm = self.vm;
+        // SAFETY: a live str, layout checked (`str_exact` is only called
+        // when `fast`).
+        if let Some(b) = unsafe { ffi::Layout::ascii(o) } {
+            // SAFETY: the characters of a compact ASCII str are ASCII: no
+            // scan for the kind.
+            let a = unsafe { rustpython_vm::common::str::ascii::AsciiStr::from_ascii_unchecked(b) };
+            return Ok(vm.ctx.new_str(a));
+        }
+        match self.utf8(o) {
+            Some(s) => Ok(vm.ctx.new_str(s)),
+            None => str_to_rp(vm, o)?.downcast::<PyStr>().map_err(|_| vm.new_system_error("str conversion")),
+        }
+    }
+
     /// A dict key: an exact `str` of valid UTF-8 (and at most
     /// `KEY_MEMO_MAX` bytes) gives the one RustPython str made for that text
     /// in this conversion, as CPython's json does with its keys: a document
     /// of many records repeats a few keys, and one shared str is made once
     /// and hashed once (RustPython caches a str's hash). Anything else is
-    /// converted as usual.
-    fn key(&mut self, o: Obj) -> PyResult {
+    /// converted as usual. The key is held by the conversion (`held`).
+    fn key(&mut self, o: Obj) -> PyResult<Key> {
         let (vm, rt) = (self.vm, rt());
         // SAFETY: `o` is a live object; GIL held.
         if unsafe { ffi::type_of(o) } != rt.st.str_type {
-            return self.convert(o);
+            return self.convert_item(o, true).map(Key::Other);
         }
-        let mut n = 0isize;
-        // SAFETY: a str; its UTF-8 buffer is cached in `o` and borrowed.
-        let p = unsafe { (rt.api.PyUnicode_AsUTF8AndSize)(o, &mut n) };
-        if p.is_null() {
-            // Lone surrogates: str_to_rp takes the slow path.
-            // SAFETY: clearing the UnicodeEncodeError just raised; GIL held.
-            unsafe { (rt.api.PyErr_Clear)() };
-            return self.convert(o);
+        let Some(text) = self.utf8(o) else {
+            return self.convert_item(o, true).map(Key::Other);
+        };
+        if text.len() > KEY_MEMO_MAX {
+            return Ok(Key::Str(vm.ctx.new_str(text)));
         }
-        if n as usize > KEY_MEMO_MAX {
-            return self.convert(o);
-        }
-        // SAFETY: `n` bytes of valid UTF-8 owned by `o`, which outlives this call.
-        let text = unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(p.cast::<u8>(), n as usize)) };
         if let Some(k) = self.keys.get(text) {
-            return Ok(k.clone());
+            return Ok(Key::Str(k.clone()));
         }
-        let k: PyObjectRef = vm.ctx.new_str(text).into();
+        let k = vm.ctx.new_str(text);
         self.keys.insert(text.into(), k.clone());
-        Ok(k)
+        Ok(Key::Str(k))
     }
 
     /// `bytearray`, and the types `values.py` describes, copied.
@@ -455,56 +559,114 @@ impl ToRp<'_> {
         Ok(None)
     }
 
-    fn container(&mut self, o: Obj, tp: Obj) -> PyResult<Option<PyObjectRef>> {
+    /// Whether `o` may be met again in this conversion: more references
+    /// to it than the one its container holds (and the conversion's own,
+    /// `held`). A container referenced once is reached once (its one
+    /// referrer is converted once, by induction from the object converted,
+    /// which its caller holds), so it needs no memo entry: no hashing for
+    /// most containers of a parsed document.
+    fn shared(o: Obj, held: bool) -> bool {
+        // SAFETY: `o` is live, GIL held: its count is stable.
+        unsafe { (*o).ob_refcnt > 1 + held as isize }
+    }
+
+    fn container(&mut self, o: Obj, tp: Obj, held: bool) -> PyResult<Option<PyObjectRef>> {
         let st = &rt().st;
         if ![st.tuple_type, st.list_type, st.dict_type, st.set_type, st.frozenset_type].contains(&tp) {
             return Ok(None);
         }
-        if let Some(done) = self.memo.get(&(o as usize)) {
-            return Ok(Some(done.clone()));
+        let shared = Self::shared(o, held);
+        if shared {
+            if let Some(done) = self.memo.get(&(o as usize)) {
+                return Ok(Some(done.clone()));
+            }
         }
         if self.depth >= MAX_DEPTH {
             return Err(self.vm.new_recursion_error("maximum recursion depth exceeded while passing a container from CPython"));
         }
         self.depth += 1;
-        let r = self.container_items(o, tp);
+        let r = self.container_items(o, tp, shared);
         self.depth -= 1;
         r.map(Some)
     }
 
-    fn container_items(&mut self, o: Obj, tp: Obj) -> PyResult {
+    fn container_items(&mut self, o: Obj, tp: Obj, shared: bool) -> PyResult {
         let (vm, rt) = (self.vm, rt());
         let (api, st) = (&rt.api, &rt.st);
         if tp == st.tuple_type {
-            // SAFETY: a tuple; items borrowed within range.
-            let n = unsafe { (api.PyTuple_Size)(o) };
-            let items = (0..n).map(|i| self.convert(unsafe { (api.PyTuple_GetItem)(o, i) })).collect::<PyResult<Vec<_>>>()?;
+            // SAFETY: a tuple; items borrowed within range (a tuple's
+            // items never change).
+            let n = if self.fast { unsafe { ffi::Layout::seq_len(o) as isize } } else { unsafe { (api.PyTuple_Size)(o) } };
+            let mut items = Vec::with_capacity(n as usize);
+            for i in 0..n {
+                // SAFETY: `i` below the tuple's length; the item is borrowed
+                // from the tuple, which the conversion's caller keeps alive.
+                let item = if self.fast { unsafe { ffi::Layout::tuple_item(o, i as usize) } } else { unsafe { (api.PyTuple_GetItem)(o, i) } };
+                items.push(self.convert(item)?);
+            }
             return Ok(vm.ctx.new_tuple(items).into());
         }
         if tp == st.list_type {
             let list = vm.ctx.new_list(Vec::new());
-            self.memo.insert(o as usize, list.clone().into());
+            if shared {
+                self.memo.insert(o as usize, list.clone().into());
+            }
+            // SAFETY: a list.
+            let len = |fast: bool| if fast { unsafe { ffi::Layout::seq_len(o) as isize } } else { unsafe { (api.PyList_Size)(o) } };
+            let mut items = Vec::with_capacity(len(self.fast) as usize);
             let mut i = 0;
-            // SAFETY: re-reading the size each time: a conversion may run
-            // code that changes the list.
-            while i < unsafe { (api.PyList_Size)(o) } {
-                let item = self.convert(unsafe { (api.PyList_GetItem)(o, i) })?;
-                list.borrow_vec_mut().push(item);
+            // Re-reading the size each time: a conversion may run code
+            // that changes the list.
+            while i < len(self.fast) {
+                // SAFETY: `i` below the list's current size.
+                let item = if self.fast { unsafe { ffi::Layout::list_item(o, i as usize) } } else { unsafe { (api.PyList_GetItem)(o, i) } };
+                items.push(self.convert(item)?);
                 i += 1;
             }
+            // Filled at the end, under one lock (a cyclic list has seen
+            // itself empty, and holds itself now).
+            let mut vec = list.borrow_vec_mut();
+            if vec.is_empty() {
+                *vec = items;
+            } else {
+                vec.extend(items);
+            }
+            drop(vec);
             return Ok(list.into());
         }
         if tp == st.dict_type {
             let dict = vm.ctx.new_dict();
-            self.memo.insert(o as usize, dict.clone().into());
-            for (k, v) in dict_items(o) {
-                let (k, v) = (Owned(k), Owned(v));
-                let (k, v) = (self.key(k.0)?, self.convert(v.0)?);
-                dict.set_item(&*k, v, vm)?;
+            if shared {
+                self.memo.insert(o as usize, dict.clone().into());
             }
-            return Ok(dict.into());
+            // The items, new references, taken before converting any
+            // (a conversion may run code).
+            let base = self.pending.len();
+            let (mut pos, mut k, mut v) = (0isize, std::ptr::null_mut(), std::ptr::null_mut());
+            // SAFETY: PyDict_Next on a dict, borrowed refs increfed before use.
+            while unsafe { (api.PyDict_Next)(o, &mut pos, &mut k, &mut v) } != 0 {
+                self.incref(k);
+                self.incref(v);
+                self.pending.push((k, v));
+            }
+            let end = self.pending.len();
+            let mut r = Ok(());
+            for i in base..end {
+                let (k, v) = self.pending[i];
+                r = self.dict_entry(&dict, k, v);
+                if r.is_err() {
+                    break;
+                }
+            }
+            for i in base..end {
+                let (k, v) = self.pending[i];
+                self.decref(k);
+                self.decref(v);
+            }
+            self.pending.truncate(base);
+            return r.map(|()| dict.into());
         }
-        let items = set_items(vm, o)?.iter().map(|i| self.convert(i.0)).collect::<PyResult<Vec<_>>>()?;
+        let items = set_items(vm, o)?.iter().map(|i| self.convert_item(i.0, true)).collect::<PyResult<Vec<_>>>()?;
         if tp == st.frozenset_type {
             return Ok(rustpython_vm::builtins::PyFrozenSet::from_iter(vm, items)?.into_ref(&vm.ctx).into());
         }
@@ -514,23 +676,58 @@ impl ToRp<'_> {
         }
         Ok(set)
     }
-}
 
-/// A dict's items, each a new reference (taken before converting, since a
-/// conversion may run code).
-fn dict_items(o: Obj) -> Vec<(Obj, Obj)> {
-    let api = &rt().api;
-    let mut out = Vec::new();
-    let (mut pos, mut k, mut v) = (0isize, std::ptr::null_mut(), std::ptr::null_mut());
-    // SAFETY: PyDict_Next on a dict, borrowed refs increfed before use.
-    unsafe {
-        while (api.PyDict_Next)(o, &mut pos, &mut k, &mut v) != 0 {
-            (api.Py_IncRef)(k);
-            (api.Py_IncRef)(v);
-            out.push((k, v));
+    /// Converts one of a dict's items (both held) into `dict`.
+    fn dict_entry(&mut self, dict: &Py<PyDict>, k: Obj, v: Obj) -> PyResult<()> {
+        let vm = self.vm;
+        let key = self.key(k)?;
+        let value = self.convert_item(v, true)?;
+        match key {
+            Key::Str(k) => dict.set_item(&*k, value, vm),
+            Key::Other(k) => dict.set_item(&*k, value, vm),
         }
     }
-    out
+}
+
+/// RustPython's automatic collections paused while the copy of a container
+/// from CPython is built. Every object the copy makes is reachable (from
+/// the copy, held by the conversion) until it ends, so a collection
+/// started by one of its allocations (every 2,000 tracked objects) would
+/// walk them all to find nothing: on a 100 KB document, a fifth of the
+/// conversion. Collections triggered by allocations meanwhile, in any
+/// thread, wait for the next allocation after the conversion (the
+/// generation counts still grow), so the copy is collected as usual if it
+/// stays alive. The pause is RustPython's `gc.isenabled()` flag turned off
+/// and back on by the last of the nested or concurrent conversions that
+/// paused (a count under a lock); were it off before, it stays off. Seen
+/// from other threads: `gc.isenabled()` reads False during a conversion,
+/// and a `gc.disable()` made by another thread during one is undone when
+/// it ends (`gc.enable()` is not).
+struct GcPause;
+
+/// The number of conversions pausing, and whether collections were
+/// enabled when the first began.
+static GC_PAUSE: std::sync::Mutex<(usize, bool)> = std::sync::Mutex::new((0, false));
+
+impl GcPause {
+    fn new() -> GcPause {
+        let mut p = GC_PAUSE.lock().unwrap_or_else(|e| e.into_inner());
+        if p.0 == 0 {
+            p.1 = rustpython_vm::gc_state::gc_state().enabled.swap(false, std::sync::atomic::Ordering::SeqCst);
+        }
+        p.0 += 1;
+        GcPause
+    }
+}
+
+impl Drop for GcPause {
+    fn drop(&mut self) {
+        let mut p = GC_PAUSE.lock().unwrap_or_else(|e| e.into_inner());
+        p.0 -= 1;
+        if p.0 == 0 && p.1 {
+            rustpython_vm::gc_state::gc_state().enabled.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
 }
 
 /// A set's items (new references).

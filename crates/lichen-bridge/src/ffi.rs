@@ -4,9 +4,12 @@
 //! linked against libpython, so `lichen-rustpython` starts (and gives an
 //! `ImportError` on the first C-extension import) where there is none.
 //!
-//! Only the stable parts of the object layout are read directly: `ob_type`
-//! at offset 8 of every object (64-bit, release build), the same in every
-//! CPython 3.x.
+//! The object layout read directly: `ob_refcnt` and `ob_type` at offsets
+//! 0 and 8 of every object (64-bit, release build), the same in every
+//! CPython 3.x; and, for the hot path of converting values from CPython
+//! ([`crate::convert`]), the layouts of CPython 3.11's exact `int`,
+//! `float`, `str`, `list` and `tuple` (see [`Layout`]), used only once a
+//! check at start-up found them where 3.11's headers put them.
 
 use libloading::os::unix::Library;
 use std::ffi::{c_char, c_int, c_uint, c_ulong, c_void};
@@ -184,6 +187,7 @@ pub struct Statics {
     pub not_implemented: Obj,
     pub ellipsis: Obj,
     pub str_type: Obj,
+    pub int_type: Obj,
     pub float_type: Obj,
     pub tuple_type: Obj,
     pub list_type: Obj,
@@ -220,6 +224,7 @@ impl Statics {
             not_implemented: sym("_Py_NotImplementedStruct")?.cast(),
             ellipsis: sym("_Py_EllipsisObject")?.cast(),
             str_type: sym("PyUnicode_Type")?.cast(),
+            int_type: sym("PyLong_Type")?.cast(),
             float_type: sym("PyFloat_Type")?.cast(),
             tuple_type: sym("PyTuple_Type")?.cast(),
             list_type: sym("PyList_Type")?.cast(),
@@ -256,4 +261,213 @@ pub unsafe fn type_name<'a>(tp: Obj) -> &'a std::ffi::CStr {
 pub unsafe fn type_of(o: Obj) -> Obj {
     // SAFETY: every object starts with the PyObject header.
     unsafe { (*o).ob_type }
+}
+
+/// A new reference to `o`, inline (`Py_INCREF` of a release build).
+///
+/// # Safety
+/// `o` must be a live object and the GIL held; only for a release build of
+/// CPython (no `Py_REF_DEBUG` total to keep), which [`Layout::check`]
+/// makes sure of before the fast paths that use this run.
+#[inline]
+pub unsafe fn incref(o: Obj) {
+    // SAFETY: the GIL serialises refcount updates; `o` is live.
+    unsafe { (*o).ob_refcnt += 1 };
+}
+
+/// Releases a reference to `o`: inline unless it is the last one, which
+/// `Py_DecRef` releases (and deallocates).
+///
+/// # Safety
+/// As [`incref`], and the caller owns the reference.
+#[inline]
+pub unsafe fn decref(api: &Api, o: Obj) {
+    // SAFETY: the GIL serialises refcount updates; the caller owns one of
+    // the references, so the count is at least 1 and `o` is live.
+    unsafe {
+        if (*o).ob_refcnt > 1 {
+            (*o).ob_refcnt -= 1;
+        } else {
+            (api.Py_DecRef)(o);
+        }
+    }
+}
+
+/// Readers of CPython 3.11's value layouts (x86-64, release build), as its
+/// headers define them:
+///
+/// - `PyLongObject`: `ob_size` (the number of 30-bit digits, negative for
+///   a negative value) at 16, the `uint32_t` digits from 24;
+/// - `PyFloatObject`: `double ob_fval` at 16;
+/// - `PyASCIIObject`: `length` at 16, the `state` bit field at 32
+///   (`interned:2, kind:3, compact:1, ascii:1, ready:1`, from the low
+///   bit), 48 bytes long, a compact ASCII str's characters right after;
+///   `PyCompactUnicodeObject` adds `utf8_length` at 48 and the cached
+///   UTF-8 `char *utf8` at 56 (NULL until asked for);
+/// - `PyListObject`: `ob_size` at 16, `PyObject **ob_item` at 24;
+///   `PyTupleObject`: `ob_size` at 16, the items from 24.
+///
+/// Only used on objects whose type is exactly the builtin one, and only
+/// once [`Layout::check`] found them so in the running library.
+pub struct Layout;
+
+const STATE_COMPACT_ASCII_READY: u32 = (1 << 5) | (1 << 6) | (1 << 7);
+
+impl Layout {
+    /// Whether the running library lays its values out as above: builds a
+    /// few objects through the API and reads them back. False for a debug
+    /// build (`_Py_RefTotal` exported, or any header shifted).
+    ///
+    /// # Safety
+    /// GIL held, `api`/`st` from the running CPython 3.11.
+    pub unsafe fn check(lib: &Library, api: &Api, st: &Statics) -> bool {
+        // SAFETY: only the symbol's presence is asked for.
+        if unsafe { lib.get::<*mut c_void>(b"_Py_RefTotal\0") }.is_ok() {
+            return false;
+        }
+        // SAFETY: GIL held; each object is made by the API, read while
+        // alive, then released.
+        unsafe {
+            let mut ok = true;
+            for v in [0i64, 5, -7, (1 << 30) + 3, -((1 << 59) + 12345), i64::MAX >> 3] {
+                let o = (api.PyLong_FromLongLong)(v);
+                ok &= !o.is_null() && type_of(o) == st.int_type && Self::small_int(o) == Some(v);
+                if !o.is_null() {
+                    (api.Py_DecRef)(o);
+                }
+            }
+            let o = (api.PyFloat_FromDouble)(2.5);
+            ok &= !o.is_null() && Self::float(o) == 2.5;
+            (api.Py_DecRef)(o);
+            let text = "ascii text";
+            let o = (api.PyUnicode_FromStringAndSize)(text.as_ptr().cast(), text.len() as isize);
+            ok &= !o.is_null() && Self::ascii(o).map(|b| b == text.as_bytes()) == Some(true);
+            (api.Py_DecRef)(o);
+            let text = "non-ascii \u{e9}";
+            let o = (api.PyUnicode_FromStringAndSize)(text.as_ptr().cast(), text.len() as isize);
+            ok &= !o.is_null() && Self::ascii(o).is_none();
+            if ok {
+                // Asking for the UTF-8 caches it in the object.
+                let mut n = 0isize;
+                let p = (api.PyUnicode_AsUTF8AndSize)(o, &mut n);
+                ok &= Self::cached_utf8(o).is_some_and(|b| b.as_ptr() == p.cast() && b == text.as_bytes());
+            }
+            (api.Py_DecRef)(o);
+            let l = (api.PyList_New)(2);
+            let t = (api.PyTuple_New)(1);
+            ok &= !l.is_null() && !t.is_null();
+            if ok {
+                (api.Py_IncRef)(st.none);
+                (api.PyList_SetItem)(l, 1, st.none);
+                (api.Py_IncRef)(st.true_);
+                (api.PyTuple_SetItem)(t, 0, st.true_);
+                ok &= Self::seq_len(l) == 2 && Self::list_item(l, 1) == st.none && Self::list_item(l, 0).is_null();
+                ok &= Self::seq_len(t) == 1 && Self::tuple_item(t, 0) == st.true_;
+                (api.Py_DecRef)(l);
+                (api.Py_DecRef)(t);
+            }
+            ok
+        }
+    }
+
+    /// An exact int's value if it has at most two digits (below 2**60 in
+    /// magnitude), else None.
+    ///
+    /// # Safety
+    /// `o` a live exact int, layout checked.
+    #[inline]
+    pub unsafe fn small_int(o: Obj) -> Option<i64> {
+        // SAFETY: PyLongObject's fields as documented above.
+        unsafe {
+            let p = o.cast::<u8>();
+            let size = *p.add(16).cast::<isize>();
+            let digits = p.add(24).cast::<u32>();
+            let magnitude = match size.unsigned_abs() {
+                0 => 0,
+                1 => *digits as i64,
+                2 => *digits as i64 | (*digits.add(1) as i64) << 30,
+                _ => return None,
+            };
+            Some(if size < 0 { -magnitude } else { magnitude })
+        }
+    }
+
+    /// An exact float's value.
+    ///
+    /// # Safety
+    /// `o` a live exact float, layout checked.
+    #[inline]
+    pub unsafe fn float(o: Obj) -> f64 {
+        // SAFETY: `ob_fval` at 16.
+        unsafe { *o.cast::<u8>().add(16).cast::<f64>() }
+    }
+
+    /// A compact ASCII str's characters (borrowed from `o`), else None.
+    ///
+    /// # Safety
+    /// `o` a live str, layout checked.
+    #[inline]
+    pub unsafe fn ascii<'a>(o: Obj) -> Option<&'a [u8]> {
+        // SAFETY: PyASCIIObject's fields as documented above.
+        unsafe {
+            let p = o.cast::<u8>();
+            let state = *p.add(32).cast::<u32>();
+            if state & STATE_COMPACT_ASCII_READY != STATE_COMPACT_ASCII_READY {
+                return None;
+            }
+            let len = *p.add(16).cast::<isize>() as usize;
+            Some(std::slice::from_raw_parts(p.add(48), len))
+        }
+    }
+
+    /// A compact non-ASCII str's UTF-8, if CPython has it cached.
+    ///
+    /// # Safety
+    /// `o` a live str that is not compact ASCII, layout checked.
+    #[inline]
+    pub unsafe fn cached_utf8<'a>(o: Obj) -> Option<&'a [u8]> {
+        // SAFETY: PyCompactUnicodeObject's fields as documented above.
+        unsafe {
+            let p = o.cast::<u8>();
+            let state = *p.add(32).cast::<u32>();
+            if state & STATE_COMPACT_ASCII_READY != (1 << 5) | (1 << 7) {
+                return None;
+            }
+            let utf8 = *p.add(56).cast::<*const u8>();
+            if utf8.is_null() {
+                return None;
+            }
+            Some(std::slice::from_raw_parts(utf8, *p.add(48).cast::<isize>() as usize))
+        }
+    }
+
+    /// `ob_size` of a list or tuple.
+    ///
+    /// # Safety
+    /// `o` a live exact list or tuple, layout checked.
+    #[inline]
+    pub unsafe fn seq_len(o: Obj) -> usize {
+        // SAFETY: `ob_size` at 16.
+        unsafe { *o.cast::<u8>().add(16).cast::<isize>() as usize }
+    }
+
+    /// A list's item `i` (borrowed).
+    ///
+    /// # Safety
+    /// `o` a live exact list, `i` below its length, layout checked.
+    #[inline]
+    pub unsafe fn list_item(o: Obj, i: usize) -> Obj {
+        // SAFETY: `ob_item` at 24, `i` in range.
+        unsafe { *(*o.cast::<u8>().add(24).cast::<*const Obj>()).add(i) }
+    }
+
+    /// A tuple's item `i` (borrowed).
+    ///
+    /// # Safety
+    /// `o` a live exact tuple, `i` below its length, layout checked.
+    #[inline]
+    pub unsafe fn tuple_item(o: Obj, i: usize) -> Obj {
+        // SAFETY: the items from 24, `i` in range.
+        unsafe { *o.cast::<u8>().add(24).cast::<Obj>().add(i) }
+    }
 }

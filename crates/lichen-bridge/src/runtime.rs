@@ -35,6 +35,9 @@ pub struct Runtime {
     /// The namespace of the bridge's Python code running in CPython.
     pub helper: Obj,
     pub module_type: Obj,
+    /// Whether the value layouts of [`crate::ffi::Layout`] were checked to
+    /// be this library's (the fast paths of converting from CPython).
+    pub layout: bool,
     _lib: Library,
 }
 
@@ -156,6 +159,8 @@ fn start() -> Result<Runtime, String> {
     // SAFETY: nothing else in the process starts this library's interpreter
     // (OnceLock runs `start` once).
     unsafe { initialize(&api, &st, &library, home.as_deref()) }?;
+    // SAFETY: the interpreter runs and this thread holds the GIL.
+    let layout = unsafe { crate::ffi::Layout::check(&lib, &api, &st) };
     let mut rt = Runtime {
         api,
         st,
@@ -165,6 +170,7 @@ fn start() -> Result<Runtime, String> {
         robject_type: std::ptr::null_mut(),
         helper: std::ptr::null_mut(),
         module_type: std::ptr::null_mut(),
+        layout,
         _lib: lib,
     };
     // SAFETY: the interpreter runs and this thread holds the GIL.
