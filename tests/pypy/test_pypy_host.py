@@ -245,6 +245,24 @@ def test_field_loads_leave_the_table_flat(mod):
     assert len(handles.objs) < 30000
 
 
+
+def test_loads_python_never_saw_need_no_sweep(mod):
+    """A loaded field's slot comes from the clean list, and Python finds
+    its entry empty until it first needs the object: closed before that,
+    the slot is clean again (no stale entry for Python to sweep; before,
+    each load left one)."""
+    from lichen._lichen_pypy import lib
+    from lichen._pypy.handles import sweep
+
+    box = mod.Box([])
+    stale = lib.lichen_stale_hint()
+    sweep()
+    mod.loads(box, 1)
+    one = stale[0]  # what the call itself leaves (its argument's slot)
+    sweep()
+    mod.loads(box, 500)
+    assert stale[0] == one
+
 def counted(built, lines):
     """The output of ``lines`` run by a new PyPy that has ``pypy_host``
     (as ``m``) and counts its callbacks (``callbacks.counts``)."""

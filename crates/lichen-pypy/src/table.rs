@@ -84,6 +84,11 @@ struct Slot {
     /// A float made natively and not yet turned into an object by Python:
     /// `data` holds its bits and Python's list entry is empty.
     float: bool,
+    /// Python's list entry is empty: native code took the slot from the
+    /// clean list and Python has not looked its object up since (a loaded
+    /// field, an item of a loaded tuple, a float). Freed, it is clean
+    /// again: no sweep needed.
+    entry_empty: bool,
     /// A loaded field: the owner's handle this slot holds (0: none), whose
     /// object holds the slot's object under `key`; Python fills the entry
     /// from there when it first needs the object.
@@ -120,6 +125,7 @@ impl Slot {
             refs: 0,
             state,
             float: false,
+            entry_empty: false,
             owner: 0,
             key: 0,
             class: 0,
@@ -272,6 +278,7 @@ fn make_live(t: &mut Table, i: u32, kind: DataKind, data: usize) {
     s.refs = 1;
     s.state = State::Live;
     s.float = false;
+    s.entry_empty = false;
     s.owner = 0;
     s.key = 0;
     s.class = 0;
@@ -477,6 +484,7 @@ pub fn new_loaded_field(owner: HPy, key: u64) -> HPy {
         let kind = if known.data != 0 { DataKind::Payload } else { DataKind::Unknown };
         make_live(t, i, kind, known.data);
         let s = &mut t.slots[i as usize];
+        s.entry_empty = true;
         s.owner = owner._i;
         s.key = key;
         s.class = known.class;
@@ -497,6 +505,9 @@ pub fn loaded_slots(key: u64) -> Vec<isize> {
 pub fn settle_loaded(slots: &[isize]) {
     with(|t| {
         for &i in slots {
+            if let Some(s) = t.slots.get_mut(i as usize) {
+                s.entry_empty = false;
+            }
             let_go_of_owner(t, i as u32);
         }
     })
@@ -519,11 +530,16 @@ fn forget_loaded(t: &mut Table, i: u32, key: u64) {
     t.loaded.remove(key, i);
 }
 
-/// The owner and key of a loaded field's slot ((0, 0) for any other).
+/// The owner and key of a loaded field's slot ((0, 0) for any other),
+/// for Python, which is about to fill the slot's entry with the object it
+/// finds there.
 pub fn loaded_field(h: HPy) -> (isize, u64) {
     let Some(i) = slot_of(h) else { return (0, 0) };
-    with(|t| match t.slots.get(i as usize) {
-        Some(s) if s.state != State::Free => (s.owner, s.key),
+    with(|t| match t.slots.get_mut(i as usize) {
+        Some(s) if s.state != State::Free => {
+            s.entry_empty = false;
+            (s.owner, s.key)
+        }
         _ => (0, 0),
     })
 }
@@ -534,7 +550,9 @@ pub fn new_float(v: f64) -> HPy {
     slot_handle(with(|t| {
         let i = pop_free(t, true);
         make_live(t, i, DataKind::None, v.to_bits() as usize);
-        t.slots[i as usize].float = true;
+        let s = &mut t.slots[i as usize];
+        s.float = true;
+        s.entry_empty = true;
         i
     }))
 }
@@ -558,6 +576,7 @@ pub fn take_float(h: HPy) -> f64 {
     with(|t| match t.slots.get_mut(i as usize) {
         Some(s) if s.float && s.state != State::Free => {
             s.float = false;
+            s.entry_empty = false;
             s.kind = DataKind::None;
             f64::from_bits(s.data as u64)
         }
@@ -744,6 +763,7 @@ fn item_of_loaded(t: &mut Table, h: HPy, i: usize) -> Option<HPy> {
     let kind = if known.data != 0 { DataKind::Payload } else { DataKind::Unknown };
     make_live(t, j, kind, known.data);
     let s = &mut t.slots[j as usize];
+    s.entry_empty = true;
     s.owner = h._i;
     s.key = ITEM_KEY | i as u64;
     s.class = known.class;
@@ -799,7 +819,7 @@ fn drop_hold(t: &mut Table, owner: isize) {
 fn release(t: &mut Table, mut i: u32) {
     loop {
         let s = &mut t.slots[i as usize];
-        let never_seen = s.float;
+        let never_seen = s.entry_empty;
         let (owner, key) = (s.owner, s.key);
         let items = s.items.take();
         *s = Slot::new(State::Free);

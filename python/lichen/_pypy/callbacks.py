@@ -176,8 +176,12 @@ def _hand_over(o, t, items, cap, learnt):
         return 0
     for k in range(n):
         item = o[k]
-        _tell_at(item, learnt, 2 * k)
-        items[k] = new_h(item)
+        if _tell_at(item, learnt, 2 * k):
+            # native code learns its struct and class from ``learnt``:
+            # a fresh slot will do, without a call into native code
+            items[k] = fresh(item)
+        else:
+            items[k] = new_h(item)
     learnt[2 * cap] = t is list
     return n
 
@@ -189,12 +193,15 @@ def _tell(o, learnt):
 
 
 def _tell_at(o, learnt, at):
+    """Whether ``o`` is an instance of a class made from a spec (exactly),
+    whose class id and struct ``learnt`` now holds."""
     cid = class_id(type(o))
     learnt[at] = cid
     if cid != NO_SPEC_CLASS:
         buf = getattr(o, "_lichen_buf", ffi.NULL)
         if buf is not ffi.NULL:
             learnt[at + 1] = ffi.cast("intptr_t", buf)
+    return cid > NO_SPEC_CLASS
 
 
 @callback

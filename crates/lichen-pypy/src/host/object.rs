@@ -49,13 +49,23 @@ fn ask_kinds(h: HPy, what: Check) -> bool {
     r & 1 != 0
 }
 
-/// Keeps the items Python handed over (see `table::set_items`).
+/// Keeps the items Python handed over (see `table::set_items`): what
+/// Python said of each (class, struct) goes with its handle; an instance
+/// of a class made from a spec comes as a fresh slot that learns it here.
 fn keep_items(h: HPy, items: &[isize], learnt: &[isize]) {
-    let got: Vec<HPy> = items.iter().map(|&b| table::receive(b, core::ptr::null_mut())).collect();
-    for (k, &item) in got.iter().enumerate() {
-        table::learn(item, learnt[2 * k] as usize, learnt[2 * k + 1] as *mut c_void);
-    }
-    table::set_items(h, got.into_boxed_slice(), learnt[2 * table::ITEMS_MAX] != 0);
+    let got: Box<[HPy]> = items
+        .iter()
+        .enumerate()
+        .map(|(k, &b)| {
+            let (class, data) = (learnt[2 * k] as usize, learnt[2 * k + 1] as *mut c_void);
+            let item = table::receive_known(b, data, class);
+            if b & table::TAG_FRESH == 0 {
+                table::learn(item, class, data);
+            }
+            item
+        })
+        .collect();
+    table::set_items(h, got, learnt[2 * table::ITEMS_MAX] != 0);
 }
 
 /// Python's int hash of a small int: itself, but -1 (C's error value) is -2.
