@@ -152,8 +152,9 @@ void lichen_sweep_end(void);
 intptr_t lichen_slots_in_use(void);
 
 /* native storage of instances and capsules */
-void lichen_type_lineage(intptr_t type_id, intptr_t base_type_id, const intptr_t *ancestors, intptr_t n);
+void lichen_type_lineage(intptr_t type_id, intptr_t base_type_id, const intptr_t *ancestors, intptr_t n, int transparent);
 void lichen_destroy_payload(intptr_t type_id, void *payload);
+void lichen_destroy_along(const intptr_t *type_ids, intptr_t n, void *payload);
 void lichen_capsule_free(void *data);
 lh lichen_field_read(void *field);
 void lichen_field_write(lh owner, void *field, lh value);

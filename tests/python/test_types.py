@@ -206,6 +206,21 @@ def test_destroys_follow_a_replaced_base(types):
     types.Sub.__bases__ = (with_destroy,)
     assert released(lambda t: types.Sub(t))
     assert types.destroyed() == "Sub,WithMeta,Holder,"
+    checks = []
+    assert released(lambda t: checks.append(types.type_check(types.Sub(t), with_destroy)))
     types.Sub.__bases__ = (types.Holder,)
     assert released(lambda t: types.Sub(t))
-    assert types.destroyed() == "Sub,Holder,"
+    assert types.destroyed() == "Sub,WithMeta,Holder,Sub,Holder,"
+    assert released(lambda t: checks.append(types.type_check(types.Sub(t), with_destroy)))
+    assert released(lambda t: checks.append(types.type_check(types.Sub(t), types.Holder)))
+    assert types.destroyed() == "Sub,Holder,Sub,Holder,"
+    assert checks == [True, False, True]
+
+
+def test_no_base_with_a_larger_struct(types):
+    """__bases__ assignment cannot put a class with more storage (Leaf)
+    under one whose objects lack it (Sub): its methods would read past
+    the struct."""
+    with pytest.raises(TypeError):
+        types.Sub.__bases__ = (types.Leaf,)
+    assert types.Sub.__mro__ == (types.Sub, types.Holder, object)

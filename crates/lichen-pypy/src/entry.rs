@@ -317,16 +317,17 @@ pub extern "C" fn lichen_slots_in_use() -> isize {
 // Native storage
 
 /// Records, for the type `type_id` Python just made, its nearest base made
-/// from a spec and every type made from a spec in its MRO (`n` type ids).
+/// from a spec, every type made from a spec in its MRO (`n` type ids), and
+/// whether it has no instance layout of its own (`transparent`).
 #[no_mangle]
-pub unsafe extern "C" fn lichen_type_lineage(type_id: isize, base_type_id: isize, ancestors: *const isize, n: isize) {
+pub unsafe extern "C" fn lichen_type_lineage(type_id: isize, base_type_id: isize, ancestors: *const isize, n: isize, transparent: c_int) {
     // SAFETY: Python passes an array of `n` type ids.
     let ancestors = unsafe { handles(ancestors, n) };
     guarded("lichen_type_lineage", || {
         if type_id != 0 {
             // SAFETY: Python passes the `type_id`s of lichen_type_def, right
             // after making the class.
-            unsafe { typedef::set_lineage(type_id as *mut TypeInfo, base_type_id as *const TypeInfo, ancestors) }
+            unsafe { typedef::set_lineage(type_id as *mut TypeInfo, base_type_id as *const TypeInfo, ancestors, transparent != 0) }
         }
     })
 }
@@ -340,6 +341,21 @@ pub unsafe extern "C" fn lichen_destroy_payload(type_id: isize, payload: *mut c_
             // SAFETY: Python passes the object's type's `type_id` and its
             // struct, once, from its finalizer.
             unsafe { typedef::destroy_payload(&*(type_id as *const TypeInfo), payload) }
+        }
+    })
+}
+
+/// Runs the destroy functions of the `n` classes `type_ids` on a dying
+/// object's struct (its MRO's classes made from specs, most derived first).
+#[no_mangle]
+pub unsafe extern "C" fn lichen_destroy_along(type_ids: *const isize, n: isize, payload: *mut c_void) {
+    // SAFETY: Python passes an array of `n` type ids.
+    let type_ids = unsafe { handles(type_ids, n) };
+    guarded("lichen_destroy_along", || {
+        if !payload.is_null() {
+            // SAFETY: Python passes the object's struct, once, from its
+            // finalizer, with the classes of its MRO.
+            unsafe { typedef::destroy_along(type_ids, payload) }
         }
     })
 }

@@ -327,7 +327,7 @@ pub fn spec_type_check(obj: HPy, ty: HPy) -> Option<bool> {
         match (class, info) {
             (0, _) | (_, 0) => None,
             (NO_SPEC_CLASS, _) => Some(false),
-            _ => Some(crate::typedef::is_ancestor(class, info)),
+            _ => crate::typedef::is_ancestor(class, info),
         }
     })
 }

@@ -109,6 +109,10 @@ pub struct TypeInfo {
     /// The classes made from specs in the type's MRO, itself included:
     /// `HPy_TypeCheck` against one of them needs no call into PyPy.
     ancestors: Vec<usize>,
+    /// Whether the class adds no instance layout of its own (no
+    /// `__slots__`), so that PyPy lets `__bases__` assignment move it into
+    /// or out of other classes' MROs: `ancestors` cannot answer for it.
+    transparent: bool,
 }
 
 /// Every `TypeInfo` made (they are never freed), to check the ones Python
@@ -145,11 +149,20 @@ pub fn is_type_info(info: usize) -> bool {
 }
 
 /// Whether the class of `ancestor` is in the MRO of the class of `info`
-/// (both checked with [`is_type_info`]).
-pub fn is_ancestor(info: usize, ancestor: usize) -> bool {
-    // SAFETY: `info` is a leaked `TypeInfo` (checked when it was recorded),
-    // whose ancestors are set before any object of its class exists.
-    unsafe { &*(info as *const TypeInfo) }.ancestors.contains(&ancestor)
+/// (both checked with [`is_type_info`]); None where the MRO could have
+/// changed since the class was made.
+///
+/// PyPy allows `__bases__` assignment only between bases of the same
+/// instance layout, and every class made from a spec with storage beyond
+/// its base's has a layout of its own (a slot): such a class is in an MRO
+/// exactly when its layout is in the MRO's class's layout chain, which no
+/// assignment changes. Only transparent classes can come and go.
+pub fn is_ancestor(info: usize, ancestor: usize) -> Option<bool> {
+    // SAFETY: both are leaked `TypeInfo`s (checked when they were
+    // recorded), whose lineage is set before any object of their class
+    // exists.
+    let (info, target) = unsafe { (&*(info as *const TypeInfo), &*(ancestor as *const TypeInfo)) };
+    (!target.transparent).then(|| info.ancestors.contains(&ancestor))
 }
 
 impl TypeInfo {
@@ -175,8 +188,38 @@ impl TypeInfo {
 /// object of that type that nothing will use again.
 pub unsafe fn destroy_payload(info: &TypeInfo, payload: *mut c_void) {
     for t in info.chain() {
-        if let Some(destroy) = t.destroy {
-            // SAFETY: the type's destroy implementation, on its struct, once.
+        // SAFETY: the caller's contract.
+        unsafe { t.destroy_own(payload) };
+    }
+}
+
+/// Runs the destroy functions of the classes `type_ids` (checked), in
+/// order: the classes made from specs in a dying object's MRO as it is now,
+/// when a `__bases__` assignment could have changed it since the class was
+/// made (see `TypeInfo::transparent`).
+///
+/// # Safety
+/// `payload` is the struct of an object whose class has those classes in
+/// its MRO, which nothing will use again.
+pub unsafe fn destroy_along(type_ids: &[isize], payload: *mut c_void) {
+    for &t in type_ids {
+        if is_type_info(t as usize) {
+            // SAFETY: checked to be a leaked `TypeInfo`; the caller's
+            // contract for the payload.
+            unsafe { (*(t as *const TypeInfo)).destroy_own(payload) };
+        }
+    }
+}
+
+impl TypeInfo {
+    /// # Safety
+    /// `payload` is the struct of an object of this type (or a subtype)
+    /// that nothing will use again, and this type's destroy has not run
+    /// on it.
+    unsafe fn destroy_own(&self, payload: *mut c_void) {
+        if let Some(destroy) = self.destroy {
+            // SAFETY: the type's destroy implementation, on its struct, once
+            // (the caller's contract).
             unsafe { destroy(payload) };
         }
     }
@@ -186,23 +229,25 @@ fn new_type_info(spec: &TypeSpec) -> *const TypeInfo {
     // SAFETY: the spec reader accepted these slots, whose implementations
     // have the HPy function types of their slot numbers.
     let destroy = unsafe { spec.destroy.and_then(|s| core::mem::transmute::<HPyCFunction, Option<DestroyFn>>(s.impl_)) };
-    let info = Box::into_raw(Box::new(TypeInfo { destroy, base: core::ptr::null(), ancestors: Vec::new() }));
+    let info = Box::into_raw(Box::new(TypeInfo { destroy, base: core::ptr::null(), ancestors: Vec::new(), transparent: false }));
     TYPE_INFOS.with(|t| t.all.insert(info as usize));
     info
 }
 
-/// Records the nearest base of a type that was made from a spec, and the
-/// types made from specs in its MRO (`ancestors`, checked).
+/// Records the nearest base of a type that was made from a spec, the
+/// types made from specs in its MRO (`ancestors`, checked), and whether it
+/// is `transparent` (see [`TypeInfo`]).
 ///
 /// # Safety
 /// Both must come from [`new_type_info`] (`base` may be NULL), before any
 /// object of the type exists.
-pub unsafe fn set_lineage(info: *mut TypeInfo, base: *const TypeInfo, ancestors: &[isize]) {
+pub unsafe fn set_lineage(info: *mut TypeInfo, base: *const TypeInfo, ancestors: &[isize], transparent: bool) {
     // SAFETY: `info` is a `TypeInfo` leaked by `new_type_info` (valid and
     // aligned for good), and no object of the type exists yet, so nothing
     // else reads it while it is written (this function's `# Safety`).
     let info = unsafe { &mut *info };
     info.base = base;
+    info.transparent = transparent;
     info.ancestors = ancestors.iter().map(|&a| a as usize).filter(|&a| is_type_info(a)).collect();
 }
 

@@ -768,9 +768,23 @@ def _finalizer(ctx, finalize, needs_cleanup):
         buf = self._lichen_buf
         if needs_cleanup and buf is not NULL:
             self._lichen_buf = NULL
-            lib.lichen_destroy_payload(type(self).__lichen_tid__, buf)
+            if _chains_may_change:
+                _destroy_along(type(self), buf)
+            else:
+                lib.lichen_destroy_payload(type(self).__lichen_tid__, buf)
 
     return __del__
+
+
+# Set once a transparent class (see make_type) with a destroy function
+# exists: `__bases__` assignment could then move it into or out of an MRO,
+# and the destroy functions to run follow the MRO as it is at death.
+_chains_may_change = False
+
+
+def _destroy_along(cls, buf):
+    tids = [c.__lichen_tid__ for c in cls.__mro__ if getattr(c, "__lichen_self__", None) is c]
+    lib.lichen_destroy_along(tids, len(tids), buf)
 
 
 # --------------------------------------------------------------------------
@@ -839,10 +853,17 @@ def make_type(d):
     # their layout clash with builtin bases in multiple inheritance).
     if size and base_size == 0:
         ns["__slots__"] = ("_lichen_buf", "_lichen_mem", "_lichen_refs")
+    elif size > base_size:
+        # An instance layout of its own, so that PyPy refuses a __bases__
+        # assignment that would hand this class's methods a smaller struct
+        # (CPython compares the sizes); an unused slot is the only way.
+        ns["__slots__"] = ("_lichen_layout",)
     else:
         ns["__slots__"] = ()
         if spec_base is None:
             ns["_lichen_buf"] = NULL
+    # A transparent class can join or leave other classes' MROs.
+    transparent = ns["__slots__"] == ()
     if d.getbuffer != ffi.NULL:
         release = None if d.releasebuffer == ffi.NULL else d.releasebuffer
         ns["__buffer__"] = _buffer_method(ctx, d.getbuffer, release)
@@ -882,5 +903,8 @@ def make_type(d):
     type.__setattr__(cls, "__lichen_self__", cls)
     ancestors = [c.__lichen_tid__ for c in cls.__mro__ if getattr(c, "__lichen_self__", None) is c]
     base = spec_base.__lichen_tid__ if spec_base is not None else 0
-    lib.lichen_type_lineage(d.type_id, base, ancestors, len(ancestors))
+    lib.lichen_type_lineage(d.type_id, base, ancestors, len(ancestors), transparent)
+    if transparent and d.needs_finalizer:
+        global _chains_may_change
+        _chains_may_change = True
     return cls
