@@ -26,49 +26,35 @@ mod guarded {
     use lichen_abi::*;
 
     macro_rules! guarded_fn {
-        // `enter`: the function runs with the host's token, made here once
-        // per call (`HostVm::enter`) and passed to `api::$name` first.
-        (@barrier $barrier:ident, $report:expr, enter; $name:ident ($($arg:ident : $ty:ty),*) -> $ret:ty) => {
+        (@barrier $barrier:ident, $report:expr, $token:ident; $name:ident ($($arg:ident : $ty:ty),*) -> $ret:ty) => {
             pub unsafe extern "C" fn $name<H: Host, const PANIC: bool>(ctx: *mut HPyContext $(, $arg: $ty)*) -> $ret {
                 crate::guard::$barrier(
                     concat!("HPy context function '", stringify!($name), "'"),
                     $report,
-                    // SAFETY: only an extension calls a context function,
-                    // and HPy lets it do so only on a thread that may use
-                    // the VM (the thread the VM runs it on, outside
-                    // `LeavePythonExecution`...`Reenter`, whose `Reenter` has
-                    // the arm below): `enter`'s precondition. The rest is
-                    // the context function's own contract: the extension's
-                    // arguments are passed unchanged.
-                    || unsafe {
-                        H::enter(|vm| {
-                            if PANIC {
-                                crate::guard::selftest_panic(stringify!($name));
-                            }
-                            crate::api::$name::<H>(vm, ctx $(, $arg)*)
-                        })
-                    },
+                    // SAFETY: the context function's own contract: the
+                    // extension's arguments are passed unchanged. With
+                    // `enter`, also `enter`'s precondition: only an extension
+                    // calls a context function, and HPy lets it do so only on
+                    // a thread that may use the VM (the thread the VM runs it
+                    // on, outside `LeavePythonExecution`...`Reenter`, and
+                    // `Reenter` is `plain`).
+                    || unsafe { guarded_fn!(@call $token; $name(ctx $(, $arg)*)) },
                 )
             }
+        };
+        // `enter`: the function runs with the host's token, made here once
+        // per call (`HostVm::enter`) and passed to `api::$name` first.
+        (@call enter; $name:ident ($($arg:ident),*)) => {
+            H::enter(|vm| guarded_fn!(@call plain; $name(vm $(, $arg)*)))
         };
         // No token: `ReenterPythonExecution` is called without the GIL (it
         // takes it back) and `FatalError` must work on any thread.
-        (@barrier $barrier:ident, $report:expr, plain; $name:ident ($($arg:ident : $ty:ty),*) -> $ret:ty) => {
-            pub unsafe extern "C" fn $name<H: Host, const PANIC: bool>(ctx: *mut HPyContext $(, $arg: $ty)*) -> $ret {
-                crate::guard::$barrier(
-                    concat!("HPy context function '", stringify!($name), "'"),
-                    $report,
-                    // SAFETY: the same contract as the context function
-                    // itself: the extension's arguments are passed unchanged.
-                    || unsafe {
-                        if PANIC {
-                            crate::guard::selftest_panic(stringify!($name));
-                        }
-                        crate::api::$name::<H>(ctx $(, $arg)*)
-                    },
-                )
+        (@call plain; $name:ident ($($arg:ident),*)) => {{
+            if PANIC {
+                crate::guard::selftest_panic(stringify!($name));
             }
-        };
+            crate::api::$name::<H>($($arg),*)
+        }};
         (CallRealFunctionFromTrampoline $($rest:tt)*) => {};
         (LeavePythonExecution $($rest:tt)*) => {
             guarded_fn!(@barrier guard_fatal, fatal::<H>, enter; LeavePythonExecution $($rest)*);

@@ -2,28 +2,42 @@
 
 use crate::prelude::*;
 
+/// The context functions that are one host function, their arguments passed
+/// on unchanged: written as a table so that the shape of the forwarding
+/// function stands in one place.
+macro_rules! forwarded {
+    ($($name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $host:ident;)*) => {
+        $(
+            pub unsafe fn $name<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext $(, $arg: $ty)*) -> $ret {
+                H::$host(vm $(, $arg)*)
+            }
+        )*
+    };
+}
+
+forwarded! {
+    Long_FromInt64_t(v: i64) -> HPy = long_from_i64;
+    Long_FromUInt64_t(v: u64) -> HPy = long_from_u64;
+    Long_FromSize_t(value: usize) -> HPy = long_from_usize;
+    Long_FromSsize_t(value: HPy_ssize_t) -> HPy = long_from_isize;
+    Long_AsInt64_t(h: HPy) -> i64 = long_as_i64;
+    Long_AsUInt64_t(h: HPy) -> u64 = long_as_u64;
+    Long_AsUInt64_tMask(h: HPy) -> u64 = long_as_u64_mask;
+    Long_AsSize_t(h: HPy) -> usize = long_as_usize;
+    Long_AsSsize_t(h: HPy) -> HPy_ssize_t = long_as_isize;
+    Long_AsVoidPtr(h: HPy) -> *mut c_void = long_as_ptr;
+    Long_AsDouble(h: HPy) -> f64 = long_as_f64;
+    Float_FromDouble(v: f64) -> HPy = float_from_f64;
+    Float_AsDouble(h: HPy) -> f64 = float_as_f64;
+    Bool_FromBool(v: bool) -> HPy = bool_from_bool;
+}
+
 pub unsafe fn Long_FromInt32_t<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, value: i32) -> HPy {
     H::long_from_i64(vm, value.into())
 }
 
 pub unsafe fn Long_FromUInt32_t<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, value: u32) -> HPy {
     H::long_from_u64(vm, value.into())
-}
-
-pub unsafe fn Long_FromInt64_t<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, v: i64) -> HPy {
-    H::long_from_i64(vm, v)
-}
-
-pub unsafe fn Long_FromUInt64_t<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, v: u64) -> HPy {
-    H::long_from_u64(vm, v)
-}
-
-pub unsafe fn Long_FromSize_t<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, value: usize) -> HPy {
-    H::long_from_usize(vm, value)
-}
-
-pub unsafe fn Long_FromSsize_t<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, value: HPy_ssize_t) -> HPy {
-    H::long_from_isize(vm, value)
 }
 
 pub unsafe fn Long_AsInt32_t<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, h: HPy) -> i32 {
@@ -37,46 +51,6 @@ pub unsafe fn Long_AsUInt32_t<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, h: 
 /// Wraps modulo 2**32, as C's conversion to `uint32_t` does.
 pub unsafe fn Long_AsUInt32_tMask<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, h: HPy) -> u32 {
     H::long_as_u64_mask(vm, h) as u32
-}
-
-pub unsafe fn Long_AsInt64_t<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, h: HPy) -> i64 {
-    H::long_as_i64(vm, h)
-}
-
-pub unsafe fn Long_AsUInt64_t<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, h: HPy) -> u64 {
-    H::long_as_u64(vm, h)
-}
-
-pub unsafe fn Long_AsUInt64_tMask<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, h: HPy) -> u64 {
-    H::long_as_u64_mask(vm, h)
-}
-
-pub unsafe fn Long_AsSize_t<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, h: HPy) -> usize {
-    H::long_as_usize(vm, h)
-}
-
-pub unsafe fn Long_AsSsize_t<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, h: HPy) -> HPy_ssize_t {
-    H::long_as_isize(vm, h)
-}
-
-pub unsafe fn Long_AsVoidPtr<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, h: HPy) -> *mut c_void {
-    H::long_as_ptr(vm, h)
-}
-
-pub unsafe fn Long_AsDouble<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, h: HPy) -> f64 {
-    H::long_as_f64(vm, h)
-}
-
-pub unsafe fn Float_FromDouble<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, v: f64) -> HPy {
-    H::float_from_f64(vm, v)
-}
-
-pub unsafe fn Float_AsDouble<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, h: HPy) -> f64 {
-    H::float_as_f64(vm, h)
-}
-
-pub unsafe fn Bool_FromBool<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, v: bool) -> HPy {
-    H::bool_from_bool(vm, v)
 }
 
 pub unsafe fn Number_Check<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, h: HPy) -> c_int {

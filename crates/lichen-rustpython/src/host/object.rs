@@ -111,6 +111,27 @@ unsafe fn kw_names(kwnames: HPy) -> Result<Vec<PyObjectRef>, &'static str> {
     }
 }
 
+/// The arguments of a vectorcall, `nargs` positional ones followed by one
+/// per name of `kwnames`, and those names; `None` with a TypeError raised
+/// when `kwnames` is not a tuple of str.
+///
+/// # Safety
+/// `kwnames` must be NULL or a live handle, and `args` must hold `nargs`
+/// live handles followed by one per name of `kwnames`.
+#[inline]
+unsafe fn call_args(vm: &VirtualMachine, args: *const HPy, nargs: usize, kwnames: HPy) -> Option<(Vec<PyObjectRef>, Vec<PyObjectRef>)> {
+    // SAFETY: `kwnames` is NULL or a live handle, as `kw_names` needs
+    // (this function's contract).
+    let names = match unsafe { kw_names(kwnames) } {
+        Ok(n) => n,
+        Err(message) => return fail(vm, ExcKind::TypeError, message, None),
+    };
+    // SAFETY: by this function's contract `args` holds `nargs` live handles
+    // and then one per name, `names.len()` of them: what `refs` reads.
+    let args = unsafe { refs(args, nargs + names.len()) };
+    Some((args, names))
+}
+
 fn vectorcall_refs(vm: &VirtualMachine, callable: &PyObject, args: Vec<PyObjectRef>, nargs: usize, names: Vec<PyObjectRef>) -> HPy {
     let kw = (!names.is_empty()).then_some(names.as_slice());
     result_handle(callable.vectorcall(args, nargs, kw, vm))
@@ -359,34 +380,24 @@ impl ObjectHost for RustPython {
 
     unsafe fn vectorcall(vm: &VirtualMachine, callable: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
         // SAFETY: HPy_Call's contract, which the core passes on: `callable`
-        // is a live handle (`h2o`) and `kwnames` NULL or a live handle
-        // (`kw_names`).
-        let (callable, names) = unsafe { (h2o(callable), kw_names(kwnames)) };
-        let names = match names {
-            Ok(n) => n,
-            Err(message) => return fail(vm, ExcKind::TypeError, message, HPy::NULL),
-        };
-        // SAFETY: by the same contract `args` holds `nargs` positional
-        // handles followed by one per name of `kwnames`, `names.len()` of
-        // them, all live: what `refs` reads.
-        let args = unsafe { refs(args, nargs + names.len()) };
-        vectorcall_refs(vm, callable, args, nargs, names)
+        // is a live handle (`h2o`), and `args` and `kwnames` are what
+        // `call_args` needs.
+        let (callable, args) = unsafe { (h2o(callable), call_args(vm, args, nargs, kwnames)) };
+        match args {
+            Some((args, names)) => vectorcall_refs(vm, callable, args, nargs, names),
+            None => HPy::NULL,
+        }
     }
 
     unsafe fn vectorcall_method(vm: &VirtualMachine, name: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
         // SAFETY: HPy_CallMethod's contract, which the core passes on:
-        // `name` is a live handle (`h2o`) and `kwnames` NULL or a live
-        // handle (`kw_names`).
-        let (name, names) = unsafe { (h2o(name), kw_names(kwnames)) };
-        let names = match names {
-            Ok(n) => n,
-            Err(message) => return fail(vm, ExcKind::TypeError, message, HPy::NULL),
+        // `name` is a live handle (`h2o`), and `args` (the receiver first)
+        // and `kwnames` are what `call_args` needs.
+        let (name, args) = unsafe { (h2o(name), call_args(vm, args, nargs, kwnames)) };
+        let Some((mut args, names)) = args else {
+            return HPy::NULL;
         };
-        // SAFETY: by the same contract `args` holds `nargs` live handles
-        // (the receiver first: the core checked `nargs` >= 1, so `remove(0)`
-        // below finds it) followed by one per name of `kwnames`: what `refs`
-        // reads.
-        let mut args = unsafe { refs(args, nargs + names.len()) };
+        // The core checked `nargs` >= 1, so the receiver is there.
         let receiver = args.remove(0);
         let Some(name) = name.downcast_ref::<rustpython_vm::builtins::PyStr>() else {
             return fail(vm, ExcKind::TypeError, "method name must be a string", HPy::NULL);
