@@ -84,8 +84,8 @@ test: venvs
 test-rust: tools .venv/$(MAIN_PYTHON)/.lichen-installed
 	@echo "== Rust tests (cargo test: the default members, without RustPython)"
 	LICHEN_PYTHON=$(CURDIR)/.venv/$(MAIN_PYTHON)/bin/python cargo test --quiet
-	@echo "== cargo clippy --all-targets -D warnings (the default members)"
-	cargo clippy --quiet --all-targets -- -D warnings
+	@echo "== cargo clippy --all-targets -D warnings (every member but the RustPython ones, linted by test-rustpython)"
+	cargo clippy --quiet --workspace --exclude lichen-rustpython --exclude lichen-bridge --all-targets -- -D warnings
 
 # The CPython host type-checked for free-threaded 3.14t and 3.15t, which
 # cannot be installed here (a pyo3 configuration stands in for them; about a

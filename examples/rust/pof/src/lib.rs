@@ -2,6 +2,9 @@
 //! and `pofcpp` (the same functions and `Point` type; the C++ original
 //! differs only in its language), `pofpackage.foo` and `pofpackage.bar`.
 
+// Each file holds one Python module, its `mod` named as Python imports it.
+#![allow(clippy::module_inception)]
+
 mod bar;
 mod foo;
 mod pof;

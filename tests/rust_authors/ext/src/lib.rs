@@ -37,6 +37,8 @@ pub mod rustext {
     }
 
     #[pyfunction]
+    // one parameter per integer width is what the test is about
+    #[allow(clippy::too_many_arguments)]
     fn widths(a: i8, b: u8, c: i16, d: u16, e: i32, f: u32, g: i64, h: u64) -> (i64, u64) {
         (a as i64 + c as i64 + e as i64 + g, b as u64 + d as u64 + f as u64 + h)
     }
