@@ -182,6 +182,21 @@ macro_rules! hpyfunc_block {
     };
 }
 
+/// The contents of `{ ... }` when an entry of `hpyfunc_signatures!` is
+/// simple, else nothing: called as `if_simple_hpyfunc!(ctx|noctx, block,
+/// [kinds...] { ... })` with the entry's parts. Simple: the implementation
+/// takes the context, the trampoline's block is `same`, and every parameter
+/// is an object or a plain value (no `objs` array, no buffer), so a layer
+/// converts it field by field; the others each need code of their own.
+#[macro_export]
+macro_rules! if_simple_hpyfunc {
+    (ctx, same, [] { $($body:tt)* }) => { $($body)* };
+    (ctx, same, [objs $($k:tt)*] $body:tt) => {};
+    (ctx, same, [buf $($k:tt)*] $body:tt) => {};
+    (ctx, same, [$k0:tt $($k:tt)*] $body:tt) => { $crate::if_simple_hpyfunc! { ctx, same, [$($k)*] $body } };
+    ($ctx:ident, $block:tt, $kinds:tt $body:tt) => {};
+}
+
 /// The Rust type of a parameter kind in an implementation's signature.
 #[macro_export]
 #[doc(hidden)]

@@ -97,13 +97,8 @@ pub unsafe fn SetCallFunction<H: Host>(vm: H::Vm<'_>, _ctx: *mut HPyContext, h: 
 // handed over to the trampoline. The implementation always gets the `ctx`
 // the trampoline was given, so trace and debug contexts see the call.
 
-/// How a field of an argument block is passed: `obj` for an object, `[T]`
-/// for a plain value of type `T`.
-macro_rules! arg_ty {
-    (obj) => { HPy };
-    ([$t:ty]) => { $t };
-}
-
+/// How a field of an argument block is passed, by its kind in the
+/// declaration: `obj` for an object, `[T]` for a plain value of type `T`.
 macro_rules! arg_in {
     // SAFETY: the trampoline's block holds live objects of this VM.
     ($H:ident, $vm:ident, obj, $e:expr) => { unsafe { <$H as TrampolineHost>::trampoline_arg($vm, $e) } };
@@ -115,13 +110,8 @@ macro_rules! arg_done {
     ($H:ident, $vm:ident, [$t:ty], $h:expr) => { let _ = $h; };
 }
 
-/// The result kinds: `obj` (a new handle), `[T]` (a plain value), `none`.
-macro_rules! res_ty {
-    (obj) => { HPy };
-    ([$t:ty]) => { $t };
-    (none) => { () };
-}
-
+/// How the result is handed back, by its kind: `obj` (a new handle), `[T]`
+/// (a plain value), `none`.
 macro_rules! res_out {
     ($H:ident, $vm:ident, $a:ident, obj, $r:expr) => { $a.result = <$H as TrampolineHost>::trampoline_result($vm, $r) };
     ($H:ident, $vm:ident, $a:ident, [$t:ty], $r:expr) => { $a.result = $r };
@@ -129,22 +119,21 @@ macro_rules! res_out {
 }
 
 macro_rules! simple_signatures {
-    ($H:ident, $vm:ident, $ctx:ident, $sig:ident, $func:ident, $args:ident, $other:expr;
-     $($name:ident ($($field:ident : $kind:tt),*) -> $res:tt;)*) => {
-        match $sig {
-            $(HPyFunc_Signature::$name => {
+    ([$H:ident, $vm:ident, $ctx:ident, $sig:ident, $func:ident, $args:ident];
+     $($name:ident = $n:literal, $lower:ident, $c:ident ($($field:ident : $kind:tt),*) -> $res:tt, $block:tt;)*) => {
+        $(lichen_abi::if_simple_hpyfunc! { $c, $block, [$($kind)*] {
+            if $sig == HPyFunc_Signature::$name {
                 // SAFETY: a trampoline for signature `$name` passes the
                 // argument block of that signature and an implementation
                 // of the matching HPy function type (HPy's headers pair them).
                 let a = unsafe { &mut *($args as *mut blocks::$name) };
-                let f: unsafe extern "C" fn(*mut HPyContext $(, arg_ty!($kind))*) -> res_ty!($res) =
-                    unsafe { transmute($func) };
+                let f: lichen_abi::func_types::$lower = unsafe { transmute($func) };
                 $(let $field = arg_in!($H, $vm, $kind, a.$field);)*
                 res_out!($H, $vm, a, $res, unsafe { f($ctx $(, $field)*) });
                 $(arg_done!($H, $vm, $kind, $field);)*
-            })*
-            _ => $other,
-        }
+                return;
+            }
+        }})*
     };
 }
 
@@ -478,39 +467,15 @@ pub unsafe extern "C" fn CallRealFunctionFromTrampoline<H: TrampolineHost>(ctx: 
 /// to the argument block HPy's headers define for `sig`, and `ctx` is the
 /// context the extension was loaded with; the thread holds the GIL.
 unsafe fn call_real_function<H: TrampolineHost>(vm: H::Vm<'_>, ctx: *mut HPyContext, sig: HPyFunc_Signature, func: HPyCFunction, args: *mut c_void) {
-    // SAFETY (the fallback): the signatures not listed below go to
-    // `call_special` with this function's arguments unchanged, so its
-    // contract, the same as this function's, holds.
-    simple_signatures! { H, vm, ctx, sig, func, args, unsafe { call_special::<H>(vm, ctx, sig, func, args) };
-        NOARGS(self_: obj) -> obj;
-        O(self_: obj, arg: obj) -> obj;
-        UNARYFUNC(arg0: obj) -> obj;
-        BINARYFUNC(arg0: obj, arg1: obj) -> obj;
-        TERNARYFUNC(arg0: obj, arg1: obj, arg2: obj) -> obj;
-        INQUIRY(arg0: obj) -> [c_int];
-        LENFUNC(arg0: obj) -> [HPy_ssize_t];
-        SSIZEARGFUNC(arg0: obj, arg1: [HPy_ssize_t]) -> obj;
-        SSIZESSIZEARGFUNC(arg0: obj, arg1: [HPy_ssize_t], arg2: [HPy_ssize_t]) -> obj;
-        SSIZEOBJARGPROC(arg0: obj, arg1: [HPy_ssize_t], arg2: obj) -> [c_int];
-        SSIZESSIZEOBJARGPROC(arg0: obj, arg1: [HPy_ssize_t], arg2: [HPy_ssize_t], arg3: obj) -> [c_int];
-        OBJOBJARGPROC(arg0: obj, arg1: obj, arg2: obj) -> [c_int];
-        FREEFUNC(arg0: [*mut c_void]) -> none;
-        GETATTRFUNC(arg0: obj, arg1: [*mut c_char]) -> obj;
-        GETATTROFUNC(arg0: obj, arg1: obj) -> obj;
-        SETATTRFUNC(arg0: obj, arg1: [*mut c_char], arg2: obj) -> [c_int];
-        SETATTROFUNC(arg0: obj, arg1: obj, arg2: obj) -> [c_int];
-        REPRFUNC(arg0: obj) -> obj;
-        HASHFUNC(arg0: obj) -> [HPy_hash_t];
-        RICHCMPFUNC(arg0: obj, arg1: obj, arg2: [HPy_RichCmpOp]) -> obj;
-        GETITERFUNC(arg0: obj) -> obj;
-        ITERNEXTFUNC(arg0: obj) -> obj;
-        DESCRGETFUNC(arg0: obj, arg1: obj, arg2: obj) -> obj;
-        DESCRSETFUNC(arg0: obj, arg1: obj, arg2: obj) -> [c_int];
-        GETTER(arg0: obj, arg1: [*mut c_void]) -> obj;
-        SETTER(arg0: obj, arg1: obj, arg2: [*mut c_void]) -> [c_int];
-        OBJOBJPROC(arg0: obj, arg1: obj) -> [c_int];
-        DESTRUCTOR(arg0: obj) -> none;
+    // Every simple signature of the declaration (see `if_simple_hpyfunc!`)
+    // but MOD_CREATE, whose result is checked too, returns from here.
+    if sig != HPyFunc_Signature::MOD_CREATE {
+        lichen_abi::hpyfunc_signatures!(simple_signatures, [H, vm, ctx, sig, func, args]);
     }
+    // SAFETY: the other signatures go to `call_special` with this
+    // function's arguments unchanged, so its contract, the same as this
+    // function's, holds.
+    unsafe { call_special::<H>(vm, ctx, sig, func, args) }
 }
 
 /// `CallRealFunctionFromTrampoline` for a host that calls implementations

@@ -212,13 +212,13 @@ macro_rules! settle {
 }
 
 macro_rules! simple_shims {
-    ($($sig:ident ($($a:ident : $t:ty),*) -> $r:ty;)*) => {
-        $(
+    (; $($sig:ident = $n:literal, $lower:ident, $ctx:ident ($($a:ident : $k:tt),*) -> $r:tt, $block:tt;)*) => {
+        $(lichen_abi::if_simple_hpyfunc! { $ctx, $block, [$($k)*] {
             // The barrier: a panic in the shim's bookkeeping becomes a
             // SystemError raised through the universal context.
             // SAFETY (the raise): `_uctx` is the live universal context that called the shim.
             crate::guarded_entry! { named "the debug mode's trampoline shim for ", |msg| unsafe { crate::guard::raise_in(_uctx, msg) };
-            unsafe extern "C" fn $sig(_uctx: *mut HPyContext $(, $a: $t)*) -> $r {
+            unsafe extern "C" fn $sig(_uctx: *mut HPyContext $(, $a: hpyfunc_impl_ty!($k))*) -> hpyfunc_impl_ty!($r) {
                 // SAFETY: the universal context calls this shim, through the
                 // trampoline of `$sig`, with the arguments of that signature
                 // (this thread's PENDING call set just before): `transmute`
@@ -227,23 +227,25 @@ macro_rules! simple_shims {
                 // before returning.
                 unsafe {
                     let call = Call::take();
-                    // SAFETY: the universal context calls this shim for a function
-                    // declared with this signature.
-                    let f: unsafe extern "C" fn(*mut HPyContext $(, $t)*) -> $r = core::mem::transmute(call.func);
+                    let f: func_types::$lower = core::mem::transmute(call.func);
                     let info = call.info();
                     let stack = info.stack();
                     let mut t = info.table();
-                    $(let $a = <$t as Lend>::lend($a, &mut t, &stack);)*
+                    $(let $a = <hpyfunc_impl_ty!($k) as Lend>::lend($a, &mut t, &stack);)*
                     drop(t);
                     let r = call.run(|ctx| f(ctx $(, $a)*));
-                    settle!(info, r: $r; $($a),*;)
+                    settle!(info, r: hpyfunc_impl_ty!($r); $($a),*;)
                 }
             }
             }
-        )*
+        }})*
 
         fn simple_shim(sig: HPyFunc_Signature) -> Option<*const ()> {
-            $(if sig == HPyFunc_Signature::$sig { return Some($sig as *const ()); })*
+            $(lichen_abi::if_simple_hpyfunc! { $ctx, $block, [$($k)*] {
+                if sig == HPyFunc_Signature::$sig {
+                    return Some($sig as *const ());
+                }
+            }})*
             None
         }
     };
@@ -252,37 +254,8 @@ macro_rules! simple_shims {
 #[allow(non_snake_case)]
 mod shims {
     use super::*;
-    simple_shims! {
-        NOARGS(s: HPy) -> HPy;
-        O(s: HPy, a: HPy) -> HPy;
-        UNARYFUNC(a: HPy) -> HPy;
-        BINARYFUNC(a: HPy, b: HPy) -> HPy;
-        TERNARYFUNC(a: HPy, b: HPy, c: HPy) -> HPy;
-        INQUIRY(a: HPy) -> c_int;
-        LENFUNC(a: HPy) -> isize;
-        SSIZEARGFUNC(a: HPy, i: isize) -> HPy;
-        SSIZESSIZEARGFUNC(a: HPy, i: isize, j: isize) -> HPy;
-        SSIZEOBJARGPROC(a: HPy, i: isize, b: HPy) -> c_int;
-        SSIZESSIZEOBJARGPROC(a: HPy, i: isize, j: isize, b: HPy) -> c_int;
-        OBJOBJARGPROC(a: HPy, b: HPy, c: HPy) -> c_int;
-        FREEFUNC(p: *mut c_void) -> ();
-        GETATTRFUNC(a: HPy, n: *mut c_char) -> HPy;
-        GETATTROFUNC(a: HPy, b: HPy) -> HPy;
-        SETATTRFUNC(a: HPy, n: *mut c_char, b: HPy) -> c_int;
-        SETATTROFUNC(a: HPy, b: HPy, c: HPy) -> c_int;
-        REPRFUNC(a: HPy) -> HPy;
-        HASHFUNC(a: HPy) -> isize;
-        RICHCMPFUNC(a: HPy, b: HPy, op: HPy_RichCmpOp) -> HPy;
-        GETITERFUNC(a: HPy) -> HPy;
-        ITERNEXTFUNC(a: HPy) -> HPy;
-        DESCRGETFUNC(a: HPy, b: HPy, c: HPy) -> HPy;
-        DESCRSETFUNC(a: HPy, b: HPy, c: HPy) -> c_int;
-        GETTER(a: HPy, closure: *mut c_void) -> HPy;
-        SETTER(a: HPy, b: HPy, closure: *mut c_void) -> c_int;
-        OBJOBJPROC(a: HPy, b: HPy) -> c_int;
-        DESTRUCTOR(a: HPy) -> ();
-        MOD_CREATE(spec: HPy) -> HPy;
-    }
+    // every simple signature of the declaration (see `if_simple_hpyfunc!`)
+    lichen_abi::hpyfunc_signatures!(simple_shims);
 
     /// Debug handles lent for `n` universal handles at `items`.
     unsafe fn lend_array(t: &mut HandleTable, stack: &Option<Stack>, items: *const HPy, n: usize) -> Vec<HPy> {
