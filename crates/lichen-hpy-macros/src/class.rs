@@ -457,10 +457,6 @@ impl Class {
     /// (its wrapper descriptor checks the receiver too): borrowed without a
     /// type test of its own. Both-sided number slots test first instead.
     fn method_call_on(&self, m: &Method, slf: TokenStream, operands: &[TokenStream]) -> Result<(TokenStream, TokenStream)> {
-        self.method_call_checked(m, slf, operands, true)
-    }
-
-    fn method_call_checked(&self, m: &Method, slf: TokenStream, operands: &[TokenStream], checked: bool) -> Result<(TokenStream, TokenStream)> {
         let c = &m.callable;
         let ty = &self.ty;
         let rust = &c.rust_name;
@@ -480,7 +476,7 @@ impl Class {
             })
             .collect();
         let bind = c.bind_operands(&args)?;
-        let (borrow, recv) = c.receiver_prelude_with(ty, checked);
+        let (borrow, recv) = c.receiver_prelude_with(ty, true);
         let call = c.call(quote! { #ty::#rust }, recv);
         Ok((quote! { let __slf = ::lichen_hpy::__private::receiver(#slf)?; #borrow #bind }, call))
     }
@@ -503,8 +499,18 @@ impl Class {
             ops.extend(third.iter().cloned());
             let n_bound = m.callable.bound().count();
             ops.truncate(n_bound.max(1));
-            // Both-sided slots test the instance first (below).
-            let (pre, call) = self.method_call_checked(m, slf, &ops, !forward_only)?;
+            // The receiver is an instance of the class without a test of
+            // its own: a forward-only slot's first operand is the object
+            // whose type's slot runs, which every host guarantees (CPython
+            // calls `nb_inplace_*`, `mp_subscript` and `sq_concat` of
+            // `Py_TYPE(v)` with `v` first, and its wrapper descriptors
+            // check `self`; RustPython's and PyPy's hosts expose these
+            // slots only as forward special methods whose descriptors
+            // check the receiver: `native_method` / `receiver`). A
+            // both-sided slot gets the other operand first when it runs
+            // reflected (`nb_add(other, self)` on CPython): it tests the
+            // operand below before borrowing it.
+            let (pre, call) = self.method_call_on(m, slf, &ops)?;
             let finish = if m.returns_unit {
                 quote! { ::lichen_hpy::__private::RetUnit::into_ret(#call)?; Ok(::core::clone::Clone::clone(__slf)) }
             } else {
