@@ -513,8 +513,18 @@ impl Class {
             let (pre, call) = self.method_call_on(m, slf, &ops)?;
             let finish = if m.returns_unit {
                 quote! { ::lichen_hpy::__private::RetUnit::into_ret(#call)?; Ok(::core::clone::Clone::clone(__slf)) }
-            } else {
+            } else if forward_only {
                 quote! { ::lichen_hpy::IntoPyResult::into_py_result(#call, py) }
+            } else {
+                // A result of the class itself is allocated from `__cls`,
+                // the type object loaded once for the operand tests.
+                quote! {
+                    #[allow(unused_imports)]
+                    use ::lichen_hpy::__private::{RetViaClass as _, RetViaIntoPy as _};
+                    // SAFETY: `__cls` is the class's own type object (loaded
+                    // from its global below).
+                    unsafe { (&::lichen_hpy::__private::ClassRet::<#ty, _>::new(#call)).ret(py, &__cls) }
+                }
             };
             // A conversion error of the other operand means "not mine".
             Ok(quote! {
@@ -532,14 +542,22 @@ impl Class {
             body.extend(if forward_only {
                 quote! { { #a } }
             } else {
-                quote! { if __a0.is_some_and(|o| o.is_instance_of::<#ty>()) { #a } }
+                quote! { if __a0.is_some_and(|o| o.is_instance(&__cls)) { #a } }
             });
         }
         if !forward_only {
             if let Some((_, m)) = methods.iter().find(|(i, _)| *i == 1) {
                 let a = attempt(m, quote! { __a1 }, quote! { __a0 })?;
-                body.extend(quote! { if __a1.is_some_and(|o| o.is_instance_of::<#ty>()) { #a } });
+                body.extend(quote! { if __a1.is_some_and(|o| o.is_instance(&__cls)) { #a } });
             }
+            // The class's type object, once for the operand tests and the
+            // result (a class not ready has no instances yet).
+            body = quote! {
+                let Some(__cls) = <#ty as ::lichen_hpy::PyClass>::type_object().get(py) else {
+                    return Ok(py.not_implemented());
+                };
+                #body
+            };
         }
         Ok(quote! { #body Ok(py.not_implemented()) })
     }
