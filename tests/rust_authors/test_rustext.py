@@ -193,6 +193,24 @@ def test_special_methods():
     assert c(1) == 8 and c(1, b=2) == 10
 
 
+def test_number_slot_results():
+    # Results of both-sided slots: of the class itself (allocated from the
+    # type object the slot loaded for its operand tests), a PyResult of it,
+    # and a value of another type.
+    c = Counter(3, label="m")
+    assert c - 1 == 2 and type(c - 1) is int
+    with pytest.raises(TypeError):
+        7 - c  # no __rsub__
+    m = c * 2
+    assert type(m) is Counter and m.count == 6 and m.label == "m"
+    with pytest.raises(ValueError):
+        c * -1
+    with pytest.raises(TypeError):
+        c * "x"
+    # (`2 * c`, with no __rmul__, is a TypeError on CPython but 6 on
+    # RustPython, which repeats an object with `__mul__` as a sequence.)
+
+
 def test_individual_comparisons():
     assert Version(1, 2) == Version(1, 2)
     assert Version(1, 2) < Version(1, 3)

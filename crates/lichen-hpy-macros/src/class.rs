@@ -457,10 +457,6 @@ impl Class {
     /// (its wrapper descriptor checks the receiver too): borrowed without a
     /// type test of its own. Both-sided number slots test first instead.
     fn method_call_on(&self, m: &Method, slf: TokenStream, operands: &[TokenStream]) -> Result<(TokenStream, TokenStream)> {
-        self.method_call_checked(m, slf, operands, true)
-    }
-
-    fn method_call_checked(&self, m: &Method, slf: TokenStream, operands: &[TokenStream], checked: bool) -> Result<(TokenStream, TokenStream)> {
         let c = &m.callable;
         let ty = &self.ty;
         let rust = &c.rust_name;
@@ -480,7 +476,7 @@ impl Class {
             })
             .collect();
         let bind = c.bind_operands(&args)?;
-        let (borrow, recv) = c.receiver_prelude_with(ty, checked);
+        let (borrow, recv) = c.receiver_prelude_with(ty, true);
         let call = c.call(quote! { #ty::#rust }, recv);
         Ok((quote! { let __slf = ::lichen_hpy::__private::receiver(#slf)?; #borrow #bind }, call))
     }
@@ -503,12 +499,32 @@ impl Class {
             ops.extend(third.iter().cloned());
             let n_bound = m.callable.bound().count();
             ops.truncate(n_bound.max(1));
-            // Both-sided slots test the instance first (below).
-            let (pre, call) = self.method_call_checked(m, slf, &ops, !forward_only)?;
+            // The receiver is an instance of the class without a test of
+            // its own: a forward-only slot's first operand is the object
+            // whose type's slot runs, which every host guarantees (CPython
+            // calls `nb_inplace_*`, `mp_subscript` and `sq_concat` of
+            // `Py_TYPE(v)` with `v` first, and its wrapper descriptors
+            // check `self`; RustPython's and PyPy's hosts expose these
+            // slots only as forward special methods whose descriptors
+            // check the receiver: `native_method` / `receiver`). A
+            // both-sided slot gets the other operand first when it runs
+            // reflected (`nb_add(other, self)` on CPython): it tests the
+            // operand below before borrowing it.
+            let (pre, call) = self.method_call_on(m, slf, &ops)?;
             let finish = if m.returns_unit {
                 quote! { ::lichen_hpy::__private::RetUnit::into_ret(#call)?; Ok(::core::clone::Clone::clone(__slf)) }
-            } else {
+            } else if forward_only {
                 quote! { ::lichen_hpy::IntoPyResult::into_py_result(#call, py) }
+            } else {
+                // A result of the class itself is allocated from `__cls`,
+                // the type object loaded once for the operand tests.
+                quote! {
+                    #[allow(unused_imports)]
+                    use ::lichen_hpy::__private::{RetViaClass as _, RetViaIntoPy as _};
+                    // SAFETY: `__cls` is the class's own type object (loaded
+                    // from its global below).
+                    unsafe { (&::lichen_hpy::__private::ClassRet::<#ty, _>::new(#call)).ret(py, &__cls) }
+                }
             };
             // A conversion error of the other operand means "not mine".
             Ok(quote! {
@@ -526,14 +542,22 @@ impl Class {
             body.extend(if forward_only {
                 quote! { { #a } }
             } else {
-                quote! { if __a0.is_some_and(|o| o.is_instance_of::<#ty>()) { #a } }
+                quote! { if __a0.is_some_and(|o| o.is_instance(&__cls)) { #a } }
             });
         }
         if !forward_only {
             if let Some((_, m)) = methods.iter().find(|(i, _)| *i == 1) {
                 let a = attempt(m, quote! { __a1 }, quote! { __a0 })?;
-                body.extend(quote! { if __a1.is_some_and(|o| o.is_instance_of::<#ty>()) { #a } });
+                body.extend(quote! { if __a1.is_some_and(|o| o.is_instance(&__cls)) { #a } });
             }
+            // The class's type object, once for the operand tests and the
+            // result (a class not ready has no instances yet).
+            body = quote! {
+                let Some(__cls) = <#ty as ::lichen_hpy::PyClass>::type_object().get(py) else {
+                    return Ok(py.not_implemented());
+                };
+                #body
+            };
         }
         Ok(quote! { #body Ok(py.not_implemented()) })
     }

@@ -366,3 +366,65 @@ impl From<core::cell::BorrowError> for PyErr {
         PyRuntimeError::new_err("already mutably borrowed")
     }
 }
+
+/// A slot method's result on its way to Python, for a slot body that has
+/// its class's type object at hand (`cls`, loaded once for the receiver
+/// test): a result of that class (`C`, or `PyResult<C>`) is allocated from
+/// `cls` instead of loading the type again; any other result converts
+/// through [`IntoPyResult`](crate::IntoPyResult). Chosen by autoref:
+/// `(&ClassRet::<C, _>::new(v)).ret(py, &cls)` with both [`RetViaClass`]
+/// and [`RetViaIntoPy`] in scope.
+#[doc(hidden)]
+pub struct ClassRet<C, V>(core::cell::Cell<Option<V>>, PhantomData<C>);
+
+impl<C, V> ClassRet<C, V> {
+    #[inline]
+    pub fn new(v: V) -> Self {
+        ClassRet(core::cell::Cell::new(Some(v)), PhantomData)
+    }
+
+    #[inline]
+    fn take(&self) -> V {
+        // Each ClassRet is made for one `ret` call, which takes it once.
+        self.0.take().expect("ClassRet taken twice")
+    }
+}
+
+/// The result is of the class `C` itself.
+#[doc(hidden)]
+pub trait RetViaClass<'py> {
+    /// # Safety
+    /// `cls` must be `C`'s own type object (`C::type_object()`'s).
+    unsafe fn ret(&self, py: Python<'py>, cls: &Obj<'py>) -> PyResult<Obj<'py>>;
+}
+
+impl<'py, C: PyClass> RetViaClass<'py> for ClassRet<C, C> {
+    #[inline]
+    unsafe fn ret(&self, _py: Python<'py>, cls: &Obj<'py>) -> PyResult<Obj<'py>> {
+        // SAFETY: `cls` is C's own type (this function's contract).
+        unsafe { new_object_unchecked(cls, self.take(), true) }
+    }
+}
+
+impl<'py, C: PyClass> RetViaClass<'py> for ClassRet<C, PyResult<C>> {
+    #[inline]
+    unsafe fn ret(&self, _py: Python<'py>, cls: &Obj<'py>) -> PyResult<Obj<'py>> {
+        // SAFETY: `cls` is C's own type (this function's contract).
+        self.take().and_then(|v| unsafe { new_object_unchecked(cls, v, true) })
+    }
+}
+
+/// Any other result.
+#[doc(hidden)]
+pub trait RetViaIntoPy<'py> {
+    /// # Safety
+    /// None beyond `RetViaClass::ret`'s (kept alike for the autoref call).
+    unsafe fn ret(&self, py: Python<'py>, cls: &Obj<'py>) -> PyResult<Obj<'py>>;
+}
+
+impl<'py, C, V: crate::IntoPyResult> RetViaIntoPy<'py> for &ClassRet<C, V> {
+    #[inline]
+    unsafe fn ret(&self, py: Python<'py>, _cls: &Obj<'py>) -> PyResult<Obj<'py>> {
+        self.take().into_py_result(py)
+    }
+}

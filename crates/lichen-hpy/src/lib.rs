@@ -95,7 +95,7 @@ pub mod prelude {
 pub mod __private {
     pub use crate::args::{receiver, required_obj, CallShape, FnSpec, Parsed};
     pub use crate::buffer::{export as buffer_export, release as buffer_release};
-    pub use crate::class::PyCellLayout;
+    pub use crate::class::{ClassRet, PyCellLayout, RetViaClass, RetViaIntoPy};
     pub use crate::convert::{RetBool, RetHash, RetLen, RetNew, RetUnit};
     pub use crate::field::{SkipFields, TraverseProbe, VisitFields};
     pub use crate::glue::*;

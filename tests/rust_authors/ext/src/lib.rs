@@ -255,6 +255,19 @@ pub mod rustext {
             Counter { count: n + self.count, label: format!("r{}", self.label), log: Field::new() }
         }
 
+        /// A both-sided slot whose result is no instance of the class.
+        fn __sub__(&self, n: i64) -> i64 {
+            self.count - n
+        }
+
+        /// A both-sided slot returning a `PyResult` of the class.
+        fn __mul__(&self, n: i64) -> PyResult<Counter> {
+            if n < 0 {
+                return Err(PyValueError::new_err("negative factor"));
+            }
+            Ok(Counter { count: self.count * n, label: self.label.clone(), log: Field::new() })
+        }
+
         fn __iadd__(&mut self, n: i64) {
             self.count += n;
         }
