@@ -119,6 +119,21 @@ def test_no_base_with_a_larger_struct():
     assert types.destroyed() == "WithMeta,Holder,"
 
 
+def test_classes_without_hpy_types_unchanged():
+    class A:
+        pass
+
+    class B:
+        pass
+
+    class C(A):
+        pass
+
+    C.__bases__ = (B,)
+    assert C.__mro__ == (C, B, object) and C.__bases__ == (B,)
+    assert raises(TypeError, lambda: setattr(C, "__bases__", ()))
+
+
 def test_no_class_with_a_larger_struct():
     h = types.Holder()
     assert raises(TypeError, lambda: setattr(h, "__class__", types.Sub))

@@ -46,18 +46,33 @@ fn install(vm: &VirtualMachine) {
         Ok(vm.ctx.new_tuple(bases).into())
     };
     let setter = move |obj: PyObjectRef, value: PySetterValue, vm: &VirtualMachine| -> PyResult<()> {
+        let cls = as_type(vm, &obj)?;
         if let PySetterValue::Assign(v) = &value {
-            check(vm, as_type(vm, &obj)?, v)?;
+            check(vm, cls, v)?;
         }
         // Before the MRO changes, so no deallocation after it uses a stale
-        // chain.
-        CHANGED.store(true, Ordering::Release);
+        // chain; only when the MRO of an HPy type changes, so that classes
+        // without any (typing's generic NamedTuple assigns __bases__) leave
+        // deallocation on the recorded chains.
+        if changes_an_hpy_type(cls) {
+            CHANGED.store(true, Ordering::Release);
+        }
         match value {
             PySetterValue::Assign(v) => vm.call_method(&original, "__set__", (obj, v)).map(drop),
             PySetterValue::Delete => vm.call_method(&original, "__delete__", (obj,)).map(drop),
         }
     };
     ty.set_attr(name, vm.ctx.new_static_getset("__bases__", ty, getter, setter).into());
+}
+
+/// Whether `cls` or a class derived from it is an HPy type: the classes
+/// whose MRO an assignment to `cls.__bases__` changes.
+fn changes_an_hpy_type(cls: &Py<PyType>) -> bool {
+    if crate::typeobj::is_hpy_type(cls) {
+        return true;
+    }
+    let subclasses: Vec<_> = cls.subclasses.read().iter().filter_map(|w| w.upgrade()).collect();
+    subclasses.iter().filter_map(|s| s.downcast_ref::<PyType>()).any(changes_an_hpy_type)
 }
 
 fn as_type<'a>(vm: &VirtualMachine, obj: &'a PyObjectRef) -> PyResult<&'a Py<PyType>> {

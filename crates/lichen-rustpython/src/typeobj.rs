@@ -110,6 +110,12 @@ fn register(ty: &Py<PyType>, info: TypeInfo) -> Arc<TypeInfo> {
     info
 }
 
+/// Whether `ty` was made from an HPy spec.
+pub fn is_hpy_type(ty: &Py<PyType>) -> bool {
+    let table = TYPES.read().unwrap_or_else(|p| p.into_inner());
+    table.as_ref().is_some_and(|t| t.contains_key(&(ty as *const Py<PyType> as usize)))
+}
+
 /// The info of the nearest HPy type in the MRO of `ty`.
 pub fn info_of(ty: &Py<PyType>) -> Option<Arc<TypeInfo>> {
     let table = TYPES.read().unwrap_or_else(|p| p.into_inner());
