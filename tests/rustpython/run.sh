@@ -9,6 +9,10 @@
 #     text) and trace_mode.py (call counts of what the functions and the
 #     type's slots use); threads_check.py (threads calling the extension at
 #     once, in universal, debug and trace mode); HPY_LOG's line;
+#     types_destroy.py (tests/python/ext/types.c: the destroy functions
+#     and fields of every HPy type on an object's base chain at
+#     deallocation, and no __bases__/__class__ assignment that would hand
+#     out a struct smaller than its type's, universal and debug mode);
 #     unsupported.py (the errors for
 #     what RustPython cannot do); builtin_base.py (HPy_tp_new on an int
 #     subclass); panic_check.py (a context function made to panic by
@@ -106,6 +110,16 @@ porting_example() {
         (cd "$work/porting" && HPY=debug "$bin" "$root/tests/rustpython/run_tests.py" test_porting_example TestPorting)
 }
 
+types_destroy() {  # types_destroy MODE: tests/python/ext/types.c, built as conftest.py does
+    local inc
+    if [ ! -f "$work/types/types.hpy0.so" ]; then
+        inc="$("$py" -c 'import hpy.devel; print(hpy.devel.HPyDevel().include_dir)')" && mkdir -p "$work/types" &&
+            cc -shared -fPIC -O0 -DHPY_ABI_UNIVERSAL -I "$inc" -o "$work/types/types.hpy0.so" "$root/tests/python/ext/types.c" ||
+            return 1
+    fi
+    HPY="$1" "$bin" "$root/tests/rustpython/types_destroy.py" "$work/types/types.hpy0.so"
+}
+
 hpy_log() {  # HPY_LOG prints the mode of each import that HPY steers
     local out
     out="$(cd "$work/rphost" && HPY=debug HPY_LOG=1 "$bin" -c "import rphost")" &&
@@ -122,6 +136,8 @@ check threads rphost_script universal threads_check.py
 check threads-debug rphost_script debug threads_check.py
 check threads-trace rphost_script trace threads_check.py
 check hpy-log hpy_log
+check types-destroy types_destroy universal
+check types-destroy-debug types_destroy debug
 check unsupported rphost_script universal unsupported.py
 check builtin-base rphost_script universal builtin_base.py
 check builtin-base-debug rphost_script debug builtin_base.py

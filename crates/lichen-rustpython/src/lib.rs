@@ -7,6 +7,7 @@
 //! [`buffer`] serves the buffer protocol of HPy types.
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod bases;
 pub mod buffer;
 pub mod capsule;
 pub mod context;

@@ -33,8 +33,15 @@ pub struct TypeInfo {
     pub basicsize: usize,
     pub shape: HPyType_BuiltinShape,
     pub new: Option<unsafe extern "C" fn() -> *mut c_void>,
-    pub destroy: Option<unsafe extern "C" fn() -> *mut c_void>,
-    pub traverse: Option<unsafe extern "C" fn() -> *mut c_void>,
+    /// The destroy and traverse functions the type's own spec defines.
+    pub own: Hooks,
+    /// The hooks of the HPy types on the type's MRO when it was made, most
+    /// derived first (those with neither left out): what an instance runs
+    /// at deallocation until some `__bases__` assignment changes an MRO.
+    pub chain: Vec<Hooks>,
+    /// The type itself (never freed), whose MRO is followed once a
+    /// `__bases__` assignment may have changed it.
+    pub class: &'static Py<PyType>,
     /// Where in the struct the object's own `HPyCallFunction` is: the
     /// explicit `__vectorcalloffset__` member, or a slot Lichen adds after
     /// the struct for `HPy_tp_call`; inherited from the bases otherwise.
@@ -46,6 +53,52 @@ pub struct TypeInfo {
     pub ctx: Ctx,
 }
 
+/// The `HPy_tp_destroy` and `HPy_tp_traverse` of one HPy type's spec.
+#[derive(Debug, Clone, Copy)]
+pub struct Hooks {
+    pub destroy: Option<unsafe extern "C" fn() -> *mut c_void>,
+    pub traverse: Option<unsafe extern "C" fn() -> *mut c_void>,
+}
+
+impl Hooks {
+    fn any(&self) -> bool {
+        self.destroy.is_some() || self.traverse.is_some()
+    }
+}
+
+/// The hooks along the MRO of `ty` (an HPy type, whose own hooks are `own`
+/// as it may not be registered yet), most derived first.
+fn chain_of(ty: &Py<PyType>, own: Hooks) -> Vec<Hooks> {
+    let table = TYPES.read().unwrap_or_else(|p| p.into_inner());
+    let key = |t: &Py<PyType>| t as *const Py<PyType> as usize;
+    let mro = ty.mro.read();
+    // mro[0] is `ty` itself
+    let bases = mro.iter().skip(1).filter_map(|t| table.as_ref()?.get(&key(t)).map(|i| i.own));
+    core::iter::once(own).chain(bases).filter(Hooks::any).collect()
+}
+
+impl TypeInfo {
+    /// The hooks an instance runs: those recorded at creation, or, once a
+    /// `__bases__` assignment was accepted (see [`crate::bases`]), those of
+    /// the MRO as it is now, as CPython follows `tp_base` as it is.
+    fn hooks(&self) -> std::borrow::Cow<'_, [Hooks]> {
+        if crate::bases::changed() {
+            std::borrow::Cow::Owned(chain_of(self.class, self.own))
+        } else {
+            std::borrow::Cow::Borrowed(&self.chain)
+        }
+    }
+
+    /// The traverse function the collector runs: the nearest along the
+    /// chain (inherited, as CPython inherits `tp_traverse`). Only one, so
+    /// each field is reported once: the collector counts references.
+    fn gc_traverse(&self) -> Option<TraverseFn> {
+        let t = self.hooks().iter().find_map(|h| h.traverse)?;
+        // SAFETY: HPy_tp_traverse has the traverseproc type.
+        Some(unsafe { core::mem::transmute::<unsafe extern "C" fn() -> *mut c_void, TraverseFn>(t) })
+    }
+}
+
 /// The HPy types made so far, by the address of their type object (types
 /// from specs are never freed, so addresses are never reused).
 static TYPES: RwLock<Option<HashMap<usize, Arc<TypeInfo>>>> = RwLock::new(None);
@@ -55,6 +108,12 @@ fn register(ty: &Py<PyType>, info: TypeInfo) -> Arc<TypeInfo> {
     let mut table = TYPES.write().unwrap_or_else(|p| p.into_inner());
     table.get_or_insert_with(HashMap::new).insert(ty as *const Py<PyType> as usize, info.clone());
     info
+}
+
+/// Whether `ty` was made from an HPy spec.
+pub fn is_hpy_type(ty: &Py<PyType>) -> bool {
+    let table = TYPES.read().unwrap_or_else(|p| p.into_inner());
+    table.as_ref().is_some_and(|t| t.contains_key(&(ty as *const Py<PyType> as usize)))
 }
 
 /// The info of the nearest HPy type in the MRO of `ty`.
@@ -136,18 +195,26 @@ unsafe extern "C" fn clear_field(field: *mut HPyField, _arg: *mut c_void) -> c_i
 }
 
 impl Drop for HPyObject {
+    /// As CPython's subtype_dealloc: the destroy function of every HPy type
+    /// on the chain, most derived first, then the fields each type's
+    /// traverse visits are released (a field visited twice is empty the
+    /// second time).
     fn drop(&mut self) {
         let data = self.data();
-        if let Some(destroy) = self.info.destroy {
+        let hooks = self.info.hooks();
+        for destroy in hooks.iter().filter_map(|h| h.destroy) {
             // SAFETY: HPy_tp_destroy is `void (*)(void *)` and gets the
             // struct of the object being freed.
             let f: unsafe extern "C" fn(*mut c_void) = unsafe { core::mem::transmute(destroy) };
+            // SAFETY: `data` is this object's struct, at least as large as
+            // the struct of every type on its chain (see `crate::bases`).
             unsafe { f(data) };
         }
-        if let Some(traverse) = self.info.traverse {
-            // SAFETY: HPy_tp_traverse has the traverseproc type; it visits
-            // the fields of the struct, each of which is released once.
+        for traverse in hooks.iter().filter_map(|h| h.traverse) {
+            // SAFETY: HPy_tp_traverse has the traverseproc type.
             let f: TraverseFn = unsafe { core::mem::transmute(traverse) };
+            // SAFETY: it visits fields of the struct; `clear_field` empties
+            // each, so one visited by several types is released once.
             unsafe { f(data, clear_field, core::ptr::null_mut()) };
         }
     }
@@ -188,9 +255,7 @@ unsafe extern "C" fn take_field(field: *mut HPyField, arg: *mut c_void) -> c_int
 // extension's tp_traverse visits each field once (HPy requires it).
 unsafe impl Traverse for HPyObject {
     fn traverse(&self, tracer: &mut rustpython_vm::object::TraverseFn<'_>) {
-        let Some(traverse) = self.info.traverse else { return };
-        // SAFETY: HPy_tp_traverse has the traverseproc type.
-        let f: TraverseFn = unsafe { core::mem::transmute(traverse) };
+        let Some(f) = self.info.gc_traverse() else { return };
         let mut tracer = tracer;
         // SAFETY: the visitor reads the fields of this struct and calls the
         // tracer, which outlives the call.
@@ -198,9 +263,7 @@ unsafe impl Traverse for HPyObject {
     }
 
     fn clear(&mut self, out: &mut Vec<PyObjectRef>) {
-        let Some(traverse) = self.info.traverse else { return };
-        // SAFETY: HPy_tp_traverse has the traverseproc type.
-        let f: TraverseFn = unsafe { core::mem::transmute(traverse) };
+        let Some(f) = self.info.gc_traverse() else { return };
         // SAFETY: the visitor empties the fields of this struct into `out`,
         // which outlives the call.
         unsafe { f(self.data(), take_field, (out as *mut Vec<PyObjectRef>).cast()) };
@@ -249,13 +312,24 @@ pub fn struct_of(vm: &VirtualMachine, obj: &PyObject) -> PyResult<Option<*mut c_
     let Some(dict) = obj.dict() else { return Ok(None) };
     if let Some(existing) = dict.get_item_opt(STORAGE_KEY, vm)? {
         if let Some(s) = existing.downcast_ref::<DictStorage>() {
-            return Ok(Some(s.inner.data()));
+            return big_enough(vm, obj, &s.inner, &info).map(Some);
         }
     }
     let storage = new_storage(vm, info);
     let data = storage.inner.data();
     dict.set_item(STORAGE_KEY, storage.into(), vm)?;
     Ok(Some(data))
+}
+
+/// The struct in `storage` unless it is smaller than the class of `obj`
+/// needs (its `__class__` or a base changed since it was made, which the
+/// basicsize check cannot see for a builtin base): a `TypeError` then,
+/// not a struct that the extension would read past.
+fn big_enough(vm: &VirtualMachine, obj: &PyObject, storage: &HPyObject, info: &TypeInfo) -> PyResult<*mut c_void> {
+    if storage.info.basicsize >= info.basicsize {
+        return Ok(storage.data());
+    }
+    Err(vm.new_type_error(format!("the HPy struct of this '{}' object is smaller than its type's", obj.class().name())))
 }
 
 fn new_storage(vm: &VirtualMachine, info: Arc<TypeInfo>) -> rustpython_vm::PyRef<DictStorage> {
@@ -286,7 +360,7 @@ fn zeroed(basicsize: usize) -> Storage {
 }
 
 /// The class `HPyObject`, made on first use.
-fn base_class(_vm: &VirtualMachine) -> &'static Py<PyType> {
+pub(crate) fn base_class(_vm: &VirtualMachine) -> &'static Py<PyType> {
     HPyObject::make_static_type();
     HPyObject::static_type()
 }
@@ -301,9 +375,26 @@ pub fn alloc(vm: &VirtualMachine, cls: PyTypeRef, info: Arc<TypeInfo>) -> PyResu
         let data = struct_of(vm, &obj)?.ok_or_else(|| vm.new_type_error("HPy_New: no native storage"))?;
         return Ok((obj, data));
     }
-    let obj = HPyObject { storage: zeroed(info.basicsize), info }.into_ref_with_type(vm, cls)?;
+    // Not `into_ref_with_type`, which wants the class's basicsize to be
+    // `HPyObject`'s: HPy types declare their struct in it (`layout_size`).
+    let dict = cls.slots.flags.has_feature(PyTypeFlags::HAS_DICT).then(|| vm.ctx.new_dict());
+    let obj = rustpython_vm::PyRef::new_ref(HPyObject { storage: zeroed(info.basicsize), info }, cls, dict);
     let data = obj.data();
     Ok((obj.into(), data))
+}
+
+/// The `basicsize` of an HPy type whose instances are `HPyObject`s with a
+/// struct of `struct_size` bytes. RustPython compares basicsizes where
+/// CPython compares layouts: to refuse a `__class__` assignment between
+/// types whose structs differ, and to find a class's solid base (so a class
+/// with two bases that each add storage is refused, as on CPython).
+fn layout_size(struct_size: usize) -> usize {
+    base_class_size() + struct_size.div_ceil(8) * 8
+}
+
+fn base_class_size() -> usize {
+    HPyObject::make_static_type();
+    HPyObject::static_type().slots.basicsize
 }
 
 type NewFn = unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, HPy_ssize_t, HPy) -> HPy;
@@ -495,6 +586,10 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
     if buffer.is_some() {
         slots.as_buffer = Some(crate::buffer::as_buffer);
     }
+    if !builtin_base {
+        slots.basicsize = layout_size(basicsize);
+    }
+    crate::bases::guard(vm);
     let ty = PyType::new_heap(name, bases, Default::default(), slots, metaclass, &vm.ctx)
         .map_err(|e| vm.new_type_error(e))?;
     if let Some(m) = module {
@@ -507,22 +602,24 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
     }
     let find = |s: HPySlot_Slot| spec.slots.iter().find(|x| x.slot == s).and_then(|x| x.impl_);
     let own_new = find(HPySlot_Slot::tp_new);
+    // Leaked on purpose: types from specs live as long as the process, and
+    // method descriptors want a `'static` class.
+    let class: &'static Py<PyType> = Box::leak(Box::new(ty.clone()));
+    let own = Hooks { destroy: spec.destroy.and_then(|s| s.impl_), traverse: spec.traverse.and_then(|s| s.impl_) };
     register(
         &ty,
         TypeInfo {
             basicsize,
             shape: spec.shape,
             new: own_new.or(inherited_new),
-            destroy: spec.destroy.and_then(|s| s.impl_),
-            traverse: spec.traverse.and_then(|s| s.impl_),
+            own,
+            chain: chain_of(class, own),
+            class,
             call_offset: own_call.or(inherited_call),
             buffer,
             ctx: Ctx(ctx),
         },
     );
-    // Leaked on purpose: types from specs live as long as the process, and
-    // method descriptors want a `'static` class.
-    let class: &'static Py<PyType> = Box::leak(Box::new(ty.clone()));
     if builtin_base && own_new.is_some() {
         add_builtin_base_new(vm, class, crate::module::leak(full.to_owned()))?;
     }
