@@ -23,7 +23,7 @@ use pyo3::ffi;
 use std::ffi::CString;
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 
-pub type DestroyFn = unsafe extern "C" fn(*mut core::ffi::c_void);
+pub type DestroyFn = lichen_abi::func_types::destroyfunc;
 
 /// What the runtime keeps about a type it built. Leaked: types may be
 /// reached from objects until the process ends.

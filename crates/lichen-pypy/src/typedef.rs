@@ -96,7 +96,7 @@ pub fn meth(m: &HPyMeth) -> Meth {
     Meth { name: m.name, doc: m.doc, impl_: impl_ptr(m.impl_), sig: m.signature.0 }
 }
 
-type DestroyFn = unsafe extern "C" fn(*mut c_void);
+type DestroyFn = lichen_abi::func_types::destroyfunc;
 
 /// What an instance's struct needs when its object dies, per type: the
 /// `HPy_tp_destroy` to run, with the same for the nearest base made from a

@@ -177,8 +177,7 @@ impl HPyObject {
     }
 }
 
-type VisitFn = unsafe extern "C" fn(*mut HPyField, *mut c_void) -> c_int;
-type TraverseFn = unsafe extern "C" fn(*mut c_void, VisitFn, *mut c_void) -> c_int;
+type TraverseFn = func_types::traverseproc;
 
 lichen_core::guarded_entry! { lichen_core::guard::report_ignored;
 /// Releases the object a field holds, for the traverse run at deallocation.
@@ -215,7 +214,7 @@ impl Drop for HPyObject {
             let f: TraverseFn = unsafe { core::mem::transmute(traverse) };
             // SAFETY: it visits fields of the struct; `clear_field` empties
             // each, so one visited by several types is released once.
-            unsafe { f(data, clear_field, core::ptr::null_mut()) };
+            unsafe { f(data, Some(clear_field), core::ptr::null_mut()) };
         }
     }
 }
@@ -259,14 +258,14 @@ unsafe impl Traverse for HPyObject {
         let mut tracer = tracer;
         // SAFETY: the visitor reads the fields of this struct and calls the
         // tracer, which outlives the call.
-        unsafe { f(self.data(), report_field, (&mut tracer as *mut &mut rustpython_vm::object::TraverseFn<'_>).cast()) };
+        unsafe { f(self.data(), Some(report_field), (&mut tracer as *mut &mut rustpython_vm::object::TraverseFn<'_>).cast()) };
     }
 
     fn clear(&mut self, out: &mut Vec<PyObjectRef>) {
         let Some(f) = self.info.gc_traverse() else { return };
         // SAFETY: the visitor empties the fields of this struct into `out`,
         // which outlives the call.
-        unsafe { f(self.data(), take_field, (out as *mut Vec<PyObjectRef>).cast()) };
+        unsafe { f(self.data(), Some(take_field), (out as *mut Vec<PyObjectRef>).cast()) };
     }
 }
 
@@ -785,22 +784,15 @@ fn add_getset(vm: &VirtualMachine, class: &'static Py<PyType>, g: &HPyGetSet, ct
     set_class_attr(vm, class, name, d.into())
 }
 
-type UnaryFn = unsafe extern "C" fn(*mut HPyContext, HPy) -> HPy;
-type BinaryFn = unsafe extern "C" fn(*mut HPyContext, HPy, HPy) -> HPy;
-type TernaryFn = unsafe extern "C" fn(*mut HPyContext, HPy, HPy, HPy) -> HPy;
-type LenFn = unsafe extern "C" fn(*mut HPyContext, HPy) -> HPy_ssize_t;
-type InquiryFn = unsafe extern "C" fn(*mut HPyContext, HPy) -> c_int;
-type HashFn = unsafe extern "C" fn(*mut HPyContext, HPy) -> HPy_hash_t;
-type RichCmpFn = unsafe extern "C" fn(*mut HPyContext, HPy, HPy, c_int) -> HPy;
-type SsizeArgFn = unsafe extern "C" fn(*mut HPyContext, HPy, HPy_ssize_t) -> HPy;
-type ObjObjFn = unsafe extern "C" fn(*mut HPyContext, HPy, HPy) -> c_int;
-type ObjObjArgFn = unsafe extern "C" fn(*mut HPyContext, HPy, HPy, HPy) -> c_int;
-type SsizeObjArgFn = unsafe extern "C" fn(*mut HPyContext, HPy, HPy_ssize_t, HPy) -> c_int;
-type FinalizeFn = unsafe extern "C" fn(*mut HPyContext, HPy);
-type CallFn = unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, usize, HPy) -> HPy;
 
-const RICHCMP: &[(&str, c_int)] =
-    &[("__lt__", 0), ("__le__", 1), ("__eq__", 2), ("__ne__", 3), ("__gt__", 4), ("__ge__", 5)];
+const RICHCMP: &[(&str, HPy_RichCmpOp)] = &[
+    ("__lt__", HPy_RichCmpOp::LT),
+    ("__le__", HPy_RichCmpOp::LE),
+    ("__eq__", HPy_RichCmpOp::EQ),
+    ("__ne__", HPy_RichCmpOp::NE),
+    ("__gt__", HPy_RichCmpOp::GT),
+    ("__ge__", HPy_RichCmpOp::GE),
+];
 
 /// The index argument of a sequence slot, negative ones counted from the
 /// end, as CPython's sq_item/sq_ass_item wrappers count them.
@@ -845,13 +837,13 @@ fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
         add(name, Box::new(move |vm, me, args| {
             let a = exact(vm, name, &args, 1)?;
             // SAFETY: the receiver and arguments outlive the call.
-            finish(vm, unsafe { ctx.call(HPyFunc_Signature::BINARYFUNC, imp, |c, f: BinaryFn| f(c, lend(me), lend(&a[0]))) }, name)
+            finish(vm, unsafe { ctx.call(HPyFunc_Signature::BINARYFUNC, imp, |c, f: func_types::binaryfunc| f(c, lend(me), lend(&a[0]))) }, name)
         }))?;
         if let Some(&rname) = names.get(1) {
             add(rname, Box::new(move |vm, me, args| {
                 let a = exact(vm, rname, &args, 1)?;
                 // SAFETY: the receiver and arguments outlive the call.
-                finish(vm, unsafe { ctx.call(HPyFunc_Signature::BINARYFUNC, imp, |c, f: BinaryFn| f(c, lend(&a[0]), lend(me))) }, rname)
+                finish(vm, unsafe { ctx.call(HPyFunc_Signature::BINARYFUNC, imp, |c, f: func_types::binaryfunc| f(c, lend(&a[0]), lend(me))) }, rname)
             }))?;
         }
         return Ok(());
@@ -861,7 +853,7 @@ fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
         return add(name, Box::new(move |vm, me, args| {
             exact(vm, name, &args, 0)?;
             // SAFETY: the receiver and arguments outlive the call.
-            finish(vm, unsafe { ctx.call(HPyFunc_Signature::UNARYFUNC, imp, |c, f: UnaryFn| f(c, lend(me))) }, name)
+            finish(vm, unsafe { ctx.call(HPyFunc_Signature::UNARYFUNC, imp, |c, f: func_types::unaryfunc| f(c, lend(me))) }, name)
         }));
     }
     match slot {
@@ -880,7 +872,7 @@ fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
             add("__hash__", Box::new(move |vm, me, args| {
                 exact(vm, "__hash__", &args, 0)?;
                 // SAFETY: the receiver and arguments outlive the call.
-                let h = unsafe { ctx.call(HPyFunc_Signature::HASHFUNC, imp, |c, f: HashFn| f(c, lend(me))) };
+                let h = unsafe { ctx.call(HPyFunc_Signature::HASHFUNC, imp, |c, f: func_types::hashfunc| f(c, lend(me))) };
                 // -1 is an error only with an exception set: CPython's
                 // `__hash__` wrapper returns a -1 hash that comes without one.
                 check_value(vm, false, "__hash__").map(|()| vm.ctx.new_int(h).into())
@@ -891,7 +883,7 @@ fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
                 add(name, Box::new(move |vm, me, args| {
                     let a = exact(vm, name, &args, 1)?;
                     // SAFETY: the receiver and arguments outlive the call.
-                    finish(vm, unsafe { ctx.call(HPyFunc_Signature::RICHCMPFUNC, imp, |c, f: RichCmpFn| f(c, lend(me), lend(&a[0]), op)) }, name)
+                    finish(vm, unsafe { ctx.call(HPyFunc_Signature::RICHCMPFUNC, imp, |c, f: func_types::richcmpfunc| f(c, lend(me), lend(&a[0]), op)) }, name)
                 }))?;
             }
             Ok(())
@@ -900,7 +892,7 @@ fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
             add("__bool__", Box::new(move |vm, me, args| {
                 exact(vm, "__bool__", &args, 0)?;
                 // SAFETY: the receiver and arguments outlive the call.
-                let r = unsafe { ctx.call(HPyFunc_Signature::INQUIRY, imp, |c, f: InquiryFn| f(c, lend(me))) };
+                let r = unsafe { ctx.call(HPyFunc_Signature::INQUIRY, imp, |c, f: func_types::inquiry| f(c, lend(me))) };
                 check_value(vm, r < 0, "__bool__").map(|()| vm.ctx.new_bool(r != 0).into())
             }))
         }
@@ -908,7 +900,7 @@ fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
             add("__len__", Box::new(move |vm, me, args| {
                 exact(vm, "__len__", &args, 0)?;
                 // SAFETY: the receiver and arguments outlive the call.
-                let r = unsafe { ctx.call(HPyFunc_Signature::LENFUNC, imp, |c, f: LenFn| f(c, lend(me))) };
+                let r = unsafe { ctx.call(HPyFunc_Signature::LENFUNC, imp, |c, f: func_types::lenfunc| f(c, lend(me))) };
                 check_value(vm, r < 0, "__len__").map(|()| vm.ctx.new_int(r).into())
             }))
         }
@@ -917,7 +909,7 @@ fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
                 let a = exact(vm, "__getitem__", &args, 1)?;
                 let i = sequence_index(vm, me, &a[0])?;
                 // SAFETY: the receiver and arguments outlive the call.
-                finish(vm, unsafe { ctx.call(HPyFunc_Signature::SSIZEARGFUNC, imp, |c, f: SsizeArgFn| f(c, lend(me), i)) }, "__getitem__")
+                finish(vm, unsafe { ctx.call(HPyFunc_Signature::SSIZEARGFUNC, imp, |c, f: func_types::ssizeargfunc| f(c, lend(me), i)) }, "__getitem__")
             }))
         }
         HPySlot_Slot::sq_ass_item => {
@@ -925,14 +917,14 @@ fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
                 let a = exact(vm, "__setitem__", &args, 2)?;
                 let i = sequence_index(vm, me, &a[0])?;
                 // SAFETY: the receiver and arguments outlive the call.
-                let r = unsafe { ctx.call(HPyFunc_Signature::SSIZEOBJARGPROC, imp, |c, f: SsizeObjArgFn| f(c, lend(me), i, lend(&a[1]))) };
+                let r = unsafe { ctx.call(HPyFunc_Signature::SSIZEOBJARGPROC, imp, |c, f: func_types::ssizeobjargproc| f(c, lend(me), i, lend(&a[1]))) };
                 finish_status(vm, r, "__setitem__").map(|()| vm.ctx.none())
             }))?;
             add("__delitem__", Box::new(move |vm, me, args| {
                 let a = exact(vm, "__delitem__", &args, 1)?;
                 let i = sequence_index(vm, me, &a[0])?;
                 // SAFETY: the receiver outlives the call; a NULL value asks for deletion.
-                let r = unsafe { ctx.call(HPyFunc_Signature::SSIZEOBJARGPROC, imp, |c, f: SsizeObjArgFn| f(c, lend(me), i, HPy::NULL)) };
+                let r = unsafe { ctx.call(HPyFunc_Signature::SSIZEOBJARGPROC, imp, |c, f: func_types::ssizeobjargproc| f(c, lend(me), i, HPy::NULL)) };
                 finish_status(vm, r, "__delitem__").map(|()| vm.ctx.none())
             }))
         }
@@ -947,7 +939,7 @@ fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
                     let Some(n) = a[0].try_index_opt(vm) else { return Ok(vm.ctx.not_implemented()) };
                     let n = n?.try_to_primitive::<isize>(vm)?;
                     // SAFETY: the receiver outlives the call.
-                    finish(vm, unsafe { ctx.call(HPyFunc_Signature::SSIZEARGFUNC, imp, |c, f: SsizeArgFn| f(c, lend(me), n)) }, name)
+                    finish(vm, unsafe { ctx.call(HPyFunc_Signature::SSIZEARGFUNC, imp, |c, f: func_types::ssizeargfunc| f(c, lend(me), n)) }, name)
                 }))?;
             }
             Ok(())
@@ -956,7 +948,7 @@ fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
             add("__del__", Box::new(move |vm, me, args| {
                 exact(vm, "__del__", &args, 0)?;
                 // SAFETY: the receiver outlives the call.
-                unsafe { ctx.call(HPyFunc_Signature::DESTRUCTOR, imp, |c, f: FinalizeFn| f(c, lend(me))) };
+                unsafe { ctx.call(HPyFunc_Signature::DESTRUCTOR, imp, |c, f: func_types::destructor| f(c, lend(me))) };
                 // An exception left by the finalizer is unraisable; RustPython
                 // reports one that `__del__` raises as such.
                 check_value(vm, false, "__del__").map(|()| vm.ctx.none())
@@ -966,7 +958,7 @@ fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
             add("__contains__", Box::new(move |vm, me, args| {
                 let a = exact(vm, "__contains__", &args, 1)?;
                 // SAFETY: the receiver and arguments outlive the call.
-                let r = unsafe { ctx.call(HPyFunc_Signature::OBJOBJPROC, imp, |c, f: ObjObjFn| f(c, lend(me), lend(&a[0]))) };
+                let r = unsafe { ctx.call(HPyFunc_Signature::OBJOBJPROC, imp, |c, f: func_types::objobjproc| f(c, lend(me), lend(&a[0]))) };
                 check_value(vm, r < 0, "__contains__").map(|()| vm.ctx.new_bool(r != 0).into())
             }))
         }
@@ -974,13 +966,13 @@ fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
             add("__setitem__", Box::new(move |vm, me, args| {
                 let a = exact(vm, "__setitem__", &args, 2)?;
                 // SAFETY: the receiver and arguments outlive the call.
-                let r = unsafe { ctx.call(HPyFunc_Signature::OBJOBJARGPROC, imp, |c, f: ObjObjArgFn| f(c, lend(me), lend(&a[0]), lend(&a[1]))) };
+                let r = unsafe { ctx.call(HPyFunc_Signature::OBJOBJARGPROC, imp, |c, f: func_types::objobjargproc| f(c, lend(me), lend(&a[0]), lend(&a[1]))) };
                 finish_status(vm, r, "__setitem__").map(|()| vm.ctx.none())
             }))?;
             add("__delitem__", Box::new(move |vm, me, args| {
                 let a = exact(vm, "__delitem__", &args, 1)?;
                 // SAFETY: the receiver and arguments outlive the call.
-                let r = unsafe { ctx.call(HPyFunc_Signature::OBJOBJARGPROC, imp, |c, f: ObjObjArgFn| f(c, lend(me), lend(&a[0]), HPy::NULL)) };
+                let r = unsafe { ctx.call(HPyFunc_Signature::OBJOBJARGPROC, imp, |c, f: func_types::objobjargproc| f(c, lend(me), lend(&a[0]), HPy::NULL)) };
                 finish_status(vm, r, "__delitem__").map(|()| vm.ctx.none())
             }))
         }
@@ -990,7 +982,7 @@ fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
                 let b = args.args.first().cloned().ok_or_else(|| vm.new_type_error("pow() needs an exponent"))?;
                 let m = args.args.get(1).cloned().unwrap_or_else(|| vm.ctx.none());
                 // SAFETY: the receiver and arguments outlive the call.
-                finish(vm, unsafe { ctx.call(HPyFunc_Signature::TERNARYFUNC, imp, |c, f: TernaryFn| f(c, lend(me), lend(&b), lend(&m))) }, name)
+                finish(vm, unsafe { ctx.call(HPyFunc_Signature::TERNARYFUNC, imp, |c, f: func_types::ternaryfunc| f(c, lend(me), lend(&b), lend(&m))) }, name)
             }))
         }
         other => Err(unsupported_slot(vm, other)),
@@ -1064,7 +1056,7 @@ fn add_call(vm: &VirtualMachine, class: &'static Py<PyType>, offset: usize, defa
         let own = unsafe { (*data.cast::<u8>().add(offset).cast::<HPyCallFunction>()).impl_ };
         // SAFETY: a call function has the type of an HPy_tp_call
         // implementation, which `Impl` only erases.
-        let own: Option<Impl> = own.map(|f| unsafe { core::mem::transmute::<CallFn, Impl>(f) });
+        let own: Option<Impl> = own.map(|f| unsafe { core::mem::transmute::<func_types::keywords, Impl>(f) });
         let imp = own.or(default).ok_or_else(|| vm.new_type_error(format!("'{}' object is not callable", me.class().name())))?;
         let mut handles: Vec<HPy> = args.args.iter().map(|a| lend(a)).collect();
         let mut names = Vec::new();
@@ -1079,7 +1071,7 @@ fn add_call(vm: &VirtualMachine, class: &'static Py<PyType>, offset: usize, defa
         // functions have the HPyCallFunction type, a keywords method's. They
         // run under the type's context (the one its extension was loaded
         // with), as HPy_tp_call does.
-        let r = unsafe { ctx.call(HPyFunc_Signature::KEYWORDS, imp, |c, f: CallFn| f(c, lend(me), handles.as_ptr(), nargs, kw)) };
+        let r = unsafe { ctx.call(HPyFunc_Signature::KEYWORDS, imp, |c, f: func_types::keywords| f(c, lend(me), handles.as_ptr(), nargs, kw)) };
         finish(vm, r, "__call__")
     });
     set_class_attr(vm, class, "__call__", d)

@@ -127,7 +127,7 @@ macro_rules! simple_signatures {
                 // argument block of that signature and an implementation
                 // of the matching HPy function type (HPy's headers pair them).
                 let a = unsafe { &mut *($args as *mut blocks::$name) };
-                let f: lichen_abi::func_types::$lower = unsafe { transmute($func) };
+                let f: func_types::$lower = unsafe { transmute($func) };
                 $(let $field = arg_in!($H, $vm, $kind, a.$field);)*
                 res_out!($H, $vm, a, $res, unsafe { f($ctx $(, $field)*) });
                 $(arg_done!($H, $vm, $kind, $field);)*
@@ -211,13 +211,6 @@ unsafe fn obj_slice<'a>(ptr: *const Obj, len: usize) -> &'a [Obj] {
     }
 }
 
-type VarargsFn = unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, HPy_ssize_t) -> HPy;
-type KeywordsFn = unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, usize, HPy) -> HPy;
-type InitFn = unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, HPy_ssize_t, HPy) -> c_int;
-type NewFn = unsafe extern "C" fn(*mut HPyContext, HPy, *const HPy, HPy_ssize_t, HPy) -> HPy;
-type GetBufferFn = unsafe extern "C" fn(*mut HPyContext, HPy, *mut HPy_buffer, c_int) -> c_int;
-type ReleaseBufferFn = unsafe extern "C" fn(*mut HPyContext, HPy, *mut HPy_buffer);
-type DestroyFn = unsafe extern "C" fn(*mut c_void);
 
 unsafe fn call_varargs<H: TrampolineHost>(vm: H::Vm<'_>, ctx: *mut HPyContext, func: HPyCFunction, a: &mut blocks::VARARGS) {
     // SAFETY: the caller (`call_special`) passes the VARARGS block of a VARARGS
@@ -228,7 +221,7 @@ unsafe fn call_varargs<H: TrampolineHost>(vm: H::Vm<'_>, ctx: *mut HPyContext, f
     unsafe {
         // SAFETY (all the `transmute`s of `func` below): the trampoline's
         // signature says which HPy function type the implementation has.
-        let f: VarargsFn = transmute(func);
+        let f: func_types::varargs = transmute(func);
         let nargs = a.nargs.max(0) as usize;
         let args = ArgHandles::<H>::new(vm, obj_slice(a.args, nargs));
         let self_ = H::trampoline_arg(vm, a.self_);
@@ -244,7 +237,7 @@ unsafe fn call_keywords<H: TrampolineHost>(vm: H::Vm<'_>, ctx: *mut HPyContext, 
     // `args` holds `nargs` positional then `nkw` keyword values, live for the
     // call, as `obj_slice` and `ArgHandles::new` read them.
     unsafe {
-        let f: KeywordsFn = transmute(func);
+        let f: func_types::keywords = transmute(func);
         let nargs = H::vectorcall_nargs(vm, a.nargsf);
         let nkw = H::kwnames_len(vm, a.kwnames);
         let args = ArgHandles::<H>::new(vm, obj_slice(a.args, nargs + nkw));
@@ -287,7 +280,7 @@ unsafe fn call_getbuffer<H: TrampolineHost>(vm: H::Vm<'_>, ctx: *mut HPyContext,
     // `buffer_export_failed` on failure), and `HPy_buffer` is plain C data, so
     // all zeroes is a valid empty buffer for the implementation to fill.
     unsafe {
-        let f: GetBufferFn = transmute(func);
+        let f: func_types::getbufferproc = transmute(func);
         let mut hbuf: HPy_buffer = core::mem::zeroed();
         let self_ = H::trampoline_arg(vm, a.self_);
         a.result = f(ctx, self_, &mut hbuf, a.flags);
@@ -307,7 +300,7 @@ unsafe fn call_releasebuffer<H: TrampolineHost>(vm: H::Vm<'_>, ctx: *mut HPyCont
     // `view` is the VM's buffer filled by an earlier getbuffer, which
     // `buffer_import` reads.
     unsafe {
-        let f: ReleaseBufferFn = transmute(func);
+        let f: func_types::releasebufferproc = transmute(func);
         let mut hbuf = H::buffer_import(vm, a.view);
         let self_ = H::trampoline_arg(vm, a.self_);
         f(ctx, self_, &mut hbuf);
@@ -349,12 +342,12 @@ unsafe fn call_special<H: TrampolineHost>(vm: H::Vm<'_>, ctx: *mut HPyContext, s
             HPyFunc_Signature::KEYWORDS => call_keywords::<H>(vm, ctx, func, &mut *(args as *mut blocks::KEYWORDS)),
             HPyFunc_Signature::INITPROC => {
                 let a = &mut *(args as *mut blocks::INITPROC);
-                let f: InitFn = transmute(func);
+                let f: func_types::initproc = transmute(func);
                 a.result = with_tuple_args::<H, _>(vm, a.self_, a.args, a.kw, |s, p, n, kw| f(ctx, s, p, n, kw));
             }
             HPyFunc_Signature::NEWFUNC => {
                 let a = &mut *(args as *mut blocks::NEWFUNC);
-                let f: NewFn = transmute(func);
+                let f: func_types::newfunc = transmute(func);
                 let r = with_tuple_args::<H, _>(vm, a.self_, a.args, a.kw, |s, p, n, kw| f(ctx, s, p, n, kw));
                 a.result = H::trampoline_result(vm, r);
             }
@@ -382,7 +375,7 @@ unsafe fn call_special<H: TrampolineHost>(vm: H::Vm<'_>, ctx: *mut HPyContext, s
             HPyFunc_Signature::DESTROYFUNC => {
                 // Not reached through HPy's trampolines (tp_destroy is called by
                 // the runtime's deallocator), but valid: the block is the object.
-                let f: Option<DestroyFn> = transmute(func);
+                let f: Option<func_types::destroyfunc> = transmute(func);
                 if let Some(f) = f {
                     f(args);
                 }
