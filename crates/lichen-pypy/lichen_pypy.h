@@ -198,32 +198,38 @@ int lichen_load(const char *name, const char *path, int mode, struct lichen_modu
  * known), so that native code type-checks it without calling back. A
  * handle result tagged fresh (`..010`) is a slot only the result held: it is
  * the caller's again (lichen._pypy reads it, then keeps it in its reserve). */
+/* BEGIN GENERATED: one entry per signature with an entry of its own, rendered
+ * from lichen_abi::hpyfunc_signatures! and entry_names! in src/entry.rs (the
+ * handles, then self_data and self_class, then the plain arguments). The
+ * test `header_matches_declaration` checks it; regenerate it with
+ * `LICHEN_BLESS=1 cargo test -p lichen-pypy header`. */
 lh lichen_call_noargs(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class);
 lh lichen_call_o(void *ctx, void *impl, lh self, lh arg, void *self_data, uintptr_t self_class);
+int lichen_call_getbuffer(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, struct lichen_buffer *view, int flags);
+void lichen_call_releasebuffer(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, struct lichen_buffer *view);
+lh lichen_call_unary(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class);
+lh lichen_call_binary(void *ctx, void *impl, lh arg0, lh arg1, void *self_data, uintptr_t self_class);
+lh lichen_call_ternary(void *ctx, void *impl, lh arg0, lh arg1, lh arg2, void *self_data, uintptr_t self_class);
+int lichen_call_inquiry(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class);
+intptr_t lichen_call_lenfunc(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class);
+lh lichen_call_ssizearg(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class, intptr_t arg1);
+lh lichen_call_ssizessizearg(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class, intptr_t arg1, intptr_t arg2);
+int lichen_call_ssizeobjarg(void *ctx, void *impl, lh arg0, lh arg2, void *self_data, uintptr_t self_class, intptr_t arg1);
+int lichen_call_ssizessizeobjarg(void *ctx, void *impl, lh arg0, lh arg3, void *self_data, uintptr_t self_class, intptr_t arg1, intptr_t arg2);
+int lichen_call_objobjarg(void *ctx, void *impl, lh arg0, lh arg1, lh arg2, void *self_data, uintptr_t self_class);
+intptr_t lichen_call_hash(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class);
+lh lichen_call_richcmp(void *ctx, void *impl, lh arg0, lh arg1, void *self_data, uintptr_t self_class, int arg2);
+lh lichen_call_getter(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class, void *arg1);
+int lichen_call_setter(void *ctx, void *impl, lh arg0, lh arg1, void *self_data, uintptr_t self_class, void *arg2);
+int lichen_call_objobj(void *ctx, void *impl, lh arg0, lh arg1, void *self_data, uintptr_t self_class);
+void lichen_call_destructor(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class);
+lh lichen_call_mod_create(void *ctx, void *impl, lh spec, void *self_data, uintptr_t self_class);
+/* END GENERATED */
 lh lichen_call_few(void *ctx, void *impl, int sig, lh self, void *self_data, uintptr_t self_class, intptr_t n, lh a, lh b, lh c, lh d);
 lh lichen_call_varargs(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, const lh *args, intptr_t nargs);
 lh lichen_call_keywords(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, const lh *args, intptr_t nargs, lh kwnames, intptr_t nkw);
 lh lichen_call_newfunc(void *ctx, void *impl, lh type, uintptr_t type_info, const lh *args, intptr_t nargs, lh kw);
 int lichen_call_initproc(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, const lh *args, intptr_t nargs, lh kw);
-lh lichen_call_unary(void *ctx, void *impl, lh a, void *self_data, uintptr_t self_class);
-lh lichen_call_binary(void *ctx, void *impl, lh a, lh b, void *self_data, uintptr_t self_class);
-lh lichen_call_ternary(void *ctx, void *impl, lh a, lh b, lh c, void *self_data, uintptr_t self_class);
-int lichen_call_inquiry(void *ctx, void *impl, lh a, void *self_data, uintptr_t self_class);
-intptr_t lichen_call_lenfunc(void *ctx, void *impl, lh a, void *self_data, uintptr_t self_class);
-lh lichen_call_ssizearg(void *ctx, void *impl, lh a, void *self_data, uintptr_t self_class, intptr_t i);
-lh lichen_call_ssizessizearg(void *ctx, void *impl, lh a, void *self_data, uintptr_t self_class, intptr_t i, intptr_t j);
-int lichen_call_ssizeobjarg(void *ctx, void *impl, lh a, lh v, void *self_data, uintptr_t self_class, intptr_t i);
-int lichen_call_ssizessizeobjarg(void *ctx, void *impl, lh a, lh v, void *self_data, uintptr_t self_class, intptr_t i, intptr_t j);
-int lichen_call_objobjarg(void *ctx, void *impl, lh a, lh b, lh c, void *self_data, uintptr_t self_class);
-int lichen_call_objobj(void *ctx, void *impl, lh a, lh b, void *self_data, uintptr_t self_class);
-intptr_t lichen_call_hash(void *ctx, void *impl, lh a, void *self_data, uintptr_t self_class);
-lh lichen_call_richcmp(void *ctx, void *impl, lh a, lh b, void *self_data, uintptr_t self_class, int op);
-lh lichen_call_getter(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, void *closure);
-int lichen_call_setter(void *ctx, void *impl, lh self, lh value, void *self_data, uintptr_t self_class, void *closure);
-void lichen_call_destructor(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class);
-lh lichen_call_mod_create(void *ctx, void *impl, lh spec, void *self_data, uintptr_t self_class);
-int lichen_call_getbuffer(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, struct lichen_buffer *view, int flags);
-void lichen_call_releasebuffer(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, struct lichen_buffer *view);
 
 /* hpy.universal._trace */
 int lichen_trace_count(void);

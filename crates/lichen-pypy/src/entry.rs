@@ -706,28 +706,98 @@ fn close_array(bits: &[isize], hs: &[HPy]) {
     }
 }
 
-type H = HPy;
-type Ctx = *mut HPyContext;
 type Data = *mut c_void;
 
-/// Entries of implementations whose handle arguments come first, then plain
-/// values: `name = SIGNATURE(handle args; plain args) -> result, finish`.
-macro_rules! entries {
-    ($($entry:ident = $sig:ident ($($h:ident),* ; $($p:ident : $pt:ty),*) -> $ret:tt, $finish:ident;)*) => {$(
+/// The signatures whose implementations Python calls through an entry of
+/// their own, and that entry's name (the names `lichen._pypy` calls; a
+/// signature of the same C type, such as `REPRFUNC`, goes through
+/// `lichen_call_unary`). Everything else about an entry (its handle and
+/// plain parameters, their types, its result) comes from the signature's
+/// line in `lichen_abi::hpyfunc_signatures!` (see `signature_entry!`), and
+/// so does its prototype in `lichen_pypy.h` (the generated section, checked
+/// by the test `header_matches_declaration`).
+///
+/// An entry takes the context and implementation, the signature's handle
+/// arguments (`obj`) in order, the receiver's struct and class id (see
+/// `lichen_pypy.h`), then its plain arguments (`[T]`, `buf`) in order, and
+/// calls the implementation with them in the signature's order (so
+/// `lichen_call_ssizeobjarg` takes the value handle before the index). Its
+/// result: a handle given to Python (`give_up`), a status or value
+/// (`status`), or nothing.
+macro_rules! entry_names {
+    ($d:tt $($sig:ident => $entry:ident,)*) => {
+        /// Calls `$callback! { entry_name SIGNATURE rest... }` for a
+        /// signature with an entry, nothing for the others.
+        macro_rules! entry_of {
+            $( ($d callback:ident $sig $d($d rest:tt)*) => { $d callback! { $entry $sig $d($d rest)* } }; )*
+            ($d callback:ident $d other:ident $d($d rest:tt)*) => {};
+        }
+    };
+}
+
+entry_names! { $
+    NOARGS => lichen_call_noargs,
+    O => lichen_call_o,
+    GETBUFFERPROC => lichen_call_getbuffer,
+    RELEASEBUFFERPROC => lichen_call_releasebuffer,
+    UNARYFUNC => lichen_call_unary,
+    BINARYFUNC => lichen_call_binary,
+    TERNARYFUNC => lichen_call_ternary,
+    INQUIRY => lichen_call_inquiry,
+    LENFUNC => lichen_call_lenfunc,
+    SSIZEARGFUNC => lichen_call_ssizearg,
+    SSIZESSIZEARGFUNC => lichen_call_ssizessizearg,
+    SSIZEOBJARGPROC => lichen_call_ssizeobjarg,
+    SSIZESSIZEOBJARGPROC => lichen_call_ssizessizeobjarg,
+    OBJOBJARGPROC => lichen_call_objobjarg,
+    HASHFUNC => lichen_call_hash,
+    RICHCMPFUNC => lichen_call_richcmp,
+    GETTER => lichen_call_getter,
+    SETTER => lichen_call_setter,
+    OBJOBJPROC => lichen_call_objobj,
+    DESTRUCTOR => lichen_call_destructor,
+    MOD_CREATE => lichen_call_mod_create,
+}
+
+/// Feeds every signature of the declaration to `entry_of!` with
+/// `$callback` (`signature_entry` for the entries, `entry_prototype` for
+/// the header's lines): `$callback! { entry SIGNATURE ctx lower [param kind ...] result [extra] }`.
+macro_rules! signature_entries {
+    (@ $callback:ident $extra:tt ; $($name:ident = $n:literal, $lower:ident, $ctx:ident ($($p:ident : $k:tt),*) -> $r:tt, $block:tt;)*) => {$(
+        entry_of! { $callback $name $ctx $lower [$($p $k)*] $r $extra }
+    )*};
+    ($callback:ident ; $($sigs:tt)*) => { signature_entries! { @ $callback [] ; $($sigs)* } };
+    ($callback:ident, $extra:ident ; $($sigs:tt)*) => { signature_entries! { @ $callback [$extra] ; $($sigs)* } };
+}
+
+/// One entry: splits the parameters into handles and plain values
+/// (`@split`), then defines the `#[no_mangle]` function.
+macro_rules! signature_entry {
+    ($entry:ident $sig:ident ctx $lower:ident [$($all:tt)*] $r:tt []) => {
+        signature_entry! { @split $entry $sig $lower [$($all)*] $r [] [] [$($all)*] }
+    };
+    (@split $entry:ident $sig:ident $lower:ident $all:tt $r:tt [$($h:ident)*] [$($pl:ident $pk:tt)*] [$p:ident obj $($rest:tt)*]) => {
+        signature_entry! { @split $entry $sig $lower $all $r [$($h)* $p] [$($pl $pk)*] [$($rest)*] }
+    };
+    (@split $entry:ident $sig:ident $lower:ident $all:tt $r:tt [$($h:ident)*] [$($pl:ident $pk:tt)*] [$p:ident $k:tt $($rest:tt)*]) => {
+        signature_entry! { @split $entry $sig $lower $all $r [$($h)*] [$($pl $pk)* $p $k] [$($rest)*] }
+    };
+    (@split $entry:ident $sig:ident $lower:ident [$($p:ident $k:tt)*] $r:tt [$($h:ident)*] [$($pl:ident $pk:tt)*] []) => {
         #[no_mangle]
-        pub unsafe extern "C" fn $entry(ctx: *mut c_void, impl_: *mut c_void $(, $h: isize)* , self_data: Data, self_class: usize $(, $p: $pt)*) -> $ret {
+        pub unsafe extern "C" fn $entry(ctx: *mut c_void, impl_: *mut c_void $(, $h: isize)*, self_data: Data, self_class: usize $(, $pl: plain_ty!($pk))*) -> entry_result!($r) {
             // SAFETY: Python passes the context and implementation of one
-            // definition, whose signature is `$sig`, and handles it made.
+            // definition, whose signature is `$sig` (so its C type is
+            // `func_types::$lower`), and handles it made.
             unsafe {
                 call(stringify!($entry), ctx, impl_, HPyFunc_Signature::$sig, [$($h),*], (self_data, self_class),
-                    |c, f: unsafe extern "C" fn(Ctx $(, entry_h!($h))* $(, $pt)*) -> entry_r!($ret), received: [HPy; count!($($h)*)]| {
+                    |c, f: func_types::$lower, received: [HPy; count!($($h)*)]| {
                         let [$($h),*] = received;
-                        f(c $(, $h)* $(, $p)*)
+                        f(c $(, $p)*)
                     },
-                    $finish)
+                    entry_finish!($r))
             }
         }
-    )*};
+    };
 }
 
 macro_rules! count {
@@ -735,78 +805,27 @@ macro_rules! count {
     ($x:ident $($rest:ident)*) => { 1 + count!($($rest)*) };
 }
 
-macro_rules! entry_h {
-    ($h:ident) => { H };
-}
-macro_rules! entry_r {
-    (isize) => { H };
-    ($t:ty) => { $t };
+/// The Rust type of a plain parameter of an entry.
+macro_rules! plain_ty {
+    (buf) => { *mut HPy_buffer };
+    ([$t:ty]) => { $t };
 }
 
-entries! {
-    lichen_call_noargs = NOARGS(self_; ) -> isize, give_up;
-    lichen_call_o = O(self_, arg; ) -> isize, give_up;
-    lichen_call_unary = UNARYFUNC(a; ) -> isize, give_up;
-    lichen_call_binary = BINARYFUNC(a, b; ) -> isize, give_up;
-    lichen_call_ternary = TERNARYFUNC(a, b, c; ) -> isize, give_up;
-    lichen_call_ssizearg = SSIZEARGFUNC(a; i: HPy_ssize_t) -> isize, give_up;
-    lichen_call_ssizessizearg = SSIZESSIZEARGFUNC(a; i: HPy_ssize_t, j: HPy_ssize_t) -> isize, give_up;
-    lichen_call_richcmp = RICHCMPFUNC(a, b; op: c_int) -> isize, give_up;
-    lichen_call_getter = GETTER(self_; closure: *mut c_void) -> isize, give_up;
-    lichen_call_mod_create = MOD_CREATE(spec; ) -> isize, give_up;
-    lichen_call_inquiry = INQUIRY(a; ) -> c_int, status;
-    lichen_call_objobjarg = OBJOBJARGPROC(a, b, c; ) -> c_int, status;
-    lichen_call_objobj = OBJOBJPROC(a, b; ) -> c_int, status;
-    lichen_call_setter = SETTER(self_, value; closure: *mut c_void) -> c_int, status;
-    lichen_call_destructor = DESTRUCTOR(self_; ) -> (), nothing;
-    lichen_call_getbuffer = GETBUFFERPROC(self_; view: *mut HPy_buffer, flags: c_int) -> c_int, status;
-    lichen_call_releasebuffer = RELEASEBUFFERPROC(self_; view: *mut HPy_buffer) -> (), nothing;
+/// What an entry returns for an implementation's result: a handle's bits,
+/// the value itself, nothing.
+macro_rules! entry_result {
+    (obj) => { isize };
+    (none) => { () };
+    ([$t:ty]) => { $t };
 }
 
-/// Value results (a length, a hash): the same, but the result is no handle.
-macro_rules! value_entries {
-    ($($entry:ident = $sig:ident ($($h:ident),* ; $($p:ident : $pt:ty),*) -> $ret:ty;)*) => {$(
-        #[no_mangle]
-        pub unsafe extern "C" fn $entry(ctx: *mut c_void, impl_: *mut c_void $(, $h: isize)* , self_data: Data, self_class: usize $(, $p: $pt)*) -> $ret {
-            // SAFETY: Python passes the context and implementation of one
-            // definition, whose signature is `$sig` (so its C type is the
-            // `f` below), and handles it made.
-            unsafe {
-                call(stringify!($entry), ctx, impl_, HPyFunc_Signature::$sig, [$($h),*], (self_data, self_class),
-                    |c, f: unsafe extern "C" fn(Ctx $(, entry_h!($h))* $(, $pt)*) -> $ret, received: [HPy; count!($($h)*)]| {
-                        let [$($h),*] = received;
-                        f(c $(, $h)* $(, $p)*)
-                    },
-                    status)
-            }
-        }
-    )*};
+macro_rules! entry_finish {
+    (obj) => { give_up };
+    (none) => { nothing };
+    ([$t:ty]) => { status };
 }
 
-value_entries! {
-    lichen_call_lenfunc = LENFUNC(a; ) -> HPy_ssize_t;
-    lichen_call_hash = HASHFUNC(a; ) -> HPy_hash_t;
-}
-
-/// `sq_ass_item`: the index comes between the receiver and the value (NULL
-/// to delete), which the macros above do not lay out.
-#[no_mangle]
-pub unsafe extern "C" fn lichen_call_ssizeobjarg(ctx: *mut c_void, impl_: *mut c_void, a: isize, v: isize, self_data: Data, self_class: usize, i: HPy_ssize_t) -> c_int {
-    // SAFETY: Python passes an SSIZEOBJARGPROC implementation and handles.
-    unsafe {
-        call("lichen_call_ssizeobjarg", ctx, impl_, HPyFunc_Signature::SSIZEOBJARGPROC, [a, v], (self_data, self_class),
-            |c, f: unsafe extern "C" fn(Ctx, H, HPy_ssize_t, H) -> c_int, [a, v]: [HPy; 2]| f(c, a, i, v), status)
-    }
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn lichen_call_ssizessizeobjarg(ctx: *mut c_void, impl_: *mut c_void, a: isize, v: isize, self_data: Data, self_class: usize, i: HPy_ssize_t, j: HPy_ssize_t) -> c_int {
-    // SAFETY: Python passes an SSIZESSIZEOBJARGPROC implementation and handles.
-    unsafe {
-        call("lichen_call_ssizessizeobjarg", ctx, impl_, HPyFunc_Signature::SSIZESSIZEOBJARGPROC, [a, v], (self_data, self_class),
-            |c, f: unsafe extern "C" fn(Ctx, H, HPy_ssize_t, HPy_ssize_t, H) -> c_int, [a, v]: [HPy; 2]| f(c, a, i, j, v), status)
-    }
-}
+lichen_abi::hpyfunc_signatures!(signature_entries, signature_entry);
 
 /// Implementations taking an argument array (`VARARGS`, `KEYWORDS`,
 /// `NEWFUNC`, `INITPROC`): the receiver (or type) and `kw` (a kwnames tuple
@@ -861,13 +880,13 @@ pub unsafe extern "C" fn lichen_call_few(ctx: *mut c_void, impl_: *mut c_void, s
         // SAFETY: Python passes a KEYWORDS implementation and `n` handles.
         unsafe {
             call_array("lichen_call_few", ctx, impl_, HPyFunc_Signature::KEYWORDS, (self_, self_data, self_class, 0), args.as_ptr(), n,
-                |c, f: unsafe extern "C" fn(Ctx, H, *const H, usize, H) -> H, s, p, k| f(c, s, p, n as usize, k))
+                |c, f: func_types::keywords, s, p, k| f(c, s, p, n as usize, k))
         }
     } else {
         // SAFETY: Python passes a VARARGS implementation and `n` handles.
         unsafe {
             call_array("lichen_call_few", ctx, impl_, HPyFunc_Signature::VARARGS, (self_, self_data, self_class, 0), args.as_ptr(), n,
-                |c, f: unsafe extern "C" fn(Ctx, H, *const H, HPy_ssize_t) -> H, s, p, _| f(c, s, p, n))
+                |c, f: func_types::varargs, s, p, _| f(c, s, p, n))
         }
     };
     guarded("lichen_call_few", || give_up(r))
@@ -878,7 +897,7 @@ pub unsafe extern "C" fn lichen_call_varargs(ctx: *mut c_void, impl_: *mut c_voi
     // SAFETY: Python passes a VARARGS implementation and `nargs` handles.
     let r = unsafe {
         call_array("lichen_call_varargs", ctx, impl_, HPyFunc_Signature::VARARGS, (self_, self_data, self_class, 0), args, nargs,
-            |c, f: unsafe extern "C" fn(Ctx, H, *const H, HPy_ssize_t) -> H, s, a, _| f(c, s, a, nargs))
+            |c, f: func_types::varargs, s, a, _| f(c, s, a, nargs))
     };
     guarded("lichen_call_varargs", || give_up(r))
 }
@@ -890,7 +909,7 @@ pub unsafe extern "C" fn lichen_call_keywords(ctx: *mut c_void, impl_: *mut c_vo
     // SAFETY: Python passes a KEYWORDS implementation and nargs + nkw handles.
     let r = unsafe {
         call_array("lichen_call_keywords", ctx, impl_, HPyFunc_Signature::KEYWORDS, (self_, self_data, self_class, kwnames), args, nargs + nkw,
-            |c, f: unsafe extern "C" fn(Ctx, H, *const H, usize, H) -> H, s, a, k| f(c, s, a, nargs as usize, k))
+            |c, f: func_types::keywords, s, a, k| f(c, s, a, nargs as usize, k))
     };
     guarded("lichen_call_keywords", || give_up(r))
 }
@@ -900,7 +919,7 @@ pub unsafe extern "C" fn lichen_call_newfunc(ctx: *mut c_void, impl_: *mut c_voi
     // SAFETY: Python passes a NEWFUNC implementation and `nargs` handles.
     let r = unsafe {
         call_array("lichen_call_newfunc", ctx, impl_, HPyFunc_Signature::NEWFUNC, (ty, core::ptr::null_mut(), 0, kw), args, nargs,
-            |c, f: unsafe extern "C" fn(Ctx, H, *const H, HPy_ssize_t, H) -> H, t, a, k| {
+            |c, f: func_types::newfunc, t, a, k| {
                 // the class, when made from a spec, is known: the HPy_New
                 // of this tp_new then calls no one (see host::types)
                 table::learn_type(t, type_info);
@@ -915,7 +934,7 @@ pub unsafe extern "C" fn lichen_call_initproc(ctx: *mut c_void, impl_: *mut c_vo
     // SAFETY: Python passes an INITPROC implementation and `nargs` handles.
     let r = unsafe {
         call_array("lichen_call_initproc", ctx, impl_, HPyFunc_Signature::INITPROC, (self_, self_data, self_class, kw), args, nargs,
-            |c, f: unsafe extern "C" fn(Ctx, H, *const H, HPy_ssize_t, H) -> c_int, s, a, k| f(c, s, a, nargs, k))
+            |c, f: func_types::initproc, s, a, k| f(c, s, a, nargs, k))
     };
     guarded("lichen_call_initproc", || status(r))
 }
@@ -1203,4 +1222,92 @@ pub extern "C" fn lichen_debug_abort_on_misuse(abort: c_int) -> c_int {
 #[no_mangle]
 pub extern "C" fn lichen_selftest_panic() -> c_int {
     guarded("lichen_selftest_panic", || -> c_int { panic!("the self-test panic") })
+}
+
+/// `lichen_pypy.h`'s per-signature entries, rendered from the declaration
+/// (the same `entry_of!` table as the entries themselves).
+#[cfg(test)]
+mod header {
+    use super::*;
+
+    /// The C spelling of an entry's parameter or result type.
+    trait CName {
+        const C: &'static str;
+    }
+    impl CName for isize {
+        const C: &'static str = "intptr_t";
+    }
+    impl CName for c_int {
+        const C: &'static str = "int";
+    }
+    impl CName for HPy_RichCmpOp {
+        const C: &'static str = "int";
+    }
+    impl CName for *mut c_void {
+        const C: &'static str = "void *";
+    }
+
+    macro_rules! c_name {
+        (obj) => { "lh" };
+        (none) => { "void" };
+        (buf) => { "struct lichen_buffer *" };
+        ([$t:ty]) => { <$t as CName>::C };
+    }
+
+    /// Pushes an entry's prototype, as the header writes it, onto `$out`.
+    macro_rules! entry_prototype {
+        ($entry:ident $sig:ident ctx $lower:ident [$($p:ident $k:tt)*] $r:tt [$out:ident]) => {{
+            let mut handles = String::new();
+            let mut plain = String::new();
+            $(
+                // a parameter named `self_` in the declaration is `self` in C
+                let name = stringify!($p).trim_end_matches('_');
+                if stringify!($k) == "obj" {
+                    handles += &format!(", lh {name}");
+                } else {
+                    let ty = c_name!($k);
+                    let sep = if ty.ends_with('*') { "" } else { " " };
+                    plain += &format!(", {ty}{sep}{name}");
+                }
+            )*
+            $out.push(format!(
+                "{} {}(void *ctx, void *impl{handles}, void *self_data, uintptr_t self_class{plain});",
+                c_name!($r), stringify!($entry)
+            ));
+        }};
+    }
+
+    const BEGIN: &str = "/* BEGIN GENERATED";
+    const END: &str = "/* END GENERATED */";
+
+    fn rendered() -> String {
+        let mut out: Vec<String> = Vec::new();
+        lichen_abi::hpyfunc_signatures!(signature_entries, entry_prototype, out);
+        out.join("\n") + "\n"
+    }
+
+    /// The generated section of `lichen_pypy.h` (between the BEGIN line and
+    /// `END`) is what the declaration gives. `LICHEN_BLESS=1 cargo test -p
+    /// lichen-pypy header` rewrites it.
+    #[test]
+    fn header_matches_declaration() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/lichen_pypy.h");
+        let text = std::fs::read_to_string(path).unwrap();
+        let begin = text.find(BEGIN).expect("lichen_pypy.h: no BEGIN GENERATED line");
+        let body = begin + text[begin..].find("*/\n").expect("lichen_pypy.h: BEGIN GENERATED comment unclosed") + 3;
+        let end = body + text[body..].find(END).expect("lichen_pypy.h: no END GENERATED line");
+        let want = rendered();
+        if text[body..end] == want {
+            return;
+        }
+        if std::env::var_os("LICHEN_BLESS").is_some() {
+            std::fs::write(path, format!("{}{want}{}", &text[..body], &text[end..])).unwrap();
+            return;
+        }
+        panic!(
+            "lichen_pypy.h's generated entries differ from lichen_abi::hpyfunc_signatures! and entry.rs's entry_names!; \
+             regenerate them with `LICHEN_BLESS=1 cargo test -p lichen-pypy header`.\nexpected:\n{want}\nfound:\n{}",
+            &text[body..end]
+        );
+    }
 }
