@@ -108,13 +108,13 @@ mod guarded {
 }
 
 macro_rules! member_value {
-    ($host:ty, $target:ident, fn CallRealFunctionFromTrampoline) => {
+    ($host:ty, $vm:ident, $target:ident, fn CallRealFunctionFromTrampoline) => {
         <$host as Host>::CALL_REAL_FUNCTION
     };
-    ($host:ty, $target:ident, handle $name:ident) => {
-        <$host as Host>::handle_constant(stringify!($name))
+    ($host:ty, $vm:ident, $target:ident, handle $name:ident) => {
+        <$host as Host>::handle_constant($vm, stringify!($name))
     };
-    ($host:ty, $target:ident, fn $name:ident) => {
+    ($host:ty, $vm:ident, $target:ident, fn $name:ident) => {
         if $target.as_deref() == Some(stringify!($name)) {
             guarded::$name::<$host, true>
         } else {
@@ -124,22 +124,22 @@ macro_rules! member_value {
 }
 
 macro_rules! build_context {
-    ($host:ty, $target:ident, $name:expr ; $($kind:ident $field:ident $member:ident,)*) => {
+    ($host:ty, $vm:ident, $target:ident, $name:expr ; $($kind:ident $field:ident $member:ident,)*) => {
         HPyContext {
             name: $name,
             _private: core::ptr::null_mut(),
             abi_version: lichen_abi::HPY_ABI_VERSION as c_int,
-            $($field: member_value!($host, $target, $kind $member),)*
+            $($field: member_value!($host, $vm, $target, $kind $member),)*
         }
     };
 }
 
 /// A context whose functions are `crate::api::*::<H>`, each behind the
 /// panic barrier, and whose constants are the host's; `name` must start
-/// with "HPy Universal ABI" for HPy's tests.
-pub fn universal_context<H: Host>(name: &'static CStr) -> HPyContext {
+/// with "HPy Universal ABI" for HPy's tests. `vm` gives the constants.
+pub fn universal_context<H: Host>(vm: H::Vm<'_>, name: &'static CStr) -> HPyContext {
     let selftest = crate::guard::selftest_panic_target();
-    lichen_abi::context_members!(build_context, H, selftest, (name.as_ptr()))
+    lichen_abi::context_members!(build_context, H, vm, selftest, (name.as_ptr()))
 }
 
 /// `lichen_abi::context_members!(wrapping_context, (src), (name), (private), fns)`:
@@ -173,9 +173,9 @@ pub(crate) use {wrapping_context, wrapping_member};
 /// functions behind the panic barrier) and the trace and debug ones that
 /// wrap it. Extensions loaded in debug mode all share the one debug context
 /// (and its handle table). A host declares
-/// `pub static CONTEXTS: HostContexts<Host> = HostContexts::new(c"HPy Universal ABI (Lichen, X backend)")`;
-/// the first call must come from a thread that may use the VM (the
-/// universal context's constants are its objects).
+/// `pub static CONTEXTS: HostContexts<Host> = HostContexts::new(c"HPy Universal ABI (Lichen, X backend)")`.
+/// Each getter takes the host's token: the first call builds the universal
+/// context, whose constants are the VM's objects.
 pub struct HostContexts<H: Host> {
     name: &'static CStr,
     universal: ProcessContext,
@@ -195,26 +195,28 @@ impl<H: Host> HostContexts<H> {
         }
     }
 
-    pub fn universal(&self) -> *mut HPyContext {
-        self.universal.get_or_leak(|| universal_context::<H>(self.name))
+    pub fn universal(&self, vm: H::Vm<'_>) -> *mut HPyContext {
+        self.universal.get_or_leak(|| universal_context::<H>(vm, self.name))
     }
 
-    pub fn trace(&self) -> *mut HPyContext {
+    pub fn trace(&self, vm: H::Vm<'_>) -> *mut HPyContext {
+        let universal = self.universal(vm);
         // SAFETY: the universal context lives for the rest of the process.
-        self.trace.get_or_init(|| unsafe { crate::trace::trace_context(self.universal()) })
+        self.trace.get_or_init(|| unsafe { crate::trace::trace_context(universal) })
     }
 
-    pub fn debug(&self) -> *mut HPyContext {
+    pub fn debug(&self, vm: H::Vm<'_>) -> *mut HPyContext {
+        let universal = self.universal(vm);
         // SAFETY: the universal context lives for the rest of the process.
-        self.debug.get_or_init(|| unsafe { crate::debug::debug_context::<H>(self.universal()) })
+        self.debug.get_or_init(|| unsafe { crate::debug::debug_context::<H>(universal) })
     }
 
     /// The context for extensions loaded in `mode`.
-    pub fn for_mode(&self, mode: crate::loader::Mode) -> *mut HPyContext {
+    pub fn for_mode(&self, vm: H::Vm<'_>, mode: crate::loader::Mode) -> *mut HPyContext {
         match mode {
-            crate::loader::Mode::Universal => self.universal(),
-            crate::loader::Mode::Debug => self.debug(),
-            crate::loader::Mode::Trace => self.trace(),
+            crate::loader::Mode::Universal => self.universal(vm),
+            crate::loader::Mode::Debug => self.debug(vm),
+            crate::loader::Mode::Trace => self.trace(vm),
         }
     }
 }

@@ -49,9 +49,9 @@ pub trait Host:
     const NAME: &'static str;
 
     /// The object behind a context constant, by its name in the ABI
-    /// declaration (`None`, `TypeError`, `ListType`, `Builtins`, ...).
-    /// Called only while a context is built.
-    fn handle_constant(name: &str) -> HPy;
+    /// declaration (`None`, `TypeError`, `ListType`, `Builtins`, ...), as
+    /// the universal context holds it for the rest of the process.
+    fn handle_constant(vm: Self::Vm<'_>, name: &str) -> HPy;
 
     /// The context's `CallRealFunctionFromTrampoline`:
     /// [`crate::api::CallRealFunctionFromTrampoline`] for a host that runs

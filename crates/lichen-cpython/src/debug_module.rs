@@ -11,9 +11,12 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
+/// The debug context's state (the functions here, some declared in the
+/// core without a `Python` argument, are called from Python, attached:
+/// `Python::attach` only hands them the token).
 fn debug_info() -> &'static DebugInfo {
     // SAFETY: `context::CONTEXTS.debug()` is made by `debug_context` and never freed.
-    unsafe { info(context::CONTEXTS.debug()) }
+    Python::attach(|py| unsafe { info(context::CONTEXTS.debug(py)) })
 }
 
 pub fn register(parent: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -27,17 +27,9 @@ fn load_error(e: LoadError) -> PyErr {
     }
 }
 
-fn context_for(mode: Mode) -> PyResult<*mut lichen_abi::HPyContext> {
-    match mode {
-        Mode::Universal => Ok(context::CONTEXTS.universal()),
-        Mode::Trace => Ok(context::CONTEXTS.trace()),
-        Mode::Debug => Ok(context::CONTEXTS.debug()),
-    }
-}
-
 fn do_load(py: Python<'_>, name: &str, path: PathBuf, spec: &Bound<'_, PyAny>, mode: Mode) -> PyResult<Py<PyAny>> {
-    let ctx = context_for(mode)?;
-    // SAFETY: the context lives for the whole process; the GIL is held.
+    let ctx = context::CONTEXTS.for_mode(py, mode);
+    // SAFETY: the context lives for the whole process; `py`: the GIL is held.
     let ext = unsafe { load_extension(name, &path, ctx) }.map_err(load_error)?;
     // SAFETY: `ext.def` came from the extension's init function; `spec` is a live object.
     let module = unsafe { module::create_module(ext.def, spec.as_ptr()) };

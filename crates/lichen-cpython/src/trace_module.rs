@@ -7,9 +7,9 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
-fn trace_info() -> &'static TraceInfo {
+fn trace_info(py: Python<'_>) -> &'static TraceInfo {
     // SAFETY: `context::CONTEXTS.trace()` is made by `trace_context` and never freed.
-    unsafe { info(context::CONTEXTS.trace()) }
+    unsafe { info(context::CONTEXTS.trace(py)) }
 }
 
 pub fn register(parent: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -33,13 +33,13 @@ fn to_dict<'py>(py: Python<'py>, items: Vec<(String, u64)>) -> PyResult<Bound<'p
 /// How many times each context function was called in trace mode.
 #[pyfunction]
 fn get_call_counts(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
-    to_dict(py, trace_info().call_counts())
+    to_dict(py, trace_info(py).call_counts())
 }
 
 /// Nanoseconds spent in each context function in trace mode.
 #[pyfunction]
 fn get_durations(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
-    to_dict(py, trace_info().durations_ns())
+    to_dict(py, trace_info(py).durations_ns())
 }
 
 /// Resolution of the clock behind `get_durations`, in Hertz.
@@ -80,7 +80,7 @@ fn set_trace_functions(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDi
     }
     let [on_enter, on_exit] = trace_function_args(positional, keywords).map_err(PyTypeError::new_err)?;
     let (on_enter, on_exit) = (hook(on_enter)?, hook(on_exit)?);
-    let info = trace_info();
+    let info = trace_info(args.py());
     apply(on_enter, |h| info.set_on_enter(h));
     apply(on_exit, |h| info.set_on_exit(h));
     Ok(())

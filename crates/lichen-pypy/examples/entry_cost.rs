@@ -25,11 +25,11 @@ fn per_call(what: &str, mut f: impl FnMut()) {
 }
 
 fn main() {
-    let ctx = lichen_pypy::context::CONTEXTS.universal();
-    {
-        let _held = lichen_pypy::lock::enter();
+    let ctx = {
+        let held = lichen_pypy::lock::enter();
         lichen_pypy::table::init(83);
-    }
+        lichen_pypy::context::CONTEXTS.universal(held.token())
+    };
     let implementation = return_none as *mut core::ffi::c_void;
     // The receiver: table slot 1, lent (tag ..100): the entry neither
     // takes nor closes it, as for a module function's module.

@@ -6,7 +6,7 @@ use crate::callbacks::{self, Callbacks, CALLBACK_COUNT};
 use crate::context;
 use crate::host::error::{self, Pending};
 use crate::host::PyPy;
-use crate::lock;
+use crate::lock::{self, LockHeld};
 use crate::stores;
 use crate::table::{self, DataKind};
 use crate::typedef::{self, ModuleDef, TypeInfo};
@@ -27,8 +27,14 @@ use std::sync::{Mutex, OnceLock};
 /// SystemError naming `what`, and the error value.
 #[inline]
 fn guarded<R: ErrorValue>(what: &str, f: impl FnOnce() -> R) -> R {
+    guarded_with(what, |_| f())
+}
+
+/// As [`guarded`], giving `f` the token of the entry's hold on the lock.
+#[inline]
+fn guarded_with<R: ErrorValue>(what: &str, f: impl FnOnce(LockHeld<'_>) -> R) -> R {
     let held = lock::enter();
-    match catch_unwind(AssertUnwindSafe(f)) {
+    match catch_unwind(AssertUnwindSafe(|| f(held.token()))) {
         Ok(r) => r,
         Err(payload) => {
             let detail = payload
@@ -160,7 +166,7 @@ pub unsafe extern "C" fn lichen_init(callbacks: *const c_void, ncallbacks: isize
 #[no_mangle]
 pub extern "C" fn lichen_context(mode: c_int) -> *mut c_void {
     match Mode::from_i32(mode) {
-        Some(m) => guarded("lichen_context", || context::CONTEXTS.for_mode(m).cast()),
+        Some(m) => guarded_with("lichen_context", |vm| context::CONTEXTS.for_mode(vm, m).cast()),
         None => core::ptr::null_mut(),
     }
 }
@@ -540,7 +546,7 @@ fn load_error_kind(kind: LoadErrorKind) -> ExcKind {
 /// module definition in `out`. 0, or -1 with the error pending.
 #[no_mangle]
 pub unsafe extern "C" fn lichen_load(name: *const c_char, path: *const c_char, mode: c_int, out: *mut ModuleDef) -> c_int {
-    guarded("lichen_load", || {
+    guarded_with("lichen_load", |vm| {
         let Some(mode) = Mode::from_i32(mode) else {
             return error::fail(ExcKind::ValueError, &format!("invalid HPy mode: {mode}"), -1);
         };
@@ -548,7 +554,7 @@ pub unsafe extern "C" fn lichen_load(name: *const c_char, path: *const c_char, m
         let (name_c, path_c) = unsafe { (CStr::from_ptr(name), CStr::from_ptr(path)) };
         let full = name_c.to_string_lossy();
         let path = std::path::PathBuf::from(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(path_c.to_bytes()));
-        let ctx = context::CONTEXTS.for_mode(mode);
+        let ctx = context::CONTEXTS.for_mode(vm, mode);
         // SAFETY: the context lives for the rest of the process.
         let ext = match unsafe { load_extension(&full, &path, ctx) } {
             Ok(ext) => ext,
@@ -986,18 +992,18 @@ pub unsafe extern "C" fn lichen_log_line(name: *const c_char, mode: c_int) -> *c
 /// Replaces hook `which` of the trace or debug info: `setters[0]` for 0,
 /// `setters[1]` for anything else, with `func` (bits of a handle, taken
 /// over; 0 clears the hook).
-fn set_hook<I: 'static>(entry: &str, info: fn() -> &'static I, setters: [fn(&I, HPy); 2], which: c_int, func: isize) {
-    guarded(entry, || setters[usize::from(which != 0)](info(), hh(func)))
+fn set_hook<I: 'static>(entry: &str, info: fn(LockHeld<'_>) -> &'static I, setters: [fn(&I, HPy); 2], which: c_int, func: isize) {
+    guarded_with(entry, |vm| setters[usize::from(which != 0)](info(vm), hh(func)))
 }
 
-fn trace_info() -> &'static TraceInfo {
+fn trace_info(vm: LockHeld<'_>) -> &'static TraceInfo {
     // SAFETY: the trace context is made by `trace_context` and never freed.
-    unsafe { lichen_core::trace::info(context::CONTEXTS.trace()) }
+    unsafe { lichen_core::trace::info(context::CONTEXTS.trace(vm)) }
 }
 
-fn debug_info() -> &'static DebugInfo {
+fn debug_info(vm: LockHeld<'_>) -> &'static DebugInfo {
     // SAFETY: the debug context is made by `debug_context` and never freed.
-    unsafe { lichen_core::debug::info(context::CONTEXTS.debug()) }
+    unsafe { lichen_core::debug::info(context::CONTEXTS.debug(vm)) }
 }
 
 /// Text handed to Python, valid until the thread's next such call.
@@ -1014,14 +1020,14 @@ fn thread_text(text: String) -> *const c_char {
 /// How many functions `lichen_trace_read` reports.
 #[no_mangle]
 pub extern "C" fn lichen_trace_count() -> c_int {
-    guarded("lichen_trace_count", || trace_info().call_counts().len() as c_int)
+    guarded_with("lichen_trace_count", |vm| trace_info(vm).call_counts().len() as c_int)
 }
 
 /// The name of traced function `i` (`ctx_Add`, ...), as the counts name it.
 #[no_mangle]
 pub extern "C" fn lichen_trace_name(i: c_int) -> *const c_char {
-    guarded("lichen_trace_name", || {
-        let counts = trace_info().call_counts();
+    guarded_with("lichen_trace_name", |vm| {
+        let counts = trace_info(vm).call_counts();
         match usize::try_from(i).ok().and_then(|i| counts.into_iter().nth(i)) {
             Some((name, _)) => thread_text(name),
             None => core::ptr::null(),
@@ -1032,8 +1038,8 @@ pub extern "C" fn lichen_trace_name(i: c_int) -> *const c_char {
 /// Fills `counts` and `durations` (nanoseconds), `n` entries each.
 #[no_mangle]
 pub unsafe extern "C" fn lichen_trace_read(counts: *mut u64, durations: *mut u64, n: c_int) {
-    guarded("lichen_trace_read", || {
-        let info = trace_info();
+    guarded_with("lichen_trace_read", |vm| {
+        let info = trace_info(vm);
         let pairs = info.call_counts().into_iter().zip(info.durations_ns());
         for (i, ((_, c), (_, d))) in pairs.take(n.max(0) as usize).enumerate() {
             // SAFETY: Python passes arrays of `n` entries.
@@ -1085,16 +1091,16 @@ pub extern "C" fn lichen_trace_frequency() -> u64 {
 
 #[no_mangle]
 pub extern "C" fn lichen_debug_new_generation() -> u64 {
-    guarded("lichen_debug_new_generation", || debug_info().new_generation())
+    guarded_with("lichen_debug_new_generation", |vm| debug_info(vm).new_generation())
 }
 
 /// The debug handles open (`closed` 0) or in the closed queue (1) of
 /// generations >= `generation`: how many, the first `cap` written to `out`.
 #[no_mangle]
 pub unsafe extern "C" fn lichen_debug_handles(closed: c_int, generation: i64, out: *mut isize, cap: isize) -> isize {
-    guarded("lichen_debug_handles", || {
+    guarded_with("lichen_debug_handles", |vm| {
         let g = lichen_core::debug::view::generation_arg(generation);
-        let handles = if closed != 0 { debug_info().closed_handles(g) } else { debug_info().open_handles(g) };
+        let handles = if closed != 0 { debug_info(vm).closed_handles(g) } else { debug_info(vm).open_handles(g) };
         for (i, h) in handles.iter().take(cap.max(0) as usize).enumerate() {
             // SAFETY: Python passes room for `cap` entries.
             unsafe { *out.add(i) = h.handle };
@@ -1107,8 +1113,8 @@ pub unsafe extern "C" fn lichen_debug_handles(closed: c_int, generation: i64, ou
 /// size (-1 for none) in `raw_size`.
 #[no_mangle]
 pub unsafe extern "C" fn lichen_debug_handle_state(handle: isize, raw_size: *mut isize) -> c_int {
-    guarded("lichen_debug_handle_state", || {
-        let state = debug_info().table().info(handle);
+    guarded_with("lichen_debug_handle_state", |vm| {
+        let state = debug_info(vm).table().info(handle);
         // SAFETY: Python passes a writable intptr_t.
         unsafe { *raw_size = lichen_core::debug::view::raw_data_size(state.as_ref()) };
         match state {
@@ -1122,7 +1128,7 @@ pub unsafe extern "C" fn lichen_debug_handle_state(handle: isize, raw_size: *mut
 /// closed or forgotten one).
 #[no_mangle]
 pub extern "C" fn lichen_debug_handle_obj(handle: isize) -> isize {
-    guarded("lichen_debug_handle_obj", || match debug_info().table().info(handle) {
+    guarded_with("lichen_debug_handle_obj", |vm| match debug_info(vm).table().info(handle) {
         Some(s) if !s.closed => table::dup(s.uh)._i,
         _ => 0,
     })
@@ -1132,8 +1138,8 @@ pub extern "C" fn lichen_debug_handle_obj(handle: isize) -> isize {
 /// the object of an open handle.
 #[no_mangle]
 pub unsafe extern "C" fn lichen_debug_handle_repr(handle: isize, obj_repr: *const c_char) -> *const c_char {
-    guarded("lichen_debug_handle_repr", || {
-        let state = debug_info().table().info(handle);
+    guarded_with("lichen_debug_handle_repr", |vm| {
+        let state = debug_info(vm).table().info(handle);
         let shown = if obj_repr.is_null() {
             String::new()
         } else {
@@ -1147,15 +1153,15 @@ pub unsafe extern "C" fn lichen_debug_handle_repr(handle: isize, obj_repr: *cons
 
 #[no_mangle]
 pub extern "C" fn lichen_debug_force_close(handle: isize) {
-    guarded("lichen_debug_force_close", || debug_info().force_close(HPy { _i: handle }))
+    guarded_with("lichen_debug_force_close", |vm| debug_info(vm).force_close(HPy { _i: handle }))
 }
 
 /// The size limits of the debug table (`which`: 0 the closed-handles queue,
 /// 1 the protected raw data); `set` < 0 only reads. The value before.
 #[no_mangle]
 pub extern "C" fn lichen_debug_limit(which: c_int, set: isize) -> isize {
-    guarded("lichen_debug_limit", || {
-        let mut table = debug_info().table();
+    guarded_with("lichen_debug_limit", |vm| {
+        let mut table = debug_info(vm).table();
         let old = if which == 0 { table.queue_max_size() } else { table.protected_raw_data_max_size() };
         if set >= 0 {
             if which == 0 {
@@ -1184,16 +1190,16 @@ pub extern "C" fn lichen_debug_set_hook(which: c_int, func: isize) {
 /// `set_handle_stack_trace_limit`: `limit` < 0 for None.
 #[no_mangle]
 pub extern "C" fn lichen_debug_set_stack_limit(limit: i64) {
-    guarded("lichen_debug_set_stack_limit", || {
+    guarded_with("lichen_debug_set_stack_limit", |vm| {
         let n = (limit >= 0).then_some(limit);
-        debug_info().set_handle_stack_trace_limit(lichen_core::debug::view::stack_limit_arg(n))
+        debug_info(vm).set_handle_stack_trace_limit(lichen_core::debug::view::stack_limit_arg(n))
     })
 }
 
 /// The latest misuse report (forgotten once read), or NULL.
 #[no_mangle]
 pub extern "C" fn lichen_debug_take_last_report() -> *const c_char {
-    guarded("lichen_debug_take_last_report", || match debug_info().take_last_report() {
+    guarded_with("lichen_debug_take_last_report", |vm| match debug_info(vm).take_last_report() {
         Some(text) => thread_text(text),
         None => core::ptr::null(),
     })
@@ -1207,11 +1213,11 @@ pub extern "C" fn lichen_debug_set_raw_data_fault_report(enabled: c_int) -> c_in
 /// Sets whether misuse aborts (`abort` < 0 only reads); the value before.
 #[no_mangle]
 pub extern "C" fn lichen_debug_abort_on_misuse(abort: c_int) -> c_int {
-    guarded("lichen_debug_abort_on_misuse", || {
+    guarded_with("lichen_debug_abort_on_misuse", |vm| {
         if abort < 0 {
-            debug_info().aborts_on_misuse() as c_int
+            debug_info(vm).aborts_on_misuse() as c_int
         } else {
-            debug_info().set_abort_on_misuse(abort != 0) as c_int
+            debug_info(vm).set_abort_on_misuse(abort != 0) as c_int
         }
     })
 }

@@ -5,9 +5,12 @@
 
 use lichen_core::debug::{info, DebugInfo};
 
+/// The debug context's state; the functions here (declared in the core,
+/// without a `vm` argument) run on a thread with a VM attached, found as
+/// `HostVm::enter` finds it.
 fn debug_info() -> &'static DebugInfo {
     // SAFETY: `context::CONTEXTS.debug()` is made by `debug_context` and never freed.
-    unsafe { info(crate::context::CONTEXTS.debug()) }
+    crate::host::with_vm(|vm| unsafe { info(crate::context::CONTEXTS.debug(vm)) })
 }
 
 // The functions and `DebugHandle` members declared in the core, each in a

@@ -75,7 +75,7 @@ pub fn mode_for(vm: &VirtualMachine, name: &str, mode: Option<i32>) -> PyResult<
 /// Loads the universal extension at `path` as module `name` in `mode` and
 /// returns the new module (or what its `HPy_mod_create` slot made).
 pub fn load(vm: &VirtualMachine, name: &str, path: &Path, spec: &PyObject, mode: Mode) -> PyResult {
-    let ctx = context::CONTEXTS.for_mode(mode);
+    let ctx = context::CONTEXTS.for_mode(vm, mode);
     // SAFETY: the universal context lives for the rest of the process.
     let ext = unsafe { load_extension(name, path, ctx) }.map_err(|e| load_error(vm, e))?;
     // SAFETY: `ext.def` is what the extension, loaded with `ctx`, returned.

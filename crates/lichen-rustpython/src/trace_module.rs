@@ -3,9 +3,9 @@
 
 use lichen_core::trace::{info, TraceInfo};
 
-fn trace_info() -> &'static TraceInfo {
+fn trace_info(vm: &rustpython_vm::VirtualMachine) -> &'static TraceInfo {
     // SAFETY: `context::CONTEXTS.trace()` is made by `trace_context` and never freed.
-    unsafe { info(crate::context::CONTEXTS.trace()) }
+    unsafe { info(crate::context::CONTEXTS.trace(vm)) }
 }
 
 #[rustpython_vm::pymodule]
@@ -29,13 +29,13 @@ pub mod _lichen_trace {
     /// How many times each context function was called in trace mode.
     #[pyfunction]
     fn get_call_counts(vm: &VirtualMachine) -> PyResult<PyDictRef> {
-        to_dict(vm, trace_info().call_counts())
+        to_dict(vm, trace_info(vm).call_counts())
     }
 
     /// Nanoseconds spent in each context function in trace mode.
     #[pyfunction]
     fn get_durations(vm: &VirtualMachine) -> PyResult<PyDictRef> {
-        to_dict(vm, trace_info().durations_ns())
+        to_dict(vm, trace_info(vm).durations_ns())
     }
 
     /// Resolution of the clock behind `get_durations`, in Hertz.
@@ -68,7 +68,7 @@ pub mod _lichen_trace {
         let keywords: Vec<(String, PyObjectRef)> = kwargs.into_iter().collect();
         let [on_enter, on_exit] = trace_function_args(args.into_vec(), keywords).map_err(|m| vm.new_type_error(m))?;
         let (on_enter, on_exit) = (hook(on_enter, vm)?, hook(on_exit, vm)?);
-        let info = trace_info();
+        let info = trace_info(vm);
         apply(on_enter, |h| info.set_on_enter(h));
         apply(on_exit, |h| info.set_on_exit(h));
         Ok(())

@@ -155,20 +155,18 @@ impl Host for CPython {
     const CALL_REAL_FUNCTION: lichen_core::host::CallRealFunction =
         lichen_core::api::CallRealFunctionFromTrampoline::<CPython>;
 
-    fn handle_constant(name: &str) -> HPy {
-        // SAFETY: called with the GIL held while the context is built; the
-        // constants are immortal or kept alive by the interpreter, and the
-        // context never closes them.
-        unsafe { py2h(constant(name)) }
+    fn handle_constant(py: Python<'_>, name: &str) -> HPy {
+        // The constants are immortal or kept alive by the interpreter, and
+        // the context never closes them: the handle owns no reference.
+        py2h(constant(py, name))
     }
 }
 
-unsafe fn constant(name: &str) -> *mut ffi::PyObject {
-    // SAFETY: `constant` runs with the GIL held while a context is built:
-    // `Py_None()` and the like read CPython's singletons, `&raw mut` takes the
-    // address of the static type objects without making a reference, and
-    // `PyEval_GetBuiltins` needs the GIL and a running frame or interpreter,
-    // which context building has; `exc_object` has the same condition.
+fn constant(py: Python<'_>, name: &str) -> *mut ffi::PyObject {
+    // SAFETY: `py` proves the GIL is held: `Py_None()` and the like read
+    // CPython's singletons, `&raw mut` takes the address of the static type
+    // objects without making a reference, and `PyEval_GetBuiltins` needs the
+    // GIL and a running interpreter, which an attached thread has.
     unsafe {
         use ffi::*;
         let obj: *mut PyObject = match name {
@@ -194,7 +192,7 @@ unsafe fn constant(name: &str) -> *mut ffi::PyObject {
             _ => core::ptr::null_mut(),
         };
         if obj.is_null() {
-            exc_object(name)
+            exc_object(py, name)
         } else {
             obj
         }
@@ -203,9 +201,8 @@ unsafe fn constant(name: &str) -> *mut ffi::PyObject {
 
 /// Exceptions and warnings are looked up in `builtins` by name, which keeps
 /// this table free of 70 per-version `PyExc_*` statics.
-unsafe fn exc_object(name: &str) -> *mut ffi::PyObject {
-    // SAFETY: the GIL is held while a context is built (`constant`'s caller):
-    // `PyEval_GetBuiltins` returns the builtins dict (borrowed), and
+fn exc_object(_py: Python<'_>, name: &str) -> *mut ffi::PyObject {
+    // SAFETY: `_py` proves the GIL is held: `PyEval_GetBuiltins` returns the builtins dict (borrowed), and
     // `PyDict_GetItemString` reads it with a NUL-terminated key (a CString,
     // alive for the call).
     unsafe {

@@ -37,7 +37,7 @@ impl HostVm for PyPy {
 impl Host for PyPy {
     const NAME: &'static str = "PyPy";
 
-    fn handle_constant(name: &str) -> HPy {
+    fn handle_constant(_: LockHeld<'_>, name: &str) -> HPy {
         match lichen_abi::HANDLE_NAMES.iter().position(|n| *n == name) {
             Some(i) => table::slot_handle(i as u32 + 1),
             None => HPy::NULL,

@@ -147,8 +147,8 @@ pub fn fail<T>(vm: &VirtualMachine, kind: ExcKind, message: &str, err: T) -> T {
 impl Host for RustPython {
     const NAME: &'static str = "RustPython";
 
-    fn handle_constant(name: &str) -> HPy {
-        with_vm(|vm| o2h(constant(vm, name)))
+    fn handle_constant(vm: &VirtualMachine, name: &str) -> HPy {
+        o2h(constant(vm, name))
     }
 }
 
