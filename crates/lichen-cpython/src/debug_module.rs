@@ -11,12 +11,11 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
-/// The debug context's state (the functions here, some declared in the
-/// core without a `Python` argument, are called from Python, attached:
-/// `Python::attach` only hands them the token).
-fn debug_info() -> &'static DebugInfo {
+/// The debug context's state. Every function and member of the module,
+/// those declared in the core too, is given `py` by PyO3 and passes it here.
+fn debug_info(py: Python<'_>) -> &'static DebugInfo {
     // SAFETY: `context::CONTEXTS.debug()` is made by `debug_context` and never freed.
-    Python::attach(|py| unsafe { info(context::CONTEXTS.debug(py)) })
+    unsafe { info(context::CONTEXTS.debug(py)) }
 }
 
 pub fn register(parent: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -44,7 +43,7 @@ struct DebugHandle {
 /// `DebugInfo::state_and_object`): another thread's `HPy_Close` cannot free
 /// it before it is used.
 fn owned_object(py: Python<'_>, handle: isize) -> (Option<HandleInfo>, Option<Bound<'_, PyAny>>) {
-    let (state, obj) = debug_info().state_and_object(handle);
+    let (state, obj) = debug_info(py).state_and_object(handle);
     // SAFETY: `obj` is NULL or a new universal handle, i.e. a new reference
     // to a live object, which the Bound takes over.
     let obj = unsafe { Bound::from_owned_ptr_or_opt(py, h2py(obj)) };
@@ -54,7 +53,7 @@ fn owned_object(py: Python<'_>, handle: isize) -> (Option<HandleInfo>, Option<Bo
 // `DebugHandle`'s pyo3 methods: these, then the members declared in the
 // core.
 lichen_core::debug_handle_members! {
-getter = #[getter]; method = ;
+token = Python<'_>; getter = #[getter]; method = ;
 #[pymethods]
 impl DebugHandle {
     /// The object which the handle points to.
@@ -103,7 +102,7 @@ fn generation(arg: &Bound<'_, PyAny>) -> PyResult<u64> {
 #[pyfunction]
 fn get_open_handles<'py>(gen: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
     let g = generation(gen)?;
-    handle_list(gen.py(), debug_info().open_handles(g))
+    handle_list(gen.py(), debug_info(gen.py()).open_handles(g))
 }
 
 /// Return a list of all the closed handle in the cache.
@@ -115,7 +114,7 @@ fn get_closed_handles<'py>(args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, Py
         1 => generation(&args.get_item(0)?)?,
         _ => return Err(PyTypeError::new_err("get_closed_handles expects no arguments or exactly one argument")),
     };
-    handle_list(args.py(), debug_info().closed_handles(g))
+    handle_list(args.py(), debug_info(args.py()).closed_handles(g))
 }
 
 /// `None` → NULL, a callable → a new universal handle to it.
@@ -135,7 +134,7 @@ fn hook(arg: &Bound<'_, PyAny>) -> PyResult<HPy> {
 /// Set the function to call when we detect the usage of an invalid handle.
 #[pyfunction]
 fn set_on_invalid_handle(func: &Bound<'_, PyAny>) -> PyResult<()> {
-    debug_info().set_on_invalid_handle(hook(func)?);
+    debug_info(func.py()).set_on_invalid_handle(hook(func)?);
     Ok(())
 }
 
@@ -143,7 +142,7 @@ fn set_on_invalid_handle(func: &Bound<'_, PyAny>) -> PyResult<()> {
 /// handle.
 #[pyfunction]
 fn set_on_invalid_builder_handle(func: &Bound<'_, PyAny>) -> PyResult<()> {
-    debug_info().set_on_invalid_builder_handle(hook(func)?);
+    debug_info(func.py()).set_on_invalid_builder_handle(hook(func)?);
     Ok(())
 }
 
@@ -157,4 +156,4 @@ macro_rules! add_functions {
     };
 }
 
-lichen_core::debug_module_functions!(function = #[pyfunction]; names => add_functions);
+lichen_core::debug_module_functions!(function = #[pyfunction]; token = Python<'_>; names => add_functions);

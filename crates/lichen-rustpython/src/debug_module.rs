@@ -4,13 +4,14 @@
 //! the core (`lichen_core::debug`), shared with the CPython host.
 
 use lichen_core::debug::{info, DebugInfo};
+use rustpython_vm::VirtualMachine;
 
-/// The debug context's state; the functions here (declared in the core,
-/// without a `vm` argument) run on a thread with a VM attached, found as
-/// `HostVm::enter` finds it.
-fn debug_info() -> &'static DebugInfo {
+/// The debug context's state. Every function and member of the module,
+/// those declared in the core too, is given `vm` by RustPython and passes
+/// it here.
+fn debug_info(vm: &VirtualMachine) -> &'static DebugInfo {
     // SAFETY: `context::CONTEXTS.debug()` is made by `debug_context` and never freed.
-    crate::host::with_vm(|vm| unsafe { info(crate::context::CONTEXTS.debug(vm)) })
+    unsafe { info(crate::context::CONTEXTS.debug(vm)) }
 }
 
 // The functions and `DebugHandle` members declared in the core, each in a
@@ -18,9 +19,11 @@ fn debug_info() -> &'static DebugInfo {
 // items written here with items a macro of another crate wrote.
 lichen_core::debug_module_functions! {
     function = #[pyfunction];
+    token = &VirtualMachine;
     #[rustpython_vm::pymodule(sub)]
     pub mod plain_functions {
         use super::debug_info;
+        use rustpython_vm::VirtualMachine;
     }
 }
 
@@ -31,24 +34,30 @@ mod handle_members {
     use super::debug_info;
     use rustpython_vm::builtins::PyType;
     use rustpython_vm::function::{PyMethodDef, PyMethodFlags};
-    use rustpython_vm::{Context, Py};
+    use rustpython_vm::{Context, Py, VirtualMachine};
 
     macro_rules! add_members {
         (getters: $($getter:ident),*; method: $method:ident) => {
             /// Puts the members on `DebugHandle`'s class (its `#[extend_class]`).
             pub fn add_members(ctx: &Context, class: &'static Py<PyType>) {
                 $(
-                    let getter = ctx.new_readonly_getset(stringify!($getter), class, |zelf: &DebugHandle| $getter(zelf.handle));
+                    let getter = ctx.new_readonly_getset(stringify!($getter), class, |zelf: &DebugHandle, vm: &VirtualMachine| {
+                        $getter(zelf.handle, vm)
+                    });
                     class.set_str_attr(stringify!($getter), getter, ctx);
                 )*
-                const METHOD: PyMethodDef =
-                    PyMethodDef::new_const(stringify!($method), |zelf: &DebugHandle| $method(zelf.handle), PyMethodFlags::METHOD, None);
+                const METHOD: PyMethodDef = PyMethodDef::new_const(
+                    stringify!($method),
+                    |zelf: &DebugHandle, vm: &VirtualMachine| $method(zelf.handle, vm),
+                    PyMethodFlags::METHOD,
+                    None,
+                );
                 class.set_str_attr(stringify!($method), METHOD.to_proper_method(class, ctx), ctx);
             }
         };
     }
 
-    lichen_core::debug_handle_members!(names => add_members);
+    lichen_core::debug_handle_members!(token = &VirtualMachine; names => add_members);
 }
 
 #[rustpython_vm::pymodule(with(plain_functions))]
@@ -75,8 +84,8 @@ pub mod _lichen_debug {
 
     impl DebugHandle {
         /// The handle's current state; `None` once the table forgot it.
-        fn state(&self) -> Option<HandleInfo> {
-            debug_info().table().info(self.handle)
+        fn state(&self, vm: &VirtualMachine) -> Option<HandleInfo> {
+            debug_info(vm).table().info(self.handle)
         }
     }
 
@@ -90,7 +99,7 @@ pub mod _lichen_debug {
         /// The object which the handle points to.
         #[pygetset]
         fn obj(&self, vm: &VirtualMachine) -> PyResult {
-            match self.state() {
+            match self.state(vm) {
                 // SAFETY: an open handle owns a reference to its object.
                 Some(s) if !s.closed => Ok(unsafe { h2o(s.uh) }.to_owned()),
                 _ => Err(vm.new_value_error("the handle is closed: the object it pointed to may be gone")),
@@ -109,7 +118,7 @@ pub mod _lichen_debug {
 
     impl Representable for DebugHandle {
         fn repr_str(zelf: &Py<Self>, vm: &VirtualMachine) -> PyResult<String> {
-            view::handle_repr(zelf.handle, zelf.state(), |uh| {
+            view::handle_repr(zelf.handle, zelf.state(vm), |uh| {
                 // SAFETY: an open handle owns a reference to its object.
                 Ok(unsafe { h2o(uh) }.repr(vm)?.as_wtf8().to_string())
             })
@@ -124,14 +133,14 @@ pub mod _lichen_debug {
     /// The open handles whose generation is at least `gen`.
     #[pyfunction]
     fn get_open_handles(gen: i64, vm: &VirtualMachine) -> PyListRef {
-        handle_list(vm, debug_info().open_handles(view::generation_arg(gen)))
+        handle_list(vm, debug_info(vm).open_handles(view::generation_arg(gen)))
     }
 
     /// The closed handles still in the queue, of generation `gen` or later.
     #[pyfunction]
     fn get_closed_handles(gen: OptionalArg<i64>, vm: &VirtualMachine) -> PyListRef {
         let g = view::generation_arg(gen.unwrap_or(0));
-        handle_list(vm, debug_info().closed_handles(g))
+        handle_list(vm, debug_info(vm).closed_handles(g))
     }
 
     /// `None` gives NULL, a callable a new universal handle to it.
@@ -148,7 +157,7 @@ pub mod _lichen_debug {
     /// Set the function to call when we detect the usage of an invalid handle.
     #[pyfunction]
     fn set_on_invalid_handle(func: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
-        debug_info().set_on_invalid_handle(hook(func, vm)?);
+        debug_info(vm).set_on_invalid_handle(hook(func, vm)?);
         Ok(())
     }
 
@@ -156,7 +165,7 @@ pub mod _lichen_debug {
     /// builder handle.
     #[pyfunction]
     fn set_on_invalid_builder_handle(func: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
-        debug_info().set_on_invalid_builder_handle(hook(func, vm)?);
+        debug_info(vm).set_on_invalid_builder_handle(hook(func, vm)?);
         Ok(())
     }
 }

@@ -43,24 +43,30 @@ pub fn raw_data_size(state: Option<&HandleInfo>) -> isize {
 
 /// The functions of the `_debug` module whose arguments and results are
 /// plain values, declared once for every host: their names, HPy's
-/// signatures, docs and what they do. Each function's body calls
-/// `debug_info()`, which the host defines where the functions land: the
-/// `DebugInfo` of its debug context. What needs the host's objects
-/// (`DebugHandle`, the generation arguments, the hooks) stays in the host,
-/// built on the helpers above.
+/// signatures, docs and what they do. Each function takes the host's token
+/// as its last parameter, which the binding layer fills in (PyO3 gives a
+/// `Python<'_>` parameter the GIL token, RustPython a `&VirtualMachine` one
+/// the calling VM), and its body calls `debug_info(token)`, which the host
+/// defines where the functions land: the `DebugInfo` of its debug context.
+/// What needs the host's objects (`DebugHandle`, the generation arguments,
+/// the hooks) stays in the host, built on the helpers above.
 ///
-/// The host names the attribute its binding layer wants on a function, and
+/// The bodies below name the token parameter themselves (`fn f(token, x:
+/// T)`, emitted as `fn f(x: T, token: Tok)`): an identifier the host wrote
+/// could not be used in them (macro hygiene). The host gives the token's
+/// type, names the attribute its binding layer wants on a function, and
 /// either a module to put them in, with items of its own such as `use`s:
-/// `function = #[pyfunction]; #[pymodule(sub)] pub mod name { items }`
-/// (RustPython's `#[pymodule]` sees only the functions written inside it,
-/// and cannot mix names from two macro contexts in one module: the host
-/// merges this module into its own with `with(name)`), or a macro of its
-/// own called with the functions' names, to register them:
-/// `function = #[pyfunction]; names => register`.
+/// `function = #[pyfunction]; token = &VirtualMachine; #[pymodule(sub)] pub
+/// mod name { items }` (RustPython's `#[pymodule]` sees only the functions
+/// written inside it, and cannot mix names from two macro contexts in one
+/// module: the host merges this module into its own with `with(name)`), or
+/// a macro of its own called with the functions' names, to register them:
+/// `function = #[pyfunction]; token = Python<'_>; names => register`. The
+/// token goes last because RustPython takes the VM only there.
 #[macro_export]
 macro_rules! debug_module_functions {
-    (@emit [function = #[$attr:meta]; $(#[$mod_attr:meta])* $vis:vis mod $module:ident { $($items:tt)* }]
-     $($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) $(-> $ret:ty)? { $($body:tt)* })*) => {
+    (@emit [function = #[$attr:meta]; token = $tokty:ty; $(#[$mod_attr:meta])* $vis:vis mod $module:ident { $($items:tt)* }]
+     $($(#[$doc:meta])* fn $name:ident($tok:ident $(, $arg:ident: $ty:ty)*) $(-> $ret:ty)? { $($body:tt)* })*) => {
         $(#[$mod_attr])*
         $vis mod $module {
             $($items)*
@@ -68,16 +74,16 @@ macro_rules! debug_module_functions {
             $(
                 $(#[$doc])*
                 #[$attr]
-                fn $name($($arg: $ty),*) $(-> $ret)? { $($body)* }
+                fn $name($($arg: $ty,)* $tok: $tokty) $(-> $ret)? { $($body)* }
             )*
         }
     };
-    (@emit [function = #[$attr:meta]; names => $names:ident]
-     $($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) $(-> $ret:ty)? { $($body:tt)* })*) => {
+    (@emit [function = #[$attr:meta]; token = $tokty:ty; names => $names:ident]
+     $($(#[$doc:meta])* fn $name:ident($tok:ident $(, $arg:ident: $ty:ty)*) $(-> $ret:ty)? { $($body:tt)* })*) => {
         $(
             $(#[$doc])*
             #[$attr]
-            fn $name($($arg: $ty),*) $(-> $ret)? { $($body)* }
+            fn $name($($arg: $ty,)* $tok: $tokty) $(-> $ret)? { $($body)* }
         )*
 
         $names!($($name),*);
@@ -86,36 +92,36 @@ macro_rules! debug_module_functions {
         $crate::debug_module_functions! { @emit [$($how)*]
 
             /// Start a new generation of handles and return its number.
-            fn new_generation() -> u64 {
-                debug_info().new_generation()
+            fn new_generation(token) -> u64 {
+                debug_info(token).new_generation()
             }
 
             /// Return the maximum size of the closed handles queue.
-            fn get_closed_handles_queue_max_size() -> usize {
-                debug_info().table().queue_max_size()
+            fn get_closed_handles_queue_max_size(token) -> usize {
+                debug_info(token).table().queue_max_size()
             }
 
             /// Set the maximum size of the closed handles queue.
-            fn set_closed_handles_queue_max_size(size: usize) {
-                debug_info().table().set_queue_max_size(size)
+            fn set_closed_handles_queue_max_size(token, size: usize) {
+                debug_info(token).table().set_queue_max_size(size)
             }
 
             /// Return the maximum size of the retained raw memory associated
             /// with closed handles.
-            fn get_protected_raw_data_max_size() -> usize {
-                debug_info().table().protected_raw_data_max_size()
+            fn get_protected_raw_data_max_size(token) -> usize {
+                debug_info(token).table().protected_raw_data_max_size()
             }
 
             /// Set the maximum size of the retained raw memory associated
             /// with closed handles.
-            fn set_protected_raw_data_max_size(size: usize) {
-                debug_info().table().set_protected_raw_data_max_size(size)
+            fn set_protected_raw_data_max_size(token, size: usize) {
+                debug_info(token).table().set_protected_raw_data_max_size(size)
             }
 
             /// Set the limit to captured HPy handles allocations stack
             /// traces. None means do not capture the stack traces.
-            fn set_handle_stack_trace_limit(limit: Option<i64>) {
-                debug_info().set_handle_stack_trace_limit($crate::debug::view::stack_limit_arg(limit))
+            fn set_handle_stack_trace_limit(token, limit: Option<i64>) {
+                debug_info(token).set_handle_stack_trace_limit($crate::debug::view::stack_limit_arg(limit))
             }
 
             /// Lichen's addition: the text of the latest invalid handle or
@@ -123,8 +129,8 @@ macro_rules! debug_module_functions {
             /// was allocated when stack traces are on), or None; reading it
             /// forgets it. HPy's hooks are called without arguments, so a
             /// hook reads the details here.
-            fn take_last_report() -> Option<String> {
-                debug_info().take_last_report()
+            fn take_last_report(token) -> Option<String> {
+                debug_info(token).take_last_report()
             }
 
             /// Lichen's addition: when enabled, a fault on the protected copy
@@ -134,7 +140,7 @@ macro_rules! debug_module_functions {
             /// process then ends as without it. Off by default: HPy's tests
             /// expect those faults to end the process silently. Returns
             /// whether the report is available on this system.
-            fn set_raw_data_fault_report(enabled: bool) -> bool {
+            fn set_raw_data_fault_report(_token, enabled: bool) -> bool {
                 $crate::debug::set_raw_data_fault_report(enabled)
             }
 
@@ -147,13 +153,13 @@ macro_rules! debug_module_functions {
             /// call instead, and the call fails. True (the default) keeps
             /// HPy's abort, which HPy's tests expect. Returns the previous
             /// setting.
-            fn set_abort_on_misuse(abort: bool) -> bool {
-                debug_info().set_abort_on_misuse(abort)
+            fn set_abort_on_misuse(token, abort: bool) -> bool {
+                debug_info(token).set_abort_on_misuse(abort)
             }
 
             /// Whether misuse aborts the process (see `set_abort_on_misuse`).
-            fn get_abort_on_misuse() -> bool {
-                debug_info().aborts_on_misuse()
+            fn get_abort_on_misuse(token) -> bool {
+                debug_info(token).aborts_on_misuse()
             }
         }
     };
@@ -161,21 +167,25 @@ macro_rules! debug_module_functions {
 
 /// The members of the `_debug` module's `DebugHandle` class that need only
 /// the debug handle's number (getters and one method), declared once for
-/// every host as `debug_module_functions!` does for the functions. The host
-/// either writes its methods block, which gets these members after its own
-/// (`self.handle` is the number), naming the attributes its binding layer
-/// wants on a getter and on a method:
-/// `getter = #[getter]; method = ; #[pymethods] impl DebugHandle { items }`,
-/// or asks for them as functions of the handle's number and names a macro
-/// of its own called with their names, to add them to its class:
-/// `names => add_members` (RustPython's `#[pyclass]` cannot take members
-/// written by a macro of another crate: the names it generates for them
-/// would not see each other).
+/// every host as `debug_module_functions!` does for the functions: each
+/// takes the host's token, whose type the host gives (`token = Ty;`), after
+/// the handle and passes it to `debug_info(token)`. The host either writes
+/// its methods block, which gets these members after its own (`self.handle`
+/// is the number, the token the methods' one parameter), naming the
+/// attributes its binding layer wants on a getter and on a method:
+/// `token = Python<'_>; getter = #[getter]; method = ; #[pymethods] impl
+/// DebugHandle { items }`, or asks for them as functions of the handle's
+/// number and the token, and names a macro of its own called with their
+/// names, to add them to its class: `token = &VirtualMachine; names =>
+/// add_members` (RustPython's `#[pyclass]` cannot take members written by a
+/// macro of another crate: the names it generates for them would not see
+/// each other; its getter and method closures are given the VM and pass it
+/// on).
 #[macro_export]
 macro_rules! debug_handle_members {
-    (@emit [getter = #[$getter:meta]; method = $(#[$method:meta])?; $(#[$attr:meta])* impl $ty:ident { $($items:tt)* }]
-     getters { $($(#[$gdoc:meta])* fn $gname:ident($gh:ident) -> $gret:ty { $($gbody:tt)* })* }
-     method { $(#[$mdoc:meta])* fn $mname:ident($mh:ident) { $($mbody:tt)* } }) => {
+    (@emit [token = $tokty:ty; getter = #[$getter:meta]; method = $(#[$method:meta])?; $(#[$attr:meta])* impl $ty:ident { $($items:tt)* }]
+     getters { $($(#[$gdoc:meta])* fn $gname:ident($gh:ident, $gtok:ident) -> $gret:ty { $($gbody:tt)* })* }
+     method { $(#[$mdoc:meta])* fn $mname:ident($mh:ident, $mtok:ident) { $($mbody:tt)* } }) => {
         $(#[$attr])*
         impl $ty {
             $($items)*
@@ -183,7 +193,7 @@ macro_rules! debug_handle_members {
             $(
                 $(#[$gdoc])*
                 #[$getter]
-                fn $gname(&self) -> $gret {
+                fn $gname(&self, $gtok: $tokty) -> $gret {
                     let $gh = self.handle;
                     $($gbody)*
                 }
@@ -191,24 +201,24 @@ macro_rules! debug_handle_members {
 
             $(#[$mdoc])*
             $(#[$method])?
-            fn $mname(&self) {
+            fn $mname(&self, $mtok: $tokty) {
                 let $mh = self.handle;
                 $($mbody)*
             }
         }
     };
-    (@emit [names => $names:ident]
-     getters { $($(#[$gdoc:meta])* fn $gname:ident($gh:ident) -> $gret:ty { $($gbody:tt)* })* }
-     method { $(#[$mdoc:meta])* fn $mname:ident($mh:ident) { $($mbody:tt)* } }) => {
+    (@emit [token = $tokty:ty; names => $names:ident]
+     getters { $($(#[$gdoc:meta])* fn $gname:ident($gh:ident, $gtok:ident) -> $gret:ty { $($gbody:tt)* })* }
+     method { $(#[$mdoc:meta])* fn $mname:ident($mh:ident, $mtok:ident) { $($mbody:tt)* } }) => {
         $(
             $(#[$gdoc])*
-            pub fn $gname($gh: isize) -> $gret {
+            pub fn $gname($gh: isize, $gtok: $tokty) -> $gret {
                 $($gbody)*
             }
         )*
 
         $(#[$mdoc])*
-        pub fn $mname($mh: isize) {
+        pub fn $mname($mh: isize, $mtok: $tokty) {
             $($mbody)*
         }
 
@@ -218,25 +228,25 @@ macro_rules! debug_handle_members {
         $crate::debug_handle_members! { @emit [$($how)*]
             getters {
                 /// A numeric identifier of the handle (its address).
-                fn id(handle) -> isize {
+                fn id(handle, _token) -> isize {
                     handle
                 }
 
                 /// Whether the handle is closed (or forgotten by the table).
-                fn is_closed(handle) -> bool {
-                    $crate::debug::view::is_closed(debug_info().table().info(handle).as_ref())
+                fn is_closed(handle, token) -> bool {
+                    $crate::debug::view::is_closed(debug_info(token).table().info(handle).as_ref())
                 }
 
                 /// Size of the raw data kept for the handle, -1 if none.
-                fn raw_data_size(handle) -> isize {
-                    $crate::debug::view::raw_data_size(debug_info().table().info(handle).as_ref())
+                fn raw_data_size(handle, token) -> isize {
+                    $crate::debug::view::raw_data_size(debug_info(token).table().info(handle).as_ref())
                 }
             }
 
             method {
                 /// Close the underlying handle. FOR TESTS ONLY.
-                fn _force_close(handle) {
-                    debug_info().force_close($crate::abi::HPy { _i: handle })
+                fn _force_close(handle, token) {
+                    debug_info(token).force_close($crate::abi::HPy { _i: handle })
                 }
             }
         }
