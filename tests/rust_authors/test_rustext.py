@@ -207,8 +207,21 @@ def test_number_slot_results():
         c * -1
     with pytest.raises(TypeError):
         c * "x"
-    # (`2 * c`, with no __rmul__, is a TypeError on CPython but 6 on
-    # RustPython, which repeats an object with `__mul__` as a sequence.)
+    # No __rmul__: the slot gets (2, c) and returns NotImplemented. (On
+    # RustPython, which makes a class's `__mul__` a sequence repeat too, the
+    # host keeps an HPy type without HPy_sq_repeat from being repeated.)
+    with pytest.raises(TypeError):
+        2 * c
+    with pytest.raises(TypeError):
+        [1] * c
+    with pytest.raises(TypeError):
+        c * [1]
+    d = c
+    d *= 2
+    assert type(d) is Counter and d.count == 6 and c.count == 3
+    with pytest.raises(TypeError):
+        d = 2
+        d *= c
 
 
 def test_individual_comparisons():

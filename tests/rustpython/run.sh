@@ -13,6 +13,8 @@
 #     and fields of every HPy type on an object's base chain at
 #     deallocation, and no __bases__/__class__ assignment that would hand
 #     out a struct smaller than its type's, universal and debug mode);
+#     opslots.py (tests/rustpython/opslots.c: which number and sequence
+#     slots the operators reach, as on CPython, universal and debug mode);
 #     unsupported.py (the errors for
 #     what RustPython cannot do); builtin_base.py (HPy_tp_new on an int
 #     subclass); panic_check.py (a context function made to panic by
@@ -120,6 +122,16 @@ types_destroy() {  # types_destroy MODE: tests/python/ext/types.c, built as conf
     HPY="$1" "$bin" "$root/tests/rustpython/types_destroy.py" "$work/types/types.hpy0.so"
 }
 
+operator_slots() {  # operator_slots MODE: tests/rustpython/opslots.c with opslots.py
+    local inc
+    if [ ! -f "$work/opslots/opslots.hpy0.so" ]; then
+        inc="$("$py" -c 'import hpy.devel; print(hpy.devel.HPyDevel().include_dir)')" && mkdir -p "$work/opslots" &&
+            cc -shared -fPIC -O0 -DHPY_ABI_UNIVERSAL -I "$inc" -o "$work/opslots/opslots.hpy0.so" "$root/tests/rustpython/opslots.c" ||
+            return 1
+    fi
+    HPY="$1" "$bin" "$root/tests/rustpython/opslots.py" "$work/opslots/opslots.hpy0.so"
+}
+
 hpy_log() {  # HPY_LOG prints the mode of each import that HPY steers
     local out
     out="$(cd "$work/rphost" && HPY=debug HPY_LOG=1 "$bin" -c "import rphost")" &&
@@ -137,6 +149,8 @@ check threads-debug rphost_script debug threads_check.py
 check threads-trace rphost_script trace threads_check.py
 check hpy-log hpy_log
 check types-destroy types_destroy universal
+check operator-slots operator_slots universal
+check operator-slots-debug operator_slots debug
 check types-destroy-debug types_destroy debug
 check unsupported rphost_script universal unsupported.py
 check builtin-base rphost_script universal builtin_base.py

@@ -6,7 +6,9 @@
 //! defines becomes attributes of the new heap type: methods become method
 //! descriptors, members and getsets become getset descriptors, and slots
 //! become the matching special methods (`__repr__`, `__add__`, ...), from
-//! which RustPython fills its own type slots. `HPy_tp_new` is dispatched by
+//! which RustPython fills its own type slots (but the sequence repeat and
+//! concat slots, which the host sets: see `set_sequence_slots`).
+//! `HPy_tp_new` is dispatched by
 //! `HPyObject`'s constructor, `HPy_tp_destroy` and `HPyField` release by
 //! the payload's `Drop`.
 
@@ -51,6 +53,21 @@ pub struct TypeInfo {
     /// The context the type's implementations run under: the one its
     /// extension called `HPyType_FromSpec` through.
     pub ctx: Ctx,
+    /// `HPy_sq_repeat`, `sq_inplace_repeat`, `sq_concat` and
+    /// `sq_inplace_concat`, own or inherited from an HPy base: what
+    /// RustPython's sequence slots of the type call (see
+    /// [`set_sequence_slots`]).
+    pub seq: SeqSlots,
+}
+
+/// The sequence slots that RustPython's operators fall back to, each with
+/// the context of the type that defines it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SeqSlots {
+    pub repeat: Option<(Impl, Ctx)>,
+    pub inplace_repeat: Option<(Impl, Ctx)>,
+    pub concat: Option<(Impl, Ctx)>,
+    pub inplace_concat: Option<(Impl, Ctx)>,
 }
 
 /// The `HPy_tp_destroy` and `HPy_tp_traverse` of one HPy type's spec.
@@ -582,6 +599,7 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
     let own_size = (spec.basicsize.max(0) as usize).max(inherited);
     let (basicsize, own_call) = call_layout(vm, spec, own_size)?;
     let buffer = buffer_slots(spec, Ctx(ctx)).or_else(|| base_infos.iter().find_map(|i| i.buffer));
+    let seq = seq_slots(spec, Ctx(ctx), &base_infos);
     if buffer.is_some() {
         slots.as_buffer = Some(crate::buffer::as_buffer);
     }
@@ -617,6 +635,7 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
             call_offset: own_call.or(inherited_call),
             buffer,
             ctx: Ctx(ctx),
+            seq,
         },
     );
     if builtin_base && own_new.is_some() {
@@ -644,7 +663,109 @@ pub unsafe fn type_from_spec(vm: &VirtualMachine, spec: &TypeSpec, ctx: *mut HPy
     if let Some(offset) = own_call {
         add_call(vm, class, offset, spec.call, ctx)?;
     }
+    // Last: every special method set above has had RustPython update the
+    // type's slots from it.
+    set_sequence_slots(class, &seq);
     Ok(ty.into())
+}
+
+/// The sequence slots a spec defines, each taken from the HPy bases where
+/// the spec has none, as CPython inherits them.
+fn seq_slots(spec: &TypeSpec, ctx: Ctx, bases: &[Arc<TypeInfo>]) -> SeqSlots {
+    let pick = |slot: HPySlot_Slot, of: fn(&SeqSlots) -> Option<(Impl, Ctx)>| {
+        let own = spec.slots.iter().find(|x| x.slot == slot).and_then(|x| x.impl_);
+        own.map(|i| (i, ctx)).or_else(|| bases.iter().find_map(|b| of(&b.seq)))
+    };
+    SeqSlots {
+        repeat: pick(HPySlot_Slot::sq_repeat, |s| s.repeat),
+        inplace_repeat: pick(HPySlot_Slot::sq_inplace_repeat, |s| s.inplace_repeat),
+        concat: pick(HPySlot_Slot::sq_concat, |s| s.concat),
+        inplace_concat: pick(HPySlot_Slot::sq_inplace_concat, |s| s.inplace_concat),
+    }
+}
+
+/// Sets the type's sequence repeat and concat slots as CPython has them:
+/// from the HPy sequence slots only.
+///
+/// RustPython makes a `__mul__` (`__imul__`) the sequence repeat (in-place
+/// repeat) of a class too, and `a * b` falls back to repeating whichever
+/// operand has a sequence item slot (any `__getitem__`) once the number
+/// slots of both returned `NotImplemented`: `2 * c`, for a type with
+/// `HPy_nb_multiply` that only takes an int on its right, would return
+/// `c * 2`, where CPython raises `TypeError`. Without a repeat slot,
+/// RustPython's sequence protocol still falls back to `__mul__`, so a type
+/// without `HPy_sq_repeat` (own, an HPy base's, or a builtin base's such as
+/// `list`'s) gets [`seq_repeat`] all the same, which raises. (A Python
+/// subclass gets RustPython's slots again: RustPython fills a new class's
+/// slots from the special methods along its MRO.)
+fn set_sequence_slots(class: &Py<PyType>, seq: &SeqSlots) {
+    // The slot of the nearest builtin type along the MRO, such as `list`.
+    let builtin = |load: &dyn Fn(&rustpython_vm::protocol::PySequenceSlots) -> bool| {
+        class.mro.read()[1..].iter().find(|t| !is_hpy_type(t) && load(&t.slots.as_sequence)).cloned()
+    };
+    let s = &class.slots.as_sequence;
+    s.repeat.store(match (seq.repeat, builtin(&|b| b.repeat.load().is_some())) {
+        (None, Some(t)) => t.slots.as_sequence.repeat.load(),
+        _ => Some(seq_repeat),
+    });
+    s.inplace_repeat.store(match (seq.inplace_repeat, builtin(&|b| b.inplace_repeat.load().is_some())) {
+        (Some(_), _) => Some(seq_inplace_repeat),
+        (None, t) => t.and_then(|t| t.slots.as_sequence.inplace_repeat.load()),
+    });
+    s.concat.store(match (seq.concat, builtin(&|b| b.concat.load().is_some())) {
+        (Some(_), _) => Some(seq_concat),
+        (None, t) => t.and_then(|t| t.slots.as_sequence.concat.load()),
+    });
+    s.inplace_concat.store(match (seq.inplace_concat, builtin(&|b| b.inplace_concat.load().is_some())) {
+        (Some(_), _) => Some(seq_inplace_concat),
+        (None, t) => t.and_then(|t| t.slots.as_sequence.inplace_concat.load()),
+    });
+}
+
+/// Calls the sequence slot `pick` of the object's HPy type (`TypeError`
+/// without one) with the receiver and `arg`.
+fn call_seq_slot(
+    seq: rustpython_vm::protocol::PySequence<'_>,
+    vm: &VirtualMachine,
+    pick: fn(&SeqSlots) -> Option<(Impl, Ctx)>,
+    name: &str,
+    call: impl FnOnce(Ctx, Impl) -> HPy,
+) -> PyResult {
+    let Some((imp, ctx)) = info_of(seq.obj.class()).and_then(|i| pick(&i.seq)) else {
+        let what = if name.contains("mul") { "repeated" } else { "concatenated" };
+        return Err(vm.new_type_error(format!("'{}' object can't be {what}", seq.obj.class().name())));
+    };
+    finish(vm, call(ctx, imp), name)
+}
+
+fn seq_repeat(seq: rustpython_vm::protocol::PySequence<'_>, n: isize, vm: &VirtualMachine) -> PyResult {
+    // SAFETY: an HPy_sq_repeat implementation has the ssizeargfunc type;
+    // the receiver outlives the call.
+    call_seq_slot(seq, vm, |s| s.repeat, "__mul__", |ctx, imp| unsafe {
+        ctx.call(HPyFunc_Signature::SSIZEARGFUNC, imp, |c, f: func_types::ssizeargfunc| f(c, lend(seq.obj), n))
+    })
+}
+
+fn seq_inplace_repeat(seq: rustpython_vm::protocol::PySequence<'_>, n: isize, vm: &VirtualMachine) -> PyResult {
+    // SAFETY: as in `seq_repeat`, for HPy_sq_inplace_repeat.
+    call_seq_slot(seq, vm, |s| s.inplace_repeat, "__imul__", |ctx, imp| unsafe {
+        ctx.call(HPyFunc_Signature::SSIZEARGFUNC, imp, |c, f: func_types::ssizeargfunc| f(c, lend(seq.obj), n))
+    })
+}
+
+fn seq_concat(seq: rustpython_vm::protocol::PySequence<'_>, other: &PyObject, vm: &VirtualMachine) -> PyResult {
+    // SAFETY: an HPy_sq_concat implementation has the binaryfunc type;
+    // the receiver and the other operand outlive the call.
+    call_seq_slot(seq, vm, |s| s.concat, "__add__", |ctx, imp| unsafe {
+        ctx.call(HPyFunc_Signature::BINARYFUNC, imp, |c, f: func_types::binaryfunc| f(c, lend(seq.obj), lend(other)))
+    })
+}
+
+fn seq_inplace_concat(seq: rustpython_vm::protocol::PySequence<'_>, other: &PyObject, vm: &VirtualMachine) -> PyResult {
+    // SAFETY: as in `seq_concat`, for HPy_sq_inplace_concat.
+    call_seq_slot(seq, vm, |s| s.inplace_concat, "__iadd__", |ctx, imp| unsafe {
+        ctx.call(HPyFunc_Signature::BINARYFUNC, imp, |c, f: func_types::binaryfunc| f(c, lend(seq.obj), lend(other)))
+    })
 }
 
 /// A C string of the extension that lives as long as the process.
@@ -1007,15 +1128,21 @@ fn buffer_slots(spec: &TypeSpec, ctx: Ctx) -> Option<crate::buffer::BufferSlots>
     Some(crate::buffer::BufferSlots { get, release, ctx })
 }
 
-/// Whether a sequence slot gives way to the mapping slot for the same
-/// special method, as CPython's `__getitem__`/`__setitem__` wrappers prefer
-/// the mapping one when a type has both.
+/// Whether a sequence slot gives way to the mapping or number slot for the
+/// same special method, as CPython's wrappers (`__getitem__`, `__mul__`,
+/// ...) are those of the mapping or number slot when a type has both. The
+/// repeat and concat slots are still what the operators fall back to (see
+/// [`set_sequence_slots`]).
 fn shadowed(spec: &TypeSpec, slot: HPySlot_Slot) -> bool {
     let has = |s: HPySlot_Slot| spec.slots.iter().any(|x| x.slot == s);
     match slot {
         HPySlot_Slot::sq_item => has(HPySlot_Slot::mp_subscript),
         HPySlot_Slot::sq_ass_item => has(HPySlot_Slot::mp_ass_subscript),
         HPySlot_Slot::sq_length => has(HPySlot_Slot::mp_length),
+        HPySlot_Slot::sq_repeat => has(HPySlot_Slot::nb_multiply),
+        HPySlot_Slot::sq_inplace_repeat => has(HPySlot_Slot::nb_inplace_multiply),
+        HPySlot_Slot::sq_concat => has(HPySlot_Slot::nb_add),
+        HPySlot_Slot::sq_inplace_concat => has(HPySlot_Slot::nb_inplace_add),
         _ => false,
     }
 }
