@@ -198,30 +198,41 @@ int lichen_load(const char *name, const char *path, int mode, struct lichen_modu
  * known), so that native code type-checks it without calling back. A
  * handle result tagged fresh (`..010`) is a slot only the result held: it is
  * the caller's again (lichen._pypy reads it, then keeps it in its reserve). */
-/* BEGIN GENERATED: one entry per signature with an entry of its own, rendered
- * from lichen_abi::hpyfunc_signatures! and entry_names! in src/entry.rs (the
- * handles, then self_data and self_class, then the plain arguments). The
- * test `header_matches_declaration` checks it; regenerate it with
- * `LICHEN_BLESS=1 cargo test -p lichen-pypy header`. */
+/* BEGIN GENERATED: lichen_call_<lower> for every signature of
+ * lichen_abi::hpyfunc_signatures! that takes the context and no handle array
+ * (<lower> its lower-case name; the rule is `signature_entries!` in
+ * src/entry.rs): the handles, then self_data and self_class, then the plain
+ * arguments. The test `header_matches_declaration` checks it; regenerate it
+ * with `LICHEN_BLESS=1 cargo test -p lichen-pypy header`. */
 lh lichen_call_noargs(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class);
 lh lichen_call_o(void *ctx, void *impl, lh self, lh arg, void *self_data, uintptr_t self_class);
-int lichen_call_getbuffer(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, struct lichen_buffer *view, int flags);
-void lichen_call_releasebuffer(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, struct lichen_buffer *view);
-lh lichen_call_unary(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class);
-lh lichen_call_binary(void *ctx, void *impl, lh arg0, lh arg1, void *self_data, uintptr_t self_class);
-lh lichen_call_ternary(void *ctx, void *impl, lh arg0, lh arg1, lh arg2, void *self_data, uintptr_t self_class);
+int lichen_call_getbufferproc(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, struct lichen_buffer *view, int flags);
+void lichen_call_releasebufferproc(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, struct lichen_buffer *view);
+lh lichen_call_unaryfunc(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class);
+lh lichen_call_binaryfunc(void *ctx, void *impl, lh arg0, lh arg1, void *self_data, uintptr_t self_class);
+lh lichen_call_ternaryfunc(void *ctx, void *impl, lh arg0, lh arg1, lh arg2, void *self_data, uintptr_t self_class);
 int lichen_call_inquiry(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class);
 intptr_t lichen_call_lenfunc(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class);
-lh lichen_call_ssizearg(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class, intptr_t arg1);
-lh lichen_call_ssizessizearg(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class, intptr_t arg1, intptr_t arg2);
-int lichen_call_ssizeobjarg(void *ctx, void *impl, lh arg0, lh arg2, void *self_data, uintptr_t self_class, intptr_t arg1);
-int lichen_call_ssizessizeobjarg(void *ctx, void *impl, lh arg0, lh arg3, void *self_data, uintptr_t self_class, intptr_t arg1, intptr_t arg2);
-int lichen_call_objobjarg(void *ctx, void *impl, lh arg0, lh arg1, lh arg2, void *self_data, uintptr_t self_class);
-intptr_t lichen_call_hash(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class);
-lh lichen_call_richcmp(void *ctx, void *impl, lh arg0, lh arg1, void *self_data, uintptr_t self_class, int arg2);
+lh lichen_call_ssizeargfunc(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class, intptr_t arg1);
+lh lichen_call_ssizessizeargfunc(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class, intptr_t arg1, intptr_t arg2);
+int lichen_call_ssizeobjargproc(void *ctx, void *impl, lh arg0, lh arg2, void *self_data, uintptr_t self_class, intptr_t arg1);
+int lichen_call_ssizessizeobjargproc(void *ctx, void *impl, lh arg0, lh arg3, void *self_data, uintptr_t self_class, intptr_t arg1, intptr_t arg2);
+int lichen_call_objobjargproc(void *ctx, void *impl, lh arg0, lh arg1, lh arg2, void *self_data, uintptr_t self_class);
+void lichen_call_freefunc(void *ctx, void *impl, void *self_data, uintptr_t self_class, void *arg0);
+lh lichen_call_getattrfunc(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class, char *arg1);
+lh lichen_call_getattrofunc(void *ctx, void *impl, lh arg0, lh arg1, void *self_data, uintptr_t self_class);
+int lichen_call_setattrfunc(void *ctx, void *impl, lh arg0, lh arg2, void *self_data, uintptr_t self_class, char *arg1);
+int lichen_call_setattrofunc(void *ctx, void *impl, lh arg0, lh arg1, lh arg2, void *self_data, uintptr_t self_class);
+lh lichen_call_reprfunc(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class);
+intptr_t lichen_call_hashfunc(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class);
+lh lichen_call_richcmpfunc(void *ctx, void *impl, lh arg0, lh arg1, void *self_data, uintptr_t self_class, int arg2);
+lh lichen_call_getiterfunc(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class);
+lh lichen_call_iternextfunc(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class);
+lh lichen_call_descrgetfunc(void *ctx, void *impl, lh arg0, lh arg1, lh arg2, void *self_data, uintptr_t self_class);
+int lichen_call_descrsetfunc(void *ctx, void *impl, lh arg0, lh arg1, lh arg2, void *self_data, uintptr_t self_class);
 lh lichen_call_getter(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class, void *arg1);
 int lichen_call_setter(void *ctx, void *impl, lh arg0, lh arg1, void *self_data, uintptr_t self_class, void *arg2);
-int lichen_call_objobj(void *ctx, void *impl, lh arg0, lh arg1, void *self_data, uintptr_t self_class);
+int lichen_call_objobjproc(void *ctx, void *impl, lh arg0, lh arg1, void *self_data, uintptr_t self_class);
 void lichen_call_destructor(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class);
 lh lichen_call_mod_create(void *ctx, void *impl, lh spec, void *self_data, uintptr_t self_class);
 /* END GENERATED */

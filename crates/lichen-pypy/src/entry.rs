@@ -714,88 +714,54 @@ fn close_array(bits: &[isize], hs: &[HPy]) {
 
 type Data = *mut c_void;
 
-/// The signatures whose implementations Python calls through an entry of
-/// their own, and that entry's name (the names `lichen._pypy` calls; a
-/// signature of the same C type, such as `REPRFUNC`, goes through
-/// `lichen_call_unary`). Everything else about an entry (its handle and
-/// plain parameters, their types, its result) comes from the signature's
-/// line in `lichen_abi::hpyfunc_signatures!` (see `signature_entry!`), and
-/// so does its prototype in `lichen_pypy.h` (the generated section, checked
-/// by the test `header_matches_declaration`).
-///
-/// An entry takes the context and implementation, the signature's handle
-/// arguments (`obj`) in order, the receiver's struct and class id (see
-/// `lichen_pypy.h`), then its plain arguments (`[T]`, `buf`) in order, and
-/// calls the implementation with them in the signature's order (so
-/// `lichen_call_ssizeobjarg` takes the value handle before the index). Its
-/// result: a handle given to Python (`give_up`), a status or value
-/// (`status`), or nothing.
-macro_rules! entry_names {
-    ($d:tt $($sig:ident => $entry:ident,)*) => {
-        /// Calls `$callback! { entry_name SIGNATURE rest... }` for a
-        /// signature with an entry, nothing for the others.
-        macro_rules! entry_of {
-            $( ($d callback:ident $sig $d($d rest:tt)*) => { $d callback! { $entry $sig $d($d rest)* } }; )*
-            ($d callback:ident $d other:ident $d($d rest:tt)*) => {};
-        }
-    };
-}
-
-entry_names! { $
-    NOARGS => lichen_call_noargs,
-    O => lichen_call_o,
-    GETBUFFERPROC => lichen_call_getbuffer,
-    RELEASEBUFFERPROC => lichen_call_releasebuffer,
-    UNARYFUNC => lichen_call_unary,
-    BINARYFUNC => lichen_call_binary,
-    TERNARYFUNC => lichen_call_ternary,
-    INQUIRY => lichen_call_inquiry,
-    LENFUNC => lichen_call_lenfunc,
-    SSIZEARGFUNC => lichen_call_ssizearg,
-    SSIZESSIZEARGFUNC => lichen_call_ssizessizearg,
-    SSIZEOBJARGPROC => lichen_call_ssizeobjarg,
-    SSIZESSIZEOBJARGPROC => lichen_call_ssizessizeobjarg,
-    OBJOBJARGPROC => lichen_call_objobjarg,
-    HASHFUNC => lichen_call_hash,
-    RICHCMPFUNC => lichen_call_richcmp,
-    GETTER => lichen_call_getter,
-    SETTER => lichen_call_setter,
-    OBJOBJPROC => lichen_call_objobj,
-    DESTRUCTOR => lichen_call_destructor,
-    MOD_CREATE => lichen_call_mod_create,
-}
-
-/// Feeds every signature of the declaration to `entry_of!` with
-/// `$callback` (`signature_entry` for the entries, `entry_prototype` for
-/// the header's lines): `$callback! { entry SIGNATURE ctx lower [param kind ...] result [extra] }`.
+/// Feeds every signature of the declaration with an entry (see
+/// [`lichen_call`]) to `$callback` (`signature_entry` for the entries,
+/// `entry_prototype` for the header's lines):
+/// `$callback! { SIGNATURE ctx lower [param kind ...] result [extra] }`.
 macro_rules! signature_entries {
     (@ $callback:ident $extra:tt ; $($name:ident = $n:literal, $lower:ident, $ctx:ident ($($p:ident : $k:tt),*) -> $r:tt, $block:tt;)*) => {$(
-        entry_of! { $callback $name $ctx $lower [$($p $k)*] $r $extra }
+        signature_entries! { @if $callback $name $ctx $lower [$($p $k)*] $r $extra [$($k)*] }
     )*};
+    // The rule: `ctx`, and no `objs` among the kinds (the last part, consumed
+    // one kind at a time).
+    (@if $callback:ident $name:ident noctx $lower:ident $params:tt $r:tt $extra:tt $kinds:tt) => {};
+    (@if $callback:ident $name:ident ctx $lower:ident $params:tt $r:tt $extra:tt [objs $($k:tt)*]) => {};
+    (@if $callback:ident $name:ident ctx $lower:ident $params:tt $r:tt $extra:tt [$k0:tt $($k:tt)*]) => {
+        signature_entries! { @if $callback $name ctx $lower $params $r $extra [$($k)*] }
+    };
+    (@if $callback:ident $name:ident ctx $lower:ident $params:tt $r:tt $extra:tt []) => {
+        $callback! { $name ctx $lower $params $r $extra }
+    };
     ($callback:ident ; $($sigs:tt)*) => { signature_entries! { @ $callback [] ; $($sigs)* } };
     ($callback:ident, $extra:ident ; $($sigs:tt)*) => { signature_entries! { @ $callback [$extra] ; $($sigs)* } };
 }
 
 /// One entry: splits the parameters into handles and plain values
-/// (`@split`), then defines the `#[no_mangle]` function.
+/// (`@split`), then defines the function `$lower`, exported as
+/// `lichen_call_$lower`.
 macro_rules! signature_entry {
-    ($entry:ident $sig:ident ctx $lower:ident [$($all:tt)*] $r:tt []) => {
-        signature_entry! { @split $entry $sig $lower [$($all)*] $r [] [] [$($all)*] }
+    ($sig:ident ctx $lower:ident [$($all:tt)*] $r:tt []) => {
+        signature_entry! { @split $sig $lower [$($all)*] $r [] [] [$($all)*] }
     };
-    (@split $entry:ident $sig:ident $lower:ident $all:tt $r:tt [$($h:ident)*] [$($pl:ident $pk:tt)*] [$p:ident obj $($rest:tt)*]) => {
-        signature_entry! { @split $entry $sig $lower $all $r [$($h)* $p] [$($pl $pk)*] [$($rest)*] }
+    (@split $sig:ident $lower:ident $all:tt $r:tt [$($h:ident)*] [$($pl:ident $pk:tt)*] [$p:ident obj $($rest:tt)*]) => {
+        signature_entry! { @split $sig $lower $all $r [$($h)* $p] [$($pl $pk)*] [$($rest)*] }
     };
-    (@split $entry:ident $sig:ident $lower:ident $all:tt $r:tt [$($h:ident)*] [$($pl:ident $pk:tt)*] [$p:ident $k:tt $($rest:tt)*]) => {
-        signature_entry! { @split $entry $sig $lower $all $r [$($h)*] [$($pl $pk)* $p $k] [$($rest)*] }
+    (@split $sig:ident $lower:ident $all:tt $r:tt [$($h:ident)*] [$($pl:ident $pk:tt)*] [$p:ident $k:tt $($rest:tt)*]) => {
+        signature_entry! { @split $sig $lower $all $r [$($h)*] [$($pl $pk)* $p $k] [$($rest)*] }
     };
-    (@split $entry:ident $sig:ident $lower:ident [$($p:ident $k:tt)*] $r:tt [$($h:ident)*] [$($pl:ident $pk:tt)*] []) => {
-        #[no_mangle]
-        pub unsafe extern "C" fn $entry(ctx: *mut c_void, impl_: *mut c_void $(, $h: isize)*, self_data: Data, self_class: usize $(, $pl: plain_ty!($pk))*) -> entry_result!($r) {
+    (@split $sig:ident $lower:ident [$($p:ident $k:tt)*] $r:tt [$($h:ident)*] [$($pl:ident $pk:tt)*] []) => {
+        #[doc = concat!("`lichen_call_", stringify!($lower), "`: calls an implementation of `HPyFunc_", stringify!($sig), "`.")]
+        ///
+        /// # Safety
+        /// `ctx` and `impl_` must be the context and implementation of one
+        /// definition of this signature, the handles ones Python made.
+        #[export_name = concat!("lichen_call_", stringify!($lower))]
+        pub unsafe extern "C" fn $lower(ctx: *mut c_void, impl_: *mut c_void $(, $h: isize)*, self_data: Data, self_class: usize $(, $pl: plain_ty!($pk))*) -> entry_result!($r) {
             // SAFETY: Python passes the context and implementation of one
             // definition, whose signature is `$sig` (so its C type is
             // `func_types::$lower`), and handles it made.
             unsafe {
-                call(stringify!($entry), ctx, impl_, HPyFunc_Signature::$sig, [$($h),*], (self_data, self_class),
+                call(concat!("lichen_call_", stringify!($lower)), ctx, impl_, HPyFunc_Signature::$sig, [$($h),*], (self_data, self_class),
                     |c, f: func_types::$lower, received: [HPy; count!($($h)*)]| {
                         let [$($h),*] = received;
                         f(c $(, $p)*)
@@ -831,7 +797,34 @@ macro_rules! entry_finish {
     ([$t:ty]) => { status };
 }
 
-lichen_abi::hpyfunc_signatures!(signature_entries, signature_entry);
+/// The per-signature entries, one for every signature of
+/// `lichen_abi::hpyfunc_signatures!` whose shape an entry can take: the
+/// implementation takes the context (`ctx`) and its parameters are handles
+/// (`obj`), plain values (`[T]`) or a buffer (`buf`), no handle array
+/// (`objs`). The signatures with an array (`VARARGS`, `KEYWORDS`,
+/// `INITPROC`, `NEWFUNC`, `VECTORCALLFUNC`) have the hand-written entries
+/// below; the `noctx` ones (`DESTROYFUNC`, `TRAVERSEPROC`,
+/// `CAPSULE_DESTRUCTOR`), which Python does not call, have none. The entry of the signature
+/// `lower` (the declaration's lower-case name) is the function
+/// `lichen_call::lower`, exported as `lichen_call_lower`
+/// (`lichen_call_reprfunc`, `lichen_call_ssizeobjargproc`, ...). Everything
+/// about an entry (its handle and plain parameters, their types, its
+/// result) comes from the signature's line in the declaration (see
+/// `signature_entry!`), and so does its prototype in `lichen_pypy.h` (the
+/// generated section, checked by the test `header_matches_declaration`).
+///
+/// An entry takes the context and implementation, the signature's handle
+/// arguments (`obj`) in order, the receiver's struct and class id (see
+/// `lichen_pypy.h`), then its plain arguments (`[T]`, `buf`) in order, and
+/// calls the implementation with them in the signature's order (so
+/// `lichen_call_ssizeobjargproc` takes the value handle before the index).
+/// Its result: a handle given to Python (`give_up`), a status or value
+/// (`status`), or nothing.
+pub mod lichen_call {
+    use super::*;
+
+    lichen_abi::hpyfunc_signatures!(signature_entries, signature_entry);
+}
 
 /// Implementations taking an argument array (`VARARGS`, `KEYWORDS`,
 /// `NEWFUNC`, `INITPROC`): the receiver (or type) and `kw` (a kwnames tuple
@@ -1231,7 +1224,7 @@ pub extern "C" fn lichen_selftest_panic() -> c_int {
 }
 
 /// `lichen_pypy.h`'s per-signature entries, rendered from the declaration
-/// (the same `entry_of!` table as the entries themselves).
+/// by the same rule as the entries themselves (`signature_entries!`).
 #[cfg(test)]
 mod header {
     use super::*;
@@ -1252,6 +1245,9 @@ mod header {
     impl CName for *mut c_void {
         const C: &'static str = "void *";
     }
+    impl CName for *mut core::ffi::c_char {
+        const C: &'static str = "char *";
+    }
 
     macro_rules! c_name {
         (obj) => { "lh" };
@@ -1262,7 +1258,7 @@ mod header {
 
     /// Pushes an entry's prototype, as the header writes it, onto `$out`.
     macro_rules! entry_prototype {
-        ($entry:ident $sig:ident ctx $lower:ident [$($p:ident $k:tt)*] $r:tt [$out:ident]) => {{
+        ($sig:ident ctx $lower:ident [$($p:ident $k:tt)*] $r:tt [$out:ident]) => {{
             let mut handles = String::new();
             let mut plain = String::new();
             $(
@@ -1277,8 +1273,8 @@ mod header {
                 }
             )*
             $out.push(format!(
-                "{} {}(void *ctx, void *impl{handles}, void *self_data, uintptr_t self_class{plain});",
-                c_name!($r), stringify!($entry)
+                "{} lichen_call_{}(void *ctx, void *impl{handles}, void *self_data, uintptr_t self_class{plain});",
+                c_name!($r), stringify!($lower)
             ));
         }};
     }
@@ -1311,7 +1307,7 @@ mod header {
             return;
         }
         panic!(
-            "lichen_pypy.h's generated entries differ from lichen_abi::hpyfunc_signatures! and entry.rs's entry_names!; \
+            "lichen_pypy.h's generated entries differ from lichen_abi::hpyfunc_signatures!; \
              regenerate them with `LICHEN_BLESS=1 cargo test -p lichen-pypy header`.\nexpected:\n{want}\nfound:\n{}",
             &text[body..end]
         );

@@ -3,7 +3,7 @@ made from ``HPyDef_METH`` definitions, and modules made from a module
 definition.
 
 An implementation is called through the entry of its signature
-(``lichen_call_<signature>``) with handles Python makes for the arguments;
+(``lichen_call_<name>``, the signature's name in lower case) with handles Python makes for the arguments;
 the entry closes them after the call and gives up the result handle, which
 ``result`` reads at once (see ``handles``).
 """

@@ -30,6 +30,8 @@ from lichen._pypy.handles import LENT, class_id, close, field_object, fresh, get
 
 SHAPES = read_enum("Shape")
 SIG = read_enum("Signature")
+# a signature's entry is lichen_call_<its name in lower case> (entry.rs)
+SIG_NAME = {v: k for k, v in SIG.items()}
 MEMBER = read_enum("MemberType")
 # the tag of an HPyField naming its object by key (table.rs, TAG_FIELD)
 FIELD_KEY = 7
@@ -430,11 +432,13 @@ def _special(ns, ctx, impl, c_name, sig, names, owner, qual):
 
     if sig in (S["UNARYFUNC"], S["REPRFUNC"], S["GETITERFUNC"], S["ITERNEXTFUNC"]):
         name = names[0]
+        # the same C type; the signature's own entry says which to call_under
+        call = getattr(lib, "lichen_call_" + SIG_NAME[sig].lower())
 
         def unary(self):
             receiver(self, name)
             h = lend(self)
-            r = lib.lichen_call_unary(ctx, impl, h, self._lichen_buf, class_id(type(self)))
+            r = call(ctx, impl, h, self._lichen_buf, class_id(type(self)))
             take_back(h)
             return result(r, name)
 
@@ -444,7 +448,7 @@ def _special(ns, ctx, impl, c_name, sig, names, owner, qual):
         def getitem(self, key):
             receiver(self, "__getitem__")
             h = lend(self)
-            r = lib.lichen_call_binary(ctx, impl, h, new_h(key), self._lichen_buf, class_id(type(self)))
+            r = lib.lichen_call_binaryfunc(ctx, impl, h, new_h(key), self._lichen_buf, class_id(type(self)))
             take_back(h)
             return result(r, "__getitem__")
 
@@ -478,7 +482,7 @@ def _special(ns, ctx, impl, c_name, sig, names, owner, qual):
         def hash_(self):
             receiver(self, "__hash__")
             h = lend(self)
-            r = lib.lichen_call_hash(ctx, impl, h, self._lichen_buf, class_id(type(self)))
+            r = lib.lichen_call_hashfunc(ctx, impl, h, self._lichen_buf, class_id(type(self)))
             take_back(h)
             if r == -1:
                 exc = take_error("__hash__")
@@ -501,7 +505,7 @@ def _special(ns, ctx, impl, c_name, sig, names, owner, qual):
         def contains(self, item):
             receiver(self, "__contains__")
             h = lend(self)
-            r = lib.lichen_call_objobj(ctx, impl, h, new_h(item), self._lichen_buf, class_id(type(self)))
+            r = lib.lichen_call_objobjproc(ctx, impl, h, new_h(item), self._lichen_buf, class_id(type(self)))
             take_back(h)
             return status(r, "__contains__") != 0
 
@@ -537,7 +541,7 @@ def _binary(put, ctx, impl, names, receiver):
     def op(self, other):
         receiver(self, forward)
         h = lend(self)
-        r = lib.lichen_call_binary(ctx, impl, h, new_h(other), self._lichen_buf, class_id(type(self)))
+        r = lib.lichen_call_binaryfunc(ctx, impl, h, new_h(other), self._lichen_buf, class_id(type(self)))
         take_back(h)
         return result(r, forward)
 
@@ -547,7 +551,7 @@ def _binary(put, ctx, impl, names, receiver):
 
         def rop(self, other):
             receiver(self, reflected)
-            return result(lib.lichen_call_binary(ctx, impl, new_h(other), new_h(self), NULL, 0), reflected)
+            return result(lib.lichen_call_binaryfunc(ctx, impl, new_h(other), new_h(self), NULL, 0), reflected)
 
         put(reflected, rop)
 
@@ -558,7 +562,7 @@ def _power(put, ctx, impl, names, receiver):
     def op(self, other, mod=None):
         receiver(self, forward)
         h = lend(self)
-        r = lib.lichen_call_ternary(ctx, impl, h, new_h(other), new_h(mod), self._lichen_buf, class_id(type(self)))
+        r = lib.lichen_call_ternaryfunc(ctx, impl, h, new_h(other), new_h(mod), self._lichen_buf, class_id(type(self)))
         take_back(h)
         return result(r, forward)
 
@@ -568,7 +572,7 @@ def _power(put, ctx, impl, names, receiver):
 
         def rop(self, other, mod=None):
             receiver(self, reflected)
-            r = lib.lichen_call_ternary(ctx, impl, new_h(other), new_h(self), new_h(mod), NULL, 0)
+            r = lib.lichen_call_ternaryfunc(ctx, impl, new_h(other), new_h(self), new_h(mod), NULL, 0)
             return result(r, reflected)
 
         put(reflected, rop)
@@ -578,7 +582,7 @@ def _richcmp(ctx, impl, op, name, receiver):
     def compare(self, other):
         receiver(self, name)
         h = lend(self)
-        r = lib.lichen_call_richcmp(ctx, impl, h, new_h(other), self._lichen_buf, class_id(type(self)), op)
+        r = lib.lichen_call_richcmpfunc(ctx, impl, h, new_h(other), self._lichen_buf, class_id(type(self)), op)
         take_back(h)
         return result(r, name)
 
@@ -601,7 +605,7 @@ def _ssize_arg(put, ctx, impl, c_name, names, receiver, ns):
             receiver(self, "__getitem__")
             index = _index_of(self, i, ns)
             h = lend(self)
-            r = lib.lichen_call_ssizearg(ctx, impl, h, self._lichen_buf, class_id(type(self)), index)
+            r = lib.lichen_call_ssizeargfunc(ctx, impl, h, self._lichen_buf, class_id(type(self)), index)
             take_back(h)
             return result(r, "__getitem__")
 
@@ -615,7 +619,7 @@ def _ssize_arg(put, ctx, impl, c_name, names, receiver, ns):
                 return NotImplemented
             index = operator.index(n)
             h = lend(self)
-            r = lib.lichen_call_ssizearg(ctx, impl, h, self._lichen_buf, class_id(type(self)), index)
+            r = lib.lichen_call_ssizeargfunc(ctx, impl, h, self._lichen_buf, class_id(type(self)), index)
             take_back(h)
             return result(r, name)
 
@@ -627,7 +631,7 @@ def _ass_item(put, ctx, impl, receiver, ns):
         receiver(self, "__setitem__")
         index = _index_of(self, i, ns)
         h = lend(self)
-        r = lib.lichen_call_ssizeobjarg(ctx, impl, h, new_h(v), self._lichen_buf, class_id(type(self)), index)
+        r = lib.lichen_call_ssizeobjargproc(ctx, impl, h, new_h(v), self._lichen_buf, class_id(type(self)), index)
         take_back(h)
         status(r, "__setitem__")
 
@@ -635,7 +639,7 @@ def _ass_item(put, ctx, impl, receiver, ns):
         receiver(self, "__delitem__")
         index = _index_of(self, i, ns)
         h = lend(self)
-        r = lib.lichen_call_ssizeobjarg(ctx, impl, h, 0, self._lichen_buf, class_id(type(self)), index)
+        r = lib.lichen_call_ssizeobjargproc(ctx, impl, h, 0, self._lichen_buf, class_id(type(self)), index)
         take_back(h)
         status(r, "__delitem__")
 
@@ -647,14 +651,14 @@ def _ass_subscript(put, ctx, impl, receiver):
     def setitem(self, k, v):
         receiver(self, "__setitem__")
         h = lend(self)
-        r = lib.lichen_call_objobjarg(ctx, impl, h, new_h(k), new_h(v), self._lichen_buf, class_id(type(self)))
+        r = lib.lichen_call_objobjargproc(ctx, impl, h, new_h(k), new_h(v), self._lichen_buf, class_id(type(self)))
         take_back(h)
         status(r, "__setitem__")
 
     def delitem(self, k):
         receiver(self, "__delitem__")
         h = lend(self)
-        r = lib.lichen_call_objobjarg(ctx, impl, h, new_h(k), 0, self._lichen_buf, class_id(type(self)))
+        r = lib.lichen_call_objobjargproc(ctx, impl, h, new_h(k), 0, self._lichen_buf, class_id(type(self)))
         take_back(h)
         status(r, "__delitem__")
 
@@ -702,7 +706,7 @@ def _release_buffer(ctx, releasebuffer, owner_h, view):
     """Runs ``HPy_bf_releasebuffer`` (if any) for a view and lets go of the
     view's object."""
     if releasebuffer is not None:
-        lib.lichen_call_releasebuffer(ctx, releasebuffer, owner_h | LENT, NULL, 0, view)
+        lib.lichen_call_releasebufferproc(ctx, releasebuffer, owner_h | LENT, NULL, 0, view)
         exc = take_error("releasebuffer")
         if exc is not None:
             from lichen._pypy.callbacks import write_unraisable_exception
@@ -740,7 +744,7 @@ def _buffer_method(ctx, getbuffer, releasebuffer):
         view = ffi.new("struct lichen_buffer *")
         owner_h = live_h(self)
         try:
-            status(lib.lichen_call_getbuffer(ctx, getbuffer, owner_h | LENT, self._lichen_buf, class_id(type(self)), view, flags), "__buffer__")
+            status(lib.lichen_call_getbufferproc(ctx, getbuffer, owner_h | LENT, self._lichen_buf, class_id(type(self)), view, flags), "__buffer__")
         except BaseException:
             close(owner_h)
             raise
