@@ -969,12 +969,13 @@ fn add_slot(vm: &VirtualMachine, class: &'static Py<PyType>, s: &HPySlot, ctx: C
         }
         return Ok(());
     }
-    if matches!(signature, Some(HPyFunc_Signature::UNARYFUNC | HPyFunc_Signature::REPRFUNC)) {
+    if let Some(sig @ (HPyFunc_Signature::UNARYFUNC | HPyFunc_Signature::REPRFUNC)) = signature {
         let name = names[0];
         return add(name, Box::new(move |vm, me, args| {
             exact(vm, name, &args, 0)?;
-            // SAFETY: the receiver and arguments outlive the call.
-            finish(vm, unsafe { ctx.call(HPyFunc_Signature::UNARYFUNC, imp, |c, f: func_types::unaryfunc| f(c, lend(me))) }, name)
+            // SAFETY: the receiver and arguments outlive the call; both
+            // signatures have `unaryfunc`'s C type.
+            finish(vm, unsafe { ctx.call(sig, imp, |c, f: func_types::unaryfunc| f(c, lend(me))) }, name)
         }));
     }
     match slot {
