@@ -600,7 +600,7 @@ impl Class {
             }
         }
         Ok(quote! {
-            let Some(__cmp) = ::lichen_hpy::CompareOp::from_raw(__op) else {
+            let Some(__cmp) = ::lichen_hpy::CompareOp::from_raw(__a2) else {
                 return Ok(py.not_implemented());
             };
             #arms

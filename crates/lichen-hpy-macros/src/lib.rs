@@ -13,6 +13,7 @@
 mod callable;
 mod class;
 mod module;
+mod signatures;
 mod sigspec;
 
 use proc_macro::TokenStream;

@@ -23,45 +23,13 @@ impl Gen {
     }
 }
 
-/// The safe parameter list and result of `sig::NAME::Sig::call` for the
-/// signatures the macro uses (the trait itself is generated from
-/// lichen-abi's declaration; a mismatch here fails to compile).
-fn sig_params(sig: &str) -> (TokenStream, TokenStream) {
-    let o = quote! { ::core::option::Option<&::lichen_hpy::Obj<'py>> };
-    let obj = quote! { ::lichen_hpy::Obj<'py> };
-    let int = quote! { ::core::ffi::c_int };
-    let raw = quote! { ::lichen_hpy::__private::RawArgs };
-    let buf = quote! { ::lichen_hpy::__private::RawBuffer };
-    let void = quote! { *mut ::core::ffi::c_void };
-    match sig {
-        "NOARGS" => (quote! { __a0: #o }, obj),
-        "O" => (quote! { __a0: #o, __a1: #o }, obj),
-        "KEYWORDS" => (quote! { __a0: #o, __args: #raw, __nargsf: usize, __kwnames: #o }, obj),
-        "NEWFUNC" => (quote! { __a0: #o, __args: #raw, __nargs: isize, __kw: #o }, obj),
-        "INITPROC" => (quote! { __a0: #o, __args: #raw, __nargs: isize, __kw: #o }, int),
-        "UNARYFUNC" | "REPRFUNC" => (quote! { __a0: #o }, obj),
-        "BINARYFUNC" => (quote! { __a0: #o, __a1: #o }, obj),
-        "TERNARYFUNC" => (quote! { __a0: #o, __a1: #o, __a2: #o }, obj),
-        "INQUIRY" => (quote! { __a0: #o }, int),
-        "LENFUNC" | "HASHFUNC" => (quote! { __a0: #o }, quote! { isize }),
-        "OBJOBJPROC" => (quote! { __a0: #o, __a1: #o }, int),
-        "OBJOBJARGPROC" => (quote! { __a0: #o, __a1: #o, __a2: #o }, int),
-        "RICHCMPFUNC" => (quote! { __a0: #o, __a1: #o, __op: ::lichen_hpy::__private::HPy_RichCmpOp }, obj),
-        "GETTER" => (quote! { __a0: #o, __closure: #void }, obj),
-        "SETTER" => (quote! { __a0: #o, __a1: #o, __closure: #void }, int),
-        "DESTRUCTOR" => (quote! { __a0: #o }, quote! { () }),
-        "GETBUFFERPROC" => (quote! { __a0: #o, __view: #buf, __flags: #int }, int),
-        "RELEASEBUFFERPROC" => (quote! { __a0: #o, __view: #buf }, quote! { () }),
-        other => unreachable!("signature {other} is not generated"),
-    }
-}
-
 /// A marker type implementing `sig::SIG::Sig` with `body`; returns the
-/// marker.
+/// marker. `body` sees the parameters as `signatures::param_ident` names
+/// them (`__a0` the receiver, `__a1`, ..., `__args`, `__view`, ...).
 pub fn sig_impl(g: &mut Gen, sig: &str, body: TokenStream) -> Ident {
     let marker = g.fresh("def");
     let sig_ident = format_ident!("{}", sig);
-    let (params, ret) = sig_params(sig);
+    let (params, ret) = crate::signatures::call_params(sig);
     g.items.push(quote! {
         #[allow(non_camel_case_types)]
         #[doc(hidden)]

@@ -159,6 +159,24 @@ macro_rules! safe_ret {
     ($py:lifetime, [$t:ty]) => { $t };
 }
 
+/// `pub type $p = T;` for a parameter of a written-out type `[T]`, for
+/// the proc macro to name (`sig::NAME::param::$p`) instead of spelling it.
+macro_rules! param_alias {
+    ($p:ident, [$t:ty]) => {
+        #[allow(non_camel_case_types)]
+        pub type $p = $t;
+    };
+    ($p:ident, $k:tt) => {};
+}
+
+/// `pub type Ret = T;` for a written-out result type `[T]`.
+macro_rules! ret_alias {
+    ([$t:ty]) => {
+        pub type Ret = $t;
+    };
+    ($k:tt) => {};
+}
+
 macro_rules! ret_out {
     (obj, $r:expr) => { $r.into_raw() };
     (none, $r:expr) => { $r };
@@ -181,6 +199,14 @@ macro_rules! sig_glue_named {
     ($name:ident, $lower:ident, ctx ($($p:ident : $k:tt),*) -> $r:tt) => {
         pub mod $name {
             use super::super::*;
+
+            /// The types of the parameters the declaration writes out, by
+            /// parameter name.
+            pub mod param {
+                $( param_alias!($p, $k); )*
+            }
+
+            ret_alias!($r);
 
             /// A definition of this signature.
             ///
