@@ -224,3 +224,44 @@ def test_no_base_with_a_larger_struct(types):
     with pytest.raises(TypeError):
         types.Sub.__bases__ = (types.Leaf,)
     assert types.Sub.__mro__ == (types.Sub, types.Holder, object)
+
+
+def test_new_zeroes_and_initialises_like_the_interpreter(types):
+    """HPy_New, of a type without GC, a GC type or a Python subclass: the
+    struct is zero even in reused memory, the object is tracked exactly
+    when its type is a GC type, holds a reference to its type and is seen
+    by tracemalloc (what any allocation path Lichen takes must keep)."""
+    class PySub(types.Holder):
+        pass
+
+    assert types.new_is_zeroed(types.Plain, types.Holder, 500)
+    assert types.new_is_zeroed(types.Plain, PySub, 500)
+    assert types.new_is_zeroed(types.Plain, types.Sub, 500)
+    collect_on_gc_vms()
+    types.destroyed()
+    held = types.new(types.Holder)
+    assert held.item is None and held.kw is None
+    assert types.destroyed() == ""
+    del held
+    collect_on_gc_vms()
+    assert types.destroyed() == "Holder,"
+    if sys.implementation.name != "cpython":
+        return
+    import tracemalloc
+    assert gc.is_tracked(types.new(types.Holder))
+    assert gc.is_tracked(types.new(PySub))
+    assert not gc.is_tracked(types.new(types.Plain))
+    for tp in (types.Plain, types.Holder, types.Leaf):
+        refs = sys.getrefcount(tp)
+        objs = [types.new(tp) for _ in range(10)]
+        assert sys.getrefcount(tp) == refs + 10
+        del objs  # freed at once: each held one reference, the list's
+        assert sys.getrefcount(tp) == refs
+    types.destroyed()
+    tracemalloc.start()
+    try:
+        for tp in (types.Plain, types.Holder):
+            obj = types.new(tp)
+            assert tracemalloc.get_object_traceback(obj) is not None, tp
+    finally:
+        tracemalloc.stop()

@@ -181,6 +181,72 @@ static HPyType_Spec Leaf_spec = {
     .defines = Leaf_defines,
 };
 
+/* Plain: no GC, no fields, a struct the size of a Holder's allocation
+   (CPython 3.11: 16 bytes of header, 32 of struct), so that a freed Plain
+   leaves its bytes where the next Holder may be allocated. */
+typedef struct {
+    double d[4];
+} PlainObject;
+
+static HPyDef *Plain_defines[] = { NULL };
+
+static HPyType_Spec Plain_spec = {
+    .name = "types.Plain",
+    .basicsize = sizeof(PlainObject),
+    .flags = HPy_TPFLAGS_DEFAULT,
+    .defines = Plain_defines,
+};
+
+/* new(type): HPy_New, nothing else. */
+HPyDef_METH(new_, "new", HPyFunc_O)
+static HPy new__impl(HPyContext *ctx, HPy self, HPy type)
+{
+    void *data;
+    return HPy_New(ctx, type, &data);
+}
+
+static int all_zero(const void *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (((const unsigned char *)p)[i] != 0)
+            return 0;
+    return 1;
+}
+
+/* new_is_zeroed(plain, holder, n): n times, an object of `plain` (a
+   Plain-shaped type) is made, checked to be zero, filled with 0xAB and
+   freed, then an object of `holder` (a Holder or a subclass) is made and
+   checked to be zero: HPy_New's struct is zeroed even where freed memory
+   is reused. */
+HPyDef_METH(new_is_zeroed, "new_is_zeroed", HPyFunc_VARARGS)
+static HPy new_is_zeroed_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+{
+    if (nargs != 3) {
+        HPyErr_SetString(ctx, ctx->h_TypeError, "new_is_zeroed(plain, holder, n)");
+        return HPy_NULL;
+    }
+    long n = HPyLong_AsLong(ctx, args[2]);
+    if (n == -1 && HPyErr_Occurred(ctx))
+        return HPy_NULL;
+    int ok = 1;
+    for (long i = 0; i < n && ok; i++) {
+        PlainObject *p;
+        HPy a = HPy_New(ctx, args[0], &p);
+        if (HPy_IsNull(a))
+            return HPy_NULL;
+        ok = all_zero(p, sizeof(PlainObject));
+        memset(p, 0xAB, sizeof(PlainObject));
+        HPy_Close(ctx, a);
+        HolderObject *h;
+        HPy b = HPy_New(ctx, args[1], &h);
+        if (HPy_IsNull(b))
+            return HPy_NULL;
+        ok = ok && all_zero(h, sizeof(HolderObject));
+        HPy_Close(ctx, b);
+    }
+    return HPyBool_FromLong(ctx, ok);
+}
+
 /* type_check(obj, type): HPy_TypeCheck. */
 HPyDef_METH(type_check, "type_check", HPyFunc_VARARGS)
 static HPy type_check_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
@@ -232,10 +298,14 @@ static int types_exec_impl(HPyContext *ctx, HPy m)
     HPy_Close(ctx, holder);
     if (r == 0)
         r = add_type(ctx, m, "Recursive", &Recursive_spec, NULL);
+    if (r == 0)
+        r = add_type(ctx, m, "Plain", &Plain_spec, NULL);
     return r;
 }
 
-static HPyDef *module_defines[] = { &destroyed, &with_metaclass, &type_check, &types_exec, NULL };
+static HPyDef *module_defines[] = {
+    &destroyed, &with_metaclass, &type_check, &new_, &new_is_zeroed, &types_exec, NULL
+};
 static HPyGlobal *module_globals[] = { &g_Holder, NULL };
 
 static HPyModuleDef moduledef = {
