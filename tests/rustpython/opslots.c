@@ -65,38 +65,33 @@ static HPy num_binary(HPyContext *ctx, const char *name, HPy a, HPy b, HPy own_t
         return HPyUnicode_FromString(ctx, #T); \
     }
 
+/* A slot whose implementation hands its operands to F (tag2, tag_n,
+ * both_binary) with the slot's name ("sq_repeat" for HPy_sq_repeat). */
+#define TAGGING_SLOT(NAME, SLOT, RIGHT, F) \
+    HPyDef_SLOT(NAME, SLOT) \
+    static HPy NAME##_impl(HPyContext *ctx, HPy a, RIGHT b) \
+    { \
+        return F(ctx, &#SLOT[4], a, b); \
+    }
+
 /* Num: nb_add, nb_multiply and nb_inplace_multiply, each taking an int on
  * the right only, and a __getitem__ (mp_subscript), which makes RustPython
  * treat a class as a sequence. */
 OP_TYPE_SLOTS(Num)
 
-HPyDef_SLOT(Num_add, HPy_nb_add)
-static HPy Num_add_impl(HPyContext *ctx, HPy a, HPy b)
+/* num_binary against the type of whichever operand is ours: a unless it
+ * is an int (an in-place slot's a is always ours). */
+static HPy num_either(HPyContext *ctx, const char *name, HPy a, HPy b)
 {
-    /* the type of whichever operand is ours: a when it is a Num */
     HPy t = HPy_Type(ctx, HPy_TypeCheck(ctx, a, ctx->h_LongType) ? b : a);
-    HPy r = num_binary(ctx, "nb_add", a, b, t);
+    HPy r = num_binary(ctx, name, a, b, t);
     HPy_Close(ctx, t);
     return r;
 }
 
-HPyDef_SLOT(Num_mul, HPy_nb_multiply)
-static HPy Num_mul_impl(HPyContext *ctx, HPy a, HPy b)
-{
-    HPy t = HPy_Type(ctx, HPy_TypeCheck(ctx, a, ctx->h_LongType) ? b : a);
-    HPy r = num_binary(ctx, "nb_multiply", a, b, t);
-    HPy_Close(ctx, t);
-    return r;
-}
-
-HPyDef_SLOT(Num_imul, HPy_nb_inplace_multiply)
-static HPy Num_imul_impl(HPyContext *ctx, HPy a, HPy b)
-{
-    HPy t = HPy_Type(ctx, a);
-    HPy r = num_binary(ctx, "nb_inplace_multiply", a, b, t);
-    HPy_Close(ctx, t);
-    return r;
-}
+TAGGING_SLOT(Num_add, HPy_nb_add, HPy, num_either)
+TAGGING_SLOT(Num_mul, HPy_nb_multiply, HPy, num_either)
+TAGGING_SLOT(Num_imul, HPy_nb_inplace_multiply, HPy, num_either)
 
 HPyDef_SLOT(Num_getitem, HPy_mp_subscript)
 static HPy Num_getitem_impl(HPyContext *ctx, HPy self, HPy key)
@@ -117,17 +112,8 @@ static HPyDef *Num_defines[] = {
 /* Seq: sq_repeat, sq_concat, sq_item and sq_length only. */
 OP_TYPE_SLOTS(Seq)
 
-HPyDef_SLOT(Seq_repeat, HPy_sq_repeat)
-static HPy Seq_repeat_impl(HPyContext *ctx, HPy self, HPy_ssize_t n)
-{
-    return tag_n(ctx, "sq_repeat", self, n);
-}
-
-HPyDef_SLOT(Seq_concat, HPy_sq_concat)
-static HPy Seq_concat_impl(HPyContext *ctx, HPy self, HPy other)
-{
-    return tag2(ctx, "sq_concat", self, other);
-}
+TAGGING_SLOT(Seq_repeat, HPy_sq_repeat, HPy_ssize_t, tag_n)
+TAGGING_SLOT(Seq_concat, HPy_sq_concat, HPy, tag2)
 
 HPyDef_SLOT(Seq_item, HPy_sq_item)
 static HPy Seq_item_impl(HPyContext *ctx, HPy self, HPy_ssize_t i)
@@ -152,17 +138,8 @@ static HPyDef *Seq_defines[] = {
 /* SeqIn: Seq's slots and the in-place ones. */
 OP_TYPE_SLOTS(SeqIn)
 
-HPyDef_SLOT(SeqIn_irepeat, HPy_sq_inplace_repeat)
-static HPy SeqIn_irepeat_impl(HPyContext *ctx, HPy self, HPy_ssize_t n)
-{
-    return tag_n(ctx, "sq_inplace_repeat", self, n);
-}
-
-HPyDef_SLOT(SeqIn_iconcat, HPy_sq_inplace_concat)
-static HPy SeqIn_iconcat_impl(HPyContext *ctx, HPy self, HPy other)
-{
-    return tag2(ctx, "sq_inplace_concat", self, other);
-}
+TAGGING_SLOT(SeqIn_irepeat, HPy_sq_inplace_repeat, HPy_ssize_t, tag_n)
+TAGGING_SLOT(SeqIn_iconcat, HPy_sq_inplace_concat, HPy, tag2)
 
 static HPyDef *SeqIn_defines[] = {
     &SeqIn_new, &SeqIn_repr, &Seq_repeat, &Seq_concat, &SeqIn_irepeat, &SeqIn_iconcat, &Seq_item, &Seq_len, NULL
@@ -180,17 +157,8 @@ static HPy both_binary(HPyContext *ctx, const char *name, HPy a, HPy b)
     return tag2(ctx, name, a, b);
 }
 
-HPyDef_SLOT(Both_add, HPy_nb_add)
-static HPy Both_add_impl(HPyContext *ctx, HPy a, HPy b)
-{
-    return both_binary(ctx, "nb_add", a, b);
-}
-
-HPyDef_SLOT(Both_mul, HPy_nb_multiply)
-static HPy Both_mul_impl(HPyContext *ctx, HPy a, HPy b)
-{
-    return both_binary(ctx, "nb_multiply", a, b);
-}
+TAGGING_SLOT(Both_add, HPy_nb_add, HPy, both_binary)
+TAGGING_SLOT(Both_mul, HPy_nb_multiply, HPy, both_binary)
 
 /* sq_repeat and sq_concat come before the number slots: which special
  * method wins does not depend on the order of the defines. */

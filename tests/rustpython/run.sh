@@ -112,24 +112,23 @@ porting_example() {
         (cd "$work/porting" && HPY=debug "$bin" "$root/tests/rustpython/run_tests.py" test_porting_example TestPorting)
 }
 
-types_destroy() {  # types_destroy MODE: tests/python/ext/types.c, built as conftest.py does
+universal_ext() {  # universal_ext NAME SOURCE: $work/NAME/NAME.hpy0.so, built as conftest.py does
     local inc
-    if [ ! -f "$work/types/types.hpy0.so" ]; then
-        inc="$("$py" -c 'import hpy.devel; print(hpy.devel.HPyDevel().include_dir)')" && mkdir -p "$work/types" &&
-            cc -shared -fPIC -O0 -DHPY_ABI_UNIVERSAL -I "$inc" -o "$work/types/types.hpy0.so" "$root/tests/python/ext/types.c" ||
+    if [ "$2" -nt "$work/$1/$1.hpy0.so" ]; then  # missing, or older than its source
+        inc="$("$py" -c 'import hpy.devel; print(hpy.devel.HPyDevel().include_dir)')" && mkdir -p "$work/$1" &&
+            cc -shared -fPIC -O0 -DHPY_ABI_UNIVERSAL -I "$inc" -o "$work/$1/$1.hpy0.so" "$2" ||
             return 1
     fi
-    HPY="$1" "$bin" "$root/tests/rustpython/types_destroy.py" "$work/types/types.hpy0.so"
+}
+
+types_destroy() {  # types_destroy MODE: tests/python/ext/types.c
+    universal_ext types "$root/tests/python/ext/types.c" &&
+        HPY="$1" "$bin" "$root/tests/rustpython/types_destroy.py" "$work/types/types.hpy0.so"
 }
 
 operator_slots() {  # operator_slots MODE: tests/rustpython/opslots.c with opslots.py
-    local inc
-    if [ ! -f "$work/opslots/opslots.hpy0.so" ]; then
-        inc="$("$py" -c 'import hpy.devel; print(hpy.devel.HPyDevel().include_dir)')" && mkdir -p "$work/opslots" &&
-            cc -shared -fPIC -O0 -DHPY_ABI_UNIVERSAL -I "$inc" -o "$work/opslots/opslots.hpy0.so" "$root/tests/rustpython/opslots.c" ||
-            return 1
-    fi
-    HPY="$1" "$bin" "$root/tests/rustpython/opslots.py" "$work/opslots/opslots.hpy0.so"
+    universal_ext opslots "$root/tests/rustpython/opslots.c" &&
+        HPY="$1" "$bin" "$root/tests/rustpython/opslots.py" "$work/opslots/opslots.hpy0.so"
 }
 
 hpy_log() {  # HPY_LOG prints the mode of each import that HPY steers
