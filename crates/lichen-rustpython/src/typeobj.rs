@@ -699,27 +699,19 @@ fn seq_slots(spec: &TypeSpec, ctx: Ctx, bases: &[Arc<TypeInfo>]) -> SeqSlots {
 /// subclass gets RustPython's slots again: RustPython fills a new class's
 /// slots from the special methods along its MRO.)
 fn set_sequence_slots(class: &Py<PyType>, seq: &SeqSlots) {
-    // The slot of the nearest builtin type along the MRO, such as `list`.
-    let builtin = |load: &dyn Fn(&rustpython_vm::protocol::PySequenceSlots) -> bool| {
-        class.mro.read()[1..].iter().find(|t| !is_hpy_type(t) && load(&t.slots.as_sequence)).cloned()
-    };
+    let mro = &class.mro.read()[1..];
     let s = &class.slots.as_sequence;
-    s.repeat.store(match (seq.repeat, builtin(&|b| b.repeat.load().is_some())) {
-        (None, Some(t)) => t.slots.as_sequence.repeat.load(),
-        _ => Some(seq_repeat),
-    });
-    s.inplace_repeat.store(match (seq.inplace_repeat, builtin(&|b| b.inplace_repeat.load().is_some())) {
-        (Some(_), _) => Some(seq_inplace_repeat),
-        (None, t) => t.and_then(|t| t.slots.as_sequence.inplace_repeat.load()),
-    });
-    s.concat.store(match (seq.concat, builtin(&|b| b.concat.load().is_some())) {
-        (Some(_), _) => Some(seq_concat),
-        (None, t) => t.and_then(|t| t.slots.as_sequence.concat.load()),
-    });
-    s.inplace_concat.store(match (seq.inplace_concat, builtin(&|b| b.inplace_concat.load().is_some())) {
-        (Some(_), _) => Some(seq_inplace_concat),
-        (None, t) => t.and_then(|t| t.slots.as_sequence.inplace_concat.load()),
-    });
+    let repeat = if seq.repeat.is_some() { None } else { builtin_slot(mro, |b| b.repeat.load()) };
+    s.repeat.store(repeat.or(Some(seq_repeat)));
+    s.inplace_repeat.store(seq.inplace_repeat.map(|_| seq_inplace_repeat as _).or_else(|| builtin_slot(mro, |b| b.inplace_repeat.load())));
+    s.concat.store(seq.concat.map(|_| seq_concat as _).or_else(|| builtin_slot(mro, |b| b.concat.load())));
+    s.inplace_concat.store(seq.inplace_concat.map(|_| seq_inplace_concat as _).or_else(|| builtin_slot(mro, |b| b.inplace_concat.load())));
+}
+
+/// The sequence slot `load` of the nearest builtin type in `mro`, such as
+/// `list`'s.
+fn builtin_slot<F>(mro: &[PyTypeRef], load: impl Fn(&rustpython_vm::protocol::PySequenceSlots) -> Option<F>) -> Option<F> {
+    mro.iter().filter(|t| !is_hpy_type(t)).find_map(|t| load(&t.slots.as_sequence))
 }
 
 /// Calls the sequence slot `pick` of the object's HPy type (`TypeError`
