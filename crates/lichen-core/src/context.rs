@@ -200,15 +200,13 @@ impl<H: Host> HostContexts<H> {
     }
 
     pub fn trace(&self, vm: H::Vm<'_>) -> *mut HPyContext {
-        let universal = self.universal(vm);
         // SAFETY: the universal context lives for the rest of the process.
-        self.trace.get_or_init(|| unsafe { crate::trace::trace_context(universal) })
+        self.trace.get_or_init(|| unsafe { crate::trace::trace_context(self.universal(vm)) })
     }
 
     pub fn debug(&self, vm: H::Vm<'_>) -> *mut HPyContext {
-        let universal = self.universal(vm);
         // SAFETY: the universal context lives for the rest of the process.
-        self.debug.get_or_init(|| unsafe { crate::debug::debug_context::<H>(universal) })
+        self.debug.get_or_init(|| unsafe { crate::debug::debug_context::<H>(self.universal(vm)) })
     }
 
     /// The context for extensions loaded in `mode`.
