@@ -60,19 +60,25 @@ venvs: tools $(STAMPS)
 demo: venvs tools .venv/$(MAIN_PYTHON)/.lichen-installed
 	bash scripts/demo.sh $(MAIN_PYTHON) $(PYTHONS) $(PYPYS)
 
-# Runs the ten parts even if one fails, then fails if any did.
-test: venvs
-	@status=0; start=$$(date +%s); \
-	$(MAKE) --no-print-directory test-rust || status=1; \
-	$(MAKE) --no-print-directory check-freethreaded || status=1; \
-	$(MAKE) --no-print-directory test-python || status=1; \
-	$(MAKE) --no-print-directory test-hpy || status=1; \
-	$(MAKE) --no-print-directory test-rustpython || status=1; \
-	$(MAKE) --no-print-directory test-pypy || status=1; \
-	$(MAKE) --no-print-directory test-crosshost || status=1; \
-	$(MAKE) --no-print-directory test-rust-authors || status=1; \
-	$(MAKE) --no-print-directory test-rustpython-hpy RP_HPY_MODES=universal || status=1; \
-	$(MAKE) --no-print-directory test-bridge || status=1; \
+# Runs the parts even if one fails, then fails if any did; prints the time
+# each part took (the venvs part is the release builds of Lichen, one per
+# interpreter).
+test:
+	@status=0; start=$$(date +%s); times=""; \
+	part() { t=$$(date +%s); $(MAKE) --no-print-directory "$$@" || status=1; \
+		times="$$times $$1 $$(( $$(date +%s) - t ))s,"; }; \
+	part venvs; [ $$status = 0 ] || { echo "== make test: the venvs failed"; exit 1; }; \
+	part test-rust; \
+	part check-freethreaded; \
+	part test-python; \
+	part test-hpy; \
+	part test-rustpython; \
+	part test-pypy; \
+	part test-crosshost; \
+	part test-rust-authors; \
+	part test-rustpython-hpy RP_HPY_MODES=universal; \
+	part test-bridge; \
+	echo "== make test parts:$${times%,}"; \
 	echo "== make test: $$(( $$(date +%s) - start ))s, $$( [ $$status = 0 ] && echo OK || echo FAILED)"; \
 	exit $$status
 
@@ -147,9 +153,9 @@ bench-callgrind: tools .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_P
 	.venv/$(MAIN_PYTHON)/bin/python bench/callgrind.py --python $(MAIN_PYTHON)
 	.venv/$(MAIN_PYTHON)/bin/python bench/rust_authors.py --python $(MAIN_PYTHON) --callgrind --number 20000
 
-# The RustPython host (issue 4): builds lichen-rustpython (debug, 3 to 11
-# min from clean on 2 cores, depending on what else runs), runs its unit tests and the same universal
-# binaries on it, in universal, debug and trace mode (tests/rustpython/run.sh
+# The RustPython host (issue 4): builds lichen-rustpython (the dev profile,
+# rustpython-vm optimised: about 6 min from clean on 2 cores), runs its unit
+# tests and the same universal binaries on it, in universal, debug and trace mode (tests/rustpython/run.sh
 # fetches the hpy sdist if needed). The extensions are built with HPy's
 # hpy.devel from .venv/hpy-$(MAIN_PYTHON).
 test-rustpython: tools .venv/hpy-$(MAIN_PYTHON)/.deps-installed
@@ -164,11 +170,12 @@ test-rustpython: tools .venv/hpy-$(MAIN_PYTHON)/.deps-installed
 # setuptools and hpy.devel into .cache/rp-hpy-suite, runs `lichen-rustpython
 # -m pytest` on the sdist's test/ and fails only on failures that
 # tests/rustpython/hpy-suite-known-failures.txt does not list.
-# `make test` runs the universal mode only (about 10 of the 20 minutes).
+# `make test` runs the universal mode only, in $(JOBS) RustPython processes
+# (about 3 minutes).
 RP_HPY_MODES ?= universal,debug,trace
 test-rustpython-hpy: tools-main .venv/hpy-$(MAIN_PYTHON)/.deps-installed
 	@echo "== HPy's suite on RustPython (lichen-rustpython -m pytest), modes $(RP_HPY_MODES)"
-	.venv/hpy-$(MAIN_PYTHON)/bin/python tests/rustpython/hpy_suite.py --modes $(RP_HPY_MODES)
+	.venv/hpy-$(MAIN_PYTHON)/bin/python tests/rustpython/hpy_suite.py --modes $(RP_HPY_MODES) -j $(JOBS)
 
 # The cross-host corpus (issue 4): tests/crosshost's extensions built once
 # (universal ABI, .venv/hpy-X.Y's hpy.devel), each script run on CPython

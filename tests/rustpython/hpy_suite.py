@@ -2,23 +2,25 @@
 """Run HPy 0.9.0's own test suite on lichen-rustpython.
 
     .venv/hpy-3.11/bin/python tests/rustpython/hpy_suite.py [--modes universal,debug,trace]
-        [--timeout SECONDS] [-k EXPR] [--baseline FILE] [--list] [-- PYTEST_ARGS]
+        [-j JOBS] [--timeout SECONDS] [-k EXPR] [--baseline FILE] [--list] [-- PYTEST_ARGS]
 
 Prepares what it needs (from a fresh machine too): the hpy==0.9.0 sdist (the
-fetch of tests/hpy_suite/run.py), a debug build of lichen-rustpython, and
-pytest 7.4.4 with its dependencies, setuptools and HPy's distribution (for
-`hpy.devel`; Lichen's frozen `hpy` package lets it in) installed with pip
-into a user site under .cache/rp-hpy-suite/ (PYTHONUSERBASE), so that its
-`.pth` files (setuptools' distutils shim: RustPython, like CPython 3.12+,
-has no `distutils`) are processed. Then copies the sdist's `test/` to a
-scratch directory and runs `lichen-rustpython -m pytest` on it, keeping the
-tests of the chosen HPy modes (tests/hpy_suite/lichen_select.py).
+fetch of tests/hpy_suite/run.py), the dev build of lichen-rustpython (its
+interpreter optimised: see Cargo.toml), and pytest 7.4.4 with its
+dependencies, setuptools and HPy's distribution (for `hpy.devel`; Lichen's
+frozen `hpy` package lets it in) installed with pip into a user site under
+.cache/rp-hpy-suite/ (PYTHONUSERBASE), so that its `.pth` files (setuptools'
+distutils shim: RustPython, like CPython 3.12+, has no `distutils`) are
+processed. Then copies the sdist's `test/` to a scratch directory and runs
+`lichen-rustpython -m pytest` on it, keeping the tests of the chosen HPy
+modes (tests/hpy_suite/lichen_select.py).
 
-There are no pytest-xdist workers on RustPython, so a test that ends the
-interpreter ends the run: the `rp_results` plugin (tests/rustpython/suite)
-records each outcome as it happens and which test started, and this script
-counts the test that was running as failed ("crashed") and starts pytest
-again on the tests not run yet.
+There are no pytest-xdist workers on RustPython: `-j N` starts N RustPython
+processes instead, each on a share of the test files (split by size). A test
+that ends the interpreter ends its process's run: the `rp_results` plugin
+(tests/rustpython/suite) records each outcome as it happens and which test
+started, and this script counts the test that was running as failed
+("crashed") and starts pytest again on the tests not run yet.
 
 Prints the counts per mode, the time taken, and compares with the list of
 known failures (default tests/rustpython/hpy-suite-known-failures.txt):
@@ -32,6 +34,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -53,6 +56,8 @@ PACKAGES = [
     "pytest==7.4.4", "pluggy==1.7.0", "iniconfig==2.3.1", "packaging==26.4",
     "pytest-timeout==2.4.0", "filelock==3.13.1", "setuptools==80.9.0", "hpy==0.9.0",
 ]
+# HPy's own tests of its setuptools integration, not of a runtime.
+EXCLUDED = {os.path.join("test", "hpy_devel", "test_distutils.py")}
 DEFAULT_BASELINE = os.path.join(HERE, "hpy-suite-known-failures.txt")
 OUTCOMES = ["passed", "failed", "error", "skipped"]
 # RustPython's debug build recurses deeply (pytest's import of its own
@@ -135,12 +140,62 @@ def read_baseline(path):
     return listed
 
 
+def split_files(scratch, n):
+    """The suite's test files (paths relative to scratch) in n groups of
+    about equal size, the largest file first."""
+    files = []
+    for dirpath, _, names in os.walk(os.path.join(scratch, "test")):
+        for name in names:
+            path = os.path.relpath(os.path.join(dirpath, name), scratch)
+            if name.startswith("test_") and name.endswith(".py") and path not in EXCLUDED:
+                files.append(path)
+    files.sort(key=lambda f: (-os.path.getsize(os.path.join(scratch, f)), f))
+    groups, sizes = [[] for _ in range(max(1, n))], [0] * max(1, n)
+    for f in files:
+        i = sizes.index(min(sizes))
+        groups[i].append(f)
+        sizes[i] += os.path.getsize(os.path.join(scratch, f))
+    return [g for g in groups if g]
+
+
+class Shard(threading.Thread):
+    """One RustPython process running pytest on some of the files, started
+    again on the tests not run yet whenever a test ends the interpreter."""
+
+    def __init__(self, base, files, scratch, index, env):
+        super().__init__()
+        self.cmd = base + ["--basetemp", os.path.join(scratch, "tmp-%d" % index)] + files
+        self.scratch = scratch
+        self.results_path = os.path.join(scratch, "results-%d.tsv" % index)
+        self.log_path = os.path.join(scratch, "pytest-%d.log" % index)
+        self.env = dict(env, LICHEN_RP_RESULTS=self.results_path)
+        self.crashes = 0
+        self.error = None
+
+    def run(self):
+        with open(self.log_path, "w") as out:
+            while True:
+                rc = subprocess.call(self.cmd, cwd=self.scratch, env=self.env, stdout=out,
+                                     stderr=subprocess.STDOUT, preexec_fn=big_stack)
+                _, started = read_results(self.results_path)
+                if started is None:
+                    break
+                self.crashes += 1
+                with open(self.results_path, "a") as f:
+                    f.write("failed\t%s\tcrashed: the interpreter ended (exit status %d)\n" % (started, rc))
+                log("   crashed in %s (exit %d), restarting" % (started, rc))
+        if rc not in (0, 1, 5):  # 5: nothing left to run
+            self.error = "hpy_suite.py: pytest exited %d; see %s" % (rc, self.log_path)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--modes", default="universal,debug,trace")
     parser.add_argument("--timeout", type=int, default=300, help="per-test timeout in seconds (0: none)")
     parser.add_argument("-k", help="pytest -k expression")
     parser.add_argument("--baseline", default=DEFAULT_BASELINE)
+    parser.add_argument("-j", "--jobs", type=int, default=1,
+                        help="RustPython processes, each running a share of the test files")
     parser.add_argument("--list", action="store_true", help="print every failing test with its message")
     parser.add_argument("pytest_args", nargs="*")
     args = parser.parse_args()
@@ -156,42 +211,35 @@ def main():
     shutil.rmtree(scratch, ignore_errors=True)
     os.makedirs(scratch)
     shutil.copytree(os.path.join(sdist, "test"), os.path.join(scratch, "test"))
-    results_path = os.path.join(scratch, "results.tsv")
-    log_path = os.path.join(scratch, "pytest.log")
-
-    cmd = [bin_path, "-m", "pytest", "test", "-p", "rp_results", "-p", "lichen_select",
-           "-p", "no:cacheprovider", "-q", "-rN", "--rootdir", scratch,
-           "--ignore", "test/hpy_devel/test_distutils.py"]
+    base = [bin_path, "-m", "pytest", "-p", "rp_results", "-p", "lichen_select",
+            "-p", "no:cacheprovider", "-q", "-rN", "--rootdir", scratch]
     if args.timeout > 0:
-        cmd += ["--timeout", str(args.timeout), "--timeout-method", "thread"]
+        base += ["--timeout", str(args.timeout), "--timeout-method", "thread"]
     if args.k:
-        cmd += ["-k", args.k]
-    cmd += args.pytest_args
+        base += ["-k", args.k]
+    base += args.pytest_args
     env = rp_env([os.path.join(HERE, "suite"), os.path.join(ROOT, "tests", "hpy_suite")])
-    env["LICHEN_RP_RESULTS"] = results_path
     env["LICHEN_HPY_MODES"] = args.modes
     # lichen_select checks CPython's provider; rp_results checks RustPython's.
     env["LICHEN_EXPECT_PROVIDER"] = "rustpython"
 
-    log("== %s (log: %s)" % (" ".join(cmd[1:]), log_path))
-    crashes = 0
-    with open(log_path, "w") as out:
-        while True:
-            rc = subprocess.call(cmd, cwd=scratch, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                 preexec_fn=big_stack)
-            results, started = read_results(results_path)
-            if started is not None:
-                crashes += 1
-                with open(results_path, "a") as f:
-                    f.write("failed\t%s\tcrashed: the interpreter ended (exit status %d)\n" % (started, rc))
-                log("   crashed in %s (exit %d), restarting" % (started, rc))
-                continue
-            if rc not in (0, 1, 5):  # 5: nothing left to run
-                sys.exit("hpy_suite.py: pytest exited %d; see %s" % (rc, log_path))
-            break
+    groups = split_files(scratch, args.jobs)
+    log("== %s FILES (%d processes; logs: %s)" % (" ".join(base[1:]), len(groups),
+                                                  os.path.join(scratch, "pytest-*.log")))
+    runs = [Shard(base, files, scratch, i, env) for i, files in enumerate(groups)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    for run in runs:
+        if run.error:
+            sys.exit(run.error)
+    crashes = sum(run.crashes for run in runs)
     elapsed = time.time() - start
 
-    results, _ = read_results(results_path)
+    results = {}
+    for run in runs:
+        results.update(read_results(run.results_path)[0])
     modes = [m.strip() for m in args.modes.split(",")]
     counts = {m: dict.fromkeys(OUTCOMES, 0) for m in modes}
     failing = {}
