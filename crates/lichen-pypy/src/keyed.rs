@@ -153,6 +153,7 @@ impl Loaded {
         Loaded { direct: Vec::new(), overflow: key_map() }
     }
 
+    #[inline(always)]
     fn at(key: u64) -> usize {
         (key % DIRECT as u64) as usize
     }
@@ -163,6 +164,7 @@ impl Loaded {
         !self.overflow.is_empty() && self.overflow.contains_key(&key)
     }
 
+    #[inline]
     pub(crate) fn push(&mut self, key: u64, i: u32) {
         if self.direct.is_empty() {
             self.direct = (0..DIRECT).map(|_| (0, Slots::One(0))).collect();
@@ -187,6 +189,7 @@ impl Loaded {
     }
 
     /// Takes slot `i` out of those of `key`.
+    #[inline]
     pub(crate) fn remove(&mut self, key: u64, i: u32) {
         if let Some(entry) = self.direct.get_mut(Self::at(key)).filter(|e| e.0 == key) {
             if !entry.1.remove(i) {

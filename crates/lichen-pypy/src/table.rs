@@ -322,8 +322,9 @@ fn checked_type(info: usize) -> usize {
 pub fn spec_type_check(obj: HPy, ty: HPy) -> Option<bool> {
     let (o, c) = (slot_of(obj)?, slot_of(ty)?);
     with(|t| {
-        let class = t.slots.get(o as usize)?.class;
-        let info = t.slots.get(c as usize)?.type_info;
+        let live = |i: u32| t.slots.get(i as usize).filter(|s| s.state == State::Live);
+        let class = live(o)?.class;
+        let info = live(c)?.type_info;
         match (class, info) {
             (0, _) | (_, 0) => None,
             (NO_SPEC_CLASS, _) => Some(false),
@@ -396,7 +397,8 @@ pub fn reserve(out: &mut [isize]) -> usize {
     with(|t| {
         for o in out.iter_mut() {
             let i = pop_free(t, false);
-            // a free slot's record is already clean (see `release`)
+            // a free slot holds no owner, key, float, text or items (see
+            // `release`); `receive` makes it live, setting the rest
             t.slots[i as usize].state = State::Reserved;
             *o = i as isize;
         }
@@ -526,6 +528,7 @@ fn let_go_of_owner(t: &mut Table, i: u32) {
 }
 
 /// Slot `i` no longer stands for the object under `key`.
+#[inline]
 fn forget_loaded(t: &mut Table, i: u32, key: u64) {
     t.loaded.remove(key, i);
 }
@@ -820,9 +823,13 @@ fn release(t: &mut Table, mut i: u32) {
     loop {
         let s = &mut t.slots[i as usize];
         let never_seen = s.entry_empty;
-        let (owner, key) = (s.owner, s.key);
+        let (owner, key) = (core::mem::take(&mut s.owner), core::mem::take(&mut s.key));
         let items = s.items.take();
-        *s = Slot::new(State::Free);
+        // Only what a free or reserved slot is read for is reset: every
+        // way back to use rewrites the rest (`make_live`).
+        s.attached = None;
+        s.float = false;
+        s.state = State::Free;
         if owner != 0 {
             forget_loaded(t, i, key);
         }
