@@ -45,7 +45,10 @@ help:
 tools:
 	@bash scripts/ensure-tools.sh $(PYTHONS) $(PYPY_TOOLS)
 
-venvs: tools $(STAMPS)
+# $(JOBS) venvs at a time (their pip installs overlap; scripts/venv.sh
+# builds Lichen for one at a time), each one's output in one piece.
+venvs: tools
+	@$(MAKE) --no-print-directory -j$(JOBS) -Otarget $(STAMPS)
 
 # One venv per interpreter; Lichen is rebuilt and reinstalled when its
 # sources changed since the last install.

@@ -70,11 +70,25 @@ install_hpy_without_runtime() {
 hpy_sdist() {
     local dir="$root/.cache/hpy-sdist"
     if [ ! -f "$dir/hpy-0.9.0.tar.gz" ]; then
+        # into a scratch folder first: venvs made in parallel (make -j)
+        # must not find each other's half-written file
+        local part
         mkdir -p "$dir"
+        part="$(mktemp -d "$dir/part.XXXXXX")"
         "$("$root/scripts/find-python.sh" "${MAIN_PYTHON:-3.11}")" -m pip download -q --no-deps \
-            --no-binary :all: -d "$dir" "hpy==0.9.0" >&2
+            --no-binary :all: -d "$part" "hpy==0.9.0" >&2
+        mv -f "$part/hpy-0.9.0.tar.gz" "$dir/hpy-0.9.0.tar.gz"
+        rm -rf "$part"
     fi
     echo "$dir/hpy-0.9.0.tar.gz"
+}
+
+# The build of Lichen itself, one venv at a time: venvs are made in
+# parallel (`make -j venvs`), and the builds share CARGO_TARGET_DIR, where
+# one build's library could replace another's before it is packed.
+build_locked() {
+    mkdir -p "$CARGO_TARGET_DIR"
+    flock "$CARGO_TARGET_DIR/.lichen-build.lock" "$@"
 }
 
 if [ "$kind" = pypy ]; then
@@ -91,7 +105,7 @@ if [ "$kind" = pypy ]; then
         touch "$stamp"
     fi
     echo "== building Lichen's PyPy host (release, CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
-    LICHEN_HPY_SDIST="$(hpy_sdist)" "$py" -m pip install -q --no-build-isolation --force-reinstall --no-deps "$root"
+    LICHEN_HPY_SDIST="$(hpy_sdist)" build_locked "$py" -m pip install -q --no-build-isolation --force-reinstall --no-deps "$root"
     "$py" -c 'import hpy.universal as u, hpy.devel.version as d, sys; assert u.__name__ == "lichen.universal", u; assert d.__version__ == "0.9.0", d.__version__; print("hpy.universal is", u.__name__, "and hpy.devel", d.__version__, "on PyPy", "%d.%d.%d" % sys.pypy_version_info[:3])'
     exit 0
 fi
@@ -129,7 +143,7 @@ if [ "$kind" = lichen ]; then
     echo "== building Lichen for $v (release, CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
     # No build isolation: maturin is in the venv, and the build must see
     # CARGO_TARGET_DIR so that the interpreters share one cargo cache.
-    "$py" -m pip install -q --no-build-isolation --force-reinstall --no-deps "$root"
+    build_locked "$py" -m pip install -q --no-build-isolation --force-reinstall --no-deps "$root"
     "$py" -m lichen provide
     "$py" -c 'import hpy.universal as u, lichen; assert u.__name__ == "lichen.universal", u; print("hpy.universal is", u.__name__, "on", __import__("sys").version.split()[0])'
 fi
