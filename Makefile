@@ -69,7 +69,7 @@ demo: venvs tools .venv/$(MAIN_PYTHON)/.lichen-installed
 test:
 	@status=0; start=$$(date +%s); times=""; \
 	part() { t=$$(date +%s); $(MAKE) --no-print-directory "$$@" || status=1; \
-		times="$$times $$1 $$(( $$(date +%s) - t ))s,"; }; \
+		t=$$(( $$(date +%s) - t )); echo "== $$1: $${t}s"; times="$$times $$1 $${t}s,"; }; \
 	part venvs; [ $$status = 0 ] || { echo "== make test: the venvs failed"; exit 1; }; \
 	part test-rust; \
 	part check-freethreaded; \
