@@ -158,9 +158,9 @@ bench-callgrind: tools .venv/$(MAIN_PYTHON)/.lichen-installed .venv/hpy-$(MAIN_P
 
 # The RustPython host (issue 4): builds lichen-rustpython (the dev profile,
 # rustpython-vm optimised: about 6 min from clean on 2 cores), runs its unit
-# tests and the same universal binaries on it, in universal, debug and trace mode (tests/rustpython/run.sh
-# fetches the hpy sdist if needed). The extensions are built with HPy's
-# hpy.devel from .venv/hpy-$(MAIN_PYTHON).
+# tests and the same universal binaries on it, in universal, debug and trace
+# mode (tests/rustpython/run.sh fetches the hpy sdist if needed). The
+# extensions are built with HPy's hpy.devel from .venv/hpy-$(MAIN_PYTHON).
 test-rustpython: tools .venv/hpy-$(MAIN_PYTHON)/.deps-installed
 	@echo "== RustPython tests (lichen-rustpython)"
 	cargo test --quiet -p lichen-rustpython --ignore-rust-version

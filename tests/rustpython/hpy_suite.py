@@ -143,18 +143,19 @@ def read_baseline(path):
 def split_files(scratch, n):
     """The suite's test files (paths relative to scratch) in n groups of
     about equal size, the largest file first."""
-    files = []
+    sized = []
     for dirpath, _, names in os.walk(os.path.join(scratch, "test")):
         for name in names:
             path = os.path.relpath(os.path.join(dirpath, name), scratch)
             if name.startswith("test_") and name.endswith(".py") and path not in EXCLUDED:
-                files.append(path)
-    files.sort(key=lambda f: (-os.path.getsize(os.path.join(scratch, f)), f))
-    groups, sizes = [[] for _ in range(max(1, n))], [0] * max(1, n)
-    for f in files:
-        i = sizes.index(min(sizes))
-        groups[i].append(f)
-        sizes[i] += os.path.getsize(os.path.join(scratch, f))
+                sized.append((os.path.getsize(os.path.join(scratch, path)), path))
+    sized.sort(key=lambda sp: (-sp[0], sp[1]))
+    n = max(1, n)
+    groups, totals = [[] for _ in range(n)], [0] * n
+    for size, path in sized:
+        i = totals.index(min(totals))
+        groups[i].append(path)
+        totals[i] += size
     return [g for g in groups if g]
 
 
