@@ -409,6 +409,44 @@ def test_items_of_a_tuple_in_a_field_are_remembered(built):
     assert out.split() == ["0", "0", "1", "Item"]
 
 
+def test_kept_loads_hold_their_objects_only_until_a_store_or_a_collection(built):
+    """A closed loaded field's slot stays in a small cache for the next load
+    of the same field: a store replacing the field lets go of it without
+    asking Python (the store still waits for the call's end), and so does
+    every gc.collect(), so the cache keeps nothing from a collection."""
+    out = counted(built, [
+        "import weakref",
+        "class Item(object): pass",
+        "first, second = Item(), Item()",
+        "box = m.Box(first)",
+        "assert box.get() is first and box.get() is first",
+        "callbacks.counts.clear()",
+        "assert box.set(second) is None",
+        "print(callbacks.counts.get('field_store', 0))",
+        "ref = weakref.ref(first)",
+        "del first",
+        "gc.collect()",
+        "print(ref() is None, box.get() is second)",
+        "box.set((second, 1))",
+        "assert box.item(0) is second and box.item(0) is second",
+        "callbacks.counts.clear()",
+        "box.set(None)",
+        "print(callbacks.counts.get('field_store', 0))",
+        "ref = weakref.ref(second)",
+        "del second",
+        "gc.collect()",
+        "print(ref() is None)",
+        "third = Item()",
+        "box.set(third)",
+        "assert box.get() is third",
+        "ref = weakref.ref(third)",
+        "del third, box",
+        "gc.collect()",
+        "print(ref() is None)",
+    ])
+    assert out.split() == ["0", "True", "True", "0", "True", "True"]
+
+
 def test_field_stores_reach_python_after_the_call(built):
     """HPyField_Store calls no one: the owner takes the object when the call
     returns (its old one goes then); a load in the same call, handed to

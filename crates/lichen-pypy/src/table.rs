@@ -164,6 +164,10 @@ struct Table {
     /// as long as the tuple, which its owner holds for as long as the key
     /// is loaded from it (see [`item_of_loaded`]).
     field_items: Keyed<Box<[Known]>>,
+    /// Loaded slots kept for the next load of the same field or item (see
+    /// [`kept_get`]), each held once by this cache; `(cache key, slot)`,
+    /// cache key 0: empty.
+    kept: Vec<(u64, u32)>,
 }
 
 /// The struct and the class (see `Slot::class`) of an object, as far as
@@ -189,6 +193,7 @@ static TABLE: Shared = Shared(UnsafeCell::new(Table {
     loaded: Loaded::new(),
     field_data: Keyed::new(),
     field_items: Keyed::new(),
+    kept: Vec::new(),
 }));
 
 /// How many free slots hold a stale entry (Python reads it to know when to
@@ -475,12 +480,17 @@ fn known_of(s: &Slot) -> Known {
 }
 
 /// A handle for the object its owner holds under `key` (`HPyField_Load`),
-/// made without PyPy: the slot holds `owner` (a handle given over to it),
-/// which keeps the object alive; Python finds the entry empty and looks
+/// made without PyPy: the slot holds `owner` (a hold of its own), which
+/// keeps the object alive; Python finds the entry empty and looks
 /// the object up the first time it needs it. The struct comes along if a
 /// store or an earlier load learnt it.
 pub fn new_loaded_field(owner: HPy, key: u64) -> HPy {
     slot_handle(with(|t| {
+        if let Some(i) = kept_get(t, key) {
+            t.slots[i as usize].refs += 1;
+            return i;
+        }
+        dup_in(t, owner);
         let i = pop_free(t, true);
         let known = t.field_data.get(key).copied().unwrap_or_default();
         let kind = if known.data != 0 { DataKind::Payload } else { DataKind::Unknown };
@@ -491,15 +501,98 @@ pub fn new_loaded_field(owner: HPy, key: u64) -> HPy {
         s.key = key;
         s.class = known.class;
         t.loaded.push(key, i);
+        keep(t, key, i);
         i
     }))
+}
+
+/// Loaded slots the extension closed stay alive in a small cache (`kept`)
+/// for the next load of the same field or tuple item: loading one again
+/// then only counts (a solver's sweep loads the same fields of the same
+/// objects every time), where a new slot would be set up, registered under
+/// its key, and released with its hold on its owner. A kept slot keeps its
+/// object and its owner alive until a newer one takes its entry, a store
+/// replaces its key ([`loaded_slots`]) or Python sweeps ([`sweep_begin`],
+/// before every `gc.collect()`): at most [`KEPT`] slots (and what they
+/// hold) live on that way.
+pub const KEPT: usize = 1 << KEPT_BITS;
+const KEPT_BITS: u32 = 11;
+
+/// The cache entry for `ck` (field keys are consecutive: a multiplicative
+/// hash spreads them and the item keys built from them).
+#[inline(always)]
+fn kept_at(ck: u64) -> usize {
+    (ck.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - KEPT_BITS)) as usize
+}
+
+/// The kept slot for cache key `ck` (a field key, or [`item_cache_key`]).
+/// Valid as it is: the cache's hold keeps the slot live, a key names one
+/// object for good, and a tuple's items never change.
+#[inline]
+fn kept_get(t: &Table, ck: u64) -> Option<u32> {
+    match t.kept.get(kept_at(ck)) {
+        Some(&(k, i)) if k == ck => Some(i),
+        _ => None,
+    }
+}
+
+/// Keeps slot `i` for cache key `ck`, letting go of the slot its entry
+/// kept before.
+fn keep(t: &mut Table, ck: u64, i: u32) {
+    if t.kept.is_empty() {
+        t.kept = vec![(0, 0); KEPT];
+    }
+    t.slots[i as usize].refs += 1;
+    let (old, j) = core::mem::replace(&mut t.kept[kept_at(ck)], (ck, i));
+    if old != 0 {
+        drop_hold(t, slot_handle(j)._i);
+    }
+}
+
+/// Lets go of the slot kept for `ck`, if any.
+fn unkeep(t: &mut Table, ck: u64) {
+    if let Some(i) = kept_get(t, ck) {
+        t.kept[kept_at(ck)] = (0, 0);
+        drop_hold(t, slot_handle(i)._i);
+    }
+}
+
+/// Lets go of every kept slot.
+fn unkeep_all(t: &mut Table) {
+    for at in 0..t.kept.len() {
+        let (ck, i) = core::mem::take(&mut t.kept[at]);
+        if ck != 0 {
+            drop_hold(t, slot_handle(i)._i);
+        }
+    }
+}
+
+/// The items kept per tuple (the longer tuples' later items are not).
+const KEPT_ITEMS: usize = 64;
+
+/// The cache key of item `i` of the tuple under field key `key` (`None`:
+/// not kept): [`ITEM_KEY`] marks it, so it never equals a field key.
+#[inline]
+fn item_cache_key(key: u64, i: usize) -> Option<u64> {
+    (i < KEPT_ITEMS && key < 1 << 50).then(|| ITEM_KEY | key << 6 | i as u64)
 }
 
 /// The slots standing for the object under `key` (see [`new_loaded_field`]):
 /// before the key's object goes from its owner, Python stores it in their
 /// entries, and then [`settle_loaded`] makes them ordinary slots.
 pub fn loaded_slots(key: u64) -> Vec<isize> {
-    with(|t| t.loaded.get(key).map_or_else(Vec::new, |v| v.as_slice().iter().map(|&i| i as isize).collect()))
+    with(|t| {
+        // what only the cache holds needs no object: let it go (the items
+        // first: they hold the tuple's slot)
+        let items = t.field_items.get(key).map_or(0, |known| known.len());
+        for i in 0..items.min(KEPT_ITEMS) {
+            if let Some(ck) = item_cache_key(key, i) {
+                unkeep(t, ck);
+            }
+        }
+        unkeep(t, key);
+        t.loaded.get(key).map_or_else(Vec::new, |v| v.as_slice().iter().map(|&i| i as isize).collect())
+    })
 }
 
 /// The slots [`loaded_slots`] gave now hold their object in Python's list:
@@ -760,7 +853,13 @@ fn remember_items(t: &mut Table, h: HPy, items: &[HPy]) {
 /// time it needs it (see `loaded_field`). The item's struct and class come
 /// along. `None`: nothing remembered, or out of range.
 fn item_of_loaded(t: &mut Table, h: HPy, i: usize) -> Option<HPy> {
-    let known = *loaded_items(t, h)?.get(i)?;
+    let key = loaded_key_of(t, h)?;
+    let ck = item_cache_key(key, i);
+    if let Some(j) = ck.and_then(|ck| kept_get(t, ck)) {
+        t.slots[j as usize].refs += 1;
+        return Some(slot_handle(j));
+    }
+    let known = *t.field_items.get(key)?.get(i)?;
     dup_in(t, h);
     let j = pop_free(t, true);
     let kind = if known.data != 0 { DataKind::Payload } else { DataKind::Unknown };
@@ -770,6 +869,9 @@ fn item_of_loaded(t: &mut Table, h: HPy, i: usize) -> Option<HPy> {
     s.owner = h._i;
     s.key = ITEM_KEY | i as u64;
     s.class = known.class;
+    if let Some(ck) = ck {
+        keep(t, ck, j);
+    }
     Some(slot_handle(j))
 }
 
@@ -1030,6 +1132,7 @@ pub fn sweep_begin() -> (*const isize, usize) {
         return (core::ptr::null(), 0);
     }
     let stale = with(|t| {
+        unkeep_all(t);
         stale_add(-(t.stale.len() as isize));
         core::mem::take(&mut t.stale)
     });
@@ -1110,13 +1213,42 @@ mod tests {
         let key = new_field_key();
         assert_eq!(field_key(field_bits(key)), Some(key));
         assert_eq!(field_key(owner._i), None);
-        let loaded = new_loaded_field(dup(owner), key);
+        let loaded = new_loaded_field(owner, key);
         assert_eq!(loaded_field(loaded), (owner._i, key));
         close(owner);
         assert_eq!(in_use(), live + 2, "the loaded field keeps its owner");
         close(loaded);
-        assert_eq!(in_use(), live, "closing it lets go of both");
+        assert_eq!(in_use(), live + 2, "the cache keeps it");
+        assert_eq!(new_loaded_field(slot_handle(1), key), loaded, "loaded again: the kept slot");
+        close(loaded);
+        sweep_begin();
+        sweep_end();
+        assert_eq!(in_use(), live, "a sweep lets go of both");
         assert_eq!(loaded_field(loaded), (0, 0));
+    }
+
+    #[test]
+    fn a_store_lets_go_of_what_only_the_cache_holds() {
+        let _held = lock::enter();
+        init(4);
+        sweep_begin();
+        sweep_end();
+        let live = in_use();
+        let owner = slot_handle(new_object(core::ptr::null_mut(), DataKind::None, 0));
+        let (a, b) = (new_field_key(), new_field_key());
+        let kept = new_loaded_field(owner, a);
+        close(kept);
+        let held = new_loaded_field(owner, b);
+        close(owner);
+        assert_eq!(in_use(), live + 3);
+        assert!(loaded_slots(a).is_empty(), "only the cache held it: no object needed");
+        assert_eq!(loaded_slots(b), vec![held._i >> 3], "the extension holds it");
+        settle_loaded(&[held._i >> 3]);
+        assert_eq!(in_use(), live + 1, "the owner is let go of by both");
+        close(held);
+        sweep_begin();
+        sweep_end();
+        assert_eq!(in_use(), live);
     }
 
     /// Two slots from the reserve, and how many slots are in use (the

@@ -438,7 +438,7 @@ fn store_now(owner: HPy, key: u64, h: HPy, old_key: u64, loaded: &[isize]) -> bo
 /// the object through a hold on its owner (no call into PyPy).
 pub fn load_field(owner: HPy, field: HPyField) -> HPy {
     match table::field_key(field._i) {
-        Some(key) => table::new_loaded_field(table::dup(owner), key),
+        Some(key) => table::new_loaded_field(owner, key),
         None => table::dup(HPy { _i: field._i }),
     }
 }
