@@ -579,3 +579,26 @@ def test_results_made_natively_do_not_grow_the_table(mod):
         assert mod.half(2.0 * i) == i
     assert lib.lichen_table_size() - before < RESERVE_MAX
     assert len(_reserve) <= RESERVE_MAX
+
+
+def test_an_owner_holds_a_few_fields_in_a_list_and_more_in_a_dict():
+    from lichen._pypy.handles import _MISSING, _REFS_LIST_MAX, field_object, replace_field
+
+    class Owner(object):
+        _lichen_refs = None
+
+    few, many = Owner(), Owner()
+    a, b, c = object(), object(), object()
+    assert replace_field(few, 1, a, 0) is _MISSING
+    assert replace_field(few, 2, b, 0) is _MISSING
+    assert replace_field(few, 3, c, 1) is a  # a store replacing key 1
+    assert replace_field(few, 0, None, 2) is b  # a store of NULL
+    assert few._lichen_refs == [3, c]
+    assert field_object(few, 3) is c
+    items = [object() for _ in range(_REFS_LIST_MAX)]
+    for k, item in enumerate(items, 1):
+        assert replace_field(many, k, item, 0) is _MISSING
+    assert type(many._lichen_refs) is dict
+    assert [field_object(many, k) for k in range(1, len(items) + 1)] == items
+    assert replace_field(many, 100, a, 5) is items[4]
+    assert field_object(many, 100) is a and 5 not in many._lichen_refs

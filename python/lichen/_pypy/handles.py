@@ -328,6 +328,21 @@ _applying = threading.RLock()
 # when its turn comes, puts nothing in.
 _gone_keys = set()
 _MISSING = object()
+# An owner holds its fields' objects in a list, key after key with each
+# object after its key (making one costs PyPy about a third of a dict with
+# the same two entries, and most owners have a few fields), or in a dict
+# once it holds more than this many entries (keys and objects).
+_REFS_LIST_MAX = 16
+
+
+def _held(refs, key):
+    """The object ``refs`` (see ``_REFS_LIST_MAX``) holds under ``key``."""
+    if type(refs) is dict:
+        return refs.get(key, _MISSING)
+    for i in range(0, len(refs), 2):
+        if refs[i] == key:
+            return refs[i + 1]
+    return _MISSING
 
 
 def field_object(owner, key):
@@ -335,7 +350,7 @@ def field_object(owner, key):
     store not yet applied put there."""
     refs = owner._lichen_refs
     if refs is not None:
-        v = refs.get(key, _MISSING)
+        v = _held(refs, key)
         if v is not _MISSING:
             return v
     h = lib.lichen_store_value(key)
@@ -353,35 +368,65 @@ def apply_stores():
         n = lib.lichen_stores_begin(_store_batch)
         if n == 0:
             return
-        batch = _store_batch[0]
+        # the records as words (`struct lichen_store`: owner, key, value,
+        # old key), read without a struct view per record
+        batch = ffi.cast("intptr_t *", _store_batch[0])
         try:
-            for k in range(n):
-                _apply_store(batch[k])
+            for k in range(0, 4 * n, 4):
+                key = batch[k + 1]
+                value = get(batch[k + 2]) if key else None
+                replace_field(get(batch[k]), key, value, batch[k + 3])
         finally:
             lib.lichen_stores_end()
-
-
-def _apply_store(s):
-    replace_field(get(s.owner), s.key, get(s.value) if s.key else None, s.old_key)
 
 
 def replace_field(owner, key, value, old_key):
     """``owner`` holds ``value`` under the field key ``key`` (0: nothing)
     and lets go of what it held under ``old_key`` (0: nothing), which it
     returns (``_MISSING`` if a store not applied yet is to put it there)."""
+    if key and _gone_keys and key in _gone_keys:
+        _gone_keys.discard(key)
+        key = 0
     refs = owner._lichen_refs
     if refs is None:
-        refs = owner._lichen_refs = {}
+        if key:
+            # made whole: a list started with an int would change strategy
+            owner._lichen_refs = [key, value]
+        if old_key:
+            _gone_keys.add(old_key)
+        return _MISSING
+    if type(refs) is dict:
+        return _replace_in_dict(refs, key, value, old_key)
+    old, at = _MISSING, -1
+    if old_key:
+        for i in range(0, len(refs), 2):
+            if refs[i] == old_key:
+                old, at = refs[i + 1], i
+                break
+        else:
+            _gone_keys.add(old_key)
+    if key and at >= 0:
+        refs[at] = key
+        refs[at + 1] = value
+    elif key and len(refs) < _REFS_LIST_MAX:
+        refs.append(key)
+        refs.append(value)
+    elif key:
+        owner._lichen_refs = d = dict(zip(refs[0::2], refs[1::2]))
+        d[key] = value
+    elif at >= 0:
+        del refs[at:at + 2]
+    return old
+
+
+def _replace_in_dict(refs, key, value, old_key):
     old = _MISSING
     if old_key:
         old = refs.pop(old_key, _MISSING)
         if old is _MISSING:
             _gone_keys.add(old_key)
     if key:
-        if _gone_keys and key in _gone_keys:
-            _gone_keys.discard(key)
-        else:
-            refs[key] = value
+        refs[key] = value
     return old
 
 

@@ -393,7 +393,7 @@ impl ObjectHost for PyPy {
 
 /// `HPyField_Store`. A field must not keep its object alive from native
 /// code (PyPy's GC would never see a cycle through fields): the owner
-/// holds the object, in its `_lichen_refs` dict under a key the field
+/// holds the object, in its `_lichen_refs` under a key the field
 /// holds (`..111`, see `table`), so the object lives exactly as long as
 /// the owner and the field still name it. Each store takes a new key (a
 /// key names one object for good, which lets the table remember that
