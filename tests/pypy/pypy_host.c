@@ -157,6 +157,22 @@ static HPy Box_clear_impl(HPyContext *ctx, HPy self)
 }
 
 
+/* pack(a, b): stores the tuple (a, b), made with HPyTuple_FromArray. */
+HPyDef_METH(Box_pack, "pack", HPyFunc_VARARGS)
+static HPy Box_pack_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+{
+    if (nargs != 2) {
+        HPyErr_SetString(ctx, ctx->h_TypeError, "pack(a, b)");
+        return HPy_NULL;
+    }
+    HPy t = HPyTuple_FromArray(ctx, (HPy *)args, 2);
+    if (HPy_IsNull(t))
+        return HPy_NULL;
+    HPyField_Store(ctx, self, &BoxObject_AsStruct(ctx, self)->item, t);
+    HPy_Close(ctx, t);
+    return HPy_Dup(ctx, ctx->h_None);
+}
+
 /* swap(item): stores item, returns what the box held (loaded before). */
 HPyDef_METH(Box_swap, "swap", HPyFunc_O)
 static HPy Box_swap_impl(HPyContext *ctx, HPy self, HPy item)
@@ -281,7 +297,7 @@ static HPy kept_impl(HPyContext *ctx, HPy self)
     return HPyGlobal_Load(ctx, g_kept);
 }
 
-static HPyDef *Box_defines[] = { &Box_new, &Box_traverse, &Box_get, &Box_set, &Box_clear, &Box_swap, &Box_item, &Box_store_then_call, &Box_is_box, &Box_itself, &Box_keep, NULL };
+static HPyDef *Box_defines[] = { &Box_new, &Box_traverse, &Box_get, &Box_set, &Box_clear, &Box_swap, &Box_item, &Box_store_then_call, &Box_is_box, &Box_itself, &Box_keep, &Box_pack, NULL };
 static HPyType_Spec Box_spec = {
     .name = "pypy_host.Box",
     .basicsize = sizeof(BoxObject),

@@ -447,6 +447,23 @@ def test_kept_loads_hold_their_objects_only_until_a_store_or_a_collection(built)
     assert out.split() == ["0", "True", "True", "0", "True", "True"]
 
 
+def test_a_tuple_made_natively_comes_with_its_items(built):
+    """A tuple an extension makes (HPyTuple_FromArray, a builder) keeps its
+    items' handles, and a field it is stored in remembers them: its length
+    and items, loaded later, need no call into PyPy."""
+    out = counted(built, [
+        "class Item(object): pass",
+        "first = Item()",
+        "box = m.Box(None)",
+        "box.pack(first, 2.5)",
+        "callbacks.counts.clear()",
+        "assert box.item(0) is first and box.item(1) == 2.5 and box.item(2) == 2",
+        "print(callbacks.counts.get('length', 0), callbacks.counts.get('get_item', 0))",
+        "assert box.get() == (first, 2.5)",
+    ])
+    assert out.split() == ["0", "0"]
+
+
 def test_field_stores_reach_python_after_the_call(built):
     """HPyField_Store calls no one: the owner takes the object when the call
     returns (its old one goes then); a load in the same call, handed to

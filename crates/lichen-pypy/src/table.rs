@@ -468,8 +468,12 @@ pub fn remember_field(key: u64, h: HPy) {
     with(|t| {
         let Some(s) = t.slots.get(i as usize).filter(|s| s.state == State::Live) else { return };
         let known = known_of(s);
+        let items = s.items_gen == 0 && s.items.is_some();
         if known.data != 0 || known.class != 0 {
             t.field_data.insert(key, known);
+        }
+        if items {
+            remember_items_by_key(t, key, h);
         }
     })
 }
@@ -836,6 +840,21 @@ fn loaded_items(t: &mut Table, h: HPy) -> Option<&[Known]> {
 /// `h` is a loaded field's slot (see `Table::field_items`).
 fn remember_items(t: &mut Table, h: HPy, items: &[HPy]) {
     let Some(key) = loaded_key_of(t, h) else { return };
+    remember_known_items(t, key, items);
+}
+
+/// Remembers what is known of the items the slot of `h` keeps, the items
+/// of a tuple now stored under `key`.
+fn remember_items_by_key(t: &mut Table, key: u64, h: HPy) {
+    let Some(s) = live_mut(t, h) else { return };
+    let Some(items) = s.items.take() else { return };
+    remember_known_items(t, key, &items);
+    if let Some(s) = live_mut(t, h) {
+        s.items = Some(items);
+    }
+}
+
+fn remember_known_items(t: &mut Table, key: u64, items: &[HPy]) {
     let known = items
         .iter()
         .map(|&item| match slot_of(item).and_then(|j| t.slots.get(j as usize)) {

@@ -907,11 +907,12 @@ def new_instances(ty, n, out):
     native code to keep and hand out at ``HPy_New``: a fresh handle and the
     struct of each."""
     cls = get(ty)
+    _types.new_instance_check(cls)  # once for the batch
+    alloc, sized = _types.alloc, bool(cls.__lichen_size__)
     for k in range(n):
-        o = _types.new_instance(cls)
+        o = alloc(cls)
         out[2 * k] = fresh(o)
-        buf = o._lichen_buf
-        out[2 * k + 1] = 0 if buf == ffi.NULL else ffi.cast("intptr_t", buf)
+        out[2 * k + 1] = ffi.cast("intptr_t", o._lichen_buf) if sized else 0
     return n
 
 

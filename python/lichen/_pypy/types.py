@@ -114,10 +114,15 @@ def alloc(cls):
     return o
 
 
-def new_instance(cls):
-    """``HPy_New``: a new instance, with its struct."""
+def new_instance_check(cls):
+    """Raises unless ``HPy_New`` can make instances of ``cls``."""
     if not isinstance(cls, type) or getattr(cls, "__lichen_tid__", None) is None:
         raise TypeError("HPy_New arg 1 must be a type made by HPyType_FromSpec, not %r" % (cls,))
+
+
+def new_instance(cls):
+    """``HPy_New``: a new instance, with its struct."""
+    new_instance_check(cls)
     return alloc(cls)
 
 

@@ -36,7 +36,14 @@ impl ContainerHost for PyPy {
     }
 
     fn tuple_from_array(_held: LockHeld<'_>, items: &[HPy]) -> HPy {
-        from_array(Sequence::Tuple, items)
+        let tuple = from_array(Sequence::Tuple, items);
+        if !tuple.is_null() && items.len() <= crate::table::ITEMS_MAX {
+            // a tuple's items never change: `HPy_Length` and `HPy_GetItem`
+            // of it, or of a field it is stored in, need no call into PyPy
+            let held = items.iter().map(|&item| crate::table::dup(item)).collect();
+            crate::table::set_items(tuple, held, false);
+        }
+        tuple
     }
 
     fn dict_new(_held: LockHeld<'_>) -> HPy {
