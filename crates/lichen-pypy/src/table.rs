@@ -534,20 +534,32 @@ fn kept_at(ck: u64) -> usize {
 /// object for good, and a tuple's items never change.
 #[inline]
 fn kept_get(t: &Table, ck: u64) -> Option<u32> {
-    match t.kept.get(kept_at(ck)) {
-        Some(&(k, i)) if k == ck => Some(i),
+    kept_where(t, ck).map(|at| t.kept[at].1)
+}
+
+/// The entry holding `ck`, if any: a key sits in one of the two entries of
+/// its pair (two keys of one pair, both loaded every sweep, would push
+/// each other out every time were there one entry a key).
+#[inline]
+fn kept_where(t: &Table, ck: u64) -> Option<usize> {
+    let pair = kept_at(ck) & !1;
+    match t.kept.get(pair..pair + 2)? {
+        [a, _] if a.0 == ck => Some(pair),
+        [_, b] if b.0 == ck => Some(pair + 1),
         _ => None,
     }
 }
 
-/// Keeps slot `i` for cache key `ck`, letting go of the slot its entry
-/// kept before.
+/// Keeps slot `i` for cache key `ck` in the first entry of its pair; the
+/// first entry's slot moves to the second, whose slot the cache lets go of.
 fn keep(t: &mut Table, ck: u64, i: u32) {
     if t.kept.is_empty() {
         t.kept = vec![(0, 0); KEPT];
     }
     t.slots[i as usize].refs += 1;
-    let (old, j) = core::mem::replace(&mut t.kept[kept_at(ck)], (ck, i));
+    let pair = kept_at(ck) & !1;
+    let first = core::mem::replace(&mut t.kept[pair], (ck, i));
+    let (old, j) = core::mem::replace(&mut t.kept[pair + 1], first);
     if old != 0 {
         drop_hold(t, slot_handle(j)._i);
     }
@@ -555,8 +567,8 @@ fn keep(t: &mut Table, ck: u64, i: u32) {
 
 /// Lets go of the slot kept for `ck`, if any.
 fn unkeep(t: &mut Table, ck: u64) {
-    if let Some(i) = kept_get(t, ck) {
-        t.kept[kept_at(ck)] = (0, 0);
+    if let Some(at) = kept_where(t, ck) {
+        let (_, i) = core::mem::take(&mut t.kept[at]);
         drop_hold(t, slot_handle(i)._i);
     }
 }
@@ -1244,6 +1256,29 @@ mod tests {
         sweep_end();
         assert_eq!(in_use(), live, "a sweep lets go of both");
         assert_eq!(loaded_field(loaded), (0, 0));
+    }
+
+    #[test]
+    fn two_keys_of_one_pair_are_both_kept() {
+        let _held = lock::enter();
+        init(4);
+        let owner = slot_handle(new_object(core::ptr::null_mut(), DataKind::None, 0));
+        let a = new_field_key();
+        let pair = kept_at(a) & !1;
+        let mut b = new_field_key();
+        while kept_at(b) & !1 != pair {
+            b = new_field_key();
+        }
+        let (la, lb) = (new_loaded_field(owner, a), new_loaded_field(owner, b));
+        close(la);
+        close(lb);
+        assert_eq!(new_loaded_field(owner, a), la);
+        assert_eq!(new_loaded_field(owner, b), lb);
+        close(la);
+        close(lb);
+        close(owner);
+        sweep_begin();
+        sweep_end();
     }
 
     #[test]
