@@ -29,7 +29,8 @@
 //! the object an `HPyField_Load` returns: the slot records the owner and
 //! the field's key ([`new_loaded_field`]). Their slots are taken from the
 //! clean free slots (no stale entry), so that Python finds their entry
-//! empty.
+//! empty. Closed, a loaded field's slot (or a loaded tuple's item's) stays
+//! in a small cache for the next load of the same key ([`KEPT`]).
 //!
 //! Bits: `..000` a slot (index = bits >> 3; 0 is `HPy_NULL`), `..001` a small
 //! int (value = bits >> 3, arithmetic), `..010` a fresh slot from Python,
