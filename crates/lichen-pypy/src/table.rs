@@ -591,7 +591,7 @@ const KEPT_ITEMS: usize = 64;
 /// not kept): [`ITEM_KEY`] marks it, so it never equals a field key.
 #[inline]
 fn item_cache_key(key: u64, i: usize) -> Option<u64> {
-    (i < KEPT_ITEMS && key < 1 << 50).then(|| ITEM_KEY | key << 6 | i as u64)
+    (i < KEPT_ITEMS && key < 1 << 50).then_some(ITEM_KEY | key << 6 | i as u64)
 }
 
 /// The slots standing for the object under `key` (see [`new_loaded_field`]):
