@@ -414,8 +414,8 @@ def test_kept_loads_hold_their_objects_only_until_a_store_or_a_collection(built)
     small cache for the next load of the same field: a store replacing the
     field lets go of it without asking Python (the store still waits for
     the call's end; see test_field_stores_reach_python_after_the_call),
-    and so does every
-    gc.collect(), so the cache keeps nothing from a collection."""
+    and so does every gc.collect(), so the cache keeps nothing from a
+    collection."""
     out = counted(built, [
         "import weakref",
         "class Item(object): pass",
