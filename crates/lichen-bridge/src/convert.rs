@@ -7,7 +7,9 @@
 //! same rules (shared and cyclic containers stay shared and cyclic within
 //! one conversion). C code reads containers through the concrete-type API
 //! (`PyList_Check`, `PyTuple_GET_ITEM`, `PyDict_Next`), which no proxy can
-//! satisfy, so they are copied.
+//! satisfy, so they are copied. A call's arguments are one conversion
+//! ([`CallArgs`]), whose mutable copies are written back after the call
+//! (see [`crate::writeback`]).
 //!
 //! Exceptions and exception classes cross as real exceptions of the other
 //! side (see [`crate::errors`]). A proxy crossing back gives its target.
@@ -18,7 +20,7 @@
 
 use crate::ffi::{self, Obj};
 use crate::runtime::{rt, Owned};
-use crate::writeback::{self, Given, Tracker};
+use crate::writeback::{Given, Tracker};
 use crate::{cside, errors, rpside};
 use malachite_bigint::BigInt;
 use num_traits::ToPrimitive;
@@ -50,7 +52,7 @@ pub type Memo<T> = FxHashMap<usize, T>;
 
 /// `obj` as a CPython object (a new reference).
 pub fn to_c(vm: &VirtualMachine, obj: &PyObject) -> PyResult<Obj> {
-    ToC { vm, memo: Memo::default(), depth: 0, tracker: None }.convert(obj)
+    ToC { vm, memo: Memo::default(), depth: 0, track: false, tracker: None }.convert(obj)
 }
 
 /// The conversion of one call's arguments: one memo for all of them (the
@@ -60,7 +62,7 @@ pub struct CallArgs<'a>(ToC<'a>);
 
 impl<'a> CallArgs<'a> {
     pub fn new(vm: &'a VirtualMachine) -> CallArgs<'a> {
-        CallArgs(ToC { vm, memo: Memo::default(), depth: 0, tracker: Some(Tracker::default()) })
+        CallArgs(ToC { vm, memo: Memo::default(), depth: 0, track: true, tracker: None })
     }
 
     /// `obj` as a CPython object (a new reference).
@@ -107,14 +109,24 @@ struct ToC<'a> {
     vm: &'a VirtualMachine,
     memo: Memo<Obj>,
     depth: usize,
-    /// For a call's arguments: the mutable containers copied.
+    /// Whether this converts a call's arguments, recording the mutable
+    /// containers copied in `tracker` (made at the first: most calls pass
+    /// none).
+    track: bool,
     tracker: Option<Tracker>,
 }
 
 impl ToC<'_> {
+    fn tracking(&mut self) -> Option<&mut Tracker> {
+        if !self.track {
+            return None;
+        }
+        Some(self.tracker.get_or_insert_with(Tracker::default))
+    }
+
     /// Room for the `n` items of a tracked copy (see [`Tracker::reserve`]).
     fn reserve(&mut self, n: usize) -> usize {
-        self.tracker.as_mut().map_or(0, |t| t.reserve(n))
+        self.tracking().map_or(0, |t| t.reserve(n))
     }
 
     /// Holds `c`, just put into a tracked copy, for the call.
@@ -127,7 +139,7 @@ impl ToC<'_> {
     /// Records `obj`'s copy for the write-back, its `n` items put from
     /// `start`.
     fn record(&mut self, obj: &PyObject, copy: Obj, start: usize, n: usize, given: impl FnOnce() -> Given) {
-        if let Some(t) = &mut self.tracker {
+        if let Some(t) = self.tracking() {
             t.record(obj, copy, start, n, given());
         }
     }
@@ -259,16 +271,23 @@ impl ToC<'_> {
             let dict = check(self.vm, unsafe { (api.PyDict_New)() })?;
             self.memo.insert(addr, dict.0);
             let items = d.items_vec();
-            let start = self.reserve(2 * items.len());
             // Changes are told by the version tag where it can be read: then
-            // only what keeps its identity is held.
-            let versioned = rt().layout;
-            for (i, (k, v)) in items.iter().enumerate() {
-                let (k, v) = (Owned(self.convert(k)?), Owned(self.convert(v)?));
-                if !versioned || !writeback::by_value(k.0) {
+            // only what keeps its identity is held (`kept`, held once the
+            // items are converted: nested copies are recorded meanwhile).
+            let versioned = self.tracking().is_some_and(|t| t.versioned());
+            let mut start = if versioned { 0 } else { self.reserve(2 * items.len()) };
+            let (mut kept, mut kept_rp) = (Vec::new(), Vec::new());
+            for (i, (rk, rv)) in items.iter().enumerate() {
+                let (k, v) = (Owned(self.convert(rk)?), Owned(self.convert(rv)?));
+                if let (true, Some(t)) = (versioned, &self.tracker) {
+                    for (c, r) in [(k.0, rk), (v.0, rv)] {
+                        if !t.by_value(c) {
+                            kept.push(c);
+                            kept_rp.push(r.clone());
+                        }
+                    }
+                } else {
                     self.put(start + 2 * i, k.0);
-                }
-                if !versioned || !writeback::by_value(v.0) {
                     self.put(start + 2 * i + 1, v.0);
                 }
                 // SAFETY: SetItem borrows both.
@@ -276,10 +295,15 @@ impl ToC<'_> {
                     return Err(fetched(self.vm));
                 }
             }
-            let n = 2 * items.len();
-            // SAFETY: a dict just made, layout checked when `versioned`.
-            let version = versioned.then(|| unsafe { ffi::Layout::dict_version(dict.0) });
-            self.record(obj, dict.0, start, n, || Given::Dict(items, version));
+            if let (true, Some(t)) = (versioned, &mut self.tracker) {
+                start = t.hold_kept(&kept);
+                // SAFETY: a dict just made, layout checked (`versioned`).
+                let version = unsafe { ffi::Layout::dict_version(dict.0) };
+                self.record(obj, dict.0, start, kept.len(), || Given::VersionedDict(version, kept_rp));
+            } else {
+                let n = 2 * items.len();
+                self.record(obj, dict.0, start, n, || Given::Dict(items));
+            }
             return Ok(dict.into_raw());
         }
         let elements = if let Some(s) = obj.downcast_ref::<PySet>() { s.elements() } else {
@@ -400,8 +424,8 @@ fn int_to_c(i: &BigInt) -> Obj {
 pub struct ToRp<'a> {
     vm: &'a VirtualMachine,
     /// CPython objects that convert to given RustPython objects (the
-    /// originals of a call's copies, for the write-back): empty otherwise.
-    originals: Memo<PyObjectRef>,
+    /// originals of a call's copies, for the write-back): None otherwise.
+    originals: Option<Memo<PyObjectRef>>,
     memo: Memo<PyObjectRef>,
     /// The RustPython str made for each dict key's text (see [`ToRp::key`]).
     keys: FxHashMap<Box<str>, PyRef<PyStr>>,
@@ -422,13 +446,13 @@ enum Key {
 
 impl ToRp<'_> {
     fn new(vm: &VirtualMachine) -> ToRp<'_> {
-        ToRp::with_originals(vm, Memo::default())
+        ToRp { vm, originals: None, memo: Memo::default(), keys: FxHashMap::default(), depth: 0, fast: rt().layout, pending: Vec::new() }
     }
 
     /// A conversion that gives `originals[o]` for each CPython object `o`
     /// it holds.
     pub fn with_originals(vm: &VirtualMachine, originals: Memo<PyObjectRef>) -> ToRp<'_> {
-        ToRp { vm, originals, memo: Memo::default(), keys: FxHashMap::default(), depth: 0, fast: rt().layout, pending: Vec::new() }
+        ToRp { originals: Some(originals), ..ToRp::new(vm) }
     }
 
     pub fn vm(&self) -> &VirtualMachine {
@@ -465,10 +489,8 @@ impl ToRp<'_> {
     fn convert_item(&mut self, o: Obj, held: bool) -> PyResult {
         let (vm, rt) = (self.vm, rt());
         let st = &rt.st;
-        if !self.originals.is_empty() {
-            if let Some(orig) = self.originals.get(&(o as usize)) {
-                return Ok(orig.clone());
-            }
+        if let Some(orig) = self.originals.as_ref().and_then(|m| m.get(&(o as usize))) {
+            return Ok(orig.clone());
         }
         // SAFETY: `o` is a live object (`to_rp` converts a borrowed object,
         // and recursion only reaches items its containers hold); GIL held

@@ -20,7 +20,7 @@
 
 use crate::convert::{fetched, ToRp};
 use crate::ffi::{self, Obj};
-use crate::runtime::{rt, Owned};
+use crate::runtime::{rt, Owned, Runtime};
 use rustc_hash::FxHashMap;
 use rustpython_vm::builtins::{PyByteArray, PyDict, PyFloat, PyInt, PyList, PySet, PySlice, PyStr, PyBytes};
 use rustpython_vm::{AsObject, PyObject, PyObjectRef, PyPayload, PyResult, VirtualMachine};
@@ -28,10 +28,12 @@ use rustpython_vm::{AsObject, PyObject, PyObjectRef, PyPayload, PyResult, Virtua
 /// What a recorded original held when its copy was made.
 pub enum Given {
     List(Vec<PyObjectRef>),
-    /// With the copy's version tag once filled, when the layout is known:
-    /// changes are told by it, and only the items [`by_value`] says no to
-    /// are held (for their identity).
-    Dict(Vec<(PyObjectRef, PyObjectRef)>, Option<u64>),
+    /// A dict copy compared by entries.
+    Dict(Vec<(PyObjectRef, PyObjectRef)>),
+    /// A dict copy told changed by its version tag once filled (when the
+    /// layout is known), and the originals of the items held for their
+    /// identity (those [`Tracker::by_value`] says no to), in their order.
+    VersionedDict(u64, Vec<PyObjectRef>),
     Set(Vec<PyObjectRef>),
     Bytes(Vec<u8>),
 }
@@ -48,15 +50,59 @@ struct Record {
 }
 
 /// The mutable containers of one call's arguments.
-#[derive(Default)]
 pub struct Tracker {
+    rt: &'static Runtime,
     /// References held until the write-back: each copy and its items (one
     /// vector for the call rather than one per container).
     held: Vec<Obj>,
     records: Vec<Record>,
 }
 
+impl Default for Tracker {
+    fn default() -> Tracker {
+        Tracker { rt: rt(), held: Vec::new(), records: Vec::new() }
+    }
+}
+
 impl Tracker {
+    fn incref(&self, o: Obj) {
+        if self.rt.layout {
+            // SAFETY: `o` is live (just converted), GIL held, a release build.
+            unsafe { ffi::incref(o) }
+        } else {
+            // SAFETY: `o` is live, GIL held.
+            unsafe { (self.rt.api.Py_IncRef)(o) }
+        }
+    }
+
+    /// Whether dicts' version tags can be read (see [`Given::Dict`]).
+    pub fn versioned(&self) -> bool {
+        self.rt.layout
+    }
+
+    /// Whether `c` (live), put into a versioned dict copy, needs no
+    /// holding: None, a bool, an exact `str`, `int` or `float` (converted
+    /// back, it is an equal value of the same type: its identity is not
+    /// worth a reference per item), or a copy of a list or dict (held by
+    /// its own record).
+    pub fn by_value(&self, c: Obj) -> bool {
+        let st = &self.rt.st;
+        // SAFETY: `c` is live (just converted), GIL held.
+        let tp = unsafe { ffi::type_of(c) };
+        c == st.none || c == st.true_ || c == st.false_ || tp == st.str_type || tp == st.int_type || tp == st.float_type || tp == st.list_type || tp == st.dict_type
+    }
+
+    /// Holds `kept` (a versioned dict's items), for [`Tracker::record`];
+    /// returns where they start.
+    pub fn hold_kept(&mut self, kept: &[Obj]) -> usize {
+        let start = self.held.len();
+        for &o in kept {
+            self.incref(o);
+            self.held.push(o);
+        }
+        start
+    }
+
     /// Room for the `n` items of a copy about to be made, where they start
     /// (reserved before its items are converted, which record the copies
     /// nested in it after that room).
@@ -68,22 +114,26 @@ impl Tracker {
 
     /// Holds `o` (borrowed) for the call, at `i`, a place reserved.
     pub fn put(&mut self, i: usize, o: Obj) {
-        if let Some(slot) = self.held.get_mut(i) {
-            incref(o);
-            *slot = o;
+        if i < self.held.len() {
+            self.incref(o);
+            self.held[i] = o;
         }
     }
 
     /// Records `orig`, copied as `copy`, whose `n` items were put from
     /// `start`.
     pub fn record(&mut self, orig: &PyObject, copy: Obj, start: usize, n: usize, given: Given) {
-        incref(copy);
+        self.incref(copy);
         self.held.push(copy);
         self.records.push(Record { orig: orig.to_owned(), copy, items: start..start + n, given });
     }
 
     /// Applies the copies that changed to their originals.
     pub fn write_back(&self, vm: &VirtualMachine) -> PyResult<()> {
+        // Most calls pass no mutable container: nothing to set up.
+        if self.records.is_empty() {
+            return Ok(());
+        }
         let mut changed = Vec::new();
         for r in &self.records {
             if self.changed(vm, r)? {
@@ -110,8 +160,8 @@ impl Tracker {
             Given::List(_) => list_differs(r.copy, put),
             // SAFETY: an exact dict (a copy the tracker holds), layout
             // checked when a version was read.
-            Given::Dict(_, Some(version)) => *version != unsafe { ffi::Layout::dict_version(r.copy) },
-            Given::Dict(_, None) => dict_differs(r.copy, put),
+            Given::VersionedDict(version, _) => *version != unsafe { ffi::Layout::dict_version(r.copy) },
+            Given::Dict(_) => dict_differs(r.copy, put),
             Given::Set(_) => {
                 let mut now: Vec<Obj> = set_items(vm, r.copy)?.iter().map(|o| o.0).collect();
                 let mut put = put.to_vec();
@@ -132,8 +182,8 @@ impl Tracker {
         for r in changed {
             let put = &self.held[r.items.clone()];
             let given: Vec<&PyObjectRef> = match &r.given {
-                Given::List(v) | Given::Set(v) => v.iter().collect(),
-                Given::Dict(pairs, _) => pairs.iter().flat_map(|(k, v)| [k, v]).collect(),
+                Given::List(v) | Given::Set(v) | Given::VersionedDict(_, v) => v.iter().collect(),
+                Given::Dict(pairs) => pairs.iter().flat_map(|(k, v)| [k, v]).collect(),
                 Given::Bytes(_) => Vec::new(),
             };
             for (&c, rp) in put.iter().zip(given) {
@@ -151,10 +201,13 @@ impl Tracker {
 
 impl Drop for Tracker {
     fn drop(&mut self) {
-        let api = &rt().api;
+        if self.held.is_empty() {
+            return;
+        }
+        let api = &self.rt.api;
         // Null: the room of a copy whose conversion failed.
         for &o in self.held.iter().filter(|o| !o.is_null()) {
-            if rt().layout {
+            if self.rt.layout {
                 // SAFETY: a reference the tracker holds; GIL held (the
                 // module's rule); a release build (checked at start-up).
                 unsafe { ffi::decref(api, o) }
@@ -188,18 +241,6 @@ fn stands_for(vm: &VirtualMachine, rp: &PyObject) -> bool {
     let t = &vm.ctx.types;
     let cls = rp.class();
     [t.int_type, t.bool_type, t.str_type, t.float_type, t.bytes_type].iter().any(|b| cls.is(*b))
-}
-
-/// Whether the CPython object `c` (live), put into a dict copy told
-/// changed by its version, needs no holding: None, a bool, an exact
-/// `str`, `int` or `float` (converted back, it is an equal value of the
-/// same type: its identity is not worth a reference per item), or a copy
-/// of a list or dict (held by its own record).
-pub fn by_value(c: Obj) -> bool {
-    let st = &rt().st;
-    // SAFETY: `c` is live (just converted), GIL held.
-    let tp = unsafe { ffi::type_of(c) };
-    c == st.none || c == st.true_ || c == st.false_ || tp == st.str_type || tp == st.int_type || tp == st.float_type || tp == st.list_type || tp == st.dict_type
 }
 
 /// A list's length and item `i` (borrowed), read in place when the layout
@@ -284,7 +325,7 @@ fn contents(conv: &mut ToRp<'_>, r: &Record) -> PyResult<Contents> {
             }).collect();
             Contents::List(items.iter().map(|o| conv.convert(o.0)).collect::<PyResult<_>>()?)
         }
-        Given::Dict(..) => Contents::Pairs(dict_pairs(conv, r.copy)?),
+        Given::Dict(_) | Given::VersionedDict(..) => Contents::Pairs(dict_pairs(conv, r.copy)?),
         Given::Set(_) => Contents::Set(set_items(vm, r.copy)?.iter().map(|o| conv.convert(o.0)).collect::<PyResult<_>>()?),
         Given::Bytes(_) => Contents::Bytes(bytearray_data(r.copy).to_vec()),
     })
