@@ -75,7 +75,7 @@ impl Tracker {
         }
     }
 
-    /// Whether dicts' version tags can be read (see [`Given::Dict`]).
+    /// Whether dicts' version tags can be read (see [`Given::VersionedDict`]).
     pub fn versioned(&self) -> bool {
         self.rt.layout
     }
