@@ -65,16 +65,6 @@ impl Default for Tracker {
 }
 
 impl Tracker {
-    fn incref(&self, o: Obj) {
-        if self.rt.layout {
-            // SAFETY: `o` is live (just converted), GIL held, a release build.
-            unsafe { ffi::incref(o) }
-        } else {
-            // SAFETY: `o` is live, GIL held.
-            unsafe { (self.rt.api.Py_IncRef)(o) }
-        }
-    }
-
     /// Whether dicts' version tags can be read (see [`Given::VersionedDict`]).
     pub fn versioned(&self) -> bool {
         self.rt.layout
@@ -97,7 +87,7 @@ impl Tracker {
     pub fn hold_kept(&mut self, kept: &[Obj]) -> usize {
         let start = self.held.len();
         for &o in kept {
-            self.incref(o);
+            incref(o);
             self.held.push(o);
         }
         start
@@ -115,7 +105,7 @@ impl Tracker {
     /// Holds `o` (borrowed) for the call, at `i`, a place reserved.
     pub fn put(&mut self, i: usize, o: Obj) {
         if i < self.held.len() {
-            self.incref(o);
+            incref(o);
             self.held[i] = o;
         }
     }
@@ -123,7 +113,7 @@ impl Tracker {
     /// Records `orig`, copied as `copy`, whose `n` items were put from
     /// `start`.
     pub fn record(&mut self, orig: &PyObject, copy: Obj, start: usize, n: usize, given: Given) {
-        self.incref(copy);
+        incref(copy);
         self.held.push(copy);
         self.records.push(Record { orig: orig.to_owned(), copy, items: start..start + n, given });
     }
@@ -219,6 +209,7 @@ impl Drop for Tracker {
     }
 }
 
+/// A new reference to `o`, live (just converted, or held), with the GIL held.
 fn incref(o: Obj) {
     if rt().layout {
         // SAFETY: `o` is live (just converted), GIL held, a release build.
