@@ -182,6 +182,103 @@ static PyObject *import_(PyObject *self, PyObject *name)
     return PyImport_Import(name);
 }
 
+/* append_each(l1, ..., ln, item): appends item to each list, as a C
+ * function mutating the lists it is given does. */
+static PyObject *append_each(PyObject *self, PyObject *args)
+{
+    Py_ssize_t n = PyTuple_GET_SIZE(args);
+    if (n < 1) {
+        PyErr_SetString(PyExc_TypeError, "append_each(*lists, item)");
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n - 1; i++) {
+        if (PyList_Append(PyTuple_GET_ITEM(args, i), PyTuple_GET_ITEM(args, n - 1)) < 0)
+            return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* append_at(container, key, item): container[key].append(item) through
+ * the concrete list API. */
+static PyObject *append_at(PyObject *self, PyObject *args)
+{
+    PyObject *container, *key, *item;
+    if (!PyArg_ParseTuple(args, "OOO", &container, &key, &item))
+        return NULL;
+    PyObject *list = PyObject_GetItem(container, key);
+    if (list == NULL)
+        return NULL;
+    int r = PyList_Check(list) ? PyList_Append(list, item) : (PyErr_SetString(PyExc_TypeError, "not a list"), -1);
+    Py_DECREF(list);
+    if (r < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* set_key(dict, key, value): PyDict_SetItem. */
+static PyObject *set_key(PyObject *self, PyObject *args)
+{
+    PyObject *d, *k, *v;
+    if (!PyArg_ParseTuple(args, "O!OO", &PyDict_Type, &d, &k, &v) || PyDict_SetItem(d, k, v) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* add_to_set(set, item): PySet_Add. */
+static PyObject *add_to_set(PyObject *self, PyObject *args)
+{
+    PyObject *s, *item;
+    if (!PyArg_ParseTuple(args, "O!O", &PySet_Type, &s, &item) || PySet_Add(s, item) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* fill(buffer=, byte): fills a bytearray in place, as readinto does;
+ * returns the number of bytes written. */
+static PyObject *fill(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static char *names[] = {"buffer", "byte", NULL};
+    PyObject *b;
+    int byte;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!i", names, &PyByteArray_Type, &b, &byte))
+        return NULL;
+    memset(PyByteArray_AS_STRING(b), byte, PyByteArray_GET_SIZE(b));
+    return PyLong_FromSsize_t(PyByteArray_GET_SIZE(b));
+}
+
+/* append_then_raise(list, item): appends, then raises ValueError. */
+static PyObject *append_then_raise(PyObject *self, PyObject *args)
+{
+    PyObject *l, *item;
+    if (!PyArg_ParseTuple(args, "O!O", &PyList_Type, &l, &item) || PyList_Append(l, item) < 0)
+        return NULL;
+    PyErr_SetString(PyExc_ValueError, "raised after appending");
+    return NULL;
+}
+
+/* is_same(a, b): whether C was given one object twice. */
+static PyObject *is_same(PyObject *self, PyObject *args)
+{
+    PyObject *a, *b;
+    if (!PyArg_ParseTuple(args, "OO", &a, &b))
+        return NULL;
+    return PyBool_FromLong(a == b);
+}
+
+/* same_items(a, i, b, j): whether a[i] is b[j] in C. */
+static PyObject *same_items(PyObject *self, PyObject *args)
+{
+    PyObject *a, *i, *b, *j;
+    if (!PyArg_ParseTuple(args, "OOOO", &a, &i, &b, &j))
+        return NULL;
+    PyObject *x = PyObject_GetItem(a, i);
+    PyObject *y = x ? PyObject_GetItem(b, j) : NULL;
+    PyObject *r = y ? PyBool_FromLong(x == y) : NULL;
+    Py_XDECREF(x);
+    Py_XDECREF(y);
+    return r;
+}
+
 static PyObject *new_point(PyObject *self, PyObject *args);
 
 static PyMethodDef methods[] = {
@@ -203,6 +300,14 @@ static PyMethodDef methods[] = {
     {"raise_", raise_, METH_VARARGS, NULL},
     {"catch", catch, METH_O, NULL},
     {"import_", import_, METH_O, NULL},
+    {"append_each", append_each, METH_VARARGS, NULL},
+    {"append_at", append_at, METH_VARARGS, NULL},
+    {"set_key", set_key, METH_VARARGS, NULL},
+    {"add_to_set", add_to_set, METH_VARARGS, NULL},
+    {"fill", (PyCFunction)(void (*)(void))fill, METH_VARARGS | METH_KEYWORDS, NULL},
+    {"append_then_raise", append_then_raise, METH_VARARGS, NULL},
+    {"is_same", is_same, METH_VARARGS, NULL},
+    {"same_items", same_items, METH_VARARGS, NULL},
     {"Point", new_point, METH_VARARGS, NULL},
     {NULL, NULL, 0, NULL}
 };

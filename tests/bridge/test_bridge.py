@@ -55,6 +55,10 @@ class MyError(Exception):
     pass
 
 
+class Num(int):
+    pass
+
+
 def test_module_is_a_proxy_of_the_cpython_module():
     assert _lichen_bridge.is_proxy(bridgetest)
     assert bridgetest.__name__ == "bridgetest"
@@ -132,6 +136,109 @@ def test_cycles_survive_the_copy():
     shared = [0]
     pair = bridgetest.identity([shared, shared])
     assert pair[0] is pair[1]
+
+
+def test_mutable_arguments_are_written_back():
+    # Each crosses as a copy; what C changed in it is applied to the
+    # original in place once the call returns.
+    items = [1, "two"]
+    bridgetest.append_each(items, 3.5)
+    assert items == [1, "two", 3.5]
+    table = {"a": 1}
+    bridgetest.set_key(table, "b", [2])
+    assert table == {"a": 1, "b": [2]} and list(table) == ["a", "b"]
+    seen = {1}
+    bridgetest.add_to_set(seen, (2, "x"))
+    assert seen == {1, (2, "x")}
+    buf = bytearray(5)
+    assert bridgetest.fill(buf, ord("z")) == 5
+    assert buf == b"zzzzz"
+    # Keyword arguments, and C methods called on the copy.
+    buf = bytearray(b"ab")
+    bridgetest.fill(buffer=buf, byte=0x30)
+    assert buf == b"00"
+    bridgetest.call_method(buf, "extend", b"xyz")
+    assert buf == b"00xyz"
+    bridgetest.call_method(items, "reverse")
+    assert items == [3.5, "two", 1]
+    bridgetest.call_method(table, "pop", "a")
+    assert table == {"b": [2]}
+    # Subclasses of dict and list cross as their base, and are written
+    # back through their own methods.
+    import collections
+    ordered = collections.OrderedDict(x=1)
+    bridgetest.set_key(ordered, "y", 2)
+    assert type(ordered) is collections.OrderedDict and list(ordered.items()) == [("x", 1), ("y", 2)]
+    ordered.move_to_end("x")
+    assert list(ordered) == ["y", "x"]
+
+
+def test_a_write_back_keeps_the_identity_of_what_stayed():
+    inner, thing, number = [1], Recorder(), 12.5
+    outer = [inner, thing, number, (inner,)]
+    bridgetest.append_each(outer, "new")
+    assert outer[0] is inner and outer[1] is thing and outer[2] is number and outer[3][0] is inner
+    assert outer[4] == "new"
+    pair, group = (1, 2), frozenset({3})
+    table = {"pair": pair, "group": group, "inner": inner, "n": Num(5)}
+    bridgetest.set_key(table, "new", 4)
+    assert table["pair"] is pair and table["group"] is group and table["inner"] is inner and table["new"] == 4
+    # An int subclass's instance crosses as an int, which CPython may share
+    # with ints C makes: a changed copy gives it back as an int.
+    assert type(table["n"]) is int and table["n"] == 5
+    cyclic = [0]
+    cyclic.append(cyclic)
+    bridgetest.append_each(cyclic, 1)
+    assert cyclic[1] is cyclic and cyclic[2] == 1 and len(cyclic) == 3
+
+
+def test_a_write_back_happens_when_the_call_raises():
+    items = []
+    with pytest.raises(ValueError, match="raised after appending"):
+        bridgetest.append_then_raise(items, "done")
+    assert items == ["done"]
+
+
+def test_one_copy_per_object_within_a_call():
+    shared = [0]
+    assert bridgetest.is_same(shared, shared)
+    assert not bridgetest.is_same(bytearray(b"x"), bytearray(b"x"))
+    buf = bytearray(b"x")
+    assert bridgetest.is_same(buf, buf)
+    # Two parameters for one list: both appends land in it, as on CPython.
+    bridgetest.append_each(shared, shared, 1)
+    assert shared == [0, 1, 1]
+    # A list reached through two arguments of one call is one copy.
+    pair, holder = [shared], {"l": shared}
+    assert bridgetest.same_items(pair, 0, holder, "l")
+    assert not bridgetest.same_items([[0]], 0, {"l": [0]}, "l")
+
+
+def test_nested_containers_are_written_back():
+    inner = [1]
+    doc = {"inner": inner, "other": [0]}
+    bridgetest.append_at(doc, "inner", 2)
+    assert doc["inner"] is inner and inner == [1, 2] and doc["other"] == [0]
+    grid = [[0], [1]]
+    rows = list(grid)
+    bridgetest.append_at(grid, 1, "x")
+    assert grid == [[0], [1, "x"]] and grid[0] is rows[0] and grid[1] is rows[1]
+
+
+def test_an_unchanged_argument_is_not_rewritten():
+    # Instances of int's subclasses cross as plain ints: a rewrite would
+    # turn them into ints. A call that changes nothing leaves them be.
+    big = [Num(i) for i in range(20000)]
+    doc = {"big": big, "n": Num(1)}
+    assert bridgetest.length(big) == 20000 and bridgetest.length(doc) == 2
+    assert all(type(n) is Num for n in big) and type(doc["n"]) is Num
+    # What RustPython changes in the original during the call (a callback)
+    # is not overwritten by the unchanged copy.
+    items = [1]
+    recorder = Recorder()
+    recorder.method = lambda copy: items.append(len(copy))
+    bridgetest.call_method(recorder, "method", items)
+    assert items == [1, 1]
 
 
 def test_copies_from_cpython_keep_sharing_and_values():

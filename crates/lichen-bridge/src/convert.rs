@@ -7,7 +7,9 @@
 //! same rules (shared and cyclic containers stay shared and cyclic within
 //! one conversion). C code reads containers through the concrete-type API
 //! (`PyList_Check`, `PyTuple_GET_ITEM`, `PyDict_Next`), which no proxy can
-//! satisfy, so they are copied.
+//! satisfy, so they are copied. A call's arguments are one conversion
+//! ([`CallArgs`]), whose mutable copies are written back after the call
+//! (see [`crate::writeback`]).
 //!
 //! Exceptions and exception classes cross as real exceptions of the other
 //! side (see [`crate::errors`]). A proxy crossing back gives its target.
@@ -18,6 +20,7 @@
 
 use crate::ffi::{self, Obj};
 use crate::runtime::{rt, Owned};
+use crate::writeback::{Given, Tracker};
 use crate::{cside, errors, rpside};
 use malachite_bigint::BigInt;
 use num_traits::ToPrimitive;
@@ -45,11 +48,33 @@ const KEY_MEMO_MAX: usize = 64;
 /// Containers already converted in this conversion, by address (a cheap
 /// hash: one entry per container makes SipHash a tenth of a large
 /// document's conversion).
-type Memo<T> = FxHashMap<usize, T>;
+pub type Memo<T> = FxHashMap<usize, T>;
 
 /// `obj` as a CPython object (a new reference).
 pub fn to_c(vm: &VirtualMachine, obj: &PyObject) -> PyResult<Obj> {
-    ToC { vm, memo: Memo::default(), depth: 0 }.convert(obj)
+    ToC { vm, memo: Memo::default(), depth: 0, track: false, tracker: None }.convert(obj)
+}
+
+/// The conversion of one call's arguments: one memo for all of them (the
+/// same object passed twice, or reached twice, gives one copy), and the
+/// mutable containers recorded for [`CallArgs::write_back`].
+pub struct CallArgs<'a>(ToC<'a>);
+
+impl<'a> CallArgs<'a> {
+    pub fn new(vm: &'a VirtualMachine) -> CallArgs<'a> {
+        CallArgs(ToC { vm, memo: Memo::default(), depth: 0, track: true, tracker: None })
+    }
+
+    /// `obj` as a CPython object (a new reference).
+    pub fn convert(&mut self, obj: &PyObject) -> PyResult<Obj> {
+        self.0.convert(obj)
+    }
+
+    /// Applies what the call changed in the copies to their originals
+    /// (see [`crate::writeback`]).
+    pub fn write_back(&self) -> PyResult<()> {
+        self.0.tracker.as_ref().map_or(Ok(()), |t| t.write_back(self.0.vm))
+    }
 }
 
 /// `o` (borrowed) as a RustPython object.
@@ -84,9 +109,41 @@ struct ToC<'a> {
     vm: &'a VirtualMachine,
     memo: Memo<Obj>,
     depth: usize,
+    /// Whether this converts a call's arguments, recording the mutable
+    /// containers copied in `tracker` (made at the first: most calls pass
+    /// none).
+    track: bool,
+    tracker: Option<Tracker>,
 }
 
 impl ToC<'_> {
+    fn tracking(&mut self) -> Option<&mut Tracker> {
+        if !self.track {
+            return None;
+        }
+        Some(self.tracker.get_or_insert_with(Tracker::default))
+    }
+
+    /// Room for the `n` items of a tracked copy (see [`Tracker::reserve`]).
+    fn reserve(&mut self, n: usize) -> usize {
+        self.tracking().map_or(0, |t| t.reserve(n))
+    }
+
+    /// Holds `c`, just put into a tracked copy, for the call.
+    fn put(&mut self, i: usize, c: Obj) {
+        if let Some(t) = &mut self.tracker {
+            t.put(i, c);
+        }
+    }
+
+    /// Records `obj`'s copy for the write-back, its `n` items put from
+    /// `start`.
+    fn record(&mut self, obj: &PyObject, copy: Obj, start: usize, n: usize, given: impl FnOnce() -> Given) {
+        if let Some(t) = self.tracking() {
+            t.record(obj, copy, start, n, given());
+        }
+    }
+
     fn convert(&mut self, obj: &PyObject) -> PyResult<Obj> {
         let vm = self.vm;
         let rt = rt();
@@ -198,33 +255,75 @@ impl ToC<'_> {
             // SAFETY: a new list of the right length; SetItem steals.
             let list = check(self.vm, unsafe { (api.PyList_New)(snapshot.len() as isize) })?;
             self.memo.insert(addr, list.0);
+            let start = self.reserve(snapshot.len());
             for (i, item) in snapshot.iter().enumerate() {
                 let c = self.convert(item)?;
+                self.put(start + i, c);
                 // SAFETY: index in range; steals `c`.
                 unsafe { (api.PyList_SetItem)(list.0, i as isize, c) };
             }
+            let n = snapshot.len();
+            self.record(obj, list.0, start, n, || Given::List(snapshot));
             return Ok(list.into_raw());
         }
         if let Some(d) = obj.downcast_ref::<PyDict>() {
             // SAFETY: a new dict.
             let dict = check(self.vm, unsafe { (api.PyDict_New)() })?;
             self.memo.insert(addr, dict.0);
-            for (k, v) in d.items_vec() {
-                let (k, v) = (Owned(self.convert(&k)?), Owned(self.convert(&v)?));
+            let items = d.items_vec();
+            // Changes are told by the version tag where it can be read: then
+            // only what keeps its identity is held (`kept`, held once the
+            // items are converted: nested copies are recorded meanwhile).
+            let versioned = self.tracking().is_some_and(|t| t.versioned());
+            let mut start = if versioned { 0 } else { self.reserve(2 * items.len()) };
+            let (mut kept, mut kept_rp) = (Vec::new(), Vec::new());
+            for (i, (rk, rv)) in items.iter().enumerate() {
+                let (k, v) = (Owned(self.convert(rk)?), Owned(self.convert(rv)?));
+                if let (true, Some(t)) = (versioned, &self.tracker) {
+                    for (c, r) in [(k.0, rk), (v.0, rv)] {
+                        if !t.by_value(c) {
+                            kept.push(c);
+                            kept_rp.push(r.clone());
+                        }
+                    }
+                } else {
+                    self.put(start + 2 * i, k.0);
+                    self.put(start + 2 * i + 1, v.0);
+                }
                 // SAFETY: SetItem borrows both.
                 if unsafe { (api.PyDict_SetItem)(dict.0, k.0, v.0) } != 0 {
                     return Err(fetched(self.vm));
                 }
+            }
+            if let (true, Some(t)) = (versioned, &mut self.tracker) {
+                start = t.hold_kept(&kept);
+                // SAFETY: a dict just made, layout checked (`versioned`).
+                let version = unsafe { ffi::Layout::dict_version(dict.0) };
+                self.record(obj, dict.0, start, kept.len(), || Given::VersionedDict(version, kept_rp));
+            } else {
+                let n = 2 * items.len();
+                self.record(obj, dict.0, start, n, || Given::Dict(items));
             }
             return Ok(dict.into_raw());
         }
         let elements = if let Some(s) = obj.downcast_ref::<PySet>() { s.elements() } else {
             obj.downcast_ref::<PyFrozenSet>().map(|s| s.elements()).unwrap_or_default()
         };
-        let items = self.items(&elements)?;
         let frozen = obj.class().is(self.vm.ctx.types.frozenset_type);
+        let start = if frozen { 0 } else { self.reserve(elements.len()) };
+        let items = self.items(&elements)?;
+        if !frozen {
+            items.iter().enumerate().for_each(|(i, c)| self.put(start + i, c.0));
+        }
         // SAFETY: building a set from a new tuple of stolen references.
-        unsafe { build_set(self.vm, items, frozen) }
+        let set = unsafe { build_set(self.vm, items, frozen) }?;
+        if !frozen {
+            // A set holds no set: inserted once its items are converted.
+            self.memo.insert(addr, set);
+            let n = elements.len();
+            self.record(obj, set, start, n, || Given::Set(elements));
+        }
+        Ok(set)
     }
 
     /// `bytearray`, and the types `values.py` describes, copied.
@@ -232,10 +331,19 @@ impl ToC<'_> {
         let vm = self.vm;
         let api = &rt().api;
         if let Some(b) = obj.downcast_ref_if_exact::<PyByteArray>(vm) {
+            let addr = obj as *const PyObject as usize;
+            if let Some(&done) = self.memo.get(&addr) {
+                // SAFETY: the copy is held by what it was put into (or the
+                // call's arguments) for the conversion's length.
+                unsafe { (api.Py_IncRef)(done) };
+                return Ok(Some(done));
+            }
             let data = b.borrow_buf();
             // SAFETY: `data` is borrowed for the copy.
-            let o = unsafe { (api.PyByteArray_FromStringAndSize)(data.as_ptr().cast(), data.len() as isize) };
-            return check(vm, o).map(|o| Some(o.into_raw()));
+            let o = check(vm, unsafe { (api.PyByteArray_FromStringAndSize)(data.as_ptr().cast(), data.len() as isize) })?;
+            self.memo.insert(addr, o.0);
+            self.record(obj, o.0, 0, 0, || Given::Bytes(data.to_vec()));
+            return Ok(Some(o.into_raw()));
         }
         if !RP_VALUE_TYPES.contains(&&*obj.class().name()) {
             return Ok(None);
@@ -313,8 +421,11 @@ fn int_to_c(i: &BigInt) -> Obj {
     unsafe { (api._PyLong_FromByteArray)(bytes.as_ptr(), bytes.len(), 1, 1) }
 }
 
-struct ToRp<'a> {
+pub struct ToRp<'a> {
     vm: &'a VirtualMachine,
+    /// CPython objects that convert to given RustPython objects (the
+    /// originals of a call's copies, for the write-back): None otherwise.
+    originals: Option<Memo<PyObjectRef>>,
     memo: Memo<PyObjectRef>,
     /// The RustPython str made for each dict key's text (see [`ToRp::key`]).
     keys: FxHashMap<Box<str>, PyRef<PyStr>>,
@@ -335,7 +446,17 @@ enum Key {
 
 impl ToRp<'_> {
     fn new(vm: &VirtualMachine) -> ToRp<'_> {
-        ToRp { vm, memo: Memo::default(), keys: FxHashMap::default(), depth: 0, fast: rt().layout, pending: Vec::new() }
+        ToRp { vm, originals: None, memo: Memo::default(), keys: FxHashMap::default(), depth: 0, fast: rt().layout, pending: Vec::new() }
+    }
+
+    /// A conversion that gives `originals[o]` for each CPython object `o`
+    /// it holds.
+    pub fn with_originals(vm: &VirtualMachine, originals: Memo<PyObjectRef>) -> ToRp<'_> {
+        ToRp { originals: Some(originals), ..ToRp::new(vm) }
+    }
+
+    pub fn vm(&self) -> &VirtualMachine {
+        self.vm
     }
 
     fn incref(&self, o: Obj) {
@@ -359,7 +480,7 @@ impl ToRp<'_> {
         }
     }
 
-    fn convert(&mut self, o: Obj) -> PyResult {
+    pub fn convert(&mut self, o: Obj) -> PyResult {
         self.convert_item(o, false)
     }
 
@@ -368,6 +489,9 @@ impl ToRp<'_> {
     fn convert_item(&mut self, o: Obj, held: bool) -> PyResult {
         let (vm, rt) = (self.vm, rt());
         let st = &rt.st;
+        if let Some(orig) = self.originals.as_ref().and_then(|m| m.get(&(o as usize))) {
+            return Ok(orig.clone());
+        }
         // SAFETY: `o` is a live object (`to_rp` converts a borrowed object,
         // and recursion only reaches items its containers hold); GIL held
         // (the module's rule): reading its type is sound.

@@ -305,7 +305,9 @@ pub unsafe fn decref(api: &Api, o: Obj) {
 ///   `PyCompactUnicodeObject` adds `utf8_length` at 48 and the cached
 ///   UTF-8 `char *utf8` at 56 (NULL until asked for);
 /// - `PyListObject`: `ob_size` at 16, `PyObject **ob_item` at 24;
-///   `PyTupleObject`: `ob_size` at 16, the items from 24.
+///   `PyTupleObject`: `ob_size` at 16, the items from 24;
+/// - `PyDictObject`: `ma_used` at 16, `uint64_t ma_version_tag` at 24
+///   (PEP 509: a new value, from a global counter, on every change).
 ///
 /// Only used on objects whose type is exactly the builtin one, and only
 /// once [`Layout::check`] found them so in the running library.
@@ -366,8 +368,40 @@ impl Layout {
                 (api.Py_DecRef)(l);
                 (api.Py_DecRef)(t);
             }
+            ok && Self::check_dict(api, st)
+        }
+    }
+
+    /// Whether a dict's version tag is where [`Layout::dict_version`]
+    /// reads it: it changes when the dict does, and only then.
+    ///
+    /// # Safety
+    /// GIL held, `api`/`st` from the running CPython 3.11.
+    unsafe fn check_dict(api: &Api, st: &Statics) -> bool {
+        // SAFETY: GIL held; the dict is made by the API, read while alive,
+        // then released.
+        unsafe {
+            let d = (api.PyDict_New)();
+            if d.is_null() {
+                return false;
+            }
+            let v0 = Self::dict_version(d);
+            let set = (api.PyDict_SetItemString)(d, c"k".as_ptr(), st.none) == 0;
+            let (v1, v2) = (Self::dict_version(d), Self::dict_version(d));
+            let ok = set && v1 > v0 && v1 == v2 && *d.cast::<u8>().add(16).cast::<isize>() == 1;
+            (api.Py_DecRef)(d);
             ok
         }
+    }
+
+    /// A dict's version tag.
+    ///
+    /// # Safety
+    /// `o` a live exact dict, layout checked.
+    #[inline]
+    pub unsafe fn dict_version(o: Obj) -> u64 {
+        // SAFETY: `ma_version_tag` at 24.
+        unsafe { *o.cast::<u8>().add(24).cast::<u64>() }
     }
 
     /// An exact int's value if it has at most two digits (below 2**60 in

@@ -7,6 +7,7 @@
 //! - [`rpside`]: CPython objects on RustPython (`CObject` proxies);
 //! - [`cside`]: RustPython objects in CPython (`RObject` proxies);
 //! - [`errors`]: exceptions both ways; [`identity`]: one proxy per object;
+//! - [`writeback`]: a call's mutable arguments updated from their copies;
 //! - [`module`]: the `_lichen_bridge` module, the finder and `load`.
 //!
 //! See the crate's README for the design and its limits.
@@ -20,6 +21,7 @@ mod identity;
 mod module;
 mod rpside;
 mod runtime;
+mod writeback;
 
 pub use module::{install, source_module, INSTALL_FINDER_SOURCE};
 

@@ -203,9 +203,14 @@ fn call_slot(zelf: &PyObject, args: FuncArgs, vm: &VirtualMachine) -> PyResult {
 }
 
 /// Calls `callable` with `first` (a CPython object, if any) and the
-/// converted positional and keyword arguments. GIL held.
+/// converted positional and keyword arguments, then writes what the call
+/// changed in the copies of mutable arguments back to them (see
+/// [`crate::writeback`]), whether it returned or raised. GIL held.
 fn vectorcall(vm: &VirtualMachine, callable: Obj, first: Option<Obj>, args: &[PyObjectRef], kwargs: &[(&str, &PyObjectRef)]) -> PyResult {
     let api = &rt().api;
+    // Declared before `owned`, so dropped after it: the arguments go
+    // first, then what the write-back held.
+    let mut conv = convert::CallArgs::new(vm);
     let mut owned = Args::default();
     if let Some(first) = first {
         // SAFETY: GIL held; `first` is live.
@@ -214,12 +219,12 @@ fn vectorcall(vm: &VirtualMachine, callable: Obj, first: Option<Obj>, args: &[Py
     }
     let nargs = owned.len + args.len();
     for a in args {
-        owned.push(to_c(vm, a)?);
+        owned.push(conv.convert(a)?);
     }
     let mut names = Vec::with_capacity(kwargs.len());
     for (name, value) in kwargs {
         names.push(Owned(to_c(vm, vm.ctx.new_str(*name).as_object())?));
-        owned.push(to_c(vm, value)?);
+        owned.push(conv.convert(value)?);
     }
     let kwnames = if names.is_empty() {
         None
@@ -229,7 +234,11 @@ fn vectorcall(vm: &VirtualMachine, callable: Obj, first: Option<Obj>, args: &[Py
     };
     let kw = kwnames.as_ref().map_or(std::ptr::null_mut(), |k| k.0);
     // SAFETY: GIL held; `owned` holds live references for the call.
-    let r = check(vm, unsafe { (api.PyObject_Vectorcall)(callable, owned.as_ptr(), nargs, kw) })?;
+    let r = check(vm, unsafe { (api.PyObject_Vectorcall)(callable, owned.as_ptr(), nargs, kw) });
+    // The call's own exception wins over one of the write-back.
+    let written = conv.write_back();
+    let r = r?;
+    written?;
     to_rp(vm, r.0)
 }
 
