@@ -855,7 +855,7 @@ impl Drop for GcPause {
 }
 
 /// A set's items (new references).
-fn set_items(vm: &VirtualMachine, o: Obj) -> PyResult<Vec<Owned>> {
+pub(crate) fn set_items(vm: &VirtualMachine, o: Obj) -> PyResult<Vec<Owned>> {
     let api = &rt().api;
     // SAFETY: iterating a set with the GIL held.
     let it = check(vm, unsafe { (api.PyObject_GetIter)(o) })?;

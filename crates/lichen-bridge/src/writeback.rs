@@ -18,7 +18,7 @@
 //!
 //! Every function here runs with the GIL held.
 
-use crate::convert::{fetched, ToRp};
+use crate::convert::{set_items, ToRp};
 use crate::ffi::{self, Obj};
 use crate::runtime::{rt, Owned, Runtime};
 use rustc_hash::FxHashMap;
@@ -275,24 +275,6 @@ fn bytearray_data<'a>(o: Obj) -> &'a [u8] {
     // buffer holds `size` bytes (AsString gives a valid pointer even when
     // empty).
     unsafe { std::slice::from_raw_parts((api.PyByteArray_AsString)(o).cast::<u8>(), (api.PyByteArray_Size)(o) as usize) }
-}
-
-/// A set's items (new references).
-fn set_items(vm: &VirtualMachine, o: Obj) -> PyResult<Vec<Owned>> {
-    let api = &rt().api;
-    // SAFETY: iterating a live set with the GIL held.
-    let it = Owned::new(unsafe { (api.PyObject_GetIter)(o) }).ok_or_else(|| fetched(vm))?;
-    let mut out = Vec::new();
-    // SAFETY: `it` is a live iterator, GIL held; each item is a new
-    // reference `Owned` takes.
-    while let Some(item) = Owned::new(unsafe { (api.PyIter_Next)(it.0) }) {
-        out.push(item);
-    }
-    // SAFETY: GIL held.
-    if !unsafe { (api.PyErr_Occurred)() }.is_null() {
-        return Err(fetched(vm));
-    }
-    Ok(out)
 }
 
 /// A changed copy's contents, converted.
