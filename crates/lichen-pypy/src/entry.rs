@@ -415,11 +415,14 @@ pub extern "C" fn lichen_loaded_key(h: isize) -> i64 {
     guarded("lichen_loaded_key", || table::loaded_field(hh(h)).1 as i64)
 }
 
-/// The owner's handle a loaded field's slot holds (0: not one): Python
-/// looks the object up there (see `table::new_loaded_field`).
+/// A new handle for the owner a loaded field's slot holds (0: not one, or
+/// no longer: the slot was given its object), which Python closes after
+/// it looked the object up there (see `table::new_loaded_field`): the
+/// slot's own hold may go meanwhile, when another thread's store settles
+/// the slot, and with it the owner's slot.
 #[no_mangle]
 pub extern "C" fn lichen_loaded_owner(h: isize) -> isize {
-    guarded("lichen_loaded_owner", || table::loaded_field(hh(h)).0)
+    guarded("lichen_loaded_owner", || table::dup(HPy { _i: table::loaded_field(hh(h)).0 })._i)
 }
 
 /// Python emptied the entries of these reserve slots (see `sweep`): holds

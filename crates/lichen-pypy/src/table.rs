@@ -118,6 +118,9 @@ struct Slot {
     /// stale once Python code, which may change the list, may have run).
     /// 0: a tuple's, never stale.
     items_gen: u64,
+    /// The cache key under which the loaded-slot cache holds the slot (a
+    /// hold of its own, see [`keep`]); 0: not held there.
+    kept_key: u64,
 }
 
 impl Slot {
@@ -137,6 +140,7 @@ impl Slot {
             items: None,
             kinds: 0,
             items_gen: 0,
+            kept_key: 0,
         }
     }
 }
@@ -293,6 +297,7 @@ fn make_live(t: &mut Table, i: u32, kind: DataKind, data: usize) {
     s.data = data;
     s.kinds = 0;
     s.items_gen = 0;
+    debug_assert!(s.kept_key == 0, "a slot the cache holds was free");
 }
 
 /// A new live slot for an object Python is about to store in its list
@@ -491,7 +496,8 @@ fn known_of(s: &Slot) -> Known {
 /// store or an earlier load learnt it.
 pub fn new_loaded_field(owner: HPy, key: u64) -> HPy {
     slot_handle(with(|t| {
-        if let Some(i) = kept_get(t, key) {
+        let kept = kept_get(t, key);
+        if let Some(i) = kept.filter(|&i| t.slots[i as usize].refs == 1) {
             t.slots[i as usize].refs += 1;
             return i;
         }
@@ -506,7 +512,9 @@ pub fn new_loaded_field(owner: HPy, key: u64) -> HPy {
         s.key = key;
         s.class = known.class;
         t.loaded.push(key, i);
-        keep(t, key, i);
+        if kept.is_none() {
+            keep(t, key, i);
+        }
         i
     }))
 }
@@ -515,7 +523,11 @@ pub fn new_loaded_field(owner: HPy, key: u64) -> HPy {
 /// for the next load of the same field or tuple item: loading one again
 /// then only counts (a solver's sweep loads the same fields of the same
 /// objects every time), where a new slot would be set up, registered under
-/// its key, and released with its hold on its owner. A kept slot keeps its
+/// its key, and released with its hold on its owner. A kept slot is given
+/// out only while nothing but the cache holds it: a handle that is an
+/// entry's result goes to Python, which reads it after the lock is let go
+/// of, and may do so only from a slot the result alone holds (see
+/// [`give_to_python`]), so two holders never share one. A kept slot keeps its
 /// object and its owner alive until a newer one takes its entry, a store
 /// replaces its key ([`loaded_slots`]) or Python sweeps ([`sweep_begin`],
 /// before every `gc.collect()`): at most [`KEPT`] slots (and what they
@@ -557,20 +569,28 @@ fn keep(t: &mut Table, ck: u64, i: u32) {
     if t.kept.is_empty() {
         t.kept = vec![(0, 0); KEPT];
     }
-    t.slots[i as usize].refs += 1;
+    let s = &mut t.slots[i as usize];
+    s.refs += 1;
+    s.kept_key = ck;
     let pair = kept_at(ck) & !1;
     let first = core::mem::replace(&mut t.kept[pair], (ck, i));
     let (old, j) = core::mem::replace(&mut t.kept[pair + 1], first);
     if old != 0 {
-        drop_hold(t, slot_handle(j)._i);
+        let_go_of_kept(t, j);
     }
+}
+
+/// The cache lets go of its hold on slot `i` (its entry already emptied).
+fn let_go_of_kept(t: &mut Table, i: u32) {
+    t.slots[i as usize].kept_key = 0;
+    drop_hold(t, slot_handle(i)._i);
 }
 
 /// Lets go of the slot kept for `ck`, if any.
 fn unkeep(t: &mut Table, ck: u64) {
     if let Some(at) = kept_where(t, ck) {
         let (_, i) = core::mem::take(&mut t.kept[at]);
-        drop_hold(t, slot_handle(i)._i);
+        let_go_of_kept(t, i);
     }
 }
 
@@ -579,7 +599,7 @@ fn unkeep_all(t: &mut Table) {
     for at in 0..t.kept.len() {
         let (ck, i) = core::mem::take(&mut t.kept[at]);
         if ck != 0 {
-            drop_hold(t, slot_handle(i)._i);
+            let_go_of_kept(t, i);
         }
     }
 }
@@ -887,7 +907,8 @@ fn remember_known_items(t: &mut Table, key: u64, items: &[HPy]) {
 fn item_of_loaded(t: &mut Table, h: HPy, i: usize) -> Option<HPy> {
     let key = loaded_key_of(t, h)?;
     let ck = item_cache_key(key, i);
-    if let Some(j) = ck.and_then(|ck| kept_get(t, ck)) {
+    let kept = ck.and_then(|ck| kept_get(t, ck));
+    if let Some(j) = kept.filter(|&j| t.slots[j as usize].refs == 1) {
         t.slots[j as usize].refs += 1;
         return Some(slot_handle(j));
     }
@@ -901,7 +922,7 @@ fn item_of_loaded(t: &mut Table, h: HPy, i: usize) -> Option<HPy> {
     s.owner = h._i;
     s.key = ITEM_KEY | i as u64;
     s.class = known.class;
-    if let Some(ck) = ck {
+    if let (Some(ck), None) = (ck, kept) {
         keep(t, ck, j);
     }
     Some(slot_handle(j))
@@ -1005,6 +1026,15 @@ pub fn give_to_python(result: HPy) -> isize {
     with(|t| {
         if is_constant(t, i) {
             return result._i;
+        }
+        // Python reads the result after the entry returned, when another
+        // thread may have run: a hold the cache has on it could be let go
+        // of meanwhile (a store, a sweep), freeing the slot under Python.
+        // The cache gives it up, so that a result only the result holds
+        // goes to Python's reserve as always.
+        let ck = t.slots.get(i as usize).map_or(0, |s| s.kept_key);
+        if ck != 0 {
+            unkeep(t, ck);
         }
         match t.slots.get_mut(i as usize) {
             Some(s) if s.state == State::Live && s.refs == 1 => {

@@ -305,12 +305,36 @@ def _materialize(h):
         _grow(i)
     key = lib.lichen_loaded_key(h & ~7)
     if key & ITEM_KEY:
-        v = get(lib.lichen_loaded_owner(h & ~7))[key & ~ITEM_KEY]
+        owner = lib.lichen_loaded_owner(h & ~7)  # a hold of ours
+        try:
+            v = get(owner)[key & ~ITEM_KEY]
+        finally:
+            close(owner)
     elif key:
-        v = field_object(get(lib.lichen_loaded_owner(h & ~7)), key)
+        v = _loaded_object(i, h, key)
     else:
         v = lib.lichen_take_float(h & ~7)
     objs[i] = v
+    return v
+
+
+def _loaded_object(i, h, key):
+    """The object of loaded field slot ``i`` (handle ``h``, field key
+    ``key``). Another thread may be replacing the field's object meanwhile
+    (the lock is free between these calls): it gives the slot its object
+    (``objs[i]``) before the owner lets go of the key and the slot of its
+    owner, so when the owner or the key is gone, the entry has it."""
+    owner = lib.lichen_loaded_owner(h & ~7)  # a hold of ours
+    v = _MISSING
+    if owner:
+        try:
+            v = field_object(get(owner), key, missing=True)
+        finally:
+            close(owner)
+    if v is _MISSING:
+        v = objs[i]
+        if v is EMPTY:
+            raise SystemError("Lichen: no object under field key %d" % key)
     return v
 
 
@@ -336,7 +360,10 @@ _REFS_LIST_MAX = 16
 
 
 def _held(refs, key):
-    """The object ``refs`` (see ``_REFS_LIST_MAX``) holds under ``key``."""
+    """The object ``refs`` (see ``_REFS_LIST_MAX``; None: nothing) holds
+    under ``key``."""
+    if refs is None:
+        return _MISSING
     if type(refs) is dict:
         return refs.get(key, _MISSING)
     for i in range(0, len(refs), 2):
@@ -345,16 +372,20 @@ def _held(refs, key):
     return _MISSING
 
 
-def field_object(owner, key):
+def field_object(owner, key, missing=False):
     """The object ``owner`` holds under the field key ``key``, or that a
-    store not yet applied put there."""
-    refs = owner._lichen_refs
-    if refs is not None:
-        v = _held(refs, key)
-        if v is not _MISSING:
-            return v
+    store not yet applied put there (none: ``_MISSING`` if ``missing``,
+    else SystemError)."""
+    v = _held(owner._lichen_refs, key)
+    if v is not _MISSING:
+        return v
     h = lib.lichen_store_value(key)
     if h == 0:
+        # another thread may have applied the store between the two looks
+        # (it puts the object in before it drops the record)
+        v = _held(owner._lichen_refs, key)
+        if v is not _MISSING or missing:
+            return v
         raise SystemError("Lichen: no object under field key %d" % key)
     v = get(h)
     close(h)
@@ -405,12 +436,12 @@ def replace_field(owner, key, value, old_key):
                 break
         else:
             _gone_keys.add(old_key)
+    # each change one step, so that another thread never reads a key
+    # without its object
     if key and at >= 0:
-        refs[at] = key
-        refs[at + 1] = value
+        refs[at:at + 2] = [key, value]
     elif key and len(refs) < _REFS_LIST_MAX:
-        refs.append(key)
-        refs.append(value)
+        refs.extend((key, value))
     elif key:
         owner._lichen_refs = d = dict(zip(refs[0::2], refs[1::2]))
         d[key] = value

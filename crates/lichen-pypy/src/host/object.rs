@@ -402,36 +402,43 @@ impl ObjectHost for PyPy {
 pub fn store_field(owner: HPy, field: &mut HPyField, h: HPy) {
     let old_key = table::field_key(field._i).unwrap_or(0);
     let key = if table::needs_owner(h) { table::new_field_key() } else { 0 };
-    if key != 0 || old_key != 0 {
-        // handles loaded from the field still stand for its old object:
-        // Python gives it to them before the owner lets it go
-        let loaded = if old_key != 0 { table::loaded_slots(old_key) } else { Vec::new() };
-        if loaded.is_empty() && table::data_of(owner).0 == table::DataKind::Payload {
-            // the usual case: Python applies it after the call (see `stores`)
-            crate::stores::defer(owner, key, h, old_key);
-        } else if !store_now(owner, key, h, old_key, &loaded) {
-            return; // failed: the exception is pending, the field unchanged
-        }
-    }
-    if key != 0 {
+    let new = if key != 0 {
         table::remember_field(key, h);
-        *field = HPyField { _i: table::field_bits(key) };
+        HPyField { _i: table::field_bits(key) }
     } else {
-        *field = HPyField { _i: table::dup(h)._i };
+        HPyField { _i: table::dup(h)._i }
+    };
+    // The field names its new object before Python is called (`store_now`
+    // lets go of the extension lock): another thread storing into it
+    // meanwhile replaces the new key, never the old one a second time.
+    *field = new;
+    if key == 0 && old_key == 0 {
+        return;
+    }
+    // handles loaded from the field still stand for its old object:
+    // Python gives it to them before the owner lets it go
+    let loaded = if old_key != 0 { table::loaded_slots(old_key) } else { Vec::new() };
+    if loaded.is_empty() && table::data_of(owner).0 == table::DataKind::Payload {
+        // the usual case: Python applies it after the call (see `stores`)
+        crate::stores::defer(owner, key, h, old_key);
+    } else {
+        // On failure the exception is pending (HPyField_Store reports
+        // none) and the field keeps its new bits: another thread may have
+        // replaced them already, so putting the old ones back could undo
+        // that store.
+        store_now(owner, key, h, old_key, &loaded);
     }
 }
 
 /// A store Python makes at once (handles loaded from the field need its old
-/// object; an owner whose struct is not known may not be able to hold);
-/// whether it was made.
-fn store_now(owner: HPy, key: u64, h: HPy, old_key: u64, loaded: &[isize]) -> bool {
+/// object; an owner whose struct is not known may not be able to hold).
+/// On failure the exception is pending.
+fn store_now(owner: HPy, key: u64, h: HPy, old_key: u64, loaded: &[isize]) {
     let value = if key != 0 { h._i } else { 0 };
     let (at, n) = (loaded.as_ptr(), loaded.len() as isize);
-    if py!(field_store(owner._i, key as isize, value, old_key as isize, at, n)) < 0 {
-        return false;
+    if py!(field_store(owner._i, key as isize, value, old_key as isize, at, n)) >= 0 {
+        table::settle_loaded(loaded);
     }
-    table::settle_loaded(loaded);
-    true
 }
 
 /// `HPyField_Load`: what the field holds as it is, or a handle that finds
