@@ -87,6 +87,42 @@ def test_callbacks_let_other_threads_into_extensions(mod):
     assert mod.call(wait_for_other) == "waited"
 
 
+def test_loads_and_stores_from_threads_stay_consistent(mod):
+    """Four threads load and replace the fields of shared boxes (kept
+    loads, remembered tuple items, stores applied after each call or made
+    at once while another thread's load stands for the old object), one of
+    them collecting now and then: every load gives a whole value, never
+    another box's or a freed one's, and never fails (Python reads results
+    and loaded fields' objects while other threads run)."""
+    boxes = [mod.Box((i, str(i))) for i in range(64)]
+    bad = []
+
+    def work(seed):
+        try:
+            for r in range(3000):
+                box = boxes[(r * 7 + seed) % len(boxes)]
+                got = box.get()
+                if not (type(got) is tuple and got[1] == str(got[0])):
+                    bad.append(got)
+                first = box.item(0)
+                if type(first) is not int:
+                    bad.append(first)
+                v = r * 10 + seed
+                box.set((v, str(v)))
+                if seed == 0 and r % 500 == 0:
+                    gc.collect()
+        except Exception as e:  # a thread's exception would go unseen
+            bad.append(e)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert bad == []
+    assert all(b.get()[1] == str(b.get()[0]) for b in boxes)
+
+
 def test_leave_python_execution_lets_threads_run_in_parallel(mod):
     threads = [threading.Thread(target=mod.sleep_outside, args=(300,)) for _ in range(4)]
     t0 = time.monotonic()

@@ -9,7 +9,11 @@
 //! and Python applies the records in order when the entry that made them
 //! returns (or earlier: before a store that must be done at once, and
 //! whenever it wants a field's object that is not in `_lichen_refs` yet,
-//! which it then finds here: see [`value_of`]).
+//! which it then finds here: see [`value_of`]). A store made at once (a
+//! call into Python: handles loaded from the field need the old object
+//! first) names its new key in the field before the call, so that two
+//! threads never replace one old key, and is found here while the call
+//! runs ([`fly`]), by another thread loading the field meanwhile.
 
 use crate::lock::Locked;
 use crate::table;
@@ -36,9 +40,14 @@ struct Stores {
     /// Taken by Python, being applied (one application at a time: Python
     /// serializes them).
     applying: Vec<Store>,
+    /// Made at once by a call into Python under way (see [`fly`]): the
+    /// field names the new key already, so that another thread loading it
+    /// meanwhile finds the object here.
+    in_flight: Vec<Store>,
 }
 
-static STORES: Locked<Stores> = Locked::new(Stores { pending: Vec::new(), applying: Vec::new() });
+static STORES: Locked<Stores> =
+    Locked::new(Stores { pending: Vec::new(), applying: Vec::new(), in_flight: Vec::new() });
 
 /// How many stores wait for Python (a hint Python reads after calls;
 /// changed only under the extension lock).
@@ -87,7 +96,28 @@ pub fn end() {
 pub fn value_of(key: u64) -> HPy {
     let key = key as i64;
     let found = STORES.with(|s| {
-        s.pending.iter().chain(s.applying.iter()).find(|st| st.key == key).map(|st| HPy { _i: st.value })
+        let mut all = s.pending.iter().chain(&s.applying).chain(&s.in_flight);
+        all.find(|st| st.key == key).map(|st| HPy { _i: st.value })
     });
     found.map_or(HPy::NULL, table::dup)
+}
+
+/// Records a store Python is about to make at once (`key` not 0), until
+/// [`land`]: the record holds `value` (a new handle).
+pub fn fly(key: u64, value: HPy) {
+    let store = Store { owner: 0, key: key as i64, value: table::dup(value)._i, old_key: 0 };
+    STORES.with(|s| s.in_flight.push(store));
+}
+
+/// The store [`fly`] recorded under `key` is made (or failed): its record
+/// and hold go.
+pub fn land(key: u64) {
+    let key = key as i64;
+    let landed = STORES.with(|s| {
+        let at = s.in_flight.iter().position(|st| st.key == key)?;
+        Some(s.in_flight.swap_remove(at))
+    });
+    if let Some(store) = landed {
+        table::close(HPy { _i: store.value });
+    }
 }

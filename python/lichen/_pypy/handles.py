@@ -313,7 +313,11 @@ def _materialize(h):
     elif key:
         v = _loaded_object(i, h, key)
     else:
-        v = lib.lichen_take_float(h & ~7)
+        # a float; or a loaded field's slot that another thread's store
+        # gave its object (and made an ordinary slot) since ``get`` looked
+        v = objs[i]
+        if v is EMPTY:
+            v = lib.lichen_take_float(h & ~7)
     objs[i] = v
     return v
 

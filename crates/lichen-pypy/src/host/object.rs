@@ -436,7 +436,16 @@ pub fn store_field(owner: HPy, field: &mut HPyField, h: HPy) {
 fn store_now(owner: HPy, key: u64, h: HPy, old_key: u64, loaded: &[isize]) {
     let value = if key != 0 { h._i } else { 0 };
     let (at, n) = (loaded.as_ptr(), loaded.len() as isize);
-    if py!(field_store(owner._i, key as isize, value, old_key as isize, at, n)) >= 0 {
+    if key != 0 {
+        // the field names `key` already: a load on another thread while
+        // Python runs finds the object there
+        crate::stores::fly(key, h);
+    }
+    let made = py!(field_store(owner._i, key as isize, value, old_key as isize, at, n)) >= 0;
+    if key != 0 {
+        crate::stores::land(key);
+    }
+    if made {
         table::settle_loaded(loaded);
     }
 }
