@@ -56,6 +56,9 @@ pub const TAG_LENT: isize = 4;
 /// entry makes it live, and after the call gives it back (see
 /// [`give_back`]) instead of freeing it, unless the extension kept it.
 pub const TAG_RECEIVER: isize = TAG_FRESH | TAG_LENT;
+/// A result whose hold goes to Python, which closes it once it has read
+/// the object (see [`give_to_python`]); only ever a result's tag.
+pub const TAG_HELD: isize = TAG_LENT;
 /// An `HPyField` naming its object by key (never a handle's tag).
 pub const TAG_FIELD: isize = 7;
 const SHIFT: u32 = 3;
@@ -496,8 +499,7 @@ fn known_of(s: &Slot) -> Known {
 /// store or an earlier load learnt it.
 pub fn new_loaded_field(owner: HPy, key: u64) -> HPy {
     slot_handle(with(|t| {
-        let kept = kept_get(t, key);
-        if let Some(i) = kept.filter(|&i| t.slots[i as usize].refs == 1) {
+        if let Some(i) = kept_get(t, key) {
             t.slots[i as usize].refs += 1;
             return i;
         }
@@ -512,9 +514,7 @@ pub fn new_loaded_field(owner: HPy, key: u64) -> HPy {
         s.key = key;
         s.class = known.class;
         t.loaded.push(key, i);
-        if kept.is_none() {
-            keep(t, key, i);
-        }
+        keep(t, key, i);
         i
     }))
 }
@@ -523,11 +523,10 @@ pub fn new_loaded_field(owner: HPy, key: u64) -> HPy {
 /// for the next load of the same field or tuple item: loading one again
 /// then only counts (a solver's sweep loads the same fields of the same
 /// objects every time), where a new slot would be set up, registered under
-/// its key, and released with its hold on its owner. A kept slot is given
-/// out only while nothing but the cache holds it: a handle that is an
-/// entry's result goes to Python, which reads it after the lock is let go
-/// of, and may do so only from a slot the result alone holds (see
-/// [`give_to_python`]), so two holders never share one. A kept slot keeps its
+/// its key, and released with its hold on its owner (two handles may so
+/// name one slot, as `HPy_Dup`'s do: a result Python reads after the lock
+/// is let go of keeps its own hold until then, see [`give_to_python`]).
+/// A kept slot keeps its
 /// object and its owner alive until a newer one takes its entry, a store
 /// replaces its key ([`loaded_slots`]) or Python sweeps ([`sweep_begin`],
 /// before every `gc.collect()`): at most [`KEPT`] slots (and what they
@@ -907,8 +906,7 @@ fn remember_known_items(t: &mut Table, key: u64, items: &[HPy]) {
 fn item_of_loaded(t: &mut Table, h: HPy, i: usize) -> Option<HPy> {
     let key = loaded_key_of(t, h)?;
     let ck = item_cache_key(key, i);
-    let kept = ck.and_then(|ck| kept_get(t, ck));
-    if let Some(j) = kept.filter(|&j| t.slots[j as usize].refs == 1) {
+    if let Some(j) = ck.and_then(|ck| kept_get(t, ck)) {
         t.slots[j as usize].refs += 1;
         return Some(slot_handle(j));
     }
@@ -922,7 +920,7 @@ fn item_of_loaded(t: &mut Table, h: HPy, i: usize) -> Option<HPy> {
     s.owner = h._i;
     s.key = ITEM_KEY | i as u64;
     s.class = known.class;
-    if let (Some(ck), None) = (ck, kept) {
+    if let Some(ck) = ck {
         keep(t, ck, j);
     }
     Some(slot_handle(j))
@@ -1047,10 +1045,10 @@ pub fn give_to_python(result: HPy) -> isize {
                 }
                 result._i | TAG_FRESH
             }
-            Some(s) if s.state == State::Live && s.refs > 1 => {
-                s.refs -= 1;
-                result._i
-            }
+            // others hold it too (a loaded tuple's kept items, a store
+            // record), and may let go before Python reads it: Python gets
+            // the result's hold, and closes it once it has the object
+            Some(s) if s.state == State::Live && s.refs > 1 => result._i | TAG_HELD,
             _ => result._i,
         }
     })

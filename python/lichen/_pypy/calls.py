@@ -15,6 +15,7 @@ from lichen._pypy.errors import failed
 from lichen._pypy.handles import (
     EMPTY,
     FRESH,
+    HELD,
     RESERVE_MAX,
     LENT,
     SWEEP_AT,
@@ -53,7 +54,8 @@ def result(r, name):
 
 def _result(r, name):
     """A fresh result (``..010``) is a slot only the result held, now the
-    reserve's again."""
+    reserve's again; a held one (``..100``) a hold Python closes once it has
+    the object."""
     tag = r & 7
     if tag == 1:
         return r >> 3
@@ -62,8 +64,11 @@ def _result(r, name):
     i = r >> 3
     o = objs[i] if i < len(objs) else EMPTY
     if o is EMPTY:
-        o = _materialize(r)
-    if tag == FRESH:
+        o = _materialize(r & ~7)
+    if tag == HELD:
+        # a hold of ours: other holders may have let go meanwhile
+        lib.lichen_close(r & ~7)
+    elif tag == FRESH:
         _reserve.append(i)
         if len(_reserve) > RESERVE_MAX:
             _trim_reserve()

@@ -46,6 +46,7 @@ IMM_MIN = -(1 << 60)
 IMM_MAX = (1 << 60) - 1
 FRESH = 2
 LENT = 4
+HELD = LENT  # a result's hold, which Python closes (table.rs TAG_HELD)
 
 objs = [EMPTY] * 4096
 
