@@ -477,12 +477,14 @@ pub fn remember_field(key: u64, h: HPy) {
     with(|t| {
         let Some(s) = t.slots.get(i as usize).filter(|s| s.state == State::Live) else { return };
         let known = known_of(s);
-        let items = s.items_gen == 0 && s.items.is_some();
+        // a tuple's items (a list's may change): what a load of the
+        // field hands out by item
+        let items = s.items.as_deref().filter(|_| s.items_gen == 0).map(|items| known_items(&t.slots, items));
         if known.data != 0 || known.class != 0 {
             t.field_data.insert(key, known);
         }
-        if items {
-            remember_items_by_key(t, key, h);
+        if let Some(items) = items {
+            t.field_items.insert(key, items);
         }
     })
 }
@@ -526,11 +528,10 @@ pub fn new_loaded_field(owner: HPy, key: u64) -> HPy {
 /// its key, and released with its hold on its owner (two handles may so
 /// name one slot, as `HPy_Dup`'s do: a result Python reads after the lock
 /// is let go of keeps its own hold until then, see [`give_to_python`]).
-/// A kept slot keeps its
-/// object and its owner alive until a newer one takes its entry, a store
-/// replaces its key ([`loaded_slots`]) or Python sweeps ([`sweep_begin`],
-/// before every `gc.collect()`): at most [`KEPT`] slots (and what they
-/// hold) live on that way.
+/// A kept slot keeps its object and its owner alive until a newer one
+/// takes its entry, a store replaces its key ([`loaded_slots`]) or Python
+/// sweeps ([`sweep_begin`], before every `gc.collect()`): at most
+/// [`KEPT`] slots (and what they hold) live on that way.
 pub const KEPT: usize = 1 << KEPT_BITS;
 const KEPT_BITS: u32 = 11;
 
@@ -872,29 +873,19 @@ fn loaded_items(t: &mut Table, h: HPy) -> Option<&[Known]> {
 /// `h` is a loaded field's slot (see `Table::field_items`).
 fn remember_items(t: &mut Table, h: HPy, items: &[HPy]) {
     let Some(key) = loaded_key_of(t, h) else { return };
-    remember_known_items(t, key, items);
+    let known = known_items(&t.slots, items);
+    t.field_items.insert(key, known);
 }
 
-/// Remembers what is known of the items the slot of `h` keeps, the items
-/// of a tuple now stored under `key`.
-fn remember_items_by_key(t: &mut Table, key: u64, h: HPy) {
-    let Some(s) = live_mut(t, h) else { return };
-    let Some(items) = s.items.take() else { return };
-    remember_known_items(t, key, &items);
-    if let Some(s) = live_mut(t, h) {
-        s.items = Some(items);
-    }
-}
-
-fn remember_known_items(t: &mut Table, key: u64, items: &[HPy]) {
-    let known = items
+/// What the slots of `items` know of their objects.
+fn known_items(slots: &[Slot], items: &[HPy]) -> Box<[Known]> {
+    items
         .iter()
-        .map(|&item| match slot_of(item).and_then(|j| t.slots.get(j as usize)) {
+        .map(|&item| match slot_of(item).and_then(|j| slots.get(j as usize)) {
             Some(s) if s.state == State::Live && !s.float => known_of(s),
             _ => Known::default(),
         })
-        .collect();
-    t.field_items.insert(key, known);
+        .collect()
 }
 
 /// A handle for item `i` of the tuple a loaded field's slot `h` stands for,

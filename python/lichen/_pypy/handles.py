@@ -306,11 +306,10 @@ def _materialize(h):
         _grow(i)
     key = lib.lichen_loaded_key(h & ~7)
     if key & ITEM_KEY:
-        owner = lib.lichen_loaded_owner(h & ~7)  # a hold of ours
-        try:
-            v = get(owner)[key & ~ITEM_KEY]
-        finally:
-            close(owner)
+        tup = _owner_object(h)  # held for as long as the item's slot
+        if tup is None:
+            raise SystemError("HPy_NULL where an object was expected")
+        v = tup[key & ~ITEM_KEY]
     elif key:
         v = _loaded_object(i, h, key)
     else:
@@ -323,19 +322,27 @@ def _materialize(h):
     return v
 
 
+def _owner_object(h):
+    """The object of the owner the loaded slot of ``h`` holds (None: none,
+    or no longer), looked up through a hold of our own: another thread may
+    let go of the slot's hold meanwhile."""
+    owner = lib.lichen_loaded_owner(h & ~7)
+    if not owner:
+        return None
+    try:
+        return get(owner)
+    finally:
+        close(owner)
+
+
 def _loaded_object(i, h, key):
     """The object of loaded field slot ``i`` (handle ``h``, field key
     ``key``). Another thread may be replacing the field's object meanwhile
     (the lock is free between these calls): it gives the slot its object
     (``objs[i]``) before the owner lets go of the key and the slot of its
     owner, so when the owner or the key is gone, the entry has it."""
-    owner = lib.lichen_loaded_owner(h & ~7)  # a hold of ours
-    v = _MISSING
-    if owner:
-        try:
-            v = field_object(get(owner), key, missing=True)
-        finally:
-            close(owner)
+    owner = _owner_object(h)
+    v = _MISSING if owner is None else field_object(owner, key, missing=True)
     if v is _MISSING:
         v = objs[i]
         if v is EMPTY:
