@@ -200,7 +200,9 @@ def _tell_at(o, learnt, at):
     if cid != NO_SPEC_CLASS:
         buf = getattr(o, "_lichen_buf", ffi.NULL)
         if buf is not ffi.NULL:
-            learnt[at + 1] = ffi.cast("intptr_t", buf)
+            # through a pointer view: ``ffi.cast("intptr_t", buf)`` would
+            # make a cdata owning raw memory (a malloc and a free each time)
+            ffi.cast("char **", learnt)[at + 1] = buf
     return cid > NO_SPEC_CLASS
 
 
@@ -909,10 +911,11 @@ def new_instances(ty, n, out):
     cls = get(ty)
     _types.new_instance_check(cls)  # once for the batch
     alloc, sized = _types.alloc, bool(cls.__lichen_size__)
+    structs = ffi.cast("char **", out)  # see _tell_at
     for k in range(n):
         o = alloc(cls)
         out[2 * k] = fresh(o)
-        out[2 * k + 1] = ffi.cast("intptr_t", o._lichen_buf) if sized else 0
+        structs[2 * k + 1] = o._lichen_buf if sized else ffi.NULL
     return n
 
 
