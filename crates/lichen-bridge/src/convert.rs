@@ -19,7 +19,7 @@
 //! Every function here runs with the GIL held.
 
 use crate::ffi::{self, Obj};
-use crate::runtime::{rt, Owned};
+use crate::runtime::{rt, Owned, Runtime};
 use crate::writeback::{Given, Tracker};
 use crate::{cside, errors, rpside};
 use malachite_bigint::BigInt;
@@ -432,6 +432,8 @@ pub struct ToRp<'a> {
     depth: usize,
     /// Whether [`ffi::Layout`]'s readers may be used (checked at start-up).
     fast: bool,
+    /// The runtime, read once per conversion rather than per reference.
+    rt: &'static Runtime,
     /// The items of the dicts being converted, new references: one stack
     /// for the nested dicts of a conversion (each takes its items from
     /// its start and cuts it back), instead of a vector per dict.
@@ -446,7 +448,7 @@ enum Key {
 
 impl ToRp<'_> {
     fn new(vm: &VirtualMachine) -> ToRp<'_> {
-        ToRp { vm, originals: None, memo: Memo::default(), keys: FxHashMap::default(), depth: 0, fast: rt().layout, pending: Vec::new() }
+        ToRp { vm, originals: None, memo: Memo::default(), keys: FxHashMap::default(), depth: 0, fast: rt().layout, rt: rt(), pending: Vec::new() }
     }
 
     /// A conversion that gives `originals[o]` for each CPython object `o`
@@ -460,24 +462,13 @@ impl ToRp<'_> {
     }
 
     fn incref(&self, o: Obj) {
-        if self.fast {
-            // SAFETY: `o` is live, GIL held, a release build (checked).
-            unsafe { ffi::incref(o) }
-        } else {
-            // SAFETY: `o` is live, GIL held.
-            unsafe { (rt().api.Py_IncRef)(o) }
-        }
+        // SAFETY: `o` is live and the GIL held (the converter's rule).
+        unsafe { self.rt.incref(o) }
     }
 
     fn decref(&self, o: Obj) {
-        let api = &rt().api;
-        if self.fast {
-            // SAFETY: we own a reference to `o`, GIL held, a release build.
-            unsafe { ffi::decref(api, o) }
-        } else {
-            // SAFETY: we own a reference to `o`, GIL held.
-            unsafe { (api.Py_DecRef)(o) }
-        }
+        // SAFETY: we own a reference to `o`, GIL held.
+        unsafe { self.rt.decref(o) }
     }
 
     pub fn convert(&mut self, o: Obj) -> PyResult {

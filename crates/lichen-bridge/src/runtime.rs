@@ -58,6 +58,39 @@ pub fn runtime() -> Result<&'static Runtime, String> {
     RUNTIME.get_or_init(start).as_ref().map_err(Clone::clone)
 }
 
+impl Runtime {
+    /// Takes a new reference to `o`: inline where the layout check passed
+    /// (a release build), through `Py_IncRef` otherwise.
+    ///
+    /// # Safety
+    /// `o` must be a live object and the GIL held.
+    pub unsafe fn incref(&self, o: Obj) {
+        if self.layout {
+            // SAFETY: `o` is live and the GIL held (the caller's promise);
+            // a release build, checked at start-up.
+            unsafe { crate::ffi::incref(o) }
+        } else {
+            // SAFETY: as above.
+            unsafe { (self.api.Py_IncRef)(o) }
+        }
+    }
+
+    /// Releases a reference to `o`, as [`Runtime::incref`] takes one.
+    ///
+    /// # Safety
+    /// The caller owns the reference and holds the GIL.
+    pub unsafe fn decref(&self, o: Obj) {
+        if self.layout {
+            // SAFETY: the caller owns the reference and holds the GIL; a
+            // release build, checked at start-up.
+            unsafe { crate::ffi::decref(&self.api, o) }
+        } else {
+            // SAFETY: as above.
+            unsafe { (self.api.Py_DecRef)(o) }
+        }
+    }
+}
+
 /// The runtime, once started: only for code reached through a proxy,
 /// which cannot exist before.
 pub fn rt() -> &'static Runtime {

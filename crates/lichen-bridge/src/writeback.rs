@@ -191,33 +191,19 @@ impl Tracker {
 
 impl Drop for Tracker {
     fn drop(&mut self) {
-        if self.held.is_empty() {
-            return;
-        }
-        let api = &self.rt.api;
         // Null: the room of a copy whose conversion failed.
         for &o in self.held.iter().filter(|o| !o.is_null()) {
-            if self.rt.layout {
-                // SAFETY: a reference the tracker holds; GIL held (the
-                // module's rule); a release build (checked at start-up).
-                unsafe { ffi::decref(api, o) }
-            } else {
-                // SAFETY: a reference the tracker holds; GIL held.
-                unsafe { (api.Py_DecRef)(o) }
-            }
+            // SAFETY: a reference the tracker holds; GIL held (the
+            // module's rule).
+            unsafe { self.rt.decref(o) }
         }
     }
 }
 
 /// A new reference to `o`, live (just converted, or held), with the GIL held.
 fn incref(o: Obj) {
-    if rt().layout {
-        // SAFETY: `o` is live (just converted), GIL held, a release build.
-        unsafe { ffi::incref(o) }
-    } else {
-        // SAFETY: `o` is live, GIL held.
-        unsafe { (rt().api.Py_IncRef)(o) }
-    }
+    // SAFETY: `o` is live and the GIL held (this function's rule).
+    unsafe { rt().incref(o) }
 }
 
 /// Whether the CPython object made for `rp` stands for `rp` itself: not

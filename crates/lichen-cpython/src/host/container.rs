@@ -51,7 +51,7 @@ unsafe fn new_filled(py: Python<'_>, kind: BuilderKind, len: ffi::Py_ssize_t, it
 impl ContainerHost for CPython {
     #[inline]
     fn list_check(_py: Python<'_>, h: HPy) -> bool {
-        // SAFETY: `_py` proves `_py` proves the GIL is held; the core passes a live, non-NULL handle.
+        // SAFETY: `_py` proves the GIL is held; the core passes a live, non-NULL handle.
         unsafe { ffi::PyList_Check(h2py(h)) != 0 }
     }
 
@@ -64,7 +64,7 @@ impl ContainerHost for CPython {
 
     #[inline]
     fn list_append(_py: Python<'_>, list: HPy, item: HPy) -> c_int {
-        // SAFETY: `_py` proves `_py` proves the GIL is held; both handles are live and not NULL;
+        // SAFETY: `_py` proves the GIL is held; both handles are live and not NULL;
         // PyList_Append raises SystemError for a non-list.
         unsafe { ffi::PyList_Append(h2py(list), h2py(item)) }
     }
@@ -82,19 +82,19 @@ impl ContainerHost for CPython {
 
     #[inline]
     fn dict_new(_py: Python<'_>) -> HPy {
-        // SAFETY: `_py` proves `_py` proves the GIL is held.
+        // SAFETY: `_py` proves the GIL is held.
         unsafe { py2h(ffi::PyDict_New()) }
     }
 
     #[inline]
     fn dict_keys(_py: Python<'_>, dict: HPy) -> HPy {
-        // SAFETY: `_py` proves `_py` proves the GIL is held; the core checked that `dict` is a dict.
+        // SAFETY: `_py` proves the GIL is held; the core checked that `dict` is a dict.
         unsafe { py2h(ffi::PyDict_Keys(h2py(dict))) }
     }
 
     #[inline]
     fn dict_copy(_py: Python<'_>, dict: HPy) -> HPy {
-        // SAFETY: `_py` proves `_py` proves the GIL is held; the core checked that `dict` is a dict,
+        // SAFETY: `_py` proves the GIL is held; the core checked that `dict` is a dict,
         // which PyDict_Copy reads.
         unsafe { py2h(ffi::PyDict_Copy(h2py(dict))) }
     }
@@ -111,7 +111,7 @@ impl BuilderHost for CPython {
         let obj = new_empty(py, kind, size);
         if obj.is_null() {
             // `New` never raises: `Build` reports the MemoryError.
-            // SAFETY: `py` proves `py` proves the GIL is held.
+            // SAFETY: `py` proves the GIL is held.
             unsafe { ffi::PyErr_Clear() };
             return NO_MEMORY;
         }
@@ -130,7 +130,7 @@ impl BuilderHost for CPython {
             return;
         }
         let new = h2py(item);
-        // SAFETY: `py` proves `py` proves the GIL is held; slot `i` is in range; `new`
+        // SAFETY: `py` proves the GIL is held; slot `i` is in range; `new`
         // is NULL or a live object the
         // caller lends us; the slot's old item (NULL or owned by the
         // builder) is dropped last, since that may run arbitrary code.
@@ -163,7 +163,7 @@ impl BuilderHost for CPython {
     unsafe fn builder_cancel(_py: Python<'_>, _kind: BuilderKind, b: isize) {
         // SAFETY: `b` is a live builder from `builder_new`, dead afterwards
         // (`builder_cancel`'s contract): the list or tuple whose one
-        // reference the builder owns, dropped here once; `_py` proves `_py` proves the GIL is held.
+        // reference the builder owns, dropped here once; `_py` proves the GIL is held.
         unsafe { ffi::Py_DECREF(b as *mut ffi::PyObject) }
     }
 }

@@ -32,13 +32,13 @@ impl ObjectHost for CPython {
 
     #[inline]
     fn dup(py: Python<'_>, h: HPy) -> HPy {
-        // SAFETY: `py` proves `py` proves the GIL is held; `h` is NULL or a live handle.
+        // SAFETY: `py` proves the GIL is held; `h` is NULL or a live handle.
         unsafe { new_ref(py, h2py(h)) }
     }
 
     #[inline]
     fn close(_py: Python<'_>, h: HPy) {
-        // SAFETY: `_py` proves `_py` proves the GIL is held; the caller gives up the reference `h` owns.
+        // SAFETY: `_py` proves the GIL is held; the caller gives up the reference `h` owns.
         unsafe { ffi::Py_XDECREF(h2py(h)) }
     }
 
@@ -50,7 +50,7 @@ impl ObjectHost for CPython {
     #[inline]
     fn is_kind(_py: Python<'_>, h: HPy, kind: ObjectKind) -> bool {
         let obj = h2py(h);
-        // SAFETY: `_py` proves `_py` proves the GIL is held; `obj` is a live object.
+        // SAFETY: `_py` proves the GIL is held; `obj` is a live object.
         unsafe {
             match kind {
                 ObjectKind::Callable => ffi::PyCallable_Check(obj) != 0,
@@ -80,27 +80,27 @@ impl ObjectHost for CPython {
 
     #[inline]
     fn rich_compare(_py: Python<'_>, v: HPy, w: HPy, op: HPy_RichCmpOp) -> HPy {
-        // SAFETY: `_py` proves `_py` proves the GIL is held; HPy's operator numbers are CPython's Py_LT..Py_GE.
+        // SAFETY: `_py` proves the GIL is held; HPy's operator numbers are CPython's Py_LT..Py_GE.
         unsafe { py2h(ffi::PyObject_RichCompare(h2py(v), h2py(w), op.0)) }
     }
 
     #[inline]
     fn rich_compare_bool(_py: Python<'_>, v: HPy, w: HPy, op: HPy_RichCmpOp) -> c_int {
-        // SAFETY: `_py` proves `_py` proves the GIL is held and `v`, `w` are live handles, so live
+        // SAFETY: `_py` proves the GIL is held and `v`, `w` are live handles, so live
         // objects; HPy's operator numbers are CPython's Py_LT..Py_GE.
         unsafe { ffi::PyObject_RichCompareBool(h2py(v), h2py(w), op.0) }
     }
 
     #[inline]
     unsafe fn key_from_utf8(_py: Python<'_>, utf8: *const c_char) -> HPy {
-        // SAFETY: `_py` proves `_py` proves the GIL is held; the ABI requires a NUL-terminated string.
+        // SAFETY: `_py` proves the GIL is held; the ABI requires a NUL-terminated string.
         unsafe { py2h(ffi::PyUnicode_FromString(utf8)) }
     }
 
     #[inline]
     fn item_at(_py: Python<'_>, obj: HPy, idx: HPy_ssize_t) -> Option<HPy> {
         let o = h2py(obj);
-        // SAFETY: `_py` proves `_py` proves the GIL is held; `obj` is a live handle; an exact tuple or
+        // SAFETY: `_py` proves the GIL is held; `obj` is a live handle; an exact tuple or
         // list has `size` items at `ob_item`, and the index is checked.
         // `o[idx]` of an exact tuple or list with an int in range is that
         // item: no code of anyone else's can run in between.
@@ -125,7 +125,7 @@ impl ObjectHost for CPython {
 
     #[inline]
     fn call_tuple_dict(_py: Python<'_>, callable: HPy, args: HPy, kw: HPy) -> HPy {
-        // SAFETY: `_py` proves `_py` proves the GIL is held; the core checked that `args` is NULL or a
+        // SAFETY: `_py` proves the GIL is held; the core checked that `args` is NULL or a
         // tuple and `kw` NULL or a dict.
         unsafe {
             if kw.is_null() {
@@ -147,7 +147,7 @@ impl ObjectHost for CPython {
 
     #[inline]
     unsafe fn vectorcall(_py: Python<'_>, callable: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
-        // SAFETY: `_py` proves `_py` proves the GIL is held; `args` holds `nargs` + len(kwnames) live
+        // SAFETY: `_py` proves the GIL is held; `args` holds `nargs` + len(kwnames) live
         // handles. Without PY_VECTORCALL_ARGUMENTS_OFFSET CPython never
         // writes to the array, which belongs to the caller.
         unsafe { py2h(ffi::PyObject_Vectorcall(h2py(callable), vector(args), nargs, h2py(kwnames))) }
@@ -155,7 +155,7 @@ impl ObjectHost for CPython {
 
     #[inline]
     unsafe fn vectorcall_method(_py: Python<'_>, name: HPy, args: *const HPy, nargs: usize, kwnames: HPy) -> HPy {
-        // SAFETY: `_py` proves `_py` proves the GIL is held; `name` is a live str handle and `args`
+        // SAFETY: `_py` proves the GIL is held; `name` is a live str handle and `args`
         // holds `nargs` + len(kwnames) live handles (HPy_CallMethod's
         // contract, passed on by the core), the receiver first: the core
         // checked `nargs` >= 1, which PyObject_VectorcallMethod requires.
@@ -165,7 +165,7 @@ impl ObjectHost for CPython {
     }
 
     fn dump(_py: Python<'_>, h: HPy) {
-        // SAFETY: `_py` proves `_py` proves the GIL is held; CPython's dump copes with any pointer
+        // SAFETY: `_py` proves the GIL is held; CPython's dump copes with any pointer
         // that is NULL or a live object.
         unsafe { crate::version::object_dump(h2py(h)) }
     }
@@ -180,31 +180,31 @@ impl ObjectHost for CPython {
 
     #[inline]
     fn field_store(py: Python<'_>, _owner: HPy, field: &mut HPyField, h: HPy) {
-        // SAFETY: `py` proves `py` proves the GIL is held; a field holds NULL or a reference it owns.
+        // SAFETY: `py` proves the GIL is held; a field holds NULL or a reference it owns.
         unsafe { replace_stored(py, &mut field._i, h) }
     }
 
     #[inline]
     fn field_load(py: Python<'_>, _owner: HPy, field: HPyField) -> HPy {
-        // SAFETY: `py` proves `py` proves the GIL is held; a field keeps its object alive.
+        // SAFETY: `py` proves the GIL is held; a field keeps its object alive.
         unsafe { new_ref(py, stored(field._i)) }
     }
 
     #[inline]
     fn global_store(py: Python<'_>, global: &mut HPyGlobal, h: HPy) {
-        // SAFETY: `py` proves `py` proves the GIL is held; a global holds NULL or a reference it owns.
+        // SAFETY: `py` proves the GIL is held; a global holds NULL or a reference it owns.
         unsafe { replace_stored(py, &mut global._i, h) }
     }
 
     #[inline]
     fn global_load(py: Python<'_>, global: HPyGlobal) -> HPy {
-        // SAFETY: `py` proves `py` proves the GIL is held; a global keeps its object alive.
+        // SAFETY: `py` proves the GIL is held; a global keeps its object alive.
         unsafe { new_ref(py, stored(global._i)) }
     }
 
     #[inline]
     fn leave(_py: Python<'_>) -> HPyThreadState {
-        // SAFETY: `_py` proves `_py` proves the GIL is held, which this releases.
+        // SAFETY: `_py` proves the GIL is held, which this releases.
         HPyThreadState { _i: unsafe { ffi::PyEval_SaveThread() } as isize }
     }
 
@@ -220,12 +220,12 @@ impl ObjectHost for CPython {
             HPy_SourceKind::File => ffi::Py_file_input,
             _ => ffi::Py_single_input,
         };
-        // SAFETY: `_py` proves `_py` proves the GIL is held; both strings are NUL-terminated.
+        // SAFETY: `_py` proves the GIL is held; both strings are NUL-terminated.
         unsafe { py2h(ffi::Py_CompileString(source, filename, start)) }
     }
 
     fn eval_code(py: Python<'_>, code: HPy, globals: HPy, locals: HPy) -> HPy {
-        // SAFETY: `py` proves `py` proves the GIL is held. PyEval_EvalCode trusts its arguments'
+        // SAFETY: `py` proves the GIL is held. PyEval_EvalCode trusts its arguments'
         // types, so they are checked first.
         unsafe {
             if ffi::PyCode_Check(h2py(code)) == 0 {
@@ -245,27 +245,27 @@ impl ObjectHost for CPython {
     }
 
     unsafe fn context_var_new(_py: Python<'_>, name: *const c_char, default: HPy) -> HPy {
-        // SAFETY: `_py` proves `_py` proves the GIL is held; `name` is NUL-terminated.
+        // SAFETY: `_py` proves the GIL is held; `name` is NUL-terminated.
         unsafe { py2h(ffi::PyContextVar_New(name, h2py(default))) }
     }
 
     fn context_var_get(_py: Python<'_>, var: HPy, default: HPy, result: &mut HPy) -> c_int {
         let mut value = core::ptr::null_mut();
-        // SAFETY: `_py` proves `_py` proves the GIL is held; PyContextVar_Get type-checks `var`.
+        // SAFETY: `_py` proves the GIL is held; PyContextVar_Get type-checks `var`.
         let status = unsafe { ffi::PyContextVar_Get(h2py(var), h2py(default), &mut value) };
         *result = py2h(value);
         status
     }
 
     unsafe fn capsule_new(_py: Python<'_>, pointer: *mut c_void, name: *const c_char, destructor: Option<&HPyCapsule_Destructor>) -> HPy {
-        // SAFETY: `_py` proves `_py` proves the GIL is held; the extension compiled the trampoline as
+        // SAFETY: `_py` proves the GIL is held; the extension compiled the trampoline as
         // a CPython capsule destructor, which calls its HPy implementation.
         unsafe { py2h(ffi::PyCapsule_New(pointer, name, capsule_destructor(destructor))) }
     }
 
     unsafe fn capsule_get(_py: Python<'_>, capsule: HPy, field: CapsuleField, name: *const c_char) -> *mut c_void {
         let obj = h2py(capsule);
-        // SAFETY: `_py` proves `_py` proves the GIL is held; the PyCapsule functions check their argument.
+        // SAFETY: `_py` proves the GIL is held; the PyCapsule functions check their argument.
         unsafe {
             match field {
                 CapsuleField::Pointer => ffi::PyCapsule_GetPointer(obj, name),
@@ -277,7 +277,7 @@ impl ObjectHost for CPython {
 
     unsafe fn capsule_set(_py: Python<'_>, capsule: HPy, field: CapsuleField, value: *mut c_void) -> c_int {
         let obj = h2py(capsule);
-        // SAFETY: `_py` proves `_py` proves the GIL is held; the PyCapsule functions check their argument.
+        // SAFETY: `_py` proves the GIL is held; the PyCapsule functions check their argument.
         unsafe {
             match field {
                 CapsuleField::Pointer => ffi::PyCapsule_SetPointer(obj, value),
@@ -288,7 +288,7 @@ impl ObjectHost for CPython {
     }
 
     fn capsule_set_destructor(_py: Python<'_>, capsule: HPy, destructor: Option<&HPyCapsule_Destructor>) -> c_int {
-        // SAFETY: `_py` proves `_py` proves the GIL is held; PyCapsule_SetDestructor checks that
+        // SAFETY: `_py` proves the GIL is held; PyCapsule_SetDestructor checks that
         // `capsule` is a capsule; the destructor is the trampoline the
         // extension compiled as a CPython capsule destructor, which calls
         // its HPy implementation.
@@ -296,13 +296,13 @@ impl ObjectHost for CPython {
     }
 
     unsafe fn capsule_is_valid(_py: Python<'_>, capsule: HPy, name: *const c_char) -> c_int {
-        // SAFETY: `_py` proves `_py` proves the GIL is held; PyCapsule_IsValid accepts any object.
+        // SAFETY: `_py` proves the GIL is held; PyCapsule_IsValid accepts any object.
         unsafe { ffi::PyCapsule_IsValid(h2py(capsule), name) }
     }
 
     fn slice_unpack(py: Python<'_>, slice: HPy, start: &mut HPy_ssize_t, stop: &mut HPy_ssize_t, step: &mut HPy_ssize_t) -> c_int {
         let obj = h2py(slice);
-        // SAFETY: `py` proves `py` proves the GIL is held; PySlice_Unpack reads the slice's fields
+        // SAFETY: `py` proves the GIL is held; PySlice_Unpack reads the slice's fields
         // without checking, so its type is checked first.
         unsafe {
             if obj.is_null() || ffi::PySlice_Check(obj) == 0 {
@@ -315,13 +315,13 @@ impl ObjectHost for CPython {
 
     #[inline]
     unsafe fn from_pyobject(py: Python<'_>, obj: *mut cpy_PyObject) -> HPy {
-        // SAFETY: `py` proves `py` proves the GIL is held; `obj` is NULL or a live object.
+        // SAFETY: `py` proves the GIL is held; `obj` is NULL or a live object.
         unsafe { new_ref(py, obj.cast()) }
     }
 
     #[inline]
     fn as_pyobject(py: Python<'_>, h: HPy) -> *mut cpy_PyObject {
-        // SAFETY: `py` proves `py` proves the GIL is held; `h` is NULL or a live handle.
+        // SAFETY: `py` proves the GIL is held; `h` is NULL or a live handle.
         unsafe { new_ref(py, h2py(h))._i as *mut cpy_PyObject }
     }
 }

@@ -108,7 +108,7 @@ impl TrampolineHost for CPython {
         // SAFETY: `buffer_export`'s contract: `view` is the `Py_buffer` CPython
         // asked the getbuffer slot to fill (writable, not NULL), and `src` what
         // the implementation wrote; `as_pyobject` gives the view its own
-        // reference to the exporter (`py` proves `py` proves the GIL is held).
+        // reference to the exporter (`py` proves the GIL is held).
         unsafe {
             let view = &mut *(view as *mut ffi::Py_buffer);
             view.buf = src.buf;
