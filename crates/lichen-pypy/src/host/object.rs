@@ -238,6 +238,12 @@ impl ObjectHost for PyPy {
         py!(set_attr(obj._i, name._i, value._i))
     }
 
+    fn item_at(_held: LockHeld<'_>, obj: HPy, idx: HPy_ssize_t) -> Option<HPy> {
+        // `HPy_GetItem_i` of a kept tuple's or list's item: no int handle
+        // made for the generic path's key
+        table::item(obj, idx as i64)
+    }
+
     fn get_item(_held: LockHeld<'_>, obj: HPy, key: HPy) -> HPy {
         if let Some(item) = table::int_of(key).and_then(|i| table::item(obj, i)) {
             return item;
