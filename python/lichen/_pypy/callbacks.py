@@ -157,6 +157,8 @@ def check(h, what, items, learnt):
     if kinds is None:
         try:
             return 1 if CHECKS[what](o) else 0
+        except (RecursionError, MemoryError):
+            raise  # the call fails with it (host/error.rs, keep_pending)
         except Exception:
             return 0
     r = (kinds >> what) & 1 | CHECK_ALL | kinds << 8

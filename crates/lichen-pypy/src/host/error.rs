@@ -53,9 +53,11 @@ struct Holder {
     /// returned a result anyway (a SystemError for Python, with it as the
     /// cause).
     stray: bool,
-    /// The pending exception is the RecursionError of a callback PyPy could
-    /// not run (see `set_exhausted`).
-    exhausted: bool,
+    /// The pending exception stays for the rest of the call: the
+    /// RecursionError of a callback PyPy could not run (see
+    /// `set_exhausted`), or an exception a check raised (see
+    /// `keep_pending`).
+    sticky: bool,
     /// How many threads have a stashed exception.
     stashed: usize,
 }
@@ -64,7 +66,7 @@ struct Shared(core::cell::UnsafeCell<Holder>);
 // SAFETY: used only under the extension lock (see `with`).
 unsafe impl Sync for Shared {}
 
-static HOLDER: Shared = Shared(core::cell::UnsafeCell::new(Holder { pending: None, stray: false, exhausted: false, stashed: 0 }));
+static HOLDER: Shared = Shared(core::cell::UnsafeCell::new(Holder { pending: None, stray: false, sticky: false, stashed: 0 }));
 
 #[inline]
 fn with<R>(f: impl FnOnce(&mut Holder) -> R) -> R {
@@ -75,12 +77,13 @@ fn with<R>(f: impl FnOnce(&mut Holder) -> R) -> R {
     f(unsafe { &mut *HOLDER.0.get() })
 }
 
-/// A thread's stashed exception; one left at thread exit is released.
-struct Stash(Option<(Pending, bool)>);
+/// A thread's stashed exception, with its `stray` and `sticky` flags; one
+/// left at thread exit is released.
+struct Stash(Option<(Pending, bool, bool)>);
 
 impl Drop for Stash {
     fn drop(&mut self) {
-        if let Some((p, _)) = self.0.take() {
+        if let Some((p, _, _)) = self.0.take() {
             let _held = crate::lock::enter();
             with(|h| h.stashed -= 1);
             p.release();
@@ -104,9 +107,9 @@ pub(crate) fn on_release() {
             return None;
         }
         h.stashed += 1;
-        h.exhausted = false;
+        let sticky = core::mem::take(&mut h.sticky);
         let stray = core::mem::take(&mut h.stray);
-        h.pending.take().map(|p| (p, stray))
+        h.pending.take().map(|p| (p, stray, sticky))
     });
     if let Some(t) = taken {
         STASH.with(|s| s.borrow_mut().0 = Some(t));
@@ -120,22 +123,24 @@ pub(crate) fn on_acquire() {
     if with(|h| h.stashed == 0) {
         return;
     }
-    if let Some((p, stray)) = STASH.with(|s| s.borrow_mut().0.take()) {
+    if let Some((p, stray, sticky)) = STASH.with(|s| s.borrow_mut().0.take()) {
         with(|h| {
             h.stashed -= 1;
             h.pending = Some(p);
             h.stray = stray;
+            h.sticky = sticky;
         });
     }
 }
 
 /// Makes `p` the pending exception, releasing the one it replaces; but
-/// while the RecursionError of an exhausted stack is pending, `p` is
-/// dropped: the extension most likely set it because a callback's
-/// failure looked like an answer (a type check that could not run reads
-/// as "no"), and the call must fail with the real cause.
+/// while a sticky one is pending (an exhausted stack's RecursionError, a
+/// check's exception), `p` is dropped: the extension most likely set it
+/// because a callback's failure looked like an answer (a type check that
+/// could not run reads as "no"), and the call must fail with the real
+/// cause.
 pub fn set(p: Pending) {
-    let old = with(|h| if h.exhausted { Some(p) } else { h.pending.replace(p) });
+    let old = with(|h| if h.sticky { Some(p) } else { h.pending.replace(p) });
     if let Some(old) = old {
         old.release();
     }
@@ -144,13 +149,26 @@ pub fn set(p: Pending) {
 /// Makes `p`, a RecursionError, the pending exception until it is taken.
 pub fn set_exhausted(p: Pending) {
     set(p);
-    with(|h| h.exhausted = true);
+    with(|h| h.sticky = true);
+}
+
+/// A check's callback raised (a RecursionError near the end of the
+/// stack): HPy gives the extension no error channel for a check, so its
+/// failure reads as "no", and the exception stays pending for the rest of
+/// the call, as an exhausted stack's does, so that what the extension does
+/// about the wrong answer does not hide the cause.
+pub fn keep_pending() {
+    with(|h| {
+        if h.pending.is_some() {
+            h.sticky = true;
+        }
+    });
 }
 
 /// Takes the pending exception.
 pub fn take() -> Option<Pending> {
     with(|h| {
-        h.exhausted = false;
+        h.sticky = false;
         h.pending.take()
     })
 }

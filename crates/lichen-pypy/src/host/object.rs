@@ -27,6 +27,15 @@ pub fn check(h: HPy, what: Check) -> bool {
     }
 }
 
+/// The answer of a yes-or-no callback whose failure (-1, an exception
+/// pending) reads as "no" (see `error::keep_pending`).
+fn answer(r: c_int) -> bool {
+    if r < 0 {
+        super::error::keep_pending();
+    }
+    r == 1
+}
+
 /// What the `check` callback answers: bit 0 the answer, bit 1 set when
 /// bits 8-15 hold every answer (an exact built-in type), bits 16 and up
 /// the number of items it handed over plus one (a short tuple or list).
@@ -37,6 +46,7 @@ fn ask_kinds(h: HPy, what: Check) -> bool {
     let mut learnt = [0isize; 2 * table::ITEMS_MAX + 1];
     let r = py!(check(h._i, what as c_int, items.as_mut_ptr(), learnt.as_mut_ptr()));
     if r < 0 {
+        super::error::keep_pending();
         return false;
     }
     if r & CHECK_ALL != 0 {
@@ -126,7 +136,7 @@ impl ObjectHost for PyPy {
         match (known(a), known(b)) {
             (Known::Int(_), _) | (_, Known::Int(_)) => false,
             (Known::Float(x), Known::Float(y)) => x.to_bits() == y.to_bits(),
-            _ => py!(same_object(a._i, b._i)) == 1,
+            _ => answer(py!(same_object(a._i, b._i))),
         }
     }
 
@@ -161,7 +171,7 @@ impl ObjectHost for PyPy {
                     // Python says what it knows of both, so that the next
                     // check of either is answered here
                     let mut learnt = [0isize; 3];
-                    let r = py!(type_check(obj._i, ty._i, learnt.as_mut_ptr())) == 1;
+                    let r = answer(py!(type_check(obj._i, ty._i, learnt.as_mut_ptr())));
                     table::learn(obj, learnt[0] as usize, learnt[1] as *mut c_void);
                     table::learn_type(ty, learnt[2] as usize);
                     r
