@@ -310,6 +310,42 @@ def counted(built, lines):
     return r.stdout
 
 
+def test_the_lock_biased_to_one_thread_is_revoked_by_the_others(built):
+    """The extension lock is biased to the first thread that takes it (in
+    a new process, the main thread): threads that start calling while it
+    keeps calling revoke the bias, and no increment is lost; a thread that
+    never called forks, and its child, alone, revokes it and calls."""
+    out = counted(built, [
+        "import os, threading",
+        "start = m.bump(0)",
+        "def loop():",
+        "    for _ in range(20000):",
+        "        m.bump(1)",
+        "ts = [threading.Thread(target=loop) for _ in range(3)]",
+        "for t in ts:",
+        "    t.start()",
+        "loop()",
+        "for t in ts:",
+        "    t.join()",
+        "print(m.bump(0) - start)",
+    ])
+    assert out.split() == ["80000"]
+    out = counted(built, [
+        "import os, threading",
+        "start = m.bump(1)",
+        "def fork():",
+        "    pid = os.fork()",
+        "    if pid == 0:",
+        "        os._exit(0 if m.bump(5) - start == 5 else 1)",
+        "    print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))",
+        "t = threading.Thread(target=fork)",
+        "t.start()",
+        "t.join()",
+        "print(m.bump(1) - start)",
+    ])
+    assert out.split() == ["0", "1"]
+
+
 def test_type_checks_need_the_interpreter_once(built):
     """HPy_TypeCheck against a class made from a spec asks Python once per
     handle at most: Python tells what it knows of both classes, native code

@@ -182,6 +182,7 @@ mod membarrier {
     }
 
     const QUERY: i32 = 0;
+    const GLOBAL: i32 = 1;
     const PRIVATE_EXPEDITED: i32 = 1 << 3;
     const REGISTER_PRIVATE_EXPEDITED: i32 = 1 << 4;
 
@@ -204,7 +205,10 @@ mod membarrier {
 
     /// A full memory barrier on every running thread of the process.
     pub fn fence_all() {
-        if call(PRIVATE_EXPEDITED) != 0 {
+        // the registration is inherited across fork and `ready` made it;
+        // the global command (slower, unregistered) stands in should the
+        // kernel refuse the expedited one all the same
+        if call(PRIVATE_EXPEDITED) != 0 && call(GLOBAL) != 0 {
             // registered before any bias was granted, so the kernel cannot
             // refuse it; were it to, the owner's fast path could no longer
             // be excluded, and running on would corrupt the object table
