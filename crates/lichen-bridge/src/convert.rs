@@ -430,9 +430,8 @@ pub struct ToRp<'a> {
     /// The RustPython str made for each dict key's text (see [`ToRp::key`]).
     keys: FxHashMap<Box<str>, PyRef<PyStr>>,
     depth: usize,
-    /// Whether [`ffi::Layout`]'s readers may be used (checked at start-up).
-    fast: bool,
-    /// The runtime, read once per conversion rather than per reference.
+    /// The runtime, read once per conversion rather than per use; its
+    /// `layout` says whether [`ffi::Layout`]'s readers may be used.
     rt: &'static Runtime,
     /// The items of the dicts being converted, new references: one stack
     /// for the nested dicts of a conversion (each takes its items from
@@ -448,7 +447,7 @@ enum Key {
 
 impl ToRp<'_> {
     fn new(vm: &VirtualMachine) -> ToRp<'_> {
-        ToRp { vm, originals: None, memo: Memo::default(), keys: FxHashMap::default(), depth: 0, fast: rt().layout, rt: rt(), pending: Vec::new() }
+        ToRp { vm, originals: None, memo: Memo::default(), keys: FxHashMap::default(), depth: 0, rt: rt(), pending: Vec::new() }
     }
 
     /// A conversion that gives `originals[o]` for each CPython object `o`
@@ -478,7 +477,7 @@ impl ToRp<'_> {
     /// Converts `o`; `held`: the conversion holds a reference of its own
     /// to `o` (a dict's item), besides those of its containers.
     fn convert_item(&mut self, o: Obj, held: bool) -> PyResult {
-        let (vm, rt) = (self.vm, rt());
+        let (vm, rt) = (self.vm, self.rt);
         let st = &rt.st;
         if let Some(orig) = self.originals.as_ref().and_then(|m| m.get(&(o as usize))) {
             return Ok(orig.clone());
@@ -487,7 +486,7 @@ impl ToRp<'_> {
         // and recursion only reaches items its containers hold); GIL held
         // (the module's rule): reading its type is sound.
         let tp = unsafe { ffi::type_of(o) };
-        if self.fast {
+        if self.rt.layout {
             // The exact types of a parsed document, read in place.
             if tp == st.str_type {
                 return self.str_exact(o).map(Into::into);
@@ -549,7 +548,7 @@ impl ToRp<'_> {
     /// CPython has it (a compact ASCII str, a cached UTF-8), else asked
     /// for; None for lone surrogates.
     fn utf8<'s>(&self, o: Obj) -> Option<&'s str> {
-        if self.fast {
+        if self.rt.layout {
             // SAFETY: a live str, layout checked; ASCII is UTF-8.
             if let Some(b) = unsafe { ffi::Layout::ascii(o) } {
                 return Some(unsafe { std::str::from_utf8_unchecked(b) });
@@ -562,11 +561,11 @@ impl ToRp<'_> {
         }
         let mut n = 0isize;
         // SAFETY: a str; its UTF-8 buffer is cached in `o` and borrowed.
-        let p = unsafe { (rt().api.PyUnicode_AsUTF8AndSize)(o, &mut n) };
+        let p = unsafe { (self.rt.api.PyUnicode_AsUTF8AndSize)(o, &mut n) };
         if p.is_null() {
             // Lone surrogates: the caller takes the slow path.
             // SAFETY: clearing the UnicodeEncodeError just raised; GIL held.
-            unsafe { (rt().api.PyErr_Clear)() };
+            unsafe { (self.rt.api.PyErr_Clear)() };
             return None;
         }
         // SAFETY: `n` bytes of valid UTF-8 owned by `o`, which outlives the
@@ -578,7 +577,7 @@ impl ToRp<'_> {
     fn str_exact(&self, o: Obj) -> PyResult<PyRef<PyStr>> {
         let vm = self.vm;
         // SAFETY: a live str, layout checked (`str_exact` is only called
-        // when `fast`).
+        // when `layout` is).
         if let Some(b) = unsafe { ffi::Layout::ascii(o) } {
             // SAFETY: the characters of a compact ASCII str are ASCII: no
             // scan for the kind.
@@ -598,7 +597,7 @@ impl ToRp<'_> {
     /// and hashed once (RustPython caches a str's hash). Anything else is
     /// converted as usual. The key is held by the conversion (`held`).
     fn key(&mut self, o: Obj) -> PyResult<Key> {
-        let (vm, rt) = (self.vm, rt());
+        let (vm, rt) = (self.vm, self.rt);
         // SAFETY: `o` is a live object; GIL held.
         if unsafe { ffi::type_of(o) } != rt.st.str_type {
             return self.convert_item(o, true).map(Key::Other);
@@ -619,7 +618,7 @@ impl ToRp<'_> {
 
     /// `bytearray`, and the types `values.py` describes, copied.
     fn copied_value(&mut self, o: Obj, tp: Obj) -> PyResult<Option<PyObjectRef>> {
-        let (vm, rt) = (self.vm, rt());
+        let (vm, rt) = (self.vm, self.rt);
         let api = &rt.api;
         if tp == rt.st.bytearray_type {
             // SAFETY: a bytearray; its buffer is borrowed for the copy.
@@ -647,7 +646,7 @@ impl ToRp<'_> {
     }
 
     fn scalar(&self, o: Obj, tp: Obj, flags: std::ffi::c_ulong) -> PyResult<Option<PyObjectRef>> {
-        let (vm, rt) = (self.vm, rt());
+        let (vm, rt) = (self.vm, self.rt);
         let api = &rt.api;
         if flags & ffi::PY_TPFLAGS_UNICODE_SUBCLASS != 0 {
             return str_to_rp(vm, o).map(Some);
@@ -686,7 +685,7 @@ impl ToRp<'_> {
     }
 
     fn container(&mut self, o: Obj, tp: Obj, held: bool) -> PyResult<Option<PyObjectRef>> {
-        let st = &rt().st;
+        let st = &self.rt.st;
         if ![st.tuple_type, st.list_type, st.dict_type, st.set_type, st.frozenset_type].contains(&tp) {
             return Ok(None);
         }
@@ -706,17 +705,17 @@ impl ToRp<'_> {
     }
 
     fn container_items(&mut self, o: Obj, tp: Obj, shared: bool) -> PyResult {
-        let (vm, rt) = (self.vm, rt());
+        let (vm, rt) = (self.vm, self.rt);
         let (api, st) = (&rt.api, &rt.st);
         if tp == st.tuple_type {
             // SAFETY: a tuple; items borrowed within range (a tuple's
             // items never change).
-            let n = if self.fast { unsafe { ffi::Layout::seq_len(o) as isize } } else { unsafe { (api.PyTuple_Size)(o) } };
+            let n = if self.rt.layout { unsafe { ffi::Layout::seq_len(o) as isize } } else { unsafe { (api.PyTuple_Size)(o) } };
             let mut items = Vec::with_capacity(n as usize);
             for i in 0..n {
                 // SAFETY: `i` below the tuple's length; the item is borrowed
                 // from the tuple, which the conversion's caller keeps alive.
-                let item = if self.fast { unsafe { ffi::Layout::tuple_item(o, i as usize) } } else { unsafe { (api.PyTuple_GetItem)(o, i) } };
+                let item = if self.rt.layout { unsafe { ffi::Layout::tuple_item(o, i as usize) } } else { unsafe { (api.PyTuple_GetItem)(o, i) } };
                 items.push(self.convert(item)?);
             }
             return Ok(vm.ctx.new_tuple(items).into());
@@ -728,13 +727,13 @@ impl ToRp<'_> {
             }
             // SAFETY: a list.
             let len = |fast: bool| if fast { unsafe { ffi::Layout::seq_len(o) as isize } } else { unsafe { (api.PyList_Size)(o) } };
-            let mut items = Vec::with_capacity(len(self.fast) as usize);
+            let mut items = Vec::with_capacity(len(self.rt.layout) as usize);
             let mut i = 0;
             // Re-reading the size each time: a conversion may run code
             // that changes the list.
-            while i < len(self.fast) {
+            while i < len(self.rt.layout) {
                 // SAFETY: `i` below the list's current size.
-                let item = if self.fast { unsafe { ffi::Layout::list_item(o, i as usize) } } else { unsafe { (api.PyList_GetItem)(o, i) } };
+                let item = if self.rt.layout { unsafe { ffi::Layout::list_item(o, i as usize) } } else { unsafe { (api.PyList_GetItem)(o, i) } };
                 items.push(self.convert(item)?);
                 i += 1;
             }
