@@ -256,6 +256,21 @@ def test_subclass_and_no_constructor():
             pass
 
 
+def test_only_payloads_that_need_dropping_get_a_destroy_function():
+    # A class gets HPy_tp_destroy only when dropping its payload does
+    # something: on PyPy a destroy function costs a `__del__`, which keeps
+    # every instance alive until a major collection.
+    t = Tracked()
+    o = rustext.make_opaque(1)
+    if sys.implementation.name == "pypy":
+        assert "__del__" in vars(Tracked)
+        assert "__del__" not in vars(Opaque)
+    before = rustext.drops()
+    del t, o
+    gc.collect()
+    assert rustext.drops() == before + 1
+
+
 def test_payload_dropped_and_fields():
     before = rustext.drops()
     t = Tracked()

@@ -305,11 +305,14 @@ impl Class {
                     ::lichen_hpy::__private::tramp::TRAVERSEPROC::ptr::<::lichen_hpy::__private::Traverse<#ident>>())
             }));
         }
-        defs.push(static_def(g, quote! {
+        // tp_destroy last, left out where dropping the payload does nothing:
+        // a host may pay for a destroy function per object (PyPy runs it
+        // from a `__del__`, which its GC makes costly).
+        let destroy = static_def(g, quote! {
             ::lichen_hpy::__private::StaticDef::slot::<::lichen_hpy::__private::Destroy<#ident>>(
                 ::lichen_hpy::__private::HPySlot_Slot::tp_destroy, ::lichen_hpy::__private::DESTROY_TRAMPOLINE)
-        }));
-        let defines = def_list(g, &defs);
+        });
+        let defines = def_list(g, &defs, Some(quote! { ::lichen_hpy::__private::destroy_def_ptr::<#ident>(&#destroy) }));
         let spec = format_ident!("__HPY_SPEC_{}", ident);
         let qualified = cstr(&self.qualified);
         let doc = &self.doc;

@@ -86,15 +86,17 @@ pub fn slot_def(g: &mut Gen, sig: &str, marker: &Ident, slot: &str) -> DefName {
 }
 
 /// A NULL-terminated list of definitions; returns the expression of its
-/// pointer.
-pub fn def_list(g: &mut Gen, defs: &[DefName]) -> TokenStream {
+/// pointer. `last`, when given, is a `*mut HPyDef` expression placed after
+/// `defs`: a NULL there ends the list one entry early.
+pub fn def_list(g: &mut Gen, defs: &[DefName], last: Option<TokenStream>) -> TokenStream {
     let name = g.fresh("DEFINES");
-    let n = defs.len() + 1;
+    let n = defs.len() + 1 + usize::from(last.is_some());
+    let last = last.into_iter();
     g.items.push(quote! {
         #[doc(hidden)]
         #[allow(non_upper_case_globals)]
         static #name: ::lichen_hpy::__private::PtrList<::lichen_hpy::__private::HPyDef, #n> =
-            ::lichen_hpy::__private::PtrList([#(::lichen_hpy::__private::def_ptr(&#defs),)* ::core::ptr::null_mut()]);
+            ::lichen_hpy::__private::PtrList([#(::lichen_hpy::__private::def_ptr(&#defs),)* #(#last,)* ::core::ptr::null_mut()]);
     });
     quote! { #name.as_ptr() }
 }
@@ -263,7 +265,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> Result<TokenStream> {
     );
     defs.push(slot_def(&mut g, "INQUIRY", &exec_marker, "mod_exec"));
 
-    let defines = def_list(&mut g, &defs);
+    let defines = def_list(&mut g, &defs, None);
     let nglobals = globals.len() + 1;
     let doc = doc_of(&m.attrs);
     let init_fn = format_ident!("HPyInit_{}", short);

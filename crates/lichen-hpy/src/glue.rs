@@ -415,6 +415,12 @@ pub const fn def_ptr(d: &'static StaticDef) -> *mut HPyDef {
     (&d.0 as *const HPyDef).cast_mut()
 }
 
+/// The list entry of `T`'s tp_destroy definition `d`: NULL, which ends the
+/// list there, when dropping a `T` does nothing.
+pub const fn destroy_def_ptr<T>(d: &'static StaticDef) -> *mut HPyDef {
+    if core::mem::needs_drop::<T>() { def_ptr(d) } else { core::ptr::null_mut() }
+}
+
 /// `&GLOBAL` as the list's `*mut HPyGlobal`.
 pub const fn global_ptr(g: &'static crate::Global) -> *mut HPyGlobal {
     g.as_ptr()
