@@ -241,6 +241,8 @@ lh lichen_call_varargs(void *ctx, void *impl, lh self, void *self_data, uintptr_
 lh lichen_call_keywords(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, const lh *args, intptr_t nargs, lh kwnames, intptr_t nkw);
 lh lichen_call_newfunc(void *ctx, void *impl, lh type, uintptr_t type_info, const lh *args, intptr_t nargs, lh kw);
 int lichen_call_initproc(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, const lh *args, intptr_t nargs, lh kw);
+lh lichen_call_newfunc_few(void *ctx, void *impl, lh type, uintptr_t type_info, intptr_t n, lh a, lh b, lh c, lh d);
+int lichen_call_initproc_few(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, intptr_t n, lh a, lh b, lh c, lh d);
 
 /* hpy.universal._trace */
 int lichen_trace_count(void);

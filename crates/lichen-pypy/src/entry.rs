@@ -931,6 +931,26 @@ pub unsafe extern "C" fn lichen_call_newfunc(ctx: *mut c_void, impl_: *mut c_voi
     guarded("lichen_call_newfunc", || give_up(r))
 }
 
+/// `lichen_call_newfunc` without keywords and with up to four positional
+/// arguments, passed as parameters (see `lichen_call_few`).
+#[no_mangle]
+pub unsafe extern "C" fn lichen_call_newfunc_few(ctx: *mut c_void, impl_: *mut c_void, ty: isize, type_info: usize, n: isize, a: isize, b: isize, c: isize, d: isize) -> isize {
+    let all = [a, b, c, d];
+    // SAFETY: Python passes a NEWFUNC implementation and `n` of the handles
+    // (clamped to the four there are).
+    unsafe { lichen_call_newfunc(ctx, impl_, ty, type_info, all.as_ptr(), n.clamp(0, 4), 0) }
+}
+
+/// `lichen_call_initproc` without keywords and with up to four positional
+/// arguments, passed as parameters (see `lichen_call_few`).
+#[no_mangle]
+pub unsafe extern "C" fn lichen_call_initproc_few(ctx: *mut c_void, impl_: *mut c_void, self_: isize, self_data: Data, self_class: usize, n: isize, a: isize, b: isize, c: isize, d: isize) -> c_int {
+    let all = [a, b, c, d];
+    // SAFETY: Python passes an INITPROC implementation and `n` of the
+    // handles (clamped to the four there are).
+    unsafe { lichen_call_initproc(ctx, impl_, self_, self_data, self_class, all.as_ptr(), n.clamp(0, 4), 0) }
+}
+
 #[no_mangle]
 pub unsafe extern "C" fn lichen_call_initproc(ctx: *mut c_void, impl_: *mut c_void, self_: isize, self_data: Data, self_class: usize, args: *const isize, nargs: isize, kw: isize) -> c_int {
     // SAFETY: Python passes an INITPROC implementation and `nargs` handles.

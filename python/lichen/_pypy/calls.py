@@ -86,27 +86,34 @@ def status(r, name):
     return r
 
 
-def _positional(ctx, impl, sig, self_h, self_data, self_class, args):
-    """A VARARGS call, or a KEYWORDS one without keywords: up to four
-    arguments go as parameters (no array for cffi to allocate)."""
+def _four(args):
+    """``(n, a, b, c, d)``: the handles of up to four positional arguments
+    as the ``*_few`` entries take them (the unused ones 0), so that cffi
+    has no array to allocate."""
     n = len(args)
-    few = lib.lichen_call_few
     if n == 0:
-        return few(ctx, impl, sig, self_h, self_data, self_class, 0, 0, 0, 0, 0)
+        return 0, 0, 0, 0, 0
     if n == 1:
-        return few(ctx, impl, sig, self_h, self_data, self_class, 1, new_h(args[0]), 0, 0, 0)
+        return 1, new_h(args[0]), 0, 0, 0
     if n == 2:
-        return few(ctx, impl, sig, self_h, self_data, self_class, 2, new_h(args[0]), new_h(args[1]), 0, 0)
+        a, b = args
+        return 2, new_h(a), new_h(b), 0, 0
     if n == 3:
         a, b, c = args
-        return few(ctx, impl, sig, self_h, self_data, self_class, 3, new_h(a), new_h(b), new_h(c), 0)
-    if n == 4:
-        a, b, c, d = args
-        return few(ctx, impl, sig, self_h, self_data, self_class, 4, new_h(a), new_h(b), new_h(c), new_h(d))
+        return 3, new_h(a), new_h(b), new_h(c), 0
+    a, b, c, d = args
+    return 4, new_h(a), new_h(b), new_h(c), new_h(d)
+
+
+def _positional(ctx, impl, sig, self_h, self_data, self_class, args):
+    """A VARARGS call, or a KEYWORDS one without keywords."""
+    if len(args) <= 4:
+        n, a, b, c, d = _four(args)
+        return lib.lichen_call_few(ctx, impl, sig, self_h, self_data, self_class, n, a, b, c, d)
     hs = [new_h(a) for a in args]
     if sig == VARARGS:
-        return lib.lichen_call_varargs(ctx, impl, self_h, self_data, self_class, hs, n)
-    return lib.lichen_call_keywords(ctx, impl, self_h, self_data, self_class, hs, n, 0, 0)
+        return lib.lichen_call_varargs(ctx, impl, self_h, self_data, self_class, hs, len(hs))
+    return lib.lichen_call_keywords(ctx, impl, self_h, self_data, self_class, hs, len(hs), 0, 0)
 
 
 def _keywords(call, ctx, impl, self_h, self_data, self_class, args, kw):

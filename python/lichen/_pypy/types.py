@@ -24,7 +24,7 @@ import sys
 
 from lichen._lichen_pypy import ffi, lib
 from lichen._pypy import calls
-from lichen._pypy.calls import NULL, _decorate, _keywords, _text, check_receiver, result, status
+from lichen._pypy.calls import NULL, _decorate, _four, _keywords, _text, check_receiver, result, status
 from lichen._pypy.errors import failed, take_error
 from lichen._pypy.handles import LENT, class_id, close, field_object, fresh, get, lend, live_h, new_h, new_h_or_null, objs, read_enum, take_back
 
@@ -519,16 +519,24 @@ def _special(ns, ctx, impl, c_name, sig, names, owner, qual):
 
         def init(self, *args, **kw):
             receiver(self, "__init__")
-            hs = [new_h(a) for a in args]
-            r = lib.lichen_call_initproc(ctx, impl, fresh(self), self._lichen_buf, class_id(type(self)), hs, len(hs), new_h(kw) if kw else 0)
+            if kw or len(args) > 4:
+                hs = [new_h(a) for a in args]
+                r = lib.lichen_call_initproc(ctx, impl, fresh(self), self._lichen_buf, class_id(type(self)), hs, len(hs), new_h(kw) if kw else 0)
+            else:
+                n, a, b, c, d = _four(args)
+                r = lib.lichen_call_initproc_few(ctx, impl, fresh(self), self._lichen_buf, class_id(type(self)), n, a, b, c, d)
             status(r, "__init__")
 
         put("__init__", init)
     elif sig == S["NEWFUNC"]:
 
         def new(cls, *args, **kw):
-            hs = [new_h(a) for a in args]
-            r = lib.lichen_call_newfunc(ctx, impl, new_h(cls), class_id(cls), hs, len(hs), new_h(kw) if kw else 0)
+            if kw or len(args) > 4:
+                hs = [new_h(a) for a in args]
+                r = lib.lichen_call_newfunc(ctx, impl, new_h(cls), class_id(cls), hs, len(hs), new_h(kw) if kw else 0)
+            else:
+                n, a, b, c, d = _four(args)
+                r = lib.lichen_call_newfunc_few(ctx, impl, new_h(cls), class_id(cls), n, a, b, c, d)
             return result(r, "__new__")
 
         ns["__new__"] = staticmethod(_decorate(new, "__new__", "%s.__new__" % qual, ns.get("__module__"), None))
