@@ -375,6 +375,28 @@ static HPy item_after_len_impl(HPyContext *ctx, HPy self, const HPy *args, size_
     return HPy_GetItem_i(ctx, args[0], i);
 }
 
+/* sum_after_len(seq): HPy_Length(seq), then the sum of HPyFloat_AsDouble
+ * of the items HPy_GetItem_i reads. */
+HPyDef_METH(sum_after_len, "sum_after_len", HPyFunc_O)
+static HPy sum_after_len_impl(HPyContext *ctx, HPy self, HPy seq)
+{
+    HPy_ssize_t n = HPy_Length(ctx, seq);
+    if (n < 0)
+        return HPy_NULL;
+    double total = 0.0;
+    for (HPy_ssize_t i = 0; i < n; i++) {
+        HPy item = HPy_GetItem_i(ctx, seq, i);
+        if (HPy_IsNull(item))
+            return HPy_NULL;
+        double v = HPyFloat_AsDouble(ctx, item);
+        HPy_Close(ctx, item);
+        if (v == -1.0 && HPyErr_Occurred(ctx))
+            return HPy_NULL;
+        total += v;
+    }
+    return HPyFloat_FromDouble(ctx, total);
+}
+
 /* items_around(seq, f): HPyList_Check(seq), HPy_Length(seq), then f()
  * unless f is None, then a tuple of the first 16 items HPy_GetItem_i reads
  * (f may change seq). */
@@ -412,7 +434,7 @@ static HPy items_around_impl(HPyContext *ctx, HPy self, const HPy *args, size_t 
 static HPyGlobal *module_globals[] = { &g_Box, &g_kept, NULL };
 
 static HPyDef *module_defines[] = {
-    &bump, &call, &sleep_outside, &capsule, &destroyed, &as_pyobject, &churn, &loads, &outlive, &boxes, &item_after_len, &half, &items_around, &kept,
+    &bump, &call, &sleep_outside, &capsule, &destroyed, &as_pyobject, &churn, &loads, &outlive, &boxes, &item_after_len, &sum_after_len, &half, &items_around, &kept,
     &exec_types, NULL
 };
 

@@ -407,6 +407,40 @@ def test_tuple_items_come_with_its_length(built):
     assert out.split() == ["5", "0", "IndexError"]
 
 
+def test_float_items_come_as_values(built):
+    """The exact floats of a short list or tuple are handed over with its
+    length as values, whose slots native code makes itself: no call into
+    native code makes them (counted through ``handles.lib``), reading them
+    calls no one, and they read back bit for bit; an instance of a float
+    subclass still goes over as an object."""
+    out = counted(built, [
+        "import math",
+        "from lichen._pypy import handles",
+        "class Counting(object):",
+        "    def __init__(self, lib):",
+        "        self.lib, self.floats = lib, 0",
+        "    def __getattr__(self, name):",
+        "        return getattr(self.lib, name)",
+        "    def lichen_new_float(self, v):",
+        "        self.floats += 1",
+        "        return self.lib.lichen_new_float(v)",
+        "handles.lib = counting = Counting(handles.lib)",
+        "class F(float): pass",
+        "lst = [1.5, -0.0, math.inf, math.nan, F(2.5), 7]",
+        "callbacks.counts.clear()",
+        "got = [m.item_after_len(lst, i) for i in range(6)]",
+        "assert got[0] == 1.5 and math.copysign(1.0, got[1]) == -1.0",
+        "assert got[2] == math.inf and math.isnan(got[3])",
+        "assert type(got[4]) is F and got[4] == 2.5 and got[5] == 7",
+        "assert m.sum_after_len((0.25, -4.0, 1e300)) == 0.25 - 4.0 + 1e300",
+        "assert m.sum_after_len([0.5, F(0.25), 2]) == 2.75",
+        "print(counting.floats, callbacks.counts.get('float_as_f64', 0), callbacks.counts.get('get_item', 0))",
+    ])
+    # the subclass instance is read through Python, which may change the
+    # list: its next item is read from Python again
+    assert out.split() == ["0", "1", "1"]
+
+
 def test_list_items_come_with_a_check_until_python_runs(built):
     """HPyList_Check of a short list hands its items over (and every check's
     answer for an exact built-in type): HPy_Length and HPy_GetItem_i then

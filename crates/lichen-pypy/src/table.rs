@@ -61,6 +61,10 @@ pub const TAG_RECEIVER: isize = TAG_FRESH | TAG_LENT;
 pub const TAG_HELD: isize = TAG_LENT;
 /// An `HPyField` naming its object by key (never a handle's tag).
 pub const TAG_FIELD: isize = 7;
+/// An exact float Python hands over as a value, not a handle: an item of
+/// `check`'s or `length`'s hand-over whose bits are this, its value beside
+/// it (see `host::object`); never a handle.
+pub const FLOAT_ITEM: isize = 3;
 const SHIFT: u32 = 3;
 /// The range of ints held in a handle.
 pub const IMM_MIN: i64 = -(1 << 60);

@@ -166,19 +166,33 @@ def check(h, what, items, learnt):
     return r | (n + 1) << 16 if n else r
 
 
+# An item handed over as a value (table.rs FLOAT_ITEM): never a handle's bits.
+FLOAT_ITEM = 3
+
+
 def _hand_over(o, t, items, cap, learnt):
     """Hands the items of ``o`` (of type ``t``) over to native code if it is
     a tuple or list of at most ``cap``: their handles in ``items``, what
-    ``_tell`` says of each in ``learnt``, and in ``learnt[2 * cap]`` whether
-    ``o`` is a list (its items go stale). How many it handed."""
+    ``_tell`` says of each in ``learnt`` (an exact float: ``FLOAT_ITEM``,
+    its value in the struct's word), and in ``learnt[2 * cap]`` whether ``o``
+    is a list (its items go stale). How many it handed."""
     if not (t is tuple or t is list):
         return 0
     n = len(o)
     if not 0 < n <= cap:
         return 0
+    values = None
     for k in range(n):
         item = o[k]
-        if _tell_at(item, learnt, 2 * k):
+        if type(item) is float:
+            # the value where the struct would go: native code makes the
+            # float's slot itself (``lichen_new_float`` without a call into
+            # it from this callback)
+            if values is None:
+                values = ffi.cast("double *", learnt)
+            items[k] = FLOAT_ITEM
+            values[2 * k + 1] = item
+        elif _tell_at(item, learnt, 2 * k):
             # native code learns its struct and class from ``learnt``:
             # a fresh slot will do, without a call into native code
             items[k] = fresh(item)
