@@ -165,6 +165,8 @@ void lichen_unreserve(const intptr_t *slots, intptr_t n);
 /* receivers' slots given back to the caller that lent them */
 unsigned char *lichen_back_flags(void);
 intptr_t lichen_back_cap(void);
+/* the values of float results, by slot */
+double *lichen_float_values(void);
 /* field stores Python applies after the call that made them */
 struct lichen_store { lh owner; int64_t key; lh value; int64_t old_key; };
 intptr_t *lichen_stores_hint(void);

@@ -441,6 +441,39 @@ def test_float_items_come_as_values(built):
     assert out.split() == ["0", "1", "1"]
 
 
+def test_float_results_are_read_without_a_call(built):
+    """A float result only the result holds comes back as a value Python
+    reads from shared memory: no call into native code to read it (counted
+    through ``handles.lib``), values bit for bit, its slot back in the reserve (the
+    table stays flat); a float result other holders share (an item of a
+    tuple handed over) still comes back as a held slot."""
+    out = counted(built, [
+        "import math",
+        "from lichen._pypy import handles",
+        "class Counting(object):",
+        "    def __init__(self, lib):",
+        "        self.lib, self.calls = lib, 0",
+        "    def __getattr__(self, name):",
+        "        if name in ('lichen_take_float', 'lichen_loaded_key'):",
+        "            self.calls += 1",
+        "        return getattr(self.lib, name)",
+        "handles.lib = counting = Counting(handles.lib)",
+        "for x in (3.0, -0.0, math.inf, 1e-310):",
+        "    m.half(x)",
+        "before = handles.slots_in_use()",
+        "counting.calls = 0",
+        "got = [m.half(x) for x in (3.0, -0.0, math.inf, math.nan, 1e-310)]",
+        "calls = counting.calls",
+        "assert got[0] == 1.5 and math.copysign(1.0, got[1]) == -1.0 and got[2] == math.inf",
+        "assert math.isnan(got[3]) and got[4] == 1e-310 / 2 and type(got[0]) is float",
+        "assert [m.half(float(i)) for i in range(5000)] == [i / 2 for i in range(5000)]",
+        "t = (0.5, 2.5)",
+        "assert m.item_after_len(t, 1) == 2.5 and m.item_after_len(t, 0) == 0.5",
+        "print(calls, handles.slots_in_use() - before)",
+    ])
+    assert out.split() == ["0", "0"]
+
+
 def test_list_items_come_with_a_check_until_python_runs(built):
     """HPyList_Check of a short list hands its items over (and every check's
     answer for an exact built-in type): HPy_Length and HPy_GetItem_i then

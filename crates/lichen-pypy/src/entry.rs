@@ -259,6 +259,13 @@ pub extern "C" fn lichen_back_cap() -> isize {
     table::BACK_CAP as isize
 }
 
+/// Where Python reads the value of a float result (see `table::TAG_FLOAT`),
+/// by slot below `lichen_back_cap()`.
+#[no_mangle]
+pub extern "C" fn lichen_float_values() -> *mut f64 {
+    table::float_values_ptr().cast()
+}
+
 /// Where Python reads how many field stores wait for it (see `stores`).
 #[no_mangle]
 pub extern "C" fn lichen_stores_hint() -> *mut isize {

@@ -65,6 +65,10 @@ pub const TAG_FIELD: isize = 7;
 /// `check`'s or `length`'s hand-over whose bits are this, its value beside
 /// it (see `host::object`); never a handle.
 pub const FLOAT_ITEM: isize = 3;
+/// A result that is a float only the result held (see [`give_to_python`]):
+/// its slot is Python's again, and its value waits in [`float_values`];
+/// only ever a result's tag.
+pub const TAG_FLOAT: isize = 3;
 const SHIFT: u32 = 3;
 /// The range of ints held in a handle.
 pub const IMM_MIN: i64 = -(1 << 60);
@@ -1030,6 +1034,13 @@ pub fn give_to_python(result: HPy) -> isize {
             unkeep(t, ck);
         }
         match t.slots.get_mut(i as usize) {
+            Some(s) if s.state == State::Live && s.refs == 1 && s.float && (i as usize) < BACK_CAP => {
+                // Python reads the value where it waits, with no call back
+                // into native code; the slot is an empty reserved one
+                float_values()[i as usize].store(s.data as u64, Ordering::Relaxed);
+                *s = Slot { entry_empty: true, ..Slot::new(State::Reserved) };
+                result._i | TAG_FLOAT
+            }
             Some(s) if s.state == State::Live && s.refs == 1 => {
                 // a loaded field keeps its owner until Python reuses the slot
                 let (float, data, owner, key) = (s.float, s.data, s.owner, s.key);
@@ -1062,6 +1073,27 @@ pub const BACK_CAP: usize = 1 << 22;
 /// it), one takes the slot back. Allocated zeroed, so the pages of slots
 /// never lent are never touched.
 static BACK: std::sync::OnceLock<Box<[AtomicU8]>> = std::sync::OnceLock::new();
+
+/// The value of a float result per slot below [`BACK_CAP`] (see
+/// [`TAG_FLOAT`]): written by the entry that gives the slot to Python,
+/// read by that Python code (the slot is its own until it reuses it).
+/// Allocated zeroed, so the pages of slots never used are never touched.
+static FLOAT_VALUES: std::sync::OnceLock<Box<[AtomicU64]>> = std::sync::OnceLock::new();
+
+/// The words of [`FLOAT_VALUES`], for Python (doubles' bits).
+pub fn float_values_ptr() -> *mut u64 {
+    float_values().as_ptr() as *mut u64
+}
+
+fn float_values() -> &'static [AtomicU64] {
+    FLOAT_VALUES.get_or_init(|| {
+        let words = vec![0u64; BACK_CAP].into_boxed_slice();
+        // SAFETY: `AtomicU64` has the size, alignment and bit validity of
+        // `u64` (its documented layout), so the allocation is one of
+        // `BACK_CAP` atomics, owned by the new box alone.
+        unsafe { Box::from_raw(Box::into_raw(words) as *mut [AtomicU64]) }
+    })
+}
 
 /// The bytes of [`BACK`], for Python.
 pub fn back_flags() -> *mut u8 {
@@ -1370,6 +1402,25 @@ mod tests {
         assert_eq!(data_of(h), (DataKind::Payload, 0x1000 as *mut c_void));
         close(h);
         assert_eq!(receive((out[1] << 3) | TAG_LENT, core::ptr::null_mut()), slot_handle(out[1] as u32));
+        assert_eq!(in_use(), live);
+    }
+
+    #[test]
+    fn a_float_result_leaves_its_value_and_its_slot_to_python() {
+        let _held = lock::enter();
+        let (_, live) = two_reserved();
+        let h = new_float(-2.5);
+        let i = slot_of(h).unwrap() as usize;
+        assert_eq!(give_to_python(h), h._i | TAG_FLOAT);
+        assert_eq!(in_use(), live, "the slot is Python's again");
+        assert_eq!(f64::from_bits(float_values()[i].load(Ordering::Relaxed)), -2.5);
+        assert_eq!(float_of(h), None, "an ordinary reserved slot now");
+        // a float others hold too stays theirs: Python gets the result's hold
+        let h = new_float(0.5);
+        dup(h);
+        assert_eq!(give_to_python(h), h._i | TAG_HELD);
+        close(h);
+        close(h);
         assert_eq!(in_use(), live);
     }
 }

@@ -14,11 +14,14 @@ from lichen._lichen_pypy import ffi, lib
 from lichen._pypy.errors import failed
 from lichen._pypy.handles import (
     EMPTY,
+    FLOAT,
     FRESH,
     HELD,
     RESERVE_MAX,
     LENT,
     SWEEP_AT,
+    _float_values,
+    _grow,
     _materialize,
     _reserve,
     _stale,
@@ -54,14 +57,23 @@ def result(r, name):
 
 def _result(r, name):
     """A fresh result (``..010``) is a slot only the result held, now the
-    reserve's again; a held one (``..100``) a hold Python closes once it has
-    the object."""
+    reserve's again; a float one (``..011``) such a slot, emptied, its value
+    in ``_float_values``; a held one (``..100``) a hold Python closes once
+    it has the object."""
     tag = r & 7
     if tag == 1:
         return r >> 3
     if r == 0:
         raise failed(name)
     i = r >> 3
+    if tag == FLOAT:
+        o = _float_values[i]
+        if i >= len(objs):  # a slot native code added since
+            _grow(i)
+        _reserve.append(i)
+        if len(_reserve) > RESERVE_MAX:
+            _trim_reserve()
+        return o
     o = objs[i] if i < len(objs) else EMPTY
     if o is EMPTY:
         o = _materialize(r & ~7)

@@ -169,6 +169,9 @@ def fresh(o):
 RECEIVER = FRESH | LENT
 BACK_CAP = lib.lichen_back_cap()
 _back = lib.lichen_back_flags()
+# A float result's tag (table.rs TAG_FLOAT): its value is read here, by slot.
+FLOAT = 3
+_float_values = lib.lichen_float_values()
 
 
 def lend(o):
