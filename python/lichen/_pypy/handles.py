@@ -189,8 +189,10 @@ def lend(o):
 def take_back(h):
     """Puts the slot of a receiver handle (``lend``) back in the reserve if
     the entry gave it back. The read and the clear of its byte are one step
-    under the GIL: a thread that got the slot since (the extension kept it,
-    then freed it) and the lender do not both take it."""
+    in JIT-compiled code, so a thread that got the slot since (the
+    extension kept it, then freed it) and the lender do not both take it;
+    the interpreter may switch threads between them (see "Handles" in
+    docs/architecture.md: a known race)."""
     if h & 7 == RECEIVER:
         i = h >> 3
         if _back[i]:
