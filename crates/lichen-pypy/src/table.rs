@@ -1067,11 +1067,12 @@ pub const BACK_CAP: usize = 1 << 22;
 /// A byte per slot below [`BACK_CAP`], set when an entry gave the slot back
 /// to the Python code that lent it as a receiver; that code clears it and
 /// puts the slot back in its reserve (see `handles.take_back`). Python
-/// reads and writes it through a pointer, holding the GIL: under the GIL
-/// the read and the clear are one step, so of two threads that look (the
-/// lender, and one that got the slot after the extension kept and freed
-/// it), one takes the slot back. Allocated zeroed, so the pages of slots
-/// never lent are never touched.
+/// reads and writes it through a pointer, holding the GIL: in JIT-compiled
+/// code the read and the clear are one step, so of two threads that look
+/// (the lender, and one that got the slot after the extension kept and
+/// freed it), one takes the slot back; PyPy's interpreter may switch
+/// threads between them (a known race, see docs/architecture.md).
+/// Allocated zeroed, so the pages of slots never lent are never touched.
 static BACK: std::sync::OnceLock<Box<[AtomicU8]>> = std::sync::OnceLock::new();
 
 /// The value of a float result per slot below [`BACK_CAP`] (see
@@ -1086,13 +1087,22 @@ pub fn float_values_ptr() -> *mut u64 {
 }
 
 fn float_values() -> &'static [AtomicU64] {
-    FLOAT_VALUES.get_or_init(|| {
-        let words = vec![0u64; BACK_CAP].into_boxed_slice();
-        // SAFETY: `AtomicU64` has the size, alignment and bit validity of
-        // `u64` (its documented layout), so the allocation is one of
-        // `BACK_CAP` atomics, owned by the new box alone.
-        unsafe { Box::from_raw(Box::into_raw(words) as *mut [AtomicU64]) }
-    })
+    // SAFETY: `AtomicU64` has the size, alignment and bit validity of `u64`
+    // (its documented layout).
+    FLOAT_VALUES.get_or_init(|| unsafe { zeroed_by_slot::<u64, AtomicU64>() })
+}
+
+/// `BACK_CAP` zeroed atomics, one per slot, allocated zeroed (calloc: the
+/// pages of slots never used are never touched).
+///
+/// # Safety
+/// `A` must have the size, alignment and bit validity of `T`.
+unsafe fn zeroed_by_slot<T: Clone + Default, A>() -> Box<[A]> {
+    let plain = vec![T::default(); BACK_CAP].into_boxed_slice();
+    // SAFETY: `A` has the layout and bit validity of `T` (this function's
+    // `# Safety`), so the allocation is one of `BACK_CAP` values of `A`,
+    // owned by the new box alone.
+    unsafe { Box::from_raw(Box::into_raw(plain) as *mut [A]) }
 }
 
 /// The bytes of [`BACK`], for Python.
@@ -1101,14 +1111,9 @@ pub fn back_flags() -> *mut u8 {
 }
 
 fn back() -> &'static [AtomicU8] {
-    BACK.get_or_init(|| {
-        // zeroed by the allocator (calloc: pages untouched until used)
-        let bytes = vec![0u8; BACK_CAP].into_boxed_slice();
-        // SAFETY: `AtomicU8` has the size, alignment and bit validity of
-        // `u8` (its documented layout), so the allocation is one of
-        // `BACK_CAP` atomics, owned by the new box alone.
-        unsafe { Box::from_raw(Box::into_raw(bytes) as *mut [AtomicU8]) }
-    })
+    // SAFETY: `AtomicU8` has the size, alignment and bit validity of `u8`
+    // (its documented layout).
+    BACK.get_or_init(|| unsafe { zeroed_by_slot::<u8, AtomicU8>() })
 }
 
 /// Ends a call's use of the receiver's slot Python lent (`TAG_RECEIVER`):
