@@ -407,24 +407,30 @@ def test_tuple_items_come_with_its_length(built):
     assert out.split() == ["5", "0", "IndexError"]
 
 
+def counting_lib(names):
+    """Lines for ``counted`` that put in place of ``handles.lib`` a proxy
+    counting the calls of the native functions ``names`` (into
+    ``counting.calls``), to show which calls a path makes."""
+    return [
+        "from lichen._pypy import handles",
+        "class Counting(object):",
+        "    def __init__(self, lib):",
+        "        self.lib, self.calls = lib, 0",
+        "    def __getattr__(self, name):",
+        "        if name in %r:" % (tuple(names),),
+        "            self.calls += 1",
+        "        return getattr(self.lib, name)",
+        "handles.lib = counting = Counting(handles.lib)",
+    ]
+
+
 def test_float_items_come_as_values(built):
     """The exact floats of a short list or tuple are handed over with its
     length as values, whose slots native code makes itself: no call into
     native code makes them (counted through ``handles.lib``), reading them
     calls no one, and they read back bit for bit; an instance of a float
     subclass still goes over as an object."""
-    out = counted(built, [
-        "import math",
-        "from lichen._pypy import handles",
-        "class Counting(object):",
-        "    def __init__(self, lib):",
-        "        self.lib, self.floats = lib, 0",
-        "    def __getattr__(self, name):",
-        "        return getattr(self.lib, name)",
-        "    def lichen_new_float(self, v):",
-        "        self.floats += 1",
-        "        return self.lib.lichen_new_float(v)",
-        "handles.lib = counting = Counting(handles.lib)",
+    out = counted(built, ["import math"] + counting_lib(["lichen_new_float"]) + [
         "class F(float): pass",
         "lst = [1.5, -0.0, math.inf, math.nan, F(2.5), 7]",
         "callbacks.counts.clear()",
@@ -434,7 +440,7 @@ def test_float_items_come_as_values(built):
         "assert type(got[4]) is F and got[4] == 2.5 and got[5] == 7",
         "assert m.sum_after_len((0.25, -4.0, 1e300)) == 0.25 - 4.0 + 1e300",
         "assert m.sum_after_len([0.5, F(0.25), 2]) == 2.75",
-        "print(counting.floats, callbacks.counts.get('float_as_f64', 0), callbacks.counts.get('get_item', 0))",
+        "print(counting.calls, callbacks.counts.get('float_as_f64', 0), callbacks.counts.get('get_item', 0))",
     ])
     # the subclass instance is read through Python, which may change the
     # list: its next item is read from Python again
@@ -447,17 +453,7 @@ def test_float_results_are_read_without_a_call(built):
     through ``handles.lib``), values bit for bit, its slot back in the reserve (the
     table stays flat); a float result other holders share (an item of a
     tuple handed over) still comes back as a held slot."""
-    out = counted(built, [
-        "import math",
-        "from lichen._pypy import handles",
-        "class Counting(object):",
-        "    def __init__(self, lib):",
-        "        self.lib, self.calls = lib, 0",
-        "    def __getattr__(self, name):",
-        "        if name in ('lichen_take_float', 'lichen_loaded_key'):",
-        "            self.calls += 1",
-        "        return getattr(self.lib, name)",
-        "handles.lib = counting = Counting(handles.lib)",
+    out = counted(built, ["import math"] + counting_lib(["lichen_take_float", "lichen_loaded_key"]) + [
         "for x in (3.0, -0.0, math.inf, 1e-310):",
         "    m.half(x)",
         "before = handles.slots_in_use()",

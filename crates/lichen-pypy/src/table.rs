@@ -61,13 +61,11 @@ pub const TAG_RECEIVER: isize = TAG_FRESH | TAG_LENT;
 pub const TAG_HELD: isize = TAG_LENT;
 /// An `HPyField` naming its object by key (never a handle's tag).
 pub const TAG_FIELD: isize = 7;
-/// An exact float Python hands over as a value, not a handle: an item of
-/// `check`'s or `length`'s hand-over whose bits are this, its value beside
-/// it (see `host::object`); never a handle.
-pub const FLOAT_ITEM: isize = 3;
-/// A result that is a float only the result held (see [`give_to_python`]):
-/// its slot is Python's again, and its value waits in [`float_values`];
-/// only ever a result's tag.
+/// A float that crosses as a value, never a handle's tag: an item of
+/// `check`'s or `length`'s hand-over whose bits are exactly this, its value
+/// beside it (see `host::object`); a result that is a float only the result
+/// held (see [`give_to_python`]), its slot Python's again and its value
+/// waiting in [`float_values`].
 pub const TAG_FLOAT: isize = 3;
 const SHIFT: u32 = 3;
 /// The range of ints held in a handle.

@@ -25,6 +25,7 @@ from lichen._pypy.handles import (
     DATA_CAPSULE,
     DATA_PAYLOAD,
     EMPTY,
+    FLOAT,
     NO_SPEC_CLASS,
     _grow,
     apply_stores,
@@ -166,15 +167,11 @@ def check(h, what, items, learnt):
     return r | (n + 1) << 16 if n else r
 
 
-# An item handed over as a value (table.rs FLOAT_ITEM): never a handle's bits.
-FLOAT_ITEM = 3
-
-
 def _hand_over(o, t, items, cap, learnt):
     """Hands the items of ``o`` (of type ``t``) over to native code if it is
     a tuple or list of at most ``cap``: their handles in ``items``, what
-    ``_tell`` says of each in ``learnt`` (an exact float: ``FLOAT_ITEM``,
-    its value in the struct's word), and in ``learnt[2 * cap]`` whether ``o``
+    ``_tell`` says of each in ``learnt`` (an exact float: ``FLOAT``, its
+    value in the struct's word), and in ``learnt[2 * cap]`` whether ``o``
     is a list (its items go stale). How many it handed."""
     if not (t is tuple or t is list):
         return 0
@@ -190,7 +187,7 @@ def _hand_over(o, t, items, cap, learnt):
             # it from this callback)
             if values is None:
                 values = ffi.cast("double *", learnt)
-            items[k] = FLOAT_ITEM
+            items[k] = FLOAT
             values[2 * k + 1] = item
         elif _tell_at(item, learnt, 2 * k):
             # native code learns its struct and class from ``learnt``:

@@ -70,17 +70,14 @@ def _result(r, name):
         o = _float_values[i]
         if i >= len(objs):  # a slot native code added since
             _grow(i)
-        _reserve.append(i)
-        if len(_reserve) > RESERVE_MAX:
-            _trim_reserve()
-        return o
-    o = objs[i] if i < len(objs) else EMPTY
-    if o is EMPTY:
-        o = _materialize(r & ~7)
+    else:
+        o = objs[i] if i < len(objs) else EMPTY
+        if o is EMPTY:
+            o = _materialize(r & ~7)
     if tag == HELD:
         # a hold of ours: other holders may have let go meanwhile
         lib.lichen_close(r & ~7)
-    elif tag == FRESH:
+    elif tag == FRESH or tag == FLOAT:
         _reserve.append(i)
         if len(_reserve) > RESERVE_MAX:
             _trim_reserve()

@@ -169,7 +169,8 @@ def fresh(o):
 RECEIVER = FRESH | LENT
 BACK_CAP = lib.lichen_back_cap()
 _back = lib.lichen_back_flags()
-# A float result's tag (table.rs TAG_FLOAT): its value is read here, by slot.
+# A float that crosses as a value (table.rs TAG_FLOAT): a float result's
+# tag, its value read here by slot; an item handed over as a value.
 FLOAT = 3
 _float_values = lib.lichen_float_values()
 

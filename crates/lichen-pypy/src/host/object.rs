@@ -62,14 +62,14 @@ fn ask_kinds(h: HPy, what: Check) -> bool {
 /// Keeps the items Python handed over (see `table::set_items`): what
 /// Python said of each (class, struct) goes with its handle; an instance
 /// of a class made from a spec comes as a fresh slot that learns it here,
-/// an exact float as `table::FLOAT_ITEM` with its value's bits where the
+/// an exact float as `table::TAG_FLOAT` with its value's bits where the
 /// struct would be (its slot made here, as `HPyFloat_FromDouble` makes one).
 fn keep_items(h: HPy, items: &[isize], learnt: &[isize]) {
     let got: Box<[HPy]> = items
         .iter()
         .enumerate()
         .map(|(k, &b)| {
-            if b == table::FLOAT_ITEM {
+            if b == table::TAG_FLOAT {
                 return table::new_float(f64::from_bits(learnt[2 * k + 1] as u64));
             }
             let (class, data) = (learnt[2 * k] as usize, learnt[2 * k + 1] as *mut c_void);
