@@ -162,9 +162,11 @@ int64_t lichen_loaded_key(lh h);
 lh lichen_loaded_owner(lh h);
 void lichen_reserve_emptied(const intptr_t *slots, intptr_t n);
 void lichen_unreserve(const intptr_t *slots, intptr_t n);
-/* receivers' slots given back to the caller that lent them */
+/* how calls ended with the receivers' slots their callers lent: 1 given
+ * back, 2 kept by the extension (the caller then calls lichen_lender_done) */
 unsigned char *lichen_back_flags(void);
 intptr_t lichen_back_cap(void);
+void lichen_lender_done(intptr_t slot);
 /* the values of float results, by slot */
 double *lichen_float_values(void);
 /* field stores Python applies after the call that made them */

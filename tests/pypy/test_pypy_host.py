@@ -688,6 +688,75 @@ def test_a_receiver_the_extension_keeps_keeps_its_slot(mod):
     assert mod.kept() is c and b.itself() is b
 
 
+def test_a_kept_receivers_slot_waits_for_its_lender(mod):
+    """A receiver the extension keeps, then lets go of before the caller
+    that lent it has looked at its slot's byte (another thread ran in
+    between), goes to no one until that caller has: no other thread can
+    lend the slot and set the byte, and so have both callers take the slot
+    back into the reserve."""
+    from lichen._pypy import calls, handles
+
+    b, c = mod.Box(1), mod.Box(2)
+    waiting = []
+    calls.take_back = waiting.append  # the lender is held up right here
+    try:
+        b.keep()
+    finally:
+        calls.take_back = handles.take_back
+    [h] = waiting
+    c.keep()  # "another thread": the extension lets go of b's slot
+    before = handles.slots_in_use()  # (sweeps: stale slots become free)
+
+    def takes_the_slot():
+        # the whole reserve and three refills
+        n = len(handles._reserve) + 3 * handles.RESERVE_BATCH
+        taken = [handles._take_slot() for _ in range(n)]
+        handles._reserve.extend(reversed(taken))
+        return h >> 3 in taken
+
+    assert not takes_the_slot()
+    handles.take_back(h)
+    assert handles._back[h >> 3] == 0
+    # now the slot is free for anyone, and none is left over
+    handles.sweep()
+    assert takes_the_slot()
+    assert handles.slots_in_use() == before
+
+
+def test_threads_keeping_and_lending_receivers_share_no_slot(mod):
+    """Threads keep receivers in a global (letting go of the one before)
+    while others lend theirs call after call: every call sees its own
+    receiver, and no slot is left in use or handed out twice."""
+    from lichen._pypy import handles
+
+    boxes = [mod.Box(k) for k in range(8)]
+    boxes[0].keep()  # the global holds one receiver before as after
+    before = handles.slots_in_use()
+    errors = []
+
+    def work(k):
+        try:
+            for n in range(3000):
+                b = boxes[(k + n) % len(boxes)]
+                if n % 3 == 0:
+                    b.keep()
+                elif b.itself() is not b or b.get() != boxes.index(b):
+                    errors.append((k, n))
+        except Exception as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert mod.kept() in boxes
+    mod.Box(0).keep()  # lets go of the last kept box
+    assert handles.slots_in_use() == before
+    assert len(set(handles._reserve)) == len(handles._reserve)
+
+
 def test_structs_are_cut_from_shared_buffers(mod):
     """Instances' structs are zeroed pieces of buffers shared by several
     instances of a class (one raw allocation and finalizer per buffer, not

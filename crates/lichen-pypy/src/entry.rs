@@ -259,6 +259,17 @@ pub extern "C" fn lichen_back_cap() -> isize {
     table::BACK_CAP as isize
 }
 
+/// The caller that lent receiver slot `slot` read that the extension kept
+/// it (`table::KEPT`): the slot need not wait for it any more.
+#[no_mangle]
+pub extern "C" fn lichen_lender_done(slot: isize) {
+    guarded("lichen_lender_done", || {
+        if let Ok(i) = u32::try_from(slot) {
+            table::lender_done(i)
+        }
+    })
+}
+
 /// Where Python reads the value of a float result (see `table::TAG_FLOAT`),
 /// by slot below `lichen_back_cap()`.
 #[no_mangle]
@@ -642,7 +653,11 @@ unsafe fn call<F: Copy, R, T: ErrorValue, const N: usize>(
         // extension read (entries that run no extension code, such as the
         // table's, leave them current)
         table::new_generation();
-        finish(r)
+        let out = finish(r);
+        if N > 0 && bits[0] & table::TAG_RECEIVER == table::TAG_RECEIVER {
+            table::settle_receiver();
+        }
+        out
     })
 }
 

@@ -99,6 +99,10 @@ struct Slot {
     /// field, an item of a loaded tuple, a float). Freed, it is clean
     /// again: no sweep needed.
     entry_empty: bool,
+    /// A receiver the extension kept past its call, whose lender has not
+    /// yet read its byte in [`BACK`]: freed meanwhile, the slot waits
+    /// (in no free list) until the lender has (see [`lender_done`]).
+    lender_waits: bool,
     /// A loaded field: the owner's handle this slot holds (0: none), whose
     /// object holds the slot's object under `key`; Python fills the entry
     /// from there when it first needs the object.
@@ -139,6 +143,7 @@ impl Slot {
             state,
             float: false,
             entry_empty: false,
+            lender_waits: false,
             owner: 0,
             key: 0,
             class: 0,
@@ -182,7 +187,12 @@ struct Table {
     /// [`kept_get`]), each held once by this cache; `(cache key, slot)`,
     /// cache key 0: empty.
     kept: Vec<(u64, u32)>,
+    /// The receiver the entry running now kept past its call (see
+    /// [`give_back`]); [`NO_SLOT`]: none.
+    kept_receiver: u32,
 }
+
+const NO_SLOT: u32 = u32::MAX;
 
 /// The struct and the class (see `Slot::class`) of an object, as far as
 /// known (0: not).
@@ -208,6 +218,7 @@ static TABLE: Shared = Shared(UnsafeCell::new(Table {
     field_data: Keyed::new(),
     field_items: Keyed::new(),
     kept: Vec::new(),
+    kept_receiver: NO_SLOT,
 }));
 
 /// How many free slots hold a stale entry (Python reads it to know when to
@@ -967,12 +978,22 @@ fn drop_hold(t: &mut Table, owner: isize) {
     }
 }
 
+/// Puts free slot `i` where the next reserve refill finds it.
+fn free_list(t: &mut Table, i: u32, never_seen: bool) {
+    if never_seen {
+        t.clean.push(i); // Python never stored anything for it
+    } else {
+        t.stale.push(i);
+        stale_add(1);
+    }
+}
+
 /// Frees slot `i`, and the owner a loaded field's slot held (and so on,
 /// should that be the last hold of another loaded field).
 fn release(t: &mut Table, mut i: u32) {
     loop {
         let s = &mut t.slots[i as usize];
-        let never_seen = s.entry_empty;
+        let (never_seen, waits) = (s.entry_empty, s.lender_waits);
         let (owner, key) = (core::mem::take(&mut s.owner), core::mem::take(&mut s.key));
         let items = s.items.take();
         // Only what a free or reserved slot is read for is reset: every
@@ -986,11 +1007,8 @@ fn release(t: &mut Table, mut i: u32) {
         for item in items.into_iter().flatten() {
             drop_hold(t, item._i);
         }
-        if never_seen {
-            t.clean.push(i); // Python never stored anything for it
-        } else {
-            t.stale.push(i);
-            stale_add(1);
+        if !waits {
+            free_list(t, i, never_seen);
         }
         let Some(o) = slot_of(HPy { _i: owner }) else { return };
         if is_constant(t, o) {
@@ -1031,7 +1049,11 @@ pub fn give_to_python(result: HPy) -> isize {
         if ck != 0 {
             unkeep(t, ck);
         }
+        let own_receiver = t.kept_receiver == i;
         match t.slots.get_mut(i as usize) {
+            // a receiver another call kept, whose lender has not looked
+            // yet: no one may lend its slot before, so Python gets a hold
+            Some(s) if s.lender_waits && !own_receiver => result._i | TAG_HELD,
             Some(s) if s.state == State::Live && s.refs == 1 && s.float && (i as usize) < BACK_CAP => {
                 // Python reads the value where it waits, with no call back
                 // into native code; the slot is an empty reserved one
@@ -1062,16 +1084,23 @@ pub fn give_to_python(result: HPy) -> isize {
 /// slots above as plain fresh ones.
 pub const BACK_CAP: usize = 1 << 22;
 
-/// A byte per slot below [`BACK_CAP`], set when an entry gave the slot back
-/// to the Python code that lent it as a receiver; that code clears it and
-/// puts the slot back in its reserve (see `handles.take_back`). Python
-/// reads and writes it through a pointer, holding the GIL: in JIT-compiled
-/// code the read and the clear are one step, so of two threads that look
-/// (the lender, and one that got the slot after the extension kept and
-/// freed it), one takes the slot back; PyPy's interpreter may switch
-/// threads between them (a known race, see docs/architecture.md).
-/// Allocated zeroed, so the pages of slots never lent are never touched.
+/// A byte per slot below [`BACK_CAP`], through which an entry tells the
+/// Python code that lent the slot as a receiver how the call ended with
+/// it: [`GAVE_BACK`] (that code puts the slot back in its reserve),
+/// [`RECEIVER_KEPT`] (the extension kept the receiver; that code then
+/// calls `lender_done`), 0: neither (the receiver is the call's result).
+/// Python reads and clears it holding the GIL (see `handles.take_back`),
+/// in steps another thread may run between; but only the lender touches
+/// the byte until it has read it: the slot is the lender's (given back,
+/// or the result) or waits for it ([`Slot::lender_waits`]), so no other
+/// thread can lend the slot meanwhile. Allocated zeroed, so the pages of
+/// slots never lent are never touched.
 static BACK: std::sync::OnceLock<Box<[AtomicU8]>> = std::sync::OnceLock::new();
+
+/// [`BACK`]: the slot is the lender's again.
+pub const GAVE_BACK: u8 = 1;
+/// [`BACK`]: the extension kept the receiver; its slot waits for the lender.
+pub const RECEIVER_KEPT: u8 = 2;
 
 /// The value of a float result per slot below [`BACK_CAP`] (see
 /// [`TAG_FLOAT`]): written by the entry that gives the slot to Python,
@@ -1118,14 +1147,52 @@ fn back() -> &'static [AtomicU8] {
 /// a slot only the call held goes back to Python's reserve with its object
 /// still in it (the lender's next handle reuses it, still in the cache;
 /// the freed slots of a reserve refill are a cold new one per call), one
-/// the extension kept is closed as any other handle.
+/// the extension kept is closed as any other handle, and waits for its
+/// lender (see [`BACK`]) unless it is the call's result (see
+/// [`give_to_python`]); [`settle_receiver`] tells the lender which.
 pub fn give_back(h: HPy) {
     let Some(i) = slot_of(h).filter(|&i| (i as usize) < BACK_CAP) else { return close(h) };
-    if with(|t| take_back_slot(t, i)) {
-        back()[i as usize].store(1, Ordering::Release);
+    let gave = with(|t| {
+        let gave = take_back_slot(t, i);
+        if !gave && !is_constant(t, i) {
+            if let Some(s) = t.slots.get_mut(i as usize) {
+                s.lender_waits = true;
+                t.kept_receiver = i;
+            }
+        }
+        gave
+    });
+    if gave {
+        back()[i as usize].store(GAVE_BACK, Ordering::Release);
     } else {
         close(h);
     }
+}
+
+/// Ends an entry that lent a receiver: tells the lender if the extension
+/// kept it past the call (it was not the call's result).
+#[inline]
+pub fn settle_receiver() {
+    let kept = with(|t| {
+        let i = core::mem::replace(&mut t.kept_receiver, NO_SLOT);
+        t.slots.get(i as usize).is_some_and(|s| s.lender_waits).then_some(i)
+    });
+    if let Some(i) = kept {
+        back()[i as usize].store(RECEIVER_KEPT, Ordering::Release);
+    }
+}
+
+/// The lender of receiver slot `i`, which the extension kept, has read its
+/// byte in [`BACK`]: the slot, if freed meanwhile, is free for anyone.
+pub fn lender_done(i: u32) {
+    with(|t| {
+        let Some(s) = t.slots.get_mut(i as usize).filter(|s| s.lender_waits) else { return };
+        s.lender_waits = false;
+        if s.state == State::Free {
+            let never_seen = s.entry_empty;
+            free_list(t, i, never_seen);
+        }
+    })
 }
 
 /// Makes slot `i` reserved again if only the call ending holds it.
@@ -1386,14 +1453,63 @@ mod tests {
         assert_eq!(taken(out[0]), 1);
         let h = receive_known((out[0] << 3) | TAG_RECEIVER, core::ptr::null_mut(), 0);
         assert_eq!(data_of(h).0, DataKind::Unknown, "received anew, it knows nothing of before");
-        // the extension kept it: closed, still live, its byte clear
+        // the extension kept it: closed, still live, its byte says so
         dup(h);
         give_back(h);
+        settle_receiver();
         assert_eq!(in_use(), live + 1);
-        assert_eq!(taken(out[0]), 0);
+        assert_eq!(taken(out[0]), RECEIVER_KEPT);
+        // freed before its lender looked, it goes to no one; then it does
         close(h);
         assert_eq!(in_use(), live);
-        assert_eq!(taken(out[0]), 0);
+        assert!(!refill_gives(out[0]), "a slot its lender may still look at was handed out");
+        lender_done(out[0] as u32);
+        assert!(refill_gives(out[0]));
+    }
+
+    /// Whether reserve refills hand out slot `i` before the free slots run
+    /// out (those taken stay reserved: the test owns them).
+    fn refill_gives(i: isize) -> bool {
+        let mut one = [0isize; 1];
+        while with(|t| !(t.clean.is_empty() && t.stale.is_empty())) {
+            reserve(&mut one);
+            if one[0] == i {
+                return true;
+            }
+        }
+        false
+    }
+
+    #[test]
+    fn a_kept_receiver_that_is_the_result_goes_to_its_lender() {
+        let _held = lock::enter();
+        let (out, live) = two_reserved();
+        let h = receive_known((out[0] << 3) | TAG_RECEIVER, 0x1000 as *mut c_void, 0);
+        dup(h); // `return HPy_Dup(ctx, self)`
+        give_back(h);
+        assert_eq!(give_to_python(h), h._i | TAG_FRESH);
+        settle_receiver();
+        assert_eq!(back()[out[0] as usize].load(Ordering::Relaxed), 0);
+        assert_eq!(in_use(), live);
+    }
+
+    #[test]
+    fn a_kept_receiver_another_call_returns_waits_for_its_lender() {
+        let _held = lock::enter();
+        let (out, live) = two_reserved();
+        let h = receive_known((out[0] << 3) | TAG_RECEIVER, 0x1000 as *mut c_void, 0);
+        dup(h);
+        give_back(h);
+        settle_receiver();
+        // another call returns the kept handle before the lender looked:
+        // Python gets a hold, not the slot
+        assert_eq!(give_to_python(h), h._i | TAG_HELD);
+        close(h);
+        assert_eq!(in_use(), live);
+        assert!(!refill_gives(out[0]));
+        assert_eq!(back()[out[0] as usize].swap(0, Ordering::Relaxed), RECEIVER_KEPT);
+        lender_done(out[0] as u32);
+        assert!(refill_gives(out[0]));
     }
 
     #[test]

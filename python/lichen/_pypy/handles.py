@@ -169,6 +169,7 @@ def fresh(o):
 RECEIVER = FRESH | LENT
 BACK_CAP = lib.lichen_back_cap()
 _back = lib.lichen_back_flags()
+GAVE_BACK = 1  # table.rs GAVE_BACK; KEPT (2): see take_back
 # A float that crosses as a value (table.rs TAG_FLOAT): a float result's
 # tag, its value read here by slot; an item handed over as a value.
 FLOAT = 3
@@ -189,16 +190,18 @@ def lend(o):
 
 def take_back(h):
     """Puts the slot of a receiver handle (``lend``) back in the reserve if
-    the entry gave it back. The read and the clear of its byte are one step
-    in JIT-compiled code, so a thread that got the slot since (the
-    extension kept it, then freed it) and the lender do not both take it;
-    the interpreter may switch threads between them (see "Handles" in
-    docs/architecture.md: a known race)."""
+    the entry gave it back; tells native code once read that the extension
+    kept it. Until then that slot waits (freed, it goes to no one), so no
+    other thread lends it and writes its byte: only this code reads it."""
     if h & 7 == RECEIVER:
         i = h >> 3
-        if _back[i]:
+        b = _back[i]
+        if b:
             _back[i] = 0
-            _reserve.append(i)
+            if b == GAVE_BACK:
+                _reserve.append(i)
+            else:
+                lib.lichen_lender_done(i)
 
 
 def new_h(o):
