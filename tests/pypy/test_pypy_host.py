@@ -234,6 +234,31 @@ def test_field_holds_its_object_through_the_owner(mod):
     assert box.get() is None
 
 
+def test_get_referents_gives_what_traverse_visits(mod):
+    """As on CPython, gc.get_referents of an instance of an HPy type is
+    what its tp_traverse visits: the objects of its fields (PyPy's own
+    answer would list the class, the struct's buffer and the container of
+    the fields); a Python subclass's instance adds its own references."""
+    item = object()
+    b = mod.Box(item)
+    assert gc.get_referents(b) == [item]
+    b.set("new")  # a store applied after the call
+    assert gc.get_referents(b) == ["new"]
+    b.clear()
+    assert gc.get_referents(b) == []
+    other = [1.5, "x"]
+    assert gc.get_referents(mod.Box(item), other) == [item] + gc.get_referents._lichen_original(other)
+
+    class Sub(mod.Box):
+        pass
+
+    s = Sub(item)
+    s.extra = extra = object()
+    refs = gc.get_referents(s)
+    assert item in refs and extra in refs
+    assert not any(r is s._lichen_refs or type(r).__name__ == "CData" for r in refs)
+
+
 def test_cycle_through_fields_is_collected(mod):
     import weakref
 

@@ -393,6 +393,31 @@ def _held(refs, key):
     return _MISSING
 
 
+def fields_of(o):
+    """The objects the ``HPyField``s of ``o`` hold (what its type's
+    ``tp_traverse`` visits), or None when ``o`` is no instance of a class
+    made from a spec with a struct. Reads no attribute through ``o``'s own
+    lookup (which Python code may define)."""
+    slot = None
+    for c in type(o).__mro__:
+        slot = c.__dict__.get("_lichen_refs")
+        if slot is not None:
+            break
+    if slot is None or type(slot).__name__ != "member_descriptor":
+        return None
+    if _stores_waiting[0]:
+        apply_stores()
+    try:
+        refs = slot.__get__(o, type(o))
+    except AttributeError:  # made by object.__new__ alone
+        return None
+    if refs is None:
+        return []
+    if type(refs) is dict:
+        return list(refs.values())
+    return refs[1::2]
+
+
 def field_object(owner, key, missing=False):
     """The object ``owner`` holds under the field key ``key``, or that a
     store not yet applied put there (none: ``_MISSING`` if ``missing``,

@@ -17,7 +17,7 @@ from lichen._pypy import trace_module as _trace  # noqa: E402
 from lichen._pypy.calls import create_module  # noqa: E402
 from lichen._pypy.errors import take_error  # noqa: E402
 from lichen._pypy import importer  # noqa: E402
-from lichen._pypy.handles import sweep  # noqa: E402
+from lichen._pypy.handles import fields_of, sweep  # noqa: E402
 
 importer.install()
 
@@ -36,8 +36,36 @@ def _collect_after_sweep(collect):
     return gc_collect
 
 
+def _referents_as_traversed(get_referents):
+    """``gc.get_referents`` that, as on CPython, gives for an instance of a
+    class made from a spec what its ``tp_traverse`` visits: the objects of
+    its ``HPyField``s (PyPy's own answer lists the class, the struct's
+    buffer and the container of the fields instead); for an instance of a
+    Python subclass, also what the subclass adds (its ``__dict__``, slots
+    and class, as CPython's ``subtype_traverse`` visits them)."""
+
+    def gc_get_referents(*objs):
+        out = []
+        for o in objs:
+            fields = fields_of(o)
+            if fields is None:
+                out.extend(get_referents(o))
+                continue
+            if getattr(type(o), "__lichen_self__", None) is not type(o):
+                inner = (o._lichen_buf, o._lichen_mem, o._lichen_refs)
+                out.extend(r for r in get_referents(o) if not any(r is x for x in inner))
+            out.extend(fields)
+        return out
+
+    gc_get_referents.__doc__ = get_referents.__doc__
+    gc_get_referents._lichen_original = get_referents
+    return gc_get_referents
+
+
 if not hasattr(gc.collect, "_lichen_original"):
     gc.collect = _collect_after_sweep(gc.collect)
+if not hasattr(gc.get_referents, "_lichen_original"):
+    gc.get_referents = _referents_as_traversed(gc.get_referents)
 
 _MODES = read_enum("Mode")
 MODE_UNIVERSAL = _MODES["MODE_UNIVERSAL"]
