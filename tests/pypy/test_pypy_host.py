@@ -56,6 +56,25 @@ def test_built_by_hpy_devel_on_pypy(built, mod):
     assert mod.__file__.endswith("pypy_host.hpy0.so")
 
 
+def run_in_threads(work, n=4):
+    """Runs ``work(k)`` for k in range(n), each in a thread of its own, all
+    at once; what they raised (a thread's exception would go unseen)."""
+    raised = []
+
+    def run(k):
+        try:
+            work(k)
+        except Exception as e:
+            raised.append(e)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return raised
+
+
 def test_threads_run_extension_code_one_at_a_time(mod):
     # cffi runs C without PyPy's GIL: without Lichen's lock the two loops
     # below would lose increments of the C global.
@@ -98,27 +117,20 @@ def test_loads_and_stores_from_threads_stay_consistent(mod):
     bad = []
 
     def work(seed):
-        try:
-            for r in range(3000):
-                box = boxes[(r * 7 + seed) % len(boxes)]
-                got = box.get()
-                if not (type(got) is tuple and got[1] == str(got[0])):
-                    bad.append(got)
-                first = box.item(0)
-                if type(first) is not int:
-                    bad.append(first)
-                v = r * 10 + seed
-                box.set((v, str(v)))
-                if seed == 0 and r % 500 == 0:
-                    gc.collect()
-        except Exception as e:  # a thread's exception would go unseen
-            bad.append(e)
+        for r in range(3000):
+            box = boxes[(r * 7 + seed) % len(boxes)]
+            got = box.get()
+            if not (type(got) is tuple and got[1] == str(got[0])):
+                bad.append(got)
+            first = box.item(0)
+            if type(first) is not int:
+                bad.append(first)
+            v = r * 10 + seed
+            box.set((v, str(v)))
+            if seed == 0 and r % 500 == 0:
+                gc.collect()
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert run_in_threads(work) == []
     assert bad == []
     assert all(b.get()[1] == str(b.get()[0]) for b in boxes)
 
@@ -760,21 +772,14 @@ def test_threads_keeping_and_lending_receivers_share_no_slot(mod):
     errors = []
 
     def work(k):
-        try:
-            for n in range(3000):
-                b = boxes[(k + n) % len(boxes)]
-                if n % 3 == 0:
-                    b.keep()
-                elif b.itself() is not b or b.get() != boxes.index(b):
-                    errors.append((k, n))
-        except Exception as e:  # reported below
-            errors.append(e)
+        for n in range(3000):
+            b = boxes[(k + n) % len(boxes)]
+            if n % 3 == 0:
+                b.keep()
+            elif b.itself() is not b or b.get() != boxes.index(b):
+                errors.append((k, n))
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert run_in_threads(work) == []
     assert errors == []
     assert mod.kept() in boxes
     mod.Box(0).keep()  # lets go of the last kept box
