@@ -1157,6 +1157,8 @@ pub fn give_back(h: HPy) {
         if !gave && !is_constant(t, i) {
             if let Some(s) = t.slots.get_mut(i as usize) {
                 s.lender_waits = true;
+                // one receiver an entry: its end tells the lender
+                debug_assert!(t.kept_receiver == NO_SLOT, "two receivers kept in one entry");
                 t.kept_receiver = i;
             }
         }
