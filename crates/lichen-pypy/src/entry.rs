@@ -260,7 +260,7 @@ pub extern "C" fn lichen_back_cap() -> isize {
 }
 
 /// The caller that lent receiver slot `slot` read that the extension kept
-/// it (`table::KEPT`): the slot need not wait for it any more.
+/// it (`table::RECEIVER_KEPT`): the slot need not wait for it any more.
 #[no_mangle]
 pub extern "C" fn lichen_lender_done(slot: isize) {
     guarded("lichen_lender_done", || {

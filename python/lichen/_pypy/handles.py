@@ -169,7 +169,7 @@ def fresh(o):
 RECEIVER = FRESH | LENT
 BACK_CAP = lib.lichen_back_cap()
 _back = lib.lichen_back_flags()
-GAVE_BACK = 1  # table.rs GAVE_BACK; KEPT (2): see take_back
+GAVE_BACK = 1  # table.rs GAVE_BACK; RECEIVER_KEPT (2): see take_back
 # A float that crosses as a value (table.rs TAG_FLOAT): a float result's
 # tag, its value read here by slot; an item handed over as a value.
 FLOAT = 3

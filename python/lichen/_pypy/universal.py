@@ -52,7 +52,8 @@ def _referents_as_traversed(get_referents):
                 out.extend(get_referents(o))
                 continue
             if getattr(type(o), "__lichen_self__", None) is not type(o):
-                inner = (o._lichen_buf, o._lichen_mem, o._lichen_refs)
+                own = object.__getattribute__  # not the subclass's lookup
+                inner = (own(o, "_lichen_buf"), own(o, "_lichen_mem"), own(o, "_lichen_refs"))
                 out.extend(r for r in get_referents(o) if not any(r is x for x in inner))
             out.extend(fields)
         return out
