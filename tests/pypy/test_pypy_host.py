@@ -79,11 +79,7 @@ def test_threads_run_extension_code_one_at_a_time(mod):
     # cffi runs C without PyPy's GIL: without Lichen's lock the two loops
     # below would lose increments of the C global.
     start = mod.bump(0)
-    threads = [threading.Thread(target=mod.bump, args=(20000,)) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert run_in_threads(lambda k: mod.bump(20000)) == []
     assert mod.bump(0) - start == 80000
 
 
@@ -136,12 +132,8 @@ def test_loads_and_stores_from_threads_stay_consistent(mod):
 
 
 def test_leave_python_execution_lets_threads_run_in_parallel(mod):
-    threads = [threading.Thread(target=mod.sleep_outside, args=(300,)) for _ in range(4)]
     t0 = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert run_in_threads(lambda k: mod.sleep_outside(300)) == []
     elapsed = time.monotonic() - t0
     # sequential would be 1.2 s; what matters is that they overlapped
     assert elapsed < 1.1, elapsed
