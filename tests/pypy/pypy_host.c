@@ -31,16 +31,32 @@ static HPy call_impl(HPyContext *ctx, HPy self, HPy f)
     return HPy_CallTupleDict(ctx, f, HPy_NULL, HPy_NULL);
 }
 
-/* sleep_outside(ms): sleeps with the runtime let go. */
-HPyDef_METH(sleep_outside, "sleep_outside", HPyFunc_O)
-static HPy sleep_outside_impl(HPyContext *ctx, HPy self, HPy arg)
+/* meet_outside(n): waits, with the runtime let go, until n calls have
+ * arrived (since meet_reset()), or 10 s; whether they all did. Calls that
+ * the runtime ran one at a time would never meet. */
+static int arrived;
+
+HPyDef_METH(meet_outside, "meet_outside", HPyFunc_O)
+static HPy meet_outside_impl(HPyContext *ctx, HPy self, HPy arg)
 {
-    long ms = HPyLong_AsLong(ctx, arg);
-    if (ms == -1 && HPyErr_Occurred(ctx))
+    long n = HPyLong_AsLong(ctx, arg);
+    if (n == -1 && HPyErr_Occurred(ctx))
         return HPy_NULL;
     HPyThreadState state = HPy_LeavePythonExecution(ctx);
-    usleep((useconds_t)(ms * 1000));
+    __atomic_add_fetch(&arrived, 1, __ATOMIC_SEQ_CST);
+    int waited = 0;
+    while (__atomic_load_n(&arrived, __ATOMIC_SEQ_CST) < n && waited < 10000) {
+        usleep(1000);
+        waited++;
+    }
     HPy_ReenterPythonExecution(ctx, state);
+    return HPyBool_FromLong(ctx, __atomic_load_n(&arrived, __ATOMIC_SEQ_CST) >= n);
+}
+
+HPyDef_METH(meet_reset, "meet_reset", HPyFunc_NOARGS)
+static HPy meet_reset_impl(HPyContext *ctx, HPy self)
+{
+    __atomic_store_n(&arrived, 0, __ATOMIC_SEQ_CST);
     return HPy_Dup(ctx, ctx->h_None);
 }
 
@@ -434,7 +450,7 @@ static HPy items_around_impl(HPyContext *ctx, HPy self, const HPy *args, size_t 
 static HPyGlobal *module_globals[] = { &g_Box, &g_kept, NULL };
 
 static HPyDef *module_defines[] = {
-    &bump, &call, &sleep_outside, &capsule, &destroyed, &as_pyobject, &churn, &loads, &outlive, &boxes, &item_after_len, &sum_after_len, &half, &items_around, &kept,
+    &bump, &call, &meet_outside, &meet_reset, &capsule, &destroyed, &as_pyobject, &churn, &loads, &outlive, &boxes, &item_after_len, &sum_after_len, &half, &items_around, &kept,
     &exec_types, NULL
 };
 
