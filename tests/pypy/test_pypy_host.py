@@ -8,6 +8,7 @@ Run with pytest under a PyPy venv that ``make venvs`` made (.venv/pypy,
 hpy.devel Lichen installs there.
 """
 
+import contextlib
 import gc
 import os
 import shutil
@@ -53,6 +54,20 @@ def test_built_by_hpy_devel_on_pypy(built, mod):
     assert hpy.universal.__name__ == "lichen.universal"
     assert os.path.exists(os.path.join(str(built), "pypy_host.hpy0.so"))
     assert mod.__file__.endswith("pypy_host.hpy0.so")
+
+
+@contextlib.contextmanager
+def patched_global(f, name, value):
+    """The global ``name`` of ``f`` is ``value`` meanwhile: each function
+    made from a definition reads a copy of its module's globals of its own
+    (``calls.specialize``)."""
+    g = f.__globals__
+    old = g[name]
+    g[name] = value
+    try:
+        yield
+    finally:
+        g[name] = old
 
 
 def run_in_threads(work, n=4):
@@ -681,25 +696,21 @@ def test_a_receivers_slot_serves_call_after_call(mod):
     """A method's receiver is lent a slot that the entry gives back after
     the call: the same slot serves the next call (no slot freed and a new
     one taken per call), and no slot is left in use."""
-    from lichen._pypy import calls
-    from lichen._pypy.handles import _reserve, slots_in_use
+    from lichen._pypy.handles import _reserve, lend as real_lend, slots_in_use
 
     lent = []
 
-    def lend(o, real=calls.lend):
-        h = real(o)
+    def lend(o):
+        h = real_lend(o)
         lent.append(h >> 3)
         return h
 
     b = mod.Box(1)
     b.is_box()
     before = (len(_reserve), slots_in_use())
-    calls.lend = lend
-    try:
+    with patched_global(type(b).is_box, "lend", lend):
         for _ in range(1000):
             assert b.is_box()
-    finally:
-        calls.lend = lend.__defaults__[0]
     assert (len(_reserve), slots_in_use()) == before
     assert len(lent) == 1000 and len(set(lent)) == 1
 
@@ -723,15 +734,13 @@ def test_a_kept_receivers_slot_waits_for_its_lender(mod):
     between), goes to no one until that caller has: no other thread can
     lend the slot and set the byte, and so have both callers take the slot
     back into the reserve."""
-    from lichen._pypy import calls, handles
+    from lichen._pypy import handles
 
     b, c = mod.Box(1), mod.Box(2)
     waiting = []
-    calls.take_back = waiting.append  # the lender is held up right here
-    try:
+    # the lender is held up right here
+    with patched_global(type(b).keep, "take_back", waiting.append):
         b.keep()
-    finally:
-        calls.take_back = handles.take_back
     [h] = waiting
     c.keep()  # "another thread": the extension lets go of b's slot
     before = handles.slots_in_use()  # (sweeps: stale slots become free)

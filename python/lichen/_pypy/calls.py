@@ -158,33 +158,56 @@ def _decorate(f, name, qualname, module, doc):
     return f
 
 
+# --------------------------------------------------------------------------
+# Functions made per definition are copies of the templates below, each with
+# globals of its own (``specialize``): PyPy's JIT reads a module's globals as
+# constants until one is rebound, and a closure's cells with a load and a
+# guard at every call. The names a template reads from its copy's globals:
+CTX = IMPL = CALL = MODULE_H = OWNER = NAME = QUALNAME = None
+
+
+def specialize(template, constants, name=None):
+    """A copy of function ``template`` (named ``name``, else as it) whose
+    globals are those of its module plus ``constants``, in a module dict of
+    its own (a plain dict is not read as constants)."""
+    values = dict(template.__globals__)
+    values.update(constants)
+    g = _types.ModuleType(template.__module__).__dict__
+    # each name written once: PyPy reads one written again as a variable
+    g.update(values)
+    return _types.FunctionType(template.__code__, g, name or template.__name__, template.__defaults__)
+
+
+def _module_noargs():
+    return result(CALL(CTX, IMPL, MODULE_H, NULL, 0), QUALNAME)
+
+
+def _module_o(arg):
+    return result(CALL(CTX, IMPL, MODULE_H, new_h(arg), NULL, 0), QUALNAME)
+
+
+def _module_varargs(*args):
+    return result(_positional(CTX, IMPL, VARARGS, MODULE_H, NULL, 0, args), QUALNAME)
+
+
+def _module_keywords(*args, **kw):
+    return result(_keywords(CALL, CTX, IMPL, MODULE_H, NULL, 0, args, kw), QUALNAME)
+
+
+_MODULE_FUNCTIONS = {
+    NOARGS: (_module_noargs, lib.lichen_call_noargs),
+    O: (_module_o, lib.lichen_call_o),
+    VARARGS: (_module_varargs, None),
+    KEYWORDS: (_module_keywords, lib.lichen_call_keywords),
+}
+
+
 def module_function(ctx, impl, sig, name, module_h, qualname):
     """A module function: the module's handle is lent to every call."""
-    if sig == NOARGS:
-        call = lib.lichen_call_noargs
-
-        def f():
-            return result(call(ctx, impl, module_h, NULL, 0), qualname)
-
-    elif sig == O:
-        call = lib.lichen_call_o
-
-        def f(arg):
-            return result(call(ctx, impl, module_h, new_h(arg), NULL, 0), qualname)
-
-    elif sig == VARARGS:
-        def f(*args):
-            return result(_positional(ctx, impl, VARARGS, module_h, NULL, 0, args), qualname)
-
-    elif sig == KEYWORDS:
-        call = lib.lichen_call_keywords
-
-        def f(*args, **kw):
-            return result(_keywords(call, ctx, impl, module_h, NULL, 0, args, kw), qualname)
-
-    else:
+    if sig not in _MODULE_FUNCTIONS:
         raise SystemError("unsupported HPy method signature %d" % sig)
-    return f
+    template, call = _MODULE_FUNCTIONS[sig]
+    return specialize(template, dict(CTX=ctx, IMPL=impl, CALL=call, MODULE_H=module_h, QUALNAME=qualname))
 
 
 def check_receiver(cls, name, o):
@@ -195,55 +218,58 @@ def check_receiver(cls, name, o):
         )
 
 
+def _method_noargs(self):
+    if not isinstance(self, OWNER.cls):
+        check_receiver(OWNER.cls, NAME, self)
+    h = lend(self)
+    r = CALL(CTX, IMPL, h, self._lichen_buf, class_id(type(self)))
+    take_back(h)
+    return result(r, QUALNAME)
+
+
+def _method_o(self, arg):
+    if not isinstance(self, OWNER.cls):
+        check_receiver(OWNER.cls, NAME, self)
+    h = lend(self)
+    r = CALL(CTX, IMPL, h, new_h(arg), self._lichen_buf, class_id(type(self)))
+    take_back(h)
+    return result(r, QUALNAME)
+
+
+def _method_varargs(self, *args):
+    if not isinstance(self, OWNER.cls):
+        check_receiver(OWNER.cls, NAME, self)
+    h = lend(self)
+    r = _positional(CTX, IMPL, VARARGS, h, self._lichen_buf, class_id(type(self)), args)
+    take_back(h)
+    return result(r, QUALNAME)
+
+
+def _method_keywords(self, *args, **kw):
+    if not isinstance(self, OWNER.cls):
+        check_receiver(OWNER.cls, NAME, self)
+    h = lend(self)
+    r = _keywords(CALL, CTX, IMPL, h, self._lichen_buf, class_id(type(self)), args, kw)
+    take_back(h)
+    return result(r, QUALNAME)
+
+
+_METHODS = {
+    NOARGS: (_method_noargs, lib.lichen_call_noargs),
+    O: (_method_o, lib.lichen_call_o),
+    VARARGS: (_method_varargs, None),
+    KEYWORDS: (_method_keywords, lib.lichen_call_keywords),
+}
+
+
 def method(ctx, impl, sig, name, owner, qualname):
     """A method of a type made from a spec (``owner.cls``, set once the
     class exists); its receiver must be an instance (the implementation
     reads its struct)."""
-    if sig == NOARGS:
-        call = lib.lichen_call_noargs
-
-        def f(self):
-            if not isinstance(self, owner.cls):
-                check_receiver(owner.cls, name, self)
-            h = lend(self)
-            r = call(ctx, impl, h, self._lichen_buf, class_id(type(self)))
-            take_back(h)
-            return result(r, qualname)
-
-    elif sig == O:
-        call = lib.lichen_call_o
-
-        def f(self, arg):
-            if not isinstance(self, owner.cls):
-                check_receiver(owner.cls, name, self)
-            h = lend(self)
-            r = call(ctx, impl, h, new_h(arg), self._lichen_buf, class_id(type(self)))
-            take_back(h)
-            return result(r, qualname)
-
-    elif sig == VARARGS:
-        def f(self, *args):
-            if not isinstance(self, owner.cls):
-                check_receiver(owner.cls, name, self)
-            h = lend(self)
-            r = _positional(ctx, impl, VARARGS, h, self._lichen_buf, class_id(type(self)), args)
-            take_back(h)
-            return result(r, qualname)
-
-    elif sig == KEYWORDS:
-        call = lib.lichen_call_keywords
-
-        def f(self, *args, **kw):
-            if not isinstance(self, owner.cls):
-                check_receiver(owner.cls, name, self)
-            h = lend(self)
-            r = _keywords(call, ctx, impl, h, self._lichen_buf, class_id(type(self)), args, kw)
-            take_back(h)
-            return result(r, qualname)
-
-    else:
+    if sig not in _METHODS:
         raise SystemError("unsupported HPy method signature %d" % sig)
-    return f
+    template, call = _METHODS[sig]
+    return specialize(template, dict(CTX=ctx, IMPL=impl, CALL=call, OWNER=owner, NAME=name, QUALNAME=qualname))
 
 
 def module_functions(d, module, module_h, module_name):

@@ -24,7 +24,7 @@ import sys
 
 from lichen._lichen_pypy import ffi, lib
 from lichen._pypy import calls
-from lichen._pypy.calls import NULL, _decorate, _four, _keywords, _text, check_receiver, result, status
+from lichen._pypy.calls import NULL, _decorate, _four, _keywords, _text, check_receiver, result, specialize, status
 from lichen._pypy.errors import failed, take_error
 from lichen._pypy.handles import LENT, class_id, close, field_object, fresh, get, lend, live_h, new_h, new_h_or_null, objs, read_enum, take_back
 
@@ -424,122 +424,144 @@ GetSet.__name__ = GetSet.__qualname__ = "getset_descriptor"
 # slots as special methods
 
 
+# Each special method is a copy of one of the templates below with
+# constants of its own as globals (see ``calls.specialize``): CTX, IMPL, the
+# entry CALL, OWNER (whose ``cls`` is the class, once made), NAME (the
+# special method's), OP (a comparison's), and for ``__call__`` the
+# DEFAULT_IMPL and the struct's OFFSET.
+CTX = IMPL = CALL = OWNER = NAME = OP = DEFAULT_IMPL = OFFSET = None
+
+
+def _unary(self):
+    if not isinstance(self, OWNER.cls):
+        check_receiver(OWNER.cls, NAME, self)
+    h = lend(self)
+    r = CALL(CTX, IMPL, h, self._lichen_buf, class_id(type(self)))
+    take_back(h)
+    return result(r, NAME)
+
+
+def _subscript(self, key):
+    if not isinstance(self, OWNER.cls):
+        check_receiver(OWNER.cls, NAME, self)
+    h = lend(self)
+    r = CALL(CTX, IMPL, h, new_h(key), self._lichen_buf, class_id(type(self)))
+    take_back(h)
+    return result(r, NAME)
+
+
+def _bool(self):
+    if not isinstance(self, OWNER.cls):
+        check_receiver(OWNER.cls, NAME, self)
+    h = lend(self)
+    r = CALL(CTX, IMPL, h, self._lichen_buf, class_id(type(self)))
+    take_back(h)
+    return status(r, NAME) != 0
+
+
+def _len(self):
+    if not isinstance(self, OWNER.cls):
+        check_receiver(OWNER.cls, NAME, self)
+    h = lend(self)
+    r = CALL(CTX, IMPL, h, self._lichen_buf, class_id(type(self)))
+    take_back(h)
+    return status(r, NAME)
+
+
+def _hash(self):
+    if not isinstance(self, OWNER.cls):
+        check_receiver(OWNER.cls, NAME, self)
+    h = lend(self)
+    r = CALL(CTX, IMPL, h, self._lichen_buf, class_id(type(self)))
+    take_back(h)
+    if r == -1:
+        exc = take_error(NAME)
+        if exc is not None:
+            raise exc
+    return r
+
+
+def _contains(self, item):
+    if not isinstance(self, OWNER.cls):
+        check_receiver(OWNER.cls, NAME, self)
+    h = lend(self)
+    r = CALL(CTX, IMPL, h, new_h(item), self._lichen_buf, class_id(type(self)))
+    take_back(h)
+    return status(r, NAME) != 0
+
+
+def _init(self, *args, **kw):
+    if not isinstance(self, OWNER.cls):
+        check_receiver(OWNER.cls, NAME, self)
+    if kw or len(args) > 4:
+        hs = [new_h(a) for a in args]
+        r = lib.lichen_call_initproc(CTX, IMPL, fresh(self), self._lichen_buf, class_id(type(self)), hs, len(hs), new_h(kw) if kw else 0)
+    else:
+        n, a, b, c, d = _four(args)
+        r = lib.lichen_call_initproc_few(CTX, IMPL, fresh(self), self._lichen_buf, class_id(type(self)), n, a, b, c, d)
+    status(r, NAME)
+
+
+def _new(cls, *args, **kw):
+    if kw or len(args) > 4:
+        hs = [new_h(a) for a in args]
+        r = lib.lichen_call_newfunc(CTX, IMPL, new_h(cls), class_id(cls), hs, len(hs), new_h(kw) if kw else 0)
+    else:
+        n, a, b, c, d = _four(args)
+        r = lib.lichen_call_newfunc_few(CTX, IMPL, new_h(cls), class_id(cls), n, a, b, c, d)
+    return result(r, NAME)
+
+
 def _special(ns, ctx, impl, c_name, sig, names, owner, qual):
     """Puts the special methods of one slot into the class namespace."""
     S = SIG
 
-    def receiver(self, name):
-        if not isinstance(self, owner.cls):
-            check_receiver(owner.cls, name, self)
-
-    def put(name, f):
+    def put(name, template, call=None, **more):
+        constants = dict(CTX=ctx, IMPL=impl, CALL=call, OWNER=owner, NAME=name, **more)
+        f = specialize(template, constants)
         ns[name] = _decorate(f, name, "%s.%s" % (qual, name), ns.get("__module__"), None)
 
     if sig in (S["UNARYFUNC"], S["REPRFUNC"], S["GETITERFUNC"], S["ITERNEXTFUNC"]):
-        name = names[0]
         # the same C type; the signature's own entry says which to call_under
-        call = getattr(lib, "lichen_call_" + SIG_NAME[sig].lower())
-
-        def unary(self):
-            receiver(self, name)
-            h = lend(self)
-            r = call(ctx, impl, h, self._lichen_buf, class_id(type(self)))
-            take_back(h)
-            return result(r, name)
-
-        put(name, unary)
+        put(names[0], _unary, getattr(lib, "lichen_call_" + SIG_NAME[sig].lower()))
     elif sig == S["BINARYFUNC"] and c_name == "mp_subscript":
-
-        def getitem(self, key):
-            receiver(self, "__getitem__")
-            h = lend(self)
-            r = lib.lichen_call_binaryfunc(ctx, impl, h, new_h(key), self._lichen_buf, class_id(type(self)))
-            take_back(h)
-            return result(r, "__getitem__")
-
-        put("__getitem__", getitem)
+        put("__getitem__", _subscript, lib.lichen_call_binaryfunc)
     elif sig == S["BINARYFUNC"]:
-        _binary(put, ctx, impl, names, receiver)
+        put(names[0], _subscript, lib.lichen_call_binaryfunc)
+        if len(names) > 1:
+            put(names[1], _reflected, lib.lichen_call_binaryfunc)
     elif sig == S["TERNARYFUNC"]:
-        _power(put, ctx, impl, names, receiver)
+        put(names[0], _power, lib.lichen_call_ternaryfunc)
+        if len(names) > 1:
+            put(names[1], _rpower, lib.lichen_call_ternaryfunc)
     elif sig == S["INQUIRY"]:
-
-        def boolean(self):
-            receiver(self, "__bool__")
-            h = lend(self)
-            r = lib.lichen_call_inquiry(ctx, impl, h, self._lichen_buf, class_id(type(self)))
-            take_back(h)
-            return status(r, "__bool__") != 0
-
-        put(names[0], boolean)
+        put(names[0], _bool, lib.lichen_call_inquiry)
     elif sig == S["LENFUNC"]:
-
-        def length(self):
-            receiver(self, "__len__")
-            h = lend(self)
-            r = lib.lichen_call_lenfunc(ctx, impl, h, self._lichen_buf, class_id(type(self)))
-            take_back(h)
-            return status(r, "__len__")
-
-        put("__len__", length)
+        put("__len__", _len, lib.lichen_call_lenfunc)
     elif sig == S["HASHFUNC"]:
-
-        def hash_(self):
-            receiver(self, "__hash__")
-            h = lend(self)
-            r = lib.lichen_call_hashfunc(ctx, impl, h, self._lichen_buf, class_id(type(self)))
-            take_back(h)
-            if r == -1:
-                exc = take_error("__hash__")
-                if exc is not None:
-                    raise exc
-            return r
-
-        put("__hash__", hash_)
+        put("__hash__", _hash, lib.lichen_call_hashfunc)
     elif sig == S["RICHCMPFUNC"]:
         for op, name in enumerate(names):
-            put(name, _richcmp(ctx, impl, op, name, receiver))
+            put(name, _compare, lib.lichen_call_richcmpfunc, OP=op)
     elif sig == S["SSIZEARGFUNC"]:
-        _ssize_arg(put, ctx, impl, c_name, names, receiver, ns)
+        if c_name == "sq_item":
+            put("__getitem__", _item, lib.lichen_call_ssizeargfunc)
+        else:  # sq_repeat, sq_inplace_repeat
+            for name in names:
+                put(name, _repeat, lib.lichen_call_ssizeargfunc)
     elif sig == S["SSIZEOBJARGPROC"]:
-        _ass_item(put, ctx, impl, receiver, ns)
+        put("__setitem__", _set_item, lib.lichen_call_ssizeobjargproc)
+        put("__delitem__", _del_item, lib.lichen_call_ssizeobjargproc)
     elif sig == S["OBJOBJARGPROC"]:
-        _ass_subscript(put, ctx, impl, receiver)
+        put("__setitem__", _set_subscript, lib.lichen_call_objobjargproc)
+        put("__delitem__", _del_subscript, lib.lichen_call_objobjargproc)
     elif sig == S["OBJOBJPROC"]:
-
-        def contains(self, item):
-            receiver(self, "__contains__")
-            h = lend(self)
-            r = lib.lichen_call_objobjproc(ctx, impl, h, new_h(item), self._lichen_buf, class_id(type(self)))
-            take_back(h)
-            return status(r, "__contains__") != 0
-
-        put("__contains__", contains)
+        put("__contains__", _contains, lib.lichen_call_objobjproc)
     elif sig == S["INITPROC"]:
-
-        def init(self, *args, **kw):
-            receiver(self, "__init__")
-            if kw or len(args) > 4:
-                hs = [new_h(a) for a in args]
-                r = lib.lichen_call_initproc(ctx, impl, fresh(self), self._lichen_buf, class_id(type(self)), hs, len(hs), new_h(kw) if kw else 0)
-            else:
-                n, a, b, c, d = _four(args)
-                r = lib.lichen_call_initproc_few(ctx, impl, fresh(self), self._lichen_buf, class_id(type(self)), n, a, b, c, d)
-            status(r, "__init__")
-
-        put("__init__", init)
+        put("__init__", _init)
     elif sig == S["NEWFUNC"]:
-
-        def new(cls, *args, **kw):
-            if kw or len(args) > 4:
-                hs = [new_h(a) for a in args]
-                r = lib.lichen_call_newfunc(ctx, impl, new_h(cls), class_id(cls), hs, len(hs), new_h(kw) if kw else 0)
-            else:
-                n, a, b, c, d = _four(args)
-                r = lib.lichen_call_newfunc_few(ctx, impl, new_h(cls), class_id(cls), n, a, b, c, d)
-            return result(r, "__new__")
-
-        ns["__new__"] = staticmethod(_decorate(new, "__new__", "%s.__new__" % qual, ns.get("__module__"), None))
+        f = specialize(_new, dict(CTX=ctx, IMPL=impl, NAME="__new__"))
+        ns["__new__"] = staticmethod(_decorate(f, "__new__", "%s.__new__" % qual, ns.get("__module__"), None))
     elif sig == S["DESTRUCTOR"]:
         ns["__lichen_finalize__"] = impl
     elif sig in (S["TRAVERSEPROC"], S["DESTROYFUNC"]):
@@ -548,61 +570,38 @@ def _special(ns, ctx, impl, c_name, sig, names, owner, qual):
         raise SystemError("Lichen's PyPy host cannot give the slot %s (signature %d) to a class" % (c_name, sig))
 
 
-def _binary(put, ctx, impl, names, receiver):
-    forward = names[0]
-
-    def op(self, other):
-        receiver(self, forward)
-        h = lend(self)
-        r = lib.lichen_call_binaryfunc(ctx, impl, h, new_h(other), self._lichen_buf, class_id(type(self)))
-        take_back(h)
-        return result(r, forward)
-
-    put(forward, op)
-    if len(names) > 1:
-        reflected = names[1]
-
-        def rop(self, other):
-            receiver(self, reflected)
-            return result(lib.lichen_call_binaryfunc(ctx, impl, new_h(other), new_h(self), NULL, 0), reflected)
-
-        put(reflected, rop)
+def _reflected(self, other):
+    if not isinstance(self, OWNER.cls):
+        check_receiver(OWNER.cls, NAME, self)
+    return result(CALL(CTX, IMPL, new_h(other), new_h(self), NULL, 0), NAME)
 
 
-def _power(put, ctx, impl, names, receiver):
-    forward = names[0]
-
-    def op(self, other, mod=None):
-        receiver(self, forward)
-        h = lend(self)
-        r = lib.lichen_call_ternaryfunc(ctx, impl, h, new_h(other), new_h(mod), self._lichen_buf, class_id(type(self)))
-        take_back(h)
-        return result(r, forward)
-
-    put(forward, op)
-    if len(names) > 1:
-        reflected = names[1]
-
-        def rop(self, other, mod=None):
-            receiver(self, reflected)
-            r = lib.lichen_call_ternaryfunc(ctx, impl, new_h(other), new_h(self), new_h(mod), NULL, 0)
-            return result(r, reflected)
-
-        put(reflected, rop)
+def _power(self, other, mod=None):
+    if not isinstance(self, OWNER.cls):
+        check_receiver(OWNER.cls, NAME, self)
+    h = lend(self)
+    r = CALL(CTX, IMPL, h, new_h(other), new_h(mod), self._lichen_buf, class_id(type(self)))
+    take_back(h)
+    return result(r, NAME)
 
 
-def _richcmp(ctx, impl, op, name, receiver):
-    def compare(self, other):
-        receiver(self, name)
-        h = lend(self)
-        r = lib.lichen_call_richcmpfunc(ctx, impl, h, new_h(other), self._lichen_buf, class_id(type(self)), op)
-        take_back(h)
-        return result(r, name)
-
-    return compare
+def _rpower(self, other, mod=None):
+    if not isinstance(self, OWNER.cls):
+        check_receiver(OWNER.cls, NAME, self)
+    r = CALL(CTX, IMPL, new_h(other), new_h(self), new_h(mod), NULL, 0)
+    return result(r, NAME)
 
 
-def _index_of(self, i, ns):
+def _compare(self, other):
+    if not isinstance(self, OWNER.cls):
+        check_receiver(OWNER.cls, NAME, self)
+    h = lend(self)
+    r = CALL(CTX, IMPL, h, new_h(other), self._lichen_buf, class_id(type(self)), OP)
+    take_back(h)
+    return result(r, NAME)
+
+
+def _index_of(self, i):
     """The index of a sequence slot: ``__index__``, negative ones counted
     from the end as CPython's ``sq_item`` wrappers count them."""
     n = operator.index(i)
@@ -611,93 +610,85 @@ def _index_of(self, i, ns):
     return n
 
 
-def _ssize_arg(put, ctx, impl, c_name, names, receiver, ns):
-    if c_name == "sq_item":
-
-        def item(self, i):
-            receiver(self, "__getitem__")
-            index = _index_of(self, i, ns)
-            h = lend(self)
-            r = lib.lichen_call_ssizeargfunc(ctx, impl, h, self._lichen_buf, class_id(type(self)), index)
-            take_back(h)
-            return result(r, "__getitem__")
-
-        put("__getitem__", item)
-        return
-    for name in names:  # sq_repeat, sq_inplace_repeat
-
-        def repeat(self, n, name=name):
-            receiver(self, name)
-            if not hasattr(type(n), "__index__"):
-                return NotImplemented
-            index = operator.index(n)
-            h = lend(self)
-            r = lib.lichen_call_ssizeargfunc(ctx, impl, h, self._lichen_buf, class_id(type(self)), index)
-            take_back(h)
-            return result(r, name)
-
-        put(name, repeat)
+def _item(self, i):
+    if not isinstance(self, OWNER.cls):
+        check_receiver(OWNER.cls, NAME, self)
+    index = _index_of(self, i)
+    h = lend(self)
+    r = CALL(CTX, IMPL, h, self._lichen_buf, class_id(type(self)), index)
+    take_back(h)
+    return result(r, NAME)
 
 
-def _ass_item(put, ctx, impl, receiver, ns):
-    def setitem(self, i, v):
-        receiver(self, "__setitem__")
-        index = _index_of(self, i, ns)
-        h = lend(self)
-        r = lib.lichen_call_ssizeobjargproc(ctx, impl, h, new_h(v), self._lichen_buf, class_id(type(self)), index)
-        take_back(h)
-        status(r, "__setitem__")
-
-    def delitem(self, i):
-        receiver(self, "__delitem__")
-        index = _index_of(self, i, ns)
-        h = lend(self)
-        r = lib.lichen_call_ssizeobjargproc(ctx, impl, h, 0, self._lichen_buf, class_id(type(self)), index)
-        take_back(h)
-        status(r, "__delitem__")
-
-    put("__setitem__", setitem)
-    put("__delitem__", delitem)
+def _repeat(self, n):
+    if not isinstance(self, OWNER.cls):
+        check_receiver(OWNER.cls, NAME, self)
+    if not hasattr(type(n), "__index__"):
+        return NotImplemented
+    index = operator.index(n)
+    h = lend(self)
+    r = CALL(CTX, IMPL, h, self._lichen_buf, class_id(type(self)), index)
+    take_back(h)
+    return result(r, NAME)
 
 
-def _ass_subscript(put, ctx, impl, receiver):
-    def setitem(self, k, v):
-        receiver(self, "__setitem__")
-        h = lend(self)
-        r = lib.lichen_call_objobjargproc(ctx, impl, h, new_h(k), new_h(v), self._lichen_buf, class_id(type(self)))
-        take_back(h)
-        status(r, "__setitem__")
+def _set_item(self, i, v):
+    if not isinstance(self, OWNER.cls):
+        check_receiver(OWNER.cls, NAME, self)
+    index = _index_of(self, i)
+    h = lend(self)
+    r = CALL(CTX, IMPL, h, new_h(v), self._lichen_buf, class_id(type(self)), index)
+    take_back(h)
+    status(r, NAME)
 
-    def delitem(self, k):
-        receiver(self, "__delitem__")
-        h = lend(self)
-        r = lib.lichen_call_objobjargproc(ctx, impl, h, new_h(k), 0, self._lichen_buf, class_id(type(self)))
-        take_back(h)
-        status(r, "__delitem__")
 
-    put("__setitem__", setitem)
-    put("__delitem__", delitem)
+def _del_item(self, i):
+    if not isinstance(self, OWNER.cls):
+        check_receiver(OWNER.cls, NAME, self)
+    index = _index_of(self, i)
+    h = lend(self)
+    r = CALL(CTX, IMPL, h, 0, self._lichen_buf, class_id(type(self)), index)
+    take_back(h)
+    status(r, NAME)
+
+
+def _set_subscript(self, k, v):
+    if not isinstance(self, OWNER.cls):
+        check_receiver(OWNER.cls, NAME, self)
+    h = lend(self)
+    r = CALL(CTX, IMPL, h, new_h(k), new_h(v), self._lichen_buf, class_id(type(self)))
+    take_back(h)
+    status(r, NAME)
+
+
+def _del_subscript(self, k):
+    if not isinstance(self, OWNER.cls):
+        check_receiver(OWNER.cls, NAME, self)
+    h = lend(self)
+    r = CALL(CTX, IMPL, h, new_h(k), 0, self._lichen_buf, class_id(type(self)))
+    take_back(h)
+    status(r, NAME)
+
+
+def _call(self, *args, **kw):
+    buf = self._lichen_buf
+    impl = NULL if buf is NULL else own_call_function(buf, OFFSET)
+    if impl == ffi.NULL:
+        impl = DEFAULT_IMPL
+    if impl is None:
+        raise TypeError("'%s' object is not callable" % type(self).__name__)
+    h = lend(self)
+    r = _keywords(CALL, CTX, impl, h, self._lichen_buf, class_id(type(self)), args, kw)
+    take_back(h)
+    return result(r, "__call__")
 
 
 def _call_method(ctx, default_impl, offset):
     """``__call__``: the call function the object holds at ``offset`` of
     its struct (``HPy_SetCallFunction``, or the extension's own at an
     explicit ``__vectorcalloffset__``), else the type's ``HPy_tp_call``."""
-    call = lib.lichen_call_keywords
-
-    def __call__(self, *args, **kw):
-        buf = self._lichen_buf
-        impl = NULL if buf is NULL else own_call_function(buf, offset)
-        if impl == ffi.NULL:
-            impl = default_impl
-        if impl is None:
-            raise TypeError("'%s' object is not callable" % type(self).__name__)
-        h = lend(self)
-        r = _keywords(call, ctx, impl, h, self._lichen_buf, class_id(type(self)), args, kw)
-        take_back(h)
-        return result(r, "__call__")
-
-    return __call__
+    constants = dict(CTX=ctx, DEFAULT_IMPL=default_impl, OFFSET=offset, CALL=lib.lichen_call_keywords)
+    return specialize(_call, constants, "__call__")
 
 
 def own_call_function(buf, offset):
