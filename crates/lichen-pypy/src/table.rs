@@ -302,7 +302,14 @@ fn stale_dec() {
 /// and no items (`release` and `give_to_python` took them), so its plain
 /// fields are set one by one: no drop of the old record, which a call into
 /// an extension would pay for its receiver and every argument.
+#[inline]
 fn make_live(t: &mut Table, i: u32, kind: DataKind, data: usize) {
+    make_live_of(t, i, kind, data, 0);
+}
+
+/// [`make_live`] with the object's class known (see `Slot::class`).
+#[inline]
+fn make_live_of(t: &mut Table, i: u32, kind: DataKind, data: usize, class: usize) {
     let s = &mut t.slots[i as usize];
     debug_assert!(s.state != State::Live && s.attached.is_none() && s.items.is_none());
     s.refs = 1;
@@ -311,7 +318,7 @@ fn make_live(t: &mut Table, i: u32, kind: DataKind, data: usize) {
     s.entry_empty = false;
     s.owner = 0;
     s.key = 0;
-    s.class = 0;
+    s.class = class;
     s.type_info = 0;
     s.kind = kind;
     s.data = data;
@@ -326,8 +333,7 @@ pub fn new_object(data: *mut c_void, kind: DataKind, class: usize) -> u32 {
     let class = checked_type(class);
     with(|t| {
         let i = pop_free(t, false);
-        make_live(t, i, kind, data as usize);
-        t.slots[i as usize].class = class;
+        make_live_of(t, i, kind, data as usize, class);
         i
     })
 }
@@ -456,12 +462,15 @@ pub fn receive_known(bits: isize, data: *mut c_void, class: usize) -> HPy {
     let class = if class == 0 { 0 } else { checked_type(class) };
     if let Some(i) = slot_of(h) {
         with(|t| {
-            if t.slots.get(i as usize).is_some_and(|s| s.state == State::Reserved) {
+            let owned = match t.slots.get(i as usize) {
+                Some(s) if s.state == State::Reserved => s.owner != 0,
+                _ => return,
+            };
+            if owned {
                 let_go_of_owner(t, i);
-                let kind = if data.is_null() { DataKind::Unknown } else { DataKind::Payload };
-                make_live(t, i, kind, data as usize);
-                t.slots[i as usize].class = class;
             }
+            let kind = if data.is_null() { DataKind::Unknown } else { DataKind::Payload };
+            make_live_of(t, i, kind, data as usize, class);
         })
     }
     h
@@ -1208,15 +1217,22 @@ fn take_back_slot(t: &mut Table, i: u32) -> bool {
     }
     s.refs = 0;
     s.state = State::Reserved;
-    if s.attached.is_some() {
-        s.attached = None;
+    if s.attached.is_some() || s.items.is_some() {
+        let_go_of_extras(t, i);
     }
+    true
+}
+
+/// Lets go of the text and items a slot held for its last object.
+#[cold]
+fn let_go_of_extras(t: &mut Table, i: u32) {
+    let s = &mut t.slots[i as usize];
+    s.attached = None;
     if let Some(items) = s.items.take() {
         for item in items {
             drop_hold(t, item._i);
         }
     }
-    true
 }
 
 /// The native storage of a slot's object, as far as known.

@@ -99,13 +99,19 @@ thread_local! {
 }
 
 /// Before this thread lets the extension lock go: its pending exception,
-/// if any, to its stash.
-#[inline]
+/// if any, to its stash. Inline: every entry passes here, and most have
+/// nothing to stash.
+#[inline(always)]
 pub(crate) fn on_release() {
+    if with(|h| h.pending.is_some() || h.stray) {
+        stash_pending();
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn stash_pending() {
     let taken = with(|h| {
-        if h.pending.is_none() && !h.stray {
-            return None;
-        }
         h.stashed += 1;
         let sticky = core::mem::take(&mut h.sticky);
         let stray = core::mem::take(&mut h.stray);
@@ -118,11 +124,16 @@ pub(crate) fn on_release() {
 
 /// After this thread took the extension lock: its stashed exception, if it
 /// has one, becomes pending again.
-#[inline]
+#[inline(always)]
 pub(crate) fn on_acquire() {
-    if with(|h| h.stashed == 0) {
-        return;
+    if with(|h| h.stashed != 0) {
+        unstash();
     }
+}
+
+#[cold]
+#[inline(never)]
+fn unstash() {
     if let Some((p, stray, sticky)) = STASH.with(|s| s.borrow_mut().0.take()) {
         with(|h| {
             h.stashed -= 1;
