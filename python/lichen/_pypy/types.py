@@ -152,20 +152,6 @@ def _builtin_new(cls, *args, **kw):
 # members
 
 
-def _int_member(ctype, name):
-    lo, hi = _bounds(ctype)
-
-    def store(p, v):
-        n = operator.index(v)
-        ffi.cast(ctype + " *", p)[0] = n if lo <= n <= hi else _wrap(n, lo, hi)
-        if not lo <= n <= hi:
-            import warnings
-
-            warnings.warn("Truncation of value to %s" % name, RuntimeWarning)
-
-    return store
-
-
 def _bounds(ctype):
     bits = ffi.sizeof(ctype) * 8
     if ctype.startswith("unsigned") or ctype.startswith("uint"):
@@ -207,6 +193,11 @@ class Member(object):
         self.readonly = bool(m.readonly)
         self.__doc__ = _text(m.doc)
         self.owner = owner
+        # a number's C type, looked up once (by name, cffi parses a cache key)
+        ctype = self.READ.get(m.type)
+        self.pointer = None if ctype is None else ffi.typeof(ctype + " *")
+        self.real = m.type in (MEMBER["FLOAT"], MEMBER["DOUBLE"])
+        self.object = m.type in (MEMBER["OBJECT"], MEMBER["OBJECT_EX"])
 
     def _ptr(self, obj):
         if not isinstance(obj, self.owner.cls):
@@ -217,10 +208,11 @@ class Member(object):
         if obj is None:
             return self
         p = self._ptr(obj)
+        if self.pointer is not None:
+            return ffi.cast(self.pointer, p)[0]
+        if self.object:
+            return self._object(obj, p)
         t = self.type
-        ctype = self.READ.get(t)
-        if ctype is not None:
-            return ffi.cast(ctype + " *", p)[0]
         if t == MEMBER["BOOL"]:
             return p[0] != b"\0"
         if t == MEMBER["CHAR"]:
@@ -232,24 +224,28 @@ class Member(object):
             return None if s == ffi.NULL else ffi.string(s).decode("utf-8")
         if t == MEMBER["STRING_INPLACE"]:
             return ffi.string(p).decode("utf-8")
-        if t in (MEMBER["OBJECT"], MEMBER["OBJECT_EX"]):
-            h = lib.lichen_field_read(p)
-            if h == 0:
-                if t == MEMBER["OBJECT"]:
-                    return None
-                raise AttributeError("'%s' object has no attribute '%s'" % (type(obj).__name__, self.name))
-            if h & 7 == FIELD_KEY:
-                return field_object(obj, h >> 3)
-            o = get(h)
-            close(h)
-            return o
         raise SystemError("bad memberdescr type for %s" % self.name)
+
+    def _object(self, obj, p):
+        h = lib.lichen_field_read(p)
+        if h == 0:
+            if self.type == MEMBER["OBJECT"]:
+                return None
+            raise AttributeError("'%s' object has no attribute '%s'" % (type(obj).__name__, self.name))
+        if h & 7 == FIELD_KEY:
+            return field_object(obj, h >> 3)
+        o = get(h)
+        close(h)
+        return o
 
     def __set__(self, obj, value):
         p = self._ptr(obj)
-        t = self.type
         if self.readonly:
             raise AttributeError("readonly attribute")
+        if self.real:
+            ffi.cast(self.pointer, p)[0] = _as_double(value)
+            return
+        t = self.type
         if t in (MEMBER["OBJECT"], MEMBER["OBJECT_EX"]):
             lib.lichen_field_write(fresh(obj), p, new_h(value))
             _raise_pending()
@@ -263,10 +259,8 @@ class Member(object):
             if not (isinstance(value, str) and len(value.encode("utf-8")) == 1):
                 raise TypeError("bad argument type for built-in operation")
             p[0] = value.encode("utf-8")
-        elif t in (MEMBER["FLOAT"], MEMBER["DOUBLE"]):
-            ffi.cast(self.READ[t] + " *", p)[0] = _as_double(value)
         elif t in self.READ:
-            _store_int(t, p, value)
+            _store_int(t, p, value, self.pointer)
         else:
             raise SystemError("bad memberdescr type for %s" % self.name)
 
@@ -328,12 +322,12 @@ _SMALL = {
 }
 
 
-def _store_int(t, p, value):
+def _store_int(t, p, value, pointer):
     ctype = Member.READ[t]
     if t in _SMALL:
         n = _as_long(value)
         lo, hi = _bounds(ctype)
-        ffi.cast(ctype + " *", p)[0] = _wrap(n, lo, hi)
+        ffi.cast(pointer, p)[0] = _wrap(n, lo, hi)
         if not lo <= n <= hi:
             _warn("Truncation of value to %s" % _SMALL[t])
     elif t in (MEMBER["UINT"], MEMBER["ULONG"]):
@@ -344,18 +338,18 @@ def _store_int(t, p, value):
         else:
             n, fallback = _as_long(value), True
         lo, hi = _bounds(ctype)
-        ffi.cast(ctype + " *", p)[0] = _wrap(n, lo, hi)
+        ffi.cast(pointer, p)[0] = _wrap(n, lo, hi)
         if fallback:
             _warn("Writing negative value into unsigned field")
         if t == MEMBER["UINT"] and n & ((1 << 64) - 1) > hi:  # as C's unsigned long compare
             _warn("Truncation of value to unsigned int")
     elif t == MEMBER["LONG"]:
-        ffi.cast(ctype + " *", p)[0] = _as_long(value)
+        ffi.cast(pointer, p)[0] = _as_long(value)
     elif t == MEMBER["LONGLONG"]:
         n = operator.index(value)
         if not -(1 << 63) <= n < (1 << 63):
             raise OverflowError("int too big to convert")
-        ffi.cast(ctype + " *", p)[0] = n
+        ffi.cast(pointer, p)[0] = n
     elif t == MEMBER["ULONGLONG"]:
         if not isinstance(value, int):
             n = _as_long(value) & ((1 << 64) - 1)
@@ -365,13 +359,13 @@ def _store_int(t, p, value):
             raise OverflowError("int too big to convert")
         else:
             n = value
-        ffi.cast(ctype + " *", p)[0] = n
+        ffi.cast(pointer, p)[0] = n
     elif t == MEMBER["HPYSSIZET"]:
         if not isinstance(value, int):
             raise TypeError("an integer is required")
         if not -(1 << 63) <= value < (1 << 63):
             raise OverflowError("Python int too large to convert to C ssize_t")
-        ffi.cast(ctype + " *", p)[0] = value
+        ffi.cast(pointer, p)[0] = value
 
 
 class GetSet(object):
