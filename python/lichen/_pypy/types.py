@@ -370,22 +370,16 @@ def _store_int(t, p, value, pointer):
 
 class GetSet(object):
     """An ``HPyDef_GETSET``: a property whose getter and setter are the
-    extension's."""
+    extension's. Each is the one instance of a class of its own (``getset``)
+    holding its definition as class attributes, which PyPy's JIT reads as
+    constants (an instance's attributes it loads and checks at every use)."""
 
-
-    def __init__(self, g, ctx, owner):
-        self.name = _text(g.name)
-        self.ctx = ctx
-        self.getter = g.getter
-        self.setter = g.setter
-        self.closure = g.closure
-        self.__doc__ = _text(g.doc)
-        self.owner = owner
+    __slots__ = ()
 
     def __get__(self, obj, cls=None):
         if obj is None:
             return self
-        if self.getter == ffi.NULL:
+        if not self.readable:
             raise AttributeError("attribute '%s' of '%s' objects is not readable" % (self.name, type(obj).__name__))
         if not isinstance(obj, self.owner.cls):
             check_receiver(self.owner.cls, self.name, obj)
@@ -395,7 +389,7 @@ class GetSet(object):
         return result(r, self.name)
 
     def _set(self, obj, h):
-        if self.setter == ffi.NULL:
+        if not self.writable:
             raise AttributeError("attribute '%s' of '%s' objects is not writable" % (self.name, type(obj).__name__))
         if not isinstance(obj, self.owner.cls):
             check_receiver(self.owner.cls, self.name, obj)
@@ -409,6 +403,23 @@ class GetSet(object):
 
     def __delete__(self, obj):
         self._set(obj, 0)
+
+
+def getset(g, ctx, owner):
+    """The descriptor of ``g`` (a ``struct lichen_getset``)."""
+    attrs = {
+        "__slots__": (),
+        "__doc__": _text(g.doc),
+        "name": _text(g.name),
+        "ctx": ctx,
+        "getter": g.getter,
+        "setter": g.setter,
+        "closure": g.closure,
+        "readable": g.getter != ffi.NULL,
+        "writable": g.setter != ffi.NULL,
+        "owner": owner,
+    }
+    return type("getset_descriptor", (GetSet,), attrs)()
 
 
 GetSet.__name__ = GetSet.__qualname__ = "getset_descriptor"
@@ -884,7 +895,7 @@ def make_type(d):
         m = Member(d.members[i], owner)
         ns[m.name] = m
     for i in range(d.ngetsets):
-        g = GetSet(d.getsets[i], ctx, owner)
+        g = getset(d.getsets[i], ctx, owner)
         ns[g.name] = g
     slots = [d.slots[i] for i in range(d.nslots)]
     # sq_* first, so that mp_* (which CPython prefers) win
