@@ -218,9 +218,15 @@ def check_receiver(cls, name, o):
         )
 
 
+def receiver(o, owner, name):
+    """Raises unless ``o`` is an instance of ``owner.cls``: a method's or
+    special method's implementation reads its struct."""
+    if not isinstance(o, owner.cls):
+        check_receiver(owner.cls, name, o)
+
+
 def _method_noargs(self):
-    if not isinstance(self, OWNER.cls):
-        check_receiver(OWNER.cls, NAME, self)
+    receiver(self, OWNER, NAME)
     h = lend(self)
     r = CALL(CTX, IMPL, h, self._lichen_buf, class_id(type(self)))
     take_back(h)
@@ -228,8 +234,7 @@ def _method_noargs(self):
 
 
 def _method_o(self, arg):
-    if not isinstance(self, OWNER.cls):
-        check_receiver(OWNER.cls, NAME, self)
+    receiver(self, OWNER, NAME)
     h = lend(self)
     r = CALL(CTX, IMPL, h, new_h(arg), self._lichen_buf, class_id(type(self)))
     take_back(h)
@@ -237,8 +242,7 @@ def _method_o(self, arg):
 
 
 def _method_varargs(self, *args):
-    if not isinstance(self, OWNER.cls):
-        check_receiver(OWNER.cls, NAME, self)
+    receiver(self, OWNER, NAME)
     h = lend(self)
     r = _positional(CTX, IMPL, VARARGS, h, self._lichen_buf, class_id(type(self)), args)
     take_back(h)
@@ -246,8 +250,7 @@ def _method_varargs(self, *args):
 
 
 def _method_keywords(self, *args, **kw):
-    if not isinstance(self, OWNER.cls):
-        check_receiver(OWNER.cls, NAME, self)
+    receiver(self, OWNER, NAME)
     h = lend(self)
     r = _keywords(CALL, CTX, IMPL, h, self._lichen_buf, class_id(type(self)), args, kw)
     take_back(h)

@@ -24,7 +24,7 @@ import sys
 
 from lichen._lichen_pypy import ffi, lib
 from lichen._pypy import calls
-from lichen._pypy.calls import NULL, _decorate, _four, _keywords, _text, check_receiver, result, specialize, status
+from lichen._pypy.calls import NULL, _decorate, _four, _keywords, _text, receiver, result, specialize, status
 from lichen._pypy.errors import failed, take_error
 from lichen._pypy.handles import LENT, class_id, close, field_object, fresh, get, lend, live_h, new_h, new_h_or_null, objs, read_enum, take_back
 
@@ -200,8 +200,7 @@ class Member(object):
         self.object = m.type in (MEMBER["OBJECT"], MEMBER["OBJECT_EX"])
 
     def _ptr(self, obj):
-        if not isinstance(obj, self.owner.cls):
-            check_receiver(self.owner.cls, self.name, obj)
+        receiver(obj, self.owner, self.name)
         return ffi.cast("char *", obj._lichen_buf) + self.offset
 
     def __get__(self, obj, cls=None):
@@ -381,8 +380,7 @@ class GetSet(object):
             return self
         if not self.readable:
             raise AttributeError("attribute '%s' of '%s' objects is not readable" % (self.name, type(obj).__name__))
-        if not isinstance(obj, self.owner.cls):
-            check_receiver(self.owner.cls, self.name, obj)
+        receiver(obj, self.owner, self.name)
         h = lend(obj)
         r = lib.lichen_call_getter(self.ctx, self.getter, h, obj._lichen_buf, class_id(type(obj)), self.closure)
         take_back(h)
@@ -391,8 +389,7 @@ class GetSet(object):
     def _set(self, obj, h):
         if not self.writable:
             raise AttributeError("attribute '%s' of '%s' objects is not writable" % (self.name, type(obj).__name__))
-        if not isinstance(obj, self.owner.cls):
-            check_receiver(self.owner.cls, self.name, obj)
+        receiver(obj, self.owner, self.name)
         s = lend(obj)
         r = lib.lichen_call_setter(self.ctx, self.setter, s, h, obj._lichen_buf, class_id(type(obj)), self.closure)
         take_back(s)
@@ -438,8 +435,7 @@ CTX = IMPL = CALL = OWNER = NAME = OP = DEFAULT_IMPL = OFFSET = None
 
 
 def _unary(self):
-    if not isinstance(self, OWNER.cls):
-        check_receiver(OWNER.cls, NAME, self)
+    receiver(self, OWNER, NAME)
     h = lend(self)
     r = CALL(CTX, IMPL, h, self._lichen_buf, class_id(type(self)))
     take_back(h)
@@ -447,8 +443,7 @@ def _unary(self):
 
 
 def _subscript(self, key):
-    if not isinstance(self, OWNER.cls):
-        check_receiver(OWNER.cls, NAME, self)
+    receiver(self, OWNER, NAME)
     h = lend(self)
     r = CALL(CTX, IMPL, h, new_h(key), self._lichen_buf, class_id(type(self)))
     take_back(h)
@@ -456,8 +451,7 @@ def _subscript(self, key):
 
 
 def _bool(self):
-    if not isinstance(self, OWNER.cls):
-        check_receiver(OWNER.cls, NAME, self)
+    receiver(self, OWNER, NAME)
     h = lend(self)
     r = CALL(CTX, IMPL, h, self._lichen_buf, class_id(type(self)))
     take_back(h)
@@ -465,8 +459,7 @@ def _bool(self):
 
 
 def _len(self):
-    if not isinstance(self, OWNER.cls):
-        check_receiver(OWNER.cls, NAME, self)
+    receiver(self, OWNER, NAME)
     h = lend(self)
     r = CALL(CTX, IMPL, h, self._lichen_buf, class_id(type(self)))
     take_back(h)
@@ -474,8 +467,7 @@ def _len(self):
 
 
 def _hash(self):
-    if not isinstance(self, OWNER.cls):
-        check_receiver(OWNER.cls, NAME, self)
+    receiver(self, OWNER, NAME)
     h = lend(self)
     r = CALL(CTX, IMPL, h, self._lichen_buf, class_id(type(self)))
     take_back(h)
@@ -487,8 +479,7 @@ def _hash(self):
 
 
 def _contains(self, item):
-    if not isinstance(self, OWNER.cls):
-        check_receiver(OWNER.cls, NAME, self)
+    receiver(self, OWNER, NAME)
     h = lend(self)
     r = CALL(CTX, IMPL, h, new_h(item), self._lichen_buf, class_id(type(self)))
     take_back(h)
@@ -496,8 +487,7 @@ def _contains(self, item):
 
 
 def _init(self, *args, **kw):
-    if not isinstance(self, OWNER.cls):
-        check_receiver(OWNER.cls, NAME, self)
+    receiver(self, OWNER, NAME)
     if kw or len(args) > 4:
         hs = [new_h(a) for a in args]
         r = lib.lichen_call_initproc(CTX, IMPL, fresh(self), self._lichen_buf, class_id(type(self)), hs, len(hs), new_h(kw) if kw else 0)
@@ -576,14 +566,12 @@ def _special(ns, ctx, impl, c_name, sig, names, owner, qual):
 
 
 def _reflected(self, other):
-    if not isinstance(self, OWNER.cls):
-        check_receiver(OWNER.cls, NAME, self)
+    receiver(self, OWNER, NAME)
     return result(CALL(CTX, IMPL, new_h(other), new_h(self), NULL, 0), NAME)
 
 
 def _power(self, other, mod=None):
-    if not isinstance(self, OWNER.cls):
-        check_receiver(OWNER.cls, NAME, self)
+    receiver(self, OWNER, NAME)
     h = lend(self)
     r = CALL(CTX, IMPL, h, new_h(other), new_h(mod), self._lichen_buf, class_id(type(self)))
     take_back(h)
@@ -591,15 +579,13 @@ def _power(self, other, mod=None):
 
 
 def _rpower(self, other, mod=None):
-    if not isinstance(self, OWNER.cls):
-        check_receiver(OWNER.cls, NAME, self)
+    receiver(self, OWNER, NAME)
     r = CALL(CTX, IMPL, new_h(other), new_h(self), new_h(mod), NULL, 0)
     return result(r, NAME)
 
 
 def _compare(self, other):
-    if not isinstance(self, OWNER.cls):
-        check_receiver(OWNER.cls, NAME, self)
+    receiver(self, OWNER, NAME)
     h = lend(self)
     r = CALL(CTX, IMPL, h, new_h(other), self._lichen_buf, class_id(type(self)), OP)
     take_back(h)
@@ -616,8 +602,7 @@ def _index_of(self, i):
 
 
 def _item(self, i):
-    if not isinstance(self, OWNER.cls):
-        check_receiver(OWNER.cls, NAME, self)
+    receiver(self, OWNER, NAME)
     index = _index_of(self, i)
     h = lend(self)
     r = CALL(CTX, IMPL, h, self._lichen_buf, class_id(type(self)), index)
@@ -626,8 +611,7 @@ def _item(self, i):
 
 
 def _repeat(self, n):
-    if not isinstance(self, OWNER.cls):
-        check_receiver(OWNER.cls, NAME, self)
+    receiver(self, OWNER, NAME)
     if not hasattr(type(n), "__index__"):
         return NotImplemented
     index = operator.index(n)
@@ -638,8 +622,7 @@ def _repeat(self, n):
 
 
 def _set_item(self, i, v):
-    if not isinstance(self, OWNER.cls):
-        check_receiver(OWNER.cls, NAME, self)
+    receiver(self, OWNER, NAME)
     index = _index_of(self, i)
     h = lend(self)
     r = CALL(CTX, IMPL, h, new_h(v), self._lichen_buf, class_id(type(self)), index)
@@ -648,8 +631,7 @@ def _set_item(self, i, v):
 
 
 def _del_item(self, i):
-    if not isinstance(self, OWNER.cls):
-        check_receiver(OWNER.cls, NAME, self)
+    receiver(self, OWNER, NAME)
     index = _index_of(self, i)
     h = lend(self)
     r = CALL(CTX, IMPL, h, 0, self._lichen_buf, class_id(type(self)), index)
@@ -658,8 +640,7 @@ def _del_item(self, i):
 
 
 def _set_subscript(self, k, v):
-    if not isinstance(self, OWNER.cls):
-        check_receiver(OWNER.cls, NAME, self)
+    receiver(self, OWNER, NAME)
     h = lend(self)
     r = CALL(CTX, IMPL, h, new_h(k), new_h(v), self._lichen_buf, class_id(type(self)))
     take_back(h)
@@ -667,8 +648,7 @@ def _set_subscript(self, k, v):
 
 
 def _del_subscript(self, k):
-    if not isinstance(self, OWNER.cls):
-        check_receiver(OWNER.cls, NAME, self)
+    receiver(self, OWNER, NAME)
     h = lend(self)
     r = CALL(CTX, IMPL, h, new_h(k), 0, self._lichen_buf, class_id(type(self)))
     take_back(h)
