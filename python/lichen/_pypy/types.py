@@ -426,28 +426,13 @@ GetSet.__name__ = GetSet.__qualname__ = "getset_descriptor"
 # slots as special methods
 
 
-# Each special method is a copy of one of the templates below with
-# constants of its own as globals (see ``calls.specialize``): CTX, IMPL, the
-# entry CALL, OWNER (whose ``cls`` is the class, once made), NAME (the
-# special method's), OP (a comparison's), and for ``__call__`` the
-# DEFAULT_IMPL and the struct's OFFSET.
+# Each special method is a copy of one of the templates below (or of a
+# method's, in calls.py, where the signature is one) with constants of its
+# own as globals (see ``calls.specialize``): CTX, IMPL, the entry CALL, OWNER
+# (whose ``cls`` is the class, once made), NAME (the special method's), OP (a
+# comparison's), and for ``__call__`` the DEFAULT_IMPL and the struct's
+# OFFSET.
 CTX = IMPL = CALL = OWNER = NAME = OP = DEFAULT_IMPL = OFFSET = None
-
-
-def _unary(self):
-    receiver(self, OWNER, NAME)
-    h = lend(self)
-    r = CALL(CTX, IMPL, h, self._lichen_buf, class_id(type(self)))
-    take_back(h)
-    return result(r, NAME)
-
-
-def _subscript(self, key):
-    receiver(self, OWNER, NAME)
-    h = lend(self)
-    r = CALL(CTX, IMPL, h, new_h(key), self._lichen_buf, class_id(type(self)))
-    take_back(h)
-    return result(r, NAME)
 
 
 def _bool(self):
@@ -512,17 +497,18 @@ def _special(ns, ctx, impl, c_name, sig, names, owner, qual):
     S = SIG
 
     def put(name, template, call=None, **more):
-        constants = dict(CTX=ctx, IMPL=impl, CALL=call, OWNER=owner, NAME=name, **more)
+        # (a method's templates name their errors by QUALNAME)
+        constants = dict(CTX=ctx, IMPL=impl, CALL=call, OWNER=owner, NAME=name, QUALNAME=name, **more)
         f = specialize(template, constants)
         ns[name] = _decorate(f, name, "%s.%s" % (qual, name), ns.get("__module__"), None)
 
     if sig in (S["UNARYFUNC"], S["REPRFUNC"], S["GETITERFUNC"], S["ITERNEXTFUNC"]):
         # the same C type; the signature's own entry says which to call_under
-        put(names[0], _unary, getattr(lib, "lichen_call_" + SIG_NAME[sig].lower()))
+        put(names[0], calls._method_noargs, getattr(lib, "lichen_call_" + SIG_NAME[sig].lower()))
     elif sig == S["BINARYFUNC"] and c_name == "mp_subscript":
-        put("__getitem__", _subscript, lib.lichen_call_binaryfunc)
+        put("__getitem__", calls._method_o, lib.lichen_call_binaryfunc)
     elif sig == S["BINARYFUNC"]:
-        put(names[0], _subscript, lib.lichen_call_binaryfunc)
+        put(names[0], calls._method_o, lib.lichen_call_binaryfunc)
         if len(names) > 1:
             put(names[1], _reflected, lib.lichen_call_binaryfunc)
     elif sig == S["TERNARYFUNC"]:
