@@ -194,20 +194,30 @@ def _module_keywords(*args, **kw):
     return result(_keywords(CALL, CTX, IMPL, MODULE_H, NULL, 0, args, kw), QUALNAME)
 
 
-_MODULE_FUNCTIONS = {
-    NOARGS: (_module_noargs, lib.lichen_call_noargs),
-    O: (_module_o, lib.lichen_call_o),
-    VARARGS: (_module_varargs, None),
-    KEYWORDS: (_module_keywords, lib.lichen_call_keywords),
+# The entry of each method signature (a VARARGS call picks its own).
+_ENTRIES = {
+    NOARGS: lib.lichen_call_noargs,
+    O: lib.lichen_call_o,
+    VARARGS: None,
+    KEYWORDS: lib.lichen_call_keywords,
 }
+
+
+def _for_signature(templates, sig, constants):
+    """The copy of the template for method signature ``sig``, calling the
+    signature's entry."""
+    if sig not in templates:
+        raise SystemError("unsupported HPy method signature %d" % sig)
+    constants["CALL"] = _ENTRIES[sig]
+    return specialize(templates[sig], constants)
+
+
+_MODULE_FUNCTIONS = {NOARGS: _module_noargs, O: _module_o, VARARGS: _module_varargs, KEYWORDS: _module_keywords}
 
 
 def module_function(ctx, impl, sig, name, module_h, qualname):
     """A module function: the module's handle is lent to every call."""
-    if sig not in _MODULE_FUNCTIONS:
-        raise SystemError("unsupported HPy method signature %d" % sig)
-    template, call = _MODULE_FUNCTIONS[sig]
-    return specialize(template, dict(CTX=ctx, IMPL=impl, CALL=call, MODULE_H=module_h, QUALNAME=qualname))
+    return _for_signature(_MODULE_FUNCTIONS, sig, dict(CTX=ctx, IMPL=impl, MODULE_H=module_h, QUALNAME=qualname))
 
 
 def check_receiver(cls, name, o):
@@ -257,22 +267,14 @@ def _method_keywords(self, *args, **kw):
     return result(r, QUALNAME)
 
 
-_METHODS = {
-    NOARGS: (_method_noargs, lib.lichen_call_noargs),
-    O: (_method_o, lib.lichen_call_o),
-    VARARGS: (_method_varargs, None),
-    KEYWORDS: (_method_keywords, lib.lichen_call_keywords),
-}
+_METHODS = {NOARGS: _method_noargs, O: _method_o, VARARGS: _method_varargs, KEYWORDS: _method_keywords}
 
 
 def method(ctx, impl, sig, name, owner, qualname):
     """A method of a type made from a spec (``owner.cls``, set once the
     class exists); its receiver must be an instance (the implementation
     reads its struct)."""
-    if sig not in _METHODS:
-        raise SystemError("unsupported HPy method signature %d" % sig)
-    template, call = _METHODS[sig]
-    return specialize(template, dict(CTX=ctx, IMPL=impl, CALL=call, OWNER=owner, NAME=name, QUALNAME=qualname))
+    return _for_signature(_METHODS, sig, dict(CTX=ctx, IMPL=impl, OWNER=owner, NAME=name, QUALNAME=qualname))
 
 
 def module_functions(d, module, module_h, module_name):

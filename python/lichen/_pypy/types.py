@@ -244,11 +244,12 @@ class Member(object):
         if self.real:
             ffi.cast(self.pointer, p)[0] = _as_double(value)
             return
-        t = self.type
-        if t in (MEMBER["OBJECT"], MEMBER["OBJECT_EX"]):
+        if self.object:
             lib.lichen_field_write(fresh(obj), p, new_h(value))
             _raise_pending()
-        elif t in (MEMBER["STRING"], MEMBER["STRING_INPLACE"]):
+            return
+        t = self.type
+        if t in (MEMBER["STRING"], MEMBER["STRING_INPLACE"]):
             raise TypeError("readonly attribute")
         elif t == MEMBER["BOOL"]:
             if not isinstance(value, bool):
@@ -270,7 +271,7 @@ class Member(object):
             raise AttributeError("readonly attribute")
         if t == MEMBER["OBJECT_EX"] and lib.lichen_field_read(p) == 0:
             raise AttributeError(self.name)
-        if t in (MEMBER["OBJECT"], MEMBER["OBJECT_EX"]):
+        if self.object:
             lib.lichen_field_write(fresh(obj), p, 0)
             _raise_pending()
         else:
