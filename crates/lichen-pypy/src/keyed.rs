@@ -52,7 +52,10 @@ impl<V> Recent<V> {
 
     pub(crate) fn insert(&mut self, key: u64, value: V) {
         if self.newer.len() >= GENERATION_MAX && !self.newer.contains_key(&key) {
-            self.older = core::mem::replace(&mut self.newer, key_map());
+            // the older's memory serves the next generation: a new map
+            // would grow by rehashing all the way to GENERATION_MAX again
+            core::mem::swap(&mut self.newer, &mut self.older);
+            self.newer.clear();
         }
         self.newer.insert(key, value);
     }
