@@ -121,6 +121,79 @@ static HPy churn_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
 }
 
 
+/* builders(n, big): n rounds of builders whose arrays the host reuses:
+ * a cancelled one, one left with an empty slot (its Build fails), a tuple
+ * of 20 (too long for its slot to keep the items), then a tuple and a list
+ * of 3 (big + round, round + 0.5, round), which the last round returns as
+ * (tuple, list, tuple of 20). */
+static HPy build3(HPyContext *ctx, HPy big, long i, int list)
+{
+    HPyTupleBuilder tb = {0};
+    HPyListBuilder lb = {0};
+    if (list)
+        lb = HPyListBuilder_New(ctx, 3);
+    else
+        tb = HPyTupleBuilder_New(ctx, 3);
+    HPy items[3];
+    HPy n = HPyLong_FromLong(ctx, i);
+    items[0] = HPy_Add(ctx, big, n);
+    items[1] = HPyFloat_FromDouble(ctx, i + 0.5);
+    items[2] = n;
+    for (int k = 0; k < 3; k++) {
+        if (list)
+            HPyListBuilder_Set(ctx, lb, k, items[k]);
+        else
+            HPyTupleBuilder_Set(ctx, tb, k, items[k]);
+        HPy_Close(ctx, items[k]);
+    }
+    return list ? HPyListBuilder_Build(ctx, lb) : HPyTupleBuilder_Build(ctx, tb);
+}
+
+HPyDef_METH(builders, "builders", HPyFunc_VARARGS)
+static HPy builders_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+{
+    if (nargs != 2) {
+        HPyErr_SetString(ctx, ctx->h_TypeError, "builders(n, big)");
+        return HPy_NULL;
+    }
+    long n = HPyLong_AsLong(ctx, args[0]);
+    if (n == -1 && HPyErr_Occurred(ctx))
+        return HPy_NULL;
+    HPy result = HPy_NULL;
+    for (long i = 0; i < n; i++) {
+        HPyTupleBuilder cancelled = HPyTupleBuilder_New(ctx, 2);
+        HPyTupleBuilder_Set(ctx, cancelled, 0, args[1]);
+        HPyTupleBuilder_Cancel(ctx, cancelled);
+
+        HPyListBuilder holed = HPyListBuilder_New(ctx, 2);
+        HPyListBuilder_Set(ctx, holed, 1, args[1]);
+        HPy none = HPyListBuilder_Build(ctx, holed);
+        if (!HPy_IsNull(none) || !HPyErr_Occurred(ctx)) {
+            HPyErr_SetString(ctx, ctx->h_AssertionError, "a builder with an empty slot built");
+            return HPy_NULL;
+        }
+        HPyErr_Clear(ctx);
+
+        HPyTupleBuilder long_one = HPyTupleBuilder_New(ctx, 20);
+        for (int k = 0; k < 20; k++)
+            HPyTupleBuilder_Set(ctx, long_one, k, args[1]);
+        HPy t20 = HPyTupleBuilder_Build(ctx, long_one);
+        HPy t = build3(ctx, args[1], i, 0);
+        HPy l = build3(ctx, args[1], i, 1);
+        if (HPy_IsNull(t20) || HPy_IsNull(t) || HPy_IsNull(l))
+            return HPy_NULL;
+        if (i == n - 1) {
+            HPy all[3] = {t, l, t20};
+            result = HPyTuple_FromArray(ctx, all, 3);
+        }
+        HPy_Close(ctx, t20);
+        HPy_Close(ctx, t);
+        HPy_Close(ctx, l);
+    }
+    return HPy_IsNull(result) ? HPy_Dup(ctx, ctx->h_None) : result;
+}
+
+
 /* Box(item): one HPyField, a traverse slot and no destroy. */
 typedef struct {
     HPyField item;
@@ -450,7 +523,7 @@ static HPy items_around_impl(HPyContext *ctx, HPy self, const HPy *args, size_t 
 static HPyGlobal *module_globals[] = { &g_Box, &g_kept, NULL };
 
 static HPyDef *module_defines[] = {
-    &bump, &call, &meet_outside, &meet_reset, &capsule, &destroyed, &as_pyobject, &churn, &loads, &outlive, &boxes, &item_after_len, &sum_after_len, &half, &items_around, &kept,
+    &bump, &call, &meet_outside, &meet_reset, &capsule, &destroyed, &as_pyobject, &churn, &builders, &loads, &outlive, &boxes, &item_after_len, &sum_after_len, &half, &items_around, &kept,
     &exec_types, NULL
 };
 

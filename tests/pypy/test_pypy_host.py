@@ -163,6 +163,24 @@ def test_no_handle_left_behind(mod):
     assert slots_in_use() == before
 
 
+def test_builders_reused_build_right_and_leave_no_handle_behind(mod):
+    """Builders' arrays are reused (see host/container.rs): after a cancel,
+    a failed build and a tuple too long for its slot to keep the items,
+    the next builders still build what was set, and nothing stays held."""
+    from lichen._pypy.handles import slots_in_use
+
+    big = 2**70
+    t, l, t20 = mod.builders(3, big)
+    assert t == (big + 2, 2.5, 2) and type(t) is tuple
+    assert l == [big + 2, 2.5, 2] and type(l) is list
+    assert t20 == (big,) * 20
+    del t, l, t20
+    mod.builders(10, big)
+    before = slots_in_use()
+    mod.builders(5000, big)
+    assert slots_in_use() == before
+
+
 def test_capsule_destructor_runs_when_collected(mod):
     before = mod.destroyed()
     c = mod.capsule()
