@@ -166,6 +166,8 @@ void lichen_unreserve(const intptr_t *slots, intptr_t n);
  * back, 2 kept by the extension (the caller then calls lichen_lender_done) */
 unsigned char *lichen_back_flags(void);
 intptr_t lichen_back_cap(void);
+/* what Python tells of the object in a slot it passes fresh, by slot */
+unsigned char *lichen_kinds_told(void);
 void lichen_lender_done(intptr_t slot);
 /* the values of float results, by slot */
 double *lichen_float_values(void);

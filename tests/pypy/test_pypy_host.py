@@ -422,11 +422,14 @@ def test_type_checks_need_the_interpreter_once(built):
         "    callbacks.counts.clear()",
         "    assert m.boxes(x, n) == expect",
         "    return callbacks.counts.get('type_check', 0)",
-        "print(asked(b, 10, 10), asked(s, 10, 10), asked([], 10, 0), asked(m.Box(None), 1, 1))",
+        "class Plain(object): pass",
+        "print(asked(b, 10, 10), asked(s, 10, 10), asked(Plain(), 10, 0), asked([], 10, 0),"
+        "      asked(m.Box(None), 1, 1))",
     ])
     # the exact class: never; a Python subclass: every time (its MRO may
-    # have more); a class with no spec class in its MRO: once
-    assert out.split() == ["0", "10", "1", "0"]
+    # have more); a class with no spec class in its MRO: once; an exact
+    # built-in type: never (Python told so with the handle)
+    assert out.split() == ["0", "10", "1", "0", "0"]
 
 
 def test_receivers_and_floats_come_known(built):
@@ -533,10 +536,11 @@ def test_float_results_are_read_without_a_call(built):
 
 
 def test_list_items_come_with_a_check_until_python_runs(built):
-    """HPyList_Check of a short list hands its items over (and every check's
-    answer for an exact built-in type): HPy_Length and HPy_GetItem_i then
-    call no one, until Python code that may change the list runs (a
-    callback not marked pure): its items are then read from Python again."""
+    """HPyList_Check of a list Python passed calls no one (Python told its
+    kind with its handle); HPy_Length of a short one hands its items over:
+    HPy_GetItem_i then calls no one, until Python code that may change the
+    list runs (a callback not marked pure): its items are then read from
+    Python again."""
     out = counted(built, [
         "lst = [1, 'a', 2.5]",
         "def used(): return sorted(k for k, v in callbacks.counts.items() if v)",
@@ -553,8 +557,27 @@ def test_list_items_come_with_a_check_until_python_runs(built):
         "assert m.items_around(1j, None) is None and m.items_around(None, None) is None",
     ])
     quiet, changed = out.splitlines()
-    assert quiet == "['check', 'sequence_from_array']"
-    assert changed == "['call_tuple_dict', 'check', 'get_item', 'sequence_from_array']"
+    assert quiet == "['length', 'sequence_from_array']"
+    assert changed == "['call_tuple_dict', 'get_item', 'length', 'sequence_from_array']"
+
+
+def test_kinds_told_with_a_handle_belong_to_its_object(mod):
+    """The kinds Python tells with a fresh handle are per fill of the slot:
+    slots come back from the reserve again and again, holding a list, then
+    an object of no built-in type, then a tuple, and each check answers for
+    what the slot holds now."""
+    class Plain(object):
+        pass
+
+    class Listish(list):
+        pass
+
+    for k in range(3000):
+        assert mod.items_around([k, "a"], None) == (k, "a")
+        assert mod.items_around(Plain(), None) is None
+        assert mod.items_around((k,), None) == (k,)
+        assert mod.items_around("xy", None) is None
+        assert mod.items_around(Listish([k]), None) == (k,)
 
 
 def test_loaded_field_keeps_its_object_when_the_field_changes(mod):

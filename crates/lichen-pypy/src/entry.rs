@@ -254,6 +254,13 @@ pub extern "C" fn lichen_back_flags() -> *mut u8 {
     table::back_flags()
 }
 
+/// A byte per slot below `lichen_back_cap()`, in which Python tells what
+/// it put in a slot it passes fresh (see `table::KINDS`).
+#[no_mangle]
+pub extern "C" fn lichen_kinds_told() -> *mut u8 {
+    table::kinds_told_ptr()
+}
+
 #[no_mangle]
 pub extern "C" fn lichen_back_cap() -> isize {
     table::BACK_CAP as isize

@@ -461,6 +461,8 @@ pub fn receive_known(bits: isize, data: *mut c_void, class: usize) -> HPy {
     let h = HPy { _i: bits & !TAG_MASK };
     let class = if class == 0 { 0 } else { checked_type(class) };
     if let Some(i) = slot_of(h) {
+        // a receiver's (TAG_RECEIVER) has no byte of its own: see KINDS
+        let told = if bits & TAG_MASK == TAG_FRESH { told_kinds(i) } else { 0 };
         with(|t| {
             let owned = match t.slots.get(i as usize) {
                 Some(s) if s.state == State::Reserved => s.owner != 0,
@@ -471,9 +473,21 @@ pub fn receive_known(bits: isize, data: *mut c_void, class: usize) -> HPy {
             }
             let kind = if data.is_null() { DataKind::Unknown } else { DataKind::Payload };
             make_live_of(t, i, kind, data as usize, class);
+            if told & KINDS_KNOWN != 0 {
+                let s = &mut t.slots[i as usize];
+                s.kinds = told;
+                s.class = NO_SPEC_CLASS; // an exact built-in type
+            }
         })
     }
     h
+}
+
+/// What Python told of the object it put in slot `i` to pass it fresh
+/// (see [`KINDS`]).
+#[inline]
+fn told_kinds(i: u32) -> u8 {
+    kinds_told().get(i as usize).map_or(0, |k| k.load(Ordering::Relaxed))
 }
 
 /// A new key for an object a field is to hold.
@@ -832,7 +846,8 @@ fn current_items(s: &Slot) -> Option<&[HPy]> {
     (s.items_gen == 0 || s.items_gen == GENERATION.load(Ordering::Relaxed)).then_some(items)
 }
 
-const KINDS_KNOWN: u8 = 0x80;
+/// `Slot::kinds`: the answers are known (also in [`KINDS`]).
+pub const KINDS_KNOWN: u8 = 0x80;
 
 /// The answers of `check` remembered for the object of `h`.
 #[inline]
@@ -1105,6 +1120,27 @@ pub const BACK_CAP: usize = 1 << 22;
 /// thread can lend the slot meanwhile. Allocated zeroed, so the pages of
 /// slots never lent are never touched.
 static BACK: std::sync::OnceLock<Box<[AtomicU8]>> = std::sync::OnceLock::new();
+
+/// A byte per slot below [`BACK_CAP`], written by Python each time it
+/// fills a reserve slot to pass it fresh (`handles.new_h`, `fresh`), read
+/// here when the slot arrives: the answers of `check` with [`KINDS_KNOWN`]
+/// when the object's type is an exact built-in one (its kind checks and
+/// type checks against classes made from specs then need no call into
+/// PyPy), else 0. A receiver's slot (`TAG_RECEIVER`) is lent without a
+/// write, and its byte not read. Written and read by the thread passing
+/// the handle; allocated zeroed.
+static KINDS: std::sync::OnceLock<Box<[AtomicU8]>> = std::sync::OnceLock::new();
+
+/// The bytes of [`KINDS`], for Python.
+pub fn kinds_told_ptr() -> *mut u8 {
+    kinds_told().as_ptr() as *mut u8
+}
+
+fn kinds_told() -> &'static [AtomicU8] {
+    // SAFETY: `AtomicU8` has the size, alignment and bit validity of `u8`
+    // (its documented layout).
+    KINDS.get_or_init(|| unsafe { zeroed_by_slot::<u8, AtomicU8>() })
+}
 
 /// [`BACK`]: the slot is the lender's again.
 pub const GAVE_BACK: u8 = 1;

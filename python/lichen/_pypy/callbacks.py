@@ -26,6 +26,7 @@ from lichen._pypy.handles import (
     DATA_PAYLOAD,
     EMPTY,
     FLOAT,
+    KINDS_TOLD,
     NO_SPEC_CLASS,
     _grow,
     apply_stores,
@@ -143,6 +144,7 @@ def type_of(h):
 _KINDS = {}
 for _sample in ([], (), {}, "", b"", 0, 0.0, False, None, 0j):
     _KINDS[type(_sample)] = sum(1 << k for k, f in enumerate(CHECKS) if f(_sample))
+KINDS_TOLD.update((t, k | 0x80) for t, k in _KINDS.items())  # table.rs KINDS_KNOWN
 CHECK_ALL = 2
 ITEMS_MAX = 16  # table.rs: the longest tuple or list handed over with its items
 
@@ -334,7 +336,7 @@ def call_tuple_dict(callable_, args, kw):
 
 
 def _vector(args, nargs, kwnames):
-    positional = [get(args[i]) for i in range(nargs)]
+    positional = _objects(args, nargs)
     if not kwnames:
         return positional, {}
     names = get(kwnames)
@@ -760,6 +762,7 @@ def unicode_substring(h, start, end):
 # containers
 
 SEQUENCES = read_enum("Sequence")
+LIST = SEQUENCES["List"]
 
 
 @callback
@@ -776,10 +779,25 @@ def list_append(lst, item):
     return 0
 
 
+def _objects(hs, n):
+    """The objects of the ``n`` handles at ``hs``, as a tuple. Short ones
+    are read with no loop: a loop in a callback is a JIT loop of its own,
+    and entering it took longer than the rest of making a pair."""
+    if n == 2:
+        return (get(hs[0]), get(hs[1]))
+    if n == 1:
+        return (get(hs[0]),)
+    if n == 3:
+        return (get(hs[0]), get(hs[1]), get(hs[2]))
+    if n == 0:
+        return ()
+    return tuple([get(hs[i]) for i in range(n)])
+
+
 @callback
 def sequence_from_array(kind, items, n):
-    values = [get(items[i]) for i in range(n)]
-    return new_h(values if kind == SEQUENCES["List"] else tuple(values))
+    values = _objects(items, n)
+    return new_h(list(values) if kind == LIST else values)
 
 
 @callback

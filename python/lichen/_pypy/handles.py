@@ -159,16 +159,24 @@ def _clear_reserve():
 
 
 def fresh(o):
-    """A fresh handle for ``o``: a slot from the reserve, filled, which the
-    native code it is passed to makes live."""
+    """A fresh handle for ``o``, an instance of a class made from a spec: a
+    slot from the reserve, filled, which the native code it is passed to
+    makes live."""
     i = _take_slot()
     objs[i] = o
+    if i < BACK_CAP:
+        _kinds_told[i] = 0
     return (i << 3) | FRESH
 
 
 RECEIVER = FRESH | LENT
 BACK_CAP = lib.lichen_back_cap()
 _back = lib.lichen_back_flags()
+# What a slot passed fresh holds (table.rs KINDS): every fill of a slot
+# below BACK_CAP writes its byte, the answers of every kind check with bit 7
+# for an exact built-in type (``callbacks`` fills KINDS_TOLD), else 0.
+_kinds_told = lib.lichen_kinds_told()
+KINDS_TOLD = {}
 GAVE_BACK = 1  # table.rs GAVE_BACK; RECEIVER_KEPT (2): see take_back
 # A float that crosses as a value (table.rs TAG_FLOAT): a float result's
 # tag, its value read here by slot; an item handed over as a value.
@@ -231,6 +239,8 @@ def new_h(o):
             return _instance_h(o, t, exact)
     i = _take_slot()
     objs[i] = o
+    if i < BACK_CAP:
+        _kinds_told[i] = KINDS_TOLD.get(t, 0)
     return (i << 3) | FRESH
 
 
