@@ -134,6 +134,7 @@ intptr_t *lichen_stale_hint(void);
 
 /* the object table */
 intptr_t lichen_new_slot(void);
+intptr_t lichen_learn_items(lh h);
 intptr_t lichen_new_slot_data(void *data, int kind, intptr_t class_id);
 lh lichen_dup(lh h);
 void lichen_close(lh h);
@@ -245,6 +246,7 @@ lh lichen_call_mod_create(void *ctx, void *impl, lh spec, void *self_data, uintp
 lh lichen_call_few(void *ctx, void *impl, int sig, lh self, void *self_data, uintptr_t self_class, intptr_t n, lh a, lh b, lh c, lh d);
 lh lichen_call_varargs(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, const lh *args, intptr_t nargs);
 lh lichen_call_keywords(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, const lh *args, intptr_t nargs, lh kwnames, intptr_t nkw);
+lh lichen_call_keywords_few(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, intptr_t nargs, lh kwnames, intptr_t nkw, lh a, lh b, lh c, lh d);
 lh lichen_call_newfunc(void *ctx, void *impl, lh type, uintptr_t type_info, const lh *args, intptr_t nargs, lh kw);
 int lichen_call_initproc(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, const lh *args, intptr_t nargs, lh kw);
 lh lichen_call_newfunc_few(void *ctx, void *impl, lh type, uintptr_t type_info, intptr_t n, lh a, lh b, lh c, lh d);

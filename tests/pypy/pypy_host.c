@@ -194,6 +194,39 @@ static HPy builders_impl(HPyContext *ctx, HPy self, const HPy *args, size_t narg
 }
 
 
+/* keywords(*args, **kw): (args, the keyword names, their values), read
+ * with HPy_Length and HPy_GetItem_i as argument parsers do. */
+static HPy tuple_of(HPyContext *ctx, const HPy *items, HPy_ssize_t n)
+{
+    return HPyTuple_FromArray(ctx, (HPy *)items, n);
+}
+
+HPyDef_METH(keywords, "keywords", HPyFunc_KEYWORDS)
+static HPy keywords_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs, HPy kwnames)
+{
+    HPy_ssize_t nkw = HPy_IsNull(kwnames) ? 0 : HPy_Length(ctx, kwnames);
+    if (nkw < 0)
+        return HPy_NULL;
+    HPy names[16];
+    if (nkw > 16) {
+        HPyErr_SetString(ctx, ctx->h_ValueError, "at most 16 keywords");
+        return HPy_NULL;
+    }
+    for (HPy_ssize_t i = 0; i < nkw; i++)
+        names[i] = HPy_GetItem_i(ctx, kwnames, i);
+    HPy parts[3];
+    parts[0] = tuple_of(ctx, args, nargs);
+    parts[1] = tuple_of(ctx, names, nkw);
+    parts[2] = tuple_of(ctx, args + nargs, nkw);
+    for (HPy_ssize_t i = 0; i < nkw; i++)
+        HPy_Close(ctx, names[i]);
+    HPy r = HPyTuple_FromArray(ctx, parts, 3);
+    for (int i = 0; i < 3; i++)
+        HPy_Close(ctx, parts[i]);
+    return r;
+}
+
+
 /* Box(item): one HPyField, a traverse slot and no destroy. */
 typedef struct {
     HPyField item;
@@ -523,7 +556,7 @@ static HPy items_around_impl(HPyContext *ctx, HPy self, const HPy *args, size_t 
 static HPyGlobal *module_globals[] = { &g_Box, &g_kept, NULL };
 
 static HPyDef *module_defines[] = {
-    &bump, &call, &meet_outside, &meet_reset, &capsule, &destroyed, &as_pyobject, &churn, &builders, &loads, &outlive, &boxes, &item_after_len, &sum_after_len, &half, &items_around, &kept,
+    &bump, &call, &meet_outside, &meet_reset, &capsule, &destroyed, &as_pyobject, &churn, &builders, &keywords, &loads, &outlive, &boxes, &item_after_len, &sum_after_len, &half, &items_around, &kept,
     &exec_types, NULL
 };
 

@@ -181,6 +181,43 @@ def test_builders_reused_build_right_and_leave_no_handle_behind(mod):
     assert slots_in_use() == before
 
 
+def test_keyword_calls_bind_in_order_and_leave_no_handle_behind(mod):
+    """Keyword arguments reach the extension in the order of the call, each
+    name with its value, however many there are (the short calls take
+    them out of their dict one by one, see calls._keywords); the names'
+    handles, kept from call to call, stay what they were."""
+    from lichen._pypy.handles import slots_in_use
+
+    big = 2**70
+    assert mod.keywords(1, b=2) == ((1,), ("b",), (2,))
+    assert mod.keywords(c=3, a=1) == ((), ("c", "a"), (3, 1))
+    assert mod.keywords(1, 2, z=big, y=None) == ((1, 2), ("z", "y"), (big, None))
+    assert mod.keywords(d=4, c=3, b=2, a=1) == ((), ("d", "c", "b", "a"), (4, 3, 2, 1))
+    assert mod.keywords(1, 2, 3, d=4, e=5) == ((1, 2, 3), ("d", "e"), (4, 5))
+    kw = dict(("k%d" % i, i) for i in range(10))
+    assert mod.keywords(0, **kw) == ((0,), tuple(kw), tuple(kw.values()))
+    assert kw == dict(("k%d" % i, i) for i in range(10))  # the caller's dict untouched
+    mod.keywords(1, b=2, c=3)  # its names' handle is made once, and kept
+    before = slots_in_use()
+    for k in range(3000):
+        assert mod.keywords(k, b="x", c=k) == ((k,), ("b", "c"), ("x", k))
+    assert slots_in_use() == before
+
+
+def test_keyword_names_are_known_natively_after_the_first_call(built):
+    """A call's keyword names are made into a handle whose items native code
+    knows once per set of names: later calls with the same names read them
+    with no call into PyPy."""
+    out = counted(built, [
+        "m.keywords(1, alpha=2, beta=3)",
+        "callbacks.counts.clear()",
+        "for k in range(100):",
+        "    m.keywords(k, alpha=2, beta=3)",
+        "print(callbacks.counts.get('length', 0), callbacks.counts.get('get_item', 0))",
+    ])
+    assert out.split() == ["0", "0"]
+
+
 def test_capsule_destructor_runs_when_collected(mod):
     before = mod.destroyed()
     c = mod.capsule()

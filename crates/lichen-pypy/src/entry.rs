@@ -13,7 +13,7 @@ use crate::typedef::{self, ModuleDef, TypeInfo};
 use core::ffi::{c_char, c_int, c_void, CStr};
 use lichen_abi::*;
 use lichen_core::debug::DebugInfo;
-use lichen_core::host::{ErrorHost, ExcKind};
+use lichen_core::host::{ErrorHost, ExcKind, ObjectHost};
 use lichen_core::loader::{load_extension, LoadErrorKind, Mode};
 use lichen_core::retval::ErrorValue;
 use lichen_core::spec::module_spec;
@@ -184,6 +184,15 @@ pub extern "C" fn lichen_stale_hint() -> *mut isize {
 #[no_mangle]
 pub extern "C" fn lichen_new_slot() -> isize {
     guarded("lichen_new_slot", || table::new_object(core::ptr::null_mut(), DataKind::Unknown, 0) as isize)
+}
+
+/// The length of the tuple or list of `h`, its items handed over to the
+/// slot (see `table::set_items`): a handle Python keeps for many calls (a
+/// call's keyword names) then has them known natively; -1 with the error
+/// pending when PyPy could not tell.
+#[no_mangle]
+pub extern "C" fn lichen_learn_items(h: isize) -> isize {
+    guarded_with("lichen_learn_items", |vm| PyPy::length(vm, hh(h)))
 }
 
 /// A new slot for an object whose native storage Python knows (`kind` a
@@ -943,6 +952,19 @@ pub unsafe extern "C" fn lichen_call_keywords(ctx: *mut c_void, impl_: *mut c_vo
             |c, f: func_types::keywords, s, a, k| f(c, s, a, nargs as usize, k))
     };
     guarded("lichen_call_keywords", || give_up(r))
+}
+
+/// `lichen_call_keywords` with up to four handles (the `nargs` positional
+/// arguments, then the `nkw` keyword values) passed as parameters rather
+/// than in an array Python would have to allocate (see `lichen_call_few`).
+#[no_mangle]
+pub unsafe extern "C" fn lichen_call_keywords_few(ctx: *mut c_void, impl_: *mut c_void, self_: isize, self_data: Data, self_class: usize, nargs: isize, kwnames: isize, nkw: isize, a: isize, b: isize, c: isize, d: isize) -> isize {
+    let all = [a, b, c, d];
+    let nargs = nargs.clamp(0, 4);
+    let nkw = nkw.clamp(0, 4 - nargs);
+    // SAFETY: Python passes a KEYWORDS implementation and `nargs + nkw` of
+    // the handles (clamped to the four there are).
+    unsafe { lichen_call_keywords(ctx, impl_, self_, self_data, self_class, all.as_ptr(), nargs, kwnames, nkw) }
 }
 
 #[no_mangle]

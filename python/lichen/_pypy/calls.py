@@ -126,12 +126,61 @@ def _positional(ctx, impl, sig, self_h, self_data, self_class, args):
 
 
 def _keywords(call, ctx, impl, self_h, self_data, self_class, args, kw):
+    """A KEYWORDS call; ``kw`` is the call's own dict (``**kw``), which the
+    usual short calls empty: ``popitem`` reads a name and its value with no
+    iteration, which PyPy's JIT would run as a loop of its own (entering
+    one costs more than the rest of the call)."""
     if not kw:
         return _positional(ctx, impl, KEYWORDS, self_h, self_data, self_class, args)
-    hs = [new_h(a) for a in args]
+    nargs, nkw = len(args), len(kw)
+    if nargs + nkw <= 4:
+        names, values = _popped(kw, nkw)
+        n, a, b, c, d = _four(args + values)
+        return lib.lichen_call_keywords_few(ctx, impl, self_h, self_data, self_class, nargs, _kwnames(names), nkw, a, b, c, d)
     names = tuple(kw)
+    hs = [new_h(a) for a in args]
     hs.extend(new_h(v) for v in kw.values())
-    return call(ctx, impl, self_h, self_data, self_class, hs, len(args), new_h(names), len(names))
+    return call(ctx, impl, self_h, self_data, self_class, hs, nargs, _kwnames(names), nkw)
+
+
+def _popped(kw, n):
+    """``(names, values)`` of the ``n`` (1 to 4) items of ``kw``, in order,
+    taken out of it one by one (see ``_keywords``)."""
+    k4, v4 = kw.popitem()
+    if n == 1:
+        return (k4,), (v4,)
+    k3, v3 = kw.popitem()
+    if n == 2:
+        return (k3, k4), (v3, v4)
+    k2, v2 = kw.popitem()
+    if n == 3:
+        return (k2, k3, k4), (v2, v3, v4)
+    k1, v1 = kw.popitem()
+    return (k1, k2, k3, k4), (v1, v2, v3, v4)
+
+
+# The handles of the keyword names calls were made with, by names: each
+# made once, with its items known natively (the extension reads the names
+# with HPy_Length and HPy_GetItem_i, which then call no one), and lent to
+# every call (the LENT bit). At most _KWNAMES_MAX are kept.
+_KWNAMES = {}
+_KWNAMES_MAX = 1024
+
+
+def _kwnames(names):
+    h = _KWNAMES.get(names, 0)
+    if h:
+        return h
+    if len(_KWNAMES) >= _KWNAMES_MAX:
+        return new_h(names)
+    h = live_h(names)
+    if lib.lichen_learn_items(h) < 0:
+        lib.lichen_close(h)
+        raise failed("keyword names")
+    kept = _KWNAMES.setdefault(names, h | LENT)
+    if kept != h | LENT:  # another thread's came first
+        lib.lichen_close(h)
+    return kept
 
 
 def _text(p):
