@@ -184,7 +184,7 @@ int lichen_err_take(struct lichen_error *out);
 void lichen_err_set(lh exc);
 void lichen_err_raised_in_python(void);
 int lichen_err_occurred(void);
-const char *lichen_attach_bytes(lh h, const char *data, intptr_t size);
+const char *lichen_attach_bytes(lh h, const char *data, intptr_t size, int is_str);
 const char *lichen_keep_cstring(const char *data);
 
 /* a panic inside an entry, which must become a SystemError (tests) */

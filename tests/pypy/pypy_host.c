@@ -227,6 +227,54 @@ static HPy keywords_impl(HPyContext *ctx, HPy self, const HPy *args, size_t narg
 }
 
 
+/* texts(s, b): HPyUnicode_AsUTF8AndSize of str s twice and HPyBytes_Size
+ * and _AsString of bytes b twice: each pointer must stay what it was (the
+ * first stays valid as long as the handle); (s's UTF-8, b's contents). */
+HPyDef_METH(texts, "texts", HPyFunc_VARARGS)
+static HPy texts_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+{
+    if (nargs != 2) {
+        HPyErr_SetString(ctx, ctx->h_TypeError, "texts(s, b)");
+        return HPy_NULL;
+    }
+    HPy_ssize_t n1, n2;
+    const char *u1 = HPyUnicode_AsUTF8AndSize(ctx, args[0], &n1);
+    if (u1 == NULL)
+        return HPy_NULL;
+    const char *u2 = HPyUnicode_AsUTF8AndSize(ctx, args[0], &n2);
+    const char *b1 = HPyBytes_AsString(ctx, args[1]);
+    if (b1 == NULL)
+        return HPy_NULL;
+    HPy_ssize_t bn = HPyBytes_Size(ctx, args[1]);
+    const char *b2 = HPyBytes_AsString(ctx, args[1]);
+    if (u1 != u2 || n1 != n2 || b1 != b2 || bn != HPyBytes_GET_SIZE(ctx, args[1])) {
+        HPyErr_SetString(ctx, ctx->h_AssertionError, "a text's pointer or size changed");
+        return HPy_NULL;
+    }
+    HPy parts[2];
+    parts[0] = HPyBytes_FromStringAndSize(ctx, u1, n1);
+    parts[1] = HPyBytes_FromStringAndSize(ctx, b1, bn);
+    HPy r = HPyTuple_FromArray(ctx, parts, 2);
+    HPy_Close(ctx, parts[0]);
+    HPy_Close(ctx, parts[1]);
+    return r;
+}
+
+/* attr(o, name): HPy_GetAttr_s(o, name) with name as a C string. */
+HPyDef_METH(attr, "attr", HPyFunc_VARARGS)
+static HPy attr_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+{
+    if (nargs != 2) {
+        HPyErr_SetString(ctx, ctx->h_TypeError, "attr(o, name)");
+        return HPy_NULL;
+    }
+    const char *name = HPyBytes_AsString(ctx, args[1]);
+    if (name == NULL)
+        return HPy_NULL;
+    return HPy_GetAttr_s(ctx, args[0], name);
+}
+
+
 /* Box(item): one HPyField, a traverse slot and no destroy. */
 typedef struct {
     HPyField item;
@@ -556,7 +604,7 @@ static HPy items_around_impl(HPyContext *ctx, HPy self, const HPy *args, size_t 
 static HPyGlobal *module_globals[] = { &g_Box, &g_kept, NULL };
 
 static HPyDef *module_defines[] = {
-    &bump, &call, &meet_outside, &meet_reset, &capsule, &destroyed, &as_pyobject, &churn, &builders, &keywords, &loads, &outlive, &boxes, &item_after_len, &sum_after_len, &half, &items_around, &kept,
+    &bump, &call, &meet_outside, &meet_reset, &capsule, &destroyed, &as_pyobject, &churn, &builders, &keywords, &texts, &attr, &loads, &outlive, &boxes, &item_after_len, &sum_after_len, &half, &items_around, &kept,
     &exec_types, NULL
 };
 

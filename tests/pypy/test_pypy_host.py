@@ -218,6 +218,38 @@ def test_keyword_names_are_known_natively_after_the_first_call(built):
     assert out.split() == ["0", "0"]
 
 
+def test_texts_handed_out_stay_where_they_were(mod):
+    """A str's UTF-8 and a bytes' contents are copied once per handle: asked
+    again, the extension gets the same pointer (the first stays valid for
+    as long as the handle), and a str's copy never serves as a bytes'."""
+    assert mod.texts("h\xe9llo", b"by\x00tes") == ("h\xe9llo".encode(), b"by\x00tes")
+    with pytest.raises(TypeError):
+        mod.texts(b"not a str", b"x")
+    with pytest.raises(TypeError):
+        mod.texts("x", "not bytes")
+
+
+def test_names_made_from_c_strings_are_kept_and_stay_right(mod):
+    """HPy_GetAttr_s makes the str of its name once (the names an extension
+    uses are few): the same name finds the same attribute every time, more
+    distinct names than are kept still work, and a name that is no UTF-8
+    fails with the error and is not kept."""
+    class Many(object):
+        pass
+
+    o = Many()
+    for k in range(5000):
+        setattr(o, "name%d" % k, k)
+    for _ in range(2):
+        for k in range(5000):
+            assert mod.attr(o, b"name%d" % k) == k
+    with pytest.raises(UnicodeDecodeError):
+        mod.attr(o, b"\xff\xfe")
+    with pytest.raises(UnicodeDecodeError):
+        mod.attr(o, b"\xff\xfe")
+    assert mod.attr(3, b"real") == 3
+
+
 def test_capsule_destructor_runs_when_collected(mod):
     before = mod.destroyed()
     c = mod.capsule()

@@ -531,9 +531,10 @@ pub extern "C" fn lichen_err_occurred() -> c_int {
     guarded("lichen_err_occurred", || error::occurred() as c_int)
 }
 
-/// Keeps a copy of `size` bytes with the slot of `h` (see `table::attach`).
+/// Keeps a copy of `size` bytes with the slot of `h` (see `table::attach`;
+/// `is_str`: a str's UTF-8, else a bytes' contents).
 #[no_mangle]
-pub unsafe extern "C" fn lichen_attach_bytes(h: isize, data: *const c_char, size: isize) -> *const c_char {
+pub unsafe extern "C" fn lichen_attach_bytes(h: isize, data: *const c_char, size: isize, is_str: c_int) -> *const c_char {
     guarded("lichen_attach_bytes", || {
         let bytes = if data.is_null() || size <= 0 {
             &[][..]
@@ -541,7 +542,7 @@ pub unsafe extern "C" fn lichen_attach_bytes(h: isize, data: *const c_char, size
             // SAFETY: Python passes `size` readable bytes.
             unsafe { core::slice::from_raw_parts(data.cast::<u8>(), size as usize) }
         };
-        table::attach(hh(h), bytes)
+        table::attach(hh(h), bytes, is_str != 0)
     })
 }
 

@@ -121,6 +121,8 @@ struct Slot {
     /// Copies of the object's text handed to the extension (UTF-8 of a str,
     /// contents of a bytes), valid while the slot is in use.
     attached: Option<Box<[u8]>>,
+    /// `attached` is a str's UTF-8 (else a bytes' contents).
+    attached_str: bool,
     /// Handles of the items of a tuple or a list, held while the slot is
     /// in use, so that reading them needs no call into PyPy.
     items: Option<Box<[HPy]>>,
@@ -151,6 +153,7 @@ impl Slot {
             kind: DataKind::Unknown,
             data: 0,
             attached: None,
+            attached_str: false,
             items: None,
             kinds: 0,
             items_gen: 0,
@@ -1309,9 +1312,14 @@ pub fn set_data(h: HPy, kind: DataKind, data: *mut c_void, class: usize) {
     }
 }
 
-/// Keeps a NUL-terminated copy of `bytes` with the slot of `h` until the
-/// slot is given up, and returns it.
-pub fn attach(h: HPy, bytes: &[u8]) -> *const c_char {
+/// Keeps a NUL-terminated copy of `bytes` (`is_str`: a str's UTF-8, else
+/// a bytes' contents) with the slot of `h` until the slot is given up, and
+/// returns it. A slot keeps the first copy of its kind: a pointer the
+/// extension has is valid for as long as its handle.
+pub fn attach(h: HPy, bytes: &[u8], is_str: bool) -> *const c_char {
+    if let Some((kept, _)) = attached(h, is_str) {
+        return kept;
+    }
     let mut copy = Vec::with_capacity(bytes.len() + 1);
     copy.extend_from_slice(bytes);
     copy.push(0);
@@ -1321,13 +1329,27 @@ pub fn attach(h: HPy, bytes: &[u8]) -> *const c_char {
         Some(i) => with(|t| {
             let constant = is_constant(t, i);
             match t.slots.get_mut(i as usize) {
-                Some(s) if !constant && s.refs > 0 => s.attached = Some(copy),
+                Some(s) if !constant && s.refs > 0 && s.attached.is_none() => {
+                    s.attached = Some(copy);
+                    s.attached_str = is_str;
+                }
                 _ => keep_forever(copy),
             }
         }),
         None => keep_forever(copy),
     }
     ptr
+}
+
+/// The copy of its text the slot of `h` keeps (see [`attach`]), if of the
+/// kind asked, and its length.
+pub fn attached(h: HPy, is_str: bool) -> Option<(*const c_char, usize)> {
+    slot_of(h)?;
+    with(|t| {
+        let s = live_mut(t, h)?;
+        let text = s.attached.as_deref().filter(|_| s.attached_str == is_str)?;
+        Some((text.as_ptr().cast(), text.len() - 1))
+    })
 }
 
 /// Copies for objects that live forever (the constants) or have no slot.

@@ -704,7 +704,7 @@ def bytes_size(h):
 @callback
 def bytes_data(h):
     b = _expect(get(h), bytes, "bytes")
-    return lib.lichen_attach_bytes(h, b, len(b))
+    return lib.lichen_attach_bytes(h, b, len(b), 0)
 
 
 @callback
@@ -742,7 +742,7 @@ def unicode_decode(data, size, codec, errors):
 def unicode_as_utf8(h, size):
     u = _need_str(get(h)).encode("utf-8")
     size[0] = len(u)
-    return lib.lichen_attach_bytes(h, u, len(u))
+    return lib.lichen_attach_bytes(h, u, len(u), 1)
 
 
 @callback

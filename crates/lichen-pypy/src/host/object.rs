@@ -242,7 +242,17 @@ impl ObjectHost for PyPy {
     }
 
     unsafe fn key_from_utf8(_held: LockHeld<'_>, utf8: *const c_char) -> HPy {
-        super::h(py!(str_from_utf8(utf8)))
+        // SAFETY: the core passes the NUL-terminated string of an `_s`
+        // context function (HPy's precondition).
+        let bytes = unsafe { core::ffi::CStr::from_ptr(utf8) }.to_bytes();
+        if let Some(h) = keys::known(bytes) {
+            return h;
+        }
+        let h = super::h(py!(str_from_utf8(utf8)));
+        if !h.is_null() {
+            keys::keep(bytes, h);
+        }
+        h
     }
 
     fn get_attr(_held: LockHeld<'_>, obj: HPy, name: HPy) -> HPy {
@@ -483,3 +493,52 @@ pub fn load_field(owner: HPy, field: HPyField) -> HPy {
 const NO_C_API: &str = "HPy_FromPyObject and HPy_AsPyObject need CPython's C API, which \
     Lichen's PyPy host does not use (it runs without cpyext): this is a hybrid-ABI \
     operation; use the universal ABI only";
+
+/// The strs made from C strings (`HPyUnicode_FromString` and the `_s`
+/// context functions' attribute names and dict keys), by their bytes: the
+/// names an extension uses are few, and each is made by a call into PyPy
+/// once. A str's identity is no part of the API (CPython interns some
+/// strs, not others). The table holds each str's handle for good; at most
+/// [`MAX`] strs of at most [`LEN_MAX`] bytes.
+mod keys {
+    use crate::keyed::KeyHasher;
+    use crate::lock::Locked;
+    use crate::table;
+    use lichen_abi::HPy;
+    use std::collections::HashMap;
+    use std::hash::BuildHasherDefault;
+
+    type Keys = HashMap<Box<[u8]>, HPy, BuildHasherDefault<KeyHasher>>;
+
+    static KEYS: Locked<Option<Keys>> = Locked::new(None);
+    const MAX: usize = 4096;
+    const LEN_MAX: usize = 64;
+
+    /// A new handle for the str of `bytes`, if one was kept.
+    pub(super) fn known(bytes: &[u8]) -> Option<HPy> {
+        if bytes.len() > LEN_MAX {
+            return None;
+        }
+        let h = KEYS.with(|keys| keys.as_ref()?.get(bytes).copied())?;
+        Some(table::dup(h))
+    }
+
+    /// Keeps `h`, the str just made of `bytes`, for the next time.
+    pub(super) fn keep(bytes: &[u8], h: HPy) {
+        if bytes.len() > LEN_MAX {
+            return;
+        }
+        let kept = KEYS.with(|keys| {
+            let keys = keys.get_or_insert_with(Keys::default);
+            // another thread may have kept one while PyPy made this
+            if keys.len() >= MAX || keys.contains_key(bytes) {
+                return false;
+            }
+            keys.insert(bytes.into(), h);
+            true
+        });
+        if kept {
+            table::dup(h); // the table's own hold
+        }
+    }
+}

@@ -19,11 +19,17 @@ impl TextHost for PyPy {
     }
 
     fn bytes_size(_held: LockHeld<'_>, h: HPy) -> HPy_ssize_t {
-        py!(bytes_size(h._i))
+        match table::attached(h, false) {
+            Some((_, n)) => n as HPy_ssize_t,
+            None => py!(bytes_size(h._i)),
+        }
     }
 
     fn bytes_data(_held: LockHeld<'_>, h: HPy) -> *const c_char {
-        py!(bytes_data(h._i))
+        match table::attached(h, false) {
+            Some((data, _)) => data,
+            None => py!(bytes_data(h._i)),
+        }
     }
 
     unsafe fn bytes_from_buffer(_held: LockHeld<'_>, data: *const c_char, size: HPy_ssize_t) -> HPy {
@@ -39,8 +45,13 @@ impl TextHost for PyPy {
     }
 
     unsafe fn unicode_as_utf8(_held: LockHeld<'_>, h: HPy, size: *mut HPy_ssize_t) -> *const c_char {
-        let mut n: isize = 0;
-        let data = py!(unicode_as_utf8(h._i, &raw mut n));
+        let (data, n) = match table::attached(h, true) {
+            Some((data, n)) => (data, n as isize),
+            None => {
+                let mut n: isize = 0;
+                (py!(unicode_as_utf8(h._i, &raw mut n)), n)
+            }
+        };
         if !data.is_null() && !size.is_null() {
             // SAFETY: the caller passes a writable size or NULL.
             unsafe { *size = n };
