@@ -200,7 +200,7 @@ int lichen_load(const char *name, const char *path, int mode, struct lichen_modu
 
 /* calling an extension's implementation `impl` under `ctx`, by signature.
  * Handle arguments are taken over (lent ones, `..100`, are not closed);
- * `self_data` is the receiver's struct when Python knows it (else NULL),
+ * `self_data` is the address of the receiver's struct when Python knows it (else 0),
  * `self_class` the class id of its class (`class_id` in handles.py; 0: not
  * known), so that native code type-checks it without calling back. A
  * handle result tagged fresh (`..010`) is a slot only the result held: it is
@@ -211,46 +211,46 @@ int lichen_load(const char *name, const char *path, int mode, struct lichen_modu
  * src/entry.rs): the handles, then self_data and self_class, then the plain
  * arguments. The test `header_matches_declaration` checks it; regenerate it
  * with `LICHEN_BLESS=1 cargo test -p lichen-pypy header`. */
-lh lichen_call_noargs(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class);
-lh lichen_call_o(void *ctx, void *impl, lh self, lh arg, void *self_data, uintptr_t self_class);
-int lichen_call_getbufferproc(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, struct lichen_buffer *view, int flags);
-void lichen_call_releasebufferproc(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, struct lichen_buffer *view);
-lh lichen_call_unaryfunc(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class);
-lh lichen_call_binaryfunc(void *ctx, void *impl, lh arg0, lh arg1, void *self_data, uintptr_t self_class);
-lh lichen_call_ternaryfunc(void *ctx, void *impl, lh arg0, lh arg1, lh arg2, void *self_data, uintptr_t self_class);
-int lichen_call_inquiry(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class);
-intptr_t lichen_call_lenfunc(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class);
-lh lichen_call_ssizeargfunc(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class, intptr_t arg1);
-lh lichen_call_ssizessizeargfunc(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class, intptr_t arg1, intptr_t arg2);
-int lichen_call_ssizeobjargproc(void *ctx, void *impl, lh arg0, lh arg2, void *self_data, uintptr_t self_class, intptr_t arg1);
-int lichen_call_ssizessizeobjargproc(void *ctx, void *impl, lh arg0, lh arg3, void *self_data, uintptr_t self_class, intptr_t arg1, intptr_t arg2);
-int lichen_call_objobjargproc(void *ctx, void *impl, lh arg0, lh arg1, lh arg2, void *self_data, uintptr_t self_class);
-void lichen_call_freefunc(void *ctx, void *impl, void *self_data, uintptr_t self_class, void *arg0);
-lh lichen_call_getattrfunc(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class, char *arg1);
-lh lichen_call_getattrofunc(void *ctx, void *impl, lh arg0, lh arg1, void *self_data, uintptr_t self_class);
-int lichen_call_setattrfunc(void *ctx, void *impl, lh arg0, lh arg2, void *self_data, uintptr_t self_class, char *arg1);
-int lichen_call_setattrofunc(void *ctx, void *impl, lh arg0, lh arg1, lh arg2, void *self_data, uintptr_t self_class);
-lh lichen_call_reprfunc(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class);
-intptr_t lichen_call_hashfunc(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class);
-lh lichen_call_richcmpfunc(void *ctx, void *impl, lh arg0, lh arg1, void *self_data, uintptr_t self_class, int arg2);
-lh lichen_call_getiterfunc(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class);
-lh lichen_call_iternextfunc(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class);
-lh lichen_call_descrgetfunc(void *ctx, void *impl, lh arg0, lh arg1, lh arg2, void *self_data, uintptr_t self_class);
-int lichen_call_descrsetfunc(void *ctx, void *impl, lh arg0, lh arg1, lh arg2, void *self_data, uintptr_t self_class);
-lh lichen_call_getter(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class, void *arg1);
-int lichen_call_setter(void *ctx, void *impl, lh arg0, lh arg1, void *self_data, uintptr_t self_class, void *arg2);
-int lichen_call_objobjproc(void *ctx, void *impl, lh arg0, lh arg1, void *self_data, uintptr_t self_class);
-void lichen_call_destructor(void *ctx, void *impl, lh arg0, void *self_data, uintptr_t self_class);
-lh lichen_call_mod_create(void *ctx, void *impl, lh spec, void *self_data, uintptr_t self_class);
+lh lichen_call_noargs(void *ctx, void *impl, lh self, uintptr_t self_data, uintptr_t self_class);
+lh lichen_call_o(void *ctx, void *impl, lh self, lh arg, uintptr_t self_data, uintptr_t self_class);
+int lichen_call_getbufferproc(void *ctx, void *impl, lh self, uintptr_t self_data, uintptr_t self_class, struct lichen_buffer *view, int flags);
+void lichen_call_releasebufferproc(void *ctx, void *impl, lh self, uintptr_t self_data, uintptr_t self_class, struct lichen_buffer *view);
+lh lichen_call_unaryfunc(void *ctx, void *impl, lh arg0, uintptr_t self_data, uintptr_t self_class);
+lh lichen_call_binaryfunc(void *ctx, void *impl, lh arg0, lh arg1, uintptr_t self_data, uintptr_t self_class);
+lh lichen_call_ternaryfunc(void *ctx, void *impl, lh arg0, lh arg1, lh arg2, uintptr_t self_data, uintptr_t self_class);
+int lichen_call_inquiry(void *ctx, void *impl, lh arg0, uintptr_t self_data, uintptr_t self_class);
+intptr_t lichen_call_lenfunc(void *ctx, void *impl, lh arg0, uintptr_t self_data, uintptr_t self_class);
+lh lichen_call_ssizeargfunc(void *ctx, void *impl, lh arg0, uintptr_t self_data, uintptr_t self_class, intptr_t arg1);
+lh lichen_call_ssizessizeargfunc(void *ctx, void *impl, lh arg0, uintptr_t self_data, uintptr_t self_class, intptr_t arg1, intptr_t arg2);
+int lichen_call_ssizeobjargproc(void *ctx, void *impl, lh arg0, lh arg2, uintptr_t self_data, uintptr_t self_class, intptr_t arg1);
+int lichen_call_ssizessizeobjargproc(void *ctx, void *impl, lh arg0, lh arg3, uintptr_t self_data, uintptr_t self_class, intptr_t arg1, intptr_t arg2);
+int lichen_call_objobjargproc(void *ctx, void *impl, lh arg0, lh arg1, lh arg2, uintptr_t self_data, uintptr_t self_class);
+void lichen_call_freefunc(void *ctx, void *impl, uintptr_t self_data, uintptr_t self_class, void *arg0);
+lh lichen_call_getattrfunc(void *ctx, void *impl, lh arg0, uintptr_t self_data, uintptr_t self_class, char *arg1);
+lh lichen_call_getattrofunc(void *ctx, void *impl, lh arg0, lh arg1, uintptr_t self_data, uintptr_t self_class);
+int lichen_call_setattrfunc(void *ctx, void *impl, lh arg0, lh arg2, uintptr_t self_data, uintptr_t self_class, char *arg1);
+int lichen_call_setattrofunc(void *ctx, void *impl, lh arg0, lh arg1, lh arg2, uintptr_t self_data, uintptr_t self_class);
+lh lichen_call_reprfunc(void *ctx, void *impl, lh arg0, uintptr_t self_data, uintptr_t self_class);
+intptr_t lichen_call_hashfunc(void *ctx, void *impl, lh arg0, uintptr_t self_data, uintptr_t self_class);
+lh lichen_call_richcmpfunc(void *ctx, void *impl, lh arg0, lh arg1, uintptr_t self_data, uintptr_t self_class, int arg2);
+lh lichen_call_getiterfunc(void *ctx, void *impl, lh arg0, uintptr_t self_data, uintptr_t self_class);
+lh lichen_call_iternextfunc(void *ctx, void *impl, lh arg0, uintptr_t self_data, uintptr_t self_class);
+lh lichen_call_descrgetfunc(void *ctx, void *impl, lh arg0, lh arg1, lh arg2, uintptr_t self_data, uintptr_t self_class);
+int lichen_call_descrsetfunc(void *ctx, void *impl, lh arg0, lh arg1, lh arg2, uintptr_t self_data, uintptr_t self_class);
+lh lichen_call_getter(void *ctx, void *impl, lh arg0, uintptr_t self_data, uintptr_t self_class, void *arg1);
+int lichen_call_setter(void *ctx, void *impl, lh arg0, lh arg1, uintptr_t self_data, uintptr_t self_class, void *arg2);
+int lichen_call_objobjproc(void *ctx, void *impl, lh arg0, lh arg1, uintptr_t self_data, uintptr_t self_class);
+void lichen_call_destructor(void *ctx, void *impl, lh arg0, uintptr_t self_data, uintptr_t self_class);
+lh lichen_call_mod_create(void *ctx, void *impl, lh spec, uintptr_t self_data, uintptr_t self_class);
 /* END GENERATED */
-lh lichen_call_few(void *ctx, void *impl, int sig, lh self, void *self_data, uintptr_t self_class, intptr_t n, lh a, lh b, lh c, lh d);
-lh lichen_call_varargs(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, const lh *args, intptr_t nargs);
-lh lichen_call_keywords(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, const lh *args, intptr_t nargs, lh kwnames, intptr_t nkw);
-lh lichen_call_keywords_few(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, intptr_t nargs, lh kwnames, intptr_t nkw, lh a, lh b, lh c, lh d);
+lh lichen_call_few(void *ctx, void *impl, int sig, lh self, uintptr_t self_data, uintptr_t self_class, intptr_t n, lh a, lh b, lh c, lh d);
+lh lichen_call_varargs(void *ctx, void *impl, lh self, uintptr_t self_data, uintptr_t self_class, const lh *args, intptr_t nargs);
+lh lichen_call_keywords(void *ctx, void *impl, lh self, uintptr_t self_data, uintptr_t self_class, const lh *args, intptr_t nargs, lh kwnames, intptr_t nkw);
+lh lichen_call_keywords_few(void *ctx, void *impl, lh self, uintptr_t self_data, uintptr_t self_class, intptr_t nargs, lh kwnames, intptr_t nkw, lh a, lh b, lh c, lh d);
 lh lichen_call_newfunc(void *ctx, void *impl, lh type, uintptr_t type_info, const lh *args, intptr_t nargs, lh kw);
-int lichen_call_initproc(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, const lh *args, intptr_t nargs, lh kw);
+int lichen_call_initproc(void *ctx, void *impl, lh self, uintptr_t self_data, uintptr_t self_class, const lh *args, intptr_t nargs, lh kw);
 lh lichen_call_newfunc_few(void *ctx, void *impl, lh type, uintptr_t type_info, intptr_t n, lh a, lh b, lh c, lh d);
-int lichen_call_initproc_few(void *ctx, void *impl, lh self, void *self_data, uintptr_t self_class, intptr_t n, lh a, lh b, lh c, lh d);
+int lichen_call_initproc_few(void *ctx, void *impl, lh self, uintptr_t self_data, uintptr_t self_class, intptr_t n, lh a, lh b, lh c, lh d);
 
 /* hpy.universal._trace */
 int lichen_trace_count(void);

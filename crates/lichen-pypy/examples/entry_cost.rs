@@ -37,7 +37,7 @@ fn main() {
     per_call("lichen_call_noargs", || {
         // SAFETY: `implementation` has the NOARGS signature and `ctx` is
         // Lichen's universal context.
-        unsafe { lichen_pypy::entry::lichen_call::noargs(ctx.cast(), implementation, receiver, core::ptr::null_mut(), 0) };
+        unsafe { lichen_pypy::entry::lichen_call::noargs(ctx.cast(), implementation, receiver, 0, 0) };
     });
     per_call("extension lock", || drop(lichen_pypy::lock::enter()));
 }

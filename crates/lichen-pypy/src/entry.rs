@@ -682,7 +682,7 @@ fn receive_all<const N: usize>(bits: [isize; N], (data, class): (Data, usize)) -
     let mut k = 0;
     bits.map(|b| {
         k += 1;
-        if k == 1 { table::receive_known(b, data, class) } else { table::receive(b, core::ptr::null_mut()) }
+        if k == 1 { table::receive_known(b, data as *mut c_void, class) } else { table::receive(b, core::ptr::null_mut()) }
     })
 }
 
@@ -754,7 +754,10 @@ fn close_array(bits: &[isize], hs: &[HPy]) {
     }
 }
 
-type Data = *mut c_void;
+/// A receiver's struct as Python passes it: its address (0: none known).
+/// Python keeps each instance's as an int, which costs PyPy's GC less than
+/// a cdata pointer per instance.
+type Data = usize;
 
 /// Feeds every signature of the declaration with an entry (see
 /// [`lichen_call`]) to `$callback` (`signature_entry` for the entries,
@@ -972,7 +975,7 @@ pub unsafe extern "C" fn lichen_call_keywords_few(ctx: *mut c_void, impl_: *mut 
 pub unsafe extern "C" fn lichen_call_newfunc(ctx: *mut c_void, impl_: *mut c_void, ty: isize, type_info: usize, args: *const isize, nargs: isize, kw: isize) -> isize {
     // SAFETY: Python passes a NEWFUNC implementation and `nargs` handles.
     let r = unsafe {
-        call_array("lichen_call_newfunc", ctx, impl_, HPyFunc_Signature::NEWFUNC, (ty, core::ptr::null_mut(), 0, kw), args, nargs,
+        call_array("lichen_call_newfunc", ctx, impl_, HPyFunc_Signature::NEWFUNC, (ty, 0, 0, kw), args, nargs,
             |c, f: func_types::newfunc, t, a, k| {
                 // the class, when made from a spec, is known: the HPy_New
                 // of this tp_new then calls no one (see host::types)
@@ -1348,7 +1351,7 @@ mod header {
                 }
             )*
             $out.push(format!(
-                "{} lichen_call_{}(void *ctx, void *impl{handles}, void *self_data, uintptr_t self_class{plain});",
+                "{} lichen_call_{}(void *ctx, void *impl{handles}, uintptr_t self_data, uintptr_t self_class{plain});",
                 c_name!($r), stringify!($lower)
             ));
         }};

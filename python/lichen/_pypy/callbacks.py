@@ -230,11 +230,9 @@ def _tell_at(o, learnt, at):
     cid = class_id(type(o))
     learnt[at] = cid
     if cid != NO_SPEC_CLASS:
-        buf = getattr(o, "_lichen_buf", ffi.NULL)
-        if buf is not ffi.NULL:
-            # through a pointer view: ``ffi.cast("intptr_t", buf)`` would
-            # make a cdata owning raw memory (a malloc and a free each time)
-            ffi.cast("char **", learnt)[at + 1] = buf
+        buf = getattr(o, "_lichen_buf", 0)  # its struct's address
+        if buf:
+            learnt[at + 1] = buf
     return cid > NO_SPEC_CLASS
 
 
@@ -484,8 +482,8 @@ def slice_unpack(h, bounds):
 def native_data(h, kind, class_out):
     o = get(h)
     if kind == DATA_PAYLOAD:
-        buf = getattr(o, "_lichen_buf", ffi.NULL)
-        if buf is ffi.NULL:
+        buf = getattr(o, "_lichen_buf", 0)  # its struct's address
+        if not buf:
             return ffi.NULL
         class_out[0] = class_id(type(o))
         return ffi.cast("void *", buf)
@@ -963,11 +961,10 @@ def new_instances(ty, n, out):
     cls = get(ty)
     _types.new_instance_check(cls)  # once for the batch
     alloc, sized = _types.alloc, bool(cls.__lichen_size__)
-    structs = ffi.cast("char **", out)  # see _tell_at
     for k in range(n):
         o = alloc(cls)
         out[2 * k] = fresh(o)
-        structs[2 * k + 1] = o._lichen_buf if sized else ffi.NULL
+        out[2 * k + 1] = o._lichen_buf if sized else 0
     return n
 
 

@@ -228,19 +228,19 @@ def specialize(template, constants, name=None):
 
 
 def _module_noargs():
-    return result(CALL(CTX, IMPL, MODULE_H, NULL, 0), QUALNAME)
+    return result(CALL(CTX, IMPL, MODULE_H, 0, 0), QUALNAME)
 
 
 def _module_o(arg):
-    return result(CALL(CTX, IMPL, MODULE_H, new_h(arg), NULL, 0), QUALNAME)
+    return result(CALL(CTX, IMPL, MODULE_H, new_h(arg), 0, 0), QUALNAME)
 
 
 def _module_varargs(*args):
-    return result(_positional(CTX, IMPL, VARARGS, MODULE_H, NULL, 0, args), QUALNAME)
+    return result(_positional(CTX, IMPL, VARARGS, MODULE_H, 0, 0, args), QUALNAME)
 
 
 def _module_keywords(*args, **kw):
-    return result(_keywords(CALL, CTX, IMPL, MODULE_H, NULL, 0, args, kw), QUALNAME)
+    return result(_keywords(CALL, CTX, IMPL, MODULE_H, 0, 0, args, kw), QUALNAME)
 
 
 # The entry of each method signature (a VARARGS call picks its own).
@@ -341,7 +341,7 @@ def create_module(d, name, spec):
     """The module of a loaded definition ``d`` (``struct lichen_module_def``)."""
     ctx = d.ctx
     if d.create != ffi.NULL:
-        r = lib.lichen_call_mod_create(ctx, d.create, new_h(spec), NULL, 0)
+        r = lib.lichen_call_mod_create(ctx, d.create, new_h(spec), 0, 0)
         m = result(r, "HPy_mod_create of %s" % name)
         if isinstance(m, _types.ModuleType):
             raise SystemError(
@@ -355,5 +355,5 @@ def create_module(d, name, spec):
     for fname, f in module_functions(d, m, module_h, name).items():
         setattr(m, fname, f)
     for i in range(d.nexecs):
-        status(lib.lichen_call_inquiry(ctx, d.execs[i], module_h, NULL, 0), "HPy_mod_exec of %s" % name)
+        status(lib.lichen_call_inquiry(ctx, d.execs[i], module_h, 0, 0), "HPy_mod_exec of %s" % name)
     return m

@@ -248,9 +248,9 @@ def _instance_h(o, t, exact):
     """A new handle for an instance of a class made from a spec, its struct
     and class known natively (type checks and ``HPy_AsStruct`` on it then
     call no one)."""
-    buf = o._lichen_buf
-    kind = DATA_NONE if buf == ffi.NULL else DATA_PAYLOAD
-    return new_h_data(o, buf, kind, t.__lichen_tid__ if exact is t else 0)
+    buf = o._lichen_buf  # its struct's address (0: none)
+    kind = DATA_PAYLOAD if buf else DATA_NONE
+    return new_h_data(o, ffi.cast("void *", buf), kind, t.__lichen_tid__ if exact is t else 0)
 
 
 def live_h(o):

@@ -2,12 +2,13 @@
 ``struct lichen_type_def``).
 
 An instance's struct is a zeroed piece of a cffi buffer shared by up to
-``CHUNK_BYTES`` of structs of its class (``_lichen_buf`` points to it,
-``_lichen_mem`` holds the buffer: a raw allocation and its finalizer per
-instance cost PyPy's GC more than the rest of making one; the price is
-that the buffer lives as long as any of its instances), in the slots of
-the first class of its hierarchy made from a spec (``ffi.NULL`` for
-classes without a struct); its address goes
+``CHUNK_BYTES`` of structs of its class (``_lichen_buf`` is its address,
+an int: a cdata pointer per instance cost PyPy's GC about 50 ns more for
+each instance that survives a collection; ``_lichen_mem`` holds the
+buffer: a raw allocation and its finalizer per instance cost PyPy's GC
+more than the rest of making one; the price is that the buffer lives as
+long as any of its instances), in the slots of the first class of its
+hierarchy made from a spec (0 for classes without a struct); its address goes
 to the object table with the instance's handle (every call passes it), so
 ``HPy_AsStruct`` costs no call into PyPy. Slots become special methods
 (``HPySlot_Slot::special_methods`` in lichen-abi names them), members are
@@ -85,7 +86,7 @@ CHUNK_BYTES = 2048
 
 
 def _struct(cls, size):
-    """``(pointer, buffer)``: a zeroed struct of ``size`` bytes for an
+    """``(address, buffer)``: a zeroed struct of ``size`` bytes for an
     instance of ``cls``, and the buffer it is cut from. ``pop`` is one step
     under the GIL: threads never get the same struct."""
     pool = cls.__lichen_pool__
@@ -95,7 +96,7 @@ def _struct(cls, size):
         step = (size + 15) & ~15  # malloc's alignment for every struct
         n = max(1, CHUNK_BYTES // step)
         chunk = ffi.new("char[]", step * n)
-        base = ffi.cast("char *", chunk)
+        base = int(ffi.cast("intptr_t", chunk))
         pool.extend([(base + step * k, chunk) for k in range(n - 1, 0, -1)])
         return base, chunk
 
@@ -201,7 +202,7 @@ class Member(object):
 
     def _ptr(self, obj):
         receiver(obj, self.owner, self.name)
-        return ffi.cast("char *", obj._lichen_buf) + self.offset
+        return ffi.cast("char *", obj._lichen_buf + self.offset)
 
     def __get__(self, obj, cls=None):
         if obj is None:
@@ -554,7 +555,7 @@ def _special(ns, ctx, impl, c_name, sig, names, owner, qual):
 
 def _reflected(self, other):
     receiver(self, OWNER, NAME)
-    return result(CALL(CTX, IMPL, new_h(other), new_h(self), NULL, 0), NAME)
+    return result(CALL(CTX, IMPL, new_h(other), new_h(self), 0, 0), NAME)
 
 
 def _power(self, other, mod=None):
@@ -567,7 +568,7 @@ def _power(self, other, mod=None):
 
 def _rpower(self, other, mod=None):
     receiver(self, OWNER, NAME)
-    r = CALL(CTX, IMPL, new_h(other), new_h(self), new_h(mod), NULL, 0)
+    r = CALL(CTX, IMPL, new_h(other), new_h(self), new_h(mod), 0, 0)
     return result(r, NAME)
 
 
@@ -644,7 +645,7 @@ def _del_subscript(self, k):
 
 def _call(self, *args, **kw):
     buf = self._lichen_buf
-    impl = NULL if buf is NULL else own_call_function(buf, OFFSET)
+    impl = NULL if not buf else own_call_function(buf, OFFSET)
     if impl == ffi.NULL:
         impl = DEFAULT_IMPL
     if impl is None:
@@ -665,15 +666,15 @@ def _call_method(ctx, default_impl, offset):
 
 def own_call_function(buf, offset):
     """The ``impl`` of the ``HPyCallFunction`` at ``offset`` of a struct."""
-    return ffi.cast("void **", ffi.cast("char *", buf) + offset)[1]
+    return ffi.cast("void **", buf + offset)[1]
 
 
 def set_call_function(o, impl):
     """``HPy_SetCallFunction``: stores ``impl`` as ``o``'s call function."""
     offset = getattr(type(o), "__lichen_call_offset__", -1)
-    if offset < 0 or o._lichen_buf is NULL:
+    if offset < 0 or not o._lichen_buf:
         raise TypeError("type '%s does not implement the HPy call protocol" % type(o).__name__)
-    slot = ffi.cast("void **", ffi.cast("char *", o._lichen_buf) + offset)
+    slot = ffi.cast("void **", o._lichen_buf + offset)
     slot[0] = ffi.NULL
     slot[1] = impl
 
@@ -682,7 +683,7 @@ def _release_buffer(ctx, releasebuffer, owner_h, view):
     """Runs ``HPy_bf_releasebuffer`` (if any) for a view and lets go of the
     view's object."""
     if releasebuffer is not None:
-        lib.lichen_call_releasebufferproc(ctx, releasebuffer, owner_h | LENT, NULL, 0, view)
+        lib.lichen_call_releasebufferproc(ctx, releasebuffer, owner_h | LENT, 0, 0, view)
         exc = take_error("releasebuffer")
         if exc is not None:
             from lichen._pypy.callbacks import write_unraisable_exception
@@ -746,12 +747,12 @@ def _finalizer(ctx, finalize, needs_cleanup):
 
                 write_unraisable_exception(exc, self)
         buf = self._lichen_buf
-        if needs_cleanup and buf is not NULL:
-            self._lichen_buf = NULL
+        if needs_cleanup and buf:
+            self._lichen_buf = 0
             if _chains_may_change:
                 _destroy_along(type(self), buf)
             else:
-                lib.lichen_destroy_payload(type(self).__lichen_tid__, buf)
+                lib.lichen_destroy_payload(type(self).__lichen_tid__, ffi.cast("void *", buf))
 
     return __del__
 
@@ -764,7 +765,7 @@ _chains_may_change = False
 
 def _destroy_along(cls, buf):
     tids = [c.__lichen_tid__ for c in cls.__mro__ if getattr(c, "__lichen_self__", None) is c]
-    lib.lichen_destroy_along(tids, len(tids), buf)
+    lib.lichen_destroy_along(tids, len(tids), ffi.cast("void *", buf))
 
 
 # --------------------------------------------------------------------------
@@ -841,7 +842,7 @@ def make_type(d):
     else:
         ns["__slots__"] = ()
         if spec_base is None:
-            ns["_lichen_buf"] = NULL
+            ns["_lichen_buf"] = 0
     # A transparent class can join or leave other classes' MROs.
     transparent = ns["__slots__"] == ()
     if d.getbuffer != ffi.NULL:
