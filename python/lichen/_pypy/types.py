@@ -85,6 +85,9 @@ def _root_new(cls):
 CHUNK_BYTES = 2048
 
 
+_NULL_CHAR = ffi.cast("char *", 0)
+
+
 def _struct(cls, size):
     """``(address, buffer)``: a zeroed struct of ``size`` bytes for an
     instance of ``cls``, and the buffer it is cut from. ``pop`` is one step
@@ -96,7 +99,9 @@ def _struct(cls, size):
         step = (size + 15) & ~15  # malloc's alignment for every struct
         n = max(1, CHUNK_BYTES // step)
         chunk = ffi.new("char[]", step * n)
-        base = int(ffi.cast("intptr_t", chunk))
+        # a pointer difference is an int: ``ffi.cast("intptr_t", chunk)``
+        # would make a cdata that owns raw memory, with a finalizer
+        base = ffi.cast("char *", chunk) - _NULL_CHAR
         pool.extend([(base + step * k, chunk) for k in range(n - 1, 0, -1)])
         return base, chunk
 
