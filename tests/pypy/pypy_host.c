@@ -201,6 +201,15 @@ static HPy tuple_of(HPyContext *ctx, const HPy *items, HPy_ssize_t n)
     return HPyTuple_FromArray(ctx, (HPy *)items, n);
 }
 
+/* A tuple of the n handles of parts, which it closes. */
+static HPy tuple_closing(HPyContext *ctx, HPy *parts, HPy_ssize_t n)
+{
+    HPy r = HPyTuple_FromArray(ctx, parts, n);
+    for (HPy_ssize_t i = 0; i < n; i++)
+        HPy_Close(ctx, parts[i]);
+    return r;
+}
+
 HPyDef_METH(keywords, "keywords", HPyFunc_KEYWORDS)
 static HPy keywords_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs, HPy kwnames)
 {
@@ -220,10 +229,7 @@ static HPy keywords_impl(HPyContext *ctx, HPy self, const HPy *args, size_t narg
     parts[2] = tuple_of(ctx, args + nargs, nkw);
     for (HPy_ssize_t i = 0; i < nkw; i++)
         HPy_Close(ctx, names[i]);
-    HPy r = HPyTuple_FromArray(ctx, parts, 3);
-    for (int i = 0; i < 3; i++)
-        HPy_Close(ctx, parts[i]);
-    return r;
+    return tuple_closing(ctx, parts, 3);
 }
 
 
@@ -254,10 +260,7 @@ static HPy texts_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
     HPy parts[2];
     parts[0] = HPyBytes_FromStringAndSize(ctx, u1, n1);
     parts[1] = HPyBytes_FromStringAndSize(ctx, b1, bn);
-    HPy r = HPyTuple_FromArray(ctx, parts, 2);
-    HPy_Close(ctx, parts[0]);
-    HPy_Close(ctx, parts[1]);
-    return r;
+    return tuple_closing(ctx, parts, 2);
 }
 
 /* attr(o, name): HPy_GetAttr_s(o, name) with name as a C string. */
