@@ -125,7 +125,7 @@ def _positional(ctx, impl, sig, self_h, self_data, self_class, args):
     return lib.lichen_call_keywords(ctx, impl, self_h, self_data, self_class, hs, len(hs), 0, 0)
 
 
-def _keywords(call, ctx, impl, self_h, self_data, self_class, args, kw):
+def _keywords(ctx, impl, self_h, self_data, self_class, args, kw):
     """A KEYWORDS call; ``kw`` is the call's own dict (``**kw``), which the
     usual short calls empty: ``popitem`` reads a name and its value with no
     iteration, which PyPy's JIT would run as a loop of its own (entering
@@ -140,7 +140,7 @@ def _keywords(call, ctx, impl, self_h, self_data, self_class, args, kw):
     names = tuple(kw)
     hs = [new_h(a) for a in args]
     hs.extend(new_h(v) for v in kw.values())
-    return call(ctx, impl, self_h, self_data, self_class, hs, nargs, _kwnames(names), nkw)
+    return lib.lichen_call_keywords(ctx, impl, self_h, self_data, self_class, hs, nargs, _kwnames(names), nkw)
 
 
 def _popped(kw, n):
@@ -240,15 +240,16 @@ def _module_varargs(*args):
 
 
 def _module_keywords(*args, **kw):
-    return result(_keywords(CALL, CTX, IMPL, MODULE_H, 0, 0, args, kw), QUALNAME)
+    return result(_keywords(CTX, IMPL, MODULE_H, 0, 0, args, kw), QUALNAME)
 
 
-# The entry of each method signature (a VARARGS call picks its own).
+# The entry of each method signature (VARARGS and KEYWORDS calls pick
+# their own, by their number of arguments).
 _ENTRIES = {
     NOARGS: lib.lichen_call_noargs,
     O: lib.lichen_call_o,
     VARARGS: None,
-    KEYWORDS: lib.lichen_call_keywords,
+    KEYWORDS: None,
 }
 
 
@@ -311,7 +312,7 @@ def _method_varargs(self, *args):
 def _method_keywords(self, *args, **kw):
     receiver(self, OWNER, NAME)
     h = lend(self)
-    r = _keywords(CALL, CTX, IMPL, h, self._lichen_buf, class_id(type(self)), args, kw)
+    r = _keywords(CTX, IMPL, h, self._lichen_buf, class_id(type(self)), args, kw)
     take_back(h)
     return result(r, QUALNAME)
 

@@ -656,7 +656,7 @@ def _call(self, *args, **kw):
     if impl is None:
         raise TypeError("'%s' object is not callable" % type(self).__name__)
     h = lend(self)
-    r = _keywords(CALL, CTX, impl, h, self._lichen_buf, class_id(type(self)), args, kw)
+    r = _keywords(CTX, impl, h, self._lichen_buf, class_id(type(self)), args, kw)
     take_back(h)
     return result(r, "__call__")
 
@@ -665,7 +665,7 @@ def _call_method(ctx, default_impl, offset):
     """``__call__``: the call function the object holds at ``offset`` of
     its struct (``HPy_SetCallFunction``, or the extension's own at an
     explicit ``__vectorcalloffset__``), else the type's ``HPy_tp_call``."""
-    constants = dict(CTX=ctx, DEFAULT_IMPL=default_impl, OFFSET=offset, CALL=lib.lichen_call_keywords)
+    constants = dict(CTX=ctx, DEFAULT_IMPL=default_impl, OFFSET=offset)
     return specialize(_call, constants, "__call__")
 
 
