@@ -428,7 +428,9 @@ def test_loads_python_never_saw_need_no_sweep(mod):
     one = stale[0]  # what the call itself leaves (its argument's slot)
     sweep()
     mod.loads(box, 500)
-    assert stale[0] == one
+    # at most as many: from the second load on the cache keeps the loaded
+    # slot, and with it the argument's
+    assert stale[0] <= one
 
 def counted(built, lines):
     """The output of ``lines`` run by a new PyPy that has ``pypy_host``

@@ -190,6 +190,9 @@ struct Table {
     /// [`kept_get`]), each held once by this cache; `(cache key, slot)`,
     /// cache key 0: empty.
     kept: Vec<(u64, u32)>,
+    /// The cache key last loaded at each cache position, holding nothing:
+    /// a key is kept only when it is loaded again (see [`keep`]).
+    seen: Vec<u64>,
     /// The receiver the entry running now kept past its call (see
     /// [`give_back`]); [`NO_SLOT`]: none.
     kept_receiver: u32,
@@ -221,6 +224,7 @@ static TABLE: Shared = Shared(UnsafeCell::new(Table {
     field_data: Keyed::new(),
     field_items: Keyed::new(),
     kept: Vec::new(),
+    seen: Vec::new(),
     kept_receiver: NO_SLOT,
 }));
 
@@ -574,7 +578,11 @@ pub fn new_loaded_field(owner: HPy, key: u64) -> HPy {
 /// A kept slot keeps its object and its owner alive until a newer one
 /// takes its entry, a store replaces its key ([`loaded_slots`]) or Python
 /// sweeps ([`sweep_begin`], before every `gc.collect()`): at most
-/// [`KEPT`] slots (and what they hold) live on that way.
+/// [`KEPT`] slots (and what they hold) live on that way. Only a key loaded
+/// a second time is kept: code that makes objects and reads each one's
+/// fields once (building expressions) would otherwise keep the objects of
+/// its last hundred lines alive, and PyPy's minor collections would copy
+/// them all to the old generation.
 pub const KEPT: usize = 1 << KEPT_BITS;
 const KEPT_BITS: u32 = 11;
 
@@ -606,11 +614,16 @@ fn kept_where(t: &Table, ck: u64) -> Option<usize> {
     }
 }
 
-/// Keeps slot `i` for cache key `ck` in the first entry of its pair; the
-/// first entry's slot moves to the second, whose slot the cache lets go of.
+/// Keeps slot `i` for cache key `ck`, if `ck` was loaded before, in the
+/// first entry of its pair; the first entry's slot moves to the second,
+/// whose slot the cache lets go of.
 fn keep(t: &mut Table, ck: u64, i: u32) {
     if t.kept.is_empty() {
         t.kept = vec![(0, 0); KEPT];
+        t.seen = vec![0; KEPT];
+    }
+    if !seen_before(t, ck) {
+        return;
     }
     let s = &mut t.slots[i as usize];
     s.refs += 1;
@@ -627,6 +640,19 @@ fn keep(t: &mut Table, ck: u64, i: u32) {
 fn let_go_of_kept(t: &mut Table, i: u32) {
     t.slots[i as usize].kept_key = 0;
     drop_hold(t, slot_handle(i)._i);
+}
+
+/// Whether `ck` was loaded before (remembered, like kept keys, in the two
+/// entries of its pair); remembers it if not.
+fn seen_before(t: &mut Table, ck: u64) -> bool {
+    let pair = kept_at(ck) & !1;
+    let seen = &mut t.seen[pair..pair + 2];
+    if seen.contains(&ck) {
+        return true;
+    }
+    seen[1] = seen[0];
+    seen[0] = ck;
+    false
 }
 
 /// Lets go of the slot kept for `ck`, if any.
@@ -1446,6 +1472,8 @@ mod tests {
         let key = new_field_key();
         assert_eq!(field_key(field_bits(key)), Some(key));
         assert_eq!(field_key(owner._i), None);
+        close(new_loaded_field(owner, key));
+        assert_eq!(in_use(), live + 1, "a key loaded once is not kept");
         let loaded = new_loaded_field(owner, key);
         assert_eq!(loaded_field(loaded), (owner._i, key));
         close(owner);
@@ -1471,6 +1499,8 @@ mod tests {
         while kept_at(b) & !1 != pair {
             b = new_field_key();
         }
+        close(new_loaded_field(owner, a));
+        close(new_loaded_field(owner, b));
         let (la, lb) = (new_loaded_field(owner, a), new_loaded_field(owner, b));
         close(la);
         close(lb);
@@ -1492,6 +1522,7 @@ mod tests {
         let live = in_use();
         let owner = slot_handle(new_object(core::ptr::null_mut(), DataKind::None, 0));
         let (a, b) = (new_field_key(), new_field_key());
+        close(new_loaded_field(owner, a));
         let kept = new_loaded_field(owner, a);
         close(kept);
         let held = new_loaded_field(owner, b);
