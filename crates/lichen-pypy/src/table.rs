@@ -190,9 +190,10 @@ struct Table {
     /// [`kept_get`]), each held once by this cache; `(cache key, slot)`,
     /// cache key 0: empty.
     kept: Vec<(u64, u32)>,
-    /// The cache key last loaded at each cache position, holding nothing:
-    /// a key is kept only when it is loaded again (see [`keep`]).
-    seen: Vec<u64>,
+    /// The cache keys last loaded at each cache position and the
+    /// [`GENERATION`] of their load, holding nothing: a key is kept only
+    /// when a later call loads it again (see [`keep`]).
+    seen: Vec<(u64, u64)>,
     /// The receiver the entry running now kept past its call (see
     /// [`give_back`]); [`NO_SLOT`]: none.
     kept_receiver: u32,
@@ -578,11 +579,11 @@ pub fn new_loaded_field(owner: HPy, key: u64) -> HPy {
 /// A kept slot keeps its object and its owner alive until a newer one
 /// takes its entry, a store replaces its key ([`loaded_slots`]) or Python
 /// sweeps ([`sweep_begin`], before every `gc.collect()`): at most
-/// [`KEPT`] slots (and what they hold) live on that way. Only a key loaded
-/// a second time is kept: code that makes objects and reads each one's
-/// fields once (building expressions) would otherwise keep the objects of
-/// its last hundred lines alive, and PyPy's minor collections would copy
-/// them all to the old generation.
+/// [`KEPT`] slots (and what they hold) live on that way. Only a key that a
+/// later call loads again is kept: code that makes objects and reads each
+/// one's fields in the next call or two (building expressions) would
+/// otherwise keep the objects of its last hundred lines alive, and PyPy's
+/// minor collections would copy them all to the old generation.
 pub const KEPT: usize = 1 << KEPT_BITS;
 const KEPT_BITS: u32 = 11;
 
@@ -620,7 +621,7 @@ fn kept_where(t: &Table, ck: u64) -> Option<usize> {
 fn keep(t: &mut Table, ck: u64, i: u32) {
     if t.kept.is_empty() {
         t.kept = vec![(0, 0); KEPT];
-        t.seen = vec![0; KEPT];
+        t.seen = vec![(0, 0); KEPT];
     }
     if !seen_before(t, ck) {
         return;
@@ -642,17 +643,21 @@ fn let_go_of_kept(t: &mut Table, i: u32) {
     drop_hold(t, slot_handle(i)._i);
 }
 
-/// Whether `ck` was loaded before (remembered, like kept keys, in the two
-/// entries of its pair); remembers it if not.
+/// Whether `ck` was loaded before, by an earlier call (remembered, like
+/// kept keys, in the two entries of its pair); remembers it if not.
 fn seen_before(t: &mut Table, ck: u64) -> bool {
+    let gen = GENERATION.load(Ordering::Relaxed);
     let pair = kept_at(ck) & !1;
     let seen = &mut t.seen[pair..pair + 2];
-    if seen.contains(&ck) {
-        return true;
+    match seen.iter().position(|&(k, _)| k == ck) {
+        Some(at) if seen[at].1 != gen => true,
+        Some(_) => false, // loaded twice by one call: not a sign of more
+        None => {
+            seen[1] = seen[0];
+            seen[0] = (ck, gen);
+            false
+        }
     }
-    seen[1] = seen[0];
-    seen[0] = ck;
-    false
 }
 
 /// Lets go of the slot kept for `ck`, if any.
@@ -1474,6 +1479,9 @@ mod tests {
         assert_eq!(field_key(owner._i), None);
         close(new_loaded_field(owner, key));
         assert_eq!(in_use(), live + 1, "a key loaded once is not kept");
+        close(new_loaded_field(owner, key));
+        assert_eq!(in_use(), live + 1, "nor one loaded twice by one call");
+        new_generation(); // the next call
         let loaded = new_loaded_field(owner, key);
         assert_eq!(loaded_field(loaded), (owner._i, key));
         close(owner);
@@ -1501,6 +1509,7 @@ mod tests {
         }
         close(new_loaded_field(owner, a));
         close(new_loaded_field(owner, b));
+        new_generation();
         let (la, lb) = (new_loaded_field(owner, a), new_loaded_field(owner, b));
         close(la);
         close(lb);
@@ -1523,6 +1532,7 @@ mod tests {
         let owner = slot_handle(new_object(core::ptr::null_mut(), DataKind::None, 0));
         let (a, b) = (new_field_key(), new_field_key());
         close(new_loaded_field(owner, a));
+        new_generation();
         let kept = new_loaded_field(owner, a);
         close(kept);
         let held = new_loaded_field(owner, b);
