@@ -553,20 +553,28 @@ pub fn new_loaded_field(owner: HPy, key: u64) -> HPy {
             t.slots[i as usize].refs += 1;
             return i;
         }
-        dup_in(t, owner);
-        let i = pop_free(t, true);
-        let known = t.field_data.get(key).copied().unwrap_or_default();
-        let kind = if known.data != 0 { DataKind::Payload } else { DataKind::Unknown };
-        make_live(t, i, kind, known.data);
-        let s = &mut t.slots[i as usize];
-        s.entry_empty = true;
-        s.owner = owner._i;
-        s.key = key;
-        s.class = known.class;
-        t.loaded.push(key, i);
-        keep(t, key, i);
-        i
+        new_loaded_slot(t, owner, key)
     }))
+}
+
+/// A new slot for the object `owner` holds under `key` (see
+/// [`new_loaded_field`]; out of line for the same reason as
+/// [`new_loaded_item`]).
+#[inline(never)]
+fn new_loaded_slot(t: &mut Table, owner: HPy, key: u64) -> u32 {
+    dup_in(t, owner);
+    let i = pop_free(t, true);
+    let known = t.field_data.get(key).copied().unwrap_or_default();
+    let kind = if known.data != 0 { DataKind::Payload } else { DataKind::Unknown };
+    make_live(t, i, kind, known.data);
+    let s = &mut t.slots[i as usize];
+    s.entry_empty = true;
+    s.owner = owner._i;
+    s.key = key;
+    s.class = known.class;
+    t.loaded.push(key, i);
+    keep(t, key, i);
+    i
 }
 
 /// Loaded slots the extension closed stay alive in a small cache (`kept`)
@@ -976,6 +984,14 @@ fn item_of_loaded(t: &mut Table, h: HPy, i: usize) -> Option<HPy> {
         t.slots[j as usize].refs += 1;
         return Some(slot_handle(j));
     }
+    new_loaded_item(t, h, key, i, ck)
+}
+
+/// A new slot for item `i` of the tuple of `h` (a loaded field's slot,
+/// loaded from `key`). Out of line: its frame cost every cache hit (a
+/// solver's every load) a fifth of its instructions.
+#[inline(never)]
+fn new_loaded_item(t: &mut Table, h: HPy, key: u64, i: usize, ck: Option<u64>) -> Option<HPy> {
     let known = *t.field_items.get(key)?.get(i)?;
     dup_in(t, h);
     let j = pop_free(t, true);

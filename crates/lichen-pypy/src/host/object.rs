@@ -59,6 +59,21 @@ fn ask_kinds(h: HPy, what: Check) -> bool {
     r & 1 != 0
 }
 
+/// `HPy_Length` from Python; a short tuple's or list's items come along
+/// (see `table::set_items`); the last word of `learnt` says a list. Out of
+/// line: its arrays made the frame of every known length's call.
+#[inline(never)]
+fn length_from_python(h: HPy) -> HPy_ssize_t {
+    let mut items = [0isize; table::ITEMS_MAX];
+    let mut learnt = [0isize; 2 * table::ITEMS_MAX + 1];
+    let cap = items.len() as isize;
+    let n = py!(length(h._i, items.as_mut_ptr(), cap, learnt.as_mut_ptr()));
+    if n > 0 && n <= cap && items[0] != 0 {
+        keep_items(h, &items[..n as usize], &learnt);
+    }
+    n
+}
+
 /// Keeps the items Python handed over (see `table::set_items`): what
 /// Python said of each (class, struct) goes with its handle; an instance
 /// of a class made from a spec comes as a fresh slot that learns it here,
@@ -226,19 +241,10 @@ impl ObjectHost for PyPy {
     }
 
     fn length(_held: LockHeld<'_>, h: HPy) -> HPy_ssize_t {
-        if let Some(n) = table::items_len(h) {
-            return n as HPy_ssize_t;
+        match table::items_len(h) {
+            Some(n) => n as HPy_ssize_t,
+            None => length_from_python(h),
         }
-        // a short tuple's or list's items come along (see
-        // `table::set_items`); the last word of `learnt` says a list
-        let mut items = [0isize; table::ITEMS_MAX];
-        let mut learnt = [0isize; 2 * table::ITEMS_MAX + 1];
-        let cap = items.len() as isize;
-        let n = py!(length(h._i, items.as_mut_ptr(), cap, learnt.as_mut_ptr()));
-        if n > 0 && n <= cap && items[0] != 0 {
-            keep_items(h, &items[..n as usize], &learnt);
-        }
-        n
     }
 
     unsafe fn key_from_utf8(_held: LockHeld<'_>, utf8: *const c_char) -> HPy {
