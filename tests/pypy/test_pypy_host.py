@@ -413,6 +413,22 @@ def test_field_loads_leave_the_table_flat(mod):
 
 
 
+def test_a_call_lets_go_of_what_it_alone_loaded_again_and_again(mod):
+    """A field that one call loads over and over is served from the cache
+    of loaded slots, which holds its object and owner; if no earlier call
+    loaded it, the cache lets go of it when the call ends, so that objects
+    made and read by one call do not outlive it there (no sweep needed)."""
+    from lichen._lichen_pypy import lib
+    from lichen._pypy.handles import sweep
+
+    mod.loads(mod.Box([]), 5)
+    sweep()
+    before = lib.lichen_slots_in_use()
+    for i in range(50):
+        mod.loads(mod.Box([i]), 5)
+    assert lib.lichen_slots_in_use() == before
+
+
 def test_loads_python_never_saw_need_no_sweep(mod):
     """A loaded field's slot comes from the clean list, and Python finds
     its entry empty until it first needs the object: closed before that,

@@ -669,7 +669,7 @@ unsafe fn call<F: Copy, R, T: ErrorValue, const N: usize>(
         // Python code runs next, and may change lists whose items the
         // extension read (entries that run no extension code, such as the
         // table's, leave them current)
-        table::new_generation();
+        table::call_ended();
         let out = finish(r);
         if N > 0 && bits[0] & table::TAG_RECEIVER == table::TAG_RECEIVER {
             table::settle_receiver();

@@ -190,10 +190,13 @@ struct Table {
     /// [`kept_get`]), each held once by this cache; `(cache key, slot)`,
     /// cache key 0: empty.
     kept: Vec<(u64, u32)>,
-    /// The cache keys last loaded at each cache position and the
-    /// [`GENERATION`] of their load, holding nothing: a key is kept only
-    /// when a later call loads it again (see [`keep`]).
+    /// The cache keys last loaded at each cache position, with the
+    /// [`GENERATION`] of their first load (shifted left; bit 0: loaded
+    /// again in it), holding nothing: see [`seen_before`].
     seen: Vec<(u64, u64)>,
+    /// Keys kept because the running call loaded them a third time: let go
+    /// of when it ends ([`call_ended`]).
+    kept_for_call: Vec<u64>,
     /// The receiver the entry running now kept past its call (see
     /// [`give_back`]); [`NO_SLOT`]: none.
     kept_receiver: u32,
@@ -226,6 +229,7 @@ static TABLE: Shared = Shared(UnsafeCell::new(Table {
     field_items: Keyed::new(),
     kept: Vec::new(),
     seen: Vec::new(),
+    kept_for_call: Vec::new(),
     kept_receiver: NO_SLOT,
 }));
 
@@ -631,8 +635,13 @@ fn keep(t: &mut Table, ck: u64, i: u32) {
         t.kept = vec![(0, 0); KEPT];
         t.seen = vec![(0, 0); KEPT];
     }
-    if !seen_before(t, ck) {
-        return;
+    match seen_before(t, ck) {
+        Seen::No => return,
+        // a call's loop over more keys than the cache holds keeps pushing
+        // its keys out: at most as many as it holds
+        Seen::ThisCall if t.kept_for_call.len() < KEPT => t.kept_for_call.push(ck),
+        Seen::ThisCall => return,
+        Seen::Earlier => {}
     }
     let s = &mut t.slots[i as usize];
     s.refs += 1;
@@ -651,21 +660,61 @@ fn let_go_of_kept(t: &mut Table, i: u32) {
     drop_hold(t, slot_handle(i)._i);
 }
 
-/// Whether `ck` was loaded before, by an earlier call (remembered, like
-/// kept keys, in the two entries of its pair); remembers it if not.
-fn seen_before(t: &mut Table, ck: u64) -> bool {
-    let gen = GENERATION.load(Ordering::Relaxed);
+/// Whether a key is worth keeping (see [`seen_before`]).
+enum Seen {
+    No,
+    /// Loaded by an earlier call: kept.
+    Earlier,
+    /// Loaded twice before by the running call: kept until it ends.
+    ThisCall,
+}
+
+/// Whether `ck` is worth keeping: loaded before by an earlier call, or
+/// twice before by this one, a loop in C reading it over and over (an
+/// operator slot reads an operand's field to classify it and again to use
+/// it, and the operand dies soon after). Remembered, like kept keys, in
+/// the two entries of its pair.
+fn seen_before(t: &mut Table, ck: u64) -> Seen {
+    let gen = GENERATION.load(Ordering::Relaxed) << 1;
     let pair = kept_at(ck) & !1;
     let seen = &mut t.seen[pair..pair + 2];
     match seen.iter().position(|&(k, _)| k == ck) {
-        Some(at) if seen[at].1 != gen => true,
-        Some(_) => false, // loaded twice by one call: not a sign of more
+        Some(at) if seen[at].1 == gen => {
+            seen[at].1 |= 1; // the second load of this call
+            Seen::No
+        }
+        Some(at) if seen[at].1 == gen | 1 => Seen::ThisCall,
+        Some(_) => Seen::Earlier,
         None => {
             seen[1] = seen[0];
             seen[0] = (ck, gen);
-            false
+            Seen::No
         }
     }
+}
+
+/// An extension call ends: Python code runs next (see [`new_generation`]),
+/// and what the cache kept only for the call's own loops goes (kept, an
+/// object read three times by one call would outlive it by a hundred
+/// calls, and be copied to PyPy's old generation).
+#[inline]
+pub fn call_ended() {
+    new_generation();
+    with(|t| {
+        if !t.kept_for_call.is_empty() {
+            let_go_of_kept_for_call(t);
+        }
+    })
+}
+
+#[cold]
+fn let_go_of_kept_for_call(t: &mut Table) {
+    let keys = core::mem::take(&mut t.kept_for_call);
+    for &ck in &keys {
+        unkeep(t, ck);
+    }
+    t.kept_for_call = keys;
+    t.kept_for_call.clear();
 }
 
 /// Lets go of the slot kept for `ck`, if any.
@@ -1497,8 +1546,18 @@ mod tests {
         assert_eq!(in_use(), live + 1, "a key loaded once is not kept");
         close(new_loaded_field(owner, key));
         assert_eq!(in_use(), live + 1, "nor one loaded twice by one call");
-        new_generation(); // the next call
+        let third = new_loaded_field(owner, key);
+        close(third);
+        assert_eq!(in_use(), live + 2, "the third load by one call is kept");
+        assert_eq!(new_loaded_field(owner, key), third, "and loaded from the cache");
+        close(third);
+        call_ended();
+        assert_eq!(in_use(), live + 1, "until the call ends");
         let loaded = new_loaded_field(owner, key);
+        close(loaded);
+        assert_eq!(in_use(), live + 2, "loaded by the next call: kept");
+        call_ended();
+        assert_eq!(new_loaded_field(owner, key), loaded, "for later calls too");
         assert_eq!(loaded_field(loaded), (owner._i, key));
         close(owner);
         assert_eq!(in_use(), live + 2, "the loaded field keeps its owner");
