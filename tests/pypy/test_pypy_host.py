@@ -444,8 +444,8 @@ def test_loads_python_never_saw_need_no_sweep(mod):
     one = stale[0]  # what the call itself leaves (its argument's slot)
     sweep()
     mod.loads(box, 500)
-    # at most as many: from the second load on the cache keeps the loaded
-    # slot, and with it the argument's
+    # at most as many: the key was loaded by an earlier call, so the cache
+    # keeps this call's loaded slot, and with it the argument's
     assert stale[0] <= one
 
 def counted(built, lines):
