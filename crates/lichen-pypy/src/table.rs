@@ -614,12 +614,29 @@ fn kept_get(t: &Table, ck: u64) -> Option<u32> {
     kept_where(t, ck).map(|at| t.kept[at].1)
 }
 
+/// The first of the two entries of cache key `ck`'s pair, in `kept` and
+/// in `seen` (see [`kept_where`]).
+#[inline(always)]
+fn pair_at(ck: u64) -> usize {
+    kept_at(ck) & !1
+}
+
+/// Puts `entry` first in `pair` (its two entries), the first moving
+/// second; the entry pushed out.
+#[inline]
+fn push_into<E: Copy>(pair: &mut [E], entry: E) -> E {
+    let out = pair[1];
+    pair[1] = pair[0];
+    pair[0] = entry;
+    out
+}
+
 /// The entry holding `ck`, if any: a key sits in one of the two entries of
 /// its pair (two keys of one pair, both loaded every sweep, would push
 /// each other out every time were there one entry a key).
 #[inline]
 fn kept_where(t: &Table, ck: u64) -> Option<usize> {
-    let pair = kept_at(ck) & !1;
+    let pair = pair_at(ck);
     match t.kept.get(pair..pair + 2)? {
         [a, _] if a.0 == ck => Some(pair),
         [_, b] if b.0 == ck => Some(pair + 1),
@@ -646,9 +663,8 @@ fn keep(t: &mut Table, ck: u64, i: u32) {
     let s = &mut t.slots[i as usize];
     s.refs += 1;
     s.kept_key = ck;
-    let pair = kept_at(ck) & !1;
-    let first = core::mem::replace(&mut t.kept[pair], (ck, i));
-    let (old, j) = core::mem::replace(&mut t.kept[pair + 1], first);
+    let pair = pair_at(ck);
+    let (old, j) = push_into(&mut t.kept[pair..pair + 2], (ck, i));
     if old != 0 {
         let_go_of_kept(t, j);
     }
@@ -676,7 +692,7 @@ enum Seen {
 /// the two entries of its pair.
 fn seen_before(t: &mut Table, ck: u64) -> Seen {
     let gen = GENERATION.load(Ordering::Relaxed) << 1;
-    let pair = kept_at(ck) & !1;
+    let pair = pair_at(ck);
     let seen = &mut t.seen[pair..pair + 2];
     match seen.iter().position(|&(k, _)| k == ck) {
         Some(at) if seen[at].1 == gen => {
@@ -686,8 +702,7 @@ fn seen_before(t: &mut Table, ck: u64) -> Seen {
         Some(at) if seen[at].1 == gen | 1 => Seen::ThisCall,
         Some(_) => Seen::Earlier,
         None => {
-            seen[1] = seen[0];
-            seen[0] = (ck, gen);
+            push_into(seen, (ck, gen));
             Seen::No
         }
     }
@@ -709,12 +724,9 @@ pub fn call_ended() {
 
 #[cold]
 fn let_go_of_kept_for_call(t: &mut Table) {
-    let keys = core::mem::take(&mut t.kept_for_call);
-    for &ck in &keys {
+    while let Some(ck) = t.kept_for_call.pop() {
         unkeep(t, ck);
     }
-    t.kept_for_call = keys;
-    t.kept_for_call.clear();
 }
 
 /// Lets go of the slot kept for `ck`, if any.
@@ -1577,9 +1589,9 @@ mod tests {
         init(4);
         let owner = slot_handle(new_object(core::ptr::null_mut(), DataKind::None, 0));
         let a = new_field_key();
-        let pair = kept_at(a) & !1;
+        let pair = pair_at(a);
         let mut b = new_field_key();
-        while kept_at(b) & !1 != pair {
+        while pair_at(b) != pair {
             b = new_field_key();
         }
         close(new_loaded_field(owner, a));
