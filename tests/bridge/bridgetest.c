@@ -24,6 +24,15 @@ static PyObject *call_method(PyObject *self, PyObject *args)
     return result;
 }
 
+/* call_kw(f, args, kwargs): f(*args, **kwargs), called from C. */
+static PyObject *call_kw(PyObject *self, PyObject *args)
+{
+    PyObject *f, *pos, *kw;
+    if (!PyArg_ParseTuple(args, "OO!O!", &f, &PyTuple_Type, &pos, &PyDict_Type, &kw))
+        return NULL;
+    return PyObject_Call(f, pos, kw);
+}
+
 /* call_n(f, n): calls f(i) for i in range(n), returns the sum of results. */
 static PyObject *call_n(PyObject *self, PyObject *args)
 {
@@ -68,6 +77,18 @@ static PyObject *drop_kept(PyObject *self, PyObject *unused)
 static PyObject *identity(PyObject *self, PyObject *x)
 {
     return Py_NewRef(x);
+}
+
+/* deepcopy(x): copy.deepcopy(x), made in CPython: containers that only the
+   result references (unless x shares or cycles). */
+static PyObject *deepcopy(PyObject *self, PyObject *x)
+{
+    PyObject *copy = PyImport_ImportModule("copy");
+    if (copy == NULL)
+        return NULL;
+    PyObject *r = PyObject_CallMethod(copy, "deepcopy", "O", x);
+    Py_DECREF(copy);
+    return r;
 }
 
 static PyObject *type_name(PyObject *self, PyObject *x)
@@ -284,11 +305,13 @@ static PyObject *new_point(PyObject *self, PyObject *args);
 static PyMethodDef methods[] = {
     {"call_method", call_method, METH_VARARGS, NULL},
     {"call_n", call_n, METH_VARARGS, NULL},
+    {"call_kw", call_kw, METH_VARARGS, NULL},
     {"twice", twice, METH_O, NULL},
     {"keep", keep, METH_O, NULL},
     {"get_kept", get_kept, METH_NOARGS, NULL},
     {"drop_kept", drop_kept, METH_NOARGS, NULL},
     {"identity", identity, METH_O, NULL},
+    {"deepcopy", deepcopy, METH_O, NULL},
     {"type_name", type_name, METH_O, NULL},
     {"kinds", kinds, METH_O, NULL},
     {"sum_iter", sum_iter, METH_O, NULL},

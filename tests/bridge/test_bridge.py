@@ -81,8 +81,9 @@ def test_values_cross_by_value():
 
 def test_containers_are_copied_with_their_items_converted():
     data = [1, (2, "three"), {"k": [4.0, None]}, {5}, frozenset({6})]
-    back = bridgetest.identity(data)
-    assert back == data and back is not data
+    # A fresh copy made in CPython, referenced by the result alone.
+    back = bridgetest.deepcopy(data)
+    assert back == data and back is not data and not _lichen_bridge.is_proxy(back)
     assert type(back[1]) is tuple and type(back[2]) is dict and type(back[3]) is set
     kinds = bridgetest.kinds([1])
     assert kinds["list"] and not kinds["dict"]
@@ -115,7 +116,7 @@ def test_standard_value_types_are_copied():
 def test_dict_keys_from_cpython_are_shared_within_one_conversion():
     long_key = "k" * 100
     data = [{"id": 1, long_key: 1, "a\ud800": 1, 7: 1}, {"id": 2, long_key: 2, "a\ud800": 2, 7: 2}]
-    back = bridgetest.identity(data)
+    back = bridgetest.deepcopy(data)
     assert back == data
     first, second = (next(k for k in d if k == "id") for d in back)
     assert first is second
@@ -124,18 +125,58 @@ def test_dict_keys_from_cpython_are_shared_within_one_conversion():
     assert [list(d) for d in back] == [list(d) for d in data]
     assert all(type(k) is str for d in back for k in list(d)[:3])
     # A new conversion makes new keys.
-    again = bridgetest.identity(data)
+    again = bridgetest.deepcopy(data)
     assert next(k for k in again[0] if k == "id") is not first
+
+
+def raised_args(*args):
+    """The ``args`` of a ValueError C makes from ``args`` (copies of
+    RustPython's objects in C) and raises: converted back as copies."""
+    with pytest.raises(ValueError) as info:
+        bridgetest.raise_(ValueError, *args)
+    return info.value.args
 
 
 def test_cycles_survive_the_copy():
     cyclic = [1]
     cyclic.append(cyclic)
-    back = bridgetest.identity(cyclic)
-    assert back[1] is back
+    (back,) = raised_args(cyclic)
+    assert back is not cyclic and type(back) is list and back[1] is back
     shared = [0]
-    pair = bridgetest.identity([shared, shared])
-    assert pair[0] is pair[1]
+    (pair,) = raised_args([shared, shared])
+    assert pair[0] is pair[1] and pair[0] is not shared and type(pair[0]) is list
+
+
+class Taker:
+    """Keeps what C passes to its method ``take``."""
+
+    def take(self, *args, **kwargs):
+        self.args, self.kwargs = args, kwargs
+        return 0
+
+
+def test_containers_c_passes_to_rustpython_code_are_proxies():
+    # C holds what it passes to a callback: a list, dict or set crosses as a
+    # proxy of C's object (in a tuple too), so what the callback changes
+    # in it, C sees; here C's copy of ``items``, written back to ``items``
+    # when the call from RustPython ends.
+    items, table, group = [1], {"k": 1}, {1}
+    bridgetest.call_kw(lambda got, pair, named=None: (got.append(2), pair[0].add(3), named.pop("k")),
+                       (items, (group,)), {"named": table})
+    assert items == [1, 2] and table == {} and group == {1, 3}
+    taker = Taker()
+    bridgetest.call_kw(taker.take, (items,), {"key": {"a": [1]}})
+    got = taker.args[0]
+    assert _lichen_bridge.is_proxy(got) and got == [1, 2] and not isinstance(got, list)
+    assert _lichen_bridge.is_proxy(taker.kwargs["key"]) and taker.kwargs["key"]["a"] == [1]
+    # A value C sets on a RustPython object, the same way.
+    bridgetest.keep([5])
+    try:
+        holder = Recorder()
+        setattr_from_c = bridgetest.call_method(bridgetest.import_("builtins"), "setattr", holder, "kept", bridgetest.get_kept())
+        assert setattr_from_c is None and holder.kept is bridgetest.get_kept()
+    finally:
+        bridgetest.drop_kept()
 
 
 def test_mutable_arguments_are_written_back():
@@ -247,35 +288,81 @@ def test_copies_from_cpython_keep_sharing_and_values():
     # dict values, list items and cycles through dicts stays.
     shared = {"x": 1}
     data = {"a": shared, "b": shared, "c": [shared], "d": {"own": [1]}}
-    back = bridgetest.identity(data)
-    assert back == data and back["a"] is back["b"] is back["c"][0]
+    (back,) = raised_args(data)
+    assert back == data and back["a"] is back["b"] is back["c"][0] and back["a"] is not shared
     selfish = {}
     selfish["self"] = selfish
-    back = bridgetest.identity(selfish)
-    assert back["self"] is back
+    (back,) = raised_args(selfish)
+    assert back["self"] is back and back is not selfish
     inner = []
     outer = {"l": inner}
     inner.append(outer)
-    back = bridgetest.identity(outer)
-    assert back["l"][0] is back
+    (back,) = raised_args(outer)
+    assert back["l"][0] is back and back is not outer
     numbers = [2**30 - 1, 2**30, -(2**30), 2**60 - 1, 2**60, -(2**60 - 1), -(2**60), 2**63, -(2**63) - 1, 0, -0.0, 1e308]
-    back = bridgetest.identity(numbers)
+    back = bridgetest.deepcopy(numbers)
     assert back == numbers and [type(n) for n in back] == [type(n) for n in numbers]
     texts = ["", "a", "ascii", "\u00e9t\u00e9", "\U0001f600", "x" * 1000, "a\ud800"]
-    assert bridgetest.identity(texts) == texts
+    assert bridgetest.deepcopy(texts) == texts
 
 
 def test_a_copy_from_cpython_leaves_the_gc_flag_as_it_was():
     assert gc.isenabled()
     big = [{"i": i, "l": [i]} for i in range(3000)]
-    assert bridgetest.identity(big) == big
+    assert bridgetest.deepcopy(big) == big
     assert gc.isenabled()
     gc.disable()
     try:
-        assert bridgetest.identity(big) == big
+        assert bridgetest.deepcopy(big) == big
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_an_argument_returned_is_the_argument():
+    import collections
+    for arg in [[1, [2]], {"a": [1]}, {3}, collections.OrderedDict(x=1), bytearray(b"ab")]:
+        assert bridgetest.identity(arg) is arg
+    # Inside a new container too; a tuple is a value, its items are not.
+    inner = [1]
+    pair = bridgetest.identity((inner, 2))
+    assert pair == ([1], 2) and pair[0] is inner
+    # Changed by C, then returned: the original, changed.
+    items = [1]
+    assert bridgetest.call_method(items, "append", 2) is None and items == [1, 2]
+
+
+def test_a_container_c_holds_crosses_as_a_proxy():
+    # A list C keeps (its copy of the argument) comes back as one proxy of
+    # that list: returned twice, the same object; changed on RustPython's
+    # side, C sees the change.
+    bridgetest.keep([1, 2, 3])
+    try:
+        kept = bridgetest.get_kept()
+        assert _lichen_bridge.is_proxy(kept) and bridgetest.get_kept() is kept
+        assert kept == [1, 2, 3] and len(kept) == 3 and list(kept) == [1, 2, 3] and kept[-1] == 3
+        kept.append(4)
+        kept[0] = "one"
+        assert bridgetest.length(kept) == 4 and bridgetest.get_kept()[0] == "one"
+        assert bridgetest.type_name(kept) == "list" and bridgetest.kinds(kept)["list"]
+        # Given back to C, a proxy is its list again (not a copy): no
+        # write-back needed.
+        bridgetest.append_each(kept, 5)
+        assert kept[-1] == 5 and bridgetest.length(kept) == 5
+        # Inside a new result, too: the same proxy.
+        assert bridgetest.identity((kept,))[0] is kept
+        # A dict or set C holds, the same way.
+        bridgetest.keep({"a": 1})
+        table = bridgetest.get_kept()
+        assert _lichen_bridge.is_proxy(table) and table["a"] == 1
+        table["b"] = 2
+        assert bridgetest.get_kept() is table and bridgetest.length(table) == 2 and dict(table) == {"a": 1, "b": 2}
+        # A tuple is a value: copied whoever holds it.
+        bridgetest.keep((1, [2]))
+        t = bridgetest.get_kept()
+        assert type(t) is tuple and _lichen_bridge.is_proxy(t[1]) and t[1] is bridgetest.get_kept()[1]
+    finally:
+        bridgetest.drop_kept()
 
 
 def test_the_same_object_gives_the_same_proxy():

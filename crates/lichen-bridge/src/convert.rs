@@ -7,9 +7,11 @@
 //! same rules (shared and cyclic containers stay shared and cyclic within
 //! one conversion). C code reads containers through the concrete-type API
 //! (`PyList_Check`, `PyTuple_GET_ITEM`, `PyDict_Next`), which no proxy can
-//! satisfy, so they are copied. A call's arguments are one conversion
-//! ([`CallArgs`]), whose mutable copies are written back after the call
-//! (see [`crate::writeback`]).
+//! satisfy, so they are copied into CPython. A call's arguments are one
+//! conversion ([`CallArgs`]), whose mutable copies are written back after
+//! the call (see [`crate::writeback`]). Into RustPython, a `list`, `dict`
+//! or `set` CPython also references elsewhere crosses as a proxy (see
+//! [`to_rp_result`], [`to_rp_arg`]): one object on both sides.
 //!
 //! Exceptions and exception classes cross as real exceptions of the other
 //! side (see [`crate::errors`]). A proxy crossing back gives its target.
@@ -75,18 +77,39 @@ impl<'a> CallArgs<'a> {
     pub fn write_back(&self) -> PyResult<()> {
         self.0.tracker.as_ref().map_or(Ok(()), |t| t.write_back(self.0.vm))
     }
+
+    /// The call's result `r` (a reference the caller owns) as a RustPython
+    /// object, after [`CallArgs::write_back`]: a copy of an argument gives
+    /// the argument, and the rest converts as [`to_rp_result`] says.
+    pub fn result(&self, r: Obj) -> PyResult {
+        let originals = self.0.tracker.as_ref().and_then(Tracker::originals_of_copies);
+        ToRp::for_result(self.0.vm, originals).convert_paused(r)
+    }
 }
 
-/// `o` (borrowed) as a RustPython object.
+/// `o` (borrowed) as a RustPython object, its containers copied: for what
+/// C hands over (a callback's arguments, an exception's `args`).
 pub fn to_rp(vm: &VirtualMachine, o: Obj) -> PyResult {
-    let st = &rt().st;
-    // SAFETY: `o` is live, GIL held.
-    let tp = unsafe { ffi::type_of(o) };
-    if [st.tuple_type, st.list_type, st.dict_type, st.set_type, st.frozenset_type].contains(&tp) {
-        let _pause = GcPause::new();
-        return ToRp::new(vm).convert(o);
-    }
-    ToRp::new(vm).convert(o)
+    ToRp::new(vm).convert_paused(o)
+}
+
+/// `o` (borrowed), an argument C passes to RustPython code (a callback's,
+/// a value set on a RustPython object): C holds it, so a mutable container
+/// crosses as a proxy, inside a tuple too; the rest as [`to_rp_result`]
+/// says.
+pub fn to_rp_arg(vm: &VirtualMachine, o: Obj) -> PyResult {
+    ToRp { in_shared: true, ..ToRp::for_result(vm, None) }.convert_paused(o)
+}
+
+/// `o`, the result of a call into CPython (a reference the caller owns),
+/// as a RustPython object. A mutable container that CPython holds
+/// elsewhere too (more references than the result's) crosses as a proxy,
+/// so that both sides see one object: returned twice, it is one proxy
+/// (`is` holds), and what RustPython changes in it, C sees. One referenced
+/// only by the result is copied, which no one can tell from a proxy but by
+/// its type (a parsed document, most results).
+pub fn to_rp_result(vm: &VirtualMachine, o: Obj) -> PyResult {
+    ToRp::for_result(vm, None).convert_paused(o)
 }
 
 /// Converts each of `objs` (new references, released on error).
@@ -433,6 +456,13 @@ pub struct ToRp<'a> {
     /// The runtime, read once per conversion rather than per use; its
     /// `layout` says whether [`ffi::Layout`]'s readers may be used.
     rt: &'static Runtime,
+    /// Whether a `list`, `dict` or `set` that CPython references from
+    /// elsewhere crosses as a proxy (see [`to_rp_result`]).
+    shared_as_proxies: bool,
+    /// Whether the items being converted are those of a tuple or frozenset
+    /// that CPython references from elsewhere: reachable from there, so
+    /// shared whatever their own count.
+    in_shared: bool,
     /// The items of the dicts being converted, new references: one stack
     /// for the nested dicts of a conversion (each takes its items from
     /// its start and cuts it back), instead of a vector per dict.
@@ -447,7 +477,24 @@ enum Key {
 
 impl ToRp<'_> {
     fn new(vm: &VirtualMachine) -> ToRp<'_> {
-        ToRp { vm, originals: None, memo: Memo::default(), keys: FxHashMap::default(), depth: 0, rt: rt(), pending: Vec::new() }
+        ToRp {
+            vm,
+            originals: None,
+            memo: Memo::default(),
+            keys: FxHashMap::default(),
+            depth: 0,
+            rt: rt(),
+            shared_as_proxies: false,
+            in_shared: false,
+            pending: Vec::new(),
+        }
+    }
+
+    /// A call's result: its copies of the call's arguments give their
+    /// originals (`identity(lst) is lst`), and shared mutable containers
+    /// cross as proxies (see [`to_rp_result`]).
+    pub fn for_result(vm: &VirtualMachine, originals: Option<Memo<PyObjectRef>>) -> ToRp<'_> {
+        ToRp { originals, shared_as_proxies: true, ..ToRp::new(vm) }
     }
 
     /// A conversion that gives `originals[o]` for each CPython object `o`
@@ -472,6 +519,19 @@ impl ToRp<'_> {
 
     pub fn convert(&mut self, o: Obj) -> PyResult {
         self.convert_item(o, false)
+    }
+
+    /// [`ToRp::convert`], with RustPython's collections paused while a
+    /// container is copied (see [`GcPause`]).
+    pub fn convert_paused(&mut self, o: Obj) -> PyResult {
+        let st = &self.rt.st;
+        // SAFETY: `o` is live, GIL held.
+        let tp = unsafe { ffi::type_of(o) };
+        if [st.tuple_type, st.list_type, st.dict_type, st.set_type, st.frozenset_type].contains(&tp) {
+            let _pause = GcPause::new();
+            return self.convert(o);
+        }
+        self.convert(o)
     }
 
     /// Converts `o`; `held`: the conversion holds a reference of its own
@@ -695,11 +755,18 @@ impl ToRp<'_> {
                 return Ok(Some(done.clone()));
             }
         }
+        let mutable = [st.list_type, st.dict_type, st.set_type].contains(&tp);
+        if self.shared_as_proxies && mutable && (shared || self.in_shared) {
+            return rpside::cobject_for(self.vm, o).map(Some);
+        }
         if self.depth >= MAX_DEPTH {
             return Err(self.vm.new_recursion_error("maximum recursion depth exceeded while passing a container from CPython"));
         }
         self.depth += 1;
+        let in_shared = self.in_shared;
+        self.in_shared |= shared && self.shared_as_proxies;
         let r = self.container_items(o, tp, shared);
+        self.in_shared = in_shared;
         self.depth -= 1;
         r.map(Some)
     }

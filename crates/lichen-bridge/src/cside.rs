@@ -10,7 +10,7 @@
 //! RustPython ([`crate::runtime::entry_vm`]).
 
 use crate::ffi::{self, Obj, PyMethodDef, PyTypeSlot, PyTypeSpec};
-use crate::runtime::{entry_vm, rt, Runtime, Unlocked};
+use crate::runtime::{entry_vm, rt, Owned, Runtime, Unlocked};
 use crate::{convert, errors, identity};
 use rustpython_vm::function::FuncArgs;
 use rustpython_vm::{AsObject, PyObject, PyObjectRef, PyResult, VirtualMachine};
@@ -129,15 +129,37 @@ fn set_error_str(exc: Obj, msg: &str) {
     unsafe { (rt().api.PyErr_SetString)(exc, msg.as_ptr()) };
 }
 
-/// Converts a borrowed CPython tuple's items into RustPython objects.
+/// The `N` items (borrowed) of the argument tuple of one of `_rt`'s
+/// METH_VARARGS functions, or a TypeError showing `usage`.
 ///
 /// # Safety
-/// GIL held; `t` a tuple.
-unsafe fn tuple_items(vm: &VirtualMachine, t: Obj) -> PyResult<Vec<PyObjectRef>> {
+/// GIL held; `args` the tuple CPython passed.
+unsafe fn parts<const N: usize>(vm: &VirtualMachine, args: Obj, usage: &'static str) -> PyResult<[Obj; N]> {
     let api = &rt().api;
-    // SAFETY: `t` is a tuple; indices are in range; items are borrowed.
+    // SAFETY: a tuple (METH_VARARGS), GIL held.
+    if unsafe { (api.PyTuple_Size)(args) } != N as isize {
+        return Err(vm.new_type_error(usage));
+    }
+    // SAFETY: indices below the size just read; the items are borrowed
+    // from the tuple, which CPython holds for the call.
+    Ok(std::array::from_fn(|i| unsafe { (api.PyTuple_GetItem)(args, i as isize) }))
+}
+
+/// The positional arguments C passes to RustPython code, CPython's tuple
+/// `t` (borrowed), converted as [`convert::to_rp_arg`] says.
+///
+/// # Safety
+/// GIL held; `t` live.
+unsafe fn arg_items(vm: &VirtualMachine, t: Obj) -> PyResult<Vec<PyObjectRef>> {
+    let api = &rt().api;
+    // SAFETY: GIL held; PyTuple_Size sets an error for anything but a tuple.
     let n = unsafe { (api.PyTuple_Size)(t) };
-    (0..n).map(|i| convert::to_rp(vm, unsafe { (api.PyTuple_GetItem)(t, i) })).collect()
+    if n < 0 {
+        return Err(convert::fetched(vm));
+    }
+    // SAFETY: indices in range; items borrowed from the tuple, which the
+    // caller's tuple holds.
+    (0..n).map(|i| convert::to_rp_arg(vm, unsafe { (api.PyTuple_GetItem)(t, i) })).collect()
 }
 
 /// Runs RustPython code with the GIL released, then converts its result.
@@ -153,15 +175,15 @@ fn run_unlocked(vm: &VirtualMachine, f: impl FnOnce() -> PyResult) -> Result<Obj
 /// called with `args`.
 unsafe extern "C" fn rt_invoke(_module: Obj, args: Obj) -> Obj {
     callback(|vm| {
-        // SAFETY: METH_VARARGS passes a tuple; `make_class`'s methods pass
-        // (self, name, args) with self an RObject and args a tuple.
-        let items = unsafe { tuple_items(vm, args) }?;
-        let [zelf, name, rest] = <[PyObjectRef; 3]>::try_from(items).map_err(|_| vm.new_type_error("invoke(proxy, name, args)"))?;
-        let name: rustpython_vm::builtins::PyStrRef = name.try_into_value(vm)?;
-        let rest: rustpython_vm::builtins::PyTupleRef = rest.try_into_value(vm)?;
+        // SAFETY: METH_VARARGS passes a tuple, with the GIL held.
+        let [zelf, name, rest] = unsafe { parts(vm, args, "invoke(proxy, name, args)") }?;
+        let zelf = convert::to_rp(vm, zelf)?;
+        let name: rustpython_vm::builtins::PyStrRef = convert::to_rp(vm, name)?.try_into_value(vm)?;
+        // SAFETY: an item of the tuple, GIL held.
+        let rest = unsafe { arg_items(vm, rest) }?;
         // Looked up on the type, as special methods are.
         let name = vm.ctx.intern_str(name.to_string());
-        run_unlocked(vm, || vm.call_special_method(&zelf, name, rest.as_slice().to_vec()))
+        run_unlocked(vm, || vm.call_special_method(&zelf, name, rest))
     })
 }
 
@@ -173,13 +195,13 @@ unsafe extern "C" fn rt_invoke(_module: Obj, args: Obj) -> Obj {
 /// `args` is the tuple a METH_VARARGS function received.
 unsafe fn call_parts(vm: &VirtualMachine, args: Obj, usage: &'static str) -> PyResult<(PyObjectRef, FuncArgs)> {
     // SAFETY: `args` is the argument tuple of a METH_VARARGS function (this
-    // function's contract), which CPython calls with the GIL held: the tuple
-    // and the GIL `tuple_items` requires.
-    let items = unsafe { tuple_items(vm, args) }?;
-    let [callee, pos, kw] = <[PyObjectRef; 3]>::try_from(items).map_err(|_| vm.new_type_error(usage))?;
-    let pos: rustpython_vm::builtins::PyTupleRef = pos.try_into_value(vm)?;
-    let kwargs = kwargs_of(vm, kw)?;
-    Ok((callee, FuncArgs::new(pos.as_slice().to_vec(), kwargs)))
+    // function's contract), which CPython calls with the GIL held: what
+    // `parts`, `arg_items` and `kwargs_of` require.
+    let [callee, pos, kw] = unsafe { parts(vm, args, usage) }?;
+    let callee = convert::to_rp(vm, callee)?;
+    let pos = unsafe { arg_items(vm, pos) }?;
+    let kwargs = unsafe { kwargs_of(vm, kw) }?;
+    Ok((callee, FuncArgs::new(pos, kwargs)))
 }
 
 /// `_rt.call(proxy, args, kwargs)`: calls `proxy`'s target.
@@ -231,13 +253,33 @@ fn class_target(vm: &VirtualMachine, cls: Obj) -> PyResult<PyObjectRef> {
     Err(vm.new_type_error("this class stands for no RustPython class"))
 }
 
-/// A CPython kwargs dict (converted) as RustPython keyword arguments.
-fn kwargs_of(vm: &VirtualMachine, kw: PyObjectRef) -> PyResult<rustpython_vm::function::KwArgs> {
-    let kw: rustpython_vm::builtins::PyDictRef = kw.try_into_value(vm)?;
-    let mut pairs = Vec::new();
-    for (k, v) in &kw {
-        let k: rustpython_vm::builtins::PyStrRef = k.try_into_value(vm)?;
-        pairs.push((k.to_string(), v));
+/// The keyword arguments C passes to RustPython code, CPython's dict `kw`
+/// (borrowed), their values converted as [`convert::to_rp_arg`] says.
+///
+/// # Safety
+/// GIL held; `kw` live.
+unsafe fn kwargs_of(vm: &VirtualMachine, kw: Obj) -> PyResult<rustpython_vm::function::KwArgs> {
+    let api = &rt().api;
+    // SAFETY: a live object's type, GIL held.
+    if unsafe { (api.PyType_GetFlags)(ffi::type_of(kw)) } & ffi::PY_TPFLAGS_DICT_SUBCLASS == 0 {
+        return Err(vm.new_type_error("keyword arguments must be a dict"));
+    }
+    // Taken before converting any: a conversion may run code.
+    let mut taken = Vec::new();
+    let (mut pos, mut k, mut v) = (0isize, std::ptr::null_mut(), std::ptr::null_mut());
+    // SAFETY: PyDict_Next on a dict, GIL held; each borrowed key and value
+    // gets a reference of its own (released by `Owned`).
+    while unsafe { (api.PyDict_Next)(kw, &mut pos, &mut k, &mut v) } != 0 {
+        unsafe {
+            (api.Py_IncRef)(k);
+            (api.Py_IncRef)(v);
+        }
+        taken.push((Owned(k), Owned(v)));
+    }
+    let mut pairs = Vec::with_capacity(taken.len());
+    for (k, v) in &taken {
+        let k: rustpython_vm::builtins::PyStrRef = convert::to_rp(vm, k.0)?.try_into_value(vm)?;
+        pairs.push((k.to_string(), convert::to_rp_arg(vm, v.0)?));
     }
     Ok(pairs.into_iter().collect())
 }
@@ -294,7 +336,7 @@ unsafe extern "C" fn robject_setattro(o: Obj, name: Obj, value: Obj) -> c_int {
         // SAFETY: CPython passes a live RObject, a str and a value or NULL.
         let zelf = unsafe { target(o) };
         let name: rustpython_vm::builtins::PyStrRef = convert::to_rp(vm, name)?.try_into_value(vm)?;
-        let value = if value.is_null() { None } else { Some(convert::to_rp(vm, value)?) };
+        let value = if value.is_null() { None } else { Some(convert::to_rp_arg(vm, value)?) };
         run_unlocked(vm, || {
             match value {
                 Some(v) => zelf.set_attr(&name, v, vm)?,
@@ -358,7 +400,7 @@ unsafe extern "C" fn robject_richcompare(o: Obj, other: Obj, op: c_int) -> Obj {
     callback(|vm| {
         // SAFETY: a live RObject.
         let zelf = unsafe { target(o) };
-        let other = convert::to_rp(vm, other)?;
+        let other = convert::to_rp_arg(vm, other)?;
         let op = comparison_op(op).ok_or_else(|| vm.new_system_error("bad comparison operator"))?;
         run_unlocked(vm, || {
             let Some(cmp) = zelf.class().slots.richcompare.load() else {

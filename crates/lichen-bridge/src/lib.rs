@@ -3,7 +3,8 @@
 //!
 //! - [`runtime`]: finding `libpython3.11`, starting it once, the GIL;
 //! - [`ffi`]: the C API, resolved with `dlsym` (nothing links libpython);
-//! - [`convert`]: values by value, containers copied, the rest proxies;
+//! - [`convert`]: values by value, containers copied (into RustPython, only
+//!   those CPython does not hold elsewhere), the rest proxies;
 //! - [`rpside`]: CPython objects on RustPython (`CObject` proxies);
 //! - [`cside`]: RustPython objects in CPython (`RObject` proxies);
 //! - [`errors`]: exceptions both ways; [`identity`]: one proxy per object;

@@ -13,7 +13,7 @@
 //! Dropping a proxy does not wait for the GIL: its reference is queued
 //! and released at the next entry into CPython (see [`release_pending`]).
 
-use crate::convert::{self, check, to_c, to_rp};
+use crate::convert::{self, check, to_c, to_rp, to_rp_result};
 use crate::ffi::{self, Obj};
 use crate::runtime::{rt, Gil, Owned};
 use crate::{cside, identity};
@@ -97,7 +97,7 @@ impl GetAttr for CObject {
         let n = Owned(to_c(vm, name.as_object())?);
         // SAFETY: GIL held, both objects live.
         let r = check(vm, unsafe { (rt().api.PyObject_GetAttr)(zelf.ptr, n.0) })?;
-        to_rp(vm, r.0)
+        to_rp_result(vm, r.0)
     }
 }
 
@@ -180,7 +180,7 @@ fn compare(zelf: &CObject, other: &PyObject, op: PyComparisonOp, vm: &VirtualMac
     let o = Owned(to_c(vm, other)?);
     // SAFETY: GIL held, live objects, op in 0..=5.
     let r = check(vm, unsafe { f(zelf.ptr, o.0, op_number(op)) })?;
-    to_rp(vm, r.0)
+    to_rp_result(vm, r.0)
 }
 
 fn op_number(op: PyComparisonOp) -> c_int {
@@ -239,7 +239,7 @@ fn vectorcall(vm: &VirtualMachine, callable: Obj, first: Option<Obj>, args: &[Py
     let written = conv.write_back();
     let r = r?;
     written?;
-    to_rp(vm, r.0)
+    conv.result(r.0)
 }
 
 /// Call arguments (new references, released on drop; the GIL is held
@@ -490,7 +490,7 @@ pub fn class_getattr(cls: PyTypeRef, name: PyStrRef, vm: &VirtualMachine) -> PyR
     // for a proxy class, kept for the rest of the process, and `n` the live
     // str just converted.
     let r = check(vm, unsafe { (rt().api.PyObject_GetAttr)(tp, n.0) })?;
-    to_rp(vm, r.0)
+    to_rp_result(vm, r.0)
 }
 
 /// The CPython type of a proxy class (walking up from subclasses made in

@@ -143,6 +143,15 @@ impl Tracker {
         Ok(())
     }
 
+    /// The original of each copy, by the copy's address; None when the
+    /// call copied no mutable container.
+    pub fn originals_of_copies(&self) -> Option<FxHashMap<usize, PyObjectRef>> {
+        if self.records.is_empty() {
+            return None;
+        }
+        Some(self.records.iter().map(|r| (r.copy as usize, r.orig.clone())).collect())
+    }
+
     /// Whether `r`'s copy holds other objects than were put into it.
     fn changed(&self, vm: &VirtualMachine, r: &Record) -> PyResult<bool> {
         let put = &self.held[r.items.clone()];
