@@ -363,7 +363,15 @@ static PyObject *new_point(PyObject *self, PyObject *args)
 
 static PyObject *point_new(PyTypeObject *t, PyObject *args, PyObject *kw)
 {
-    return new_point(NULL, args);
+    long x, y;
+    if (!PyArg_ParseTuple(args, "ll", &x, &y))
+        return NULL;
+    Point *p = (Point *)t->tp_alloc(t, 0);
+    if (p != NULL) {
+        p->x = x;
+        p->y = y;
+    }
+    return (PyObject *)p;
 }
 
 static PyObject *point_add(PyObject *a, PyObject *b)
@@ -423,7 +431,7 @@ static PyTypeObject PointType = {
     .tp_name = "bridgetest.PointType",
     .tp_doc = "A point with two integer coordinates.",
     .tp_basicsize = sizeof(Point),
-    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_new = point_new,
     .tp_repr = point_repr,
     .tp_hash = point_hash,

@@ -365,6 +365,43 @@ def test_a_container_c_holds_crosses_as_a_proxy():
         bridgetest.drop_kept()
 
 
+def test_a_rustpython_subclass_of_a_c_type():
+    class Point(bridgetest.PointType):
+        scale = 10
+
+        def __init__(self, x, y):
+            super().__init__(x, y)
+            self.label = "p"
+
+        def scaled(self):
+            return (self[0] * self.scale, self[1] * self.scale)
+
+        def __repr__(self):
+            return "my " + super().__repr__()
+
+    p = Point(1, 2)
+    # An instance of the C type (C's methods and slots work on it), seen
+    # through a proxy of the subclass: its methods, attributes and
+    # overrides come first.
+    assert type(p) is Point and isinstance(p, bridgetest.PointType) and bridgetest.type_name(p) == "bridgetest.PointType"
+    assert p.norm1() == 3 and p[1] == 2 and p.scaled() == (10, 20) and p.label == "p"
+    assert repr(p) == "my Point(1, 2)" and p == bridgetest.Point(1, 2)
+    p.label = "q"
+    assert p.__dict__ == {"label": "q"}
+    # Crossing back and forth, it stays this proxy.
+    assert bridgetest.identity(p) is p and bridgetest.identity([p])[0] is p
+    # What C makes is of the C type.
+    assert type(p + p) is bridgetest.PointType
+    # Without an __init__ of its own, the C type's runs.
+    class Plain(bridgetest.PointType):
+        pass
+    assert Plain(3, 4).norm1() == 7 and type(Plain(3, 4)) is Plain
+    # A C type that is no base type cannot be one here either.
+    with pytest.raises(TypeError, match="not an acceptable base type"):
+        class Function(type(bridgetest.identity)):
+            pass
+
+
 def test_the_same_object_gives_the_same_proxy():
     obj = Recorder()
     assert bridgetest.identity(obj) is obj

@@ -20,16 +20,34 @@ class CClassMeta(type):
     missing attributes are the CPython type's."""
 
     def __call__(cls, *args, **kwargs):
-        return _b.call_class(cls, args, kwargs)
+        if _b.is_proxy_class(cls):
+            return _b.call_class(cls, args, kwargs)
+        # A class made in RustPython from a proxy class: an instance of the
+        # CPython type, seen through a proxy of this class, then its
+        # __init__, as type.__call__ does.
+        obj = _b.new_instance(cls, args, kwargs)
+        if isinstance(obj, cls):
+            type(obj).__init__(obj, *args, **kwargs)
+        return obj
 
     def __getattr__(cls, name):
         return _b.class_getattr(cls, name)
 
 
+def _init(self, *args, **kwargs):
+    _b.init(self, args, kwargs)
+
+
+def _init_subclass(cls, **kwargs):
+    # CPython refuses a subclass of a type without Py_TPFLAGS_BASETYPE.
+    _b.check_base(cls)
+
+
 def make_class(name, module, qualname, doc, bases, specials, hashable):
     """The proxy class for instances of one CPython type; it is also what
     that type crosses into RustPython as."""
-    ns = {'__slots__': (), '__module__': module, '__qualname__': qualname, '__doc__': doc}
+    ns = {'__slots__': (), '__module__': module, '__qualname__': qualname, '__doc__': doc, '__init__': _init,
+          '__init_subclass__': classmethod(_init_subclass)}
     for special in specials:
         ns[special] = _method(special)
     if not hashable:

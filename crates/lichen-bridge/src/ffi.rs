@@ -66,6 +66,7 @@ pub const PY_TPFLAGS_TYPE_SUBCLASS: c_ulong = 1 << 31;
 pub const PY_FILE_INPUT: c_int = 257;
 pub const PY_TP_CALL: c_int = 50;
 pub const PY_TP_DEALLOC: c_int = 52;
+pub const PY_TP_DESCR_SET: c_int = 43;
 pub const PY_TP_GETATTRO: c_int = 58;
 pub const PY_TP_HASH: c_int = 59;
 pub const PY_TP_REPR: c_int = 66;

@@ -160,6 +160,32 @@ pub mod _lichen_bridge {
         crate::rpside::call_class(cls, args, kwargs, vm)
     }
 
+    /// An instance of the CPython type a class made in RustPython from a
+    /// proxy class derives from, seen through a proxy of that class.
+    #[pyfunction]
+    fn new_instance(cls: PyTypeRef, args: PyTupleRef, kwargs: rustpython_vm::builtins::PyDictRef, vm: &VirtualMachine) -> PyResult {
+        crate::rpside::new_instance(cls, args, kwargs, vm)
+    }
+
+    /// The target type's `__init__` run on the target.
+    #[pyfunction]
+    fn init(zelf: PyRef<CObject>, args: PyTupleRef, kwargs: rustpython_vm::builtins::PyDictRef, vm: &VirtualMachine) -> PyResult {
+        crate::rpside::init(zelf, args, kwargs, vm)
+    }
+
+    /// TypeError unless the CPython type `cls` derives from may be
+    /// subclassed (`Py_TPFLAGS_BASETYPE`).
+    #[pyfunction]
+    fn check_base(cls: PyTypeRef, vm: &VirtualMachine) -> PyResult<()> {
+        crate::rpside::check_base(&cls, vm)
+    }
+
+    /// Whether `cls` is the proxy class of a CPython type.
+    #[pyfunction]
+    fn is_proxy_class(cls: PyTypeRef) -> bool {
+        crate::rpside::is_proxy_class(&cls)
+    }
+
     /// An attribute of the CPython type the proxy class `cls` stands for.
     #[pyfunction]
     fn class_getattr(cls: PyTypeRef, name: PyStrRef, vm: &VirtualMachine) -> PyResult {

@@ -30,6 +30,9 @@ use std::sync::Mutex;
 #[derive(PyPayload)]
 pub struct CObject {
     ptr: Obj,
+    /// Whether the proxy's class was made in RustPython from a proxy class
+    /// (see [`new_instance`]): its own layers and dict come first.
+    own_layers: bool,
 }
 
 // SAFETY: the pointer is only dereferenced by CPython with the GIL held;
@@ -93,6 +96,9 @@ impl GetAttr for CObject {
         if name.to_str() == Some("__class__") {
             return Ok(zelf.class().to_owned().into());
         }
+        if zelf.own_layers && defined_in_rustpython(zelf, name, vm)? {
+            return zelf.as_object().generic_getattr(name, vm);
+        }
         let _gil = Gil::enter(vm);
         let n = Owned(to_c(vm, name.as_object())?);
         // SAFETY: GIL held, both objects live.
@@ -103,6 +109,9 @@ impl GetAttr for CObject {
 
 impl SetAttr for CObject {
     fn setattro(zelf: &Py<Self>, name: &Py<PyStr>, value: PySetterValue, vm: &VirtualMachine) -> PyResult<()> {
+        if zelf.own_layers && set_in_rustpython(zelf, name, vm)? {
+            return zelf.as_object().generic_setattr(name, value, vm);
+        }
         let rt = rt();
         let _gil = Gil::enter(vm);
         // SAFETY: GIL held; an instance check.
@@ -121,6 +130,53 @@ impl SetAttr for CObject {
         }
         Ok(())
     }
+}
+
+/// The classes of `cls`'s MRO made in RustPython: those before the first
+/// proxy class.
+fn own_layers(cls: &Py<PyType>) -> Vec<PyTypeRef> {
+    let mro = cls.mro.read();
+    mro.iter().take_while(|c| identity::RP_PROXY_CLASSES.c_of(&***c as *const Py<PyType> as usize).is_none()).cloned().collect()
+}
+
+/// Whether `name` is `zelf`'s own: in its dict or defined by a class of
+/// its own layers (a method or attribute of the RustPython subclass).
+fn defined_in_rustpython(zelf: &Py<CObject>, name: &Py<PyStr>, vm: &VirtualMachine) -> PyResult<bool> {
+    if let Some(dict) = zelf.as_object().dict() {
+        if dict.get_item_opt(name, vm)?.is_some() {
+            return Ok(true);
+        }
+    }
+    // A name no class defines is not interned (class attributes are).
+    let Some(interned) = vm.ctx.interned_str(name) else { return Ok(false) };
+    Ok(own_layers(zelf.class()).iter().any(|c| c.get_direct_attr(interned).is_some()))
+}
+
+/// Whether setting `name` on `zelf` stays on RustPython's side: a name its
+/// own layers define, or any name but the CPython type's data descriptors
+/// (a C member, a property) when the instance has a dict, as a Python
+/// subclass of a C type keeps its attributes.
+fn set_in_rustpython(zelf: &Py<CObject>, name: &Py<PyStr>, vm: &VirtualMachine) -> PyResult<bool> {
+    if let Some(interned) = vm.ctx.interned_str(name) {
+        if own_layers(zelf.class()).iter().any(|c| c.get_direct_attr(interned).is_some()) {
+            return Ok(true);
+        }
+    }
+    if zelf.as_object().dict().is_none() {
+        return Ok(false);
+    }
+    let api = &rt().api;
+    let _gil = Gil::enter(vm);
+    let n = Owned(to_c(vm, name.as_object())?);
+    // SAFETY: GIL held; the target's type and `n` are live; a failed
+    // lookup (no such attribute on the type) is cleared.
+    let Some(descr) = Owned::new(unsafe { (api.PyObject_GetAttr)(ffi::type_of(zelf.ptr), n.0) }) else {
+        unsafe { (api.PyErr_Clear)() };
+        return Ok(true);
+    };
+    // SAFETY: the live descriptor's type.
+    let set = unsafe { (api.PyType_GetSlot)(ffi::type_of(descr.0), ffi::PY_TP_DESCR_SET) };
+    Ok(set.is_null())
 }
 
 impl Representable for CObject {
@@ -207,10 +263,23 @@ fn call_slot(zelf: &PyObject, args: FuncArgs, vm: &VirtualMachine) -> PyResult {
 /// changed in the copies of mutable arguments back to them (see
 /// [`crate::writeback`]), whether it returned or raised. GIL held.
 fn vectorcall(vm: &VirtualMachine, callable: Obj, first: Option<Obj>, args: &[PyObjectRef], kwargs: &[(&str, &PyObjectRef)]) -> PyResult {
-    let api = &rt().api;
-    // Declared before `owned`, so dropped after it: the arguments go
-    // first, then what the write-back held.
+    // Outlives the arguments (dropped in `call_converted`): what the
+    // write-back held goes after them.
     let mut conv = convert::CallArgs::new(vm);
+    let r = call_converted(vm, &mut conv, callable, first, args, kwargs)?;
+    conv.result(r.0)
+}
+
+/// [`vectorcall`]'s call, its result not converted.
+fn call_converted(
+    vm: &VirtualMachine,
+    conv: &mut convert::CallArgs<'_>,
+    callable: Obj,
+    first: Option<Obj>,
+    args: &[PyObjectRef],
+    kwargs: &[(&str, &PyObjectRef)],
+) -> PyResult<Owned> {
+    let api = &rt().api;
     let mut owned = Args::default();
     if let Some(first) = first {
         // SAFETY: GIL held; `first` is live.
@@ -239,7 +308,7 @@ fn vectorcall(vm: &VirtualMachine, callable: Obj, first: Option<Obj>, args: &[Py
     let written = conv.write_back();
     let r = r?;
     written?;
-    conv.result(r.0)
+    Ok(r)
 }
 
 /// Call arguments (new references, released on drop; the GIL is held
@@ -307,7 +376,7 @@ pub fn cobject_for(vm: &VirtualMachine, o: Obj) -> PyResult {
     let cls = rp_proxy_class(vm, unsafe { ffi::type_of(o) })?;
     // SAFETY: the proxy takes its own reference.
     unsafe { (rt().api.Py_IncRef)(o) };
-    let proxy = CObject { ptr: o }.into_ref_with_type(vm, cls)?;
+    let proxy = CObject { ptr: o, own_layers: false }.into_ref_with_type(vm, cls)?;
     identity::remember_cobject(o as usize, proxy.as_object().downgrade(None, vm)?);
     Ok(proxy.into())
 }
@@ -472,12 +541,82 @@ fn rp_proxy_bases(vm: &VirtualMachine, tp: Obj) -> PyResult<Vec<PyObjectRef>> {
 pub fn call_class(cls: PyTypeRef, args: PyTupleRef, kwargs: rustpython_vm::builtins::PyDictRef, vm: &VirtualMachine) -> PyResult {
     let tp = class_target(&cls, vm)?;
     let _gil = Gil::enter(vm);
-    let mut kw = Vec::new();
-    for (k, v) in &kwargs {
-        kw.push((k.str(vm)?.to_string(), v));
-    }
+    let kw = keywords(&kwargs, vm)?;
     let kw: Vec<(&str, &PyObjectRef)> = kw.iter().map(|(k, v)| (k.as_str(), v)).collect();
     vectorcall(vm, tp, None, args.as_slice(), &kw)
+}
+
+/// `_lichen_bridge.new_instance(cls, args, kwargs)`: for `cls`, a class
+/// made in RustPython from a proxy class, an instance of the CPython type
+/// it derives from, made by that type's `__new__` with the call's
+/// arguments (as CPython makes an instance of a Python subclass of a C
+/// type), and seen through a proxy of class `cls`, whose own layers come
+/// first (see [`CObject`]'s `getattro`). The caller runs `__init__`.
+pub fn new_instance(cls: PyTypeRef, args: PyTupleRef, kwargs: rustpython_vm::builtins::PyDictRef, vm: &VirtualMachine) -> PyResult {
+    let tp = class_target(&cls, vm)?;
+    let api = &rt().api;
+    let _gil = Gil::enter(vm);
+    // SAFETY: GIL held; `tp` is a type kept for the process.
+    let new = check(vm, unsafe { (api.PyObject_GetAttrString)(tp, c"__new__".as_ptr()) })?;
+    let kw = keywords(&kwargs, vm)?;
+    let kw: Vec<(&str, &PyObjectRef)> = kw.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    let mut conv = convert::CallArgs::new(vm);
+    let r = call_converted(vm, &mut conv, new.0, Some(tp), args.as_slice(), &kw)?;
+    if let Some(p) = identity::cobject(r.0 as usize) {
+        return Ok(p);
+    }
+    // SAFETY: GIL held, both live.
+    match unsafe { (api.PyObject_IsInstance)(r.0, tp) } {
+        1 => {}
+        0 => return conv.result(r.0),
+        _ => return Err(convert::fetched(vm)),
+    }
+    let ptr = r.into_raw();
+    // The proxy owns the result's reference (released when it drops, also
+    // if it cannot be made).
+    let proxy = CObject { ptr, own_layers: true }.into_ref_with_type(vm, cls)?;
+    identity::remember_cobject(ptr as usize, proxy.as_object().downgrade(None, vm)?);
+    Ok(proxy.into())
+}
+
+/// `_lichen_bridge.init(proxy, args, kwargs)`: the target type's
+/// `__init__` run on the target (proxy classes' `__init__`, which a
+/// RustPython subclass's `super().__init__(...)` reaches).
+pub fn init(zelf: PyRef<CObject>, args: PyTupleRef, kwargs: rustpython_vm::builtins::PyDictRef, vm: &VirtualMachine) -> PyResult {
+    let _gil = Gil::enter(vm);
+    // SAFETY: GIL held; the target's type is live.
+    let method = check(vm, unsafe { (rt().api.PyObject_GetAttrString)(ffi::type_of(zelf.ptr), c"__init__".as_ptr()) })?;
+    let kw = keywords(&kwargs, vm)?;
+    let kw: Vec<(&str, &PyObjectRef)> = kw.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    vectorcall(vm, method.0, Some(zelf.ptr), args.as_slice(), &kw)
+}
+
+/// A kwargs dict's items, their names as Rust strings.
+fn keywords(kwargs: &rustpython_vm::builtins::PyDictRef, vm: &VirtualMachine) -> PyResult<Vec<(String, PyObjectRef)>> {
+    kwargs.into_iter().map(|(k, v)| Ok((k.str(vm)?.to_string(), v))).collect()
+}
+
+/// TypeError unless the CPython type a class made from proxy classes
+/// derives from (the first in its MRO) allows subclasses.
+pub fn check_base(cls: &Py<PyType>, vm: &VirtualMachine) -> PyResult<()> {
+    let mro = cls.mro.read();
+    let Some(tp) = mro.iter().find_map(|c| identity::RP_PROXY_CLASSES.c_of(&**c as *const Py<PyType> as usize)) else {
+        return Ok(());
+    };
+    let _gil = Gil::enter(vm);
+    // SAFETY: GIL held; a type kept for the process.
+    let flags = unsafe { (rt().api.PyType_GetFlags)(tp as Obj) };
+    if flags & ffi::PY_TPFLAGS_BASETYPE as std::ffi::c_ulong == 0 {
+        let name = c_text(vm, tp as Obj, c"__name__", "?");
+        return Err(vm.new_type_error(format!("type '{}' is not an acceptable base type", name.str(vm)?)));
+    }
+    Ok(())
+}
+
+/// Whether `cls` is the proxy class of a CPython type (not a class made
+/// from one in RustPython).
+pub fn is_proxy_class(cls: &Py<PyType>) -> bool {
+    identity::RP_PROXY_CLASSES.c_of(cls as *const Py<PyType> as usize).is_some()
 }
 
 /// `_lichen_bridge.class_getattr(cls, name)`: an attribute of the CPython
