@@ -198,6 +198,63 @@ static PyObject *catch(PyObject *self, PyObject *f)
     return v;
 }
 
+/* raise_chained(outer, inner, explicit): raises outer("outer") chained to
+ * inner("inner"), both made in C: as its __cause__ if explicit (raise ...
+ * from ...), else as its __context__. */
+static PyObject *raise_chained(PyObject *self, PyObject *args)
+{
+    PyObject *outer_cls, *inner_cls;
+    int explicit_;
+    if (!PyArg_ParseTuple(args, "OOp", &outer_cls, &inner_cls, &explicit_))
+        return NULL;
+    PyObject *inner = PyObject_CallFunction(inner_cls, "s", "inner");
+    if (inner == NULL)
+        return NULL;
+    PyObject *outer = PyObject_CallFunction(outer_cls, "s", "outer");
+    if (outer == NULL) {
+        Py_DECREF(inner);
+        return NULL;
+    }
+    if (explicit_)
+        PyException_SetCause(outer, inner);
+    else
+        PyException_SetContext(outer, inner);
+    PyErr_SetObject((PyObject *)Py_TYPE(outer), outer);
+    Py_DECREF(outer);
+    return NULL;
+}
+
+/* chain_of(f): calls f(); for the exception it raised, what C sees of its
+ * chain: (str of __cause__ or None, str of __context__ or None,
+ * __suppress_context__). */
+static PyObject *chain_of(PyObject *self, PyObject *f)
+{
+    PyObject *r = PyObject_CallNoArgs(f);
+    if (r != NULL) {
+        Py_DECREF(r);
+        Py_RETURN_NONE;
+    }
+    PyObject *t, *v, *tb;
+    PyErr_Fetch(&t, &v, &tb);
+    PyErr_NormalizeException(&t, &v, &tb);
+    Py_XDECREF(t);
+    Py_XDECREF(tb);
+    if (v == NULL)
+        Py_RETURN_NONE;
+    PyObject *cause = PyException_GetCause(v);
+    PyObject *context = PyException_GetContext(v);
+    PyObject *suppress = PyObject_GetAttrString(v, "__suppress_context__");
+    PyObject *result = NULL;
+    if (suppress != NULL)
+        result = Py_BuildValue("(NNO)", cause ? PyObject_Str(cause) : Py_NewRef(Py_None),
+                               context ? PyObject_Str(context) : Py_NewRef(Py_None), suppress);
+    Py_XDECREF(cause);
+    Py_XDECREF(context);
+    Py_XDECREF(suppress);
+    Py_DECREF(v);
+    return result;
+}
+
 static PyObject *import_(PyObject *self, PyObject *name)
 {
     return PyImport_Import(name);
@@ -311,6 +368,8 @@ static PyMethodDef methods[] = {
     {"get_kept", get_kept, METH_NOARGS, NULL},
     {"drop_kept", drop_kept, METH_NOARGS, NULL},
     {"identity", identity, METH_O, NULL},
+    {"raise_chained", raise_chained, METH_VARARGS, NULL},
+    {"chain_of", chain_of, METH_O, NULL},
     {"deepcopy", deepcopy, METH_O, NULL},
     {"type_name", type_name, METH_O, NULL},
     {"kinds", kinds, METH_O, NULL},

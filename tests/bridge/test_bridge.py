@@ -402,6 +402,34 @@ def test_a_rustpython_subclass_of_a_c_type():
             pass
 
 
+def test_exception_chains_cross_both_ways():
+    # Raised in C from another exception made in C.
+    with pytest.raises(KeyError) as info:
+        bridgetest.raise_chained(KeyError, MyError, True)
+    outer = info.value
+    assert type(outer.__cause__) is MyError and str(outer.__cause__) == "inner"
+    assert outer.__suppress_context__ and outer.__context__ is None
+    with pytest.raises(KeyError) as info:
+        bridgetest.raise_chained(KeyError, ValueError, False)
+    outer = info.value
+    assert outer.__cause__ is None and not outer.__suppress_context__
+    assert type(outer.__context__) is ValueError and str(outer.__context__) == "inner"
+
+    # Raised in RustPython code C called, seen by C.
+    def explicit():
+        raise MyError("outer") from ValueError("why")
+
+    def implicit():
+        try:
+            {}["missing"]
+        except KeyError:
+            raise MyError("while handling")
+
+    assert bridgetest.chain_of(explicit) == ("why", None, True)
+    cause, context, suppress = bridgetest.chain_of(implicit)
+    assert cause is None and context == "'missing'" and suppress is False
+
+
 def test_the_same_object_gives_the_same_proxy():
     obj = Recorder()
     assert bridgetest.identity(obj) is obj

@@ -9,7 +9,8 @@
 //! keeps the original in `__lichen_peer__` (a proxy), so crossing back
 //! gives the original object, and the mirror classes read attributes
 //! beyond `args` from it. An exception from CPython with a traceback gets
-//! that traceback's text as a note (PEP 678).
+//! that traceback's text as a note (PEP 678). `__cause__`, `__context__`
+//! and `__suppress_context__` cross with an exception, both ways.
 
 use crate::convert::{check, to_c, to_rp};
 use crate::ffi::{self, Obj};
@@ -44,9 +45,18 @@ pub fn fetch(vm: &VirtualMachine) -> PyBaseExceptionRef {
         .unwrap_or_else(|e| e)
 }
 
+/// How many links of a `__cause__`/`__context__` chain cross with an
+/// exception (the rest is left out, and a cyclic chain ends).
+const MAX_CHAIN: usize = 100;
+
 /// CPython's exception `v` (borrowed) as a RustPython exception; `tb`, if
 /// not NULL, becomes a note. GIL held.
 pub fn to_rp_exception(vm: &VirtualMachine, v: Obj, tb: Obj) -> PyResult<PyBaseExceptionRef> {
+    to_rp_exception_at(vm, v, tb, 0)
+}
+
+/// [`to_rp_exception`] for the `depth`th link of a chain.
+fn to_rp_exception_at(vm: &VirtualMachine, v: Obj, tb: Obj, depth: usize) -> PyResult<PyBaseExceptionRef> {
     let api = &rt().api;
     if let Some(peer) = c_attr(v, PEER) {
         // SAFETY: `peer` is a live object.
@@ -71,8 +81,28 @@ pub fn to_rp_exception(vm: &VirtualMachine, v: Obj, tb: Obj) -> PyResult<PyBaseE
     if !tb.is_null() && !stop {
         add_traceback_note(vm, &exc, tb);
     }
+    if depth < MAX_CHAIN {
+        chain_to_rp(vm, &exc, v, depth + 1);
+    }
     let _ = api;
     Ok(exc)
+}
+
+/// Gives `exc` the `__cause__`, `__context__` and `__suppress_context__`
+/// of CPython's `v`, each link converted (with its traceback's note). A
+/// link that cannot cross is left out: the exception itself still does.
+fn chain_to_rp(vm: &VirtualMachine, exc: &PyBaseExceptionRef, v: Obj, depth: usize) {
+    let none = rt().st.none;
+    let link = |name: &str| -> Option<PyBaseExceptionRef> {
+        let o = c_attr(v, name).filter(|o| o.0 != none)?;
+        let tb = c_attr(o.0, "__traceback__").filter(|t| t.0 != none);
+        to_rp_exception_at(vm, o.0, tb.as_ref().map_or(std::ptr::null_mut(), |t| t.0), depth).ok()
+    };
+    let (cause, context) = (link("__cause__"), link("__context__"));
+    let suppress = c_attr(v, "__suppress_context__").is_some_and(|s| s.0 == rt().st.true_);
+    exc.set___context__(context);
+    exc.set___cause__(cause);
+    let _ = exc.as_object().set_attr("__suppress_context__", vm.ctx.new_bool(suppress), vm);
 }
 
 /// Notes the CPython traceback's text on `exc`.
@@ -220,6 +250,11 @@ fn mirror_in_c(vm: &VirtualMachine, cls: &Py<PyType>) -> PyResult<Owned> {
 /// RustPython's exception `e` as a CPython exception (a new reference).
 /// GIL held.
 pub fn to_c_exception(vm: &VirtualMachine, e: &Py<PyBaseException>) -> PyResult<Obj> {
+    to_c_exception_at(vm, e, 0)
+}
+
+/// [`to_c_exception`] for the `depth`th link of a chain.
+fn to_c_exception_at(vm: &VirtualMachine, e: &Py<PyBaseException>, depth: usize) -> PyResult<Obj> {
     let api = &rt().api;
     if let Ok(peer) = e.as_object().get_attr(PEER, vm) {
         if let Some(c) = peer.downcast_ref::<rpside::CObject>() {
@@ -236,7 +271,32 @@ pub fn to_c_exception(vm: &VirtualMachine, e: &Py<PyBaseException>) -> PyResult<
         // SAFETY: GIL held.
         unsafe { (api.PyErr_Clear)() };
     }
+    if depth < MAX_CHAIN {
+        chain_to_c(vm, e, inst.0, depth + 1);
+    }
     Ok(inst.into_raw())
+}
+
+/// Gives CPython's `inst` the `__cause__`, `__context__` and
+/// `__suppress_context__` of RustPython's `e`, each link converted. A link
+/// that cannot cross is left out. GIL held.
+fn chain_to_c(vm: &VirtualMachine, e: &Py<PyBaseException>, inst: Obj, depth: usize) {
+    let api = &rt().api;
+    for (name, link) in [(c"__context__", e.__context__()), (c"__cause__", e.__cause__())] {
+        let Some(c) = link.and_then(|l| to_c_exception_at(vm, &l, depth).ok()).map(Owned) else { continue };
+        // SAFETY: GIL held; both live; setting an exception's chain.
+        if unsafe { (api.PyObject_SetAttrString)(inst, name.as_ptr(), c.0) } != 0 {
+            // SAFETY: GIL held.
+            unsafe { (api.PyErr_Clear)() };
+        }
+    }
+    let suppress = e.as_object().get_attr("__suppress_context__", vm).is_ok_and(|s| s.is(&vm.ctx.true_value));
+    let st = &rt().st;
+    // SAFETY: GIL held; a bool singleton, borrowed by SetAttr.
+    if unsafe { (api.PyObject_SetAttrString)(inst, c"__suppress_context__".as_ptr(), if suppress { st.true_ } else { st.false_ }) } != 0 {
+        // SAFETY: GIL held.
+        unsafe { (api.PyErr_Clear)() };
+    }
 }
 
 /// Raises RustPython's `e` in CPython (sets the error indicator). GIL held.
