@@ -482,6 +482,22 @@ static PyMethodDef point_methods[] = {
     {NULL, NULL, 0, NULL}
 };
 
+/* A point exports its two coordinates as a writable buffer of two longs. */
+static int point_getbuffer(PyObject *p, Py_buffer *view, int flags)
+{
+    static Py_ssize_t shape[1] = {2};
+    if (PyBuffer_FillInfo(view, p, &((Point *)p)->x, 2 * sizeof(long), 0, flags) < 0)
+        return -1;
+    if (flags & PyBUF_FORMAT)
+        view->format = "l";
+    view->itemsize = sizeof(long);
+    if (flags & PyBUF_ND)
+        view->shape = shape;
+    return 0;
+}
+
+static PyBufferProcs point_buffer = {.bf_getbuffer = point_getbuffer};
+
 static PyNumberMethods point_number = {.nb_add = point_add};
 static PySequenceMethods point_sequence = {.sq_length = point_len, .sq_item = point_item};
 
@@ -497,6 +513,7 @@ static PyTypeObject PointType = {
     .tp_richcompare = point_richcompare,
     .tp_as_number = &point_number,
     .tp_as_sequence = &point_sequence,
+    .tp_as_buffer = &point_buffer,
     .tp_methods = point_methods,
 };
 

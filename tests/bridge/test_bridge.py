@@ -430,6 +430,31 @@ def test_exception_chains_cross_both_ways():
     assert cause is None and context == "'missing'" and suppress is False
 
 
+def test_a_c_objects_buffer_is_a_buffer_on_rustpython():
+    import struct
+    p = bridgetest.PointType(3, -4)
+    assert bytes(p) == struct.pack("ll", 3, -4)
+    view = memoryview(p)
+    assert view.format == "l" and view.itemsize == struct.calcsize("l") and view.shape == (2,)
+    assert view.tolist() == [3, -4] and not view.readonly
+    # Writable: a write through the view is a write to the C struct.
+    view[1] = 7
+    assert p[1] == 7 and p == bridgetest.Point(3, 7)
+    second = memoryview(p)
+    view.release()
+    assert second[0] == 3
+    second.release()
+    # After every view is released, a new export works the same.
+    assert memoryview(p).tolist() == [3, 7]
+    # A subclass made in RustPython exports its C object's buffer too.
+    class Sub(bridgetest.PointType):
+        pass
+    assert bytes(Sub(1, 2)) == struct.pack("ll", 1, 2)
+    # A C object without a buffer is none.
+    with pytest.raises(TypeError):
+        memoryview(bridgetest.import_("bridgetest"))
+
+
 def test_the_same_object_gives_the_same_proxy():
     obj = Recorder()
     assert bridgetest.identity(obj) is obj

@@ -43,9 +43,12 @@ def _init_subclass(cls, **kwargs):
     _b.check_base(cls)
 
 
-def make_class(name, module, qualname, doc, bases, specials, hashable):
+def make_class(name, module, qualname, doc, bases, specials, hashable, buffer_base=None):
     """The proxy class for instances of one CPython type; it is also what
-    that type crosses into RustPython as."""
+    that type crosses into RustPython as. `buffer_base`: the base giving
+    the buffer slot, for a type that exports buffers."""
+    if buffer_base is not None and not any(issubclass(b, buffer_base) for b in bases):
+        bases = tuple(bases) + (buffer_base,)
     ns = {'__slots__': (), '__module__': module, '__qualname__': qualname, '__doc__': doc, '__init__': _init,
           '__init_subclass__': classmethod(_init_subclass)}
     for special in specials:
@@ -55,7 +58,7 @@ def make_class(name, module, qualname, doc, bases, specials, hashable):
     try:
         return CClassMeta(name, bases or (_b.CObject,), ns)
     except TypeError:
-        return CClassMeta(name, (_b.CObject,), ns)
+        return CClassMeta(name, (buffer_base or _b.CObject,), ns)
 
 
 def make_exception_class(name, module, qualname, bases):

@@ -36,6 +36,27 @@ pub struct PyMethodDef {
 // function pointers; CPython only reads them.
 unsafe impl Sync for PyMethodDef {}
 
+/// CPython 3.11's `Py_buffer`.
+#[repr(C)]
+pub struct PyBufferView {
+    pub buf: *mut c_void,
+    pub obj: Obj,
+    pub len: isize,
+    pub itemsize: isize,
+    pub readonly: c_int,
+    pub ndim: c_int,
+    pub format: *mut c_char,
+    pub shape: *mut isize,
+    pub strides: *mut isize,
+    pub suboffsets: *mut isize,
+    pub internal: *mut c_void,
+}
+
+/// `PyBUF_FORMAT | PyBUF_ND`: a C-contiguous buffer with its format and
+/// shape.
+pub const PY_BUF_CONTIG_FORMAT: c_int = 0x0004 | 0x0008;
+pub const PY_BF_GETBUFFER: c_int = 1;
+
 /// `PyType_Slot`.
 #[repr(C)]
 pub struct PyTypeSlot {
@@ -157,6 +178,8 @@ api! {
     PyIter_Next: fn(Obj) -> Obj;
     PyObject_GetAttr: fn(Obj, Obj) -> Obj;
     PyObject_GetAttrString: fn(Obj, *const c_char) -> Obj;
+    PyObject_GetBuffer: fn(Obj, *mut PyBufferView, c_int) -> c_int;
+    PyBuffer_Release: fn(*mut PyBufferView);
     PyObject_SetAttr: fn(Obj, Obj, Obj) -> c_int;
     PyObject_SetAttrString: fn(Obj, *const c_char, Obj) -> c_int;
     PyObject_HasAttrString: fn(Obj, *const c_char) -> c_int;

@@ -6,6 +6,7 @@
 //! - [`convert`]: values by value, containers copied (into RustPython, only
 //!   those CPython does not hold elsewhere), the rest proxies;
 //! - [`rpside`]: CPython objects on RustPython (`CObject` proxies);
+//! - [`buffer`]: a CPython object's buffer lent to RustPython;
 //! - [`cside`]: RustPython objects in CPython (`RObject` proxies);
 //! - [`errors`]: exceptions both ways; [`identity`]: one proxy per object;
 //! - [`writeback`]: a call's mutable arguments updated from their copies;
@@ -14,6 +15,7 @@
 //! See the crate's README for the design and its limits.
 #![deny(unsafe_op_in_unsafe_fn)]
 
+mod buffer;
 mod convert;
 mod cside;
 mod errors;

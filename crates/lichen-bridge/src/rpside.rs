@@ -76,6 +76,11 @@ pub fn release_pending() {
 }
 
 impl CObject {
+    /// The target (borrowed: the proxy holds it).
+    pub fn target(&self) -> Obj {
+        self.ptr
+    }
+
     /// A new reference to the target. GIL held.
     pub fn new_ref(&self) -> Obj {
         // SAFETY: the proxy keeps the target alive; GIL held by the caller.
@@ -493,6 +498,7 @@ fn rp_proxy_class(vm: &VirtualMachine, tp: Obj) -> PyResult<PyTypeRef> {
     // Only a str: some types' `__doc__` is a descriptor for their instances.
     let doc = c_text(vm, tp, c"__doc__", "");
     let bases = rp_proxy_bases(vm, tp)?;
+    let buffer_base = if crate::buffer::exports_buffers(tp) { crate::buffer::base(vm).into() } else { vm.ctx.none() };
     let helper = crate::module::rp_helper(vm)?;
     let args: Vec<PyObjectRef> = vec![
         c_text(vm, tp, c"__name__", "object"),
@@ -502,6 +508,7 @@ fn rp_proxy_class(vm: &VirtualMachine, tp: Obj) -> PyResult<PyTypeRef> {
         vm.ctx.new_tuple(bases).into(),
         vm.ctx.new_tuple(specials).into(),
         vm.ctx.new_bool(hashable).into(),
+        buffer_base,
     ];
     let cls = vm.call_method(&helper, "make_class", args)?;
     let cls: PyTypeRef = cls.downcast().map_err(|_| vm.new_system_error("make_class returned no class"))?;

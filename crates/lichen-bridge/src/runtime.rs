@@ -316,6 +316,7 @@ impl Gil {
         let state = rustpython_vm::vm::thread::allow_threads(vm, Self::ensure);
         let previous = ENTRY_VM.with(|c| c.replace(vm));
         crate::rpside::release_pending();
+        crate::buffer::release_pending();
         Gil { state, previous_vm: previous }
     }
 

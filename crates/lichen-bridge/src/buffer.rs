@@ -1,0 +1,253 @@
+//! A CPython object's buffer seen from RustPython: `bytes(packer)`,
+//! `memoryview(obj)`, `file.write(obj)` on a proxy whose CPython type
+//! exports buffers (`bf_getbuffer`).
+//!
+//! The proxy classes of such types derive from [`base`], whose buffer slot
+//! asks CPython for a C-contiguous buffer with its format and shape
+//! (`PyObject_GetBuffer`) and lends its memory to RustPython. The RustPython
+//! buffers made from one proxy share that one export while any of them
+//! lives (the exporter keeps its memory in place while exported: a resize
+//! raises BufferError on CPython's side meanwhile, as there); when the last
+//! is released, the export is released at the next entry into CPython,
+//! with the GIL (see [`release_pending`]).
+
+use crate::ffi::{self, Obj};
+use crate::rpside::CObject;
+use crate::runtime::{rt, Gil};
+use rustpython_vm::builtins::PyTypeRef;
+use rustpython_vm::class::StaticType;
+use rustpython_vm::common::borrow::{BorrowedValue, BorrowedValueMut};
+use rustpython_vm::protocol::{BufferDescriptor, BufferMethods, PyBuffer};
+use rustpython_vm::types::{PyTypeFlags, PyTypeSlots};
+use rustpython_vm::{PyObject, PyResult, VirtualMachine};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+/// One CPython export, shared by the RustPython buffers of one proxy.
+struct Export {
+    view: Box<ffi::PyBufferView>,
+    desc: BufferDescriptor,
+    /// The RustPython buffers holding it (and holds being made).
+    count: usize,
+}
+
+// SAFETY: the view is read (its memory's address and length) under the
+// map's lock and released by CPython with the GIL held; the memory it
+// points to stays in place while exported, whichever thread reads it.
+unsafe impl Send for Export {}
+
+/// The live exports, by the address of their target.
+static EXPORTS: Mutex<Option<HashMap<usize, Export>>> = Mutex::new(None);
+/// Exports no buffer holds any more, released at the next entry.
+static RELEASED: Mutex<Vec<ReleasedView>> = Mutex::new(Vec::new());
+static HAS_RELEASED: AtomicBool = AtomicBool::new(false);
+
+struct ReleasedView(Box<ffi::PyBufferView>);
+// SAFETY: as for `Export`: only released, by CPython with the GIL held.
+unsafe impl Send for ReleasedView {}
+
+fn exports() -> MutexGuard<'static, Option<HashMap<usize, Export>>> {
+    EXPORTS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+static METHODS: BufferMethods = BufferMethods { obj_bytes, obj_bytes_mut, release, retain };
+
+/// The base of the proxy classes of CPython types that export buffers: a
+/// `CObject` class with RustPython's buffer slot.
+pub fn base(vm: &VirtualMachine) -> PyTypeRef {
+    static BASE: OnceLock<PyTypeRef> = OnceLock::new();
+    BASE.get_or_init(|| {
+        let mut slots = PyTypeSlots::default();
+        slots.as_buffer = Some(as_buffer);
+        slots.flags = PyTypeFlags::heap_type_flags();
+        vm.ctx.new_class(Some("_lichen_bridge"), "CBufferObject", CObject::static_type().to_owned(), slots)
+    })
+    .clone()
+}
+
+/// Whether CPython's type `tp` exports buffers. GIL held.
+pub fn exports_buffers(tp: Obj) -> bool {
+    // SAFETY: a live type, GIL held (PyType_GetSlot takes static types
+    // since 3.10).
+    !unsafe { (rt().api.PyType_GetSlot)(tp, ffi::PY_BF_GETBUFFER) }.is_null()
+}
+
+/// The buffer slot of [`base`]'s classes.
+fn as_buffer(zelf: &PyObject, vm: &VirtualMachine) -> PyResult<PyBuffer> {
+    let proxy = zelf.downcast_ref::<CObject>().ok_or_else(|| vm.new_type_error("not a CPython proxy"))?;
+    let key = proxy.target() as usize;
+    let desc = match hold(key) {
+        Some(desc) => desc,
+        None => export(vm, proxy.target(), key)?,
+    };
+    let buffer = PyBuffer::new(zelf.to_owned(), desc, &METHODS);
+    // The buffer's own hold (`retain` in `new`) keeps the export now.
+    let_go(key);
+    Ok(buffer)
+}
+
+/// Holds `key`'s live export, if any: its descriptor.
+fn hold(key: usize) -> Option<BufferDescriptor> {
+    let mut map = exports();
+    let e = map.as_mut()?.get_mut(&key)?;
+    e.count += 1;
+    Some(e.desc.clone())
+}
+
+/// Asks CPython for `target`'s buffer and records it as `key`'s export,
+/// held once (or holds the export another thread recorded meanwhile).
+fn export(vm: &VirtualMachine, target: Obj, key: usize) -> PyResult<BufferDescriptor> {
+    let view = {
+        let _gil = Gil::enter(vm);
+        let mut view = Box::new(ffi::PyBufferView {
+            buf: std::ptr::null_mut(),
+            obj: std::ptr::null_mut(),
+            len: 0,
+            itemsize: 0,
+            readonly: 1,
+            ndim: 0,
+            format: std::ptr::null_mut(),
+            shape: std::ptr::null_mut(),
+            strides: std::ptr::null_mut(),
+            suboffsets: std::ptr::null_mut(),
+            internal: std::ptr::null_mut(),
+        });
+        // SAFETY: GIL held; `target` is live (its proxy holds it); `view`
+        // is a Py_buffer to fill.
+        if unsafe { (rt().api.PyObject_GetBuffer)(target, &mut *view, ffi::PY_BUF_CONTIG_FORMAT) } != 0 {
+            return Err(crate::convert::fetched(vm));
+        }
+        view
+    };
+    let desc = match describe(&view) {
+        Ok(desc) => desc,
+        Err(why) => {
+            queue_release(view);
+            return Err(vm.new_buffer_error(format!("the CPython object's buffer cannot be read: {why}")));
+        }
+    };
+    let mut map = exports();
+    let map = map.get_or_insert_with(HashMap::new);
+    if let Some(e) = map.get_mut(&key) {
+        e.count += 1;
+        let desc = e.desc.clone();
+        queue_release(view);
+        return Ok(desc);
+    }
+    map.insert(key, Export { view, desc: desc.clone(), count: 1 });
+    Ok(desc)
+}
+
+/// RustPython's description of a C-contiguous CPython buffer, checked for
+/// what RustPython requires (a length that is the product of the shape and
+/// the item size).
+fn describe(view: &ffi::PyBufferView) -> Result<BufferDescriptor, String> {
+    let (len, itemsize) = (view.len, view.itemsize);
+    if len < 0 || itemsize <= 0 || view.ndim < 0 || (view.ndim > 0 && view.shape.is_null()) {
+        return Err(format!("length {len}, item size {itemsize}, {} dimensions", view.ndim));
+    }
+    let format = if view.format.is_null() {
+        "B".to_owned()
+    } else {
+        // SAFETY: a NUL-terminated format string the exporter keeps while
+        // exported.
+        unsafe { std::ffi::CStr::from_ptr(view.format) }.to_string_lossy().into_owned()
+    };
+    let ndim = view.ndim as usize;
+    // SAFETY: `shape` holds `ndim` sizes (PyBUF_ND asked for).
+    let shape: Vec<isize> = (0..ndim).map(|i| unsafe { *view.shape.add(i) }).collect();
+    if shape.iter().any(|&n| n < 0) {
+        return Err(format!("shape {shape:?}"));
+    }
+    let product = shape.iter().try_fold(itemsize, |acc, &n| acc.checked_mul(n));
+    if (ndim == 0 && len != itemsize) || (ndim > 0 && product != Some(len)) {
+        return Err(format!("length {len} for shape {shape:?} of items of {itemsize} bytes"));
+    }
+    // C-contiguous strides, the last dimension's the item size.
+    let mut stride = itemsize;
+    let mut dims = vec![(0usize, 0isize, 0isize); ndim];
+    for i in (0..ndim).rev() {
+        dims[i] = (shape[i] as usize, stride, 0);
+        stride = stride.saturating_mul(shape[i].max(1));
+    }
+    Ok(BufferDescriptor { len: len as usize, readonly: view.readonly != 0, itemsize: itemsize as usize, format: format.into(), dim_desc: dims })
+}
+
+/// The target's address, the key of its export.
+fn key_of(buffer: &PyBuffer) -> usize {
+    buffer.obj.downcast_ref::<CObject>().map_or(0, |p| p.target() as usize)
+}
+
+/// The memory of `buffer`'s export: its address and length.
+fn memory(buffer: &PyBuffer) -> (*mut u8, usize) {
+    let map = exports();
+    match map.as_ref().and_then(|m| m.get(&key_of(buffer))) {
+        Some(e) => (e.view.buf.cast::<u8>(), e.view.len as usize),
+        None => (std::ptr::null_mut(), 0),
+    }
+}
+
+fn obj_bytes(buffer: &PyBuffer) -> BorrowedValue<'_, [u8]> {
+    let (ptr, len) = memory(buffer);
+    if ptr.is_null() {
+        return BorrowedValue::Ref(&[]);
+    }
+    // SAFETY: the export's memory, `len` bytes, which the exporter keeps in
+    // place while exported; `buffer` holds the export (its count), so it
+    // outlives the borrow of `buffer`.
+    BorrowedValue::Ref(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+fn obj_bytes_mut(buffer: &PyBuffer) -> BorrowedValueMut<'_, [u8]> {
+    let (ptr, len) = memory(buffer);
+    if ptr.is_null() || buffer.desc.readonly {
+        return BorrowedValueMut::RefMut(&mut []);
+    }
+    // SAFETY: as in `obj_bytes`, and the exporter gave writable memory
+    // (`readonly` 0); writes race only with other writers of the same
+    // buffer, as writes through a buffer do on CPython.
+    BorrowedValueMut::RefMut(unsafe { std::slice::from_raw_parts_mut(ptr, len) })
+}
+
+fn retain(buffer: &PyBuffer) {
+    let key = key_of(buffer);
+    if let Some(e) = exports().as_mut().and_then(|m| m.get_mut(&key)) {
+        e.count += 1;
+    }
+}
+
+fn release(buffer: &PyBuffer) {
+    let_go(key_of(buffer));
+}
+
+/// Drops one hold of `key`'s export; the last queues its release.
+fn let_go(key: usize) {
+    let mut map = exports();
+    let Some(m) = map.as_mut() else { return };
+    let Some(e) = m.get_mut(&key) else { return };
+    e.count -= 1;
+    if e.count == 0 {
+        if let Some(e) = m.remove(&key) {
+            drop(map);
+            queue_release(e.view);
+        }
+    }
+}
+
+fn queue_release(view: Box<ffi::PyBufferView>) {
+    RELEASED.lock().unwrap_or_else(|e| e.into_inner()).push(ReleasedView(view));
+    HAS_RELEASED.store(true, Ordering::Release);
+}
+
+/// Releases the exports no buffer holds any more. GIL held.
+pub fn release_pending() {
+    if !HAS_RELEASED.swap(false, Ordering::Acquire) {
+        return;
+    }
+    let views = std::mem::take(&mut *RELEASED.lock().unwrap_or_else(|e| e.into_inner()));
+    for mut v in views {
+        // SAFETY: a view PyObject_GetBuffer filled, released once; GIL held.
+        unsafe { (rt().api.PyBuffer_Release)(&mut *v.0) };
+    }
+}
