@@ -91,6 +91,12 @@ static PyObject *deepcopy(PyObject *self, PyObject *x)
     return r;
 }
 
+/* view_of(x): memoryview(x), made in C. */
+static PyObject *view_of(PyObject *self, PyObject *x)
+{
+    return PyMemoryView_FromObject(x);
+}
+
 static PyObject *type_name(PyObject *self, PyObject *x)
 {
     return PyUnicode_FromString(Py_TYPE(x)->tp_name);
@@ -371,6 +377,7 @@ static PyMethodDef methods[] = {
     {"raise_chained", raise_chained, METH_VARARGS, NULL},
     {"chain_of", chain_of, METH_O, NULL},
     {"deepcopy", deepcopy, METH_O, NULL},
+    {"view_of", view_of, METH_O, NULL},
     {"type_name", type_name, METH_O, NULL},
     {"kinds", kinds, METH_O, NULL},
     {"sum_iter", sum_iter, METH_O, NULL},

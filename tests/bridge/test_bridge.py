@@ -450,6 +450,14 @@ def test_a_c_objects_buffer_is_a_buffer_on_rustpython():
     class Sub(bridgetest.PointType):
         pass
     assert bytes(Sub(1, 2)) == struct.pack("ll", 1, 2)
+    # A memoryview made in C crosses as a memoryview of the same memory,
+    # released with it (a view C made of a bytes object, read-only).
+    view = bridgetest.view_of(p)
+    assert type(view) is memoryview and view.tolist() == [3, 7]
+    view[0] = 5
+    assert p[0] == 5
+    view.release()
+    assert bridgetest.view_of(b"abc").readonly and bytes(bridgetest.view_of(b"abc")) == b"abc"
     # A C object without a buffer is none.
     with pytest.raises(TypeError):
         memoryview(bridgetest.import_("bridgetest"))

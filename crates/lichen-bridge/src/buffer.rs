@@ -26,7 +26,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 
 /// One CPython export, shared by the RustPython buffers of one proxy.
 struct Export {
-    view: Box<ffi::PyBufferView>,
+    view: ReleasedView,
     desc: BufferDescriptor,
     /// The RustPython buffers holding it (and holds being made).
     count: usize,
@@ -43,7 +43,10 @@ static EXPORTS: Mutex<Option<HashMap<usize, Export>>> = Mutex::new(None);
 static RELEASED: Mutex<Vec<ReleasedView>> = Mutex::new(Vec::new());
 static HAS_RELEASED: AtomicBool = AtomicBool::new(false);
 
-struct ReleasedView(Box<ffi::PyBufferView>);
+/// An export, and whether releasing it also releases its exporter, a
+/// CPython memoryview that a RustPython memoryview stands for (see
+/// [`standing_for`]).
+struct ReleasedView(Box<ffi::PyBufferView>, bool);
 // SAFETY: as for `Export`: only released, by CPython with the GIL held.
 unsafe impl Send for ReleasedView {}
 
@@ -52,6 +55,22 @@ fn exports() -> MutexGuard<'static, Option<HashMap<usize, Export>>> {
 }
 
 static METHODS: BufferMethods = BufferMethods { obj_bytes, obj_bytes_mut, release, retain };
+
+thread_local! {
+    /// Set while a RustPython memoryview standing for a CPython one is made.
+    static STANDING_FOR: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, which makes a RustPython memoryview of a CPython memoryview's
+/// proxy that stands for that memoryview (a memoryview crossing into
+/// RustPython): when the RustPython one is released, so is the CPython
+/// one (and the export of its object), as `release()` does on CPython.
+pub fn standing_for<R>(f: impl FnOnce() -> R) -> R {
+    STANDING_FOR.with(|s| s.set(true));
+    let r = f();
+    STANDING_FOR.with(|s| s.set(false));
+    r
+}
 
 /// The base of the proxy classes of CPython types that export buffers: a
 /// `CObject` class with RustPython's buffer slot.
@@ -120,7 +139,8 @@ fn export(vm: &VirtualMachine, target: Obj, key: usize) -> PyResult<BufferDescri
         }
         view
     };
-    let desc = match describe(&view) {
+    let view = ReleasedView(view, STANDING_FOR.with(|s| s.replace(false)));
+    let desc = match describe(&view.0) {
         Ok(desc) => desc,
         Err(why) => {
             queue_release(view);
@@ -183,7 +203,7 @@ fn key_of(buffer: &PyBuffer) -> usize {
 fn memory(buffer: &PyBuffer) -> (*mut u8, usize) {
     let map = exports();
     match map.as_ref().and_then(|m| m.get(&key_of(buffer))) {
-        Some(e) => (e.view.buf.cast::<u8>(), e.view.len as usize),
+        Some(e) => (e.view.0.buf.cast::<u8>(), e.view.0.len as usize),
         None => (std::ptr::null_mut(), 0),
     }
 }
@@ -235,8 +255,8 @@ fn let_go(key: usize) {
     }
 }
 
-fn queue_release(view: Box<ffi::PyBufferView>) {
-    RELEASED.lock().unwrap_or_else(|e| e.into_inner()).push(ReleasedView(view));
+fn queue_release(view: ReleasedView) {
+    RELEASED.lock().unwrap_or_else(|e| e.into_inner()).push(view);
     HAS_RELEASED.store(true, Ordering::Release);
 }
 
@@ -245,9 +265,36 @@ pub fn release_pending() {
     if !HAS_RELEASED.swap(false, Ordering::Acquire) {
         return;
     }
+    let api = &rt().api;
     let views = std::mem::take(&mut *RELEASED.lock().unwrap_or_else(|e| e.into_inner()));
-    for mut v in views {
-        // SAFETY: a view PyObject_GetBuffer filled, released once; GIL held.
-        unsafe { (rt().api.PyBuffer_Release)(&mut *v.0) };
+    for ReleasedView(mut view, release_exporter) in views {
+        let exporter = view.obj;
+        // SAFETY: GIL held. The exporter outlives the release through
+        // this reference; the view is one PyObject_GetBuffer filled,
+        // released once.
+        unsafe {
+            if release_exporter {
+                (api.Py_IncRef)(exporter);
+            }
+            (api.PyBuffer_Release)(&mut *view);
+        }
+        if release_exporter {
+            // SAFETY: GIL held; the exporter is live (the reference above),
+            // a memoryview: `release()` lets go of its object's export. A
+            // failure (another export of it is alive) leaves it be.
+            unsafe {
+                let method = (api.PyObject_GetAttrString)(exporter, c"release".as_ptr());
+                let r = if method.is_null() { method } else { (api.PyObject_Vectorcall)(method, std::ptr::null(), 0, std::ptr::null_mut()) };
+                if r.is_null() {
+                    (api.PyErr_Clear)();
+                } else {
+                    (api.Py_DecRef)(r);
+                }
+                if !method.is_null() {
+                    (api.Py_DecRef)(method);
+                }
+                (api.Py_DecRef)(exporter);
+            }
+        }
     }
 }

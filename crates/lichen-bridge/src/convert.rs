@@ -677,6 +677,16 @@ impl ToRp<'_> {
     }
 
     /// `bytearray`, and the types `values.py` describes, copied.
+    /// A CPython memoryview as a RustPython memoryview of the same memory
+    /// (over its proxy's buffer, see [`crate::buffer`]), so that it holds
+    /// its object's export as it does on CPython; None for one RustPython
+    /// cannot share (not C-contiguous, released), which is copied.
+    fn shared_view(&mut self, o: Obj) -> Option<PyObjectRef> {
+        let vm = self.vm;
+        let proxy = rpside::cobject_for(vm, o).ok()?;
+        crate::buffer::standing_for(|| vm.ctx.types.memoryview_type.as_object().call((proxy,), vm)).ok()
+    }
+
     fn copied_value(&mut self, o: Obj, tp: Obj) -> PyResult<Option<PyObjectRef>> {
         let (vm, rt) = (self.vm, self.rt);
         let api = &rt.api;
@@ -689,6 +699,11 @@ impl ToRp<'_> {
         let name = unsafe { ffi::type_name(tp) };
         if !name.to_str().is_ok_and(|n| C_VALUE_TYPES.contains(&n)) {
             return Ok(None);
+        }
+        if name.to_bytes() == b"memoryview" {
+            if let Some(view) = self.shared_view(o) {
+                return Ok(Some(view));
+            }
         }
         // SAFETY: GIL held; `describe` called with one argument.
         let desc = unsafe { (api.PyObject_Vectorcall)(cside::helper(c"describe"), &o, 1, std::ptr::null_mut()) };
