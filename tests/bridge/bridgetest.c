@@ -330,6 +330,23 @@ static PyObject *fill(PyObject *self, PyObject *args, PyObject *kwargs)
     return PyLong_FromSsize_t(PyByteArray_GET_SIZE(b));
 }
 
+/* fill_buffer(obj, byte): sets every byte of obj's writable buffer, as
+ * readinto does; returns its length. */
+static PyObject *fill_buffer(PyObject *self, PyObject *args)
+{
+    PyObject *obj;
+    int byte;
+    Py_buffer view;
+    if (!PyArg_ParseTuple(args, "Oi", &obj, &byte))
+        return NULL;
+    if (PyObject_GetBuffer(obj, &view, PyBUF_WRITABLE) < 0)
+        return NULL;
+    memset(view.buf, byte, view.len);
+    Py_ssize_t n = view.len;
+    PyBuffer_Release(&view);
+    return PyLong_FromSsize_t(n);
+}
+
 /* append_then_raise(list, item): appends, then raises ValueError. */
 static PyObject *append_then_raise(PyObject *self, PyObject *args)
 {
@@ -378,6 +395,7 @@ static PyMethodDef methods[] = {
     {"chain_of", chain_of, METH_O, NULL},
     {"deepcopy", deepcopy, METH_O, NULL},
     {"view_of", view_of, METH_O, NULL},
+    {"fill_buffer", fill_buffer, METH_VARARGS, NULL},
     {"type_name", type_name, METH_O, NULL},
     {"kinds", kinds, METH_O, NULL},
     {"sum_iter", sum_iter, METH_O, NULL},

@@ -463,6 +463,32 @@ def test_a_c_objects_buffer_is_a_buffer_on_rustpython():
         memoryview(bridgetest.import_("bridgetest"))
 
 
+def test_a_rustpython_buffer_is_a_buffer_in_c():
+    # A memoryview crosses as a memoryview of the same memory: C writes
+    # into a slice of a bytearray, as readinto(memoryview(buf)[n:]) does.
+    buf = bytearray(b"hello world")
+    assert bridgetest.fill_buffer(memoryview(buf)[6:], ord("x")) == 5
+    assert buf == b"hello xxxxx"
+    assert bytes(bridgetest.identity(memoryview(buf)[:5])) == b"hello"
+    with pytest.raises(BufferError):
+        bridgetest.fill_buffer(memoryview(b"abc"), 1)
+    # While C holds a view, the bytearray is exported: it cannot resize.
+    view = memoryview(buf)
+    bridgetest.keep(view)
+    try:
+        with pytest.raises(BufferError):
+            buf.append(1)
+    finally:
+        bridgetest.drop_kept()
+    view.release()
+    buf.append(0x21)
+    assert buf == b"hello xxxxx!"
+    # Another RustPython exporter, reached through its proxy.
+    import mmap
+    m = mmap.mmap(-1, 8)
+    assert bridgetest.fill_buffer(m, ord("z")) == 8 and m[:] == b"z" * 8
+
+
 def test_the_same_object_gives_the_same_proxy():
     obj = Recorder()
     assert bridgetest.identity(obj) is obj

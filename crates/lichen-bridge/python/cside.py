@@ -49,9 +49,12 @@ class RClassMeta(type):
         return _rt.class_getattr(cls, name)
 
 
-def make_class(name, module, qualname, doc, bases, specials, callable_, hashable, is_module):
+def make_class(name, module, qualname, doc, bases, specials, callable_, hashable, is_module, buffer=False):
     """The proxy class for instances of one RustPython type; it is also
-    what that type crosses into CPython as."""
+    what that type crosses into CPython as. `buffer`: the type exports
+    buffers (its proxies then do, through RBufferObject)."""
+    if buffer and not any(issubclass(b, RBufferObject) for b in bases):
+        bases = tuple(bases) + (RBufferObject,)
     ns = {'__slots__': (), '__module__': module, '__qualname__': qualname, '__doc__': doc}
     for special in specials:
         ns[special] = _method(special)
@@ -65,7 +68,7 @@ def make_class(name, module, qualname, doc, bases, specials, callable_, hashable
     try:
         return RClassMeta(name, bases or (RObject,), ns)
     except TypeError:
-        return RClassMeta(name, (RObject,), ns)
+        return RClassMeta(name, (RBufferObject if buffer else RObject,), ns)
 
 
 def make_exception_class(name, module, qualname, bases):

@@ -1,3 +1,5 @@
+//! Buffers across the bridge, both ways.
+//!
 //! A CPython object's buffer seen from RustPython: `bytes(packer)`,
 //! `memoryview(obj)`, `file.write(obj)` on a proxy whose CPython type
 //! exports buffers (`bf_getbuffer`).
@@ -10,6 +12,15 @@
 //! raises BufferError on CPython's side meanwhile, as there); when the last
 //! is released, the export is released at the next entry into CPython,
 //! with the GIL (see [`release_pending`]).
+//!
+//! The other way, a RustPython object's buffer seen from CPython: the
+//! proxy classes of RustPython types with a buffer slot derive from
+//! `RBufferObject`, whose `bf_getbuffer` lends C the RustPython buffer's
+//! memory (C-contiguous buffers only), holding the RustPython buffer (an
+//! export on RustPython's side: a bytearray refuses to resize meanwhile)
+//! until `bf_releasebuffer`. A RustPython memoryview crosses into C as a
+//! CPython memoryview over such a proxy, so C reads and writes the same
+//! memory (`readinto(memoryview(buf)[n:])`).
 
 use crate::ffi::{self, Obj};
 use crate::rpside::CObject;
@@ -21,6 +32,7 @@ use rustpython_vm::protocol::{BufferDescriptor, BufferMethods, PyBuffer};
 use rustpython_vm::types::{PyTypeFlags, PyTypeSlots};
 use rustpython_vm::{PyObject, PyResult, VirtualMachine};
 use std::collections::HashMap;
+use std::ffi::{c_char, c_int, CString};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
@@ -295,6 +307,88 @@ pub fn release_pending() {
                 }
                 (api.Py_DecRef)(exporter);
             }
+        }
+    }
+}
+
+/// What a Py_buffer lent to CPython holds (its `internal`): the RustPython
+/// buffer, and the format and arrays the Py_buffer points to.
+struct Lent {
+    _buffer: PyBuffer,
+    _format: CString,
+    _shape: Vec<isize>,
+    _strides: Vec<isize>,
+}
+
+/// `RBufferObject`'s `bf_getbuffer`: the target's RustPython buffer,
+/// lent. GIL held (CPython's caller).
+pub unsafe extern "C" fn robject_getbuffer(o: Obj, view: *mut ffi::PyBufferView, flags: c_int) -> c_int {
+    let r = crate::cside::callback(|vm| {
+        // SAFETY: CPython passes an RBufferObject, an RObject.
+        let target = unsafe { crate::cside::target(o) };
+        let buffer = <PyBuffer as rustpython_vm::convert::TryFromBorrowedObject>::try_from_borrowed_object(vm, &target)?;
+        // SAFETY: CPython passes a Py_buffer to fill.
+        unsafe { lend(vm, o, buffer, &mut *view, flags) }?;
+        Ok(o)
+    });
+    if r.is_null() {
+        -1
+    } else {
+        0
+    }
+}
+
+/// Fills `view` with `buffer`'s memory and description for `flags`.
+///
+/// # Safety
+/// GIL held; `o` the live RObject exporting, `view` CPython's.
+unsafe fn lend(vm: &VirtualMachine, o: Obj, buffer: PyBuffer, view: &mut ffi::PyBufferView, flags: c_int) -> PyResult<()> {
+    let desc = &buffer.desc;
+    if !desc.is_contiguous() {
+        return Err(vm.new_buffer_error("lichen bridge: only a C-contiguous RustPython buffer can be lent to CPython"));
+    }
+    if flags & ffi::PY_BUF_WRITABLE != 0 && desc.readonly {
+        return Err(vm.new_buffer_error("Object is not writable."));
+    }
+    // The address stays valid after the borrow ends: the memory does not
+    // move while the buffer (an export) lives, which `Lent` keeps.
+    let buf = if desc.readonly { buffer.obj_bytes().as_ptr() as *mut u8 } else { buffer.obj_bytes_mut().as_mut_ptr() };
+    let format = CString::new(desc.format.as_bytes()).map_err(|_| vm.new_buffer_error("a buffer format with a NUL"))?;
+    let shape: Vec<isize> = desc.dim_desc.iter().map(|d| d.0 as isize).collect();
+    let strides: Vec<isize> = desc.dim_desc.iter().map(|d| d.1).collect();
+    let (len, itemsize, readonly) = (desc.len as isize, desc.itemsize as isize, desc.readonly);
+    let mut lent = Box::new(Lent { _buffer: buffer, _format: format, _shape: shape, _strides: strides });
+    view.buf = buf.cast();
+    view.len = len;
+    view.itemsize = itemsize;
+    view.readonly = readonly as c_int;
+    view.format = if flags & ffi::PY_BUF_FORMAT != 0 { lent._format.as_ptr() as *mut c_char } else { std::ptr::null_mut() };
+    if flags & ffi::PY_BUF_ND == ffi::PY_BUF_ND {
+        view.ndim = lent._shape.len() as c_int;
+        view.shape = lent._shape.as_mut_ptr();
+    } else {
+        view.ndim = 1;
+        view.shape = std::ptr::null_mut();
+    }
+    view.strides = if flags & ffi::PY_BUF_STRIDES == ffi::PY_BUF_STRIDES { lent._strides.as_mut_ptr() } else { std::ptr::null_mut() };
+    view.suboffsets = std::ptr::null_mut();
+    // SAFETY: GIL held; the view holds a reference to its exporter.
+    unsafe { (rt().api.Py_IncRef)(o) };
+    view.obj = o;
+    view.internal = Box::into_raw(lent).cast();
+    Ok(())
+}
+
+/// `RBufferObject`'s `bf_releasebuffer`: lets go of the RustPython buffer
+/// (CPython releases the view's reference to the exporter itself).
+pub unsafe extern "C" fn robject_releasebuffer(_o: Obj, view: *mut ffi::PyBufferView) {
+    // SAFETY: a view `robject_getbuffer` filled, released once: `internal`
+    // is the `Lent` it made. Dropping it releases the RustPython buffer,
+    // which needs no VM (an export count).
+    unsafe {
+        let internal = std::mem::replace(&mut (*view).internal, std::ptr::null_mut());
+        if !internal.is_null() {
+            drop(Box::from_raw(internal.cast::<Lent>()));
         }
     }
 }

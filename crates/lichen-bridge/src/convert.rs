@@ -350,6 +350,24 @@ impl ToC<'_> {
     }
 
     /// `bytearray`, and the types `values.py` describes, copied.
+    /// A RustPython memoryview as a CPython memoryview of the same memory
+    /// (over its proxy, which lends the buffer: see [`crate::buffer`]);
+    /// None for one C cannot share (not C-contiguous, released), which is
+    /// copied.
+    fn shared_view(&mut self, obj: &PyObject) -> PyResult<Option<Obj>> {
+        let api = &rt().api;
+        let proxy = Owned(rpside::robject_for(self.vm, obj)?);
+        // SAFETY: GIL held; `proxy` is live.
+        match Owned::new(unsafe { (api.PyMemoryView_FromObject)(proxy.0) }) {
+            Some(view) => Ok(Some(view.into_raw())),
+            None => {
+                // SAFETY: GIL held.
+                unsafe { (api.PyErr_Clear)() };
+                Ok(None)
+            }
+        }
+    }
+
     fn copied_value(&mut self, obj: &PyObject) -> PyResult<Option<Obj>> {
         let vm = self.vm;
         let api = &rt().api;
@@ -370,6 +388,11 @@ impl ToC<'_> {
         }
         if !RP_VALUE_TYPES.contains(&&*obj.class().name()) {
             return Ok(None);
+        }
+        if obj.class().is(vm.ctx.types.memoryview_type) {
+            if let Some(view) = self.shared_view(obj)? {
+                return Ok(Some(view));
+            }
         }
         let helper = crate::module::rp_helper(vm)?;
         let desc = match vm.call_method(&helper, "describe", (obj.to_owned(),)) {

@@ -91,7 +91,7 @@ unsafe extern "C" fn robject_dealloc(o: Obj) {
 
 /// Runs `f` with the VM of the thread's entry, converting its error into
 /// the CPython error; NULL then. Panics become SystemError.
-fn callback(f: impl FnOnce(&VirtualMachine) -> Result<Obj, Failure>) -> Obj {
+pub(crate) fn callback(f: impl FnOnce(&VirtualMachine) -> Result<Obj, Failure>) -> Obj {
     let Some(vm) = entry_vm() else {
         set_error_str(rt().st.runtime_error, "lichen bridge: RustPython code called from a thread RustPython did not enter CPython from");
         return null_mut();
@@ -463,12 +463,28 @@ pub unsafe fn set_up(rt: &mut Runtime) -> Result<(), String> {
         flags: ffi::PY_TPFLAGS_BASETYPE | ffi::PY_TPFLAGS_HAVE_VERSION_TAG,
         slots: slots.as_mut_ptr(),
     };
-    // SAFETY: the GIL is held; the spec and the method table are valid
+    let mut buffer_slots = [
+        PyTypeSlot { slot: ffi::PY_BF_GETBUFFER, pfunc: crate::buffer::robject_getbuffer as *mut c_void },
+        PyTypeSlot { slot: ffi::PY_BF_RELEASEBUFFER, pfunc: crate::buffer::robject_releasebuffer as *mut c_void },
+        PyTypeSlot { slot: 0, pfunc: null_mut() },
+    ];
+    let mut buffer_spec = PyTypeSpec {
+        name: c"_lichen_rt.RBufferObject".as_ptr(),
+        basicsize: spec.basicsize,
+        itemsize: 0,
+        flags: spec.flags,
+        slots: buffer_slots.as_mut_ptr(),
+    };
+    // SAFETY: the GIL is held; the specs and the method table are valid
     // (the slots are copied by PyType_FromSpec, the methods are static).
     unsafe {
         let robject = (api.PyType_FromSpec)(&mut spec);
         if robject.is_null() {
             return Err(pending_text(api, "cannot create the RObject type"));
+        }
+        let rbuffer = (api.PyType_FromSpecWithBases)(&mut buffer_spec, robject);
+        if rbuffer.is_null() {
+            return Err(pending_text(api, "cannot create the RBufferObject type"));
         }
         let module = (api.PyModule_New)(c"_lichen_rt".as_ptr());
         if module.is_null() {
@@ -490,6 +506,7 @@ pub unsafe fn set_up(rt: &mut Runtime) -> Result<(), String> {
         (api.PyDict_SetItemString)(globals, c"__name__".as_ptr(), (api.PyUnicode_FromString)(c"_lichen_bridge_cside".as_ptr()));
         (api.PyDict_SetItemString)(globals, c"_rt".as_ptr(), module);
         (api.PyDict_SetItemString)(globals, c"RObject".as_ptr(), robject);
+        (api.PyDict_SetItemString)(globals, c"RBufferObject".as_ptr(), rbuffer);
         let r = (api.PyRun_String)(CSIDE_SOURCE.as_ptr().cast::<c_char>(), ffi::PY_FILE_INPUT, globals, globals);
         if r.is_null() {
             return Err(pending_text(api, "the bridge's CPython code failed"));
@@ -501,6 +518,7 @@ pub unsafe fn set_up(rt: &mut Runtime) -> Result<(), String> {
             return Err(pending_text(api, "cannot find types.ModuleType"));
         }
         rt.robject_type = robject;
+        rt.rbuffer_type = rbuffer;
         rt.helper = globals;
         rt.module_type = module_type;
     }

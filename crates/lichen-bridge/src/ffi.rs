@@ -54,8 +54,13 @@ pub struct PyBufferView {
 
 /// `PyBUF_FORMAT | PyBUF_ND`: a C-contiguous buffer with its format and
 /// shape.
-pub const PY_BUF_CONTIG_FORMAT: c_int = 0x0004 | 0x0008;
+pub const PY_BUF_CONTIG_FORMAT: c_int = PY_BUF_FORMAT | PY_BUF_ND;
 pub const PY_BF_GETBUFFER: c_int = 1;
+pub const PY_BF_RELEASEBUFFER: c_int = 2;
+pub const PY_BUF_WRITABLE: c_int = 0x0001;
+pub const PY_BUF_FORMAT: c_int = 0x0004;
+pub const PY_BUF_ND: c_int = 0x0008;
+pub const PY_BUF_STRIDES: c_int = 0x0010 | PY_BUF_ND;
 
 /// `PyType_Slot`.
 #[repr(C)]
@@ -193,6 +198,8 @@ api! {
     PyType_IsSubtype: fn(Obj, Obj) -> c_int;
     PyType_GetFlags: fn(Obj) -> c_ulong;
     PyType_FromSpec: fn(*mut PyTypeSpec) -> Obj;
+    PyType_FromSpecWithBases: fn(*mut PyTypeSpec, Obj) -> Obj;
+    PyMemoryView_FromObject: fn(Obj) -> Obj;
     PyType_GetSlot: fn(Obj, c_int) -> *mut c_void;
     PyCFunction_NewEx: fn(*const PyMethodDef, Obj, Obj) -> Obj;
     PyImport_ImportModule: fn(*const c_char) -> Obj;

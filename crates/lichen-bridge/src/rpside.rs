@@ -709,6 +709,7 @@ fn c_proxy_class(vm: &VirtualMachine, cls: &Py<PyType>) -> PyResult<Obj> {
         vm.ctx.new_bool(cls.slots.call.load().is_some()).into(),
         vm.ctx.new_bool(hashable).into(),
         vm.ctx.new_bool(is_module).into(),
+        vm.ctx.new_bool(cls.slots.as_buffer.is_some()).into(),
     ];
     args.extend(convert::to_c_all(vm, &flags)?);
     // SAFETY: GIL held.

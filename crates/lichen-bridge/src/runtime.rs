@@ -32,6 +32,9 @@ pub struct Runtime {
     pub home: Option<PathBuf>,
     /// The type of CPython's proxies for RustPython objects.
     pub robject_type: Obj,
+    /// `RObject`'s subclass that exports its target's buffer (the base of
+    /// the proxy classes of RustPython types with a buffer slot).
+    pub rbuffer_type: Obj,
     /// The namespace of the bridge's Python code running in CPython.
     pub helper: Obj,
     pub module_type: Obj,
@@ -201,6 +204,7 @@ fn start() -> Result<Runtime, String> {
         version,
         home,
         robject_type: std::ptr::null_mut(),
+        rbuffer_type: std::ptr::null_mut(),
         helper: std::ptr::null_mut(),
         module_type: std::ptr::null_mut(),
         layout,
