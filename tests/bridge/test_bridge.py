@@ -392,6 +392,14 @@ def test_a_rustpython_subclass_of_a_c_type():
     assert bridgetest.identity(p) is p and bridgetest.identity([p])[0] is p
     # What C makes is of the C type.
     assert type(p + p) is bridgetest.PointType
+    # A mixin's methods, after the C type in the MRO, too.
+    class Named:
+        def name(self):
+            return "point %d" % self.norm1()
+
+    class NamedPoint(bridgetest.PointType, Named):
+        pass
+    assert NamedPoint(2, 2).name() == "point 4"
     # Without an __init__ of its own, the C type's runs.
     class Plain(bridgetest.PointType):
         pass

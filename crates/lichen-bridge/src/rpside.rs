@@ -19,7 +19,7 @@ use crate::runtime::{rt, Gil, Owned};
 use crate::{cside, identity};
 use rustpython_vm::builtins::{PyStr, PyStrRef, PyTupleRef, PyType, PyTypeRef};
 use rustpython_vm::function::{Either, FuncArgs, PySetterValue};
-use rustpython_vm::types::{Comparable, GetAttr, Hashable, PyComparisonOp, Representable, SetAttr};
+use rustpython_vm::types::{Comparable, GetAttr, Hashable, PyComparisonOp, PyTypeFlags, Representable, SetAttr};
 use rustpython_vm::{AsObject, Py, PyObject, PyObjectRef, PyPayload, PyRef, PyResult, VirtualMachine};
 use std::ffi::{c_int, CString};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -137,11 +137,17 @@ impl SetAttr for CObject {
     }
 }
 
-/// The classes of `cls`'s MRO made in RustPython: those before the first
-/// proxy class.
-fn own_layers(cls: &Py<PyType>) -> Vec<PyTypeRef> {
+/// The classes of `cls`'s MRO made in RustPython (the subclass, its
+/// mixins): heap types other than proxy classes and the bridge's buffer
+/// base. A mixin's name wins over the C type's even where the C type comes
+/// first in the MRO (the C type's names are not looked up first).
+fn own_layers(cls: &Py<PyType>, vm: &VirtualMachine) -> Vec<PyTypeRef> {
+    let buffer_base = crate::buffer::base(vm);
     let mro = cls.mro.read();
-    mro.iter().take_while(|c| identity::RP_PROXY_CLASSES.c_of(&***c as *const Py<PyType> as usize).is_none()).cloned().collect()
+    mro.iter()
+        .filter(|c| c.slots.flags.has_feature(PyTypeFlags::HEAPTYPE) && !c.is(&buffer_base) && !is_proxy_class(c))
+        .cloned()
+        .collect()
 }
 
 /// Whether `name` is `zelf`'s own: in its dict or defined by a class of
@@ -154,7 +160,7 @@ fn defined_in_rustpython(zelf: &Py<CObject>, name: &Py<PyStr>, vm: &VirtualMachi
     }
     // A name no class defines is not interned (class attributes are).
     let Some(interned) = vm.ctx.interned_str(name) else { return Ok(false) };
-    Ok(own_layers(zelf.class()).iter().any(|c| c.get_direct_attr(interned).is_some()))
+    Ok(own_layers(zelf.class(), vm).iter().any(|c| c.get_direct_attr(interned).is_some()))
 }
 
 /// Whether setting `name` on `zelf` stays on RustPython's side: a name its
@@ -163,7 +169,7 @@ fn defined_in_rustpython(zelf: &Py<CObject>, name: &Py<PyStr>, vm: &VirtualMachi
 /// subclass of a C type keeps its attributes.
 fn set_in_rustpython(zelf: &Py<CObject>, name: &Py<PyStr>, vm: &VirtualMachine) -> PyResult<bool> {
     if let Some(interned) = vm.ctx.interned_str(name) {
-        if own_layers(zelf.class()).iter().any(|c| c.get_direct_attr(interned).is_some()) {
+        if own_layers(zelf.class(), vm).iter().any(|c| c.get_direct_attr(interned).is_some()) {
             return Ok(true);
         }
     }
