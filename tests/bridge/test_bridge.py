@@ -323,10 +323,15 @@ def test_an_argument_returned_is_the_argument():
     import collections
     for arg in [[1, [2]], {"a": [1]}, {3}, collections.OrderedDict(x=1), bytearray(b"ab")]:
         assert bridgetest.identity(arg) is arg
-    # Inside a new container too; a tuple is a value, its items are not.
+    # Tuples and frozensets too, and what they hold.
     inner = [1]
-    pair = bridgetest.identity((inner, 2))
-    assert pair == ([1], 2) and pair[0] is inner
+    pair = (inner, 2)
+    assert bridgetest.identity(pair) is pair
+    group = frozenset({3})
+    assert bridgetest.identity(group) is group
+    # Inside a new container (C makes a new tuple here), the same.
+    doubled = bridgetest.twice(pair)
+    assert doubled == ([1], 2, [1], 2) and doubled[0] is inner and doubled[2] is inner
     # Changed by C, then returned: the original, changed.
     items = [1]
     assert bridgetest.call_method(items, "append", 2) is None and items == [1, 2]

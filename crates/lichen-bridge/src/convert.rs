@@ -271,7 +271,11 @@ impl ToC<'_> {
         if let Some(t) = obj.downcast_ref::<PyTuple>() {
             let items = self.items(t.as_slice())?;
             // SAFETY: a new tuple filled with stolen references.
-            return unsafe { build_tuple(self.vm, items) };
+            let tuple = unsafe { build_tuple(self.vm, items) }?;
+            if let Some(tracker) = self.tracking() {
+                tracker.remember_value(obj, tuple);
+            }
+            return Ok(tuple);
         }
         if let Some(l) = obj.downcast_ref::<PyList>() {
             let snapshot = l.borrow_vec().to_vec();
@@ -345,6 +349,8 @@ impl ToC<'_> {
             self.memo.insert(addr, set);
             let n = elements.len();
             self.record(obj, set, start, n, || Given::Set(elements));
+        } else if let Some(tracker) = self.tracking() {
+            tracker.remember_value(obj, set);
         }
         Ok(set)
     }

@@ -56,11 +56,15 @@ pub struct Tracker {
     /// vector for the call rather than one per container).
     held: Vec<Obj>,
     records: Vec<Record>,
+    /// The copies of immutable containers (`tuple`, `frozenset`, held in
+    /// `held`) and their originals: never written back, but a result that
+    /// is one of them gives its original.
+    values: Vec<(Obj, PyObjectRef)>,
 }
 
 impl Default for Tracker {
     fn default() -> Tracker {
-        Tracker { rt: rt(), held: Vec::new(), records: Vec::new() }
+        Tracker { rt: rt(), held: Vec::new(), records: Vec::new(), values: Vec::new() }
     }
 }
 
@@ -143,13 +147,24 @@ impl Tracker {
         Ok(())
     }
 
+    /// Remembers `copy` (borrowed), an immutable container's copy of
+    /// `orig`, for [`Tracker::originals_of_copies`]; held for the call, so
+    /// no other object can take its address meanwhile.
+    pub fn remember_value(&mut self, orig: &PyObject, copy: Obj) {
+        incref(copy);
+        self.held.push(copy);
+        self.values.push((copy, orig.to_owned()));
+    }
+
     /// The original of each copy, by the copy's address; None when the
-    /// call copied no mutable container.
+    /// call copied no container.
     pub fn originals_of_copies(&self) -> Option<FxHashMap<usize, PyObjectRef>> {
-        if self.records.is_empty() {
+        if self.records.is_empty() && self.values.is_empty() {
             return None;
         }
-        Some(self.records.iter().map(|r| (r.copy as usize, r.orig.clone())).collect())
+        let records = self.records.iter().map(|r| (r.copy as usize, r.orig.clone()));
+        let values = self.values.iter().map(|(c, o)| (*c as usize, o.clone()));
+        Some(records.chain(values).collect())
     }
 
     /// Whether `r`'s copy holds other objects than were put into it.
