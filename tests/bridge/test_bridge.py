@@ -502,6 +502,25 @@ def test_a_rustpython_buffer_is_a_buffer_in_c():
     assert bridgetest.fill_buffer(m, ord("z")) == 8 and m[:] == b"z" * 8
 
 
+def test_a_namedtuple_is_a_tuple_in_c():
+    from collections import namedtuple
+    Pair = namedtuple("Pair", "left right")
+    pair = Pair([1], "r")
+    # C sees a tuple of the converted items, of a class standing for Pair.
+    assert bridgetest.type_name(pair) == "Pair" and bridgetest.is_instance(pair, tuple)
+    assert bridgetest.length(pair) == 2 and bridgetest.getitem(pair, 1) == "r"
+    # Its fields and methods are the original's; crossing back, it is it.
+    assert bridgetest.call_method(pair, "_asdict") == {"left": [1], "right": "r"}
+    assert bridgetest.identity(pair) is pair and bridgetest.identity([pair])[0] is pair
+    # The class crosses as that class; calling it from C makes a Pair.
+    made = bridgetest.call_method(bridgetest, "identity", Pair)(3, 4)
+    assert type(made) is Pair and made == (3, 4)
+    # A plain subclass of tuple the same way.
+    class Row(tuple):
+        pass
+    assert bridgetest.is_instance(Row((1, 2)), tuple) and bridgetest.length(Row((1, 2))) == 2
+
+
 def test_the_same_object_gives_the_same_proxy():
     obj = Recorder()
     assert bridgetest.identity(obj) is obj

@@ -49,10 +49,14 @@ class RClassMeta(type):
         return _rt.class_getattr(cls, name)
 
 
-def make_class(name, module, qualname, doc, bases, specials, callable_, hashable, is_module, buffer=False):
+def make_class(name, module, qualname, doc, bases, specials, callable_, hashable, is_module, buffer=False,
+               tuple_like=False, fields=None):
     """The proxy class for instances of one RustPython type; it is also
     what that type crosses into CPython as. `buffer`: the type exports
-    buffers (its proxies then do, through RBufferObject)."""
+    buffers (its proxies then do, through RBufferObject). `tuple_like`: a
+    subclass of tuple (see _tuple_class), with a namedtuple's `fields`."""
+    if tuple_like:
+        return _tuple_class(name, module, qualname, doc, bases, fields)
     if buffer and not any(issubclass(b, RBufferObject) for b in bases):
         bases = tuple(bases) + (RBufferObject,)
     ns = {'__slots__': (), '__module__': module, '__qualname__': qualname, '__doc__': doc}
@@ -69,6 +73,36 @@ def make_class(name, module, qualname, doc, bases, specials, callable_, hashable
         return RClassMeta(name, bases or (RObject,), ns)
     except TypeError:
         return RClassMeta(name, (RBufferObject if buffer else RObject,), ns)
+
+
+def _tuple_getattr(self, name):
+    try:
+        origin = object.__getattribute__(self, '__dict__')['__lichen_origin__']
+    except (AttributeError, KeyError):
+        raise AttributeError(name) from None
+    return getattr(origin, name)
+
+
+def _tuple_repr(self):
+    origin = self.__dict__.get('__lichen_origin__')
+    return tuple.__repr__(self) if origin is None else repr(origin)
+
+
+def _tuple_class(name, module, qualname, doc, bases, fields):
+    """The class standing in CPython for a RustPython subclass of tuple (a
+    namedtuple): its instances are real tuples of the items, converted, as
+    C reads them (PyTuple_Check, PyTuple_GET_ITEM), each holding its
+    RustPython original in __lichen_origin__ for the rest (methods, other
+    attributes) and to cross back as. A namedtuple's fields read its items,
+    as on CPython: the same objects each time, which the tuple keeps alive
+    (C code may hold a pointer into a field's bytes)."""
+    import operator
+    ns = {'__module__': module, '__qualname__': qualname, '__doc__': doc,
+          '__getattr__': _tuple_getattr, '__repr__': _tuple_repr}
+    for i, field in enumerate(fields or ()):
+        ns[field] = property(operator.itemgetter(i))
+    bases = tuple(b for b in bases if issubclass(b, tuple)) or (tuple,)
+    return RClassMeta(name, bases, ns)
 
 
 def make_exception_class(name, module, qualname, bases):

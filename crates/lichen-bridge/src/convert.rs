@@ -196,7 +196,34 @@ impl ToC<'_> {
             }
             return rpside::type_to_c(vm, t);
         }
+        if let Some(t) = obj.downcast_ref::<PyTuple>() {
+            return self.tuple_like(obj, t);
+        }
         rpside::robject_for(vm, obj)
+    }
+
+    /// An instance of a RustPython subclass of tuple (a namedtuple) as a
+    /// real tuple of the class standing for it in CPython, its items
+    /// converted, holding its original (see `cside.py`'s `_tuple_class`).
+    fn tuple_like(&mut self, obj: &PyObject, t: &PyTuple) -> PyResult<Obj> {
+        let (vm, api) = (self.vm, &rt().api);
+        let cls = rpside::c_proxy_class(vm, obj.class())?;
+        let items = self.items(t.as_slice())?;
+        // SAFETY: GIL held; a new tuple of stolen references.
+        let items = Owned(unsafe { build_tuple(vm, items) }?);
+        // SAFETY: GIL held; tuple's `__new__`, called with the class (a
+        // subclass of tuple, borrowed) and the items.
+        let inst = unsafe {
+            let new = check(vm, (api.PyObject_GetAttrString)(rt().st.tuple_type, c"__new__".as_ptr()))?;
+            let args = [cls, items.0];
+            check(vm, (api.PyObject_Vectorcall)(new.0, args.as_ptr(), 2, std::ptr::null_mut()))?
+        };
+        let origin = Owned(rpside::robject_for(vm, obj)?);
+        // SAFETY: GIL held; the instance has a __dict__ (no __slots__).
+        if unsafe { (api.PyObject_SetAttrString)(inst.0, c"__lichen_origin__".as_ptr(), origin.0) } != 0 {
+            return Err(fetched(vm));
+        }
+        Ok(inst.into_raw())
     }
 
     fn singleton(&self, obj: &PyObject) -> Option<Obj> {
@@ -630,6 +657,11 @@ impl ToRp<'_> {
         if let Some(v) = self.copied_value(o, tp)? {
             return Ok(v);
         }
+        if flags & ffi::PY_TPFLAGS_TUPLE_SUBCLASS != 0 {
+            if let Some(origin) = tuple_like_origin(o, tp) {
+                return Ok(origin);
+            }
+        }
         rpside::cobject_for(vm, o)
     }
 
@@ -953,6 +985,23 @@ impl Drop for GcPause {
             rustpython_vm::gc_state::gc_state().enabled.store(true, std::sync::atomic::Ordering::SeqCst);
         }
     }
+}
+
+/// The RustPython original of a tuple of a class standing for a RustPython
+/// subclass of tuple (see [`ToC::tuple_like`]); None for other tuples.
+/// GIL held.
+fn tuple_like_origin(o: Obj, tp: Obj) -> Option<PyObjectRef> {
+    crate::identity::C_PROXY_CLASSES.rp_of(tp as usize)?;
+    let api = &rt().api;
+    // SAFETY: GIL held; `o` is live; a failed lookup is cleared.
+    let origin = Owned::new(unsafe { (api.PyObject_GetAttrString)(o, c"__lichen_origin__".as_ptr()) });
+    let Some(origin) = origin else {
+        // SAFETY: GIL held.
+        unsafe { (api.PyErr_Clear)() };
+        return None;
+    };
+    // SAFETY: live; an RObject's target is a new reference.
+    unsafe { cside::is_robject(origin.0).then(|| cside::target(origin.0)) }
 }
 
 /// A set's items (new references).

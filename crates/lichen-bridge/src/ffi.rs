@@ -84,6 +84,7 @@ pub const METH_O: c_int = 0x8;
 pub const PY_TPFLAGS_BASETYPE: c_uint = 1 << 10;
 pub const PY_TPFLAGS_HAVE_VERSION_TAG: c_uint = 1 << 18;
 pub const PY_TPFLAGS_LONG_SUBCLASS: c_ulong = 1 << 24;
+pub const PY_TPFLAGS_TUPLE_SUBCLASS: c_ulong = 1 << 26;
 pub const PY_TPFLAGS_BYTES_SUBCLASS: c_ulong = 1 << 27;
 pub const PY_TPFLAGS_DICT_SUBCLASS: c_ulong = 1 << 29;
 pub const PY_TPFLAGS_UNICODE_SUBCLASS: c_ulong = 1 << 28;

@@ -656,6 +656,15 @@ fn class_target(cls: &Py<PyType>, vm: &VirtualMachine) -> PyResult<Obj> {
     Err(vm.new_type_error(format!("{} stands for no CPython type", cls.name())))
 }
 
+/// A namedtuple class's `_fields` (a tuple of strs), or None.
+fn namedtuple_fields(vm: &VirtualMachine, cls: &Py<PyType>) -> PyObjectRef {
+    let fields = cls.as_object().get_attr("_fields", vm).ok().and_then(|f| f.downcast::<rustpython_vm::builtins::PyTuple>().ok());
+    match fields {
+        Some(f) if cls.fast_issubclass(vm.ctx.types.tuple_type) && f.iter().all(|n| n.downcastable::<PyStr>()) => f.into(),
+        _ => vm.ctx.none(),
+    }
+}
+
 /// The CPython proxy of RustPython's `obj` (a new reference). GIL held.
 pub fn robject_for(vm: &VirtualMachine, obj: &PyObject) -> PyResult<Obj> {
     let addr = obj as *const PyObject as usize;
@@ -664,8 +673,11 @@ pub fn robject_for(vm: &VirtualMachine, obj: &PyObject) -> PyResult<Obj> {
         unsafe { (rt().api.Py_IncRef)(p as Obj) };
         return Ok(p as Obj);
     }
-    let cls = c_proxy_class(vm, obj.class())?;
-    // SAFETY: GIL held; `cls` is a subclass of RObject.
+    // The class standing for a subclass of tuple is a tuple class (its
+    // instances cross as tuples, see `ToC::tuple_like`): the proxy such an
+    // instance holds as its original is a plain RObject.
+    let cls = if obj.class().fast_issubclass(vm.ctx.types.tuple_type) { rt().robject_type } else { c_proxy_class(vm, obj.class())? };
+    // SAFETY: GIL held; `cls` is RObject or a subclass of it.
     let proxy = check(vm, unsafe { cside::new_robject(cls, obj.to_owned()) })?;
     identity::remember_robject(addr, proxy.0 as usize);
     Ok(proxy.into_raw())
@@ -673,7 +685,7 @@ pub fn robject_for(vm: &VirtualMachine, obj: &PyObject) -> PyResult<Obj> {
 
 /// The CPython proxy class for instances of RustPython's `cls` (borrowed),
 /// which is also what `cls` crosses as.
-fn c_proxy_class(vm: &VirtualMachine, cls: &Py<PyType>) -> PyResult<Obj> {
+pub fn c_proxy_class(vm: &VirtualMachine, cls: &Py<PyType>) -> PyResult<Obj> {
     let addr = cls as *const Py<PyType> as usize;
     if let Some(c) = identity::C_PROXY_CLASSES.c_of(addr) {
         return Ok(c as Obj);
@@ -716,6 +728,8 @@ fn c_proxy_class(vm: &VirtualMachine, cls: &Py<PyType>) -> PyResult<Obj> {
         vm.ctx.new_bool(hashable).into(),
         vm.ctx.new_bool(is_module).into(),
         vm.ctx.new_bool(cls.slots.as_buffer.is_some()).into(),
+        vm.ctx.new_bool(cls.fast_issubclass(vm.ctx.types.tuple_type)).into(),
+        namedtuple_fields(vm, cls),
     ];
     args.extend(convert::to_c_all(vm, &flags)?);
     // SAFETY: GIL held.
