@@ -382,7 +382,6 @@ impl ToC<'_> {
         Ok(set)
     }
 
-    /// `bytearray`, and the types `values.py` describes, copied.
     /// A RustPython memoryview as a CPython memoryview of the same memory
     /// (over its proxy, which lends the buffer: see [`crate::buffer`]);
     /// None for one C cannot share (not C-contiguous, released), which is
@@ -401,6 +400,7 @@ impl ToC<'_> {
         }
     }
 
+    /// `bytearray`, and the types `values.py` describes, copied.
     fn copied_value(&mut self, obj: &PyObject) -> PyResult<Option<Obj>> {
         let vm = self.vm;
         let api = &rt().api;
@@ -737,7 +737,6 @@ impl ToRp<'_> {
         Ok(Key::Str(k))
     }
 
-    /// `bytearray`, and the types `values.py` describes, copied.
     /// A CPython memoryview as a RustPython memoryview of the same memory
     /// (over its proxy's buffer, see [`crate::buffer`]), so that it holds
     /// its object's export as it does on CPython; None for one RustPython
@@ -748,6 +747,7 @@ impl ToRp<'_> {
         crate::buffer::standing_for(|| vm.ctx.types.memoryview_type.as_object().call((proxy,), vm)).ok()
     }
 
+    /// `bytearray`, and the types `values.py` describes, copied.
     fn copied_value(&mut self, o: Obj, tp: Obj) -> PyResult<Option<PyObjectRef>> {
         let (vm, rt) = (self.vm, self.rt);
         let api = &rt.api;
