@@ -5,6 +5,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <pthread.h>
+
 static PyObject *kept = NULL;
 
 /* call_method(obj, name, *args): obj.name(*args), called from C. */
@@ -31,6 +33,46 @@ static PyObject *call_kw(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "OO!O!", &f, &PyTuple_Type, &pos, &PyDict_Type, &kw))
         return NULL;
     return PyObject_Call(f, pos, kw);
+}
+
+/* What a thread started by call_in_new_thread does and gets. */
+struct thread_call {
+    PyObject *f, *result, *type, *value, *traceback;
+};
+
+static void *thread_call_run(void *arg)
+{
+    struct thread_call *c = arg;
+    PyGILState_STATE state = PyGILState_Ensure();
+    c->result = PyObject_CallNoArgs(c->f);
+    if (c->result == NULL)
+        PyErr_Fetch(&c->type, &c->value, &c->traceback);
+    PyGILState_Release(state);
+    return NULL;
+}
+
+/* call_in_new_thread(f): calls f() from a thread C starts (one RustPython
+ * never entered CPython from), as a C library's worker thread calls a
+ * Python callback; returns its result or raises its exception. */
+static PyObject *call_in_new_thread(PyObject *self, PyObject *f)
+{
+    struct thread_call c = {f, NULL, NULL, NULL, NULL};
+    pthread_t thread;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = pthread_create(&thread, NULL, thread_call_run, &c);
+    if (rc == 0)
+        pthread_join(thread, NULL);
+    Py_END_ALLOW_THREADS
+    if (rc != 0) {
+        PyErr_SetString(PyExc_RuntimeError, "pthread_create failed");
+        return NULL;
+    }
+    if (c.result == NULL) {
+        PyErr_Restore(c.type, c.value, c.traceback);
+        return NULL;
+    }
+    return c.result;
 }
 
 /* call_n(f, n): calls f(i) for i in range(n), returns the sum of results. */
@@ -386,6 +428,7 @@ static PyMethodDef methods[] = {
     {"call_method", call_method, METH_VARARGS, NULL},
     {"call_n", call_n, METH_VARARGS, NULL},
     {"call_kw", call_kw, METH_VARARGS, NULL},
+    {"call_in_new_thread", call_in_new_thread, METH_O, NULL},
     {"twice", twice, METH_O, NULL},
     {"keep", keep, METH_O, NULL},
     {"get_kept", get_kept, METH_NOARGS, NULL},
