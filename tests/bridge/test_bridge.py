@@ -521,6 +521,22 @@ def test_a_namedtuple_is_a_tuple_in_c():
     assert bridgetest.is_instance(Row((1, 2)), tuple) and bridgetest.length(Row((1, 2))) == 2
 
 
+def test_a_callback_from_a_thread_c_started():
+    # A C library's own thread (never entered from RustPython) calls a
+    # RustPython function: it runs there, with a VM of that thread.
+    threads = []
+
+    def work():
+        threads.append(threading.get_ident())
+        return {"sum": sum(range(10)), "twice": bridgetest.twice(21)}
+
+    assert bridgetest.call_in_new_thread(work) == {"sum": 45, "twice": 42}
+    assert threads and threads[0] != threading.get_ident()
+    with pytest.raises(KeyError, match="from a C thread"):
+        bridgetest.call_in_new_thread(lambda: {}["from a C thread"])
+    assert [bridgetest.call_in_new_thread(lambda i=i: i * i) for i in range(4)] == [0, 1, 4, 9]
+
+
 def test_the_same_object_gives_the_same_proxy():
     obj = Recorder()
     assert bridgetest.identity(obj) is obj

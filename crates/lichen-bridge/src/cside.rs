@@ -93,9 +93,16 @@ unsafe extern "C" fn robject_dealloc(o: Obj) {
 /// the CPython error; NULL then. Panics become SystemError.
 pub(crate) fn callback(f: impl FnOnce(&VirtualMachine) -> Result<Obj, Failure>) -> Obj {
     let Some(vm) = entry_vm() else {
-        set_error_str(rt().st.runtime_error, "lichen bridge: RustPython code called from a thread RustPython did not enter CPython from");
-        return null_mut();
+        // A thread CPython started (a C library's worker): a VM of its own.
+        return crate::runtime::with_foreign_vm(|vm| callback_on(vm, f)).unwrap_or_else(|| {
+            set_error_str(rt().st.runtime_error, "lichen bridge: RustPython code called before RustPython entered CPython");
+            null_mut()
+        });
     };
+    callback_on(vm, f)
+}
+
+fn callback_on(vm: &VirtualMachine, f: impl FnOnce(&VirtualMachine) -> Result<Obj, Failure>) -> Obj {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(vm))) {
         Ok(Ok(o)) => o,
         Ok(Err(Failure::Python(e))) => {

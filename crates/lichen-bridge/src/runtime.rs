@@ -14,11 +14,13 @@
 
 use crate::ffi::{Api, Obj, Statics};
 use libloading::os::unix::{Library, RTLD_GLOBAL, RTLD_NOW};
+use rustpython_vm::vm::thread::ThreadedVirtualMachine;
 use rustpython_vm::VirtualMachine;
 use std::cell::Cell;
 use std::ffi::{c_int, c_void, CStr, CString};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 /// The started interpreter: its API, static objects and the bridge's own
 /// objects inside it (see [`crate::cside`]).
@@ -312,11 +314,50 @@ pub struct Gil {
     previous_vm: *const VirtualMachine,
 }
 
+/// A RustPython VM from which threads CPython started (never entered
+/// from RustPython) get VMs of their own for callbacks: made from the VM
+/// of the first entry into CPython.
+static FOREIGN_TEMPLATE: Mutex<Option<ThreadedVirtualMachine>> = Mutex::new(None);
+static HAS_TEMPLATE: AtomicBool = AtomicBool::new(false);
+
+thread_local! {
+    /// This thread's VM, on a thread CPython started (see [`with_foreign_vm`]).
+    static FOREIGN_VM: std::cell::OnceCell<Option<ThreadedVirtualMachine>> = const { std::cell::OnceCell::new() };
+}
+
+/// Runs `f` with a RustPython VM of this thread, one CPython started:
+/// made at its first callback from the template (see
+/// [`FOREIGN_TEMPLATE`]), kept for the thread, and recorded as the entry
+/// VM meanwhile. None when no VM was ever entered from.
+pub fn with_foreign_vm<R>(f: impl FnOnce(&VirtualMachine) -> R) -> Option<R> {
+    FOREIGN_VM.with(|cell| {
+        let tvm = cell.get_or_init(|| {
+            let template = FOREIGN_TEMPLATE.lock().unwrap_or_else(|e| e.into_inner());
+            template.as_ref().map(|t| t.run(|vm| vm.new_thread()))
+        });
+        tvm.as_ref().map(|t| {
+            t.run(|vm| {
+                let previous = ENTRY_VM.with(|c| c.replace(vm));
+                let r = f(vm);
+                ENTRY_VM.with(|c| c.set(previous));
+                r
+            })
+        })
+    })
+}
+
 impl Gil {
     /// Takes the GIL for an entry from RustPython code running on `vm`.
     /// Waiting for it lets RustPython stop this thread meanwhile
     /// (`allow_threads`), as any blocking call should.
     pub fn enter(vm: &VirtualMachine) -> Gil {
+        if !HAS_TEMPLATE.load(Ordering::Acquire) {
+            let mut template = FOREIGN_TEMPLATE.lock().unwrap_or_else(|e| e.into_inner());
+            if template.is_none() {
+                *template = Some(vm.new_thread());
+            }
+            HAS_TEMPLATE.store(true, Ordering::Release);
+        }
         let state = rustpython_vm::vm::thread::allow_threads(vm, Self::ensure);
         let previous = ENTRY_VM.with(|c| c.replace(vm));
         crate::rpside::release_pending();
