@@ -277,18 +277,9 @@ static PyObject *raise_chained(PyObject *self, PyObject *args)
  * __suppress_context__). */
 static PyObject *chain_of(PyObject *self, PyObject *f)
 {
-    PyObject *r = PyObject_CallNoArgs(f);
-    if (r != NULL) {
-        Py_DECREF(r);
-        Py_RETURN_NONE;
-    }
-    PyObject *t, *v, *tb;
-    PyErr_Fetch(&t, &v, &tb);
-    PyErr_NormalizeException(&t, &v, &tb);
-    Py_XDECREF(t);
-    Py_XDECREF(tb);
-    if (v == NULL)
-        Py_RETURN_NONE;
+    PyObject *v = catch(self, f);
+    if (v == NULL || v == Py_None)
+        return v;
     PyObject *cause = PyException_GetCause(v);
     PyObject *context = PyException_GetContext(v);
     PyObject *suppress = PyObject_GetAttrString(v, "__suppress_context__");
