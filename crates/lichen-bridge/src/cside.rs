@@ -206,7 +206,10 @@ unsafe fn call_parts(vm: &VirtualMachine, args: Obj, usage: &'static str) -> PyR
     // `parts`, `arg_items` and `kwargs_of` require.
     let [callee, pos, kw] = unsafe { parts(vm, args, usage) }?;
     let callee = convert::to_rp(vm, callee)?;
+    // SAFETY: GIL held (see above); `pos` and `kw` are live items of
+    // `args`, which CPython holds for the call.
     let pos = unsafe { arg_items(vm, pos) }?;
+    // SAFETY: as for `pos`.
     let kwargs = unsafe { kwargs_of(vm, kw) }?;
     Ok((callee, FuncArgs::new(pos, kwargs)))
 }
@@ -277,6 +280,7 @@ unsafe fn kwargs_of(vm: &VirtualMachine, kw: Obj) -> PyResult<rustpython_vm::fun
     // SAFETY: PyDict_Next on a dict, GIL held; each borrowed key and value
     // gets a reference of its own (released by `Owned`).
     while unsafe { (api.PyDict_Next)(kw, &mut pos, &mut k, &mut v) } != 0 {
+        // SAFETY: GIL held; `k` and `v` are live (borrowed from the dict).
         unsafe {
             (api.Py_IncRef)(k);
             (api.Py_IncRef)(v);
