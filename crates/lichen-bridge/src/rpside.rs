@@ -182,6 +182,7 @@ fn set_in_rustpython(zelf: &Py<CObject>, name: &Py<PyStr>, vm: &VirtualMachine) 
     // SAFETY: GIL held; the target's type and `n` are live; a failed
     // lookup (no such attribute on the type) is cleared.
     let Some(descr) = Owned::new(unsafe { (api.PyObject_GetAttr)(ffi::type_of(zelf.ptr), n.0) }) else {
+        // SAFETY: GIL held.
         unsafe { (api.PyErr_Clear)() };
         return Ok(true);
     };
