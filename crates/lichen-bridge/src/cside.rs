@@ -529,7 +529,6 @@ pub unsafe fn set_up(rt: &mut Runtime) -> Result<(), String> {
             return Err(pending_text(api, "cannot find types.ModuleType"));
         }
         rt.robject_type = robject;
-        rt.rbuffer_type = rbuffer;
         rt.helper = globals;
         rt.module_type = module_type;
     }

@@ -4,7 +4,7 @@
 //! which imports one into the embedded CPython.
 
 use crate::convert::{to_c, to_rp};
-use crate::runtime::{runtime, Gil, Owned};
+use crate::runtime::{runtime_for, Gil, Owned};
 use crate::{cside, errors};
 use rustpython_vm::builtins::{PyBaseExceptionRef, PyStrRef};
 use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
@@ -75,7 +75,7 @@ fn parents(vm: &VirtualMachine, name: &str) -> PyResult<PyObjectRef> {
 /// Imports the CPython extension at `path` as module `name` into the
 /// embedded CPython (started if needed) and returns its proxy.
 pub fn load(vm: &VirtualMachine, name: &str, path: &str) -> PyResult {
-    let rt = runtime().map_err(|reason| import_error(vm, name, path, &reason))?;
+    let rt = runtime_for(vm).map_err(|reason| import_error(vm, name, path, &reason))?;
     let args = vm.new_tuple((name, path, parents(vm, name)?));
     let _gil = Gil::enter(vm);
     let c_args = Owned(to_c(vm, args.as_object())?);
@@ -95,7 +95,7 @@ pub fn load(vm: &VirtualMachine, name: &str, path: &str) -> PyResult {
 
 /// The embedded CPython's module `name`, imported there (its proxy).
 pub fn import_cpython(vm: &VirtualMachine, name: &str) -> PyResult {
-    let rt = runtime().map_err(|reason| vm.new_import_error(reason, vm.ctx.new_str(name)))?;
+    let rt = runtime_for(vm).map_err(|reason| vm.new_import_error(reason, vm.ctx.new_str(name)))?;
     let cname = std::ffi::CString::new(name).map_err(|_| vm.new_value_error("module name with a NUL"))?;
     let _gil = Gil::enter(vm);
     // SAFETY: GIL held.
@@ -143,7 +143,7 @@ pub mod _lichen_bridge {
     /// needed; ImportError saying why when it cannot be.
     #[pyfunction]
     fn embedded(vm: &VirtualMachine) -> PyResult<(String, String, String)> {
-        let rt = crate::runtime::runtime().map_err(|e| vm.new_import_error(e, vm.ctx.new_str("_lichen_bridge")))?;
+        let rt = crate::runtime::runtime_for(vm).map_err(|e| vm.new_import_error(e, vm.ctx.new_str("_lichen_bridge")))?;
         let home = rt.home.as_ref().map(|h| h.display().to_string()).unwrap_or_default();
         Ok((rt.library.display().to_string(), rt.version.clone(), home))
     }

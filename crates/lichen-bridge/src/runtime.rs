@@ -19,7 +19,6 @@ use rustpython_vm::VirtualMachine;
 use std::cell::Cell;
 use std::ffi::{c_int, c_void, CStr, CString};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 /// The started interpreter: its API, static objects and the bridge's own
@@ -34,9 +33,6 @@ pub struct Runtime {
     pub home: Option<PathBuf>,
     /// The type of CPython's proxies for RustPython objects.
     pub robject_type: Obj,
-    /// `RObject`'s subclass that exports its target's buffer (the base of
-    /// the proxy classes of RustPython types with a buffer slot).
-    pub rbuffer_type: Obj,
     /// The namespace of the bridge's Python code running in CPython.
     pub helper: Obj,
     pub module_type: Obj,
@@ -61,6 +57,18 @@ static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
 /// cannot be (no library, wrong version, failed start-up).
 pub fn runtime() -> Result<&'static Runtime, String> {
     RUNTIME.get_or_init(start).as_ref().map_err(Clone::clone)
+}
+
+/// [`runtime`], for RustPython code running on `vm`: the first such call
+/// also keeps the template of the VMs of threads CPython starts (see
+/// [`with_foreign_vm`]). Every entry into CPython comes after one.
+pub fn runtime_for(vm: &VirtualMachine) -> Result<&'static Runtime, String> {
+    let rt = runtime()?;
+    let mut template = FOREIGN_TEMPLATE.lock().unwrap_or_else(|e| e.into_inner());
+    if template.is_none() {
+        *template = Some(vm.new_thread());
+    }
+    Ok(rt)
 }
 
 impl Runtime {
@@ -206,7 +214,6 @@ fn start() -> Result<Runtime, String> {
         version,
         home,
         robject_type: std::ptr::null_mut(),
-        rbuffer_type: std::ptr::null_mut(),
         helper: std::ptr::null_mut(),
         module_type: std::ptr::null_mut(),
         layout,
@@ -316,9 +323,8 @@ pub struct Gil {
 
 /// A RustPython VM from which threads CPython started (never entered
 /// from RustPython) get VMs of their own for callbacks: made from the VM
-/// of the first entry into CPython.
+/// that first started the bridge ([`runtime_for`]).
 static FOREIGN_TEMPLATE: Mutex<Option<ThreadedVirtualMachine>> = Mutex::new(None);
-static HAS_TEMPLATE: AtomicBool = AtomicBool::new(false);
 
 thread_local! {
     /// This thread's VM, on a thread CPython started (see [`with_foreign_vm`]).
@@ -351,13 +357,6 @@ impl Gil {
     /// Waiting for it lets RustPython stop this thread meanwhile
     /// (`allow_threads`), as any blocking call should.
     pub fn enter(vm: &VirtualMachine) -> Gil {
-        if !HAS_TEMPLATE.load(Ordering::Acquire) {
-            let mut template = FOREIGN_TEMPLATE.lock().unwrap_or_else(|e| e.into_inner());
-            if template.is_none() {
-                *template = Some(vm.new_thread());
-            }
-            HAS_TEMPLATE.store(true, Ordering::Release);
-        }
         let state = rustpython_vm::vm::thread::allow_threads(vm, Self::ensure);
         let previous = ENTRY_VM.with(|c| c.replace(vm));
         crate::rpside::release_pending();
