@@ -158,9 +158,13 @@ fn defined_in_rustpython(zelf: &Py<CObject>, name: &Py<PyStr>, vm: &VirtualMachi
             return Ok(true);
         }
     }
+    Ok(layers_define(zelf, name, vm))
+}
+
+/// Whether a class of `zelf`'s own layers defines `name`.
+fn layers_define(zelf: &Py<CObject>, name: &Py<PyStr>, vm: &VirtualMachine) -> bool {
     // A name no class defines is not interned (class attributes are).
-    let Some(interned) = vm.ctx.interned_str(name) else { return Ok(false) };
-    Ok(own_layers(zelf.class(), vm).iter().any(|c| c.get_direct_attr(interned).is_some()))
+    vm.ctx.interned_str(name).is_some_and(|n| own_layers(zelf.class(), vm).iter().any(|c| c.get_direct_attr(n).is_some()))
 }
 
 /// Whether setting `name` on `zelf` stays on RustPython's side: a name its
@@ -168,10 +172,8 @@ fn defined_in_rustpython(zelf: &Py<CObject>, name: &Py<PyStr>, vm: &VirtualMachi
 /// (a C member, a property) when the instance has a dict, as a Python
 /// subclass of a C type keeps its attributes.
 fn set_in_rustpython(zelf: &Py<CObject>, name: &Py<PyStr>, vm: &VirtualMachine) -> PyResult<bool> {
-    if let Some(interned) = vm.ctx.interned_str(name) {
-        if own_layers(zelf.class(), vm).iter().any(|c| c.get_direct_attr(interned).is_some()) {
-            return Ok(true);
-        }
+    if layers_define(zelf, name, vm) {
+        return Ok(true);
     }
     if zelf.as_object().dict().is_none() {
         return Ok(false);
@@ -555,9 +557,7 @@ fn rp_proxy_bases(vm: &VirtualMachine, tp: Obj) -> PyResult<Vec<PyObjectRef>> {
 pub fn call_class(cls: PyTypeRef, args: PyTupleRef, kwargs: rustpython_vm::builtins::PyDictRef, vm: &VirtualMachine) -> PyResult {
     let tp = class_target(&cls, vm)?;
     let _gil = Gil::enter(vm);
-    let kw = keywords(&kwargs, vm)?;
-    let kw: Vec<(&str, &PyObjectRef)> = kw.iter().map(|(k, v)| (k.as_str(), v)).collect();
-    vectorcall(vm, tp, None, args.as_slice(), &kw)
+    with_keywords(&kwargs, vm, |kw| vectorcall(vm, tp, None, args.as_slice(), kw))
 }
 
 /// `_lichen_bridge.new_instance(cls, args, kwargs)`: for `cls`, a class
@@ -572,10 +572,8 @@ pub fn new_instance(cls: PyTypeRef, args: PyTupleRef, kwargs: rustpython_vm::bui
     let _gil = Gil::enter(vm);
     // SAFETY: GIL held; `tp` is a type kept for the process.
     let new = check(vm, unsafe { (api.PyObject_GetAttrString)(tp, c"__new__".as_ptr()) })?;
-    let kw = keywords(&kwargs, vm)?;
-    let kw: Vec<(&str, &PyObjectRef)> = kw.iter().map(|(k, v)| (k.as_str(), v)).collect();
     let mut conv = convert::CallArgs::new(vm);
-    let r = call_converted(vm, &mut conv, new.0, Some(tp), args.as_slice(), &kw)?;
+    let r = with_keywords(&kwargs, vm, |kw| call_converted(vm, &mut conv, new.0, Some(tp), args.as_slice(), kw))?;
     if let Some(p) = identity::cobject(r.0 as usize) {
         return Ok(p);
     }
@@ -600,14 +598,18 @@ pub fn init(zelf: PyRef<CObject>, args: PyTupleRef, kwargs: rustpython_vm::built
     let _gil = Gil::enter(vm);
     // SAFETY: GIL held; the target's type is live.
     let method = check(vm, unsafe { (rt().api.PyObject_GetAttrString)(ffi::type_of(zelf.ptr), c"__init__".as_ptr()) })?;
-    let kw = keywords(&kwargs, vm)?;
-    let kw: Vec<(&str, &PyObjectRef)> = kw.iter().map(|(k, v)| (k.as_str(), v)).collect();
-    vectorcall(vm, method.0, Some(zelf.ptr), args.as_slice(), &kw)
+    with_keywords(&kwargs, vm, |kw| vectorcall(vm, method.0, Some(zelf.ptr), args.as_slice(), kw))
 }
 
-/// A kwargs dict's items, their names as Rust strings.
-fn keywords(kwargs: &rustpython_vm::builtins::PyDictRef, vm: &VirtualMachine) -> PyResult<Vec<(String, PyObjectRef)>> {
-    kwargs.into_iter().map(|(k, v)| Ok((k.str(vm)?.to_string(), v))).collect()
+/// Runs `f` with a kwargs dict's items as [`vectorcall`] takes them.
+fn with_keywords<R>(
+    kwargs: &rustpython_vm::builtins::PyDictRef,
+    vm: &VirtualMachine,
+    f: impl FnOnce(&[(&str, &PyObjectRef)]) -> PyResult<R>,
+) -> PyResult<R> {
+    let owned = kwargs.into_iter().map(|(k, v)| Ok((k.str(vm)?.to_string(), v))).collect::<PyResult<Vec<_>>>()?;
+    let kw: Vec<(&str, &PyObjectRef)> = owned.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    f(&kw)
 }
 
 /// TypeError unless the CPython type a class made from proxy classes

@@ -162,9 +162,13 @@ impl Tracker {
         if self.records.is_empty() && self.values.is_empty() {
             return None;
         }
-        let records = self.records.iter().map(|r| (r.copy as usize, r.orig.clone()));
         let values = self.values.iter().map(|(c, o)| (*c as usize, o.clone()));
-        Some(records.chain(values).collect())
+        Some(self.record_originals().chain(values).collect())
+    }
+
+    /// The original of each recorded (mutable) copy, by the copy's address.
+    fn record_originals(&self) -> impl Iterator<Item = (usize, PyObjectRef)> + '_ {
+        self.records.iter().map(|r| (r.copy as usize, r.orig.clone()))
     }
 
     /// Whether `r`'s copy holds other objects than were put into it.
@@ -206,9 +210,7 @@ impl Tracker {
                 }
             }
         }
-        for r in &self.records {
-            map.insert(r.copy as usize, r.orig.clone());
-        }
+        map.extend(self.record_originals());
         map
     }
 }
